@@ -1,0 +1,85 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Client.Network;
+
+/// <summary>Kafka's framing on the client side: <c>int32 size + payload</c>, request headers out, response headers in.</summary>
+internal static class FrameCodec
+{
+    /// <summary>
+    /// Takes one whole frame's payload off the front of <paramref name="buffer"/>, if it has arrived.
+    /// </summary>
+    /// <exception cref="ProtocolException">The size prefix is negative or above <paramref name="maxSize"/>.</exception>
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxSize, out ReadOnlySequence<byte> payload)
+    {
+        payload = default;
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        if (size < 0 || size > maxSize)
+        {
+            throw new ProtocolException($"Response frame size {size} is outside 0..{maxSize}; the stream is corrupt or not Kafka.");
+        }
+
+        if (buffer.Length - 4 < size)
+        {
+            return false;
+        }
+
+        payload = buffer.Slice(4, size);
+        buffer = buffer.Slice(payload.End);
+        return true;
+    }
+
+    /// <summary>Writes a whole request frame: size, header (v0/v1/v2 per <see cref="ApiHeaders"/>), body.</summary>
+    public static void WriteRequest(KafkaWriter writer, IRequestMessage request, short version, int correlationId, string? clientId)
+    {
+        var sizeAt = writer.ReserveInt32();
+        var headerVersion = ApiHeaders.RequestHeaderVersion(request.ApiKey, version);
+        writer.WriteInt16((short)request.ApiKey);
+        writer.WriteInt16(version);
+        writer.WriteInt32(correlationId);
+        if (headerVersion >= 1)
+        {
+            // client_id stays a classic nullable string even in header v2, for compatibility.
+            writer.WriteNullableString(clientId, compact: false);
+        }
+
+        if (headerVersion >= 2)
+        {
+            writer.WriteUnsignedVarInt(0);
+        }
+
+        request.Write(writer, version);
+        writer.PatchInt32(sizeAt, writer.Length - sizeAt - 4);
+    }
+
+    /// <summary>Reads the correlation id at the front of a response payload.</summary>
+    public static int PeekCorrelationId(ReadOnlySpan<byte> payload)
+        => payload.Length >= 4
+            ? BinaryPrimitives.ReadInt32BigEndian(payload)
+            : throw new ProtocolException($"Response frame of {payload.Length} bytes is too short for a correlation id.");
+
+    /// <summary>Decodes a response body after its header (v0: correlation id; v1: plus tagged fields).</summary>
+    public static TResponse ReadResponse<TResponse>(ReadOnlyMemory<byte> payload, ApiKey apiKey, short version)
+        where TResponse : IResponseMessage, new()
+    {
+        var reader = new KafkaReader(payload);
+        reader.ReadInt32();
+        if (ApiHeaders.ResponseHeaderVersion(apiKey, version) >= 1)
+        {
+            reader.SkipTaggedFields();
+        }
+
+        var response = new TResponse();
+        response.Read(ref reader, version);
+        return response;
+    }
+}

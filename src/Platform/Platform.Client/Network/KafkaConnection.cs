@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Client.Network;
+
+/// <summary>
+/// One TCP connection to one broker. Requests are pipelined: any number may be in flight, a
+/// background loop reads whole response frames and matches them to their request by correlation id.
+/// A lost connection or a request timeout fails every in-flight request with a
+/// <see cref="KafkaException"/> and closes the connection; it is never reused after that.
+/// </summary>
+/// <remarks>
+/// A timed-out request closes the whole connection, as Kafka's Java client does: the broker answers
+/// in order, so everything sent after the stuck request is stuck behind it.
+/// </remarks>
+public sealed partial class KafkaConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly KafkaConnectionOptions _options;
+    private readonly ConcurrentDictionary<int, PendingRequest> _pending = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _shutdown = new();
+    private Task _readLoop = Task.CompletedTask;
+    private KafkaException? _closeReason;
+    private int _nextCorrelationId;
+    private int _disposed;
+
+    private KafkaConnection(Socket socket, BrokerAddress address, KafkaConnectionOptions options)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _options = options;
+        Address = address;
+        ApiVersions = ApiVersionSet.ClientDefaults(address.ToString());
+    }
+
+    /// <summary>The broker this connection talks to.</summary>
+    public BrokerAddress Address { get; }
+
+    /// <summary>The versions negotiated with the broker on connect.</summary>
+    public ApiVersionSet ApiVersions { get; private set; }
+
+    /// <summary>Whether the connection has failed or been disposed; a closed connection is not reused.</summary>
+    public bool IsClosed => Volatile.Read(ref _closeReason) is not null;
+
+    /// <summary>Why the connection closed, or null while it is open.</summary>
+    public KafkaException? CloseReason => Volatile.Read(ref _closeReason);
+
+    /// <summary>Number of requests waiting for a response.</summary>
+    public int InFlightCount => _pending.Count;
+
+    /// <summary>
+    /// Opens a connection, starts its read loop and (unless turned off) negotiates API versions.
+    /// </summary>
+    /// <exception cref="KafkaException">
+    /// <see cref="ErrorCode.NetworkException"/> when the broker cannot be reached in time;
+    /// <see cref="ErrorCode.UnsupportedVersion"/> when the broker and client share no ApiVersions version.
+    /// </exception>
+    public static async Task<KafkaConnection> ConnectAsync(
+        BrokerAddress address,
+        KafkaConnectionOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new KafkaConnectionOptions();
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connectTimeout.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(address.Host, address.Port, connectTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                socket.Dispose();
+                throw new KafkaException(new Error(
+                    ErrorCode.NetworkException,
+                    $"Connecting to broker {address} timed out after {options.ConnectTimeout.TotalMilliseconds:0} ms."));
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                throw new KafkaException(new Error(ErrorCode.NetworkException, $"Could not connect to broker {address}: {ex.Message}"), ex);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        var connection = new KafkaConnection(socket, address, options);
+        connection._readLoop = connection.ReadLoopAsync();
+        if (options.NegotiateApiVersions)
+        {
+            try
+            {
+                connection.ApiVersions = await connection.NegotiateAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
+    /// <summary>Sends a request at the version negotiated for its API and awaits the response.</summary>
+    /// <exception cref="KafkaException">The broker lacks the API, the request timed out or the connection failed.</exception>
+    public Task<TResponse> SendAsync<TResponse>(IRequestMessage request, CancellationToken cancellationToken = default)
+        where TResponse : IResponseMessage, new()
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync<TResponse>(request, ApiVersions.Select(request.ApiKey), cancellationToken);
+    }
+
+    /// <summary>Sends a request at <paramref name="version"/> and awaits the response.</summary>
+    /// <exception cref="KafkaException">
+    /// <see cref="ErrorCode.RequestTimedOut"/> after <c>request.timeout.ms</c>;
+    /// <see cref="ErrorCode.NetworkException"/> when the connection is or becomes closed;
+    /// <see cref="ErrorCode.CorruptMessage"/> when the response cannot be decoded.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<TResponse> SendAsync<TResponse>(IRequestMessage request, short version, CancellationToken cancellationToken = default)
+        where TResponse : IResponseMessage, new()
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var apiKey = request.ApiKey;
+        return SendCoreAsync(request, version, (id) => new PendingRequest<TResponse>(
+            apiKey, version, id, payload => FrameCodec.ReadResponse<TResponse>(payload, apiKey, version)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request the broker will not answer (Produce with <c>acks=0</c>). The task completes
+    /// once the bytes are handed to the socket.
+    /// </summary>
+    /// <exception cref="KafkaException">The connection is or becomes closed.</exception>
+    public async Task SendOneWayAsync(IRequestMessage request, short version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfClosed();
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        using var frame = new KafkaWriter();
+        FrameCodec.WriteRequest(frame, request, version, correlationId, _options.ClientId);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            await WriteFrameAsync(frame.WrittenMemory, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw TimedOut($"{request.ApiKey} v{version} (correlation id {correlationId})");
+        }
+    }
+
+    private async Task<T> SendCoreAsync<T>(
+        IRequestMessage request,
+        short version,
+        Func<int, PendingRequest<T>> createPending,
+        CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        var pending = createPending(correlationId);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        using (var frame = new KafkaWriter())
+        {
+            // Encoding errors (a value this version cannot carry) surface here, before anything is sent.
+            FrameCodec.WriteRequest(frame, request, version, correlationId, _options.ClientId);
+
+            // Registered before the bytes leave, so the response cannot arrive unmatched.
+            _pending[correlationId] = pending;
+            if (Volatile.Read(ref _closeReason) is { } reason && _pending.TryRemove(correlationId, out _))
+            {
+                throw InFlightFailure(reason, pending);
+            }
+
+            try
+            {
+                await WriteFrameAsync(frame.WrittenMemory, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _pending.TryRemove(correlationId, out _);
+                pending.Abandon();
+                if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+                {
+                    throw TimedOut(pending.ToString());
+                }
+
+                throw;
+            }
+        }
+
+        try
+        {
+            return await pending.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !pending.Task.IsCompleted)
+        {
+            _pending.TryRemove(correlationId, out _);
+            pending.Abandon();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            var timedOut = TimedOut(pending.ToString());
+            Abort(new KafkaException(new Error(
+                ErrorCode.NetworkException,
+                $"Connection to broker {Address} closed because request {pending} timed out.")));
+            throw timedOut;
+        }
+    }
+
+    private KafkaException TimedOut(string request)
+        => new(new Error(
+            ErrorCode.RequestTimedOut,
+            $"Request {request} to broker {Address} timed out after {_options.RequestTimeout.TotalMilliseconds:0} ms (request.timeout.ms)."));
+
+    /// <summary>Writes one whole frame; frames never interleave.</summary>
+    private async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+
+            // Not cancellable by the caller: stopping half-way would corrupt the stream. A stuck
+            // write ends when a timeout aborts the connection and closes the socket under it.
+            await _stream.WriteAsync(frame, _shutdown.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException
+            || (ex is OperationCanceledException && _shutdown.IsCancellationRequested))
+        {
+            var reason = Volatile.Read(ref _closeReason) ?? new KafkaException(
+                new Error(ErrorCode.NetworkException, $"Writing to broker {Address} failed: {ex.Message}"), ex);
+            Abort(reason);
+            throw new KafkaException(reason.Error, ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _closeReason) is { } reason)
+        {
+            throw new KafkaException(reason.Error, reason);
+        }
+    }
+
+    private static KafkaException InFlightFailure(KafkaException reason, PendingRequest pending)
+        => new(new Error(reason.Error.Code, $"{reason.Error.Reason} Request {pending} was in flight."), reason);
+
+    /// <summary>Closes the connection once and fails every in-flight request with <paramref name="reason"/>.</summary>
+    private void Abort(KafkaException reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        {
+            return;
+        }
+
+        _shutdown.Cancel();
+        _socket.Dispose();
+        foreach (var correlationId in _pending.Keys)
+        {
+            if (_pending.TryRemove(correlationId, out var pending))
+            {
+                pending.Fail(InFlightFailure(reason, pending));
+            }
+        }
+    }
+
+    /// <summary>Closes the connection; requests still in flight fail with <see cref="ErrorCode.NetworkException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Abort(new KafkaException(new Error(ErrorCode.NetworkException, $"Connection to broker {Address} was closed by the client.")));
+        await _readLoop.ConfigureAwait(false);
+        // The semaphore and token source are left to the GC: a sender racing with disposal may still touch them.
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}
