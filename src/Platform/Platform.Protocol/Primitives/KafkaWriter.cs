@@ -192,6 +192,13 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 
     public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Next(bytes.Length));
 
+    /// <summary>Writes what <paramref name="value"/> holds, preceded by its size as an unsigned varint (a tagged field's value).</summary>
+    public void WriteSized(KafkaWriter value)
+    {
+        WriteUnsignedVarInt((uint)value.Length);
+        WriteRaw(value.WrittenSpan);
+    }
+
     /// <summary>Reserves four bytes for a size written later with <see cref="PatchInt32"/>.</summary>
     public int ReserveInt32()
     {
