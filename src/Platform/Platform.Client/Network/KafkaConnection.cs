@@ -112,11 +112,12 @@ public sealed partial class KafkaConnection : IAsyncDisposable
 
     /// <summary>Sends a request at the version negotiated for its API and awaits the response.</summary>
     /// <exception cref="KafkaException">The broker lacks the API, the request timed out or the connection failed.</exception>
-    public Task<TResponse> SendAsync<TResponse>(IRequestMessage request, CancellationToken cancellationToken = default)
+    public async Task<TResponse> SendAsync<TResponse>(IRequestMessage request, CancellationToken cancellationToken = default)
         where TResponse : IResponseMessage, new()
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync<TResponse>(request, ApiVersions.Select(request.ApiKey), cancellationToken);
+        var version = ApiVersions.Select(request.ApiKey);
+        return await SendAsync<TResponse>(request, version, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a request at <paramref name="version"/> and awaits the response.</summary>

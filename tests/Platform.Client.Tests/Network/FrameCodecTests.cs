@@ -1,0 +1,99 @@
+using System.Buffers;
+using Platform.Client.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Client.Tests.Network;
+
+public sealed class FrameCodecTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void TryReadFrame_IncompleteFrame_ReturnsFalseAndConsumesNothing(int available)
+    {
+        var bytes = new byte[] { 0, 0, 0, 5, 1, 2, 3, 4, 5 }[..available];
+        var buffer = new ReadOnlySequence<byte>(bytes);
+
+        Assert.False(FrameCodec.TryReadFrame(ref buffer, 100, out _));
+        Assert.Equal(available, buffer.Length);
+    }
+
+    [Fact]
+    public void TryReadFrame_TwoFramesBackToBack_ReadsBoth()
+    {
+        var buffer = new ReadOnlySequence<byte>(new byte[] { 0, 0, 0, 2, 7, 8, 0, 0, 0, 1, 9, 42 });
+
+        Assert.True(FrameCodec.TryReadFrame(ref buffer, 100, out var first));
+        Assert.True(FrameCodec.TryReadFrame(ref buffer, 100, out var second));
+
+        Assert.Equal(new byte[] { 7, 8 }, first.ToArray());
+        Assert.Equal(new byte[] { 9 }, second.ToArray());
+        Assert.Equal(1, buffer.Length);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0, 0, 0, 101 })]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF })]
+    public void TryReadFrame_SizeOutsideLimit_ThrowsProtocolException(byte[] prefix)
+    {
+        var buffer = new ReadOnlySequence<byte>(prefix);
+
+        bool Read() => FrameCodec.TryReadFrame(ref buffer, 100, out _);
+
+        Assert.Throws<ProtocolException>(() => Read());
+    }
+
+    [Theory]
+    [InlineData(ApiKey.Metadata, 8, 1)]
+    [InlineData(ApiKey.Metadata, 9, 2)]
+    [InlineData(ApiKey.ApiVersions, 3, 2)]
+    [InlineData(ApiKey.CreateTopics, 4, 1)]
+    [InlineData(ApiKey.CreateTopics, 5, 2)]
+    public void WriteRequest_HeaderVersionFollowsFlexibleVersions(ApiKey apiKey, short version, int headerVersion)
+    {
+        using var writer = new KafkaWriter();
+        var request = ApiMessages.CreateRequest(apiKey);
+
+        FrameCodec.WriteRequest(writer, request, version, correlationId: 77, clientId: "cli");
+
+        var reader = new KafkaReader(writer.WrittenMemory);
+        Assert.Equal(writer.Length - 4, reader.ReadInt32());
+        Assert.Equal((short)apiKey, reader.ReadInt16());
+        Assert.Equal(version, reader.ReadInt16());
+        Assert.Equal(77, reader.ReadInt32());
+        Assert.Equal("cli", reader.ReadNullableString(compact: false));
+        if (headerVersion == 2)
+        {
+            Assert.Equal(0u, reader.ReadUnsignedVarInt());
+        }
+
+        var body = ApiMessages.CreateRequest(apiKey);
+        body.Read(ref reader, version);
+        Assert.True(reader.End);
+    }
+
+    [Theory]
+    [InlineData(ApiKey.ApiVersions, 3, 0)]
+    [InlineData(ApiKey.Metadata, 9, 1)]
+    [InlineData(ApiKey.Metadata, 8, 0)]
+    public void ResponseHeaderVersion_ApiVersionsIsAlwaysV0(ApiKey apiKey, short version, int expected)
+        => Assert.Equal(expected, HeaderVersions.Response(apiKey, version));
+
+    [Theory]
+    [InlineData("localhost:9092", "localhost", 9092)]
+    [InlineData(" 10.0.0.1:1 ", "10.0.0.1", 1)]
+    [InlineData("[::1]:9093", "::1", 9093)]
+    public void BrokerAddress_Parse_AcceptsHostPort(string text, string host, int port)
+        => Assert.Equal(new BrokerAddress(host, port), BrokerAddress.Parse(text));
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("localhost:")]
+    [InlineData(":9092")]
+    [InlineData("host:99999")]
+    [InlineData("host:abc")]
+    public void BrokerAddress_Parse_RejectsMalformed(string text)
+        => Assert.Throws<FormatException>(() => BrokerAddress.Parse(text));
+}
