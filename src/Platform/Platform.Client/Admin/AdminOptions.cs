@@ -1,0 +1,68 @@
+namespace Platform.Client.Admin;
+
+/// <summary>Settings shared by admin operations.</summary>
+public abstract class AdminOptions
+{
+    /// <summary>
+    /// How long the broker may take to complete the operation (e.g. wait for a topic's leaders) before
+    /// answering; sent as the request's <c>timeout_ms</c>. Null uses <c>request.timeout.ms</c>.
+    /// </summary>
+    public TimeSpan? OperationTimeout { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.CreateTopicsAsync"/>.</summary>
+public sealed class CreateTopicsOptions : AdminOptions
+{
+    /// <summary>Only check that the topics could be created.</summary>
+    public bool ValidateOnly { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.DeleteTopicsAsync"/>.</summary>
+public sealed class DeleteTopicsOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.CreatePartitionsAsync"/>.</summary>
+public sealed class CreatePartitionsOptions : AdminOptions
+{
+    /// <summary>Only check that the partitions could be added.</summary>
+    public bool ValidateOnly { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.ListTopicsAsync"/>.</summary>
+public sealed class ListTopicsOptions : AdminOptions
+{
+    /// <summary>Include internal topics such as <c>__consumer_offsets</c>.</summary>
+    public bool ListInternal { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.DescribeTopicsAsync"/>.</summary>
+public sealed class DescribeTopicsOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.DescribeConfigsAsync"/>.</summary>
+public sealed class DescribeConfigsOptions : AdminOptions
+{
+    /// <summary>Also return the lower-precedence values of each config.</summary>
+    public bool IncludeSynonyms { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.IncrementalAlterConfigsAsync"/>.</summary>
+public sealed class IncrementalAlterConfigsOptions : AdminOptions
+{
+    /// <summary>Only check that the changes could be made.</summary>
+    public bool ValidateOnly { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.ListOffsetsAsync"/>.</summary>
+public sealed class ListOffsetsOptions : AdminOptions
+{
+    /// <summary>Whether <see cref="OffsetSpec.Latest"/> means the high watermark or the last stable offset.</summary>
+    public IsolationLevel IsolationLevel { get; set; } = IsolationLevel.ReadUncommitted;
+}
+
+/// <summary>Options of <see cref="IAdminClient.DescribeClusterAsync"/>.</summary>
+public sealed class DescribeClusterOptions : AdminOptions
+{
+}

@@ -1,0 +1,58 @@
+namespace Platform.Client.Admin;
+
+/// <summary>
+/// Manages topics and configs and inspects the cluster. Built by <see cref="AdminClientBuilder"/>.
+/// Operations on several items throw a subclass of <see cref="AdminOperationException{TResult}"/>
+/// carrying every item's outcome when at least one fails; transport failures throw <see cref="KafkaException"/>.
+/// </summary>
+public interface IAdminClient : IAsyncDisposable, IDisposable
+{
+    /// <summary>The <c>client.id</c> this client sends.</summary>
+    string Name { get; }
+
+    /// <summary>Fetches cluster metadata for <paramref name="topics"/>, or for all topics when null.</summary>
+    Task<Metadata> GetMetadataAsync(IEnumerable<string>? topics = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Fetches metadata for all topics, blocking up to <paramref name="timeout"/> (confluent-kafka-dotnet's shape).</summary>
+    Metadata GetMetadata(TimeSpan timeout);
+
+    /// <summary>Fetches metadata for one topic, blocking up to <paramref name="timeout"/>.</summary>
+    Metadata GetMetadata(string topic, TimeSpan timeout);
+
+    /// <summary>Lists the topics of the cluster, sorted by name.</summary>
+    Task<IReadOnlyList<TopicListing>> ListTopicsAsync(ListTopicsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Describes topics: partitions, leaders, replicas, in-sync replicas.</summary>
+    /// <exception cref="DescribeTopicsException">A topic does not exist or could not be described.</exception>
+    Task<DescribeTopicsResult> DescribeTopicsAsync(IEnumerable<string> topics, DescribeTopicsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates topics.</summary>
+    /// <exception cref="CreateTopicsException">At least one topic was not created.</exception>
+    Task CreateTopicsAsync(IEnumerable<TopicSpecification> topics, CreateTopicsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes topics.</summary>
+    /// <exception cref="DeleteTopicsException">At least one topic was not deleted.</exception>
+    Task DeleteTopicsAsync(IEnumerable<string> topics, DeleteTopicsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Increases the partition counts of topics.</summary>
+    /// <exception cref="CreatePartitionsException">At least one topic was not changed.</exception>
+    Task CreatePartitionsAsync(IEnumerable<PartitionsSpecification> partitionsSpecifications, CreatePartitionsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Describes the configs of resources (topics, brokers).</summary>
+    /// <exception cref="DescribeConfigsException">At least one resource could not be described.</exception>
+    Task<List<DescribeConfigsResult>> DescribeConfigsAsync(IEnumerable<ConfigResource> resources, DescribeConfigsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets, deletes, appends to or subtracts from individual configs of resources.</summary>
+    /// <exception cref="IncrementalAlterConfigsException">At least one resource was not changed.</exception>
+    Task<List<IncrementalAlterConfigsResult>> IncrementalAlterConfigsAsync(
+        IDictionary<ConfigResource, List<ConfigEntry>> configs,
+        IncrementalAlterConfigsOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Looks up offsets (earliest, latest, by timestamp) of partitions, asking each partition's leader.</summary>
+    /// <exception cref="ListOffsetsException">At least one lookup failed.</exception>
+    Task<ListOffsetsResult> ListOffsetsAsync(IEnumerable<TopicPartitionOffsetSpec> topicPartitionOffsets, ListOffsetsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Describes the cluster: id, controller, brokers.</summary>
+    Task<DescribeClusterResult> DescribeClusterAsync(DescribeClusterOptions? options = null, CancellationToken cancellationToken = default);
+}
