@@ -45,9 +45,10 @@ public readonly struct Record
     /// <summary>The delta as stored, relative to the batch's base timestamp (kept for re-encoding).</summary>
     public long TimestampDelta { get; }
 
-    public ReadOnlyMemory<byte>? Key => _keyIsNull ? null : _key;
+    // `cond ? null : memory` would convert null through byte[] into an empty, non-null memory.
+    public ReadOnlyMemory<byte>? Key => _keyIsNull ? default(ReadOnlyMemory<byte>?) : _key;
 
-    public ReadOnlyMemory<byte>? Value => _valueIsNull ? null : _value;
+    public ReadOnlyMemory<byte>? Value => _valueIsNull ? default(ReadOnlyMemory<byte>?) : _value;
 
     public bool IsKeyNull => _keyIsNull;
 

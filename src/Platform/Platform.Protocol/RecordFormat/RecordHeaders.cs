@@ -54,7 +54,7 @@ public readonly struct RecordHeaders
         /// <summary>The UTF-8 bytes of the key.</summary>
         public ReadOnlyMemory<byte> Key { get; }
 
-        public ReadOnlyMemory<byte>? Value => _valueIsNull ? null : _value;
+        public ReadOnlyMemory<byte>? Value => _valueIsNull ? default(ReadOnlyMemory<byte>?) : _value;
 
         public bool IsValueNull => _valueIsNull;
 
