@@ -43,3 +43,35 @@ internal sealed class CodeBuilder
 
     public override string ToString() => _text.ToString();
 }
+
+/// <summary>Wraps runs of consecutive fields that share a version condition in one <c>if</c> block.</summary>
+internal sealed class VersionBlocks(CodeBuilder code)
+{
+    private string _open = "true";
+
+    public void Enter(string condition)
+    {
+        if (condition == _open)
+        {
+            return;
+        }
+
+        Exit();
+        if (condition != "true")
+        {
+            code.Open($"if ({condition})");
+        }
+
+        _open = condition;
+    }
+
+    public void Exit()
+    {
+        if (_open != "true")
+        {
+            code.Close();
+        }
+
+        _open = "true";
+    }
+}

@@ -60,7 +60,7 @@ internal static class MessageEmitter
             code.Line();
         }
 
-        ReadEmitter.Emit(code, context, spec);
+        ReadEmitter.Emit(code, context, spec, className);
         code.Line();
         WriteEmitter.Emit(code, context, spec, className);
         if (defaultChecked)

@@ -3,7 +3,7 @@ namespace Platform.Protocol.Generator;
 /// <summary>Emits <c>Read(ref KafkaReader, short)</c> for one struct.</summary>
 internal static class ReadEmitter
 {
-    public static void Emit(CodeBuilder code, EmitContext context, StructSpec spec)
+    public static void Emit(CodeBuilder code, EmitContext context, StructSpec spec, string className)
     {
         code.Open("public void Read(ref KafkaReader reader, short version)");
         if (context.CompactVariable == "compact")
@@ -11,36 +11,25 @@ internal static class ReadEmitter
             code.Line($"var compact = {context.Flexible};");
         }
 
+        var blocks = new VersionBlocks(code);
         foreach (var field in spec.Fields)
         {
-            if (field.IsTagged)
-            {
-                continue;
-            }
-
             var present = field.Versions.Condition(context.Bounds);
-            if (present == "false")
+            if (field.IsTagged || present == "false")
             {
                 continue;
             }
 
-            if (present != "true")
-            {
-                code.Open($"if ({present})");
-            }
-
-            ReadField(code, context, field, context.Compact(field));
-            if (present != "true")
-            {
-                code.Close();
-            }
+            blocks.Enter(present);
+            ReadField(code, context, field, context.Compact(field), className);
         }
 
-        EmitTaggedSection(code, context, spec);
+        blocks.Exit();
+        EmitTaggedSection(code, context, spec, className);
         code.Close();
     }
 
-    private static void EmitTaggedSection(CodeBuilder code, EmitContext context, StructSpec spec)
+    private static void EmitTaggedSection(CodeBuilder code, EmitContext context, StructSpec spec, string className)
     {
         if (context.Flexible == "false")
         {
@@ -72,7 +61,7 @@ internal static class ReadEmitter
             {
                 var present = field.Present.Condition(context.Bounds);
                 code.Open(present == "true" ? $"case {field.Tag}:" : $"case {field.Tag} when {present}:");
-                ReadField(code, context, field, "true");
+                ReadField(code, context, field, "true", className);
                 code.Line("break;");
                 code.Close();
             }
@@ -90,13 +79,13 @@ internal static class ReadEmitter
         }
     }
 
-    private static void ReadField(CodeBuilder code, EmitContext context, FieldSpec field, string compact)
+    private static void ReadField(CodeBuilder code, EmitContext context, FieldSpec field, string compact, string className)
     {
         var name = field.Name;
         var nullable = context.Nullable(field);
         if (field.IsArray)
         {
-            ReadArray(code, context, field, compact, nullable);
+            ReadArray(code, context, field, compact, nullable, className);
             return;
         }
 
@@ -118,7 +107,7 @@ internal static class ReadEmitter
                 {
                     var check = nullable == "false" ? $"{name} is null" : $"{name} is null && !({nullable})";
                     code.Open($"if ({check})");
-                    code.Line($"throw MessageErrors.NullOnWire(\"{name}\");");
+                    code.Line($"throw MessageErrors.NullOnWire(\"{className}.{name}\");");
                     code.Close();
                 }
 
@@ -149,7 +138,7 @@ internal static class ReadEmitter
         }
     }
 
-    private static void ReadArray(CodeBuilder code, EmitContext context, FieldSpec field, string compact, string nullable)
+    private static void ReadArray(CodeBuilder code, EmitContext context, FieldSpec field, string compact, string nullable, string className)
     {
         var name = field.Name;
         var element = Types.Element(field, context.Names);
@@ -158,14 +147,14 @@ internal static class ReadEmitter
         code.Open("if (count < 0)");
         if (nullable == "false")
         {
-            code.Line($"throw MessageErrors.NullOnWire(\"{name}\");");
+            code.Line($"throw MessageErrors.NullOnWire(\"{className}.{name}\");");
         }
         else
         {
             if (nullable != "true")
             {
                 code.Open($"if (!({nullable}))");
-                code.Line($"throw MessageErrors.NullOnWire(\"{name}\");");
+                code.Line($"throw MessageErrors.NullOnWire(\"{className}.{name}\");");
                 code.Close();
             }
 
@@ -173,7 +162,11 @@ internal static class ReadEmitter
         }
 
         code.Close();
-        code.Open("else");
+        if (nullable != "false")
+        {
+            code.Open("else");
+        }
+
         code.Line($"var list = new List<{element}>(count);");
         code.Open("for (var i = 0; i < count; i++)");
         switch (field.Kind)
@@ -196,7 +189,11 @@ internal static class ReadEmitter
 
         code.Close();
         code.Line($"{name} = list;");
-        code.Close();
+        if (nullable != "false")
+        {
+            code.Close();
+        }
+
         code.Close();
     }
 

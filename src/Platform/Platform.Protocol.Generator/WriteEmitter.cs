@@ -12,31 +12,20 @@ internal static class WriteEmitter
         }
 
         EmitUnsupportedChecks(code, context, spec, className);
+        var blocks = new VersionBlocks(code);
         foreach (var field in spec.Fields)
         {
-            if (field.IsTagged)
-            {
-                continue;
-            }
-
             var present = field.Versions.Condition(context.Bounds);
-            if (present == "false")
+            if (field.IsTagged || present == "false")
             {
                 continue;
             }
 
-            if (present != "true")
-            {
-                code.Open($"if ({present})");
-            }
-
+            blocks.Enter(present);
             WriteField(code, context, field, context.Compact(field), "writer", className);
-            if (present != "true")
-            {
-                code.Close();
-            }
         }
 
+        blocks.Exit();
         EmitTaggedSection(code, context, spec, className);
         code.Close();
     }
@@ -208,10 +197,6 @@ internal static class WriteEmitter
             code.Close();
             code.Open("else");
         }
-        else
-        {
-            code.Open();
-        }
 
         code.Line($"{writer}.WriteArrayLength({name}.Count, {compact});");
         code.Open($"foreach (var item in {name})");
@@ -223,7 +208,10 @@ internal static class WriteEmitter
             _ => $"{writer}.{ScalarWriter(field.Kind)}(item);",
         });
         code.Close();
-        code.Close();
+        if (nullable != "false")
+        {
+            code.Close();
+        }
     }
 
     private static string ScalarWriter(FieldKind kind) => kind switch

@@ -30,52 +30,37 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Transactions");
+                    throw MessageErrors.NullOnWire("AddPartitionsToTxnRequest.Transactions");
                 }
-                else
+                var list = new List<AddPartitionsToTxnTransaction>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AddPartitionsToTxnTransaction>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTransaction();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Transactions = list;
+                    var item = new AddPartitionsToTxnTransaction();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Transactions = list;
             }
         }
         if (version <= 3)
         {
             V3AndBelowTransactionalId = reader.ReadString(compact);
-        }
-        if (version <= 3)
-        {
             V3AndBelowProducerId = reader.ReadInt64();
-        }
-        if (version <= 3)
-        {
             V3AndBelowProducerEpoch = reader.ReadInt16();
-        }
-        if (version <= 3)
-        {
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("V3AndBelowTopics");
+                    throw MessageErrors.NullOnWire("AddPartitionsToTxnRequest.V3AndBelowTopics");
                 }
-                else
+                var list = new List<AddPartitionsToTxnTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AddPartitionsToTxnTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    V3AndBelowTopics = list;
+                    var item = new AddPartitionsToTxnTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                V3AndBelowTopics = list;
             }
         }
         if (compact)
@@ -113,12 +98,10 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AddPartitionsToTxnRequest.Transactions", version);
             }
+            writer.WriteArrayLength(Transactions.Count, compact);
+            foreach (var item in Transactions)
             {
-                writer.WriteArrayLength(Transactions.Count, compact);
-                foreach (var item in Transactions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version <= 3)
@@ -128,27 +111,16 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
                 throw MessageErrors.NullField("AddPartitionsToTxnRequest.V3AndBelowTransactionalId", version);
             }
             writer.WriteNullableString(V3AndBelowTransactionalId, compact);
-        }
-        if (version <= 3)
-        {
             writer.WriteInt64(V3AndBelowProducerId);
-        }
-        if (version <= 3)
-        {
             writer.WriteInt16(V3AndBelowProducerEpoch);
-        }
-        if (version <= 3)
-        {
             if (V3AndBelowTopics is null)
             {
                 throw MessageErrors.NullField("AddPartitionsToTxnRequest.V3AndBelowTopics", version);
             }
+            writer.WriteArrayLength(V3AndBelowTopics.Count, compact);
+            foreach (var item in V3AndBelowTopics)
             {
-                writer.WriteArrayLength(V3AndBelowTopics.Count, compact);
-                foreach (var item in V3AndBelowTopics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -171,17 +143,14 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("AddPartitionsToTxnTopic.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -201,12 +170,10 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AddPartitionsToTxnTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (compact)
             {
@@ -233,38 +200,23 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
             if (version >= 4)
             {
                 TransactionalId = reader.ReadString(compact);
-            }
-            if (version >= 4)
-            {
                 ProducerId = reader.ReadInt64();
-            }
-            if (version >= 4)
-            {
                 ProducerEpoch = reader.ReadInt16();
-            }
-            if (version >= 4)
-            {
                 VerifyOnly = reader.ReadBool();
-            }
-            if (version >= 4)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Topics");
+                        throw MessageErrors.NullOnWire("AddPartitionsToTxnTransaction.Topics");
                     }
-                    else
+                    var list = new List<AddPartitionsToTxnTopic>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<AddPartitionsToTxnTopic>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new AddPartitionsToTxnTopic();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Topics = list;
+                        var item = new AddPartitionsToTxnTopic();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Topics = list;
                 }
             }
             if (compact)
@@ -303,31 +255,17 @@ public sealed partial class AddPartitionsToTxnRequest : IRequestMessage
                     throw MessageErrors.NullField("AddPartitionsToTxnTransaction.TransactionalId", version);
                 }
                 writer.WriteNullableString(TransactionalId, compact);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt64(ProducerId);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt16(ProducerEpoch);
-            }
-            if (version >= 4)
-            {
                 writer.WriteBool(VerifyOnly);
-            }
-            if (version >= 4)
-            {
                 if (Topics is null)
                 {
                     throw MessageErrors.NullField("AddPartitionsToTxnTransaction.Topics", version);
                 }
+                writer.WriteArrayLength(Topics.Count, compact);
+                foreach (var item in Topics)
                 {
-                    writer.WriteArrayLength(Topics.Count, compact);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)

@@ -26,26 +26,20 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
         if (version >= 4)
         {
             ErrorCode = reader.ReadInt16();
-        }
-        if (version >= 4)
-        {
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ResultsByTransaction");
+                    throw MessageErrors.NullOnWire("AddPartitionsToTxnResponse.ResultsByTransaction");
                 }
-                else
+                var list = new List<AddPartitionsToTxnResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AddPartitionsToTxnResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByTransaction = list;
+                    var item = new AddPartitionsToTxnResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ResultsByTransaction = list;
             }
         }
         if (version <= 3)
@@ -54,19 +48,16 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ResultsByTopicV3AndBelow");
+                    throw MessageErrors.NullOnWire("AddPartitionsToTxnResponse.ResultsByTopicV3AndBelow");
                 }
-                else
+                var list = new List<AddPartitionsToTxnTopicResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AddPartitionsToTxnTopicResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTopicResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByTopicV3AndBelow = list;
+                    var item = new AddPartitionsToTxnTopicResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ResultsByTopicV3AndBelow = list;
             }
         }
         if (compact)
@@ -90,19 +81,14 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
         if (version >= 4)
         {
             writer.WriteInt16(ErrorCode);
-        }
-        if (version >= 4)
-        {
             if (ResultsByTransaction is null)
             {
                 throw MessageErrors.NullField("AddPartitionsToTxnResponse.ResultsByTransaction", version);
             }
+            writer.WriteArrayLength(ResultsByTransaction.Count, compact);
+            foreach (var item in ResultsByTransaction)
             {
-                writer.WriteArrayLength(ResultsByTransaction.Count, compact);
-                foreach (var item in ResultsByTransaction)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version <= 3)
@@ -111,12 +97,10 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("AddPartitionsToTxnResponse.ResultsByTopicV3AndBelow", version);
             }
+            writer.WriteArrayLength(ResultsByTopicV3AndBelow.Count, compact);
+            foreach (var item in ResultsByTopicV3AndBelow)
             {
-                writer.WriteArrayLength(ResultsByTopicV3AndBelow.Count, compact);
-                foreach (var item in ResultsByTopicV3AndBelow)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -139,19 +123,16 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ResultsByPartition");
+                    throw MessageErrors.NullOnWire("AddPartitionsToTxnTopicResult.ResultsByPartition");
                 }
-                else
+                var list = new List<AddPartitionsToTxnPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AddPartitionsToTxnPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByPartition = list;
+                    var item = new AddPartitionsToTxnPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ResultsByPartition = list;
             }
             if (compact)
             {
@@ -171,12 +152,10 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("AddPartitionsToTxnTopicResult.ResultsByPartition", version);
             }
+            writer.WriteArrayLength(ResultsByPartition.Count, compact);
+            foreach (var item in ResultsByPartition)
             {
-                writer.WriteArrayLength(ResultsByPartition.Count, compact);
-                foreach (var item in ResultsByPartition)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -226,26 +205,20 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
             if (version >= 4)
             {
                 TransactionalId = reader.ReadString(compact);
-            }
-            if (version >= 4)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("TopicResults");
+                        throw MessageErrors.NullOnWire("AddPartitionsToTxnResult.TopicResults");
                     }
-                    else
+                    var list = new List<AddPartitionsToTxnTopicResult>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<AddPartitionsToTxnTopicResult>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new AddPartitionsToTxnTopicResult();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        TopicResults = list;
+                        var item = new AddPartitionsToTxnTopicResult();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    TopicResults = list;
                 }
             }
             if (compact)
@@ -272,19 +245,14 @@ public sealed partial class AddPartitionsToTxnResponse : IResponseMessage
                     throw MessageErrors.NullField("AddPartitionsToTxnResult.TransactionalId", version);
                 }
                 writer.WriteNullableString(TransactionalId, compact);
-            }
-            if (version >= 4)
-            {
                 if (TopicResults is null)
                 {
                     throw MessageErrors.NullField("AddPartitionsToTxnResult.TopicResults", version);
                 }
+                writer.WriteArrayLength(TopicResults.Count, compact);
+                foreach (var item in TopicResults)
                 {
-                    writer.WriteArrayLength(TopicResults.Count, compact);
-                    foreach (var item in TopicResults)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)

@@ -31,19 +31,16 @@ public sealed partial class AddRaftVoterRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Listeners");
+                throw MessageErrors.NullOnWire("AddRaftVoterRequest.Listeners");
             }
-            else
+            var list = new List<Listener>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Listener>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Listener();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Listeners = list;
+                var item = new Listener();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Listeners = list;
         }
         reader.SkipTaggedFields();
     }
@@ -58,12 +55,10 @@ public sealed partial class AddRaftVoterRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AddRaftVoterRequest.Listeners", version);
         }
+        writer.WriteArrayLength(Listeners.Count, true);
+        foreach (var item in Listeners)
         {
-            writer.WriteArrayLength(Listeners.Count, true);
-            foreach (var item in Listeners)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

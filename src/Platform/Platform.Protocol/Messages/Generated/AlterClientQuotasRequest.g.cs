@@ -22,19 +22,16 @@ public sealed partial class AlterClientQuotasRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Entries");
+                throw MessageErrors.NullOnWire("AlterClientQuotasRequest.Entries");
             }
-            else
+            var list = new List<EntryData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<EntryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new EntryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Entries = list;
+                var item = new EntryData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Entries = list;
         }
         ValidateOnly = reader.ReadBool();
         if (compact)
@@ -50,12 +47,10 @@ public sealed partial class AlterClientQuotasRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AlterClientQuotasRequest.Entries", version);
         }
+        writer.WriteArrayLength(Entries.Count, compact);
+        foreach (var item in Entries)
         {
-            writer.WriteArrayLength(Entries.Count, compact);
-            foreach (var item in Entries)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteBool(ValidateOnly);
         if (compact)
@@ -147,37 +142,31 @@ public sealed partial class AlterClientQuotasRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Entity");
+                    throw MessageErrors.NullOnWire("EntryData.Entity");
                 }
-                else
+                var list = new List<EntityData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    var item = new EntityData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Entity = list;
             }
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Ops");
+                    throw MessageErrors.NullOnWire("EntryData.Ops");
                 }
-                else
+                var list = new List<OpData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OpData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OpData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Ops = list;
+                    var item = new OpData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Ops = list;
             }
             if (compact)
             {
@@ -192,23 +181,19 @@ public sealed partial class AlterClientQuotasRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("EntryData.Entity", version);
             }
+            writer.WriteArrayLength(Entity.Count, compact);
+            foreach (var item in Entity)
             {
-                writer.WriteArrayLength(Entity.Count, compact);
-                foreach (var item in Entity)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (Ops is null)
             {
                 throw MessageErrors.NullField("EntryData.Ops", version);
             }
+            writer.WriteArrayLength(Ops.Count, compact);
+            foreach (var item in Ops)
             {
-                writer.WriteArrayLength(Ops.Count, compact);
-                foreach (var item in Ops)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

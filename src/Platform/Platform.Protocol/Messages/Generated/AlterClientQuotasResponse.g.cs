@@ -23,19 +23,16 @@ public sealed partial class AlterClientQuotasResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Entries");
+                throw MessageErrors.NullOnWire("AlterClientQuotasResponse.Entries");
             }
-            else
+            var list = new List<EntryData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<EntryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new EntryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Entries = list;
+                var item = new EntryData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Entries = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class AlterClientQuotasResponse : IResponseMessage
         {
             throw MessageErrors.NullField("AlterClientQuotasResponse.Entries", version);
         }
+        writer.WriteArrayLength(Entries.Count, compact);
+        foreach (var item in Entries)
         {
-            writer.WriteArrayLength(Entries.Count, compact);
-            foreach (var item in Entries)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -114,19 +109,16 @@ public sealed partial class AlterClientQuotasResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Entity");
+                    throw MessageErrors.NullOnWire("EntryData.Entity");
                 }
-                else
+                var list = new List<EntityData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    var item = new EntityData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Entity = list;
             }
             if (compact)
             {
@@ -143,12 +135,10 @@ public sealed partial class AlterClientQuotasResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("EntryData.Entity", version);
             }
+            writer.WriteArrayLength(Entity.Count, compact);
+            foreach (var item in Entity)
             {
-                writer.WriteArrayLength(Entity.Count, compact);
-                foreach (var item in Entity)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -22,19 +22,16 @@ public sealed partial class AlterConfigsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Resources");
+                throw MessageErrors.NullOnWire("AlterConfigsRequest.Resources");
             }
-            else
+            var list = new List<AlterConfigsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AlterConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new AlterConfigsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         ValidateOnly = reader.ReadBool();
         if (compact)
@@ -50,12 +47,10 @@ public sealed partial class AlterConfigsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AlterConfigsRequest.Resources", version);
         }
+        writer.WriteArrayLength(Resources.Count, compact);
+        foreach (var item in Resources)
         {
-            writer.WriteArrayLength(Resources.Count, compact);
-            foreach (var item in Resources)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteBool(ValidateOnly);
         if (compact)
@@ -114,19 +109,16 @@ public sealed partial class AlterConfigsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Configs");
+                    throw MessageErrors.NullOnWire("AlterConfigsResource.Configs");
                 }
-                else
+                var list = new List<AlterableConfig>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AlterableConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterableConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new AlterableConfig();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Configs = list;
             }
             if (compact)
             {
@@ -147,12 +139,10 @@ public sealed partial class AlterConfigsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AlterConfigsResource.Configs", version);
             }
+            writer.WriteArrayLength(Configs.Count, compact);
+            foreach (var item in Configs)
             {
-                writer.WriteArrayLength(Configs.Count, compact);
-                foreach (var item in Configs)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -23,19 +23,16 @@ public sealed partial class AlterConfigsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("AlterConfigsResponse.Responses");
             }
-            else
+            var list = new List<AlterConfigsResourceResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AlterConfigsResourceResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResourceResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new AlterConfigsResourceResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class AlterConfigsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("AlterConfigsResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, compact);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, compact);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -22,19 +22,16 @@ public sealed partial class AlterPartitionReassignmentsRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("AlterPartitionReassignmentsRequest.Topics");
             }
-            else
+            var list = new List<ReassignableTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ReassignableTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ReassignableTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new ReassignableTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -46,12 +43,10 @@ public sealed partial class AlterPartitionReassignmentsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AlterPartitionReassignmentsRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -116,19 +111,16 @@ public sealed partial class AlterPartitionReassignmentsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ReassignableTopic.Partitions");
                 }
-                else
+                var list = new List<ReassignablePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ReassignablePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ReassignablePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new ReassignablePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -144,12 +136,10 @@ public sealed partial class AlterPartitionReassignmentsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("ReassignableTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

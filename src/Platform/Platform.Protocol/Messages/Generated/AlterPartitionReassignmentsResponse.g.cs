@@ -28,19 +28,16 @@ public sealed partial class AlterPartitionReassignmentsResponse : IResponseMessa
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("AlterPartitionReassignmentsResponse.Responses");
             }
-            else
+            var list = new List<ReassignableTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ReassignableTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ReassignableTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new ReassignableTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         reader.SkipTaggedFields();
     }
@@ -54,12 +51,10 @@ public sealed partial class AlterPartitionReassignmentsResponse : IResponseMessa
         {
             throw MessageErrors.NullField("AlterPartitionReassignmentsResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, true);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, true);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -102,19 +97,16 @@ public sealed partial class AlterPartitionReassignmentsResponse : IResponseMessa
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ReassignableTopicResponse.Partitions");
                 }
-                else
+                var list = new List<ReassignablePartitionResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ReassignablePartitionResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ReassignablePartitionResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new ReassignablePartitionResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -130,12 +122,10 @@ public sealed partial class AlterPartitionReassignmentsResponse : IResponseMessa
             {
                 throw MessageErrors.NullField("ReassignableTopicResponse.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

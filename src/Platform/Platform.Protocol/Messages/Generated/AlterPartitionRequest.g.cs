@@ -25,19 +25,16 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("AlterPartitionRequest.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -50,12 +47,10 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AlterPartitionRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -71,9 +66,6 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
             if (version >= 3)
             {
                 BrokerId = reader.ReadInt32();
-            }
-            if (version >= 3)
-            {
                 BrokerEpoch = reader.ReadInt64();
             }
             reader.SkipTaggedFields();
@@ -92,9 +84,6 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
             if (version >= 3)
             {
                 writer.WriteInt32(BrokerId);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt64(BrokerEpoch);
             }
             writer.WriteUnsignedVarInt(0);
@@ -125,17 +114,14 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
                     var count = reader.ReadArrayLength(true);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("NewIsr");
+                        throw MessageErrors.NullOnWire("PartitionData.NewIsr");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        NewIsr = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    NewIsr = list;
                 }
             }
             if (version >= 3)
@@ -144,19 +130,16 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
                     var count = reader.ReadArrayLength(true);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("NewIsrWithEpochs");
+                        throw MessageErrors.NullOnWire("PartitionData.NewIsrWithEpochs");
                     }
-                    else
+                    var list = new List<BrokerState>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<BrokerState>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new BrokerState();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        NewIsrWithEpochs = list;
+                        var item = new BrokerState();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    NewIsrWithEpochs = list;
                 }
             }
             if (version >= 1)
@@ -189,12 +172,10 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("PartitionData.NewIsr", version);
                 }
+                writer.WriteArrayLength(NewIsr.Count, true);
+                foreach (var item in NewIsr)
                 {
-                    writer.WriteArrayLength(NewIsr.Count, true);
-                    foreach (var item in NewIsr)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 3)
@@ -203,12 +184,10 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("PartitionData.NewIsrWithEpochs", version);
                 }
+                writer.WriteArrayLength(NewIsrWithEpochs.Count, true);
+                foreach (var item in NewIsrWithEpochs)
                 {
-                    writer.WriteArrayLength(NewIsrWithEpochs.Count, true);
-                    foreach (var item in NewIsrWithEpochs)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (version >= 1)
@@ -242,19 +221,16 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -277,12 +253,10 @@ public sealed partial class AlterPartitionRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -20,19 +20,16 @@ public sealed partial class AlterReplicaLogDirsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Dirs");
+                throw MessageErrors.NullOnWire("AlterReplicaLogDirsRequest.Dirs");
             }
-            else
+            var list = new List<AlterReplicaLogDir>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AlterReplicaLogDir>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterReplicaLogDir();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Dirs = list;
+                var item = new AlterReplicaLogDir();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Dirs = list;
         }
         if (compact)
         {
@@ -47,12 +44,10 @@ public sealed partial class AlterReplicaLogDirsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AlterReplicaLogDirsRequest.Dirs", version);
         }
+        writer.WriteArrayLength(Dirs.Count, compact);
+        foreach (var item in Dirs)
         {
-            writer.WriteArrayLength(Dirs.Count, compact);
-            foreach (var item in Dirs)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -74,17 +69,14 @@ public sealed partial class AlterReplicaLogDirsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("AlterReplicaLogDirTopic.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -104,12 +96,10 @@ public sealed partial class AlterReplicaLogDirsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AlterReplicaLogDirTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (compact)
             {
@@ -132,19 +122,16 @@ public sealed partial class AlterReplicaLogDirsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("AlterReplicaLogDir.Topics");
                 }
-                else
+                var list = new List<AlterReplicaLogDirTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AlterReplicaLogDirTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterReplicaLogDirTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new AlterReplicaLogDirTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             if (compact)
             {
@@ -164,12 +151,10 @@ public sealed partial class AlterReplicaLogDirsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AlterReplicaLogDir.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -23,19 +23,16 @@ public sealed partial class AlterReplicaLogDirsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("AlterReplicaLogDirsResponse.Results");
             }
-            else
+            var list = new List<AlterReplicaLogDirTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AlterReplicaLogDirTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterReplicaLogDirTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new AlterReplicaLogDirTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class AlterReplicaLogDirsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("AlterReplicaLogDirsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, compact);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -107,19 +102,16 @@ public sealed partial class AlterReplicaLogDirsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("AlterReplicaLogDirTopicResult.Partitions");
                 }
-                else
+                var list = new List<AlterReplicaLogDirPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AlterReplicaLogDirPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterReplicaLogDirPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new AlterReplicaLogDirPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -139,12 +131,10 @@ public sealed partial class AlterReplicaLogDirsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("AlterReplicaLogDirTopicResult.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -21,37 +21,31 @@ public sealed partial class AlterUserScramCredentialsRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Deletions");
+                throw MessageErrors.NullOnWire("AlterUserScramCredentialsRequest.Deletions");
             }
-            else
+            var list = new List<ScramCredentialDeletion>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ScramCredentialDeletion>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ScramCredentialDeletion();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Deletions = list;
+                var item = new ScramCredentialDeletion();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Deletions = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Upsertions");
+                throw MessageErrors.NullOnWire("AlterUserScramCredentialsRequest.Upsertions");
             }
-            else
+            var list = new List<ScramCredentialUpsertion>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ScramCredentialUpsertion>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ScramCredentialUpsertion();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Upsertions = list;
+                var item = new ScramCredentialUpsertion();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Upsertions = list;
         }
         reader.SkipTaggedFields();
     }
@@ -62,23 +56,19 @@ public sealed partial class AlterUserScramCredentialsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AlterUserScramCredentialsRequest.Deletions", version);
         }
+        writer.WriteArrayLength(Deletions.Count, true);
+        foreach (var item in Deletions)
         {
-            writer.WriteArrayLength(Deletions.Count, true);
-            foreach (var item in Deletions)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (Upsertions is null)
         {
             throw MessageErrors.NullField("AlterUserScramCredentialsRequest.Upsertions", version);
         }
+        writer.WriteArrayLength(Upsertions.Count, true);
+        foreach (var item in Upsertions)
         {
-            writer.WriteArrayLength(Upsertions.Count, true);
-            foreach (var item in Upsertions)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

@@ -22,19 +22,16 @@ public sealed partial class AlterUserScramCredentialsResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("AlterUserScramCredentialsResponse.Results");
             }
-            else
+            var list = new List<AlterUserScramCredentialsResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AlterUserScramCredentialsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterUserScramCredentialsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new AlterUserScramCredentialsResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         reader.SkipTaggedFields();
     }
@@ -46,12 +43,10 @@ public sealed partial class AlterUserScramCredentialsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("AlterUserScramCredentialsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, true);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, true);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

@@ -21,9 +21,6 @@ public sealed partial class ApiVersionsRequest : IRequestMessage
         if (version >= 3)
         {
             ClientSoftwareName = reader.ReadString(compact);
-        }
-        if (version >= 3)
-        {
             ClientSoftwareVersion = reader.ReadString(compact);
         }
         if (compact)
@@ -42,9 +39,6 @@ public sealed partial class ApiVersionsRequest : IRequestMessage
                 throw MessageErrors.NullField("ApiVersionsRequest.ClientSoftwareName", version);
             }
             writer.WriteNullableString(ClientSoftwareName, compact);
-        }
-        if (version >= 3)
-        {
             if (ClientSoftwareVersion is null)
             {
                 throw MessageErrors.NullField("ApiVersionsRequest.ClientSoftwareVersion", version);

@@ -33,19 +33,16 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("ApiKeys");
+                throw MessageErrors.NullOnWire("ApiVersionsResponse.ApiKeys");
             }
-            else
+            var list = new List<ApiVersion>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ApiVersion>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ApiVersion();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ApiKeys = list;
+                var item = new ApiVersion();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            ApiKeys = list;
         }
         if (version >= 1)
         {
@@ -66,19 +63,16 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
                             var count = reader.ReadArrayLength(true);
                             if (count < 0)
                             {
-                                throw MessageErrors.NullOnWire("SupportedFeatures");
+                                throw MessageErrors.NullOnWire("ApiVersionsResponse.SupportedFeatures");
                             }
-                            else
+                            var list = new List<SupportedFeatureKey>(count);
+                            for (var i = 0; i < count; i++)
                             {
-                                var list = new List<SupportedFeatureKey>(count);
-                                for (var i = 0; i < count; i++)
-                                {
-                                    var item = new SupportedFeatureKey();
-                                    item.Read(ref reader, version);
-                                    list.Add(item);
-                                }
-                                SupportedFeatures = list;
+                                var item = new SupportedFeatureKey();
+                                item.Read(ref reader, version);
+                                list.Add(item);
                             }
+                            SupportedFeatures = list;
                         }
                         break;
                     }
@@ -93,19 +87,16 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
                             var count = reader.ReadArrayLength(true);
                             if (count < 0)
                             {
-                                throw MessageErrors.NullOnWire("FinalizedFeatures");
+                                throw MessageErrors.NullOnWire("ApiVersionsResponse.FinalizedFeatures");
                             }
-                            else
+                            var list = new List<FinalizedFeatureKey>(count);
+                            for (var i = 0; i < count; i++)
                             {
-                                var list = new List<FinalizedFeatureKey>(count);
-                                for (var i = 0; i < count; i++)
-                                {
-                                    var item = new FinalizedFeatureKey();
-                                    item.Read(ref reader, version);
-                                    list.Add(item);
-                                }
-                                FinalizedFeatures = list;
+                                var item = new FinalizedFeatureKey();
+                                item.Read(ref reader, version);
+                                list.Add(item);
                             }
+                            FinalizedFeatures = list;
                         }
                         break;
                     }
@@ -130,12 +121,10 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ApiVersionsResponse.ApiKeys", version);
         }
+        writer.WriteArrayLength(ApiKeys.Count, compact);
+        foreach (var item in ApiKeys)
         {
-            writer.WriteArrayLength(ApiKeys.Count, compact);
-            foreach (var item in ApiKeys)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 1)
         {
@@ -169,12 +158,10 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("ApiVersionsResponse.SupportedFeatures", version);
                 }
+                tagged.WriteArrayLength(SupportedFeatures.Count, true);
+                foreach (var item in SupportedFeatures)
                 {
-                    tagged.WriteArrayLength(SupportedFeatures.Count, true);
-                    foreach (var item in SupportedFeatures)
-                    {
-                        item.Write(tagged, version);
-                    }
+                    item.Write(tagged, version);
                 }
                 writer.WriteSized(tagged);
             }
@@ -192,12 +179,10 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("ApiVersionsResponse.FinalizedFeatures", version);
                 }
+                tagged.WriteArrayLength(FinalizedFeatures.Count, true);
+                foreach (var item in FinalizedFeatures)
                 {
-                    tagged.WriteArrayLength(FinalizedFeatures.Count, true);
-                    foreach (var item in FinalizedFeatures)
-                    {
-                        item.Write(tagged, version);
-                    }
+                    item.Write(tagged, version);
                 }
                 writer.WriteSized(tagged);
             }
@@ -257,13 +242,7 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
             if (version >= 3)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 3)
-            {
                 MinVersion = reader.ReadInt16();
-            }
-            if (version >= 3)
-            {
                 MaxVersion = reader.ReadInt16();
             }
             if (compact)
@@ -294,13 +273,7 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
                     throw MessageErrors.NullField("SupportedFeatureKey.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt16(MinVersion);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt16(MaxVersion);
             }
             if (compact)
@@ -324,13 +297,7 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
             if (version >= 3)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 3)
-            {
                 MaxVersionLevel = reader.ReadInt16();
-            }
-            if (version >= 3)
-            {
                 MinVersionLevel = reader.ReadInt16();
             }
             if (compact)
@@ -361,13 +328,7 @@ public sealed partial class ApiVersionsResponse : IResponseMessage
                     throw MessageErrors.NullField("FinalizedFeatureKey.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt16(MaxVersionLevel);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt16(MinVersionLevel);
             }
             if (compact)

@@ -25,19 +25,16 @@ public sealed partial class AssignReplicasToDirsRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Directories");
+                throw MessageErrors.NullOnWire("AssignReplicasToDirsRequest.Directories");
             }
-            else
+            var list = new List<DirectoryData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DirectoryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DirectoryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Directories = list;
+                var item = new DirectoryData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Directories = list;
         }
         reader.SkipTaggedFields();
     }
@@ -50,12 +47,10 @@ public sealed partial class AssignReplicasToDirsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("AssignReplicasToDirsRequest.Directories", version);
         }
+        writer.WriteArrayLength(Directories.Count, true);
+        foreach (var item in Directories)
         {
-            writer.WriteArrayLength(Directories.Count, true);
-            foreach (var item in Directories)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -90,19 +85,16 @@ public sealed partial class AssignReplicasToDirsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -114,12 +106,10 @@ public sealed partial class AssignReplicasToDirsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -138,19 +128,16 @@ public sealed partial class AssignReplicasToDirsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("DirectoryData.Topics");
                 }
-                else
+                var list = new List<TopicData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TopicData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new TopicData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             reader.SkipTaggedFields();
         }
@@ -162,12 +149,10 @@ public sealed partial class AssignReplicasToDirsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("DirectoryData.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, true);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, true);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

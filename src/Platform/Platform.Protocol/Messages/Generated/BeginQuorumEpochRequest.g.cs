@@ -31,19 +31,16 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("BeginQuorumEpochRequest.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 1)
         {
@@ -51,19 +48,16 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("LeaderEndpoints");
+                    throw MessageErrors.NullOnWire("BeginQuorumEpochRequest.LeaderEndpoints");
                 }
-                else
+                var list = new List<LeaderEndpoint>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<LeaderEndpoint>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderEndpoint();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    LeaderEndpoints = list;
+                    var item = new LeaderEndpoint();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                LeaderEndpoints = list;
             }
         }
         if (compact)
@@ -84,12 +78,10 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
         {
             throw MessageErrors.NullField("BeginQuorumEpochRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 1)
         {
@@ -97,12 +89,10 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("BeginQuorumEpochRequest.LeaderEndpoints", version);
             }
+            writer.WriteArrayLength(LeaderEndpoints.Count, compact);
+            foreach (var item in LeaderEndpoints)
             {
-                writer.WriteArrayLength(LeaderEndpoints.Count, compact);
-                foreach (var item in LeaderEndpoints)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -168,19 +158,16 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -200,12 +187,10 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -228,13 +213,7 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
             if (version >= 1)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 1)
-            {
                 Host = reader.ReadString(compact);
-            }
-            if (version >= 1)
-            {
                 Port = reader.ReadUInt16();
             }
             if (compact)
@@ -265,17 +244,11 @@ public sealed partial class BeginQuorumEpochRequest : IRequestMessage
                     throw MessageErrors.NullField("LeaderEndpoint.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 1)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("LeaderEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, compact);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUInt16(Port);
             }
             if (compact)

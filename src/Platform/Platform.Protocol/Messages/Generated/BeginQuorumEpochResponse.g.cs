@@ -25,19 +25,16 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("BeginQuorumEpochResponse.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -54,19 +51,16 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
                             var count = reader.ReadArrayLength(true);
                             if (count < 0)
                             {
-                                throw MessageErrors.NullOnWire("NodeEndpoints");
+                                throw MessageErrors.NullOnWire("BeginQuorumEpochResponse.NodeEndpoints");
                             }
-                            else
+                            var list = new List<NodeEndpoint>(count);
+                            for (var i = 0; i < count; i++)
                             {
-                                var list = new List<NodeEndpoint>(count);
-                                for (var i = 0; i < count; i++)
-                                {
-                                    var item = new NodeEndpoint();
-                                    item.Read(ref reader, version);
-                                    list.Add(item);
-                                }
-                                NodeEndpoints = list;
+                                var item = new NodeEndpoint();
+                                item.Read(ref reader, version);
+                                list.Add(item);
                             }
+                            NodeEndpoints = list;
                         }
                         break;
                     }
@@ -90,12 +84,10 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
         {
             throw MessageErrors.NullField("BeginQuorumEpochResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -113,12 +105,10 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("BeginQuorumEpochResponse.NodeEndpoints", version);
                 }
+                tagged.WriteArrayLength(NodeEndpoints.Count, true);
+                foreach (var item in NodeEndpoints)
                 {
-                    tagged.WriteArrayLength(NodeEndpoints.Count, true);
-                    foreach (var item in NodeEndpoints)
-                    {
-                        item.Write(tagged, version);
-                    }
+                    item.Write(tagged, version);
                 }
                 writer.WriteSized(tagged);
             }
@@ -176,19 +166,16 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -208,12 +195,10 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -236,13 +221,7 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
             if (version >= 1)
             {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 1)
-            {
                 Host = reader.ReadString(compact);
-            }
-            if (version >= 1)
-            {
                 Port = reader.ReadUInt16();
             }
             if (compact)
@@ -269,17 +248,11 @@ public sealed partial class BeginQuorumEpochResponse : IResponseMessage
             if (version >= 1)
             {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 1)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("NodeEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, compact);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUInt16(Port);
             }
             if (compact)

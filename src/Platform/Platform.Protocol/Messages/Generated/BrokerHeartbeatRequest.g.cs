@@ -43,17 +43,14 @@ public sealed partial class BrokerHeartbeatRequest : IRequestMessage
                         var count = reader.ReadArrayLength(true);
                         if (count < 0)
                         {
-                            throw MessageErrors.NullOnWire("OfflineLogDirs");
+                            throw MessageErrors.NullOnWire("BrokerHeartbeatRequest.OfflineLogDirs");
                         }
-                        else
+                        var list = new List<Guid>(count);
+                        for (var i = 0; i < count; i++)
                         {
-                            var list = new List<Guid>(count);
-                            for (var i = 0; i < count; i++)
-                            {
-                                list.Add(reader.ReadUuid());
-                            }
-                            OfflineLogDirs = list;
+                            list.Add(reader.ReadUuid());
                         }
+                        OfflineLogDirs = list;
                     }
                     break;
                 }
@@ -89,12 +86,10 @@ public sealed partial class BrokerHeartbeatRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("BrokerHeartbeatRequest.OfflineLogDirs", version);
             }
+            tagged.WriteArrayLength(OfflineLogDirs.Count, true);
+            foreach (var item in OfflineLogDirs)
             {
-                tagged.WriteArrayLength(OfflineLogDirs.Count, true);
-                foreach (var item in OfflineLogDirs)
-                {
-                    tagged.WriteUuid(item);
-                }
+                tagged.WriteUuid(item);
             }
             writer.WriteSized(tagged);
         }

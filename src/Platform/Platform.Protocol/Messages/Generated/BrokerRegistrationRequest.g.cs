@@ -38,37 +38,31 @@ public sealed partial class BrokerRegistrationRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Listeners");
+                throw MessageErrors.NullOnWire("BrokerRegistrationRequest.Listeners");
             }
-            else
+            var list = new List<Listener>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Listener>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Listener();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Listeners = list;
+                var item = new Listener();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Listeners = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Features");
+                throw MessageErrors.NullOnWire("BrokerRegistrationRequest.Features");
             }
-            else
+            var list = new List<Feature>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Feature>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Feature();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Features = list;
+                var item = new Feature();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Features = list;
         }
         Rack = reader.ReadNullableString(true);
         if (version >= 1)
@@ -81,17 +75,14 @@ public sealed partial class BrokerRegistrationRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("LogDirs");
+                    throw MessageErrors.NullOnWire("BrokerRegistrationRequest.LogDirs");
                 }
-                else
+                var list = new List<Guid>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<Guid>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadUuid());
-                    }
-                    LogDirs = list;
+                    list.Add(reader.ReadUuid());
                 }
+                LogDirs = list;
             }
         }
         if (version >= 3)
@@ -118,23 +109,19 @@ public sealed partial class BrokerRegistrationRequest : IRequestMessage
         {
             throw MessageErrors.NullField("BrokerRegistrationRequest.Listeners", version);
         }
+        writer.WriteArrayLength(Listeners.Count, true);
+        foreach (var item in Listeners)
         {
-            writer.WriteArrayLength(Listeners.Count, true);
-            foreach (var item in Listeners)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (Features is null)
         {
             throw MessageErrors.NullField("BrokerRegistrationRequest.Features", version);
         }
+        writer.WriteArrayLength(Features.Count, true);
+        foreach (var item in Features)
         {
-            writer.WriteArrayLength(Features.Count, true);
-            foreach (var item in Features)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteNullableString(Rack, true);
         if (version >= 1)
@@ -147,12 +134,10 @@ public sealed partial class BrokerRegistrationRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("BrokerRegistrationRequest.LogDirs", version);
             }
+            writer.WriteArrayLength(LogDirs.Count, true);
+            foreach (var item in LogDirs)
             {
-                writer.WriteArrayLength(LogDirs.Count, true);
-                foreach (var item in LogDirs)
-                {
-                    writer.WriteUuid(item);
-                }
+                writer.WriteUuid(item);
             }
         }
         if (version >= 3)

@@ -22,19 +22,16 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Groups");
+                throw MessageErrors.NullOnWire("ConsumerGroupDescribeResponse.Groups");
             }
-            else
+            var list = new List<DescribedGroup>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                var item = new DescribedGroup();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Groups = list;
         }
         reader.SkipTaggedFields();
     }
@@ -46,12 +43,10 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ConsumerGroupDescribeResponse.Groups", version);
         }
+        writer.WriteArrayLength(Groups.Count, true);
+        foreach (var item in Groups)
         {
-            writer.WriteArrayLength(Groups.Count, true);
-            foreach (var item in Groups)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -72,17 +67,14 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicPartitions.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -99,12 +91,10 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicPartitions.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -120,19 +110,16 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TopicPartitions");
+                    throw MessageErrors.NullOnWire("Assignment.TopicPartitions");
                 }
-                else
+                var list = new List<TopicPartitions>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TopicPartitions>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicPartitions();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicPartitions = list;
+                    var item = new TopicPartitions();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                TopicPartitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -143,12 +130,10 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("Assignment.TopicPartitions", version);
             }
+            writer.WriteArrayLength(TopicPartitions.Count, true);
+            foreach (var item in TopicPartitions)
             {
-                writer.WriteArrayLength(TopicPartitions.Count, true);
-                foreach (var item in TopicPartitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -191,17 +176,14 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("SubscribedTopicNames");
+                    throw MessageErrors.NullOnWire("Member.SubscribedTopicNames");
                 }
-                else
+                var list = new List<string>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadString(true));
-                    }
-                    SubscribedTopicNames = list;
+                    list.Add(reader.ReadString(true));
                 }
+                SubscribedTopicNames = list;
             }
             SubscribedTopicRegex = reader.ReadNullableString(true);
             {
@@ -241,12 +223,10 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("Member.SubscribedTopicNames", version);
             }
+            writer.WriteArrayLength(SubscribedTopicNames.Count, true);
+            foreach (var item in SubscribedTopicNames)
             {
-                writer.WriteArrayLength(SubscribedTopicNames.Count, true);
-                foreach (var item in SubscribedTopicNames)
-                {
-                    writer.WriteString(item, true);
-                }
+                writer.WriteString(item, true);
             }
             writer.WriteNullableString(SubscribedTopicRegex, true);
             if (Assignment is null)
@@ -296,19 +276,16 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Members");
+                    throw MessageErrors.NullOnWire("DescribedGroup.Members");
                 }
-                else
+                var list = new List<Member>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<Member>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new Member();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new Member();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
             AuthorizedOperations = reader.ReadInt32();
             reader.SkipTaggedFields();
@@ -339,12 +316,10 @@ public sealed partial class ConsumerGroupDescribeResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribedGroup.Members", version);
             }
+            writer.WriteArrayLength(Members.Count, true);
+            foreach (var item in Members)
             {
-                writer.WriteArrayLength(Members.Count, true);
-                foreach (var item in Members)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteInt32(AuthorizedOperations);
             writer.WriteUnsignedVarInt(0);

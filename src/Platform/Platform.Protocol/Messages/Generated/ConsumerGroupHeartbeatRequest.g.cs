@@ -146,17 +146,14 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicPartitionsData.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -168,12 +165,10 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicPartitionsData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }

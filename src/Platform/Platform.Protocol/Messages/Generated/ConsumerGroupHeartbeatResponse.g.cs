@@ -79,17 +79,14 @@ public sealed partial class ConsumerGroupHeartbeatResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicPartitions.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -101,12 +98,10 @@ public sealed partial class ConsumerGroupHeartbeatResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicPartitions.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -122,19 +117,16 @@ public sealed partial class ConsumerGroupHeartbeatResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TopicPartitions");
+                    throw MessageErrors.NullOnWire("AssignmentData.TopicPartitions");
                 }
-                else
+                var list = new List<TopicPartitions>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TopicPartitions>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicPartitions();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicPartitions = list;
+                    var item = new TopicPartitions();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                TopicPartitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -145,12 +137,10 @@ public sealed partial class ConsumerGroupHeartbeatResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("AssignmentData.TopicPartitions", version);
             }
+            writer.WriteArrayLength(TopicPartitions.Count, true);
+            foreach (var item in TopicPartitions)
             {
-                writer.WriteArrayLength(TopicPartitions.Count, true);
-                foreach (var item in TopicPartitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

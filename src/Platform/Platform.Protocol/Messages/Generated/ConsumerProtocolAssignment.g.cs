@@ -19,19 +19,16 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
             var count = reader.ReadArrayLength(false);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("AssignedPartitions");
+                throw MessageErrors.NullOnWire("ConsumerProtocolAssignment.AssignedPartitions");
             }
-            else
+            var list = new List<TopicPartition>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicPartition>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicPartition();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                AssignedPartitions = list;
+                var item = new TopicPartition();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            AssignedPartitions = list;
         }
         UserData = reader.ReadNullableBytes(false);
     }
@@ -42,12 +39,10 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
         {
             throw MessageErrors.NullField("ConsumerProtocolAssignment.AssignedPartitions", version);
         }
+        writer.WriteArrayLength(AssignedPartitions.Count, false);
+        foreach (var item in AssignedPartitions)
         {
-            writer.WriteArrayLength(AssignedPartitions.Count, false);
-            foreach (var item in AssignedPartitions)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteNullableBytes(UserData, false);
     }
@@ -65,17 +60,14 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
                 var count = reader.ReadArrayLength(false);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicPartition.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
         }
 
@@ -90,12 +82,10 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
             {
                 throw MessageErrors.NullField("TopicPartition.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, false);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, false);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
         }
     }

@@ -25,17 +25,14 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
             var count = reader.ReadArrayLength(false);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("ConsumerProtocolSubscription.Topics");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(false));
-                }
-                Topics = list;
+                list.Add(reader.ReadString(false));
             }
+            Topics = list;
         }
         UserData = reader.ReadNullableBytes(false);
         if (version >= 1)
@@ -44,19 +41,16 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
                 var count = reader.ReadArrayLength(false);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("OwnedPartitions");
+                    throw MessageErrors.NullOnWire("ConsumerProtocolSubscription.OwnedPartitions");
                 }
-                else
+                var list = new List<TopicPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TopicPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    OwnedPartitions = list;
+                    var item = new TopicPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                OwnedPartitions = list;
             }
         }
         if (version >= 2)
@@ -75,12 +69,10 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
         {
             throw MessageErrors.NullField("ConsumerProtocolSubscription.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, false);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, false);
-            foreach (var item in Topics)
-            {
-                writer.WriteString(item, false);
-            }
+            writer.WriteString(item, false);
         }
         writer.WriteNullableBytes(UserData, false);
         if (version >= 1)
@@ -89,12 +81,10 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
             {
                 throw MessageErrors.NullField("ConsumerProtocolSubscription.OwnedPartitions", version);
             }
+            writer.WriteArrayLength(OwnedPartitions.Count, false);
+            foreach (var item in OwnedPartitions)
             {
-                writer.WriteArrayLength(OwnedPartitions.Count, false);
-                foreach (var item in OwnedPartitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 2)
@@ -118,24 +108,18 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
             if (version >= 1)
             {
                 Topic = reader.ReadString(false);
-            }
-            if (version >= 1)
-            {
                 {
                     var count = reader.ReadArrayLength(false);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Partitions");
+                        throw MessageErrors.NullOnWire("TopicPartition.Partitions");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        Partitions = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    Partitions = list;
                 }
             }
         }
@@ -157,19 +141,14 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
                     throw MessageErrors.NullField("TopicPartition.Topic", version);
                 }
                 writer.WriteNullableString(Topic, false);
-            }
-            if (version >= 1)
-            {
                 if (Partitions is null)
                 {
                     throw MessageErrors.NullField("TopicPartition.Partitions", version);
                 }
+                writer.WriteArrayLength(Partitions.Count, false);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteArrayLength(Partitions.Count, false);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
         }

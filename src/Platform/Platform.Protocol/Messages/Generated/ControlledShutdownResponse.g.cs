@@ -23,19 +23,16 @@ public sealed partial class ControlledShutdownResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("RemainingPartitions");
+                throw MessageErrors.NullOnWire("ControlledShutdownResponse.RemainingPartitions");
             }
-            else
+            var list = new List<RemainingPartition>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<RemainingPartition>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new RemainingPartition();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                RemainingPartitions = list;
+                var item = new RemainingPartition();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            RemainingPartitions = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class ControlledShutdownResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ControlledShutdownResponse.RemainingPartitions", version);
         }
+        writer.WriteArrayLength(RemainingPartitions.Count, compact);
+        foreach (var item in RemainingPartitions)
         {
-            writer.WriteArrayLength(RemainingPartitions.Count, compact);
-            foreach (var item in RemainingPartitions)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -30,37 +30,31 @@ public sealed partial class ControllerRegistrationRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Listeners");
+                throw MessageErrors.NullOnWire("ControllerRegistrationRequest.Listeners");
             }
-            else
+            var list = new List<Listener>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Listener>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Listener();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Listeners = list;
+                var item = new Listener();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Listeners = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Features");
+                throw MessageErrors.NullOnWire("ControllerRegistrationRequest.Features");
             }
-            else
+            var list = new List<Feature>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Feature>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Feature();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Features = list;
+                var item = new Feature();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Features = list;
         }
         reader.SkipTaggedFields();
     }
@@ -74,23 +68,19 @@ public sealed partial class ControllerRegistrationRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ControllerRegistrationRequest.Listeners", version);
         }
+        writer.WriteArrayLength(Listeners.Count, true);
+        foreach (var item in Listeners)
         {
-            writer.WriteArrayLength(Listeners.Count, true);
-            foreach (var item in Listeners)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (Features is null)
         {
             throw MessageErrors.NullField("ControllerRegistrationRequest.Features", version);
         }
+        writer.WriteArrayLength(Features.Count, true);
+        foreach (var item in Features)
         {
-            writer.WriteArrayLength(Features.Count, true);
-            foreach (var item in Features)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

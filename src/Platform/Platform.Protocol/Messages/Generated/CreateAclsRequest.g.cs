@@ -20,19 +20,16 @@ public sealed partial class CreateAclsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Creations");
+                throw MessageErrors.NullOnWire("CreateAclsRequest.Creations");
             }
-            else
+            var list = new List<AclCreation>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AclCreation>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AclCreation();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Creations = list;
+                var item = new AclCreation();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Creations = list;
         }
         if (compact)
         {
@@ -47,12 +44,10 @@ public sealed partial class CreateAclsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("CreateAclsRequest.Creations", version);
         }
+        writer.WriteArrayLength(Creations.Count, compact);
+        foreach (var item in Creations)
         {
-            writer.WriteArrayLength(Creations.Count, compact);
-            foreach (var item in Creations)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -23,19 +23,16 @@ public sealed partial class CreateAclsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("CreateAclsResponse.Results");
             }
-            else
+            var list = new List<AclCreationResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AclCreationResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AclCreationResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new AclCreationResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class CreateAclsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("CreateAclsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, compact);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -25,28 +25,22 @@ public sealed partial class CreateDelegationTokenRequest : IRequestMessage
         if (version >= 3)
         {
             OwnerPrincipalType = reader.ReadNullableString(compact);
-        }
-        if (version >= 3)
-        {
             OwnerPrincipalName = reader.ReadNullableString(compact);
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Renewers");
+                throw MessageErrors.NullOnWire("CreateDelegationTokenRequest.Renewers");
             }
-            else
+            var list = new List<CreatableRenewers>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<CreatableRenewers>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableRenewers();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Renewers = list;
+                var item = new CreatableRenewers();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Renewers = list;
         }
         MaxLifetimeMs = reader.ReadInt64();
         if (compact)
@@ -69,21 +63,16 @@ public sealed partial class CreateDelegationTokenRequest : IRequestMessage
         if (version >= 3)
         {
             writer.WriteNullableString(OwnerPrincipalType, compact);
-        }
-        if (version >= 3)
-        {
             writer.WriteNullableString(OwnerPrincipalName, compact);
         }
         if (Renewers is null)
         {
             throw MessageErrors.NullField("CreateDelegationTokenRequest.Renewers", version);
         }
+        writer.WriteArrayLength(Renewers.Count, compact);
+        foreach (var item in Renewers)
         {
-            writer.WriteArrayLength(Renewers.Count, compact);
-            foreach (var item in Renewers)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt64(MaxLifetimeMs);
         if (compact)

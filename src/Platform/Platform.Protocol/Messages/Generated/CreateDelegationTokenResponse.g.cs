@@ -42,9 +42,6 @@ public sealed partial class CreateDelegationTokenResponse : IResponseMessage
         if (version >= 3)
         {
             TokenRequesterPrincipalType = reader.ReadString(compact);
-        }
-        if (version >= 3)
-        {
             TokenRequesterPrincipalName = reader.ReadString(compact);
         }
         IssueTimestampMs = reader.ReadInt64();
@@ -88,9 +85,6 @@ public sealed partial class CreateDelegationTokenResponse : IResponseMessage
                 throw MessageErrors.NullField("CreateDelegationTokenResponse.TokenRequesterPrincipalType", version);
             }
             writer.WriteNullableString(TokenRequesterPrincipalType, compact);
-        }
-        if (version >= 3)
-        {
             if (TokenRequesterPrincipalName is null)
             {
                 throw MessageErrors.NullField("CreateDelegationTokenResponse.TokenRequesterPrincipalName", version);

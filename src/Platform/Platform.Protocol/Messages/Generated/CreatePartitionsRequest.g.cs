@@ -24,19 +24,16 @@ public sealed partial class CreatePartitionsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("CreatePartitionsRequest.Topics");
             }
-            else
+            var list = new List<CreatePartitionsTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<CreatePartitionsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatePartitionsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new CreatePartitionsTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         TimeoutMs = reader.ReadInt32();
         ValidateOnly = reader.ReadBool();
@@ -53,12 +50,10 @@ public sealed partial class CreatePartitionsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("CreatePartitionsRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt32(TimeoutMs);
         writer.WriteBool(ValidateOnly);
@@ -79,17 +74,14 @@ public sealed partial class CreatePartitionsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("BrokerIds");
+                    throw MessageErrors.NullOnWire("CreatePartitionsAssignment.BrokerIds");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    BrokerIds = list;
+                    list.Add(reader.ReadInt32());
                 }
+                BrokerIds = list;
             }
             if (compact)
             {
@@ -104,12 +96,10 @@ public sealed partial class CreatePartitionsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("CreatePartitionsAssignment.BrokerIds", version);
             }
+            writer.WriteArrayLength(BrokerIds.Count, compact);
+            foreach (var item in BrokerIds)
             {
-                writer.WriteArrayLength(BrokerIds.Count, compact);
-                foreach (var item in BrokerIds)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (compact)
             {

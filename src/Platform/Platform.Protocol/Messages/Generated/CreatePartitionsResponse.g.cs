@@ -23,19 +23,16 @@ public sealed partial class CreatePartitionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("CreatePartitionsResponse.Results");
             }
-            else
+            var list = new List<CreatePartitionsTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<CreatePartitionsTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatePartitionsTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new CreatePartitionsTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class CreatePartitionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("CreatePartitionsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, compact);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -24,19 +24,16 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("CreateTopicsRequest.Topics");
             }
-            else
+            var list = new List<CreatableTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<CreatableTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new CreatableTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         timeoutMs = reader.ReadInt32();
         if (version >= 1)
@@ -60,12 +57,10 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("CreateTopicsRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt32(timeoutMs);
         if (version >= 1)
@@ -92,17 +87,14 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("BrokerIds");
+                    throw MessageErrors.NullOnWire("CreatableReplicaAssignment.BrokerIds");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    BrokerIds = list;
+                    list.Add(reader.ReadInt32());
                 }
+                BrokerIds = list;
             }
             if (compact)
             {
@@ -118,12 +110,10 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("CreatableReplicaAssignment.BrokerIds", version);
             }
+            writer.WriteArrayLength(BrokerIds.Count, compact);
+            foreach (var item in BrokerIds)
             {
-                writer.WriteArrayLength(BrokerIds.Count, compact);
-                foreach (var item in BrokerIds)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (compact)
             {
@@ -187,37 +177,31 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Assignments");
+                    throw MessageErrors.NullOnWire("CreatableTopic.Assignments");
                 }
-                else
+                var list = new List<CreatableReplicaAssignment>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<CreatableReplicaAssignment>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CreatableReplicaAssignment();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Assignments = list;
+                    var item = new CreatableReplicaAssignment();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Assignments = list;
             }
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Configs");
+                    throw MessageErrors.NullOnWire("CreatableTopic.Configs");
                 }
-                else
+                var list = new List<CreatableTopicConfig>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<CreatableTopicConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CreatableTopicConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new CreatableTopicConfig();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Configs = list;
             }
             if (compact)
             {
@@ -239,23 +223,19 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("CreatableTopic.Assignments", version);
             }
+            writer.WriteArrayLength(Assignments.Count, compact);
+            foreach (var item in Assignments)
             {
-                writer.WriteArrayLength(Assignments.Count, compact);
-                foreach (var item in Assignments)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (Configs is null)
             {
                 throw MessageErrors.NullField("CreatableTopic.Configs", version);
             }
+            writer.WriteArrayLength(Configs.Count, compact);
+            foreach (var item in Configs)
             {
-                writer.WriteArrayLength(Configs.Count, compact);
-                foreach (var item in Configs)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

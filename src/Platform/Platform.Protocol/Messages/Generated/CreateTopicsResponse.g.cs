@@ -26,19 +26,16 @@ public sealed partial class CreateTopicsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("CreateTopicsResponse.Topics");
             }
-            else
+            var list = new List<CreatableTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<CreatableTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new CreatableTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class CreateTopicsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("CreateTopicsResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -88,21 +83,9 @@ public sealed partial class CreateTopicsResponse : IResponseMessage
             if (version >= 5)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 5)
-            {
                 Value = reader.ReadNullableString(compact);
-            }
-            if (version >= 5)
-            {
                 ReadOnly = reader.ReadBool();
-            }
-            if (version >= 5)
-            {
                 ConfigSource = reader.ReadInt8();
-            }
-            if (version >= 5)
-            {
                 IsSensitive = reader.ReadBool();
             }
             if (compact)
@@ -137,21 +120,9 @@ public sealed partial class CreateTopicsResponse : IResponseMessage
                     throw MessageErrors.NullField("CreatableTopicConfigs.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 5)
-            {
                 writer.WriteNullableString(Value, compact);
-            }
-            if (version >= 5)
-            {
                 writer.WriteBool(ReadOnly);
-            }
-            if (version >= 5)
-            {
                 writer.WriteInt8(ConfigSource);
-            }
-            if (version >= 5)
-            {
                 writer.WriteBool(IsSensitive);
             }
             if (compact)
@@ -195,13 +166,7 @@ public sealed partial class CreateTopicsResponse : IResponseMessage
             if (version >= 5)
             {
                 NumPartitions = reader.ReadInt32();
-            }
-            if (version >= 5)
-            {
                 ReplicationFactor = reader.ReadInt16();
-            }
-            if (version >= 5)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
@@ -263,13 +228,7 @@ public sealed partial class CreateTopicsResponse : IResponseMessage
             if (version >= 5)
             {
                 writer.WriteInt32(NumPartitions);
-            }
-            if (version >= 5)
-            {
                 writer.WriteInt16(ReplicationFactor);
-            }
-            if (version >= 5)
-            {
                 if (Configs is null)
                 {
                     writer.WriteArrayLength(-1, compact);

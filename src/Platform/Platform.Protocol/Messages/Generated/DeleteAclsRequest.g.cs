@@ -20,19 +20,16 @@ public sealed partial class DeleteAclsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Filters");
+                throw MessageErrors.NullOnWire("DeleteAclsRequest.Filters");
             }
-            else
+            var list = new List<DeleteAclsFilter>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DeleteAclsFilter>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteAclsFilter();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Filters = list;
+                var item = new DeleteAclsFilter();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Filters = list;
         }
         if (compact)
         {
@@ -47,12 +44,10 @@ public sealed partial class DeleteAclsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DeleteAclsRequest.Filters", version);
         }
+        writer.WriteArrayLength(Filters.Count, compact);
+        foreach (var item in Filters)
         {
-            writer.WriteArrayLength(Filters.Count, compact);
-            foreach (var item in Filters)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -23,19 +23,16 @@ public sealed partial class DeleteAclsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("FilterResults");
+                throw MessageErrors.NullOnWire("DeleteAclsResponse.FilterResults");
             }
-            else
+            var list = new List<DeleteAclsFilterResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DeleteAclsFilterResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteAclsFilterResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                FilterResults = list;
+                var item = new DeleteAclsFilterResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            FilterResults = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class DeleteAclsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DeleteAclsResponse.FilterResults", version);
         }
+        writer.WriteArrayLength(FilterResults.Count, compact);
+        foreach (var item in FilterResults)
         {
-            writer.WriteArrayLength(FilterResults.Count, compact);
-            foreach (var item in FilterResults)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -160,19 +155,16 @@ public sealed partial class DeleteAclsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("MatchingAcls");
+                    throw MessageErrors.NullOnWire("DeleteAclsFilterResult.MatchingAcls");
                 }
-                else
+                var list = new List<DeleteAclsMatchingAcl>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DeleteAclsMatchingAcl>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteAclsMatchingAcl();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    MatchingAcls = list;
+                    var item = new DeleteAclsMatchingAcl();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                MatchingAcls = list;
             }
             if (compact)
             {
@@ -189,12 +181,10 @@ public sealed partial class DeleteAclsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DeleteAclsFilterResult.MatchingAcls", version);
             }
+            writer.WriteArrayLength(MatchingAcls.Count, compact);
+            foreach (var item in MatchingAcls)
             {
-                writer.WriteArrayLength(MatchingAcls.Count, compact);
-                foreach (var item in MatchingAcls)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -20,17 +20,14 @@ public sealed partial class DeleteGroupsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("GroupsNames");
+                throw MessageErrors.NullOnWire("DeleteGroupsRequest.GroupsNames");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(compact));
-                }
-                GroupsNames = list;
+                list.Add(reader.ReadString(compact));
             }
+            GroupsNames = list;
         }
         if (compact)
         {
@@ -45,12 +42,10 @@ public sealed partial class DeleteGroupsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DeleteGroupsRequest.GroupsNames", version);
         }
+        writer.WriteArrayLength(GroupsNames.Count, compact);
+        foreach (var item in GroupsNames)
         {
-            writer.WriteArrayLength(GroupsNames.Count, compact);
-            foreach (var item in GroupsNames)
-            {
-                writer.WriteString(item, compact);
-            }
+            writer.WriteString(item, compact);
         }
         if (compact)
         {

@@ -22,19 +22,16 @@ public sealed partial class DeleteRecordsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DeleteRecordsRequest.Topics");
             }
-            else
+            var list = new List<DeleteRecordsTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DeleteRecordsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteRecordsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new DeleteRecordsTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         TimeoutMs = reader.ReadInt32();
         if (compact)
@@ -50,12 +47,10 @@ public sealed partial class DeleteRecordsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DeleteRecordsRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt32(TimeoutMs);
         if (compact)
@@ -107,19 +102,16 @@ public sealed partial class DeleteRecordsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("DeleteRecordsTopic.Partitions");
                 }
-                else
+                var list = new List<DeleteRecordsPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DeleteRecordsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteRecordsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new DeleteRecordsPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -139,12 +131,10 @@ public sealed partial class DeleteRecordsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("DeleteRecordsTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -23,19 +23,16 @@ public sealed partial class DeleteRecordsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DeleteRecordsResponse.Topics");
             }
-            else
+            var list = new List<DeleteRecordsTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DeleteRecordsTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteRecordsTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new DeleteRecordsTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class DeleteRecordsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DeleteRecordsResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -111,19 +106,16 @@ public sealed partial class DeleteRecordsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("DeleteRecordsTopicResult.Partitions");
                 }
-                else
+                var list = new List<DeleteRecordsPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DeleteRecordsPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteRecordsPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new DeleteRecordsPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -143,12 +135,10 @@ public sealed partial class DeleteRecordsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DeleteRecordsTopicResult.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

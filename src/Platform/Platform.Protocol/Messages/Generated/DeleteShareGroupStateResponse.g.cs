@@ -19,19 +19,16 @@ public sealed partial class DeleteShareGroupStateResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("DeleteShareGroupStateResponse.Results");
             }
-            else
+            var list = new List<DeleteStateResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DeleteStateResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteStateResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new DeleteStateResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         reader.SkipTaggedFields();
     }
@@ -42,12 +39,10 @@ public sealed partial class DeleteShareGroupStateResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DeleteShareGroupStateResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, true);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, true);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -90,19 +85,16 @@ public sealed partial class DeleteShareGroupStateResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("DeleteStateResult.Partitions");
                 }
-                else
+                var list = new List<PartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -114,12 +106,10 @@ public sealed partial class DeleteShareGroupStateResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DeleteStateResult.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

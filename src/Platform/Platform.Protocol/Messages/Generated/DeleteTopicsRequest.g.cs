@@ -26,19 +26,16 @@ public sealed partial class DeleteTopicsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("DeleteTopicsRequest.Topics");
                 }
-                else
+                var list = new List<DeleteTopicState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DeleteTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new DeleteTopicState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (version <= 5)
@@ -47,17 +44,14 @@ public sealed partial class DeleteTopicsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TopicNames");
+                    throw MessageErrors.NullOnWire("DeleteTopicsRequest.TopicNames");
                 }
-                else
+                var list = new List<string>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadString(compact));
-                    }
-                    TopicNames = list;
+                    list.Add(reader.ReadString(compact));
                 }
+                TopicNames = list;
             }
         }
         TimeoutMs = reader.ReadInt32();
@@ -80,12 +74,10 @@ public sealed partial class DeleteTopicsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("DeleteTopicsRequest.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version <= 5)
@@ -94,12 +86,10 @@ public sealed partial class DeleteTopicsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("DeleteTopicsRequest.TopicNames", version);
             }
+            writer.WriteArrayLength(TopicNames.Count, compact);
+            foreach (var item in TopicNames)
             {
-                writer.WriteArrayLength(TopicNames.Count, compact);
-                foreach (var item in TopicNames)
-                {
-                    writer.WriteString(item, compact);
-                }
+                writer.WriteString(item, compact);
             }
         }
         writer.WriteInt32(TimeoutMs);
@@ -121,9 +111,6 @@ public sealed partial class DeleteTopicsRequest : IRequestMessage
             if (version >= 6)
             {
                 Name = reader.ReadNullableString(compact);
-            }
-            if (version >= 6)
-            {
                 TopicId = reader.ReadUuid();
             }
             if (compact)
@@ -146,9 +133,6 @@ public sealed partial class DeleteTopicsRequest : IRequestMessage
             if (version >= 6)
             {
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 6)
-            {
                 writer.WriteUuid(TopicId);
             }
             if (compact)

@@ -26,19 +26,16 @@ public sealed partial class DeleteTopicsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("DeleteTopicsResponse.Responses");
             }
-            else
+            var list = new List<DeletableTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DeletableTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeletableTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new DeletableTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class DeleteTopicsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DeleteTopicsResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, compact);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, compact);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

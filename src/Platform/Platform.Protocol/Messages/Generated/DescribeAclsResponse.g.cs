@@ -29,19 +29,16 @@ public sealed partial class DescribeAclsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Resources");
+                throw MessageErrors.NullOnWire("DescribeAclsResponse.Resources");
             }
-            else
+            var list = new List<DescribeAclsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeAclsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeAclsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new DescribeAclsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         if (compact)
         {
@@ -59,12 +56,10 @@ public sealed partial class DescribeAclsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeAclsResponse.Resources", version);
         }
+        writer.WriteArrayLength(Resources.Count, compact);
+        foreach (var item in Resources)
         {
-            writer.WriteArrayLength(Resources.Count, compact);
-            foreach (var item in Resources)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -140,19 +135,16 @@ public sealed partial class DescribeAclsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Acls");
+                    throw MessageErrors.NullOnWire("DescribeAclsResource.Acls");
                 }
-                else
+                var list = new List<AclDescription>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AclDescription>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AclDescription();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Acls = list;
+                    var item = new AclDescription();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Acls = list;
             }
             if (compact)
             {
@@ -181,12 +173,10 @@ public sealed partial class DescribeAclsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeAclsResource.Acls", version);
             }
+            writer.WriteArrayLength(Acls.Count, compact);
+            foreach (var item in Acls)
             {
-                writer.WriteArrayLength(Acls.Count, compact);
-                foreach (var item in Acls)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

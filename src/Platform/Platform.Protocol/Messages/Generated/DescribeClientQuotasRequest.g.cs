@@ -22,19 +22,16 @@ public sealed partial class DescribeClientQuotasRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Components");
+                throw MessageErrors.NullOnWire("DescribeClientQuotasRequest.Components");
             }
-            else
+            var list = new List<ComponentData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ComponentData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ComponentData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Components = list;
+                var item = new ComponentData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Components = list;
         }
         Strict = reader.ReadBool();
         if (compact)
@@ -50,12 +47,10 @@ public sealed partial class DescribeClientQuotasRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeClientQuotasRequest.Components", version);
         }
+        writer.WriteArrayLength(Components.Count, compact);
+        foreach (var item in Components)
         {
-            writer.WriteArrayLength(Components.Count, compact);
-            foreach (var item in Components)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteBool(Strict);
         if (compact)

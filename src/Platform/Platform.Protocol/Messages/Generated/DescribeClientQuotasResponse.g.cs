@@ -152,37 +152,31 @@ public sealed partial class DescribeClientQuotasResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Entity");
+                    throw MessageErrors.NullOnWire("EntryData.Entity");
                 }
-                else
+                var list = new List<EntityData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    var item = new EntityData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Entity = list;
             }
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Values");
+                    throw MessageErrors.NullOnWire("EntryData.Values");
                 }
-                else
+                var list = new List<ValueData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ValueData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ValueData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Values = list;
+                    var item = new ValueData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Values = list;
             }
             if (compact)
             {
@@ -197,23 +191,19 @@ public sealed partial class DescribeClientQuotasResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("EntryData.Entity", version);
             }
+            writer.WriteArrayLength(Entity.Count, compact);
+            foreach (var item in Entity)
             {
-                writer.WriteArrayLength(Entity.Count, compact);
-                foreach (var item in Entity)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (Values is null)
             {
                 throw MessageErrors.NullField("EntryData.Values", version);
             }
+            writer.WriteArrayLength(Values.Count, compact);
+            foreach (var item in Values)
             {
-                writer.WriteArrayLength(Values.Count, compact);
-                foreach (var item in Values)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

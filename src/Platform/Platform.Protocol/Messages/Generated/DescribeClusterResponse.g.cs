@@ -42,19 +42,16 @@ public sealed partial class DescribeClusterResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Brokers");
+                throw MessageErrors.NullOnWire("DescribeClusterResponse.Brokers");
             }
-            else
+            var list = new List<DescribeClusterBroker>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeClusterBroker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeClusterBroker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Brokers = list;
+                var item = new DescribeClusterBroker();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Brokers = list;
         }
         ClusterAuthorizedOperations = reader.ReadInt32();
         reader.SkipTaggedFields();
@@ -83,12 +80,10 @@ public sealed partial class DescribeClusterResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeClusterResponse.Brokers", version);
         }
+        writer.WriteArrayLength(Brokers.Count, true);
+        foreach (var item in Brokers)
         {
-            writer.WriteArrayLength(Brokers.Count, true);
-            foreach (var item in Brokers)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt32(ClusterAuthorizedOperations);
         writer.WriteUnsignedVarInt(0);

@@ -24,19 +24,16 @@ public sealed partial class DescribeConfigsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Resources");
+                throw MessageErrors.NullOnWire("DescribeConfigsRequest.Resources");
             }
-            else
+            var list = new List<DescribeConfigsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new DescribeConfigsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         if (version >= 1)
         {
@@ -67,12 +64,10 @@ public sealed partial class DescribeConfigsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeConfigsRequest.Resources", version);
         }
+        writer.WriteArrayLength(Resources.Count, compact);
+        foreach (var item in Resources)
         {
-            writer.WriteArrayLength(Resources.Count, compact);
-            foreach (var item in Resources)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 1)
         {

@@ -23,19 +23,16 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("DescribeConfigsResponse.Results");
             }
-            else
+            var list = new List<DescribeConfigsResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeConfigsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeConfigsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new DescribeConfigsResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeConfigsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, compact);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -78,13 +73,7 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
             if (version >= 1)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 1)
-            {
                 Value = reader.ReadNullableString(compact);
-            }
-            if (version >= 1)
-            {
                 Source = reader.ReadInt8();
             }
             if (compact)
@@ -115,13 +104,7 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
                     throw MessageErrors.NullField("DescribeConfigsSynonym.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 1)
-            {
                 writer.WriteNullableString(Value, compact);
-            }
-            if (version >= 1)
-            {
                 writer.WriteInt8(Source);
             }
             if (compact)
@@ -172,27 +155,21 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Synonyms");
+                        throw MessageErrors.NullOnWire("DescribeConfigsResourceResult.Synonyms");
                     }
-                    else
+                    var list = new List<DescribeConfigsSynonym>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<DescribeConfigsSynonym>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new DescribeConfigsSynonym();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Synonyms = list;
+                        var item = new DescribeConfigsSynonym();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Synonyms = list;
                 }
             }
             if (version >= 3)
             {
                 ConfigType = reader.ReadInt8();
-            }
-            if (version >= 3)
-            {
                 Documentation = reader.ReadNullableString(compact);
             }
             if (compact)
@@ -230,20 +207,15 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("DescribeConfigsResourceResult.Synonyms", version);
                 }
+                writer.WriteArrayLength(Synonyms.Count, compact);
+                foreach (var item in Synonyms)
                 {
-                    writer.WriteArrayLength(Synonyms.Count, compact);
-                    foreach (var item in Synonyms)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (version >= 3)
             {
                 writer.WriteInt8(ConfigType);
-            }
-            if (version >= 3)
-            {
                 writer.WriteNullableString(Documentation, compact);
             }
             if (compact)
@@ -276,19 +248,16 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Configs");
+                    throw MessageErrors.NullOnWire("DescribeConfigsResult.Configs");
                 }
-                else
+                var list = new List<DescribeConfigsResourceResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DescribeConfigsResourceResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeConfigsResourceResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new DescribeConfigsResourceResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Configs = list;
             }
             if (compact)
             {
@@ -311,12 +280,10 @@ public sealed partial class DescribeConfigsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeConfigsResult.Configs", version);
             }
+            writer.WriteArrayLength(Configs.Count, compact);
+            foreach (var item in Configs)
             {
-                writer.WriteArrayLength(Configs.Count, compact);
-                foreach (var item in Configs)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -25,19 +25,16 @@ public sealed partial class DescribeDelegationTokenResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Tokens");
+                throw MessageErrors.NullOnWire("DescribeDelegationTokenResponse.Tokens");
             }
-            else
+            var list = new List<DescribedDelegationToken>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribedDelegationToken>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedDelegationToken();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Tokens = list;
+                var item = new DescribedDelegationToken();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Tokens = list;
         }
         ThrottleTimeMs = reader.ReadInt32();
         if (compact)
@@ -54,12 +51,10 @@ public sealed partial class DescribeDelegationTokenResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeDelegationTokenResponse.Tokens", version);
         }
+        writer.WriteArrayLength(Tokens.Count, compact);
+        foreach (var item in Tokens)
         {
-            writer.WriteArrayLength(Tokens.Count, compact);
-            foreach (var item in Tokens)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt32(ThrottleTimeMs);
         if (compact)
@@ -135,9 +130,6 @@ public sealed partial class DescribeDelegationTokenResponse : IResponseMessage
             if (version >= 3)
             {
                 TokenRequesterPrincipalType = reader.ReadString(compact);
-            }
-            if (version >= 3)
-            {
                 TokenRequesterPrincipalName = reader.ReadString(compact);
             }
             IssueTimestamp = reader.ReadInt64();
@@ -149,19 +141,16 @@ public sealed partial class DescribeDelegationTokenResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Renewers");
+                    throw MessageErrors.NullOnWire("DescribedDelegationToken.Renewers");
                 }
-                else
+                var list = new List<DescribedDelegationTokenRenewer>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DescribedDelegationTokenRenewer>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribedDelegationTokenRenewer();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Renewers = list;
+                    var item = new DescribedDelegationTokenRenewer();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Renewers = list;
             }
             if (compact)
             {
@@ -197,9 +186,6 @@ public sealed partial class DescribeDelegationTokenResponse : IResponseMessage
                     throw MessageErrors.NullField("DescribedDelegationToken.TokenRequesterPrincipalType", version);
                 }
                 writer.WriteNullableString(TokenRequesterPrincipalType, compact);
-            }
-            if (version >= 3)
-            {
                 if (TokenRequesterPrincipalName is null)
                 {
                     throw MessageErrors.NullField("DescribedDelegationToken.TokenRequesterPrincipalName", version);
@@ -223,12 +209,10 @@ public sealed partial class DescribeDelegationTokenResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribedDelegationToken.Renewers", version);
             }
+            writer.WriteArrayLength(Renewers.Count, compact);
+            foreach (var item in Renewers)
             {
-                writer.WriteArrayLength(Renewers.Count, compact);
-                foreach (var item in Renewers)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -22,17 +22,14 @@ public sealed partial class DescribeGroupsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Groups");
+                throw MessageErrors.NullOnWire("DescribeGroupsRequest.Groups");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(compact));
-                }
-                Groups = list;
+                list.Add(reader.ReadString(compact));
             }
+            Groups = list;
         }
         if (version >= 3)
         {
@@ -55,12 +52,10 @@ public sealed partial class DescribeGroupsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeGroupsRequest.Groups", version);
         }
+        writer.WriteArrayLength(Groups.Count, compact);
+        foreach (var item in Groups)
         {
-            writer.WriteArrayLength(Groups.Count, compact);
-            foreach (var item in Groups)
-            {
-                writer.WriteString(item, compact);
-            }
+            writer.WriteString(item, compact);
         }
         if (version >= 3)
         {

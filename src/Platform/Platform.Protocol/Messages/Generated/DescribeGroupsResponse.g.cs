@@ -26,19 +26,16 @@ public sealed partial class DescribeGroupsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Groups");
+                throw MessageErrors.NullOnWire("DescribeGroupsResponse.Groups");
             }
-            else
+            var list = new List<DescribedGroup>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                var item = new DescribedGroup();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Groups = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class DescribeGroupsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeGroupsResponse.Groups", version);
         }
+        writer.WriteArrayLength(Groups.Count, compact);
+        foreach (var item in Groups)
         {
-            writer.WriteArrayLength(Groups.Count, compact);
-            foreach (var item in Groups)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -169,19 +164,16 @@ public sealed partial class DescribeGroupsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Members");
+                    throw MessageErrors.NullOnWire("DescribedGroup.Members");
                 }
-                else
+                var list = new List<DescribedGroupMember>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DescribedGroupMember>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribedGroupMember();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new DescribedGroupMember();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
             if (version >= 3)
             {
@@ -225,12 +217,10 @@ public sealed partial class DescribeGroupsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribedGroup.Members", version);
             }
+            writer.WriteArrayLength(Members.Count, compact);
+            foreach (var item in Members)
             {
-                writer.WriteArrayLength(Members.Count, compact);
-                foreach (var item in Members)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (version >= 3)
             {

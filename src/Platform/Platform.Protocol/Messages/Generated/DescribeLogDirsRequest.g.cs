@@ -75,17 +75,14 @@ public sealed partial class DescribeLogDirsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("DescribableLogDirTopic.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -105,12 +102,10 @@ public sealed partial class DescribeLogDirsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("DescribableLogDirTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (compact)
             {

@@ -29,19 +29,16 @@ public sealed partial class DescribeLogDirsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("DescribeLogDirsResponse.Results");
             }
-            else
+            var list = new List<DescribeLogDirsResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeLogDirsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeLogDirsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new DescribeLogDirsResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (compact)
         {
@@ -61,12 +58,10 @@ public sealed partial class DescribeLogDirsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeLogDirsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, compact);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, compact);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -125,19 +120,16 @@ public sealed partial class DescribeLogDirsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("DescribeLogDirsTopic.Partitions");
                 }
-                else
+                var list = new List<DescribeLogDirsPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DescribeLogDirsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeLogDirsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new DescribeLogDirsPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -157,12 +149,10 @@ public sealed partial class DescribeLogDirsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeLogDirsTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -192,26 +182,20 @@ public sealed partial class DescribeLogDirsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("DescribeLogDirsResult.Topics");
                 }
-                else
+                var list = new List<DescribeLogDirsTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DescribeLogDirsTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeLogDirsTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new DescribeLogDirsTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             if (version >= 4)
             {
                 TotalBytes = reader.ReadInt64();
-            }
-            if (version >= 4)
-            {
                 UsableBytes = reader.ReadInt64();
             }
             if (compact)
@@ -233,19 +217,14 @@ public sealed partial class DescribeLogDirsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeLogDirsResult.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (version >= 4)
             {
                 writer.WriteInt64(TotalBytes);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt64(UsableBytes);
             }
             if (compact)

@@ -19,19 +19,16 @@ public sealed partial class DescribeProducersRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DescribeProducersRequest.Topics");
             }
-            else
+            var list = new List<TopicRequest>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicRequest>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicRequest();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicRequest();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -42,12 +39,10 @@ public sealed partial class DescribeProducersRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeProducersRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -65,17 +60,14 @@ public sealed partial class DescribeProducersRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionIndexes");
+                    throw MessageErrors.NullOnWire("TopicRequest.PartitionIndexes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIndexes = list;
             }
             reader.SkipTaggedFields();
         }
@@ -91,12 +83,10 @@ public sealed partial class DescribeProducersRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicRequest.PartitionIndexes", version);
             }
+            writer.WriteArrayLength(PartitionIndexes.Count, true);
+            foreach (var item in PartitionIndexes)
             {
-                writer.WriteArrayLength(PartitionIndexes.Count, true);
-                foreach (var item in PartitionIndexes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }

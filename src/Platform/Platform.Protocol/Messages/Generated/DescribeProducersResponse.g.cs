@@ -22,19 +22,16 @@ public sealed partial class DescribeProducersResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DescribeProducersResponse.Topics");
             }
-            else
+            var list = new List<TopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -46,12 +43,10 @@ public sealed partial class DescribeProducersResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeProducersResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -112,19 +107,16 @@ public sealed partial class DescribeProducersResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ActiveProducers");
+                    throw MessageErrors.NullOnWire("PartitionResponse.ActiveProducers");
                 }
-                else
+                var list = new List<ProducerState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ProducerState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ProducerState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ActiveProducers = list;
+                    var item = new ProducerState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ActiveProducers = list;
             }
             reader.SkipTaggedFields();
         }
@@ -138,12 +130,10 @@ public sealed partial class DescribeProducersResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("PartitionResponse.ActiveProducers", version);
             }
+            writer.WriteArrayLength(ActiveProducers.Count, true);
+            foreach (var item in ActiveProducers)
             {
-                writer.WriteArrayLength(ActiveProducers.Count, true);
-                foreach (var item in ActiveProducers)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -162,19 +152,16 @@ public sealed partial class DescribeProducersResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicResponse.Partitions");
                 }
-                else
+                var list = new List<PartitionResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -190,12 +177,10 @@ public sealed partial class DescribeProducersResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicResponse.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -19,19 +19,16 @@ public sealed partial class DescribeQuorumRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DescribeQuorumRequest.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -42,12 +39,10 @@ public sealed partial class DescribeQuorumRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeQuorumRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -82,19 +77,16 @@ public sealed partial class DescribeQuorumRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -110,12 +102,10 @@ public sealed partial class DescribeQuorumRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -30,19 +30,16 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DescribeQuorumResponse.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 2)
         {
@@ -50,19 +47,16 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Nodes");
+                    throw MessageErrors.NullOnWire("DescribeQuorumResponse.Nodes");
                 }
-                else
+                var list = new List<Node>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<Node>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new Node();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Nodes = list;
+                    var item = new Node();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Nodes = list;
             }
         }
         reader.SkipTaggedFields();
@@ -83,12 +77,10 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeQuorumResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 2)
         {
@@ -96,12 +88,10 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeQuorumResponse.Nodes", version);
             }
+            writer.WriteArrayLength(Nodes.Count, true);
+            foreach (var item in Nodes)
             {
-                writer.WriteArrayLength(Nodes.Count, true);
-                foreach (var item in Nodes)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         writer.WriteUnsignedVarInt(0);
@@ -130,9 +120,6 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             if (version >= 1)
             {
                 LastFetchTimestamp = reader.ReadInt64();
-            }
-            if (version >= 1)
-            {
                 LastCaughtUpTimestamp = reader.ReadInt64();
             }
             reader.SkipTaggedFields();
@@ -153,9 +140,6 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             if (version >= 1)
             {
                 writer.WriteInt64(LastFetchTimestamp);
-            }
-            if (version >= 1)
-            {
                 writer.WriteInt64(LastCaughtUpTimestamp);
             }
             writer.WriteUnsignedVarInt(0);
@@ -195,37 +179,31 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("CurrentVoters");
+                    throw MessageErrors.NullOnWire("PartitionData.CurrentVoters");
                 }
-                else
+                var list = new List<ReplicaState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ReplicaState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ReplicaState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    CurrentVoters = list;
+                    var item = new ReplicaState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                CurrentVoters = list;
             }
             {
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Observers");
+                    throw MessageErrors.NullOnWire("PartitionData.Observers");
                 }
-                else
+                var list = new List<ReplicaState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ReplicaState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ReplicaState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Observers = list;
+                    var item = new ReplicaState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Observers = list;
             }
             reader.SkipTaggedFields();
         }
@@ -245,23 +223,19 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("PartitionData.CurrentVoters", version);
             }
+            writer.WriteArrayLength(CurrentVoters.Count, true);
+            foreach (var item in CurrentVoters)
             {
-                writer.WriteArrayLength(CurrentVoters.Count, true);
-                foreach (var item in CurrentVoters)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (Observers is null)
             {
                 throw MessageErrors.NullField("PartitionData.Observers", version);
             }
+            writer.WriteArrayLength(Observers.Count, true);
+            foreach (var item in Observers)
             {
-                writer.WriteArrayLength(Observers.Count, true);
-                foreach (var item in Observers)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -280,19 +254,16 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -308,12 +279,10 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -332,13 +301,7 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             if (version >= 2)
             {
                 Name = reader.ReadString(true);
-            }
-            if (version >= 2)
-            {
                 Host = reader.ReadString(true);
-            }
-            if (version >= 2)
-            {
                 Port = reader.ReadUInt16();
             }
             reader.SkipTaggedFields();
@@ -365,17 +328,11 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
                     throw MessageErrors.NullField("Listener.Name", version);
                 }
                 writer.WriteNullableString(Name, true);
-            }
-            if (version >= 2)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("Listener.Host", version);
                 }
                 writer.WriteNullableString(Host, true);
-            }
-            if (version >= 2)
-            {
                 writer.WriteUInt16(Port);
             }
             writer.WriteUnsignedVarInt(0);
@@ -393,26 +350,20 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             if (version >= 2)
             {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 2)
-            {
                 {
                     var count = reader.ReadArrayLength(true);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Listeners");
+                        throw MessageErrors.NullOnWire("Node.Listeners");
                     }
-                    else
+                    var list = new List<Listener>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<Listener>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new Listener();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Listeners = list;
+                        var item = new Listener();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Listeners = list;
                 }
             }
             reader.SkipTaggedFields();
@@ -431,19 +382,14 @@ public sealed partial class DescribeQuorumResponse : IResponseMessage
             if (version >= 2)
             {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 2)
-            {
                 if (Listeners is null)
                 {
                     throw MessageErrors.NullField("Node.Listeners", version);
                 }
+                writer.WriteArrayLength(Listeners.Count, true);
+                foreach (var item in Listeners)
                 {
-                    writer.WriteArrayLength(Listeners.Count, true);
-                    foreach (var item in Listeners)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             writer.WriteUnsignedVarInt(0);

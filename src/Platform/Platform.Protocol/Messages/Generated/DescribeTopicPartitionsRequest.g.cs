@@ -23,19 +23,16 @@ public sealed partial class DescribeTopicPartitionsRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DescribeTopicPartitionsRequest.Topics");
             }
-            else
+            var list = new List<TopicRequest>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicRequest>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicRequest();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicRequest();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         ResponsePartitionLimit = reader.ReadInt32();
         if (reader.ReadInt8() < 0)
@@ -57,12 +54,10 @@ public sealed partial class DescribeTopicPartitionsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeTopicPartitionsRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteInt32(ResponsePartitionLimit);
         if (Cursor is null)

@@ -24,19 +24,16 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("DescribeTopicPartitionsResponse.Topics");
             }
-            else
+            var list = new List<DescribeTopicPartitionsResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeTopicPartitionsResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeTopicPartitionsResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new DescribeTopicPartitionsResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (reader.ReadInt8() < 0)
         {
@@ -58,12 +55,10 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeTopicPartitionsResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (NextCursor is null)
         {
@@ -107,33 +102,27 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ReplicaNodes");
+                    throw MessageErrors.NullOnWire("DescribeTopicPartitionsResponsePartition.ReplicaNodes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    ReplicaNodes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                ReplicaNodes = list;
             }
             {
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("IsrNodes");
+                    throw MessageErrors.NullOnWire("DescribeTopicPartitionsResponsePartition.IsrNodes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    IsrNodes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                IsrNodes = list;
             }
             {
                 var count = reader.ReadArrayLength(true);
@@ -171,17 +160,14 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("OfflineReplicas");
+                    throw MessageErrors.NullOnWire("DescribeTopicPartitionsResponsePartition.OfflineReplicas");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    OfflineReplicas = list;
+                    list.Add(reader.ReadInt32());
                 }
+                OfflineReplicas = list;
             }
             reader.SkipTaggedFields();
         }
@@ -196,23 +182,19 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeTopicPartitionsResponsePartition.ReplicaNodes", version);
             }
+            writer.WriteArrayLength(ReplicaNodes.Count, true);
+            foreach (var item in ReplicaNodes)
             {
-                writer.WriteArrayLength(ReplicaNodes.Count, true);
-                foreach (var item in ReplicaNodes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (IsrNodes is null)
             {
                 throw MessageErrors.NullField("DescribeTopicPartitionsResponsePartition.IsrNodes", version);
             }
+            writer.WriteArrayLength(IsrNodes.Count, true);
+            foreach (var item in IsrNodes)
             {
-                writer.WriteArrayLength(IsrNodes.Count, true);
-                foreach (var item in IsrNodes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (EligibleLeaderReplicas is null)
             {
@@ -242,12 +224,10 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeTopicPartitionsResponsePartition.OfflineReplicas", version);
             }
+            writer.WriteArrayLength(OfflineReplicas.Count, true);
+            foreach (var item in OfflineReplicas)
             {
-                writer.WriteArrayLength(OfflineReplicas.Count, true);
-                foreach (var item in OfflineReplicas)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -277,19 +257,16 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("DescribeTopicPartitionsResponseTopic.Partitions");
                 }
-                else
+                var list = new List<DescribeTopicPartitionsResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<DescribeTopicPartitionsResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeTopicPartitionsResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new DescribeTopicPartitionsResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             TopicAuthorizedOperations = reader.ReadInt32();
             reader.SkipTaggedFields();
@@ -305,12 +282,10 @@ public sealed partial class DescribeTopicPartitionsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("DescribeTopicPartitionsResponseTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteInt32(TopicAuthorizedOperations);
             writer.WriteUnsignedVarInt(0);

@@ -19,17 +19,14 @@ public sealed partial class DescribeTransactionsRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("TransactionalIds");
+                throw MessageErrors.NullOnWire("DescribeTransactionsRequest.TransactionalIds");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(true));
-                }
-                TransactionalIds = list;
+                list.Add(reader.ReadString(true));
             }
+            TransactionalIds = list;
         }
         reader.SkipTaggedFields();
     }
@@ -40,12 +37,10 @@ public sealed partial class DescribeTransactionsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("DescribeTransactionsRequest.TransactionalIds", version);
         }
+        writer.WriteArrayLength(TransactionalIds.Count, true);
+        foreach (var item in TransactionalIds)
         {
-            writer.WriteArrayLength(TransactionalIds.Count, true);
-            foreach (var item in TransactionalIds)
-            {
-                writer.WriteString(item, true);
-            }
+            writer.WriteString(item, true);
         }
         writer.WriteUnsignedVarInt(0);
     }

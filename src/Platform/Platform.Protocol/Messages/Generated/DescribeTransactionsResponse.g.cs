@@ -22,19 +22,16 @@ public sealed partial class DescribeTransactionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("TransactionStates");
+                throw MessageErrors.NullOnWire("DescribeTransactionsResponse.TransactionStates");
             }
-            else
+            var list = new List<TransactionStateData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TransactionStateData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TransactionStateData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                TransactionStates = list;
+                var item = new TransactionStateData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            TransactionStates = list;
         }
         reader.SkipTaggedFields();
     }
@@ -46,12 +43,10 @@ public sealed partial class DescribeTransactionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("DescribeTransactionsResponse.TransactionStates", version);
         }
+        writer.WriteArrayLength(TransactionStates.Count, true);
+        foreach (var item in TransactionStates)
         {
-            writer.WriteArrayLength(TransactionStates.Count, true);
-            foreach (var item in TransactionStates)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -69,17 +64,14 @@ public sealed partial class DescribeTransactionsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -95,12 +87,10 @@ public sealed partial class DescribeTransactionsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -137,19 +127,16 @@ public sealed partial class DescribeTransactionsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("TransactionStateData.Topics");
                 }
-                else
+                var list = new List<TopicData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TopicData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new TopicData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             reader.SkipTaggedFields();
         }
@@ -175,12 +162,10 @@ public sealed partial class DescribeTransactionsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TransactionStateData.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, true);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, true);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -28,19 +28,16 @@ public sealed partial class DescribeUserScramCredentialsResponse : IResponseMess
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("DescribeUserScramCredentialsResponse.Results");
             }
-            else
+            var list = new List<DescribeUserScramCredentialsResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<DescribeUserScramCredentialsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeUserScramCredentialsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new DescribeUserScramCredentialsResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         reader.SkipTaggedFields();
     }
@@ -54,12 +51,10 @@ public sealed partial class DescribeUserScramCredentialsResponse : IResponseMess
         {
             throw MessageErrors.NullField("DescribeUserScramCredentialsResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, true);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, true);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -104,19 +99,16 @@ public sealed partial class DescribeUserScramCredentialsResponse : IResponseMess
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("CredentialInfos");
+                    throw MessageErrors.NullOnWire("DescribeUserScramCredentialsResult.CredentialInfos");
                 }
-                else
+                var list = new List<CredentialInfo>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<CredentialInfo>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CredentialInfo();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    CredentialInfos = list;
+                    var item = new CredentialInfo();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                CredentialInfos = list;
             }
             reader.SkipTaggedFields();
         }
@@ -134,12 +126,10 @@ public sealed partial class DescribeUserScramCredentialsResponse : IResponseMess
             {
                 throw MessageErrors.NullField("DescribeUserScramCredentialsResult.CredentialInfos", version);
             }
+            writer.WriteArrayLength(CredentialInfos.Count, true);
+            foreach (var item in CredentialInfos)
             {
-                writer.WriteArrayLength(CredentialInfos.Count, true);
-                foreach (var item in CredentialInfos)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -29,19 +29,16 @@ public sealed partial class ElectLeadersResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("ReplicaElectionResults");
+                throw MessageErrors.NullOnWire("ElectLeadersResponse.ReplicaElectionResults");
             }
-            else
+            var list = new List<ReplicaElectionResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ReplicaElectionResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ReplicaElectionResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ReplicaElectionResults = list;
+                var item = new ReplicaElectionResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            ReplicaElectionResults = list;
         }
         if (compact)
         {
@@ -65,12 +62,10 @@ public sealed partial class ElectLeadersResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ElectLeadersResponse.ReplicaElectionResults", version);
         }
+        writer.WriteArrayLength(ReplicaElectionResults.Count, compact);
+        foreach (var item in ReplicaElectionResults)
         {
-            writer.WriteArrayLength(ReplicaElectionResults.Count, compact);
-            foreach (var item in ReplicaElectionResults)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -125,19 +120,16 @@ public sealed partial class ElectLeadersResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionResult");
+                    throw MessageErrors.NullOnWire("ReplicaElectionResult.PartitionResult");
                 }
-                else
+                var list = new List<PartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionResult = list;
+                    var item = new PartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionResult = list;
             }
             if (compact)
             {
@@ -157,12 +149,10 @@ public sealed partial class ElectLeadersResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("ReplicaElectionResult.PartitionResult", version);
             }
+            writer.WriteArrayLength(PartitionResult.Count, compact);
+            foreach (var item in PartitionResult)
             {
-                writer.WriteArrayLength(PartitionResult.Count, compact);
-                foreach (var item in PartitionResult)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -25,19 +25,16 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("EndQuorumEpochRequest.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 1)
         {
@@ -45,19 +42,16 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("LeaderEndpoints");
+                    throw MessageErrors.NullOnWire("EndQuorumEpochRequest.LeaderEndpoints");
                 }
-                else
+                var list = new List<LeaderEndpoint>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<LeaderEndpoint>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderEndpoint();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    LeaderEndpoints = list;
+                    var item = new LeaderEndpoint();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                LeaderEndpoints = list;
             }
         }
         if (compact)
@@ -74,12 +68,10 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
         {
             throw MessageErrors.NullField("EndQuorumEpochRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 1)
         {
@@ -87,12 +79,10 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("EndQuorumEpochRequest.LeaderEndpoints", version);
             }
+            writer.WriteArrayLength(LeaderEndpoints.Count, compact);
+            foreach (var item in LeaderEndpoints)
             {
-                writer.WriteArrayLength(LeaderEndpoints.Count, compact);
-                foreach (var item in LeaderEndpoints)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -113,9 +103,6 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
             if (version >= 1)
             {
                 CandidateId = reader.ReadInt32();
-            }
-            if (version >= 1)
-            {
                 CandidateDirectoryId = reader.ReadUuid();
             }
             if (compact)
@@ -138,9 +125,6 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
             if (version >= 1)
             {
                 writer.WriteInt32(CandidateId);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUuid(CandidateDirectoryId);
             }
             if (compact)
@@ -174,17 +158,14 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PreferredSuccessors");
+                        throw MessageErrors.NullOnWire("PartitionData.PreferredSuccessors");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        PreferredSuccessors = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    PreferredSuccessors = list;
                 }
             }
             if (version >= 1)
@@ -193,19 +174,16 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PreferredCandidates");
+                        throw MessageErrors.NullOnWire("PartitionData.PreferredCandidates");
                     }
-                    else
+                    var list = new List<ReplicaInfo>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<ReplicaInfo>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new ReplicaInfo();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        PreferredCandidates = list;
+                        var item = new ReplicaInfo();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    PreferredCandidates = list;
                 }
             }
             if (compact)
@@ -226,12 +204,10 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("PartitionData.PreferredSuccessors", version);
                 }
+                writer.WriteArrayLength(PreferredSuccessors.Count, compact);
+                foreach (var item in PreferredSuccessors)
                 {
-                    writer.WriteArrayLength(PreferredSuccessors.Count, compact);
-                    foreach (var item in PreferredSuccessors)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 1)
@@ -240,12 +216,10 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("PartitionData.PreferredCandidates", version);
                 }
+                writer.WriteArrayLength(PreferredCandidates.Count, compact);
+                foreach (var item in PreferredCandidates)
                 {
-                    writer.WriteArrayLength(PreferredCandidates.Count, compact);
-                    foreach (var item in PreferredCandidates)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)
@@ -269,19 +243,16 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -301,12 +272,10 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -329,13 +298,7 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
             if (version >= 1)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 1)
-            {
                 Host = reader.ReadString(compact);
-            }
-            if (version >= 1)
-            {
                 Port = reader.ReadUInt16();
             }
             if (compact)
@@ -366,17 +329,11 @@ public sealed partial class EndQuorumEpochRequest : IRequestMessage
                     throw MessageErrors.NullField("LeaderEndpoint.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 1)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("LeaderEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, compact);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUInt16(Port);
             }
             if (compact)

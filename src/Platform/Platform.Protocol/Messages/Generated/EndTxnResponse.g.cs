@@ -27,9 +27,6 @@ public sealed partial class EndTxnResponse : IResponseMessage
         if (version >= 5)
         {
             ProducerId = reader.ReadInt64();
-        }
-        if (version >= 5)
-        {
             ProducerEpoch = reader.ReadInt16();
         }
         if (compact)
@@ -46,9 +43,6 @@ public sealed partial class EndTxnResponse : IResponseMessage
         if (version >= 5)
         {
             writer.WriteInt64(ProducerId);
-        }
-        if (version >= 5)
-        {
             writer.WriteInt16(ProducerEpoch);
         }
         if (compact)

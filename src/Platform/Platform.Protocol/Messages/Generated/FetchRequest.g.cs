@@ -55,28 +55,22 @@ public sealed partial class FetchRequest : IRequestMessage
         if (version >= 7)
         {
             SessionId = reader.ReadInt32();
-        }
-        if (version >= 7)
-        {
             SessionEpoch = reader.ReadInt32();
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("FetchRequest.Topics");
             }
-            else
+            var list = new List<FetchTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<FetchTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new FetchTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 7)
         {
@@ -84,19 +78,16 @@ public sealed partial class FetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ForgottenTopicsData");
+                    throw MessageErrors.NullOnWire("FetchRequest.ForgottenTopicsData");
                 }
-                else
+                var list = new List<ForgottenTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ForgottenTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ForgottenTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ForgottenTopicsData = list;
+                    var item = new ForgottenTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ForgottenTopicsData = list;
             }
         }
         if (version >= 11)
@@ -166,21 +157,16 @@ public sealed partial class FetchRequest : IRequestMessage
         if (version >= 7)
         {
             writer.WriteInt32(SessionId);
-        }
-        if (version >= 7)
-        {
             writer.WriteInt32(SessionEpoch);
         }
         if (Topics is null)
         {
             throw MessageErrors.NullField("FetchRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 7)
         {
@@ -188,12 +174,10 @@ public sealed partial class FetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("FetchRequest.ForgottenTopicsData", version);
             }
+            writer.WriteArrayLength(ForgottenTopicsData.Count, compact);
+            foreach (var item in ForgottenTopicsData)
             {
-                writer.WriteArrayLength(ForgottenTopicsData.Count, compact);
-                foreach (var item in ForgottenTopicsData)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 11)
@@ -249,9 +233,6 @@ public sealed partial class FetchRequest : IRequestMessage
             if (version >= 15)
             {
                 ReplicaId = reader.ReadInt32();
-            }
-            if (version >= 15)
-            {
                 ReplicaEpoch = reader.ReadInt64();
             }
             if (compact)
@@ -274,9 +255,6 @@ public sealed partial class FetchRequest : IRequestMessage
             if (version >= 15)
             {
                 writer.WriteInt32(ReplicaId);
-            }
-            if (version >= 15)
-            {
                 writer.WriteInt64(ReplicaEpoch);
             }
             if (compact)
@@ -408,19 +386,16 @@ public sealed partial class FetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("FetchTopic.Partitions");
                 }
-                else
+                var list = new List<FetchPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<FetchPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new FetchPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new FetchPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -447,12 +422,10 @@ public sealed partial class FetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("FetchTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -486,17 +459,14 @@ public sealed partial class FetchRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Partitions");
+                        throw MessageErrors.NullOnWire("ForgottenTopic.Partitions");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        Partitions = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    Partitions = list;
                 }
             }
             if (compact)
@@ -530,12 +500,10 @@ public sealed partial class FetchRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("ForgottenTopic.Partitions", version);
                 }
+                writer.WriteArrayLength(Partitions.Count, compact);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteArrayLength(Partitions.Count, compact);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (compact)

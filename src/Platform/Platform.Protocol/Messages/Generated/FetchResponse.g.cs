@@ -31,28 +31,22 @@ public sealed partial class FetchResponse : IResponseMessage
         if (version >= 7)
         {
             ErrorCode = reader.ReadInt16();
-        }
-        if (version >= 7)
-        {
             SessionId = reader.ReadInt32();
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("FetchResponse.Responses");
             }
-            else
+            var list = new List<FetchableTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<FetchableTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchableTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new FetchableTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (compact)
         {
@@ -69,19 +63,16 @@ public sealed partial class FetchResponse : IResponseMessage
                             var count = reader.ReadArrayLength(true);
                             if (count < 0)
                             {
-                                throw MessageErrors.NullOnWire("NodeEndpoints");
+                                throw MessageErrors.NullOnWire("FetchResponse.NodeEndpoints");
                             }
-                            else
+                            var list = new List<NodeEndpoint>(count);
+                            for (var i = 0; i < count; i++)
                             {
-                                var list = new List<NodeEndpoint>(count);
-                                for (var i = 0; i < count; i++)
-                                {
-                                    var item = new NodeEndpoint();
-                                    item.Read(ref reader, version);
-                                    list.Add(item);
-                                }
-                                NodeEndpoints = list;
+                                var item = new NodeEndpoint();
+                                item.Read(ref reader, version);
+                                list.Add(item);
                             }
+                            NodeEndpoints = list;
                         }
                         break;
                     }
@@ -111,21 +102,16 @@ public sealed partial class FetchResponse : IResponseMessage
         if (version >= 7)
         {
             writer.WriteInt16(ErrorCode);
-        }
-        if (version >= 7)
-        {
             writer.WriteInt32(SessionId);
         }
         if (Responses is null)
         {
             throw MessageErrors.NullField("FetchResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, compact);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, compact);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -143,12 +129,10 @@ public sealed partial class FetchResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("FetchResponse.NodeEndpoints", version);
                 }
+                tagged.WriteArrayLength(NodeEndpoints.Count, true);
+                foreach (var item in NodeEndpoints)
                 {
-                    tagged.WriteArrayLength(NodeEndpoints.Count, true);
-                    foreach (var item in NodeEndpoints)
-                    {
-                        item.Write(tagged, version);
-                    }
+                    item.Write(tagged, version);
                 }
                 writer.WriteSized(tagged);
             }
@@ -167,9 +151,6 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 12)
             {
                 Epoch = reader.ReadInt32();
-            }
-            if (version >= 12)
-            {
                 EndOffset = reader.ReadInt64();
             }
             if (compact)
@@ -192,9 +173,6 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 12)
             {
                 writer.WriteInt32(Epoch);
-            }
-            if (version >= 12)
-            {
                 writer.WriteInt64(EndOffset);
             }
             if (compact)
@@ -219,9 +197,6 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 12)
             {
                 LeaderId = reader.ReadInt32();
-            }
-            if (version >= 12)
-            {
                 LeaderEpoch = reader.ReadInt32();
             }
             if (compact)
@@ -244,9 +219,6 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 12)
             {
                 writer.WriteInt32(LeaderId);
-            }
-            if (version >= 12)
-            {
                 writer.WriteInt32(LeaderEpoch);
             }
             if (compact)
@@ -303,9 +275,6 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 4)
             {
                 ProducerId = reader.ReadInt64();
-            }
-            if (version >= 4)
-            {
                 FirstOffset = reader.ReadInt64();
             }
             if (compact)
@@ -328,9 +297,6 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 4)
             {
                 writer.WriteInt64(ProducerId);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt64(FirstOffset);
             }
             if (compact)
@@ -574,19 +540,16 @@ public sealed partial class FetchResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("FetchableTopicResponse.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -613,12 +576,10 @@ public sealed partial class FetchResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("FetchableTopicResponse.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -643,17 +604,8 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 16)
             {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 16)
-            {
                 Host = reader.ReadString(compact);
-            }
-            if (version >= 16)
-            {
                 Port = reader.ReadInt32();
-            }
-            if (version >= 16)
-            {
                 Rack = reader.ReadNullableString(compact);
             }
             if (compact)
@@ -684,21 +636,12 @@ public sealed partial class FetchResponse : IResponseMessage
             if (version >= 16)
             {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 16)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("NodeEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, compact);
-            }
-            if (version >= 16)
-            {
                 writer.WriteInt32(Port);
-            }
-            if (version >= 16)
-            {
                 writer.WriteNullableString(Rack, compact);
             }
             if (compact)

@@ -27,19 +27,16 @@ public sealed partial class FetchSnapshotRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("FetchSnapshotRequest.Topics");
             }
-            else
+            var list = new List<TopicSnapshot>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicSnapshot>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicSnapshot();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicSnapshot();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         var tagCount = reader.ReadUnsignedVarInt();
         for (var t = 0u; t < tagCount; t++)
@@ -68,12 +65,10 @@ public sealed partial class FetchSnapshotRequest : IRequestMessage
         {
             throw MessageErrors.NullField("FetchSnapshotRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         var tagCount = 0u;
         if (ClusterId is not null)
@@ -193,19 +188,16 @@ public sealed partial class FetchSnapshotRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicSnapshot.Partitions");
                 }
-                else
+                var list = new List<PartitionSnapshot>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionSnapshot>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionSnapshot();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionSnapshot();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -221,12 +213,10 @@ public sealed partial class FetchSnapshotRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicSnapshot.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -27,19 +27,16 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("FetchSnapshotResponse.Topics");
             }
-            else
+            var list = new List<TopicSnapshot>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicSnapshot>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicSnapshot();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicSnapshot();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         var tagCount = reader.ReadUnsignedVarInt();
         for (var t = 0u; t < tagCount; t++)
@@ -54,19 +51,16 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
                         var count = reader.ReadArrayLength(true);
                         if (count < 0)
                         {
-                            throw MessageErrors.NullOnWire("NodeEndpoints");
+                            throw MessageErrors.NullOnWire("FetchSnapshotResponse.NodeEndpoints");
                         }
-                        else
+                        var list = new List<NodeEndpoint>(count);
+                        for (var i = 0; i < count; i++)
                         {
-                            var list = new List<NodeEndpoint>(count);
-                            for (var i = 0; i < count; i++)
-                            {
-                                var item = new NodeEndpoint();
-                                item.Read(ref reader, version);
-                                list.Add(item);
-                            }
-                            NodeEndpoints = list;
+                            var item = new NodeEndpoint();
+                            item.Read(ref reader, version);
+                            list.Add(item);
                         }
+                        NodeEndpoints = list;
                     }
                     break;
                 }
@@ -89,12 +83,10 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
         {
             throw MessageErrors.NullField("FetchSnapshotResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         var tagCount = 0u;
         if (version >= 1 && NodeEndpoints is not { Count: 0 })
@@ -110,12 +102,10 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("FetchSnapshotResponse.NodeEndpoints", version);
             }
+            tagged.WriteArrayLength(NodeEndpoints.Count, true);
+            foreach (var item in NodeEndpoints)
             {
-                tagged.WriteArrayLength(NodeEndpoints.Count, true);
-                foreach (var item in NodeEndpoints)
-                {
-                    item.Write(tagged, version);
-                }
+                item.Write(tagged, version);
             }
             writer.WriteSized(tagged);
         }
@@ -199,7 +189,7 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
             UnalignedRecords = reader.ReadRecords(true);
             if (UnalignedRecords is null)
             {
-                throw MessageErrors.NullOnWire("UnalignedRecords");
+                throw MessageErrors.NullOnWire("PartitionSnapshot.UnalignedRecords");
             }
             var tagCount = reader.ReadUnsignedVarInt();
             for (var t = 0u; t < tagCount; t++)
@@ -273,19 +263,16 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicSnapshot.Partitions");
                 }
-                else
+                var list = new List<PartitionSnapshot>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionSnapshot>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionSnapshot();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionSnapshot();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -301,12 +288,10 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicSnapshot.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -325,13 +310,7 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
             if (version >= 1)
             {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 1)
-            {
                 Host = reader.ReadString(true);
-            }
-            if (version >= 1)
-            {
                 Port = reader.ReadUInt16();
             }
             reader.SkipTaggedFields();
@@ -354,17 +333,11 @@ public sealed partial class FetchSnapshotResponse : IResponseMessage
             if (version >= 1)
             {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 1)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("NodeEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, true);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUInt16(Port);
             }
             writer.WriteUnsignedVarInt(0);

@@ -34,17 +34,14 @@ public sealed partial class FindCoordinatorRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("CoordinatorKeys");
+                    throw MessageErrors.NullOnWire("FindCoordinatorRequest.CoordinatorKeys");
                 }
-                else
+                var list = new List<string>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadString(compact));
-                    }
-                    CoordinatorKeys = list;
+                    list.Add(reader.ReadString(compact));
                 }
+                CoordinatorKeys = list;
             }
         }
         if (compact)
@@ -86,12 +83,10 @@ public sealed partial class FindCoordinatorRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("FindCoordinatorRequest.CoordinatorKeys", version);
             }
+            writer.WriteArrayLength(CoordinatorKeys.Count, compact);
+            foreach (var item in CoordinatorKeys)
             {
-                writer.WriteArrayLength(CoordinatorKeys.Count, compact);
-                foreach (var item in CoordinatorKeys)
-                {
-                    writer.WriteString(item, compact);
-                }
+                writer.WriteString(item, compact);
             }
         }
         if (compact)

@@ -43,13 +43,7 @@ public sealed partial class FindCoordinatorResponse : IResponseMessage
         if (version <= 3)
         {
             NodeId = reader.ReadInt32();
-        }
-        if (version <= 3)
-        {
             Host = reader.ReadString(compact);
-        }
-        if (version <= 3)
-        {
             Port = reader.ReadInt32();
         }
         if (version >= 4)
@@ -58,19 +52,16 @@ public sealed partial class FindCoordinatorResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Coordinators");
+                    throw MessageErrors.NullOnWire("FindCoordinatorResponse.Coordinators");
                 }
-                else
+                var list = new List<Coordinator>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<Coordinator>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new Coordinator();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Coordinators = list;
+                    var item = new Coordinator();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Coordinators = list;
             }
         }
         if (compact)
@@ -117,17 +108,11 @@ public sealed partial class FindCoordinatorResponse : IResponseMessage
         if (version <= 3)
         {
             writer.WriteInt32(NodeId);
-        }
-        if (version <= 3)
-        {
             if (Host is null)
             {
                 throw MessageErrors.NullField("FindCoordinatorResponse.Host", version);
             }
             writer.WriteNullableString(Host, compact);
-        }
-        if (version <= 3)
-        {
             writer.WriteInt32(Port);
         }
         if (version >= 4)
@@ -136,12 +121,10 @@ public sealed partial class FindCoordinatorResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("FindCoordinatorResponse.Coordinators", version);
             }
+            writer.WriteArrayLength(Coordinators.Count, compact);
+            foreach (var item in Coordinators)
             {
-                writer.WriteArrayLength(Coordinators.Count, compact);
-                foreach (var item in Coordinators)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -170,25 +153,10 @@ public sealed partial class FindCoordinatorResponse : IResponseMessage
             if (version >= 4)
             {
                 Key = reader.ReadString(compact);
-            }
-            if (version >= 4)
-            {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 4)
-            {
                 Host = reader.ReadString(compact);
-            }
-            if (version >= 4)
-            {
                 Port = reader.ReadInt32();
-            }
-            if (version >= 4)
-            {
                 ErrorCode = reader.ReadInt16();
-            }
-            if (version >= 4)
-            {
                 ErrorMessage = reader.ReadNullableString(compact);
             }
             if (compact)
@@ -227,29 +195,14 @@ public sealed partial class FindCoordinatorResponse : IResponseMessage
                     throw MessageErrors.NullField("Coordinator.Key", version);
                 }
                 writer.WriteNullableString(Key, compact);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 4)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("Coordinator.Host", version);
                 }
                 writer.WriteNullableString(Host, compact);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt32(Port);
-            }
-            if (version >= 4)
-            {
                 writer.WriteInt16(ErrorCode);
-            }
-            if (version >= 4)
-            {
                 writer.WriteNullableString(ErrorMessage, compact);
             }
             if (compact)

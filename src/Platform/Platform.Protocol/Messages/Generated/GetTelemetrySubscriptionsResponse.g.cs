@@ -39,17 +39,14 @@ public sealed partial class GetTelemetrySubscriptionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("AcceptedCompressionTypes");
+                throw MessageErrors.NullOnWire("GetTelemetrySubscriptionsResponse.AcceptedCompressionTypes");
             }
-            else
+            var list = new List<sbyte>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<sbyte>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadInt8());
-                }
-                AcceptedCompressionTypes = list;
+                list.Add(reader.ReadInt8());
             }
+            AcceptedCompressionTypes = list;
         }
         PushIntervalMs = reader.ReadInt32();
         TelemetryMaxBytes = reader.ReadInt32();
@@ -58,17 +55,14 @@ public sealed partial class GetTelemetrySubscriptionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("RequestedMetrics");
+                throw MessageErrors.NullOnWire("GetTelemetrySubscriptionsResponse.RequestedMetrics");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(true));
-                }
-                RequestedMetrics = list;
+                list.Add(reader.ReadString(true));
             }
+            RequestedMetrics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -83,12 +77,10 @@ public sealed partial class GetTelemetrySubscriptionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("GetTelemetrySubscriptionsResponse.AcceptedCompressionTypes", version);
         }
+        writer.WriteArrayLength(AcceptedCompressionTypes.Count, true);
+        foreach (var item in AcceptedCompressionTypes)
         {
-            writer.WriteArrayLength(AcceptedCompressionTypes.Count, true);
-            foreach (var item in AcceptedCompressionTypes)
-            {
-                writer.WriteInt8(item);
-            }
+            writer.WriteInt8(item);
         }
         writer.WriteInt32(PushIntervalMs);
         writer.WriteInt32(TelemetryMaxBytes);
@@ -97,12 +89,10 @@ public sealed partial class GetTelemetrySubscriptionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("GetTelemetrySubscriptionsResponse.RequestedMetrics", version);
         }
+        writer.WriteArrayLength(RequestedMetrics.Count, true);
+        foreach (var item in RequestedMetrics)
         {
-            writer.WriteArrayLength(RequestedMetrics.Count, true);
-            foreach (var item in RequestedMetrics)
-            {
-                writer.WriteString(item, true);
-            }
+            writer.WriteString(item, true);
         }
         writer.WriteUnsignedVarInt(0);
     }

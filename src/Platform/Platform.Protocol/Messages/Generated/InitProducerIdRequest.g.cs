@@ -27,9 +27,6 @@ public sealed partial class InitProducerIdRequest : IRequestMessage
         if (version >= 3)
         {
             ProducerId = reader.ReadInt64();
-        }
-        if (version >= 3)
-        {
             ProducerEpoch = reader.ReadInt16();
         }
         if (compact)
@@ -54,9 +51,6 @@ public sealed partial class InitProducerIdRequest : IRequestMessage
         if (version >= 3)
         {
             writer.WriteInt64(ProducerId);
-        }
-        if (version >= 3)
-        {
             writer.WriteInt16(ProducerEpoch);
         }
         if (compact)

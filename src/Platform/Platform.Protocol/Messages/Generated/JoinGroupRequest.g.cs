@@ -46,19 +46,16 @@ public sealed partial class JoinGroupRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Protocols");
+                throw MessageErrors.NullOnWire("JoinGroupRequest.Protocols");
             }
-            else
+            var list = new List<JoinGroupRequestProtocol>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<JoinGroupRequestProtocol>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new JoinGroupRequestProtocol();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Protocols = list;
+                var item = new JoinGroupRequestProtocol();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Protocols = list;
         }
         if (version >= 8)
         {
@@ -105,12 +102,10 @@ public sealed partial class JoinGroupRequest : IRequestMessage
         {
             throw MessageErrors.NullField("JoinGroupRequest.Protocols", version);
         }
+        writer.WriteArrayLength(Protocols.Count, compact);
+        foreach (var item in Protocols)
         {
-            writer.WriteArrayLength(Protocols.Count, compact);
-            foreach (var item in Protocols)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 8)
         {

@@ -53,19 +53,16 @@ public sealed partial class JoinGroupResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Members");
+                throw MessageErrors.NullOnWire("JoinGroupResponse.Members");
             }
-            else
+            var list = new List<JoinGroupResponseMember>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<JoinGroupResponseMember>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new JoinGroupResponseMember();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Members = list;
+                var item = new JoinGroupResponseMember();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Members = list;
         }
         if (compact)
         {
@@ -113,12 +110,10 @@ public sealed partial class JoinGroupResponse : IResponseMessage
         {
             throw MessageErrors.NullField("JoinGroupResponse.Members", version);
         }
+        writer.WriteArrayLength(Members.Count, compact);
+        foreach (var item in Members)
         {
-            writer.WriteArrayLength(Members.Count, compact);
-            foreach (var item in Members)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

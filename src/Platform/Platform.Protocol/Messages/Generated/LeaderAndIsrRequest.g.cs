@@ -50,19 +50,16 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("UngroupedPartitionStates");
+                    throw MessageErrors.NullOnWire("LeaderAndIsrRequest.UngroupedPartitionStates");
                 }
-                else
+                var list = new List<LeaderAndIsrPartitionState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<LeaderAndIsrPartitionState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrPartitionState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    UngroupedPartitionStates = list;
+                    var item = new LeaderAndIsrPartitionState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                UngroupedPartitionStates = list;
             }
         }
         if (version >= 2)
@@ -71,38 +68,32 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TopicStates");
+                    throw MessageErrors.NullOnWire("LeaderAndIsrRequest.TopicStates");
                 }
-                else
+                var list = new List<LeaderAndIsrTopicState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<LeaderAndIsrTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
+                    var item = new LeaderAndIsrTopicState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                TopicStates = list;
             }
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("LiveLeaders");
+                throw MessageErrors.NullOnWire("LeaderAndIsrRequest.LiveLeaders");
             }
-            else
+            var list = new List<LeaderAndIsrLiveLeader>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<LeaderAndIsrLiveLeader>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new LeaderAndIsrLiveLeader();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                LiveLeaders = list;
+                var item = new LeaderAndIsrLiveLeader();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            LiveLeaders = list;
         }
         if (compact)
         {
@@ -149,12 +140,10 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("LeaderAndIsrRequest.UngroupedPartitionStates", version);
             }
+            writer.WriteArrayLength(UngroupedPartitionStates.Count, compact);
+            foreach (var item in UngroupedPartitionStates)
             {
-                writer.WriteArrayLength(UngroupedPartitionStates.Count, compact);
-                foreach (var item in UngroupedPartitionStates)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 2)
@@ -163,24 +152,20 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("LeaderAndIsrRequest.TopicStates", version);
             }
+            writer.WriteArrayLength(TopicStates.Count, compact);
+            foreach (var item in TopicStates)
             {
-                writer.WriteArrayLength(TopicStates.Count, compact);
-                foreach (var item in TopicStates)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (LiveLeaders is null)
         {
             throw MessageErrors.NullField("LeaderAndIsrRequest.LiveLeaders", version);
         }
+        writer.WriteArrayLength(LiveLeaders.Count, compact);
+        foreach (var item in LiveLeaders)
         {
-            writer.WriteArrayLength(LiveLeaders.Count, compact);
-            foreach (var item in LiveLeaders)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -229,71 +214,56 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Isr");
+                    throw MessageErrors.NullOnWire("LeaderAndIsrPartitionState.Isr");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Isr = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Isr = list;
             }
             PartitionEpoch = reader.ReadInt32();
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Replicas");
+                    throw MessageErrors.NullOnWire("LeaderAndIsrPartitionState.Replicas");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
+                    list.Add(reader.ReadInt32());
+                }
+                Replicas = list;
+            }
+            if (version >= 3)
+            {
+                {
+                    var count = reader.ReadArrayLength(compact);
+                    if (count < 0)
+                    {
+                        throw MessageErrors.NullOnWire("LeaderAndIsrPartitionState.AddingReplicas");
+                    }
                     var list = new List<int>(count);
                     for (var i = 0; i < count; i++)
                     {
                         list.Add(reader.ReadInt32());
                     }
-                    Replicas = list;
+                    AddingReplicas = list;
                 }
-            }
-            if (version >= 3)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("AddingReplicas");
+                        throw MessageErrors.NullOnWire("LeaderAndIsrPartitionState.RemovingReplicas");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        AddingReplicas = list;
+                        list.Add(reader.ReadInt32());
                     }
-                }
-            }
-            if (version >= 3)
-            {
-                {
-                    var count = reader.ReadArrayLength(compact);
-                    if (count < 0)
-                    {
-                        throw MessageErrors.NullOnWire("RemovingReplicas");
-                    }
-                    else
-                    {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        RemovingReplicas = list;
-                    }
+                    RemovingReplicas = list;
                 }
             }
             if (version >= 1)
@@ -333,24 +303,20 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("LeaderAndIsrPartitionState.Isr", version);
             }
+            writer.WriteArrayLength(Isr.Count, compact);
+            foreach (var item in Isr)
             {
-                writer.WriteArrayLength(Isr.Count, compact);
-                foreach (var item in Isr)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteInt32(PartitionEpoch);
             if (Replicas is null)
             {
                 throw MessageErrors.NullField("LeaderAndIsrPartitionState.Replicas", version);
             }
+            writer.WriteArrayLength(Replicas.Count, compact);
+            foreach (var item in Replicas)
             {
-                writer.WriteArrayLength(Replicas.Count, compact);
-                foreach (var item in Replicas)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (version >= 3)
             {
@@ -358,26 +324,19 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("LeaderAndIsrPartitionState.AddingReplicas", version);
                 }
+                writer.WriteArrayLength(AddingReplicas.Count, compact);
+                foreach (var item in AddingReplicas)
                 {
-                    writer.WriteArrayLength(AddingReplicas.Count, compact);
-                    foreach (var item in AddingReplicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
-            }
-            if (version >= 3)
-            {
                 if (RemovingReplicas is null)
                 {
                     throw MessageErrors.NullField("LeaderAndIsrPartitionState.RemovingReplicas", version);
                 }
+                writer.WriteArrayLength(RemovingReplicas.Count, compact);
+                foreach (var item in RemovingReplicas)
                 {
-                    writer.WriteArrayLength(RemovingReplicas.Count, compact);
-                    foreach (var item in RemovingReplicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 1)
@@ -420,19 +379,16 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionStates");
+                        throw MessageErrors.NullOnWire("LeaderAndIsrTopicState.PartitionStates");
                     }
-                    else
+                    var list = new List<LeaderAndIsrPartitionState>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<LeaderAndIsrPartitionState>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new LeaderAndIsrPartitionState();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        PartitionStates = list;
+                        var item = new LeaderAndIsrPartitionState();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    PartitionStates = list;
                 }
             }
             if (compact)
@@ -470,12 +426,10 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("LeaderAndIsrTopicState.PartitionStates", version);
                 }
+                writer.WriteArrayLength(PartitionStates.Count, compact);
+                foreach (var item in PartitionStates)
                 {
-                    writer.WriteArrayLength(PartitionStates.Count, compact);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)

@@ -27,19 +27,16 @@ public sealed partial class LeaderAndIsrResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionErrors");
+                    throw MessageErrors.NullOnWire("LeaderAndIsrResponse.PartitionErrors");
                 }
-                else
+                var list = new List<LeaderAndIsrPartitionError>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<LeaderAndIsrPartitionError>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrPartitionError();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionErrors = list;
+                    var item = new LeaderAndIsrPartitionError();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionErrors = list;
             }
         }
         if (version >= 5)
@@ -48,19 +45,16 @@ public sealed partial class LeaderAndIsrResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("LeaderAndIsrResponse.Topics");
                 }
-                else
+                var list = new List<LeaderAndIsrTopicError>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<LeaderAndIsrTopicError>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrTopicError();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new LeaderAndIsrTopicError();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (compact)
@@ -87,12 +81,10 @@ public sealed partial class LeaderAndIsrResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("LeaderAndIsrResponse.PartitionErrors", version);
             }
+            writer.WriteArrayLength(PartitionErrors.Count, compact);
+            foreach (var item in PartitionErrors)
             {
-                writer.WriteArrayLength(PartitionErrors.Count, compact);
-                foreach (var item in PartitionErrors)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 5)
@@ -101,12 +93,10 @@ public sealed partial class LeaderAndIsrResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("LeaderAndIsrResponse.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -170,26 +160,20 @@ public sealed partial class LeaderAndIsrResponse : IResponseMessage
             if (version >= 5)
             {
                 TopicId = reader.ReadUuid();
-            }
-            if (version >= 5)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionErrors");
+                        throw MessageErrors.NullOnWire("LeaderAndIsrTopicError.PartitionErrors");
                     }
-                    else
+                    var list = new List<LeaderAndIsrPartitionError>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<LeaderAndIsrPartitionError>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new LeaderAndIsrPartitionError();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        PartitionErrors = list;
+                        var item = new LeaderAndIsrPartitionError();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    PartitionErrors = list;
                 }
             }
             if (compact)
@@ -212,19 +196,14 @@ public sealed partial class LeaderAndIsrResponse : IResponseMessage
             if (version >= 5)
             {
                 writer.WriteUuid(TopicId);
-            }
-            if (version >= 5)
-            {
                 if (PartitionErrors is null)
                 {
                     throw MessageErrors.NullField("LeaderAndIsrTopicError.PartitionErrors", version);
                 }
+                writer.WriteArrayLength(PartitionErrors.Count, compact);
+                foreach (var item in PartitionErrors)
                 {
-                    writer.WriteArrayLength(PartitionErrors.Count, compact);
-                    foreach (var item in PartitionErrors)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)

@@ -25,37 +25,31 @@ public sealed partial class LeaderChangeMessage : IKafkaMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Voters");
+                throw MessageErrors.NullOnWire("LeaderChangeMessage.Voters");
             }
-            else
+            var list = new List<Voter>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Voter>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Voter();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Voters = list;
+                var item = new Voter();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Voters = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("GrantingVoters");
+                throw MessageErrors.NullOnWire("LeaderChangeMessage.GrantingVoters");
             }
-            else
+            var list = new List<Voter>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Voter>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Voter();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                GrantingVoters = list;
+                var item = new Voter();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            GrantingVoters = list;
         }
         reader.SkipTaggedFields();
     }
@@ -68,23 +62,19 @@ public sealed partial class LeaderChangeMessage : IKafkaMessage
         {
             throw MessageErrors.NullField("LeaderChangeMessage.Voters", version);
         }
+        writer.WriteArrayLength(Voters.Count, true);
+        foreach (var item in Voters)
         {
-            writer.WriteArrayLength(Voters.Count, true);
-            foreach (var item in Voters)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (GrantingVoters is null)
         {
             throw MessageErrors.NullField("LeaderChangeMessage.GrantingVoters", version);
         }
+        writer.WriteArrayLength(GrantingVoters.Count, true);
+        foreach (var item in GrantingVoters)
         {
-            writer.WriteArrayLength(GrantingVoters.Count, true);
-            foreach (var item in GrantingVoters)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

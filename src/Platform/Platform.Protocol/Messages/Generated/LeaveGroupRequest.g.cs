@@ -31,19 +31,16 @@ public sealed partial class LeaveGroupRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Members");
+                    throw MessageErrors.NullOnWire("LeaveGroupRequest.Members");
                 }
-                else
+                var list = new List<MemberIdentity>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<MemberIdentity>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MemberIdentity();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new MemberIdentity();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
         }
         if (compact)
@@ -82,12 +79,10 @@ public sealed partial class LeaveGroupRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("LeaveGroupRequest.Members", version);
             }
+            writer.WriteArrayLength(Members.Count, compact);
+            foreach (var item in Members)
             {
-                writer.WriteArrayLength(Members.Count, compact);
-                foreach (var item in Members)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -110,9 +105,6 @@ public sealed partial class LeaveGroupRequest : IRequestMessage
             if (version >= 3)
             {
                 MemberId = reader.ReadString(compact);
-            }
-            if (version >= 3)
-            {
                 GroupInstanceId = reader.ReadNullableString(compact);
             }
             if (version >= 5)
@@ -143,9 +135,6 @@ public sealed partial class LeaveGroupRequest : IRequestMessage
                     throw MessageErrors.NullField("MemberIdentity.MemberId", version);
                 }
                 writer.WriteNullableString(MemberId, compact);
-            }
-            if (version >= 3)
-            {
                 writer.WriteNullableString(GroupInstanceId, compact);
             }
             if (version >= 5)

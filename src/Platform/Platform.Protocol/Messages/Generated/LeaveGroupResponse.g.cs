@@ -31,19 +31,16 @@ public sealed partial class LeaveGroupResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Members");
+                    throw MessageErrors.NullOnWire("LeaveGroupResponse.Members");
                 }
-                else
+                var list = new List<MemberResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<MemberResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MemberResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new MemberResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
         }
         if (compact)
@@ -70,12 +67,10 @@ public sealed partial class LeaveGroupResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("LeaveGroupResponse.Members", version);
             }
+            writer.WriteArrayLength(Members.Count, compact);
+            foreach (var item in Members)
             {
-                writer.WriteArrayLength(Members.Count, compact);
-                foreach (var item in Members)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -98,13 +93,7 @@ public sealed partial class LeaveGroupResponse : IResponseMessage
             if (version >= 3)
             {
                 MemberId = reader.ReadString(compact);
-            }
-            if (version >= 3)
-            {
                 GroupInstanceId = reader.ReadNullableString(compact);
-            }
-            if (version >= 3)
-            {
                 ErrorCode = reader.ReadInt16();
             }
             if (compact)
@@ -135,13 +124,7 @@ public sealed partial class LeaveGroupResponse : IResponseMessage
                     throw MessageErrors.NullField("MemberResponse.MemberId", version);
                 }
                 writer.WriteNullableString(MemberId, compact);
-            }
-            if (version >= 3)
-            {
                 writer.WriteNullableString(GroupInstanceId, compact);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt16(ErrorCode);
             }
             if (compact)

@@ -25,19 +25,16 @@ public sealed partial class ListClientMetricsResourcesResponse : IResponseMessag
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("ClientMetricsResources");
+                throw MessageErrors.NullOnWire("ListClientMetricsResourcesResponse.ClientMetricsResources");
             }
-            else
+            var list = new List<ClientMetricsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ClientMetricsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ClientMetricsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ClientMetricsResources = list;
+                var item = new ClientMetricsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            ClientMetricsResources = list;
         }
         reader.SkipTaggedFields();
     }
@@ -50,12 +47,10 @@ public sealed partial class ListClientMetricsResourcesResponse : IResponseMessag
         {
             throw MessageErrors.NullField("ListClientMetricsResourcesResponse.ClientMetricsResources", version);
         }
+        writer.WriteArrayLength(ClientMetricsResources.Count, true);
+        foreach (var item in ClientMetricsResources)
         {
-            writer.WriteArrayLength(ClientMetricsResources.Count, true);
-            foreach (var item in ClientMetricsResources)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

@@ -24,17 +24,14 @@ public sealed partial class ListGroupsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("StatesFilter");
+                    throw MessageErrors.NullOnWire("ListGroupsRequest.StatesFilter");
                 }
-                else
+                var list = new List<string>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadString(compact));
-                    }
-                    StatesFilter = list;
+                    list.Add(reader.ReadString(compact));
                 }
+                StatesFilter = list;
             }
         }
         if (version >= 5)
@@ -43,17 +40,14 @@ public sealed partial class ListGroupsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TypesFilter");
+                    throw MessageErrors.NullOnWire("ListGroupsRequest.TypesFilter");
                 }
-                else
+                var list = new List<string>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadString(compact));
-                    }
-                    TypesFilter = list;
+                    list.Add(reader.ReadString(compact));
                 }
+                TypesFilter = list;
             }
         }
         if (compact)
@@ -79,12 +73,10 @@ public sealed partial class ListGroupsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("ListGroupsRequest.StatesFilter", version);
             }
+            writer.WriteArrayLength(StatesFilter.Count, compact);
+            foreach (var item in StatesFilter)
             {
-                writer.WriteArrayLength(StatesFilter.Count, compact);
-                foreach (var item in StatesFilter)
-                {
-                    writer.WriteString(item, compact);
-                }
+                writer.WriteString(item, compact);
             }
         }
         if (version >= 5)
@@ -93,12 +85,10 @@ public sealed partial class ListGroupsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("ListGroupsRequest.TypesFilter", version);
             }
+            writer.WriteArrayLength(TypesFilter.Count, compact);
+            foreach (var item in TypesFilter)
             {
-                writer.WriteArrayLength(TypesFilter.Count, compact);
-                foreach (var item in TypesFilter)
-                {
-                    writer.WriteString(item, compact);
-                }
+                writer.WriteString(item, compact);
             }
         }
         if (compact)

@@ -29,19 +29,16 @@ public sealed partial class ListGroupsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Groups");
+                throw MessageErrors.NullOnWire("ListGroupsResponse.Groups");
             }
-            else
+            var list = new List<ListedGroup>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ListedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                var item = new ListedGroup();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Groups = list;
         }
         if (compact)
         {
@@ -61,12 +58,10 @@ public sealed partial class ListGroupsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ListGroupsResponse.Groups", version);
         }
+        writer.WriteArrayLength(Groups.Count, compact);
+        foreach (var item in Groups)
         {
-            writer.WriteArrayLength(Groups.Count, compact);
-            foreach (var item in Groups)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -31,19 +31,16 @@ public sealed partial class ListOffsetsRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("ListOffsetsRequest.Topics");
             }
-            else
+            var list = new List<ListOffsetsTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ListOffsetsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListOffsetsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new ListOffsetsTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 10)
         {
@@ -71,12 +68,10 @@ public sealed partial class ListOffsetsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ListOffsetsRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 10)
         {
@@ -155,19 +150,16 @@ public sealed partial class ListOffsetsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ListOffsetsTopic.Partitions");
                 }
-                else
+                var list = new List<ListOffsetsPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ListOffsetsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ListOffsetsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new ListOffsetsPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -187,12 +179,10 @@ public sealed partial class ListOffsetsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("ListOffsetsTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -26,19 +26,16 @@ public sealed partial class ListOffsetsResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("ListOffsetsResponse.Topics");
             }
-            else
+            var list = new List<ListOffsetsTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ListOffsetsTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListOffsetsTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new ListOffsetsTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class ListOffsetsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ListOffsetsResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -95,25 +90,19 @@ public sealed partial class ListOffsetsResponse : IResponseMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("OldStyleOffsets");
+                        throw MessageErrors.NullOnWire("ListOffsetsPartitionResponse.OldStyleOffsets");
                     }
-                    else
+                    var list = new List<long>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<long>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt64());
-                        }
-                        OldStyleOffsets = list;
+                        list.Add(reader.ReadInt64());
                     }
+                    OldStyleOffsets = list;
                 }
             }
             if (version >= 1)
             {
                 Timestamp = reader.ReadInt64();
-            }
-            if (version >= 1)
-            {
                 Offset = reader.ReadInt64();
             }
             if (version >= 4)
@@ -153,20 +142,15 @@ public sealed partial class ListOffsetsResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("ListOffsetsPartitionResponse.OldStyleOffsets", version);
                 }
+                writer.WriteArrayLength(OldStyleOffsets.Count, compact);
+                foreach (var item in OldStyleOffsets)
                 {
-                    writer.WriteArrayLength(OldStyleOffsets.Count, compact);
-                    foreach (var item in OldStyleOffsets)
-                    {
-                        writer.WriteInt64(item);
-                    }
+                    writer.WriteInt64(item);
                 }
             }
             if (version >= 1)
             {
                 writer.WriteInt64(Timestamp);
-            }
-            if (version >= 1)
-            {
                 writer.WriteInt64(Offset);
             }
             if (version >= 4)
@@ -194,19 +178,16 @@ public sealed partial class ListOffsetsResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ListOffsetsTopicResponse.Partitions");
                 }
-                else
+                var list = new List<ListOffsetsPartitionResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<ListOffsetsPartitionResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ListOffsetsPartitionResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new ListOffsetsPartitionResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -226,12 +207,10 @@ public sealed partial class ListOffsetsResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("ListOffsetsTopicResponse.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

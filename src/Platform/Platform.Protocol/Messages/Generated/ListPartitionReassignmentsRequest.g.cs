@@ -70,17 +70,14 @@ public sealed partial class ListPartitionReassignmentsRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionIndexes");
+                    throw MessageErrors.NullOnWire("ListPartitionReassignmentsTopics.PartitionIndexes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIndexes = list;
             }
             reader.SkipTaggedFields();
         }
@@ -96,12 +93,10 @@ public sealed partial class ListPartitionReassignmentsRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("ListPartitionReassignmentsTopics.PartitionIndexes", version);
             }
+            writer.WriteArrayLength(PartitionIndexes.Count, true);
+            foreach (var item in PartitionIndexes)
             {
-                writer.WriteArrayLength(PartitionIndexes.Count, true);
-                foreach (var item in PartitionIndexes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -28,19 +28,16 @@ public sealed partial class ListPartitionReassignmentsResponse : IResponseMessag
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("ListPartitionReassignmentsResponse.Topics");
             }
-            else
+            var list = new List<OngoingTopicReassignment>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OngoingTopicReassignment>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OngoingTopicReassignment();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OngoingTopicReassignment();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -54,12 +51,10 @@ public sealed partial class ListPartitionReassignmentsResponse : IResponseMessag
         {
             throw MessageErrors.NullField("ListPartitionReassignmentsResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -81,49 +76,40 @@ public sealed partial class ListPartitionReassignmentsResponse : IResponseMessag
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Replicas");
+                    throw MessageErrors.NullOnWire("OngoingPartitionReassignment.Replicas");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Replicas = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Replicas = list;
             }
             {
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("AddingReplicas");
+                    throw MessageErrors.NullOnWire("OngoingPartitionReassignment.AddingReplicas");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    AddingReplicas = list;
+                    list.Add(reader.ReadInt32());
                 }
+                AddingReplicas = list;
             }
             {
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("RemovingReplicas");
+                    throw MessageErrors.NullOnWire("OngoingPartitionReassignment.RemovingReplicas");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    RemovingReplicas = list;
+                    list.Add(reader.ReadInt32());
                 }
+                RemovingReplicas = list;
             }
             reader.SkipTaggedFields();
         }
@@ -135,34 +121,28 @@ public sealed partial class ListPartitionReassignmentsResponse : IResponseMessag
             {
                 throw MessageErrors.NullField("OngoingPartitionReassignment.Replicas", version);
             }
+            writer.WriteArrayLength(Replicas.Count, true);
+            foreach (var item in Replicas)
             {
-                writer.WriteArrayLength(Replicas.Count, true);
-                foreach (var item in Replicas)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (AddingReplicas is null)
             {
                 throw MessageErrors.NullField("OngoingPartitionReassignment.AddingReplicas", version);
             }
+            writer.WriteArrayLength(AddingReplicas.Count, true);
+            foreach (var item in AddingReplicas)
             {
-                writer.WriteArrayLength(AddingReplicas.Count, true);
-                foreach (var item in AddingReplicas)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (RemovingReplicas is null)
             {
                 throw MessageErrors.NullField("OngoingPartitionReassignment.RemovingReplicas", version);
             }
+            writer.WriteArrayLength(RemovingReplicas.Count, true);
+            foreach (var item in RemovingReplicas)
             {
-                writer.WriteArrayLength(RemovingReplicas.Count, true);
-                foreach (var item in RemovingReplicas)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -181,19 +161,16 @@ public sealed partial class ListPartitionReassignmentsResponse : IResponseMessag
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OngoingTopicReassignment.Partitions");
                 }
-                else
+                var list = new List<OngoingPartitionReassignment>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OngoingPartitionReassignment>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OngoingPartitionReassignment();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OngoingPartitionReassignment();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -209,12 +186,10 @@ public sealed partial class ListPartitionReassignmentsResponse : IResponseMessag
             {
                 throw MessageErrors.NullField("OngoingTopicReassignment.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -23,33 +23,27 @@ public sealed partial class ListTransactionsRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("StateFilters");
+                throw MessageErrors.NullOnWire("ListTransactionsRequest.StateFilters");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(true));
-                }
-                StateFilters = list;
+                list.Add(reader.ReadString(true));
             }
+            StateFilters = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("ProducerIdFilters");
+                throw MessageErrors.NullOnWire("ListTransactionsRequest.ProducerIdFilters");
             }
-            else
+            var list = new List<long>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<long>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadInt64());
-                }
-                ProducerIdFilters = list;
+                list.Add(reader.ReadInt64());
             }
+            ProducerIdFilters = list;
         }
         if (version >= 1)
         {
@@ -68,23 +62,19 @@ public sealed partial class ListTransactionsRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ListTransactionsRequest.StateFilters", version);
         }
+        writer.WriteArrayLength(StateFilters.Count, true);
+        foreach (var item in StateFilters)
         {
-            writer.WriteArrayLength(StateFilters.Count, true);
-            foreach (var item in StateFilters)
-            {
-                writer.WriteString(item, true);
-            }
+            writer.WriteString(item, true);
         }
         if (ProducerIdFilters is null)
         {
             throw MessageErrors.NullField("ListTransactionsRequest.ProducerIdFilters", version);
         }
+        writer.WriteArrayLength(ProducerIdFilters.Count, true);
+        foreach (var item in ProducerIdFilters)
         {
-            writer.WriteArrayLength(ProducerIdFilters.Count, true);
-            foreach (var item in ProducerIdFilters)
-            {
-                writer.WriteInt64(item);
-            }
+            writer.WriteInt64(item);
         }
         if (version >= 1)
         {

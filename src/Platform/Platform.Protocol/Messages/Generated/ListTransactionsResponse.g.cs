@@ -27,35 +27,29 @@ public sealed partial class ListTransactionsResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("UnknownStateFilters");
+                throw MessageErrors.NullOnWire("ListTransactionsResponse.UnknownStateFilters");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(true));
-                }
-                UnknownStateFilters = list;
+                list.Add(reader.ReadString(true));
             }
+            UnknownStateFilters = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("TransactionStates");
+                throw MessageErrors.NullOnWire("ListTransactionsResponse.TransactionStates");
             }
-            else
+            var list = new List<TransactionStateData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TransactionStateData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TransactionStateData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                TransactionStates = list;
+                var item = new TransactionStateData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            TransactionStates = list;
         }
         reader.SkipTaggedFields();
     }
@@ -68,23 +62,19 @@ public sealed partial class ListTransactionsResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ListTransactionsResponse.UnknownStateFilters", version);
         }
+        writer.WriteArrayLength(UnknownStateFilters.Count, true);
+        foreach (var item in UnknownStateFilters)
         {
-            writer.WriteArrayLength(UnknownStateFilters.Count, true);
-            foreach (var item in UnknownStateFilters)
-            {
-                writer.WriteString(item, true);
-            }
+            writer.WriteString(item, true);
         }
         if (TransactionStates is null)
         {
             throw MessageErrors.NullField("ListTransactionsResponse.TransactionStates", version);
         }
+        writer.WriteArrayLength(TransactionStates.Count, true);
+        foreach (var item in TransactionStates)
         {
-            writer.WriteArrayLength(TransactionStates.Count, true);
-            foreach (var item in TransactionStates)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }

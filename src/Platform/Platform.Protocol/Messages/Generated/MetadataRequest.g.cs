@@ -28,7 +28,7 @@ public sealed partial class MetadataRequest : IRequestMessage
             {
                 if (!(version >= 1))
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("MetadataRequest.Topics");
                 }
                 Topics = null;
             }

@@ -34,19 +34,16 @@ public sealed partial class MetadataResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Brokers");
+                throw MessageErrors.NullOnWire("MetadataResponse.Brokers");
             }
-            else
+            var list = new List<MetadataResponseBroker>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<MetadataResponseBroker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MetadataResponseBroker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Brokers = list;
+                var item = new MetadataResponseBroker();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Brokers = list;
         }
         if (version >= 2)
         {
@@ -60,19 +57,16 @@ public sealed partial class MetadataResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("MetadataResponse.Topics");
             }
-            else
+            var list = new List<MetadataResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<MetadataResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MetadataResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new MetadataResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 8 && version <= 10)
         {
@@ -99,12 +93,10 @@ public sealed partial class MetadataResponse : IResponseMessage
         {
             throw MessageErrors.NullField("MetadataResponse.Brokers", version);
         }
+        writer.WriteArrayLength(Brokers.Count, compact);
+        foreach (var item in Brokers)
         {
-            writer.WriteArrayLength(Brokers.Count, compact);
-            foreach (var item in Brokers)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 2)
         {
@@ -118,12 +110,10 @@ public sealed partial class MetadataResponse : IResponseMessage
         {
             throw MessageErrors.NullField("MetadataResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 8 && version <= 10)
         {
@@ -212,33 +202,27 @@ public sealed partial class MetadataResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("ReplicaNodes");
+                    throw MessageErrors.NullOnWire("MetadataResponsePartition.ReplicaNodes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    ReplicaNodes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                ReplicaNodes = list;
             }
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("IsrNodes");
+                    throw MessageErrors.NullOnWire("MetadataResponsePartition.IsrNodes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    IsrNodes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                IsrNodes = list;
             }
             if (version >= 5)
             {
@@ -246,17 +230,14 @@ public sealed partial class MetadataResponse : IResponseMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("OfflineReplicas");
+                        throw MessageErrors.NullOnWire("MetadataResponsePartition.OfflineReplicas");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        OfflineReplicas = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    OfflineReplicas = list;
                 }
             }
             if (compact)
@@ -279,23 +260,19 @@ public sealed partial class MetadataResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("MetadataResponsePartition.ReplicaNodes", version);
             }
+            writer.WriteArrayLength(ReplicaNodes.Count, compact);
+            foreach (var item in ReplicaNodes)
             {
-                writer.WriteArrayLength(ReplicaNodes.Count, compact);
-                foreach (var item in ReplicaNodes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (IsrNodes is null)
             {
                 throw MessageErrors.NullField("MetadataResponsePartition.IsrNodes", version);
             }
+            writer.WriteArrayLength(IsrNodes.Count, compact);
+            foreach (var item in IsrNodes)
             {
-                writer.WriteArrayLength(IsrNodes.Count, compact);
-                foreach (var item in IsrNodes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (version >= 5)
             {
@@ -303,12 +280,10 @@ public sealed partial class MetadataResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("MetadataResponsePartition.OfflineReplicas", version);
                 }
+                writer.WriteArrayLength(OfflineReplicas.Count, compact);
+                foreach (var item in OfflineReplicas)
                 {
-                    writer.WriteArrayLength(OfflineReplicas.Count, compact);
-                    foreach (var item in OfflineReplicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (compact)
@@ -349,19 +324,16 @@ public sealed partial class MetadataResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("MetadataResponseTopic.Partitions");
                 }
-                else
+                var list = new List<MetadataResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<MetadataResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MetadataResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new MetadataResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 8)
             {
@@ -398,12 +370,10 @@ public sealed partial class MetadataResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("MetadataResponseTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (version >= 8)
             {

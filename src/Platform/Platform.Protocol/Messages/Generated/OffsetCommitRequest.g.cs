@@ -30,9 +30,6 @@ public sealed partial class OffsetCommitRequest : IRequestMessage
         if (version >= 1)
         {
             GenerationIdOrMemberEpoch = reader.ReadInt32();
-        }
-        if (version >= 1)
-        {
             MemberId = reader.ReadString(compact);
         }
         if (version >= 7)
@@ -47,19 +44,16 @@ public sealed partial class OffsetCommitRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("OffsetCommitRequest.Topics");
             }
-            else
+            var list = new List<OffsetCommitRequestTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OffsetCommitRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetCommitRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetCommitRequestTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -82,9 +76,6 @@ public sealed partial class OffsetCommitRequest : IRequestMessage
         if (version >= 1)
         {
             writer.WriteInt32(GenerationIdOrMemberEpoch);
-        }
-        if (version >= 1)
-        {
             if (MemberId is null)
             {
                 throw MessageErrors.NullField("OffsetCommitRequest.MemberId", version);
@@ -103,12 +94,10 @@ public sealed partial class OffsetCommitRequest : IRequestMessage
         {
             throw MessageErrors.NullField("OffsetCommitRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -187,19 +176,16 @@ public sealed partial class OffsetCommitRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OffsetCommitRequestTopic.Partitions");
                 }
-                else
+                var list = new List<OffsetCommitRequestPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetCommitRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetCommitRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetCommitRequestPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -219,12 +205,10 @@ public sealed partial class OffsetCommitRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("OffsetCommitRequestTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

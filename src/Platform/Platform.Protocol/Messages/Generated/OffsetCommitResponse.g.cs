@@ -26,19 +26,16 @@ public sealed partial class OffsetCommitResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("OffsetCommitResponse.Topics");
             }
-            else
+            var list = new List<OffsetCommitResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OffsetCommitResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetCommitResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetCommitResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class OffsetCommitResponse : IResponseMessage
         {
             throw MessageErrors.NullField("OffsetCommitResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -113,19 +108,16 @@ public sealed partial class OffsetCommitResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OffsetCommitResponseTopic.Partitions");
                 }
-                else
+                var list = new List<OffsetCommitResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetCommitResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetCommitResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetCommitResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -145,12 +137,10 @@ public sealed partial class OffsetCommitResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("OffsetCommitResponseTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

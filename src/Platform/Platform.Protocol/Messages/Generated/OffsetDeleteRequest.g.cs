@@ -22,19 +22,16 @@ public sealed partial class OffsetDeleteRequest : IRequestMessage
             var count = reader.ReadArrayLength(false);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("OffsetDeleteRequest.Topics");
             }
-            else
+            var list = new List<OffsetDeleteRequestTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OffsetDeleteRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetDeleteRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetDeleteRequestTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
     }
 
@@ -49,12 +46,10 @@ public sealed partial class OffsetDeleteRequest : IRequestMessage
         {
             throw MessageErrors.NullField("OffsetDeleteRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, false);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, false);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
     }
 
@@ -86,19 +81,16 @@ public sealed partial class OffsetDeleteRequest : IRequestMessage
                 var count = reader.ReadArrayLength(false);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OffsetDeleteRequestTopic.Partitions");
                 }
-                else
+                var list = new List<OffsetDeleteRequestPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetDeleteRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetDeleteRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetDeleteRequestPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
         }
 
@@ -113,12 +105,10 @@ public sealed partial class OffsetDeleteRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("OffsetDeleteRequestTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, false);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, false);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
     }

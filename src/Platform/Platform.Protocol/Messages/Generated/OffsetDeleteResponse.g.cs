@@ -25,19 +25,16 @@ public sealed partial class OffsetDeleteResponse : IResponseMessage
             var count = reader.ReadArrayLength(false);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("OffsetDeleteResponse.Topics");
             }
-            else
+            var list = new List<OffsetDeleteResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OffsetDeleteResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetDeleteResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetDeleteResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
     }
 
@@ -49,12 +46,10 @@ public sealed partial class OffsetDeleteResponse : IResponseMessage
         {
             throw MessageErrors.NullField("OffsetDeleteResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, false);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, false);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
     }
 
@@ -90,19 +85,16 @@ public sealed partial class OffsetDeleteResponse : IResponseMessage
                 var count = reader.ReadArrayLength(false);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OffsetDeleteResponseTopic.Partitions");
                 }
-                else
+                var list = new List<OffsetDeleteResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetDeleteResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetDeleteResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetDeleteResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
         }
 
@@ -117,12 +109,10 @@ public sealed partial class OffsetDeleteResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("OffsetDeleteResponseTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, false);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, false);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
     }

@@ -25,16 +25,13 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
         if (version <= 7)
         {
             GroupId = reader.ReadString(compact);
-        }
-        if (version <= 7)
-        {
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
                     if (!(version >= 2))
                     {
-                        throw MessageErrors.NullOnWire("Topics");
+                        throw MessageErrors.NullOnWire("OffsetFetchRequest.Topics");
                     }
                     Topics = null;
                 }
@@ -57,19 +54,16 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Groups");
+                    throw MessageErrors.NullOnWire("OffsetFetchRequest.Groups");
                 }
-                else
+                var list = new List<OffsetFetchRequestGroup>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetFetchRequestGroup>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchRequestGroup();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Groups = list;
+                    var item = new OffsetFetchRequestGroup();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Groups = list;
             }
         }
         if (version >= 7)
@@ -108,9 +102,6 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
                 throw MessageErrors.NullField("OffsetFetchRequest.GroupId", version);
             }
             writer.WriteNullableString(GroupId, compact);
-        }
-        if (version <= 7)
-        {
             if (Topics is null && !(version >= 2))
             {
                 throw MessageErrors.NullField("OffsetFetchRequest.Topics", version);
@@ -134,12 +125,10 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("OffsetFetchRequest.Groups", version);
             }
+            writer.WriteArrayLength(Groups.Count, compact);
+            foreach (var item in Groups)
             {
-                writer.WriteArrayLength(Groups.Count, compact);
-                foreach (var item in Groups)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 7)
@@ -164,24 +153,18 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
             if (version <= 7)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version <= 7)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionIndexes");
+                        throw MessageErrors.NullOnWire("OffsetFetchRequestTopic.PartitionIndexes");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        PartitionIndexes = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    PartitionIndexes = list;
                 }
             }
             if (compact)
@@ -208,19 +191,14 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
                     throw MessageErrors.NullField("OffsetFetchRequestTopic.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version <= 7)
-            {
                 if (PartitionIndexes is null)
                 {
                     throw MessageErrors.NullField("OffsetFetchRequestTopic.PartitionIndexes", version);
                 }
+                writer.WriteArrayLength(PartitionIndexes.Count, compact);
+                foreach (var item in PartitionIndexes)
                 {
-                    writer.WriteArrayLength(PartitionIndexes.Count, compact);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (compact)
@@ -242,24 +220,18 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
             if (version >= 8)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 8)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionIndexes");
+                        throw MessageErrors.NullOnWire("OffsetFetchRequestTopics.PartitionIndexes");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        PartitionIndexes = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    PartitionIndexes = list;
                 }
             }
             if (compact)
@@ -286,19 +258,14 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
                     throw MessageErrors.NullField("OffsetFetchRequestTopics.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 8)
-            {
                 if (PartitionIndexes is null)
                 {
                     throw MessageErrors.NullField("OffsetFetchRequestTopics.PartitionIndexes", version);
                 }
+                writer.WriteArrayLength(PartitionIndexes.Count, compact);
+                foreach (var item in PartitionIndexes)
                 {
-                    writer.WriteArrayLength(PartitionIndexes.Count, compact);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (compact)
@@ -328,9 +295,6 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
             if (version >= 9)
             {
                 MemberId = reader.ReadNullableString(compact);
-            }
-            if (version >= 9)
-            {
                 MemberEpoch = reader.ReadInt32();
             }
             if (version >= 8)
@@ -382,9 +346,6 @@ public sealed partial class OffsetFetchRequest : IRequestMessage
             if (version >= 9)
             {
                 writer.WriteNullableString(MemberId, compact);
-            }
-            if (version >= 9)
-            {
                 writer.WriteInt32(MemberEpoch);
             }
             if (version >= 8)

@@ -32,19 +32,16 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("OffsetFetchResponse.Topics");
                 }
-                else
+                var list = new List<OffsetFetchResponseTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetFetchResponseTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchResponseTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new OffsetFetchResponseTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (version >= 2 && version <= 7)
@@ -57,19 +54,16 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Groups");
+                    throw MessageErrors.NullOnWire("OffsetFetchResponse.Groups");
                 }
-                else
+                var list = new List<OffsetFetchResponseGroup>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetFetchResponseGroup>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchResponseGroup();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Groups = list;
+                    var item = new OffsetFetchResponseGroup();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Groups = list;
             }
         }
         if (compact)
@@ -99,12 +93,10 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("OffsetFetchResponse.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 2 && version <= 7)
@@ -117,12 +109,10 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("OffsetFetchResponse.Groups", version);
             }
+            writer.WriteArrayLength(Groups.Count, compact);
+            foreach (var item in Groups)
             {
-                writer.WriteArrayLength(Groups.Count, compact);
-                foreach (var item in Groups)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -149,9 +139,6 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version <= 7)
             {
                 PartitionIndex = reader.ReadInt32();
-            }
-            if (version <= 7)
-            {
                 CommittedOffset = reader.ReadInt64();
             }
             if (version >= 5 && version <= 7)
@@ -161,9 +148,6 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version <= 7)
             {
                 Metadata = reader.ReadNullableString(compact);
-            }
-            if (version <= 7)
-            {
                 ErrorCode = reader.ReadInt16();
             }
             if (compact)
@@ -194,9 +178,6 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version <= 7)
             {
                 writer.WriteInt32(PartitionIndex);
-            }
-            if (version <= 7)
-            {
                 writer.WriteInt64(CommittedOffset);
             }
             if (version >= 5 && version <= 7)
@@ -206,9 +187,6 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version <= 7)
             {
                 writer.WriteNullableString(Metadata, compact);
-            }
-            if (version <= 7)
-            {
                 writer.WriteInt16(ErrorCode);
             }
             if (compact)
@@ -230,26 +208,20 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version <= 7)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version <= 7)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Partitions");
+                        throw MessageErrors.NullOnWire("OffsetFetchResponseTopic.Partitions");
                     }
-                    else
+                    var list = new List<OffsetFetchResponsePartition>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<OffsetFetchResponsePartition>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new OffsetFetchResponsePartition();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Partitions = list;
+                        var item = new OffsetFetchResponsePartition();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Partitions = list;
                 }
             }
             if (compact)
@@ -276,19 +248,14 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
                     throw MessageErrors.NullField("OffsetFetchResponseTopic.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version <= 7)
-            {
                 if (Partitions is null)
                 {
                     throw MessageErrors.NullField("OffsetFetchResponseTopic.Partitions", version);
                 }
+                writer.WriteArrayLength(Partitions.Count, compact);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteArrayLength(Partitions.Count, compact);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)
@@ -316,21 +283,9 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version >= 8)
             {
                 PartitionIndex = reader.ReadInt32();
-            }
-            if (version >= 8)
-            {
                 CommittedOffset = reader.ReadInt64();
-            }
-            if (version >= 8)
-            {
                 CommittedLeaderEpoch = reader.ReadInt32();
-            }
-            if (version >= 8)
-            {
                 Metadata = reader.ReadNullableString(compact);
-            }
-            if (version >= 8)
-            {
                 ErrorCode = reader.ReadInt16();
             }
             if (compact)
@@ -361,21 +316,9 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version >= 8)
             {
                 writer.WriteInt32(PartitionIndex);
-            }
-            if (version >= 8)
-            {
                 writer.WriteInt64(CommittedOffset);
-            }
-            if (version >= 8)
-            {
                 writer.WriteInt32(CommittedLeaderEpoch);
-            }
-            if (version >= 8)
-            {
                 writer.WriteNullableString(Metadata, compact);
-            }
-            if (version >= 8)
-            {
                 writer.WriteInt16(ErrorCode);
             }
             if (compact)
@@ -397,26 +340,20 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version >= 8)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 8)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Partitions");
+                        throw MessageErrors.NullOnWire("OffsetFetchResponseTopics.Partitions");
                     }
-                    else
+                    var list = new List<OffsetFetchResponsePartitions>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<OffsetFetchResponsePartitions>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new OffsetFetchResponsePartitions();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Partitions = list;
+                        var item = new OffsetFetchResponsePartitions();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Partitions = list;
                 }
             }
             if (compact)
@@ -443,19 +380,14 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
                     throw MessageErrors.NullField("OffsetFetchResponseTopics.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 8)
-            {
                 if (Partitions is null)
                 {
                     throw MessageErrors.NullField("OffsetFetchResponseTopics.Partitions", version);
                 }
+                writer.WriteArrayLength(Partitions.Count, compact);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteArrayLength(Partitions.Count, compact);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)
@@ -479,30 +411,21 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
             if (version >= 8)
             {
                 GroupId = reader.ReadString(compact);
-            }
-            if (version >= 8)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Topics");
+                        throw MessageErrors.NullOnWire("OffsetFetchResponseGroup.Topics");
                     }
-                    else
+                    var list = new List<OffsetFetchResponseTopics>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<OffsetFetchResponseTopics>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new OffsetFetchResponseTopics();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Topics = list;
+                        var item = new OffsetFetchResponseTopics();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Topics = list;
                 }
-            }
-            if (version >= 8)
-            {
                 ErrorCode = reader.ReadInt16();
             }
             if (compact)
@@ -533,23 +456,15 @@ public sealed partial class OffsetFetchResponse : IResponseMessage
                     throw MessageErrors.NullField("OffsetFetchResponseGroup.GroupId", version);
                 }
                 writer.WriteNullableString(GroupId, compact);
-            }
-            if (version >= 8)
-            {
                 if (Topics is null)
                 {
                     throw MessageErrors.NullField("OffsetFetchResponseGroup.Topics", version);
                 }
+                writer.WriteArrayLength(Topics.Count, compact);
+                foreach (var item in Topics)
                 {
-                    writer.WriteArrayLength(Topics.Count, compact);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
-            }
-            if (version >= 8)
-            {
                 writer.WriteInt16(ErrorCode);
             }
             if (compact)

@@ -26,19 +26,16 @@ public sealed partial class OffsetForLeaderEpochRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("OffsetForLeaderEpochRequest.Topics");
             }
-            else
+            var list = new List<OffsetForLeaderTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OffsetForLeaderTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetForLeaderTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetForLeaderTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class OffsetForLeaderEpochRequest : IRequestMessage
         {
             throw MessageErrors.NullField("OffsetForLeaderEpochRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -123,19 +118,16 @@ public sealed partial class OffsetForLeaderEpochRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OffsetForLeaderTopic.Partitions");
                 }
-                else
+                var list = new List<OffsetForLeaderPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<OffsetForLeaderPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetForLeaderPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetForLeaderPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -155,12 +147,10 @@ public sealed partial class OffsetForLeaderEpochRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("OffsetForLeaderTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -26,19 +26,16 @@ public sealed partial class OffsetForLeaderEpochResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("OffsetForLeaderEpochResponse.Topics");
             }
-            else
+            var list = new List<OffsetForLeaderTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<OffsetForLeaderTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetForLeaderTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetForLeaderTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -57,12 +54,10 @@ public sealed partial class OffsetForLeaderEpochResponse : IResponseMessage
         {
             throw MessageErrors.NullField("OffsetForLeaderEpochResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -127,19 +122,16 @@ public sealed partial class OffsetForLeaderEpochResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("OffsetForLeaderTopicResult.Partitions");
                 }
-                else
+                var list = new List<EpochEndOffset>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<EpochEndOffset>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EpochEndOffset();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new EpochEndOffset();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -159,12 +151,10 @@ public sealed partial class OffsetForLeaderEpochResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("OffsetForLeaderTopicResult.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -32,19 +32,16 @@ public sealed partial class ProduceRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("TopicData");
+                throw MessageErrors.NullOnWire("ProduceRequest.TopicData");
             }
-            else
+            var list = new List<TopicProduceData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicProduceData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicProduceData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                TopicData = list;
+                var item = new TopicProduceData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            TopicData = list;
         }
         if (compact)
         {
@@ -69,12 +66,10 @@ public sealed partial class ProduceRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ProduceRequest.TopicData", version);
         }
+        writer.WriteArrayLength(TopicData.Count, compact);
+        foreach (var item in TopicData)
         {
-            writer.WriteArrayLength(TopicData.Count, compact);
-            foreach (var item in TopicData)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -125,19 +120,16 @@ public sealed partial class ProduceRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionData");
+                    throw MessageErrors.NullOnWire("TopicProduceData.PartitionData");
                 }
-                else
+                var list = new List<PartitionProduceData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionProduceData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionProduceData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionData = list;
+                    var item = new PartitionProduceData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionData = list;
             }
             if (compact)
             {
@@ -157,12 +149,10 @@ public sealed partial class ProduceRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicProduceData.PartitionData", version);
             }
+            writer.WriteArrayLength(PartitionData.Count, compact);
+            foreach (var item in PartitionData)
             {
-                writer.WriteArrayLength(PartitionData.Count, compact);
-                foreach (var item in PartitionData)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -24,19 +24,16 @@ public sealed partial class ProduceResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("ProduceResponse.Responses");
             }
-            else
+            var list = new List<TopicProduceResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicProduceResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicProduceResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new TopicProduceResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (version >= 1)
         {
@@ -57,19 +54,16 @@ public sealed partial class ProduceResponse : IResponseMessage
                             var count = reader.ReadArrayLength(true);
                             if (count < 0)
                             {
-                                throw MessageErrors.NullOnWire("NodeEndpoints");
+                                throw MessageErrors.NullOnWire("ProduceResponse.NodeEndpoints");
                             }
-                            else
+                            var list = new List<NodeEndpoint>(count);
+                            for (var i = 0; i < count; i++)
                             {
-                                var list = new List<NodeEndpoint>(count);
-                                for (var i = 0; i < count; i++)
-                                {
-                                    var item = new NodeEndpoint();
-                                    item.Read(ref reader, version);
-                                    list.Add(item);
-                                }
-                                NodeEndpoints = list;
+                                var item = new NodeEndpoint();
+                                item.Read(ref reader, version);
+                                list.Add(item);
                             }
+                            NodeEndpoints = list;
                         }
                         break;
                     }
@@ -92,12 +86,10 @@ public sealed partial class ProduceResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ProduceResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, compact);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, compact);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 1)
         {
@@ -119,12 +111,10 @@ public sealed partial class ProduceResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("ProduceResponse.NodeEndpoints", version);
                 }
+                tagged.WriteArrayLength(NodeEndpoints.Count, true);
+                foreach (var item in NodeEndpoints)
                 {
-                    tagged.WriteArrayLength(NodeEndpoints.Count, true);
-                    foreach (var item in NodeEndpoints)
-                    {
-                        item.Write(tagged, version);
-                    }
+                    item.Write(tagged, version);
                 }
                 writer.WriteSized(tagged);
             }
@@ -143,9 +133,6 @@ public sealed partial class ProduceResponse : IResponseMessage
             if (version >= 8)
             {
                 BatchIndex = reader.ReadInt32();
-            }
-            if (version >= 8)
-            {
                 BatchIndexErrorMessage = reader.ReadNullableString(compact);
             }
             if (compact)
@@ -168,9 +155,6 @@ public sealed partial class ProduceResponse : IResponseMessage
             if (version >= 8)
             {
                 writer.WriteInt32(BatchIndex);
-            }
-            if (version >= 8)
-            {
                 writer.WriteNullableString(BatchIndexErrorMessage, compact);
             }
             if (compact)
@@ -192,9 +176,6 @@ public sealed partial class ProduceResponse : IResponseMessage
             if (version >= 10)
             {
                 LeaderId = reader.ReadInt32();
-            }
-            if (version >= 10)
-            {
                 LeaderEpoch = reader.ReadInt32();
             }
             if (compact)
@@ -217,9 +198,6 @@ public sealed partial class ProduceResponse : IResponseMessage
             if (version >= 10)
             {
                 writer.WriteInt32(LeaderId);
-            }
-            if (version >= 10)
-            {
                 writer.WriteInt32(LeaderEpoch);
             }
             if (compact)
@@ -270,23 +248,17 @@ public sealed partial class ProduceResponse : IResponseMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("RecordErrors");
+                        throw MessageErrors.NullOnWire("PartitionProduceResponse.RecordErrors");
                     }
-                    else
+                    var list = new List<BatchIndexAndErrorMessage>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<BatchIndexAndErrorMessage>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new BatchIndexAndErrorMessage();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        RecordErrors = list;
+                        var item = new BatchIndexAndErrorMessage();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    RecordErrors = list;
                 }
-            }
-            if (version >= 8)
-            {
                 ErrorMessage = reader.ReadNullableString(compact);
             }
             if (compact)
@@ -339,16 +311,11 @@ public sealed partial class ProduceResponse : IResponseMessage
                 {
                     throw MessageErrors.NullField("PartitionProduceResponse.RecordErrors", version);
                 }
+                writer.WriteArrayLength(RecordErrors.Count, compact);
+                foreach (var item in RecordErrors)
                 {
-                    writer.WriteArrayLength(RecordErrors.Count, compact);
-                    foreach (var item in RecordErrors)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
-            }
-            if (version >= 8)
-            {
                 writer.WriteNullableString(ErrorMessage, compact);
             }
             if (compact)
@@ -388,19 +355,16 @@ public sealed partial class ProduceResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionResponses");
+                    throw MessageErrors.NullOnWire("TopicProduceResponse.PartitionResponses");
                 }
-                else
+                var list = new List<PartitionProduceResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionProduceResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionProduceResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionResponses = list;
+                    var item = new PartitionProduceResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionResponses = list;
             }
             if (compact)
             {
@@ -420,12 +384,10 @@ public sealed partial class ProduceResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicProduceResponse.PartitionResponses", version);
             }
+            writer.WriteArrayLength(PartitionResponses.Count, compact);
+            foreach (var item in PartitionResponses)
             {
-                writer.WriteArrayLength(PartitionResponses.Count, compact);
-                foreach (var item in PartitionResponses)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -450,17 +412,8 @@ public sealed partial class ProduceResponse : IResponseMessage
             if (version >= 10)
             {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 10)
-            {
                 Host = reader.ReadString(compact);
-            }
-            if (version >= 10)
-            {
                 Port = reader.ReadInt32();
-            }
-            if (version >= 10)
-            {
                 Rack = reader.ReadNullableString(compact);
             }
             if (compact)
@@ -491,21 +444,12 @@ public sealed partial class ProduceResponse : IResponseMessage
             if (version >= 10)
             {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 10)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("NodeEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, compact);
-            }
-            if (version >= 10)
-            {
                 writer.WriteInt32(Port);
-            }
-            if (version >= 10)
-            {
                 writer.WriteNullableString(Rack, compact);
             }
             if (compact)

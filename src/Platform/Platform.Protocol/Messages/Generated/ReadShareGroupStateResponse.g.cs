@@ -19,19 +19,16 @@ public sealed partial class ReadShareGroupStateResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Results");
+                throw MessageErrors.NullOnWire("ReadShareGroupStateResponse.Results");
             }
-            else
+            var list = new List<ReadStateResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ReadStateResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ReadStateResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new ReadStateResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         reader.SkipTaggedFields();
     }
@@ -42,12 +39,10 @@ public sealed partial class ReadShareGroupStateResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ReadShareGroupStateResponse.Results", version);
         }
+        writer.WriteArrayLength(Results.Count, true);
+        foreach (var item in Results)
         {
-            writer.WriteArrayLength(Results.Count, true);
-            foreach (var item in Results)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -106,19 +101,16 @@ public sealed partial class ReadShareGroupStateResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("StateBatches");
+                    throw MessageErrors.NullOnWire("PartitionResult.StateBatches");
                 }
-                else
+                var list = new List<StateBatch>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<StateBatch>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StateBatch();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    StateBatches = list;
+                    var item = new StateBatch();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                StateBatches = list;
             }
             reader.SkipTaggedFields();
         }
@@ -134,12 +126,10 @@ public sealed partial class ReadShareGroupStateResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("PartitionResult.StateBatches", version);
             }
+            writer.WriteArrayLength(StateBatches.Count, true);
+            foreach (var item in StateBatches)
             {
-                writer.WriteArrayLength(StateBatches.Count, true);
-                foreach (var item in StateBatches)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -158,19 +148,16 @@ public sealed partial class ReadShareGroupStateResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ReadStateResult.Partitions");
                 }
-                else
+                var list = new List<PartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -182,12 +169,10 @@ public sealed partial class ReadShareGroupStateResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("ReadStateResult.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

@@ -22,17 +22,14 @@ public sealed partial class SaslHandshakeResponse : IResponseMessage
             var count = reader.ReadArrayLength(false);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Mechanisms");
+                throw MessageErrors.NullOnWire("SaslHandshakeResponse.Mechanisms");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(false));
-                }
-                Mechanisms = list;
+                list.Add(reader.ReadString(false));
             }
+            Mechanisms = list;
         }
     }
 
@@ -43,12 +40,10 @@ public sealed partial class SaslHandshakeResponse : IResponseMessage
         {
             throw MessageErrors.NullField("SaslHandshakeResponse.Mechanisms", version);
         }
+        writer.WriteArrayLength(Mechanisms.Count, false);
+        foreach (var item in Mechanisms)
         {
-            writer.WriteArrayLength(Mechanisms.Count, false);
-            foreach (var item in Mechanisms)
-            {
-                writer.WriteString(item, false);
-            }
+            writer.WriteString(item, false);
         }
     }
 }

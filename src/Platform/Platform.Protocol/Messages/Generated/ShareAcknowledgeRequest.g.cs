@@ -28,19 +28,16 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("ShareAcknowledgeRequest.Topics");
             }
-            else
+            var list = new List<AcknowledgeTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<AcknowledgeTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AcknowledgeTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new AcknowledgeTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -54,12 +51,10 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ShareAcknowledgeRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -80,17 +75,14 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("AcknowledgeTypes");
+                    throw MessageErrors.NullOnWire("AcknowledgementBatch.AcknowledgeTypes");
                 }
-                else
+                var list = new List<sbyte>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<sbyte>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt8());
-                    }
-                    AcknowledgeTypes = list;
+                    list.Add(reader.ReadInt8());
                 }
+                AcknowledgeTypes = list;
             }
             reader.SkipTaggedFields();
         }
@@ -103,12 +95,10 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AcknowledgementBatch.AcknowledgeTypes", version);
             }
+            writer.WriteArrayLength(AcknowledgeTypes.Count, true);
+            foreach (var item in AcknowledgeTypes)
             {
-                writer.WriteArrayLength(AcknowledgeTypes.Count, true);
-                foreach (var item in AcknowledgeTypes)
-                {
-                    writer.WriteInt8(item);
-                }
+                writer.WriteInt8(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -127,19 +117,16 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("AcknowledgementBatches");
+                    throw MessageErrors.NullOnWire("AcknowledgePartition.AcknowledgementBatches");
                 }
-                else
+                var list = new List<AcknowledgementBatch>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AcknowledgementBatch>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AcknowledgementBatch();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    AcknowledgementBatches = list;
+                    var item = new AcknowledgementBatch();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                AcknowledgementBatches = list;
             }
             reader.SkipTaggedFields();
         }
@@ -151,12 +138,10 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AcknowledgePartition.AcknowledgementBatches", version);
             }
+            writer.WriteArrayLength(AcknowledgementBatches.Count, true);
+            foreach (var item in AcknowledgementBatches)
             {
-                writer.WriteArrayLength(AcknowledgementBatches.Count, true);
-                foreach (var item in AcknowledgementBatches)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -175,19 +160,16 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("AcknowledgeTopic.Partitions");
                 }
-                else
+                var list = new List<AcknowledgePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AcknowledgePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AcknowledgePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new AcknowledgePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -199,12 +181,10 @@ public sealed partial class ShareAcknowledgeRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AcknowledgeTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

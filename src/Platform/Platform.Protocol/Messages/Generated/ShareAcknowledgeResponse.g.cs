@@ -30,37 +30,31 @@ public sealed partial class ShareAcknowledgeResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("ShareAcknowledgeResponse.Responses");
             }
-            else
+            var list = new List<ShareAcknowledgeTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ShareAcknowledgeTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ShareAcknowledgeTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new ShareAcknowledgeTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("NodeEndpoints");
+                throw MessageErrors.NullOnWire("ShareAcknowledgeResponse.NodeEndpoints");
             }
-            else
+            var list = new List<NodeEndpoint>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<NodeEndpoint>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new NodeEndpoint();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                NodeEndpoints = list;
+                var item = new NodeEndpoint();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            NodeEndpoints = list;
         }
         reader.SkipTaggedFields();
     }
@@ -74,23 +68,19 @@ public sealed partial class ShareAcknowledgeResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ShareAcknowledgeResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, true);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, true);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (NodeEndpoints is null)
         {
             throw MessageErrors.NullField("ShareAcknowledgeResponse.NodeEndpoints", version);
         }
+        writer.WriteArrayLength(NodeEndpoints.Count, true);
+        foreach (var item in NodeEndpoints)
         {
-            writer.WriteArrayLength(NodeEndpoints.Count, true);
-            foreach (var item in NodeEndpoints)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -169,19 +159,16 @@ public sealed partial class ShareAcknowledgeResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ShareAcknowledgeTopicResponse.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -193,12 +180,10 @@ public sealed partial class ShareAcknowledgeResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("ShareAcknowledgeTopicResponse.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

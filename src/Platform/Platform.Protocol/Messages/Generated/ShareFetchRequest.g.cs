@@ -39,37 +39,31 @@ public sealed partial class ShareFetchRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("ShareFetchRequest.Topics");
             }
-            else
+            var list = new List<FetchTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<FetchTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new FetchTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("ForgottenTopicsData");
+                throw MessageErrors.NullOnWire("ShareFetchRequest.ForgottenTopicsData");
             }
-            else
+            var list = new List<ForgottenTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ForgottenTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ForgottenTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ForgottenTopicsData = list;
+                var item = new ForgottenTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            ForgottenTopicsData = list;
         }
         reader.SkipTaggedFields();
     }
@@ -86,23 +80,19 @@ public sealed partial class ShareFetchRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ShareFetchRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (ForgottenTopicsData is null)
         {
             throw MessageErrors.NullField("ShareFetchRequest.ForgottenTopicsData", version);
         }
+        writer.WriteArrayLength(ForgottenTopicsData.Count, true);
+        foreach (var item in ForgottenTopicsData)
         {
-            writer.WriteArrayLength(ForgottenTopicsData.Count, true);
-            foreach (var item in ForgottenTopicsData)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -123,17 +113,14 @@ public sealed partial class ShareFetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("AcknowledgeTypes");
+                    throw MessageErrors.NullOnWire("AcknowledgementBatch.AcknowledgeTypes");
                 }
-                else
+                var list = new List<sbyte>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<sbyte>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt8());
-                    }
-                    AcknowledgeTypes = list;
+                    list.Add(reader.ReadInt8());
                 }
+                AcknowledgeTypes = list;
             }
             reader.SkipTaggedFields();
         }
@@ -146,12 +133,10 @@ public sealed partial class ShareFetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("AcknowledgementBatch.AcknowledgeTypes", version);
             }
+            writer.WriteArrayLength(AcknowledgeTypes.Count, true);
+            foreach (var item in AcknowledgeTypes)
             {
-                writer.WriteArrayLength(AcknowledgeTypes.Count, true);
-                foreach (var item in AcknowledgeTypes)
-                {
-                    writer.WriteInt8(item);
-                }
+                writer.WriteInt8(item);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -173,19 +158,16 @@ public sealed partial class ShareFetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("AcknowledgementBatches");
+                    throw MessageErrors.NullOnWire("FetchPartition.AcknowledgementBatches");
                 }
-                else
+                var list = new List<AcknowledgementBatch>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AcknowledgementBatch>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AcknowledgementBatch();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    AcknowledgementBatches = list;
+                    var item = new AcknowledgementBatch();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                AcknowledgementBatches = list;
             }
             reader.SkipTaggedFields();
         }
@@ -198,12 +180,10 @@ public sealed partial class ShareFetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("FetchPartition.AcknowledgementBatches", version);
             }
+            writer.WriteArrayLength(AcknowledgementBatches.Count, true);
+            foreach (var item in AcknowledgementBatches)
             {
-                writer.WriteArrayLength(AcknowledgementBatches.Count, true);
-                foreach (var item in AcknowledgementBatches)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -222,19 +202,16 @@ public sealed partial class ShareFetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("FetchTopic.Partitions");
                 }
-                else
+                var list = new List<FetchPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<FetchPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new FetchPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new FetchPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -246,12 +223,10 @@ public sealed partial class ShareFetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("FetchTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -270,17 +245,14 @@ public sealed partial class ShareFetchRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ForgottenTopic.Partitions");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -292,12 +264,10 @@ public sealed partial class ShareFetchRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("ForgottenTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteUnsignedVarInt(0);
         }

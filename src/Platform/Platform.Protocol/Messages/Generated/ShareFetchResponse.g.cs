@@ -30,37 +30,31 @@ public sealed partial class ShareFetchResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Responses");
+                throw MessageErrors.NullOnWire("ShareFetchResponse.Responses");
             }
-            else
+            var list = new List<ShareFetchableTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<ShareFetchableTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ShareFetchableTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new ShareFetchableTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("NodeEndpoints");
+                throw MessageErrors.NullOnWire("ShareFetchResponse.NodeEndpoints");
             }
-            else
+            var list = new List<NodeEndpoint>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<NodeEndpoint>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new NodeEndpoint();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                NodeEndpoints = list;
+                var item = new NodeEndpoint();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            NodeEndpoints = list;
         }
         reader.SkipTaggedFields();
     }
@@ -74,23 +68,19 @@ public sealed partial class ShareFetchResponse : IResponseMessage
         {
             throw MessageErrors.NullField("ShareFetchResponse.Responses", version);
         }
+        writer.WriteArrayLength(Responses.Count, true);
+        foreach (var item in Responses)
         {
-            writer.WriteArrayLength(Responses.Count, true);
-            foreach (var item in Responses)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (NodeEndpoints is null)
         {
             throw MessageErrors.NullField("ShareFetchResponse.NodeEndpoints", version);
         }
+        writer.WriteArrayLength(NodeEndpoints.Count, true);
+        foreach (var item in NodeEndpoints)
         {
-            writer.WriteArrayLength(NodeEndpoints.Count, true);
-            foreach (var item in NodeEndpoints)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -179,19 +169,16 @@ public sealed partial class ShareFetchResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("AcquiredRecords");
+                    throw MessageErrors.NullOnWire("PartitionData.AcquiredRecords");
                 }
-                else
+                var list = new List<AcquiredRecords>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<AcquiredRecords>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AcquiredRecords();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    AcquiredRecords = list;
+                    var item = new AcquiredRecords();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                AcquiredRecords = list;
             }
             reader.SkipTaggedFields();
         }
@@ -213,12 +200,10 @@ public sealed partial class ShareFetchResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("PartitionData.AcquiredRecords", version);
             }
+            writer.WriteArrayLength(AcquiredRecords.Count, true);
+            foreach (var item in AcquiredRecords)
             {
-                writer.WriteArrayLength(AcquiredRecords.Count, true);
-                foreach (var item in AcquiredRecords)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -237,19 +222,16 @@ public sealed partial class ShareFetchResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("ShareFetchableTopicResponse.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -261,12 +243,10 @@ public sealed partial class ShareFetchResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("ShareFetchableTopicResponse.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

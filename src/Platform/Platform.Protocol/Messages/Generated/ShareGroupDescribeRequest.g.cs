@@ -21,17 +21,14 @@ public sealed partial class ShareGroupDescribeRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("GroupIds");
+                throw MessageErrors.NullOnWire("ShareGroupDescribeRequest.GroupIds");
             }
-            else
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString(true));
-                }
-                GroupIds = list;
+                list.Add(reader.ReadString(true));
             }
+            GroupIds = list;
         }
         IncludeAuthorizedOperations = reader.ReadBool();
         reader.SkipTaggedFields();
@@ -43,12 +40,10 @@ public sealed partial class ShareGroupDescribeRequest : IRequestMessage
         {
             throw MessageErrors.NullField("ShareGroupDescribeRequest.GroupIds", version);
         }
+        writer.WriteArrayLength(GroupIds.Count, true);
+        foreach (var item in GroupIds)
         {
-            writer.WriteArrayLength(GroupIds.Count, true);
-            foreach (var item in GroupIds)
-            {
-                writer.WriteString(item, true);
-            }
+            writer.WriteString(item, true);
         }
         writer.WriteBool(IncludeAuthorizedOperations);
         writer.WriteUnsignedVarInt(0);

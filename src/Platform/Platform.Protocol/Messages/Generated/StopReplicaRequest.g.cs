@@ -50,19 +50,16 @@ public sealed partial class StopReplicaRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("UngroupedPartitions");
+                    throw MessageErrors.NullOnWire("StopReplicaRequest.UngroupedPartitions");
                 }
-                else
+                var list = new List<StopReplicaPartitionV0>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<StopReplicaPartitionV0>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StopReplicaPartitionV0();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    UngroupedPartitions = list;
+                    var item = new StopReplicaPartitionV0();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                UngroupedPartitions = list;
             }
         }
         if (version >= 1 && version <= 2)
@@ -71,19 +68,16 @@ public sealed partial class StopReplicaRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("StopReplicaRequest.Topics");
                 }
-                else
+                var list = new List<StopReplicaTopicV1>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<StopReplicaTopicV1>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StopReplicaTopicV1();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new StopReplicaTopicV1();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (version >= 3)
@@ -92,19 +86,16 @@ public sealed partial class StopReplicaRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TopicStates");
+                    throw MessageErrors.NullOnWire("StopReplicaRequest.TopicStates");
                 }
-                else
+                var list = new List<StopReplicaTopicState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<StopReplicaTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StopReplicaTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
+                    var item = new StopReplicaTopicState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                TopicStates = list;
             }
         }
         if (compact)
@@ -156,12 +147,10 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("StopReplicaRequest.UngroupedPartitions", version);
             }
+            writer.WriteArrayLength(UngroupedPartitions.Count, compact);
+            foreach (var item in UngroupedPartitions)
             {
-                writer.WriteArrayLength(UngroupedPartitions.Count, compact);
-                foreach (var item in UngroupedPartitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 1 && version <= 2)
@@ -170,12 +159,10 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("StopReplicaRequest.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 3)
@@ -184,12 +171,10 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("StopReplicaRequest.TopicStates", version);
             }
+            writer.WriteArrayLength(TopicStates.Count, compact);
+            foreach (var item in TopicStates)
             {
-                writer.WriteArrayLength(TopicStates.Count, compact);
-                foreach (var item in TopicStates)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (compact)
@@ -210,9 +195,6 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             if (version <= 0)
             {
                 TopicName = reader.ReadString(compact);
-            }
-            if (version <= 0)
-            {
                 PartitionIndex = reader.ReadInt32();
             }
             if (compact)
@@ -239,9 +221,6 @@ public sealed partial class StopReplicaRequest : IRequestMessage
                     throw MessageErrors.NullField("StopReplicaPartitionV0.TopicName", version);
                 }
                 writer.WriteNullableString(TopicName, compact);
-            }
-            if (version <= 0)
-            {
                 writer.WriteInt32(PartitionIndex);
             }
             if (compact)
@@ -263,24 +242,18 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             if (version >= 1 && version <= 2)
             {
                 Name = reader.ReadString(compact);
-            }
-            if (version >= 1 && version <= 2)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionIndexes");
+                        throw MessageErrors.NullOnWire("StopReplicaTopicV1.PartitionIndexes");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        PartitionIndexes = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    PartitionIndexes = list;
                 }
             }
             if (compact)
@@ -307,19 +280,14 @@ public sealed partial class StopReplicaRequest : IRequestMessage
                     throw MessageErrors.NullField("StopReplicaTopicV1.Name", version);
                 }
                 writer.WriteNullableString(Name, compact);
-            }
-            if (version >= 1 && version <= 2)
-            {
                 if (PartitionIndexes is null)
                 {
                     throw MessageErrors.NullField("StopReplicaTopicV1.PartitionIndexes", version);
                 }
+                writer.WriteArrayLength(PartitionIndexes.Count, compact);
+                foreach (var item in PartitionIndexes)
                 {
-                    writer.WriteArrayLength(PartitionIndexes.Count, compact);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (compact)
@@ -343,13 +311,7 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             if (version >= 3)
             {
                 PartitionIndex = reader.ReadInt32();
-            }
-            if (version >= 3)
-            {
                 LeaderEpoch = reader.ReadInt32();
-            }
-            if (version >= 3)
-            {
                 DeletePartition = reader.ReadBool();
             }
             if (compact)
@@ -376,13 +338,7 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             if (version >= 3)
             {
                 writer.WriteInt32(PartitionIndex);
-            }
-            if (version >= 3)
-            {
                 writer.WriteInt32(LeaderEpoch);
-            }
-            if (version >= 3)
-            {
                 writer.WriteBool(DeletePartition);
             }
             if (compact)
@@ -404,26 +360,20 @@ public sealed partial class StopReplicaRequest : IRequestMessage
             if (version >= 3)
             {
                 TopicName = reader.ReadString(compact);
-            }
-            if (version >= 3)
-            {
                 {
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionStates");
+                        throw MessageErrors.NullOnWire("StopReplicaTopicState.PartitionStates");
                     }
-                    else
+                    var list = new List<StopReplicaPartitionState>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<StopReplicaPartitionState>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new StopReplicaPartitionState();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        PartitionStates = list;
+                        var item = new StopReplicaPartitionState();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    PartitionStates = list;
                 }
             }
             if (compact)
@@ -450,19 +400,14 @@ public sealed partial class StopReplicaRequest : IRequestMessage
                     throw MessageErrors.NullField("StopReplicaTopicState.TopicName", version);
                 }
                 writer.WriteNullableString(TopicName, compact);
-            }
-            if (version >= 3)
-            {
                 if (PartitionStates is null)
                 {
                     throw MessageErrors.NullField("StopReplicaTopicState.PartitionStates", version);
                 }
+                writer.WriteArrayLength(PartitionStates.Count, compact);
+                foreach (var item in PartitionStates)
                 {
-                    writer.WriteArrayLength(PartitionStates.Count, compact);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)

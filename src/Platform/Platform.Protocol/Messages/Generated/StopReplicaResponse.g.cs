@@ -23,19 +23,16 @@ public sealed partial class StopReplicaResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("PartitionErrors");
+                throw MessageErrors.NullOnWire("StopReplicaResponse.PartitionErrors");
             }
-            else
+            var list = new List<StopReplicaPartitionError>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<StopReplicaPartitionError>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new StopReplicaPartitionError();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                PartitionErrors = list;
+                var item = new StopReplicaPartitionError();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            PartitionErrors = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class StopReplicaResponse : IResponseMessage
         {
             throw MessageErrors.NullField("StopReplicaResponse.PartitionErrors", version);
         }
+        writer.WriteArrayLength(PartitionErrors.Count, compact);
+        foreach (var item in PartitionErrors)
         {
-            writer.WriteArrayLength(PartitionErrors.Count, compact);
-            foreach (var item in PartitionErrors)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

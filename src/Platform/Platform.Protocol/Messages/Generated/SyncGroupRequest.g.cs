@@ -38,28 +38,22 @@ public sealed partial class SyncGroupRequest : IRequestMessage
         if (version >= 5)
         {
             ProtocolType = reader.ReadNullableString(compact);
-        }
-        if (version >= 5)
-        {
             ProtocolName = reader.ReadNullableString(compact);
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Assignments");
+                throw MessageErrors.NullOnWire("SyncGroupRequest.Assignments");
             }
-            else
+            var list = new List<SyncGroupRequestAssignment>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<SyncGroupRequestAssignment>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new SyncGroupRequestAssignment();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Assignments = list;
+                var item = new SyncGroupRequestAssignment();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Assignments = list;
         }
         if (compact)
         {
@@ -92,21 +86,16 @@ public sealed partial class SyncGroupRequest : IRequestMessage
         if (version >= 5)
         {
             writer.WriteNullableString(ProtocolType, compact);
-        }
-        if (version >= 5)
-        {
             writer.WriteNullableString(ProtocolName, compact);
         }
         if (Assignments is null)
         {
             throw MessageErrors.NullField("SyncGroupRequest.Assignments", version);
         }
+        writer.WriteArrayLength(Assignments.Count, compact);
+        foreach (var item in Assignments)
         {
-            writer.WriteArrayLength(Assignments.Count, compact);
-            foreach (var item in Assignments)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {

@@ -32,9 +32,6 @@ public sealed partial class SyncGroupResponse : IResponseMessage
         if (version >= 5)
         {
             ProtocolType = reader.ReadNullableString(compact);
-        }
-        if (version >= 5)
-        {
             ProtocolName = reader.ReadNullableString(compact);
         }
         Assignment = reader.ReadBytes(compact);
@@ -55,9 +52,6 @@ public sealed partial class SyncGroupResponse : IResponseMessage
         if (version >= 5)
         {
             writer.WriteNullableString(ProtocolType, compact);
-        }
-        if (version >= 5)
-        {
             writer.WriteNullableString(ProtocolName, compact);
         }
         if (Assignment is null)

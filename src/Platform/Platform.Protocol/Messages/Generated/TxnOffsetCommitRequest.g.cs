@@ -37,32 +37,23 @@ public sealed partial class TxnOffsetCommitRequest : IRequestMessage
         if (version >= 3)
         {
             GenerationId = reader.ReadInt32();
-        }
-        if (version >= 3)
-        {
             MemberId = reader.ReadString(compact);
-        }
-        if (version >= 3)
-        {
             GroupInstanceId = reader.ReadNullableString(compact);
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("TxnOffsetCommitRequest.Topics");
             }
-            else
+            var list = new List<TxnOffsetCommitRequestTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TxnOffsetCommitRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TxnOffsetCommitRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TxnOffsetCommitRequestTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -100,29 +91,21 @@ public sealed partial class TxnOffsetCommitRequest : IRequestMessage
         if (version >= 3)
         {
             writer.WriteInt32(GenerationId);
-        }
-        if (version >= 3)
-        {
             if (MemberId is null)
             {
                 throw MessageErrors.NullField("TxnOffsetCommitRequest.MemberId", version);
             }
             writer.WriteNullableString(MemberId, compact);
-        }
-        if (version >= 3)
-        {
             writer.WriteNullableString(GroupInstanceId, compact);
         }
         if (Topics is null)
         {
             throw MessageErrors.NullField("TxnOffsetCommitRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -187,19 +170,16 @@ public sealed partial class TxnOffsetCommitRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TxnOffsetCommitRequestTopic.Partitions");
                 }
-                else
+                var list = new List<TxnOffsetCommitRequestPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TxnOffsetCommitRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TxnOffsetCommitRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new TxnOffsetCommitRequestPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -219,12 +199,10 @@ public sealed partial class TxnOffsetCommitRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TxnOffsetCommitRequestTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -23,19 +23,16 @@ public sealed partial class TxnOffsetCommitResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("TxnOffsetCommitResponse.Topics");
             }
-            else
+            var list = new List<TxnOffsetCommitResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TxnOffsetCommitResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TxnOffsetCommitResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TxnOffsetCommitResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (compact)
         {
@@ -51,12 +48,10 @@ public sealed partial class TxnOffsetCommitResponse : IResponseMessage
         {
             throw MessageErrors.NullField("TxnOffsetCommitResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, compact);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, compact);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -107,19 +102,16 @@ public sealed partial class TxnOffsetCommitResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TxnOffsetCommitResponseTopic.Partitions");
                 }
-                else
+                var list = new List<TxnOffsetCommitResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<TxnOffsetCommitResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TxnOffsetCommitResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new TxnOffsetCommitResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -139,12 +131,10 @@ public sealed partial class TxnOffsetCommitResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TxnOffsetCommitResponseTopic.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

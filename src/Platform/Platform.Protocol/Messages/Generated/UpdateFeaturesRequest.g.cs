@@ -24,19 +24,16 @@ public sealed partial class UpdateFeaturesRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("FeatureUpdates");
+                throw MessageErrors.NullOnWire("UpdateFeaturesRequest.FeatureUpdates");
             }
-            else
+            var list = new List<FeatureUpdateKey>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<FeatureUpdateKey>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FeatureUpdateKey();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                FeatureUpdates = list;
+                var item = new FeatureUpdateKey();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            FeatureUpdates = list;
         }
         if (version >= 1)
         {
@@ -56,12 +53,10 @@ public sealed partial class UpdateFeaturesRequest : IRequestMessage
         {
             throw MessageErrors.NullField("UpdateFeaturesRequest.FeatureUpdates", version);
         }
+        writer.WriteArrayLength(FeatureUpdates.Count, true);
+        foreach (var item in FeatureUpdates)
         {
-            writer.WriteArrayLength(FeatureUpdates.Count, true);
-            foreach (var item in FeatureUpdates)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (version >= 1)
         {

@@ -30,19 +30,16 @@ public sealed partial class UpdateFeaturesResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Results");
+                    throw MessageErrors.NullOnWire("UpdateFeaturesResponse.Results");
                 }
-                else
+                var list = new List<UpdatableFeatureResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<UpdatableFeatureResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdatableFeatureResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Results = list;
+                    var item = new UpdatableFeatureResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Results = list;
             }
         }
         reader.SkipTaggedFields();
@@ -59,12 +56,10 @@ public sealed partial class UpdateFeaturesResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("UpdateFeaturesResponse.Results", version);
             }
+            writer.WriteArrayLength(Results.Count, true);
+            foreach (var item in Results)
             {
-                writer.WriteArrayLength(Results.Count, true);
-                foreach (var item in Results)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         writer.WriteUnsignedVarInt(0);

@@ -46,19 +46,16 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("UngroupedPartitionStates");
+                    throw MessageErrors.NullOnWire("UpdateMetadataRequest.UngroupedPartitionStates");
                 }
-                else
+                var list = new List<UpdateMetadataPartitionState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<UpdateMetadataPartitionState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdateMetadataPartitionState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    UngroupedPartitionStates = list;
+                    var item = new UpdateMetadataPartitionState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                UngroupedPartitionStates = list;
             }
         }
         if (version >= 5)
@@ -67,38 +64,32 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("TopicStates");
+                    throw MessageErrors.NullOnWire("UpdateMetadataRequest.TopicStates");
                 }
-                else
+                var list = new List<UpdateMetadataTopicState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<UpdateMetadataTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdateMetadataTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
+                    var item = new UpdateMetadataTopicState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                TopicStates = list;
             }
         }
         {
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("LiveBrokers");
+                throw MessageErrors.NullOnWire("UpdateMetadataRequest.LiveBrokers");
             }
-            else
+            var list = new List<UpdateMetadataBroker>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<UpdateMetadataBroker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new UpdateMetadataBroker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                LiveBrokers = list;
+                var item = new UpdateMetadataBroker();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            LiveBrokers = list;
         }
         if (compact)
         {
@@ -157,12 +148,10 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("UpdateMetadataRequest.UngroupedPartitionStates", version);
             }
+            writer.WriteArrayLength(UngroupedPartitionStates.Count, compact);
+            foreach (var item in UngroupedPartitionStates)
             {
-                writer.WriteArrayLength(UngroupedPartitionStates.Count, compact);
-                foreach (var item in UngroupedPartitionStates)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (version >= 5)
@@ -171,24 +160,20 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("UpdateMetadataRequest.TopicStates", version);
             }
+            writer.WriteArrayLength(TopicStates.Count, compact);
+            foreach (var item in TopicStates)
             {
-                writer.WriteArrayLength(TopicStates.Count, compact);
-                foreach (var item in TopicStates)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
         }
         if (LiveBrokers is null)
         {
             throw MessageErrors.NullField("UpdateMetadataRequest.LiveBrokers", version);
         }
+        writer.WriteArrayLength(LiveBrokers.Count, compact);
+        foreach (var item in LiveBrokers)
         {
-            writer.WriteArrayLength(LiveBrokers.Count, compact);
-            foreach (var item in LiveBrokers)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -242,34 +227,28 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Isr");
+                    throw MessageErrors.NullOnWire("UpdateMetadataPartitionState.Isr");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Isr = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Isr = list;
             }
             ZkVersion = reader.ReadInt32();
             {
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Replicas");
+                    throw MessageErrors.NullOnWire("UpdateMetadataPartitionState.Replicas");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Replicas = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Replicas = list;
             }
             if (version >= 4)
             {
@@ -277,17 +256,14 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("OfflineReplicas");
+                        throw MessageErrors.NullOnWire("UpdateMetadataPartitionState.OfflineReplicas");
                     }
-                    else
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        OfflineReplicas = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    OfflineReplicas = list;
                 }
             }
             if (compact)
@@ -315,24 +291,20 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("UpdateMetadataPartitionState.Isr", version);
             }
+            writer.WriteArrayLength(Isr.Count, compact);
+            foreach (var item in Isr)
             {
-                writer.WriteArrayLength(Isr.Count, compact);
-                foreach (var item in Isr)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             writer.WriteInt32(ZkVersion);
             if (Replicas is null)
             {
                 throw MessageErrors.NullField("UpdateMetadataPartitionState.Replicas", version);
             }
+            writer.WriteArrayLength(Replicas.Count, compact);
+            foreach (var item in Replicas)
             {
-                writer.WriteArrayLength(Replicas.Count, compact);
-                foreach (var item in Replicas)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (version >= 4)
             {
@@ -340,12 +312,10 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("UpdateMetadataPartitionState.OfflineReplicas", version);
                 }
+                writer.WriteArrayLength(OfflineReplicas.Count, compact);
+                foreach (var item in OfflineReplicas)
                 {
-                    writer.WriteArrayLength(OfflineReplicas.Count, compact);
-                    foreach (var item in OfflineReplicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (compact)
@@ -380,19 +350,16 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("PartitionStates");
+                        throw MessageErrors.NullOnWire("UpdateMetadataTopicState.PartitionStates");
                     }
-                    else
+                    var list = new List<UpdateMetadataPartitionState>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<UpdateMetadataPartitionState>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new UpdateMetadataPartitionState();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        PartitionStates = list;
+                        var item = new UpdateMetadataPartitionState();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    PartitionStates = list;
                 }
             }
             if (compact)
@@ -430,12 +397,10 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("UpdateMetadataTopicState.PartitionStates", version);
                 }
+                writer.WriteArrayLength(PartitionStates.Count, compact);
+                foreach (var item in PartitionStates)
                 {
-                    writer.WriteArrayLength(PartitionStates.Count, compact);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (compact)
@@ -461,9 +426,6 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
             if (version >= 1)
             {
                 Port = reader.ReadInt32();
-            }
-            if (version >= 1)
-            {
                 Host = reader.ReadString(compact);
             }
             if (version >= 3)
@@ -498,9 +460,6 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
             if (version >= 1)
             {
                 writer.WriteInt32(Port);
-            }
-            if (version >= 1)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("UpdateMetadataEndpoint.Host", version);
@@ -545,9 +504,6 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
             if (version <= 0)
             {
                 V0Host = reader.ReadString(compact);
-            }
-            if (version <= 0)
-            {
                 V0Port = reader.ReadInt32();
             }
             if (version >= 1)
@@ -556,19 +512,16 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                     var count = reader.ReadArrayLength(compact);
                     if (count < 0)
                     {
-                        throw MessageErrors.NullOnWire("Endpoints");
+                        throw MessageErrors.NullOnWire("UpdateMetadataBroker.Endpoints");
                     }
-                    else
+                    var list = new List<UpdateMetadataEndpoint>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var list = new List<UpdateMetadataEndpoint>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new UpdateMetadataEndpoint();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Endpoints = list;
+                        var item = new UpdateMetadataEndpoint();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Endpoints = list;
                 }
             }
             if (version >= 2)
@@ -592,9 +545,6 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                     throw MessageErrors.NullField("UpdateMetadataBroker.V0Host", version);
                 }
                 writer.WriteNullableString(V0Host, compact);
-            }
-            if (version <= 0)
-            {
                 writer.WriteInt32(V0Port);
             }
             if (version >= 1)
@@ -603,12 +553,10 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
                 {
                     throw MessageErrors.NullField("UpdateMetadataBroker.Endpoints", version);
                 }
+                writer.WriteArrayLength(Endpoints.Count, compact);
+                foreach (var item in Endpoints)
                 {
-                    writer.WriteArrayLength(Endpoints.Count, compact);
-                    foreach (var item in Endpoints)
-                    {
-                        item.Write(writer, version);
-                    }
+                    item.Write(writer, version);
                 }
             }
             if (version >= 2)

@@ -33,19 +33,16 @@ public sealed partial class UpdateRaftVoterRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Listeners");
+                throw MessageErrors.NullOnWire("UpdateRaftVoterRequest.Listeners");
             }
-            else
+            var list = new List<Listener>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Listener>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Listener();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Listeners = list;
+                var item = new Listener();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Listeners = list;
         }
         {
             var value = new KRaftVersionFeatureData();
@@ -65,12 +62,10 @@ public sealed partial class UpdateRaftVoterRequest : IRequestMessage
         {
             throw MessageErrors.NullField("UpdateRaftVoterRequest.Listeners", version);
         }
+        writer.WriteArrayLength(Listeners.Count, true);
+        foreach (var item in Listeners)
         {
-            writer.WriteArrayLength(Listeners.Count, true);
-            foreach (var item in Listeners)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (KRaftVersionFeature is null)
         {

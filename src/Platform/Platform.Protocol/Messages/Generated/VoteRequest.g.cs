@@ -28,19 +28,16 @@ public sealed partial class VoteRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("VoteRequest.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -56,12 +53,10 @@ public sealed partial class VoteRequest : IRequestMessage
         {
             throw MessageErrors.NullField("VoteRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -90,9 +85,6 @@ public sealed partial class VoteRequest : IRequestMessage
             if (version >= 1)
             {
                 CandidateDirectoryId = reader.ReadUuid();
-            }
-            if (version >= 1)
-            {
                 VoterDirectoryId = reader.ReadUuid();
             }
             LastOffsetEpoch = reader.ReadInt32();
@@ -108,9 +100,6 @@ public sealed partial class VoteRequest : IRequestMessage
             if (version >= 1)
             {
                 writer.WriteUuid(CandidateDirectoryId);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUuid(VoterDirectoryId);
             }
             writer.WriteInt32(LastOffsetEpoch);
@@ -132,19 +121,16 @@ public sealed partial class VoteRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -160,12 +146,10 @@ public sealed partial class VoteRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

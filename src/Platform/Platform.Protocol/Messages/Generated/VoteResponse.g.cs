@@ -24,19 +24,16 @@ public sealed partial class VoteResponse : IResponseMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("VoteResponse.Topics");
             }
-            else
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         var tagCount = reader.ReadUnsignedVarInt();
         for (var t = 0u; t < tagCount; t++)
@@ -51,19 +48,16 @@ public sealed partial class VoteResponse : IResponseMessage
                         var count = reader.ReadArrayLength(true);
                         if (count < 0)
                         {
-                            throw MessageErrors.NullOnWire("NodeEndpoints");
+                            throw MessageErrors.NullOnWire("VoteResponse.NodeEndpoints");
                         }
-                        else
+                        var list = new List<NodeEndpoint>(count);
+                        for (var i = 0; i < count; i++)
                         {
-                            var list = new List<NodeEndpoint>(count);
-                            for (var i = 0; i < count; i++)
-                            {
-                                var item = new NodeEndpoint();
-                                item.Read(ref reader, version);
-                                list.Add(item);
-                            }
-                            NodeEndpoints = list;
+                            var item = new NodeEndpoint();
+                            item.Read(ref reader, version);
+                            list.Add(item);
                         }
+                        NodeEndpoints = list;
                     }
                     break;
                 }
@@ -85,12 +79,10 @@ public sealed partial class VoteResponse : IResponseMessage
         {
             throw MessageErrors.NullField("VoteResponse.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         var tagCount = 0u;
         if (version >= 1 && NodeEndpoints is not { Count: 0 })
@@ -106,12 +98,10 @@ public sealed partial class VoteResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("VoteResponse.NodeEndpoints", version);
             }
+            tagged.WriteArrayLength(NodeEndpoints.Count, true);
+            foreach (var item in NodeEndpoints)
             {
-                tagged.WriteArrayLength(NodeEndpoints.Count, true);
-                foreach (var item in NodeEndpoints)
-                {
-                    item.Write(tagged, version);
-                }
+                item.Write(tagged, version);
             }
             writer.WriteSized(tagged);
         }
@@ -163,19 +153,16 @@ public sealed partial class VoteResponse : IResponseMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("TopicData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -191,12 +178,10 @@ public sealed partial class VoteResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("TopicData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -215,13 +200,7 @@ public sealed partial class VoteResponse : IResponseMessage
             if (version >= 1)
             {
                 NodeId = reader.ReadInt32();
-            }
-            if (version >= 1)
-            {
                 Host = reader.ReadString(true);
-            }
-            if (version >= 1)
-            {
                 Port = reader.ReadUInt16();
             }
             reader.SkipTaggedFields();
@@ -244,17 +223,11 @@ public sealed partial class VoteResponse : IResponseMessage
             if (version >= 1)
             {
                 writer.WriteInt32(NodeId);
-            }
-            if (version >= 1)
-            {
                 if (Host is null)
                 {
                     throw MessageErrors.NullField("NodeEndpoint.Host", version);
                 }
                 writer.WriteNullableString(Host, true);
-            }
-            if (version >= 1)
-            {
                 writer.WriteUInt16(Port);
             }
             writer.WriteUnsignedVarInt(0);

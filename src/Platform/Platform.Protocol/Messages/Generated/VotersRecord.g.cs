@@ -20,19 +20,16 @@ public sealed partial class VotersRecord : IKafkaMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Voters");
+                throw MessageErrors.NullOnWire("VotersRecord.Voters");
             }
-            else
+            var list = new List<Voter>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<Voter>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new Voter();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Voters = list;
+                var item = new Voter();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Voters = list;
         }
         reader.SkipTaggedFields();
     }
@@ -44,12 +41,10 @@ public sealed partial class VotersRecord : IKafkaMessage
         {
             throw MessageErrors.NullField("VotersRecord.Voters", version);
         }
+        writer.WriteArrayLength(Voters.Count, true);
+        foreach (var item in Voters)
         {
-            writer.WriteArrayLength(Voters.Count, true);
-            foreach (var item in Voters)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -129,19 +124,16 @@ public sealed partial class VotersRecord : IKafkaMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Endpoints");
+                    throw MessageErrors.NullOnWire("Voter.Endpoints");
                 }
-                else
+                var list = new List<Endpoint>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<Endpoint>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new Endpoint();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Endpoints = list;
+                    var item = new Endpoint();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Endpoints = list;
             }
             {
                 var value = new KRaftVersionFeature();
@@ -159,12 +151,10 @@ public sealed partial class VotersRecord : IKafkaMessage
             {
                 throw MessageErrors.NullField("Voter.Endpoints", version);
             }
+            writer.WriteArrayLength(Endpoints.Count, true);
+            foreach (var item in Endpoints)
             {
-                writer.WriteArrayLength(Endpoints.Count, true);
-                foreach (var item in Endpoints)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (KRaftVersionFeature is null)
             {

@@ -22,19 +22,16 @@ public sealed partial class WriteShareGroupStateRequest : IRequestMessage
             var count = reader.ReadArrayLength(true);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Topics");
+                throw MessageErrors.NullOnWire("WriteShareGroupStateRequest.Topics");
             }
-            else
+            var list = new List<WriteStateData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<WriteStateData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WriteStateData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new WriteStateData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         reader.SkipTaggedFields();
     }
@@ -50,12 +47,10 @@ public sealed partial class WriteShareGroupStateRequest : IRequestMessage
         {
             throw MessageErrors.NullField("WriteShareGroupStateRequest.Topics", version);
         }
+        writer.WriteArrayLength(Topics.Count, true);
+        foreach (var item in Topics)
         {
-            writer.WriteArrayLength(Topics.Count, true);
-            foreach (var item in Topics)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         writer.WriteUnsignedVarInt(0);
     }
@@ -111,19 +106,16 @@ public sealed partial class WriteShareGroupStateRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("StateBatches");
+                    throw MessageErrors.NullOnWire("PartitionData.StateBatches");
                 }
-                else
+                var list = new List<StateBatch>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<StateBatch>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StateBatch();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    StateBatches = list;
+                    var item = new StateBatch();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                StateBatches = list;
             }
             reader.SkipTaggedFields();
         }
@@ -138,12 +130,10 @@ public sealed partial class WriteShareGroupStateRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("PartitionData.StateBatches", version);
             }
+            writer.WriteArrayLength(StateBatches.Count, true);
+            foreach (var item in StateBatches)
             {
-                writer.WriteArrayLength(StateBatches.Count, true);
-                foreach (var item in StateBatches)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }
@@ -162,19 +152,16 @@ public sealed partial class WriteShareGroupStateRequest : IRequestMessage
                 var count = reader.ReadArrayLength(true);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("WriteStateData.Partitions");
                 }
-                else
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             reader.SkipTaggedFields();
         }
@@ -186,12 +173,10 @@ public sealed partial class WriteShareGroupStateRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("WriteStateData.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, true);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, true);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteUnsignedVarInt(0);
         }

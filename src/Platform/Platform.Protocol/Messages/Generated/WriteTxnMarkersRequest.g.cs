@@ -20,19 +20,16 @@ public sealed partial class WriteTxnMarkersRequest : IRequestMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Markers");
+                throw MessageErrors.NullOnWire("WriteTxnMarkersRequest.Markers");
             }
-            else
+            var list = new List<WritableTxnMarker>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<WritableTxnMarker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WritableTxnMarker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Markers = list;
+                var item = new WritableTxnMarker();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Markers = list;
         }
         if (compact)
         {
@@ -47,12 +44,10 @@ public sealed partial class WriteTxnMarkersRequest : IRequestMessage
         {
             throw MessageErrors.NullField("WriteTxnMarkersRequest.Markers", version);
         }
+        writer.WriteArrayLength(Markers.Count, compact);
+        foreach (var item in Markers)
         {
-            writer.WriteArrayLength(Markers.Count, compact);
-            foreach (var item in Markers)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -74,17 +69,14 @@ public sealed partial class WriteTxnMarkersRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("PartitionIndexes");
+                    throw MessageErrors.NullOnWire("WritableTxnMarkerTopic.PartitionIndexes");
                 }
-                else
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIndexes = list;
             }
             if (compact)
             {
@@ -104,12 +96,10 @@ public sealed partial class WriteTxnMarkersRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("WritableTxnMarkerTopic.PartitionIndexes", version);
             }
+            writer.WriteArrayLength(PartitionIndexes.Count, compact);
+            foreach (var item in PartitionIndexes)
             {
-                writer.WriteArrayLength(PartitionIndexes.Count, compact);
-                foreach (var item in PartitionIndexes)
-                {
-                    writer.WriteInt32(item);
-                }
+                writer.WriteInt32(item);
             }
             if (compact)
             {
@@ -140,19 +130,16 @@ public sealed partial class WriteTxnMarkersRequest : IRequestMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("WritableTxnMarker.Topics");
                 }
-                else
+                var list = new List<WritableTxnMarkerTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<WritableTxnMarkerTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new WritableTxnMarkerTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             CoordinatorEpoch = reader.ReadInt32();
             if (compact)
@@ -171,12 +158,10 @@ public sealed partial class WriteTxnMarkersRequest : IRequestMessage
             {
                 throw MessageErrors.NullField("WritableTxnMarker.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             writer.WriteInt32(CoordinatorEpoch);
             if (compact)

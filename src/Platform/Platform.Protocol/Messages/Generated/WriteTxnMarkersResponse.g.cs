@@ -20,19 +20,16 @@ public sealed partial class WriteTxnMarkersResponse : IResponseMessage
             var count = reader.ReadArrayLength(compact);
             if (count < 0)
             {
-                throw MessageErrors.NullOnWire("Markers");
+                throw MessageErrors.NullOnWire("WriteTxnMarkersResponse.Markers");
             }
-            else
+            var list = new List<WritableTxnMarkerResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var list = new List<WritableTxnMarkerResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WritableTxnMarkerResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Markers = list;
+                var item = new WritableTxnMarkerResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Markers = list;
         }
         if (compact)
         {
@@ -47,12 +44,10 @@ public sealed partial class WriteTxnMarkersResponse : IResponseMessage
         {
             throw MessageErrors.NullField("WriteTxnMarkersResponse.Markers", version);
         }
+        writer.WriteArrayLength(Markers.Count, compact);
+        foreach (var item in Markers)
         {
-            writer.WriteArrayLength(Markers.Count, compact);
-            foreach (var item in Markers)
-            {
-                item.Write(writer, version);
-            }
+            item.Write(writer, version);
         }
         if (compact)
         {
@@ -103,19 +98,16 @@ public sealed partial class WriteTxnMarkersResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Partitions");
+                    throw MessageErrors.NullOnWire("WritableTxnMarkerTopicResult.Partitions");
                 }
-                else
+                var list = new List<WritableTxnMarkerPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<WritableTxnMarkerPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new WritableTxnMarkerPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (compact)
             {
@@ -135,12 +127,10 @@ public sealed partial class WriteTxnMarkersResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("WritableTxnMarkerTopicResult.Partitions", version);
             }
+            writer.WriteArrayLength(Partitions.Count, compact);
+            foreach (var item in Partitions)
             {
-                writer.WriteArrayLength(Partitions.Count, compact);
-                foreach (var item in Partitions)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {
@@ -163,19 +153,16 @@ public sealed partial class WriteTxnMarkersResponse : IResponseMessage
                 var count = reader.ReadArrayLength(compact);
                 if (count < 0)
                 {
-                    throw MessageErrors.NullOnWire("Topics");
+                    throw MessageErrors.NullOnWire("WritableTxnMarkerResult.Topics");
                 }
-                else
+                var list = new List<WritableTxnMarkerTopicResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var list = new List<WritableTxnMarkerTopicResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerTopicResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new WritableTxnMarkerTopicResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             if (compact)
             {
@@ -191,12 +178,10 @@ public sealed partial class WriteTxnMarkersResponse : IResponseMessage
             {
                 throw MessageErrors.NullField("WritableTxnMarkerResult.Topics", version);
             }
+            writer.WriteArrayLength(Topics.Count, compact);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayLength(Topics.Count, compact);
-                foreach (var item in Topics)
-                {
-                    item.Write(writer, version);
-                }
+                item.Write(writer, version);
             }
             if (compact)
             {

@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace Platform.Storage;
+
+/// <summary>Kafka's on-disk names: <c>00000000000000000042.log</c>, <c>.index</c>, <c>.timeindex</c> and the suffixes of segments in flight.</summary>
+internal static class LogFileNames
+{
+    public const string LogExtension = ".log";
+    public const string IndexExtension = ".index";
+    public const string TimeIndexExtension = ".timeindex";
+
+    /// <summary>A removed segment waiting for file.delete.delay.ms before its files go.</summary>
+    public const string DeletedSuffix = ".deleted";
+
+    /// <summary>A segment the cleaner is writing; discarded if found at start-up.</summary>
+    public const string CleanedSuffix = ".cleaned";
+
+    /// <summary>A cleaned segment ready to replace the originals; completed if found at start-up.</summary>
+    public const string SwapSuffix = ".swap";
+
+    public const string RecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
+    public const string LogStartOffsetCheckpoint = "log-start-offset-checkpoint";
+    public const string CleanerCheckpoint = "cleaner-offset-checkpoint";
+
+    public static string Path(string directory, long baseOffset, string extension, string suffix = "")
+        => System.IO.Path.Combine(directory, baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension + suffix);
+
+    /// <summary>Parses <c>&lt;20 digits&gt;.ext[suffix]</c>; false for any other file.</summary>
+    public static bool TryParse(string path, out long baseOffset, out string extension, out string suffix)
+    {
+        var name = System.IO.Path.GetFileName(path);
+        baseOffset = -1;
+        extension = suffix = "";
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        if (dot != 20 || !long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out baseOffset))
+        {
+            return false;
+        }
+
+        var rest = name[dot..];
+        foreach (var ext in (ReadOnlySpan<string>)[TimeIndexExtension, IndexExtension, LogExtension])
+        {
+            if (rest.StartsWith(ext, StringComparison.Ordinal))
+            {
+                extension = ext;
+                suffix = rest[ext.Length..];
+                return suffix is "" or DeletedSuffix or CleanedSuffix or SwapSuffix;
+            }
+        }
+
+        return false;
+    }
+}

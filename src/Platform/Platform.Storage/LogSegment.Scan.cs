@@ -1,0 +1,160 @@
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Storage;
+
+internal sealed partial class LogSegment
+{
+    private const int HeaderScanBufferSize = 8 * 1024;
+
+    /// <summary>Where a batch sits in the file.</summary>
+    internal readonly record struct BatchPosition(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp);
+
+    /// <summary>
+    /// The first batch whose last offset is at least <paramref name="offset"/>, found through the offset
+    /// index then a header scan; null if the segment has none (below <paramref name="limit"/> bytes).
+    /// </summary>
+    public BatchPosition? Translate(long offset, int limit)
+    {
+        var start = Math.Max(0, Math.Min(OffsetIndex.Lookup(offset), limit));
+        using var scanner = new BatchScanner(File, start, limit, HeaderScanBufferSize);
+        while (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+        {
+            var header = scanner.Current;
+            var last = RecordBatchHeader.LastOffset(header);
+            if (last >= offset)
+            {
+                return new BatchPosition((int)scanner.Position, scanner.Size, RecordBatchHeader.BaseOffset(header), last, RecordBatchHeader.MaxTimestamp(header));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Kafka's segment read: from the batch holding <paramref name="startOffset"/>, up to
+    /// <paramref name="maxBytes"/> (the last batch may be cut), never past the batch holding
+    /// <paramref name="maxOffsetExclusive"/>. With <paramref name="minOneBatch"/> the first batch is whole
+    /// even if larger than maxBytes. Null if no batch here reaches startOffset.
+    /// </summary>
+    public FileRecords? Read(long startOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch)
+    {
+        var size = Size;
+        if (Translate(startOffset, size) is not { } first)
+        {
+            return null;
+        }
+
+        if (first.BaseOffset >= maxOffsetExclusive)
+        {
+            return new FileRecords(File, first.Position, 0, first.BaseOffset);
+        }
+
+        // Stop before the batch holding maxOffsetExclusive (Kafka's high-watermark bound).
+        var maxPosition = size;
+        if (maxOffsetExclusive < NextOffset && Translate(maxOffsetExclusive, size) is { } limitBatch)
+        {
+            maxPosition = limitBatch.Position;
+        }
+
+        var budget = minOneBatch ? Math.Max(maxBytes, first.Size) : maxBytes;
+        var length = (int)Math.Min(maxPosition - first.Position, budget);
+        return new FileRecords(File, first.Position, Math.Max(0, length), first.BaseOffset);
+    }
+
+    /// <summary>First batch with a max timestamp at or after <paramref name="timestamp"/>, starting at the time index's hint.</summary>
+    public BatchPosition? FindBatchByTimestamp(long timestamp, long startingOffset)
+    {
+        var hint = Math.Max(TimeIndex.Lookup(timestamp), startingOffset);
+        var size = Size;
+        var start = Math.Min(OffsetIndex.Lookup(hint), size);
+        using var scanner = new BatchScanner(File, start, size, HeaderScanBufferSize);
+        while (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+        {
+            var header = scanner.Current;
+            if (RecordBatchHeader.MaxTimestamp(header) >= timestamp && RecordBatchHeader.LastOffset(header) >= startingOffset)
+            {
+                return new BatchPosition((int)scanner.Position, scanner.Size, RecordBatchHeader.BaseOffset(header), RecordBatchHeader.LastOffset(header), RecordBatchHeader.MaxTimestamp(header));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Rescans the whole segment: checks each batch (framing, magic, CRC, offsets increasing), rebuilds
+    /// both indexes and cuts the file at the first bad byte. Returns the bytes cut.
+    /// </summary>
+    public long Recover()
+    {
+        OffsetIndex.Reset();
+        TimeIndex.Reset();
+        _maxTimestamp = _offsetOfMaxTimestamp = _rollingBasedTimestamp = -1;
+        _bytesSinceLastIndexEntry = 0;
+        var fileLength = File.Length;
+        var validBytes = 0L;
+        var expectedOffset = BaseOffset;
+        using (var scanner = new BatchScanner(File, 0, fileLength))
+        {
+            ScanStatus status;
+            while ((status = scanner.Next(wholeBatch: true)) == ScanStatus.Batch)
+            {
+                var batch = scanner.Current;
+                var baseOffset = RecordBatchHeader.BaseOffset(batch);
+                var last = RecordBatchHeader.LastOffset(batch);
+                if (baseOffset < expectedOffset || last - BaseOffset > int.MaxValue || !RecordBatchHeader.IsCrcValid(batch))
+                {
+                    break;
+                }
+
+                OnBatch((int)scanner.Position, scanner.Size, last, RecordBatchHeader.MaxTimestamp(batch));
+                expectedOffset = last + 1;
+                validBytes = scanner.NextPosition;
+            }
+        }
+
+        var truncated = fileLength - validBytes;
+        if (truncated > 0)
+        {
+            File.Truncate(validBytes);
+        }
+
+        _size = (int)validBytes;
+        _nextOffset = expectedOffset;
+        return truncated;
+    }
+
+    /// <summary>Restores what appends need (roll time, index spacing) on the active segment of a log opened without recovery.</summary>
+    public void LoadActiveState()
+    {
+        var size = Size;
+        if (size == 0)
+        {
+            return;
+        }
+
+        using (var scanner = new BatchScanner(File, 0, size, HeaderScanBufferSize))
+        {
+            if (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+            {
+                _rollingBasedTimestamp = RecordBatchHeader.MaxTimestamp(scanner.Current);
+            }
+        }
+
+        _ = MaxTimestamp;
+        _ = NextOffset;
+        _bytesSinceLastIndexEntry = size - (OffsetIndex.LastEntry?.Value ?? 0);
+    }
+
+    private long ReadNextOffset()
+    {
+        var size = Size;
+        var next = BaseOffset;
+        using var scanner = new BatchScanner(File, Math.Min(OffsetIndex.Lookup(long.MaxValue), size), size, HeaderScanBufferSize);
+        while (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+        {
+            next = RecordBatchHeader.LastOffset(scanner.Current) + 1;
+        }
+
+        return next;
+    }
+}

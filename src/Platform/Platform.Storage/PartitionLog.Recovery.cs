@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Storage;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Kafka's log loading: drop leftovers of interrupted deletes and cleanings, finish interrupted swaps,
+    /// then open the segments; those from the recovery point on are rescanned batch by batch, and
+    /// everything after a corrupt batch is dropped.
+    /// </summary>
+    private void Load()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var config = _config;
+        var now = NowMs;
+        var files = _fs.ListFiles(Directory);
+        RemoveLeftovers(files);
+        CompleteSwaps(files, config, now);
+
+        var recoveryPoint = OffsetCheckpointFile.Read(_fs, Path.Combine(Directory, LogFileNames.RecoveryPointCheckpoint)) ?? 0;
+        var logStartOffset = OffsetCheckpointFile.Read(_fs, Path.Combine(Directory, LogFileNames.LogStartOffsetCheckpoint)) ?? 0;
+
+        var baseOffsets = new List<long>();
+        foreach (var file in _fs.ListFiles(Directory))
+        {
+            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix)
+                && extension == LogFileNames.LogExtension && suffix.Length == 0)
+            {
+                baseOffsets.Add(baseOffset);
+            }
+        }
+
+        baseOffsets.Sort();
+        var segments = new List<LogSegment>(baseOffsets.Count);
+        var recovered = false;
+        try
+        {
+            for (var i = 0; i < baseOffsets.Count; i++)
+            {
+                var segment = LogSegment.Open(_fs, Directory, baseOffsets[i], config, now);
+                segments.Add(segment);
+                var nextBase = i + 1 < baseOffsets.Count ? baseOffsets[i + 1] : long.MaxValue;
+                var unflushed = nextBase > recoveryPoint;
+                if (!unflushed && IndexesUsable(segment))
+                {
+                    continue;
+                }
+
+                if (!unflushed)
+                {
+                    _logger.RebuildingIndexes(segment.LogPath);
+                }
+
+                recovered = true;
+                var truncated = segment.Recover();
+                if (truncated > 0)
+                {
+                    _logger.SegmentTruncated(segment.LogPath, truncated);
+                    DropSegmentsAfter(baseOffsets, i + 1, config, now);
+                    break;
+                }
+            }
+
+            if (segments.Count == 0)
+            {
+                segments.Add(LogSegment.Create(_fs, Directory, logStartOffset, config, now));
+            }
+            else if (!recovered)
+            {
+                segments[^1].LoadActiveState();
+            }
+        }
+        catch
+        {
+            foreach (var segment in segments)
+            {
+                segment.Dispose();
+            }
+
+            throw;
+        }
+
+        _segments = [.. segments];
+        var logEndOffset = segments[^1].NextOffset;
+        _logEndOffset = logEndOffset;
+        _highWatermark = logEndOffset;
+        logStartOffset = Math.Max(logStartOffset, segments[0].BaseOffset);
+        if (logStartOffset > logEndOffset)
+        {
+            _logger.LogStartPastEnd(logStartOffset, Directory, logEndOffset);
+            logStartOffset = logEndOffset;
+        }
+
+        _logStartOffset = logStartOffset;
+        _recoveryPoint = Math.Min(recoveryPoint, logEndOffset);
+        if (recovered)
+        {
+            // Make the recovered state (cut tails, rebuilt indexes) durable before trusting it as a recovery point.
+            Flush();
+        }
+
+        CheckpointRecoveryPoint();
+        _logger.LogLoaded(Directory, segments.Count, logStartOffset, logEndOffset, stopwatch.ElapsedMilliseconds);
+    }
+
+    private bool IndexesUsable(LogSegment segment)
+        => _fs.FileExists(segment.OffsetIndex.Path)
+            && _fs.FileExists(segment.TimeIndex.Path)
+            && segment.OffsetIndex.LoadAndCheck(segment.Size)
+            && segment.TimeIndex.LoadAndCheck(segment.Size)
+            && (segment.Size == 0 || segment.TimeIndex.Count > 0);
+
+    private void RemoveLeftovers(IReadOnlyList<string> files)
+    {
+        foreach (var file in files)
+        {
+            var isTemp = file.EndsWith(".tmp", StringComparison.Ordinal);
+            if (isTemp || (LogFileNames.TryParse(file, out _, out _, out var suffix)
+                && suffix is LogFileNames.DeletedSuffix or LogFileNames.CleanedSuffix))
+            {
+                _fs.DeleteFile(file);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A <c>.swap</c> log is a cleaned segment whose swap was interrupted after it was complete: the
+    /// segments it replaces (base offsets within its range) go, and it takes their place.
+    /// </summary>
+    private void CompleteSwaps(IReadOnlyList<string> files, LogConfig config, long now)
+    {
+        foreach (var file in files)
+        {
+            if (!LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix) || suffix != LogFileNames.SwapSuffix)
+            {
+                continue;
+            }
+
+            if (extension != LogFileNames.LogExtension)
+            {
+                _fs.DeleteFile(file);
+                continue;
+            }
+
+            _logger.CompletingSwap(file);
+            using var swap = LogSegment.Open(_fs, Directory, baseOffset, config, now, LogFileNames.SwapSuffix);
+            swap.Recover();
+            var end = Math.Max(swap.NextOffset, baseOffset + 1);
+            foreach (var other in _fs.ListFiles(Directory))
+            {
+                if (LogFileNames.TryParse(other, out var otherBase, out _, out var otherSuffix)
+                    && otherSuffix.Length == 0 && otherBase >= baseOffset && otherBase < end)
+                {
+                    _fs.DeleteFile(other);
+                }
+            }
+
+            swap.ChangeSuffix("");
+        }
+    }
+
+    private void DropSegmentsAfter(List<long> baseOffsets, int from, LogConfig config, long now)
+    {
+        for (var j = from; j < baseOffsets.Count; j++)
+        {
+            var dropped = LogSegment.Open(_fs, Directory, baseOffsets[j], config, now);
+            _logger.SegmentDroppedAfterCorruption(dropped.LogPath);
+            dropped.Delete();
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Storage;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Deletes whole segments from the start of the log: by retention.ms (a segment's largest timestamp)
+    /// and retention.bytes when cleanup.policy has delete, and always those wholly below the log start
+    /// offset. Only segments below the high watermark go; an expired, non-empty active segment is rolled
+    /// first. Also deletes the files of removed segments whose file.delete.delay.ms passed.
+    /// Returns the number of segments removed.
+    /// </summary>
+    public int ApplyRetention(long nowMs)
+    {
+        var removed = 0;
+        lock (_lock)
+        {
+            if (!_closed)
+            {
+                var config = _config;
+                if (config.Delete)
+                {
+                    if (config.RetentionMs >= 0)
+                    {
+                        removed += DeleteOldSegments((segment, _) => segment.MaxTimestamp >= 0 && nowMs - segment.MaxTimestamp > config.RetentionMs, "retention.ms", nowMs);
+                    }
+
+                    if (config.RetentionBytes >= 0)
+                    {
+                        var excess = Size - config.RetentionBytes;
+                        removed += DeleteOldSegments(
+                            (segment, _) =>
+                            {
+                                if (excess - segment.Size < 0)
+                                {
+                                    return false;
+                                }
+
+                                excess -= segment.Size;
+                                return true;
+                            },
+                            "retention.bytes",
+                            nowMs);
+                    }
+                }
+
+                removed += DeleteOldSegments((_, next) => next is not null && next.BaseOffset <= _logStartOffset, "log start offset", nowMs);
+            }
+        }
+
+        DeleteRetiredSegments(nowMs);
+        return removed;
+    }
+
+    /// <summary>
+    /// DeleteRecords: moves the log start offset up to <paramref name="offset"/> (-1: the high watermark),
+    /// persists it and deletes the segments wholly below it. Returns the new log start offset (low watermark).
+    /// </summary>
+    /// <exception cref="OffsetOutOfRangeException">The offset is past the high watermark.</exception>
+    public long DeleteRecordsBefore(long offset)
+    {
+        var now = NowMs;
+        long logStartOffset;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            if (offset == -1)
+            {
+                offset = HighWatermark;
+            }
+
+            if (offset < 0 || offset > HighWatermark)
+            {
+                throw new OffsetOutOfRangeException(offset, _logStartOffset, HighWatermark);
+            }
+
+            if (offset > _logStartOffset)
+            {
+                Volatile.Write(ref _logStartOffset, offset);
+                WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, offset);
+            }
+
+            DeleteOldSegments((_, next) => next is not null && next.BaseOffset <= _logStartOffset, "delete records", now);
+            logStartOffset = _logStartOffset;
+        }
+
+        DeleteRetiredSegments(now);
+        return logStartOffset;
+    }
+
+    /// <summary>Deletes the partition's files (topic deletion). The log is closed first; nothing is flushed.</summary>
+    public void Delete()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+        }
+
+        WaitForRollFlush();
+        CloseFiles(_segments);
+        try
+        {
+            _fs.DeleteDirectory(Directory);
+        }
+        catch (IOException e)
+        {
+            throw new StorageException($"Deleting {Directory} failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Deletes the files of removed segments once file.delete.delay.ms has passed.</summary>
+    public void DeleteRetiredSegments(long nowMs)
+    {
+        List<LogSegment>? due = null;
+        lock (_lock)
+        {
+            for (var i = _retired.Count - 1; i >= 0; i--)
+            {
+                if (_retired[i].DueMs <= nowMs)
+                {
+                    (due ??= []).Add(_retired[i].Segment);
+                    _retired.RemoveAt(i);
+                }
+            }
+        }
+
+        foreach (var segment in due ?? [])
+        {
+            DeleteQuietly(segment);
+        }
+    }
+
+    /// <summary>Takes segments matching <paramref name="predicate"/> off the start of the log. Caller holds the lock.</summary>
+    private int DeleteOldSegments(Func<LogSegment, LogSegment?, bool> predicate, string reason, long nowMs)
+    {
+        var segments = _segments;
+        var count = 0;
+        for (; count < segments.Length; count++)
+        {
+            var segment = segments[count];
+            var next = count + 1 < segments.Length ? segments[count + 1] : null;
+            var upperBound = next?.BaseOffset ?? _logEndOffset;
+            var lastAndEmpty = next is null && segment.Size == 0;
+            if (lastAndEmpty || HighWatermark < upperBound || !predicate(segment, next))
+            {
+                break;
+            }
+        }
+
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            if (count == segments.Length)
+            {
+                Roll(nowMs);
+            }
+
+            var removed = segments[..count];
+            var remaining = _segments[count..];
+            _segments = remaining;
+            var logStartOffset = Math.Max(_logStartOffset, remaining[0].BaseOffset);
+            if (logStartOffset != _logStartOffset)
+            {
+                Volatile.Write(ref _logStartOffset, logStartOffset);
+                WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, logStartOffset);
+            }
+
+            _logger.DeletingSegments(count, Directory, reason, logStartOffset);
+            RetireSegments(removed, nowMs);
+        }
+        catch (IOException e)
+        {
+            throw new StorageException($"Deleting segments of {Directory} failed: {e.Message}", e);
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Kafka's deferred delete: rename to <c>.deleted</c> now, close and delete after file.delete.delay.ms,
+    /// so reads already holding a slice of the segment finish. Caller holds the lock.
+    /// </summary>
+    private void RetireSegments(IEnumerable<LogSegment> segments, long nowMs)
+    {
+        var delay = _config.FileDeleteDelayMs;
+        foreach (var segment in segments)
+        {
+            if (delay == 0)
+            {
+                DeleteQuietly(segment);
+                continue;
+            }
+
+            try
+            {
+                segment.ChangeSuffix(LogFileNames.DeletedSuffix);
+            }
+            catch (IOException e)
+            {
+                _logger.DeleteFailed(segment.LogPath, e);
+            }
+
+            _retired.Add((segment, nowMs + delay));
+        }
+    }
+
+    private void DeleteQuietly(LogSegment segment)
+    {
+        try
+        {
+            segment.Delete();
+        }
+        catch (IOException e)
+        {
+            _logger.DeleteFailed(segment.LogPath, e);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Storage;
+
+/// <summary>Storage log messages; event ids 3000-3099.</summary>
+internal static partial class StorageLog
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Loaded log {Directory}: {SegmentCount} segments, log start offset {LogStartOffset}, log end offset {LogEndOffset}, in {ElapsedMs} ms")]
+    public static partial void LogLoaded(this ILogger logger, string directory, int segmentCount, long logStartOffset, long logEndOffset, long elapsedMs);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Recovered segment {Segment}: truncated {Bytes} invalid bytes at its end")]
+    public static partial void SegmentTruncated(this ILogger logger, string segment, long bytes);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Deleting segment {Segment} that follows a corrupt segment")]
+    public static partial void SegmentDroppedAfterCorruption(this ILogger logger, string segment);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Rebuilding indexes of segment {Segment}")]
+    public static partial void RebuildingIndexes(this ILogger logger, string segment);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Completing interrupted swap of segment {Segment}")]
+    public static partial void CompletingSwap(this ILogger logger, string segment);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Rolled log {Directory} at offset {Offset}")]
+    public static partial void Rolled(this ILogger logger, string directory, long offset);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Error, Message = "I/O error appending to {Directory}; the append is rolled back")]
+    public static partial void AppendFailed(this ILogger logger, string directory, Exception exception);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "I/O error flushing {Directory}")]
+    public static partial void FlushFailed(this ILogger logger, string directory, Exception exception);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Deleting {SegmentCount} segments of {Directory} ({Reason}); log start offset now {LogStartOffset}")]
+    public static partial void DeletingSegments(this ILogger logger, int segmentCount, string directory, string reason, long logStartOffset);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Could not delete file {Path}")]
+    public static partial void DeleteFailed(this ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Cleaned {Directory}: {SegmentCount} segments, {BytesBefore} -> {BytesAfter} bytes, {RecordsRemoved} records removed")]
+    public static partial void Cleaned(this ILogger logger, string directory, int segmentCount, long bytesBefore, long bytesAfter, long recordsRemoved);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Cleaning {Directory} failed")]
+    public static partial void CleaningFailed(this ILogger logger, string directory, Exception exception);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Log maintenance task {Task} failed")]
+    public static partial void MaintenanceFailed(this ILogger logger, string task, Exception exception);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Opened {LogCount} logs under {Directory} in {ElapsedMs} ms")]
+    public static partial void LogsOpened(this ILogger logger, int logCount, string directory, long elapsedMs);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Log start offset checkpoint {LogStartOffset} of {Directory} is past the log end offset {LogEndOffset}")]
+    public static partial void LogStartPastEnd(this ILogger logger, long logStartOffset, string directory, long logEndOffset);
+}

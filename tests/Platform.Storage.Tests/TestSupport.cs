@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Platform.Protocol;
+
+namespace Platform.Storage.Tests;
+
+/// <summary>A temp directory per test, removed afterwards.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "platform-storage-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Partition(string topic = "topic", int partition = 0) => System.IO.Path.Combine(Path, $"{topic}-{partition}");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>A clock tests move by hand.</summary>
+internal sealed class ManualTimeProvider(long startMs = 1_700_000_000_000) : TimeProvider
+{
+    private long _nowMs = startMs;
+
+    public long NowMs => Interlocked.Read(ref _nowMs);
+
+    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
+
+    public void Advance(long ms) => Interlocked.Add(ref _nowMs, ms);
+}
+
+internal static class LogTestExtensions
+{
+    public static LogConfig Config(params (string Key, string Value)[] overrides)
+        => LogConfig.Parse(overrides.ToDictionary(o => o.Key, o => o.Value));
+
+    public static PartitionLog OpenLog(string directory, LogConfig? config = null, IStorageFileSystem? fs = null, TimeProvider? time = null)
+        => PartitionLog.Open(directory, config ?? LogConfig.Default, fs ?? PhysicalFileSystem.Instance, NullLogger.Instance, time ?? new ManualTimeProvider());
+
+    public static byte[] ReadBytes(this Records records)
+    {
+        var bytes = new byte[records.SizeInBytes];
+        records.CopyTo(bytes);
+        return bytes;
+    }
+
+    /// <summary>Reads every batch from <paramref name="from"/> to the log end.</summary>
+    public static List<byte[]> ReadAll(this PartitionLog log, long from = -1)
+    {
+        var batches = new List<byte[]>();
+        var offset = from < 0 ? log.LogStartOffset : from;
+        while (offset < log.LogEndOffset)
+        {
+            var read = log.Read(offset, 1 << 20);
+            var split = TestBatches.Split(read.Records.ReadBytes());
+            if (split.Count == 0)
+            {
+                break;
+            }
+
+            batches.AddRange(split);
+            offset = Platform.Protocol.RecordFormat.RecordBatchHeader.LastOffset(split[^1]) + 1;
+        }
+
+        return batches;
+    }
+}
