@@ -57,7 +57,7 @@ internal sealed class FakeBroker : IAsyncDisposable
         using var writer = new KafkaWriter();
         var sizeAt = writer.ReserveInt32();
         writer.WriteInt32(request.CorrelationId);
-        if (HeaderVersions.Response(request.ApiKey, v) >= 1)
+        if (ApiHeaders.ResponseHeaderVersion(request.ApiKey, v) >= 1)
         {
             writer.WriteUnsignedVarInt(0);
         }
@@ -136,7 +136,7 @@ internal sealed class FakeBroker : IAsyncDisposable
         var version = reader.ReadInt16();
         var correlationId = reader.ReadInt32();
         var clientId = reader.ReadNullableString(compact: false);
-        if (HeaderVersions.Request(apiKey, version) >= 2)
+        if (ApiHeaders.RequestHeaderVersion(apiKey, version) >= 2)
         {
             reader.SkipTaggedFields();
         }

@@ -79,7 +79,7 @@ public sealed class FrameCodecTests
     [InlineData(ApiKey.Metadata, 9, 1)]
     [InlineData(ApiKey.Metadata, 8, 0)]
     public void ResponseHeaderVersion_ApiVersionsIsAlwaysV0(ApiKey apiKey, short version, int expected)
-        => Assert.Equal(expected, HeaderVersions.Response(apiKey, version));
+        => Assert.Equal(expected, ApiHeaders.ResponseHeaderVersion(apiKey, version));
 
     [Theory]
     [InlineData("localhost:9092", "localhost", 9092)]

@@ -38,11 +38,11 @@ internal static class FrameCodec
         return true;
     }
 
-    /// <summary>Writes a whole request frame: size, header (v0/v1/v2 per <see cref="HeaderVersions"/>), body.</summary>
+    /// <summary>Writes a whole request frame: size, header (v0/v1/v2 per <see cref="ApiHeaders"/>), body.</summary>
     public static void WriteRequest(KafkaWriter writer, IRequestMessage request, short version, int correlationId, string? clientId)
     {
         var sizeAt = writer.ReserveInt32();
-        var headerVersion = HeaderVersions.Request(request.ApiKey, version);
+        var headerVersion = ApiHeaders.RequestHeaderVersion(request.ApiKey, version);
         writer.WriteInt16((short)request.ApiKey);
         writer.WriteInt16(version);
         writer.WriteInt32(correlationId);
@@ -73,7 +73,7 @@ internal static class FrameCodec
     {
         var reader = new KafkaReader(payload);
         reader.ReadInt32();
-        if (HeaderVersions.Response(apiKey, version) >= 1)
+        if (ApiHeaders.ResponseHeaderVersion(apiKey, version) >= 1)
         {
             reader.SkipTaggedFields();
         }
