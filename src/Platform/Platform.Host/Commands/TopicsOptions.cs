@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Platform.Client.Network;
+
+namespace Platform.Host.Commands;
+
+/// <summary>The options every <c>topics</c> subcommand shares, and builders for the common ones.</summary>
+internal sealed class TopicsOptions
+{
+    public TopicsOptions(bool topicRequired, string topicHelp)
+    {
+        Topic = new Option<string>("--topic") { Description = topicHelp, Required = topicRequired };
+        BootstrapServer.Validators.Add(r =>
+        {
+            try
+            {
+                BrokerAddress.ParseList(r.GetValueOrDefault<string>() ?? "");
+            }
+            catch (FormatException ex)
+            {
+                r.AddError($"--bootstrap-server: {ex.Message}");
+            }
+        });
+        RequestTimeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is <= 0)
+            {
+                r.AddError("--request-timeout-ms must be positive.");
+            }
+        });
+    }
+
+    public Option<string> BootstrapServer { get; } = new("--bootstrap-server")
+    {
+        Description = "The broker(s) to connect to, host:port[,host:port...].",
+        Required = true,
+    };
+
+    public Option<int?> RequestTimeout { get; } = new("--request-timeout-ms")
+    {
+        Description = "How long to wait for each broker response (request.timeout.ms).",
+    };
+
+    public Option<string> Topic { get; }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(BootstrapServer);
+        command.Options.Add(Topic);
+        command.Options.Add(RequestTimeout);
+    }
+
+    public static Option<int?> Partitions(string description)
+    {
+        var option = new Option<int?>("--partitions") { Description = description };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is <= 0)
+            {
+                r.AddError("--partitions must be at least 1.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<string[]> Config(string description)
+    {
+        var option = new Option<string[]>("--config") { Description = description };
+        option.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+            {
+                var eq = token.Value.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    r.AddError($"--config '{token.Value}' is not key=value.");
+                }
+            }
+        });
+        return option;
+    }
+
+    public static Option<bool> IfExists() => new("--if-exists") { Description = "Do nothing if the topic does not exist." };
+
+    public static Option<bool> ExcludeInternal() => new("--exclude-internal") { Description = "Leave out internal topics." };
+
+    /// <summary>Splits validated <c>key=value</c> pairs (the value may itself contain '=').</summary>
+    public static Dictionary<string, string> ParseConfigs(string[]? pairs)
+    {
+        var configs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            configs[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+
+        return configs;
+    }
+}
