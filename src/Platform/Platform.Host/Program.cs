@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using Platform.Host.Commands;
+
+var root = new RootCommand("Platform: a Kafka-compatible broker, stream processing and connectors for .NET. Without a verb it runs the all-in-one platform with embedded defaults.");
+root.Add(BrokerCommand.Create());
+BrokerCommand.ConfigureAllInOne(root);
+
+var parsed = root.Parse(args);
+// The generic host handles SIGINT/SIGTERM itself and shuts down cleanly, so System.CommandLine must not.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);

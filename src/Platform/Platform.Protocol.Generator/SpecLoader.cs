@@ -62,7 +62,9 @@ internal static class SpecLoader
 
     private static FieldSpec ParseField(JsonElement element, List<StructSpec> structs, HashSet<string> known)
     {
-        var name = element.GetProperty("name").GetString()!;
+        // A few specs spell field names in camelCase (CreateTopics' timeoutMs); C# properties are PascalCase.
+        var specName = element.GetProperty("name").GetString()!;
+        var name = char.ToUpperInvariant(specName[0]) + specName[1..];
         var type = element.GetProperty("type").GetString()!;
         var isArray = type.StartsWith("[]", StringComparison.Ordinal);
         var elementType = isArray ? type[2..] : type;

@@ -13,9 +13,9 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
 
     public List<CreatableTopic> Topics { get; set; } = new();
 
-    public int timeoutMs { get; set; } = 60000;
+    public int TimeoutMs { get; set; } = 60000;
 
-    public bool validateOnly { get; set; }
+    public bool ValidateOnly { get; set; }
 
     public void Read(ref KafkaReader reader, short version)
     {
@@ -35,10 +35,10 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
             }
             Topics = list;
         }
-        timeoutMs = reader.ReadInt32();
+        TimeoutMs = reader.ReadInt32();
         if (version >= 1)
         {
-            validateOnly = reader.ReadBool();
+            ValidateOnly = reader.ReadBool();
         }
         if (compact)
         {
@@ -49,9 +49,9 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
     public void Write(KafkaWriter writer, short version)
     {
         var compact = version >= 5;
-        if (!(version >= 1) && validateOnly)
+        if (!(version >= 1) && ValidateOnly)
         {
-            throw MessageErrors.Unsupported("CreateTopicsRequest.validateOnly", version);
+            throw MessageErrors.Unsupported("CreateTopicsRequest.ValidateOnly", version);
         }
         if (Topics is null)
         {
@@ -62,10 +62,10 @@ public sealed partial class CreateTopicsRequest : IRequestMessage
         {
             item.Write(writer, version);
         }
-        writer.WriteInt32(timeoutMs);
+        writer.WriteInt32(TimeoutMs);
         if (version >= 1)
         {
-            writer.WriteBool(validateOnly);
+            writer.WriteBool(ValidateOnly);
         }
         if (compact)
         {

@@ -13,7 +13,7 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
 
     public int ControllerId { get; set; }
 
-    public bool isKRaftController { get; set; }
+    public bool IsKRaftController { get; set; }
 
     public int ControllerEpoch { get; set; }
 
@@ -33,7 +33,7 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
         ControllerId = reader.ReadInt32();
         if (version >= 7)
         {
-            isKRaftController = reader.ReadBool();
+            IsKRaftController = reader.ReadBool();
         }
         ControllerEpoch = reader.ReadInt32();
         if (version >= 2)
@@ -104,9 +104,9 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
     public void Write(KafkaWriter writer, short version)
     {
         var compact = version >= 4;
-        if (!(version >= 7) && isKRaftController)
+        if (!(version >= 7) && IsKRaftController)
         {
-            throw MessageErrors.Unsupported("LeaderAndIsrRequest.isKRaftController", version);
+            throw MessageErrors.Unsupported("LeaderAndIsrRequest.IsKRaftController", version);
         }
         if (!(version >= 5) && Type != 0)
         {
@@ -123,7 +123,7 @@ public sealed partial class LeaderAndIsrRequest : IRequestMessage
         writer.WriteInt32(ControllerId);
         if (version >= 7)
         {
-            writer.WriteBool(isKRaftController);
+            writer.WriteBool(IsKRaftController);
         }
         writer.WriteInt32(ControllerEpoch);
         if (version >= 2)

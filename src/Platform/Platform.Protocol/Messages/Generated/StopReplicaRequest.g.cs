@@ -13,7 +13,7 @@ public sealed partial class StopReplicaRequest : IRequestMessage
 
     public int ControllerId { get; set; }
 
-    public bool isKRaftController { get; set; }
+    public bool IsKRaftController { get; set; }
 
     public int ControllerEpoch { get; set; }
 
@@ -33,7 +33,7 @@ public sealed partial class StopReplicaRequest : IRequestMessage
         ControllerId = reader.ReadInt32();
         if (version >= 4)
         {
-            isKRaftController = reader.ReadBool();
+            IsKRaftController = reader.ReadBool();
         }
         ControllerEpoch = reader.ReadInt32();
         if (version >= 1)
@@ -107,9 +107,9 @@ public sealed partial class StopReplicaRequest : IRequestMessage
     public void Write(KafkaWriter writer, short version)
     {
         var compact = version >= 2;
-        if (!(version >= 4) && isKRaftController)
+        if (!(version >= 4) && IsKRaftController)
         {
-            throw MessageErrors.Unsupported("StopReplicaRequest.isKRaftController", version);
+            throw MessageErrors.Unsupported("StopReplicaRequest.IsKRaftController", version);
         }
         if (!(version <= 2) && DeletePartitions)
         {
@@ -130,7 +130,7 @@ public sealed partial class StopReplicaRequest : IRequestMessage
         writer.WriteInt32(ControllerId);
         if (version >= 4)
         {
-            writer.WriteBool(isKRaftController);
+            writer.WriteBool(IsKRaftController);
         }
         writer.WriteInt32(ControllerEpoch);
         if (version >= 1)

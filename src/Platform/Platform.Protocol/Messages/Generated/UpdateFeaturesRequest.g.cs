@@ -11,7 +11,7 @@ public sealed partial class UpdateFeaturesRequest : IRequestMessage
 
     public const short HighestSupportedVersion = 2;
 
-    public int timeoutMs { get; set; } = 60000;
+    public int TimeoutMs { get; set; } = 60000;
 
     public List<FeatureUpdateKey> FeatureUpdates { get; set; } = new();
 
@@ -19,7 +19,7 @@ public sealed partial class UpdateFeaturesRequest : IRequestMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        timeoutMs = reader.ReadInt32();
+        TimeoutMs = reader.ReadInt32();
         {
             var count = reader.ReadArrayLength(true);
             if (count < 0)
@@ -48,7 +48,7 @@ public sealed partial class UpdateFeaturesRequest : IRequestMessage
         {
             throw MessageErrors.Unsupported("UpdateFeaturesRequest.ValidateOnly", version);
         }
-        writer.WriteInt32(timeoutMs);
+        writer.WriteInt32(TimeoutMs);
         if (FeatureUpdates is null)
         {
             throw MessageErrors.NullField("UpdateFeaturesRequest.FeatureUpdates", version);

@@ -13,7 +13,7 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
 
     public int ControllerId { get; set; }
 
-    public bool isKRaftController { get; set; }
+    public bool IsKRaftController { get; set; }
 
     public sbyte Type { get; set; }
 
@@ -33,7 +33,7 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
         ControllerId = reader.ReadInt32();
         if (version >= 8)
         {
-            isKRaftController = reader.ReadBool();
+            IsKRaftController = reader.ReadBool();
         }
         ControllerEpoch = reader.ReadInt32();
         if (version >= 5)
@@ -116,9 +116,9 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
     public void Write(KafkaWriter writer, short version)
     {
         var compact = version >= 6;
-        if (!(version >= 8) && isKRaftController)
+        if (!(version >= 8) && IsKRaftController)
         {
-            throw MessageErrors.Unsupported("UpdateMetadataRequest.isKRaftController", version);
+            throw MessageErrors.Unsupported("UpdateMetadataRequest.IsKRaftController", version);
         }
         if (!(version >= 8) && Type != 0)
         {
@@ -135,7 +135,7 @@ public sealed partial class UpdateMetadataRequest : IRequestMessage
         writer.WriteInt32(ControllerId);
         if (version >= 8)
         {
-            writer.WriteBool(isKRaftController);
+            writer.WriteBool(IsKRaftController);
         }
         writer.WriteInt32(ControllerEpoch);
         if (version >= 5)

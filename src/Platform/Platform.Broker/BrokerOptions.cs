@@ -1,0 +1,154 @@
+using System.Net;
+
+namespace Platform.Broker;
+
+/// <summary>
+/// The broker's settings, bound from configuration (section <c>Broker</c>, keys in Kafka's spelling
+/// where Kafka has one) and validated at start.
+/// </summary>
+public sealed class BrokerOptions
+{
+    public const string SectionName = "Broker";
+
+    /// <summary><c>node.id</c>: this broker's id in metadata responses.</summary>
+    public int NodeId { get; set; } = 1;
+
+    /// <summary><c>listeners</c>: the address the broker listens on, <c>host:port</c>; port 0 picks a free port.</summary>
+    public string Listen { get; set; } = "127.0.0.1:9092";
+
+    /// <summary><c>advertised.listeners</c>: the address clients are told to connect to; defaults to the bound address.</summary>
+    public string? Advertise { get; set; }
+
+    /// <summary><c>log.dirs</c>: where partitions live.</summary>
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary><c>auto.create.topics.enable</c>.</summary>
+    public bool AutoCreateTopicsEnable { get; set; } = true;
+
+    /// <summary><c>num.partitions</c>: partitions of an auto-created topic or a CreateTopics that asks for the default.</summary>
+    public int NumPartitions { get; set; } = 1;
+
+    /// <summary><c>default.replication.factor</c>.</summary>
+    public short DefaultReplicationFactor { get; set; } = 1;
+
+    /// <summary><c>socket.request.max.bytes</c>: a frame larger than this closes its connection.</summary>
+    public int SocketRequestMaxBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary><c>log.retention.check.interval.ms</c>.</summary>
+    public long LogRetentionCheckIntervalMs { get; set; } = 300_000;
+
+    /// <summary><c>delete.topic.enable</c>.</summary>
+    public bool DeleteTopicEnable { get; set; } = true;
+
+    /// <summary>Broker-wide defaults for topic configs, by topic-level name (<c>retention.ms</c>, <c>segment.bytes</c>...).</summary>
+    public Dictionary<string, string> TopicDefaults { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Copies every setting from one instance to another (options are bound into a fresh instance by the host).</summary>
+    public static void CopyTo(BrokerOptions from, BrokerOptions to)
+    {
+        to.NodeId = from.NodeId;
+        to.Listen = from.Listen;
+        to.Advertise = from.Advertise;
+        to.DataDir = from.DataDir;
+        to.AutoCreateTopicsEnable = from.AutoCreateTopicsEnable;
+        to.NumPartitions = from.NumPartitions;
+        to.DefaultReplicationFactor = from.DefaultReplicationFactor;
+        to.SocketRequestMaxBytes = from.SocketRequestMaxBytes;
+        to.LogRetentionCheckIntervalMs = from.LogRetentionCheckIntervalMs;
+        to.DeleteTopicEnable = from.DeleteTopicEnable;
+        to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
+    }
+
+    /// <summary>Parses <c>host:port</c> (IPv6 as <c>[::1]:9092</c>); throws naming <paramref name="key"/> on bad input.</summary>
+    public static (string Host, int Port) ParseHostPort(string value, string key)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new OptionsValidationException(key, "must be host:port, got an empty value");
+        }
+
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+        {
+            throw new OptionsValidationException(key, $"must be host:port with a port from 0 to 65535, got '{value}'");
+        }
+
+        var host = value[..colon].Trim('[', ']');
+        return (host, port);
+    }
+
+    /// <summary>Checks every setting and throws one exception naming each bad key.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string key, string message)
+        {
+            if (!ok)
+            {
+                errors.Add($"{key}: {message}");
+            }
+        }
+
+        Check(NodeId >= 0, "node.id", $"must be >= 0, got {NodeId}");
+        Check(NumPartitions >= 1, "num.partitions", $"must be >= 1, got {NumPartitions}");
+        Check(DefaultReplicationFactor >= 1, "default.replication.factor", $"must be >= 1, got {DefaultReplicationFactor}");
+        Check(SocketRequestMaxBytes >= 1024, "socket.request.max.bytes", $"must be >= 1024, got {SocketRequestMaxBytes}");
+        Check(LogRetentionCheckIntervalMs >= 1, "log.retention.check.interval.ms", $"must be >= 1, got {LogRetentionCheckIntervalMs}");
+        Check(!string.IsNullOrWhiteSpace(DataDir), "log.dirs", "must name a directory");
+        try
+        {
+            var (host, _) = ParseHostPort(Listen, "listeners");
+            Check(host.Length > 0 && (IPAddress.TryParse(host, out _) || Uri.CheckHostName(host) != UriHostNameType.Unknown), "listeners", $"'{host}' is not a host name or IP address");
+        }
+        catch (OptionsValidationException e)
+        {
+            errors.Add(e.Message);
+        }
+
+        if (Advertise is not null)
+        {
+            try
+            {
+                var (_, port) = ParseHostPort(Advertise, "advertised.listeners");
+                Check(port > 0, "advertised.listeners", "must name a real port, not 0");
+            }
+            catch (OptionsValidationException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+
+        foreach (var error in Storage.LogConfig.Validate(TopicDefaults))
+        {
+            errors.Add(error);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(string.Join("; ", errors));
+        }
+    }
+}
+
+/// <summary>A configuration value that is missing or malformed; the message names the key.</summary>
+public sealed class OptionsValidationException : Exception
+{
+    public OptionsValidationException(string key, string problem)
+        : base($"{key}: {problem}")
+    {
+    }
+
+    public OptionsValidationException(string message)
+        : base(message)
+    {
+    }
+
+    public OptionsValidationException()
+    {
+    }
+
+    public OptionsValidationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Broker.Cluster;
+using Platform.Broker.Network;
+using Platform.Storage;
+
+namespace Platform.Broker;
+
+/// <summary>
+/// Runs the broker on the generic host: validates options, recovers the logs, starts background
+/// maintenance (retention, compaction, checkpoints) and the listener; on stop it closes the listener
+/// first, then flushes and closes every log.
+/// </summary>
+public sealed partial class BrokerService(IServiceProvider services, IOptions<BrokerOptions> options, ILogger<BrokerService> logger) : IHostedService
+{
+    private SocketServer? _server;
+    private LogManager? _logs;
+
+    /// <summary>The bound listener address, available once started.</summary>
+    public System.Net.IPEndPoint? EndPoint => _server?.LocalEndPoint;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        options.Value.Validate();
+        var cluster = services.GetRequiredService<ClusterInfo>();
+        _logs = services.GetRequiredService<LogManager>();
+        services.GetRequiredService<TopicManager>();
+        _logs.Start();
+        _server = services.GetRequiredService<SocketServer>();
+        _server.Start();
+        var bound = _server.LocalEndPoint!;
+        cluster.SetBoundAddress(bound.Address.ToString(), bound.Port);
+        LogStarted(cluster.NodeId, cluster.ClusterId, cluster.AdvertisedHost, cluster.AdvertisedPort, options.Value.DataDir);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync().ConfigureAwait(false);
+        }
+
+        _logs?.Shutdown();
+        LogStopped();
+    }
+
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Broker {NodeId} of cluster {ClusterId} serving on {Host}:{Port}, data in {DataDir}")]
+    private partial void LogStarted(int nodeId, string clusterId, string host, int port, string dataDir);
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Broker stopped; logs flushed and closed")]
+    private partial void LogStopped();
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Platform.Broker.Cluster;
+using Platform.Broker.Handlers;
+using Platform.Broker.Network;
+
+namespace Platform.Broker;
+
+/// <summary>Registers the broker on a generic host.</summary>
+public static class BrokerServiceCollectionExtensions
+{
+    /// <summary>Adds the broker: storage, topic management, every API handler and the TCP listener, run by a hosted service.</summary>
+    public static IServiceCollection AddPlatformBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null)
+    {
+        var options = services.AddOptions<BrokerOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ClusterInfo>();
+        services.AddSingleton(BrokerStorage.CreateLogManager);
+        services.AddSingleton<TopicManager>();
+        services.AddSingleton<ConfigDescriber>();
+        services.AddSingleton<ApiVersionsHandler>();
+        services.AddSingleton<IApiHandler>(sp => sp.GetRequiredService<ApiVersionsHandler>());
+        services.AddSingleton<IApiHandler, MetadataHandler>();
+        services.AddSingleton<IApiHandler, ProduceHandler>();
+        services.AddSingleton<IApiHandler, FetchHandler>();
+        services.AddSingleton<IApiHandler, ListOffsetsHandler>();
+        services.AddSingleton<IApiHandler, CreateTopicsHandler>();
+        services.AddSingleton<IApiHandler, DeleteTopicsHandler>();
+        services.AddSingleton<IApiHandler, CreatePartitionsHandler>();
+        services.AddSingleton<IApiHandler, DeleteRecordsHandler>();
+        services.AddSingleton<IApiHandler, DescribeConfigsHandler>();
+        services.AddSingleton<IApiHandler, AlterConfigsHandler>();
+        services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
+        services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<RequestDispatcher>();
+        services.AddSingleton<SocketServer>();
+        services.AddSingleton<BrokerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
+        return services;
+    }
+}

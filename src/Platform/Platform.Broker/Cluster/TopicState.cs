@@ -1,0 +1,39 @@
+using Platform.Storage;
+
+namespace Platform.Broker.Cluster;
+
+/// <summary>A topic as this broker knows it: id, partitions and the configs set on it.</summary>
+public sealed class TopicState
+{
+    private volatile Partition[] _partitions = [];
+
+    public TopicState(string name, Guid topicId, Dictionary<string, string> overrides, LogConfig config)
+    {
+        Name = name;
+        TopicId = topicId;
+        Overrides = overrides;
+        Config = config;
+    }
+
+    public string Name { get; }
+
+    public Guid TopicId { get; }
+
+    public bool IsInternal => TopicNames.IsInternal(Name);
+
+    /// <summary>Configs set on this topic (topic-level names), without broker defaults.</summary>
+    public Dictionary<string, string> Overrides { get; internal set; }
+
+    /// <summary>The effective config: overrides over broker defaults over Kafka's defaults.</summary>
+    public LogConfig Config { get; internal set; }
+
+    public IReadOnlyList<Partition> Partitions => _partitions;
+
+    internal void SetPartitions(Partition[] partitions) => _partitions = partitions;
+
+    public Partition? GetPartition(int index)
+    {
+        var partitions = _partitions;
+        return (uint)index < (uint)partitions.Length ? partitions[index] : null;
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Broker;
+
+/// <summary>
+/// A real broker in-process on a free loopback port and a temporary data directory, for tests:
+/// <c>await using var broker = await EmbeddedBroker.StartAsync();</c> then connect any Kafka
+/// client to <see cref="BootstrapServers"/>.
+/// </summary>
+public sealed class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly BrokerService _broker;
+    private readonly bool _ownsDataDir;
+    private bool _stopped;
+
+    private EmbeddedBroker(ServiceProvider services, BrokerService broker, BrokerOptions options, bool ownsDataDir)
+    {
+        _services = services;
+        _broker = broker;
+        Options = options;
+        _ownsDataDir = ownsDataDir;
+    }
+
+    public BrokerOptions Options { get; }
+
+    public int Port => _broker.EndPoint!.Port;
+
+    public string BootstrapServers => $"127.0.0.1:{Port}";
+
+    public string DataDir => Options.DataDir;
+
+    public IServiceProvider Services => _services;
+
+    /// <summary>Starts a broker. Unless <paramref name="configure"/> sets them, it listens on 127.0.0.1 port 0 and stores data in a new temp directory deleted on dispose.</summary>
+    public static async Task<EmbeddedBroker> StartAsync(Action<BrokerOptions>? configure = null, ILoggerProvider? logging = null, CancellationToken cancellationToken = default)
+    {
+        var options = new BrokerOptions { Listen = "127.0.0.1:0", DataDir = "" };
+        configure?.Invoke(options);
+        var ownsDataDir = string.IsNullOrEmpty(options.DataDir);
+        if (ownsDataDir)
+        {
+            options.DataDir = Path.Combine(Path.GetTempPath(), "platform-broker-" + Guid.NewGuid().ToString("N"));
+        }
+
+        var services = new ServiceCollection();
+        services.AddLogging(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Information);
+            if (logging is not null)
+            {
+                builder.AddProvider(logging);
+            }
+        });
+        services.AddPlatformBroker(o => BrokerOptions.CopyTo(options, o));
+        var provider = services.BuildServiceProvider();
+        var broker = provider.GetRequiredService<BrokerService>();
+        try
+        {
+            await broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await provider.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new EmbeddedBroker(provider, broker, options, ownsDataDir);
+    }
+
+    /// <summary>Stops the broker cleanly (listener closed, logs flushed), keeping the data directory.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _broker.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _services.DisposeAsync().ConfigureAwait(false);
+        if (_ownsDataDir)
+        {
+            try
+            {
+                Directory.Delete(Options.DataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a straggling reader; the temp directory is left behind.
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Platform.Broker.Cluster;
+using Platform.Broker.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Broker.Handlers;
+
+/// <summary>AlterConfigs (legacy): replaces a topic's whole set of overrides.</summary>
+public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
+{
+    public override ApiKey ApiKey => ApiKey.AlterConfigs;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    public override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new AlterConfigsResponse { Responses = new(request.Resources.Count) };
+        foreach (var resource in request.Resources)
+        {
+            var outcome = resource.ResourceType == ConfigDescriber.ResourceTopic
+                ? topics.AlterConfigs(
+                    resource.ResourceName,
+                    _ => resource.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal),
+                    request.ValidateOnly)
+                : BrokerConfigs.ReadOnly(resource.ResourceType);
+            response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
+            {
+                ResourceType = resource.ResourceType,
+                ResourceName = resource.ResourceName,
+                ErrorCode = (short)outcome.Error,
+                ErrorMessage = outcome.Message,
+            });
+        }
+
+        return ValueTask.FromResult<AlterConfigsResponse?>(response);
+    }
+
+    public override AlterConfigsResponse ErrorResponse(RequestContext context, AlterConfigsRequest request, ErrorCode error)
+        => new()
+        {
+            Responses = request.Resources.Select(r => new AlterConfigsResponse.AlterConfigsResourceResponse { ResourceType = r.ResourceType, ResourceName = r.ResourceName, ErrorCode = (short)error }).ToList(),
+        };
+}
+
+/// <summary>Broker configs come from the host's configuration and cannot change at runtime yet.</summary>
+internal static class BrokerConfigs
+{
+    public static TopicResult ReadOnly(sbyte resourceType)
+        => resourceType == ConfigDescriber.ResourceBroker
+            ? new(ErrorCode.InvalidRequest, "Broker configs are static: set them in the broker's configuration and restart.")
+            : new(ErrorCode.InvalidRequest, $"Resource type {resourceType} is not supported.");
+}

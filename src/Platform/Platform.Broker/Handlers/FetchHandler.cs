@@ -1,0 +1,138 @@
+using Platform.Broker.Cluster;
+using Platform.Broker.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Broker.Handlers;
+
+/// <summary>
+/// Fetch: serves record batches straight from the segment files. A fetch that finds fewer than
+/// min.bytes waits, without polling, until an append to one of its partitions or max.wait.ms.
+/// Sessions are not kept: every response has session id 0, which clients read as a full fetch.
+/// </summary>
+public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHandler<FetchRequest, FetchResponse>
+{
+    /// <summary>Versions below this carry message formats v0/v1, which are not stored here.</summary>
+    private const short FirstRecordBatchVersion = 4;
+
+    public override ApiKey ApiKey => ApiKey.Fetch;
+
+    public override short MinVersion => 0;
+
+    // v13+ addresses topics by id only; 12 is the last version with names.
+    public override short MaxVersion => 12;
+
+    public override async ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request, CancellationToken cancellationToken)
+    {
+        if (context.ApiVersion < FirstRecordBatchVersion)
+        {
+            return ErrorResponse(context, request, ErrorCode.UnsupportedVersion);
+        }
+
+        var readCommitted = request.IsolationLevel == 1;
+        var deadline = time.GetTimestamp() + (long)(Math.Max(0, request.MaxWaitMs) * (time.TimestampFrequency / 1000.0));
+        var waits = new List<Task>();
+        while (true)
+        {
+            waits.Clear();
+            var (response, bytes, hasError) = Read(request, readCommitted, waits);
+            var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
+            if (bytes >= request.MinBytes || hasError || remaining <= TimeSpan.Zero || waits.Count == 0)
+            {
+                return response;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(remaining);
+            waits.Add(Task.Delay(Timeout.InfiniteTimeSpan, timeout.Token));
+            await Task.WhenAny(waits).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
+            {
+                // Max wait is over: answer with whatever is there now.
+                return Read(request, readCommitted, waits: null).Response;
+            }
+        }
+    }
+
+    private (FetchResponse Response, long Bytes, bool HasError) Read(FetchRequest request, bool readCommitted, List<Task>? waits)
+    {
+        var response = new FetchResponse { Responses = new(request.Topics.Count) };
+        long responseBudget = request.MaxBytes;
+        long total = 0;
+        var hasError = false;
+        foreach (var fetchTopic in request.Topics)
+        {
+            var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = fetchTopic.Topic, Partitions = new(fetchTopic.Partitions.Count) };
+            response.Responses.Add(topicResponse);
+            topics.TryGetTopic(fetchTopic.Topic, out var topic);
+            foreach (var fetchPartition in fetchTopic.Partitions)
+            {
+                var data = new FetchResponse.PartitionData { PartitionIndex = fetchPartition.Partition, HighWatermark = -1, LastStableOffset = -1, LogStartOffset = -1 };
+                topicResponse.Partitions.Add(data);
+                var partition = topic?.GetPartition(fetchPartition.Partition);
+                if (partition is null)
+                {
+                    data.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    hasError = true;
+                    continue;
+                }
+
+                // Take the signal before reading, so an append between the read and the wait still wakes us.
+                waits?.Add(partition.DataArrived.NextPulse);
+                var highWatermark = partition.HighWatermark;
+                var lastStable = partition.LastStableOffset;
+                data.HighWatermark = highWatermark;
+                data.LastStableOffset = lastStable;
+                data.LogStartOffset = partition.LogStartOffset;
+                if (readCommitted)
+                {
+                    data.AbortedTransactions = [];
+                }
+
+                var offset = fetchPartition.FetchOffset;
+                if (offset < partition.LogStartOffset || offset > partition.LogEndOffset)
+                {
+                    data.ErrorCode = (short)ErrorCode.OffsetOutOfRange;
+                    hasError = true;
+                    continue;
+                }
+
+                var maxOffset = readCommitted ? lastStable : highWatermark;
+                var budget = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(0, responseBudget));
+                if (offset >= maxOffset || fetchPartition.PartitionMaxBytes <= 0)
+                {
+                    data.Records = MemoryRecords.Empty;
+                    continue;
+                }
+
+                // KIP-74: the first partition with data returns at least one whole batch, so a batch
+                // larger than the limits never blocks a consumer.
+                var read = partition.Log.Read(offset, budget, maxOffset, minOneBatch: total == 0);
+                data.Records = read.Records;
+                total += read.Records.SizeInBytes;
+                responseBudget -= read.Records.SizeInBytes;
+            }
+        }
+
+        return (response, total, hasError);
+    }
+
+    public override FetchResponse ErrorResponse(RequestContext context, FetchRequest request, ErrorCode error)
+        => new()
+        {
+            Responses = request.Topics.Select(t => new FetchResponse.FetchableTopicResponse
+            {
+                Topic = t.Topic,
+                Partitions = t.Partitions.Select(p => new FetchResponse.PartitionData
+                {
+                    PartitionIndex = p.Partition,
+                    ErrorCode = (short)error,
+                    HighWatermark = -1,
+                    LastStableOffset = -1,
+                    LogStartOffset = -1,
+                    Records = MemoryRecords.Empty,
+                }).ToList(),
+            }).ToList(),
+        };
+}

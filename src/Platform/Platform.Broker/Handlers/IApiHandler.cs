@@ -1,0 +1,47 @@
+using Platform.Broker.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Broker.Handlers;
+
+/// <summary>Serves one API key over a range of versions.</summary>
+public interface IApiHandler
+{
+    ApiKey ApiKey { get; }
+
+    short MinVersion { get; }
+
+    short MaxVersion { get; }
+
+    IRequestMessage CreateRequest();
+
+    /// <summary>Returns the response, or null when the request wants none (Produce with acks=0).</summary>
+    ValueTask<IResponseMessage?> HandleAsync(RequestContext context, IRequestMessage request, CancellationToken cancellationToken);
+
+    /// <summary>The response that reports <paramref name="error"/> for every part of <paramref name="request"/>.</summary>
+    IResponseMessage ErrorResponse(RequestContext context, IRequestMessage request, ErrorCode error);
+}
+
+/// <summary>Typed base: one handler class per API key.</summary>
+public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
+    where TRequest : class, IRequestMessage, new()
+    where TResponse : class, IResponseMessage
+{
+    public abstract ApiKey ApiKey { get; }
+
+    public abstract short MinVersion { get; }
+
+    public abstract short MaxVersion { get; }
+
+    public IRequestMessage CreateRequest() => new TRequest();
+
+    async ValueTask<IResponseMessage?> IApiHandler.HandleAsync(RequestContext context, IRequestMessage request, CancellationToken cancellationToken)
+        => await HandleAsync(context, (TRequest)request, cancellationToken).ConfigureAwait(false);
+
+    IResponseMessage IApiHandler.ErrorResponse(RequestContext context, IRequestMessage request, ErrorCode error)
+        => ErrorResponse(context, (TRequest)request, error);
+
+    public abstract ValueTask<TResponse?> HandleAsync(RequestContext context, TRequest request, CancellationToken cancellationToken);
+
+    public abstract TResponse ErrorResponse(RequestContext context, TRequest request, ErrorCode error);
+}

@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Platform.Broker.Cluster;
+using Platform.Broker.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+using Platform.Protocol.RecordFormat;
+using Platform.Storage;
+
+namespace Platform.Broker.Handlers;
+
+/// <summary>
+/// Produce: validates each partition's batches (CRC, magic, size), then appends them whole, as
+/// received; offsets are assigned by rewriting base offsets in place. acks=0 gets no response.
+/// </summary>
+public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
+{
+    public override ApiKey ApiKey => ApiKey.Produce;
+
+    // v0-2 are advertised because librdkafka before 2.11 enables features only when the range
+    // includes them; they carry message format v0/v1, which the validator answers with
+    // UNSUPPORTED_FOR_MESSAGE_FORMAT.
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 11;
+
+    public override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
+    {
+        var ackError = request.Acks is -1 or 0 or 1 ? ErrorCode.None : ErrorCode.InvalidRequiredAcks;
+        var response = new ProduceResponse { Responses = new(request.TopicData.Count) };
+        foreach (var topicData in request.TopicData)
+        {
+            var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topicData.Name, PartitionResponses = new(topicData.PartitionData.Count) };
+            response.Responses.Add(topicResponse);
+            var topic = ackError == ErrorCode.None ? topics.GetOrAutoCreate(topicData.Name, allowAutoCreate: true) : null;
+            foreach (var partitionData in topicData.PartitionData)
+            {
+                var result = new ProduceResponse.PartitionProduceResponse { Index = partitionData.Index, BaseOffset = -1 };
+                topicResponse.PartitionResponses.Add(result);
+                if (ackError != ErrorCode.None)
+                {
+                    result.ErrorCode = (short)ackError;
+                    continue;
+                }
+
+                Append(topicData.Name, topic?.GetPartition(partitionData.Index), partitionData.Records as MemoryRecords, result);
+            }
+        }
+
+        return ValueTask.FromResult(request.Acks == 0 ? null : response);
+    }
+
+    private void Append(string topicName, Partition? partition, MemoryRecords? records, ProduceResponse.PartitionProduceResponse result)
+    {
+        if (partition is null)
+        {
+            result.ErrorCode = (short)(TopicNames.Validate(topicName) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException);
+            return;
+        }
+
+        if (records is null)
+        {
+            result.ErrorCode = (short)ErrorCode.InvalidRecord;
+            result.ErrorMessage = "The produce request carried no records.";
+            return;
+        }
+
+        var validation = RecordBatchValidator.Validate(records.Data.Span, partition.Topic.Config.MaxMessageBytes, out _, out _);
+        if (validation != ErrorCode.None)
+        {
+            result.ErrorCode = (short)validation;
+            result.ErrorMessage = validation.ToKafkaName();
+            return;
+        }
+
+        try
+        {
+            // The frame buffer belongs to this request, so offsets can be written into it in place.
+            var info = partition.Append(MemoryMarshal.AsMemory(records.Data));
+            result.BaseOffset = info.FirstOffset;
+            result.LogAppendTimeMs = info.LogAppendTime;
+            result.LogStartOffset = partition.LogStartOffset;
+        }
+        catch (StorageException e)
+        {
+            LogStorageError(e, topicName, partition.Index);
+            result.ErrorCode = (short)ErrorCode.KafkaStorageError;
+            result.ErrorMessage = e.Message;
+        }
+    }
+
+    public override ProduceResponse ErrorResponse(RequestContext context, ProduceRequest request, ErrorCode error)
+        => new()
+        {
+            Responses = request.TopicData.Select(t => new ProduceResponse.TopicProduceResponse
+            {
+                Name = t.Name,
+                PartitionResponses = t.PartitionData.Select(p => new ProduceResponse.PartitionProduceResponse { Index = p.Index, ErrorCode = (short)error, BaseOffset = -1 }).ToList(),
+            }).ToList(),
+        };
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Append to {Topic}-{Partition} failed")]
+    private partial void LogStorageError(Exception exception, string topic, int partition);
+}

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Platform.Broker;
+
+namespace Platform.Host.Commands;
+
+/// <summary>
+/// <c>platform broker</c>: one broker until SIGINT/SIGTERM. Settings come, later ones winning, from
+/// Kafka's defaults, <c>appsettings.json</c>, <c>PLATFORM_</c> environment variables, <c>--config</c>
+/// and the command line; all under the <c>Broker</c> section in Kafka's key names.
+/// </summary>
+internal static class BrokerCommand
+{
+    private static readonly Option<string?> Listen = new("--listen") { Description = "Address to listen on, host:port (listeners). Default 127.0.0.1:9092." };
+    private static readonly Option<string?> DataDir = new("--data-dir") { Description = "Directory for the logs (log.dirs). Default ./data." };
+    private static readonly Option<int?> NodeId = new("--node-id") { Description = "This broker's id (node.id). Default 1." };
+    private static readonly Option<string?> Advertise = new("--advertise") { Description = "Address clients are told to connect to, host:port (advertised.listeners)." };
+    private static readonly Option<FileInfo?> ConfigFile = new("--config") { Description = "A JSON configuration file, e.g. { \"Broker\": { \"log.retention.ms\": 86400000 } }." };
+
+    public static Command Create()
+    {
+        var command = new Command("broker", "Run one broker until SIGINT/SIGTERM.") { Listen, DataDir, NodeId, Advertise, ConfigFile };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken));
+        return command;
+    }
+
+    /// <summary>Without a verb, <c>platform</c> runs everything with embedded defaults (for now the broker on 127.0.0.1:9092, data under ./data).</summary>
+    public static void ConfigureAllInOne(RootCommand root)
+    {
+        root.Add(ConfigFile);
+        root.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken));
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        IHost host;
+        try
+        {
+            host = Build(parse);
+        }
+        catch (Exception e) when (e is OptionsValidationException or InvalidDataException or FileNotFoundException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"platform: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e) when (e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"platform: broker failed to start: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    private static IHost Build(ParseResult parse)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory });
+        builder.Configuration.AddEnvironmentVariables("PLATFORM_");
+        if (parse.GetValue(ConfigFile) is { } file)
+        {
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException($"--config: file '{file.FullName}' does not exist.");
+            }
+
+            builder.Configuration.AddJsonFile(file.FullName, optional: false);
+        }
+
+        var overrides = new Dictionary<string, string?>();
+        void Override(string key, string? value)
+        {
+            if (value is not null)
+            {
+                overrides[$"{BrokerOptions.SectionName}:{key}"] = value;
+            }
+        }
+
+        Override("listeners", parse.GetValue(Listen));
+        Override("log.dirs", parse.GetValue(DataDir));
+        Override("node.id", parse.GetValue(NodeId)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Override("advertised.listeners", parse.GetValue(Advertise));
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        var options = new BrokerOptions();
+        BrokerConfiguration.Bind(builder.Configuration.GetSection(BrokerOptions.SectionName), options);
+        options.Validate();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Services.AddPlatformBroker(o => BrokerOptions.CopyTo(options, o));
+        return builder.Build();
+    }
+}

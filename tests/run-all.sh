@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of the repository on a fresh machine: installs what the tests need first
+# (kcat from Debian, kafkajs from npm), then runs the .NET test projects and prints one
+# "N passed, N failed" line. Usage: tests/run-all.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+need_apt=()
+command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+if ((${#need_apt[@]})); then
+  echo "== installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}" >/dev/null
+fi
+command -v node >/dev/null 2>&1 || { echo "node is required for the kafkajs interop tests" >&2; exit 1; }
+
+echo "== installing Node packages for interop tests"
+(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "== building"
+dotnet build Platform.sln -c Release -warnaserror -v q -nologo
+
+results="$root/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+status=0
+dotnet test Platform.sln -c Release --no-build -nologo -v q \
+  --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# One closing line for CI, summed over every test project's TRX report.
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    counters = ET.parse(path).getroot().find(".//{*}Counters")
+    if counters is None:
+        continue
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    skipped += int(counters.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status
