@@ -75,8 +75,8 @@ internal sealed partial class AdminClient
             _ => new CreateTopicsRequest
             {
                 Topics = specs.Select(ToCreatable).ToList(),
-                timeoutMs = OperationTimeoutMs(options),
-                validateOnly = options?.ValidateOnly ?? false,
+                TimeoutMs = OperationTimeoutMs(options),
+                ValidateOnly = options?.ValidateOnly ?? false,
             },
             ApiKey.CreateTopics,
             r => r.Topics.Select(t => t.ErrorCode),
