@@ -204,8 +204,14 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         {
             return await pending.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !pending.Task.IsCompleted)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
+            if (pending.Task.IsCompleted)
+            {
+                // The answer raced the timeout or cancellation and won.
+                return await pending.Task.ConfigureAwait(false);
+            }
+
             _pending.TryRemove(correlationId, out _);
             pending.Abandon();
             if (cancellationToken.IsCancellationRequested)
