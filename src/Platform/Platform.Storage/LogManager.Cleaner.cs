@@ -1,0 +1,10 @@
+namespace Platform.Storage;
+
+public sealed partial class LogManager
+{
+    private static Task[] StartCleaner(CancellationToken cancellationToken)
+    {
+        _ = cancellationToken;
+        return [];
+    }
+}
