@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+
+namespace Platform.Protocol.RecordFormat;
+
+/// <summary>
+/// Zig-zag varints over spans, as records use them (protobuf encoding). Reads are <c>Try</c> so the
+/// validator can walk hostile bytes without exceptions; callers that want one throw it themselves.
+/// </summary>
+internal static class VarInt
+{
+    public const int MaxVarIntBytes = 5;
+    public const int MaxVarLongBytes = 10;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SizeOf(int value) => SizeOfUnsigned((uint)((value << 1) ^ (value >> 31)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SizeOf(long value)
+    {
+        var raw = (ulong)((value << 1) ^ (value >> 63));
+        // 1 byte per started group of 7 bits; raw | 1 keeps zero at one byte.
+        return (70 - System.Numerics.BitOperations.LeadingZeroCount(raw | 1)) / 7;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SizeOfUnsigned(uint raw) => (38 - System.Numerics.BitOperations.LeadingZeroCount(raw | 1)) / 7;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Write(Span<byte> destination, int value)
+    {
+        var raw = (uint)((value << 1) ^ (value >> 31));
+        var i = 0;
+        while (raw >= 0x80)
+        {
+            destination[i++] = (byte)(raw | 0x80);
+            raw >>= 7;
+        }
+
+        destination[i++] = (byte)raw;
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Write(Span<byte> destination, long value)
+    {
+        var raw = (ulong)((value << 1) ^ (value >> 63));
+        var i = 0;
+        while (raw >= 0x80)
+        {
+            destination[i++] = (byte)(raw | 0x80);
+            raw >>= 7;
+        }
+
+        destination[i++] = (byte)raw;
+        return i;
+    }
+
+    /// <summary>Reads a zig-zag int32 at <paramref name="position"/>, advancing it; false if truncated or too long.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> source, ref int position, out int value)
+    {
+        uint raw = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            if ((uint)position >= (uint)source.Length)
+            {
+                break;
+            }
+
+            var b = source[position++];
+            raw |= (uint)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                value = (int)(raw >> 1) ^ -(int)(raw & 1);
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Reads a zig-zag int64 at <paramref name="position"/>, advancing it; false if truncated or too long.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> source, ref int position, out long value)
+    {
+        ulong raw = 0;
+        for (var shift = 0; shift < 70; shift += 7)
+        {
+            if ((uint)position >= (uint)source.Length)
+            {
+                break;
+            }
+
+            var b = source[position++];
+            raw |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                value = (long)(raw >> 1) ^ -(long)(raw & 1);
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+}
