@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Storage;
+
+/// <summary>
+/// Owns the data directory: opens every partition log at start (in parallel), creates and deletes
+/// logs, and runs the periodic work — retention, flush.ms, delayed file deletes, recovery-point
+/// checkpoints and the cleaner. A plain class with Start/Stop; the broker hosts it as a BackgroundService.
+/// </summary>
+public sealed partial class LogManager : IAsyncDisposable
+{
+    private readonly LogManagerOptions _options;
+    private readonly IStorageFileSystem _fs;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
+    private readonly Lock _createLock = new();
+    private CancellationTokenSource? _stopping;
+    private Task[] _loops = [];
+
+    public LogManager(LogManagerOptions options, IStorageFileSystem fs, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        _options = options;
+        _fs = fs;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<LogManager>();
+        _time = time;
+    }
+
+    public IReadOnlyCollection<PartitionLog> Logs => [.. _logs.Values];
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Opens every log under the data directory and starts the background work.</summary>
+    public void Start()
+    {
+        if (_stopping is not null)
+        {
+            throw new InvalidOperationException("Already started.");
+        }
+
+        LoadLogs();
+        _stopping = new CancellationTokenSource();
+        var token = _stopping.Token;
+        _loops =
+        [
+            RunPeriodically("retention", _options.RetentionCheckIntervalMs, () => RunRetention(), token),
+            RunPeriodically("flush", _options.FlushCheckIntervalMs, FlushDueLogs, token),
+            RunPeriodically("recovery-point-checkpoint", _options.RecoveryPointCheckpointIntervalMs, CheckpointRecoveryPoints, token),
+            .. StartCleaner(token),
+        ];
+    }
+
+    /// <summary>Stops the background work, then flushes, checkpoints and closes every log (a clean shutdown).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stopping is { } stopping)
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+            stopping.Dispose();
+            _stopping = null;
+        }
+
+        Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, log => log.Close());
+        _logs.Clear();
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    public PartitionLog? GetLog(string topic, int partition) => _logs.GetValueOrDefault((topic, partition));
+
+    /// <summary>The log of a partition, created (empty) with <paramref name="config"/> if it does not exist.</summary>
+    public PartitionLog GetOrCreateLog(string topic, int partition, LogConfig? config = null)
+    {
+        if (_logs.TryGetValue((topic, partition), out var existing))
+        {
+            return existing;
+        }
+
+        lock (_createLock)
+        {
+            if (_logs.TryGetValue((topic, partition), out existing))
+            {
+                return existing;
+            }
+
+            var log = OpenLog(PartitionDirectory(topic, partition), config ?? _options.DefaultConfig);
+            _logs[(topic, partition)] = log;
+            return log;
+        }
+    }
+
+    /// <summary>Deletes a partition's log and files (topic deletion); false if there was none.</summary>
+    public bool DeleteLog(string topic, int partition)
+    {
+        if (!_logs.TryRemove((topic, partition), out var log))
+        {
+            return false;
+        }
+
+        log.Delete();
+        return true;
+    }
+
+    /// <summary>Applies retention to every log now (the periodic task calls this).</summary>
+    public int RunRetention()
+    {
+        var now = NowMs;
+        var removed = 0;
+        foreach (var log in _logs.Values)
+        {
+            removed += Guard("retention", () => log.ApplyRetention(now));
+        }
+
+        return removed;
+    }
+
+    /// <summary>Writes the recovery point of every log that moved (the periodic task calls this).</summary>
+    public void CheckpointRecoveryPoints()
+    {
+        foreach (var log in _logs.Values)
+        {
+            Guard("recovery-point-checkpoint", () =>
+            {
+                log.CheckpointRecoveryPoint();
+                return 0;
+            });
+        }
+    }
+
+    private void FlushDueLogs()
+    {
+        var now = NowMs;
+        foreach (var log in _logs.Values)
+        {
+            Guard("flush", () =>
+            {
+                log.FlushIfDue();
+                log.DeleteRetiredSegments(now);
+                return 0;
+            });
+        }
+    }
+
+    private void LoadLogs()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var root = _options.DataDirectory;
+        if (!_fs.DirectoryExists(root))
+        {
+            _fs.CreateDirectory(root);
+        }
+
+        var directories = new List<string>();
+        foreach (var directory in _fs.ListDirectories(root))
+        {
+            if (directory.EndsWith(PartitionLog.DeleteDirectorySuffix, StringComparison.Ordinal))
+            {
+                _fs.DeleteDirectory(directory);
+            }
+            else if (TryParse(directory, out _, out _))
+            {
+                directories.Add(directory);
+            }
+        }
+
+        Parallel.ForEach(directories, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, directory =>
+        {
+            TryParse(directory, out var topic, out var partition);
+            var config = _options.TopicConfig?.Invoke(topic) ?? _options.DefaultConfig;
+            _logs[(topic, partition)] = OpenLog(directory, config);
+        });
+        _logger.LogsOpened(_logs.Count, root, stopwatch.ElapsedMilliseconds);
+    }
+
+    private PartitionLog OpenLog(string directory, LogConfig config)
+        => PartitionLog.Open(directory, config, _fs, _loggerFactory.CreateLogger<PartitionLog>(), _time);
+
+    private string PartitionDirectory(string topic, int partition)
+        => Path.Combine(_options.DataDirectory, string.Create(CultureInfo.InvariantCulture, $"{topic}-{partition}"));
+
+    private static bool TryParse(string directory, out string topic, out int partition)
+    {
+        try
+        {
+            (topic, partition) = PartitionLog.ParseDirectoryName(directory);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            (topic, partition) = ("", -1);
+            return false;
+        }
+    }
+
+    private int Guard(string task, Func<int> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+        catch (Exception e) when (e is LogException or IOException)
+        {
+            _logger.MaintenanceFailed(task, e);
+            return 0;
+        }
+    }
+
+    private Task RunPeriodically(string name, long intervalMs, Action work, CancellationToken cancellationToken)
+        => Task.Run(
+            async () =>
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(1, intervalMs)), _time);
+                try
+                {
+                    while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        try
+                        {
+                            work();
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            _logger.MaintenanceFailed(name, e);
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping.
+                }
+            },
+            CancellationToken.None);
+}
