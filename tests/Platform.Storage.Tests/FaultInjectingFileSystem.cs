@@ -23,6 +23,9 @@ internal sealed class FaultInjectingFileSystem : IStorageFileSystem
 
     public bool FailFlush { get; set; }
 
+    /// <summary>A rename matching this fails and crashes the "process".</summary>
+    public Func<string, string, bool>? CrashOnRename { get; set; }
+
     public bool Crashed { get; private set; }
 
     public int AppendCalls { get; private set; }
@@ -64,6 +67,12 @@ internal sealed class FaultInjectingFileSystem : IStorageFileSystem
     public void RenameFile(string source, string destination)
     {
         Check();
+        if (CrashOnRename?.Invoke(source, destination) == true)
+        {
+            Crashed = true;
+            throw new IOException("crashed during rename");
+        }
+
         _inner.RenameFile(source, destination);
     }
 

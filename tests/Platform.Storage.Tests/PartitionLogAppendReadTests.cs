@@ -240,8 +240,10 @@ public sealed class PartitionLogAppendReadTests : IDisposable
         var reader = Task.Run(() =>
         {
             var checks = 0;
-            while (!cts.IsCancellationRequested)
+            var stop = false;
+            while (!stop)
             {
+                stop = cts.IsCancellationRequested;
                 var end = log.LogEndOffset;
                 if (end == 0)
                 {

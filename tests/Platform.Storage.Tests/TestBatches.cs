@@ -46,7 +46,7 @@ internal static class TestBatches
         BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), 0);
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(23), keys.Count - 1);
         BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(27), timestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(35), timestamp);
+        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(35), timestamp + keys.Count - 1);
         BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(43), -1);
         BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(51), -1);
         BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(53), -1);

@@ -26,8 +26,9 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         options.Value.Validate();
         var cluster = services.GetRequiredService<ClusterInfo>();
         _logs = services.GetRequiredService<LogManager>();
-        services.GetRequiredService<TopicManager>();
+        var topics = services.GetRequiredService<TopicManager>();
         _logs.Start();
+        topics.OpenPartitions();
         _server = services.GetRequiredService<SocketServer>();
         _server.Start();
         var bound = _server.LocalEndPoint!;
@@ -43,7 +44,10 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
             await _server.StopAsync().ConfigureAwait(false);
         }
 
-        _logs?.Shutdown();
+        if (_logs is not null)
+        {
+            await _logs.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
         LogStopped();
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.Broker.Cluster;
 using Platform.Storage;
 
 namespace Platform.Broker;
@@ -11,11 +12,17 @@ internal static class BrokerStorage
     public static LogManager CreateLogManager(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<BrokerOptions>>().Value;
+        var managerOptions = new LogManagerOptions
+        {
+            DataDirectory = options.DataDir,
+            RetentionCheckIntervalMs = options.LogRetentionCheckIntervalMs,
+            // Resolved lazily: the topic manager itself depends on the log manager.
+            TopicConfig = topic => services.GetRequiredService<TopicManager>().ConfigFor(topic),
+        };
         return new LogManager(
-            options.DataDir,
-            PhysicalFileSystem.Instance,
+            managerOptions,
+            services.GetService<IStorageFileSystem>() ?? PhysicalFileSystem.Instance,
             services.GetRequiredService<ILoggerFactory>(),
-            services.GetRequiredService<TimeProvider>(),
-            TimeSpan.FromMilliseconds(options.LogRetentionCheckIntervalMs));
+            services.GetRequiredService<TimeProvider>());
     }
 }

@@ -28,6 +28,7 @@ internal sealed class BatchScanner : IDisposable
     private long _bufferStart;
     private int _bufferLength;
     private long _next;
+    private int _currentLength;
 
     public BatchScanner(ISegmentFile file, long start, long end, int bufferSize = DefaultBufferSize)
     {
@@ -48,9 +49,10 @@ internal sealed class BatchScanner : IDisposable
     public long NextPosition => _next;
 
     /// <summary>The current batch's header (or whole batch when scanned with wholeBatch).</summary>
-    public ReadOnlySpan<byte> Current => _buffer.AsSpan((int)(Position - _bufferStart), _currentLength);
+    public ReadOnlySpan<byte> Current => CurrentMemory.Span;
 
-    private int _currentLength;
+    /// <summary>The current batch as memory (valid until the next call), for a <c>RecordBatchReader</c>.</summary>
+    public ReadOnlyMemory<byte> CurrentMemory => _buffer.AsMemory((int)(Position - _bufferStart), _currentLength);
 
     /// <summary>Why the last <see cref="ScanStatus.Invalid"/> was returned.</summary>
     public string? Problem { get; private set; }

@@ -1,128 +1,243 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Platform.Storage;
 
 /// <summary>
-/// Owns the partition logs of one data directory: opens them, creates and deletes them, and runs the
-/// periodic work on all of them (retention, time-based flushes, recovery-point checkpoints) on one
-/// background task.
+/// Owns the data directory: opens every partition log at start (in parallel), creates and deletes
+/// logs, and runs the periodic work — retention, flush.ms, delayed file deletes, recovery-point
+/// checkpoints and the cleaner. A plain class with Start/Stop; the broker hosts it as a BackgroundService.
 /// </summary>
-public sealed class LogManager : IDisposable
+public sealed partial class LogManager : IAsyncDisposable
 {
-    private readonly string _dataDir;
+    private readonly LogManagerOptions _options;
     private readonly IStorageFileSystem _fs;
-    private readonly ILoggerFactory _loggers;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _retentionCheckInterval;
-    private readonly ConcurrentDictionary<string, PartitionLog> _logs = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _maintenance;
+    private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
+    private readonly Lock _createLock = new();
+    private CancellationTokenSource? _stopping;
+    private Task[] _loops = [];
 
-    public LogManager(string dataDir, IStorageFileSystem fs, ILoggerFactory loggers, TimeProvider time, TimeSpan retentionCheckInterval)
+    public LogManager(LogManagerOptions options, IStorageFileSystem fs, ILoggerFactory loggerFactory, TimeProvider time)
     {
-        _dataDir = Path.GetFullPath(dataDir);
+        _options = options;
         _fs = fs;
-        _loggers = loggers;
-        _logger = loggers.CreateLogger<LogManager>();
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<LogManager>();
         _time = time;
-        _retentionCheckInterval = retentionCheckInterval;
-        Directory.CreateDirectory(_dataDir);
     }
 
-    public ICollection<PartitionLog> Logs => _logs.Values;
+    public IReadOnlyCollection<PartitionLog> Logs => [.. _logs.Values];
 
-    /// <summary>Opens the log of a partition, creating its directory if new; recovery runs on open.</summary>
-    public PartitionLog GetOrCreateLog(string topic, int partition, LogConfig config)
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Opens every log under the data directory and starts the background work.</summary>
+    public void Start()
     {
-        var name = $"{topic}-{partition}";
-        return _logs.GetOrAdd(name, _ => PartitionLog.Open(Path.Combine(_dataDir, name), config, _fs, _loggers.CreateLogger<PartitionLog>(), _time));
+        if (_stopping is not null)
+        {
+            throw new InvalidOperationException("Already started.");
+        }
+
+        LoadLogs();
+        _stopping = new CancellationTokenSource();
+        var token = _stopping.Token;
+        _loops =
+        [
+            RunPeriodically("retention", _options.RetentionCheckIntervalMs, () => RunRetention(), token),
+            RunPeriodically("flush", _options.FlushCheckIntervalMs, FlushDueLogs, token),
+            RunPeriodically("recovery-point-checkpoint", _options.RecoveryPointCheckpointIntervalMs, CheckpointRecoveryPoints, token),
+            .. StartCleaner(token),
+        ];
     }
 
-    /// <summary>Removes a partition's log and its files (topic deletion).</summary>
-    public void DeleteLog(PartitionLog log)
+    /// <summary>Stops the background work, then flushes, checkpoints and closes every log (a clean shutdown).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        _logs.TryRemove($"{log.Topic}-{log.Partition}", out _);
+        if (_stopping is { } stopping)
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+            stopping.Dispose();
+            _stopping = null;
+        }
+
+        Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, log => log.Close());
+        _logs.Clear();
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    public PartitionLog? GetLog(string topic, int partition) => _logs.GetValueOrDefault((topic, partition));
+
+    /// <summary>The log of a partition, created (empty) with <paramref name="config"/> if it does not exist.</summary>
+    public PartitionLog GetOrCreateLog(string topic, int partition, LogConfig? config = null)
+    {
+        if (_logs.TryGetValue((topic, partition), out var existing))
+        {
+            return existing;
+        }
+
+        lock (_createLock)
+        {
+            if (_logs.TryGetValue((topic, partition), out existing))
+            {
+                return existing;
+            }
+
+            var log = OpenLog(PartitionDirectory(topic, partition), config ?? _options.DefaultConfig);
+            _logs[(topic, partition)] = log;
+            return log;
+        }
+    }
+
+    /// <summary>Deletes a partition's log and files (topic deletion); false if there was none.</summary>
+    public bool DeleteLog(string topic, int partition)
+    {
+        if (!_logs.TryRemove((topic, partition), out var log))
+        {
+            return false;
+        }
+
         log.Delete();
+        return true;
     }
 
-    /// <summary>Starts the periodic maintenance task.</summary>
-    public void Start() => _maintenance ??= Task.Run(() => RunMaintenanceAsync(_stopping.Token));
-
-    private async Task RunMaintenanceAsync(CancellationToken cancellationToken)
+    /// <summary>Applies retention to every log now (the periodic task calls this).</summary>
+    public int RunRetention()
     {
-        // Flushes for flush.ms are checked every second; retention and checkpoints at their own pace.
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
-        var lastRetention = Stopwatch.GetTimestamp();
-        var lastCheckpoint = lastRetention;
-        try
+        var now = NowMs;
+        var removed = 0;
+        foreach (var log in _logs.Values)
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                ForEachLog("flush", log => log.FlushIfDue());
-                if (Stopwatch.GetElapsedTime(lastRetention) >= _retentionCheckInterval)
-                {
-                    lastRetention = Stopwatch.GetTimestamp();
-                    RunRetention();
-                }
+            removed += Guard("retention", () => log.ApplyRetention(now));
+        }
 
-                if (Stopwatch.GetElapsedTime(lastCheckpoint) >= TimeSpan.FromSeconds(60))
-                {
-                    lastCheckpoint = Stopwatch.GetTimestamp();
-                    ForEachLog("checkpoint", log => log.CheckpointRecoveryPoint());
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        return removed;
     }
 
-    /// <summary>Applies retention to every log now (also called by tests and tools).</summary>
-    public void RunRetention()
-    {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        ForEachLog("retention", log => log.ApplyRetention(now));
-    }
-
-    private void ForEachLog(string task, Action<PartitionLog> action)
+    /// <summary>Writes the recovery point of every log that moved (the periodic task calls this).</summary>
+    public void CheckpointRecoveryPoints()
     {
         foreach (var log in _logs.Values)
         {
-            try
+            Guard("recovery-point-checkpoint", () =>
             {
-                action(log);
-            }
-            catch (Exception e) when (e is IOException or LogException or ObjectDisposedException)
-            {
-                _logger.MaintenanceFailed(task, e);
-            }
+                log.CheckpointRecoveryPoint();
+                return 0;
+            });
         }
     }
 
-    /// <summary>Stops maintenance, then flushes, checkpoints and closes every log.</summary>
-    public void Shutdown()
+    private void FlushDueLogs()
     {
-        _stopping.Cancel();
-        try
-        {
-            _maintenance?.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        var now = NowMs;
         foreach (var log in _logs.Values)
         {
-            log.Close();
+            Guard("flush", () =>
+            {
+                log.FlushIfDue();
+                log.DeleteRetiredSegments(now);
+                return 0;
+            });
         }
     }
 
-    public void Dispose()
+    private void LoadLogs()
     {
-        Shutdown();
-        _stopping.Dispose();
+        var stopwatch = Stopwatch.StartNew();
+        var root = _options.DataDirectory;
+        if (!_fs.DirectoryExists(root))
+        {
+            _fs.CreateDirectory(root);
+        }
+
+        var directories = new List<string>();
+        foreach (var directory in _fs.ListDirectories(root))
+        {
+            if (directory.EndsWith(PartitionLog.DeleteDirectorySuffix, StringComparison.Ordinal))
+            {
+                _fs.DeleteDirectory(directory);
+            }
+            else if (TryParse(directory, out _, out _))
+            {
+                directories.Add(directory);
+            }
+        }
+
+        Parallel.ForEach(directories, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, directory =>
+        {
+            TryParse(directory, out var topic, out var partition);
+            var config = _options.TopicConfig?.Invoke(topic) ?? _options.DefaultConfig;
+            _logs[(topic, partition)] = OpenLog(directory, config);
+        });
+        _logger.LogsOpened(_logs.Count, root, stopwatch.ElapsedMilliseconds);
     }
+
+    private PartitionLog OpenLog(string directory, LogConfig config)
+        => PartitionLog.Open(directory, config, _fs, _loggerFactory.CreateLogger<PartitionLog>(), _time);
+
+    private string PartitionDirectory(string topic, int partition)
+        => Path.Combine(_options.DataDirectory, string.Create(CultureInfo.InvariantCulture, $"{topic}-{partition}"));
+
+    private static bool TryParse(string directory, out string topic, out int partition)
+    {
+        try
+        {
+            (topic, partition) = PartitionLog.ParseDirectoryName(directory);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            (topic, partition) = ("", -1);
+            return false;
+        }
+    }
+
+    private int Guard(string task, Func<int> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+        catch (Exception e) when (e is LogException or IOException)
+        {
+            _logger.MaintenanceFailed(task, e);
+            return 0;
+        }
+    }
+
+    private Task RunPeriodically(string name, long intervalMs, Action work, CancellationToken cancellationToken)
+        => Task.Run(
+            async () =>
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(1, intervalMs)), _time);
+                try
+                {
+                    while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        try
+                        {
+                            work();
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            _logger.MaintenanceFailed(name, e);
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping.
+                }
+            },
+            CancellationToken.None);
 }

@@ -145,6 +145,13 @@ internal sealed partial class LogSegment
         _bytesSinceLastIndexEntry = size - (OffsetIndex.LastEntry?.Value ?? 0);
     }
 
+    /// <summary>The max timestamp of the first batch (max.compaction.lag.ms counts from it), -1 if empty.</summary>
+    public long FirstBatchTimestamp()
+    {
+        using var scanner = new BatchScanner(File, 0, Size, HeaderScanBufferSize);
+        return scanner.Next(wholeBatch: false) == ScanStatus.Batch ? RecordBatchHeader.MaxTimestamp(scanner.Current) : -1;
+    }
+
     private long ReadNextOffset()
     {
         var size = Size;

@@ -95,16 +95,28 @@ public sealed partial class PartitionLog
     /// <summary>The offset and timestamp of the record with the largest timestamp; null for an empty log.</summary>
     public (long Offset, long Timestamp)? FetchMaxTimestampOffset()
     {
-        (long Offset, long Timestamp)? best = null;
+        LogSegment? best = null;
         foreach (var segment in _segments)
         {
-            if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.Value.Timestamp))
+            if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
             {
-                best = (segment.OffsetOfMaxTimestamp, segment.MaxTimestamp);
+                best = segment;
             }
         }
 
-        return best;
+        if (best is null)
+        {
+            return null;
+        }
+
+        var timestamp = best.MaxTimestamp;
+        var offset = best.OffsetOfMaxTimestamp;
+        if (best.Translate(offset, best.Size) is { } batch)
+        {
+            offset = FindRecordWithTimestamp(best, batch, timestamp);
+        }
+
+        return (offset, timestamp);
     }
 
     private static int FloorSegment(LogSegment[] segments, long offset)

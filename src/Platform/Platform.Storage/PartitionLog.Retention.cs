@@ -4,6 +4,9 @@ namespace Platform.Storage;
 
 public sealed partial class PartitionLog
 {
+    /// <summary>Suffix of a partition directory being deleted; removed at start-up if found.</summary>
+    public const string DeleteDirectorySuffix = "-delete";
+
     /// <summary>
     /// Deletes whole segments from the start of the log: by retention.ms (a segment's largest timestamp)
     /// and retention.bytes when cleanup.policy has delete, and always those wholly below the log start
@@ -89,7 +92,10 @@ public sealed partial class PartitionLog
         return logStartOffset;
     }
 
-    /// <summary>Deletes the partition's files (topic deletion). The log is closed first; nothing is flushed.</summary>
+    /// <summary>
+    /// Deletes the partition's files (topic deletion), nothing flushed. Like Kafka, the directory is first
+    /// renamed to <c>...-delete</c>, so a crash half-way never leaves a partial log that would be reopened.
+    /// </summary>
     public void Delete()
     {
         lock (_lock)
@@ -101,7 +107,9 @@ public sealed partial class PartitionLog
         CloseFiles(_segments);
         try
         {
-            _fs.DeleteDirectory(Directory);
+            var doomed = $"{Path.TrimEndingDirectorySeparator(Directory)}.{Guid.NewGuid():N}{DeleteDirectorySuffix}";
+            _fs.RenameDirectory(Directory, doomed);
+            _fs.DeleteDirectory(doomed);
         }
         catch (IOException e)
         {

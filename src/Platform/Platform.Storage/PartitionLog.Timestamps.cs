@@ -1,12 +1,73 @@
+using System.Buffers;
+using Platform.Protocol.RecordFormat;
+
 namespace Platform.Storage;
 
 public sealed partial class PartitionLog
 {
-    /// <summary>Refines a batch found by timestamp to its first record at or after <paramref name="timestamp"/>.</summary>
+    /// <summary>Refines a batch found by timestamp to its first record at or after <paramref name="timestamp"/> (decoding that one batch).</summary>
     private static (long Offset, long Timestamp) FindRecordByTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp, long logStartOffset)
     {
-        _ = segment;
-        _ = timestamp;
-        return (Math.Max(batch.BaseOffset, logStartOffset), batch.MaxTimestamp);
+        var found = (Offset: Math.Max(batch.BaseOffset, logStartOffset), Timestamp: batch.MaxTimestamp);
+        VisitRecords(segment, batch, record =>
+        {
+            if (record.Timestamp >= timestamp && record.Offset >= logStartOffset)
+            {
+                found = (record.Offset, record.Timestamp);
+                return false;
+            }
+
+            return true;
+        });
+        return found;
+    }
+
+    /// <summary>The first record of <paramref name="batch"/> carrying <paramref name="timestamp"/> (KIP-734: offset of the max timestamp).</summary>
+    private static long FindRecordWithTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp)
+    {
+        var offset = batch.LastOffset;
+        VisitRecords(segment, batch, record =>
+        {
+            if (record.Timestamp == timestamp)
+            {
+                offset = record.Offset;
+                return false;
+            }
+
+            return true;
+        });
+        return offset;
+    }
+
+    /// <summary>Decodes one batch from the file and feeds its records to <paramref name="visit"/> until it returns false.</summary>
+    private static void VisitRecords(LogSegment segment, LogSegment.BatchPosition batch, Func<Record, bool> visit)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(batch.Size);
+        try
+        {
+            var memory = buffer.AsMemory(0, batch.Size);
+            if (segment.File.Read(batch.Position, memory.Span) != batch.Size)
+            {
+                return;
+            }
+
+            using var reader = new RecordBatchReader();
+            reader.Load(memory, verifyCrc: false);
+            foreach (var record in reader)
+            {
+                if (!visit(record))
+                {
+                    return;
+                }
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Undecodable batch: keep the batch-level answer.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

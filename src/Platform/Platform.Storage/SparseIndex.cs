@@ -24,6 +24,7 @@ internal abstract class SparseIndex : IDisposable
     private int _persisted;
     private ISegmentFile? _file;
     private volatile bool _loaded;
+    private bool _disposed;
 
     protected SparseIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes, int entrySize)
     {
@@ -217,12 +218,19 @@ internal abstract class SparseIndex : IDisposable
         {
             _file?.Dispose();
             _file = null;
+            _disposed = true;
         }
     }
 
     public void DeleteFile()
     {
-        Dispose();
+        lock (_loadLock)
+        {
+            _file?.Dispose();
+            _file = null;
+            _disposed = true;
+        }
+
         if (_fs.FileExists(Path))
         {
             _fs.DeleteFile(Path);
@@ -236,7 +244,12 @@ internal abstract class SparseIndex : IDisposable
     /// <summary>Entry keys strictly increasing and values inside the segment.</summary>
     protected abstract bool IsSane(long logSize);
 
-    private ISegmentFile OpenFile() => _file ??= _fs.Open(Path, create: true);
+    private ISegmentFile OpenFile()
+    {
+        // A closed index never reopens: a late flush must not recreate the files of a deleted segment.
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _file ??= _fs.Open(Path, create: true);
+    }
 
     private void EnsureLoaded()
     {

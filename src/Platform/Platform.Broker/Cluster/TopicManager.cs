@@ -32,7 +32,7 @@ public sealed partial class TopicManager : IDisposable
         _options = options.Value;
         _logs = logs;
         _logger = logger;
-        Load();
+        LoadMetadata();
     }
 
     public ICollection<TopicState> Topics => _topics.Values;
@@ -143,7 +143,7 @@ public sealed partial class TopicManager : IDisposable
             Save();
             foreach (var partition in topic.Partitions)
             {
-                _logs.DeleteLog(partition.Log);
+                _logs.DeleteLog(name, partition.Index);
             }
 
             LogTopicDeleted(name);
@@ -243,7 +243,8 @@ public sealed partial class TopicManager : IDisposable
 
     private string MetadataPath => Path.Combine(_options.DataDir, MetadataFile);
 
-    private void Load()
+    /// <summary>Reads topics.json; the partitions are attached by <see cref="OpenPartitions"/> once the logs are recovered.</summary>
+    private void LoadMetadata()
     {
         Directory.CreateDirectory(_options.DataDir);
         if (!File.Exists(MetadataPath))
@@ -255,12 +256,23 @@ public sealed partial class TopicManager : IDisposable
         foreach (var record in records)
         {
             var overrides = new Dictionary<string, string>(record.Configs, StringComparer.Ordinal);
-            var topic = new TopicState(record.Name, record.TopicId, overrides, EffectiveConfig(overrides));
-            topic.SetPartitions(Enumerable.Range(0, record.Partitions).Select(p => OpenPartition(topic, p)).ToArray());
-            _topics[record.Name] = topic;
+            _topics[record.Name] = new TopicState(record.Name, record.TopicId, overrides, EffectiveConfig(overrides)) { PartitionCount = record.Partitions };
+        }
+    }
+
+    /// <summary>The effective config of a topic known from topics.json (the log manager asks while it recovers logs).</summary>
+    public LogConfig ConfigFor(string topic)
+        => _topics.TryGetValue(topic, out var state) ? state.Config : EffectiveConfig([]);
+
+    /// <summary>Attaches every known topic's partition logs, after the log manager recovered them.</summary>
+    public void OpenPartitions()
+    {
+        foreach (var topic in _topics.Values)
+        {
+            topic.SetPartitions(Enumerable.Range(0, topic.PartitionCount).Select(p => OpenPartition(topic, p)).ToArray());
         }
 
-        LogTopicsLoaded(records.Count);
+        LogTopicsLoaded(_topics.Count);
     }
 
     /// <summary>Writes topics.json atomically: a temp file, flushed to disk, then renamed over the old one.</summary>
@@ -268,7 +280,7 @@ public sealed partial class TopicManager : IDisposable
     {
         var records = _topics.Values
             .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => new TopicRecord(t.Name, t.TopicId, t.Partitions.Count, t.Overrides))
+            .Select(t => new TopicRecord(t.Name, t.TopicId, t.PartitionCount, t.Overrides))
             .ToList();
         var temp = MetadataPath + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))

@@ -29,7 +29,14 @@ public sealed class TopicState
 
     public IReadOnlyList<Partition> Partitions => _partitions;
 
-    internal void SetPartitions(Partition[] partitions) => _partitions = partitions;
+    /// <summary>The partition count, known from metadata before the logs are open.</summary>
+    public int PartitionCount { get; internal set; }
+
+    internal void SetPartitions(Partition[] partitions)
+    {
+        _partitions = partitions;
+        PartitionCount = partitions.Length;
+    }
 
     public Partition? GetPartition(int index)
     {

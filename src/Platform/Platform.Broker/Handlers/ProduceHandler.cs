@@ -73,6 +73,13 @@ public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceH
             return;
         }
 
+        if (ContainsControlBatch(records.Data.Span))
+        {
+            result.ErrorCode = (short)ErrorCode.InvalidRecord;
+            result.ErrorMessage = "Clients may not produce control batches.";
+            return;
+        }
+
         try
         {
             // The frame buffer belongs to this request, so offsets can be written into it in place.
@@ -81,12 +88,30 @@ public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceH
             result.LogAppendTimeMs = info.LogAppendTime;
             result.LogStartOffset = partition.LogStartOffset;
         }
-        catch (StorageException e)
+        catch (LogException e)
         {
-            LogStorageError(e, topicName, partition.Index);
-            result.ErrorCode = (short)ErrorCode.KafkaStorageError;
+            if (e is StorageException)
+            {
+                LogStorageError(e, topicName, partition.Index);
+            }
+
+            result.ErrorCode = (short)e.ErrorCode;
             result.ErrorMessage = e.Message;
         }
+    }
+
+    private static bool ContainsControlBatch(ReadOnlySpan<byte> records)
+    {
+        var batches = new RecordBatchEnumerator(records);
+        while (batches.MoveNext())
+        {
+            if (RecordBatchHeader.IsControl(batches.Current))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override ProduceResponse ErrorResponse(RequestContext context, ProduceRequest request, ErrorCode error)
