@@ -28,6 +28,9 @@ internal static class Report
 
     public static void Heading(string text) => Console.WriteLine($"\n== {text}");
 
+    /// <summary>The 1-minute load average: other work on the machine skews every figure, so each report shows it.</summary>
+    public static string Load() => "load " + File.ReadAllText("/proc/loadavg").Split(' ')[0] + $" on {Environment.ProcessorCount} cores";
+
     public static string FreeDisk(string directory)
     {
         var drive = new DriveInfo(Path.GetFullPath(directory));

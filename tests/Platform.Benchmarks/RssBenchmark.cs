@@ -21,7 +21,7 @@ internal static class RssBenchmark
         var executable = options.String("broker", BrokerProcess.DefaultPath());
         Directory.CreateDirectory(root);
         var free = new DriveInfo(Path.GetFullPath(root)).AvailableFreeSpace;
-        Console.WriteLine($"rss: {totalBytes / Report.MiB / 1024:N0} GiB into {Topic}-0, in {root} ({Report.FreeDisk(root)})");
+        Console.WriteLine($"rss: {totalBytes / Report.MiB / 1024:N0} GiB into {Topic}-0, in {root} ({Report.FreeDisk(root)}, {Report.Load()})");
         if (free < totalBytes + (2L << 30))
         {
             throw new ArgumentException($"Not enough free disk: {Report.FreeDisk(root)}, need {totalBytes / Report.MiB / 1024:N0} GiB + 2 GiB.");

@@ -22,7 +22,7 @@ internal static partial class StorageBenchmark
         var readBytes = options.Int("read-kib", 1024) * 1024;
         var rounds = options.Int("rounds", 3);
         Directory.CreateDirectory(root);
-        Console.WriteLine($"storage: {totalBytes / Report.MiB:N0} MiB in {batchBytes / 1024} KiB batches, reads of {readBytes / 1024} KiB, {rounds} rounds, in {root} ({Report.FreeDisk(root)})");
+        Console.WriteLine($"storage: {totalBytes / Report.MiB:N0} MiB in {batchBytes / 1024} KiB batches, reads of {readBytes / 1024} KiB, {rounds} rounds, in {root} ({Report.FreeDisk(root)}, {Report.Load()})");
 
         var batch = BuildBatch(batchBytes);
         var count = (int)(totalBytes / batch.Length);
@@ -39,7 +39,7 @@ internal static partial class StorageBenchmark
             append.Add(appendRate);
             read.Add(readRate);
             dd.Add(ddRate);
-            Console.WriteLine($"  round {round}: append {Report.F(appendRate)} MB/s, read {Report.F(readRate)} MB/s ({(cold ? "cold cache" : "WARM cache")}), dd {Report.F(ddRate)} MB/s");
+            Console.WriteLine($"  round {round}: append {Report.F(appendRate)} MB/s, read {Report.F(readRate)} MB/s ({(cold ? "cold cache" : "WARM cache")}), dd {Report.F(ddRate)} MB/s, {Report.Load()}");
         }
 
         Report.Heading($"storage ({count:N0} batches of {batch.Length:N0} bytes = {count * (double)batch.Length / Report.MB:N0} MB; page cache dropped before reads: {(dropped ? "yes" : "no")})");
