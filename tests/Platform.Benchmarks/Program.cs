@@ -1,0 +1,30 @@
+using Platform.Benchmarks;
+
+// End-to-end measurements for issue 2, run by hand (see README.md). Each command prints a report.
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("""
+        usage: Platform.Benchmarks <command> [options]
+          storage [--dir D] [--total-mib 1024] [--batch-kib 16] [--read-kib 1024] [--rounds 3]
+          ingest  [--records 5000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
+          rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
+        """);
+    return args.Length == 0 ? 2 : 0;
+}
+
+var options = new Options(args.AsSpan(1));
+try
+{
+    return args[0] switch
+    {
+        "storage" => StorageBenchmark.Run(options),
+        "ingest" => await IngestBenchmark.RunAsync(options),
+        "rss" => await RssBenchmark.RunAsync(options),
+        _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
