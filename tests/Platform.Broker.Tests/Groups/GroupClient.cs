@@ -80,6 +80,27 @@ internal sealed class GroupClient : IAsyncDisposable
             new HeartbeatRequest { GroupId = GroupId, GenerationId = generation ?? Generation, MemberId = memberId ?? MemberId, GroupInstanceId = version >= 3 ? InstanceId : null },
             version)).ErrorCode;
 
+    /// <summary>
+    /// Heartbeats until the coordinator answers REBALANCE_IN_PROGRESS: another member's JoinGroup is
+    /// sent on its own connection, so nothing else orders it before this member's next request.
+    /// </summary>
+    public async Task WaitForRebalanceAsync()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var error = await HeartbeatAsync();
+            if (error == ErrorCode.RebalanceInProgress)
+            {
+                return;
+            }
+
+            Assert.Equal(ErrorCode.None, error);
+            await Task.Delay(10);
+        }
+
+        Assert.Fail($"Group {GroupId} did not start rebalancing.");
+    }
+
     public Task<LeaveGroupResponse> LeaveAsync(short version = 3)
         => version >= 3
             ? _connection.SendAsync<LeaveGroupResponse>(new LeaveGroupRequest { GroupId = GroupId, Members = [new() { MemberId = MemberId, GroupInstanceId = InstanceId }] }, version)

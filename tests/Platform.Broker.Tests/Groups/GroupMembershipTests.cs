@@ -112,7 +112,7 @@ public sealed class GroupMembershipTests : IAsyncLifetime
         Assert.Equal((short)ErrorCode.MemberIdRequired, (await b.JoinAsync()).ErrorCode);
 
         var bJoin = b.JoinAsync();
-        Assert.Equal(ErrorCode.RebalanceInProgress, await a.HeartbeatAsync());
+        await a.WaitForRebalanceAsync();
         Assert.Equal("PreparingRebalance", (await DescribeAsync("pair")).GroupState);
         var aJoin = await a.JoinAsync();
         var bJoined = await bJoin;
@@ -154,6 +154,7 @@ public sealed class GroupMembershipTests : IAsyncLifetime
         var b = await ClientAsync("sync");
         await b.JoinAsync();
         var pending = b.JoinAsync();
+        await a.WaitForRebalanceAsync();
         Assert.Equal((short)ErrorCode.RebalanceInProgress, (await a.SyncAsync()).ErrorCode);
         Assert.Equal((short)ErrorCode.InconsistentGroupProtocol, (await a.SendAsync<SyncGroupResponse>(
             new SyncGroupRequest { GroupId = "sync", GenerationId = a.Generation, MemberId = a.MemberId, ProtocolType = "connect", Assignments = [] }, 5)).ErrorCode);
@@ -241,7 +242,7 @@ public sealed class GroupMembershipTests : IAsyncLifetime
         var b = await ClientAsync("sessions");
         await b.JoinAsync(sessionTimeoutMs: 300);
         var bJoin = b.JoinAsync(sessionTimeoutMs: 300);
-        Assert.Equal(ErrorCode.RebalanceInProgress, await a.HeartbeatAsync());
+        await a.WaitForRebalanceAsync();
         await a.JoinAsync(sessionTimeoutMs: 5_000);
         await bJoin;
         var bSync = b.SyncAsync();
