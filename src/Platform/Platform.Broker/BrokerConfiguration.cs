@@ -81,6 +81,33 @@ public static class BrokerConfiguration
             case "delete.topic.enable":
                 options.DeleteTopicEnable = Bool(value);
                 break;
+            case "offsets.topic.num.partitions":
+                options.OffsetsTopicNumPartitions = Int(value);
+                break;
+            case "offsets.topic.segment.bytes":
+                options.OffsetsTopicSegmentBytes = Int(value);
+                break;
+            case "offsets.retention.minutes":
+                options.OffsetsRetentionMinutes = Long(value);
+                break;
+            case "offsets.retention.check.interval.ms":
+                options.OffsetsRetentionCheckIntervalMs = Long(value);
+                break;
+            case "offset.metadata.max.bytes":
+                options.OffsetMetadataMaxBytes = Int(value);
+                break;
+            case "group.min.session.timeout.ms":
+                options.GroupMinSessionTimeoutMs = Int(value);
+                break;
+            case "group.max.session.timeout.ms":
+                options.GroupMaxSessionTimeoutMs = Int(value);
+                break;
+            case "group.initial.rebalance.delay.ms":
+                options.GroupInitialRebalanceDelayMs = Int(value);
+                break;
+            case "group.max.size":
+                options.GroupMaxSize = Int(value);
+                break;
             case "log.retention.hours":
                 options.TopicDefaults["retention.ms"] = (Long(value) * 3_600_000).ToString(CultureInfo.InvariantCulture);
                 break;

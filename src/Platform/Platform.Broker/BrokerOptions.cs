@@ -40,6 +40,33 @@ public sealed class BrokerOptions
     /// <summary><c>delete.topic.enable</c>.</summary>
     public bool DeleteTopicEnable { get; set; } = true;
 
+    /// <summary><c>offsets.topic.num.partitions</c>: partitions of <c>__consumer_offsets</c> when it is created (a group lives on one of them).</summary>
+    public int OffsetsTopicNumPartitions { get; set; } = 50;
+
+    /// <summary><c>offsets.topic.segment.bytes</c>: segment size of <c>__consumer_offsets</c>, small so compaction keeps it short.</summary>
+    public int OffsetsTopicSegmentBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary><c>offsets.retention.minutes</c>: how long the offsets of an empty group (or of a topic its members no longer read) are kept.</summary>
+    public long OffsetsRetentionMinutes { get; set; } = 7 * 24 * 60;
+
+    /// <summary><c>offsets.retention.check.interval.ms</c>: how often expired offsets and empty groups are removed.</summary>
+    public long OffsetsRetentionCheckIntervalMs { get; set; } = 600_000;
+
+    /// <summary><c>offset.metadata.max.bytes</c>: the longest metadata string a commit may carry.</summary>
+    public int OffsetMetadataMaxBytes { get; set; } = 4096;
+
+    /// <summary><c>group.min.session.timeout.ms</c>: the shortest session timeout a member may ask for.</summary>
+    public int GroupMinSessionTimeoutMs { get; set; } = 6_000;
+
+    /// <summary><c>group.max.session.timeout.ms</c>: the longest session timeout a member may ask for.</summary>
+    public int GroupMaxSessionTimeoutMs { get; set; } = 1_800_000;
+
+    /// <summary><c>group.initial.rebalance.delay.ms</c>: how long the first rebalance of an empty group waits for more members.</summary>
+    public int GroupInitialRebalanceDelayMs { get; set; } = 3_000;
+
+    /// <summary><c>group.max.size</c>: the most members a group may have.</summary>
+    public int GroupMaxSize { get; set; } = int.MaxValue;
+
     /// <summary>Broker-wide defaults for topic configs, by topic-level name (<c>retention.ms</c>, <c>segment.bytes</c>...).</summary>
     public Dictionary<string, string> TopicDefaults { get; set; } = new(StringComparer.Ordinal);
 
@@ -56,6 +83,15 @@ public sealed class BrokerOptions
         to.SocketRequestMaxBytes = from.SocketRequestMaxBytes;
         to.LogRetentionCheckIntervalMs = from.LogRetentionCheckIntervalMs;
         to.DeleteTopicEnable = from.DeleteTopicEnable;
+        to.OffsetsTopicNumPartitions = from.OffsetsTopicNumPartitions;
+        to.OffsetsTopicSegmentBytes = from.OffsetsTopicSegmentBytes;
+        to.OffsetsRetentionMinutes = from.OffsetsRetentionMinutes;
+        to.OffsetsRetentionCheckIntervalMs = from.OffsetsRetentionCheckIntervalMs;
+        to.OffsetMetadataMaxBytes = from.OffsetMetadataMaxBytes;
+        to.GroupMinSessionTimeoutMs = from.GroupMinSessionTimeoutMs;
+        to.GroupMaxSessionTimeoutMs = from.GroupMaxSessionTimeoutMs;
+        to.GroupInitialRebalanceDelayMs = from.GroupInitialRebalanceDelayMs;
+        to.GroupMaxSize = from.GroupMaxSize;
         to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
     }
 
@@ -94,6 +130,15 @@ public sealed class BrokerOptions
         Check(DefaultReplicationFactor >= 1, "default.replication.factor", $"must be >= 1, got {DefaultReplicationFactor}");
         Check(SocketRequestMaxBytes >= 1024, "socket.request.max.bytes", $"must be >= 1024, got {SocketRequestMaxBytes}");
         Check(LogRetentionCheckIntervalMs >= 1, "log.retention.check.interval.ms", $"must be >= 1, got {LogRetentionCheckIntervalMs}");
+        Check(OffsetsTopicNumPartitions >= 1, "offsets.topic.num.partitions", $"must be >= 1, got {OffsetsTopicNumPartitions}");
+        Check(OffsetsTopicSegmentBytes >= 1024, "offsets.topic.segment.bytes", $"must be >= 1024, got {OffsetsTopicSegmentBytes}");
+        Check(OffsetsRetentionMinutes >= 1, "offsets.retention.minutes", $"must be >= 1, got {OffsetsRetentionMinutes}");
+        Check(OffsetsRetentionCheckIntervalMs >= 1, "offsets.retention.check.interval.ms", $"must be >= 1, got {OffsetsRetentionCheckIntervalMs}");
+        Check(OffsetMetadataMaxBytes >= 0, "offset.metadata.max.bytes", $"must be >= 0, got {OffsetMetadataMaxBytes}");
+        Check(GroupMinSessionTimeoutMs >= 0, "group.min.session.timeout.ms", $"must be >= 0, got {GroupMinSessionTimeoutMs}");
+        Check(GroupMaxSessionTimeoutMs >= GroupMinSessionTimeoutMs, "group.max.session.timeout.ms", $"must be >= group.min.session.timeout.ms ({GroupMinSessionTimeoutMs}), got {GroupMaxSessionTimeoutMs}");
+        Check(GroupInitialRebalanceDelayMs >= 0, "group.initial.rebalance.delay.ms", $"must be >= 0, got {GroupInitialRebalanceDelayMs}");
+        Check(GroupMaxSize >= 1, "group.max.size", $"must be >= 1, got {GroupMaxSize}");
         Check(!string.IsNullOrWhiteSpace(DataDir), "log.dirs", "must name a directory");
         try
         {

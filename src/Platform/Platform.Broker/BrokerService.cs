@@ -3,20 +3,22 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Broker.Cluster;
+using Platform.Broker.Groups;
 using Platform.Broker.Network;
 using Platform.Storage;
 
 namespace Platform.Broker;
 
 /// <summary>
-/// Runs the broker on the generic host: validates options, recovers the logs, starts background
-/// maintenance (retention, compaction, checkpoints) and the listener; on stop it closes the listener
-/// first, then flushes and closes every log.
+/// Runs the broker on the generic host: validates options, recovers the logs, loads the consumer
+/// groups, starts background maintenance (retention, compaction, checkpoints) and the listener; on
+/// stop it closes the listener first, then stops the groups, then flushes and closes every log.
 /// </summary>
 public sealed partial class BrokerService(IServiceProvider services, IOptions<BrokerOptions> options, ILogger<BrokerService> logger) : IHostedService
 {
     private SocketServer? _server;
     private LogManager? _logs;
+    private GroupCoordinator? _groups;
 
     /// <summary>The bound listener address, available once started.</summary>
     public System.Net.IPEndPoint? EndPoint => _server?.LocalEndPoint;
@@ -29,6 +31,8 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         var topics = services.GetRequiredService<TopicManager>();
         _logs.Start();
         topics.OpenPartitions();
+        _groups = services.GetRequiredService<GroupCoordinator>();
+        _groups.Start();
         _server = services.GetRequiredService<SocketServer>();
         _server.Start();
         var bound = _server.LocalEndPoint!;
@@ -44,6 +48,8 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
             await _server.StopAsync().ConfigureAwait(false);
         }
 
+        // Groups stop before the logs close: their timers may still write to __consumer_offsets.
+        _groups?.Stop();
         if (_logs is not null)
         {
             await _logs.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Platform.Broker.Cluster;
+using Platform.Broker.Groups;
 using Platform.Broker.Handlers;
 using Platform.Broker.Network;
 
@@ -10,7 +11,7 @@ namespace Platform.Broker;
 /// <summary>Registers the broker on a generic host.</summary>
 public static class BrokerServiceCollectionExtensions
 {
-    /// <summary>Adds the broker: storage, topic management, every API handler and the TCP listener, run by a hosted service.</summary>
+    /// <summary>Adds the broker: storage, topic management, the group coordinator, every API handler and the TCP listener, run by a hosted service.</summary>
     public static IServiceCollection AddPlatformBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null)
     {
         var options = services.AddOptions<BrokerOptions>();
@@ -38,6 +39,18 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, AlterConfigsHandler>();
         services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
         services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<GroupCoordinator>();
+        services.AddSingleton<IApiHandler, FindCoordinatorHandler>();
+        services.AddSingleton<IApiHandler, JoinGroupHandler>();
+        services.AddSingleton<IApiHandler, SyncGroupHandler>();
+        services.AddSingleton<IApiHandler, HeartbeatHandler>();
+        services.AddSingleton<IApiHandler, LeaveGroupHandler>();
+        services.AddSingleton<IApiHandler, OffsetCommitHandler>();
+        services.AddSingleton<IApiHandler, OffsetFetchHandler>();
+        services.AddSingleton<IApiHandler, DescribeGroupsHandler>();
+        services.AddSingleton<IApiHandler, ListGroupsHandler>();
+        services.AddSingleton<IApiHandler, DeleteGroupsHandler>();
+        services.AddSingleton<IApiHandler, OffsetDeleteHandler>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();

@@ -50,7 +50,8 @@ public sealed partial class TopicManager : IDisposable
             return topic;
         }
 
-        if (!allowAutoCreate || !_options.AutoCreateTopicsEnable || TopicNames.Validate(name) is not null)
+        // Internal topics are created by their coordinator, with their own partition count and configs.
+        if (!allowAutoCreate || !_options.AutoCreateTopicsEnable || TopicNames.Validate(name) is not null || TopicNames.IsInternal(name))
         {
             return null;
         }

@@ -1,0 +1,119 @@
+using Platform.Broker.Cluster;
+using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
+using Platform.Storage;
+
+namespace Platform.Broker.Groups;
+
+/// <summary>
+/// Reads and writes the coordinator's records in the compacted <c>__consumer_offsets</c> topic:
+/// one batch per change (so a multi-partition commit is atomic), tombstones (null values) for
+/// deleted offsets and groups, and a full replay of a partition when it is loaded.
+/// </summary>
+internal sealed class OffsetStore(TopicManager topics, TimeProvider time)
+{
+    public const string TopicName = "__consumer_offsets";
+
+    private const int ReadChunkBytes = 1 << 20;
+
+    /// <summary>Appends the records (a null value is a tombstone) as one batch; returns the error a commit reports.</summary>
+    public ErrorCode Append(int partition, IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    {
+        if (records.Count == 0)
+        {
+            return ErrorCode.None;
+        }
+
+        var target = topics.GetPartition(TopicName, partition);
+        if (target is null)
+        {
+            return ErrorCode.CoordinatorNotAvailable;
+        }
+
+        using var builder = new RecordBatchBuilder();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (key, value) in records)
+        {
+            builder.Append(now, key, value);
+        }
+
+        try
+        {
+            target.Append(builder.BuildToArray());
+            return ErrorCode.None;
+        }
+        catch (LogException e)
+        {
+            // Kafka's mapping of append failures to what a committing client understands.
+            return e.ErrorCode switch
+            {
+                ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => ErrorCode.InvalidCommitOffsetSize,
+                ErrorCode.KafkaStorageError => ErrorCode.CoordinatorNotAvailable,
+                _ => ErrorCode.UnknownServerError,
+            };
+        }
+        catch (ObjectDisposedException)
+        {
+            return ErrorCode.CoordinatorNotAvailable;
+        }
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with every record of the partition in offset order (value null for tombstones).</summary>
+    public void Replay(int partition, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?> visit)
+    {
+        var log = topics.GetPartition(TopicName, partition)?.Log;
+        if (log is null)
+        {
+            return;
+        }
+
+        using var reader = new RecordBatchReader();
+        var offset = log.LogStartOffset;
+        var end = log.HighWatermark;
+        while (offset < end)
+        {
+            var records = log.Read(offset, ReadChunkBytes, end).Records;
+            if (records.SizeInBytes == 0)
+            {
+                return;
+            }
+
+            var bytes = new byte[records.SizeInBytes];
+            records.CopyTo(bytes);
+            var next = ReplayBatches(bytes, reader, visit);
+            if (next <= offset)
+            {
+                return;
+            }
+
+            offset = next;
+        }
+    }
+
+    /// <summary>Visits the whole batches in <paramref name="bytes"/>; returns the offset after the last one.</summary>
+    private static long ReplayBatches(byte[] bytes, RecordBatchReader reader, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?> visit)
+    {
+        var next = -1L;
+        var batches = new RecordBatchEnumerator(bytes);
+        while (batches.MoveNext())
+        {
+            var batch = batches.Current;
+            next = RecordBatchHeader.LastOffset(batch) + 1;
+            if (RecordBatchHeader.IsControl(batch))
+            {
+                continue;
+            }
+
+            reader.Load(bytes.AsMemory(batches.CurrentPosition, batch.Length));
+            foreach (var record in reader)
+            {
+                if (record.Key is { } key)
+                {
+                    visit(key, record.Value);
+                }
+            }
+        }
+
+        return next;
+    }
+}

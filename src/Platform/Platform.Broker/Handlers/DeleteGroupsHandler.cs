@@ -1,0 +1,25 @@
+using Platform.Broker.Groups;
+using Platform.Broker.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Broker.Handlers;
+
+/// <summary>DeleteGroups: empty groups go (with their offsets); others get NON_EMPTY_GROUP, unknown ones GROUP_ID_NOT_FOUND.</summary>
+public sealed class DeleteGroupsHandler(GroupCoordinator coordinator) : ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse>
+{
+    public override ApiKey ApiKey => ApiKey.DeleteGroups;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    public override ValueTask<DeleteGroupsResponse?> HandleAsync(RequestContext context, DeleteGroupsRequest request, CancellationToken cancellationToken)
+        => ValueTask.FromResult<DeleteGroupsResponse?>(new DeleteGroupsResponse
+        {
+            Results = request.GroupsNames.Select(g => new DeleteGroupsResponse.DeletableGroupResult { GroupId = g, ErrorCode = (short)coordinator.DeleteGroup(g) }).ToList(),
+        });
+
+    public override DeleteGroupsResponse ErrorResponse(RequestContext context, DeleteGroupsRequest request, ErrorCode error)
+        => new() { Results = request.GroupsNames.Select(g => new DeleteGroupsResponse.DeletableGroupResult { GroupId = g, ErrorCode = (short)error }).ToList() };
+}
