@@ -21,10 +21,12 @@ internal sealed class RawConnection : IAsyncDisposable
         _stream = client.GetStream();
     }
 
-    public static async Task<RawConnection> ConnectAsync(EmbeddedBroker broker)
+    public static Task<RawConnection> ConnectAsync(EmbeddedBroker broker) => ConnectAsync(broker.Port);
+
+    public static async Task<RawConnection> ConnectAsync(int port)
     {
         var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", broker.Port);
+        await client.ConnectAsync("127.0.0.1", port);
         return new RawConnection(client);
     }
 

@@ -119,6 +119,53 @@ public sealed class PartitionLogRecoveryTests : IDisposable
     }
 
     [Fact]
+    public void Open_AfterCleanClose_ReadsOnlyTheTailOfTheActiveSegment()
+    {
+        var directory = _dir.Partition();
+        using (var log = OpenLog(directory))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                log.Append(TestBatches.Create(records: 2, timestamp: 1_000 + i, valueSize: 500), 0);
+            }
+        }
+
+        var segmentSize = new FileInfo(Directory.GetFiles(directory, "*.log").Single()).Length;
+        var fs = new FaultInjectingFileSystem();
+        using var reopened = OpenLog(directory, fs: fs);
+
+        // Recovery would read (and CRC-check) the whole segment; a clean close leaves nothing to recover.
+        Assert.InRange(fs.LogBytesRead, 1, segmentSize / 4);
+        Assert.Equal((400L, 400L), (reopened.LogEndOffset, reopened.RecoveryPoint));
+        Assert.Equal((399L, 1_200L), reopened.FetchMaxTimestampOffset());
+        Assert.Equal(400, reopened.Append(TestBatches.Create(timestamp: 2_000), 0).FirstOffset);
+        Assert.Equal(201, reopened.ReadAll().Count);
+    }
+
+    [Fact]
+    public void Open_CheckpointedAtLogEndThenTornAppend_StillCutsTheTornBytes()
+    {
+        var directory = _dir.Partition();
+        var fs = new FaultInjectingFileSystem { CrashAfterTornWrite = true };
+        var log = OpenLog(directory, Config(("flush.messages", "1")), fs);
+        for (var i = 0; i < 5; i++)
+        {
+            log.Append(TestBatches.Create(records: 2, valueSize: 20), 0);
+        }
+
+        log.CheckpointRecoveryPoint();
+        fs.TornAppendBytes = 70;
+        Assert.Throws<StorageException>(() => log.Append(TestBatches.Create(records: 3, valueSize: 20), 0));
+        fs.CloseAll();
+
+        using var recovered = OpenLog(directory);
+
+        Assert.Equal(10, recovered.LogEndOffset);
+        Assert.Equal(10, recovered.Append(TestBatches.Create(), 0).FirstOffset);
+        Assert.Equal(6, recovered.ReadAll().Count);
+    }
+
+    [Fact]
     public void Append_DiskFull_ThrowsStorageExceptionAndStaysConsistent()
     {
         var fs = new FaultInjectingFileSystem();

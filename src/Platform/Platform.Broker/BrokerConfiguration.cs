@@ -118,7 +118,14 @@ public static class BrokerConfiguration
                 options.TopicDefaults["segment.ms"] = (Long(value) * 3_600_000).ToString(CultureInfo.InvariantCulture);
                 break;
             default:
-                options.TopicDefaults[TopicConfigSynonyms.TopicName(key) ?? throw new FormatException("unknown broker config key")] = value;
+                var topicKey = TopicConfigSynonyms.TopicName(key) ?? throw new FormatException("unknown broker config key");
+                // Checked here so the message names the key as written (log.retention.ms), not its topic-level synonym.
+                if (Storage.LogConfig.FindDefinition(topicKey)!.Problem(value) is { } problem)
+                {
+                    throw new FormatException($"invalid value '{value}': {problem}");
+                }
+
+                options.TopicDefaults[topicKey] = value;
                 break;
         }
     }

@@ -34,7 +34,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     public IServiceProvider Services => _services;
 
     /// <summary>Starts a broker. Unless <paramref name="configure"/> sets them, it listens on 127.0.0.1 port 0 and stores data in a new temp directory deleted on dispose.</summary>
-    public static async Task<EmbeddedBroker> StartAsync(Action<BrokerOptions>? configure = null, ILoggerProvider? logging = null, CancellationToken cancellationToken = default)
+    /// <param name="configure">Broker settings.</param>
+    /// <param name="logging">Where the broker's logs go, besides nowhere.</param>
+    /// <param name="configureServices">Replaces services after the broker's are registered, e.g. an <c>IStorageFileSystem</c> that injects faults.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<EmbeddedBroker> StartAsync(Action<BrokerOptions>? configure = null, ILoggerProvider? logging = null, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
         var options = new BrokerOptions { Listen = "127.0.0.1:0", DataDir = "" };
         configure?.Invoke(options);
@@ -54,6 +58,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             }
         });
         services.AddPlatformBroker(o => BrokerOptions.CopyTo(options, o));
+        configureServices?.Invoke(services);
         var provider = services.BuildServiceProvider();
         var broker = provider.GetRequiredService<BrokerService>();
         try

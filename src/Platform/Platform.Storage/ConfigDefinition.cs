@@ -46,6 +46,16 @@ public sealed class ConfigDefinition
     /// <summary>Parses and checks a value; on failure <paramref name="error"/> says why, naming the key and value.</summary>
     public bool TryParse(string value, out object parsed, out string? error)
     {
+        var reason = Parse(value, out parsed);
+        error = reason is null ? null : $"Invalid value {value} for configuration {Name}: {reason}";
+        return reason is null;
+    }
+
+    /// <summary>Why <paramref name="value"/> is not valid for this config, or null if it is; for callers that name the key themselves (the broker-level synonym).</summary>
+    public string? Problem(string value) => Parse(value, out _);
+
+    private string? Parse(string value, out object parsed)
+    {
         var text = value.Trim();
         parsed = text;
         string? reason = null;
@@ -102,9 +112,7 @@ public sealed class ConfigDefinition
                 break;
         }
 
-        reason ??= _validator?.Invoke(parsed);
-        error = reason is null ? null : $"Invalid value {value} for configuration {Name}: {reason}";
-        return reason is null;
+        return reason ?? _validator?.Invoke(parsed);
     }
 
     internal static Func<object, string?> AtLeast(long min)

@@ -123,26 +123,53 @@ internal sealed partial class LogSegment
         return truncated;
     }
 
-    /// <summary>Restores what appends need (roll time, index spacing) on the active segment of a log opened without recovery.</summary>
-    public void LoadActiveState()
+    /// <summary>
+    /// Opens the active segment without a rescan if that is safe: its batches, read header by header from
+    /// the last offset index entry, end exactly at the end of the file and at <paramref name="recoveryPoint"/>
+    /// (so every byte was fsynced and nothing torn follows). Restores what appends need (roll time, max
+    /// timestamp, index spacing). False when the segment must be recovered instead.
+    /// </summary>
+    public bool TryLoadActiveState(long recoveryPoint)
     {
         var size = Size;
-        if (size == 0)
+        var start = Math.Min(OffsetIndex.Lookup(long.MaxValue), size);
+        var next = BaseOffset;
+        long maxTimestamp = -1, offsetOfMaxTimestamp = -1;
+        if (TimeIndex.LastEntry is { } lastTime)
         {
-            return;
+            (maxTimestamp, offsetOfMaxTimestamp) = (lastTime.Key, BaseOffset + lastTime.Value);
         }
 
-        using (var scanner = new BatchScanner(File, 0, size, HeaderScanBufferSize))
+        using (var scanner = new BatchScanner(File, start, size, HeaderScanBufferSize))
         {
-            if (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+            ScanStatus status;
+            while ((status = scanner.Next(wholeBatch: false)) == ScanStatus.Batch)
             {
-                _rollingBasedTimestamp = RecordBatchHeader.MaxTimestamp(scanner.Current);
+                var header = scanner.Current;
+                if (RecordBatchHeader.BaseOffset(header) < next)
+                {
+                    return false;
+                }
+
+                next = RecordBatchHeader.LastOffset(header) + 1;
+                if (RecordBatchHeader.MaxTimestamp(header) > maxTimestamp)
+                {
+                    (maxTimestamp, offsetOfMaxTimestamp) = (RecordBatchHeader.MaxTimestamp(header), next - 1);
+                }
+            }
+
+            if (status != ScanStatus.End || next != recoveryPoint)
+            {
+                return false;
             }
         }
 
-        _ = MaxTimestamp;
-        _ = NextOffset;
-        _bytesSinceLastIndexEntry = size - (OffsetIndex.LastEntry?.Value ?? 0);
+        _nextOffset = next;
+        _maxTimestamp = maxTimestamp;
+        _offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+        _rollingBasedTimestamp = FirstBatchTimestamp();
+        _bytesSinceLastIndexEntry = size - start;
+        return true;
     }
 
     /// <summary>The max timestamp of the first batch (max.compaction.lag.ms counts from it), -1 if empty.</summary>

@@ -41,14 +41,25 @@ public sealed partial class PartitionLog
             {
                 var segment = LogSegment.Open(_fs, Directory, baseOffsets[i], config, now);
                 segments.Add(segment);
-                var nextBase = i + 1 < baseOffsets.Count ? baseOffsets[i + 1] : long.MaxValue;
-                var unflushed = nextBase > recoveryPoint;
+                var isActive = i == baseOffsets.Count - 1;
+                var unflushed = isActive || baseOffsets[i + 1] > recoveryPoint;
                 if (!unflushed && IndexesUsable(segment))
                 {
                     continue;
                 }
 
-                if (!unflushed)
+                // The active segment is trusted as it is only when it ends, whole, exactly at the recovery
+                // point (a clean shutdown, or a crash after everything was flushed and checkpointed).
+                if (isActive && IndexesUsable(segment) && segment.TryLoadActiveState(recoveryPoint))
+                {
+                    continue;
+                }
+
+                if (unflushed)
+                {
+                    _logger.RecoveringSegment(segment.LogPath, recoveryPoint);
+                }
+                else
                 {
                     _logger.RebuildingIndexes(segment.LogPath);
                 }
@@ -66,10 +77,6 @@ public sealed partial class PartitionLog
             if (segments.Count == 0)
             {
                 segments.Add(LogSegment.Create(_fs, Directory, logStartOffset, config, now));
-            }
-            else if (!recovered)
-            {
-                segments[^1].LoadActiveState();
             }
         }
         catch

@@ -47,6 +47,9 @@ internal static partial class StorageLog
     [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Opened {LogCount} logs under {Directory} in {ElapsedMs} ms")]
     public static partial void LogsOpened(this ILogger logger, int logCount, string directory, long elapsedMs);
 
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Information, Message = "Recovering unflushed segment {Segment} (recovery point {RecoveryPoint})")]
+    public static partial void RecoveringSegment(this ILogger logger, string segment, long recoveryPoint);
+
     [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Log start offset checkpoint {LogStartOffset} of {Directory} is past the log end offset {LogEndOffset}")]
     public static partial void LogStartPastEnd(this ILogger logger, long logStartOffset, string directory, long logEndOffset);
 }

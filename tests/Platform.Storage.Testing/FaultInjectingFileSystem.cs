@@ -1,14 +1,15 @@
-namespace Platform.Storage.Tests;
+namespace Platform.Storage.Testing;
 
 /// <summary>
 /// The real file system with switches for failures: a torn append (a prefix reaches the disk, then the
 /// write fails), disk full, failing truncates and fsyncs, and a crash (every later call fails, as if
 /// the process died — only what already reached the files survives).
 /// </summary>
-internal sealed class FaultInjectingFileSystem : IStorageFileSystem
+public sealed class FaultInjectingFileSystem : IStorageFileSystem
 {
-    private readonly IStorageFileSystem _inner = PhysicalFileSystem.Instance;
+    private readonly PhysicalFileSystem _inner = PhysicalFileSystem.Instance;
     private readonly List<ISegmentFile> _open = [];
+    private long _logBytesRead;
 
     /// <summary>The next append to a <c>.log</c> file writes this many bytes, then fails (and <see cref="CrashAfterTornWrite"/> decides what follows).</summary>
     public int? TornAppendBytes { get; set; }
@@ -29,6 +30,9 @@ internal sealed class FaultInjectingFileSystem : IStorageFileSystem
     public bool Crashed { get; private set; }
 
     public int AppendCalls { get; private set; }
+
+    /// <summary>Bytes read from <c>.log</c> files (how much of the log a start-up scanned).</summary>
+    public long LogBytesRead => Interlocked.Read(ref _logBytesRead);
 
     public ISegmentFile Open(string path, bool create)
     {
@@ -112,7 +116,16 @@ internal sealed class FaultInjectingFileSystem : IStorageFileSystem
     {
         public long Length => inner.Length;
 
-        public int Read(long position, Span<byte> destination) => inner.Read(position, destination);
+        public int Read(long position, Span<byte> destination)
+        {
+            var read = inner.Read(position, destination);
+            if (path.EndsWith(".log", StringComparison.Ordinal))
+            {
+                Interlocked.Add(ref fs._logBytesRead, read);
+            }
+
+            return read;
+        }
 
         public void Append(ReadOnlySpan<byte> data)
         {
