@@ -393,7 +393,7 @@ public sealed partial class PartitionLog : IDisposable
         }
     }
 
-    private void WaitForRollFlush()
+    internal void WaitForRollFlush()
     {
         try
         {
