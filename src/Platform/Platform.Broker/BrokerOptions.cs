@@ -37,6 +37,12 @@ public sealed class BrokerOptions
     /// <summary><c>log.retention.check.interval.ms</c>.</summary>
     public long LogRetentionCheckIntervalMs { get; set; } = 300_000;
 
+    /// <summary><c>producer.id.expiration.ms</c>: a producer idle this long (by its batches' timestamps) loses its idempotence state.</summary>
+    public long ProducerIdExpirationMs { get; set; } = 86_400_000;
+
+    /// <summary><c>producer.id.expiration.check.interval.ms</c>.</summary>
+    public long ProducerIdExpirationCheckIntervalMs { get; set; } = 600_000;
+
     /// <summary><c>delete.topic.enable</c>.</summary>
     public bool DeleteTopicEnable { get; set; } = true;
 
@@ -56,6 +62,8 @@ public sealed class BrokerOptions
         to.SocketRequestMaxBytes = from.SocketRequestMaxBytes;
         to.LogRetentionCheckIntervalMs = from.LogRetentionCheckIntervalMs;
         to.DeleteTopicEnable = from.DeleteTopicEnable;
+        to.ProducerIdExpirationMs = from.ProducerIdExpirationMs;
+        to.ProducerIdExpirationCheckIntervalMs = from.ProducerIdExpirationCheckIntervalMs;
         to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
     }
 
@@ -94,6 +102,8 @@ public sealed class BrokerOptions
         Check(DefaultReplicationFactor >= 1, "default.replication.factor", $"must be >= 1, got {DefaultReplicationFactor}");
         Check(SocketRequestMaxBytes >= 1024, "socket.request.max.bytes", $"must be >= 1024, got {SocketRequestMaxBytes}");
         Check(LogRetentionCheckIntervalMs >= 1, "log.retention.check.interval.ms", $"must be >= 1, got {LogRetentionCheckIntervalMs}");
+        Check(ProducerIdExpirationMs >= 1, "producer.id.expiration.ms", $"must be >= 1, got {ProducerIdExpirationMs}");
+        Check(ProducerIdExpirationCheckIntervalMs >= 1, "producer.id.expiration.check.interval.ms", $"must be >= 1, got {ProducerIdExpirationCheckIntervalMs}");
         Check(!string.IsNullOrWhiteSpace(DataDir), "log.dirs", "must name a directory");
         try
         {

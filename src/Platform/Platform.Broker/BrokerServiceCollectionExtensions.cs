@@ -24,6 +24,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton(BrokerStorage.CreateLogManager);
         services.AddSingleton<TopicManager>();
         services.AddSingleton<ConfigDescriber>();
+        services.AddSingleton<ProducerIdManager>();
         services.AddSingleton<ApiVersionsHandler>();
         services.AddSingleton<IApiHandler>(sp => sp.GetRequiredService<ApiVersionsHandler>());
         services.AddSingleton<IApiHandler, MetadataHandler>();
@@ -38,6 +39,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, AlterConfigsHandler>();
         services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
         services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<IApiHandler, InitProducerIdHandler>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();

@@ -48,6 +48,12 @@ public sealed partial class ProducerStateManager
         isDuplicate = false;
         duplicate = default;
         problem = null;
+        if (batch.FirstSequence < 0 || batch.ProducerEpoch < 0)
+        {
+            problem = $"Batch of producer {batch.ProducerId} has epoch {batch.ProducerEpoch} and base sequence {batch.FirstSequence}.";
+            return ErrorCode.InvalidRecord;
+        }
+
         var entry = Get(batch.ProducerId);
         short currentEpoch;
         int lastSequence;
