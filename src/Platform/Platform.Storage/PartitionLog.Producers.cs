@@ -40,6 +40,15 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>Copies of every producer's state (DescribeProducers, tools, tests).</summary>
+    public IReadOnlyList<ProducerStateEntry> GetProducers()
+    {
+        lock (_lock)
+        {
+            return [.. _producerState.Producers.Select(p => p.Clone())];
+        }
+    }
+
     /// <summary>Forgets producers idle longer than <paramref name="expirationMs"/>; returns how many went.</summary>
     public int RemoveExpiredProducers(long nowMs, long expirationMs)
     {
