@@ -356,6 +356,23 @@ public sealed class ProducerStateTests : IDisposable
         Assert.Equal(24, Append(reopened, 24).FirstOffset);
     }
 
+    [Theory]
+    [InlineData(0, 4, 4)]
+    [InlineData(int.MaxValue - 1, 1, int.MaxValue)]
+    [InlineData(int.MaxValue - 1, 2, 0)]
+    [InlineData(int.MaxValue, 5, 4)]
+    public void ProducerSequence_Increment_WrapsPastIntMax(int sequence, int increment, int expected)
+        => Assert.Equal(expected, ProducerSequence.Increment(sequence, increment));
+
+    [Theory]
+    [InlineData(4, 5, true)]
+    [InlineData(int.MaxValue, 0, true)]
+    [InlineData(4, 6, false)]
+    [InlineData(-1, 0, true)]
+    [InlineData(int.MaxValue, 1, false)]
+    public void ProducerSequence_Follows_OnlyTheNextSequence(int last, int next, bool expected)
+        => Assert.Equal(expected, ProducerSequence.Follows(last, next));
+
     [Fact]
     public void Append_NonIdempotentBatches_LeaveNoProducerState()
     {

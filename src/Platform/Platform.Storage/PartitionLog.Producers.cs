@@ -58,21 +58,6 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Writes a snapshot of the producer state at the log end now.</summary>
-    public void TakeProducerSnapshot()
-    {
-        long offset;
-        byte[] snapshot;
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            offset = _logEndOffset;
-            snapshot = _producerState.Serialize();
-        }
-
-        WriteProducerSnapshot(offset, snapshot);
-    }
-
     /// <summary>The previous idempotent batch of <paramref name="producerId"/> in the append being checked.</summary>
     private static ProducerBatch? PendingFor(long producerId, in ProducerBatch? first, List<ProducerBatch>? more)
     {
