@@ -56,6 +56,22 @@ internal static class TestBatches
         return batch;
     }
 
+    /// <summary>A batch of an idempotent producer: <paramref name="records"/> records from <paramref name="baseSequence"/>.</summary>
+    public static byte[] Idempotent(long producerId, short epoch, int baseSequence, int records = 1, long timestamp = 1_000, string? key = null, bool transactional = false)
+    {
+        var batch = Create(records, timestamp, key: key);
+        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(43), producerId);
+        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(51), epoch);
+        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(53), baseSequence);
+        if (transactional)
+        {
+            BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), RecordBatchHeader.TransactionalFlag);
+        }
+
+        RecordBatchHeader.UpdateCrc(batch);
+        return batch;
+    }
+
     /// <summary>Splits bytes read from the log into whole batches (a cut last batch is dropped, as clients do).</summary>
     public static List<byte[]> Split(ReadOnlySpan<byte> data)
     {

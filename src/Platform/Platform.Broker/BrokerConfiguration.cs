@@ -78,6 +78,12 @@ public static class BrokerConfiguration
             case "log.retention.check.interval.ms":
                 options.LogRetentionCheckIntervalMs = Long(value);
                 break;
+            case "producer.id.expiration.ms":
+                options.ProducerIdExpirationMs = Long(value);
+                break;
+            case "producer.id.expiration.check.interval.ms":
+                options.ProducerIdExpirationCheckIntervalMs = Long(value);
+                break;
             case "delete.topic.enable":
                 options.DeleteTopicEnable = Bool(value);
                 break;

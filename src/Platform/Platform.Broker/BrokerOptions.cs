@@ -37,6 +37,12 @@ public sealed class BrokerOptions
     /// <summary><c>log.retention.check.interval.ms</c>.</summary>
     public long LogRetentionCheckIntervalMs { get; set; } = 300_000;
 
+    /// <summary><c>producer.id.expiration.ms</c>: a producer idle this long (by its batches' timestamps) loses its idempotence state.</summary>
+    public long ProducerIdExpirationMs { get; set; } = 86_400_000;
+
+    /// <summary><c>producer.id.expiration.check.interval.ms</c>.</summary>
+    public long ProducerIdExpirationCheckIntervalMs { get; set; } = 600_000;
+
     /// <summary><c>delete.topic.enable</c>.</summary>
     public bool DeleteTopicEnable { get; set; } = true;
 
@@ -92,6 +98,8 @@ public sealed class BrokerOptions
         to.GroupMaxSessionTimeoutMs = from.GroupMaxSessionTimeoutMs;
         to.GroupInitialRebalanceDelayMs = from.GroupInitialRebalanceDelayMs;
         to.GroupMaxSize = from.GroupMaxSize;
+        to.ProducerIdExpirationMs = from.ProducerIdExpirationMs;
+        to.ProducerIdExpirationCheckIntervalMs = from.ProducerIdExpirationCheckIntervalMs;
         to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
     }
 
@@ -139,6 +147,8 @@ public sealed class BrokerOptions
         Check(GroupMaxSessionTimeoutMs >= GroupMinSessionTimeoutMs, "group.max.session.timeout.ms", $"must be >= group.min.session.timeout.ms ({GroupMinSessionTimeoutMs}), got {GroupMaxSessionTimeoutMs}");
         Check(GroupInitialRebalanceDelayMs >= 0, "group.initial.rebalance.delay.ms", $"must be >= 0, got {GroupInitialRebalanceDelayMs}");
         Check(GroupMaxSize >= 1, "group.max.size", $"must be >= 1, got {GroupMaxSize}");
+        Check(ProducerIdExpirationMs >= 1, "producer.id.expiration.ms", $"must be >= 1, got {ProducerIdExpirationMs}");
+        Check(ProducerIdExpirationCheckIntervalMs >= 1, "producer.id.expiration.check.interval.ms", $"must be >= 1, got {ProducerIdExpirationCheckIntervalMs}");
         Check(!string.IsNullOrWhiteSpace(DataDir), "log.dirs", "must name a directory");
         try
         {

@@ -25,6 +25,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton(BrokerStorage.CreateLogManager);
         services.AddSingleton<TopicManager>();
         services.AddSingleton<ConfigDescriber>();
+        services.AddSingleton<ProducerIdManager>();
         services.AddSingleton<ApiVersionsHandler>();
         services.AddSingleton<IApiHandler>(sp => sp.GetRequiredService<ApiVersionsHandler>());
         services.AddSingleton<IApiHandler, MetadataHandler>();
@@ -51,6 +52,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, ListGroupsHandler>();
         services.AddSingleton<IApiHandler, DeleteGroupsHandler>();
         services.AddSingleton<IApiHandler, OffsetDeleteHandler>();
+        services.AddSingleton<IApiHandler, InitProducerIdHandler>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();

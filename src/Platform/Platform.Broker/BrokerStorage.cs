@@ -16,6 +16,8 @@ internal static class BrokerStorage
         {
             DataDirectory = options.DataDir,
             RetentionCheckIntervalMs = options.LogRetentionCheckIntervalMs,
+            ProducerIdExpirationMs = options.ProducerIdExpirationMs,
+            ProducerIdExpirationCheckIntervalMs = options.ProducerIdExpirationCheckIntervalMs,
             // Resolved lazily: the topic manager itself depends on the log manager.
             TopicConfig = topic => services.GetRequiredService<TopicManager>().ConfigFor(topic),
         };

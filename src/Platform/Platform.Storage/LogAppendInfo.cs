@@ -11,6 +11,7 @@ namespace Platform.Storage;
 /// <param name="RecordCount">Records appended (sum of lastOffsetDelta + 1).</param>
 /// <param name="Bytes">Bytes appended.</param>
 /// <param name="LogStartOffset">The log start offset after the append.</param>
+/// <param name="IsDuplicate">The batch was a producer's retry of one already in the log: nothing was written and the offsets are the original ones.</param>
 public readonly record struct LogAppendInfo(
     long FirstOffset,
     long LastOffset,
@@ -19,7 +20,8 @@ public readonly record struct LogAppendInfo(
     long OffsetOfMaxTimestamp,
     int RecordCount,
     int Bytes,
-    long LogStartOffset);
+    long LogStartOffset,
+    bool IsDuplicate = false);
 
 /// <summary>A fetch's slice of the log with the partition's offsets at the time of the read.</summary>
 /// <param name="Records">The batches (a <see cref="FileRecords"/> slice, or empty).</param>

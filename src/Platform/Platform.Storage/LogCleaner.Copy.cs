@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using Platform.Protocol.RecordFormat;
 
@@ -180,8 +181,13 @@ public sealed partial class LogCleaner
             return tombstones > 0 ? horizon : long.MaxValue;
         }
 
-        if (kept == 0 && view.ProducerId < 0)
+        if (kept == 0)
         {
+            if (view.ProducerId >= 0)
+            {
+                WriteEmptyBatch(batch.Span, output);
+            }
+
             return long.MaxValue;
         }
 
@@ -214,6 +220,24 @@ public sealed partial class LogCleaner
         builder.LastOffsetDelta = view.LastOffsetDelta;
         builder.Build(output);
         return tombstones > 0 ? horizon : long.MaxValue;
+    }
+
+    /// <summary>
+    /// Kafka's empty batch: the header alone with no records, keeping offsets, producer id, epoch, base
+    /// sequence (so the last sequence, base + last offset delta, stays too) and max timestamp, so
+    /// producer state rebuilt from the log after compaction still deduplicates and expires as before.
+    /// </summary>
+    private static void WriteEmptyBatch(ReadOnlySpan<byte> batch, ArrayBufferWriter<byte> output)
+    {
+        var header = output.GetSpan(RecordBatchHeader.Size)[..RecordBatchHeader.Size];
+        batch[..RecordBatchHeader.Size].CopyTo(header);
+        BinaryPrimitives.WriteInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..], RecordBatchHeader.Size - RecordBatchHeader.LogOverhead);
+        var attributes = RecordBatchHeader.Attributes(header) & ~(RecordBatchHeader.CompressionMask | RecordBatchHeader.DeleteHorizonFlag);
+        BinaryPrimitives.WriteInt16BigEndian(header[RecordBatchHeader.AttributesOffset..], (short)attributes);
+        BinaryPrimitives.WriteInt64BigEndian(header[RecordBatchHeader.BaseTimestampOffset..], RecordBatchHeader.MaxTimestamp(header));
+        BinaryPrimitives.WriteInt32BigEndian(header[RecordBatchHeader.RecordsCountOffset..], 0);
+        RecordBatchHeader.UpdateCrc(header);
+        output.Advance(RecordBatchHeader.Size);
     }
 
     private static bool Retain(in Record record, OffsetMap map, long deleteHorizon, long nowMs)

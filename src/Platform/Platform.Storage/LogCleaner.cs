@@ -12,7 +12,9 @@ public sealed record CleanerStats(int SegmentsCleaned, long BytesBefore, long By
 /// then copies the log start..dirty end into new segments keeping only records that are the latest for
 /// their key, and swaps them in. Offsets are preserved (gaps remain). Tombstones get a delete horizon
 /// (now + delete.retention.ms, stored in the batch as KIP-534 does) the first time they are cleaned and
-/// are dropped by a cleaning after it. Control and transactional batches are kept as they are.
+/// are dropped by a cleaning after it. Control and transactional batches are kept as they are. A batch
+/// of an idempotent producer keeps its header (offsets, producer id, epoch, sequences) even when all its
+/// records go, as an empty batch, so producer state rebuilt from the log stays right.
 /// Never touches the active segment, segments younger than min.compaction.lag.ms, or data at or past
 /// the high watermark. Runs without the append lock; only the swap takes it.
 /// </summary>

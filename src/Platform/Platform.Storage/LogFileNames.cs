@@ -9,6 +9,9 @@ internal static class LogFileNames
     public const string IndexExtension = ".index";
     public const string TimeIndexExtension = ".timeindex";
 
+    /// <summary>A producer state snapshot, named by the offset it was taken at (not a segment file).</summary>
+    public const string SnapshotExtension = ".snapshot";
+
     /// <summary>A removed segment waiting for file.delete.delay.ms before its files go.</summary>
     public const string DeletedSuffix = ".deleted";
 
@@ -24,6 +27,16 @@ internal static class LogFileNames
 
     public static string Path(string directory, long baseOffset, string extension, string suffix = "")
         => System.IO.Path.Combine(directory, baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension + suffix);
+
+    /// <summary>Parses <c>&lt;20 digits&gt;.snapshot</c>; false for any other file.</summary>
+    public static bool TryParseSnapshot(string path, out long offset)
+    {
+        var name = System.IO.Path.GetFileName(path);
+        offset = -1;
+        return name.Length == 20 + SnapshotExtension.Length
+            && name.EndsWith(SnapshotExtension, StringComparison.Ordinal)
+            && long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out offset);
+    }
 
     /// <summary>Parses <c>&lt;20 digits&gt;.ext[suffix]</c>; false for any other file.</summary>
     public static bool TryParse(string path, out long baseOffset, out string extension, out string suffix)

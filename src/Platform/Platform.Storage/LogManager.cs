@@ -51,6 +51,7 @@ public sealed partial class LogManager : IAsyncDisposable
             RunPeriodically("retention", _options.RetentionCheckIntervalMs, () => RunRetention(), token),
             RunPeriodically("flush", _options.FlushCheckIntervalMs, FlushDueLogs, token),
             RunPeriodically("recovery-point-checkpoint", _options.RecoveryPointCheckpointIntervalMs, CheckpointRecoveryPoints, token),
+            RunPeriodically("producer-expiration", _options.ProducerIdExpirationCheckIntervalMs, () => RemoveExpiredProducers(), token),
             .. StartCleaner(token),
         ];
     }
@@ -115,6 +116,19 @@ public sealed partial class LogManager : IAsyncDisposable
         foreach (var log in _logs.Values)
         {
             removed += Guard("retention", () => log.ApplyRetention(now));
+        }
+
+        return removed;
+    }
+
+    /// <summary>Forgets producers idle longer than producer.id.expiration.ms in every log (the periodic task calls this).</summary>
+    public int RemoveExpiredProducers()
+    {
+        var now = NowMs;
+        var removed = 0;
+        foreach (var log in _logs.Values)
+        {
+            removed += Guard("producer-expiration", () => log.RemoveExpiredProducers(now, _options.ProducerIdExpirationMs));
         }
 
         return removed;

@@ -27,6 +27,12 @@ public sealed class LogManagerOptions
     /// <summary>log.cleaner.backoff.ms: pause when there is nothing to clean.</summary>
     public long CleanerBackoffMs { get; init; } = 15_000;
 
+    /// <summary>producer.id.expiration.ms (1 day): a producer idle this long loses its idempotence state.</summary>
+    public long ProducerIdExpirationMs { get; init; } = 86_400_000;
+
+    /// <summary>producer.id.expiration.check.interval.ms (10 minutes).</summary>
+    public long ProducerIdExpirationCheckIntervalMs { get; init; } = 600_000;
+
     /// <summary>Parallelism of opening logs at start (Kafka: num.recovery.threads.per.data.dir).</summary>
     public int RecoveryThreads { get; init; } = Environment.ProcessorCount;
 }

@@ -102,6 +102,7 @@ public sealed partial class PartitionLog
 
         _logStartOffset = logStartOffset;
         _recoveryPoint = Math.Min(recoveryPoint, logEndOffset);
+        LoadProducerState(_segments, logEndOffset);
         if (recovered)
         {
             // Make the recovered state (cut tails, rebuilt indexes) durable before trusting it as a recovery point.

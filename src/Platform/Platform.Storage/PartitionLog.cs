@@ -117,6 +117,10 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>
     /// Appends validated batches: assigns offsets by rewriting each base offset in place, stamps the
     /// leader epoch, and for LogAppendTime topics the broker time (and CRC). One write per call.
+    /// Batches with a producer id are checked against the producer state first (see
+    /// <see cref="ProducerStateManager"/>): a refused batch throws a <see cref="LogException"/> with
+    /// Kafka's error and writes nothing; a retry of a recent batch writes nothing and returns the
+    /// original offsets with <see cref="LogAppendInfo.IsDuplicate"/> set.
     /// On an I/O error nothing becomes visible and a <see cref="StorageException"/> is thrown.
     /// </summary>
     public LogAppendInfo Append(Memory<byte> batches, int leaderEpoch)
@@ -134,6 +138,8 @@ public sealed partial class PartitionLog : IDisposable
             long maxTimestamp = -1, offsetOfMaxTimestamp = -1, firstTimestamp = -1;
             var records = 0;
             var position = 0;
+            ProducerBatch? firstProducerBatch = null;
+            List<ProducerBatch>? moreProducerBatches = null;
             while (position < span.Length)
             {
                 var batch = NextBatch(span, position, config);
@@ -142,6 +148,32 @@ public sealed partial class PartitionLog : IDisposable
                 if (logAppendTime >= 0)
                 {
                     RecordBatchHeader.StampLogAppendTime(batch, logAppendTime);
+                }
+
+                // Idempotent batches only: non-idempotent ones cost this one header read.
+                if (RecordBatchHeader.ProducerId(batch) >= 0 && !RecordBatchHeader.IsControl(batch))
+                {
+                    var producerBatch = ProducerBatch.FromHeader(batch);
+                    var pending = firstProducerBatch is null ? null : PendingFor(producerBatch.ProducerId, firstProducerBatch, moreProducerBatches);
+                    var error = _producerState.Check(producerBatch, pending, out var isDuplicate, out var duplicate, out var problem);
+                    if (error != ErrorCode.None)
+                    {
+                        ThrowProducerError(error, problem);
+                    }
+
+                    if (isDuplicate)
+                    {
+                        return DuplicateInfo(duplicate, config);
+                    }
+
+                    if (firstProducerBatch is null)
+                    {
+                        firstProducerBatch = producerBatch;
+                    }
+                    else
+                    {
+                        (moreProducerBatches ??= []).Add(producerBatch);
+                    }
                 }
 
                 var timestamp = RecordBatchHeader.MaxTimestamp(batch);
@@ -183,6 +215,16 @@ public sealed partial class PartitionLog : IDisposable
                 throw new StorageException($"Append to {Directory} failed: {e.Message}", e);
             }
 
+            if (firstProducerBatch is { } appended)
+            {
+                _producerState.Apply(appended);
+                foreach (var more in moreProducerBatches ?? [])
+                {
+                    _producerState.Apply(more);
+                }
+            }
+
+            _producerState.MapEndOffset = next;
             Volatile.Write(ref _logEndOffset, next);
             if (HighWatermarkFollowsLogEnd)
             {
@@ -249,6 +291,7 @@ public sealed partial class PartitionLog : IDisposable
             Flush();
             CheckpointRecoveryPoint();
             WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, LogStartOffset);
+            WriteProducerSnapshot(LogEndOffset, _producerState.Serialize());
         }
         finally
         {
@@ -295,6 +338,7 @@ public sealed partial class PartitionLog : IDisposable
         var segment = LogSegment.Create(_fs, Directory, next, _config, nowMs);
         _segments = [.. segments, segment];
         _logger.Rolled(Directory, next);
+        var snapshot = _producerState.Serialize();
         var prior = _rollFlush;
         _rollFlush = Task.Run(async () =>
         {
@@ -302,10 +346,11 @@ public sealed partial class PartitionLog : IDisposable
             try
             {
                 FlushUpTo(next);
+                WriteProducerSnapshot(next, snapshot);
             }
             catch (StorageException)
             {
-                // Logged by FlushUpTo; the recovery point simply stays behind.
+                // Logged by FlushUpTo; the recovery point simply stays behind, and the older snapshot serves.
             }
         });
         return segment;
@@ -348,7 +393,7 @@ public sealed partial class PartitionLog : IDisposable
         }
     }
 
-    private void WaitForRollFlush()
+    internal void WaitForRollFlush()
     {
         try
         {

@@ -52,4 +52,13 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Log start offset checkpoint {LogStartOffset} of {Directory} is past the log end offset {LogEndOffset}")]
     public static partial void LogStartPastEnd(this ILogger logger, long logStartOffset, string directory, long logEndOffset);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Could not write producer state snapshot {Path}")]
+    public static partial void SnapshotFailed(this ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "Discarding producer state snapshot {Path}: unreadable, or past the log end offset {LogEndOffset}")]
+    public static partial void SnapshotDiscarded(this ILogger logger, string path, long logEndOffset);
+
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Rebuilt producer state of {Directory} from offset {From} to {To}: {Batches} batches, {Producers} producers")]
+    public static partial void ProducerStateRebuilt(this ILogger logger, string directory, long from, long to, int batches, int producers);
 }

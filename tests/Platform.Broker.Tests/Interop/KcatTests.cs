@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Storage;
 
 namespace Platform.Broker.Tests.Interop;
 
@@ -50,6 +52,22 @@ public sealed class KcatTests : IAsyncLifetime
         var consume = await Kcat(null, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k:%s\n");
         Assert.True(consume.ExitCode == 0, consume.StdErr);
         Assert.Equal(input, consume.StdOut);
+    }
+
+    [Fact]
+    public async Task ProduceConsume_IdempotentProducer_100kRecordsRoundTripExactly()
+    {
+        var input = Lines(100_000, "idem");
+
+        var produce = await Kcat(input, "-P", "-t", "idempotent", "-K:", "-X", "enable.idempotence=true", "-X", "linger.ms=5");
+        Assert.True(produce.ExitCode == 0, produce.StdErr);
+
+        var consume = await Kcat(null, "-C", "-t", "idempotent", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n");
+        Assert.True(consume.ExitCode == 0, consume.StdErr);
+        Assert.Equal(input, consume.StdOut);
+        var log = _broker.Services.GetRequiredService<LogManager>().GetLog("idempotent", 0)!;
+        var producer = Assert.Single(log.GetProducers());
+        Assert.Equal(99_999, producer.LastSequence);
     }
 
     [Fact]

@@ -72,6 +72,8 @@ public sealed class ConfigDescriber(IOptions<BrokerOptions> options, ClusterInfo
             ("delete.topic.enable", _options.DeleteTopicEnable ? "true" : "false", 1),
             ("socket.request.max.bytes", _options.SocketRequestMaxBytes.ToString(CultureInfo.InvariantCulture), 3),
             ("log.retention.check.interval.ms", _options.LogRetentionCheckIntervalMs.ToString(CultureInfo.InvariantCulture), 5),
+            ("producer.id.expiration.ms", _options.ProducerIdExpirationMs.ToString(CultureInfo.InvariantCulture), 3),
+            ("producer.id.expiration.check.interval.ms", _options.ProducerIdExpirationCheckIntervalMs.ToString(CultureInfo.InvariantCulture), 3),
         };
         foreach (var definition in LogConfig.Definitions)
         {

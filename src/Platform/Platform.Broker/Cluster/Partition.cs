@@ -33,11 +33,18 @@ public sealed class Partition
     /// <summary>The last stable offset: the high watermark until transactions hold it back.</summary>
     public long LastStableOffset => Log.HighWatermark;
 
-    /// <summary>Appends validated batches, assigning their offsets in place, and wakes waiting fetches.</summary>
+    /// <summary>
+    /// Appends validated batches, assigning their offsets in place (idempotent producers' batches are
+    /// checked against the producer state first), and wakes waiting fetches unless nothing was written.
+    /// </summary>
     public LogAppendInfo Append(Memory<byte> batches)
     {
         var info = Log.Append(batches, LeaderEpoch);
-        DataArrived.Pulse();
+        if (!info.IsDuplicate)
+        {
+            DataArrived.Pulse();
+        }
+
         return info;
     }
 }

@@ -12,6 +12,9 @@ namespace Platform.Broker.Handlers;
 /// <summary>
 /// Produce: validates each partition's batches (CRC, magic, size), then appends them whole, as
 /// received; offsets are assigned by rewriting base offsets in place. acks=0 gets no response.
+/// Batches of idempotent producers are checked by the log against the producer state: a retry is
+/// answered with its original base offset, refusals with Kafka's errors (OUT_OF_ORDER_SEQUENCE_NUMBER,
+/// INVALID_PRODUCER_EPOCH, DUPLICATE_SEQUENCE_NUMBER).
 /// </summary>
 public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
 {

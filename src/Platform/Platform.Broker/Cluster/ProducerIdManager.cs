@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace Platform.Broker.Cluster;
+
+/// <summary>
+/// Hands out producer ids that are never reused, even across restarts or crashes. Ids are taken in
+/// blocks (as Kafka's controller hands blocks to brokers with AllocateProducerIds): before the first id
+/// of a block is used, the block's end is written to <c>producer-id-block</c> in the data directory
+/// (temp file, fsync, rename), so a restart continues after the last block claimed, never inside it.
+/// </summary>
+public sealed class ProducerIdManager
+{
+    /// <summary>Ids per block: one small file write per thousand producers.</summary>
+    public const int BlockSize = 1000;
+
+    /// <summary>The file in the data directory holding the end of the last block claimed.</summary>
+    public const string FileName = "producer-id-block";
+
+    private const string NextBlockKey = "next.block.start";
+
+    private readonly Lock _lock = new();
+    private readonly string _path;
+    private long _next;
+    private long _blockEnd;
+
+    public ProducerIdManager(IOptions<BrokerOptions> options)
+    {
+        var dataDir = options.Value.DataDir;
+        Directory.CreateDirectory(dataDir);
+        _path = Path.Combine(dataDir, FileName);
+        _next = _blockEnd = ReadNextBlockStart(_path);
+    }
+
+    /// <summary>A producer id no one was given before.</summary>
+    /// <exception cref="IOException">The new block could not be recorded (no id is handed out then).</exception>
+    public long NextProducerId()
+    {
+        lock (_lock)
+        {
+            if (_next >= _blockEnd)
+            {
+                var end = checked(_blockEnd + BlockSize);
+                WriteNextBlockStart(_path, end);
+                _blockEnd = end;
+            }
+
+            return _next++;
+        }
+    }
+
+    private static long ReadNextBlockStart(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+
+        foreach (var line in File.ReadAllLines(path))
+        {
+            var parts = line.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length == 2 && parts[0] == NextBlockKey && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var next))
+            {
+                return next;
+            }
+        }
+
+        // Handing out ids that may have been used before would break deduplication: refuse to start.
+        throw new InvalidDataException($"{path} has no valid {NextBlockKey}; restore it or remove it only if no producer ids were ever handed out.");
+    }
+
+    private static void WriteNextBlockStart(string path, long next)
+    {
+        var tmp = path + ".tmp";
+        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"version=1\n{NextBlockKey}={next}\n")));
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+}

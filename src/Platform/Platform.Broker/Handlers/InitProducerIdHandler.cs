@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Logging;
+using Platform.Broker.Cluster;
+using Platform.Broker.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Broker.Handlers;
+
+/// <summary>
+/// InitProducerId for idempotent producers: a fresh producer id with epoch 0, as Kafka does when there
+/// is no transactional.id (the ProducerId/ProducerEpoch fields of v3+ matter only to transactional
+/// producers). v0 is served because librdkafka before 2.11 enables idempotence only if it is.
+/// A transactional.id gets COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; an
+/// empty one INVALID_REQUEST, as in Kafka.
+/// </summary>
+public sealed partial class InitProducerIdHandler(ProducerIdManager producerIds, ILogger<InitProducerIdHandler> logger) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
+{
+    public override ApiKey ApiKey => ApiKey.InitProducerId;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 5;
+
+    public override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request, CancellationToken cancellationToken)
+    {
+        if (request.TransactionalId is not null)
+        {
+            var error = request.TransactionalId.Length == 0 ? ErrorCode.InvalidRequest : ErrorCode.CoordinatorNotAvailable;
+            return ValueTask.FromResult<InitProducerIdResponse?>(ErrorResponse(context, request, error));
+        }
+
+        long producerId;
+        try
+        {
+            producerId = producerIds.NextProducerId();
+        }
+        catch (IOException e)
+        {
+            LogAllocationFailed(e);
+            return ValueTask.FromResult<InitProducerIdResponse?>(ErrorResponse(context, request, ErrorCode.UnknownServerError));
+        }
+
+        return ValueTask.FromResult<InitProducerIdResponse?>(new InitProducerIdResponse { ProducerId = producerId, ProducerEpoch = 0 });
+    }
+
+    public override InitProducerIdResponse ErrorResponse(RequestContext context, InitProducerIdRequest request, ErrorCode error)
+        => new() { ErrorCode = (short)error, ProducerId = -1, ProducerEpoch = -1 };
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Error, Message = "Could not record a new producer id block")]
+    private partial void LogAllocationFailed(Exception exception);
+}

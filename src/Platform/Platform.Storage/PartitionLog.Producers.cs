@@ -1,0 +1,201 @@
+using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Storage;
+
+/// <summary>
+/// Producer state (idempotence) of the log: checked and updated inside <see cref="Append"/> under the
+/// append lock; snapshotted to <c>&lt;offset&gt;.snapshot</c> at each roll (after the rolled segment is
+/// flushed) and at a clean close; at open, the newest valid snapshot at or below the log end is loaded
+/// and the batches after it replayed, so a crash loses nothing the log kept. Retention and
+/// DeleteRecords leave the state alone (Kafka 2.5+): producers go only by producer.id.expiration.ms.
+/// </summary>
+public sealed partial class PartitionLog
+{
+    private const int SnapshotsKept = 2;
+    private const int ReplayBufferSize = 8 * 1024;
+
+    private readonly ProducerStateManager _producerState = new();
+
+    /// <summary>Producers this partition holds state for.</summary>
+    public int ProducerCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _producerState.Count;
+            }
+        }
+    }
+
+    internal ProducerStateManager ProducerState => _producerState;
+
+    /// <summary>A copy of one producer's state, or null.</summary>
+    public ProducerStateEntry? GetProducerState(long producerId)
+    {
+        lock (_lock)
+        {
+            return _producerState.Get(producerId)?.Clone();
+        }
+    }
+
+    /// <summary>Copies of every producer's state (DescribeProducers, tools, tests).</summary>
+    public IReadOnlyList<ProducerStateEntry> GetProducers()
+    {
+        lock (_lock)
+        {
+            return [.. _producerState.Producers.Select(p => p.Clone())];
+        }
+    }
+
+    /// <summary>Forgets producers idle longer than <paramref name="expirationMs"/>; returns how many went.</summary>
+    public int RemoveExpiredProducers(long nowMs, long expirationMs)
+    {
+        lock (_lock)
+        {
+            return _closed ? 0 : _producerState.RemoveExpired(nowMs, expirationMs);
+        }
+    }
+
+    /// <summary>The previous idempotent batch of <paramref name="producerId"/> in the append being checked.</summary>
+    private static ProducerBatch? PendingFor(long producerId, in ProducerBatch? first, List<ProducerBatch>? more)
+    {
+        for (var i = (more?.Count ?? 0) - 1; i >= 0; i--)
+        {
+            if (more![i].ProducerId == producerId)
+            {
+                return more[i];
+            }
+        }
+
+        return first is { } batch && batch.ProducerId == producerId ? batch : null;
+    }
+
+    /// <summary>The answer to a retry: the original batch's offsets, nothing written.</summary>
+    private LogAppendInfo DuplicateInfo(in BatchMetadata duplicate, LogConfig config)
+    {
+        var logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? duplicate.Timestamp : -1;
+        return new LogAppendInfo(duplicate.FirstOffset, duplicate.LastOffset, logAppendTime, duplicate.Timestamp, duplicate.LastOffset, 0, 0, _logStartOffset, IsDuplicate: true);
+    }
+
+    private static void ThrowProducerError(ErrorCode error, string? problem)
+        => throw new LogException(error, problem ?? error.ToString());
+
+    /// <summary>Writes a snapshot file (temp file, fsync, rename) and drops all but the newest few.</summary>
+    private void WriteProducerSnapshot(long offset, byte[] snapshot)
+    {
+        var path = LogFileNames.Path(Directory, offset, LogFileNames.SnapshotExtension);
+        try
+        {
+            var tmp = path + ".tmp";
+            using (var file = _fs.Open(tmp, create: true))
+            {
+                file.Truncate(0);
+                file.Append(snapshot);
+                file.Flush();
+            }
+
+            _fs.RenameFile(tmp, path);
+            var offsets = ListSnapshotOffsets();
+            for (var i = 0; i < offsets.Count - SnapshotsKept; i++)
+            {
+                _fs.DeleteFile(LogFileNames.Path(Directory, offsets[i], LogFileNames.SnapshotExtension));
+            }
+        }
+        catch (IOException e)
+        {
+            // The previous snapshot and the log still rebuild the state; only open time suffers.
+            _logger.SnapshotFailed(path, e);
+        }
+    }
+
+    private List<long> ListSnapshotOffsets()
+    {
+        var offsets = new List<long>();
+        foreach (var file in _fs.ListFiles(Directory))
+        {
+            if (LogFileNames.TryParseSnapshot(file, out var offset))
+            {
+                offsets.Add(offset);
+            }
+        }
+
+        offsets.Sort();
+        return offsets;
+    }
+
+    /// <summary>
+    /// Loads the newest usable snapshot (dropping those past the log end, which a cut tail made stale,
+    /// and corrupt ones), then replays the producer batches after it up to the log end.
+    /// </summary>
+    private void LoadProducerState(LogSegment[] segments, long logEndOffset)
+    {
+        var from = 0L;
+        var offsets = ListSnapshotOffsets();
+        for (var i = offsets.Count - 1; i >= 0; i--)
+        {
+            var path = LogFileNames.Path(Directory, offsets[i], LogFileNames.SnapshotExtension);
+            if (offsets[i] <= logEndOffset && TryLoadSnapshot(path))
+            {
+                from = offsets[i];
+                break;
+            }
+
+            _logger.SnapshotDiscarded(path, logEndOffset);
+            _fs.DeleteFile(path);
+        }
+
+        var replayed = 0;
+        foreach (var segment in segments)
+        {
+            if (segment.NextOffset <= from)
+            {
+                continue;
+            }
+
+            var size = segment.Size;
+            var start = from > segment.BaseOffset ? Math.Clamp(segment.OffsetIndex.Lookup(from), 0, size) : 0;
+            using var scanner = new BatchScanner(segment.File, start, size, ReplayBufferSize);
+            while (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+            {
+                var header = scanner.Current;
+                if (RecordBatchHeader.ProducerId(header) < 0 || RecordBatchHeader.LastOffset(header) < from)
+                {
+                    continue;
+                }
+
+                if (RecordBatchHeader.IsControl(header))
+                {
+                    _producerState.ApplyMarker(RecordBatchHeader.ProducerId(header), RecordBatchHeader.ProducerEpoch(header), RecordBatchHeader.MaxTimestamp(header));
+                }
+                else
+                {
+                    _producerState.Apply(ProducerBatch.FromHeader(header));
+                }
+
+                replayed++;
+            }
+        }
+
+        _producerState.MapEndOffset = logEndOffset;
+        if (replayed > 0)
+        {
+            _logger.ProducerStateRebuilt(Directory, from, logEndOffset, replayed, _producerState.Count);
+        }
+    }
+
+    private bool TryLoadSnapshot(string path)
+    {
+        try
+        {
+            using var file = _fs.Open(path, create: false);
+            var bytes = new byte[file.Length];
+            return file.Read(0, bytes) == bytes.Length && _producerState.TryLoad(bytes);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}
