@@ -119,18 +119,6 @@ public sealed class ProducerFailureTests
     }
 
     [Fact]
-    public async Task Produce_IdempotenceAgainstBrokerWithoutInitProducerId_FailsWithClearError()
-    {
-        await using var broker = await EmbeddedBroker.StartAsync();
-        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, EnableIdempotence = true, DeliveryTimeoutMs = 5000 };
-        using var producer = new ProducerBuilder<Null, string>(config).Build();
-
-        var ex = await Assert.ThrowsAsync<ProduceException<Null, string>>(() => producer.ProduceAsync(new TopicPartition("idem", 0), new Message<Null, string> { Value = "v" }));
-
-        Assert.Contains("enable.idempotence", ex.Message);
-    }
-
-    [Fact]
     public void Build_IdempotenceWithAcks1_NamesTheConflict()
     {
         var config = new ProducerConfig { BootstrapServers = "h:1", EnableIdempotence = true, Acks = Acks.Leader };

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Text;
 using Platform.Broker;
@@ -76,6 +77,33 @@ public sealed class ProducerTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"v-{i}"), reports.Select(r => r.Value));
         var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "callbacks", 0, 5000);
         Assert.Equal(5000, stored.Count);
+    }
+
+    [Fact]
+    public async Task Produce_DefaultConfig_IsIdempotentWithSequencedBatches()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config()).Build();
+
+        for (var i = 0; i < 3000; i++)
+        {
+            producer.Produce(new TopicPartition("idempotent", 0), new Message<Null, string> { Value = $"v-{i}" });
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+        var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "idempotent", 0, 3000);
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => $"v-{i}"), stored.Select(s => s.Value));
+        // The broker tracked the producer: its last sequence is that of the 3000th record.
+        var log = _broker.Services.GetRequiredService<Platform.Storage.LogManager>().GetLog("idempotent", 0)!;
+        var state = Assert.Single(log.GetProducers());
+        Assert.Equal(2999, state.LastSequence);
+    }
+
+    [Fact]
+    public void Build_DefaultIdempotenceWithAcks1_TurnsItselfOff()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config(("acks", "1"))).Build();
+
+        Assert.NotNull(producer);
     }
 
     [Fact]

@@ -9,8 +9,8 @@ namespace Platform.Client;
 /// </summary>
 /// <remarks>
 /// <c>linger.ms</c> defaults to 5 as in Kafka 4 (it was 0 before): a few milliseconds of waiting
-/// fill batches far better at a negligible latency cost. <c>enable.idempotence</c> defaults to false
-/// for now (the Java client's default is true); see <see cref="EnableIdempotence"/>.
+/// fill batches far better at a negligible latency cost. <c>enable.idempotence</c> defaults to true, as
+/// in the Java client; see <see cref="EnableIdempotence"/>.
 /// </remarks>
 public class ProducerConfig : ClientConfig
 {
@@ -88,10 +88,11 @@ public class ProducerConfig : ClientConfig
     }
 
     /// <summary>
-    /// <c>enable.idempotence</c> (default false for now): the producer takes a producer id
+    /// <c>enable.idempotence</c> (default true, as in Kafka 3+): the producer takes a producer id
     /// (InitProducerId) and numbers each partition's batches, so the broker drops duplicates from
-    /// retries and keeps order even with up to 5 requests in flight. Needs a broker that serves
-    /// InitProducerId; the default becomes true once ours does (issue 5).
+    /// retries and keeps order even with up to 5 requests in flight. Left unset, it turns itself off
+    /// when acks is not all, more than 5 requests may be in flight or retries is 0; set to true with
+    /// such settings, building the producer fails.
     /// </summary>
     public bool? EnableIdempotence
     {

@@ -5,7 +5,7 @@ using Platform.Protocol.RecordFormat;
 namespace Platform.Client;
 
 /// <summary>A validated <see cref="ProducerConfig"/>: every setting parsed once, defaults applied.</summary>
-internal sealed class ProducerSettings
+internal sealed record ProducerSettings
 {
     private static readonly HashSet<string> KnownKeys =
     [
@@ -88,7 +88,10 @@ internal sealed class ProducerSettings
             throw new ArgumentException($"Configuration property 'bootstrap.servers' is invalid: {ex.Message}", ex);
         }
 
-        var idempotence = Bool(c, "enable.idempotence", false);
+        // As in the Java client (3.0+): idempotence is on by default, but a default that conflicts with
+        // acks, in-flight or retries settings is quietly dropped; only an explicit true is an error.
+        var explicitIdempotence = c.ContainsKey("enable.idempotence");
+        var idempotence = Bool(c, "enable.idempotence", true);
         var settings = new ProducerSettings
         {
             Bootstrap = bootstrap,
@@ -119,6 +122,12 @@ internal sealed class ProducerSettings
             AllowAutoCreateTopics = Bool(c, "allow.auto.create.topics", true),
             TransactionTimeoutMs = Int(c, "transaction.timeout.ms", 60000, 1),
         };
+
+        if (idempotence && !explicitIdempotence && (settings.Acks != -1 || settings.MaxInFlight > 5 || settings.Retries == 0))
+        {
+            idempotence = false;
+            settings = settings with { EnableIdempotence = false };
+        }
 
         if (idempotence)
         {
