@@ -54,6 +54,14 @@ public sealed partial class ProducerStateManager
         isDuplicate = false;
         duplicate = default;
         problem = null;
+        if (batch.FirstSequence < 0 && batch.IsTransactional && batch.ProducerEpoch >= 0)
+        {
+            // The group coordinator's transactional offset commits carry no sequence: only the epoch is checked.
+            var current = Get(batch.ProducerId)?.ProducerEpoch ?? -1;
+            problem = batch.ProducerEpoch < current ? $"Producer {batch.ProducerId} epoch {batch.ProducerEpoch} is older than the current epoch {current}." : null;
+            return problem is null ? ErrorCode.None : ErrorCode.InvalidProducerEpoch;
+        }
+
         if (batch.FirstSequence < 0 || batch.ProducerEpoch < 0)
         {
             problem = $"Batch of producer {batch.ProducerId} has epoch {batch.ProducerEpoch} and base sequence {batch.FirstSequence}.";
