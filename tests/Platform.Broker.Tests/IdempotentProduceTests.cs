@@ -101,15 +101,23 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
         Assert.NotEqual(first.ProducerId, second.ProducerId);
     }
 
-    [Theory]
-    [InlineData("txn-1", ErrorCode.CoordinatorNotAvailable)]
-    [InlineData("", ErrorCode.InvalidRequest)]
-    public async Task InitProducerId_WithTransactionalId_ErrorUntilTransactionsExist(string transactionalId, ErrorCode expected)
+    [Fact]
+    public async Task InitProducerId_EmptyTransactionalId_InvalidRequest()
     {
-        var response = await InitProducerIdAsync(transactionalId: transactionalId);
+        var response = await InitProducerIdAsync(transactionalId: "");
 
-        Assert.Equal((short)expected, response.ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidRequest, response.ErrorCode);
         Assert.Equal(-1, response.ProducerId);
+    }
+
+    [Fact]
+    public async Task InitProducerId_SameTransactionalIdTwice_SameProducerIdNextEpoch()
+    {
+        var first = await InitProducerIdAsync(transactionalId: "txn-1");
+        var second = await InitProducerIdAsync(transactionalId: "txn-1");
+
+        Assert.Equal((0, 0), (first.ErrorCode, first.ProducerEpoch));
+        Assert.Equal((0, first.ProducerId, 1), (second.ErrorCode, second.ProducerId, second.ProducerEpoch));
     }
 
     [Fact]

@@ -78,6 +78,21 @@ public static class BrokerConfiguration
             case "log.retention.check.interval.ms":
                 options.LogRetentionCheckIntervalMs = Long(value);
                 break;
+            case "transaction.state.log.num.partitions":
+                options.TransactionStateLogNumPartitions = Int(value);
+                break;
+            case "transaction.state.log.segment.bytes":
+                options.TransactionStateLogSegmentBytes = Int(value);
+                break;
+            case "transaction.max.timeout.ms":
+                options.TransactionMaxTimeoutMs = Int(value);
+                break;
+            case "transaction.abort.timed.out.transaction.cleanup.interval.ms":
+                options.TransactionAbortTimedOutTransactionCleanupIntervalMs = Long(value);
+                break;
+            case "transactional.id.expiration.ms":
+                options.TransactionalIdExpirationMs = Long(value);
+                break;
             case "producer.id.expiration.ms":
                 options.ProducerIdExpirationMs = Long(value);
                 break;

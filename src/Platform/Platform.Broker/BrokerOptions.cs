@@ -43,6 +43,21 @@ public sealed class BrokerOptions
     /// <summary><c>producer.id.expiration.check.interval.ms</c>.</summary>
     public long ProducerIdExpirationCheckIntervalMs { get; set; } = 600_000;
 
+    /// <summary><c>transaction.state.log.num.partitions</c>: partitions of <c>__transaction_state</c> when it is created.</summary>
+    public int TransactionStateLogNumPartitions { get; set; } = 50;
+
+    /// <summary><c>transaction.state.log.segment.bytes</c>.</summary>
+    public int TransactionStateLogSegmentBytes { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary><c>transaction.max.timeout.ms</c>: the largest transaction.timeout.ms a producer may ask for.</summary>
+    public int TransactionMaxTimeoutMs { get; set; } = 900_000;
+
+    /// <summary><c>transaction.abort.timed.out.transaction.cleanup.interval.ms</c>: how often open transactions past their timeout are aborted.</summary>
+    public long TransactionAbortTimedOutTransactionCleanupIntervalMs { get; set; } = 10_000;
+
+    /// <summary><c>transactional.id.expiration.ms</c>: a transactional id without a transaction this long is forgotten.</summary>
+    public long TransactionalIdExpirationMs { get; set; } = 604_800_000;
+
     /// <summary><c>delete.topic.enable</c>.</summary>
     public bool DeleteTopicEnable { get; set; } = true;
 
@@ -100,6 +115,11 @@ public sealed class BrokerOptions
         to.GroupMaxSize = from.GroupMaxSize;
         to.ProducerIdExpirationMs = from.ProducerIdExpirationMs;
         to.ProducerIdExpirationCheckIntervalMs = from.ProducerIdExpirationCheckIntervalMs;
+        to.TransactionStateLogNumPartitions = from.TransactionStateLogNumPartitions;
+        to.TransactionStateLogSegmentBytes = from.TransactionStateLogSegmentBytes;
+        to.TransactionMaxTimeoutMs = from.TransactionMaxTimeoutMs;
+        to.TransactionAbortTimedOutTransactionCleanupIntervalMs = from.TransactionAbortTimedOutTransactionCleanupIntervalMs;
+        to.TransactionalIdExpirationMs = from.TransactionalIdExpirationMs;
         to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
     }
 
@@ -147,6 +167,10 @@ public sealed class BrokerOptions
         Check(GroupMaxSessionTimeoutMs >= GroupMinSessionTimeoutMs, "group.max.session.timeout.ms", $"must be >= group.min.session.timeout.ms ({GroupMinSessionTimeoutMs}), got {GroupMaxSessionTimeoutMs}");
         Check(GroupInitialRebalanceDelayMs >= 0, "group.initial.rebalance.delay.ms", $"must be >= 0, got {GroupInitialRebalanceDelayMs}");
         Check(GroupMaxSize >= 1, "group.max.size", $"must be >= 1, got {GroupMaxSize}");
+        Check(TransactionStateLogNumPartitions >= 1, "transaction.state.log.num.partitions", $"must be >= 1, got {TransactionStateLogNumPartitions}");
+        Check(TransactionMaxTimeoutMs >= 1, "transaction.max.timeout.ms", $"must be >= 1, got {TransactionMaxTimeoutMs}");
+        Check(TransactionAbortTimedOutTransactionCleanupIntervalMs >= 1, "transaction.abort.timed.out.transaction.cleanup.interval.ms", $"must be >= 1, got {TransactionAbortTimedOutTransactionCleanupIntervalMs}");
+        Check(TransactionalIdExpirationMs >= 1, "transactional.id.expiration.ms", $"must be >= 1, got {TransactionalIdExpirationMs}");
         Check(ProducerIdExpirationMs >= 1, "producer.id.expiration.ms", $"must be >= 1, got {ProducerIdExpirationMs}");
         Check(ProducerIdExpirationCheckIntervalMs >= 1, "producer.id.expiration.check.interval.ms", $"must be >= 1, got {ProducerIdExpirationCheckIntervalMs}");
         Check(!string.IsNullOrWhiteSpace(DataDir), "log.dirs", "must name a directory");

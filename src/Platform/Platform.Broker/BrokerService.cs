@@ -19,6 +19,7 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
     private SocketServer? _server;
     private LogManager? _logs;
     private GroupCoordinator? _groups;
+    private Transactions.TransactionCoordinator? _transactions;
 
     /// <summary>The bound listener address, available once started.</summary>
     public System.Net.IPEndPoint? EndPoint => _server?.LocalEndPoint;
@@ -33,6 +34,8 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         topics.OpenPartitions();
         _groups = services.GetRequiredService<GroupCoordinator>();
         _groups.Start();
+        _transactions = services.GetRequiredService<Transactions.TransactionCoordinator>();
+        _transactions.Start();
         _server = services.GetRequiredService<SocketServer>();
         _server.Start();
         var bound = _server.LocalEndPoint!;
@@ -49,6 +52,7 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         }
 
         // Groups stop before the logs close: their timers may still write to __consumer_offsets.
+        _transactions?.Stop();
         _groups?.Stop();
         if (_logs is not null)
         {

@@ -53,6 +53,12 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, DeleteGroupsHandler>();
         services.AddSingleton<IApiHandler, OffsetDeleteHandler>();
         services.AddSingleton<IApiHandler, InitProducerIdHandler>();
+        services.AddSingleton<Transactions.TransactionCoordinator>();
+        services.AddSingleton<IApiHandler, AddPartitionsToTxnHandler>();
+        services.AddSingleton<IApiHandler, AddOffsetsToTxnHandler>();
+        services.AddSingleton<IApiHandler, EndTxnHandler>();
+        services.AddSingleton<IApiHandler, TxnOffsetCommitHandler>();
+        services.AddSingleton<IApiHandler, WriteTxnMarkersHandler>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();

@@ -146,6 +146,7 @@ public sealed partial class PartitionLog
             _fs.DeleteFile(path);
         }
 
+        LoadTxnIndexes(segments, logEndOffset);
         var replayed = 0;
         foreach (var segment in segments)
         {
@@ -157,7 +158,8 @@ public sealed partial class PartitionLog
             var size = segment.Size;
             var start = from > segment.BaseOffset ? Math.Clamp(segment.OffsetIndex.Lookup(from), 0, size) : 0;
             using var scanner = new BatchScanner(segment.File, start, size, ReplayBufferSize);
-            while (scanner.Next(wholeBatch: false) == ScanStatus.Batch)
+            // Whole batches: a marker's type (COMMIT or ABORT) is in its record.
+            while (scanner.Next(wholeBatch: true) == ScanStatus.Batch)
             {
                 var header = scanner.Current;
                 if (RecordBatchHeader.ProducerId(header) < 0 || RecordBatchHeader.LastOffset(header) < from)
@@ -167,7 +169,7 @@ public sealed partial class PartitionLog
 
                 if (RecordBatchHeader.IsControl(header))
                 {
-                    _producerState.ApplyMarker(RecordBatchHeader.ProducerId(header), RecordBatchHeader.ProducerEpoch(header), RecordBatchHeader.MaxTimestamp(header));
+                    ApplyMarker(header, persist: true);
                 }
                 else
                 {
@@ -179,6 +181,7 @@ public sealed partial class PartitionLog
         }
 
         _producerState.MapEndOffset = logEndOffset;
+        Volatile.Write(ref _firstUnstableOffset, _producerState.FirstUnstableOffset);
         if (replayed > 0)
         {
             _logger.ProducerStateRebuilt(Directory, from, logEndOffset, replayed, _producerState.Count);

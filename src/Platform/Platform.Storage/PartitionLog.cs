@@ -140,6 +140,7 @@ public sealed partial class PartitionLog : IDisposable
             var position = 0;
             ProducerBatch? firstProducerBatch = null;
             List<ProducerBatch>? moreProducerBatches = null;
+            List<int>? markers = null;
             while (position < span.Length)
             {
                 var batch = NextBatch(span, position, config);
@@ -151,7 +152,12 @@ public sealed partial class PartitionLog : IDisposable
                 }
 
                 // Idempotent batches only: non-idempotent ones cost this one header read.
-                if (RecordBatchHeader.ProducerId(batch) >= 0 && !RecordBatchHeader.IsControl(batch))
+                if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
+                {
+                    CheckMarker(batch);
+                    (markers ??= []).Add(position);
+                }
+                else if (RecordBatchHeader.ProducerId(batch) >= 0)
                 {
                     var producerBatch = ProducerBatch.FromHeader(batch);
                     var pending = firstProducerBatch is null ? null : PendingFor(producerBatch.ProducerId, firstProducerBatch, moreProducerBatches);
@@ -224,7 +230,13 @@ public sealed partial class PartitionLog : IDisposable
                 }
             }
 
+            foreach (var marker in markers ?? [])
+            {
+                ApplyMarker(span[marker..], persist: true);
+            }
+
             _producerState.MapEndOffset = next;
+            Volatile.Write(ref _firstUnstableOffset, _producerState.FirstUnstableOffset);
             Volatile.Write(ref _logEndOffset, next);
             if (HighWatermarkFollowsLogEnd)
             {

@@ -119,7 +119,7 @@ public sealed partial class ProducerStateManager
             return false;
         }
 
-        _producers.Clear();
+        Clear();
         foreach (var entry in entries)
         {
             Add(entry);

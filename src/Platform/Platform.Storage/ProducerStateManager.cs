@@ -25,11 +25,17 @@ public sealed partial class ProducerStateManager
 
     private readonly Dictionary<long, ProducerStateEntry> _producers = [];
 
+    // Open transactions by first offset: the smallest is the first unstable offset (the LSO's bound).
+    private readonly SortedSet<(long FirstOffset, long ProducerId)> _ongoing = [];
+
     /// <summary>Producers with state.</summary>
     public int Count => _producers.Count;
 
     /// <summary>The offset the state is complete up to (exclusive): the log end offset once loaded.</summary>
     public long MapEndOffset { get; internal set; }
+
+    /// <summary>First offset of the earliest open transaction in the partition, or -1 when none is open.</summary>
+    public long FirstUnstableOffset => _ongoing.Count > 0 ? _ongoing.Min.FirstOffset : -1;
 
     /// <summary>The state of one producer, or null.</summary>
     public ProducerStateEntry? Get(long producerId) => _producers.GetValueOrDefault(producerId);
@@ -48,6 +54,14 @@ public sealed partial class ProducerStateManager
         isDuplicate = false;
         duplicate = default;
         problem = null;
+        if (batch.FirstSequence < 0 && batch.IsTransactional && batch.ProducerEpoch >= 0)
+        {
+            // The group coordinator's transactional offset commits carry no sequence: only the epoch is checked.
+            var current = Get(batch.ProducerId)?.ProducerEpoch ?? -1;
+            problem = batch.ProducerEpoch < current ? $"Producer {batch.ProducerId} epoch {batch.ProducerEpoch} is older than the current epoch {current}." : null;
+            return problem is null ? ErrorCode.None : ErrorCode.InvalidProducerEpoch;
+        }
+
         if (batch.FirstSequence < 0 || batch.ProducerEpoch < 0)
         {
             problem = $"Batch of producer {batch.ProducerId} has epoch {batch.ProducerEpoch} and base sequence {batch.FirstSequence}.";
@@ -123,16 +137,24 @@ public sealed partial class ProducerStateManager
         if (batch.IsTransactional && entry.CurrentTxnFirstOffset < 0)
         {
             entry.CurrentTxnFirstOffset = batch.FirstOffset;
+            _ongoing.Add((batch.FirstOffset, batch.ProducerId));
         }
     }
 
     /// <summary>
     /// Records a transaction marker (a control batch) of the producer: its transaction on this partition
     /// is over. The coordinator epoch is set by the caller that decoded the marker, if it did.
+    /// Returns the first offset of the transaction it ended, or -1 if none was open here.
     /// </summary>
-    internal void ApplyMarker(long producerId, short producerEpoch, long timestamp, int coordinatorEpoch = -1)
+    internal long ApplyMarker(long producerId, short producerEpoch, long timestamp, int coordinatorEpoch = -1)
     {
         var entry = GetOrAdd(producerId);
+        var firstOffset = entry.CurrentTxnFirstOffset;
+        if (firstOffset >= 0)
+        {
+            _ongoing.Remove((firstOffset, producerId));
+        }
+
         entry.SetEpoch(producerEpoch);
         entry.CurrentTxnFirstOffset = -1;
         entry.LastTimestamp = timestamp;
@@ -140,6 +162,8 @@ public sealed partial class ProducerStateManager
         {
             entry.CoordinatorEpoch = coordinatorEpoch;
         }
+
+        return firstOffset;
     }
 
     /// <summary>
@@ -161,9 +185,25 @@ public sealed partial class ProducerStateManager
         return removed;
     }
 
-    internal void Clear() => _producers.Clear();
+    internal void Clear()
+    {
+        _producers.Clear();
+        _ongoing.Clear();
+    }
 
-    internal void Add(ProducerStateEntry entry) => _producers[entry.ProducerId] = entry;
+    internal void Add(ProducerStateEntry entry)
+    {
+        if (_producers.TryGetValue(entry.ProducerId, out var old) && old.CurrentTxnFirstOffset >= 0)
+        {
+            _ongoing.Remove((old.CurrentTxnFirstOffset, old.ProducerId));
+        }
+
+        _producers[entry.ProducerId] = entry;
+        if (entry.CurrentTxnFirstOffset >= 0)
+        {
+            _ongoing.Add((entry.CurrentTxnFirstOffset, entry.ProducerId));
+        }
+    }
 
     private ProducerStateEntry GetOrAdd(long producerId)
     {

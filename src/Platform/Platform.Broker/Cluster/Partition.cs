@@ -30,8 +30,16 @@ public sealed class Partition
 
     public long HighWatermark => Log.HighWatermark;
 
-    /// <summary>The last stable offset: the high watermark until transactions hold it back.</summary>
-    public long LastStableOffset => Log.HighWatermark;
+    /// <summary>The last stable offset: the first offset of the earliest open transaction, else the high watermark.</summary>
+    public long LastStableOffset => Log.LastStableOffset;
+
+    /// <summary>Appends a COMMIT/ABORT marker for the producer's transaction and wakes waiting fetches (the LSO may move).</summary>
+    public LogAppendInfo AppendMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    {
+        var info = Log.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
+        DataArrived.Pulse();
+        return info;
+    }
 
     /// <summary>
     /// Appends validated batches, assigning their offsets in place (idempotent producers' batches are

@@ -51,6 +51,9 @@ internal sealed class ConsumerGroup
 
     public Dictionary<TopicPartition, CommittedOffset> Offsets { get; } = [];
 
+    /// <summary>Offsets committed in open transactions, by producer id: they join <see cref="Offsets"/> on the COMMIT marker.</summary>
+    public Dictionary<long, Dictionary<TopicPartition, CommittedOffset>> PendingTxnOffsets { get; } = [];
+
     /// <summary>The timer that completes the current join phase (rebalance timeout, or the initial delay).</summary>
     public ITimer? JoinTimer { get; set; }
 

@@ -94,8 +94,8 @@ public sealed partial class GroupCoordinator
     /// <summary>
     /// OffsetFetch: the committed offsets of <paramref name="partitions"/> (-1 for none), or of every
     /// partition the group committed when null. <paramref name="requireStable"/> (v7+) asks for
-    /// UNSTABLE_OFFSET_COMMIT where a transactional commit is pending; transactional commits do not
-    /// exist yet, so every offset returned is stable.
+    /// UNSTABLE_OFFSET_COMMIT where a transactional commit is pending: the handler marks those
+    /// partitions from <see cref="UnstablePartitions"/>.
     /// </summary>
     public (ErrorCode Error, IReadOnlyList<(TopicPartition Partition, CommittedOffset? Offset)> Offsets) FetchOffsets(string groupId, IReadOnlyList<TopicPartition>? partitions, bool requireStable)
     {

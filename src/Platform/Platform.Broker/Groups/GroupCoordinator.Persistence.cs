@@ -25,13 +25,20 @@ public sealed partial class GroupCoordinator
     {
         var offsets = new Dictionary<string, Dictionary<TopicPartition, CommittedOffset>>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, GroupMetadataValue>(StringComparer.Ordinal);
+        var pending = new Dictionary<long, List<(string Group, TopicPartition Partition, CommittedOffset Offset)>>();
         var skipped = 0;
-        _store.Replay(partition, (keyBytes, valueBytes) =>
+        _store.Replay(partition, (keyBytes, valueBytes, producerId) =>
         {
             try
             {
                 switch (CoordinatorRecords.ReadKey(keyBytes))
                 {
+                    case OffsetCommitKey key when producerId >= 0 && valueBytes is { } txnBytes:
+                        // A transactional commit counts only once its producer's COMMIT marker follows.
+                        var txnValue = OffsetCommitValue.Deserialize(txnBytes);
+                        var list = pending.TryGetValue(producerId, out var staged) ? staged : pending[producerId] = [];
+                        list.Add((key.Group, new TopicPartition(key.Topic, key.Partition), new CommittedOffset(txnValue.Offset, txnValue.LeaderEpoch, txnValue.Metadata, txnValue.CommitTimestamp, txnValue.ExpireTimestamp)));
+                        break;
                     case OffsetCommitKey key:
                         var groupOffsets = offsets.TryGetValue(key.Group, out var existing) ? existing : offsets[key.Group] = [];
                         var partitionKey = new TopicPartition(key.Topic, key.Partition);
@@ -58,6 +65,15 @@ public sealed partial class GroupCoordinator
             {
                 skipped++;
             }
+        }, (producerId, commit) =>
+        {
+            if (pending.Remove(producerId, out var staged) && commit)
+            {
+                foreach (var (groupId, tp, offset) in staged)
+                {
+                    (offsets.TryGetValue(groupId, out var existing) ? existing : offsets[groupId] = [])[tp] = offset;
+                }
+            }
         });
 
         if (skipped > 0)
@@ -66,7 +82,8 @@ public sealed partial class GroupCoordinator
         }
 
         var now = NowMs;
-        foreach (var groupId in metadata.Keys.Union(offsets.Where(o => o.Value.Count > 0).Select(o => o.Key)))
+        var pendingGroups = pending.Values.SelectMany(l => l.Select(p => p.Group));
+        foreach (var groupId in metadata.Keys.Union(offsets.Where(o => o.Value.Count > 0).Select(o => o.Key)).Union(pendingGroups))
         {
             var group = new ConsumerGroup(groupId, partition, now);
             if (metadata.TryGetValue(groupId, out var value))
@@ -77,6 +94,15 @@ public sealed partial class GroupCoordinator
             foreach (var (key, offset) in offsets.GetValueOrDefault(groupId) ?? [])
             {
                 group.Offsets[key] = offset;
+            }
+
+            // Open transactions' commits wait for the marker the transaction coordinator writes on completion.
+            foreach (var (producerId, staged) in pending)
+            {
+                foreach (var (_, tp, offset) in staged.Where(s => s.Group == groupId))
+                {
+                    (group.PendingTxnOffsets.TryGetValue(producerId, out var map) ? map : group.PendingTxnOffsets[producerId] = [])[tp] = offset;
+                }
             }
 
             _groups[groupId] = group;

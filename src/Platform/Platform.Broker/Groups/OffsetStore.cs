@@ -8,29 +8,31 @@ namespace Platform.Broker.Groups;
 /// <summary>
 /// Reads and writes the coordinator's records in the compacted <c>__consumer_offsets</c> topic:
 /// one batch per change (so a multi-partition commit is atomic), tombstones (null values) for
-/// deleted offsets and groups, and a full replay of a partition when it is loaded.
+/// deleted offsets and groups, and a full replay of a partition when it is loaded. The transaction
+/// coordinator keeps <c>__transaction_state</c> with the same store; transactional offset commits are
+/// written as transactional batches of their producer and ended by its COMMIT/ABORT marker.
 /// </summary>
-internal sealed class OffsetStore(TopicManager topics, TimeProvider time)
+internal sealed class OffsetStore(TopicManager topics, TimeProvider time, string topicName = "__consumer_offsets")
 {
     public const string TopicName = "__consumer_offsets";
 
     private const int ReadChunkBytes = 1 << 20;
 
     /// <summary>Appends the records (a null value is a tombstone) as one batch; returns the error a commit reports.</summary>
-    public ErrorCode Append(int partition, IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    public ErrorCode Append(int partition, IReadOnlyList<(byte[] Key, byte[]? Value)> records, long producerId = -1, short producerEpoch = -1)
     {
         if (records.Count == 0)
         {
             return ErrorCode.None;
         }
 
-        var target = topics.GetPartition(TopicName, partition);
+        var target = topics.GetPartition(topicName, partition);
         if (target is null)
         {
             return ErrorCode.CoordinatorNotAvailable;
         }
 
-        using var builder = new RecordBatchBuilder();
+        using var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = producerEpoch, IsTransactional = producerId >= 0 };
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var (key, value) in records)
         {
@@ -58,10 +60,28 @@ internal sealed class OffsetStore(TopicManager topics, TimeProvider time)
         }
     }
 
-    /// <summary>Calls <paramref name="visit"/> with every record of the partition in offset order (value null for tombstones).</summary>
-    public void Replay(int partition, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?> visit)
+    /// <summary>Appends a COMMIT/ABORT marker of the producer to the partition; false when the partition is not here.</summary>
+    /// <exception cref="LogException">The marker could not be written.</exception>
+    public bool AppendMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
     {
-        var log = topics.GetPartition(TopicName, partition)?.Log;
+        var target = topics.GetPartition(topicName, partition);
+        if (target is null)
+        {
+            return false;
+        }
+
+        target.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit);
+        return true;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with every record of the partition in offset order (value null for
+    /// tombstones; the producer id of a transactional batch, else -1) and <paramref name="marker"/> with
+    /// each transaction marker (producer id, true for COMMIT).
+    /// </summary>
+    public void Replay(int partition, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?, long> visit, Action<long, bool>? marker = null)
+    {
+        var log = topics.GetPartition(topicName, partition)?.Log;
         if (log is null)
         {
             return;
@@ -80,7 +100,7 @@ internal sealed class OffsetStore(TopicManager topics, TimeProvider time)
 
             var bytes = new byte[records.SizeInBytes];
             records.CopyTo(bytes);
-            var next = ReplayBatches(bytes, reader, visit);
+            var next = ReplayBatches(bytes, reader, visit, marker);
             if (next <= offset)
             {
                 return;
@@ -91,7 +111,7 @@ internal sealed class OffsetStore(TopicManager topics, TimeProvider time)
     }
 
     /// <summary>Visits the whole batches in <paramref name="bytes"/>; returns the offset after the last one.</summary>
-    private static long ReplayBatches(byte[] bytes, RecordBatchReader reader, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?> visit)
+    private static long ReplayBatches(byte[] bytes, RecordBatchReader reader, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?, long> visit, Action<long, bool>? marker)
     {
         var next = -1L;
         var batches = new RecordBatchEnumerator(bytes);
@@ -99,17 +119,20 @@ internal sealed class OffsetStore(TopicManager topics, TimeProvider time)
         {
             var batch = batches.Current;
             next = RecordBatchHeader.LastOffset(batch) + 1;
-            if (RecordBatchHeader.IsControl(batch))
-            {
-                continue;
-            }
-
+            var producerId = RecordBatchHeader.IsTransactional(batch) ? RecordBatchHeader.ProducerId(batch) : -1;
             reader.Load(bytes.AsMemory(batches.CurrentPosition, batch.Length));
             foreach (var record in reader)
             {
-                if (record.Key is { } key)
+                if (RecordBatchHeader.IsControl(batch))
                 {
-                    visit(key, record.Value);
+                    if (producerId >= 0 && record.Key is { } controlKey && ControlRecord.TryReadType(controlKey.Span, out var type) && type is ControlRecordType.Commit or ControlRecordType.Abort)
+                    {
+                        marker?.Invoke(producerId, type == ControlRecordType.Commit);
+                    }
+                }
+                else if (record.Key is { } key)
+                {
+                    visit(key, record.Value, producerId);
                 }
             }
         }

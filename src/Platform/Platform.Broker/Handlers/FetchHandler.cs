@@ -9,6 +9,8 @@ namespace Platform.Broker.Handlers;
 /// Fetch: serves record batches straight from the segment files. A fetch that finds fewer than
 /// min.bytes waits, without polling, until an append to one of its partitions or max.wait.ms.
 /// Sessions are not kept: every response has session id 0, which clients read as a full fetch.
+/// read_committed (isolation level 1) reads up to the last stable offset and lists the aborted
+/// transactions overlapping the range read, so the consumer can drop their records.
 /// </summary>
 public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHandler<FetchRequest, FetchResponse>
 {
@@ -110,6 +112,14 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHa
                 // larger than the limits never blocks a consumer.
                 var read = partition.Log.Read(offset, budget, maxOffset, minOneBatch: total == 0);
                 data.Records = read.Records;
+                if (readCommitted && read.Records.SizeInBytes > 0)
+                {
+                    // The consumer drops the batches of these producers from each first offset to its ABORT marker.
+                    data.AbortedTransactions = partition.Log.GetAbortedTransactions(offset, maxOffset)
+                        .Select(a => new FetchResponse.AbortedTransaction { ProducerId = a.ProducerId, FirstOffset = a.FirstOffset })
+                        .ToList();
+                }
+
                 total += read.Records.SizeInBytes;
                 responseBudget -= read.Records.SizeInBytes;
             }

@@ -11,7 +11,7 @@ namespace Platform.Broker.Handlers;
 /// partition, which is created on the first request). There is no transaction coordinator yet, so
 /// transactional ids get COORDINATOR_NOT_AVAILABLE. v4 looks up a batch of keys.
 /// </summary>
-public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, ClusterInfo cluster) : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
+public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, Transactions.TransactionCoordinator transactions, ClusterInfo cluster) : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
 {
     private const sbyte GroupKeyType = 0;
     private const sbyte TransactionKeyType = 1;
@@ -46,7 +46,7 @@ public sealed class FindCoordinatorHandler(GroupCoordinator coordinator, Cluster
         var error = keyType switch
         {
             GroupKeyType => coordinator.CoordinatorFor(key),
-            TransactionKeyType => ErrorCode.CoordinatorNotAvailable,
+            TransactionKeyType => transactions.CoordinatorFor(key),
             _ => ErrorCode.InvalidRequest,
         };
         return error == ErrorCode.None

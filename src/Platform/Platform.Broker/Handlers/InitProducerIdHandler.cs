@@ -10,10 +10,10 @@ namespace Platform.Broker.Handlers;
 /// InitProducerId for idempotent producers: a fresh producer id with epoch 0, as Kafka does when there
 /// is no transactional.id (the ProducerId/ProducerEpoch fields of v3+ matter only to transactional
 /// producers). v0 is served because librdkafka before 2.11 enables idempotence only if it is.
-/// A transactional.id gets COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; an
-/// empty one INVALID_REQUEST, as in Kafka.
+/// A transactional.id goes to the transaction coordinator (fencing older instances); an empty one is
+/// INVALID_REQUEST, as in Kafka.
 /// </summary>
-public sealed partial class InitProducerIdHandler(ProducerIdManager producerIds, ILogger<InitProducerIdHandler> logger) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
+public sealed partial class InitProducerIdHandler(ProducerIdManager producerIds, Transactions.TransactionCoordinator transactions, ILogger<InitProducerIdHandler> logger) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
 {
     public override ApiKey ApiKey => ApiKey.InitProducerId;
 
@@ -25,8 +25,15 @@ public sealed partial class InitProducerIdHandler(ProducerIdManager producerIds,
     {
         if (request.TransactionalId is not null)
         {
-            var error = request.TransactionalId.Length == 0 ? ErrorCode.InvalidRequest : ErrorCode.CoordinatorNotAvailable;
-            return ValueTask.FromResult<InitProducerIdResponse?>(ErrorResponse(context, request, error));
+            if (request.TransactionalId.Length == 0)
+            {
+                return ValueTask.FromResult<InitProducerIdResponse?>(ErrorResponse(context, request, ErrorCode.InvalidRequest));
+            }
+
+            var (error, id, epoch) = transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
+            return ValueTask.FromResult<InitProducerIdResponse?>(error == ErrorCode.None
+                ? new InitProducerIdResponse { ProducerId = id, ProducerEpoch = epoch }
+                : ErrorResponse(context, request, Transactions.TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 4)));
         }
 
         long producerId;

@@ -27,6 +27,7 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
             {
                 var requested = group.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new TopicPartition(t.Name, p))).ToList();
                 var (error, offsets) = coordinator.FetchOffsets(group.GroupId, requested, request.RequireStable);
+                var unstable = request.RequireStable ? coordinator.UnstablePartitions(group.GroupId) : Empty;
                 response.Groups.Add(new OffsetFetchResponse.OffsetFetchResponseGroup
                 {
                     GroupId = group.GroupId,
@@ -37,9 +38,10 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
                         Partitions = t.Select(o => new OffsetFetchResponse.OffsetFetchResponsePartitions
                         {
                             PartitionIndex = o.Partition.Partition,
-                            CommittedOffset = o.Offset?.Offset ?? -1,
+                            CommittedOffset = unstable.Contains(o.Partition) ? -1 : o.Offset?.Offset ?? -1,
                             CommittedLeaderEpoch = o.Offset?.LeaderEpoch ?? -1,
                             Metadata = o.Offset?.Metadata ?? "",
+                            ErrorCode = (short)(unstable.Contains(o.Partition) ? ErrorCode.UnstableOffsetCommit : ErrorCode.None),
                         }).ToList(),
                     }).ToList(),
                 });
@@ -50,11 +52,15 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
 
         // v0-1 have no "all partitions" form; v2+ send null topics for it.
         var partitions = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new TopicPartition(t.Name, p))).ToList();
-        var (groupError, found) = coordinator.FetchOffsets(request.GroupId, partitions, version >= 7 && request.RequireStable);
-        return ValueTask.FromResult<OffsetFetchResponse?>(Single(found, groupError, version));
+        var requireStable = version >= 7 && request.RequireStable;
+        var (groupError, found) = coordinator.FetchOffsets(request.GroupId, partitions, requireStable);
+        var unstablePartitions = requireStable ? coordinator.UnstablePartitions(request.GroupId) : Empty;
+        return ValueTask.FromResult<OffsetFetchResponse?>(Single(found, groupError, version, unstablePartitions));
     }
 
-    private static OffsetFetchResponse Single(IEnumerable<(TopicPartition Partition, CommittedOffset? Offset)> offsets, ErrorCode error, short version)
+    private static readonly IReadOnlySet<TopicPartition> Empty = new HashSet<TopicPartition>();
+
+    private static OffsetFetchResponse Single(IEnumerable<(TopicPartition Partition, CommittedOffset? Offset)> offsets, ErrorCode error, short version, IReadOnlySet<TopicPartition> unstable)
         => new()
         {
             // v0-1 have no group-level error: each partition carries it.
@@ -66,10 +72,10 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
                 Partitions = t.Select(o => new OffsetFetchResponse.OffsetFetchResponsePartition
                 {
                     PartitionIndex = o.Partition.Partition,
-                    CommittedOffset = o.Offset?.Offset ?? -1,
+                    CommittedOffset = unstable.Contains(o.Partition) ? -1 : o.Offset?.Offset ?? -1,
                     CommittedLeaderEpoch = version >= 5 ? o.Offset?.LeaderEpoch ?? -1 : -1,
                     Metadata = o.Offset?.Metadata ?? "",
-                    ErrorCode = (short)error,
+                    ErrorCode = (short)(unstable.Contains(o.Partition) ? ErrorCode.UnstableOffsetCommit : error),
                 }).ToList(),
             }).ToList(),
         };
@@ -86,6 +92,6 @@ public sealed class OffsetFetchHandler(GroupCoordinator coordinator) : ApiHandle
         }
 
         var partitions = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => (new TopicPartition(t.Name, p), (CommittedOffset?)null))) ?? [];
-        return Single(partitions, error, context.ApiVersion);
+        return Single(partitions, error, context.ApiVersion, Empty);
     }
 }

@@ -16,7 +16,7 @@ namespace Platform.Broker.Handlers;
 /// answered with its original base offset, refusals with Kafka's errors (OUT_OF_ORDER_SEQUENCE_NUMBER,
 /// INVALID_PRODUCER_EPOCH, DUPLICATE_SEQUENCE_NUMBER).
 /// </summary>
-public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
+public sealed partial class ProduceHandler(TopicManager topics, Transactions.TransactionCoordinator transactions, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
@@ -86,10 +86,22 @@ public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceH
         try
         {
             // The frame buffer belongs to this request, so offsets can be written into it in place.
-            var info = partition.Append(MemoryMarshal.AsMemory(records.Data));
-            result.BaseOffset = info.FirstOffset;
-            result.LogAppendTimeMs = info.LogAppendTime;
-            result.LogStartOffset = partition.LogStartOffset;
+            var data = MemoryMarshal.AsMemory(records.Data);
+            var header = data.Span;
+            if (RecordBatchHeader.IsTransactional(header))
+            {
+                // Only into a partition of the producer's open transaction, and never past its marker.
+                var error = transactions.AppendTransactional(RecordBatchHeader.ProducerId(header), RecordBatchHeader.ProducerEpoch(header), topicName, partition.Index, () => Complete(partition, data, result));
+                if (error != ErrorCode.None)
+                {
+                    result.ErrorCode = (short)error;
+                    result.ErrorMessage = error.ToKafkaName();
+                }
+
+                return;
+            }
+
+            Complete(partition, data, result);
         }
         catch (LogException e)
         {
@@ -101,6 +113,14 @@ public sealed partial class ProduceHandler(TopicManager topics, ILogger<ProduceH
             result.ErrorCode = (short)e.ErrorCode;
             result.ErrorMessage = e.Message;
         }
+    }
+
+    private static void Complete(Partition partition, Memory<byte> data, ProduceResponse.PartitionProduceResponse result)
+    {
+        var info = partition.Append(data);
+        result.BaseOffset = info.FirstOffset;
+        result.LogAppendTimeMs = info.LogAppendTime;
+        result.LogStartOffset = partition.LogStartOffset;
     }
 
     private static bool ContainsControlBatch(ReadOnlySpan<byte> records)

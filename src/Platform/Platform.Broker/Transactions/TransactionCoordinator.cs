@@ -1,0 +1,371 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Broker.Cluster;
+using Platform.Broker.Groups;
+using Platform.Protocol;
+
+namespace Platform.Broker.Transactions;
+
+/// <summary>
+/// The transaction coordinator: one <see cref="TransactionMetadata"/> per transactional id, stored in the
+/// compacted <c>__transaction_state</c> topic (the partition the id hashes to, as groups do) and
+/// reloaded at start, where a transaction caught between PrepareCommit/PrepareAbort and its markers is
+/// completed. Ending a transaction writes Prepare*, the COMMIT/ABORT markers to every partition in it
+/// (in-process; <c>__consumer_offsets</c> partitions through the group coordinator, which materialises
+/// the staged offsets), then Complete*. A timer aborts open transactions past their timeout with an
+/// epoch bump, so the old producer is fenced, and forgets ids idle past transactional.id.expiration.ms.
+/// </summary>
+public sealed partial class TransactionCoordinator : IDisposable
+{
+    public const string TopicName = "__transaction_state";
+
+    /// <summary>A single node never changes coordinator: every marker carries epoch 0.</summary>
+    public const int CoordinatorEpoch = 0;
+
+    private readonly BrokerOptions _options;
+    private readonly TopicManager _topics;
+    private readonly GroupCoordinator _groups;
+    private readonly ProducerIdManager _producerIds;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TransactionCoordinator> _logger;
+    private readonly OffsetStore _store;
+    private readonly ConcurrentDictionary<string, TransactionMetadata> _transactions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, TransactionMetadata> _byProducerId = new();
+    private readonly Lock _topicGate = new();
+    private volatile bool _topicReady;
+    private volatile bool _active;
+    private ITimer? _timer;
+
+    public TransactionCoordinator(IOptions<BrokerOptions> options, TopicManager topics, GroupCoordinator groups, ProducerIdManager producerIds, TimeProvider time, ILogger<TransactionCoordinator> logger)
+    {
+        _options = options.Value;
+        _topics = topics;
+        _groups = groups;
+        _producerIds = producerIds;
+        _time = time;
+        _logger = logger;
+        _store = new OffsetStore(topics, time, TopicName);
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Partitions of <c>__transaction_state</c>: the existing topic's count, or the configured one.</summary>
+    public int PartitionCount
+        => _topics.TryGetTopic(TopicName, out var topic) ? topic.PartitionCount : _options.TransactionStateLogNumPartitions;
+
+    /// <summary>The <c>__transaction_state</c> partition of <paramref name="transactionalId"/> (Java hashCode, abs, modulo).</summary>
+    public int PartitionFor(string transactionalId) => GroupPartitioner.PartitionFor(transactionalId, PartitionCount);
+
+    /// <summary>Every transactional id known (ListTransactions, DescribeTransactions, tools).</summary>
+    public IReadOnlyCollection<TransactionMetadata> Transactions => [.. _transactions.Values];
+
+    /// <summary>The transactional id's state, or null.</summary>
+    public TransactionMetadata? Get(string transactionalId) => _transactions.GetValueOrDefault(transactionalId);
+
+    /// <summary>Loads an existing <c>__transaction_state</c>, completes what was left half-done, starts the timer.</summary>
+    public void Start()
+    {
+        if (_topics.TryGetTopic(TopicName, out var topic))
+        {
+            for (var partition = 0; partition < topic.PartitionCount; partition++)
+            {
+                LoadPartition(partition);
+            }
+
+            _topicReady = true;
+            LogLoaded(_transactions.Count);
+        }
+
+        _active = true;
+        foreach (var metadata in _transactions.Values)
+        {
+            lock (metadata.Gate)
+            {
+                TryFinish(metadata);
+            }
+        }
+
+        var interval = TimeSpan.FromMilliseconds(_options.TransactionAbortTimedOutTransactionCleanupIntervalMs);
+        _timer = _time.CreateTimer(_ => OnTimer(), null, interval, interval);
+    }
+
+    public void Stop()
+    {
+        _active = false;
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    public void Dispose() => Stop();
+
+    /// <summary>Whether FindCoordinator (key type 1) may name this broker for <paramref name="transactionalId"/>.</summary>
+    public ErrorCode CoordinatorFor(string transactionalId)
+        => string.IsNullOrEmpty(transactionalId) ? ErrorCode.InvalidRequest : _active && EnsureTopic() ? ErrorCode.None : ErrorCode.CoordinatorNotAvailable;
+
+    /// <summary>Creates <c>__transaction_state</c> (compacted) on first use, as Kafka does.</summary>
+    public bool EnsureTopic()
+    {
+        if (_topicReady)
+        {
+            return true;
+        }
+
+        lock (_topicGate)
+        {
+            if (_topicReady || _topics.TryGetTopic(TopicName, out _))
+            {
+                return _topicReady = true;
+            }
+
+            var configs = new Dictionary<string, string?>
+            {
+                ["cleanup.policy"] = "compact",
+                ["segment.bytes"] = _options.TransactionStateLogSegmentBytes.ToString(CultureInfo.InvariantCulture),
+                ["compression.type"] = "uncompressed",
+            };
+            var result = _topics.CreateTopic(TopicName, _options.TransactionStateLogNumPartitions, 1, configs, validateOnly: false);
+            if (result.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
+            {
+                LogTopicFailed(result.Error, result.Message);
+                return false;
+            }
+
+            return _topicReady = true;
+        }
+    }
+
+    /// <summary>
+    /// InitProducerId with a transactional id: a producer id (new, or the id's own) with a bumped epoch, so
+    /// older instances are fenced; an open transaction of the previous incarnation is aborted first.
+    /// </summary>
+    public (ErrorCode Error, long ProducerId, short ProducerEpoch) InitProducerId(string transactionalId, int timeoutMs, long expectedProducerId, short expectedEpoch)
+    {
+        if (timeoutMs <= 0 || timeoutMs > _options.TransactionMaxTimeoutMs)
+        {
+            return (ErrorCode.InvalidTransactionTimeout, -1, -1);
+        }
+
+        var error = CoordinatorFor(transactionalId);
+        if (error != ErrorCode.None)
+        {
+            return (error, -1, -1);
+        }
+
+        var metadata = _transactions.GetOrAdd(transactionalId, id => new TransactionMetadata(id, PartitionFor(id)));
+        lock (metadata.Gate)
+        {
+            if (metadata.ProducerId >= 0)
+            {
+                if (expectedProducerId >= 0 && (expectedProducerId != metadata.ProducerId || expectedEpoch != metadata.ProducerEpoch))
+                {
+                    return (ErrorCode.ProducerFenced, -1, -1);
+                }
+
+                if (metadata.State == TransactionState.Ongoing)
+                {
+                    BumpEpoch(metadata);
+                    metadata.State = TransactionState.PrepareEpochFence;
+                    LogFenced(transactionalId, metadata.ProducerId, metadata.ProducerEpoch);
+                    if (Finish(metadata, commit: false) != ErrorCode.None)
+                    {
+                        return (ErrorCode.ConcurrentTransactions, -1, -1);
+                    }
+                }
+
+                if (!TryFinish(metadata))
+                {
+                    return (ErrorCode.ConcurrentTransactions, -1, -1);
+                }
+            }
+
+            var before = metadata.Snapshot();
+            var oldProducerId = metadata.ProducerId;
+            try
+            {
+                BumpEpoch(metadata);
+            }
+            catch (IOException)
+            {
+                metadata.Restore(before);
+                return (ErrorCode.CoordinatorNotAvailable, -1, -1);
+            }
+
+            metadata.State = TransactionState.Empty;
+            metadata.Partitions.Clear();
+            metadata.TimeoutMs = timeoutMs;
+            metadata.StartMs = -1;
+            error = Persist(metadata, before);
+            if (error != ErrorCode.None)
+            {
+                return (error, -1, -1);
+            }
+
+            if (oldProducerId >= 0 && oldProducerId != metadata.ProducerId)
+            {
+                _byProducerId.TryRemove(new KeyValuePair<long, TransactionMetadata>(oldProducerId, metadata));
+            }
+
+            _byProducerId[metadata.ProducerId] = metadata;
+            return (ErrorCode.None, metadata.ProducerId, metadata.ProducerEpoch);
+        }
+    }
+
+    /// <summary>AddPartitionsToTxn / AddOffsetsToTxn: the partitions join the transaction, which starts if none is open.</summary>
+    public ErrorCode AddPartitions(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<(string Topic, int Partition)> partitions)
+    {
+        var metadata = Get(transactionalId);
+        if (metadata is null)
+        {
+            return _active ? ErrorCode.InvalidProducerIdMapping : ErrorCode.CoordinatorNotAvailable;
+        }
+
+        lock (metadata.Gate)
+        {
+            var error = CheckProducer(metadata, producerId, producerEpoch);
+            if (error != ErrorCode.None)
+            {
+                return error;
+            }
+
+            if (metadata.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort or TransactionState.PrepareEpochFence)
+            {
+                return ErrorCode.ConcurrentTransactions;
+            }
+
+            if (metadata.State == TransactionState.Ongoing && metadata.Partitions.IsSupersetOf(partitions))
+            {
+                return ErrorCode.None;
+            }
+
+            var before = metadata.Snapshot();
+            if (metadata.State != TransactionState.Ongoing)
+            {
+                metadata.State = TransactionState.Ongoing;
+                metadata.StartMs = NowMs;
+            }
+
+            metadata.Partitions.UnionWith(partitions);
+            return Persist(metadata, before);
+        }
+    }
+
+    /// <summary>AddPartitionsToTxn v4+ verify-only: are the partitions in the producer's open transaction?</summary>
+    public ErrorCode VerifyPartition(string transactionalId, long producerId, short producerEpoch, string topic, int partition)
+    {
+        var metadata = Get(transactionalId);
+        if (metadata is null)
+        {
+            return ErrorCode.InvalidProducerIdMapping;
+        }
+
+        lock (metadata.Gate)
+        {
+            var error = CheckProducer(metadata, producerId, producerEpoch);
+            return error != ErrorCode.None ? error
+                : metadata.State == TransactionState.Ongoing && metadata.Partitions.Contains((topic, partition)) ? ErrorCode.None
+                : ErrorCode.InvalidTxnState;
+        }
+    }
+
+    /// <summary>AddOffsetsToTxn: the group's <c>__consumer_offsets</c> partition joins the transaction.</summary>
+    public ErrorCode AddOffsets(string transactionalId, long producerId, short producerEpoch, string groupId)
+    {
+        if (!_groups.EnsureOffsetsTopic())
+        {
+            return ErrorCode.CoordinatorNotAvailable;
+        }
+
+        return AddPartitions(transactionalId, producerId, producerEpoch, [(OffsetStore.TopicName, _groups.PartitionFor(groupId))]);
+    }
+
+    /// <summary>EndTxn: commits or aborts the open transaction; a retry of the same decision answers success.</summary>
+    public ErrorCode EndTransaction(string transactionalId, long producerId, short producerEpoch, bool commit)
+    {
+        var metadata = Get(transactionalId);
+        if (metadata is null)
+        {
+            return _active ? ErrorCode.InvalidProducerIdMapping : ErrorCode.CoordinatorNotAvailable;
+        }
+
+        lock (metadata.Gate)
+        {
+            var error = CheckProducer(metadata, producerId, producerEpoch);
+            if (error != ErrorCode.None)
+            {
+                return error;
+            }
+
+            switch (metadata.State)
+            {
+                case TransactionState.Ongoing:
+                    return Finish(metadata, commit) switch
+                    {
+                        ErrorCode.None or ErrorCode.ConcurrentTransactions => ErrorCode.None,
+                        var failed => failed,
+                    };
+                case TransactionState.CompleteCommit:
+                    return commit ? ErrorCode.None : ErrorCode.InvalidTxnState;
+                case TransactionState.CompleteAbort:
+                    return commit ? ErrorCode.InvalidTxnState : ErrorCode.None;
+                case TransactionState.PrepareCommit or TransactionState.PrepareAbort or TransactionState.PrepareEpochFence:
+                    return ErrorCode.ConcurrentTransactions;
+                default:
+                    return ErrorCode.InvalidTxnState;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a transactional append under the transaction's gate, so no marker can slip between the check
+    /// and the append: the partition must be in the producer's open transaction (INVALID_TXN_STATE), the
+    /// epoch current (INVALID_PRODUCER_EPOCH).
+    /// </summary>
+    public ErrorCode AppendTransactional(long producerId, short producerEpoch, string topic, int partition, Action append)
+    {
+        if (!_byProducerId.TryGetValue(producerId, out var metadata))
+        {
+            return ErrorCode.InvalidTxnState;
+        }
+
+        lock (metadata.Gate)
+        {
+            if (metadata.ProducerId != producerId || producerEpoch < metadata.ProducerEpoch)
+            {
+                return ErrorCode.InvalidProducerEpoch;
+            }
+
+            if (producerEpoch != metadata.ProducerEpoch || metadata.State != TransactionState.Ongoing || !metadata.Partitions.Contains((topic, partition)))
+            {
+                return ErrorCode.InvalidTxnState;
+            }
+
+            append();
+            return ErrorCode.None;
+        }
+    }
+
+    /// <summary>TxnOffsetCommit's check: the producer is current and the group's offsets partition is in its transaction.</summary>
+    public ErrorCode VerifyOffsetCommit(string transactionalId, long producerId, short producerEpoch, string groupId)
+        => VerifyPartition(transactionalId, producerId, producerEpoch, OffsetStore.TopicName, _groups.PartitionFor(groupId));
+
+    private static ErrorCode CheckProducer(TransactionMetadata metadata, long producerId, short producerEpoch)
+        => metadata.ProducerId != producerId ? ErrorCode.InvalidProducerIdMapping
+            : producerEpoch != metadata.ProducerEpoch ? ErrorCode.ProducerFenced
+            : ErrorCode.None;
+
+    /// <summary>The next epoch; at the end of the epoch space, a new producer id at epoch 0.</summary>
+    private void BumpEpoch(TransactionMetadata metadata)
+    {
+        if (metadata.ProducerId < 0 || metadata.ProducerEpoch >= short.MaxValue - 1)
+        {
+            metadata.ProducerId = _producerIds.NextProducerId();
+            metadata.ProducerEpoch = 0;
+        }
+        else
+        {
+            metadata.ProducerEpoch++;
+        }
+    }
+}

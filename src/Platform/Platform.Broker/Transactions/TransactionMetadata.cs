@@ -1,0 +1,40 @@
+namespace Platform.Broker.Transactions;
+
+/// <summary>What the coordinator knows of one transactional id. Read and changed only under <see cref="Gate"/>.</summary>
+public sealed class TransactionMetadata(string transactionalId, int partition)
+{
+    public Lock Gate { get; } = new();
+
+    public string TransactionalId { get; } = transactionalId;
+
+    /// <summary>The <c>__transaction_state</c> partition the id hashes to.</summary>
+    public int Partition { get; } = partition;
+
+    public long ProducerId { get; set; } = -1;
+
+    public short ProducerEpoch { get; set; } = -1;
+
+    public int TimeoutMs { get; set; }
+
+    public TransactionState State { get; set; } = TransactionState.Empty;
+
+    public HashSet<(string Topic, int Partition)> Partitions { get; } = [];
+
+    public long StartMs { get; set; } = -1;
+
+    public long LastUpdateMs { get; set; }
+
+    internal TransactionSnapshot Snapshot() => new(ProducerId, ProducerEpoch, TimeoutMs, State, [.. Partitions], LastUpdateMs, StartMs);
+
+    internal void Restore(TransactionSnapshot value)
+    {
+        ProducerId = value.ProducerId;
+        ProducerEpoch = value.ProducerEpoch;
+        TimeoutMs = value.TimeoutMs;
+        State = value.State;
+        Partitions.Clear();
+        Partitions.UnionWith(value.Partitions);
+        LastUpdateMs = value.LastUpdateMs;
+        StartMs = value.StartMs;
+    }
+}
