@@ -137,6 +137,21 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     }
 
     /// <summary>
+    /// Sends a request at <paramref name="version"/> and awaits the response, decoded over a pooled
+    /// buffer the caller owns: slices of it (a fetch response's records) stay valid until the
+    /// returned <see cref="PooledResponse{TResponse}"/> is disposed, which returns the buffer.
+    /// </summary>
+    /// <exception cref="KafkaException">As <see cref="SendAsync{TResponse}(IRequestMessage, short, CancellationToken)"/>.</exception>
+    public Task<PooledResponse<TResponse>> SendPooledAsync<TResponse>(IRequestMessage request, short version, CancellationToken cancellationToken = default)
+        where TResponse : IResponseMessage, new()
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var apiKey = request.ApiKey;
+        return SendCoreAsync(request, version, (id) => new PendingRequest<PooledResponse<TResponse>>(
+            apiKey, version, id, payload => new PooledResponse<TResponse>(FrameCodec.ReadResponse<TResponse>(payload, apiKey, version))), cancellationToken);
+    }
+
+    /// <summary>
     /// Sends a request the broker will not answer (Produce with <c>acks=0</c>). The task completes
     /// once the bytes are handed to the socket.
     /// </summary>
