@@ -11,9 +11,6 @@ public sealed partial class KafkaConnection
     /// <summary>ApiVersions v3 is the first with client software name and flexible encoding.</summary>
     private const short PreferredApiVersionsVersion = 3;
 
-    /// <summary>Size of the socket reads of the response loop.</summary>
-    private const int ReadBufferSize = 64 * 1024;
-
     /// <summary>
     /// Reads whole frames and completes the matching requests until the stream ends or fails.
     /// Never throws: every way out goes through <see cref="Abort"/>, so nothing is left unobserved.
@@ -22,8 +19,7 @@ public sealed partial class KafkaConnection
     {
         // Let ConnectAsync return before the first read blocks.
         await Task.Yield();
-        // Large reads: a fetch response of megabytes would otherwise arrive 4 KiB per read.
-        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4, leaveOpen: true));
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: _options.ReadSize, minimumReadSize: Math.Min(_options.ReadSize, 4096), leaveOpen: true));
         KafkaException? reason = null;
         try
         {

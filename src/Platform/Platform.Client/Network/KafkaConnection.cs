@@ -66,6 +66,10 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     {
         options ??= new KafkaConnectionOptions();
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (options.ReceiveBufferSize > 0)
+        {
+            socket.ReceiveBufferSize = options.ReceiveBufferSize;
+        }
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             connectTimeout.CancelAfter(options.ConnectTimeout);
