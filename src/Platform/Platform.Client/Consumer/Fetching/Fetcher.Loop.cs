@@ -35,6 +35,7 @@ internal sealed partial class Fetcher
     {
         var now = Environment.TickCount64;
         var metadata = _metadata.Current;
+        ReportMetadataFailure();
         var nextRetry = long.MaxValue;
         var fetches = new Dictionary<int, List<(PartitionState State, long Offset, int Epoch)>>();
         var resets = new Dictionary<int, List<(PartitionState State, OffsetReset Reset, int Epoch)>>();
@@ -136,6 +137,28 @@ internal sealed partial class Fetcher
 
         // Keep looking: the topic may be created later.
         _metadata.RequestUpdate();
+    }
+
+    /// <summary>A failed metadata refresh (no broker reachable) is reported once per failure while partitions wait for leaders.</summary>
+    private void ReportMetadataFailure()
+    {
+        var error = _metadata.LastError;
+        if (error is null || ReferenceEquals(error, _reportedMetadataError))
+        {
+            return;
+        }
+
+        _reportedMetadataError = error;
+        bool waiting;
+        lock (_lock)
+        {
+            waiting = _partitions.Values.Any(p => p.Leader < 0);
+        }
+
+        if (waiting)
+        {
+            _onError(error);
+        }
     }
 
     private void Track(Task request)

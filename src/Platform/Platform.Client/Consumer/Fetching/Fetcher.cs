@@ -31,6 +31,7 @@ internal sealed partial class Fetcher : IAsyncDisposable
     private readonly AsyncSignal _dataReady = new();
     private readonly CancellationTokenSource _shutdown = new();
     private Task _loop = Task.CompletedTask;
+    private KafkaException? _reportedMetadataError;
     private int _started;
 
     public Fetcher(MetadataManager metadata, FetcherOptions options, Action<KafkaException> onError)
