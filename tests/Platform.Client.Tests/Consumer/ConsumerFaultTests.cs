@@ -62,6 +62,9 @@ public sealed class ConsumerFaultTests
             Assert.Equal(ErrorCode.UnknownTopicOrPartition, ex.Error.Code);
             Assert.Contains("no-such-topic", ex.Message);
             Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(300)));
+            var lookup = Assert.Throws<KafkaException>(() => consumer.OffsetsForTimes([new TopicPartitionTimestamp("no-such-topic", 0, new Timestamp(0, TimestampType.CreateTime))], Wait));
+            Assert.Equal(ErrorCode.UnknownTopicOrPartition, lookup.Error.Code);
+            Assert.Contains("no-such-topic", lookup.Message);
         }
     }
 

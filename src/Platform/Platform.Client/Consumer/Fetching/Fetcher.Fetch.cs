@@ -256,6 +256,10 @@ internal sealed partial class Fetcher
         {
             // Closing.
         }
+        catch (Exception ex)
+        {
+            failure = new KafkaException(new Error(ErrorCode.UnknownServerError, $"Looking up offsets on node {node} failed: {ex.Message}"), ex);
+        }
         finally
         {
             NodeDone(node, partitions.Select(p => p.State), failure);
