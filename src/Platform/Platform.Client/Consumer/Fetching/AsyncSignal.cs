@@ -1,8 +1,8 @@
 namespace Platform.Client.Fetching;
 
 /// <summary>
-/// An auto-reset event for one waiter at a time: <see cref="Set"/> wakes the current waiter, or the
-/// next one if nobody waits yet.
+/// An auto-reset event for one waiter at a time: <see cref="Set"/> wakes the current waiter and
+/// lets the next wait return at once, so no signal is lost between a check and a wait.
 /// </summary>
 internal sealed class AsyncSignal
 {
@@ -17,7 +17,10 @@ internal sealed class AsyncSignal
         {
             waiter = _waiter;
             _waiter = null;
-            _set = waiter is null;
+
+            // Also when a waiter is woken: it may be a stale one that already timed out, and a
+            // signal must not be lost. The cost is one spurious wake-up; waiters re-check their state.
+            _set = true;
         }
 
         waiter?.TrySetResult();
