@@ -1,0 +1,38 @@
+using Platform.Client.Fetching;
+
+namespace Platform.Client.Tests.Consumer;
+
+public sealed class AsyncSignalTests
+{
+    [Fact]
+    public async Task Set_AfterAWaitTimedOut_IsNotLost()
+    {
+        var signal = new AsyncSignal();
+        await signal.WaitAsync(TimeSpan.FromMilliseconds(20));
+
+        signal.Set();
+
+        Assert.True(signal.WaitAsync(TimeSpan.FromSeconds(5)).IsCompleted);
+    }
+
+    [Fact]
+    public async Task Set_WakesTheWaiter()
+    {
+        var signal = new AsyncSignal();
+        var waiting = signal.WaitAsync(TimeSpan.FromSeconds(30));
+
+        signal.Set();
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task WaitAsync_NoSignal_EndsAfterTimeoutOrCancellationWithoutThrowing()
+    {
+        var signal = new AsyncSignal();
+        using var cts = new CancellationTokenSource(50);
+
+        await signal.WaitAsync(TimeSpan.FromMilliseconds(30));
+        await signal.WaitAsync(Timeout.InfiniteTimeSpan, cts.Token);
+    }
+}
