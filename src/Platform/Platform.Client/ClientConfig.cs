@@ -68,7 +68,8 @@ public class ClientConfig : IEnumerable<KeyValuePair<string, string>>
     private int? GetInt(string key)
         => Get(key) is { } text ? int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture) : null;
 
-    private void SetOrRemove(string key, string? value)
+    /// <summary>Sets a property, or removes it when <paramref name="value"/> is null.</summary>
+    protected void SetOrRemove(string key, string? value)
     {
         if (value is null)
         {

@@ -146,6 +146,14 @@ internal sealed class ClusterConnections : IAsyncDisposable
             Topics = topics?.Select(t => new MetadataRequest.MetadataRequestTopic { Name = t }).ToList(),
         };
         var response = await connection.SendAsync<MetadataResponse>(request, cancellationToken).ConfigureAwait(false);
+        Learn(response);
+        return (response, connection);
+    }
+
+    /// <summary>Learns the brokers and the controller from a Metadata response obtained elsewhere.</summary>
+    public void Learn(MetadataResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
         lock (_lock)
         {
             _nodes.Clear();
@@ -156,8 +164,28 @@ internal sealed class ClusterConnections : IAsyncDisposable
 
             _controllerId = response.ControllerId;
         }
+    }
 
-        return (response, connection);
+    /// <summary>
+    /// The open connection with the fewest requests in flight (Kafka's least-loaded node), or null
+    /// when no connection is open yet.
+    /// </summary>
+    public KafkaConnection? LeastLoadedOpen()
+    {
+        KafkaConnection? best = null;
+        lock (_lock)
+        {
+            foreach (var connecting in _connections.Values)
+            {
+                if (connecting.IsCompletedSuccessfully && connecting.Result is { IsClosed: false } candidate
+                    && (best is null || candidate.InFlightCount < best.InFlightCount))
+                {
+                    best = candidate;
+                }
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The address of <paramref name="nodeId"/> from the last metadata, if known.</summary>

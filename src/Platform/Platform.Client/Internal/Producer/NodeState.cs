@@ -1,0 +1,23 @@
+using Platform.Client.Network;
+
+namespace Platform.Client.Internal.Producer;
+
+/// <summary>The sender's view of one broker: its connection, requests in flight, partitions ready for it.</summary>
+internal sealed class NodeState(int id)
+{
+    public int Id { get; } = id;
+
+    /// <summary>Produce requests sent and not answered (at most <c>max.in.flight.requests.per.connection</c>).</summary>
+    public int InFlight { get; set; }
+
+    /// <summary>Partitions led by this node with a batch ready, rebuilt on every pass.</summary>
+    public List<PartitionQueue> Ready { get; } = [];
+
+    /// <summary>Rotates the partition drained first, so none starves under <c>max.request.size</c>.</summary>
+    public int DrainStart { get; set; }
+
+    public Task<KafkaConnection>? Connecting { get; set; }
+
+    /// <summary>No reconnect before this time after a failed attempt (<c>retry.backoff.ms</c>).</summary>
+    public long ReconnectAtTicks { get; set; }
+}

@@ -1,0 +1,149 @@
+using System.Buffers;
+using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Client.Internal.Producer;
+
+/// <summary>
+/// One partition's batch: records encoded as they arrive into a <see cref="RecordBatchBuilder"/>,
+/// their delivery slots, and, once drained, the built (compressed) bytes that every attempt sends,
+/// exposed as <see cref="Records"/> so the request copies them straight into its frame. Pooled:
+/// builders, slot arrays and built buffers are reused batch after batch.
+/// </summary>
+internal sealed class ProducerBatch : Records
+{
+    private readonly KafkaWriter _built;
+    private RecordSlot[] _slots;
+
+    public ProducerBatch(int capacity, CompressionType compression)
+    {
+        Builder = new RecordBatchBuilder(compression, capacity);
+        _built = new KafkaWriter(capacity);
+        _slots = ArrayPool<RecordSlot>.Shared.Rent(256);
+    }
+
+    public RecordBatchBuilder Builder { get; }
+
+    public PartitionQueue Queue { get; private set; } = null!;
+
+    public int Count => Builder.Count;
+
+    public ReadOnlySpan<RecordSlot> Slots => _slots.AsSpan(0, Builder.Count);
+
+    /// <summary>Creation order within the partition; retries are put back in this order.</summary>
+    public long Sequence { get; private set; }
+
+    public long CreatedTicks { get; private set; }
+
+    public long DeadlineTicks { get; private set; }
+
+    public long RetryAtTicks { get; set; }
+
+    public int Attempts { get; set; }
+
+    public int ReservedBytes { get; private set; }
+
+    public int SizeLimit { get; private set; }
+
+    /// <summary>A record did not fit: the batch is ready whatever <c>linger.ms</c> says.</summary>
+    public bool IsFull { get; private set; }
+
+    public bool IsBuilt { get; private set; }
+
+    /// <summary>Idempotence: the first record's sequence number, or -1 until first drained.</summary>
+    public int BaseSequence { get; set; } = -1;
+
+    public override int SizeInBytes => _built.Length;
+
+    public void Start(PartitionQueue queue, long sequence, long nowTicks, long deliveryTimeoutMs, int sizeLimit, int reservedBytes)
+    {
+        Queue = queue;
+        Sequence = sequence;
+        CreatedTicks = nowTicks;
+        DeadlineTicks = nowTicks + deliveryTimeoutMs;
+        SizeLimit = sizeLimit;
+        ReservedBytes = reservedBytes;
+    }
+
+    /// <summary>Appends a record when it fits (the first one always does); false marks the batch full.</summary>
+    public bool TryAppend(
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        IReadOnlyList<RecordHeader>? headers,
+        int estimatedSize,
+        object? handler,
+        object? message)
+    {
+        var count = Builder.Count;
+        if (IsFull || IsBuilt || (count > 0 && RecordBatchHeader.Size + Builder.RecordsSizeInBytes + estimatedSize > SizeLimit))
+        {
+            IsFull = true;
+            return false;
+        }
+
+        if (count == _slots.Length)
+        {
+            var larger = ArrayPool<RecordSlot>.Shared.Rent(count * 2);
+            _slots.AsSpan(0, count).CopyTo(larger);
+            ArrayPool<RecordSlot>.Shared.Return(_slots, clearArray: true);
+            _slots = larger;
+        }
+
+        Builder.Append(timestamp, key, keyIsNull, value, valueIsNull, headers);
+        ref var slot = ref _slots[count];
+        slot.Handler = handler;
+        slot.Message = message;
+        slot.Timestamp = timestamp;
+        return true;
+    }
+
+    /// <summary>Taken off its queue by the sender: no record may join it any more, even when it is put back for a retry.</summary>
+    public void MarkDrained() => IsFull = true;
+
+    /// <summary>Builds (and compresses) the batch once; retries resend the same bytes.</summary>
+    public void Build(long producerId, short producerEpoch)
+    {
+        if (IsBuilt)
+        {
+            return;
+        }
+
+        Builder.ProducerId = producerId;
+        Builder.ProducerEpoch = producerEpoch;
+        Builder.BaseSequence = BaseSequence;
+        _built.Reset();
+        Builder.Build(_built);
+        IsBuilt = true;
+    }
+
+    /// <summary>Forgets the built bytes, e.g. after an epoch bump changed the producer epoch and sequences.</summary>
+    public void Unbuild()
+    {
+        IsBuilt = false;
+        BaseSequence = -1;
+    }
+
+    public override void CopyTo(Span<byte> destination) => _built.WrittenSpan.CopyTo(destination);
+
+    /// <summary>Clears the batch for reuse from the pool.</summary>
+    public void Reset()
+    {
+        _slots.AsSpan(0, Builder.Count).Clear();
+        Builder.Reset();
+        Builder.ProducerId = -1;
+        Builder.ProducerEpoch = -1;
+        Builder.BaseSequence = -1;
+        _built.Reset();
+        Queue = null!;
+        IsFull = false;
+        IsBuilt = false;
+        BaseSequence = -1;
+        Attempts = 0;
+        RetryAtTicks = 0;
+    }
+
+    public override string ToString() => $"{Queue.Topic}-{Queue.Partition} ({Count} records)";
+}

@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Client.Internal.Producer;
+
+/// <summary>
+/// Kafka's RecordAccumulator: per-partition queues of batches filled up to <c>batch.size</c>, memory
+/// bounded by <c>buffer.memory</c>. Producing threads append (blocking for memory up to
+/// <c>max.block.ms</c>); the sender drains ready batches. Batches and their buffers are pooled.
+/// </summary>
+internal sealed class RecordAccumulator
+{
+    private readonly ProducerSettings _settings;
+    private readonly ConcurrentDictionary<string, TopicQueues> _topics = new(StringComparer.Ordinal);
+    private readonly Lock _poolLock = new();
+    private readonly Stack<ProducerBatch> _pool = new();
+    private readonly Action<PartitionQueue> _onQueueCreated;
+    private readonly Action _wakeSender;
+    private PartitionQueue[] _all = [];
+    private long _incompleteRecords;
+
+    public RecordAccumulator(ProducerSettings settings, Action wakeSender)
+    {
+        _settings = settings;
+        _wakeSender = wakeSender;
+        Memory = new BufferMemory(settings.BufferMemory);
+        _onQueueCreated = queue =>
+        {
+            lock (_poolLock)
+            {
+                _all = [.. _all, queue];
+            }
+        };
+    }
+
+    public BufferMemory Memory { get; }
+
+    /// <summary>Every partition queue, for the sender's scans.</summary>
+    public PartitionQueue[] Queues => Volatile.Read(ref _all);
+
+    /// <summary>Records appended and not yet reported.</summary>
+    public long IncompleteRecords => Volatile.Read(ref _incompleteRecords);
+
+    public TopicQueues GetTopic(string topic) => _topics.GetOrAdd(topic, static t => new TopicQueues(t));
+
+    /// <summary>
+    /// Appends a record to its partition's last batch, or to a new batch once memory for it is
+    /// reserved (blocking until <paramref name="deadlineTicks"/>).
+    /// </summary>
+    /// <exception cref="KafkaException">No memory was freed in time (<c>buffer.memory</c> exhausted for <c>max.block.ms</c>).</exception>
+    public void Append(
+        TopicQueues topic,
+        int partition,
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        IReadOnlyList<RecordHeader>? headers,
+        object? handler,
+        object? message,
+        long deadlineTicks,
+        CancellationToken cancellationToken)
+    {
+        var queue = topic.Get(partition, _onQueueCreated);
+        var estimate = RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
+        lock (queue.Lock)
+        {
+            if (TryAppendLast(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
+            {
+                return;
+            }
+        }
+
+        // A new batch: the sender may now send the full one before it, and must start its linger clock.
+        _wakeSender();
+        var size = Math.Max(_settings.BatchSize, RecordBatchHeader.Size + estimate);
+        if (!Memory.TryReserve(size, deadlineTicks, cancellationToken))
+        {
+            throw new KafkaException(new Error(
+                ErrorCode.RequestTimedOut,
+                $"Failed to allocate {size} bytes for a batch of {queue.Topic}-{partition} within max.block.ms ({_settings.MaxBlockMs} ms): "
+                + $"buffer.memory ({_settings.BufferMemory} bytes) is full of records that cannot be sent fast enough."));
+        }
+
+        var batch = RentBatch();
+        lock (queue.Lock)
+        {
+            if (TryAppendLast(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
+            {
+                // Another thread made room meanwhile.
+                ReturnBatch(batch);
+                Memory.Release(size);
+                return;
+            }
+
+            batch.Start(queue, queue.NextBatchSequence++, Environment.TickCount64, _settings.DeliveryTimeoutMs, size, size);
+            batch.TryAppend(timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message);
+            queue.Batches.Add(batch);
+            Interlocked.Increment(ref _incompleteRecords);
+        }
+    }
+
+    private bool TryAppendLast(
+        PartitionQueue queue,
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        IReadOnlyList<RecordHeader>? headers,
+        int estimate,
+        object? handler,
+        object? message)
+    {
+        var batches = queue.Batches;
+        if (batches.Count > 0 && batches[^1].TryAppend(timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
+        {
+            Interlocked.Increment(ref _incompleteRecords);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Returns a finished batch's memory and puts it back in the pool.</summary>
+    public void Release(ProducerBatch batch)
+    {
+        Interlocked.Add(ref _incompleteRecords, -batch.Count);
+        var reserved = batch.ReservedBytes;
+        ReturnBatch(batch);
+        Memory.Release(reserved);
+    }
+
+    private ProducerBatch RentBatch()
+    {
+        lock (_poolLock)
+        {
+            if (_pool.TryPop(out var batch))
+            {
+                return batch;
+            }
+        }
+
+        var created = new ProducerBatch(_settings.BatchSize, _settings.Compression);
+        created.Builder.CompressionLevel = _settings.CompressionLevel;
+        return created;
+    }
+
+    private void ReturnBatch(ProducerBatch batch)
+    {
+        batch.Reset();
+        lock (_poolLock)
+        {
+            // Enough to cover buffer.memory; beyond that let the GC have it.
+            if (_pool.Count * (long)_settings.BatchSize < _settings.BufferMemory)
+            {
+                _pool.Push(batch);
+                return;
+            }
+        }
+
+        batch.Builder.Dispose();
+    }
+}

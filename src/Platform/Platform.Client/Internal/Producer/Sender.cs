@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using Platform.Client.Network;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Client.Internal.Producer;
+
+/// <summary>
+/// The producer's single sender thread, Kafka's Sender: finds partitions whose first batch is ready
+/// (full, lingered <c>linger.ms</c>, flushing or closing, retry backoff over), groups them by leader,
+/// drains one batch per partition into one ProduceRequest per broker up to <c>max.request.size</c>,
+/// keeps at most <c>max.in.flight.requests.per.connection</c> requests per broker, and turns answers
+/// into delivery reports, retries or failures. All sending state is touched by this thread only;
+/// answers arrive on the connection's read loop and are queued for it.
+/// </summary>
+/// <remarks>
+/// Ordering: a partition's batches are sent in creation order, one per request, on one connection,
+/// and a retried batch goes back before every newer batch. Without idempotence, a batch that failed
+/// while newer ones of the same partition were already in flight and then succeeded lands after
+/// them (as in Kafka): set <c>max.in.flight.requests.per.connection=1</c> (a partition then has one
+/// batch in flight at a time) or enable idempotence to keep order under retries.
+/// </remarks>
+internal sealed partial class Sender
+{
+    private readonly ProducerSettings _settings;
+    private readonly RecordAccumulator _accumulator;
+    private readonly MetadataManager _metadata;
+    private readonly IDeliverySink _sink;
+    private readonly Action<Error> _onError;
+    private readonly Action _onReleased;
+    private readonly ManualResetEventSlim _wake = new(false, 0);
+    private readonly ConcurrentQueue<Completion> _completions = new();
+    private readonly Dictionary<int, NodeState> _nodes = [];
+    private readonly List<NodeState> _readyNodes = [];
+    private readonly Thread _thread;
+    private volatile bool _closing;
+    private volatile bool _forceClose;
+    private int _flushes;
+    private int _inFlightRequests;
+
+    public Sender(ProducerSettings settings, RecordAccumulator accumulator, MetadataManager metadata, IDeliverySink sink, Action<Error> onError, Action onReleased)
+    {
+        _settings = settings;
+        _accumulator = accumulator;
+        _metadata = metadata;
+        _sink = sink;
+        _onError = onError;
+        _onReleased = onReleased;
+        _thread = new Thread(Run) { IsBackground = true, Name = "platform-producer-sender" };
+    }
+
+    public void Start() => _thread.Start();
+
+    public void Wake()
+    {
+        if (!_wake.IsSet)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <summary>While a flush is on, batches are sent without waiting for <c>linger.ms</c>.</summary>
+    public void BeginFlush()
+    {
+        Interlocked.Increment(ref _flushes);
+        Wake();
+    }
+
+    public void EndFlush() => Interlocked.Decrement(ref _flushes);
+
+    /// <summary>Sends everything left, then stops; <paramref name="force"/> fails what is left instead.</summary>
+    public void Close(bool force)
+    {
+        _closing = true;
+        _forceClose |= force;
+        Wake();
+    }
+
+    public bool Join(TimeSpan timeout) => _thread.Join(timeout);
+
+    private void Run()
+    {
+        while (true)
+        {
+            _wake.Reset();
+            var now = Environment.TickCount64;
+            var nextWake = now + 100;
+            try
+            {
+                ProcessCompletions(now);
+                if (_forceClose)
+                {
+                    FailQueued(new Error(ErrorCode.NetworkException, "The producer was closed before the record could be sent."));
+                }
+
+                if (_closing && _inFlightRequests == 0 && (_forceClose || _accumulator.IncompleteRecords == 0))
+                {
+                    return;
+                }
+
+                Expire(now);
+                if (!_settings.EnableIdempotence || EnsureProducerId(now, ref nextWake))
+                {
+                    SendReady(now, ref nextWake);
+                }
+            }
+            catch (Exception ex)
+            {
+                // A bug here must not stop delivery for good: report it and go on.
+                _onError(new Error(ErrorCode.UnknownServerError, $"Producer sender failed: {ex}"));
+                nextWake = now + 100;
+            }
+
+            var wait = nextWake - Environment.TickCount64;
+            if (wait > 0 && _completions.IsEmpty)
+            {
+                _wake.Wait((int)Math.Min(wait, int.MaxValue));
+            }
+        }
+    }
+
+    private void SendReady(long now, ref long nextWake)
+    {
+        var metadata = _metadata.Current;
+        var lingerOff = _closing || Volatile.Read(ref _flushes) > 0;
+        var mute = _settings.MaxInFlight == 1;
+        foreach (var queue in _accumulator.Queues)
+        {
+            ProducerBatch first;
+            int count;
+            lock (queue.Lock)
+            {
+                count = queue.Batches.Count;
+                if (count == 0)
+                {
+                    continue;
+                }
+
+                first = queue.Batches[0];
+            }
+
+            if (first.RetryAtTicks > now)
+            {
+                nextWake = Math.Min(nextWake, first.RetryAtTicks);
+                continue;
+            }
+
+            if (!(count > 1 || first.IsFull || lingerOff || now - first.CreatedTicks >= _settings.LingerMs))
+            {
+                nextWake = Math.Min(nextWake, first.CreatedTicks + _settings.LingerMs);
+                continue;
+            }
+
+            if (mute && queue.InFlight > 0)
+            {
+                continue;
+            }
+
+            var leader = Leader(metadata, queue);
+            if (leader < 0)
+            {
+                _metadata.RequestUpdate();
+                continue;
+            }
+
+            if (!_nodes.TryGetValue(leader, out var node))
+            {
+                node = new NodeState(leader);
+                _nodes[leader] = node;
+            }
+
+            if (node.Ready.Count == 0)
+            {
+                _readyNodes.Add(node);
+            }
+
+            node.Ready.Add(queue);
+        }
+
+        foreach (var node in _readyNodes)
+        {
+            if (node.InFlight < _settings.MaxInFlight && TryGetConnection(node, now, ref nextWake) is { } connection)
+            {
+                Drain(node, connection, now);
+            }
+
+            node.Ready.Clear();
+        }
+
+        _readyNodes.Clear();
+    }
+
+    private static int Leader(ClusterMetadata metadata, PartitionQueue queue)
+        => metadata.Topics.TryGetValue(queue.Topic, out var topic) && queue.Partition < topic.Partitions.Length
+            ? topic.Partitions[queue.Partition].LeaderId
+            : -1;
+
+    private KafkaConnection? TryGetConnection(NodeState node, long now, ref long nextWake)
+    {
+        var connecting = node.Connecting;
+        if (connecting is { IsCompletedSuccessfully: true } && !connecting.Result.IsClosed)
+        {
+            return connecting.Result;
+        }
+
+        if (connecting is { IsCompleted: false })
+        {
+            return null;
+        }
+
+        if (connecting is not null)
+        {
+            // Failed, or connected and since lost: wait out the backoff, then learn where the leader is now.
+            node.Connecting = null;
+            node.ReconnectAtTicks = now + _settings.RetryBackoffMs;
+            _metadata.RequestUpdate();
+        }
+
+        if (now < node.ReconnectAtTicks)
+        {
+            nextWake = Math.Min(nextWake, node.ReconnectAtTicks);
+            return null;
+        }
+
+        connecting = _metadata.GetNodeConnectionAsync(node.Id);
+        node.Connecting = connecting;
+        connecting.ContinueWith(
+            static (t, state) =>
+            {
+                _ = t.Exception;
+                ((Sender)state!).Wake();
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return connecting.IsCompletedSuccessfully ? connecting.Result : null;
+    }
+
+    private void Drain(NodeState node, KafkaConnection connection, long now)
+    {
+        var ready = node.Ready;
+        var batches = new List<ProducerBatch>(ready.Count);
+        var size = 0;
+        var start = node.DrainStart++ % ready.Count;
+        for (var i = 0; i < ready.Count; i++)
+        {
+            var queue = ready[(start + i) % ready.Count];
+            ProducerBatch batch;
+            lock (queue.Lock)
+            {
+                if (queue.Batches.Count == 0 || queue.Batches[0].RetryAtTicks > now)
+                {
+                    continue;
+                }
+
+                batch = queue.Batches[0];
+                var estimate = batch.IsBuilt ? batch.SizeInBytes : batch.Builder.UncompressedSizeInBytes;
+                if (batches.Count > 0 && size + estimate > _settings.MaxRequestSize)
+                {
+                    break;
+                }
+
+                queue.Batches.RemoveAt(0);
+                batch.MarkDrained();
+            }
+
+            if (_settings.EnableIdempotence && batch.BaseSequence < 0)
+            {
+                batch.BaseSequence = queue.NextProducerSequence;
+                queue.NextProducerSequence += batch.Count;
+            }
+
+            batch.Build(_producerId, _producerEpoch);
+            size += batch.SizeInBytes;
+            batches.Add(batch);
+            queue.InFlight++;
+        }
+
+        if (batches.Count == 0)
+        {
+            return;
+        }
+
+        node.InFlight++;
+        _inFlightRequests++;
+        _ = SendAsync(node, connection, batches);
+    }
+
+    private async Task SendAsync(NodeState node, KafkaConnection connection, List<ProducerBatch> batches)
+    {
+        ProduceResponse? response = null;
+        KafkaException? failure = null;
+        try
+        {
+            var version = connection.ApiVersions.Select(ApiKey.Produce);
+            if (version < 3)
+            {
+                throw new KafkaException(new Error(ErrorCode.UnsupportedVersion, $"Broker {connection.Address} only supports Produce v{version}; RecordBatch v2 needs v3 or later."));
+            }
+
+            var request = BuildRequest(batches);
+            if (_settings.Acks == 0)
+            {
+                await connection.SendOneWayAsync(request, version, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                response = await connection.SendAsync<ProduceResponse>(request, version, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (KafkaException ex)
+        {
+            failure = ex;
+        }
+        catch (Exception ex)
+        {
+            failure = new KafkaException(new Error(ErrorCode.UnknownServerError, $"Sending to broker {connection.Address} failed: {ex.Message}"), ex);
+        }
+
+        _completions.Enqueue(new Completion(node, batches, response, failure));
+        Wake();
+    }
+
+    private ProduceRequest BuildRequest(List<ProducerBatch> batches)
+    {
+        var topics = new List<ProduceRequest.TopicProduceData>();
+        foreach (var batch in batches)
+        {
+            ProduceRequest.TopicProduceData? topic = null;
+            foreach (var candidate in topics)
+            {
+                if (candidate.Name == batch.Queue.Topic)
+                {
+                    topic = candidate;
+                    break;
+                }
+            }
+
+            if (topic is null)
+            {
+                topic = new ProduceRequest.TopicProduceData { Name = batch.Queue.Topic, PartitionData = [] };
+                topics.Add(topic);
+            }
+
+            topic.PartitionData.Add(new ProduceRequest.PartitionProduceData { Index = batch.Queue.Partition, Records = batch });
+        }
+
+        return new ProduceRequest { Acks = _settings.Acks, TimeoutMs = _settings.RequestTimeoutMs, TopicData = topics };
+    }
+}

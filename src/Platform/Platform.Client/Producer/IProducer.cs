@@ -1,0 +1,51 @@
+namespace Platform.Client;
+
+/// <summary>
+/// A Kafka producer: thread-safe, one per application is usually enough. Records are serialized and
+/// partitioned on the calling thread, batched per partition and sent by one background sender.
+/// </summary>
+/// <typeparam name="TKey">Key type.</typeparam>
+/// <typeparam name="TValue">Value type.</typeparam>
+public interface IProducer<TKey, TValue> : IDisposable, IAsyncDisposable
+{
+    /// <summary>The producer's name (<c>client.id</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Sends a record to a partition chosen by the partitioner and completes when it is acknowledged
+    /// (for <c>acks=0</c>: when it was written to the socket, offset -1).
+    /// </summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="message">The record; not copied after serialization, so it may be reused once this returns.</param>
+    /// <param name="cancellationToken">Stops waiting (for metadata, buffer space or the acknowledgement); the record may still be delivered.</param>
+    /// <exception cref="ProduceException{TKey,TValue}">Serialization failed, the record is too large, or delivery failed (the error says why).</exception>
+    /// <exception cref="KafkaException">Metadata or buffer space did not come within <c>max.block.ms</c>.</exception>
+    Task<DeliveryResult<TKey, TValue>> ProduceAsync(string topic, Message<TKey, TValue> message, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a record to a given partition; see <see cref="ProduceAsync(string, Message{TKey,TValue}, CancellationToken)"/>.</summary>
+    Task<DeliveryResult<TKey, TValue>> ProduceAsync(TopicPartition topicPartition, Message<TKey, TValue> message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends a record without waiting. <paramref name="deliveryHandler"/> runs on the producer's
+    /// sender thread with the outcome (keep it short); null means fire-and-forget, failures then go
+    /// to the error handler. Blocks only for metadata or buffer space, up to <c>max.block.ms</c>.
+    /// </summary>
+    /// <exception cref="ProduceException{TKey,TValue}">Serialization failed or the record is too large.</exception>
+    /// <exception cref="KafkaException">Metadata or buffer space did not come within <c>max.block.ms</c>.</exception>
+    void Produce(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null);
+
+    /// <summary>Sends a record to a given partition without waiting; see <see cref="Produce(string, Message{TKey,TValue}, Action{DeliveryReport{TKey,TValue}}?)"/>.</summary>
+    void Produce(TopicPartition topicPartition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null);
+
+    /// <summary>Sends every waiting record now (ignoring <c>linger.ms</c>) and waits up to <paramref name="timeout"/> for all reports.</summary>
+    /// <returns>How many records are still waiting for their report (0 when all were reported).</returns>
+    int Flush(TimeSpan timeout);
+
+    /// <summary>Sends every waiting record now and waits for all reports.</summary>
+    /// <exception cref="OperationCanceledException">The token fired first.</exception>
+    void Flush(CancellationToken cancellationToken = default);
+
+    /// <summary>Sends every waiting record now and completes when all are reported.</summary>
+    /// <exception cref="OperationCanceledException">The token fired first.</exception>
+    Task FlushAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,210 @@
+using Platform.Client.Internal.Producer;
+using Platform.Protocol;
+
+namespace Platform.Client;
+
+internal sealed partial class Producer<TKey, TValue>
+{
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _flushers;
+    private int _producing;
+    private int _disposed;
+
+    /// <summary>Runs on the sender thread: turns a finished batch into reports, results or exceptions.</summary>
+    public void Deliver(ProducerBatch batch, long baseOffset, long logAppendTime, Error? error, PersistenceStatus status)
+    {
+        var topic = batch.Queue.Topic;
+        var partition = batch.Queue.Partition;
+        var slots = batch.Slots;
+        var unhandledFailures = 0;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var slot = slots[i];
+            if (slot.Handler is null && _interceptors.Length == 0)
+            {
+                unhandledFailures += error is null ? 0 : 1;
+                continue;
+            }
+
+            var offset = error is null && baseOffset >= 0 ? baseOffset + i : -1;
+            var timestamp = logAppendTime >= 0
+                ? new Timestamp(logAppendTime, TimestampType.LogAppendTime)
+                : new Timestamp(slot.Timestamp, TimestampType.CreateTime);
+            var message = (Message<TKey, TValue>)slot.Message!;
+            DeliveryReport<TKey, TValue>? report = null;
+            if (_interceptors.Length > 0 || slot.Handler is Action<DeliveryReport<TKey, TValue>>)
+            {
+                report = new DeliveryReport<TKey, TValue>
+                {
+                    Topic = topic,
+                    Partition = partition,
+                    Offset = offset,
+                    Timestamp = timestamp,
+                    Status = status,
+                    Message = message,
+                    Error = error ?? Error.NoError,
+                };
+                foreach (var interceptor in _interceptors)
+                {
+                    try
+                    {
+                        interceptor.OnAcknowledgement(report);
+                    }
+                    catch (Exception ex)
+                    {
+                        ReportError(new Error(ErrorCode.UnknownServerError, $"Producer interceptor {interceptor.GetType().Name}.OnAcknowledgement threw: {ex.Message}"));
+                    }
+                }
+            }
+
+            switch (slot.Handler)
+            {
+                case Action<DeliveryReport<TKey, TValue>> handler:
+                    try
+                    {
+                        handler(report!);
+                    }
+                    catch (Exception ex)
+                    {
+                        ReportError(new Error(ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
+                    }
+
+                    break;
+                case TaskCompletionSource<DeliveryResult<TKey, TValue>> completion:
+                    var result = new DeliveryResult<TKey, TValue>
+                    {
+                        Topic = topic,
+                        Partition = partition,
+                        Offset = offset,
+                        Timestamp = timestamp,
+                        Status = status,
+                        Message = message,
+                    };
+                    if (error is null)
+                    {
+                        completion.TrySetResult(result);
+                    }
+                    else
+                    {
+                        completion.TrySetException(new ProduceException<TKey, TValue>(error, result));
+                    }
+
+                    break;
+                default:
+                    unhandledFailures += error is null ? 0 : 1;
+                    break;
+            }
+        }
+
+        if (unhandledFailures > 0)
+        {
+            // Fire-and-forget records have nobody to tell but the error handler: never lose them silently.
+            ReportError(new Error(error!.Code, $"{unhandledFailures} record(s) to {topic}-{partition} without a delivery handler failed: {error.Reason}"));
+        }
+    }
+
+    private void ReportError(Error error)
+    {
+        try
+        {
+            _errorHandler?.Invoke(this, error);
+        }
+        catch (Exception)
+        {
+            // The error handler is the last resort; its own failure has nowhere to go.
+        }
+    }
+
+    private void OnBatchReleased()
+    {
+        if (Volatile.Read(ref _flushers) > 0)
+        {
+            Interlocked.Exchange(ref _released, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+
+    public int Flush(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            FlushAsync(cts.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // Timed out: the count below says how much is left.
+        }
+
+        return (int)Math.Min(int.MaxValue, _accumulator.IncompleteRecords);
+    }
+
+    public void Flush(CancellationToken cancellationToken = default) => FlushAsync(cancellationToken).GetAwaiter().GetResult();
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _flushers);
+        _sender.BeginFlush();
+        try
+        {
+            while (true)
+            {
+                var released = Volatile.Read(ref _released).Task;
+                if (_accumulator.IncompleteRecords == 0)
+                {
+                    return;
+                }
+
+                await released.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _sender.EndFlush();
+            Interlocked.Decrement(ref _flushers);
+        }
+    }
+
+    private void EnterProduce()
+    {
+        Interlocked.Increment(ref _producing);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Decrement(ref _producing);
+            throw new ObjectDisposedException(GetType().Name, "The producer is disposed.");
+        }
+    }
+
+    private void ExitProduce() => Interlocked.Decrement(ref _producing);
+
+    /// <summary>
+    /// Sends every waiting record and waits for its report, then closes. Records still undelivered
+    /// after <c>delivery.timeout.ms</c> (plus a grace period) are failed, so every record gets a report.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Let producers that got past the check finish appending, so no record lands after the sender stopped.
+        while (Volatile.Read(ref _producing) > 0)
+        {
+            await Task.Delay(1).ConfigureAwait(false);
+        }
+
+        _sender.Close(force: false);
+        var joined = await Task.Run(() => _sender.Join(TimeSpan.FromMilliseconds(_settings.DeliveryTimeoutMs + 1000))).ConfigureAwait(false);
+        if (!joined)
+        {
+            _sender.Close(force: true);
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+            await Task.Run(() => _sender.Join(TimeSpan.FromMilliseconds(_settings.RequestTimeoutMs))).ConfigureAwait(false);
+        }
+
+        await _metadata.DisposeAsync().ConfigureAwait(false);
+        await _cluster.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,350 @@
+using Platform.Client.Internal;
+using Platform.Client.Internal.Producer;
+using Platform.Client.Network;
+using Platform.Client.Serialization;
+using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Client;
+
+/// <summary>
+/// The producer pipeline of Kafka's Java client: interceptors, serializers, partitioner, then the
+/// <see cref="RecordAccumulator"/> on the calling thread; the <see cref="Sender"/> thread does the rest.
+/// A record costs no allocation of its own on the callback and fire-and-forget paths: it is
+/// serialized once into its batch, its report slot is a struct in a pooled array.
+/// </summary>
+internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, IDeliverySink
+{
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
+    private readonly ProducerSettings _settings;
+    private readonly SerializerPair<TKey> _keySerializer;
+    private readonly SerializerPair<TValue> _valueSerializer;
+    private readonly Dictionary<string, PartitionerDelegate> _partitioners;
+    private readonly PartitionerDelegate? _defaultPartitioner;
+    private readonly Action<IProducer<TKey, TValue>, Error>? _errorHandler;
+    private readonly IProducerInterceptor<TKey, TValue>[] _interceptors;
+    private readonly ClusterConnections _cluster;
+    private readonly MetadataManager _metadata;
+    private readonly RecordAccumulator _accumulator;
+    private readonly Sender _sender;
+
+    public Producer(
+        ProducerSettings settings,
+        SerializerPair<TKey> keySerializer,
+        SerializerPair<TValue> valueSerializer,
+        Dictionary<string, PartitionerDelegate> partitioners,
+        PartitionerDelegate? defaultPartitioner,
+        Action<IProducer<TKey, TValue>, Error>? errorHandler,
+        IProducerInterceptor<TKey, TValue>[] interceptors)
+    {
+        _settings = settings;
+        _keySerializer = keySerializer;
+        _valueSerializer = valueSerializer;
+        _partitioners = partitioners;
+        _defaultPartitioner = defaultPartitioner;
+        _errorHandler = errorHandler;
+        _interceptors = interceptors;
+        _cluster = new ClusterConnections(settings.Bootstrap, settings.ConnectionOptions());
+        _metadata = new MetadataManager(_cluster, new MetadataManagerOptions
+        {
+            MaxAge = TimeSpan.FromMilliseconds(settings.MetadataMaxAgeMs),
+            RetryBackoff = TimeSpan.FromMilliseconds(settings.RetryBackoffMs),
+            AllowAutoTopicCreation = settings.AllowAutoCreateTopics,
+        });
+        _accumulator = new RecordAccumulator(settings, () => _sender!.Wake());
+        _sender = new Sender(settings, _accumulator, _metadata, this, ReportError, OnBatchReleased);
+        _metadata.Updated += _ => _sender.Wake();
+        _sender.Start();
+    }
+
+    public string Name => _settings.ClientId;
+
+    public Task<DeliveryResult<TKey, TValue>> ProduceAsync(string topic, Message<TKey, TValue> message, CancellationToken cancellationToken = default)
+        => ProduceAsyncCore(topic, -1, message, cancellationToken);
+
+    public Task<DeliveryResult<TKey, TValue>> ProduceAsync(TopicPartition topicPartition, Message<TKey, TValue> message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topicPartition);
+        return ProduceAsyncCore(topicPartition.Topic, topicPartition.Partition, message, cancellationToken);
+    }
+
+    public void Produce(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null)
+        => ProduceCore(topic, -1, message, deliveryHandler, null, null, CancellationToken.None);
+
+    public void Produce(TopicPartition topicPartition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null)
+    {
+        ArgumentNullException.ThrowIfNull(topicPartition);
+        ProduceCore(topicPartition.Topic, topicPartition.Partition, message, deliveryHandler, null, null, CancellationToken.None);
+    }
+
+    private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncCore(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(message);
+        message = Intercept(topic, message);
+        var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
+        if (!_metadata.TryGetTopic(topic, out var info) || !info.IsUsable)
+        {
+            await WaitForTopicAsync(topic, deadline, cancellationToken).ConfigureAwait(false);
+        }
+
+        Serialized? preserialized = null;
+        if (_keySerializer.Async is not null || _valueSerializer.Async is not null)
+        {
+            preserialized = await SerializeAsync(topic, message, cancellationToken).ConfigureAwait(false);
+        }
+
+        var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ProduceCore(topic, partition, message, completion, preserialized, deadline, cancellationToken, intercepted: true);
+        return await (cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task).ConfigureAwait(false);
+    }
+
+    private void ProduceCore(
+        string topic,
+        int partition,
+        Message<TKey, TValue> message,
+        object? handler,
+        Serialized? preserialized,
+        long? deadlineTicks,
+        CancellationToken cancellationToken,
+        bool intercepted = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(message);
+        EnterProduce();
+        try
+        {
+            if (!intercepted)
+            {
+                message = Intercept(topic, message);
+            }
+
+            var deadline = deadlineTicks ?? Environment.TickCount64 + _settings.MaxBlockMs;
+            var queues = _accumulator.GetTopic(topic);
+            var info = Topic(queues, deadline, cancellationToken);
+
+            var scratch = t_scratch ??= new byte[4096];
+            var used = 0;
+            var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
+            var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
+            t_scratch = scratch;
+
+            var headers = message.Headers?.Entries;
+            var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
+            if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
+            {
+                throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
+                    + (size > _settings.MaxRequestSize ? $"max.request.size ({_settings.MaxRequestSize})" : $"buffer.memory ({_settings.BufferMemory})")
+                    + "; it was not sent.", topic, partition, message, null);
+            }
+
+            partition = ChoosePartition(topic, partition, queues, info, key, size, message);
+            var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
+                ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
+                : message.Timestamp.UnixTimestampMs;
+            _accumulator.Append(
+                queues,
+                partition,
+                timestamp,
+                key.Span,
+                key.IsNull,
+                value.Span,
+                value.IsNull,
+                headers,
+                handler,
+                handler is null && _interceptors.Length == 0 ? null : message,
+                deadline,
+                cancellationToken);
+        }
+        finally
+        {
+            ExitProduce();
+        }
+    }
+
+    private TopicInfo Topic(TopicQueues queues, long deadline, CancellationToken cancellationToken)
+    {
+        var current = _metadata.Current;
+        if (queues.InfoVersion == current.Version && queues.Info is { } cached)
+        {
+            return cached;
+        }
+
+        if (!current.Topics.TryGetValue(queues.Topic, out var info) || !info.IsUsable)
+        {
+            WaitForTopicAsync(queues.Topic, deadline, cancellationToken).GetAwaiter().GetResult();
+            current = _metadata.Current;
+            info = current.Topics[queues.Topic];
+        }
+
+        queues.Info = info;
+        queues.InfoVersion = current.Version;
+        return info;
+    }
+
+    private async Task WaitForTopicAsync(string topic, long deadline, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
+        try
+        {
+            await _metadata.GetTopicAsync(topic, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var known = _metadata.TryGetTopic(topic, out var info) ? info.Error : ErrorCode.None;
+            var why = known != ErrorCode.None
+                ? $"the cluster answered {known.ToKafkaName()}"
+                : _metadata.LastError is { } error ? $"last metadata error: {error.Message}" : "no broker answered";
+            throw new KafkaException(new Error(
+                known == ErrorCode.UnknownTopicOrPartition ? known : ErrorCode.RequestTimedOut,
+                $"Topic '{topic}' not present in metadata after {_settings.MaxBlockMs} ms (max.block.ms): {why}."));
+        }
+    }
+
+    private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, int size, Message<TKey, TValue> message)
+    {
+        var count = info.Partitions.Length;
+        if (partition < 0)
+        {
+            var custom = _partitioners.Count > 0 && _partitioners.TryGetValue(topic, out var forTopic) ? forTopic : _defaultPartitioner;
+            if (custom is not null)
+            {
+                partition = custom(topic, count, key.Span, key.IsNull);
+            }
+            else if (!key.IsNull && _settings.Partitioner != PartitionerType.RoundRobin)
+            {
+                return Murmur2.Partition(key.Span, count);
+            }
+            else if (_settings.Partitioner == PartitionerType.Murmur2Sticky)
+            {
+                return Sticky(queues, info, size);
+            }
+            else
+            {
+                var available = info.AvailablePartitions.Length > 0 ? info.AvailablePartitions : [.. Enumerable.Range(0, count)];
+                return available[(Interlocked.Increment(ref queues.RoundRobin) & int.MaxValue) % available.Length];
+            }
+        }
+
+        if ((uint)partition >= (uint)count)
+        {
+            throw Failure(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} of topic '{topic}' does not exist: the topic has {count} partition(s).", topic, partition, message, null);
+        }
+
+        return partition;
+    }
+
+    /// <summary>Records without key stay on one partition until it got <c>batch.size</c> bytes, then move to another (KIP-794).</summary>
+    private int Sticky(TopicQueues queues, TopicInfo info, int size)
+    {
+        var partition = queues.StickyPartition;
+        if (partition < 0 || partition >= info.Partitions.Length || queues.StickyBytes >= _settings.BatchSize)
+        {
+            var available = info.AvailablePartitions.Length > 0 ? info.AvailablePartitions : [.. Enumerable.Range(0, info.Partitions.Length)];
+            var next = available[Random.Shared.Next(available.Length)];
+            if (next == partition && available.Length > 1)
+            {
+                next = available[(Array.IndexOf(available, next) + 1) % available.Length];
+            }
+
+            partition = next;
+            queues.StickyPartition = partition;
+            queues.StickyBytes = 0;
+        }
+
+        queues.StickyBytes += size;
+        return partition;
+    }
+
+    private Message<TKey, TValue> Intercept(string topic, Message<TKey, TValue> message)
+    {
+        foreach (var interceptor in _interceptors)
+        {
+            try
+            {
+                message = interceptor.OnSend(topic, message) ?? message;
+            }
+            catch (Exception ex)
+            {
+                ReportError(new Error(ErrorCode.UnknownServerError, $"Producer interceptor {interceptor.GetType().Name}.OnSend threw: {ex.Message}"));
+            }
+        }
+
+        return message;
+    }
+
+    private SerializedPart Serialize<T>(SerializerPair<T> serializer, T data, MessageComponentType component, string topic, Message<TKey, TValue> message, ref byte[] scratch, ref int used)
+    {
+        try
+        {
+            if (serializer.Span is { } span)
+            {
+                var max = span.MaxSize(data);
+                if (max < 0)
+                {
+                    return SerializedPart.Null;
+                }
+
+                if (scratch.Length - used < max)
+                {
+                    // The key already written stays valid in the old array.
+                    scratch = new byte[Math.Max(scratch.Length * 2, used + max)];
+                    used = 0;
+                }
+
+                var written = span.Write(data, scratch.AsSpan(used));
+                var part = new SerializedPart(scratch, used, written);
+                used += written;
+                return part;
+            }
+
+            return SerializedPart.From(serializer.Sync!.Serialize(data, new SerializationContext(component, topic, message.Headers)));
+        }
+        catch (Exception ex)
+        {
+            throw Failure(ErrorCode.InvalidRecord, $"{component} serialization failed for topic '{topic}': {ex.Message}", topic, -1, message, ex);
+        }
+    }
+
+    private async Task<Serialized> SerializeAsync(string topic, Message<TKey, TValue> message, CancellationToken cancellationToken)
+    {
+        async Task<SerializedPart> One<T>(SerializerPair<T> serializer, T data, MessageComponentType component)
+        {
+            try
+            {
+                var context = new SerializationContext(component, topic, message.Headers);
+                return SerializedPart.From(serializer.Async is { } async
+                    ? await async.SerializeAsync(data, context, cancellationToken).ConfigureAwait(false)
+                    : serializer.Sync!.Serialize(data, context));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw Failure(ErrorCode.InvalidRecord, $"{component} serialization failed for topic '{topic}': {ex.Message}", topic, -1, message, ex);
+            }
+        }
+
+        var key = await One(_keySerializer, message.Key, MessageComponentType.Key).ConfigureAwait(false);
+        var value = await One(_valueSerializer, message.Value, MessageComponentType.Value).ConfigureAwait(false);
+        return new Serialized(key, value);
+    }
+
+    private static ProduceException<TKey, TValue> Failure(ErrorCode code, string reason, string topic, int partition, Message<TKey, TValue> message, Exception? inner)
+        => new(new Error(code, reason), new DeliveryResult<TKey, TValue> { Topic = topic, Partition = partition, Message = message, Status = PersistenceStatus.NotPersisted }, inner);
+
+    /// <summary>A serialized key or value: a slice of an array, or null.</summary>
+    private readonly record struct SerializedPart(byte[]? Array, int Offset, int Length)
+    {
+        public static readonly SerializedPart Null = new(null, 0, 0);
+
+        public bool IsNull => Array is null;
+
+        public ReadOnlySpan<byte> Span => Array is null ? default : Array.AsSpan(Offset, Length);
+
+        public static SerializedPart From(byte[]? bytes) => bytes is null ? Null : new(bytes, 0, bytes.Length);
+    }
+
+    private sealed record Serialized(SerializedPart Key, SerializedPart Value);
+}

@@ -1,0 +1,218 @@
+using System.Globalization;
+using Platform.Client.Network;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Client;
+
+/// <summary>A validated <see cref="ProducerConfig"/>: every setting parsed once, defaults applied.</summary>
+internal sealed class ProducerSettings
+{
+    private static readonly HashSet<string> KnownKeys =
+    [
+        "bootstrap.servers", "client.id", "acks", "linger.ms", "batch.size", "buffer.memory", "max.block.ms",
+        "max.in.flight.requests.per.connection", "retries", "retry.backoff.ms", "delivery.timeout.ms",
+        "request.timeout.ms", "compression.type", "compression.level", "max.request.size", "metadata.max.age.ms",
+        "partitioner", "enable.idempotence", "socket.connection.setup.timeout.ms", "allow.auto.create.topics",
+        "transaction.timeout.ms",
+    ];
+
+    public IReadOnlyList<BrokerAddress> Bootstrap { get; private init; } = [];
+
+    public string ClientId { get; private init; } = "platform-producer";
+
+    public short Acks { get; private init; } = -1;
+
+    public int LingerMs { get; private init; } = 5;
+
+    public int BatchSize { get; private init; } = 16384;
+
+    public long BufferMemory { get; private init; } = 33554432;
+
+    public int MaxBlockMs { get; private init; } = 60000;
+
+    public int MaxInFlight { get; private init; } = 5;
+
+    public int Retries { get; private init; } = int.MaxValue;
+
+    public int RetryBackoffMs { get; private init; } = 100;
+
+    public int DeliveryTimeoutMs { get; private init; } = 120000;
+
+    public int RequestTimeoutMs { get; private init; } = 30000;
+
+    public int ConnectTimeoutMs { get; private init; } = 10000;
+
+    public CompressionType Compression { get; private init; }
+
+    public int CompressionLevel { get; private init; } = -1;
+
+    public int MaxRequestSize { get; private init; } = 1048576;
+
+    public int MetadataMaxAgeMs { get; private init; } = 300000;
+
+    public PartitionerType Partitioner { get; private init; }
+
+    public bool EnableIdempotence { get; private init; }
+
+    public bool AllowAutoCreateTopics { get; private init; } = true;
+
+    public int TransactionTimeoutMs { get; private init; } = 60000;
+
+    /// <summary>Parses and checks <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentException">A property is unknown, missing or malformed; the message names it.</exception>
+    public static ProducerSettings Parse(IEnumerable<KeyValuePair<string, string>> config)
+    {
+        var c = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in config)
+        {
+            if (!KnownKeys.Contains(key))
+            {
+                throw new ArgumentException($"Unknown producer configuration property '{key}'. Known: {string.Join(", ", KnownKeys.Order())}.");
+            }
+
+            c[key] = value.Trim();
+        }
+
+        if (!c.TryGetValue("bootstrap.servers", out var servers) || string.IsNullOrWhiteSpace(servers))
+        {
+            throw new ArgumentException("Configuration property 'bootstrap.servers' is required.");
+        }
+
+        IReadOnlyList<BrokerAddress> bootstrap;
+        try
+        {
+            bootstrap = BrokerAddress.ParseList(servers);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException($"Configuration property 'bootstrap.servers' is invalid: {ex.Message}", ex);
+        }
+
+        var idempotence = Bool(c, "enable.idempotence", false);
+        var settings = new ProducerSettings
+        {
+            Bootstrap = bootstrap,
+            ClientId = c.GetValueOrDefault("client.id", "platform-producer"),
+            Acks = c.GetValueOrDefault("acks", "all") switch
+            {
+                "all" or "-1" => -1,
+                "0" => 0,
+                "1" => 1,
+                var other => throw new ArgumentException($"Configuration property 'acks' must be 0, 1 or all, not '{other}'."),
+            },
+            LingerMs = Int(c, "linger.ms", 5, 0),
+            BatchSize = Int(c, "batch.size", 16384, 1),
+            BufferMemory = Long(c, "buffer.memory", 33554432, 1),
+            MaxBlockMs = Int(c, "max.block.ms", 60000, 0),
+            MaxInFlight = Int(c, "max.in.flight.requests.per.connection", 5, 1),
+            Retries = Int(c, "retries", int.MaxValue, 0),
+            RetryBackoffMs = Int(c, "retry.backoff.ms", 100, 0),
+            DeliveryTimeoutMs = Int(c, "delivery.timeout.ms", 120000, 1),
+            RequestTimeoutMs = Int(c, "request.timeout.ms", 30000, 1),
+            ConnectTimeoutMs = Int(c, "socket.connection.setup.timeout.ms", 10000, 1),
+            Compression = c.TryGetValue("compression.type", out var codec) ? ParseCompression(codec) : CompressionType.None,
+            CompressionLevel = Int(c, "compression.level", -1, int.MinValue),
+            MaxRequestSize = Int(c, "max.request.size", 1048576, 1),
+            MetadataMaxAgeMs = Int(c, "metadata.max.age.ms", 300000, 0),
+            Partitioner = c.TryGetValue("partitioner", out var partitioner) ? ParsePartitioner(partitioner) : PartitionerType.Murmur2Sticky,
+            EnableIdempotence = idempotence,
+            AllowAutoCreateTopics = Bool(c, "allow.auto.create.topics", true),
+            TransactionTimeoutMs = Int(c, "transaction.timeout.ms", 60000, 1),
+        };
+
+        if (idempotence)
+        {
+            // The Java client's checks: the broker can only de-duplicate what every replica acknowledged.
+            if (settings.Acks != -1)
+            {
+                throw new ArgumentException("enable.idempotence=true requires acks=all.");
+            }
+
+            if (settings.MaxInFlight > 5)
+            {
+                throw new ArgumentException("enable.idempotence=true requires max.in.flight.requests.per.connection <= 5.");
+            }
+
+            if (settings.Retries == 0)
+            {
+                throw new ArgumentException("enable.idempotence=true requires retries > 0.");
+            }
+        }
+
+        return settings;
+    }
+
+    public KafkaConnectionOptions ConnectionOptions() => new()
+    {
+        ClientId = ClientId,
+        RequestTimeout = TimeSpan.FromMilliseconds(RequestTimeoutMs),
+        ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeoutMs),
+    };
+
+    public static CompressionType ParseCompression(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "none" or "" => CompressionType.None,
+        "gzip" => CompressionType.Gzip,
+        "snappy" => CompressionType.Snappy,
+        "lz4" => CompressionType.Lz4,
+        "zstd" => CompressionType.Zstd,
+        _ => throw new ArgumentException($"Configuration property 'compression.type' must be none, gzip, snappy, lz4 or zstd, not '{text}'."),
+    };
+
+    public static PartitionerType ParsePartitioner(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "murmur2_sticky" or "murmur2" or "default" => PartitionerType.Murmur2Sticky,
+        "murmur2_round_robin" => PartitionerType.Murmur2RoundRobin,
+        "round_robin" => PartitionerType.RoundRobin,
+        _ => throw new ArgumentException($"Configuration property 'partitioner' must be murmur2_sticky, murmur2_round_robin or round_robin, not '{text}'."),
+    };
+
+    public static string PartitionerName(PartitionerType type) => type switch
+    {
+        PartitionerType.Murmur2RoundRobin => "murmur2_round_robin",
+        PartitionerType.RoundRobin => "round_robin",
+        _ => "murmur2_sticky",
+    };
+
+    private static int Int(Dictionary<string, string> c, string key, int fallback, int min)
+    {
+        if (!c.TryGetValue(key, out var text))
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min)
+        {
+            throw new ArgumentException($"Configuration property '{key}' must be an integer >= {min}, not '{text}'.");
+        }
+
+        return value;
+    }
+
+    private static long Long(Dictionary<string, string> c, string key, long fallback, long min)
+    {
+        if (!c.TryGetValue(key, out var text))
+        {
+            return fallback;
+        }
+
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min)
+        {
+            throw new ArgumentException($"Configuration property '{key}' must be an integer >= {min}, not '{text}'.");
+        }
+
+        return value;
+    }
+
+    private static bool Bool(Dictionary<string, string> c, string key, bool fallback)
+    {
+        if (!c.TryGetValue(key, out var text))
+        {
+            return fallback;
+        }
+
+        return bool.TryParse(text, out var value)
+            ? value
+            : throw new ArgumentException($"Configuration property '{key}' must be true or false, not '{text}'.");
+    }
+}

@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Platform.Broker;
+using Platform.Client.Internal.Producer;
+using Platform.Client.Serialization;
+using Platform.Client.Admin;
+using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Client.Tests.Producer;
+
+/// <summary>The producer against a real broker on loopback.</summary>
+public sealed class ProducerTests : IAsyncLifetime
+{
+    private EmbeddedBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await EmbeddedBroker.StartAsync(o => o.NumPartitions = 3);
+
+    public async Task DisposeAsync() => await _broker.DisposeAsync();
+
+    private ProducerConfig Config(params (string Key, string Value)[] extra)
+    {
+        var config = new ProducerConfig { BootstrapServers = _broker.BootstrapServers };
+        foreach (var (key, value) in extra)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("gzip")]
+    [InlineData("snappy")]
+    [InlineData("lz4")]
+    [InlineData("zstd")]
+    public async Task ProduceAsync_EveryCodec_RoundTripsKeysValuesHeadersAndOffsets(string codec)
+    {
+        using var producer = new ProducerBuilder<string, string>(Config(("compression.type", codec))).Build();
+        var topic = "codec-" + codec;
+
+        var tasks = Enumerable.Range(0, 300).Select(i =>
+        {
+            var headers = new Headers { { "h", Encoding.UTF8.GetBytes($"x-{i}") } };
+            return producer.ProduceAsync(new TopicPartition(topic, i % 2), new Message<string, string> { Key = $"k-{i}", Value = $"v-{i}", Headers = headers });
+        }).ToList();
+        var results = await Task.WhenAll(tasks);
+
+        Assert.All(results, r => Assert.Equal(PersistenceStatus.Persisted, r.Status));
+        foreach (var partition in new[] { 0, 1 })
+        {
+            var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, topic, partition, 150);
+            var sent = results.Where(r => r.Partition == partition).OrderBy(r => r.Offset).ToList();
+            Assert.Equal(sent.Select(r => (r.Offset, r.Key, r.Value)), stored.Select(s => (s.Offset, s.Key!, s.Value!)));
+            Assert.All(stored, s => Assert.Equal(ProducerSettings.ParseCompression(codec), s.Compression));
+            Assert.All(stored, s => Assert.Equal("x-" + s.Key![2..], s.Headers["h"]));
+        }
+    }
+
+    [Fact]
+    public async Task Produce_WithCallbacks_ReportsEveryRecordWithAscendingOffsets()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config(("linger.ms", "20"))).Build();
+        var reports = new ConcurrentQueue<DeliveryReport<Null, string>>();
+
+        for (var i = 0; i < 5000; i++)
+        {
+            producer.Produce(new TopicPartition("callbacks", 0), new Message<Null, string> { Value = $"v-{i}" }, reports.Enqueue);
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(5000, reports.Count);
+        Assert.All(reports, r => Assert.False(r.Error.IsError));
+        Assert.Equal(Enumerable.Range(0, 5000).Select(i => (long)i), reports.Select(r => r.Offset));
+        Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"v-{i}"), reports.Select(r => r.Value));
+        var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "callbacks", 0, 5000);
+        Assert.Equal(5000, stored.Count);
+    }
+
+    [Fact]
+    public async Task ProduceAsync_KeyedRecords_LandOnTheMurmur2Partition()
+    {
+        using var producer = new ProducerBuilder<string, string>(Config()).Build();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => producer.ProduceAsync("keyed", new Message<string, string> { Key = $"key-{i}", Value = "v" })));
+
+        Assert.All(results, r => Assert.Equal(Murmur2.Partition(Encoding.UTF8.GetBytes(r.Key), 3), r.Partition));
+    }
+
+    [Fact]
+    public async Task Produce_NullKeys_StickToAPartitionPerBatch()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config(("batch.size", "2000"))).Build();
+        await producer.ProduceAsync("sticky", new Message<Null, string> { Value = "warm-up" });
+        var partitions = new ConcurrentQueue<int>();
+
+        for (var i = 0; i < 200; i++)
+        {
+            producer.Produce("sticky", new Message<Null, string> { Value = new string('x', 90) }, r => partitions.Enqueue(r.Partition));
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(10));
+        var runs = partitions.Zip(partitions.Skip(1)).Count(p => p.First != p.Second) + 1;
+        Assert.InRange(runs, 2, 40);
+    }
+
+    [Fact]
+    public async Task ProduceAsync_Acks0_FireAndForget_RecordsArrive()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config(("acks", "0"))).Build();
+
+        var result = await producer.ProduceAsync(new TopicPartition("acks0", 0), new Message<Null, string> { Value = "first" });
+        for (var i = 0; i < 99; i++)
+        {
+            producer.Produce(new TopicPartition("acks0", 0), new Message<Null, string> { Value = $"v-{i}" });
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(10));
+        Assert.Equal(-1, result.Offset);
+        Assert.Equal(PersistenceStatus.PossiblyPersisted, result.Status);
+        Assert.Equal(100, (await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "acks0", 0, 100)).Count);
+    }
+
+    [Fact]
+    public async Task Dispose_WithLingeringRecords_DeliversThemAll()
+    {
+        var delivered = 0;
+        var producer = new ProducerBuilder<Null, string>(Config(("linger.ms", "60000"))).Build();
+        producer.Produce("dispose", new Message<Null, string> { Value = "warm-up" });
+        await producer.FlushAsync();
+
+        for (var i = 0; i < 100; i++)
+        {
+            producer.Produce(new TopicPartition("dispose", 0), new Message<Null, string> { Value = "v" }, r => Interlocked.Add(ref delivered, r.Error.IsError ? 0 : 1));
+        }
+
+        producer.Dispose();
+
+        Assert.Equal(100, delivered);
+    }
+
+    [Fact]
+    public async Task Interceptors_SeeSendsAndAcknowledgements()
+    {
+        var interceptor = new CountingInterceptor();
+        using var producer = new ProducerBuilder<string, string>(Config()).AddInterceptor(interceptor).Build();
+
+        var result = await producer.ProduceAsync("intercepted", new Message<string, string> { Key = "k", Value = "v" });
+
+        Assert.Equal("v!", result.Value);
+        Assert.Equal(1, interceptor.Sent);
+        Assert.Equal(1, interceptor.Acknowledged);
+    }
+
+    [Fact]
+    public async Task ProduceAsync_WithJsonSerializerAndTimestamp_KeepsBoth()
+    {
+        using var producer = new ProducerBuilder<int, Payload>(Config()).SetValueSerializer(new JsonSerializer<Payload>()).Build();
+        var timestamp = new Timestamp(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
+
+        var result = await producer.ProduceAsync(new TopicPartition("json", 0), new Message<int, Payload> { Key = 7, Value = new Payload("a", 1), Timestamp = timestamp });
+
+        var stored = Assert.Single(await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "json", 0, 1));
+        Assert.Equal("{\"Name\":\"a\",\"Count\":1}", stored.Value);
+        Assert.Equal(1_700_000_000_000, stored.Timestamp);
+        Assert.Equal(timestamp, result.Timestamp);
+    }
+
+    public sealed record Payload(string Name, int Count);
+
+    private sealed class CountingInterceptor : IProducerInterceptor<string, string>
+    {
+        public int Sent;
+        public int Acknowledged;
+
+        public Message<string, string> OnSend(string topic, Message<string, string> message)
+        {
+            Interlocked.Increment(ref Sent);
+            return new Message<string, string> { Key = message.Key, Value = message.Value + "!" };
+        }
+
+        public void OnAcknowledgement(DeliveryReport<string, string> report) => Interlocked.Increment(ref Acknowledged);
+    }
+}
