@@ -1,0 +1,33 @@
+using Platform.Client.Fetching;
+using Platform.Client.Network;
+using Platform.Client.Serialization;
+
+namespace Platform.Client;
+
+/// <summary>Everything a consumer runs on, validated by <see cref="ConsumerBuilder{TKey, TValue}"/>.</summary>
+internal sealed class ConsumerSettings<TKey, TValue>
+{
+    public required IReadOnlyList<BrokerAddress> Bootstrap { get; init; }
+
+    public required KafkaConnectionOptions Connection { get; init; }
+
+    public required FetcherOptions Fetch { get; init; }
+
+    public string? GroupId { get; init; }
+
+    public int MaxPollRecords { get; init; } = 500;
+
+    public bool CheckCrcs { get; init; } = true;
+
+    public IDeserializer<TKey>? Key { get; init; }
+
+    public IAsyncDeserializer<TKey>? KeyAsync { get; init; }
+
+    public IDeserializer<TValue>? Value { get; init; }
+
+    public IAsyncDeserializer<TValue>? ValueAsync { get; init; }
+
+    public Action<IConsumer<TKey, TValue>, Error>? ErrorHandler { get; init; }
+
+    public IReadOnlyList<IConsumerInterceptor<TKey, TValue>> Interceptors { get; init; } = [];
+}
