@@ -6,6 +6,7 @@ root.Add(BrokerCommand.Create());
 root.Add(TopicsCommand.Create());
 root.Add(GroupsCommand.Create());
 root.Add(ProduceCommand.Create());
+root.Add(ConsumeCommand.Create());
 root.Add(PerfCommand.Create());
 BrokerCommand.ConfigureAllInOne(root);
 

@@ -317,6 +317,34 @@ public sealed class ConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AsyncDeserializer_AwaitedByConsumeAsync_WaitedForByConsume()
+    {
+        await ProduceAsync("async-serde", "k1:abc\nk2:def\n", "-K:");
+        await using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = _broker.BootstrapServers })
+            .SetKeyDeserializer(Deserializers.Utf8!)
+            .SetValueDeserializer(new ReversingDeserializer())
+            .Build();
+        consumer.Assign(new TopicPartitionOffset("async-serde", 0, Offset.Beginning));
+
+        var first = await consumer.ConsumeAsync(new CancellationTokenSource(Wait).Token);
+        var second = consumer.Consume(Wait);
+
+        Assert.Equal(("k1", "cba"), (first.Message!.Key, first.Message.Value));
+        Assert.Equal(("k2", "fed"), (second!.Message!.Key, second.Message.Value));
+    }
+
+    private sealed class ReversingDeserializer : IAsyncDeserializer<string>
+    {
+        public async Task<string> DeserializeAsync(ReadOnlyMemory<byte> data, bool isNull, SerializationContext context, CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            var chars = Encoding.UTF8.GetString(data.Span).ToCharArray();
+            Array.Reverse(chars);
+            return new string(chars);
+        }
+    }
+
+    [Fact]
     public async Task EnablePartitionEof_ReportsEndOnceUntilNewRecords()
     {
         await ProduceAsync("eof", "a\nb\n");

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Platform.Broker;
+using Platform.Client.Admin;
 using Platform.Client.Internal.Producer;
 using Platform.Client.Serialization;
-using Platform.Client.Admin;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
@@ -71,7 +71,7 @@ public sealed class ProducerTests : IAsyncLifetime
 
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
         Assert.Equal(5000, reports.Count);
-        Assert.All(reports, r => Assert.False(r.Error.IsError));
+        Assert.All(reports, r => Assert.False(r.Error.IsError, r.Error.ToString()));
         Assert.Equal(Enumerable.Range(0, 5000).Select(i => (long)i), reports.Select(r => r.Offset));
         Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"v-{i}"), reports.Select(r => r.Value));
         var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "callbacks", 0, 5000);

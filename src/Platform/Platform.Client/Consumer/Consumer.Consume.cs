@@ -109,6 +109,7 @@ internal sealed partial class Consumer<TKey, TValue>
     public int ConsumeRaw(RawRecordHandler handler, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        ThrowIfClosed();
         var deadline = Deadline(timeout);
         var count = 0;
         var max = _settings.MaxPollRecords;
@@ -121,8 +122,7 @@ internal sealed partial class Consumer<TKey, TValue>
                     continue;
                 }
 
-                var fetch = _drainer.Current!;
-                handler(new RawRecord(fetch.State.TopicPartition, record, ToTimestampType(_drainer.CurrentBatch.TimestampType)));
+                handler(new RawRecord(_drainer.Current!.State.TopicPartition, record, ToTimestampType(_drainer.CurrentTimestampType)));
                 count++;
             }
 
@@ -173,26 +173,25 @@ internal sealed partial class Consumer<TKey, TValue>
     /// </summary>
     private bool TryNextRecord(out Record record, out ConsumeResult<TKey, TValue>? eof)
     {
+        eof = null;
+
+        // The hot path: the next record of the fetch being drained.
+        if (_drainer.Current is { } draining && DrainNext(out record))
+        {
+            draining.State.EofReported = false;
+            return true;
+        }
+
         ThrowIfClosed();
         ServeBackgroundErrors();
+
+        // Group duties (rejoin, lost partitions, auto commit) run between fetches, not per record.
         PollGroup();
-        eof = null;
         while (true)
         {
             if (_drainer.Current is { } current)
             {
-                bool found;
-                try
-                {
-                    found = _drainer.TryNext(out record);
-                }
-                catch (KafkaException)
-                {
-                    _fetcher.Finished(_drainer.Stop()!);
-                    throw;
-                }
-
-                if (found)
+                if (DrainNext(out record))
                 {
                     current.State.EofReported = false;
                     return true;
@@ -226,6 +225,20 @@ internal sealed partial class Consumer<TKey, TValue>
             }
 
             _drainer.Start(fetch!);
+        }
+    }
+
+    /// <summary>The next record of the fetch being drained; a corrupt fetch is dropped (refetched next time) and its error thrown.</summary>
+    private bool DrainNext(out Record record)
+    {
+        try
+        {
+            return _drainer.TryNext(out record);
+        }
+        catch (KafkaException)
+        {
+            _fetcher.Finished(_drainer.Stop()!);
+            throw;
         }
     }
 

@@ -39,7 +39,7 @@ internal sealed partial class Consumer<TKey, TValue>
         var leaders = new Dictionary<TopicPartition, (int Leader, int Epoch)>();
         foreach (var topic in searches.Select(s => s.TopicPartition.Topic).Distinct())
         {
-            var info = await _metadata.GetTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+            var info = await GetTopicAsync(topic, cancellationToken).ConfigureAwait(false);
             foreach (var (tp, _) in searches.Where(s => s.TopicPartition.Topic == topic))
             {
                 if (tp.Partition >= info.Partitions.Length)
@@ -86,6 +86,38 @@ internal sealed partial class Consumer<TKey, TValue>
         }
 
         return result;
+    }
+
+    /// <summary>The topic's metadata; unlike the producer, a consumer does not wait for a topic the cluster says does not exist.</summary>
+    private async Task<Internal.TopicInfo> GetTopicAsync(string topic, CancellationToken cancellationToken)
+    {
+        _metadata.Track(topic);
+        for (var attempt = 0; ; attempt++)
+        {
+            var updated = _metadata.WaitForUpdateAsync(cancellationToken);
+            if (_metadata.TryGetTopic(topic, out var info))
+            {
+                if (info.IsUsable)
+                {
+                    return info;
+                }
+
+                if (info.Error == ErrorCode.UnknownTopicOrPartition || (info.Error != ErrorCode.None && !info.Error.IsRetriable()))
+                {
+                    throw new KafkaException(new Error(info.Error, info.Error == ErrorCode.UnknownTopicOrPartition
+                        ? $"Topic '{topic}' does not exist."
+                        : $"Metadata for topic '{topic}' failed: {info.Error.ToKafkaName()}."));
+                }
+            }
+
+            if (attempt > 0 && _metadata.LastError is { } error)
+            {
+                throw new KafkaException(error.Error, error);
+            }
+
+            _metadata.RequestUpdate();
+            await updated.ConfigureAwait(false);
+        }
     }
 
     private static T Blocking<T>(Func<CancellationToken, Task<T>> call, TimeSpan timeout)

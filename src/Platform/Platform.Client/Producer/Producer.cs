@@ -16,7 +16,7 @@ namespace Platform.Client;
 internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, IDeliverySink
 {
     [ThreadStatic]
-    private static byte[]? t_scratch;
+    private static byte[]? _scratch;
 
     private readonly ProducerSettings _settings;
     private readonly SerializerPair<TKey> _keySerializer;
@@ -125,11 +125,11 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             var queues = _accumulator.GetTopic(topic);
             var info = Topic(queues, deadline, cancellationToken);
 
-            var scratch = t_scratch ??= new byte[4096];
+            var scratch = _scratch ??= new byte[4096];
             var used = 0;
             var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
             var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
-            t_scratch = scratch;
+            _scratch = scratch;
 
             var headers = message.Headers?.Entries;
             var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);

@@ -11,11 +11,12 @@ namespace Platform.Host.Commands;
 /// </summary>
 public static class PerfCommand
 {
-    /// <summary>Builds the <c>perf</c> command and its <c>produce</c> subcommand.</summary>
+    /// <summary>Builds the <c>perf</c> command and its <c>produce</c> and <c>consume</c> subcommands.</summary>
     public static Command Create()
     {
-        var command = new Command("perf", "Measure producer throughput and latency against a cluster.");
+        var command = new Command("perf", "Measure producer and consumer throughput against a cluster.");
         command.Subcommands.Add(ProduceCommand());
+        command.Subcommands.Add(PerfConsumeCommand.Create());
         return command;
     }
 

@@ -53,6 +53,9 @@ internal sealed class CompletedFetch
 
     public long HighWatermark { get; init; } = -1;
 
+    /// <summary>The offset after the last whole batch of <see cref="Records"/>: where the next fetch starts.</summary>
+    public long NextFetchOffset { get; init; } = -1;
+
     /// <summary>An error for the application instead of records.</summary>
     public KafkaException? Error { get; init; }
 

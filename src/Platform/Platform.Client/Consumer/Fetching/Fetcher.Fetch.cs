@@ -1,6 +1,7 @@
 using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
+using Platform.Protocol.RecordFormat;
 
 namespace Platform.Client.Fetching;
 
@@ -101,7 +102,7 @@ internal sealed partial class Fetcher
 
                     var state = request.State;
                     state.InFlight = false;
-                    if (state.Removed || state.Epoch != request.Epoch || state.Position != request.Offset)
+                    if (state.Removed || state.Epoch != request.Epoch || state.FetchPosition != request.Offset)
                     {
                         continue;
                     }
@@ -117,21 +118,32 @@ internal sealed partial class Fetcher
                         }
 
                         var records = (data.Records as MemoryRecords)?.Data ?? ReadOnlyMemory<byte>.Empty;
-                        var atEnd = state.Position >= data.HighWatermark;
-                        if (records.Length > 0 || (_options.EnablePartitionEof && atEnd && !state.EofReported))
+                        var nextOffset = NextFetchOffset(records.Span);
+                        state.CaughtUp = nextOffset < 0;
+                        var atEnd = request.Offset >= data.HighWatermark;
+                        if (nextOffset >= 0 || (_options.EnablePartitionEof && atEnd && !state.EofReported && state.BufferedCount == 0))
                         {
-                            _completed.Enqueue(new CompletedFetch(state, request.Epoch, request.Offset, records.Length > 0 ? buffer : null)
+                            _completed.Enqueue(new CompletedFetch(state, request.Epoch, request.Offset, nextOffset >= 0 ? buffer : null)
                             {
-                                Records = records,
+                                Records = nextOffset >= 0 ? records : ReadOnlyMemory<byte>.Empty,
+                                NextFetchOffset = nextOffset,
                                 HighWatermark = data.HighWatermark,
                                 AbortedTransactions = _options.IsolationLevel == IsolationLevel.ReadCommitted
                                     ? data.AbortedTransactions?.OrderBy(a => a.FirstOffset).ToList()
                                     : null,
                             });
-                            state.Buffered = true;
+                            state.BufferedCount++;
+                            state.FetchPosition = Math.Max(nextOffset, request.Offset);
                             queued = true;
                         }
 
+                        continue;
+                    }
+
+                    if (code == ErrorCode.OffsetOutOfRange && state.BufferedCount > 0)
+                    {
+                        // A fetch ahead of buffered data: judge it again once the application caught up.
+                        state.RetryAtMs = Environment.TickCount64 + _options.RetryBackoffMs;
                         continue;
                     }
 
@@ -139,7 +151,7 @@ internal sealed partial class Fetcher
                     {
                         if (_options.AutoOffsetReset != OffsetReset.None)
                         {
-                            state.Position = PartitionState.NoPosition;
+                            state.Position = state.FetchPosition = PartitionState.NoPosition;
                             state.PendingReset = _options.AutoOffsetReset;
                             state.Epoch++;
                             continue;
@@ -177,6 +189,19 @@ internal sealed partial class Fetcher
         }
     }
 
+    /// <summary>The offset after the last whole batch, or -1 when there is none (nothing, or only a batch cut short).</summary>
+    private static long NextFetchOffset(ReadOnlySpan<byte> records)
+    {
+        var next = -1L;
+        var batches = new RecordBatchEnumerator(records);
+        while (batches.MoveNext())
+        {
+            next = RecordBatchHeader.LastOffset(batches.Current) + 1;
+        }
+
+        return next;
+    }
+
     private async Task ResetAsync(int node, List<(PartitionState State, OffsetReset Reset, int Epoch)> partitions, CancellationToken cancellationToken)
     {
         await Task.Yield();
@@ -201,7 +226,7 @@ internal sealed partial class Fetcher
 
                     if (answer.Error == ErrorCode.None)
                     {
-                        state.Position = answer.Offset;
+                        state.Position = state.FetchPosition = answer.Offset;
                         state.PendingReset = OffsetReset.None;
                         state.Epoch++;
                     }
@@ -230,6 +255,10 @@ internal sealed partial class Fetcher
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Closing.
+        }
+        catch (Exception ex)
+        {
+            failure = new KafkaException(new Error(ErrorCode.UnknownServerError, $"Looking up offsets on node {node} failed: {ex.Message}"), ex);
         }
         finally
         {

@@ -4,6 +4,9 @@ namespace Platform.Client.Fetching;
 
 internal sealed partial class Fetcher
 {
+    /// <summary>Answers buffered per partition before it is fetched no further: one being drained, one ready.</summary>
+    private const int MaxBufferedPerPartition = 2;
+
     /// <summary>The longest the loop sleeps without a reason to wake (a pending backoff ends sooner).</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
 
@@ -35,6 +38,7 @@ internal sealed partial class Fetcher
     {
         var now = Environment.TickCount64;
         var metadata = _metadata.Current;
+        ReportMetadataFailure();
         var nextRetry = long.MaxValue;
         var fetches = new Dictionary<int, List<(PartitionState State, long Offset, int Epoch)>>();
         var resets = new Dictionary<int, List<(PartitionState State, OffsetReset Reset, int Epoch)>>();
@@ -58,9 +62,19 @@ internal sealed partial class Fetcher
                 {
                     Add(resets, state.Leader, (state, state.PendingReset, state.Epoch));
                 }
-                else if (state.IsFetchable(now))
+                else if (state.IsFetchable(now, MaxBufferedPerPartition))
                 {
-                    Add(fetches, state.Leader, (state, state.Position, state.Epoch));
+                    Add(fetches, state.Leader, (state, state.FetchPosition, state.Epoch));
+                }
+            }
+
+            // A fetch of partitions at their end only would be held by the broker for fetch.max.wait.ms
+            // and keep the node busy while buffered partitions drain and want more: wait for those.
+            foreach (var (node, partitions) in fetches.Where(f => f.Value.TrueForAll(p => p.State.CaughtUp)).ToList())
+            {
+                if (_partitions.Values.Any(p => p.Leader == node && p.BufferedCount > 0 && !p.CaughtUp && !p.Paused))
+                {
+                    fetches.Remove(node);
                 }
             }
 
@@ -136,6 +150,28 @@ internal sealed partial class Fetcher
 
         // Keep looking: the topic may be created later.
         _metadata.RequestUpdate();
+    }
+
+    /// <summary>A failed metadata refresh (no broker reachable) is reported once per failure while partitions wait for leaders.</summary>
+    private void ReportMetadataFailure()
+    {
+        var error = _metadata.LastError;
+        if (error is null || ReferenceEquals(error, _reportedMetadataError))
+        {
+            return;
+        }
+
+        _reportedMetadataError = error;
+        bool waiting;
+        lock (_lock)
+        {
+            waiting = _partitions.Values.Any(p => p.Leader < 0);
+        }
+
+        if (waiting)
+        {
+            _onError(error);
+        }
     }
 
     private void Track(Task request)

@@ -31,6 +31,7 @@ internal sealed partial class Fetcher : IAsyncDisposable
     private readonly AsyncSignal _dataReady = new();
     private readonly CancellationTokenSource _shutdown = new();
     private Task _loop = Task.CompletedTask;
+    private KafkaException? _reportedMetadataError;
     private int _started;
 
     public Fetcher(MetadataManager metadata, FetcherOptions options, Action<KafkaException> onError)
@@ -221,7 +222,9 @@ internal sealed partial class Fetcher : IAsyncDisposable
     private void InvalidateLocked(PartitionState state)
     {
         state.Epoch++;
-        state.Buffered = false;
+        state.BufferedCount = 0;
+        state.FetchPosition = state.Position;
+        state.CaughtUp = false;
         if (_completed.Any(f => f.State == state))
         {
             var keep = _completed.Where(f => f.State != state).ToList();
@@ -243,12 +246,12 @@ internal sealed partial class Fetcher : IAsyncDisposable
         state.RetryAtMs = 0;
         if (offset >= 0)
         {
-            state.Position = offset;
+            state.Position = state.FetchPosition = offset;
             state.PendingReset = OffsetReset.None;
             return;
         }
 
-        state.Position = PartitionState.NoPosition;
+        state.Position = state.FetchPosition = PartitionState.NoPosition;
         state.PendingReset = offset switch
         {
             Offsets.Beginning => OffsetReset.Earliest,
@@ -283,9 +286,14 @@ internal sealed partial class Fetcher : IAsyncDisposable
     private void DropLocked(CompletedFetch fetch)
     {
         fetch.Release();
-        if (fetch.State.Epoch == fetch.Epoch)
+        if (fetch.State.Epoch == fetch.Epoch && fetch.State.BufferedCount > 0)
         {
-            fetch.State.Buffered = false;
+            fetch.State.BufferedCount--;
+            if (fetch.State.BufferedCount == 0)
+            {
+                // Whatever the application skipped (a seek inside the buffered range is a new epoch), fetch from where it is.
+                fetch.State.FetchPosition = fetch.State.Position;
+            }
         }
     }
 

@@ -39,8 +39,18 @@ internal sealed class PartitionState(TopicPartition topicPartition)
     /// <summary>Part of a Fetch or ListOffsets request still in flight.</summary>
     public bool InFlight;
 
-    /// <summary>A completed fetch of this partition is queued or being drained.</summary>
-    public bool Buffered;
+    /// <summary>Completed fetches of this partition queued or being drained.</summary>
+    public int BufferedCount;
+
+    /// <summary>
+    /// Where the next fetch starts: after the last whole batch buffered, or <see cref="Position"/>
+    /// when nothing is. Fetching ahead of the consumer like this keeps the broker busy while the
+    /// application drains the previous answer.
+    /// </summary>
+    public long FetchPosition = NoPosition;
+
+    /// <summary>The last fetch found no new records: the partition is at its end.</summary>
+    public bool CaughtUp;
 
     /// <summary>Fetching stopped after an error the application must see and act on (seek to go on).</summary>
     public bool Blocked;
@@ -68,8 +78,8 @@ internal sealed class PartitionState(TopicPartition topicPartition)
     /// <summary>Unassigned: late answers for it are dropped.</summary>
     public bool Removed;
 
-    /// <summary>Whether a Fetch for this partition may be sent now.</summary>
-    public bool IsFetchable(long nowMs)
-        => !Removed && !Paused && !InFlight && !Buffered && !Blocked && Position >= 0 && PendingReset == OffsetReset.None
+    /// <summary>Whether a Fetch for this partition may be sent now, keeping at most <paramref name="maxBuffered"/> answers buffered.</summary>
+    public bool IsFetchable(long nowMs, int maxBuffered)
+        => !Removed && !Paused && !InFlight && BufferedCount < maxBuffered && !Blocked && FetchPosition >= 0 && PendingReset == OffsetReset.None
             && Leader >= 0 && nowMs >= RetryAtMs;
 }

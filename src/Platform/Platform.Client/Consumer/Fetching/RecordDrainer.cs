@@ -27,6 +27,9 @@ internal sealed class RecordDrainer(bool checkCrcs, bool readCommitted) : IDispo
     /// <summary>The batch the last record came from.</summary>
     public RecordBatch CurrentBatch => _reader.Batch;
 
+    /// <summary>The timestamp type of the batch the last record came from.</summary>
+    public Protocol.RecordFormat.TimestampType CurrentTimestampType { get; private set; }
+
     public void Start(CompletedFetch fetch)
     {
         _fetch = fetch;
@@ -132,6 +135,7 @@ internal sealed class RecordDrainer(bool checkCrcs, bool readCommitted) : IDispo
             }
 
             _batchNextOffset = nextOffset;
+            CurrentTimestampType = RecordBatchHeader.TimestampType(header);
             _records = _reader.GetEnumerator();
             _inBatch = true;
             return true;

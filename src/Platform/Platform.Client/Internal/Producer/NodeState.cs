@@ -16,6 +16,9 @@ internal sealed class NodeState(int id)
     /// <summary>Rotates the partition drained first, so none starves under <c>max.request.size</c>.</summary>
     public int DrainStart { get; set; }
 
+    /// <summary>Requests in the order they were sent; answers are handled in this order.</summary>
+    public Queue<Completion> Requests { get; } = new();
+
     public Task<KafkaConnection>? Connecting { get; set; }
 
     /// <summary>No reconnect before this time after a failed attempt (<c>retry.backoff.ms</c>).</summary>

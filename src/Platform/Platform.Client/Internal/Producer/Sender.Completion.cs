@@ -7,7 +7,18 @@ internal sealed partial class Sender
 {
     private void ProcessCompletions(long now)
     {
-        while (_completions.TryDequeue(out var completion))
+        Interlocked.Exchange(ref _finished, 0);
+        foreach (var node in _nodes.Values)
+        {
+            while (node.Requests.TryPeek(out var head) && head.IsDone)
+            {
+                ProcessCompletion(node.Requests.Dequeue(), now);
+            }
+        }
+    }
+
+    private void ProcessCompletion(Completion completion, long now)
+    {
         {
             completion.Node.InFlight--;
             _inFlightRequests--;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -29,7 +28,7 @@ internal sealed partial class Sender
     private readonly Action<Error> _onError;
     private readonly Action _onReleased;
     private readonly ManualResetEventSlim _wake = new(false, 0);
-    private readonly ConcurrentQueue<Completion> _completions = new();
+    private int _finished;
     private readonly Dictionary<int, NodeState> _nodes = [];
     private readonly List<NodeState> _readyNodes = [];
     private readonly Thread _thread;
@@ -112,7 +111,7 @@ internal sealed partial class Sender
             }
 
             var wait = nextWake - Environment.TickCount64;
-            if (wait > 0 && _completions.IsEmpty)
+            if (wait > 0 && Volatile.Read(ref _finished) == 0)
             {
                 _wake.Wait((int)Math.Min(wait, int.MaxValue));
             }
@@ -284,11 +283,14 @@ internal sealed partial class Sender
 
         node.InFlight++;
         _inFlightRequests++;
-        _ = SendAsync(node, connection, batches);
+        var request = new Completion(node, batches);
+        node.Requests.Enqueue(request);
+        _ = SendAsync(request, connection);
     }
 
-    private async Task SendAsync(NodeState node, KafkaConnection connection, List<ProducerBatch> batches)
+    private async Task SendAsync(Completion inFlight, KafkaConnection connection)
     {
+        var batches = inFlight.Batches;
         ProduceResponse? response = null;
         KafkaException? failure = null;
         try
@@ -318,7 +320,8 @@ internal sealed partial class Sender
             failure = new KafkaException(new Error(ErrorCode.UnknownServerError, $"Sending to broker {connection.Address} failed: {ex.Message}"), ex);
         }
 
-        _completions.Enqueue(new Completion(node, batches, response, failure));
+        inFlight.Finish(response, failure);
+        Interlocked.Increment(ref _finished);
         Wake();
     }
 
