@@ -8,6 +8,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           storage [--dir D] [--total-mib 1024] [--batch-kib 16] [--read-kib 1024] [--rounds 3]
           ingest  [--records 5000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
           rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
+          rebalance [--members 10] [--partitions 100] [--rounds 3]   (in-process broker; eager range vs cooperative-sticky)
+          commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -20,6 +22,8 @@ try
         "storage" => StorageBenchmark.Run(options),
         "ingest" => await IngestBenchmark.RunAsync(options),
         "rss" => await RssBenchmark.RunAsync(options),
+        "rebalance" => await RebalanceBenchmark.RunAsync(options),
+        "commits" => await CommitBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };
 }

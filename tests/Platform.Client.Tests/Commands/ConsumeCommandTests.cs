@@ -49,13 +49,25 @@ public sealed class ConsumeCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Consume_GroupOrMissingTopic_FailsClearly()
+    public async Task Consume_Group_SubscribesAndCommits_SecondRunContinues_PartitionRefused()
     {
-        var group = await InvokeAsync("consume", "--topic", "x", "--group", "g");
+        await Kcat.ProduceAsync(_broker.BootstrapServers, "cli-group", "a\nb\nc\nd\n");
+
+        var first = await InvokeAsync("consume", "--topic", "cli-group", "--group", "g", "--from-beginning", "--max-messages", "2");
+        var second = await InvokeAsync("consume", "--topic", "cli-group", "--group", "g", "--from-beginning", "--max-messages", "2");
+        var withPartition = await InvokeAsync("consume", "--topic", "cli-group", "--group", "g", "--partition", "0");
+
+        Assert.Equal((0, "a\nb\n"), (first.ExitCode, first.Out));
+        Assert.Equal((0, "c\nd\n"), (second.ExitCode, second.Out));
+        Assert.Equal(1, withPartition.ExitCode);
+        Assert.Contains("cannot be used with --group", withPartition.Err);
+    }
+
+    [Fact]
+    public async Task Consume_MissingTopic_FailsClearly()
+    {
         var missing = await InvokeAsync("consume", "--topic", "does-not-exist", "--max-messages", "1");
 
-        Assert.Equal(1, group.ExitCode);
-        Assert.Contains("groups are not supported yet", group.Err);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("does-not-exist", missing.Err);
         Assert.DoesNotContain("   at ", missing.Err);

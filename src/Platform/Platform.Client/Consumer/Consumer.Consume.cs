@@ -17,7 +17,7 @@ internal sealed partial class Consumer<TKey, TValue>
                 return result;
             }
 
-            _fetcher.WaitForDataAsync(Timeout.InfiniteTimeSpan, cancellationToken).GetAwaiter().GetResult();
+            _fetcher.WaitForDataAsync(WaitSlice(Timeout.InfiniteTimeSpan), cancellationToken).GetAwaiter().GetResult();
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -38,7 +38,7 @@ internal sealed partial class Consumer<TKey, TValue>
                 return null;
             }
 
-            _fetcher.WaitForDataAsync(left, CancellationToken.None).GetAwaiter().GetResult();
+            _fetcher.WaitForDataAsync(WaitSlice(left), CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
@@ -63,7 +63,7 @@ internal sealed partial class Consumer<TKey, TValue>
                 return next;
             }
 
-            await _fetcher.WaitForDataAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            await _fetcher.WaitForDataAsync(WaitSlice(Timeout.InfiniteTimeSpan), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -132,7 +132,7 @@ internal sealed partial class Consumer<TKey, TValue>
                 return count;
             }
 
-            _fetcher.WaitForDataAsync(left, CancellationToken.None).GetAwaiter().GetResult();
+            _fetcher.WaitForDataAsync(WaitSlice(left), CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
@@ -184,6 +184,9 @@ internal sealed partial class Consumer<TKey, TValue>
 
         ThrowIfClosed();
         ServeBackgroundErrors();
+
+        // Group duties (rejoin, lost partitions, auto commit) run between fetches, not per record.
+        PollGroup();
         while (true)
         {
             if (_drainer.Current is { } current)

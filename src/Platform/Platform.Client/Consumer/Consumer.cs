@@ -36,8 +36,6 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
 
     public string Name => _settings.Connection.ClientId ?? "";
 
-    public string? MemberId => _settings.GroupId;
-
     public List<TopicPartition> Assignment => _fetcher.Assignment;
 
     public List<TopicPartition> Paused => [.. _fetcher.Assignment.Where(_fetcher.IsPaused)];
@@ -56,6 +54,7 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(partitions);
         ThrowIfClosed();
+        ThrowIfSubscribed("Assign");
         var list = partitions.ToList();
         foreach (var p in list)
         {
@@ -64,6 +63,7 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
             ArgumentOutOfRangeException.ThrowIfNegative(p.Partition, nameof(partitions));
         }
 
+        list = ResolveStored(list);
         DropCurrent();
         _fetcher.Assign(list.Select(p => (p.TopicPartition, p.Offset.Value)));
     }
@@ -71,6 +71,7 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     public void Unassign()
     {
         ThrowIfClosed();
+        ThrowIfSubscribed("Unassign");
         DropCurrent();
         _fetcher.Unassign();
     }
@@ -112,6 +113,7 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(partitions);
         ThrowIfClosed();
+        ThrowIfSubscribed("Assign");
         var list = partitions.ToList();
         foreach (var tp in list)
         {
@@ -156,7 +158,8 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
         }
     }
 
-    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+    // While closing, the group's revoke handlers may still commit and read positions.
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0 && !_closingGroup, this);
 
     public void Close() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
@@ -167,6 +170,17 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return;
+        }
+
+        // The group goes first: revoking runs the handlers (and auto commit) while the partitions are still here.
+        _closingGroup = true;
+        try
+        {
+            await CloseGroupAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _closingGroup = false;
         }
 
         if (_drainer.Current is not null)

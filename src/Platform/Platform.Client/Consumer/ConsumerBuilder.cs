@@ -20,6 +20,8 @@ public class ConsumerBuilder<TKey, TValue>
         "fetch.min.bytes", "fetch.max.wait.ms", "max.partition.fetch.bytes", "fetch.max.bytes", "max.poll.records",
         "isolation.level", "auto.offset.reset", "check.crcs", "enable.partition.eof", "metadata.max.age.ms",
         "retry.backoff.ms", "receive.buffer.bytes",
+        "group.instance.id", "enable.auto.commit", "auto.commit.interval.ms", "session.timeout.ms", "heartbeat.interval.ms",
+        "max.poll.interval.ms", "partition.assignment.strategy", "internal.leave.group.on.close",
     ];
 
     private readonly List<KeyValuePair<string, string>> _config;
@@ -29,6 +31,9 @@ public class ConsumerBuilder<TKey, TValue>
     private IDeserializer<TValue>? _value;
     private IAsyncDeserializer<TValue>? _valueAsync;
     private Action<IConsumer<TKey, TValue>, Error>? _errorHandler;
+    private Func<IConsumer<TKey, TValue>, List<TopicPartition>, IEnumerable<TopicPartitionOffset>?>? _assignedHandler;
+    private Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? _revokedHandler;
+    private Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? _lostHandler;
 
     /// <summary>Starts from <paramref name="config"/>, e.g. a <see cref="ConsumerConfig"/>.</summary>
     public ConsumerBuilder(IEnumerable<KeyValuePair<string, string>> config)
@@ -82,6 +87,57 @@ public class ConsumerBuilder<TKey, TValue>
         ArgumentNullException.ThrowIfNull(errorHandler);
         ThrowIfSet(_errorHandler is not null, "error handler");
         _errorHandler = errorHandler;
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the handler called (on the consuming thread, inside a consume call) when the group gives
+    /// this consumer partitions: with an eager assignor the whole assignment, with cooperative-sticky
+    /// only the added partitions. It may return where each starts (<see cref="Offset.Unset"/>: the
+    /// committed offset, else <c>auto.offset.reset</c>); null keeps those defaults.
+    /// </summary>
+    public ConsumerBuilder<TKey, TValue> SetPartitionsAssignedHandler(Func<IConsumer<TKey, TValue>, List<TopicPartition>, IEnumerable<TopicPartitionOffset>?> partitionsAssignedHandler)
+    {
+        ArgumentNullException.ThrowIfNull(partitionsAssignedHandler);
+        ThrowIfSet(_assignedHandler is not null, "partitions assigned handler");
+        _assignedHandler = partitionsAssignedHandler;
+        return this;
+    }
+
+    /// <summary>Sets the partitions assigned handler without choosing start offsets.</summary>
+    public ConsumerBuilder<TKey, TValue> SetPartitionsAssignedHandler(Action<IConsumer<TKey, TValue>, List<TopicPartition>> partitionsAssignedHandler)
+    {
+        ArgumentNullException.ThrowIfNull(partitionsAssignedHandler);
+        return SetPartitionsAssignedHandler((consumer, partitions) =>
+        {
+            partitionsAssignedHandler(consumer, partitions);
+            return null;
+        });
+    }
+
+    /// <summary>
+    /// Sets the handler called before partitions are taken away in a rebalance or on close, with
+    /// their current positions: the place to commit what was processed (auto commit, when on, has
+    /// already committed the positions). With cooperative-sticky only the moving partitions are revoked.
+    /// </summary>
+    public ConsumerBuilder<TKey, TValue> SetPartitionsRevokedHandler(Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>> partitionsRevokedHandler)
+    {
+        ArgumentNullException.ThrowIfNull(partitionsRevokedHandler);
+        ThrowIfSet(_revokedHandler is not null, "partitions revoked handler");
+        _revokedHandler = partitionsRevokedHandler;
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the handler called when partitions were lost (the session expired, the member was fenced,
+    /// polls stopped for <c>max.poll.interval.ms</c>): another member may own them already, so do not
+    /// commit. Without it the revoked handler is called.
+    /// </summary>
+    public ConsumerBuilder<TKey, TValue> SetPartitionsLostHandler(Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>> partitionsLostHandler)
+    {
+        ArgumentNullException.ThrowIfNull(partitionsLostHandler);
+        ThrowIfSet(_lostHandler is not null, "partitions lost handler");
+        _lostHandler = partitionsLostHandler;
         return this;
     }
 
@@ -170,7 +226,56 @@ public class ConsumerBuilder<TKey, TValue>
             ValueAsync = _valueAsync,
             ErrorHandler = _errorHandler,
             Interceptors = [.. _interceptors],
+            Group = GroupSettingsFrom(config, fetch),
+            EnableAutoCommit = config.GroupId is not null && (Typed(() => config.EnableAutoCommit) ?? true),
+            AutoCommitInterval = TimeSpan.FromMilliseconds(Int(config, "auto.commit.interval.ms", 5000, min: 0)),
+            PartitionsAssignedHandler = _assignedHandler,
+            PartitionsRevokedHandler = _revokedHandler,
+            PartitionsLostHandler = _lostHandler,
         });
+    }
+
+    private static Groups.GroupSettings? GroupSettingsFrom(ConsumerConfig config, FetcherOptions fetch)
+    {
+        if (config.GroupId is not { } groupId)
+        {
+            return null;
+        }
+
+        if (groupId.Length == 0)
+        {
+            throw new ArgumentException("Configuration property 'group.id' must not be empty.");
+        }
+
+        var session = Int(config, "session.timeout.ms", 45000, min: 1);
+        var heartbeat = Int(config, "heartbeat.interval.ms", 3000, min: 1);
+        if (heartbeat >= session)
+        {
+            throw new ArgumentException($"Configuration property 'heartbeat.interval.ms' ({heartbeat}) must be lower than 'session.timeout.ms' ({session}).");
+        }
+
+        IReadOnlyList<Groups.IPartitionAssignor> assignors;
+        try
+        {
+            assignors = Groups.PartitionAssignors.Parse(config.Get("partition.assignment.strategy") ?? Groups.RangeAssignor.AssignorName);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"Configuration property 'partition.assignment.strategy' is invalid: {ex.Message}", ex);
+        }
+
+        return new Groups.GroupSettings
+        {
+            GroupId = groupId,
+            GroupInstanceId = config.GroupInstanceId is { Length: > 0 } instance ? instance : null,
+            SessionTimeout = TimeSpan.FromMilliseconds(session),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(heartbeat),
+            MaxPollInterval = TimeSpan.FromMilliseconds(Int(config, "max.poll.interval.ms", 300000, min: 1)),
+            RetryBackoff = TimeSpan.FromMilliseconds(fetch.RetryBackoffMs),
+            MetadataMaxAge = TimeSpan.FromMilliseconds(fetch.MetadataMaxAgeMs),
+            LeaveGroupOnClose = Typed(() => config.Get("internal.leave.group.on.close") is { } leave ? bool.Parse(leave) : (bool?)null) ?? true,
+            Assignors = assignors,
+        };
     }
 
     /// <summary>The built-in deserializer for <typeparamref name="T"/>, as confluent-kafka-dotnet picks them.</summary>

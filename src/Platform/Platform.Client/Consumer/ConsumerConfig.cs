@@ -19,7 +19,28 @@ public class ConsumerConfig : ClientConfig
     {
     }
 
-    /// <summary><c>group.id</c>: the consumer group. Stored for consumer groups, which are not supported yet.</summary>
+    /// <summary><c>group.instance.id</c>: static membership; a restart within <c>session.timeout.ms</c> keeps the member's partitions without a rebalance.</summary>
+    public string? GroupInstanceId { get => Get("group.instance.id"); set => SetOrRemove("group.instance.id", value); }
+
+    /// <summary><c>enable.auto.commit</c>: commit consumed offsets every <c>auto.commit.interval.ms</c> from the consume calls, on revoke and on close (default true).</summary>
+    public bool? EnableAutoCommit { get => GetBool("enable.auto.commit"); set => SetBool("enable.auto.commit", value); }
+
+    /// <summary><c>auto.commit.interval.ms</c> (default 5000).</summary>
+    public int? AutoCommitIntervalMs { get => GetInt32("auto.commit.interval.ms"); set => SetInt("auto.commit.interval.ms", value); }
+
+    /// <summary><c>session.timeout.ms</c>: the coordinator removes a member it has not heard from for this long (default 45000).</summary>
+    public int? SessionTimeoutMs { get => GetInt32("session.timeout.ms"); set => SetInt("session.timeout.ms", value); }
+
+    /// <summary><c>heartbeat.interval.ms</c>: how often the background task heartbeats (default 3000).</summary>
+    public int? HeartbeatIntervalMs { get => GetInt32("heartbeat.interval.ms"); set => SetInt("heartbeat.interval.ms", value); }
+
+    /// <summary><c>max.poll.interval.ms</c>: the member leaves the group when the application does not consume for this long; also the rebalance timeout (default 300000).</summary>
+    public int? MaxPollIntervalMs { get => GetInt32("max.poll.interval.ms"); set => SetInt("max.poll.interval.ms", value); }
+
+    /// <summary><c>partition.assignment.strategy</c>: assignors in preference order, <c>range</c> (default), <c>roundrobin</c>, <c>sticky</c>, <c>cooperative-sticky</c>.</summary>
+    public string? PartitionAssignmentStrategy { get => Get("partition.assignment.strategy"); set => SetOrRemove("partition.assignment.strategy", value); }
+
+    /// <summary><c>group.id</c>: the consumer group, needed to subscribe and to commit offsets.</summary>
     public string? GroupId { get => Get("group.id"); set => SetOrRemove("group.id", value); }
 
     /// <summary><c>fetch.min.bytes</c>: the broker holds a fetch until this much data is there or <c>fetch.max.wait.ms</c> passes (default 1).</summary>

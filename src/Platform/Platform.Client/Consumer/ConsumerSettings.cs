@@ -30,4 +30,17 @@ internal sealed class ConsumerSettings<TKey, TValue>
     public Action<IConsumer<TKey, TValue>, Error>? ErrorHandler { get; init; }
 
     public IReadOnlyList<IConsumerInterceptor<TKey, TValue>> Interceptors { get; init; } = [];
+
+    /// <summary>The group membership settings; null without <c>group.id</c>.</summary>
+    public Groups.GroupSettings? Group { get; init; }
+
+    public bool EnableAutoCommit { get; init; }
+
+    public TimeSpan AutoCommitInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public Func<IConsumer<TKey, TValue>, List<TopicPartition>, IEnumerable<TopicPartitionOffset>?>? PartitionsAssignedHandler { get; init; }
+
+    public Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? PartitionsRevokedHandler { get; init; }
+
+    public Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? PartitionsLostHandler { get; init; }
 }

@@ -1,8 +1,8 @@
 namespace Platform.Client;
 
 /// <summary>
-/// A consumer of manually assigned partitions (consumer groups come later), shaped like
-/// confluent-kafka-dotnet's. A background pipeline prefetches from every leader; the consume
+/// A consumer, shaped like confluent-kafka-dotnet's: of manually assigned partitions, or as a
+/// member of a consumer group (<see cref="Subscribe(IEnumerable{string})"/>). A background pipeline prefetches from every leader; the consume
 /// methods return buffered records. Use one consumer from one thread at a time; the async
 /// methods may run on any thread but not concurrently.
 /// </summary>
@@ -13,8 +13,67 @@ public interface IConsumer<TKey, TValue> : IDisposable, IAsyncDisposable
     /// <summary>The <c>client.id</c>.</summary>
     string Name { get; }
 
-    /// <summary>The <c>group.id</c>, if configured (groups are not supported yet).</summary>
+    /// <summary>The member id the group coordinator gave this consumer; null before it is in a group.</summary>
     string? MemberId { get; }
+
+    /// <summary>The subscribed topics (for a pattern, the matching topics found so far).</summary>
+    List<string> Subscription { get; }
+
+    /// <summary>Subscribes to one topic (a name starting with <c>^</c> is a regular expression); see <see cref="Subscribe(IEnumerable{string})"/>.</summary>
+    void Subscribe(string topic);
+
+    /// <summary>
+    /// Subscribes to topics as a member of the <c>group.id</c> group: the group assigns partitions,
+    /// on the next consume call. A consumer either subscribes or assigns partitions itself, not both.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No <c>group.id</c>, or partitions are assigned manually.</exception>
+    void Subscribe(IEnumerable<string> topics);
+
+    /// <summary>Subscribes to every topic matching <paramref name="pattern"/>; topics created later are picked up on metadata refresh (<c>metadata.max.age.ms</c>).</summary>
+    /// <exception cref="InvalidOperationException">No <c>group.id</c>, or partitions are assigned manually.</exception>
+    void Subscribe(System.Text.RegularExpressions.Regex pattern);
+
+    /// <summary>Drops the subscription: the revoked handler runs (auto commit first) and the consumer leaves the group.</summary>
+    void Unsubscribe();
+
+    /// <summary>Adds partitions to a manual assignment, keeping the others' positions.</summary>
+    /// <exception cref="InvalidOperationException">The consumer is subscribed.</exception>
+    void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions);
+
+    /// <summary>Removes partitions from a manual assignment.</summary>
+    /// <exception cref="InvalidOperationException">The consumer is subscribed.</exception>
+    void IncrementalUnassign(IEnumerable<TopicPartition> partitions);
+
+    /// <summary>Commits the positions of all assigned partitions (the offsets after the records consumed) and returns them.</summary>
+    /// <exception cref="TopicPartitionOffsetException">A partition was not committed (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, UNKNOWN_TOPIC_OR_PARTITION, ...).</exception>
+    /// <exception cref="KafkaException">No <c>group.id</c> (INVALID_GROUP_ID), or the coordinator could not be reached.</exception>
+    List<TopicPartitionOffset> Commit();
+
+    /// <summary>Commits the given offsets (each the offset of the next record to read).</summary>
+    /// <exception cref="TopicPartitionOffsetException">A partition was not committed.</exception>
+    void Commit(IEnumerable<TopicPartitionOffset> offsets);
+
+    /// <summary>Commits the offset after <paramref name="result"/>.</summary>
+    /// <exception cref="TopicPartitionOffsetException">The partition was not committed.</exception>
+    void Commit(ConsumeResult<TKey, TValue> result);
+
+    /// <summary>Asynchronous <see cref="Commit()"/>.</summary>
+    Task<List<TopicPartitionOffset>> CommitAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Asynchronous <see cref="Commit(IEnumerable{TopicPartitionOffset})"/>.</summary>
+    Task CommitAsync(IEnumerable<TopicPartitionOffset> offsets, CancellationToken cancellationToken = default);
+
+    /// <summary>The group's committed offsets of the assigned partitions (<see cref="Offset.Unset"/> where none).</summary>
+    List<TopicPartitionOffset> Committed(TimeSpan timeout);
+
+    /// <summary>The group's committed offsets of <paramref name="partitions"/> (<see cref="Offset.Unset"/> where none).</summary>
+    List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout);
+
+    /// <summary>Asynchronous <see cref="Committed(IEnumerable{TopicPartition}, TimeSpan)"/>.</summary>
+    Task<List<TopicPartitionOffset>> CommittedAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default);
+
+    /// <summary>How many records the partition has beyond the position (high watermark minus position, from the last fetch); null when unknown.</summary>
+    long? CurrentLag(TopicPartition partition);
 
     /// <summary>The assigned partitions.</summary>
     List<TopicPartition> Assignment { get; }

@@ -24,7 +24,7 @@ public static class ConsumeCommand
         var keySeparator = new Option<string>("--key-separator") { Description = "Text between key and value (default a tab).", DefaultValueFactory = _ => "\t" };
         var isolationLevel = new Option<string?>("--isolation-level") { Description = "read_uncommitted (default) or read_committed." };
         isolationLevel.AcceptOnlyFromAmong("read_uncommitted", "read_committed");
-        var group = new Option<string?>("--group") { Description = "The consumer group (not supported yet)." };
+        var group = new Option<string?>("--group") { Description = "Consume as a member of this consumer group (subscribe; offsets committed automatically)." };
 
         var command = new Command("consume", "Print the records of a topic to standard output, one per line.");
         options.AddTo(command);
@@ -55,13 +55,19 @@ public static class ConsumeCommand
             var err = parse.InvocationConfiguration.Error;
             try
             {
+                var config = options.Config(parse, "platform-console-consumer");
                 if (parse.GetValue(group) is { } groupId)
                 {
-                    // The seam for consumer groups (issue 4): subscribe instead of assigning.
-                    throw new ArgumentException($"Consumer groups are not supported yet (--group {groupId}); omit --group to read partitions directly.");
+                    if (parse.GetValue(partition) is not null || parse.GetValue(offset) is not null)
+                    {
+                        throw new ArgumentException("--partition and --offset cannot be used with --group: the group assigns the partitions.");
+                    }
+
+                    // Subscribe instead of assigning; --from-beginning applies where the group has no committed offset.
+                    config.GroupId = groupId;
+                    config.AutoOffsetReset = parse.GetValue(fromBeginning) ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest;
                 }
 
-                var config = options.Config(parse, "platform-console-consumer");
                 if (parse.GetValue(isolationLevel) is { } level)
                 {
                     config.Set("isolation.level", level);
@@ -99,11 +105,18 @@ public static class ConsumeCommand
     {
         public async Task<int> RunAsync(ConsumerConfig config, string topic, int? partition, Offset start, CancellationToken cancellationToken)
         {
-            var partitions = partition is { } p ? [new TopicPartition(topic, p)] : await ConsumerOptions.PartitionsAsync(config, topic, cancellationToken).ConfigureAwait(false);
+            var partitions = config.GroupId is not null ? [] : partition is { } p ? [new TopicPartition(topic, p)] : await ConsumerOptions.PartitionsAsync(config, topic, cancellationToken).ConfigureAwait(false);
             await using var consumer = new ConsumerBuilder<string?, string?>(config)
                 .SetErrorHandler((_, error) => err.WriteLine($"Warning: {error.Reason}"))
                 .Build();
-            consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, start)));
+            if (config.GroupId is not null)
+            {
+                consumer.Subscribe(topic);
+            }
+            else
+            {
+                consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, start)));
+            }
 
             long count = 0;
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
