@@ -55,3 +55,11 @@ public sealed class IncrementalAlterConfigsException(IReadOnlyList<IncrementalAl
 /// <summary>Some offsets could not be looked up; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
 public sealed class ListOffsetsException(IReadOnlyList<ListOffsetsResultInfo> results)
     : AdminOperationException<ListOffsetsResultInfo>("Listing offsets", results, r => r.TopicPartition.ToString(), r => r.Error);
+
+/// <summary>Some partitions' producers could not be described; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class DescribeProducersException(IReadOnlyList<DescribeProducersResult> results)
+    : AdminOperationException<DescribeProducersResult>("Describing producers", results, r => r.TopicPartition.ToString(), r => r.Error);
+
+/// <summary>Some transactional ids could not be described; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class DescribeTransactionsException(IReadOnlyList<TransactionDescription> results)
+    : AdminOperationException<TransactionDescription>("Describing transactions", results, r => r.TransactionalId, r => r.Error);
