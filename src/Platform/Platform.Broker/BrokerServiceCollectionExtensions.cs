@@ -59,6 +59,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, EndTxnHandler>();
         services.AddSingleton<IApiHandler, TxnOffsetCommitHandler>();
         services.AddSingleton<IApiHandler, WriteTxnMarkersHandler>();
+        services.AddSingleton<IApiHandler, DescribeProducersHandler>();
+        services.AddSingleton<IApiHandler, ListTransactionsHandler>();
+        services.AddSingleton<IApiHandler, DescribeTransactionsHandler>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();

@@ -5,6 +5,7 @@ var root = new RootCommand("Platform: a Kafka-compatible broker, stream processi
 root.Add(BrokerCommand.Create());
 root.Add(TopicsCommand.Create());
 root.Add(GroupsCommand.Create());
+root.Add(TransactionsCommand.Create());
 root.Add(ProduceCommand.Create());
 root.Add(ConsumeCommand.Create());
 root.Add(PerfCommand.Create());

@@ -79,3 +79,10 @@ public sealed class DeleteConsumerGroupOffsetsException(DeleteConsumerGroupOffse
     /// <summary>The report of the group.</summary>
     public DeleteConsumerGroupOffsetsReport Result => Results[0];
 }
+/// <summary>Some partitions' producers could not be described; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class DescribeProducersException(IReadOnlyList<DescribeProducersResult> results)
+    : AdminOperationException<DescribeProducersResult>("Describing producers", results, r => r.TopicPartition.ToString(), r => r.Error);
+
+/// <summary>Some transactional ids could not be described; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class DescribeTransactionsException(IReadOnlyList<TransactionDescription> results)
+    : AdminOperationException<TransactionDescription>("Describing transactions", results, r => r.TransactionalId, r => r.Error);

@@ -98,5 +98,30 @@ public sealed class AlterConsumerGroupOffsetsOptions : AdminOptions
 
 /// <summary>Options of <see cref="IAdminClient.DeleteConsumerGroupOffsetsAsync"/>.</summary>
 public sealed class DeleteConsumerGroupOffsetsOptions : AdminOptions
+/// <summary>Options of <see cref="IAdminClient.ListTransactionsAsync"/>; filters combine with "and".</summary>
+public sealed class ListTransactionsOptions : AdminOptions
+{
+    /// <summary>Only these states (Kafka's names: <c>Ongoing</c>, <c>CompleteCommit</c>...); all when empty.</summary>
+    public IReadOnlyCollection<string> States { get; set; } = [];
+
+    /// <summary>Only these producer ids; all when empty.</summary>
+    public IReadOnlyCollection<long> ProducerIds { get; set; } = [];
+
+    /// <summary>Only transactions open at least this long (needs ListTransactions v1 on the broker).</summary>
+    public TimeSpan? MinDuration { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.DescribeTransactionsAsync"/>.</summary>
+public sealed class DescribeTransactionsOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.DescribeProducersAsync"/>.</summary>
+public sealed class DescribeProducersOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.AbortTransactionAsync"/>.</summary>
+public sealed class AbortTransactionOptions : AdminOptions
 {
 }

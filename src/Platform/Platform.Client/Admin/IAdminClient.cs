@@ -91,4 +91,20 @@ public interface IAdminClient : IAsyncDisposable, IDisposable
         IEnumerable<TopicPartition> partitions,
         DeleteConsumerGroupOffsetsOptions? options = null,
         CancellationToken cancellationToken = default);
+    /// <summary>The producers each partition's leader keeps state for, with the first offset of each one's open transaction.</summary>
+    /// <exception cref="DescribeProducersException">At least one partition could not be described.</exception>
+    Task<IReadOnlyList<DescribeProducersResult>> DescribeProducersAsync(IEnumerable<TopicPartition> partitions, DescribeProducersOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the transactional ids every broker coordinates, filtered by state, producer id and duration.</summary>
+    Task<IReadOnlyList<TransactionListing>> ListTransactionsAsync(ListTransactionsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Describes transactional ids, asking each one's coordinator: state, producer, timeout, start time, partitions.</summary>
+    /// <exception cref="DescribeTransactionsException">At least one id could not be described (TRANSACTIONAL_ID_NOT_FOUND...).</exception>
+    Task<IReadOnlyList<TransactionDescription>> DescribeTransactionsAsync(IEnumerable<string> transactionalIds, DescribeTransactionsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Aborts a hanging transaction on one partition by having its leader write the ABORT marker
+    /// (WriteTxnMarkers), releasing the last stable offset. For transactions whose coordinator lost track of them.
+    /// </summary>
+    Task AbortTransactionAsync(AbortTransactionSpec spec, AbortTransactionOptions? options = null, CancellationToken cancellationToken = default);
 }
