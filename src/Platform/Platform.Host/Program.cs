@@ -4,6 +4,7 @@ using Platform.Host.Commands;
 var root = new RootCommand("Platform: a Kafka-compatible broker, stream processing and connectors for .NET. Without a verb it runs the all-in-one platform with embedded defaults.");
 root.Add(BrokerCommand.Create());
 root.Add(TopicsCommand.Create());
+root.Add(GroupsCommand.Create());
 root.Add(ProduceCommand.Create());
 root.Add(PerfCommand.Create());
 BrokerCommand.ConfigureAllInOne(root);

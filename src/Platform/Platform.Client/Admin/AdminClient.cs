@@ -13,10 +13,12 @@ internal sealed partial class AdminClient : IAdminClient
     private const int ControllerRetries = 2;
 
     private readonly ClusterConnections _cluster;
+    private readonly CoordinatorLocator _coordinators;
 
     public AdminClient(IReadOnlyList<BrokerAddress> bootstrap, KafkaConnectionOptions options)
     {
         _cluster = new ClusterConnections(bootstrap, options);
+        _coordinators = new CoordinatorLocator(_cluster);
     }
 
     public string Name => _cluster.Options.ClientId ?? "";

@@ -55,3 +55,27 @@ public sealed class IncrementalAlterConfigsException(IReadOnlyList<IncrementalAl
 /// <summary>Some offsets could not be looked up; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
 public sealed class ListOffsetsException(IReadOnlyList<ListOffsetsResultInfo> results)
     : AdminOperationException<ListOffsetsResultInfo>("Listing offsets", results, r => r.TopicPartition.ToString(), r => r.Error);
+
+/// <summary>Some groups could not be described; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class DescribeConsumerGroupsException(IReadOnlyList<ConsumerGroupDescription> results)
+    : AdminOperationException<ConsumerGroupDescription>("Describing consumer groups", results, r => r.GroupId, r => r.Error);
+
+/// <summary>Deleting some groups failed; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class DeleteGroupsException(IReadOnlyList<DeleteGroupReport> results)
+    : AdminOperationException<DeleteGroupReport>("Deleting groups", results, r => r.Group, r => r.Error);
+
+/// <summary>Some groups' offsets could not be listed; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class ListConsumerGroupOffsetsException(IReadOnlyList<ListConsumerGroupOffsetsReport> results)
+    : AdminOperationException<ListConsumerGroupOffsetsReport>("Listing consumer group offsets", results, r => r.Group, r => r.Error);
+
+/// <summary>Committing offsets failed for some groups or partitions; see <see cref="AdminOperationException{TResult}.Results"/>.</summary>
+public sealed class AlterConsumerGroupOffsetsException(IReadOnlyList<AlterConsumerGroupOffsetsReport> results)
+    : AdminOperationException<AlterConsumerGroupOffsetsReport>("Altering consumer group offsets", results, r => r.Group, r => r.Error);
+
+/// <summary>Deleting a group's offsets failed; see <see cref="AdminOperationException{TResult}.Results"/> (one report).</summary>
+public sealed class DeleteConsumerGroupOffsetsException(DeleteConsumerGroupOffsetsReport result)
+    : AdminOperationException<DeleteConsumerGroupOffsetsReport>("Deleting consumer group offsets", [result], r => r.Group, r => r.Error)
+{
+    /// <summary>The report of the group.</summary>
+    public DeleteConsumerGroupOffsetsReport Result => Results[0];
+}

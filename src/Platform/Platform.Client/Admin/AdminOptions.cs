@@ -66,3 +66,37 @@ public sealed class ListOffsetsOptions : AdminOptions
 public sealed class DescribeClusterOptions : AdminOptions
 {
 }
+
+/// <summary>Options of <see cref="IAdminClient.ListConsumerGroupsAsync"/>.</summary>
+public sealed class ListConsumerGroupsOptions : AdminOptions
+{
+    /// <summary>Only groups in these states (asked of the broker with ListGroups v4+, else filtered here); null or empty for all.</summary>
+    public IReadOnlyCollection<ConsumerGroupState>? MatchStates { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.DescribeConsumerGroupsAsync"/>.</summary>
+public sealed class DescribeConsumerGroupsOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.DeleteGroupsAsync"/>.</summary>
+public sealed class DeleteGroupsOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.ListConsumerGroupOffsetsAsync"/>.</summary>
+public sealed class ListConsumerGroupOffsetsOptions : AdminOptions
+{
+    /// <summary>Wait for pending transactional offsets instead of returning them unstable (OffsetFetch <c>require_stable</c>).</summary>
+    public bool RequireStableOffsets { get; set; }
+}
+
+/// <summary>Options of <see cref="IAdminClient.AlterConsumerGroupOffsetsAsync"/>.</summary>
+public sealed class AlterConsumerGroupOffsetsOptions : AdminOptions
+{
+}
+
+/// <summary>Options of <see cref="IAdminClient.DeleteConsumerGroupOffsetsAsync"/>.</summary>
+public sealed class DeleteConsumerGroupOffsetsOptions : AdminOptions
+{
+}

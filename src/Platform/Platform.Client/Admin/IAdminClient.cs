@@ -55,4 +55,40 @@ public interface IAdminClient : IAsyncDisposable, IDisposable
 
     /// <summary>Describes the cluster: id, controller, brokers.</summary>
     Task<DescribeClusterResult> DescribeClusterAsync(DescribeClusterOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the consumer groups of every broker (confluent-kafka-dotnet's shape: broker failures are in <see cref="ListConsumerGroupsResult.Errors"/>).</summary>
+    Task<ListConsumerGroupsResult> ListConsumerGroupsAsync(ListConsumerGroupsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Describes groups: state, assignor, members with their subscriptions and assignments decoded, coordinator.</summary>
+    /// <exception cref="DescribeConsumerGroupsException">A group could not be described.</exception>
+    Task<DescribeConsumerGroupsResult> DescribeConsumerGroupsAsync(IEnumerable<string> groups, DescribeConsumerGroupsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes empty groups with their committed offsets.</summary>
+    /// <exception cref="DeleteGroupsException">A group was not deleted (NON_EMPTY_GROUP while it has members, GROUP_ID_NOT_FOUND).</exception>
+    Task DeleteGroupsAsync(IEnumerable<string> groups, DeleteGroupsOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Fetches the committed offsets of groups (all partitions, or the ones named).</summary>
+    /// <exception cref="ListConsumerGroupOffsetsException">A group or partition failed.</exception>
+    Task<List<ListConsumerGroupOffsetsResult>> ListConsumerGroupOffsetsAsync(
+        IEnumerable<ConsumerGroupTopicPartitions> groupPartitions,
+        ListConsumerGroupOffsetsOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits offsets for groups from outside the group (generation -1, no member id), which the
+    /// coordinator accepts only while the group has no members.
+    /// </summary>
+    /// <exception cref="AlterConsumerGroupOffsetsException">A partition failed (UNKNOWN_MEMBER_ID while the group is active).</exception>
+    Task<List<AlterConsumerGroupOffsetsResult>> AlterConsumerGroupOffsetsAsync(
+        IEnumerable<ConsumerGroupTopicPartitionOffsets> groupPartitions,
+        AlterConsumerGroupOffsetsOptions? options = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a group's committed offsets of some partitions (OffsetDelete).</summary>
+    /// <exception cref="DeleteConsumerGroupOffsetsException">The group or a partition failed (GROUP_SUBSCRIBED_TO_TOPIC while consumed).</exception>
+    Task<DeleteConsumerGroupOffsetsResult> DeleteConsumerGroupOffsetsAsync(
+        string group,
+        IEnumerable<TopicPartition> partitions,
+        DeleteConsumerGroupOffsetsOptions? options = null,
+        CancellationToken cancellationToken = default);
 }

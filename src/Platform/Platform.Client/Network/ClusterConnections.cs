@@ -188,6 +188,15 @@ internal sealed class ClusterConnections : IAsyncDisposable
         return best;
     }
 
+    /// <summary>Remembers a broker's address learned outside Metadata (a FindCoordinator answer).</summary>
+    public void LearnNode(int nodeId, BrokerAddress address)
+    {
+        lock (_lock)
+        {
+            _nodes[nodeId] = address;
+        }
+    }
+
     /// <summary>The address of <paramref name="nodeId"/> from the last metadata, if known.</summary>
     public bool TryGetNodeAddress(int nodeId, out BrokerAddress address)
     {

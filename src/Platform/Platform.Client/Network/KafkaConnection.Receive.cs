@@ -19,7 +19,7 @@ public sealed partial class KafkaConnection
     {
         // Let ConnectAsync return before the first read blocks.
         await Task.Yield();
-        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: _options.ReadSize, minimumReadSize: Math.Min(_options.ReadSize, 4096), leaveOpen: true));
         KafkaException? reason = null;
         try
         {
@@ -88,8 +88,7 @@ public sealed partial class KafkaConnection
             return;
         }
 
-        // A fresh array, not a pooled one: decoded responses may keep slices of it (records).
-        pending.Complete(payload.ToArray());
+        pending.Complete(payload);
     }
 
     /// <summary>

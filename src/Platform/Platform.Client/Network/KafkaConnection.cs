@@ -66,6 +66,10 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     {
         options ??= new KafkaConnectionOptions();
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (options.ReceiveBufferSize > 0)
+        {
+            socket.ReceiveBufferSize = options.ReceiveBufferSize;
+        }
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             connectTimeout.CancelAfter(options.ConnectTimeout);
@@ -134,6 +138,21 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         var apiKey = request.ApiKey;
         return SendCoreAsync(request, version, (id) => new PendingRequest<TResponse>(
             apiKey, version, id, payload => FrameCodec.ReadResponse<TResponse>(payload, apiKey, version)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request at <paramref name="version"/> and awaits the response, decoded over a pooled
+    /// buffer the caller owns: slices of it (a fetch response's records) stay valid until the
+    /// returned <see cref="PooledResponse{TResponse}"/> is disposed, which returns the buffer.
+    /// </summary>
+    /// <exception cref="KafkaException">As <see cref="SendAsync{TResponse}(IRequestMessage, short, CancellationToken)"/>.</exception>
+    public Task<PooledResponse<TResponse>> SendPooledAsync<TResponse>(IRequestMessage request, short version, CancellationToken cancellationToken = default)
+        where TResponse : IResponseMessage, new()
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var apiKey = request.ApiKey;
+        return SendCoreAsync(request, version, (id) => new PendingRequest<PooledResponse<TResponse>>(
+            apiKey, version, id, payload => new PooledResponse<TResponse>(FrameCodec.ReadResponse<TResponse>(payload, apiKey, version))), cancellationToken);
     }
 
     /// <summary>

@@ -12,6 +12,15 @@ public sealed class KafkaConnectionOptions
     /// <summary>How long establishing the TCP connection may take (<c>socket.connection.setup.timeout.ms</c>, default 10 s).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Socket receive buffer in bytes (<c>receive.buffer.bytes</c>); -1 (the default) keeps the OS's auto-tuned size.</summary>
+    public int ReceiveBufferSize { get; init; } = -1;
+
+    /// <summary>
+    /// Bytes asked for per socket read of the response loop (default 4 KiB). The consumer reads
+    /// 64 KiB at a time: a fetch response of megabytes would otherwise take a thousand reads.
+    /// </summary>
+    public int ReadSize { get; init; } = 4096;
+
     /// <summary>Largest response frame accepted; a larger size prefix means a corrupt stream (default 256 MiB).</summary>
     public int MaxResponseSize { get; init; } = 256 * 1024 * 1024;
 

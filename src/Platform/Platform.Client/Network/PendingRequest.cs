@@ -1,3 +1,4 @@
+using System.Buffers;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -12,8 +13,11 @@ internal abstract class PendingRequest(ApiKey apiKey, short version, int correla
 
     public int CorrelationId { get; } = correlationId;
 
-    /// <summary>Decodes the response (on the read loop, synchronously) and completes the caller's task.</summary>
-    public abstract void Complete(ReadOnlyMemory<byte> payload);
+    /// <summary>
+    /// Decodes the response (on the read loop, synchronously) and completes the caller's task. The
+    /// payload is only valid during the call: the request copies what it keeps.
+    /// </summary>
+    public abstract void Complete(in ReadOnlySequence<byte> payload);
 
     /// <summary>Fails the caller's task; false if it had already completed.</summary>
     public abstract bool Fail(Exception exception);
@@ -28,21 +32,40 @@ internal abstract class PendingRequest(ApiKey apiKey, short version, int correla
     public override string ToString() => $"{ApiKey} v{Version} (correlation id {CorrelationId})";
 }
 
-/// <summary>A pending request whose response decodes to <typeparamref name="T"/>.</summary>
+/// <summary>
+/// A pending request whose response decodes to <typeparamref name="T"/>. The payload is copied
+/// into a fresh array (decoded responses may keep slices of it), or, for a
+/// <see cref="PooledResponse{TResponse}"/>, into a pooled one whose ownership moves to the caller.
+/// </summary>
 internal sealed class PendingRequest<T>(ApiKey apiKey, short version, int correlationId, Func<ReadOnlyMemory<byte>, T> decode)
     : PendingRequest(apiKey, version, correlationId)
 {
+    private static readonly bool Pooled = typeof(IPooledResponse).IsAssignableFrom(typeof(T));
+
     // Continuations run on the pool, never inline on the connection's read loop.
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<T> Task => _completion.Task;
 
-    public override void Complete(ReadOnlyMemory<byte> payload)
+    public override void Complete(in ReadOnlySequence<byte> payload)
     {
         T response;
+        byte[]? rented = null;
         try
         {
-            response = decode(payload);
+            if (Pooled)
+            {
+                var length = checked((int)payload.Length);
+                rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                payload.CopyTo(rented);
+                response = decode(rented.AsMemory(0, length));
+                ((IPooledResponse)response!).Adopt(rented);
+                rented = null;
+            }
+            else
+            {
+                response = decode(payload.ToArray());
+            }
         }
         catch (Exception ex) when (ex is ProtocolException or InvalidOperationException or OverflowException)
         {
@@ -51,8 +74,19 @@ internal sealed class PendingRequest<T>(ApiKey apiKey, short version, int correl
                 ex));
             return;
         }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
 
-        _completion.TrySetResult(response);
+        if (!_completion.TrySetResult(response) && response is IDisposable owner)
+        {
+            // Nobody waits for it any more (timed out, cancelled): hand the buffer back.
+            owner.Dispose();
+        }
     }
 
     public override bool Fail(Exception exception) => _completion.TrySetException(exception);

@@ -1,0 +1,59 @@
+namespace Platform.Client.Fetching;
+
+/// <summary>
+/// An auto-reset event for one waiter at a time: <see cref="Set"/> wakes the current waiter, or the
+/// next one if nobody waits yet.
+/// </summary>
+internal sealed class AsyncSignal
+{
+    private readonly Lock _lock = new();
+    private TaskCompletionSource? _waiter;
+    private bool _set;
+
+    public void Set()
+    {
+        TaskCompletionSource? waiter;
+        lock (_lock)
+        {
+            waiter = _waiter;
+            _waiter = null;
+            _set = waiter is null;
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    /// <summary>Completes when set, after <paramref name="timeout"/>, or on cancellation (without throwing).</summary>
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource waiter;
+        lock (_lock)
+        {
+            if (_set)
+            {
+                _set = false;
+                return Task.CompletedTask;
+            }
+
+            waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        if (timeout <= TimeSpan.Zero)
+        {
+            return Task.CompletedTask;
+        }
+
+        return WaitCoreAsync(waiter.Task, timeout, cancellationToken);
+    }
+
+    private static async Task WaitCoreAsync(Task signalled, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled)
+        {
+            await signalled.ConfigureAwait(false);
+            return;
+        }
+
+        await signalled.WaitAsync(timeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}

@@ -1,0 +1,75 @@
+namespace Platform.Client.Fetching;
+
+/// <summary>How a partition without a position finds one.</summary>
+internal enum OffsetReset
+{
+    /// <summary>No reset pending.</summary>
+    None,
+
+    /// <summary>The log start offset.</summary>
+    Earliest,
+
+    /// <summary>The high watermark (the last stable offset under read_committed).</summary>
+    Latest,
+}
+
+/// <summary>
+/// The fetch state of one assigned partition. Fields change under the fetcher's lock, except
+/// <see cref="Position"/>, which the consuming thread also advances while it owns the partition's
+/// buffered fetch (the fetcher leaves a partition with buffered data alone).
+/// </summary>
+internal sealed class PartitionState(TopicPartition topicPartition)
+{
+    /// <summary>Special offset: no position yet.</summary>
+    public const long NoPosition = -1;
+
+    public TopicPartition TopicPartition { get; } = topicPartition;
+
+    /// <summary>The offset of the next record to return, or <see cref="NoPosition"/>.</summary>
+    public long Position = NoPosition;
+
+    /// <summary>A reset to run before fetching (ListOffsets), when <see cref="Position"/> is unknown.</summary>
+    public OffsetReset PendingReset;
+
+    /// <summary>Bumped by every seek and reset so that answers to older requests are recognised and dropped.</summary>
+    public int Epoch;
+
+    public bool Paused;
+
+    /// <summary>Part of a Fetch or ListOffsets request still in flight.</summary>
+    public bool InFlight;
+
+    /// <summary>A completed fetch of this partition is queued or being drained.</summary>
+    public bool Buffered;
+
+    /// <summary>Fetching stopped after an error the application must see and act on (seek to go on).</summary>
+    public bool Blocked;
+
+    /// <summary>No fetch before this time (after a retriable error), in <see cref="Environment.TickCount64"/> ms.</summary>
+    public long RetryAtMs;
+
+    /// <summary>The partition's leader from metadata; -1 when unknown.</summary>
+    public int Leader = -1;
+
+    public int LeaderEpoch = -1;
+
+    /// <summary>The last "topic does not exist" has been reported; reported again only after it existed.</summary>
+    public bool MissingReported;
+
+    public long HighWatermark = -1;
+
+    public long LastStableOffset = -1;
+
+    public long LogStartOffset = -1;
+
+    /// <summary>The end of the partition was reported (enable.partition.eof) and nothing was returned since.</summary>
+    public bool EofReported;
+
+    /// <summary>Unassigned: late answers for it are dropped.</summary>
+    public bool Removed;
+
+    /// <summary>Whether a Fetch for this partition may be sent now.</summary>
+    public bool IsFetchable(long nowMs)
+        => !Removed && !Paused && !InFlight && !Buffered && !Blocked && Position >= 0 && PendingReset == OffsetReset.None
+            && Leader >= 0 && nowMs >= RetryAtMs;
+}
