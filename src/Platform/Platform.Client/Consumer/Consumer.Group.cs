@@ -18,6 +18,11 @@ internal sealed partial class Consumer<TKey, TValue>
 
     public string? MemberId => _group?.MemberId;
 
+    public IConsumerGroupMetadata? ConsumerGroupMetadata
+        => _group is { } group ? group.GroupMetadata
+            : _settings.Group is { } settings ? new ConsumerGroupMetadata(settings.GroupId, "", -1, settings.GroupInstanceId)
+            : null;
+
     public List<string> Subscription => _subscribed && _group is not null ? [.. _group.Topics] : [];
 
     public void Subscribe(string topic) => Subscribe([topic]);
