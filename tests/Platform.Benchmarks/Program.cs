@@ -8,6 +8,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           storage [--dir D] [--total-mib 1024] [--batch-kib 16] [--read-kib 1024] [--rounds 3]
           ingest  [--records 5000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
           rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
+          txn     [--records 1000000] [--txn-size 1000] [--size 100]
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -20,6 +21,7 @@ try
         "storage" => StorageBenchmark.Run(options),
         "ingest" => await IngestBenchmark.RunAsync(options),
         "rss" => await RssBenchmark.RunAsync(options),
+        "txn" => await TransactionBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };
 }

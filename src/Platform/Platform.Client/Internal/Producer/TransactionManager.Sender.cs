@@ -12,6 +12,8 @@ namespace Platform.Client.Internal.Producer;
 /// </summary>
 internal sealed partial class TransactionManager
 {
+    private const int ConcurrentTransactionsBackoffMs = 2;
+
     private readonly List<PartitionQueue> _pendingPartitions = [];
     private readonly List<PartitionQueue> _addingPartitions = [];
     private Task<ErrorCode>? _adding;
@@ -86,8 +88,10 @@ internal sealed partial class TransactionManager
                     _transactionCoordinator.Invalidate(_transactionalId);
                 }
 
+                // CONCURRENT_TRANSACTIONS usually means the previous commit's markers are still being
+                // written, a matter of milliseconds: retry soon, not after the full backoff.
                 _pendingPartitions.InsertRange(0, _addingPartitions);
-                _addRetryAtTicks = now + Math.Max(20, _settings.RetryBackoffMs);
+                _addRetryAtTicks = now + (code == ErrorCode.ConcurrentTransactions ? ConcurrentTransactionsBackoffMs : _settings.RetryBackoffMs);
             }
             else
             {

@@ -307,7 +307,8 @@ internal sealed partial class TransactionManager
                 _transactionCoordinator.Invalidate(_transactionalId);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(20, _settings.RetryBackoffMs)), cancellationToken).ConfigureAwait(false);
+            var backoff = code == ErrorCode.ConcurrentTransactions ? ConcurrentTransactionsBackoffMs : Math.Max(20, _settings.RetryBackoffMs);
+            await Task.Delay(TimeSpan.FromMilliseconds(backoff), cancellationToken).ConfigureAwait(false);
         }
     }
 
