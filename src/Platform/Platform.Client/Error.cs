@@ -35,6 +35,12 @@ public sealed class Error
     /// <summary>Whether this is an error at all (<see cref="Code"/> is not <see cref="ErrorCode.None"/>).</summary>
     public bool IsError => Code != ErrorCode.None;
 
+    /// <summary>
+    /// Whether the client that raised it can no longer be used (a fenced transactional producer):
+    /// dispose it and create a new one.
+    /// </summary>
+    public bool IsFatal { get; init; }
+
     /// <summary>Whether retrying the same request may succeed (Kafka's RetriableException).</summary>
     public bool IsRetriable => Code.IsRetriable();
 

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Broker;
 using Platform.Client.Admin;
 using Platform.Client.Internal.Producer;

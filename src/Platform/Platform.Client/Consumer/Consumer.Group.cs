@@ -18,6 +18,11 @@ internal sealed partial class Consumer<TKey, TValue>
 
     public string? MemberId => _group?.MemberId;
 
+    public IConsumerGroupMetadata? ConsumerGroupMetadata
+        => _group is { } group ? group.GroupMetadata
+            : _settings.Group is { } settings ? new ConsumerGroupMetadata(settings.GroupId, "", -1, settings.GroupInstanceId)
+            : null;
+
     public List<string> Subscription => _subscribed && _group is not null ? [.. _group.Topics] : [];
 
     public void Subscribe(string topic) => Subscribe([topic]);
@@ -255,12 +260,32 @@ internal sealed partial class Consumer<TKey, TValue>
             return partitions;
         }
 
-        var committed = GroupForOffsets().FetchCommittedAsync(stored).GetAwaiter().GetResult()
+        var committed = FetchStableCommitted(stored)
             .Where(c => !c.Error.IsError && c.Offset.Value >= 0)
             .ToDictionary(c => c.TopicPartition, c => c.Offset);
         return [.. partitions.Select(p => committed.TryGetValue(p.TopicPartition, out var offset) && p.Offset.Value < 0 && p.Offset != Offset.Beginning && p.Offset != Offset.End
             ? new TopicPartitionOffset(p.TopicPartition, offset)
             : p)];
+    }
+
+    /// <summary>
+    /// Committed offsets, waiting while a transaction still holds one (UNSTABLE_OFFSET_COMMIT): taking
+    /// the reset policy instead would re-read or skip what that transaction commits or aborts.
+    /// </summary>
+    private List<TopicPartitionOffsetError> FetchStableCommitted(List<TopicPartition> partitions)
+    {
+        var group = GroupForOffsets();
+        var deadline = Stopwatch.GetTimestamp() + Ticks(group.RequestTimeout);
+        while (true)
+        {
+            var committed = group.FetchCommittedAsync(partitions).GetAwaiter().GetResult();
+            if (!committed.Any(c => c.Error.Code == ErrorCode.UnstableOffsetCommit) || Stopwatch.GetTimestamp() > deadline)
+            {
+                return committed;
+            }
+
+            Thread.Sleep(50);
+        }
     }
 
     private void RemoveFromFetcher(List<TopicPartition> partitions)

@@ -16,6 +16,13 @@ public interface IConsumer<TKey, TValue> : IDisposable, IAsyncDisposable
     /// <summary>The member id the group coordinator gave this consumer; null before it is in a group.</summary>
     string? MemberId { get; }
 
+    /// <summary>
+    /// The group membership (group id, member id, generation, group instance id) to pass to
+    /// <see cref="IProducer{TKey,TValue}.SendOffsetsToTransaction(IEnumerable{TopicPartitionOffset}, IConsumerGroupMetadata, TimeSpan)"/>;
+    /// null without a <c>group.id</c>. Read it after the consume call, as it changes with each rebalance.
+    /// </summary>
+    IConsumerGroupMetadata? ConsumerGroupMetadata { get; }
+
     /// <summary>The subscribed topics (for a pattern, the matching topics found so far).</summary>
     List<string> Subscription { get; }
 

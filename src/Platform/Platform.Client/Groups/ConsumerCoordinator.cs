@@ -93,6 +93,18 @@ internal sealed partial class ConsumerCoordinator : IAsyncDisposable
         }
     }
 
+    /// <summary>The membership to send with transactional offsets (member id and generation read together).</summary>
+    public ConsumerGroupMetadata GroupMetadata
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new ConsumerGroupMetadata(_settings.GroupId, _memberId, _generation, _settings.GroupInstanceId);
+            }
+        }
+    }
+
     /// <summary>The assignor the group chose in the last rebalance.</summary>
     public string? Protocol => _protocol;
 

@@ -5,11 +5,12 @@ using Platform.Protocol.Messages;
 namespace Platform.Client.Network;
 
 /// <summary>
-/// Finds and remembers each group's coordinator (FindCoordinator, key type 0), and sends requests
+/// Finds and remembers each group's coordinator (FindCoordinator, key type 0; key type 1 finds the
+/// transaction coordinator of a transactional id), and sends requests
 /// to it: NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE forget the coordinator and look it up again,
 /// COORDINATOR_LOAD_IN_PROGRESS waits a little; both up to a few attempts.
 /// </summary>
-internal sealed class CoordinatorLocator(ClusterConnections cluster)
+internal sealed class CoordinatorLocator(ClusterConnections cluster, sbyte keyType = 0)
 {
     private const int Attempts = 10;
     private static readonly TimeSpan Backoff = TimeSpan.FromMilliseconds(100);
@@ -36,8 +37,8 @@ internal sealed class CoordinatorLocator(ClusterConnections cluster)
             var connection = await cluster.GetAnyAsync(cancellationToken).ConfigureAwait(false);
             var version = connection.ApiVersions.Select(ApiKey.FindCoordinator);
             var request = version >= 4
-                ? new FindCoordinatorRequest { KeyType = 0, CoordinatorKeys = [groupId] }
-                : new FindCoordinatorRequest { KeyType = 0, Key = groupId };
+                ? new FindCoordinatorRequest { KeyType = keyType, CoordinatorKeys = [groupId] }
+                : new FindCoordinatorRequest { KeyType = keyType, Key = groupId };
             var response = await connection.SendAsync<FindCoordinatorResponse>(request, version, cancellationToken).ConfigureAwait(false);
             var (code, message, nodeId, host, port) = version >= 4 && response.Coordinators.Count > 0
                 ? (response.Coordinators[0].ErrorCode, response.Coordinators[0].ErrorMessage, response.Coordinators[0].NodeId, response.Coordinators[0].Host, response.Coordinators[0].Port)
@@ -52,7 +53,7 @@ internal sealed class CoordinatorLocator(ClusterConnections cluster)
             var error = Error.FromWire(code, message);
             if (!error.IsRetriable || attempt >= Attempts)
             {
-                throw new KafkaException(new Error(error.Code, $"Finding the coordinator of group '{groupId}' failed: {error.Reason}"));
+                throw new KafkaException(new Error(error.Code, $"Finding the coordinator of {(keyType == 1 ? "transactional id" : "group")} '{groupId}' failed: {error.Reason}"));
             }
 
             await Task.Delay(Backoff, cancellationToken).ConfigureAwait(false);

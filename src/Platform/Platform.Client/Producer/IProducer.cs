@@ -48,4 +48,51 @@ public interface IProducer<TKey, TValue> : IDisposable, IAsyncDisposable
     /// <summary>Sends every waiting record now and completes when all are reported.</summary>
     /// <exception cref="OperationCanceledException">The token fired first.</exception>
     Task FlushAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Readies a producer with <c>transactional.id</c>: finds its transaction coordinator, takes the
+    /// id's producer id with a new epoch (fencing older instances with the same id) and lets the
+    /// coordinator abort whatever an older instance left open. Call once, before anything else.
+    /// </summary>
+    /// <exception cref="KafkaException">Not transactional or called twice (INVALID_TXN_STATE), or it timed out (REQUEST_TIMED_OUT: it may be called again).</exception>
+    void InitTransactions(TimeSpan timeout);
+
+    /// <summary>Asynchronous <see cref="InitTransactions(TimeSpan)"/>; the token plays the timeout.</summary>
+    Task InitTransactionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a transaction (locally: the coordinator learns of it with the first record or offsets).</summary>
+    /// <exception cref="KafkaException">Not initialized or a transaction is already open (INVALID_TXN_STATE), or the producer is fenced.</exception>
+    void BeginTransaction();
+
+    /// <summary>
+    /// Adds a consumer group's offsets to the open transaction: they become the group's committed
+    /// offsets when it commits, never otherwise. Each offset is the next record to read (the last
+    /// processed offset + 1); <see cref="TransactionalProducerExtensions.SendConsumedOffsetsToTransaction{TKey,TValue,TConsumerKey,TConsumerValue}(IProducer{TKey,TValue}, IConsumer{TConsumerKey,TConsumerValue}, TimeSpan)"/>
+    /// computes them from a consumer's positions. The coordinator refuses them (the transaction then
+    /// must abort) when <paramref name="groupMetadata"/> is out of date: the consumer left the group or missed a rebalance.
+    /// </summary>
+    /// <exception cref="KafkaTxnRequiresAbortException">The offsets were refused; abort.</exception>
+    /// <exception cref="KafkaException">No open transaction, fenced (<see cref="Error.IsFatal"/>), or timed out.</exception>
+    void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout);
+
+    /// <summary>Asynchronous <see cref="SendOffsetsToTransaction(IEnumerable{TopicPartitionOffset}, IConsumerGroupMetadata, TimeSpan)"/>.</summary>
+    Task SendOffsetsToTransactionAsync(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends every waiting record, then commits the transaction: its records become visible to
+    /// <c>read_committed</c> consumers and its offsets become the group's, all at once.
+    /// </summary>
+    /// <exception cref="KafkaTxnRequiresAbortException">A record or step failed: the transaction must be aborted.</exception>
+    /// <exception cref="KafkaException">No open transaction, fenced (<see cref="Error.IsFatal"/>), or timed out (then commit or abort may be called again).</exception>
+    void CommitTransaction(TimeSpan timeout);
+
+    /// <summary>Asynchronous <see cref="CommitTransaction(TimeSpan)"/>.</summary>
+    Task CommitTransactionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Fails the records not yet sent and aborts the transaction: none of its records or offsets will be visible.</summary>
+    /// <exception cref="KafkaException">No open transaction, fenced (<see cref="Error.IsFatal"/>), or timed out (then it may be called again).</exception>
+    void AbortTransaction(TimeSpan timeout);
+
+    /// <summary>Asynchronous <see cref="AbortTransaction(TimeSpan)"/>.</summary>
+    Task AbortTransactionAsync(CancellationToken cancellationToken = default);
 }

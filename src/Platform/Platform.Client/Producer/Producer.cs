@@ -29,6 +29,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     private readonly MetadataManager _metadata;
     private readonly RecordAccumulator _accumulator;
     private readonly Sender _sender;
+    private readonly TransactionManager? _transactions;
 
     public Producer(
         ProducerSettings settings,
@@ -54,7 +55,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             AllowAutoTopicCreation = settings.AllowAutoCreateTopics,
         });
         _accumulator = new RecordAccumulator(settings, () => _sender!.Wake());
-        _sender = new Sender(settings, _accumulator, _metadata, this, ReportError, OnBatchReleased);
+        _transactions = settings.TransactionalId is null ? null : new TransactionManager(settings, _cluster, FlushAsync, () => _sender!.Wake());
+        _sender = new Sender(settings, _accumulator, _metadata, this, ReportError, OnBatchReleased, _transactions);
         _metadata.Updated += _ => _sender.Wake();
         _sender.Start();
     }
@@ -83,6 +85,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(message);
+        _transactions?.EnsureCanProduce();
         message = Intercept(topic, message);
         var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
         if (!_metadata.TryGetTopic(topic, out var info) || !info.IsUsable)
@@ -113,6 +116,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(message);
+        _transactions?.EnsureCanProduce();
         EnterProduce();
         try
         {

@@ -100,6 +100,16 @@ public class ProducerConfig : ClientConfig
         set => SetOrRemove("enable.idempotence", value?.ToString().ToLowerInvariant());
     }
 
+    /// <summary>
+    /// <c>transactional.id</c>: makes the producer transactional (and idempotent). Producers with the
+    /// same id fence each other: <see cref="IProducer{TKey,TValue}.InitTransactions(TimeSpan)"/> of a new
+    /// instance aborts what an older one left open, and the older one can no longer write or commit.
+    /// </summary>
+    public string? TransactionalId { get => Get("transactional.id"); set => SetOrRemove("transactional.id", value); }
+
+    /// <summary><c>transaction.timeout.ms</c> (default 60000): the coordinator aborts a transaction left open longer.</summary>
+    public int? TransactionTimeoutMs { get => GetInt32("transaction.timeout.ms"); set => SetInt("transaction.timeout.ms", value); }
+
     private int? GetInt32(string key) => Get(key) is { } text ? int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture) : null;
 
     private long? GetInt64(string key) => Get(key) is { } text ? long.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture) : null;

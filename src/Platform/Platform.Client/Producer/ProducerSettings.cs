@@ -13,7 +13,7 @@ internal sealed record ProducerSettings
         "max.in.flight.requests.per.connection", "retries", "retry.backoff.ms", "delivery.timeout.ms",
         "request.timeout.ms", "compression.type", "compression.level", "max.request.size", "metadata.max.age.ms",
         "partitioner", "enable.idempotence", "socket.connection.setup.timeout.ms", "allow.auto.create.topics",
-        "transaction.timeout.ms",
+        "transaction.timeout.ms", "transactional.id",
     ];
 
     public IReadOnlyList<BrokerAddress> Bootstrap { get; private init; } = [];
@@ -57,6 +57,9 @@ internal sealed record ProducerSettings
     public bool AllowAutoCreateTopics { get; private init; } = true;
 
     public int TransactionTimeoutMs { get; private init; } = 60000;
+
+    /// <summary><c>transactional.id</c>; null for a producer without transactions.</summary>
+    public string? TransactionalId { get; private init; }
 
     /// <summary>Parses and checks <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">A property is unknown, missing or malformed; the message names it.</exception>
@@ -121,7 +124,21 @@ internal sealed record ProducerSettings
             EnableIdempotence = idempotence,
             AllowAutoCreateTopics = Bool(c, "allow.auto.create.topics", true),
             TransactionTimeoutMs = Int(c, "transaction.timeout.ms", 60000, 1),
+            TransactionalId = c.TryGetValue("transactional.id", out var transactionalId) && transactionalId.Length > 0 ? transactionalId : null,
         };
+
+        if (settings.TransactionalId is not null)
+        {
+            // As in the Java client: transactions are built on idempotence, which a transactional.id turns on.
+            if (explicitIdempotence && !idempotence)
+            {
+                throw new ArgumentException("transactional.id requires enable.idempotence=true, but it is set to false.");
+            }
+
+            explicitIdempotence = true;
+            idempotence = true;
+            settings = settings with { EnableIdempotence = true };
+        }
 
         if (idempotence && !explicitIdempotence && (settings.Acks != -1 || settings.MaxInFlight > 5 || settings.Retries == 0))
         {

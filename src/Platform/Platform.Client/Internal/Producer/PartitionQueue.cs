@@ -24,6 +24,12 @@ internal sealed class PartitionQueue(string topic, int partition)
     /// <summary>Idempotence: the next sequence number to give a batch (sender thread only).</summary>
     public int NextProducerSequence { get; set; }
 
+    /// <summary>Transactions: the number of the transaction this partition joined (sender thread only).</summary>
+    public int AddedToTransaction { get; set; }
+
+    /// <summary>Transactions: the transaction this partition waits to join (sender thread only).</summary>
+    public int PendingTransaction { get; set; }
+
     /// <summary>Puts a batch back for a retry, before every batch created after it.</summary>
     public void Reenqueue(ProducerBatch batch)
     {

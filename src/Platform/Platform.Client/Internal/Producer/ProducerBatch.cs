@@ -104,7 +104,7 @@ internal sealed class ProducerBatch : Records
     public void MarkDrained() => IsFull = true;
 
     /// <summary>Builds (and compresses) the batch once; retries resend the same bytes.</summary>
-    public void Build(long producerId, short producerEpoch)
+    public void Build(long producerId, short producerEpoch, bool transactional = false)
     {
         if (IsBuilt)
         {
@@ -114,6 +114,7 @@ internal sealed class ProducerBatch : Records
         Builder.ProducerId = producerId;
         Builder.ProducerEpoch = producerEpoch;
         Builder.BaseSequence = BaseSequence;
+        Builder.IsTransactional = transactional;
         _built.Reset();
         Builder.Build(_built);
         IsBuilt = true;
@@ -136,6 +137,7 @@ internal sealed class ProducerBatch : Records
         Builder.ProducerId = -1;
         Builder.ProducerEpoch = -1;
         Builder.BaseSequence = -1;
+        Builder.IsTransactional = false;
         _built.Reset();
         Queue = null!;
         IsFull = false;

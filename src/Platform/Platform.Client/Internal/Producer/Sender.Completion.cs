@@ -89,7 +89,9 @@ internal sealed partial class Sender
     private void HandleError(ProducerBatch batch, Error error, long now)
     {
         var sequenceError = error.Code is ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId;
-        var retriable = error.IsRetriable || (_settings.EnableIdempotence && sequenceError);
+
+        // Inside a transaction the epoch cannot change: a sequence error makes the transaction abortable.
+        var retriable = error.IsRetriable || (_settings.EnableIdempotence && _transactions is null && sequenceError);
         if (retriable && !_forceClose && batch.Attempts < _settings.Retries && now < batch.DeadlineTicks)
         {
             _metadata.RequestUpdate();
@@ -114,9 +116,17 @@ internal sealed partial class Sender
         if (_settings.EnableIdempotence && batch.BaseSequence >= 0)
         {
             // Later batches of the partition carry sequences after a gap now.
-            _bumpEpoch = true;
+            if (_transactions is not null)
+            {
+                _transactions.EpochBumpNeeded = true;
+            }
+            else
+            {
+                _bumpEpoch = true;
+            }
         }
 
+        _transactions?.Fail(new Error(error.Code, reason));
         Complete(batch, -1, -1, new Error(error.Code, reason), status);
     }
 
@@ -192,6 +202,11 @@ internal sealed partial class Sender
 
             foreach (var batch in failed)
             {
+                if (_transactions is not null && batch.BaseSequence >= 0)
+                {
+                    _transactions.EpochBumpNeeded = true;
+                }
+
                 Complete(batch, -1, -1, error, batch.Attempts > 0 ? PersistenceStatus.PossiblyPersisted : PersistenceStatus.NotPersisted);
             }
         }

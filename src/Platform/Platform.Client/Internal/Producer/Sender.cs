@@ -27,6 +27,7 @@ internal sealed partial class Sender
     private readonly IDeliverySink _sink;
     private readonly Action<Error> _onError;
     private readonly Action _onReleased;
+    private readonly TransactionManager? _transactions;
     private readonly ManualResetEventSlim _wake = new(false, 0);
     private int _finished;
     private readonly Dictionary<int, NodeState> _nodes = [];
@@ -37,8 +38,9 @@ internal sealed partial class Sender
     private int _flushes;
     private int _inFlightRequests;
 
-    public Sender(ProducerSettings settings, RecordAccumulator accumulator, MetadataManager metadata, IDeliverySink sink, Action<Error> onError, Action onReleased)
+    public Sender(ProducerSettings settings, RecordAccumulator accumulator, MetadataManager metadata, IDeliverySink sink, Action<Error> onError, Action onReleased, TransactionManager? transactions = null)
     {
+        _transactions = transactions;
         _settings = settings;
         _accumulator = accumulator;
         _metadata = metadata;
@@ -98,7 +100,11 @@ internal sealed partial class Sender
                 }
 
                 Expire(now);
-                if (!_settings.EnableIdempotence || EnsureProducerId(now, ref nextWake))
+                if (_transactions is not null)
+                {
+                    RunTransactional(now, ref nextWake);
+                }
+                else if (!_settings.EnableIdempotence || EnsureProducerId(now, ref nextWake))
                 {
                     SendReady(now, ref nextWake);
                 }
@@ -136,6 +142,11 @@ internal sealed partial class Sender
                 }
 
                 first = queue.Batches[0];
+            }
+
+            if (_transactions is not null && !_transactions.IsPartitionAdded(queue))
+            {
+                continue;
             }
 
             if (first.RetryAtTicks > now)
@@ -270,7 +281,7 @@ internal sealed partial class Sender
                 queue.NextProducerSequence += batch.Count;
             }
 
-            batch.Build(_producerId, _producerEpoch);
+            batch.Build(_producerId, _producerEpoch, _transactions is not null);
             size += batch.SizeInBytes;
             batches.Add(batch);
             queue.InFlight++;
