@@ -98,6 +98,9 @@ public sealed class AlterConsumerGroupOffsetsOptions : AdminOptions
 
 /// <summary>Options of <see cref="IAdminClient.DeleteConsumerGroupOffsetsAsync"/>.</summary>
 public sealed class DeleteConsumerGroupOffsetsOptions : AdminOptions
+{
+}
+
 /// <summary>Options of <see cref="IAdminClient.ListTransactionsAsync"/>; filters combine with "and".</summary>
 public sealed class ListTransactionsOptions : AdminOptions
 {
