@@ -41,7 +41,7 @@ public sealed partial class SocketServer : IAsyncDisposable
             : IPAddress.TryParse(host, out var parsed) ? parsed
             : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork || a.AddressFamily == AddressFamily.InterNetworkV6);
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // No explicit ReuseAddress: on Linux .NET maps it to SO_REUSEPORT too, which would let a second broker bind the same port.
         listener.Bind(new IPEndPoint(address, port));
         listener.Listen(512);
         _listener = listener;
