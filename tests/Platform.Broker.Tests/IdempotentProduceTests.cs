@@ -65,22 +65,7 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
             MaxBytes = 1 << 20,
             Topics = [new() { Topic = topic, Partitions = [new() { Partition = 0, FetchOffset = 0, PartitionMaxBytes = 1 << 20 }] }],
         };
-        var records = (await _connection.SendAsync<FetchResponse>(request, 11)).Responses[0].Partitions[0].Records;
-        var bytes = new byte[records?.SizeInBytes ?? 0];
-        records?.CopyTo(bytes);
-        var result = new List<(long, string)>();
-        using var reader = new RecordBatchReader();
-        var batches = new RecordBatchEnumerator(bytes);
-        while (batches.MoveNext())
-        {
-            reader.Load(bytes.AsMemory(batches.CurrentPosition, batches.Current.Length));
-            foreach (var record in reader)
-            {
-                result.Add((record.Offset, Encoding.UTF8.GetString(record.ValueSpan)));
-            }
-        }
-
-        return result;
+        return ProduceFetchTests.Decode((await _connection.SendAsync<FetchResponse>(request, 11)).Responses[0].Partitions[0].Records);
     }
 
     [Theory]

@@ -71,7 +71,7 @@ public sealed class ProduceFetchTests : IAsyncLifetime
         return result.Offset;
     }
 
-    private static List<(long Offset, string Value)> Decode(Records? records)
+    internal static List<(long Offset, string Value)> Decode(Records? records)
     {
         var result = new List<(long, string)>();
         var bytes = new byte[records?.SizeInBytes ?? 0];
