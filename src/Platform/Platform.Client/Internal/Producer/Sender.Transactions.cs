@@ -38,6 +38,9 @@ internal sealed partial class Sender
             _producerEpoch = epoch;
         }
 
+        // Record a finished AddPartitionsToTxn before draining, so its partitions' batches leave in this
+        // pass rather than at the next timed wake; then send the partitions this pass found missing.
+        transactions.PollAddPartitions(now, ref nextWake);
         SendReady(now, ref nextWake);
         transactions.PollAddPartitions(now, ref nextWake);
     }
