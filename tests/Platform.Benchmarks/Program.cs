@@ -10,7 +10,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
           rebalance [--members 10] [--partitions 100] [--rounds 3]   (in-process broker; eager range vs cooperative-sticky)
           commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
-          txn       [--records 1000000] [--txn-size 1000] [--size 100]
+          txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
         """);
     return args.Length == 0 ? 2 : 0;
 }
