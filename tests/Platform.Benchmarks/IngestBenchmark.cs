@@ -84,7 +84,7 @@ internal static class IngestBenchmark
         var ends = await client.ListOffsetsAsync(topic, partitions);
         var landed = ends.Sum();
         var consumed = countWithConsumer
-            ? await Shell.CountLinesAsync(Kcat, ["-C", "-b", broker.Bootstrap, "-t", topic, "-o", "beginning", "-e", "-q"])
+            ? (await Shell.CountLinesAsync(Kcat, ["-C", "-b", broker.Bootstrap, "-t", topic, "-o", "beginning", "-e", "-q"])).Lines
             : -1;
         Console.WriteLine($"  verify {topic}: log end offsets [{string.Join(", ", ends)}] sum {landed:N0}{(consumed >= 0 ? $", kcat -C counted {consumed:N0}" : "")}");
         if (landed != expected || (consumed >= 0 && consumed != expected))

@@ -10,6 +10,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
           rebalance [--members 10] [--partitions 100] [--rounds 3]   (in-process broker; eager range vs cooperative-sticky)
           commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
+          client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
         """);
     return args.Length == 0 ? 2 : 0;
@@ -25,6 +26,7 @@ try
         "rss" => await RssBenchmark.RunAsync(options),
         "rebalance" => await RebalanceBenchmark.RunAsync(options),
         "commits" => await CommitBenchmark.RunAsync(options),
+        "client" => await ClientBenchmark.RunAsync(options),
         "txn" => await TransactionBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };

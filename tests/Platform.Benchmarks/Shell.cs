@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Platform.Benchmarks;
 
 /// <summary>Runs external tools (dd, kcat, sync) and reads /proc.</summary>
 internal static class Shell
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
+    public sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed, double CpuSeconds);
 
     /// <summary>Runs <paramref name="file"/> to completion, capturing its output.</summary>
     public static async Task<Result> RunAsync(string file, IEnumerable<string> args)
@@ -16,17 +17,18 @@ internal static class Shell
             info.ArgumentList.Add(arg);
         }
 
+        var cpuBefore = ChildrenCpuSeconds();
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         watch.Stop();
-        return new Result(process.ExitCode, stdout, await stderr, watch.Elapsed);
+        return new Result(process.ExitCode, stdout, await stderr, watch.Elapsed, ChildrenCpuSeconds() - cpuBefore);
     }
 
-    /// <summary>Runs <paramref name="file"/> and counts the lines it prints, without keeping them.</summary>
-    public static async Task<long> CountLinesAsync(string file, IEnumerable<string> args)
+    /// <summary>Runs <paramref name="file"/> and counts the lines it prints, without keeping them; also returns its CPU seconds.</summary>
+    public static async Task<(long Lines, double CpuSeconds)> CountLinesAsync(string file, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -34,6 +36,7 @@ internal static class Shell
             info.ArgumentList.Add(arg);
         }
 
+        var cpuBefore = ChildrenCpuSeconds();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
         var stderr = process.StandardError.ReadToEndAsync();
         var buffer = new byte[1 << 16];
@@ -46,7 +49,7 @@ internal static class Shell
 
         await process.WaitForExitAsync();
         await stderr;
-        return lines;
+        return (lines, ChildrenCpuSeconds() - cpuBefore);
     }
 
     public static Result Run(string file, params string[] args) => RunAsync(file, args).GetAwaiter().GetResult();
@@ -65,6 +68,26 @@ internal static class Shell
             return false;
         }
     }
+
+    /// <summary>
+    /// User + system CPU of every child process that has ended and been waited for (getrusage
+    /// RUSAGE_CHILDREN): the difference around one run is that run's CPU, readable after it exited
+    /// and independent of other load on the machine. Runs must not overlap for the difference to hold.
+    /// </summary>
+    public static double ChildrenCpuSeconds()
+    {
+        const int RusageChildren = -1;
+        var usage = new long[18]; // struct rusage on 64-bit Linux: two timevals, then 14 longs.
+        if (GetRusage(RusageChildren, usage) != 0)
+        {
+            return double.NaN;
+        }
+
+        return usage[0] + (usage[1] / 1e6) + usage[2] + (usage[3] / 1e6);
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, [Out] long[] usage);
 
     /// <summary>utime + stime of a process, in seconds.</summary>
     public static double CpuSeconds(int pid)
