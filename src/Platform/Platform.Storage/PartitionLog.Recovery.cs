@@ -203,13 +203,23 @@ public sealed partial class PartitionLog
     private void SettleSwappedTxnIndexes(IReadOnlyList<string> filesAtStart)
     {
         var cleaning = new HashSet<long>();
+        var any = false;
         foreach (var file in filesAtStart)
         {
-            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix)
-                && extension == LogFileNames.LogExtension && suffix == LogFileNames.CleanedSuffix)
+            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix))
             {
-                cleaning.Add(baseOffset);
+                if (extension == LogFileNames.LogExtension && suffix == LogFileNames.CleanedSuffix)
+                {
+                    cleaning.Add(baseOffset);
+                }
+
+                any |= extension == LogFileNames.TxnIndexExtension && suffix == LogFileNames.SwapSuffix;
             }
+        }
+
+        if (!any)
+        {
+            return;
         }
 
         foreach (var file in _fs.ListFiles(Directory))
