@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Platform.Storage.Testing;
 
 /// <summary>
@@ -9,6 +11,7 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
 {
     private readonly PhysicalFileSystem _inner = PhysicalFileSystem.Instance;
     private readonly List<ISegmentFile> _open = [];
+    private readonly ConcurrentDictionary<string, int> _flushes = new(StringComparer.Ordinal);
     private long _logBytesRead;
 
     /// <summary>The next append to a <c>.log</c> file writes this many bytes, then fails (and <see cref="CrashAfterTornWrite"/> decides what follows).</summary>
@@ -33,6 +36,12 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
 
     /// <summary>Bytes read from <c>.log</c> files (how much of the log a start-up scanned).</summary>
     public long LogBytesRead => Interlocked.Read(ref _logBytesRead);
+
+    /// <summary>
+    /// Successful fsyncs of the file opened as <paramref name="path"/> (the name it had when opened; a
+    /// rename after that does not move the count), so tests can see what a flush made durable.
+    /// </summary>
+    public int FlushCount(string path) => _flushes.GetValueOrDefault(Path.GetFullPath(path));
 
     public ISegmentFile Open(string path, bool create)
     {
@@ -156,6 +165,7 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
             }
 
             inner.Flush();
+            fs._flushes.AddOrUpdate(Path.GetFullPath(path), 1, (_, count) => count + 1);
         }
 
         public void Truncate(long length)

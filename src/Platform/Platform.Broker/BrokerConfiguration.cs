@@ -93,6 +93,9 @@ public static class BrokerConfiguration
             case "transactional.id.expiration.ms":
                 options.TransactionalIdExpirationMs = Long(value);
                 break;
+            case "transaction.remove.expired.transaction.cleanup.interval.ms":
+                options.TransactionRemoveExpiredTransactionCleanupIntervalMs = Long(value);
+                break;
             case "producer.id.expiration.ms":
                 options.ProducerIdExpirationMs = Long(value);
                 break;

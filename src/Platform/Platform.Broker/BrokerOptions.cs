@@ -55,8 +55,15 @@ public sealed class BrokerOptions
     /// <summary><c>transaction.abort.timed.out.transaction.cleanup.interval.ms</c>: how often open transactions past their timeout are aborted.</summary>
     public long TransactionAbortTimedOutTransactionCleanupIntervalMs { get; set; } = 10_000;
 
-    /// <summary><c>transactional.id.expiration.ms</c>: a transactional id without a transaction this long is forgotten.</summary>
+    /// <summary>
+    /// <c>transactional.id.expiration.ms</c>: a transactional id whose state has not changed this long while
+    /// no transaction is open (Empty, CompleteCommit, CompleteAbort) is forgotten: tombstoned in
+    /// <c>__transaction_state</c>, so its next InitProducerId starts afresh.
+    /// </summary>
     public long TransactionalIdExpirationMs { get; set; } = 604_800_000;
+
+    /// <summary><c>transaction.remove.expired.transaction.cleanup.interval.ms</c>: how often transactional ids past transactional.id.expiration.ms are removed.</summary>
+    public long TransactionRemoveExpiredTransactionCleanupIntervalMs { get; set; } = 3_600_000;
 
     /// <summary><c>delete.topic.enable</c>.</summary>
     public bool DeleteTopicEnable { get; set; } = true;
@@ -120,6 +127,7 @@ public sealed class BrokerOptions
         to.TransactionMaxTimeoutMs = from.TransactionMaxTimeoutMs;
         to.TransactionAbortTimedOutTransactionCleanupIntervalMs = from.TransactionAbortTimedOutTransactionCleanupIntervalMs;
         to.TransactionalIdExpirationMs = from.TransactionalIdExpirationMs;
+        to.TransactionRemoveExpiredTransactionCleanupIntervalMs = from.TransactionRemoveExpiredTransactionCleanupIntervalMs;
         to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
     }
 
@@ -171,6 +179,7 @@ public sealed class BrokerOptions
         Check(TransactionMaxTimeoutMs >= 1, "transaction.max.timeout.ms", $"must be >= 1, got {TransactionMaxTimeoutMs}");
         Check(TransactionAbortTimedOutTransactionCleanupIntervalMs >= 1, "transaction.abort.timed.out.transaction.cleanup.interval.ms", $"must be >= 1, got {TransactionAbortTimedOutTransactionCleanupIntervalMs}");
         Check(TransactionalIdExpirationMs >= 1, "transactional.id.expiration.ms", $"must be >= 1, got {TransactionalIdExpirationMs}");
+        Check(TransactionRemoveExpiredTransactionCleanupIntervalMs >= 1, "transaction.remove.expired.transaction.cleanup.interval.ms", $"must be >= 1, got {TransactionRemoveExpiredTransactionCleanupIntervalMs}");
         Check(ProducerIdExpirationMs >= 1, "producer.id.expiration.ms", $"must be >= 1, got {ProducerIdExpirationMs}");
         Check(ProducerIdExpirationCheckIntervalMs >= 1, "producer.id.expiration.check.interval.ms", $"must be >= 1, got {ProducerIdExpirationCheckIntervalMs}");
         Check(!string.IsNullOrWhiteSpace(DataDir), "log.dirs", "must name a directory");

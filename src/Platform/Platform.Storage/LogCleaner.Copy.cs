@@ -26,6 +26,12 @@ public sealed partial class LogCleaner
                 {
                     stats.BytesBefore += segment.Size;
                     nextHorizon = Math.Min(nextHorizon, CopySegment(segment, cleaned, map, nowMs, config.DeleteRetentionMs, stats));
+                    // Transactional batches and markers are all kept, so every abort of the replaced
+                    // segments still holds and moves to the segment that now holds its marker.
+                    foreach (var aborted in segment.TxnIndex.Read())
+                    {
+                        cleaned.TxnIndex.Append(aborted);
+                    }
                 }
 
                 stats.BytesAfter += cleaned.Size;

@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace Platform.Storage;
 
-/// <summary>Kafka's on-disk names: <c>00000000000000000042.log</c>, <c>.index</c>, <c>.timeindex</c> and the suffixes of segments in flight.</summary>
+/// <summary>Kafka's on-disk names: <c>00000000000000000042.log</c>, <c>.index</c>, <c>.timeindex</c>, <c>.txnindex</c> and the suffixes of segments in flight.</summary>
 internal static class LogFileNames
 {
     public const string LogExtension = ".log";
     public const string IndexExtension = ".index";
     public const string TimeIndexExtension = ".timeindex";
+
+    /// <summary>Aborted transactions of a segment; only segments with an ABORT marker have one.</summary>
+    public const string TxnIndexExtension = ".txnindex";
 
     /// <summary>A producer state snapshot, named by the offset it was taken at (not a segment file).</summary>
     public const string SnapshotExtension = ".snapshot";
@@ -51,7 +54,7 @@ internal static class LogFileNames
         }
 
         var rest = name[dot..];
-        foreach (var ext in (ReadOnlySpan<string>)[TimeIndexExtension, IndexExtension, LogExtension])
+        foreach (var ext in (ReadOnlySpan<string>)[TimeIndexExtension, TxnIndexExtension, IndexExtension, LogExtension])
         {
             if (rest.StartsWith(ext, StringComparison.Ordinal))
             {

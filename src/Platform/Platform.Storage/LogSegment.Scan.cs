@@ -82,7 +82,8 @@ internal sealed partial class LogSegment
 
     /// <summary>
     /// Rescans the whole segment: checks each batch (framing, magic, CRC, offsets increasing), rebuilds
-    /// both indexes and cuts the file at the first bad byte. Returns the bytes cut.
+    /// both indexes and cuts the file at the first bad byte, and the transaction index at the same
+    /// offset (markers it names past the cut are gone). Returns the bytes cut.
     /// </summary>
     public long Recover()
     {
@@ -120,6 +121,7 @@ internal sealed partial class LogSegment
 
         _size = (int)validBytes;
         _nextOffset = expectedOffset;
+        TxnIndex.TruncateTo(expectedOffset);
         return truncated;
     }
 

@@ -3,7 +3,8 @@ using Platform.Protocol.RecordFormat;
 namespace Platform.Storage;
 
 /// <summary>
-/// One segment: a <c>.log</c> file of whole batches plus its sparse offset and time indexes.
+/// One segment: a <c>.log</c> file of whole batches plus its sparse offset and time indexes and its
+/// aborted-transaction index.
 /// Appends come from one writer (the partition's lock); reads from any thread see only bytes up to
 /// <see cref="Size"/>, which moves only after a write completed.
 /// </summary>
@@ -32,6 +33,7 @@ internal sealed partial class LogSegment : IDisposable
         _size = checked((int)file.Length);
         OffsetIndex = new OffsetIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.IndexExtension, suffix), baseOffset, config.SegmentIndexBytes);
         TimeIndex = new TimeIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.TimeIndexExtension, suffix), baseOffset, config.SegmentIndexBytes);
+        TxnIndex = new TransactionIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.TxnIndexExtension, suffix));
     }
 
     public long BaseOffset { get; }
@@ -43,6 +45,9 @@ internal sealed partial class LogSegment : IDisposable
     public OffsetIndex OffsetIndex { get; }
 
     public TimeIndex TimeIndex { get; }
+
+    /// <summary>The aborted transactions whose ABORT marker is in this segment.</summary>
+    public TransactionIndex TxnIndex { get; }
 
     /// <summary>When this process created or opened the segment (segment.ms falls back to it).</summary>
     public long CreatedMs { get; }
@@ -96,6 +101,7 @@ internal sealed partial class LogSegment : IDisposable
             var segment = new LogSegment(fs, directory, baseOffset, config, suffix, file, nowMs);
             segment.OffsetIndex.Reset();
             segment.TimeIndex.Reset();
+            segment.TxnIndex.Reset();
             segment._nextOffset = baseOffset;
             return segment;
         }
@@ -193,14 +199,32 @@ internal sealed partial class LogSegment : IDisposable
         File.Flush();
         OffsetIndex.Persist(fsync: true);
         TimeIndex.Persist(fsync: true);
+        // Before the producer snapshot that follows a flush: replay after that snapshot could not bring back an entry lost here.
+        TxnIndex.Flush();
     }
 
-    /// <summary>Renames the segment's files to carry <paramref name="suffix"/>; open readers keep working.</summary>
+    /// <summary>
+    /// Renames the segment's files to carry <paramref name="suffix"/>; open readers keep working. Start-up
+    /// goes by the <c>.log</c> name (a <c>.log.swap</c> is a committed swap) and can rebuild the offset and
+    /// time indexes but not the transaction index, so that one moves into <c>.swap</c> before the log
+    /// and out of it after the log: a crash between two renames never leaves a swap without its aborts.
+    /// </summary>
     public void ChangeSuffix(string suffix)
     {
+        var txnIndexFirst = suffix == LogFileNames.SwapSuffix;
+        if (txnIndexFirst)
+        {
+            TxnIndex.Rename(LogFileNames.Path(_directory, BaseOffset, LogFileNames.TxnIndexExtension, suffix));
+        }
+
         _fs.RenameFile(LogPath, LogFileNames.Path(_directory, BaseOffset, LogFileNames.LogExtension, suffix));
         OffsetIndex.Rename(LogFileNames.Path(_directory, BaseOffset, LogFileNames.IndexExtension, suffix));
         TimeIndex.Rename(LogFileNames.Path(_directory, BaseOffset, LogFileNames.TimeIndexExtension, suffix));
+        if (!txnIndexFirst)
+        {
+            TxnIndex.Rename(LogFileNames.Path(_directory, BaseOffset, LogFileNames.TxnIndexExtension, suffix));
+        }
+
         Suffix = suffix;
     }
 
@@ -209,6 +233,7 @@ internal sealed partial class LogSegment : IDisposable
         File.Dispose();
         OffsetIndex.Dispose();
         TimeIndex.Dispose();
+        TxnIndex.Dispose();
     }
 
     /// <summary>Closes and deletes the files.</summary>
@@ -222,6 +247,7 @@ internal sealed partial class LogSegment : IDisposable
 
         OffsetIndex.DeleteFile();
         TimeIndex.DeleteFile();
+        TxnIndex.DeleteFile();
     }
 
     private void OnBatch(int position, int size, long lastOffset, long maxTimestamp)

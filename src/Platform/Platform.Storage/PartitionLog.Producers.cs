@@ -180,6 +180,13 @@ public sealed partial class PartitionLog
             }
         }
 
+        // Entries the replay restored (or load cut) may sit in segments below the recovery point, which
+        // the flush after recovery skips; they must be durable before a later snapshot stops replaying them.
+        foreach (var segment in segments)
+        {
+            segment.TxnIndex.Flush();
+        }
+
         _producerState.MapEndOffset = logEndOffset;
         Volatile.Write(ref _firstUnstableOffset, _producerState.FirstUnstableOffset);
         if (replayed > 0)

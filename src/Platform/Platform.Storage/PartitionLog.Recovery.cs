@@ -23,16 +23,33 @@ public sealed partial class PartitionLog
         var logStartOffset = OffsetCheckpointFile.Read(_fs, Path.Combine(Directory, LogFileNames.LogStartOffsetCheckpoint)) ?? 0;
 
         var baseOffsets = new List<long>();
+        var txnIndexes = new List<(long BaseOffset, string Path)>();
         foreach (var file in _fs.ListFiles(Directory))
         {
-            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix)
-                && extension == LogFileNames.LogExtension && suffix.Length == 0)
+            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix) && suffix.Length == 0)
             {
-                baseOffsets.Add(baseOffset);
+                if (extension == LogFileNames.LogExtension)
+                {
+                    baseOffsets.Add(baseOffset);
+                }
+                else if (extension == LogFileNames.TxnIndexExtension)
+                {
+                    txnIndexes.Add((baseOffset, file));
+                }
             }
         }
 
         baseOffsets.Sort();
+        // A crash between renaming a retired segment's log and its transaction index leaves the index
+        // alone; a segment created later at that base offset must not inherit its entries.
+        foreach (var (baseOffset, path) in txnIndexes)
+        {
+            if (baseOffsets.BinarySearch(baseOffset) < 0)
+            {
+                _fs.DeleteFile(path);
+            }
+        }
+
         var segments = new List<LogSegment>(baseOffsets.Count);
         var recovered = false;
         try
@@ -146,6 +163,12 @@ public sealed partial class PartitionLog
                 continue;
             }
 
+            if (extension == LogFileNames.TxnIndexExtension)
+            {
+                // Renamed with its log below (it cannot be rebuilt from the log); leftovers are settled after.
+                continue;
+            }
+
             if (extension != LogFileNames.LogExtension)
             {
                 _fs.DeleteFile(file);
@@ -166,6 +189,53 @@ public sealed partial class PartitionLog
             }
 
             swap.ChangeSuffix("");
+        }
+
+        SettleSwappedTxnIndexes(files);
+    }
+
+    /// <summary>
+    /// A <c>.txnindex.swap</c> left without its <c>.log.swap</c>: either the swap's final renames were cut
+    /// after the log's (the cleaned log is already in place, so the index follows it), or the rename into
+    /// <c>.swap</c> was cut before the log's (a <c>.log.cleaned</c> was still there: the old segments
+    /// stand and the index goes with the discarded cleaning).
+    /// </summary>
+    private void SettleSwappedTxnIndexes(IReadOnlyList<string> filesAtStart)
+    {
+        var cleaning = new HashSet<long>();
+        var any = false;
+        foreach (var file in filesAtStart)
+        {
+            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix))
+            {
+                if (extension == LogFileNames.LogExtension && suffix == LogFileNames.CleanedSuffix)
+                {
+                    cleaning.Add(baseOffset);
+                }
+
+                any |= extension == LogFileNames.TxnIndexExtension && suffix == LogFileNames.SwapSuffix;
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        foreach (var file in _fs.ListFiles(Directory))
+        {
+            if (LogFileNames.TryParse(file, out var baseOffset, out var extension, out var suffix)
+                && extension == LogFileNames.TxnIndexExtension && suffix == LogFileNames.SwapSuffix)
+            {
+                if (!cleaning.Contains(baseOffset) && _fs.FileExists(LogFileNames.Path(Directory, baseOffset, LogFileNames.LogExtension)))
+                {
+                    _fs.RenameFile(file, LogFileNames.Path(Directory, baseOffset, LogFileNames.TxnIndexExtension));
+                }
+                else
+                {
+                    _fs.DeleteFile(file);
+                }
+            }
         }
     }
 

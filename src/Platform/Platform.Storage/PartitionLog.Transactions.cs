@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
@@ -15,16 +14,13 @@ public readonly record struct AbortedTransaction(long ProducerId, long FirstOffs
 /// <summary>
 /// Transactions of the log: COMMIT/ABORT markers written by the coordinator, the last stable offset
 /// (first offset of the earliest open transaction, else the high watermark) and the aborted
-/// transactions read_committed fetches report. Each ABORT is appended to the <c>.txnindex</c> of the
-/// segment holding its marker (Kafka's 34-byte entries: version, producer id, first offset, last offset,
-/// last stable offset); at open the index files of live segments are read and the markers after the
-/// producer snapshot replayed, which restores any entry a crash lost.
+/// transactions read_committed fetches report. Each ABORT is appended to the <see cref="TransactionIndex"/>
+/// (<c>.txnindex</c>) of the segment holding its marker, which is flushed, renamed and deleted with that
+/// segment; at open the index files of live segments are read and the markers after the producer
+/// snapshot replayed, which restores any entry a crash lost.
 /// </summary>
 public sealed partial class PartitionLog
 {
-    private const string TxnIndexExtension = ".txnindex";
-    private const int TxnIndexEntrySize = 34;
-
     private readonly List<AbortedTransaction> _aborted = [];
     private long _firstUnstableOffset = -1;
 
@@ -133,16 +129,9 @@ public sealed partial class PartitionLog
     private void WriteTxnIndexEntry(AbortedTransaction aborted)
     {
         var segment = _segments.LastOrDefault(s => s.BaseOffset <= aborted.LastOffset) ?? _segments[^1];
-        Span<byte> entry = stackalloc byte[TxnIndexEntrySize];
-        BinaryPrimitives.WriteInt16BigEndian(entry, 0);
-        BinaryPrimitives.WriteInt64BigEndian(entry[2..], aborted.ProducerId);
-        BinaryPrimitives.WriteInt64BigEndian(entry[10..], aborted.FirstOffset);
-        BinaryPrimitives.WriteInt64BigEndian(entry[18..], aborted.LastOffset);
-        BinaryPrimitives.WriteInt64BigEndian(entry[26..], aborted.LastStableOffset);
         try
         {
-            using var file = _fs.Open(LogFileNames.Path(Directory, segment.BaseOffset, TxnIndexExtension), create: true);
-            file.Append(entry);
+            segment.TxnIndex.Append(aborted);
         }
         catch (IOException e)
         {
@@ -151,30 +140,28 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Reads the <c>.txnindex</c> of every live segment; entries past the log end (a cut tail) are dropped.</summary>
+    /// <summary>
+    /// Reads the <c>.txnindex</c> of every live segment. An entry must name a marker inside its own
+    /// segment: entries past the segment's end (the log was cut after they were written, e.g. a crash
+    /// kept the index bytes but not the log's) are cut from the file, not only skipped, or they would
+    /// come back as aborts of unrelated batches once the log grows past those offsets again.
+    /// </summary>
     private void LoadTxnIndexes(LogSegment[] segments, long logEndOffset)
     {
         _aborted.Clear();
-        foreach (var segment in segments)
+        for (var i = 0; i < segments.Length; i++)
         {
-            var path = LogFileNames.Path(Directory, segment.BaseOffset, TxnIndexExtension);
-            if (!_fs.FileExists(path))
+            var segment = segments[i];
+            var end = i + 1 < segments.Length ? segments[i + 1].BaseOffset : logEndOffset;
+            var entries = segment.TxnIndex.Read();
+            if (entries.Count > 0 && entries[^1].LastOffset >= end)
             {
-                continue;
+                segment.TxnIndex.TruncateTo(end);
             }
 
-            using var file = _fs.Open(path, create: false);
-            var bytes = new byte[file.Length - (file.Length % TxnIndexEntrySize)];
-            var read = file.Read(0, bytes);
-            for (var position = 0; position + TxnIndexEntrySize <= read; position += TxnIndexEntrySize)
+            foreach (var aborted in entries)
             {
-                var e = bytes.AsSpan(position);
-                var aborted = new AbortedTransaction(
-                    BinaryPrimitives.ReadInt64BigEndian(e[2..]),
-                    BinaryPrimitives.ReadInt64BigEndian(e[10..]),
-                    BinaryPrimitives.ReadInt64BigEndian(e[18..]),
-                    BinaryPrimitives.ReadInt64BigEndian(e[26..]));
-                if (aborted.LastOffset < logEndOffset && (_aborted.Count == 0 || _aborted[^1].LastOffset < aborted.LastOffset))
+                if (aborted.LastOffset < end && (_aborted.Count == 0 || _aborted[^1].LastOffset < aborted.LastOffset))
                 {
                     _aborted.Add(aborted);
                 }

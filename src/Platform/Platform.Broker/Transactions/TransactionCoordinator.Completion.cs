@@ -95,8 +95,8 @@ public sealed partial class TransactionCoordinator
         }
     }
 
-    /// <summary>Aborts transactions past their timeout (fencing the producer with an epoch bump), retries unfinished completions, forgets expired ids.</summary>
-    internal void OnTimer()
+    /// <summary>Aborts transactions past their timeout (fencing the producer with an epoch bump) and retries unfinished completions.</summary>
+    internal void AbortTimedOutTransactions()
     {
         if (!_active)
         {
@@ -116,23 +116,51 @@ public sealed partial class TransactionCoordinator
                     metadata.State = TransactionState.PrepareEpochFence;
                     Finish(metadata, commit: false);
                 }
-                else if (!TryFinish(metadata))
+                else
                 {
-                    continue;
-                }
-                else if (metadata.State is TransactionState.Empty or TransactionState.CompleteCommit or TransactionState.CompleteAbort
-                    && now - metadata.LastUpdateMs > _options.TransactionalIdExpirationMs)
-                {
-                    if (_store.Append(metadata.Partition, [(TransactionLogRecords.SerializeKey(metadata.TransactionalId), null)]) == ErrorCode.None)
-                    {
-                        metadata.State = TransactionState.Dead;
-                        _transactions.TryRemove(new KeyValuePair<string, TransactionMetadata>(metadata.TransactionalId, metadata));
-                        _byProducerId.TryRemove(new KeyValuePair<long, TransactionMetadata>(metadata.ProducerId, metadata));
-                        LogExpired(metadata.TransactionalId);
-                    }
+                    TryFinish(metadata);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Removes transactional ids with no transaction open (Empty, CompleteCommit, CompleteAbort) whose
+    /// state is older than transactional.id.expiration.ms: a tombstone in <c>__transaction_state</c>, so
+    /// a restart does not bring them back, then the in-memory entry. Returns how many went.
+    /// </summary>
+    internal int RemoveExpiredTransactionalIds()
+    {
+        if (!_active)
+        {
+            return 0;
+        }
+
+        var now = NowMs;
+        var removed = 0;
+        foreach (var metadata in _transactions.Values)
+        {
+            lock (metadata.Gate)
+            {
+                if (metadata.State is not (TransactionState.Empty or TransactionState.CompleteCommit or TransactionState.CompleteAbort)
+                    || now - metadata.LastUpdateMs <= _options.TransactionalIdExpirationMs)
+                {
+                    continue;
+                }
+
+                // Only once the tombstone is written: otherwise the next load would resurrect the id.
+                if (_store.Append(metadata.Partition, [(TransactionLogRecords.SerializeKey(metadata.TransactionalId), null)]) == ErrorCode.None)
+                {
+                    metadata.State = TransactionState.Dead;
+                    _transactions.TryRemove(new KeyValuePair<string, TransactionMetadata>(metadata.TransactionalId, metadata));
+                    _byProducerId.TryRemove(new KeyValuePair<long, TransactionMetadata>(metadata.ProducerId, metadata));
+                    LogExpired(metadata.TransactionalId);
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
     }
 
     /// <summary>Writes the metadata's state; on failure puts <paramref name="before"/> back and answers what the client retries on.</summary>

@@ -14,8 +14,11 @@ namespace Platform.Broker.Transactions;
 /// reloaded at start, where a transaction caught between PrepareCommit/PrepareAbort and its markers is
 /// completed. Ending a transaction writes Prepare*, the COMMIT/ABORT markers to every partition in it
 /// (in-process; <c>__consumer_offsets</c> partitions through the group coordinator, which materialises
-/// the staged offsets), then Complete*. A timer aborts open transactions past their timeout with an
-/// epoch bump, so the old producer is fenced, and forgets ids idle past transactional.id.expiration.ms.
+/// the staged offsets), then Complete*. As in Kafka two timers run: every
+/// transaction.abort.timed.out.transaction.cleanup.interval.ms open transactions past their timeout are
+/// aborted with an epoch bump, so the old producer is fenced (and unfinished completions retried); every
+/// transaction.remove.expired.transaction.cleanup.interval.ms ids idle past transactional.id.expiration.ms
+/// are removed.
 /// </summary>
 public sealed partial class TransactionCoordinator : IDisposable
 {
@@ -36,7 +39,8 @@ public sealed partial class TransactionCoordinator : IDisposable
     private readonly Lock _topicGate = new();
     private volatile bool _topicReady;
     private volatile bool _active;
-    private ITimer? _timer;
+    private ITimer? _abortTimer;
+    private ITimer? _expireTimer;
 
     public TransactionCoordinator(IOptions<BrokerOptions> options, TopicManager topics, GroupCoordinator groups, ProducerIdManager producerIds, TimeProvider time, ILogger<TransactionCoordinator> logger)
     {
@@ -87,15 +91,19 @@ public sealed partial class TransactionCoordinator : IDisposable
             }
         }
 
-        var interval = TimeSpan.FromMilliseconds(_options.TransactionAbortTimedOutTransactionCleanupIntervalMs);
-        _timer = _time.CreateTimer(_ => OnTimer(), null, interval, interval);
+        var abortInterval = TimeSpan.FromMilliseconds(_options.TransactionAbortTimedOutTransactionCleanupIntervalMs);
+        _abortTimer = _time.CreateTimer(_ => AbortTimedOutTransactions(), null, abortInterval, abortInterval);
+        var expireInterval = TimeSpan.FromMilliseconds(_options.TransactionRemoveExpiredTransactionCleanupIntervalMs);
+        _expireTimer = _time.CreateTimer(_ => RemoveExpiredTransactionalIds(), null, expireInterval, expireInterval);
     }
 
     public void Stop()
     {
         _active = false;
-        _timer?.Dispose();
-        _timer = null;
+        _abortTimer?.Dispose();
+        _abortTimer = null;
+        _expireTimer?.Dispose();
+        _expireTimer = null;
     }
 
     public void Dispose() => Stop();
@@ -156,6 +164,12 @@ public sealed partial class TransactionCoordinator : IDisposable
         var metadata = _transactions.GetOrAdd(transactionalId, id => new TransactionMetadata(id, PartitionFor(id)));
         lock (metadata.Gate)
         {
+            if (metadata.State == TransactionState.Dead)
+            {
+                // Expired between the lookup and the lock: this object is no longer the id's; the retry finds a fresh one.
+                return (ErrorCode.ConcurrentTransactions, -1, -1);
+            }
+
             if (metadata.ProducerId >= 0)
             {
                 if (expectedProducerId >= 0 && (expectedProducerId != metadata.ProducerId || expectedEpoch != metadata.ProducerEpoch))
