@@ -124,6 +124,60 @@ internal sealed class RecordAccumulator
         return false;
     }
 
+    /// <summary>
+    /// Splits a batch of more than one record that the broker refused as MESSAGE_TOO_LARGE into
+    /// batches of at most <c>batch.size</c> and about half its size (so every round makes progress
+    /// even when <c>batch.size</c> is above the topic's limit), and puts them back at the front of
+    /// its partition's queue in record order, as Kafka's producer does. The pieces keep the batch's
+    /// deadline and, under idempotence, its sequence numbers in turn (the next batch's sequence is
+    /// unchanged); they share its memory reservation. The batch itself goes back to the pool.
+    /// </summary>
+    /// <returns>How many batches it became.</returns>
+    public int SplitAndReenqueue(ProducerBatch batch)
+    {
+        // Half the records per piece (with room for the estimates' slack), yet always under the whole:
+        // then the last record cannot join the others, and every piece has fewer records than the batch.
+        var whole = batch.Builder.UncompressedSizeInBytes;
+        var half = RecordBatchHeader.Size + ((batch.Builder.RecordsSizeInBytes + 1) / 2) + 64;
+        var limit = Math.Min(_settings.BatchSize, Math.Min(whole - 1, half));
+        var pieces = new List<ProducerBatch>();
+        using (var reader = new RecordBatchReader())
+        {
+            // The batch was built to be sent: read its records back (decompressing them if need be).
+            reader.Load(batch.Built, verifyCrc: false);
+            var slots = batch.Slots;
+            var index = 0;
+            ProducerBatch? piece = null;
+            foreach (var record in reader)
+            {
+                var estimate = RecordBatchBuilder.EstimateRecordSize(record.KeySpan.Length, record.ValueSpan.Length) + record.Headers.Encoded.Length;
+                if (piece is null || !piece.HasRoomFor(estimate))
+                {
+                    piece = RentBatch();
+                    piece.StartSplit(batch, index, limit);
+                    pieces.Add(piece);
+                }
+
+                piece.AppendSplit(record, slots[index]);
+                index++;
+            }
+        }
+
+        var reserved = batch.ReservedBytes;
+        foreach (var piece in pieces)
+        {
+            // Nothing may join a piece: under idempotence its sequence numbers are already counted.
+            piece.MarkDrained();
+            piece.ReservedBytes = Math.Min(reserved, piece.Builder.UncompressedSizeInBytes);
+            reserved -= piece.ReservedBytes;
+        }
+
+        pieces[^1].ReservedBytes += reserved;
+        batch.Queue.Reenqueue(pieces);
+        ReturnBatch(batch);
+        return pieces.Count;
+    }
+
     /// <summary>Returns a finished batch's memory and puts it back in the pool.</summary>
     public void Release(ProducerBatch batch)
     {
