@@ -88,34 +88,59 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         _transactions?.EnsureCanProduce();
         message = Intercept(topic, message);
         var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
-        if (!_metadata.TryGetTopic(topic, out var info) || !info.IsUsable)
+        var queues = _accumulator.GetTopic(topic);
+        var awaitTopic = !_metadata.TryGetTopic(topic, out var info) || !info.IsUsable;
+        var awaitSerializer = _keySerializer.Async is not null || _valueSerializer.Async is not null;
+        TaskCompletionSource? turn = null;
+        Task? before = null;
+        if (awaitTopic || awaitSerializer || queues.HasAppendsInLine)
         {
-            await WaitForTopicAsync(topic, deadline, cancellationToken).ConfigureAwait(false);
-        }
-
-        Serialized? preserialized = null;
-        if (_keySerializer.Async is not null || _valueSerializer.Async is not null)
-        {
-            preserialized = await SerializeAsync(topic, message, cancellationToken).ConfigureAwait(false);
+            // Calls that await before they append would append in whatever order their continuations
+            // happen to run: they take turns per topic, in call order, so each appends after the one before.
+            turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            before = queues.TakeTurn(turn.Task);
         }
 
         var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        EnterProduce();
         try
         {
-            if (AppendRecord(topic, partition, message, completion, preserialized, deadline, mayBlock: false, cancellationToken) is { } pending)
+            if (awaitTopic)
             {
-                // buffer.memory is full: wait in line for the sender to free some, holding no thread.
-                if (!await _accumulator.Memory.WaitAsync(pending.Waiter, deadline, cancellationToken).ConfigureAwait(false))
+                await WaitForTopicAsync(topic, deadline, cancellationToken).ConfigureAwait(false);
+            }
+
+            Serialized? preserialized = null;
+            if (awaitSerializer)
+            {
+                preserialized = await SerializeAsync(topic, message, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (before is { IsCompleted: false })
+            {
+                await before.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            EnterProduce();
+            try
+            {
+                if (AppendRecord(topic, partition, message, completion, preserialized, deadline, mayBlock: false, cancellationToken) is { } pending)
                 {
-                    throw _accumulator.BufferExhausted(topic, pending.Partition, pending.Bytes);
+                    // buffer.memory is full: wait in line for the sender to free some, holding no thread.
+                    if (!await _accumulator.Memory.WaitAsync(pending.Waiter, deadline, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw _accumulator.BufferExhausted(topic, pending.Partition, pending.Bytes);
+                    }
                 }
+            }
+            finally
+            {
+                // Held across the wait, so DisposeAsync lets this record in before it stops the sender.
+                ExitProduce();
             }
         }
         finally
         {
-            // Held across the wait, so DisposeAsync lets this record in before it stops the sender.
-            ExitProduce();
+            turn?.TrySetResult();
         }
 
         return await (cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task).ConfigureAwait(false);
