@@ -123,7 +123,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             EnterProduce();
             try
             {
-                if (AppendRecord(topic, partition, message, completion, preserialized, deadline, mayBlock: false, cancellationToken) is { } pending)
+                if (AppendRecord(queues, partition, message, completion, preserialized, deadline, mayBlock: false, cancellationToken) is { } pending)
                 {
                     // buffer.memory is full: wait in line for the sender to free some, holding no thread.
                     if (!await _accumulator.Memory.WaitAsync(pending.Waiter, deadline, cancellationToken).ConfigureAwait(false))
@@ -159,7 +159,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         try
         {
             message = Intercept(topic, message);
-            AppendRecord(topic, partition, message, handler, null, Environment.TickCount64 + _settings.MaxBlockMs, mayBlock: true, CancellationToken.None);
+            AppendRecord(_accumulator.GetTopic(topic), partition, message, handler, null, Environment.TickCount64 + _settings.MaxBlockMs, mayBlock: true, CancellationToken.None);
         }
         finally
         {
@@ -172,7 +172,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     /// when <paramref name="mayBlock"/>; otherwise the record is returned as a waiter for the caller to await.
     /// </summary>
     private PendingRecord? AppendRecord(
-        string topic,
+        TopicQueues queues,
         int partition,
         Message<TKey, TValue> message,
         object? handler,
@@ -181,7 +181,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         bool mayBlock,
         CancellationToken cancellationToken)
     {
-        var queues = _accumulator.GetTopic(topic);
+        var topic = queues.Topic;
         var info = Topic(queues, deadline, cancellationToken);
 
         var scratch = _scratch ??= new byte[4096];
