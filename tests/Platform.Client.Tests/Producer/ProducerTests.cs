@@ -195,6 +195,43 @@ public sealed class ProducerTests : IAsyncLifetime
         Assert.Equal(timestamp, result.Timestamp);
     }
 
+    [Fact]
+    public async Task ProduceAsync_ManyCallsBeforeTheTopicIsKnown_AppendInCallOrder()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config()).Build();
+
+        // Every call waits for metadata first; their continuations must not decide the order.
+        var results = await Task.WhenAll(Enumerable.Range(0, 500)
+            .Select(i => producer.ProduceAsync(new TopicPartition("fresh-order", 0), new Message<Null, string> { Value = $"v-{i}" })));
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), results.Select(r => r.Offset));
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => $"v-{i}"), results.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task ProduceAsync_AsyncSerializerFinishingOutOfOrder_AppendsInCallOrder()
+    {
+        using var producer = new ProducerBuilder<Null, string>(Config()).SetValueSerializer(new JitterySerializer()).Build();
+        await producer.ProduceAsync(new TopicPartition("jittery", 0), new Message<Null, string> { Value = "warm-up" });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(i => producer.ProduceAsync(new TopicPartition("jittery", 0), new Message<Null, string> { Value = $"v-{i}" })));
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), results.Select(r => r.Offset));
+        var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "jittery", 0, 201);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"v-{i}"), stored.Skip(1).Select(s => s.Value));
+    }
+
+    /// <summary>Takes a random few milliseconds per value, so later records are often serialized first.</summary>
+    private sealed class JitterySerializer : IAsyncSerializer<string>
+    {
+        public async Task<byte[]?> SerializeAsync(string data, SerializationContext context, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Random.Shared.Next(0, 5), cancellationToken);
+            return Encoding.UTF8.GetBytes(data);
+        }
+    }
+
     public sealed record Payload(string Name, int Count);
 
     private sealed class CountingInterceptor : IProducerInterceptor<string, string>

@@ -223,6 +223,36 @@ public class RecordBatchRoundTripTests
         Assert.Equal(ErrorCode.CorruptMessage, RecordBatchValidator.Validate(bytes, int.MaxValue, out _, out _));
     }
 
+    [Theory]
+    [MemberData(nameof(Codecs))]
+    public void AppendAtNextOffset_SplittingADecodedBatch_RenumbersOffsetsKeepsEverythingElse(CompressionType compression)
+    {
+        var expected = SampleRecords();
+        using var source = new RecordBatchBuilder(compression);
+        foreach (var e in expected)
+        {
+            source.Append(e.Timestamp, e.Key, e.Value, e.Headers);
+        }
+
+        using var reader = new RecordBatchReader();
+        reader.Load(source.BuildToArray());
+
+        // A producer's split: the records from the fourth on go to a batch of their own, at offset deltas from 0.
+        using var second = new RecordBatchBuilder(compression) { BaseOffset = 50 };
+        var index = 0;
+        foreach (var record in reader)
+        {
+            if (index++ >= 3)
+            {
+                second.AppendAtNextOffset(record);
+            }
+        }
+
+        using var check = new RecordBatchReader();
+        check.Load(second.BuildToArray());
+        AssertRecordsEqual(expected.Skip(3).ToList(), check, 50);
+    }
+
     [Fact]
     public void AppendWithOffsetDelta_NotIncreasing_Throws()
     {

@@ -1,3 +1,6 @@
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+
 namespace Platform.Client;
 
 /// <summary>
@@ -5,91 +8,106 @@ namespace Platform.Client;
 /// </summary>
 public static class ConsumerObservableExtensions
 {
-    /// <summary>Set while an observer's <c>OnNext</c> runs, so that unsubscribing from inside it does not wait for itself.</summary>
+    /// <summary>Set while the loop calls the observer, so that unsubscribing from inside a callback does not wait for itself.</summary>
     [ThreadStatic]
     private static bool _inCallback;
 
     /// <summary>
-    /// The consumer's records as an observable: subscribing starts a loop on the thread pool that
-    /// pushes every record to the observer (<c>OnNext</c> runs on that loop, one at a time); disposing
-    /// the subscription stops it. A consume error ends the stream with <c>OnError</c>. One subscription
-    /// at a time: a consumer has one position per partition.
+    /// The consumer's records as an observable. Subscribing starts a loop on the thread pool that
+    /// pushes every record to the observer (one call at a time, on that loop); disposing the
+    /// subscription stops the loop and, unless done from within a callback, waits for it, so the
+    /// consumer may be used again as soon as <c>Dispose</c> returns. A consume error ends the stream
+    /// with <c>OnError</c>; it never completes by itself. One subscription at a time, since a consumer
+    /// has one position per partition: a second concurrent subscriber gets <c>OnError</c> with an
+    /// <see cref="InvalidOperationException"/>.
     /// </summary>
     public static IObservable<ConsumeResult<TKey, TValue>> ToObservable<TKey, TValue>(this IConsumer<TKey, TValue> consumer)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        return new ConsumerObservable<TKey, TValue>(consumer);
-    }
+        var subscribed = 0;
 
-    private sealed class ConsumerObservable<TKey, TValue>(IConsumer<TKey, TValue> consumer) : IObservable<ConsumeResult<TKey, TValue>>
-    {
-        private int _subscribed;
-
-        public IDisposable Subscribe(IObserver<ConsumeResult<TKey, TValue>> observer)
+        // Observable.Create wraps the observer so that nothing reaches it after OnError, OnCompleted
+        // or disposal, and disposes the subscription when the stream ends.
+        return Observable.Create<ConsumeResult<TKey, TValue>>(observer =>
         {
-            ArgumentNullException.ThrowIfNull(observer);
-            if (Interlocked.Exchange(ref _subscribed, 1) != 0)
+            if (Interlocked.Exchange(ref subscribed, 1) != 0)
             {
-                throw new InvalidOperationException("The consumer already has a subscriber; a consumer feeds one subscription at a time.");
+                observer.OnError(new InvalidOperationException("The consumer already has a subscriber; a consumer feeds one subscription at a time."));
+                return Disposable.Empty;
             }
 
-            var subscription = new Subscription(() => Volatile.Write(ref _subscribed, 0));
-            subscription.Loop = Task.Run(() => PumpAsync(observer, subscription.Token), CancellationToken.None);
-            return subscription;
-        }
-
-        private async Task PumpAsync(IObserver<ConsumeResult<TKey, TValue>> observer, CancellationToken cancellationToken)
-        {
-            try
+            var cancel = new CancellationDisposable();
+            var loop = Task.Run(() => PumpAsync(consumer, observer, cancel.Token), CancellationToken.None);
+            return Disposable.Create(() =>
             {
-                await foreach (var result in consumer.ConsumeAllAsync(cancellationToken).ConfigureAwait(false))
+                cancel.Dispose();
+                if (!_inCallback)
                 {
-                    _inCallback = true;
+                    // The consumer is not thread-safe: do not hand it back while the loop may still touch it.
                     try
                     {
-                        observer.OnNext(result);
+                        loop.Wait(TimeSpan.FromSeconds(30));
                     }
-                    finally
+                    catch (AggregateException)
                     {
-                        _inCallback = false;
+                        // An observer threw from OnError (Rx's default when it has no error handler): the loop is over all the same.
                     }
                 }
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+
+                Volatile.Write(ref subscribed, 0);
+            });
+        });
+    }
+
+    private static async Task PumpAsync<TKey, TValue>(IConsumer<TKey, TValue> consumer, IObserver<ConsumeResult<TKey, TValue>> observer, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            await foreach (var result in consumer.ConsumeAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                observer.OnError(ex);
+                Call(observer, result, null);
             }
-            catch (Exception)
-            {
-                // Unsubscribed while failing: nobody listens any more.
-            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = ex;
+        }
+        catch (Exception)
+        {
+            // Unsubscribed while failing (or an observer threw after unsubscribing): nobody listens any more.
+            return;
+        }
+
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            Call(observer, null, failure);
         }
     }
 
-    private sealed class Subscription(Action onDispose) : IDisposable
+    /// <summary>Calls the observer with the callback flag set; OnError when <paramref name="failure"/> is set, OnCompleted when there is no result.</summary>
+    private static void Call<T>(IObserver<T> observer, T? value, Exception? failure)
+        where T : class
     {
-        private readonly CancellationTokenSource _cancel = new();
-        private int _disposed;
-
-        public CancellationToken Token => _cancel.Token;
-
-        public Task Loop { get; set; } = Task.CompletedTask;
-
-        /// <summary>Stops the loop and waits for it, unless called from within <c>OnNext</c> (which would wait on itself).</summary>
-        public void Dispose()
+        _inCallback = true;
+        try
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            if (failure is not null)
             {
-                return;
+                observer.OnError(failure);
             }
-
-            _cancel.Cancel();
-            if (!Loop.IsCompleted && !_inCallback)
+            else if (value is not null)
             {
-                Loop.Wait(TimeSpan.FromSeconds(30));
+                observer.OnNext(value);
             }
-
-            onDispose();
+            else
+            {
+                observer.OnCompleted();
+            }
+        }
+        finally
+        {
+            _inCallback = false;
         }
     }
 }

@@ -13,7 +13,11 @@ public interface IProducer<TKey, TValue> : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Sends a record to a partition chosen by the partitioner and completes when it is acknowledged
-    /// (for <c>acks=0</c>: when it was written to the socket, offset -1).
+    /// (for <c>acks=0</c>: when it was written to the socket, offset -1). When <c>buffer.memory</c> is
+    /// full the record waits in line for space without holding the calling thread (unlike
+    /// <see cref="Produce(string, Message{TKey,TValue}, Action{DeliveryReport{TKey,TValue}}?)"/>, which
+    /// blocks). Calls for one topic append their records in call order, also when some of them wait
+    /// for metadata, an asynchronous serializer or buffer space.
     /// </summary>
     /// <param name="topic">The topic.</param>
     /// <param name="message">The record; not copied after serialization, so it may be reused once this returns.</param>

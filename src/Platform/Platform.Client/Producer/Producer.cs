@@ -73,12 +73,12 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     }
 
     public void Produce(string topic, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null)
-        => ProduceCore(topic, -1, message, deliveryHandler, null, null, CancellationToken.None);
+        => ProduceCore(topic, -1, message, deliveryHandler);
 
     public void Produce(TopicPartition topicPartition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null)
     {
         ArgumentNullException.ThrowIfNull(topicPartition);
-        ProduceCore(topicPartition.Topic, topicPartition.Partition, message, deliveryHandler, null, null, CancellationToken.None);
+        ProduceCore(topicPartition.Topic, topicPartition.Partition, message, deliveryHandler);
     }
 
     private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncCore(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
@@ -88,19 +88,61 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         _transactions?.EnsureCanProduce();
         message = Intercept(topic, message);
         var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
-        if (!_metadata.TryGetTopic(topic, out var info) || !info.IsUsable)
+        var queues = _accumulator.GetTopic(topic);
+        var awaitTopic = !_metadata.TryGetTopic(topic, out var info) || !info.IsUsable;
+        var awaitSerializer = _keySerializer.Async is not null || _valueSerializer.Async is not null;
+        TaskCompletionSource? turn = null;
+        Task? before = null;
+        if (awaitTopic || awaitSerializer || queues.HasAppendsInLine)
         {
-            await WaitForTopicAsync(topic, deadline, cancellationToken).ConfigureAwait(false);
-        }
-
-        Serialized? preserialized = null;
-        if (_keySerializer.Async is not null || _valueSerializer.Async is not null)
-        {
-            preserialized = await SerializeAsync(topic, message, cancellationToken).ConfigureAwait(false);
+            // Calls that await before they append would append in whatever order their continuations
+            // happen to run: they take turns per topic, in call order, so each appends after the one before.
+            turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            before = queues.TakeTurn(turn.Task);
         }
 
         var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        ProduceCore(topic, partition, message, completion, preserialized, deadline, cancellationToken, intercepted: true);
+        try
+        {
+            if (awaitTopic)
+            {
+                await WaitForTopicAsync(topic, deadline, cancellationToken).ConfigureAwait(false);
+            }
+
+            Serialized? preserialized = null;
+            if (awaitSerializer)
+            {
+                preserialized = await SerializeAsync(topic, message, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (before is { IsCompleted: false })
+            {
+                await before.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            EnterProduce();
+            try
+            {
+                if (AppendRecord(queues, partition, message, completion, preserialized, deadline, mayBlock: false, cancellationToken) is { } pending)
+                {
+                    // buffer.memory is full: wait in line for the sender to free some, holding no thread.
+                    if (!await _accumulator.Memory.WaitAsync(pending.Waiter, deadline, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw _accumulator.BufferExhausted(topic, pending.Partition, pending.Bytes);
+                    }
+                }
+            }
+            finally
+            {
+                // Held across the wait, so DisposeAsync lets this record in before it stops the sender.
+                ExitProduce();
+            }
+        }
+        finally
+        {
+            turn?.TrySetResult();
+        }
+
         return await (cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task).ConfigureAwait(false);
     }
 
@@ -108,11 +150,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         string topic,
         int partition,
         Message<TKey, TValue> message,
-        object? handler,
-        Serialized? preserialized,
-        long? deadlineTicks,
-        CancellationToken cancellationToken,
-        bool intercepted = false)
+        Action<DeliveryReport<TKey, TValue>>? handler)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(message);
@@ -120,52 +158,62 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         EnterProduce();
         try
         {
-            if (!intercepted)
-            {
-                message = Intercept(topic, message);
-            }
-
-            var deadline = deadlineTicks ?? Environment.TickCount64 + _settings.MaxBlockMs;
-            var queues = _accumulator.GetTopic(topic);
-            var info = Topic(queues, deadline, cancellationToken);
-
-            var scratch = _scratch ??= new byte[4096];
-            var used = 0;
-            var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
-            var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
-            _scratch = scratch;
-
-            var headers = message.Headers?.Entries;
-            var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
-            if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
-            {
-                throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
-                    + (size > _settings.MaxRequestSize ? $"max.request.size ({_settings.MaxRequestSize})" : $"buffer.memory ({_settings.BufferMemory})")
-                    + "; it was not sent.", topic, partition, message, null);
-            }
-
-            partition = ChoosePartition(topic, partition, queues, info, key, size, message);
-            var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
-                ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
-                : message.Timestamp.UnixTimestampMs;
-            _accumulator.Append(
-                queues,
-                partition,
-                timestamp,
-                key.Span,
-                key.IsNull,
-                value.Span,
-                value.IsNull,
-                headers,
-                handler,
-                handler is null && _interceptors.Length == 0 ? null : message,
-                deadline,
-                cancellationToken);
+            message = Intercept(topic, message);
+            AppendRecord(_accumulator.GetTopic(topic), partition, message, handler, null, Environment.TickCount64 + _settings.MaxBlockMs, mayBlock: true, CancellationToken.None);
         }
         finally
         {
             ExitProduce();
         }
+    }
+
+    /// <summary>
+    /// Serializes, partitions and appends an (intercepted) record. Waiting for buffer memory blocks
+    /// when <paramref name="mayBlock"/>; otherwise the record is returned as a waiter for the caller to await.
+    /// </summary>
+    private PendingRecord? AppendRecord(
+        TopicQueues queues,
+        int partition,
+        Message<TKey, TValue> message,
+        object? handler,
+        Serialized? preserialized,
+        long deadline,
+        bool mayBlock,
+        CancellationToken cancellationToken)
+    {
+        var topic = queues.Topic;
+        var info = Topic(queues, deadline, cancellationToken);
+
+        var scratch = _scratch ??= new byte[4096];
+        var used = 0;
+        var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
+        var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
+        _scratch = scratch;
+
+        var headers = message.Headers?.Entries;
+        var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
+        if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
+        {
+            throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
+                + (size > _settings.MaxRequestSize ? $"max.request.size ({_settings.MaxRequestSize})" : $"buffer.memory ({_settings.BufferMemory})")
+                + "; it was not sent.", topic, partition, message, null);
+        }
+
+        partition = ChoosePartition(topic, partition, queues, info, key, size, message);
+        var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
+            ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
+            : message.Timestamp.UnixTimestampMs;
+        var reportMessage = handler is null && _interceptors.Length == 0 ? null : message;
+        if (mayBlock)
+        {
+            _accumulator.Append(queues, partition, timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, reportMessage, deadline, cancellationToken);
+            return null;
+        }
+
+        var needed = _accumulator.TryAppend(queues, partition, timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, reportMessage);
+        return needed == 0
+            ? null
+            : new PendingRecord(_accumulator.Wait(queues, partition, timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, reportMessage, needed), partition, needed);
     }
 
     private TopicInfo Topic(TopicQueues queues, long deadline, CancellationToken cancellationToken)
@@ -351,4 +399,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     }
 
     private sealed record Serialized(SerializedPart Key, SerializedPart Value);
+
+    /// <summary>A record waiting for buffer memory (with its own copy of key and value: the scratch buffer is not ours after an await).</summary>
+    private sealed record PendingRecord(MemoryWaiter Waiter, int Partition, int Bytes);
 }

@@ -159,6 +159,13 @@ public sealed class RecordBatchBuilder : IDisposable
         AppendCore((int)delta, record.Timestamp, record.KeySpan, record.IsKeyNull, record.ValueSpan, record.IsValueNull, null, record.Headers.Encoded.Span, record.Headers.Count);
     }
 
+    /// <summary>
+    /// Appends a decoded record at the next offset delta, keeping its timestamp and its headers' bytes:
+    /// what a producer does when it splits a batch the broker found too large into smaller ones.
+    /// </summary>
+    public void AppendAtNextOffset(in Record record)
+        => AppendCore(_lastOffsetDelta + 1, record.Timestamp, record.KeySpan, record.IsKeyNull, record.ValueSpan, record.IsValueNull, null, record.Headers.Encoded.Span, record.Headers.Count);
+
     private void AppendCore(
         int offsetDelta,
         long timestamp,

@@ -30,18 +30,42 @@ internal sealed class PartitionQueue(string topic, int partition)
     /// <summary>Transactions: the transaction this partition waits to join (sender thread only).</summary>
     public int PendingTransaction { get; set; }
 
+    /// <summary>
+    /// Idempotence: the broker acknowledged a batch of this partition under the current producer id
+    /// and epoch, so it knows our sequence (sender thread only). Until then a broker that has no state
+    /// for the producer would accept any sequence, so a later batch could land before an earlier one
+    /// that failed (say, too large): the sender keeps one batch in flight until this is set.
+    /// </summary>
+    public bool SequenceConfirmed { get; set; }
+
     /// <summary>Puts a batch back for a retry, before every batch created after it.</summary>
     public void Reenqueue(ProducerBatch batch)
     {
         lock (Lock)
         {
-            var index = 0;
-            while (index < Batches.Count && Batches[index].Sequence < batch.Sequence)
-            {
-                index++;
-            }
-
-            Batches.Insert(index, batch);
+            Batches.Insert(InsertionIndex(batch), batch);
         }
+    }
+
+    /// <summary>Puts the pieces of a split batch back, in their order, before every batch created after them.</summary>
+    public void Reenqueue(List<ProducerBatch> pieces)
+    {
+        lock (Lock)
+        {
+            Batches.InsertRange(InsertionIndex(pieces[0]), pieces);
+        }
+    }
+
+    /// <summary>Where a batch goes back: in creation order, the pieces of a split batch in record order.</summary>
+    private int InsertionIndex(ProducerBatch batch)
+    {
+        var index = 0;
+        while (index < Batches.Count
+            && (Batches[index].Sequence < batch.Sequence || (Batches[index].Sequence == batch.Sequence && Batches[index].SplitOffset < batch.SplitOffset)))
+        {
+            index++;
+        }
+
+        return index;
     }
 }

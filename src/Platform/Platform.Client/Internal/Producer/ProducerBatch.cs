@@ -33,6 +33,12 @@ internal sealed class ProducerBatch : Records
     /// <summary>Creation order within the partition; retries are put back in this order.</summary>
     public long Sequence { get; private set; }
 
+    /// <summary>
+    /// Where this batch's first record was in the batch created as <see cref="Sequence"/>: 0, or more
+    /// for the later pieces of a batch split after MESSAGE_TOO_LARGE, which share its creation order.
+    /// </summary>
+    public int SplitOffset { get; private set; }
+
     public long CreatedTicks { get; private set; }
 
     public long DeadlineTicks { get; private set; }
@@ -41,7 +47,8 @@ internal sealed class ProducerBatch : Records
 
     public int Attempts { get; set; }
 
-    public int ReservedBytes { get; private set; }
+    /// <summary>The share of <c>buffer.memory</c> this batch holds and gives back when it is done.</summary>
+    public int ReservedBytes { get; set; }
 
     public int SizeLimit { get; private set; }
 
@@ -59,11 +66,45 @@ internal sealed class ProducerBatch : Records
     {
         Queue = queue;
         Sequence = sequence;
+        SplitOffset = 0;
         CreatedTicks = nowTicks;
         DeadlineTicks = nowTicks + deliveryTimeoutMs;
         SizeLimit = sizeLimit;
         ReservedBytes = reservedBytes;
     }
+
+    /// <summary>
+    /// Starts a piece of <paramref name="parent"/>, which the broker found too large: same partition,
+    /// creation order and deadline, its records from <paramref name="splitOffset"/> on (appended with
+    /// <see cref="AppendSplit"/>), and their sequence numbers when the parent had some.
+    /// </summary>
+    public void StartSplit(ProducerBatch parent, int splitOffset, int sizeLimit)
+    {
+        Queue = parent.Queue;
+        Sequence = parent.Sequence;
+        SplitOffset = parent.SplitOffset + splitOffset;
+        CreatedTicks = parent.CreatedTicks;
+        DeadlineTicks = parent.DeadlineTicks;
+        SizeLimit = sizeLimit;
+        ReservedBytes = 0;
+        BaseSequence = parent.BaseSequence < 0 ? -1 : parent.BaseSequence + splitOffset;
+    }
+
+    /// <summary>Whether a record of <paramref name="estimatedSize"/> bytes fits within <see cref="SizeLimit"/> (the first always does).</summary>
+    public bool HasRoomFor(int estimatedSize)
+        => Builder.Count == 0 || RecordBatchHeader.Size + Builder.RecordsSizeInBytes + estimatedSize <= SizeLimit;
+
+    /// <summary>Appends a record of the batch being split, with its delivery slot.</summary>
+    public void AppendSplit(in Record record, in RecordSlot slot)
+    {
+        var count = Builder.Count;
+        GrowSlots(count);
+        Builder.AppendAtNextOffset(record);
+        _slots[count] = slot;
+    }
+
+    /// <summary>The built bytes, as sent: what a split reads the records back from.</summary>
+    public ReadOnlyMemory<byte> Built => _built.WrittenMemory;
 
     /// <summary>Appends a record when it fits (the first one always does); false marks the batch full.</summary>
     public bool TryAppend(
@@ -84,6 +125,17 @@ internal sealed class ProducerBatch : Records
             return false;
         }
 
+        GrowSlots(count);
+        Builder.Append(timestamp, key, keyIsNull, value, valueIsNull, headers);
+        ref var slot = ref _slots[count];
+        slot.Handler = handler;
+        slot.Message = message;
+        slot.Timestamp = timestamp;
+        return true;
+    }
+
+    private void GrowSlots(int count)
+    {
         if (count == _slots.Length)
         {
             var larger = ArrayPool<RecordSlot>.Shared.Rent(count * 2);
@@ -91,13 +143,6 @@ internal sealed class ProducerBatch : Records
             ArrayPool<RecordSlot>.Shared.Return(_slots, clearArray: true);
             _slots = larger;
         }
-
-        Builder.Append(timestamp, key, keyIsNull, value, valueIsNull, headers);
-        ref var slot = ref _slots[count];
-        slot.Handler = handler;
-        slot.Message = message;
-        slot.Timestamp = timestamp;
-        return true;
     }
 
     /// <summary>Taken off its queue by the sender: no record may join it any more, even when it is put back for a retry.</summary>
@@ -140,6 +185,7 @@ internal sealed class ProducerBatch : Records
         Builder.IsTransactional = false;
         _built.Reset();
         Queue = null!;
+        SplitOffset = 0;
         IsFull = false;
         IsBuilt = false;
         BaseSequence = -1;

@@ -6,8 +6,9 @@ namespace Platform.Client.Internal.Producer;
 
 /// <summary>
 /// Kafka's RecordAccumulator: per-partition queues of batches filled up to <c>batch.size</c>, memory
-/// bounded by <c>buffer.memory</c>. Producing threads append (blocking for memory up to
-/// <c>max.block.ms</c>); the sender drains ready batches. Batches and their buffers are pooled.
+/// bounded by <c>buffer.memory</c>. Producing threads append (waiting for memory up to
+/// <c>max.block.ms</c>: blocking for <c>Produce</c>, asynchronously for <c>ProduceAsync</c>); the
+/// sender drains ready batches. Batches and their buffers are pooled.
 /// </summary>
 internal sealed class RecordAccumulator
 {
@@ -46,7 +47,7 @@ internal sealed class RecordAccumulator
 
     /// <summary>
     /// Appends a record to its partition's last batch, or to a new batch once memory for it is
-    /// reserved (blocking until <paramref name="deadlineTicks"/>).
+    /// reserved (blocking until <paramref name="deadlineTicks"/>): the synchronous <c>Produce</c>.
     /// </summary>
     /// <exception cref="KafkaException">No memory was freed in time (<c>buffer.memory</c> exhausted for <c>max.block.ms</c>).</exception>
     public void Append(
@@ -63,42 +64,121 @@ internal sealed class RecordAccumulator
         long deadlineTicks,
         CancellationToken cancellationToken)
     {
+        var needed = TryAppend(topic, partition, timestamp, key, keyIsNull, value, valueIsNull, headers, handler, message);
+        if (needed == 0)
+        {
+            return;
+        }
+
+        var waiter = Wait(topic, partition, timestamp, key, keyIsNull, value, valueIsNull, headers, handler, message, needed);
+        if (!Memory.Wait(waiter, deadlineTicks, cancellationToken))
+        {
+            throw BufferExhausted(topic.Topic, partition, needed);
+        }
+    }
+
+    /// <summary>
+    /// Appends a record to its partition's last batch, or to a new batch when its memory can be
+    /// reserved at once and nobody waits for memory.
+    /// </summary>
+    /// <returns>0 when appended; else the bytes its new batch needs: make a waiter with <see cref="Wait"/>.</returns>
+    public int TryAppend(
+        TopicQueues topic,
+        int partition,
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        IReadOnlyList<RecordHeader>? headers,
+        object? handler,
+        object? message)
+    {
         var queue = topic.Get(partition, _onQueueCreated);
         var estimate = RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
         lock (queue.Lock)
         {
+            // A record that did not fit marked the batch full, so nobody joins it past a waiting record.
             if (TryAppendLast(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
             {
-                return;
+                return 0;
             }
         }
 
         // A new batch: the sender may now send the full one before it, and must start its linger clock.
         _wakeSender();
-        var size = Math.Max(_settings.BatchSize, RecordBatchHeader.Size + estimate);
-        if (!Memory.TryReserve(size, deadlineTicks, cancellationToken))
+        var size = NewBatchSize(estimate);
+        if (!Memory.TryReserveNow(size))
         {
-            throw new KafkaException(new Error(
-                ErrorCode.RequestTimedOut,
-                $"Failed to allocate {size} bytes for a batch of {queue.Topic}-{partition} within max.block.ms ({_settings.MaxBlockMs} ms): "
-                + $"buffer.memory ({_settings.BufferMemory} bytes) is full of records that cannot be sent fast enough."));
+            return size;
         }
 
+        if (!AppendNew(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message, size))
+        {
+            Memory.Release(size);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// A record that <see cref="TryAppend"/> could not append, with its own copy of key and value, to
+    /// wait for memory in <see cref="BufferMemory.Wait"/> or <see cref="BufferMemory.WaitAsync"/>.
+    /// </summary>
+    public MemoryWaiter Wait(
+        TopicQueues topic,
+        int partition,
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        IReadOnlyList<RecordHeader>? headers,
+        object? handler,
+        object? message,
+        int size)
+        => new PendingAppend(this, topic.Get(partition, _onQueueCreated), timestamp, keyIsNull ? null : key.ToArray(), valueIsNull ? null : value.ToArray(), headers, handler, message, size);
+
+    /// <summary>The failure of a record that waited <c>max.block.ms</c> for memory in vain.</summary>
+    public KafkaException BufferExhausted(string topic, int partition, int size) => new(new Error(
+        ErrorCode.RequestTimedOut,
+        $"Failed to allocate {size} bytes for a batch of {topic}-{partition} within max.block.ms ({_settings.MaxBlockMs} ms): "
+        + $"buffer.memory ({_settings.BufferMemory} bytes) is full of records that cannot be sent fast enough."));
+
+    /// <summary>The memory a new batch reserves: <c>batch.size</c>, or more for a larger record, never more than the whole buffer (or it could never be had).</summary>
+    private int NewBatchSize(int estimate) => (int)Math.Min(Math.Max(_settings.BatchSize, RecordBatchHeader.Size + estimate), _settings.BufferMemory);
+
+    /// <summary>
+    /// Appends a record to a new batch holding <paramref name="reserved"/> bytes of memory; false when
+    /// another thread made room in the last batch meanwhile and the record went there (the caller gives the memory back).
+    /// </summary>
+    private bool AppendNew(
+        PartitionQueue queue,
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool keyIsNull,
+        ReadOnlySpan<byte> value,
+        bool valueIsNull,
+        IReadOnlyList<RecordHeader>? headers,
+        int estimate,
+        object? handler,
+        object? message,
+        int reserved)
+    {
         var batch = RentBatch();
         lock (queue.Lock)
         {
             if (TryAppendLast(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
             {
-                // Another thread made room meanwhile.
                 ReturnBatch(batch);
-                Memory.Release(size);
-                return;
+                return false;
             }
 
-            batch.Start(queue, queue.NextBatchSequence++, Environment.TickCount64, _settings.DeliveryTimeoutMs, size, size);
+            batch.Start(queue, queue.NextBatchSequence++, Environment.TickCount64, _settings.DeliveryTimeoutMs, reserved, reserved);
             batch.TryAppend(timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message);
             queue.Batches.Add(batch);
             Interlocked.Increment(ref _incompleteRecords);
+            return true;
         }
     }
 
@@ -122,6 +202,101 @@ internal sealed class RecordAccumulator
         }
 
         return false;
+    }
+
+    /// <summary>A record waiting for memory; appended by whoever frees it, in turn.</summary>
+    private sealed class PendingAppend(
+        RecordAccumulator accumulator,
+        PartitionQueue queue,
+        long timestamp,
+        byte[]? key,
+        byte[]? value,
+        IReadOnlyList<RecordHeader>? headers,
+        object? handler,
+        object? message,
+        int size) : MemoryWaiter
+    {
+        private readonly int _estimate = RecordBatchBuilder.EstimateRecordSize(key?.Length ?? 0, value?.Length ?? 0, headers);
+
+        public override bool TryProceed()
+        {
+            lock (queue.Lock)
+            {
+                // The record before it in line may have started a batch with room for it.
+                if (accumulator.TryAppendLast(queue, timestamp, key, key is null, value, value is null, headers, _estimate, handler, message))
+                {
+                    return true;
+                }
+            }
+
+            var memory = accumulator.Memory;
+            if (!memory.TryTake(size))
+            {
+                return false;
+            }
+
+            accumulator._wakeSender();
+            if (!accumulator.AppendNew(queue, timestamp, key, key is null, value, value is null, headers, _estimate, handler, message, size))
+            {
+                memory.Untake(size);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Splits a batch of more than one record that the broker refused as MESSAGE_TOO_LARGE into
+    /// batches of at most <c>batch.size</c> and about half its size (so every round makes progress
+    /// even when <c>batch.size</c> is above the topic's limit), and puts them back at the front of
+    /// its partition's queue in record order, as Kafka's producer does. The pieces keep the batch's
+    /// deadline and, under idempotence, its sequence numbers in turn (the next batch's sequence is
+    /// unchanged); they share its memory reservation. The batch itself goes back to the pool.
+    /// </summary>
+    /// <returns>How many batches it became.</returns>
+    public int SplitAndReenqueue(ProducerBatch batch)
+    {
+        // Half the records per piece (with room for the estimates' slack), yet always under the whole:
+        // then the last record cannot join the others, and every piece has fewer records than the batch.
+        var whole = batch.Builder.UncompressedSizeInBytes;
+        var half = RecordBatchHeader.Size + ((batch.Builder.RecordsSizeInBytes + 1) / 2) + 64;
+        var limit = Math.Min(_settings.BatchSize, Math.Min(whole - 1, half));
+        var pieces = new List<ProducerBatch>();
+        using (var reader = new RecordBatchReader())
+        {
+            // The batch was built to be sent: read its records back (decompressing them if need be).
+            reader.Load(batch.Built, verifyCrc: false);
+            var slots = batch.Slots;
+            var index = 0;
+            ProducerBatch? piece = null;
+            foreach (var record in reader)
+            {
+                var estimate = RecordBatchBuilder.EstimateRecordSize(record.KeySpan.Length, record.ValueSpan.Length) + record.Headers.Encoded.Length;
+                if (piece is null || !piece.HasRoomFor(estimate))
+                {
+                    piece = RentBatch();
+                    piece.StartSplit(batch, index, limit);
+                    pieces.Add(piece);
+                }
+
+                piece.AppendSplit(record, slots[index]);
+                index++;
+            }
+        }
+
+        var reserved = batch.ReservedBytes;
+        foreach (var piece in pieces)
+        {
+            // Nothing may join a piece: under idempotence its sequence numbers are already counted.
+            piece.MarkDrained();
+            piece.ReservedBytes = Math.Min(reserved, piece.Builder.UncompressedSizeInBytes);
+            reserved -= piece.ReservedBytes;
+        }
+
+        pieces[^1].ReservedBytes += reserved;
+        batch.Queue.Reenqueue(pieces);
+        ReturnBatch(batch);
+        return pieces.Count;
     }
 
     /// <summary>Returns a finished batch's memory and puts it back in the pool.</summary>

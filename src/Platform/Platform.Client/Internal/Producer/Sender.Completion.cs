@@ -49,7 +49,13 @@ internal sealed partial class Sender
                     var code = (ErrorCode)partition.ErrorCode;
                     if (code is ErrorCode.None or ErrorCode.DuplicateSequenceNumber)
                     {
+                        batch.Queue.SequenceConfirmed = true;
                         Complete(batch, partition.BaseOffset, partition.LogAppendTimeMs, null, PersistenceStatus.Persisted);
+                    }
+                    else if (code == ErrorCode.MessageTooLarge && batch.Count > 1 && !_forceClose)
+                    {
+                        // Larger than the topic's max.message.bytes: smaller batches may pass; only a lone record fails.
+                        _accumulator.SplitAndReenqueue(batch);
                     }
                     else
                     {
@@ -90,8 +96,11 @@ internal sealed partial class Sender
     {
         var sequenceError = error.Code is ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId;
 
-        // Inside a transaction the epoch cannot change: a sequence error makes the transaction abortable.
-        var retriable = error.IsRetriable || (_settings.EnableIdempotence && _transactions is null && sequenceError);
+        // Inside a transaction the epoch cannot change: a sequence error makes the transaction abortable,
+        // unless an older batch of the partition is still unacknowledged (in flight, or put back after a
+        // retriable error or a split): then the gap is that batch's, and this one just goes again after it.
+        var retriable = error.IsRetriable
+            || (_settings.EnableIdempotence && sequenceError && (_transactions is null || !IsOldestUnacknowledged(batch)));
         if (retriable && !_forceClose && batch.Attempts < _settings.Retries && now < batch.DeadlineTicks)
         {
             _metadata.RequestUpdate();

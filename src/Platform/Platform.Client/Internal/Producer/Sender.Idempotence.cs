@@ -136,6 +136,7 @@ internal sealed partial class Sender
         foreach (var queue in _accumulator.Queues)
         {
             queue.NextProducerSequence = 0;
+            queue.SequenceConfirmed = false;
             lock (queue.Lock)
             {
                 foreach (var batch in queue.Batches)

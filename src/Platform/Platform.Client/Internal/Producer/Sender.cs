@@ -161,7 +161,7 @@ internal sealed partial class Sender
                 continue;
             }
 
-            if (mute && queue.InFlight > 0)
+            if (queue.InFlight > 0 && (mute || (_settings.EnableIdempotence && !queue.SequenceConfirmed)))
             {
                 continue;
             }

@@ -8,6 +8,7 @@ internal sealed class TopicQueues(string topic)
 {
     private readonly Lock _lock = new();
     private PartitionQueue?[] _queues = [];
+    private Task _lastInLine = Task.CompletedTask;
 
     public string Topic { get; } = topic;
 
@@ -21,6 +22,16 @@ internal sealed class TopicQueues(string topic)
     public long StickyBytes { get; set; }
 
     public int RoundRobin;
+
+    /// <summary><c>ProduceAsync</c> calls of this topic are in line to append (see <see cref="TakeTurn"/>).</summary>
+    public bool HasAppendsInLine => !Volatile.Read(ref _lastInLine).IsCompleted;
+
+    /// <summary>
+    /// Puts a <c>ProduceAsync</c> call that must await something before appending in line: it appends
+    /// once the returned task (the previous call's <paramref name="done"/>) completed, and completes
+    /// <paramref name="done"/> once it appended or failed.
+    /// </summary>
+    public Task TakeTurn(Task done) => Interlocked.Exchange(ref _lastInLine, done);
 
     /// <summary>The queue of <paramref name="partition"/>, created on first use.</summary>
     public PartitionQueue Get(int partition, Action<PartitionQueue> onCreated)
