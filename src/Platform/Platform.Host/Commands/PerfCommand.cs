@@ -65,6 +65,7 @@ public static class PerfCommand
         private readonly int[] _samples = new int[(int)Math.Min(numRecords, MaxSamples)];
         private readonly long _sampling = Math.Max(1, numRecords / Math.Min(Math.Max(numRecords, 1), MaxSamples));
         private long _completed;
+        private long _untilSample;
         private long _failed;
         private long _latencySum;
         private int _latencyMax;
@@ -127,7 +128,7 @@ public static class PerfCommand
 
             producer.Flush(cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(start);
-            var sent = fireAndForget ? numRecords : Interlocked.Read(ref _completed);
+            var sent = fireAndForget ? numRecords : Volatile.Read(ref _completed);
             var recordsPerSec = sent / elapsed.TotalSeconds;
             var mbPerSec = recordsPerSec * recordSize / (1024.0 * 1024.0);
             Array.Sort(_samples, 0, _sampleCount);
@@ -176,14 +177,16 @@ public static class PerfCommand
 
             (_lastPartition, _lastOffset) = (report.Partition, report.Offset);
             var latency = (int)Math.Max(0, _nowMs - report.Timestamp.UnixTimestampMs);
-            var index = Interlocked.Increment(ref _completed) - 1;
+            // Only the sender thread writes it; Run reads it after Flush, which orders the two.
+            _completed++;
             _latencySum += latency;
             _latencyMax = Math.Max(_latencyMax, latency);
             _windowCount++;
             _windowLatencySum += latency;
             _windowLatencyMax = Math.Max(_windowLatencyMax, latency);
-            if (index % _sampling == 0 && _sampleCount < _samples.Length)
+            if (--_untilSample <= 0 && _sampleCount < _samples.Length)
             {
+                _untilSample = _sampling;
                 _samples[_sampleCount++] = latency;
             }
         }
