@@ -31,7 +31,7 @@ public static class GroupsCommand
         var command = new Command("list", "List the consumer groups.");
         options.AddConnection(command);
         command.Options.Add(state);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.ListAsync(admin, io, parse.GetValue(state), ct), ct));
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.ListAsync(admin, io, parse.GetValue(state), ct), ct));
         return command;
     }
 
@@ -54,7 +54,7 @@ public static class GroupsCommand
                 r.AddError("--members and --state cannot be used together.");
             }
         });
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.DescribeAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.DescribeAsync(
             admin,
             io,
             options.Groups(parse),
@@ -70,7 +70,7 @@ public static class GroupsCommand
         var command = new Command("delete", "Delete empty consumer groups and their committed offsets.");
         options.AddConnection(command);
         options.AddGroupSelection(command);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.DeleteAsync(admin, io, options.Groups(parse), ct), ct));
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.DeleteAsync(admin, io, options.Groups(parse), ct), ct));
         return command;
     }
 
@@ -82,7 +82,7 @@ public static class GroupsCommand
         options.AddConnection(command);
         options.AddGroupSelection(command);
         reset.AddTo(command);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.ResetOffsetsAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.ResetOffsetsAsync(
             admin, io, options.Groups(parse), reset.Parse(parse), ct), ct));
         return command;
     }

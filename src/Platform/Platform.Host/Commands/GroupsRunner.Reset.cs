@@ -16,7 +16,7 @@ internal sealed partial class GroupsRunner
             var description = (await admin.DescribeConsumerGroupsAsync([id], null, cancellationToken).ConfigureAwait(false)).ConsumerGroupDescriptions[0];
             if (description.State is not (ConsumerGroupState.Empty or ConsumerGroupState.Dead))
             {
-                throw new GroupCommandException(
+                throw new CommandException(
                     $"Assignments can only be reset if the group '{id}' is inactive, but the current state is {description.State} ({description.Members.Count} members). Stop its consumers first.");
             }
 
@@ -70,7 +70,7 @@ internal sealed partial class GroupsRunner
             }
             catch (DescribeTopicsException)
             {
-                throw new GroupCommandException($"Topic '{topic}' does not exist.");
+                throw new CommandException($"Topic '{topic}' does not exist.");
             }
 
             result.AddRange(description.Partitions.Select(p => new TopicPartition(topic, p.Partition)));
@@ -90,7 +90,7 @@ internal sealed partial class GroupsRunner
         var logs = await LogOffsetsAsync(admin, partitions, cancellationToken).ConfigureAwait(false);
         if (logs.FirstOrDefault(l => l.Value.Start is null || l.Value.End is null) is { Key: { } missing })
         {
-            throw new GroupCommandException($"Partition {missing} does not exist or has no leader.");
+            throw new CommandException($"Partition {missing} does not exist or has no leader.");
         }
 
         Dictionary<TopicPartition, long> byTime = [];

@@ -13,38 +13,13 @@ internal enum DescribeView
     State,
 }
 
-/// <summary>A user-facing failure of a groups command (no stack trace is shown).</summary>
-internal sealed class GroupCommandException(string message) : Exception(message);
 
 /// <summary>The actions of the <c>groups</c> subcommands, run against an admin client.</summary>
 internal sealed partial class GroupsRunner(Func<AdminClientConfig, IAdminClient> adminFactory)
 {
-    /// <summary>Builds the admin client, runs <paramref name="action"/>, and turns failures into a message and exit code 1.</summary>
-    public async Task<int> RunAsync(ParseResult parse, GroupsOptions options, Func<IAdminClient, CommandOutput, Task<int>> action, CancellationToken cancellationToken)
-    {
-        var output = new CommandOutput(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-        var config = new AdminClientConfig
-        {
-            BootstrapServers = parse.GetRequiredValue(options.BootstrapServer),
-            ClientId = "platform-groups",
-            RequestTimeoutMs = parse.GetValue(options.RequestTimeout),
-        };
-        try
-        {
-            await using var admin = adminFactory(config);
-            return await action(admin, output).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await output.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-            return 130;
-        }
-        catch (Exception ex) when (ex is KafkaException or GroupCommandException or ArgumentException)
-        {
-            await output.Err.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
-    }
+    /// <summary>Runs <paramref name="action"/> with an admin client; see <see cref="AdminCommand.RunAsync"/>.</summary>
+    public Task<int> RunAsync(ParseResult parse, ConnectionOptions connection, Func<IAdminClient, CommandOutput, Task<int>> action, CancellationToken cancellationToken)
+        => AdminCommand.RunAsync(parse, connection, "platform-groups", "Error: ", adminFactory, action, cancellationToken);
 
     public async Task<int> ListAsync(IAdminClient admin, CommandOutput output, bool withState, CancellationToken cancellationToken)
     {
@@ -89,7 +64,7 @@ internal sealed partial class GroupsRunner(Func<AdminClientConfig, IAdminClient>
                 await output.Out.WriteLineAsync($"Deletion of requested consumer groups ({Quoted(succeeded)}) was successful.").ConfigureAwait(false);
             }
 
-            throw new GroupCommandException("Deletion of some consumer groups failed:" + string.Concat(failed.Select(f => $"\n* Group '{f.Group}' could not be deleted due to: {f.Error.Code.ToKafkaName()} ({f.Error.Reason})")));
+            throw new CommandException("Deletion of some consumer groups failed:" + string.Concat(failed.Select(f => $"\n* Group '{f.Group}' could not be deleted due to: {f.Error.Code.ToKafkaName()} ({f.Error.Reason})")));
         }
 
         await output.Out.WriteLineAsync($"Deletion of requested consumer groups ({Quoted(ids)}) was successful.").ConfigureAwait(false);

@@ -50,7 +50,7 @@ public static class TopicsCommand
         command.Options.Add(replicationFactor);
         command.Options.Add(config);
         command.Options.Add(ifNotExists);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.CreateAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.CreateAsync(
             admin,
             io,
             parse.GetRequiredValue(options.Topic),
@@ -69,7 +69,7 @@ public static class TopicsCommand
         var command = new Command("list", "List the topics.");
         options.AddTo(command);
         command.Options.Add(excludeInternal);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.ListAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.ListAsync(
             admin, io, parse.GetValue(options.Topic), parse.GetValue(excludeInternal), ct), ct));
         return command;
     }
@@ -83,7 +83,7 @@ public static class TopicsCommand
         options.AddTo(command);
         command.Options.Add(excludeInternal);
         command.Options.Add(ifExists);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.DescribeAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.DescribeAsync(
             admin, io, parse.GetValue(options.Topic), parse.GetValue(excludeInternal), parse.GetValue(ifExists), ct), ct));
         return command;
     }
@@ -108,7 +108,7 @@ public static class TopicsCommand
                 r.AddError("alter needs --partitions, --config or --delete-config.");
             }
         });
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.AlterAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.AlterAsync(
             admin,
             io,
             parse.GetRequiredValue(options.Topic),
@@ -127,7 +127,7 @@ public static class TopicsCommand
         var command = new Command("delete", "Delete topics.");
         options.AddTo(command);
         command.Options.Add(ifExists);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.DeleteAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.DeleteAsync(
             admin, io, parse.GetRequiredValue(options.Topic), parse.GetValue(ifExists), ct), ct));
         return command;
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Platform.Client.Network;
 
 namespace Platform.Host.Commands;
 
@@ -7,46 +6,16 @@ namespace Platform.Host.Commands;
 internal sealed class TopicsOptions
 {
     public TopicsOptions(bool topicRequired, string topicHelp)
-    {
-        Topic = new Option<string>("--topic") { Description = topicHelp, Required = topicRequired };
-        BootstrapServer.Validators.Add(r =>
-        {
-            try
-            {
-                BrokerAddress.ParseList(r.GetValueOrDefault<string>() ?? "");
-            }
-            catch (FormatException ex)
-            {
-                r.AddError($"--bootstrap-server: {ex.Message}");
-            }
-        });
-        RequestTimeout.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is <= 0)
-            {
-                r.AddError("--request-timeout-ms must be positive.");
-            }
-        });
-    }
+        => Topic = new Option<string>("--topic") { Description = topicHelp, Required = topicRequired };
 
-    public Option<string> BootstrapServer { get; } = new("--bootstrap-server")
-    {
-        Description = "The broker(s) to connect to, host:port[,host:port...].",
-        Required = true,
-    };
-
-    public Option<int?> RequestTimeout { get; } = new("--request-timeout-ms")
-    {
-        Description = "How long to wait for each broker response (request.timeout.ms).",
-    };
+    public ConnectionOptions Connection { get; } = new();
 
     public Option<string> Topic { get; }
 
     public void AddTo(Command command)
     {
-        command.Options.Add(BootstrapServer);
+        Connection.AddTo(command);
         command.Options.Add(Topic);
-        command.Options.Add(RequestTimeout);
     }
 
     public static Option<int?> Partitions(string description)

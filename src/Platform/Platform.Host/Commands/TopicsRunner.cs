@@ -9,44 +9,15 @@ namespace Platform.Host.Commands;
 /// <summary>Where a command writes: results to <see cref="Out"/>, problems to <see cref="Err"/>.</summary>
 internal sealed record CommandOutput(TextWriter Out, TextWriter Err);
 
-/// <summary>A user-facing failure of a topics command (no stack trace is shown).</summary>
-internal sealed class TopicCommandException(string message) : Exception(message);
 
 /// <summary>The actions of the <c>topics</c> subcommands, run against an admin client.</summary>
 internal sealed class TopicsRunner(Func<AdminClientConfig, IAdminClient> adminFactory)
 {
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>Builds the admin client, runs <paramref name="action"/>, and turns failures into a message and exit code 1.</summary>
-    public async Task<int> RunAsync(
-        ParseResult parse,
-        TopicsOptions options,
-        Func<IAdminClient, CommandOutput, Task<int>> action,
-        CancellationToken cancellationToken)
-    {
-        var output = new CommandOutput(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-        var config = new AdminClientConfig
-        {
-            BootstrapServers = parse.GetRequiredValue(options.BootstrapServer),
-            ClientId = "platform-topics",
-            RequestTimeoutMs = parse.GetValue(options.RequestTimeout),
-        };
-        try
-        {
-            await using var admin = adminFactory(config);
-            return await action(admin, output).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await output.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-            return 130;
-        }
-        catch (Exception ex) when (ex is KafkaException or TopicCommandException or ArgumentException)
-        {
-            await output.Err.WriteLineAsync($"Error while executing topic command : {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
-    }
+    /// <summary>Runs <paramref name="action"/> with an admin client; see <see cref="AdminCommand.RunAsync"/>.</summary>
+    public Task<int> RunAsync(ParseResult parse, ConnectionOptions connection, Func<IAdminClient, CommandOutput, Task<int>> action, CancellationToken cancellationToken)
+        => AdminCommand.RunAsync(parse, connection, "platform-topics", "Error while executing topic command : ", adminFactory, action, cancellationToken);
 
     public async Task<int> CreateAsync(
         IAdminClient admin,
@@ -164,7 +135,7 @@ internal sealed class TopicsRunner(Func<AdminClientConfig, IAdminClient> adminFa
 
         if (topics.FirstOrDefault(t => t.IsInternal) is { } internalTopic)
         {
-            throw new TopicCommandException($"Topic {internalTopic.Name} is a kafka internal topic and is not allowed to be marked for deletion.");
+            throw new CommandException($"Topic {internalTopic.Name} is a kafka internal topic and is not allowed to be marked for deletion.");
         }
 
         await admin.DeleteTopicsAsync(topics.Select(t => t.Name), null, cancellationToken).ConfigureAwait(false);
@@ -183,7 +154,7 @@ internal sealed class TopicsRunner(Func<AdminClientConfig, IAdminClient> adminFa
             }
             catch (ArgumentException ex)
             {
-                throw new TopicCommandException($"--topic '{pattern}' is not a valid regular expression: {ex.Message}");
+                throw new CommandException($"--topic '{pattern}' is not a valid regular expression: {ex.Message}");
             }
         }
 
@@ -222,5 +193,5 @@ internal sealed class TopicsRunner(Func<AdminClientConfig, IAdminClient> adminFa
         return offsets;
     }
 
-    private static TopicCommandException DoesNotExist(string pattern) => new($"Topic '{pattern}' does not exist as expected");
+    private static CommandException DoesNotExist(string pattern) => new($"Topic '{pattern}' does not exist as expected");
 }

@@ -26,12 +26,12 @@ public static class TransactionsCommand
 
     private static Command ListCommand(TransactionsRunner runner)
     {
-        var options = new TopicsOptions(topicRequired: false, topicHelp: "Unused.");
+        var options = new ConnectionOptions();
         var states = new Option<string[]>("--state") { Description = "Only transactions in this state (Ongoing, CompleteCommit...; repeatable).", AllowMultipleArgumentsPerToken = true };
         var producerIds = new Option<long[]>("--producer-id") { Description = "Only this producer id (repeatable).", AllowMultipleArgumentsPerToken = true };
         var duration = new Option<long?>("--duration-ms") { Description = "Only transactions open at least this many milliseconds." };
         var command = new Command("list", "List the transactional ids every broker coordinates.");
-        AddConnection(command, options);
+        options.AddTo(command);
         command.Options.Add(states);
         command.Options.Add(producerIds);
         command.Options.Add(duration);
@@ -50,10 +50,10 @@ public static class TransactionsCommand
 
     private static Command DescribeCommand(TransactionsRunner runner)
     {
-        var options = new TopicsOptions(topicRequired: false, topicHelp: "Unused.");
+        var options = new ConnectionOptions();
         var id = new Option<string>("--transactional-id") { Description = "The transactional id to describe.", Required = true };
         var command = new Command("describe", "Describe a transaction: state, producer, partitions and each partition's last stable offset.");
-        AddConnection(command, options);
+        options.AddTo(command);
         command.Options.Add(id);
         command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.DescribeAsync(admin, io, parse.GetRequiredValue(id), ct), ct));
         return command;
@@ -68,7 +68,7 @@ public static class TransactionsCommand
         options.AddTo(command);
         command.Options.Add(partition);
         command.Options.Add(startOffset);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.AbortAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.AbortAsync(
             admin, io, new Client.TopicPartition(parse.GetRequiredValue(options.Topic), parse.GetValue(partition)), parse.GetValue(startOffset), ct), ct));
         return command;
     }
@@ -80,14 +80,8 @@ public static class TransactionsCommand
         var command = new Command("find-hanging", "List partitions whose last stable offset is held by a transaction open longer than the timeout.");
         options.AddTo(command);
         command.Options.Add(minutes);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options, (admin, io) => runner.FindHangingAsync(
+        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.FindHangingAsync(
             admin, io, parse.GetValue(options.Topic), TimeSpan.FromMinutes(parse.GetValue(minutes)), ct), ct));
         return command;
-    }
-
-    private static void AddConnection(Command command, TopicsOptions options)
-    {
-        command.Options.Add(options.BootstrapServer);
-        command.Options.Add(options.RequestTimeout);
     }
 }

@@ -8,32 +8,9 @@ namespace Platform.Host.Commands;
 /// <summary>The actions of the <c>transactions</c> subcommands, run against an admin client.</summary>
 internal sealed class TransactionsRunner(Func<AdminClientConfig, IAdminClient> adminFactory)
 {
-    /// <summary>Builds the admin client, runs <paramref name="action"/>, and turns failures into a message and exit code 1.</summary>
-    public async Task<int> RunAsync(ParseResult parse, TopicsOptions options, Func<IAdminClient, CommandOutput, Task<int>> action, CancellationToken cancellationToken)
-    {
-        var output = new CommandOutput(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-        var config = new AdminClientConfig
-        {
-            BootstrapServers = parse.GetRequiredValue(options.BootstrapServer),
-            ClientId = "platform-transactions",
-            RequestTimeoutMs = parse.GetValue(options.RequestTimeout),
-        };
-        try
-        {
-            await using var admin = adminFactory(config);
-            return await action(admin, output).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await output.Err.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-            return 130;
-        }
-        catch (Exception ex) when (ex is KafkaException or TopicCommandException or ArgumentException)
-        {
-            await output.Err.WriteLineAsync($"Error while executing transactions command : {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
-    }
+    /// <summary>Runs <paramref name="action"/> with an admin client; see <see cref="AdminCommand.RunAsync"/>.</summary>
+    public Task<int> RunAsync(ParseResult parse, ConnectionOptions connection, Func<IAdminClient, CommandOutput, Task<int>> action, CancellationToken cancellationToken)
+        => AdminCommand.RunAsync(parse, connection, "platform-transactions", "Error while executing transactions command : ", adminFactory, action, cancellationToken);
 
     public async Task<int> ListAsync(IAdminClient admin, CommandOutput output, ListTransactionsOptions options, CancellationToken cancellationToken)
     {
@@ -83,7 +60,7 @@ internal sealed class TransactionsRunner(Func<AdminClientConfig, IAdminClient> a
     {
         var producers = (await admin.DescribeProducersAsync([partition], null, cancellationToken).ConfigureAwait(false))[0].ActiveProducers;
         var producer = producers.FirstOrDefault(p => p.CurrentTransactionStartOffset == startOffset)
-            ?? throw new TopicCommandException($"No open transaction starts at offset {startOffset} of {partition}.");
+            ?? throw new CommandException($"No open transaction starts at offset {startOffset} of {partition}.");
         await admin.AbortTransactionAsync(new AbortTransactionSpec(partition, producer.ProducerId, (short)producer.ProducerEpoch, Math.Max(0, producer.CoordinatorEpoch)), null, cancellationToken).ConfigureAwait(false);
         await output.Out.WriteLineAsync($"Aborted the transaction of producer {producer.ProducerId} (epoch {producer.ProducerEpoch}) starting at offset {startOffset} of {partition}.").ConfigureAwait(false);
         return 0;
