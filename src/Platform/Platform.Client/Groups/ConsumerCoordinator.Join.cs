@@ -99,15 +99,26 @@ internal sealed partial class ConsumerCoordinator
 
     private void HandleJoinError(ErrorCode code, JoinGroupResponse join, int attempt)
     {
+        if (code == ErrorCode.MemberIdRequired)
+        {
+            // KIP-394: the coordinator hands out the member id first; join again with it at once.
+            lock (_lock)
+            {
+                _memberId = join.MemberId;
+            }
+        }
+
+        HandleRebalanceError(code, attempt, "Joining");
+    }
+
+    private void HandleSyncError(ErrorCode code, int attempt) => HandleRebalanceError(code, attempt, "Syncing with");
+
+    /// <summary>What a failed JoinGroup or SyncGroup leaves: a reset generation, a retry, or a <see cref="KafkaException"/>.</summary>
+    private void HandleRebalanceError(ErrorCode code, int attempt, string step)
+    {
         switch (code)
         {
             case ErrorCode.MemberIdRequired:
-                // KIP-394: the coordinator hands out the member id first; join again with it at once.
-                lock (_lock)
-                {
-                    _memberId = join.MemberId;
-                }
-
                 break;
             case ErrorCode.UnknownMemberId:
                 ResetGeneration(forgetMemberId: true);
@@ -120,37 +131,13 @@ internal sealed partial class ConsumerCoordinator
             default:
                 // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT, GROUP_MAX_SIZE_REACHED, ...
                 _rejoinNeeded = true;
-                throw Fail(code, $"Joining group '{_settings.GroupId}' failed: {code.ToKafkaName()}.");
+                throw Fail(code, $"{step} group '{_settings.GroupId}' failed: {code.ToKafkaName()}.");
         }
 
         if (attempt >= MaxJoinAttempts)
         {
             _rejoinNeeded = true;
-            throw Fail(code, $"Joining group '{_settings.GroupId}' failed {attempt} times, last with {code.ToKafkaName()}.");
-        }
-    }
-
-    private void HandleSyncError(ErrorCode code, int attempt)
-    {
-        switch (code)
-        {
-            case ErrorCode.UnknownMemberId:
-                ResetGeneration(forgetMemberId: true);
-                break;
-            case ErrorCode.IllegalGeneration:
-                ResetGeneration(forgetMemberId: false);
-                break;
-            case ErrorCode.RebalanceInProgress or ErrorCode.NotCoordinator or ErrorCode.CoordinatorNotAvailable or ErrorCode.CoordinatorLoadInProgress:
-                break;
-            default:
-                _rejoinNeeded = true;
-                throw Fail(code, $"Syncing with group '{_settings.GroupId}' failed: {code.ToKafkaName()}.");
-        }
-
-        if (attempt >= MaxJoinAttempts)
-        {
-            _rejoinNeeded = true;
-            throw Fail(code, $"Syncing with group '{_settings.GroupId}' failed {attempt} times, last with {code.ToKafkaName()}.");
+            throw Fail(code, $"{step} group '{_settings.GroupId}' failed {attempt} times, last with {code.ToKafkaName()}.");
         }
     }
 
