@@ -62,16 +62,7 @@ internal sealed partial class Sender
             }
 
             _initProducerId = InitProducerIdAsync();
-            _initProducerId.ContinueWith(
-                static (t, state) =>
-                {
-                    _ = t.Exception;
-                    ((Sender)state!).Wake();
-                },
-                this,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            WakeOnCompletion(_initProducerId);
             return false;
         }
 

@@ -234,18 +234,21 @@ internal sealed partial class Sender
 
         connecting = _metadata.GetNodeConnectionAsync(node.Id);
         node.Connecting = connecting;
-        connecting.ContinueWith(
-            static (t, state) =>
-            {
-                _ = t.Exception;
-                ((Sender)state!).Wake();
-            },
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        WakeOnCompletion(connecting);
         return connecting.IsCompletedSuccessfully ? connecting.Result : null;
     }
+
+    /// <summary>Wakes the sender loop when <paramref name="task"/> ends (its failure is observed; the loop reads the outcome).</summary>
+    private void WakeOnCompletion(Task task) => task.ContinueWith(
+        static (t, state) =>
+        {
+            _ = t.Exception;
+            ((Sender)state!).Wake();
+        },
+        this,
+        CancellationToken.None,
+        TaskContinuationOptions.ExecuteSynchronously,
+        TaskScheduler.Default);
 
     private void Drain(NodeState node, KafkaConnection connection, long now)
     {
