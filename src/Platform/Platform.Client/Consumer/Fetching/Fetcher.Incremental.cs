@@ -23,13 +23,7 @@ internal sealed partial class Fetcher
             }
         }
 
-        foreach (var topic in list.Select(p => p.TopicPartition.Topic).Distinct())
-        {
-            _metadata.Track(topic);
-        }
-
-        EnsureStarted();
-        _wakeLoop.Set();
+        FetchFrom(list);
     }
 
     /// <summary>Removes partitions from the assignment, dropping what is buffered for them; the others keep fetching.</summary>

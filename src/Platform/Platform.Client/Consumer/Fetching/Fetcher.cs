@@ -80,7 +80,13 @@ internal sealed partial class Fetcher : IAsyncDisposable
             }
         }
 
-        foreach (var topic in list.Select(p => p.TopicPartition.Topic).Distinct())
+        FetchFrom(list);
+    }
+
+    /// <summary>Learns where newly assigned partitions live and starts (or wakes) the fetch loop for them.</summary>
+    private void FetchFrom(IEnumerable<(TopicPartition TopicPartition, long Offset)> assigned)
+    {
+        foreach (var topic in assigned.Select(p => p.TopicPartition.Topic).Distinct())
         {
             _metadata.Track(topic);
         }
