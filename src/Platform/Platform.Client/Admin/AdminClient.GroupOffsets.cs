@@ -1,3 +1,4 @@
+using Platform.Client.Groups;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -104,19 +105,9 @@ internal sealed partial class AdminClient
                     GenerationIdOrMemberEpoch = -1,
                     MemberId = "",
                     RetentionTimeMs = -1,
-                    Topics = [.. request.Offsets.GroupBy(o => o.Topic).Select(t => new OffsetCommitRequest.OffsetCommitRequestTopic
-                    {
-                        Name = t.Key,
-                        Partitions = [.. t.Select(o => new OffsetCommitRequest.OffsetCommitRequestPartition
-                        {
-                            PartitionIndex = o.Partition,
-                            CommittedOffset = o.Offset.Value,
-                            CommittedLeaderEpoch = -1,
-                            CommitTimestamp = -1,
-                        })],
-                    })],
+                    Topics = OffsetCommits.Topics(request.Offsets),
                 },
-                r => r.Topics.SelectMany(t => t.Partitions).Select(p => p.ErrorCode).FirstOrDefault(c => c != 0),
+                OffsetCommits.FirstError,
                 cancellationToken).ConfigureAwait(false);
         }
         catch (KafkaException ex) when (ex.Error.Code != ErrorCode.NetworkException)

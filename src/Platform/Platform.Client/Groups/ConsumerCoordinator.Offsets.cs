@@ -37,19 +37,9 @@ internal sealed partial class ConsumerCoordinator
                 MemberId = memberId,
                 GroupInstanceId = _settings.GroupInstanceId,
                 RetentionTimeMs = -1,
-                Topics = [.. offsets.GroupBy(o => o.Topic).Select(t => new OffsetCommitRequest.OffsetCommitRequestTopic
-                {
-                    Name = t.Key,
-                    Partitions = [.. t.Select(o => new OffsetCommitRequest.OffsetCommitRequestPartition
-                    {
-                        PartitionIndex = o.Partition,
-                        CommittedOffset = o.Offset.Value,
-                        CommittedLeaderEpoch = -1,
-                        CommitTimestamp = -1,
-                    })],
-                })],
+                Topics = OffsetCommits.Topics(offsets),
             },
-            r => r.Topics.SelectMany(t => t.Partitions).Select(p => p.ErrorCode).FirstOrDefault(c => c != 0),
+            OffsetCommits.FirstError,
             timeout.Token).ConfigureAwait(false);
 
         var results = offsets.Select(o =>
