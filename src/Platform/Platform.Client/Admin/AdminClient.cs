@@ -1,3 +1,4 @@
+using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -43,9 +44,9 @@ internal sealed partial class AdminClient : IAdminClient
         return new Metadata(brokers, topicMetadata, response.ClusterId, response.ControllerId, originating, source.Address.ToString());
     }
 
-    public Metadata GetMetadata(TimeSpan timeout) => Blocking(ct => GetMetadataAsync(null, ct), timeout);
+    public Metadata GetMetadata(TimeSpan timeout) => ClientConfigSupport.Blocking(ct => GetMetadataAsync(null, ct), timeout);
 
-    public Metadata GetMetadata(string topic, TimeSpan timeout) => Blocking(ct => GetMetadataAsync([topic], ct), timeout);
+    public Metadata GetMetadata(string topic, TimeSpan timeout) => ClientConfigSupport.Blocking(ct => GetMetadataAsync([topic], ct), timeout);
 
     public async Task<DescribeClusterResult> DescribeClusterAsync(DescribeClusterOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -101,18 +102,6 @@ internal sealed partial class AdminClient : IAdminClient
         }
     }
 
-    private static T Blocking<T>(Func<CancellationToken, Task<T>> call, TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            return call(cts.Token).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            throw new KafkaException(new Error(ErrorCode.RequestTimedOut, $"No answer within {timeout.TotalMilliseconds:0} ms."));
-        }
-    }
 
     public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 

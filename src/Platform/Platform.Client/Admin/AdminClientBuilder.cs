@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Client.Internal;
 using Platform.Client.Network;
 
 namespace Platform.Client.Admin;
@@ -40,20 +41,7 @@ public sealed class AdminClientBuilder
             config[key] = value;
         }
 
-        if (!config.TryGetValue("bootstrap.servers", out var servers) || string.IsNullOrWhiteSpace(servers))
-        {
-            throw new ArgumentException("Configuration property 'bootstrap.servers' is required.");
-        }
-
-        IReadOnlyList<BrokerAddress> bootstrap;
-        try
-        {
-            bootstrap = BrokerAddress.ParseList(servers);
-        }
-        catch (FormatException ex)
-        {
-            throw new ArgumentException($"Configuration property 'bootstrap.servers' is invalid: {ex.Message}", ex);
-        }
+        var bootstrap = ClientConfigSupport.Bootstrap(config.GetValueOrDefault("bootstrap.servers"));
 
         var defaults = new KafkaConnectionOptions();
         var options = new KafkaConnectionOptions

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Platform.Client.Groups;
+using Platform.Client.Internal;
 using Platform.Protocol;
 
 namespace Platform.Client;
@@ -121,7 +122,7 @@ internal sealed partial class Consumer<TKey, TValue>
     public List<TopicPartitionOffset> Committed(TimeSpan timeout) => Committed(Assignment, timeout);
 
     public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout)
-        => Blocking(ct => CommittedAsync(partitions, ct), timeout);
+        => ClientConfigSupport.Blocking(ct => CommittedAsync(partitions, ct), timeout);
 
     public async Task<List<TopicPartitionOffset>> CommittedAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default)
     {

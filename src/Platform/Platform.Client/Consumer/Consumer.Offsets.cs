@@ -1,4 +1,5 @@
 using Platform.Client.Fetching;
+using Platform.Client.Internal;
 using Platform.Protocol;
 
 namespace Platform.Client;
@@ -6,7 +7,7 @@ namespace Platform.Client;
 internal sealed partial class Consumer<TKey, TValue>
 {
     public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout)
-        => Blocking(ct => OffsetsForTimesAsync(timestampsToSearch, ct), timeout);
+        => ClientConfigSupport.Blocking(ct => OffsetsForTimesAsync(timestampsToSearch, ct), timeout);
 
     public async Task<List<TopicPartitionOffset>> OffsetsForTimesAsync(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, CancellationToken cancellationToken = default)
     {
@@ -20,7 +21,7 @@ internal sealed partial class Consumer<TKey, TValue>
     }
 
     public WatermarkOffsets QueryWatermarkOffsets(TopicPartition partition, TimeSpan timeout)
-        => Blocking(ct => QueryWatermarkOffsetsAsync(partition, ct), timeout);
+        => ClientConfigSupport.Blocking(ct => QueryWatermarkOffsetsAsync(partition, ct), timeout);
 
     public async Task<WatermarkOffsets> QueryWatermarkOffsetsAsync(TopicPartition partition, CancellationToken cancellationToken = default)
     {
@@ -120,16 +121,4 @@ internal sealed partial class Consumer<TKey, TValue>
         }
     }
 
-    private static T Blocking<T>(Func<CancellationToken, Task<T>> call, TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            return call(cts.Token).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
-        {
-            throw new KafkaException(new Error(ErrorCode.RequestTimedOut, $"No answer within {timeout.TotalMilliseconds:0} ms."));
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Platform.Client.Fetching;
+using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Client.Serialization;
 
@@ -164,20 +165,7 @@ public class ConsumerBuilder<TKey, TValue>
             config.Set(key, value);
         }
 
-        if (string.IsNullOrWhiteSpace(config.BootstrapServers))
-        {
-            throw new ArgumentException("Configuration property 'bootstrap.servers' is required.");
-        }
-
-        IReadOnlyList<BrokerAddress> bootstrap;
-        try
-        {
-            bootstrap = BrokerAddress.ParseList(config.BootstrapServers);
-        }
-        catch (FormatException ex)
-        {
-            throw new ArgumentException($"Configuration property 'bootstrap.servers' is invalid: {ex.Message}", ex);
-        }
+        var bootstrap = ClientConfigSupport.Bootstrap(config.BootstrapServers);
 
         var fetch = new FetcherOptions
         {

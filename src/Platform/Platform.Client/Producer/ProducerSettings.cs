@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Protocol.RecordFormat;
 
@@ -76,20 +77,7 @@ internal sealed record ProducerSettings
             c[key] = value.Trim();
         }
 
-        if (!c.TryGetValue("bootstrap.servers", out var servers) || string.IsNullOrWhiteSpace(servers))
-        {
-            throw new ArgumentException("Configuration property 'bootstrap.servers' is required.");
-        }
-
-        IReadOnlyList<BrokerAddress> bootstrap;
-        try
-        {
-            bootstrap = BrokerAddress.ParseList(servers);
-        }
-        catch (FormatException ex)
-        {
-            throw new ArgumentException($"Configuration property 'bootstrap.servers' is invalid: {ex.Message}", ex);
-        }
+        var bootstrap = ClientConfigSupport.Bootstrap(c.GetValueOrDefault("bootstrap.servers"));
 
         // As in the Java client (3.0+): idempotence is on by default, but a default that conflicts with
         // acks, in-flight or retries settings is quietly dropped; only an explicit true is an error.
