@@ -9,35 +9,15 @@ namespace Platform.Broker.Tests;
 /// <summary>InitProducerId and idempotent Produce through the wire, including across broker restarts.</summary>
 public sealed class IdempotentProduceTests : IAsyncLifetime
 {
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "platform-idem-" + Guid.NewGuid().ToString("N"));
-    private EmbeddedBroker _broker = null!;
-    private RawConnection _connection = null!;
+    private readonly RestartableBroker _node = new("idem");
 
     public async Task InitializeAsync() => await StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await StopAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _node.DisposeAsync();
 
-    private async Task StartAsync()
-    {
-        _broker = await EmbeddedBroker.StartAsync(o => o.DataDir = _dataDir);
-        _connection = await RawConnection.ConnectAsync(_broker);
-    }
+    private Task StartAsync() => _node.StartAsync();
 
-    private async Task StopAsync()
-    {
-        await _connection.DisposeAsync();
-        await _broker.DisposeAsync();
-    }
+    private Task StopAsync() => _node.StopAsync();
 
     private static byte[] Batch(long producerId, short epoch, int baseSequence, int count, string prefix = "v")
     {
@@ -51,10 +31,10 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
     }
 
     private async Task<InitProducerIdResponse> InitProducerIdAsync(short version = 4, string? transactionalId = null)
-        => await _connection.SendAsync<InitProducerIdResponse>(new InitProducerIdRequest { TransactionalId = transactionalId, TransactionTimeoutMs = 60_000 }, version);
+        => await _node.Connection.SendAsync<InitProducerIdResponse>(new InitProducerIdRequest { TransactionalId = transactionalId, TransactionTimeoutMs = 60_000 }, version);
 
     private async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(string topic, byte[] records)
-        => (await _connection.SendAsync<ProduceResponse>(ProduceFetchTests.Produce(topic, 0, records), 9)).Responses[0].PartitionResponses[0];
+        => (await _node.Connection.SendAsync<ProduceResponse>(ProduceFetchTests.Produce(topic, 0, records), 9)).Responses[0].PartitionResponses[0];
 
     private async Task<List<(long Offset, string Value)>> FetchAllAsync(string topic)
     {
@@ -65,7 +45,7 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
             MaxBytes = 1 << 20,
             Topics = [new() { Topic = topic, Partitions = [new() { Partition = 0, FetchOffset = 0, PartitionMaxBytes = 1 << 20 }] }],
         };
-        return ProduceFetchTests.Decode((await _connection.SendAsync<FetchResponse>(request, 11)).Responses[0].Partitions[0].Records);
+        return ProduceFetchTests.Decode((await _node.Connection.SendAsync<FetchResponse>(request, 11)).Responses[0].Partitions[0].Records);
     }
 
     [Theory]
@@ -189,7 +169,7 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
         if (withoutSnapshots)
         {
             // As after a crash before any snapshot: the state comes from the log alone.
-            foreach (var snapshot in Directory.GetFiles(Path.Combine(_dataDir, "restart-0"), "*.snapshot"))
+            foreach (var snapshot in Directory.GetFiles(Path.Combine(_node.DataDir, "restart-0"), "*.snapshot"))
             {
                 File.Delete(snapshot);
             }

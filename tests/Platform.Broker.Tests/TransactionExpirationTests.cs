@@ -11,36 +11,24 @@ namespace Platform.Broker.Tests;
 public sealed class TransactionExpirationTests : IAsyncLifetime
 {
     private const long ExpirationMs = 2_000;
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "platform-txn-expire-" + Guid.NewGuid().ToString("N"));
-    private EmbeddedBroker _broker = null!;
-    private RawConnection _connection = null!;
+    private readonly RestartableBroker _node = new("txn-expire");
 
     public async Task InitializeAsync() => await StartAsync(expire: true);
 
-    public async Task DisposeAsync()
-    {
-        await StopAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public async Task DisposeAsync() => await _node.DisposeAsync();
 
     [Fact]
     public async Task IdleIds_WithNoOpenTransaction_TombstonedAndForgotten_OpenTransactionKept()
     {
-        await _connection.CreateTopicAsync("expire");
+        await _node.Connection.CreateTopicAsync("expire");
         var idle = Stopwatch.StartNew();
-        var empty = await _connection.InitProducerIdAsync("expire-empty");
+        var empty = await _node.Connection.InitProducerIdAsync("expire-empty");
         var (donePid, doneEpoch) = await BeginAsync("expire-done", "expire");
-        Assert.Equal(0, (await _connection.ProduceAsync("expire", TxnWire.Batch(donePid, doneEpoch, 0, "d-0"))).ErrorCode);
-        Assert.Equal(0, await _connection.EndTxnAsync("expire-done", donePid, doneEpoch, commit: true));
+        Assert.Equal(0, (await _node.Connection.ProduceAsync("expire", TxnWire.Batch(donePid, doneEpoch, 0, "d-0"))).ErrorCode);
+        Assert.Equal(0, await _node.Connection.EndTxnAsync("expire-done", donePid, doneEpoch, commit: true));
         var (openPid, openEpoch) = await BeginAsync("expire-open", "expire");
-        Assert.Equal(0, (await _connection.ProduceAsync("expire", TxnWire.Batch(openPid, openEpoch, 0, "o-0"))).ErrorCode);
-        var coordinator = _broker.Services.GetRequiredService<TransactionCoordinator>();
+        Assert.Equal(0, (await _node.Connection.ProduceAsync("expire", TxnWire.Batch(openPid, openEpoch, 0, "o-0"))).ErrorCode);
+        var coordinator = _node.Broker.Services.GetRequiredService<TransactionCoordinator>();
         Assert.Equal(TransactionState.CompleteCommit, coordinator.Get("expire-done")?.State);
         if (idle.ElapsedMilliseconds < ExpirationMs / 2)
         {
@@ -59,40 +47,31 @@ public sealed class TransactionExpirationTests : IAsyncLifetime
         // Restarted without expiration: only the tombstones in __transaction_state keep them gone.
         await StopAsync();
         await StartAsync(expire: false);
-        coordinator = _broker.Services.GetRequiredService<TransactionCoordinator>();
+        coordinator = _node.Broker.Services.GetRequiredService<TransactionCoordinator>();
         Assert.Null(coordinator.Get("expire-empty"));
         Assert.Null(coordinator.Get("expire-done"));
         Assert.Equal(TransactionState.Ongoing, coordinator.Get("expire-open")?.State);
-        var again = await _connection.InitProducerIdAsync("expire-empty");
+        var again = await _node.Connection.InitProducerIdAsync("expire-empty");
         Assert.Equal(0, again.ErrorCode);
         Assert.NotEqual(empty.ProducerId, again.ProducerId);
     }
 
     private async Task<(long ProducerId, short Epoch)> BeginAsync(string transactionalId, string topic)
     {
-        var init = await _connection.InitProducerIdAsync(transactionalId, timeoutMs: 60_000);
+        var init = await _node.Connection.InitProducerIdAsync(transactionalId, timeoutMs: 60_000);
         Assert.Equal(0, init.ErrorCode);
-        Assert.Equal(0, await _connection.AddPartitionAsync(transactionalId, init.ProducerId, init.ProducerEpoch, topic));
+        Assert.Equal(0, await _node.Connection.AddPartitionAsync(transactionalId, init.ProducerId, init.ProducerEpoch, topic));
         return (init.ProducerId, init.ProducerEpoch);
     }
 
-    private async Task StartAsync(bool expire)
+    private Task StartAsync(bool expire) => _node.StartAsync(o =>
     {
-        _broker = await EmbeddedBroker.StartAsync(o =>
+        if (expire)
         {
-            o.DataDir = _dataDir;
-            if (expire)
-            {
-                o.TransactionalIdExpirationMs = ExpirationMs;
-                o.TransactionRemoveExpiredTransactionCleanupIntervalMs = 100;
-            }
-        });
-        _connection = await RawConnection.ConnectAsync(_broker);
-    }
+            o.TransactionalIdExpirationMs = ExpirationMs;
+            o.TransactionRemoveExpiredTransactionCleanupIntervalMs = 100;
+        }
+    });
 
-    private async Task StopAsync()
-    {
-        await _connection.DisposeAsync();
-        await _broker.DisposeAsync();
-    }
+    private Task StopAsync() => _node.StopAsync();
 }
