@@ -12,8 +12,6 @@ namespace Platform.Benchmarks;
 /// </summary>
 internal static partial class ClientBenchmark
 {
-    private const string Kcat = "/usr/bin/kcat";
-
     public static async Task<int> RunAsync(Options options)
     {
         var records = options.Long("records", 5_000_000);
@@ -31,7 +29,7 @@ internal static partial class ClientBenchmark
         Directory.CreateDirectory(root);
         Console.WriteLine($"client: produce {records:N0} x {size} B, consume {consumeRecords:N0}, {partitions} partitions, {rounds} rounds, in {root} ({Report.FreeDisk(root)}, {Report.Load()})");
         var file = Path.Combine(root, "records.txt");
-        await WriteRecordsAsync(file, records, size);
+        await IngestBenchmark.WriteRecordsAsync(file, records, size);
         await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), $$"""{ "Broker": { "num.partitions": {{partitions}} } }""");
 
         // Untimed warm-up of the broker.
@@ -47,7 +45,7 @@ internal static partial class ClientBenchmark
                 {
                     var topic = $"ours-{round}";
                     var run = await PerfProduceAsync(executable, broker, topic, records, size);
-                    await VerifyAsync(broker, topic, partitions, records);
+                    await IngestBenchmark.VerifyAsync(broker, topic, partitions, records, countWithConsumer: false);
                     ours.Add(records / run.Elapsed.TotalSeconds);
                     oursOwn.Add(run.Rate);
                     p99.Add(run.P99);
@@ -57,8 +55,8 @@ internal static partial class ClientBenchmark
                 else
                 {
                     var topic = $"kcat-{round}";
-                    var result = await KcatProduceAsync(broker, topic, file);
-                    await VerifyAsync(broker, topic, partitions, records);
+                    var result = await IngestBenchmark.KcatProduceAsync(["-b", broker.Bootstrap, "-t", topic], file);
+                    await IngestBenchmark.VerifyAsync(broker, topic, partitions, records, countWithConsumer: false);
                     kcat.Add(records / result.Elapsed.TotalSeconds);
                     kcatCpu.Add(result.CpuSeconds / (records / 1e6));
                 }
@@ -80,7 +78,7 @@ internal static partial class ClientBenchmark
 
         // One topic of consumeRecords records, read in full by each side in turn.
         await PerfProduceAsync(executable, broker, "consume", consumeRecords, size);
-        await VerifyAsync(broker, "consume", partitions, consumeRecords);
+        await IngestBenchmark.VerifyAsync(broker, "consume", partitions, consumeRecords, countWithConsumer: false);
         List<double> oursConsume = [], kcatConsume = [], oursConsumeCpu = [], kcatConsumeCpu = [];
         for (var round = 1; round <= rounds; round++)
         {
@@ -101,7 +99,7 @@ internal static partial class ClientBenchmark
                 else
                 {
                     var watch = System.Diagnostics.Stopwatch.StartNew();
-                    var (lines, cpu) = await Shell.CountLinesAsync(Kcat, ["-C", "-b", broker.Bootstrap, "-t", "consume", "-o", "beginning", "-e", "-q"]);
+                    var (lines, cpu) = await Shell.CountLinesAsync(IngestBenchmark.Kcat, ["-C", "-b", broker.Bootstrap, "-t", "consume", "-o", "beginning", "-e", "-q"]);
                     kcatConsumeCpu.Add(cpu / (consumeRecords / 1e6));
                     if (lines != consumeRecords)
                     {
@@ -151,41 +149,6 @@ internal static partial class ClientBenchmark
             double.Parse(summary.Groups["p99"].Value, NumberStyles.Float, CultureInfo.InvariantCulture),
             allocatedMatch.Success ? double.Parse(allocatedMatch.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture) : double.NaN,
             result.CpuSeconds);
-    }
-
-    private static async Task<Shell.Result> KcatProduceAsync(BrokerProcess broker, string topic, string file)
-    {
-        string[] args = ["-P", "-b", broker.Bootstrap, "-t", topic, "-X", "acks=1", "-X", "linger.ms=5", "-l", file];
-        var result = await Shell.RunAsync(Kcat, args);
-        if (result.ExitCode != 0 || result.Stderr.Contains("ERROR", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException($"kcat {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
-        }
-
-        return result;
-    }
-
-    /// <summary>Checks with ListOffsets that exactly <paramref name="expected"/> records landed, spread over every partition.</summary>
-    private static async Task VerifyAsync(BrokerProcess broker, string topic, int partitions, long expected)
-    {
-        await using var client = await WireClient.ConnectAsync(broker.Port);
-        var ends = await client.ListOffsetsAsync(topic, partitions);
-        if (ends.Sum() != expected || ends.Any(e => e == 0))
-        {
-            throw new InvalidOperationException($"Expected {expected:N0} records over {partitions} partitions in {topic}, found [{string.Join(", ", ends)}].");
-        }
-    }
-
-    private static async Task WriteRecordsAsync(string file, long records, int size)
-    {
-        await using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        var line = new byte[size + 1];
-        line.AsSpan(0, size).Fill((byte)'x');
-        line[size] = (byte)'\n';
-        for (long n = 0; n < records; n++)
-        {
-            stream.Write(line);
-        }
     }
 
     [GeneratedRegex(@"records sent, (?<rate>[\d.,]+) records/sec .* (?<p99>[\d.]+) ms 99th")]
