@@ -38,10 +38,10 @@ internal sealed partial class Sender
             _producerEpoch = epoch;
         }
 
-        // Record a finished AddPartitionsToTxn before draining, so its partitions' batches leave in this
-        // pass rather than at the next timed wake; then send the partitions this pass found missing.
-        transactions.PollAddPartitions(now, ref nextWake);
+        // A finished AddPartitionsToTxn is recorded before draining, so its partitions' batches leave in
+        // this pass rather than at the next timed wake; the partitions this pass found missing are sent after.
+        transactions.CompleteAddPartitions(now);
         SendReady(now, ref nextWake);
-        transactions.PollAddPartitions(now, ref nextWake);
+        transactions.SendAddPartitions(now, ref nextWake);
     }
 }

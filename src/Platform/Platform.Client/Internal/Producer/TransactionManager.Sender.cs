@@ -62,8 +62,8 @@ internal sealed partial class TransactionManager
         return false;
     }
 
-    /// <summary>Completes the AddPartitionsToTxn in flight and sends the next one (sender thread).</summary>
-    public void PollAddPartitions(long now, ref long nextWake)
+    /// <summary>Records the outcome of a finished AddPartitionsToTxn: its partitions joined, go back in line, or fail the transaction (sender thread).</summary>
+    public void CompleteAddPartitions(long now)
     {
         if (_adding is { IsCompleted: true } done)
         {
@@ -100,7 +100,11 @@ internal sealed partial class TransactionManager
 
             _addingPartitions.Clear();
         }
+    }
 
+    /// <summary>Sends one AddPartitionsToTxn for the partitions waiting to join, unless one is in flight or backing off (sender thread).</summary>
+    public void SendAddPartitions(long now, ref long nextWake)
+    {
         var transaction = Volatile.Read(ref _transaction);
         _pendingPartitions.RemoveAll(q => q.PendingTransaction != transaction || q.AddedToTransaction == transaction);
         if (_adding is not null || _pendingPartitions.Count == 0)
