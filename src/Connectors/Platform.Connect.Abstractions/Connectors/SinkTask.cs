@@ -1,0 +1,79 @@
+namespace Platform.Connect.Connectors;
+
+/// <summary>
+/// Writes consumed records somewhere. The runtime calls <see cref="PutAsync"/> with each batch, and before
+/// committing consumer offsets asks <see cref="PreCommitAsync"/> which offsets are safe. A sink that stores
+/// offsets with its data (exactly-once) seeks to them in <see cref="OpenAsync"/> through
+/// <see cref="ISinkTaskContext.Offset"/> and returns them from <see cref="PreCommitAsync"/>.
+/// </summary>
+public abstract class SinkTask : ConnectTask
+{
+    /// <summary>The runtime's services; set before <see cref="ConnectTask.StartAsync"/>.</summary>
+    public ISinkTaskContext Context { get; private set; } = null!;
+
+    /// <summary>Called by the runtime before start.</summary>
+    public void Initialize(ISinkTaskContext context) => Context = context;
+
+    /// <summary>Partitions were assigned to this task (after a rebalance); read stored offsets here.</summary>
+    public virtual Task OpenAsync(IReadOnlyCollection<TopicPartitionRef> partitions, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>Partitions were taken away: flush what belongs to them.</summary>
+    public virtual Task CloseAsync(IReadOnlyCollection<TopicPartitionRef> partitions, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>
+    /// Writes a batch (possibly empty). Throw <see cref="RetriableException"/> to have the same batch delivered
+    /// again after a backoff; anything else fails the task.
+    /// </summary>
+    public abstract Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The offsets (next offset to read, per partition) safe to commit, given the offsets of everything passed
+    /// to <see cref="PutAsync"/>. By default flushes and returns <paramref name="currentOffsets"/>.
+    /// </summary>
+    public virtual async Task<IReadOnlyDictionary<TopicPartitionRef, long>> PreCommitAsync(
+        IReadOnlyDictionary<TopicPartitionRef, long> currentOffsets, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(currentOffsets, cancellationToken).ConfigureAwait(false);
+        return currentOffsets;
+    }
+
+    /// <summary>Makes everything put so far durable.</summary>
+    public virtual Task FlushAsync(IReadOnlyDictionary<TopicPartitionRef, long> currentOffsets, CancellationToken cancellationToken = default) => Task.CompletedTask;
+}
+
+/// <summary>A topic partition, without depending on a Kafka client.</summary>
+/// <param name="Topic">The topic.</param>
+/// <param name="Partition">The partition.</param>
+public readonly record struct TopicPartitionRef(string Topic, int Partition)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{Topic}-{Partition}";
+}
+
+/// <summary>The runtime's services for a sink task.</summary>
+public interface ISinkTaskContext
+{
+    /// <summary>The task's configuration.</summary>
+    IReadOnlyDictionary<string, string> Config { get; }
+
+    /// <summary>The partitions currently assigned.</summary>
+    IReadOnlyCollection<TopicPartitionRef> Assignment { get; }
+
+    /// <summary>Resets consumption of <paramref name="partition"/> to <paramref name="offset"/> (the next offset to read).</summary>
+    void Offset(TopicPartitionRef partition, long offset);
+
+    /// <summary>Delays the redelivery after a retriable failure.</summary>
+    void Timeout(TimeSpan backoff);
+
+    /// <summary>Stops fetching from these partitions.</summary>
+    void Pause(IEnumerable<TopicPartitionRef> partitions);
+
+    /// <summary>Resumes fetching.</summary>
+    void Resume(IEnumerable<TopicPartitionRef> partitions);
+
+    /// <summary>Asks for an offset commit soon.</summary>
+    void RequestCommit();
+
+    /// <summary>Reports a record that could not be written: to the dead-letter topic under <c>errors.tolerance=all</c>, else the task fails.</summary>
+    Task ReportErrantRecordAsync(SinkRecord record, Exception error, CancellationToken cancellationToken = default);
+}
