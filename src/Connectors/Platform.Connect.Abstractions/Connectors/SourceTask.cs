@@ -48,6 +48,13 @@ public interface ISourceTaskContext
 
     /// <summary>Reports a record that could not be handled: to the dead-letter topic under <c>errors.tolerance=all</c>, else the task fails.</summary>
     Task ReportErrantRecordAsync(SourceRecord record, Exception error, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits for the next poll of a polling connector: the next fire time of <paramref name="cronExpression"/>
+    /// (Quartz syntax, in UTC) when given, else <paramref name="interval"/> after the previous call returned.
+    /// </summary>
+    /// <exception cref="Config.ConfigException">The cron expression is invalid.</exception>
+    Task WaitForNextPollAsync(string? cronExpression, TimeSpan interval, CancellationToken cancellationToken);
 }
 
 /// <summary>Reads source offsets the runtime stored.</summary>
