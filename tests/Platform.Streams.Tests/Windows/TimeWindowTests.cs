@@ -44,7 +44,7 @@ public sealed class TimeWindowTests
             [Result("a", 0, 10, 1), Result("a", 10, 20, 1), Result("a", 0, 10, 2), Result("a", 20, 30, 1)],
             output.ReadKeyValuesToList());
         Assert.Equal(1, dropped.Total);
-        Assert.Equal(2, driver.GetStore<ITimestampedWindowStore<string, long>>("counts").Fetch("a", 0)!.Value);
+        Assert.Equal(1, driver.GetStore<ITimestampedWindowStore<string, long>>("counts").Fetch("a", 10)!.Value);
     }
 
     [Fact]
