@@ -12,7 +12,7 @@ namespace Platform.Streams.Dsl.Internal;
 internal sealed class KStreamSessionWindowAggregate<TKey, TValue, TAggregate>(
     SessionWindows windows,
     string storeName,
-    WindowAggregation<TKey, TValue, TAggregate> aggregation) : IKTableValueSource<Windowed<TKey>, TAggregate>
+    WindowAggregation<TKey, TValue, TAggregate> aggregation) : IKTableValueSource<Windowed<TKey>, TAggregate>, IWindowedAggregateSource
 {
     private readonly SessionWindows _windows = windows;
     private readonly string _storeName = storeName;
@@ -22,6 +22,8 @@ internal sealed class KStreamSessionWindowAggregate<TKey, TValue, TAggregate>(
     public IProcessor<TKey, TValue, Windowed<TKey>, Change<TAggregate>> Get() => new Processor(this);
 
     public IKTableValueGetterSupplier<Windowed<TKey>, TAggregate> View() => new SessionStoreValueGetterSupplier<TKey, TAggregate>(_storeName);
+
+    public long GracePeriodMs => _windows.GracePeriodMs;
 
     public bool EnableSendingOldValues(bool forceMaterialization) => _sendOldValues = true;
 

@@ -14,7 +14,7 @@ namespace Platform.Streams.Dsl.Internal;
 internal sealed class KStreamSlidingWindowAggregate<TKey, TValue, TAggregate>(
     SlidingWindows windows,
     string storeName,
-    WindowAggregation<TKey, TValue, TAggregate> aggregation) : IKTableValueSource<Windowed<TKey>, TAggregate>
+    WindowAggregation<TKey, TValue, TAggregate> aggregation) : IKTableValueSource<Windowed<TKey>, TAggregate>, IWindowedAggregateSource
 {
     private readonly SlidingWindows _windows = windows;
     private readonly string _storeName = storeName;
@@ -24,6 +24,8 @@ internal sealed class KStreamSlidingWindowAggregate<TKey, TValue, TAggregate>(
     public IProcessor<TKey, TValue, Windowed<TKey>, Change<TAggregate>> Get() => new Processor(this);
 
     public IKTableValueGetterSupplier<Windowed<TKey>, TAggregate> View() => new WindowStoreValueGetterSupplier<TKey, TAggregate>(_storeName);
+
+    public long GracePeriodMs => _windows.GracePeriodMs;
 
     public bool EnableSendingOldValues(bool forceMaterialization) => _sendOldValues = true;
 
