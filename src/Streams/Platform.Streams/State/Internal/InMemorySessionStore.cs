@@ -30,8 +30,6 @@ internal sealed class InMemorySessionStore : ISessionStore<Bytes, byte[]>
     /// <summary>The largest session end written; -1 before the first.</summary>
     public long ObservedStreamTime { get; private set; } = -1;
 
-    /// <summary>Writes refused because their session had already expired.</summary>
-    public long ExpiredWrites { get; private set; }
 
     public void Init(IStateStoreContext context, IStateStore root)
     {
@@ -67,7 +65,6 @@ internal sealed class InMemorySessionStore : ISessionStore<Bytes, byte[]>
             ObservedStreamTime = Math.Max(ObservedStreamTime, end);
             if (end <= ObservedStreamTime - RetentionPeriodMs)
             {
-                ExpiredWrites++;
                 return;
             }
 

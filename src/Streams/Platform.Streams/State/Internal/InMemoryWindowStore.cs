@@ -35,8 +35,6 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
     /// <summary>The largest window start written; -1 before the first.</summary>
     public long ObservedStreamTime { get; private set; } = -1;
 
-    /// <summary>Writes refused because their window had already expired.</summary>
-    public long ExpiredWrites { get; private set; }
 
     public void Init(IStateStoreContext context, IStateStore root)
     {
@@ -57,7 +55,6 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
             ObservedStreamTime = Math.Max(ObservedStreamTime, windowStartMs);
             if (windowStartMs <= ObservedStreamTime - RetentionPeriodMs)
             {
-                ExpiredWrites++;
                 return;
             }
 
