@@ -8,7 +8,7 @@ public readonly record struct Window(long StartMs, long EndMs);
 /// <summary>A key within a window: the key type of windowed aggregations' results.</summary>
 /// <param name="Key">The key.</param>
 /// <param name="Window">The window.</param>
-public readonly record struct Windowed<TKey>(TKey Key, Window Window)
+public readonly record struct Windowed<TKey>(TKey Key, Window Window) : IWindowedKey
 {
     /// <inheritdoc/>
     public override string ToString() => $"[{Key}@{Window.StartMs}/{Window.EndMs}]";
