@@ -82,7 +82,7 @@ internal static class ForeignKeyJoin
 
         // Foreign side: keep subscriptions, answer them, and answer again when a foreign row changes.
         builder.AddSource(subscriptionSourceName, [subscriptionTopic], null, new Consumed<TForeignKey, SubscriptionWrapper<TKey>> { KeySerde = foreignKeySerde, ValueSerde = subscriptionSerde });
-        builder.AddStateStore(subscriptionStoreName, () => SubscriptionStore(subscriptionStoreName, subscriptionSerde, store.InMemory(config())));
+        builder.AddStateStore(subscriptionStoreName, () => SubscriptionStore(subscriptionStoreName, subscriptionSerde, config()));
         builder.AddProcessor<TForeignKey, SubscriptionWrapper<TKey>, TForeignKey, SubscriptionWrapper<TKey>>(
             receiveName, () => new SubscriptionReceiveProcessor<TForeignKey, TKey>(subscriptionStoreName, KeySchema()), [subscriptionSourceName], subscriptionStoreName);
         builder.AddProcessor<TForeignKey, SubscriptionWrapper<TKey>, TKey, SubscriptionResponseWrapper<TForeignValue>>(
@@ -117,9 +117,9 @@ internal static class ForeignKeyJoin
         return new KTable<TKey, TResult>(builder, resultName, store.KeySerde ?? left.KeySerde, store.ValueSerde, resultSources, store.QueryableName, result);
     }
 
-    private static IStoreBuilder SubscriptionStore<TKey>(string name, SubscriptionWrapperSerde<TKey> subscriptionSerde, bool inMemory)
+    private static IStoreBuilder SubscriptionStore<TKey>(string name, SubscriptionWrapperSerde<TKey> subscriptionSerde, StreamsConfig config)
     {
-        var supplier = inMemory ? Stores.InMemoryKeyValueStore(name) : Stores.PersistentTimestampedKeyValueStore(name);
+        var supplier = JoinStoreSuppliers.KeyValue(name, config);
 
         // The store keys are the combined foreign + left keys as bytes; Serdes.Bytes is annotated for null values, which never occur here.
         var bytesSerde = (ISerde<Bytes>)(object)Serdes.Bytes;

@@ -91,21 +91,17 @@ internal static class StreamStreamJoin
         string name, JoinWindows windows, StreamJoined<TKey, TLeft, TRight> options, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde, StreamsConfig config, string user)
     {
         // Kept for the window plus grace; every record is its own window, and equal keys and timestamps are all kept.
-        var retention = TimeSpan.FromMilliseconds(windows.SizeMs + windows.GracePeriodMs);
-        var size = TimeSpan.FromMilliseconds(windows.SizeMs);
-        var supplier = InMemory(config)
-            ? Stores.InMemoryWindowStore(name, retention, size, retainDuplicates: true)
-            : Stores.PersistentWindowStore(name, retention, size, retainDuplicates: true);
-        var store = Stores.WindowStoreBuilder(supplier, keySerde ?? Defaults.Serde<TKey>(config, true, user), valueSerde ?? Defaults.Serde<TValue>(config, false, user))
-            .WithCachingDisabled();
-        return options.LoggingEnabled ? store.WithLoggingEnabled(options.LogConfig) : store.WithLoggingDisabled();
+        var retentionMs = windows.SizeMs + windows.GracePeriodMs;
+        var supplier = JoinStoreSuppliers.KeyValue(name, config);
+        var store = new JoinWindowStoreBuilder<TKey, TValue>(supplier, keySerde ?? Defaults.Serde<TKey>(config, true, user), valueSerde ?? Defaults.Serde<TValue>(config, false, user), retentionMs);
+        return options.LoggingEnabled ? store.WithLoggingEnabled(JoinWindowStoreBuilder<TKey, TValue>.ChangelogConfig(options.LogConfig, retentionMs)) : store.WithLoggingDisabled();
     }
 
     private static IStoreBuilder OuterJoinStore<TKey, TLeft, TRight>(
         string name, StreamJoined<TKey, TLeft, TRight> options, ISerde<TKey>? keySerde, ISerde<TLeft>? leftSerde, ISerde<TRight>? rightSerde, StreamsConfig config, string joinName)
     {
         var user = "the outer-join store of join " + joinName;
-        var supplier = InMemory(config) ? Stores.InMemoryKeyValueStore(name) : Stores.PersistentKeyValueStore(name);
+        var supplier = JoinStoreSuppliers.KeyValue(name, config);
         var store = Stores.KeyValueStoreBuilder(
             supplier,
             new TimestampedKeyAndJoinSideSerde<TKey>(keySerde ?? Defaults.Serde<TKey>(config, true, user)),
@@ -113,7 +109,4 @@ internal static class StreamStreamJoin
             .WithCachingDisabled();
         return options.LoggingEnabled ? store.WithLoggingEnabled(options.LogConfig) : store.WithLoggingDisabled();
     }
-
-    // As every DSL store: persistent unless default.dsl.store says in_memory.
-    private static bool InMemory(StreamsConfig config) => string.Equals(config.DefaultDslStore, "in_memory", StringComparison.OrdinalIgnoreCase);
 }
