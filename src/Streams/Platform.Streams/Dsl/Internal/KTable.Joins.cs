@@ -67,6 +67,18 @@ internal sealed partial class KTable<TKey, TValue>
         var joinOtherName = Builder.SuffixOrGenerate(named, "-join-other", "KTABLE-JOINOTHER-");
         store?.InheritSerdes(KeySerde ?? right.KeySerde, null);
 
+        // A row deleted on the side that keeps results (left, or either for outer) needs its old value to be told
+        // apart from a delete of a row that never existed, which must produce nothing.
+        if (kind != TableJoinSide.Inner)
+        {
+            EnableSendingOldValues(true);
+        }
+
+        if (kind == TableJoinSide.Outer)
+        {
+            right.EnableSendingOldValues(true);
+        }
+
         var result = new KTableKTableJoinResult<TKey, TValue, TOther, TResult>(ValueSource, right.ValueSource, joiner, kind, store?.StoreName);
         var thisView = ValueGetterSupplier();
         var otherView = right.ValueGetterSupplier();
