@@ -157,8 +157,8 @@ public class ForeignKeyJoinTests
             var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
             var options = name is null ? null : TableJoined.As<string?, string?>(name);
             var joined = leftJoin
-                ? orders.LeftJoin(customers, o => o!.Split('|')[0], (o, c) => o + " by " + (c ?? "nobody"), options)
-                : orders.Join(customers, o => o!.Split('|')[0], (o, c) => o + " by " + c, options);
+                ? orders.LeftJoin(customers, o => o!.Split('|')[0], (o, c) => (string?)(o + " by " + (c ?? "nobody")), options)
+                : orders.Join(customers, o => o!.Split('|')[0], (o, c) => (string?)(o + " by " + c), options);
             joined.ToStream().To("out", Produced.With(Serdes.String, Serdes.String));
             Topology = builder.Build(JoinTopology.Config(0));
             Driver = new TopologyTestDriver(Topology, JoinTopology.Config(0));

@@ -62,7 +62,7 @@ public class StreamTableJoinTests
     public void Join_StreamAfterKeyChange_IsRepartitioned()
     {
         using var t = new StreamTableTopology((orders, customers) => orders
-            .SelectKey((_, v) => v!.Split('/')[0])
+            .SelectKey<string?>((_, v) => v!.Split('/')[0])
             .Join(customers, (o, c) => o + "@" + c, Joined.As<string?, string?, string?>("by-customer")));
 
         t.Customers.PipeInput("c1", "Ann", 1);
@@ -78,7 +78,7 @@ public class StreamTableJoinTests
         var builder = new StreamsBuilder();
         var orders = builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String));
         var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
-        orders.Join(customers, (o, c) => o + c).To("out", Produced.With(Serdes.String, Serdes.String));
+        orders.Join(customers, (o, c) => (string?)(o + c)).To("out", Produced.With(Serdes.String, Serdes.String));
 
         var topology = builder.Build(JoinTopology.Config(0));
 
@@ -92,8 +92,8 @@ public class StreamTableJoinTests
         var builder = new StreamsBuilder();
         var orders = builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String));
         var products = builder.GlobalTable("products", Consumed.With(Serdes.String, Serdes.String));
-        orders.Join(products, (_, order) => order!.Split('/')[1], (order, product) => order + "=" + product).To("out", Produced.With(Serdes.String, Serdes.String));
-        orders.LeftJoin(products, (_, order) => order!.Split('/')[1], (order, product) => order + "=" + (product ?? "?")).To("out-left", Produced.With(Serdes.String, Serdes.String));
+        orders.Join(products, (_, order) => order!.Split('/')[1], (order, product) => (string?)(order + "=" + product)).To("out", Produced.With(Serdes.String, Serdes.String));
+        orders.LeftJoin(products, (_, order) => order!.Split('/')[1], (order, product) => (string?)(order + "=" + (product ?? "?"))).To("out-left", Produced.With(Serdes.String, Serdes.String));
         using var driver = new TopologyTestDriver(builder.Build(JoinTopology.Config(0)), JoinTopology.Config(0));
         var productsIn = driver.CreateInputTopic("products", Serdes.String, Serdes.String);
         var ordersIn = driver.CreateInputTopic("orders", Serdes.String, Serdes.String);
@@ -111,12 +111,12 @@ public class StreamTableJoinTests
     /// <summary>Stream "orders" and table "customers", both keyed by customer id, joined into "out".</summary>
     private sealed class StreamTableTopology : IDisposable
     {
-        public StreamTableTopology(Func<IKStream<string?, string?>, IKTable<string?, string?>, IKStream<string?, string?>> join)
+        public StreamTableTopology(Func<IKStream<string?, string?>, IKTable<string?, string?>, IKStream<string?, string>> join)
         {
             var builder = new StreamsBuilder();
             var orders = builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String));
             var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
-            join(orders, customers).To("out", Produced.With(Serdes.String, Serdes.String));
+            join(orders, customers).MapValues(v => (string?)v).To("out", Produced.With(Serdes.String, Serdes.String));
             Driver = new TopologyTestDriver(builder.Build(JoinTopology.Config(0)), JoinTopology.Config(0));
             Orders = Driver.CreateInputTopic("orders", Serdes.String, Serdes.String);
             Customers = Driver.CreateInputTopic("customers", Serdes.String, Serdes.String);

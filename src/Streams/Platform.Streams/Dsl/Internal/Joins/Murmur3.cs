@@ -79,7 +79,7 @@ internal static class Murmur3
         h ^= h >> 33;
         h *= 0xff51afd7ed558ccdUL;
         h ^= h >> 33;
-        h *= 0xc4ceb3f99fa82fd2UL;
+        h *= 0xc4ceb9fe1a85ec53UL;
         h ^= h >> 33;
         return h;
     }
