@@ -17,6 +17,7 @@ public sealed record SubtopologyDescription(int Id, IReadOnlyList<TopologyNodeDe
             text.Append("    ").Append(node).Append('\n');
         }
 
-        return text.ToString();
+        // Kafka leaves a blank line after a sub-topology, none after a global store.
+        return IsGlobal ? text.ToString() : text.Append('\n').ToString();
     }
 }

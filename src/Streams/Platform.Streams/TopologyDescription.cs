@@ -34,19 +34,25 @@ public sealed class TopologyDescription
         var subtopologies = new List<SubtopologyDescription>();
         foreach (var group in NodeGroups.Compute(topology))
         {
+            // Kafka's order everywhere: nodes with bigger sub-trees first (sources), then by name.
             var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+            int Compare(string a, string b)
+            {
+                var bySize = SubtreeSize(b, children, sizes).CompareTo(SubtreeSize(a, children, sizes));
+                return bySize != 0 ? bySize : string.CompareOrdinal(a, b);
+            }
+
             var described = new List<TopologyNodeDescription>();
             foreach (var node in group.Nodes)
             {
-                described.Add(Describe(node, children[node.Name]));
+                var successors = new List<string>(children[node.Name]);
+                successors.Sort(Compare);
+                var predecessors = new List<string>(node.Predecessors);
+                predecessors.Sort(Compare);
+                described.Add(Describe(node, predecessors, successors));
             }
 
-            // Kafka's order: nodes with bigger sub-trees first (sources), then by name.
-            described.Sort((a, b) =>
-            {
-                var bySize = SubtreeSize(b.Name, children, sizes).CompareTo(SubtreeSize(a.Name, children, sizes));
-                return bySize != 0 ? bySize : string.CompareOrdinal(a.Name, b.Name);
-            });
+            described.Sort((a, b) => Compare(a.Name, b.Name));
             subtopologies.Add(new SubtopologyDescription(group.Id, described, group.IsGlobal));
         }
 
@@ -59,7 +65,7 @@ public sealed class TopologyDescription
         var text = new StringBuilder("Topologies:\n ");
         foreach (var subtopology in Subtopologies)
         {
-            text.Append(subtopology).Append('\n');
+            text.Append(subtopology);
         }
 
         return text.ToString();
@@ -151,11 +157,11 @@ public sealed class TopologyDescription
         return size;
     }
 
-    private static TopologyNodeDescription Describe(NodeFactory node, List<string> successors) => node switch
+    private static TopologyNodeDescription Describe(NodeFactory node, List<string> predecessors, List<string> successors) => node switch
     {
         SourceNodeFactory source => new(node.Name, TopologyNodeKind.Source, source.Topics, source.Pattern?.ToString(), null, [], [], successors),
-        ProcessorNodeFactory processor => new(node.Name, TopologyNodeKind.Processor, [], null, null, [.. processor.StoreNames], node.Predecessors, successors),
-        SinkNodeFactory sink => new(node.Name, TopologyNodeKind.Sink, sink.Topic is null ? [] : [sink.Topic], null, sink.TopicNameExtractor?.GetType().Name, [], node.Predecessors, []),
+        ProcessorNodeFactory processor => new(node.Name, TopologyNodeKind.Processor, [], null, null, [.. processor.StoreNames], predecessors, successors),
+        SinkNodeFactory sink => new(node.Name, TopologyNodeKind.Sink, sink.Topic is null ? [] : [sink.Topic], null, sink.TopicNameExtractor?.GetType().Name, [], predecessors, []),
         _ => throw new InvalidOperationException($"Unknown node kind {node.GetType().Name}."),
     };
 }

@@ -21,7 +21,7 @@ public sealed class ProcessorApiTests
 
         input.PipeInput("k", "hello", 42);
 
-        Assert.Equal(new TestRecord<string?, string?>("k", "HELLO", 42), a.ReadRecord());
+        Assert.Equal(new TestRecord<string, string>("k", "HELLO", 42), a.ReadRecord());
         Assert.Equal("HELLO", b.ReadValue());
         Assert.True(a.IsEmpty);
     }

@@ -5,7 +5,7 @@ namespace Platform.Streams.SerDes;
 
 /// <summary>Values as UTF-8 JSON with System.Text.Json; null stays null on the wire, and a null on the wire is <c>default</c>.</summary>
 /// <typeparam name="T">The type.</typeparam>
-public sealed class JsonSerde<T> : ISerde<T?>
+public sealed class JsonSerde<T> : ISerde<T>
 {
     private readonly JsonSerializerOptions? _options;
 
@@ -13,20 +13,20 @@ public sealed class JsonSerde<T> : ISerde<T?>
     public JsonSerde(JsonSerializerOptions? options = null) => _options = options;
 
     /// <inheritdoc/>
-    public byte[]? Serialize(T? data, SerializationContext context)
+    public byte[]? Serialize(T data, SerializationContext context)
         => data is null ? null : System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(data, _options);
 
     /// <inheritdoc/>
-    public T? Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+    public T Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
     {
         if (isNull)
         {
-            return default;
+            return default!;
         }
 
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<T>(data, _options);
+            return System.Text.Json.JsonSerializer.Deserialize<T>(data, _options)!;
         }
         catch (JsonException e)
         {

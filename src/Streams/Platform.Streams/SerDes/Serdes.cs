@@ -11,13 +11,13 @@ namespace Platform.Streams.SerDes;
 public static class Serdes
 {
     /// <summary>UTF-8 strings.</summary>
-    public static ISerde<string?> String { get; } = new StringSerde();
+    public static ISerde<string> String { get; } = new StringSerde();
 
     /// <summary>Byte arrays as they are.</summary>
-    public static ISerde<byte[]?> ByteArray { get; } = new ByteArraySerde();
+    public static ISerde<byte[]> ByteArray { get; } = new ByteArraySerde();
 
     /// <summary><see cref="State.Bytes"/> as their bytes.</summary>
-    public static ISerde<Bytes?> Bytes { get; } = new BytesSerde();
+    public static ISerde<Bytes> Bytes { get; } = new BytesSerde();
 
     /// <summary>32-bit integers, 4 bytes big-endian.</summary>
     public static ISerde<int> Int32 { get; } = new Int32Serde();
@@ -32,7 +32,7 @@ public static class Serdes
     public static ISerde<Null?> Void { get; } = new VoidSerde();
 
     /// <summary>UTF-8 JSON of <typeparamref name="T"/> with System.Text.Json.</summary>
-    public static ISerde<T?> Json<T>(JsonSerializerOptions? options = null) => new JsonSerde<T>(options);
+    public static ISerde<T> Json<T>(JsonSerializerOptions? options = null) => new JsonSerde<T>(options);
 
     /// <summary>A serde from a serializer and a deserializer.</summary>
     public static ISerde<T> From<T>(ISerializer<T> serializer, IDeserializer<T> deserializer) => new Serde<T>(serializer, deserializer);
