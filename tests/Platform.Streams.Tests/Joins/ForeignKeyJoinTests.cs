@@ -32,7 +32,7 @@ public class ForeignKeyJoinTests
 
         t.Customers.PipeInput("c1", "Ann", 2);
 
-        Assert.Equal([new KeyValuePair<string?, string?>("o1", "c1|10 by Ann")], t.Output.ReadKeyValuesToList());
+        Assert.Equal([new KeyValuePair<string, string>("o1", "c1|10 by Ann")], t.Output.ReadKeyValuesToList());
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public class ForeignKeyJoinTests
 
         t.Orders.PipeInput("o1", "c9|10", 3);
 
-        Assert.Equal(["c1|10 by Ann", null], t.Output.ReadValuesToList());
+        Assert.Equal(["c1|10 by Ann", null!], t.Output.ReadValuesToList());
     }
 
     [Fact]
@@ -69,10 +69,10 @@ public class ForeignKeyJoinTests
         t.Customers.PipeInput("c1", "Ann", 1);
         t.Orders.PipeInput("o1", "c1|10", 2);
 
-        t.Orders.PipeInput("o1", null, 3);
+        t.Orders.PipeInput("o1", null!, 3);
         t.Customers.PipeInput("c1", "Anna", 4);
 
-        Assert.Equal(["c1|10 by Ann", null], t.Output.ReadValuesToList());
+        Assert.Equal(["c1|10 by Ann", null!], t.Output.ReadValuesToList());
     }
 
     [Fact]
@@ -82,9 +82,9 @@ public class ForeignKeyJoinTests
         t.Customers.PipeInput("c1", "Ann", 1);
         t.Orders.PipeInput("o1", "c1|10", 2);
 
-        t.Customers.PipeInput("c1", null, 3);
+        t.Customers.PipeInput("c1", null!, 3);
 
-        Assert.Equal(["c1|10 by Ann", null], t.Output.ReadValuesToList());
+        Assert.Equal(["c1|10 by Ann", null!], t.Output.ReadValuesToList());
     }
 
     [Fact]
@@ -94,10 +94,10 @@ public class ForeignKeyJoinTests
 
         t.Orders.PipeInput("o1", "c1|10", 1);
         t.Customers.PipeInput("c1", "Ann", 2);
-        t.Customers.PipeInput("c1", null, 3);
-        t.Orders.PipeInput("o1", null, 4);
+        t.Customers.PipeInput("c1", null!, 3);
+        t.Orders.PipeInput("o1", null!, 4);
 
-        Assert.Equal(["c1|10 by nobody", "c1|10 by Ann", "c1|10 by nobody", null], t.Output.ReadValuesToList());
+        Assert.Equal(["c1|10 by nobody", "c1|10 by Ann", "c1|10 by nobody", null!], t.Output.ReadValuesToList());
     }
 
     [Fact]
@@ -155,10 +155,10 @@ public class ForeignKeyJoinTests
             var builder = new StreamsBuilder();
             var orders = builder.Table("orders", Consumed.With(Serdes.String, Serdes.String));
             var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
-            var options = name is null ? null : TableJoined.As<string?, string?>(name);
+            var options = name is null ? null : TableJoined.As<string, string>(name);
             var joined = leftJoin
-                ? orders.LeftJoin(customers, o => o!.Split('|')[0], (o, c) => (string?)(o + " by " + (c ?? "nobody")), options)
-                : orders.Join(customers, o => o!.Split('|')[0], (o, c) => (string?)(o + " by " + c), options);
+                ? orders.LeftJoin(customers, o => o!.Split('|')[0], (o, c) => (o + " by " + (c ?? "nobody")), options)
+                : orders.Join(customers, o => o!.Split('|')[0], (o, c) => (o + " by " + c), options);
             joined.ToStream().To("out", Produced.With(Serdes.String, Serdes.String));
             Topology = builder.Build(JoinTopology.Config(0));
             Driver = new TopologyTestDriver(Topology, JoinTopology.Config(0));
@@ -171,11 +171,11 @@ public class ForeignKeyJoinTests
 
         public TopologyTestDriver Driver { get; }
 
-        public TestInputTopic<string?, string?> Orders { get; }
+        public TestInputTopic<string, string> Orders { get; }
 
-        public TestInputTopic<string?, string?> Customers { get; }
+        public TestInputTopic<string, string> Customers { get; }
 
-        public TestOutputTopic<string?, string?> Output { get; }
+        public TestOutputTopic<string, string> Output { get; }
 
         public void Dispose() => Driver.Dispose();
     }

@@ -11,9 +11,9 @@ public class JoinSerdeTests
     [Fact]
     public void SubscriptionWrapperSerde_RoundTrip_KeepsHashInstructionAndKey()
     {
-        var serde = new SubscriptionWrapperSerde<string?>(() => Serdes.String, "t-pk");
+        var serde = new SubscriptionWrapperSerde<string>(() => Serdes.String, "t-pk");
         var hash = ValueHash.Of([1, 2, 3]);
-        var wrapper = new SubscriptionWrapper<string?>(hash, SubscriptionInstruction.PropagateNullIfNoForeignValueAvailable, "order-1");
+        var wrapper = new SubscriptionWrapper<string>(hash, SubscriptionInstruction.PropagateNullIfNoForeignValueAvailable, "order-1");
 
         var bytes = serde.Serialize(wrapper, Context)!;
         var back = serde.Deserialize(bytes, false, Context);
@@ -26,8 +26,8 @@ public class JoinSerdeTests
     [Fact]
     public void SubscriptionWrapperSerde_NoHash_SetsTheTopBitAndOmitsTheHash()
     {
-        var serde = new SubscriptionWrapperSerde<string?>(() => Serdes.String, "t-pk");
-        var wrapper = new SubscriptionWrapper<string?>(null, SubscriptionInstruction.DeleteKeyAndPropagate, "k");
+        var serde = new SubscriptionWrapperSerde<string>(() => Serdes.String, "t-pk");
+        var wrapper = new SubscriptionWrapper<string>(null, SubscriptionInstruction.DeleteKeyAndPropagate, "k");
 
         var bytes = serde.Serialize(wrapper, Context)!;
 
@@ -50,7 +50,7 @@ public class JoinSerdeTests
     [Fact]
     public void CombinedKeySchema_KeysOfOneForeignKey_ShareItsPrefix()
     {
-        var schema = new CombinedKeySchema<string?, string?>(Serdes.String, "t-fk", Serdes.String, "t-pk");
+        var schema = new CombinedKeySchema<string, string>(Serdes.String, "t-fk", Serdes.String, "t-pk");
 
         var key = schema.ToBytes("customer-1", "order-7");
         var prefix = schema.PrefixBytes("customer-1");
@@ -64,21 +64,21 @@ public class JoinSerdeTests
     [Fact]
     public void TimestampedKeyAndJoinSideSerde_Order_IsByTimestampThenSide()
     {
-        var serde = new TimestampedKeyAndJoinSideSerde<string?>(Serdes.String);
-        var early = new State.Bytes(serde.Serialize(new TimestampedKeyAndJoinSide<string?>(5, true, "z"), Context)!);
-        var laterRight = new State.Bytes(serde.Serialize(new TimestampedKeyAndJoinSide<string?>(300, false, "a"), Context)!);
-        var laterLeft = new State.Bytes(serde.Serialize(new TimestampedKeyAndJoinSide<string?>(300, true, "a"), Context)!);
+        var serde = new TimestampedKeyAndJoinSideSerde<string>(Serdes.String);
+        var early = new State.Bytes(serde.Serialize(new TimestampedKeyAndJoinSide<string>(5, true, "z"), Context)!);
+        var laterRight = new State.Bytes(serde.Serialize(new TimestampedKeyAndJoinSide<string>(300, false, "a"), Context)!);
+        var laterLeft = new State.Bytes(serde.Serialize(new TimestampedKeyAndJoinSide<string>(300, true, "a"), Context)!);
 
         Assert.True(early < laterRight);
         Assert.True(laterRight < laterLeft);
-        Assert.Equal(new TimestampedKeyAndJoinSide<string?>(300, true, "a"), serde.Deserialize(laterLeft.Value, false, Context));
+        Assert.Equal(new TimestampedKeyAndJoinSide<string>(300, true, "a"), serde.Deserialize(laterLeft.Value, false, Context));
     }
 
     [Fact]
     public void LeftOrRightValuesSerde_RoundTrip_KeepsSidesAndOrder()
     {
-        var serde = new LeftOrRightValuesSerde<string?, long>(Serdes.String, Serdes.Int64);
-        IReadOnlyList<LeftOrRightValue<string?, long>> values = [LeftOrRightValue<string?, long>.MakeLeft("a"), LeftOrRightValue<string?, long>.MakeRight(42), LeftOrRightValue<string?, long>.MakeLeft("b")];
+        var serde = new LeftOrRightValuesSerde<string, long>(Serdes.String, Serdes.Int64);
+        IReadOnlyList<LeftOrRightValue<string, long>> values = [LeftOrRightValue<string, long>.MakeLeft("a"), LeftOrRightValue<string, long>.MakeRight(42), LeftOrRightValue<string, long>.MakeLeft("b")];
 
         var back = serde.Deserialize(serde.Serialize(values, Context), false, Context);
 

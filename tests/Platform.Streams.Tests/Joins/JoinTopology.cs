@@ -7,12 +7,12 @@ namespace Platform.Streams.Tests.Joins;
 /// <summary>Two string streams "left" and "right", joined by the given call, written to "out", in a test driver.</summary>
 internal sealed class JoinTopology : IDisposable
 {
-    public JoinTopology(Func<IKStream<string?, string?>, IKStream<string?, string?>, IKStream<string?, string>> join, long? emitIntervalMs = 0)
+    public JoinTopology(Func<IKStream<string, string>, IKStream<string, string>, IKStream<string, string>> join, long? emitIntervalMs = 0)
     {
         var builder = new StreamsBuilder();
         var left = builder.Stream("left", Consumed.With(Serdes.String, Serdes.String));
         var right = builder.Stream("right", Consumed.With(Serdes.String, Serdes.String));
-        join(left, right).MapValues(v => (string?)v).To("out", Produced.With(Serdes.String, Serdes.String));
+        join(left, right).To("out", Produced.With(Serdes.String, Serdes.String));
         Driver = new TopologyTestDriver(builder.Build(Config(emitIntervalMs)), Config(emitIntervalMs), DateTimeOffset.FromUnixTimeMilliseconds(1_000_000));
         Left = Driver.CreateInputTopic("left", Serdes.String, Serdes.String);
         Right = Driver.CreateInputTopic("right", Serdes.String, Serdes.String);
@@ -21,11 +21,11 @@ internal sealed class JoinTopology : IDisposable
 
     public TopologyTestDriver Driver { get; }
 
-    public TestInputTopic<string?, string?> Left { get; }
+    public TestInputTopic<string, string> Left { get; }
 
-    public TestInputTopic<string?, string?> Right { get; }
+    public TestInputTopic<string, string> Right { get; }
 
-    public TestOutputTopic<string?, string?> Output { get; }
+    public TestOutputTopic<string, string> Output { get; }
 
     /// <summary>The application "joins"; the outer-join scan interval (Kafka's internal setting) when given.</summary>
     public static StreamsConfig Config(long? emitIntervalMs)

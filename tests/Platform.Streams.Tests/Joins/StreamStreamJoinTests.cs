@@ -175,12 +175,12 @@ public class StreamStreamJoinTests
     [Fact]
     public void Join_AfterKeyChange_RepartitionsAndJoins()
     {
-        using var t = new JoinTopology((left, right) => left.SelectKey<string?>((_, v) => v!.Split(':')[0]).Join(right, (l, r) => l + "+" + r, Windows));
+        using var t = new JoinTopology((left, right) => left.SelectKey<string>((_, v) => v!.Split(':')[0]).Join(right, (l, r) => l + "+" + r, Windows));
 
         t.Left.PipeInput("ignored", "k:a", 1000);
         t.Right.PipeInput("k", "b", 1010);
 
-        Assert.Equal([new KeyValuePair<string?, string?>("k", "k:a+b")], t.Output.ReadKeyValuesToList());
+        Assert.Equal([new KeyValuePair<string, string>("k", "k:a+b")], t.Output.ReadKeyValuesToList());
         Assert.Contains(t.Driver.ProducedTopicNames, n => n.EndsWith("-repartition", StringComparison.Ordinal));
     }
 
@@ -190,7 +190,7 @@ public class StreamStreamJoinTests
         var builder = new StreamsBuilder();
         var left = builder.Stream("left", Consumed.With(Serdes.String, Serdes.String));
         var right = builder.Stream("right", Consumed.With(Serdes.String, Serdes.String));
-        left.OuterJoin(right, (l, r) => (string?)(l + r), Windows).To("out", Produced.With(Serdes.String, Serdes.String));
+        left.OuterJoin(right, (l, r) => (l + r), Windows).To("out", Produced.With(Serdes.String, Serdes.String));
 
         var description = builder.Build(JoinTopology.Config(0)).Describe().ToString();
 

@@ -28,7 +28,7 @@ public class StreamTableJoinTests
         using var t = new StreamTableTopology((orders, customers) => orders.Join(customers, (o, c) => o + "@" + c));
 
         t.Customers.PipeInput("c1", "Ann", 1);
-        t.Customers.PipeInput("c1", null, 2);
+        t.Customers.PipeInput("c1", null!, 2);
         t.Orders.PipeInput("c1", "order-1", 10);
 
         Assert.True(t.Output.IsEmpty);
@@ -62,13 +62,13 @@ public class StreamTableJoinTests
     public void Join_StreamAfterKeyChange_IsRepartitioned()
     {
         using var t = new StreamTableTopology((orders, customers) => orders
-            .SelectKey<string?>((_, v) => v!.Split('/')[0])
-            .Join(customers, (o, c) => o + "@" + c, Joined.As<string?, string?, string?>("by-customer")));
+            .SelectKey<string>((_, v) => v!.Split('/')[0])
+            .Join(customers, (o, c) => o + "@" + c, Joined.As<string, string, string>("by-customer")));
 
         t.Customers.PipeInput("c1", "Ann", 1);
         t.Orders.PipeInput("any", "c1/order-1", 10);
 
-        Assert.Equal([new KeyValuePair<string?, string?>("c1", "c1/order-1@Ann")], t.Output.ReadKeyValuesToList());
+        Assert.Equal([new KeyValuePair<string, string>("c1", "c1/order-1@Ann")], t.Output.ReadKeyValuesToList());
         Assert.Contains("joins-by-customer-repartition", t.Driver.ProducedTopicNames);
     }
 
@@ -78,7 +78,7 @@ public class StreamTableJoinTests
         var builder = new StreamsBuilder();
         var orders = builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String));
         var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
-        orders.Join(customers, (o, c) => (string?)(o + c)).To("out", Produced.With(Serdes.String, Serdes.String));
+        orders.Join(customers, (o, c) => (o + c)).To("out", Produced.With(Serdes.String, Serdes.String));
 
         var topology = builder.Build(JoinTopology.Config(0));
 
@@ -92,8 +92,8 @@ public class StreamTableJoinTests
         var builder = new StreamsBuilder();
         var orders = builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String));
         var products = builder.GlobalTable("products", Consumed.With(Serdes.String, Serdes.String));
-        orders.Join(products, (_, order) => order!.Split('/')[1], (order, product) => (string?)(order + "=" + product)).To("out", Produced.With(Serdes.String, Serdes.String));
-        orders.LeftJoin(products, (_, order) => order!.Split('/')[1], (order, product) => (string?)(order + "=" + (product ?? "?"))).To("out-left", Produced.With(Serdes.String, Serdes.String));
+        orders.Join(products, (_, order) => order!.Split('/')[1], (order, product) => (order + "=" + product)).To("out", Produced.With(Serdes.String, Serdes.String));
+        orders.LeftJoin(products, (_, order) => order!.Split('/')[1], (order, product) => (order + "=" + (product ?? "?"))).To("out-left", Produced.With(Serdes.String, Serdes.String));
         using var driver = new TopologyTestDriver(builder.Build(JoinTopology.Config(0)), JoinTopology.Config(0));
         var productsIn = driver.CreateInputTopic("products", Serdes.String, Serdes.String);
         var ordersIn = driver.CreateInputTopic("orders", Serdes.String, Serdes.String);
@@ -104,19 +104,19 @@ public class StreamTableJoinTests
         ordersIn.PipeInput("o1", "o1/p1", 5);
         ordersIn.PipeInput("o2", "o2/p9", 6);
 
-        Assert.Equal([new KeyValuePair<string?, string?>("o1", "o1/p1=Widget")], output.ReadKeyValuesToList());
+        Assert.Equal([new KeyValuePair<string, string>("o1", "o1/p1=Widget")], output.ReadKeyValuesToList());
         Assert.Equal(["o1/p1=Widget", "o2/p9=?"], leftOutput.ReadValuesToList());
     }
 
     /// <summary>Stream "orders" and table "customers", both keyed by customer id, joined into "out".</summary>
     private sealed class StreamTableTopology : IDisposable
     {
-        public StreamTableTopology(Func<IKStream<string?, string?>, IKTable<string?, string?>, IKStream<string?, string>> join)
+        public StreamTableTopology(Func<IKStream<string, string>, IKTable<string, string>, IKStream<string, string>> join)
         {
             var builder = new StreamsBuilder();
             var orders = builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String));
             var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
-            join(orders, customers).MapValues(v => (string?)v).To("out", Produced.With(Serdes.String, Serdes.String));
+            join(orders, customers).To("out", Produced.With(Serdes.String, Serdes.String));
             Driver = new TopologyTestDriver(builder.Build(JoinTopology.Config(0)), JoinTopology.Config(0));
             Orders = Driver.CreateInputTopic("orders", Serdes.String, Serdes.String);
             Customers = Driver.CreateInputTopic("customers", Serdes.String, Serdes.String);
@@ -125,11 +125,11 @@ public class StreamTableJoinTests
 
         public TopologyTestDriver Driver { get; }
 
-        public TestInputTopic<string?, string?> Orders { get; }
+        public TestInputTopic<string, string> Orders { get; }
 
-        public TestInputTopic<string?, string?> Customers { get; }
+        public TestInputTopic<string, string> Customers { get; }
 
-        public TestOutputTopic<string?, string?> Output { get; }
+        public TestOutputTopic<string, string> Output { get; }
 
         public void Dispose() => Driver.Dispose();
     }

@@ -15,7 +15,7 @@ public class TableTableJoinTests
         Assert.True(t.Output.IsEmpty);
         t.Right.PipeInput("k", "b1", 20);
         t.Left.PipeInput("k", "a2", 15);
-        t.Right.PipeInput("k", null, 30);
+        t.Right.PipeInput("k", null!, 30);
 
         var results = t.Output.ReadRecordsToList();
         Assert.Equal([("a1+b1", 20L), ("a2+b1", 20L), (null, 30L)], results.Select(r => (r.Value, r.Timestamp)).ToList());
@@ -28,11 +28,11 @@ public class TableTableJoinTests
 
         t.Left.PipeInput("k", "a", 1);
         t.Right.PipeInput("k", "b", 2);
-        t.Right.PipeInput("k", null, 3);
+        t.Right.PipeInput("k", null!, 3);
         t.Right.PipeInput("other", "x", 4);
-        t.Left.PipeInput("k", null, 5);
+        t.Left.PipeInput("k", null!, 5);
 
-        Assert.Equal(["a+null", "a+b", "a+null", null], t.Output.ReadValuesToList());
+        Assert.Equal(["a+null", "a+b", "a+null", null!], t.Output.ReadValuesToList());
     }
 
     [Fact]
@@ -42,10 +42,10 @@ public class TableTableJoinTests
 
         t.Right.PipeInput("k", "b", 1);
         t.Left.PipeInput("k", "a", 2);
-        t.Right.PipeInput("k", null, 3);
-        t.Left.PipeInput("k", null, 4);
+        t.Right.PipeInput("k", null!, 3);
+        t.Left.PipeInput("k", null!, 4);
 
-        Assert.Equal(["null+b", "a+b", "a+null", null], t.Output.ReadValuesToList());
+        Assert.Equal(["null+b", "a+b", "a+null", null!], t.Output.ReadValuesToList());
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public class TableTableJoinTests
         var builder = new StreamsBuilder();
         var left = builder.Table("left", Consumed.With(Serdes.String, Serdes.String));
         var right = builder.Table("right", Consumed.With(Serdes.String, Serdes.String));
-        left.Join<string?, string?>(right, (a, b) => a + "+" + b, Materialized.As<string?, string?>("joined").WithValueSerde(Serdes.String).WithCachingDisabled());
+        left.Join<string, string>(right, (a, b) => a + "+" + b, Materialized.As<string, string>("joined").WithValueSerde(Serdes.String).WithCachingDisabled());
         using var driver = new TopologyTestDriver(builder.Build(JoinTopology.Config(0)), JoinTopology.Config(0));
         var leftIn = driver.CreateInputTopic("left", Serdes.String, Serdes.String);
         var rightIn = driver.CreateInputTopic("right", Serdes.String, Serdes.String);
@@ -63,7 +63,7 @@ public class TableTableJoinTests
         rightIn.PipeInput("k1", "b", 2);
         leftIn.PipeInput("k2", "c", 3);
 
-        var store = driver.GetTimestampedKeyValueStore<string?, string?>("joined");
+        var store = driver.GetTimestampedKeyValueStore<string, string>("joined");
         Assert.Equal("a+b", store.Get("k1")?.Value);
         Assert.Equal(2L, store.Get("k1")?.Timestamp);
         Assert.Null(store.Get("k2"));
@@ -99,12 +99,12 @@ public class TableTableJoinTests
     /// <summary>Tables "left" and "right", joined, written as a stream to "out".</summary>
     private sealed class TableTableTopology : IDisposable
     {
-        public TableTableTopology(Func<IKTable<string?, string?>, IKTable<string?, string?>, IKTable<string?, string>> join)
+        public TableTableTopology(Func<IKTable<string, string>, IKTable<string, string>, IKTable<string, string>> join)
         {
             var builder = new StreamsBuilder();
             var left = builder.Table("left", Consumed.With(Serdes.String, Serdes.String));
             var right = builder.Table("right", Consumed.With(Serdes.String, Serdes.String));
-            join(left, right).ToStream().MapValues(v => (string?)v).To("out", Produced.With(Serdes.String, Serdes.String));
+            join(left, right).ToStream().To("out", Produced.With(Serdes.String, Serdes.String));
             Driver = new TopologyTestDriver(builder.Build(JoinTopology.Config(0)), JoinTopology.Config(0));
             Left = Driver.CreateInputTopic("left", Serdes.String, Serdes.String);
             Right = Driver.CreateInputTopic("right", Serdes.String, Serdes.String);
@@ -113,11 +113,11 @@ public class TableTableJoinTests
 
         public TopologyTestDriver Driver { get; }
 
-        public TestInputTopic<string?, string?> Left { get; }
+        public TestInputTopic<string, string> Left { get; }
 
-        public TestInputTopic<string?, string?> Right { get; }
+        public TestInputTopic<string, string> Right { get; }
 
-        public TestOutputTopic<string?, string?> Output { get; }
+        public TestOutputTopic<string, string> Output { get; }
 
         public void Dispose() => Driver.Dispose();
     }

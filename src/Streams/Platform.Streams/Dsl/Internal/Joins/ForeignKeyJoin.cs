@@ -120,9 +120,6 @@ internal static class ForeignKeyJoin
     private static IStoreBuilder SubscriptionStore<TKey>(string name, SubscriptionWrapperSerde<TKey> subscriptionSerde, StreamsConfig config)
     {
         var supplier = JoinStoreSuppliers.KeyValue(name, config);
-
-        // The store keys are the combined foreign + left keys as bytes; Serdes.Bytes is annotated for null values, which never occur here.
-        var bytesSerde = (ISerde<Bytes>)(object)Serdes.Bytes;
-        return Stores.TimestampedKeyValueStoreBuilder(supplier, bytesSerde, subscriptionSerde).WithCachingDisabled();
+        return Stores.TimestampedKeyValueStoreBuilder(supplier, Serdes.Bytes, subscriptionSerde).WithCachingDisabled();
     }
 }
