@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Platform.Streams.Dsl;
 using Platform.Streams.SerDes;
 using Platform.Streams.Testing;
@@ -61,6 +62,38 @@ public class StreamStreamJoinTests
         t.Right.PipeInput("k", "too-late", 1090);
 
         Assert.True(t.Output.IsEmpty);
+    }
+
+    [Fact]
+    public void Join_RecordLaterThanGrace_CountsInDroppedRecords()
+    {
+        long dropped = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Platform.Streams" && instrument.Name == "dropped-records")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "application-id" && (tag.Value as string) == "joins-late")
+                {
+                    Interlocked.Add(ref dropped, value);
+                }
+            }
+        });
+        listener.Start();
+        using var t = new JoinTopology((left, right) => left.Join(right, (l, r) => l + "+" + r, Windows), applicationId: "joins-late");
+
+        t.Left.PipeInput("k", "a", 1000);
+        t.Left.PipeInput("other", "x", 1300);
+        t.Right.PipeInput("k", "too-late", 1090);
+
+        Assert.Equal(1, Interlocked.Read(ref dropped));
     }
 
     [Fact]

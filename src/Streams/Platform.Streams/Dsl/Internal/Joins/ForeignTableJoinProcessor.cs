@@ -20,8 +20,6 @@ internal sealed class ForeignTableJoinProcessor<TForeignKey, TForeignValue, TKey
         _keySchema = keySchema;
     }
 
-    /// <summary>Changes dropped for a missing key.</summary>
-    public long DroppedRecords { get; private set; }
 
     public override void Init(IProcessorContext<TKey, SubscriptionResponseWrapper<TForeignValue>> context)
     {
@@ -33,7 +31,7 @@ internal sealed class ForeignTableJoinProcessor<TForeignKey, TForeignValue, TKey
     {
         if (record.Key is null)
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 

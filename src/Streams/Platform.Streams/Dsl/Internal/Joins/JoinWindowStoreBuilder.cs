@@ -1,4 +1,3 @@
-using System.Globalization;
 using Platform.Streams.SerDes;
 using Platform.Streams.State;
 using Platform.Streams.State.Internal;
@@ -32,11 +31,7 @@ internal sealed class JoinWindowStoreBuilder<TKey, TValue> : StoreBuilderBase<IW
     /// <summary>The changelog's topic configs: the given ones over compaction plus deletion after the retention.</summary>
     public static IReadOnlyDictionary<string, string> ChangelogConfig(IReadOnlyDictionary<string, string> given, long retentionMs)
     {
-        var config = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["cleanup.policy"] = "compact,delete",
-            ["retention.ms"] = (retentionMs + AdditionalChangelogRetentionMs).ToString(CultureInfo.InvariantCulture),
-        };
+        var config = WindowedChangelogConfig.For(retentionMs + AdditionalChangelogRetentionMs);
         foreach (var (key, value) in given)
         {
             config[key] = value;

@@ -35,8 +35,6 @@ internal sealed class KStreamKStreamJoinProcessor<TKey, TThis, TOther, TLeft, TR
         _trackers = trackers;
     }
 
-    /// <summary>Records dropped: no key, no value, or later than their window's grace.</summary>
-    public long DroppedRecords { get; private set; }
 
     public void Init(IProcessorContext<TKey, TOut> context)
     {
@@ -67,7 +65,7 @@ internal sealed class KStreamKStreamJoinProcessor<TKey, TThis, TOther, TLeft, TR
         {
             // No key or value: nothing to join. Too late: its window and grace have passed, its partners are gone
             // or already emitted without it.
-            DroppedRecords++;
+            DroppedRecords.Record(_context);
             return;
         }
 

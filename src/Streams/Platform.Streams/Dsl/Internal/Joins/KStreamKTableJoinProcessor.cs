@@ -24,8 +24,6 @@ internal sealed class KStreamKTableJoinProcessor<TKey, TValue, TTableKey, TTable
         _leftJoin = leftJoin;
     }
 
-    /// <summary>Records dropped: no value, or no table key to look up.</summary>
-    public long DroppedRecords { get; private set; }
 
     public override void Init(IProcessorContext<TKey, TOut> context)
     {
@@ -38,7 +36,7 @@ internal sealed class KStreamKTableJoinProcessor<TKey, TValue, TTableKey, TTable
     {
         if (record.Value is null)
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 
@@ -46,7 +44,7 @@ internal sealed class KStreamKTableJoinProcessor<TKey, TValue, TTableKey, TTable
         var tableKey = _leftJoin && record.Key is null ? default : _keySelector(record.Key, record.Value);
         if (tableKey is null && !(_leftJoin && record.Key is null))
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 

@@ -28,8 +28,6 @@ internal sealed class KTableKTableJoinProcessor<TKey, TThis, TOther, TOut> : Con
         _sendOldValues = sendOldValues;
     }
 
-    /// <summary>Records dropped for a missing key.</summary>
-    public long DroppedRecords { get; private set; }
 
     public override void Init(IProcessorContext<TKey, Change<TOut>> context)
     {
@@ -42,7 +40,7 @@ internal sealed class KTableKTableJoinProcessor<TKey, TThis, TOther, TOut> : Con
     {
         if (record.Key is null)
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 

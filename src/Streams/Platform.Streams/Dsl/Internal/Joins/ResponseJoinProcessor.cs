@@ -28,9 +28,6 @@ internal sealed class ResponseJoinProcessor<TKey, TValue, TForeignValue, TOut> :
         _leftJoin = leftJoin;
     }
 
-    /// <summary>Responses dropped as stale (computed from an older left value).</summary>
-    public long StaleResponses { get; private set; }
-
     public override void Init(IProcessorContext<TKey, TOut> context)
     {
         base.Init(context);
@@ -47,7 +44,8 @@ internal sealed class ResponseJoinProcessor<TKey, TValue, TForeignValue, TOut> :
             : ValueHash.Of(_valueSerde.Serialize(current.Value, new SerializationContext(MessageComponentType.Value, _valueHashPseudoTopic, record.Headers)));
         if (currentHash != response.OriginalValueHash)
         {
-            StaleResponses++;
+            // Computed from an older left value: the response to the current value is on its way.
+            DroppedRecords.Record(Context);
             return;
         }
 

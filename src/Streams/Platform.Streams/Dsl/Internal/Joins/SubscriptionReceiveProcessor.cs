@@ -20,8 +20,6 @@ internal sealed class SubscriptionReceiveProcessor<TForeignKey, TKey> : Contextu
         _keySchema = keySchema;
     }
 
-    /// <summary>Subscriptions dropped: no foreign key where one is needed.</summary>
-    public long DroppedRecords { get; private set; }
 
     public override void Init(IProcessorContext<TForeignKey, SubscriptionWrapper<TKey>> context)
     {
@@ -34,7 +32,7 @@ internal sealed class SubscriptionReceiveProcessor<TForeignKey, TKey> : Contextu
         var subscription = record.Value;
         if (subscription is null)
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 
@@ -47,7 +45,7 @@ internal sealed class SubscriptionReceiveProcessor<TForeignKey, TKey> : Contextu
             }
             else
             {
-                DroppedRecords++;
+                DroppedRecords.Record(Context);
             }
 
             return;

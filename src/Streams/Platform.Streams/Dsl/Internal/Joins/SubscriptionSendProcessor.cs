@@ -35,15 +35,13 @@ internal sealed class SubscriptionSendProcessor<TKey, TValue, TForeignKey> : Con
         _leftJoin = leftJoin;
     }
 
-    /// <summary>Changes dropped because an inner join's row had no foreign key.</summary>
-    public long DroppedRecords { get; private set; }
 
     public override void Process(Record<TKey, Change<TValue>> record)
     {
         var change = record.Value;
         if (record.Key is null)
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 
@@ -76,7 +74,7 @@ internal sealed class SubscriptionSendProcessor<TKey, TValue, TForeignKey> : Con
 
         if (!hasNewForeignKey && !_leftJoin)
         {
-            DroppedRecords++;
+            DroppedRecords.Record(Context);
             return;
         }
 
