@@ -1,5 +1,7 @@
+using Platform.Streams.Dsl;
 using Platform.Streams.Errors;
 using Platform.Streams.Processors.Internal;
+using Platform.Streams.SerDes;
 
 namespace Platform.Streams.Tests.Joins;
 
@@ -66,5 +68,42 @@ public class CopartitionedTopicsEnforcerTests
         var count = CopartitionedTopicsEnforcer.Enforce(["a-repartition", "b-repartition"], _ => true, topic => counts[topic], _ => false);
 
         Assert.Equal(5, count);
+    }
+
+    [Fact]
+    public void Validate_StreamTableJoinOfTopicsWithDifferentCounts_ThrowsNamingBoth()
+    {
+        var builder = new StreamsBuilder();
+        var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
+        builder.Stream("orders", Consumed.With(Serdes.String, Serdes.String))
+            .Join(customers, (o, c) => o + c)
+            .To("out", Produced.With(Serdes.String, Serdes.String));
+        var metadata = builder.Build(JoinTopology.Config(0)).Build(JoinTopology.Config(0));
+
+        var error = Assert.Throws<TopologyException>(() => CopartitionedTopicsEnforcer.Validate(
+            metadata.CopartitionGroups, new Dictionary<string, int> { ["orders"] = 4, ["customers"] = 2 }));
+
+        Assert.Contains("orders (4 partitions)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("customers (2 partitions)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Enforce_ForeignKeyJoin_InternalTopicsTakeTheirTablesCounts()
+    {
+        var builder = new StreamsBuilder();
+        var customers = builder.Table("customers", Consumed.With(Serdes.String, Serdes.String));
+        builder.Table("orders", Consumed.With(Serdes.String, Serdes.String))
+            .Join(customers, o => o.Split('|')[0], (o, c) => o + c, TableJoined.As<string, string>("fk"))
+            .ToStream()
+            .To("out", Produced.With(Serdes.String, Serdes.String));
+        var metadata = builder.Build(JoinTopology.Config(0)).Build(JoinTopology.Config(0));
+        var counts = new Dictionary<string, int> { ["orders"] = 4, ["customers"] = 2 };
+
+        var chosen = metadata.CopartitionGroups.ToDictionary(
+            group => string.Join(",", group.Order(StringComparer.Ordinal)),
+            group => CopartitionedTopicsEnforcer.Enforce(group, metadata.InternalTopics.ContainsKey, topic => counts.TryGetValue(topic, out var n) ? n : null, _ => false));
+
+        Assert.Equal(2, chosen["customers,joins-fk-subscription-registration-topic"]);
+        Assert.Equal(4, chosen["joins-fk-subscription-response-topic,orders"]);
     }
 }
