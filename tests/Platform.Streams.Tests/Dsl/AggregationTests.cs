@@ -6,7 +6,7 @@ namespace Platform.Streams.Tests.Dsl;
 
 public sealed class AggregationTests
 {
-    private static readonly Consumed<string?, string?> Strings = Consumed.With(Serdes.String, Serdes.String);
+    private static readonly Consumed<string, string> Strings = Consumed.With(Serdes.String, Serdes.String);
 
     private static StreamsConfig Config(bool caching = true) => new()
     {
@@ -20,9 +20,9 @@ public sealed class AggregationTests
     {
         var builder = new StreamsBuilder();
         builder.Stream("lines", Strings)
-            .FlatMapValues<string?>(v => v!.Split(' '))
+            .FlatMapValues<string>(v => v!.Split(' '))
             .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String))
-            .Count(Materialized.As<string?, long>("counts").WithCachingDisabled())
+            .Count(Materialized.As<string, long>("counts").WithCachingDisabled())
             .ToStream()
             .To("counts-out", Produced.With(Serdes.String, Serdes.Int64));
         using var driver = new TopologyTestDriver(builder.Build(), Config());
@@ -33,7 +33,7 @@ public sealed class AggregationTests
         Assert.Equal(
             [new("hello", 1L), new("world", 1L), new("hello", 2L)],
             driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadKeyValuesToList());
-        Assert.Equal(2L, driver.GetKeyValueStore<string?, long>("counts").Get("hello"));
+        Assert.Equal(2L, driver.GetKeyValueStore<string, long>("counts").Get("hello"));
         Assert.Contains("aggregations-counts-repartition", driver.ProducedTopicNames);
         Assert.Contains("aggregations-counts-changelog", driver.ProducedTopicNames);
     }
@@ -43,9 +43,9 @@ public sealed class AggregationTests
     {
         var builder = new StreamsBuilder();
         builder.Stream("lines", Strings)
-            .FlatMapValues<string?>(v => v!.Split(' '))
+            .FlatMapValues<string>(v => v!.Split(' '))
             .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String))
-            .Count(Materialized.As<string?, long>("counts"))
+            .Count(Materialized.As<string, long>("counts"))
             .ToStream()
             .To("counts-out", Produced.With(Serdes.String, Serdes.Int64));
         using var driver = new TopologyTestDriver(builder.Build(), Config(caching: true));
@@ -58,7 +58,7 @@ public sealed class AggregationTests
 
         Assert.Equal([new("hello", 2L), new("world", 1L)], first.OrderBy(kv => kv.Key, StringComparer.Ordinal));
         Assert.Equal([new("hello", 3L)], output.ReadKeyValuesToList());
-        Assert.Equal(3L, driver.GetKeyValueStore<string?, long>("counts").Get("hello"));
+        Assert.Equal(3L, driver.GetKeyValueStore<string, long>("counts").Get("hello"));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class AggregationTests
         var builder = new StreamsBuilder();
         builder.Stream("in", Strings)
             .GroupByKey()
-            .Reduce((aggregate, value) => aggregate + "," + value, Materialized.As<string?, string?>("joined").WithCachingDisabled())
+            .Reduce((aggregate, value) => aggregate + "," + value, Materialized.As<string, string>("joined").WithCachingDisabled())
             .ToStream()
             .To("out");
         using var driver = new TopologyTestDriver(builder.Build(), Config());
@@ -80,7 +80,7 @@ public sealed class AggregationTests
         var records = driver.CreateOutputTopic("out", Serdes.String, Serdes.String).ReadRecordsToList();
         Assert.Equal(["a", "a,b", "x"], records.ConvertAll(r => r.Value));
         Assert.Equal([50L, 50L, 10L], records.ConvertAll(r => r.Timestamp));
-        var stored = driver.GetTimestampedKeyValueStore<string?, string?>("joined").Get("k");
+        var stored = driver.GetTimestampedKeyValueStore<string, string>("joined").Get("k");
         Assert.Equal(("a,b", 50L), (stored!.Value, stored.Timestamp));
     }
 
@@ -93,19 +93,19 @@ public sealed class AggregationTests
             .Aggregate(
                 () => 0,
                 (_, value, sum) => sum + value!.Length,
-                Materialized.As<string?, int>("lengths").WithValueSerde(Serdes.Int32).WithCachingDisabled())
+                Materialized.As<string, int>("lengths").WithValueSerde(Serdes.Int32).WithCachingDisabled())
             .ToStream()
             .To("out", Produced.With(Serdes.String, Serdes.Int32));
         using var driver = new TopologyTestDriver(builder.Build(), Config());
         var input = driver.CreateInputTopic("in", Serdes.String, Serdes.String);
 
         input.PipeInput("k", "abc");
-        input.PipeInput(null, "ignored");
-        input.PipeInput("k", null);
+        input.PipeInput(null!, "ignored");
+        input.PipeInput("k", null!);
         input.PipeInput("k", "de");
 
         Assert.Equal([new("k", 3), new("k", 5)], driver.CreateOutputTopic("out", Serdes.String, Serdes.Int32).ReadKeyValuesToList());
-        Assert.Equal(5, driver.GetKeyValueStore<string?, int>("lengths").Get("k"));
+        Assert.Equal(5, driver.GetKeyValueStore<string, int>("lengths").Get("k"));
     }
 
     [Fact]
@@ -113,9 +113,9 @@ public sealed class AggregationTests
     {
         var builder = new StreamsBuilder();
         builder.Stream("in", Strings)
-            .SelectKey<string?>((_, v) => v == "none" ? null : v![..1])
+            .SelectKey<string>((_, v) => v == "none" ? null! : v![..1])
             .GroupByKey(Grouped.With(Serdes.String, Serdes.String).WithName("by-initial"))
-            .Count(Materialized.With<string?, long>(Serdes.String, Serdes.Int64).WithCachingDisabled())
+            .Count(Materialized.With<string, long>(Serdes.String, Serdes.Int64).WithCachingDisabled())
             .ToStream()
             .To("out", Produced.With(Serdes.String, Serdes.Int64));
         using var driver = new TopologyTestDriver(builder.Build(), Config());
@@ -130,7 +130,7 @@ public sealed class AggregationTests
             [new("a", 1L), new("a", 2L), new("b", 1L)],
             driver.CreateOutputTopic("out", Serdes.String, Serdes.Int64).ReadKeyValuesToList());
         Assert.Contains("aggregations-by-initial-repartition", driver.ProducedTopicNames);
-        Assert.Equal(2L, driver.GetKeyValueStore<string?, long>("KSTREAM-AGGREGATE-STATE-STORE-0000000002").Get("a"));
+        Assert.Equal(2L, driver.GetKeyValueStore<string, long>("KSTREAM-AGGREGATE-STATE-STORE-0000000002").Get("a"));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class AggregationTests
         var views = builder.Stream("views", Strings).GroupByKey();
         clicks.Cogroup<long>((_, value, total) => total + value)
             .Cogroup(views, (_, _, total) => total + 100)
-            .Aggregate(() => 0L, Materialized.As<string?, long>("activity").WithValueSerde(Serdes.Int64).WithCachingDisabled())
+            .Aggregate(() => 0L, Materialized.As<string, long>("activity").WithValueSerde(Serdes.Int64).WithCachingDisabled())
             .ToStream()
             .To("out", Produced.With(Serdes.String, Serdes.Int64));
         using var driver = new TopologyTestDriver(builder.Build(), Config());
@@ -151,7 +151,7 @@ public sealed class AggregationTests
         driver.CreateInputTopic("clicks", Serdes.String, Serdes.Int64).PipeInput("user", 3L, 3);
 
         Assert.Equal([2L, 102L, 105L], driver.CreateOutputTopic("out", Serdes.String, Serdes.Int64).ReadValuesToList());
-        Assert.Equal(105L, driver.GetKeyValueStore<string?, long>("activity").Get("user"));
+        Assert.Equal(105L, driver.GetKeyValueStore<string, long>("activity").Get("user"));
         var nodes = builder.Build().Describe().Subtopologies.SelectMany(s => s.Nodes).Select(n => n.Name).ToHashSet();
         Assert.Contains("COGROUPKSTREAM-AGGREGATE-0000000003", nodes);
         Assert.Contains("COGROUPKSTREAM-MERGE-0000000004", nodes);

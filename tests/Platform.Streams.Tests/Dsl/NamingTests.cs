@@ -37,8 +37,8 @@ public sealed class NamingTests
     {
         var builder = new StreamsBuilder();
         builder.Stream("input", Consumed.With(Serdes.String, Serdes.String).WithName("lines"))
-            .GroupBy((_, v) => v, Grouped.As<string?, string?>("by-word"))
-            .Count(Materialized.As<string?, long>("word-counts"), Named.As("count"))
+            .GroupBy((_, v) => v, Grouped.As<string, string>("by-word"))
+            .Count(Materialized.As<string, long>("word-counts"), Named.As("count"))
             .ToStream(Named.As("changes"))
             .To("output", Produced.With(Serdes.String, Serdes.Int64).WithName("write"));
 
@@ -58,7 +58,7 @@ public sealed class NamingTests
         builder.Stream("input", Consumed.With(Serdes.String, Serdes.String))
             .SelectKey((_, v) => v)
             .GroupByKey()
-            .Count(Materialized.As<string?, long>("counts"));
+            .Count(Materialized.As<string, long>("counts"));
 
         var nodes = builder.Build().Describe().Subtopologies.SelectMany(s => s.Nodes).ToDictionary(n => n.Name);
 
@@ -127,9 +127,9 @@ public sealed class NamingTests
         var builder = new StreamsBuilder();
         var branches = builder.Stream("input", Consumed.With(Serdes.String, Serdes.Int64))
             .Split(Named.As("route-"))
-            .Branch((_, v) => v < 0, Branched.As<string?, long>("negative"))
+            .Branch((_, v) => v < 0, Branched.As<string, long>("negative"))
             .Branch((_, v) => v == 0)
-            .DefaultBranch(Branched.As<string?, long>("positive"));
+            .DefaultBranch(Branched.As<string, long>("positive"));
 
         Assert.Equal(["route-2", "route-negative", "route-positive"], branches.Keys.Order(StringComparer.Ordinal));
         var nodes = builder.Build().Describe().Subtopologies.SelectMany(s => s.Nodes).ToDictionary(n => n.Name);

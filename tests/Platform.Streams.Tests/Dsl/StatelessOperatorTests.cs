@@ -8,7 +8,7 @@ namespace Platform.Streams.Tests.Dsl;
 
 public sealed class StatelessOperatorTests
 {
-    private static readonly Consumed<string?, string?> Strings = Consumed.With(Serdes.String, Serdes.String);
+    private static readonly Consumed<string, string> Strings = Consumed.With(Serdes.String, Serdes.String);
 
     [Fact]
     public void FilterAndFilterNot_KeepAndDropMatchingRecords()
@@ -35,8 +35,8 @@ public sealed class StatelessOperatorTests
         var stream = builder.Stream("in", Strings);
         stream.Map((k, v) => (v, k)).To("swapped", Produced.With(Serdes.String, Serdes.String));
         stream.MapValues(v => v!.Length).To("lengths", Produced.With(Serdes.String, Serdes.Int32));
-        stream.MapValues<string?>((k, v) => k + ":" + v).To("joined", Produced.With(Serdes.String, Serdes.String));
-        stream.SelectKey<string?>((_, v) => v![..1]).To("rekeyed", Produced.With(Serdes.String, Serdes.String));
+        stream.MapValues<string>((k, v) => k + ":" + v).To("joined", Produced.With(Serdes.String, Serdes.String));
+        stream.SelectKey<string>((_, v) => v![..1]).To("rekeyed", Produced.With(Serdes.String, Serdes.String));
         using var driver = new TopologyTestDriver(builder.Build());
         var input = driver.CreateInputTopic("in", Serdes.String, Serdes.String);
 
@@ -44,9 +44,9 @@ public sealed class StatelessOperatorTests
 
         var swapped = driver.CreateOutputTopic("swapped", Serdes.String, Serdes.String).ReadRecord();
         Assert.Equal(("value", "k", 1234L), (swapped.Key, swapped.Value, swapped.Timestamp));
-        Assert.Equal(new KeyValuePair<string?, int>("k", 5), driver.CreateOutputTopic("lengths", Serdes.String, Serdes.Int32).ReadKeyValue());
+        Assert.Equal(new KeyValuePair<string, int>("k", 5), driver.CreateOutputTopic("lengths", Serdes.String, Serdes.Int32).ReadKeyValue());
         Assert.Equal("k:value", driver.CreateOutputTopic("joined", Serdes.String, Serdes.String).ReadValue());
-        Assert.Equal(new KeyValuePair<string?, string?>("v", "value"), driver.CreateOutputTopic("rekeyed", Serdes.String, Serdes.String).ReadKeyValue());
+        Assert.Equal(new KeyValuePair<string, string>("v", "value"), driver.CreateOutputTopic("rekeyed", Serdes.String, Serdes.String).ReadKeyValue());
     }
 
     [Fact]
@@ -54,8 +54,8 @@ public sealed class StatelessOperatorTests
     {
         var builder = new StreamsBuilder();
         var stream = builder.Stream("in", Strings);
-        stream.FlatMapValues<string?>(v => v!.Split(' ', StringSplitOptions.RemoveEmptyEntries)).To("words", Produced.With(Serdes.String, Serdes.String));
-        stream.FlatMap((k, v) => v!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => ((string?)w, k))).To("inverted", Produced.With(Serdes.String, Serdes.String));
+        stream.FlatMapValues<string>(v => v!.Split(' ', StringSplitOptions.RemoveEmptyEntries)).To("words", Produced.With(Serdes.String, Serdes.String));
+        stream.FlatMap((k, v) => v!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => ((string)w, k))).To("inverted", Produced.With(Serdes.String, Serdes.String));
         using var driver = new TopologyTestDriver(builder.Build());
         var input = driver.CreateInputTopic("in", Serdes.String, Serdes.String);
 
@@ -112,10 +112,10 @@ public sealed class StatelessOperatorTests
         var builder = new StreamsBuilder();
         var branches = builder.Stream("in", Consumed.With(Serdes.String, Serdes.Int64))
             .Split(Named.As("sign-"))
-            .Branch((_, v) => v < 0, Branched.As<string?, long>("negative"))
-            .Branch((_, v) => v < 10, Branched.WithFunction<string?, long>(s => s.MapValues(v => v * 100), "small"))
-            .Branch((_, v) => v == 42, Branched.WithConsumer<string?, long>(s => s.To("answers", Produced.With(Serdes.String, Serdes.Int64)), "answer"))
-            .DefaultBranch(Branched.As<string?, long>("other"));
+            .Branch((_, v) => v < 0, Branched.As<string, long>("negative"))
+            .Branch((_, v) => v < 10, Branched.WithFunction<string, long>(s => s.MapValues(v => v * 100), "small"))
+            .Branch((_, v) => v == 42, Branched.WithConsumer<string, long>(s => s.To("answers", Produced.With(Serdes.String, Serdes.Int64)), "answer"))
+            .DefaultBranch(Branched.As<string, long>("other"));
         branches["sign-negative"].To("negative", Produced.With(Serdes.String, Serdes.Int64));
         branches["sign-small"].To("small", Produced.With(Serdes.String, Serdes.Int64));
         branches["sign-other"].To("other", Produced.With(Serdes.String, Serdes.Int64));
@@ -157,8 +157,8 @@ public sealed class StatelessOperatorTests
         var writer = new StringWriter();
         var builder = new StreamsBuilder();
         var stream = builder.Stream("in", Strings);
-        stream.Print(Printed.ToWriter<string?, string?>(writer).WithLabel("debug"));
-        stream.Print(Printed.ToWriter<string?, string?>(writer).WithKeyValueMapper((k, v) => $"{k}->{v}"));
+        stream.Print(Printed.ToWriter<string, string>(writer).WithLabel("debug"));
+        stream.Print(Printed.ToWriter<string, string>(writer).WithKeyValueMapper((k, v) => $"{k}->{v}"));
         using var driver = new TopologyTestDriver(builder.Build());
 
         driver.CreateInputTopic("in", Serdes.String, Serdes.String).PipeInput("k", "v");
@@ -204,8 +204,8 @@ public sealed class StatelessOperatorTests
     {
         var builder = new StreamsBuilder();
         builder.Stream("in", Strings)
-            .Repartition(Repartitioned.As<string?, string?>("shuffle").WithNumberOfPartitions(3))
-            .MapValues<string?>(v => v!.ToUpperInvariant())
+            .Repartition(Repartitioned.As<string, string>("shuffle").WithNumberOfPartitions(3))
+            .MapValues<string>(v => v!.ToUpperInvariant())
             .To("out", Produced.With(Serdes.String, Serdes.String));
         var config = new StreamsConfig { ApplicationId = "repartition-app" };
         using var driver = new TopologyTestDriver(builder.Build(), config);
@@ -239,16 +239,16 @@ public sealed class StatelessOperatorTests
 
         driver.CreateInputTopic("in", Serdes.String, Serdes.String).PipeInput("k", "v");
 
-        Assert.Equal(new KeyValuePair<string?, string?>("v", "k"), driver.CreateOutputTopic("out", Serdes.String, Serdes.String).ReadKeyValue());
+        Assert.Equal(new KeyValuePair<string, string>("v", "k"), driver.CreateOutputTopic("out", Serdes.String, Serdes.String).ReadKeyValue());
     }
 
-    private sealed class ByKeyTopic : ITopicNameExtractor<string?, string?>
+    private sealed class ByKeyTopic : ITopicNameExtractor<string, string>
     {
-        public string Extract(string? key, string? value, RecordMetadata? source) => "topic-" + key;
+        public string Extract(string key, string value, RecordMetadata? source) => "topic-" + key;
     }
 
-    private sealed class FirstPartition : IStreamPartitioner<string?, string?>
+    private sealed class FirstPartition : IStreamPartitioner<string, string>
     {
-        public int? Partition(string topic, string? key, string? value, int partitionCount) => 0;
+        public int? Partition(string topic, string key, string value, int partitionCount) => 0;
     }
 }

@@ -1,0 +1,18 @@
+using Platform.Client;
+using Platform.Streams.Processors.Internal;
+
+namespace Platform.Streams.Tests.Engine;
+
+/// <summary>A record collector that keeps what tasks send, for tests that drive a <see cref="StreamTask"/> directly.</summary>
+internal sealed class ListRecordCollector : IRecordCollector
+{
+    public List<(string Topic, byte[]? Key, byte[]? Value, Headers? Headers, long Timestamp, int Partition)> Sent { get; } = [];
+
+    public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int partition)
+        => Sent.Add((topic, key, value, headers, timestamp, partition));
+
+    public int PartitionCount(string topic) => 4;
+
+    public List<(string Topic, byte[]? Key, byte[]? Value, Headers? Headers, long Timestamp, int Partition)> To(string topic)
+        => Sent.Where(s => s.Topic == topic).ToList();
+}
