@@ -56,9 +56,9 @@ internal sealed partial class InternalTopicManager
         return counts;
     }
 
-    /// <summary>Creates the missing topics of <paramref name="specs"/> and validates the existing ones.</summary>
+    /// <summary>Creates the missing topics of <paramref name="specs"/> (name, partition count, topic configs) and validates the existing ones.</summary>
     /// <exception cref="InvalidOperationException">An existing topic has another partition count; the message names it and both counts.</exception>
-    public async Task MakeReadyAsync(IReadOnlyCollection<InternalTopicSpec> specs, CancellationToken cancellationToken = default)
+    public async Task MakeReadyAsync(IReadOnlyCollection<(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs)> specs, CancellationToken cancellationToken = default)
     {
         if (specs.Count == 0)
         {

@@ -106,7 +106,11 @@ internal sealed class StateDirectory : IDisposable
         {
             try
             {
-                tasks.Add(TaskId.Parse(Path.GetFileName(directory)));
+                var task = TaskId.Parse(Path.GetFileName(directory));
+                if (task.Subtopology >= 0 && task.Partition >= 0)
+                {
+                    tasks.Add(task);
+                }
             }
             catch (FormatException)
             {

@@ -15,12 +15,14 @@ namespace Platform.Streams.Runtime.Assignment;
 /// <param name="PartitionsByHost">Per <c>application.server</c>: the input partitions its instance runs actively.</param>
 /// <param name="StandbyPartitionsByHost">Per <c>application.server</c>: the input partitions of its standby tasks.</param>
 /// <param name="Error">Why the application cannot run, or null.</param>
+/// <param name="Shutdown">Whether an instance asked the whole application to shut down.</param>
 internal sealed record AssignmentInfo(
     IReadOnlyDictionary<TaskId, IReadOnlyList<TopicPartition>> ActiveTasks,
     IReadOnlySet<TaskId> StandbyTasks,
     IReadOnlyDictionary<string, IReadOnlySet<TopicPartition>> PartitionsByHost,
     IReadOnlyDictionary<string, IReadOnlySet<TopicPartition>> StandbyPartitionsByHost,
-    string? Error = null)
+    string? Error = null,
+    bool Shutdown = false)
 {
     /// <summary>The version this runtime writes.</summary>
     public const int CurrentVersion = 1;
@@ -54,6 +56,7 @@ internal sealed record AssignmentInfo(
         WriteHosts(writer, PartitionsByHost);
         WriteHosts(writer, StandbyPartitionsByHost);
         writer.WriteNullableString(Error, compact: false);
+        writer.WriteBool(Shutdown);
         return writer.WrittenSpan.ToArray();
     }
 
@@ -86,7 +89,8 @@ internal sealed record AssignmentInfo(
             var hosts = ReadHosts(ref reader);
             var standbyHosts = ReadHosts(ref reader);
             var error = reader.ReadNullableString(compact: false);
-            return new AssignmentInfo(active, standby, hosts, standbyHosts, error);
+            var shutdown = reader.ReadBool();
+            return new AssignmentInfo(active, standby, hosts, standbyHosts, error, shutdown);
         }
         catch (ProtocolException ex)
         {

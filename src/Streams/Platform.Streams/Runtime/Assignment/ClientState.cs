@@ -24,6 +24,9 @@ internal sealed class ClientState
     /// <summary>Per task it has state of: <see cref="SubscriptionInfo.RunningActive"/> or its summed changelog offsets.</summary>
     public Dictionary<TaskId, long> OffsetSums { get; } = [];
 
+    /// <summary>Whether one of its threads asked the application to shut down.</summary>
+    public bool ShutdownRequested { get; private set; }
+
     /// <summary>How many tasks it can run in parallel: its thread count.</summary>
     public int Capacity => Members.Count;
 
@@ -43,6 +46,7 @@ internal sealed class ClientState
     public void AddMember(string memberId, SubscriptionInfo info)
     {
         Members[memberId] = info.ThreadTasks;
+        ShutdownRequested |= info.ShutdownRequested;
         foreach (var (task, sum) in info.TaskOffsetSums)
         {
             if (!OffsetSums.TryGetValue(task, out var known) || sum == SubscriptionInfo.RunningActive || (known != SubscriptionInfo.RunningActive && sum > known))

@@ -48,6 +48,9 @@ internal sealed class StreamsPartitionAssignor : IPartitionAssignor
     /// <inheritdoc/>
     public RebalanceProtocol Protocol => RebalanceProtocol.Eager;
 
+    /// <summary>Set to ask, at the next join, that every instance of the application shuts down.</summary>
+    public bool ShutdownRequested { get; set; }
+
     /// <summary>What the last rebalance gave this thread; null before the first.</summary>
     public AssignmentInfo? LatestAssignment { get; private set; }
 
@@ -55,7 +58,7 @@ internal sealed class StreamsPartitionAssignor : IPartitionAssignor
     public byte[]? SubscriptionUserData(IReadOnlyCollection<TopicPartition> ownedPartitions, int generationId)
     {
         var (sums, own) = _localState();
-        return new SubscriptionInfo(_processId, _endpoint, sums, own).Encode();
+        return new SubscriptionInfo(_processId, _endpoint, sums, own, ShutdownRequested).Encode();
     }
 
     /// <inheritdoc/>
@@ -96,6 +99,12 @@ internal sealed class StreamsPartitionAssignor : IPartitionAssignor
             }
 
             client.AddMember(member, info);
+        }
+
+        if (clients.Values.Any(c => c.ShutdownRequested))
+        {
+            var shutdown = new MemberAssignment([], (AssignmentInfo.Failed("An instance of the application asked every instance to shut down (ShutdownApplication).") with { Shutdown = true }).Encode());
+            return subscriptions.Keys.ToDictionary(m => m, _ => shutdown, StringComparer.Ordinal);
         }
 
         var subscribed = subscriptions.Values.SelectMany(s => s.Topics).ToHashSet(StringComparer.Ordinal);

@@ -14,11 +14,13 @@ namespace Platform.Streams.Runtime.Assignment;
 /// <param name="Endpoint">The instance's <c>application.server</c> (<c>host:port</c>), or null.</param>
 /// <param name="TaskOffsetSums">Per task with local state: <see cref="RunningActive"/> or the summed changelog offsets.</param>
 /// <param name="ThreadTasks">The tasks this thread itself was running (active), so they go back to the same thread.</param>
+/// <param name="ShutdownRequested">Whether the instance asks every instance to shut down (<see cref="StreamThreadExceptionResponse.ShutdownApplication"/>).</param>
 internal sealed record SubscriptionInfo(
     Guid ProcessId,
     string? Endpoint,
     IReadOnlyDictionary<TaskId, long> TaskOffsetSums,
-    IReadOnlySet<TaskId> ThreadTasks)
+    IReadOnlySet<TaskId> ThreadTasks,
+    bool ShutdownRequested = false)
 {
     /// <summary>The version this runtime writes.</summary>
     public const int CurrentVersion = 1;
@@ -46,6 +48,7 @@ internal sealed record SubscriptionInfo(
             WriteTask(writer, task);
         }
 
+        writer.WriteBool(ShutdownRequested);
         return writer.WrittenSpan.ToArray();
     }
 
@@ -76,7 +79,8 @@ internal sealed record SubscriptionInfo(
                 own.Add(ReadTask(ref reader));
             }
 
-            return new SubscriptionInfo(process, endpoint, sums, own);
+            var shutdown = reader.ReadBool();
+            return new SubscriptionInfo(process, endpoint, sums, own, shutdown);
         }
         catch (ProtocolException ex)
         {

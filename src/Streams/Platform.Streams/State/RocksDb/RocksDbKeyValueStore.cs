@@ -289,6 +289,8 @@ internal sealed class RocksDbKeyValueStore : IKeyValueStore<Bytes, byte[]>
                 return;
             }
 
+            // Writes skip the WAL: what is only in the memtables would be lost with the handle.
+            _db.Flush(new FlushOptions().SetWaitForFlush(true));
             _db.Dispose();
             _db = null;
             _options = null;
