@@ -30,6 +30,7 @@ public sealed partial class StreamsConfig
         get => _values.GetValueOrDefault(key);
         set
         {
+            _instances.Remove(key);
             if (value is null)
             {
                 _values.Remove(key);

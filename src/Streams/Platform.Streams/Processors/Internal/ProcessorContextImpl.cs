@@ -1,0 +1,105 @@
+using Platform.Streams.State;
+
+namespace Platform.Streams.Processors.Internal;
+
+/// <summary>The context one processor node sees: forwards to its own children, reaches its own stores.</summary>
+internal sealed class ProcessorContextImpl<TKeyOut, TValueOut>(
+    TaskContext task,
+    ProcessorNode node,
+    IRecordReceiver<TKeyOut, TValueOut>[] children,
+    string[] storeNames) : IProcessorContext<TKeyOut, TValueOut>
+{
+    public string ApplicationId => task.ApplicationId;
+
+    public TaskId TaskId => task.TaskId;
+
+    public RecordMetadata? RecordMetadata => task.Metadata;
+
+    public long CurrentStreamTimeMs => task.StreamTime;
+
+    public long CurrentSystemTimeMs => task.Clock.NowMs;
+
+    public StreamsConfig Config => task.Config;
+
+    public void Forward(Record<TKeyOut, TValueOut> record, string? childName = null)
+    {
+        // The child sees this record's timestamp and headers as the record context; the parent gets its own back.
+        var timestamp = task.Timestamp;
+        var headers = task.Headers;
+        task.Timestamp = record.Timestamp;
+        task.Headers = record.Headers;
+        try
+        {
+            if (childName is null)
+            {
+                for (var i = 0; i < children.Length; i++)
+                {
+                    children[i].Process(record);
+                }
+            }
+            else
+            {
+                ForwardTo(record, childName);
+            }
+        }
+        finally
+        {
+            task.Timestamp = timestamp;
+            task.Headers = headers;
+        }
+    }
+
+    public TStore GetStateStore<TStore>(string name) where TStore : IStateStore
+    {
+        IStateStore? store = null;
+        if (Array.IndexOf(storeNames, name) >= 0)
+        {
+            task.Stores.TryGetValue(name, out store);
+        }
+        else if (task.GlobalStores.TryGetValue(name, out var global))
+        {
+            store = global;
+        }
+
+        if (store is null)
+        {
+            throw new InvalidOperationException(
+                $"Processor '{node.Name}' has no access to state store '{name}': add it with Topology.AddStateStore(builder, \"{node.Name}\") or ConnectProcessorAndStateStores.");
+        }
+
+        return store is TStore typed
+            ? typed
+            : throw new InvalidOperationException($"State store '{name}' is a {store.GetType().Name}, not a {typeof(TStore).Name} (processor '{node.Name}').");
+    }
+
+    public ICancellable Schedule(TimeSpan interval, PunctuationType type, Action<long> punctuator)
+    {
+        ArgumentNullException.ThrowIfNull(punctuator);
+        var intervalMs = (long)interval.TotalMilliseconds;
+        if (intervalMs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, $"Punctuation interval of processor '{node.Name}' must be at least 1 ms.");
+        }
+
+        return type == PunctuationType.StreamTime
+            // Aligned to 0: fires as soon as there is stream time, as in Kafka.
+            ? task.StreamTimePunctuations.Schedule(node, 0, intervalMs, punctuator)
+            : task.WallClockPunctuations.Schedule(node, task.Clock.NowMs + intervalMs, intervalMs, punctuator);
+    }
+
+    public void Commit() => task.CommitRequested = true;
+
+    private void ForwardTo(Record<TKeyOut, TValueOut> record, string childName)
+    {
+        for (var i = 0; i < children.Length; i++)
+        {
+            if (children[i].Name == childName)
+            {
+                children[i].Process(record);
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"Processor '{node.Name}' has no child named '{childName}'.");
+    }
+}

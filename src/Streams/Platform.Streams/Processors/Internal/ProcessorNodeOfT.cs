@@ -1,0 +1,71 @@
+using Platform.Streams.Errors;
+
+namespace Platform.Streams.Processors.Internal;
+
+/// <summary>A node running a user's (or the DSL's) processor.</summary>
+internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(
+    string name,
+    IProcessor<TKeyIn, TValueIn, TKeyOut, TValueOut> processor,
+    string[] storeNames)
+    : ProcessorNode(name), IRecordReceiver<TKeyIn, TValueIn>
+{
+    private TaskContext _task = null!;
+
+    public string[] StoreNames { get; } = storeNames;
+
+    public IProcessor<TKeyIn, TValueIn, TKeyOut, TValueOut> Processor { get; } = processor;
+
+    public override void Init(TaskContext task)
+    {
+        _task = task;
+        var context = new ProcessorContextImpl<TKeyOut, TValueOut>(task, this, Receivers.Of<TKeyOut, TValueOut>(this), StoreNames);
+        try
+        {
+            Processor.Init(context);
+        }
+        catch (Exception e) when (e is not StreamsException)
+        {
+            throw new StreamsException($"Failed to initialize processor '{Name}' of task {task.TaskId}: {e.Message}", e);
+        }
+    }
+
+    public void Process(Record<TKeyIn, TValueIn> record)
+    {
+        try
+        {
+            Processor.Process(record);
+        }
+        catch (Exception e) when (e is not ProcessingFailedException)
+        {
+            Failed(e, record.Key, record.Value);
+        }
+    }
+
+    /// <summary>Runs a punctuator of this node under the same error handling as processing.</summary>
+    public override void Punctuate(Action<long> punctuator, long time)
+    {
+        try
+        {
+            punctuator(time);
+        }
+        catch (Exception e) when (e is not ProcessingFailedException)
+        {
+            Failed(e, null, null);
+        }
+    }
+
+    public override void Close() => Processor.Close();
+
+    private void Failed(Exception exception, object? key, object? value)
+    {
+        var response = _task.ProcessingExceptionHandler.Handle(_task.ErrorContext(Name), key, value, exception);
+        if (response == ProcessingHandlerResponse.Fail)
+        {
+            throw new ProcessingFailedException(
+                $"Processor '{Name}' of task {_task.TaskId} failed on the record from {_task.Topic ?? "a punctuator"}-{_task.Partition}@{_task.Offset}: {exception.Message}",
+                exception);
+        }
+
+        _task.SendToDeadLetterQueue(_task.RawKey, _task.RawValue, exception);
+    }
+}

@@ -1,0 +1,154 @@
+using Platform.Client.Serialization;
+using Platform.Streams.Processors.Internal;
+using Platform.Streams.SerDes;
+
+namespace Platform.Streams.State.Internal;
+
+/// <summary>
+/// The typed outer layer of a key-value store: serializes keys and values with the store's serdes (or the
+/// configured defaults) over the byte layers beneath (cache, changelog, inner store).
+/// </summary>
+internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
+    : IKeyValueStore<TKey, TValue>, ICachedStateStore<TKey, TValue>
+{
+    private ISerde<TKey> _keySerde = null!;
+    private ISerde<TValue> _valueSerde = null!;
+    private string _serdeTopic = "";
+
+    /// <summary>The byte store beneath.</summary>
+    public IKeyValueStore<Bytes, byte[]> Inner { get; } = inner;
+
+    public string Name => Inner.Name;
+
+    public bool Persistent => Inner.Persistent;
+
+    public bool IsOpen => Inner.IsOpen;
+
+    public long ApproximateNumEntries => Inner.ApproximateNumEntries;
+
+    public void Init(IStateStoreContext context, IStateStore root)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _keySerde = keySerde ?? Defaults.Serde<TKey>(context.Config, isKey: true, $"state store '{Name}'");
+        _valueSerde = valueSerde ?? DefaultValueSerde(context.Config);
+        _serdeTopic = (context as StoreContext)?.ChangelogTopicOf(Name) ?? Name;
+        Inner.Init(context, root);
+    }
+
+    /// <summary>The value serde when none was given: the configured default (timestamped stores wrap it).</summary>
+    protected virtual ISerde<TValue> DefaultValueSerde(StreamsConfig config) => Defaults.Serde<TValue>(config, isKey: false, $"state store '{Name}'");
+
+    public TValue? Get(TKey key)
+    {
+        var bytes = Inner.Get(KeyBytes(key));
+        return bytes is null ? default : Value(bytes);
+    }
+
+    public bool TryGet(TKey key, out TValue value)
+    {
+        var bytes = Inner.Get(KeyBytes(key));
+        if (bytes is null)
+        {
+            value = default!;
+            return false;
+        }
+
+        value = Value(bytes);
+        return true;
+    }
+
+    public void Put(TKey key, TValue? value) => Inner.Put(KeyBytes(key), value is null ? null : ValueBytes(value));
+
+    public TValue? PutIfAbsent(TKey key, TValue value)
+    {
+        var existing = Inner.PutIfAbsent(KeyBytes(key), ValueBytes(value) ?? throw new ArgumentNullException(nameof(value)));
+        return existing is null ? default : Value(existing);
+    }
+
+    public void PutAll(IEnumerable<KeyValuePair<TKey, TValue?>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var (key, value) in entries)
+        {
+            Put(key, value);
+        }
+    }
+
+    public TValue? Delete(TKey key)
+    {
+        var old = Inner.Delete(KeyBytes(key));
+        return old is null ? default : Value(old);
+    }
+
+    public IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey? from, TKey? to)
+        => Typed(Inner.Range(from is null ? null : KeyBytes(from), to is null ? null : KeyBytes(to)));
+
+    public IEnumerable<KeyValuePair<TKey, TValue>> ReverseRange(TKey? from, TKey? to)
+        => Typed(Inner.ReverseRange(from is null ? null : KeyBytes(from), to is null ? null : KeyBytes(to)));
+
+    public IEnumerable<KeyValuePair<TKey, TValue>> All() => Typed(Inner.All());
+
+    public IEnumerable<KeyValuePair<TKey, TValue>> ReverseAll() => Typed(Inner.ReverseAll());
+
+    public void Flush() => Inner.Flush();
+
+    public void Close() => Inner.Close();
+
+    public bool SetFlushListener(CacheFlushListener<TKey, TValue> listener, bool sendOldValues)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (FindCachingLayer() is not { } caching)
+        {
+            return false;
+        }
+
+        return caching.SetFlushListener(
+            (key, newValue, oldValue, timestamp, headers) => listener(
+                _keySerde.Deserialize(key.Value, false, new SerializationContext(MessageComponentType.Key, _serdeTopic)),
+                newValue is null ? default : Value(newValue),
+                oldValue is null ? default : Value(oldValue),
+                timestamp,
+                headers),
+            sendOldValues);
+    }
+
+    /// <summary>The serialized key.</summary>
+    public Bytes KeyBytes(TKey key)
+    {
+        var bytes = _keySerde.Serialize(key, new SerializationContext(MessageComponentType.Key, _serdeTopic))
+            ?? throw new ArgumentException($"The key of state store '{Name}' serialized to null; store keys must not be null.", nameof(key));
+        return new Bytes(bytes);
+    }
+
+    private byte[]? ValueBytes(TValue value) => _valueSerde.Serialize(value, new SerializationContext(MessageComponentType.Value, _serdeTopic));
+
+    private TValue Value(byte[] bytes) => _valueSerde.Deserialize(bytes, false, new SerializationContext(MessageComponentType.Value, _serdeTopic));
+
+    private IEnumerable<KeyValuePair<TKey, TValue>> Typed(IEnumerable<KeyValuePair<Bytes, byte[]>> entries)
+    {
+        foreach (var (key, value) in entries)
+        {
+            yield return new KeyValuePair<TKey, TValue>(
+                _keySerde.Deserialize(key.Value, false, new SerializationContext(MessageComponentType.Key, _serdeTopic)),
+                Value(value));
+        }
+    }
+
+    private CachingKeyValueStore? FindCachingLayer()
+    {
+        var store = Inner;
+        while (true)
+        {
+            switch (store)
+            {
+                case CachingKeyValueStore caching:
+                    return caching;
+                case WrappedKeyValueBytesStore wrapped:
+                    store = wrapped.InnerStore;
+                    break;
+                default:
+                    return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+namespace Platform.Streams.State.Internal;
+
+/// <summary>
+/// One store's part of a <see cref="ThreadCache"/>: entries by key, a least-recently-used order for eviction,
+/// and the dirty entries in the order of their last write, which a flush hands to the store.
+/// </summary>
+internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushListener)
+{
+    private readonly Dictionary<Bytes, CacheEntry> _entries = [];
+    private readonly LinkedList<CacheEntry> _lru = new();
+    private readonly LinkedList<CacheEntry> _dirty = new();
+
+    public string Name { get; } = name;
+
+    public long SizeBytes { get; private set; }
+
+    public int Count => _entries.Count;
+
+    public int DirtyCount => _dirty.Count;
+
+    public CacheEntry? Get(Bytes key)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            return null;
+        }
+
+        Touch(entry);
+        return entry;
+    }
+
+    /// <summary>Sets a key's entry.</summary>
+    public void Put(Bytes key, byte[]? value, bool dirty, long timestamp, Platform.Client.Headers? headers, string? topic, int partition, long offset)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            entry = new CacheEntry(key);
+            entry.LruNode = _lru.AddLast(entry);
+            _entries.Add(key, entry);
+        }
+        else
+        {
+            SizeBytes -= entry.Size;
+            Touch(entry);
+        }
+
+        entry.Value = value;
+        entry.Timestamp = timestamp;
+        entry.Headers = headers;
+        entry.Topic = topic;
+        entry.Partition = partition;
+        entry.Offset = offset;
+        if (dirty)
+        {
+            if (entry.DirtyNode is not null)
+            {
+                _dirty.Remove(entry.DirtyNode);
+            }
+
+            entry.IsDirty = true;
+            entry.DirtyNode = _dirty.AddLast(entry);
+        }
+
+        SizeBytes += entry.Size;
+    }
+
+    /// <summary>Hands every dirty entry to the store (in write order); deleted ones then leave the cache.</summary>
+    public void Flush()
+    {
+        if (_dirty.Count == 0)
+        {
+            return;
+        }
+
+        var flushed = new List<CacheEntry>(_dirty.Count);
+        foreach (var entry in _dirty)
+        {
+            flushed.Add(entry);
+            entry.IsDirty = false;
+            entry.DirtyNode = null;
+        }
+
+        _dirty.Clear();
+        flushListener(flushed);
+        foreach (var entry in flushed)
+        {
+            if (entry.Value is null && !entry.IsDirty && _entries.Remove(entry.Key))
+            {
+                _lru.Remove(entry.LruNode!);
+                SizeBytes -= entry.Size;
+            }
+        }
+    }
+
+    /// <summary>Drops the least recently used entry, flushing first if it is dirty.</summary>
+    public void EvictOne()
+    {
+        var eldest = _lru.First?.Value;
+        if (eldest is null)
+        {
+            return;
+        }
+
+        if (eldest.IsDirty)
+        {
+            Flush();
+        }
+
+        if (_entries.Remove(eldest.Key))
+        {
+            _lru.Remove(eldest.LruNode!);
+            SizeBytes -= eldest.Size;
+        }
+    }
+
+    /// <summary>Every entry (clean and dirty) with a key in [<paramref name="from"/>, <paramref name="to"/>] (null: unbounded), unordered.</summary>
+    public List<CacheEntry> Range(Bytes? from, Bytes? to)
+    {
+        var result = new List<CacheEntry>();
+        foreach (var entry in _entries.Values)
+        {
+            if ((from is null || entry.Key.CompareTo(from) >= 0) && (to is null || entry.Key.CompareTo(to) <= 0))
+            {
+                result.Add(entry);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Drops everything without flushing (the task is closing dirty).</summary>
+    public void Clear()
+    {
+        _entries.Clear();
+        _lru.Clear();
+        _dirty.Clear();
+        SizeBytes = 0;
+    }
+
+    private void Touch(CacheEntry entry)
+    {
+        _lru.Remove(entry.LruNode!);
+        _lru.AddLast(entry.LruNode!);
+    }
+}
