@@ -1,5 +1,6 @@
 using Platform.Client;
 using Platform.Client.Serialization;
+using Platform.Streams.Runtime;
 using Platform.Streams.Runtime.Queries;
 using Platform.Streams.State;
 

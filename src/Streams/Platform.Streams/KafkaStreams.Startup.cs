@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Platform.Client.Admin;
 using Platform.Streams.Errors;
 using Platform.Streams.Processors.Internal;
@@ -105,7 +106,7 @@ public sealed partial class KafkaStreams
     /// Topics joined together must have the same partition count, or keys would meet in different tasks:
     /// repartition topics in a group follow the group's user topics; user topics that differ stop the start.
     /// </summary>
-    private void CheckCopartitioning(IReadOnlyDictionary<string, int> userCounts, Dictionary<string, int> internalCounts)
+    private void CheckCopartitioning(Dictionary<string, int> userCounts, Dictionary<string, int> internalCounts)
     {
         foreach (var group in _topology.CopartitionGroups)
         {

@@ -24,6 +24,6 @@ public enum KafkaStreamsState
     /// <summary>A thread failed and the client is stopping.</summary>
     PendingError,
 
-    /// <summary>Stopped after a failure (see <see cref="KafkaStreams.Error"/>).</summary>
+    /// <summary>Stopped after a failure (see <see cref="KafkaStreams.FatalException"/>).</summary>
     Error,
 }

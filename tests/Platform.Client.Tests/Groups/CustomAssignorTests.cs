@@ -112,4 +112,65 @@ public sealed class CustomAssignorTests : IAsyncLifetime
 
         Assert.Contains("partition.assignment.strategy", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pause_GroupAssignedPartition_YieldsNothingUntilResumed()
+    {
+        await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build())
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = "pausing", NumPartitions = 2, ReplicationFactor = 1 }]);
+        }
+
+        using (var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = _broker.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(new TopicPartition("pausing", 0), new Message<string?, string?> { Value = "p0" });
+            await producer.ProduceAsync(new TopicPartition("pausing", 1), new Message<string?, string?> { Value = "p1" });
+        }
+
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = _broker.BootstrapServers,
+            GroupId = "pause-group",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchMaxWaitMs = 50,
+        }).Build();
+        consumer.Subscribe("pausing");
+        var received = new List<string?>();
+        var deadline = Environment.TickCount64 + 15000;
+        while (consumer.Assignment.Count < 2 && Environment.TickCount64 < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } early)
+            {
+                received.Add(early.Message!.Value);
+            }
+        }
+
+        consumer.Pause([new TopicPartition("pausing", 0)]);
+        if (received.Remove("p0"))
+        {
+            consumer.Seek(new TopicPartitionOffset(new TopicPartition("pausing", 0), 0));
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } result)
+            {
+                received.Add(result.Message!.Value);
+            }
+        }
+
+        Assert.DoesNotContain("p0", received);
+        Assert.Contains("p1", received);
+        consumer.Resume([new TopicPartition("pausing", 0)]);
+        deadline = Environment.TickCount64 + 15000;
+        while (!received.Contains("p0") && Environment.TickCount64 < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { } result)
+            {
+                received.Add(result.Message!.Value);
+            }
+        }
+
+        Assert.Contains("p0", received);
+    }
 }

@@ -34,7 +34,7 @@ internal sealed partial class TaskManager
             }
 
             _active[id] = entry;
-            LogCreated(id, string.Join(", ", partitions), changelogs.Count);
+            LogCreated(id, partitions, changelogs.Count);
             return true;
         }
         catch

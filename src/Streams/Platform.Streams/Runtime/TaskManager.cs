@@ -370,7 +370,7 @@ internal sealed partial class TaskManager
     private partial void LogRestored(TaskId task);
 
     [LoggerMessage(EventId = 9121, Level = LogLevel.Information, Message = "Task {Task} created with input {Partitions}, {Changelogs} changelog partitions to restore")]
-    private partial void LogCreated(TaskId task, string partitions, int changelogs);
+    private partial void LogCreated(TaskId task, IReadOnlyList<TopicPartition> partitions, int changelogs);
 
     [LoggerMessage(EventId = 9122, Level = LogLevel.Information, Message = "Task {Task} closed ({How})")]
     private partial void LogClosed(TaskId task, string how);
