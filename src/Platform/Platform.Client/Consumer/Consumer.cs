@@ -54,8 +54,7 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(partitions);
         ThrowIfClosed();
-
-        // Pausing is flow control, allowed for group-assigned partitions as for manually assigned ones (as in Kafka).
+        ThrowIfSubscribed("Assign");
         var list = partitions.ToList();
         foreach (var p in list)
         {
