@@ -52,6 +52,15 @@ public sealed partial class KafkaStreams
         return QueryableStores.Compose<T>(storeName, stores);
     }
 
+    /// <summary>This instance's stream threads with their active and standby tasks.</summary>
+    public IReadOnlyList<ThreadMetadata> MetadataForLocalThreads()
+    {
+        lock (_lock)
+        {
+            return [.. _threads.Select(t => t.Metadata)];
+        }
+    }
+
     /// <summary>
     /// Which instance (by <c>application.server</c>) holds <paramref name="key"/> in <paramref name="storeName"/>: the
     /// key's partition is found as the producer's default partitioner finds it, over the input of the store's

@@ -38,6 +38,8 @@ internal sealed partial class StreamThread
     private long _lastCommit;
     private long _processedSinceMetric;
     private long _lag;
+    private IReadOnlySet<TaskId> _activeSnapshot = new HashSet<TaskId>();
+    private IReadOnlySet<TaskId> _standbySnapshot = new HashSet<TaskId>();
 
     /// <summary>A thread numbered <paramref name="index"/> (1-based, as in Kafka's thread names).</summary>
     public StreamThread(int index, StreamsRuntime runtime, Action<StreamThread> onStateChange, Func<StreamThread, Exception, StreamThreadExceptionResponse> onFailure)
@@ -79,6 +81,9 @@ internal sealed partial class StreamThread
 
     /// <summary>The stores of its running active tasks, published after every change (read by interactive queries).</summary>
     public IReadOnlyList<(TaskId Task, IReadOnlyDictionary<string, IStateStore> Stores)> RunningStores { get; private set; } = [];
+
+    /// <summary>The thread's tasks, published after every change.</summary>
+    public ThreadMetadata Metadata => new(Name, _state.ToString(), _activeSnapshot, _standbySnapshot);
 
     /// <summary>The last assignment (partitions by host, for key queries), or null.</summary>
     public AssignmentInfo? Assignment => _assignor.LatestAssignment;
@@ -240,6 +245,7 @@ internal sealed partial class StreamThread
         if (tasks.HasPendingOrRestoring)
         {
             tasks.CreatePendingTasks();
+            PublishStores();
         }
 
         if (_changelogs!.Restoring || _changelogs.HasStandbys)
@@ -462,6 +468,8 @@ internal sealed partial class StreamThread
 
     private void PublishStores()
     {
+        _activeSnapshot = _tasks!.Active.Keys.ToHashSet();
+        _standbySnapshot = _tasks.Standby.Keys.ToHashSet();
         RunningStores = [.. _tasks!.Active.Values
             .Where(t => !t.Restoring && !t.Suspended)
             .Select(t => (t.Task.Id, t.Task.Stores))];
