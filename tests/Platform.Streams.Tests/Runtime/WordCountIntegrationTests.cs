@@ -25,6 +25,17 @@ public sealed class WordCountIntegrationTests(Xunit.Abstractions.ITestOutputHelp
         var states = new List<KafkaStreamsState>();
         using var streams = new KafkaStreams(StreamsTestCluster.WordCount(Stores.InMemoryKeyValueStore("counts")), _cluster.Config("wc-" + guarantee.Replace('_', '-'), _cluster.NewStateDir(), guarantee, threads: 2), _logging);
         streams.StateChanged += (next, _) => { lock (states) { states.Add(next); } };
+        long processed = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Platform.Streams" && instrument.Name == "streams.process.records" && instrument.Meter.Tags?.Any(t => Equals(t.Value, streams.ApplicationId)) == true)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref processed, value));
+        listener.Start();
 
         streams.Start();
 
@@ -42,6 +53,7 @@ public sealed class WordCountIntegrationTests(Xunit.Abstractions.ITestOutputHelp
         Assert.Equal(3, store.Get("quick"));
         Assert.Equal(expected.Count, store.All().Count());
 
+        await StreamsTestCluster.WaitUntilAsync(() => Interlocked.Read(ref processed) > 0, "the process-rate counter counts");
         streams.Close();
         Assert.Equal(KafkaStreamsState.NotRunning, streams.State);
         lock (states)

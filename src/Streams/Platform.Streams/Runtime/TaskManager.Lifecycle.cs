@@ -141,13 +141,9 @@ internal sealed partial class TaskManager
         try
         {
             task.Task.Close(clean && !task.Restoring);
-            if (clean && !task.Restoring)
+            if (clean)
             {
-                WriteCheckpoint(id, task.CheckpointOffsets());
-            }
-            else if (clean)
-            {
-                // Still restoring: the stores hold the changelog up to where the restore got.
+                // After a commit, or still restoring: the stores hold the changelog up to these offsets.
                 WriteCheckpoint(id, task.CheckpointOffsets());
             }
             else if (Producer.ExactlyOnce)
