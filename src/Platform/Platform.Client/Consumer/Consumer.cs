@@ -113,7 +113,8 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(partitions);
         ThrowIfClosed();
-        ThrowIfSubscribed("Assign");
+
+        // Pausing is flow control, allowed for group-assigned partitions as for manually assigned ones (as in Kafka).
         var list = partitions.ToList();
         foreach (var tp in list)
         {

@@ -35,6 +35,7 @@ public class ConsumerBuilder<TKey, TValue>
     private Func<IConsumer<TKey, TValue>, List<TopicPartition>, IEnumerable<TopicPartitionOffset>?>? _assignedHandler;
     private Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? _revokedHandler;
     private Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? _lostHandler;
+    private Groups.IPartitionAssignor? _assignor;
 
     /// <summary>Starts from <paramref name="config"/>, e.g. a <see cref="ConsumerConfig"/>.</summary>
     public ConsumerBuilder(IEnumerable<KeyValuePair<string, string>> config)
@@ -142,6 +143,25 @@ public class ConsumerBuilder<TKey, TValue>
         return this;
     }
 
+    /// <summary>
+    /// Makes <paramref name="assignor"/> this member's only assignor, in place of the built-in ones that
+    /// <c>partition.assignment.strategy</c> names (which must then be unset): the way an application
+    /// such as a Streams runtime brings its own assignment logic and user data. Every member of the
+    /// group must offer an assignor of the same <see cref="Groups.IPartitionAssignor.Name"/>.
+    /// </summary>
+    public ConsumerBuilder<TKey, TValue> SetPartitionAssignor(Groups.IPartitionAssignor assignor)
+    {
+        ArgumentNullException.ThrowIfNull(assignor);
+        ThrowIfSet(_assignor is not null, "partition assignor");
+        if (string.IsNullOrWhiteSpace(assignor.Name))
+        {
+            throw new ArgumentException("The partition assignor's Name (its protocol name in JoinGroup) must not be empty.", nameof(assignor));
+        }
+
+        _assignor = assignor;
+        return this;
+    }
+
     /// <summary>Adds an interceptor; interceptors run in the order added.</summary>
     public ConsumerBuilder<TKey, TValue> AddInterceptor(IConsumerInterceptor<TKey, TValue> interceptor)
     {
@@ -214,7 +234,7 @@ public class ConsumerBuilder<TKey, TValue>
             ValueAsync = _valueAsync,
             ErrorHandler = _errorHandler,
             Interceptors = [.. _interceptors],
-            Group = GroupSettingsFrom(config, fetch),
+            Group = GroupSettingsFrom(config, fetch, _assignor),
             EnableAutoCommit = config.GroupId is not null && (Typed(() => config.EnableAutoCommit) ?? true),
             AutoCommitInterval = TimeSpan.FromMilliseconds(Int(config, "auto.commit.interval.ms", 5000, min: 0)),
             PartitionsAssignedHandler = _assignedHandler,
@@ -223,7 +243,7 @@ public class ConsumerBuilder<TKey, TValue>
         });
     }
 
-    private static Groups.GroupSettings? GroupSettingsFrom(ConsumerConfig config, FetcherOptions fetch)
+    private static Groups.GroupSettings? GroupSettingsFrom(ConsumerConfig config, FetcherOptions fetch, Groups.IPartitionAssignor? custom)
     {
         if (config.GroupId is not { } groupId)
         {
@@ -243,13 +263,25 @@ public class ConsumerBuilder<TKey, TValue>
         }
 
         IReadOnlyList<Groups.IPartitionAssignor> assignors;
-        try
+        if (custom is not null)
         {
-            assignors = Groups.PartitionAssignors.Parse(config.Get("partition.assignment.strategy") ?? Groups.RangeAssignor.AssignorName);
+            if (config.Get("partition.assignment.strategy") is { } strategy)
+            {
+                throw new ArgumentException($"Configuration property 'partition.assignment.strategy' ('{strategy}') cannot be combined with SetPartitionAssignor ('{custom.Name}'); remove one.");
+            }
+
+            assignors = [custom];
         }
-        catch (ArgumentException ex)
+        else
         {
-            throw new ArgumentException($"Configuration property 'partition.assignment.strategy' is invalid: {ex.Message}", ex);
+            try
+            {
+                assignors = Groups.PartitionAssignors.Parse(config.Get("partition.assignment.strategy") ?? Groups.RangeAssignor.AssignorName);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException($"Configuration property 'partition.assignment.strategy' is invalid: {ex.Message}", ex);
+            }
         }
 
         return new Groups.GroupSettings

@@ -53,7 +53,9 @@ internal sealed partial class ConsumerCoordinator
                 continue;
             }
 
-            Apply(ConsumerProtocol.DecodeAssignment(sync.Assignment).Partitions);
+            var assignment = ConsumerProtocol.DecodeAssignment(sync.Assignment);
+            _settings.Assignors.FirstOrDefault(a => a.Name == join.ProtocolName)?.OnAssignment(assignment, join.GenerationId);
+            Apply(assignment.Partitions);
             lock (_lock)
             {
                 _stable = !_lostPending;

@@ -28,4 +28,15 @@ public interface IPartitionAssignor
     IReadOnlyDictionary<string, MemberAssignment> Assign(
         IReadOnlyDictionary<string, int> partitionsPerTopic,
         IReadOnlyDictionary<string, MemberSubscription> subscriptions);
+
+    /// <summary>
+    /// Called on every member (on the consuming thread) with what the leader assigned it, before the
+    /// partitions assigned handler runs, so an assignor can read its user data (Kafka's <c>onAssignment</c>).
+    /// The built-in assignors need nothing here.
+    /// </summary>
+    /// <param name="assignment">This member's partitions and the leader's user data for it.</param>
+    /// <param name="generationId">The generation the assignment belongs to.</param>
+    void OnAssignment(MemberAssignment assignment, int generationId)
+    {
+    }
 }

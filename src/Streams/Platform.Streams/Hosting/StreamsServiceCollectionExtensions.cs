@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Streams.Hosting;
+
+/// <summary>Runs a Streams application as a hosted service of the generic host.</summary>
+public static class StreamsServiceCollectionExtensions
+{
+    /// <summary>The configuration section read for settings, with Kafka's key names (<c>"Streams": { "application.id": "wordcount" }</c>).</summary>
+    public const string SectionName = "Streams";
+
+    /// <summary>
+    /// Registers a <see cref="KafkaStreams"/> running <paramref name="topology"/> as a singleton and a background
+    /// service that starts it with the host and closes it (committing) when the host stops, e.g. on SIGTERM.
+    /// Settings come from the configuration section <c>Streams</c>, then <paramref name="configure"/>.
+    /// </summary>
+    public static IServiceCollection AddStreams(this IServiceCollection services, Topology topology, Action<StreamsConfig>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        return services.AddStreams(_ => topology, configure);
+    }
+
+    /// <summary>Like <see cref="AddStreams(IServiceCollection, Topology, Action{StreamsConfig}?)"/>, building the topology from the services.</summary>
+    public static IServiceCollection AddStreams(this IServiceCollection services, Func<IServiceProvider, Topology> topology, Action<StreamsConfig>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(topology);
+        services.AddSingleton(provider =>
+        {
+            var config = new StreamsConfig();
+            if (provider.GetService<IConfiguration>()?.GetSection(SectionName) is { } section)
+            {
+                foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+                {
+                    if (value is not null)
+                    {
+                        config[key] = value;
+                    }
+                }
+            }
+
+            configure?.Invoke(config);
+            return new KafkaStreams(topology(provider), config, provider.GetService<ILoggerFactory>());
+        });
+        services.AddHostedService<StreamsHostedService>();
+        return services;
+    }
+}

@@ -1,0 +1,42 @@
+using Platform.Client;
+using Platform.Streams.Processors.Internal;
+
+namespace Platform.Streams.Runtime;
+
+/// <summary>A running (or restoring, or suspended) task of a stream thread with its collector and changelogs.</summary>
+internal sealed class ActiveTask(StreamTask task, RecordCollector collector, IReadOnlyList<ChangelogPartition> changelogs)
+{
+    /// <summary>The engine's task.</summary>
+    public StreamTask Task { get; } = task;
+
+    /// <summary>Its output.</summary>
+    public RecordCollector Collector { get; } = collector;
+
+    /// <summary>The changelog partitions of its stores.</summary>
+    public IReadOnlyList<ChangelogPartition> Changelogs { get; } = changelogs;
+
+    /// <summary>Whether its stores are still catching up with their changelogs (it does not process meanwhile).</summary>
+    public bool Restoring { get; set; }
+
+    /// <summary>Whether its partitions were revoked in a rebalance that has not yet said if it keeps them.</summary>
+    public bool Suspended { get; set; }
+
+    /// <summary>The offsets to checkpoint: per changelog partition the offset after the last record the stores hold.</summary>
+    public Dictionary<TopicPartition, long> CheckpointOffsets()
+    {
+        var offsets = new Dictionary<TopicPartition, long>();
+        foreach (var changelog in Changelogs)
+        {
+            if (Collector.ChangelogOffsets.TryGetValue(changelog.Partition, out var written))
+            {
+                offsets[changelog.Partition] = written;
+            }
+            else if ((changelog.NextOffset ?? changelog.StartOffset) is { } restored)
+            {
+                offsets[changelog.Partition] = restored;
+            }
+        }
+
+        return offsets;
+    }
+}

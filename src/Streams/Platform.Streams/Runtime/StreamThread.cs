@@ -1,0 +1,516 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Platform.Client;
+using Platform.Streams.Errors;
+using Platform.Streams.Processors;
+using Platform.Streams.Processors.Internal;
+using Platform.Streams.Runtime.Assignment;
+using Platform.Streams.State;
+
+namespace Platform.Streams.Runtime;
+
+/// <summary>
+/// One stream thread (Kafka's <c>StreamThread</c>): a consumer in the application's group (group id =
+/// <c>application.id</c>, the <see cref="StreamsPartitionAssignor"/>, read_committed under exactly-once), a
+/// producer (transactional under exactly-once), a restore consumer, and the <see cref="TaskManager"/> of its
+/// tasks. Its loop polls, restores, processes, punctuates and commits every <c>commit.interval.ms</c>.
+/// </summary>
+internal sealed partial class StreamThread
+{
+    private readonly StreamsRuntime _runtime;
+    private readonly Func<StreamThread, Exception, StreamThreadExceptionResponse> _onFailure;
+    private readonly Action<StreamThread> _onStateChange;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private readonly StreamsPartitionAssignor _assignor;
+    private readonly Dictionary<TopicPartition, long> _skipped = [];
+    private readonly RawRecordHandler _onRecord;
+    private readonly long _commitIntervalTicks;
+    private readonly TimeSpan _pollTime;
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+    private ChangelogReader? _changelogs;
+    private TaskManager? _tasks;
+    private Exception? _callbackError;
+    private volatile bool _stopRequested;
+    private volatile StreamThreadState _state = StreamThreadState.Created;
+    private long _lastCommit;
+    private long _processedSinceMetric;
+    private long _lag;
+    private IReadOnlySet<TaskId> _activeSnapshot = new HashSet<TaskId>();
+    private IReadOnlySet<TaskId> _standbySnapshot = new HashSet<TaskId>();
+
+    /// <summary>A thread numbered <paramref name="index"/> (1-based, as in Kafka's thread names).</summary>
+    public StreamThread(int index, StreamsRuntime runtime, Action<StreamThread> onStateChange, Func<StreamThread, Exception, StreamThreadExceptionResponse> onFailure)
+    {
+        Index = index;
+        _runtime = runtime;
+        _onStateChange = onStateChange;
+        _onFailure = onFailure;
+        Name = $"{runtime.ClientId}-StreamThread-{index}";
+        _logger = runtime.LoggerFactory.CreateLogger($"Platform.Streams.StreamThread");
+        var eos = runtime.Config.ExactlyOnce;
+        _commitIntervalTicks = (long)(runtime.Config.CommitIntervalMs * Stopwatch.Frequency / 1000.0);
+        _pollTime = TimeSpan.FromMilliseconds(Math.Max(1, runtime.Config.PollMs));
+        TransactionalId = eos ? $"{runtime.Topology.ApplicationId}-{runtime.StateDirectory.ProcessId}-{index}" : null;
+        _assignor = new StreamsPartitionAssignor(
+            runtime.Subtopologies,
+            runtime.StateDirectory.ProcessId,
+            runtime.Endpoint,
+            runtime.Config.NumStandbyReplicas,
+            () => _tasks?.LocalState() ?? (new Dictionary<TaskId, long>(), new HashSet<TaskId>()));
+        _onRecord = OnRecord;
+        _thread = new Thread(Run) { IsBackground = true, Name = Name };
+    }
+
+    /// <summary>The thread's number.</summary>
+    public int Index { get; }
+
+    /// <summary>The thread's name (<c>&lt;client.id&gt;-StreamThread-&lt;n&gt;</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The producer's transactional id under exactly-once, else null.</summary>
+    public string? TransactionalId { get; }
+
+    /// <summary>The thread's state.</summary>
+    public StreamThreadState State => _state;
+
+    /// <summary>What killed the thread, or null.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>The stores of its running active tasks, published after every change (read by interactive queries).</summary>
+    public IReadOnlyList<(TaskId Task, IReadOnlyDictionary<string, IStateStore> Stores)> RunningStores { get; private set; } = [];
+
+    /// <summary>The thread's tasks, published after every change.</summary>
+    public ThreadMetadata Metadata => new(Name, _state.ToString(), _activeSnapshot, _standbySnapshot);
+
+    /// <summary>The last assignment (partitions by host, for key queries), or null.</summary>
+    public AssignmentInfo? Assignment => _assignor.LatestAssignment;
+
+    /// <summary>Starts the thread.</summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Asks the thread to commit, close its tasks and stop.</summary>
+    public void RequestStop() => _stopRequested = true;
+
+    /// <summary>Waits for the thread to end.</summary>
+    public bool Join(TimeSpan timeout) => _thread == Thread.CurrentThread || _thread.Join(timeout);
+
+    private bool ExactlyOnce => TransactionalId is not null;
+
+    private void Run()
+    {
+        Exception? failure = null;
+        try
+        {
+            Initialize();
+            SetState(StreamThreadState.Starting);
+            while (!_stopRequested)
+            {
+                try
+                {
+                    RunOnce();
+                }
+                catch (TaskMigratedException ex)
+                {
+                    HandleMigrated(ex);
+                }
+            }
+
+            SetState(StreamThreadState.PendingShutdown);
+            _tasks!.CloseAll(_consumer, clean: true);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            LogFailed(ex, Name);
+            try
+            {
+                _tasks?.CloseAll(null, clean: false);
+            }
+            catch (Exception closeError)
+            {
+                LogCloseFailed(closeError, Name);
+            }
+        }
+
+        if (failure is not null)
+        {
+            Failure = failure;
+            var response = _onFailure(this, failure);
+            if (response == StreamThreadExceptionResponse.ShutdownApplication)
+            {
+                RequestApplicationShutdown();
+            }
+        }
+
+        DisposeClients();
+        RunningStores = [];
+        _runtime.Metrics.RemoveSources(this);
+        SetState(StreamThreadState.Dead);
+    }
+
+    private void Initialize()
+    {
+        var config = _runtime.Config;
+        var consumerSettings = config.ConsumerSettings();
+        consumerSettings["group.id"] = _runtime.Topology.ApplicationId;
+        consumerSettings["client.id"] = Name + "-consumer";
+        consumerSettings["enable.auto.commit"] = "false";
+        consumerSettings.TryAdd("auto.offset.reset", "earliest");
+        consumerSettings.Remove("partition.assignment.strategy");
+        if (ExactlyOnce)
+        {
+            consumerSettings["isolation.level"] = "read_committed";
+        }
+
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(consumerSettings)
+            .SetPartitionAssignor(_assignor)
+            .SetPartitionsRevokedHandler((_, _) => OnRevoked())
+            .SetPartitionsAssignedHandler((_, _) => OnAssigned())
+            .SetPartitionsLostHandler((_, _) => OnLost())
+            .Build();
+
+        var restoreSettings = config.ConsumerSettings("restore.consumer.");
+        restoreSettings.Remove("group.id");
+        restoreSettings.Remove("group.instance.id");
+        restoreSettings.Remove("partition.assignment.strategy");
+        restoreSettings["client.id"] = Name + "-restore-consumer";
+        restoreSettings["enable.auto.commit"] = "false";
+        restoreSettings["auto.offset.reset"] = "earliest";
+        restoreSettings["isolation.level"] = ExactlyOnce ? "read_committed" : "read_uncommitted";
+        var restoreConsumer = new ConsumerBuilder<byte[]?, byte[]?>(restoreSettings).Build();
+        _changelogs = new ChangelogReader(restoreConsumer, _runtime.Admin, ExactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted, _runtime.RestoreListener, _runtime.Metrics);
+        _tasks = new TaskManager(
+            _runtime.Topology,
+            _runtime.StateDirectory,
+            _changelogs,
+            CreateProducer(),
+            _runtime.ProductionHandler,
+            _runtime.PartitionCount,
+            _runtime.GlobalStores,
+            this,
+            _runtime.LoggerFactory.CreateLogger("Platform.Streams.Task"));
+        _runtime.Metrics.AddSources(this, () => Volatile.Read(ref _lag), () => _changelogs?.RemainingRecords ?? 0);
+        Subscribe();
+        _lastCommit = Stopwatch.GetTimestamp();
+    }
+
+    private StreamsProducer CreateProducer()
+    {
+        var settings = _runtime.Config.ProducerSettings();
+        settings["client.id"] = Name + "-producer";
+        if (ExactlyOnce)
+        {
+            settings["transactional.id"] = TransactionalId!;
+            settings["enable.idempotence"] = "true";
+            settings.TryAdd("transaction.timeout.ms", "10000");
+        }
+        else
+        {
+            // Kafka Streams' producer default: batch for up to 100 ms between commits.
+            settings.TryAdd("linger.ms", "100");
+        }
+
+        return new StreamsProducer(settings);
+    }
+
+    private void Subscribe()
+    {
+        var patterns = _runtime.Subtopologies.Where(s => s.SourcePattern is not null).Select(s => s.SourcePattern!.ToString()).ToList();
+        if (patterns.Count == 0)
+        {
+            _consumer!.Subscribe(_runtime.SourceTopics);
+            return;
+        }
+
+        var alternatives = _runtime.SourceTopics.Select(Regex.Escape).Concat(patterns.Select(p => $"(?:{p})"));
+        _consumer!.Subscribe(new Regex($"^(?:{string.Join("|", alternatives)})$", RegexOptions.CultureInvariant));
+    }
+
+    private void RunOnce()
+    {
+        var consumer = _consumer!;
+        var tasks = _tasks!;
+        var processable = tasks.Active.Values.Any(t => !t.Restoring && !t.Suspended && t.Task.BufferedCount > 0);
+        var handed = consumer.ConsumeRaw(_onRecord, processable || tasks.HasPendingOrRestoring ? TimeSpan.Zero : _pollTime);
+        if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
+        {
+            throw callbackError is TaskMigratedException migrated ? migrated : new StreamsException($"{Name} failed in a rebalance: {callbackError.Message}", callbackError);
+        }
+
+        _processedSinceMetric += handed;
+        BlockPartitionsOfWaitingTasks(consumer, tasks);
+        if (tasks.HasPendingOrRestoring)
+        {
+            tasks.CreatePendingTasks();
+            PublishStores();
+        }
+
+        if (_changelogs!.Restoring || _changelogs.HasStandbys)
+        {
+            _changelogs.Poll(_changelogs.Restoring ? TimeSpan.FromMilliseconds(20) : TimeSpan.Zero);
+            var ready = tasks.CompleteRestoration();
+            if (ready.Count > 0)
+            {
+                consumer.Resume(ready);
+                PublishStores();
+            }
+        }
+
+        var now = SystemClock.Instance.NowMs;
+        foreach (var task in tasks.Active.Values)
+        {
+            if (task.Restoring || task.Suspended)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < 1000 && task.Task.IsProcessable(now) && task.Task.Process(); i++)
+            {
+                _processedSinceMetric++;
+            }
+
+            task.Task.MaybePunctuateSystemTime();
+        }
+
+        MaybeCommit(consumer, tasks);
+        if (_state == StreamThreadState.PartitionsAssigned && !tasks.HasPendingOrRestoring)
+        {
+            SetState(StreamThreadState.Running);
+        }
+    }
+
+    private void MaybeCommit(IConsumer<byte[]?, byte[]?> consumer, TaskManager tasks)
+    {
+        var due = Stopwatch.GetTimestamp() - _lastCommit >= _commitIntervalTicks;
+        if (!due && !tasks.Active.Values.Any(t => t.Task.CommitRequested))
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        if (tasks.Commit(consumer, force: false) > 0)
+        {
+            _runtime.Metrics.CommitLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        _lastCommit = Stopwatch.GetTimestamp();
+        if (_processedSinceMetric > 0)
+        {
+            _runtime.Metrics.ProcessedRecords.Add(_processedSinceMetric);
+            _processedSinceMetric = 0;
+        }
+
+        long lag = 0;
+        foreach (var partition in consumer.Assignment)
+        {
+            lag += consumer.CurrentLag(partition) ?? 0;
+        }
+
+        Volatile.Write(ref _lag, lag);
+    }
+
+    /// <summary>
+    /// Records of partitions whose task cannot run yet were handed over anyway (they arrived before the pause):
+    /// rewind to the first of them and pause the partitions until the task is ready.
+    /// </summary>
+    private void BlockPartitionsOfWaitingTasks(IConsumer<byte[]?, byte[]?> consumer, TaskManager tasks)
+    {
+        var assigned = consumer.Assignment.ToHashSet();
+        var blocked = tasks.BlockedPartitions().Where(assigned.Contains).ToHashSet();
+        foreach (var (partition, offset) in _skipped)
+        {
+            if (assigned.Contains(partition))
+            {
+                consumer.Seek(new TopicPartitionOffset(partition, offset));
+                blocked.Add(partition);
+            }
+        }
+
+        _skipped.Clear();
+        var toPause = blocked.Except(consumer.Paused).ToList();
+        if (toPause.Count > 0)
+        {
+            consumer.Pause(toPause);
+        }
+    }
+
+    private void OnRecord(RawRecord record)
+    {
+        var task = _tasks!.RunningTaskFor(record.TopicPartition);
+        if (task is null)
+        {
+            _skipped.TryAdd(record.TopicPartition, record.Offset);
+            return;
+        }
+
+        Headers? headers = null;
+        if (record.Headers.Count > 0)
+        {
+            headers = [];
+            foreach (var header in record.Headers)
+            {
+                headers.Add(header.KeyString, header.Value?.ToArray());
+            }
+        }
+
+        var partition = record.TopicPartition;
+        task.Task.AddRecord(new ConsumedRecord(partition.Topic, partition.Partition, record.Offset, record.Timestamp, record.TimestampType, record.Key, record.IsKeyNull, record.Value, record.IsValueNull, headers));
+    }
+
+    private void OnRevoked()
+    {
+        SetState(StreamThreadState.PartitionsRevoked);
+        try
+        {
+            _tasks!.Suspend(_consumer!);
+        }
+        catch (TaskMigratedException ex)
+        {
+            _tasks!.CloseAll(null, clean: false);
+            LogMigrated(Name, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            _callbackError ??= ex;
+        }
+
+        RunningStores = [];
+    }
+
+    private void OnAssigned()
+    {
+        try
+        {
+            var assignment = _assignor.LatestAssignment!;
+            if (assignment.Shutdown)
+            {
+                _callbackError ??= new StreamsShutdownRequestedException(assignment.Error!);
+                return;
+            }
+
+            if (assignment.Error is { } error)
+            {
+                _callbackError ??= error.StartsWith("Source topic", StringComparison.Ordinal)
+                    ? new StreamsException(error)
+                    : new StreamsException($"The group leader refused an assignment: {error}");
+                return;
+            }
+
+            _tasks!.Assign(assignment);
+            SetState(StreamThreadState.PartitionsAssigned);
+            PublishStores();
+        }
+        catch (Exception ex)
+        {
+            _callbackError ??= ex;
+        }
+    }
+
+    private void OnLost()
+    {
+        try
+        {
+            _tasks!.CloseAll(null, clean: false);
+        }
+        catch (Exception ex)
+        {
+            _callbackError ??= ex;
+        }
+
+        RunningStores = [];
+    }
+
+    /// <summary>Fenced or left behind by the group: drop the tasks uncommitted, get a new producer, rejoin.</summary>
+    private void HandleMigrated(TaskMigratedException ex)
+    {
+        LogMigrated(Name, ex.Message);
+        _tasks!.CloseAll(null, clean: false);
+        RunningStores = [];
+        if (ExactlyOnce)
+        {
+            _tasks.Producer.Dispose();
+            _tasks.Producer = CreateProducer();
+        }
+
+        _consumer!.Unsubscribe();
+        Subscribe();
+        SetState(StreamThreadState.PartitionsRevoked);
+    }
+
+    /// <summary>Tells the group leader this instance wants every instance stopped, and waits until the group agreed.</summary>
+    private void RequestApplicationShutdown()
+    {
+        if (_consumer is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _assignor.ShutdownRequested = true;
+            _tasks?.CloseAll(null, clean: false);
+            _consumer.Unsubscribe();
+            Subscribe();
+            var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < deadline && _assignor.LatestAssignment?.Shutdown != true)
+            {
+                _consumer.ConsumeRaw(static _ => { }, TimeSpan.FromMilliseconds(100));
+            }
+        }
+        catch (Exception ex)
+        {
+            LogCloseFailed(ex, Name);
+        }
+    }
+
+    private void PublishStores()
+    {
+        _activeSnapshot = _tasks!.Active.Keys.ToHashSet();
+        _standbySnapshot = _tasks.Standby.Keys.ToHashSet();
+        RunningStores = [.. _tasks!.Active.Values
+            .Where(t => !t.Restoring && !t.Suspended)
+            .Select(t => (t.Task.Id, t.Task.Stores))];
+    }
+
+    private void SetState(StreamThreadState state)
+    {
+        if (_state == state)
+        {
+            return;
+        }
+
+        _state = state;
+        _onStateChange(this);
+    }
+
+    private void DisposeClients()
+    {
+        try
+        {
+            _consumer?.Close();
+            _consumer?.Dispose();
+        }
+        catch (Exception ex)
+        {
+            LogCloseFailed(ex, Name);
+        }
+
+        _changelogs?.Dispose();
+        _tasks?.Producer.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name.ToString(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 9130, Level = LogLevel.Error, Message = "{Thread} failed")]
+    private partial void LogFailed(Exception exception, string thread);
+
+    [LoggerMessage(EventId = 9131, Level = LogLevel.Warning, Message = "{Thread} could not close cleanly")]
+    private partial void LogCloseFailed(Exception exception, string thread);
+
+    [LoggerMessage(EventId = 9132, Level = LogLevel.Warning, Message = "{Thread} lost its tasks and rejoins the group: {Reason}")]
+    private partial void LogMigrated(string thread, string reason);
+}

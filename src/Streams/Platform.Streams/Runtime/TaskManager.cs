@@ -1,0 +1,380 @@
+using Microsoft.Extensions.Logging;
+using Platform.Client;
+using Platform.Streams.Errors;
+using Platform.Streams.Processors;
+using Platform.Streams.Processors.Internal;
+using Platform.Streams.Runtime.Assignment;
+using Platform.Streams.State;
+using Platform.Streams.State.Internal;
+
+namespace Platform.Streams.Runtime;
+
+/// <summary>
+/// A stream thread's tasks (Kafka's <c>TaskManager</c>): creates active tasks for the partition groups the
+/// assignor gives the thread and standby tasks for its standbys, restores their stores through the
+/// <see cref="ChangelogReader"/>, routes consumed records, commits (stores flushed, outputs sent, offsets
+/// committed, checkpoints written), and closes tasks cleanly or dirty. Everything runs on the thread.
+/// </summary>
+internal sealed partial class TaskManager
+{
+    private readonly TopologyMetadata _topology;
+    private readonly StreamsConfig _config;
+    private readonly StateDirectory _stateDirectory;
+    private readonly ChangelogReader _changelogs;
+    private readonly ThreadCache? _cache;
+    private readonly ILogger _logger;
+    private readonly object _owner;
+    private readonly IProductionExceptionHandler _productionHandler;
+    private readonly Func<string, int> _partitionCount;
+    private readonly IReadOnlyDictionary<string, IStateStore> _globalStores;
+    private readonly Dictionary<TaskId, ActiveTask> _active = [];
+    private readonly Dictionary<TaskId, StandbyTask> _standby = [];
+    private readonly Dictionary<TaskId, IReadOnlyList<TopicPartition>> _pendingActive = [];
+    private readonly HashSet<TaskId> _pendingStandby = [];
+    private readonly Dictionary<TopicPartition, ActiveTask> _byPartition = [];
+
+    /// <summary>A task manager for the thread <paramref name="owner"/>.</summary>
+    public TaskManager(
+        TopologyMetadata topology,
+        StateDirectory stateDirectory,
+        ChangelogReader changelogs,
+        StreamsProducer producer,
+        IProductionExceptionHandler productionHandler,
+        Func<string, int> partitionCount,
+        IReadOnlyDictionary<string, IStateStore> globalStores,
+        object owner,
+        ILogger logger)
+    {
+        _topology = topology;
+        _config = topology.Config;
+        _stateDirectory = stateDirectory;
+        _changelogs = changelogs;
+        Producer = producer;
+        _productionHandler = productionHandler;
+        _partitionCount = partitionCount;
+        _globalStores = globalStores;
+        _owner = owner;
+        _logger = logger;
+        var cacheBytes = _config.StateStoreCacheMaxBytes;
+        _cache = cacheBytes > 0 ? new ThreadCache(cacheBytes) : null;
+    }
+
+    /// <summary>The thread's producer (replaced after it was fenced).</summary>
+    public StreamsProducer Producer { get; set; }
+
+    /// <summary>The active tasks, by id.</summary>
+    public IReadOnlyDictionary<TaskId, ActiveTask> Active => _active;
+
+    /// <summary>The standby tasks, by id.</summary>
+    public IReadOnlyDictionary<TaskId, StandbyTask> Standby => _standby;
+
+    /// <summary>Whether some assigned task is not running yet (waiting for its folder, or restoring).</summary>
+    public bool HasPendingOrRestoring => _pendingActive.Count > 0 || _active.Values.Any(t => t.Restoring);
+
+    /// <summary>
+    /// What this thread reports when it joins: the tasks it ran (they return to it) and, for every task with
+    /// state here, <see cref="SubscriptionInfo.RunningActive"/> or its checkpointed offset sum.
+    /// </summary>
+    public (IReadOnlyDictionary<TaskId, long> OffsetSums, IReadOnlySet<TaskId> ThreadTasks) LocalState()
+    {
+        var sums = new Dictionary<TaskId, long>();
+        foreach (var task in _stateDirectory.TasksOnDisk())
+        {
+            try
+            {
+                var checkpoint = _stateDirectory.Checkpoint(task).Read();
+                sums[task] = checkpoint.Values.Sum();
+            }
+            catch (InvalidDataException)
+            {
+                // A damaged checkpoint is as good as none.
+            }
+        }
+
+        foreach (var (task, standby) in _standby)
+        {
+            sums[task] = standby.CheckpointOffsets().Values.Sum();
+        }
+
+        foreach (var task in _active.Keys)
+        {
+            sums[task] = SubscriptionInfo.RunningActive;
+        }
+
+        return (sums, _active.Keys.ToHashSet());
+    }
+
+    /// <summary>The task reading <paramref name="partition"/> if it is ready to take records.</summary>
+    public ActiveTask? RunningTaskFor(TopicPartition partition)
+        => _byPartition.TryGetValue(partition, out var task) && !task.Restoring && !task.Suspended ? task : null;
+
+    /// <summary>Input partitions whose task cannot take records yet (pending or restoring).</summary>
+    public IEnumerable<TopicPartition> BlockedPartitions()
+    {
+        foreach (var partitions in _pendingActive.Values)
+        {
+            foreach (var partition in partitions)
+            {
+                yield return partition;
+            }
+        }
+
+        foreach (var task in _active.Values.Where(t => t.Restoring))
+        {
+            foreach (var partition in task.Task.InputPartitions)
+            {
+                yield return partition;
+            }
+        }
+    }
+
+    /// <summary>Partitions were revoked (eager rebalance): commit everything, keep the tasks open in case they come back.</summary>
+    public void Suspend(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        Commit(consumer, force: true);
+        foreach (var task in _active.Values)
+        {
+            task.Suspended = true;
+        }
+
+        _byPartition.Clear();
+        _pendingActive.Clear();
+    }
+
+    /// <summary>
+    /// Applies a new assignment: suspended tasks it keeps resume, those it lost close cleanly, new ones are
+    /// created (or wait for a folder another thread of this instance still holds); the same for standbys.
+    /// </summary>
+    public void Assign(AssignmentInfo assignment)
+    {
+        foreach (var (id, task) in _active.ToList())
+        {
+            if (!assignment.ActiveTasks.ContainsKey(id))
+            {
+                CloseActive(id, task, clean: true);
+            }
+            else
+            {
+                task.Suspended = false;
+            }
+        }
+
+        foreach (var (id, standby) in _standby.ToList())
+        {
+            if (!assignment.StandbyTasks.Contains(id) || assignment.ActiveTasks.ContainsKey(id))
+            {
+                CloseStandby(id, standby);
+            }
+        }
+
+        _pendingActive.Clear();
+        _pendingStandby.Clear();
+        foreach (var (id, partitions) in assignment.ActiveTasks)
+        {
+            if (!_active.ContainsKey(id))
+            {
+                _pendingActive[id] = partitions;
+            }
+        }
+
+        foreach (var id in assignment.StandbyTasks)
+        {
+            if (!_standby.ContainsKey(id) && !assignment.ActiveTasks.ContainsKey(id))
+            {
+                _pendingStandby.Add(id);
+            }
+        }
+
+        CreatePendingTasks();
+    }
+
+    /// <summary>Creates the tasks whose folders have become free.</summary>
+    public void CreatePendingTasks()
+    {
+        foreach (var (id, partitions) in _pendingActive.ToList())
+        {
+            if (TryCreateActive(id, partitions))
+            {
+                _pendingActive.Remove(id);
+            }
+        }
+
+        foreach (var id in _pendingStandby.ToList())
+        {
+            if (TryCreateStandby(id))
+            {
+                _pendingStandby.Remove(id);
+            }
+        }
+
+        RebuildRouting();
+    }
+
+    /// <summary>Starts the tasks whose stores finished restoring; returns their input partitions (to resume).</summary>
+    public List<TopicPartition> CompleteRestoration()
+    {
+        var resumed = new List<TopicPartition>();
+        foreach (var task in _active.Values.Where(t => t.Restoring))
+        {
+            if (_changelogs.Completed(task.Changelogs.Select(c => c.Partition)))
+            {
+                task.Task.InitializeTopology();
+                task.Restoring = false;
+                resumed.AddRange(task.Task.InputPartitions);
+                LogRestored(task.Task.Id);
+            }
+        }
+
+        return resumed;
+    }
+
+    /// <summary>
+    /// Commits the tasks that need it (all with <paramref name="force"/>): their stores are flushed, every record
+    /// they sent is acknowledged, then their input offsets are committed (under exactly-once in the producer's
+    /// transaction with the consumer's group metadata). Checkpoints follow, outside exactly-once.
+    /// </summary>
+    /// <returns>How many tasks were committed.</returns>
+    /// <exception cref="TaskMigratedException">The producer was fenced or the group refused the offsets.</exception>
+    public int Commit(IConsumer<byte[]?, byte[]?> consumer, bool force)
+    {
+        var committing = _active.Values.Where(t => !t.Restoring && !t.Suspended && (force || t.Task.CommitNeeded)).ToList();
+        if (committing.Count == 0 && _standby.Count == 0)
+        {
+            return 0;
+        }
+
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var task in committing)
+        {
+            offsets.AddRange(task.Task.PrepareCommit());
+        }
+
+        if (Producer.ExactlyOnce)
+        {
+            foreach (var task in committing)
+            {
+                task.Collector.ThrowIfSendFailed();
+            }
+
+            Producer.CommitTransaction(offsets, consumer.ConsumerGroupMetadata);
+        }
+        else
+        {
+            Producer.Flush();
+            foreach (var task in committing)
+            {
+                task.Collector.ThrowIfSendFailed();
+            }
+
+            if (offsets.Count > 0)
+            {
+                CommitOffsets(consumer, offsets);
+            }
+        }
+
+        foreach (var task in committing)
+        {
+            task.Task.PostCommit();
+            if (!Producer.ExactlyOnce)
+            {
+                WriteCheckpoint(task.Task.Id, task.CheckpointOffsets());
+            }
+        }
+
+        foreach (var (id, standby) in _standby)
+        {
+            FlushStores(standby.Task);
+            WriteCheckpoint(id, standby.CheckpointOffsets());
+        }
+
+        return committing.Count;
+    }
+
+    private static void CommitOffsets(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets)
+    {
+        try
+        {
+            consumer.Commit(offsets);
+        }
+        catch (TopicPartitionOffsetException ex) when (ex.Results.Any(r => r.Error.Code is Protocol.ErrorCode.IllegalGeneration or Protocol.ErrorCode.UnknownMemberId or Protocol.ErrorCode.RebalanceInProgress or Protocol.ErrorCode.FencedInstanceId))
+        {
+            throw new TaskMigratedException($"The group refused the offset commit: it rebalanced without this member ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>Closes every task: cleanly (commit first, checkpoints written) or dirty (after a failure or a fence).</summary>
+    public void CloseAll(IConsumer<byte[]?, byte[]?>? consumer, bool clean)
+    {
+        if (clean && consumer is not null)
+        {
+            Commit(consumer, force: true);
+        }
+        else
+        {
+            Producer.AbortTransaction();
+        }
+
+        foreach (var (id, task) in _active.ToList())
+        {
+            CloseActive(id, task, clean);
+        }
+
+        foreach (var (id, standby) in _standby.ToList())
+        {
+            CloseStandby(id, standby);
+        }
+
+        _pendingActive.Clear();
+        _pendingStandby.Clear();
+        _byPartition.Clear();
+    }
+
+    /// <summary>The stores named <paramref name="storeName"/> of the running active tasks (for interactive queries).</summary>
+    public List<(TaskId Task, IStateStore Store)> StoresNamed(string storeName)
+        => [.. _active.Values
+            .Where(t => !t.Restoring && !t.Suspended && t.Task.Stores.ContainsKey(storeName))
+            .Select(t => (t.Task.Id, t.Task.Stores[storeName]))];
+
+    private void RebuildRouting()
+    {
+        _byPartition.Clear();
+        foreach (var task in _active.Values.Where(t => !t.Suspended))
+        {
+            foreach (var partition in task.Task.InputPartitions)
+            {
+                _byPartition[partition] = task;
+            }
+        }
+    }
+
+    private static void FlushStores(StreamTask task)
+    {
+        foreach (var registration in task.Registrations)
+        {
+            registration.Store.Flush();
+        }
+    }
+
+    private void WriteCheckpoint(TaskId id, Dictionary<TopicPartition, long> offsets)
+    {
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        _stateDirectory.TaskDirectory(id);
+        _stateDirectory.Checkpoint(id).Write(offsets);
+    }
+
+    [LoggerMessage(EventId = 9120, Level = LogLevel.Information, Message = "Task {Task} restored its stores and starts processing")]
+    private partial void LogRestored(TaskId task);
+
+    [LoggerMessage(EventId = 9121, Level = LogLevel.Information, Message = "Task {Task} created with input {Partitions}, {Changelogs} changelog partitions to restore")]
+    private partial void LogCreated(TaskId task, IReadOnlyList<TopicPartition> partitions, int changelogs);
+
+    [LoggerMessage(EventId = 9122, Level = LogLevel.Information, Message = "Task {Task} closed ({How})")]
+    private partial void LogClosed(TaskId task, string how);
+
+    [LoggerMessage(EventId = 9123, Level = LogLevel.Warning, Message = "Task {Task} has state but no checkpoint under exactly-once (a crash left uncommitted writes): wiping it to restore from the changelog")]
+    private partial void LogWiped(TaskId task);
+}
