@@ -11,7 +11,7 @@ namespace Platform.Connect.Plugins;
 /// assemblies next to the executable) for concrete <see cref="Connector"/>, <see cref="ITransformation"/>,
 /// <see cref="IPredicate"/> and <see cref="IConverter"/> types. A name may be the full type name, the simple name,
 /// the simple name without its "Connector" suffix, or Kafka's class name (<c>org.apache.kafka.connect.transforms.InsertField$Value</c>
-/// finds <c>InsertFieldValue</c>); converters also answer to <c>json</c>, <c>string</c> and <c>bytes</c>.
+/// finds the nested <c>InsertField.Value</c>); converters also answer to <c>json</c>, <c>string</c> and <c>bytes</c>.
 /// </summary>
 public sealed class PluginRegistry
 {
@@ -84,13 +84,16 @@ public sealed class PluginRegistry
     private static Type Resolve(IReadOnlyList<Type> candidates, string name, string configKey, string what)
     {
         var wanted = name.Trim();
-        var simple = wanted[(wanted.LastIndexOf('.') + 1)..].Replace("$", "", StringComparison.Ordinal);
-        var match = candidates.FirstOrDefault(t => t.FullName == wanted)
-            ?? candidates.FirstOrDefault(t => t.Name == simple)
-            ?? candidates.FirstOrDefault(t => t.Name == simple + "Connector");
+        var simple = wanted[(wanted.LastIndexOf('.') + 1)..].Replace('+', '$');
+        var match = candidates.FirstOrDefault(t => t.FullName == wanted || t.FullName == wanted.Replace('$', '+'))
+            ?? candidates.FirstOrDefault(t => SimpleName(t) == simple)
+            ?? candidates.FirstOrDefault(t => SimpleName(t) == simple + "Connector");
         return match ?? throw new ConfigException(configKey, name,
-            $"no {what} class of that name; known: {string.Join(", ", candidates.Select(t => t.Name))}");
+            $"no {what} class of that name; known: {string.Join(", ", candidates.Select(SimpleName))}");
     }
+
+    /// <summary>Kafka's spelling of a type's simple name: <c>InsertField$Value</c> for the nested <c>InsertField.Value</c>.</summary>
+    public static string SimpleName(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}${type.Name}" : type.Name;
 
     private static IEnumerable<Type> LoadableTypes(Assembly assembly)
     {
