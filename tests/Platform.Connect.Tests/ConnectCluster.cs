@@ -38,7 +38,7 @@ internal sealed class ConnectCluster : IAsyncDisposable
     public async Task<WorkerHandle> StartWorkerAsync(string? configDirectory = null, Action<WorkerOptions>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddPlatformConnect(o =>
         {
             o.BootstrapServers = Broker.BootstrapServers;
@@ -53,6 +53,8 @@ internal sealed class ConnectCluster : IAsyncDisposable
             o.StatusStoragePartitions = 2;
             o.ConsumerOverrides["fetch.max.wait.ms"] = "100";
             o.ConsumerOverrides["metadata.max.age.ms"] = "500";
+            o.ConsumerOverrides["session.timeout.ms"] = "3000";
+            o.ConsumerOverrides["heartbeat.interval.ms"] = "500";
             configure?.Invoke(o);
         });
         var host = builder.Build();

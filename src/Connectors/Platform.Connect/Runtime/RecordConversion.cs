@@ -56,8 +56,21 @@ internal static class RecordConversion
                 null => null,
                 byte[] b => b,
                 string s => Encoding.UTF8.GetBytes(s),
-                _ => JsonSerializer.SerializeToUtf8Bytes(JsonValues.ToJson(null, value)),
+                _ => SchemalessJson(value),
             };
+        }
+    }
+
+    private static byte[] SchemalessJson(object value)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(JsonValues.ToJson(null, value));
+        }
+        catch (DataException)
+        {
+            // Not even schemaless JSON (a struct missing required fields): its text form is still better than nothing.
+            return Encoding.UTF8.GetBytes(value.ToString() ?? "");
         }
     }
 }

@@ -154,8 +154,17 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         finally
         {
             _assignment = [];
-            await _task.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            Services.Metrics.RemoveLag(Id.Connector, Id.Task);
+            try
+            {
+                // Leave the group at once, so the partitions move to the other tasks without waiting for the session timeout.
+                consumer.Close();
+            }
+            finally
+            {
+                consumer.Dispose();
+                await _task.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                Services.Metrics.RemoveLag(Id.Connector, Id.Task);
+            }
         }
     }
 
