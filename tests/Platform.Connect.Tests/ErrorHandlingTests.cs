@@ -23,8 +23,13 @@ public sealed class ErrorHandlingTests
             ["name"] = "sink",
             ["config"] = new JsonObject
             {
-                ["connector.class"] = "CollectingSink", ["topics"] = topic, ["collect.id"] = collect, ["report.value"] = "3",
-                ["errors.tolerance"] = "all", ["errors.log.enable"] = "true", ["errors.deadletterqueue.topic.name"] = topic + "-dlq",
+                ["connector.class"] = "CollectingSink",
+                ["topics"] = topic,
+                ["collect.id"] = collect,
+                ["report.value"] = "3",
+                ["errors.tolerance"] = "all",
+                ["errors.log.enable"] = "true",
+                ["errors.deadletterqueue.topic.name"] = topic + "-dlq",
             },
         });
 
@@ -54,8 +59,12 @@ public sealed class ErrorHandlingTests
             ["name"] = "src",
             ["config"] = new JsonObject
             {
-                ["connector.class"] = "CountingSource", ["topic"] = topic, ["records"] = "4", ["poison.at"] = "1",
-                ["errors.tolerance"] = "all", ["errors.deadletterqueue.topic.name"] = topic + "-dlq",
+                ["connector.class"] = "CountingSource",
+                ["topic"] = topic,
+                ["records"] = "4",
+                ["poison.at"] = "1",
+                ["errors.tolerance"] = "all",
+                ["errors.deadletterqueue.topic.name"] = topic + "-dlq",
             },
         });
 
