@@ -108,6 +108,8 @@ public sealed class PipelineTests
         Assert.Equal(204, (await worker.SendAsync(HttpMethod.Put, "connectors/sink/stop")).Status);
         await worker.WaitForStatusAsync("sink", s => s["connector"]!["state"]!.GetValue<string>() == "STOPPED" && s["tasks"]!.AsArray().Count == 0);
 
+        // The stopping task commits its last offsets as it shuts down, after the STOPPED status.
+        await Eventually.TrueAsync(() => worker.GetAsync("connectors/sink/offsets").Result.Body?["offsets"]?.AsArray().Count == 1, "committed offsets");
         var (status, body) = await worker.GetAsync("connectors/sink/offsets");
         Assert.Equal(200, status);
         var entry = Assert.Single(body!["offsets"]!.AsArray());
