@@ -184,8 +184,16 @@ internal sealed class TableQuerier
             var (value, inc, ts, _) = rows[i];
             if (i >= late)
             {
-                _lastIncrementing = _config.UsesIncrementing ? Math.Max(_lastIncrementing, inc) : _lastIncrementing;
-                _lastTimestamp = _config.UsesTimestamp && ts > _lastTimestamp ? ts : _lastTimestamp;
+                // Rows come in position order: incrementing by id, timestamp+incrementing by (timestamp, id).
+                if (_config.ModeName == PostgresSourceConfig.ModeTimestampIncrementing)
+                {
+                    (_lastTimestamp, _lastIncrementing) = (ts, inc);
+                }
+                else
+                {
+                    _lastIncrementing = _config.UsesIncrementing ? Math.Max(_lastIncrementing, inc) : _lastIncrementing;
+                    _lastTimestamp = _config.UsesTimestamp && ts > _lastTimestamp ? ts : _lastTimestamp;
+                }
             }
 
             // Every record but the poll's last carries the previous snapshot: resuming from any of them reads this
