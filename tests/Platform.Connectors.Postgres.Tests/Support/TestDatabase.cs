@@ -88,9 +88,24 @@ public sealed class TestDatabase : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await using var conn = new NpgsqlConnection(AdminConnectionString);
         await conn.OpenAsync();
-        await using (var slots = new NpgsqlCommand($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{Name}' AND NOT active", conn))
+        // A test that failed before stopping its CDC task leaves a walsender streaming: end it, then drop the slots.
+        await using (var senders = new NpgsqlCommand($"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '{Name}' AND active", conn))
         {
-            await slots.ExecuteNonQueryAsync();
+            await senders.ExecuteNonQueryAsync();
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var slots = new NpgsqlCommand($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '{Name}'", conn);
+                await slots.ExecuteNonQueryAsync();
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                await Task.Delay(100);
+            }
         }
 
         await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", conn);
