@@ -271,20 +271,26 @@ internal sealed class TableQuerier
     }
 
     private (string Sql, Action<NpgsqlParameterCollection>? Bind) LateQuery()
-        => ($"SELECT {Select} FROM {_from}, {EpochCte} WHERE NOT {PastPosition} AND NOT pg_visible_in_snapshot({RowXid8}, @snapshot::pg_snapshot){OrderBy}",
-            p =>
-            {
-                BindPosition(p);
-                p.AddWithValue("snapshot", _snapshot!);
-            });
+    {
+        void Bind(NpgsqlParameterCollection p)
+        {
+            BindPosition(p);
+            p.AddWithValue("snapshot", _snapshot!);
+        }
+
+        return ($"SELECT {Select} FROM {_from}, {EpochCte} WHERE NOT {PastPosition} AND NOT pg_visible_in_snapshot({RowXid8}, @snapshot::pg_snapshot){OrderBy}", Bind);
+    }
 
     private (string Sql, Action<NpgsqlParameterCollection>? Bind) TiesQuery(DateTime ts, string ctid)
-        => ($"SELECT {Select} FROM {_from} WHERE {_timestamp} = @tie AND t.ctid > @ctid::tid ORDER BY t.ctid",
-            p =>
-            {
-                p.Add(new NpgsqlParameter("tie", NpgsqlDbType.TimestampTz) { Value = ts });
-                p.AddWithValue("ctid", ctid);
-            });
+    {
+        void Bind(NpgsqlParameterCollection p)
+        {
+            p.Add(new NpgsqlParameter("tie", NpgsqlDbType.TimestampTz) { Value = ts });
+            p.AddWithValue("ctid", ctid);
+        }
+
+        return ($"SELECT {Select} FROM {_from} WHERE {_timestamp} = @tie AND t.ctid > @ctid::tid ORDER BY t.ctid", Bind);
+    }
 
     private void BindPosition(NpgsqlParameterCollection p)
     {
