@@ -108,7 +108,19 @@ public sealed class TestDatabase : IAsyncDisposable
             }
         }
 
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", conn);
-        await cmd.ExecuteNonQueryAsync();
+        // A background process may still be attached for a moment; the cluster is thrown away anyway, so give up after a while.
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            try
+            {
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 }

@@ -125,13 +125,12 @@ public sealed class PostgresSinkTask : SinkTask
         foreach (var group in rows.GroupBy(r => _config.TableFor(r.Record.Topic)))
         {
             var table = await _writer.EnsureAsync(conn, tx, group.Key.Schema, group.Key.Table, group.ToList(), cancellationToken).ConfigureAwait(false);
-            var writable = new List<SinkRow>();
+            var writable = new List<PreparedRow>();
             foreach (var row in group)
             {
                 try
                 {
-                    TableWriter.Check(table, row);
-                    writable.Add(row);
+                    writable.Add(TableWriter.Prepare(table, row));
                 }
                 catch (DataException e)
                 {
@@ -152,7 +151,7 @@ public sealed class PostgresSinkTask : SinkTask
                     catch (PostgresException e) when (IsRowError(e))
                     {
                         await tx.RollbackAsync("row", cancellationToken).ConfigureAwait(false);
-                        errant.Add((row.Record, new DataException($"PostgreSQL refused the row for {table.Schema}.{table.Name}: {e.MessageText}", e)));
+                        errant.Add((row.Row.Record, new DataException($"PostgreSQL refused the row for {table.Schema}.{table.Name}: {e.MessageText}", e)));
                     }
                 }
 
@@ -163,7 +162,7 @@ public sealed class PostgresSinkTask : SinkTask
             var start = 0;
             for (var i = 1; i <= writable.Count; i++)
             {
-                if (i == writable.Count || writable[i].IsDelete != writable[start].IsDelete)
+                if (i == writable.Count || writable[i].Row.IsDelete != writable[start].Row.IsDelete)
                 {
                     await _writer.WriteAsync(conn, tx, table, writable.GetRange(start, i - start), cancellationToken).ConfigureAwait(false);
                     start = i;

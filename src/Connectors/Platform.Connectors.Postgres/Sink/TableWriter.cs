@@ -64,21 +64,31 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return table;
     }
 
-    /// <summary>Checks that every column of <paramref name="row"/> exists and its value converts.</summary>
-    /// <exception cref="DataException">It does not; names the column.</exception>
-    public static void Check(SinkTable table, SinkRow row)
+    /// <summary>Checks that every column of <paramref name="row"/> exists and converts each value for writing, once.</summary>
+    /// <exception cref="DataException">A column is missing or a value does not fit; names the column.</exception>
+    public static PreparedRow Prepare(SinkTable table, SinkRow row)
     {
+        var values = new object?[table.Columns.Count];
+        var present = new bool[table.Columns.Count];
         foreach (var column in row.Columns)
         {
-            var target = table.Find(column.Name)
-                ?? throw new DataException($"Table {table.Schema}.{table.Name} has no column '{column.Name}' (auto.evolve is false).");
+            var index = table.IndexOf(column.Name);
+            if (index < 0)
+            {
+                throw new DataException($"Table {table.Schema}.{table.Name} has no column '{column.Name}' (auto.evolve is false).");
+            }
+
+            var target = table.Columns[index];
             if (target.Type is null)
             {
                 throw new DataException($"Column '{column.Name}' of {table.Schema}.{table.Name} has type {target.DeclaredType}, which the sink cannot write.");
             }
 
-            target.Type.ToColumn(column.Value, column.Name);
+            values[index] = target.Type.ToColumn(column.Value, column.Name);
+            present[index] = true;
         }
+
+        return new PreparedRow(row, values, present);
     }
 
     private static async Task<SinkTable?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string name, CancellationToken cancellationToken)
@@ -101,12 +111,12 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     }
 
     /// <summary>Writes one run of rows of the same kind (writes or deletes) in <c>batch.size</c> chunks.</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, IReadOnlyList<SinkRow> rows, CancellationToken cancellationToken)
+    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<PreparedRow> rows, CancellationToken cancellationToken)
     {
         for (var start = 0; start < rows.Count; start += config.Batch)
         {
-            var chunk = rows.Skip(start).Take(config.Batch).ToList();
-            if (chunk[0].IsDelete)
+            var chunk = start == 0 && rows.Count <= config.Batch ? rows : rows.GetRange(start, Math.Min(config.Batch, rows.Count - start));
+            if (chunk[0].Row.IsDelete)
             {
                 await DeleteAsync(conn, tx, table, chunk, cancellationToken).ConfigureAwait(false);
             }
@@ -116,62 +126,71 @@ internal sealed class TableWriter(PostgresSinkConfig config)
             }
             else
             {
-                await UpsertAsync(conn, tx, table, LastPerKey(chunk), config.Mode == "update", cancellationToken).ConfigureAwait(false);
+                await UpsertAsync(conn, tx, table, LastPerKey(table, chunk), config.Mode == "update", cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private static List<SinkTableColumn> ColumnsOf(SinkTable table, IReadOnlyList<SinkRow> rows)
+    /// <summary>The table's columns any of <paramref name="rows"/> has, in table order (positions).</summary>
+    private static List<int> ColumnsOf(SinkTable table, List<PreparedRow> rows)
     {
-        var names = rows.SelectMany(r => r.Columns).Select(c => c.Name).ToHashSet();
-        return table.Columns.Where(c => names.Contains(c.Name)).ToList();
-    }
-
-    private static object? ValueOf(SinkRow row, SinkTableColumn column)
-    {
-        foreach (var c in row.Columns)
+        var used = new List<int>();
+        for (var c = 0; c < table.Columns.Count; c++)
         {
-            if (c.Name == column.Name)
+            foreach (var row in rows)
             {
-                return column.Type!.ToColumn(c.Value, c.Name);
+                if (row.Present[c])
+                {
+                    used.Add(c);
+                    break;
+                }
             }
         }
 
-        return null;
+        return used;
     }
 
-    private static async Task CopyAsync(NpgsqlConnection conn, SinkTable table, IReadOnlyList<SinkRow> rows, CancellationToken cancellationToken)
+    private static async Task CopyAsync(NpgsqlConnection conn, SinkTable table, List<PreparedRow> rows, CancellationToken cancellationToken)
     {
         var columns = ColumnsOf(table, rows);
-        var copy = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(c.Name)))}) FROM STDIN (FORMAT BINARY)";
+        var copy = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)))}) FROM STDIN (FORMAT BINARY)";
         await using var writer = await conn.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
         foreach (var row in rows)
         {
             await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var column in columns)
+            foreach (var c in columns)
             {
-                var value = ValueOf(row, column);
-                if (value is null)
-                {
-                    await writer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await writer.WriteAsync(value, column.Type!.DbType, cancellationToken).ConfigureAwait(false);
-                }
+                await WriteValueAsync(writer, row.Values[c], table.Columns[c].Type!.DbType, cancellationToken).ConfigureAwait(false);
             }
         }
 
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<SinkRow> rows, bool updateOnly,
+    /// <summary>Writes with the generic overloads: the object one looks the converter up per value.</summary>
+    private static Task WriteValueAsync(NpgsqlBinaryImporter writer, object? value, NpgsqlTypes.NpgsqlDbType type, CancellationToken cancellationToken) => value switch
+    {
+        null => writer.WriteNullAsync(cancellationToken),
+        long v => writer.WriteAsync(v, type, cancellationToken),
+        int v => writer.WriteAsync(v, type, cancellationToken),
+        string v => writer.WriteAsync(v, type, cancellationToken),
+        double v => writer.WriteAsync(v, type, cancellationToken),
+        DateTime v => writer.WriteAsync(v, type, cancellationToken),
+        bool v => writer.WriteAsync(v, type, cancellationToken),
+        decimal v => writer.WriteAsync(v, type, cancellationToken),
+        short v => writer.WriteAsync(v, type, cancellationToken),
+        float v => writer.WriteAsync(v, type, cancellationToken),
+        byte[] v => writer.WriteAsync(v, type, cancellationToken),
+        _ => writer.WriteAsync(value, type, cancellationToken),
+    };
+
+    private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<PreparedRow> rows, bool updateOnly,
         CancellationToken cancellationToken)
     {
         var columns = ColumnsOf(table, rows);
-        var keys = rows[0].KeyColumns;
-        var names = string.Join(", ", columns.Select(c => PgIdentifier.Quote(c.Name)));
-        var nonKeys = columns.Where(c => !keys.Contains(c.Name)).ToList();
+        var keys = rows[0].Row.KeyColumns;
+        var names = string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)));
+        var nonKeys = columns.Select(c => table.Columns[c].Name).Where(n => !keys.Contains(n)).Select(PgIdentifier.Quote).ToList();
         string sql;
         if (updateOnly)
         {
@@ -180,52 +199,61 @@ internal sealed class TableWriter(PostgresSinkConfig config)
                 return; // nothing to change
             }
 
-            sql = $"UPDATE {table.Qualified} AS t SET {string.Join(", ", nonKeys.Select(c => $"{PgIdentifier.Quote(c.Name)} = u.{PgIdentifier.Quote(c.Name)}"))} "
+            sql = $"UPDATE {table.Qualified} AS t SET {string.Join(", ", nonKeys.Select(c => $"{c} = u.{c}"))} "
                 + $"FROM unnest({Parameters(columns.Count)}) AS u({names}) WHERE {string.Join(" AND ", keys.Select(k => $"t.{PgIdentifier.Quote(k)} = u.{PgIdentifier.Quote(k)}"))}";
         }
         else
         {
-            var onConflict = nonKeys.Count == 0
-                ? "DO NOTHING"
-                : "DO UPDATE SET " + string.Join(", ", nonKeys.Select(c => $"{PgIdentifier.Quote(c.Name)} = EXCLUDED.{PgIdentifier.Quote(c.Name)}"));
+            var onConflict = nonKeys.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", nonKeys.Select(c => $"{c} = EXCLUDED.{c}"));
             sql = $"INSERT INTO {table.Qualified} ({names}) SELECT * FROM unnest({Parameters(columns.Count)}) "
                 + $"ON CONFLICT ({string.Join(", ", keys.Select(PgIdentifier.Quote))}) {onConflict}";
         }
 
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        AddArrays(cmd, columns, rows);
+        AddArrays(cmd, table, columns, rows);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<SinkRow> rows, CancellationToken cancellationToken)
+    private static async Task DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<PreparedRow> rows, CancellationToken cancellationToken)
     {
-        var keys = rows[0].KeyColumns.Select(k => table.Find(k) ?? throw new DataException($"Table {table.Schema}.{table.Name} has no key column '{k}'.")).ToList();
-        var sql = $"DELETE FROM {table.Qualified} AS t USING unnest({Parameters(keys.Count)}) AS u({string.Join(", ", keys.Select(k => PgIdentifier.Quote(k.Name)))}) "
-            + $"WHERE {string.Join(" AND ", keys.Select(k => $"t.{PgIdentifier.Quote(k.Name)} = u.{PgIdentifier.Quote(k.Name)}"))}";
+        var keys = rows[0].Row.KeyColumns.Select(k => table.IndexOf(k) is var i and >= 0 ? i : throw new DataException($"Table {table.Schema}.{table.Name} has no key column '{k}'.")).ToList();
+        var names = keys.Select(k => PgIdentifier.Quote(table.Columns[k].Name)).ToList();
+        var sql = $"DELETE FROM {table.Qualified} AS t USING unnest({Parameters(keys.Count)}) AS u({string.Join(", ", names)}) "
+            + $"WHERE {string.Join(" AND ", names.Select(k => $"t.{k} = u.{k}"))}";
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        AddArrays(cmd, keys, rows);
+        AddArrays(cmd, table, keys, rows);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string Parameters(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => "@p" + i));
 
-    private static void AddArrays(NpgsqlCommand cmd, List<SinkTableColumn> columns, List<SinkRow> rows)
+    private static void AddArrays(NpgsqlCommand cmd, SinkTable table, List<int> columns, List<PreparedRow> rows)
     {
         for (var i = 0; i < columns.Count; i++)
         {
-            var column = columns[i];
-            var values = rows.Select(r => ValueOf(r, column)).ToList();
-            cmd.Parameters.Add(new NpgsqlParameter("p" + i, NpgsqlTypes.NpgsqlDbType.Array | column.Type!.DbType) { Value = PgArrays.Create(column.Type, values) });
+            var c = columns[i];
+            var type = table.Columns[c].Type!;
+            var values = new object?[rows.Count];
+            for (var r = 0; r < rows.Count; r++)
+            {
+                values[r] = rows[r].Values[c];
+            }
+
+            cmd.Parameters.Add(new NpgsqlParameter("p" + i, NpgsqlTypes.NpgsqlDbType.Array | type.DbType) { Value = PgArrays.Create(type, values) });
         }
     }
 
     /// <summary>One statement cannot upsert a key twice: the last record of a key wins, as it would one by one.</summary>
-    private static List<SinkRow> LastPerKey(List<SinkRow> rows)
+    private static List<PreparedRow> LastPerKey(SinkTable table, List<PreparedRow> rows)
     {
-        var last = new Dictionary<string, int>();
+        var keys = rows[0].Row.KeyColumns.Select(table.IndexOf).ToArray();
+        var last = new Dictionary<object, int>();
         for (var i = 0; i < rows.Count; i++)
         {
-            var key = string.Join("\u0001", rows[i].KeyColumns.Select(k => Convert.ToString(rows[i].Columns.First(c => c.Name == k).Value, System.Globalization.CultureInfo.InvariantCulture)));
+            var values = rows[i].Values;
+            object key = keys.Length == 1
+                ? values[keys[0]] ?? DBNull.Value
+                : string.Join("\u0001", keys.Select(k => Convert.ToString(values[k], System.Globalization.CultureInfo.InvariantCulture)));
             last[key] = i;
         }
 
