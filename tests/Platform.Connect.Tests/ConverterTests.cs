@@ -1,0 +1,90 @@
+using System.Text;
+using Platform.Connect.Converters;
+using Platform.Connect.Data;
+using Platform.Connect.Plugins;
+
+namespace Platform.Connect.Tests;
+
+public sealed class ConverterTests
+{
+    private static readonly Schema Row = SchemaBuilder.Struct().Name("row")
+        .Field("id", Schema.Int64Schema)
+        .Field("name", Schema.OptionalStringSchema)
+        .Field("price", Data.Decimal.Builder(2).Build())
+        .Field("at", Data.Timestamp.Builder().Optional().Build())
+        .Field("tags", SchemaBuilder.Array(Schema.StringSchema).Build())
+        .Build();
+
+    private static JsonConverter Json(bool schemas)
+    {
+        var converter = new JsonConverter();
+        converter.Configure(new Dictionary<string, string> { ["schemas.enable"] = schemas ? "true" : "false" }, isKey: false);
+        return converter;
+    }
+
+    [Fact]
+    public void Json_EnvelopeOn_StructRoundTripsWithSchema()
+    {
+        var value = new Struct(Row).Put("id", 1L).Put("name", "a").Put("price", 12.34m).Put("at", new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc)).Put("tags", new List<object?> { "x" });
+        var bytes = Json(true).FromConnectData("t", Row, value)!;
+        var text = Encoding.UTF8.GetString(bytes);
+        Assert.Contains("\"schema\":{\"type\":\"struct\"", text);
+        Assert.Contains("\"field\":\"price\"", text);
+
+        var back = Json(true).ToConnectData("t", bytes, false);
+        var row = (Struct)back.Value!;
+        Assert.Equal(("row", 1L, "a", 12.34m), (back.Schema!.Name, (long)row.Get("id")!, (string)row.Get("name")!, (decimal)row.Get("price")!));
+        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), row.Get("at"));
+        Assert.Equal(Data.Decimal.LogicalName, back.Schema.Field("price")!.Schema.Name);
+    }
+
+    [Fact]
+    public void Json_EnvelopeOff_PlainJsonMapsRoundTrip()
+    {
+        var bytes = Json(false).FromConnectData("t", null, new Dictionary<string, object?> { ["n"] = 3L, ["s"] = "x", ["l"] = new List<object?> { 1L, 2.5 } })!;
+        Assert.Equal("{\"n\":3,\"s\":\"x\",\"l\":[1,2.5]}", Encoding.UTF8.GetString(bytes));
+        var back = (IDictionary<string, object?>)Json(false).ToConnectData("t", bytes, false).Value!;
+        Assert.Equal((3L, "x"), ((long)back["n"]!, (string)back["s"]!));
+        Assert.Equal(new List<object?> { 1L, 2.5 }, back["l"]);
+    }
+
+    [Fact]
+    public void Json_EnvelopeOnButPlainJson_DataExceptionExplains()
+    {
+        var e = Assert.Throws<DataException>(() => Json(true).ToConnectData("t", "{\"n\":1}"u8, false));
+        Assert.Contains("schemas.enable", e.Message);
+        Assert.Throws<DataException>(() => Json(false).ToConnectData("t", "not json"u8, false));
+    }
+
+    [Fact]
+    public void StringAndBytes_RoundTrip_NullsStayNull()
+    {
+        var s = new StringConverter();
+        s.Configure(new Dictionary<string, string>(), false);
+        Assert.Equal("héllo", s.ToConnectData("t", s.FromConnectData("t", null, "héllo"), false).Value);
+        Assert.Null(s.FromConnectData("t", null, null));
+        var b = new ByteArrayConverter();
+        Assert.Equal(new byte[] { 1, 2 }, b.ToConnectData("t", b.FromConnectData("t", null, new byte[] { 1, 2 }), false).Value);
+        Assert.Throws<DataException>(() => b.FromConnectData("t", null, "text"));
+    }
+
+    [Theory]
+    [InlineData("json", typeof(JsonConverter))]
+    [InlineData("org.apache.kafka.connect.json.JsonConverter", typeof(JsonConverter))]
+    [InlineData("org.apache.kafka.connect.storage.StringConverter", typeof(StringConverter))]
+    [InlineData("org.apache.kafka.connect.converters.ByteArrayConverter", typeof(ByteArrayConverter))]
+    [InlineData("bytes", typeof(ByteArrayConverter))]
+    public void Registry_KafkaAndShortNames_ResolveConverters(string name, Type expected)
+        => Assert.Equal(expected, PluginRegistry.Scan().ResolveConverter(name, "value.converter"));
+
+    [Fact]
+    public void Registry_ConnectorNames_FullSimpleAndWithoutSuffix()
+    {
+        var registry = PluginRegistry.Scan();
+        Assert.Equal(typeof(Plugins.CountingSourceConnector), registry.ResolveConnector("CountingSource"));
+        Assert.Equal(typeof(Plugins.CountingSourceConnector), registry.ResolveConnector("CountingSourceConnector"));
+        Assert.Equal(typeof(Plugins.CountingSourceConnector), registry.ResolveConnector(typeof(Plugins.CountingSourceConnector).FullName!));
+        var e = Assert.Throws<Config.ConfigException>(() => registry.ResolveConnector("Nope"));
+        Assert.Equal("connector.class", e.Key);
+    }
+}
