@@ -22,6 +22,12 @@ echo "== installing Node packages for interop tests"
 echo "== building"
 dotnet build Platform.sln -c Release -warnaserror -v q -nologo
 
+# A throwaway PostgreSQL for the connector tests (they read PLATFORM_TEST_PG and fail without it under CI=true).
+source tests/pg.sh
+echo "== starting a throwaway PostgreSQL"
+pg_start
+trap pg_stop EXIT
+
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 status=0

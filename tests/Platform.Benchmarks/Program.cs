@@ -12,6 +12,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
           client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
+          connect   [--rows 200000] [--batch 5000] [--rounds 3] [--pg CONNECTION-STRING]   (PostgreSQL sink; PLATFORM_TEST_PG by default)
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -28,6 +29,7 @@ try
         "commits" => await CommitBenchmark.RunAsync(options),
         "client" => await ClientBenchmark.RunAsync(options),
         "txn" => await TransactionBenchmark.RunAsync(options),
+        "connect" => await ConnectBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };
 }

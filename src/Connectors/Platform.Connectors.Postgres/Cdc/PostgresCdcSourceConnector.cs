@@ -1,0 +1,35 @@
+using Platform.Connect.Config;
+using Platform.Connect.Connectors;
+
+namespace Platform.Connectors.Postgres.Cdc;
+
+/// <summary>
+/// Captures row changes of PostgreSQL tables through logical replication (pgoutput) as Debezium change events,
+/// with Debezium's keys, topics (<c>&lt;topic.prefix&gt;.&lt;schema&gt;.&lt;table&gt;</c>) and envelope. One task:
+/// a replication slot is a single ordered stream.
+/// </summary>
+public sealed class PostgresCdcSourceConnector : SourceConnector
+{
+    private IReadOnlyDictionary<string, string> _config = new Dictionary<string, string>();
+
+    /// <inheritdoc/>
+    public override ConfigDef Config => PostgresCdcConfig.Definition;
+
+    /// <inheritdoc/>
+    public override Type TaskType => typeof(PostgresCdcSourceTask);
+
+    /// <inheritdoc/>
+    public override void Start(IReadOnlyDictionary<string, string> config)
+    {
+        PostgresCdcConfig.Parse(config);
+        _config = config;
+    }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<IReadOnlyDictionary<string, string>> TaskConfigs(int maxTasks) => [_config];
+
+    /// <inheritdoc/>
+    public override void Stop()
+    {
+    }
+}

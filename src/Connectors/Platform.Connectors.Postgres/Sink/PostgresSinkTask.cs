@@ -1,0 +1,207 @@
+using Npgsql;
+using Platform.Connect;
+using Platform.Connect.Connectors;
+using Platform.Connectors.Postgres.Common;
+
+namespace Platform.Connectors.Postgres.Sink;
+
+/// <summary>
+/// Writes each batch and the batch's consumed offsets in one database transaction. On <see cref="OpenAsync"/> the
+/// task reads the stored offsets and seeks there; records below them (already in the database) are skipped, so
+/// a crash anywhere yields each record's row exactly once. <see cref="PreCommitAsync"/> returns the stored offsets,
+/// so the consumer group's offsets follow and lag tools see the truth. Records that cannot be mapped onto the
+/// table go to <see cref="ISinkTaskContext.ReportErrantRecordAsync"/>; database outages raise
+/// <see cref="RetriableException"/> up to <c>max.retries</c> times, then the task fails with the reason.
+/// </summary>
+public sealed class PostgresSinkTask : SinkTask
+{
+    private readonly Dictionary<TopicPartitionRef, long> _stored = [];
+    private PostgresSinkConfig _config = null!;
+    private NpgsqlDataSource? _db;
+    private SinkRowMapper _mapper = null!;
+    private TableWriter _writer = null!;
+    private SinkOffsetStore _offsets = null!;
+    private RetryBudget _retries = null!;
+
+    /// <inheritdoc/>
+    public override Task StartAsync(IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken = default)
+    {
+        _config = PostgresSinkConfig.Parse(config);
+        _db = NpgsqlDataSource.Create(_config.ConnectionString);
+        _mapper = new SinkRowMapper(_config);
+        _writer = new TableWriter(_config);
+        _offsets = new SinkOffsetStore(_config.OffsetsTableName, _config.ConnectorName);
+        _retries = new RetryBudget(_config.Retries + 1, "Writing to PostgreSQL");
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override async Task OpenAsync(IReadOnlyCollection<TopicPartitionRef> partitions, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
+            foreach (var (partition, next) in await _offsets.ReadAsync(conn, partitions, cancellationToken).ConfigureAwait(false))
+            {
+                _stored[partition] = next;
+                Context.Offset(partition, next);
+            }
+
+            _retries.Succeeded();
+        }
+        catch (Exception e) when (PgErrors.IsTransient(e))
+        {
+            throw _retries.Failed(e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Task CloseAsync(IReadOnlyCollection<TopicPartitionRef> partitions, CancellationToken cancellationToken = default)
+    {
+        foreach (var partition in partitions)
+        {
+            _stored.Remove(partition);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override async Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken)
+    {
+        var fresh = records.Where(r => r.OriginalKafkaOffset >= _stored.GetValueOrDefault(Partition(r), long.MinValue)).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            try
+            {
+                await WriteAsync(fresh, individually: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (fresh.Count > 1 && IsRowError(e))
+            {
+                // Some row the database refuses (constraint, out of range): write them one by one to find it.
+                _writer.Invalidate();
+                await WriteAsync(fresh, individually: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            _retries.Succeeded();
+        }
+        catch (Exception e) when (PgErrors.IsTransient(e))
+        {
+            _writer.Invalidate();
+            Context.Timeout(_config.Backoff);
+            throw _retries.Failed(e);
+        }
+    }
+
+    private static bool IsRowError(PostgresException e) => e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal);
+
+    private static TopicPartitionRef Partition(SinkRecord r) => new(r.OriginalTopic, r.OriginalKafkaPartition);
+
+    private async Task WriteAsync(List<SinkRecord> records, bool individually, CancellationToken cancellationToken)
+    {
+        var rows = new List<SinkRow>(records.Count);
+        var errant = new List<(SinkRecord, Exception)>();
+        foreach (var record in records)
+        {
+            try
+            {
+                rows.Add(_mapper.Map(record));
+            }
+            catch (DataException e)
+            {
+                errant.Add((record, e));
+            }
+        }
+
+        await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var group in rows.GroupBy(r => _config.TableFor(r.Record.Topic)))
+        {
+            var table = await _writer.EnsureAsync(conn, tx, group.Key.Schema, group.Key.Table, group.ToList(), cancellationToken).ConfigureAwait(false);
+            var writable = new List<PreparedRow>();
+            foreach (var row in group)
+            {
+                try
+                {
+                    writable.Add(TableWriter.Prepare(table, row));
+                }
+                catch (DataException e)
+                {
+                    errant.Add((row.Record, e));
+                }
+            }
+
+            if (individually)
+            {
+                foreach (var row in writable)
+                {
+                    await tx.SaveAsync("row", cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await _writer.WriteAsync(conn, tx, table, [row], cancellationToken).ConfigureAwait(false);
+                        await tx.ReleaseAsync("row", cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PostgresException e) when (IsRowError(e))
+                    {
+                        await tx.RollbackAsync("row", cancellationToken).ConfigureAwait(false);
+                        errant.Add((row.Row.Record, new DataException($"PostgreSQL refused the row for {table.Schema}.{table.Name}: {e.MessageText}", e)));
+                    }
+                }
+
+                continue;
+            }
+
+            // Runs of writes and of deletes, in record order, so a delete between two upserts of a key stays between them.
+            var start = 0;
+            for (var i = 1; i <= writable.Count; i++)
+            {
+                if (i == writable.Count || writable[i].Row.IsDelete != writable[start].Row.IsDelete)
+                {
+                    await _writer.WriteAsync(conn, tx, table, writable.GetRange(start, i - start), cancellationToken).ConfigureAwait(false);
+                    start = i;
+                }
+            }
+        }
+
+        // Errant records are reported before the commit: if reporting fails (errors.tolerance=none), nothing is committed.
+        foreach (var (record, error) in errant.OrderBy(e => e.Item1.OriginalKafkaOffset))
+        {
+            await Context.ReportErrantRecordAsync(record, error, cancellationToken).ConfigureAwait(false);
+        }
+
+        var next = records.GroupBy(Partition).ToDictionary(g => g.Key, g => g.Max(r => r.OriginalKafkaOffset) + 1);
+        await _offsets.WriteAsync(conn, tx, next, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (partition, offset) in next)
+        {
+            _stored[partition] = offset;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Task<IReadOnlyDictionary<TopicPartitionRef, long>> PreCommitAsync(IReadOnlyDictionary<TopicPartitionRef, long> currentOffsets,
+        CancellationToken cancellationToken = default)
+    {
+        // Only what the database holds: the group's offsets never run ahead of the rows.
+        IReadOnlyDictionary<TopicPartitionRef, long> safe = currentOffsets.Keys
+            .Where(_stored.ContainsKey)
+            .ToDictionary(tp => tp, tp => _stored[tp]);
+        return Task.FromResult(safe);
+    }
+
+    /// <inheritdoc/>
+    public override async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_db is not null)
+        {
+            await _db.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

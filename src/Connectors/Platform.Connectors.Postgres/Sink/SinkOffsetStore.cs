@@ -1,0 +1,65 @@
+using Dapper;
+using Npgsql;
+using Platform.Connect.Connectors;
+using Platform.Connectors.Postgres.Common;
+
+namespace Platform.Connectors.Postgres.Sink;
+
+/// <summary>
+/// The sink's consumed offsets, in a table of the target database (<c>connector, topic, partition, next_offset</c>),
+/// written in the same transaction as the rows: the database alone says what has been written, so a crash between
+/// the write and the consumer group's commit neither loses nor repeats rows.
+/// </summary>
+internal sealed class SinkOffsetStore(string table, string connector)
+{
+    private readonly string _table = Quote(table);
+    private bool _created;
+
+    private static string Quote(string table)
+    {
+        var (schema, name) = PgIdentifier.Split(table);
+        return PgIdentifier.Qualified(schema, name);
+    }
+
+    public async Task EnsureCreatedAsync(NpgsqlConnection conn, CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+
+        try
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                $"CREATE TABLE IF NOT EXISTS {_table} (connector text NOT NULL, topic text NOT NULL, partition integer NOT NULL, "
+                + "next_offset bigint NOT NULL, PRIMARY KEY (connector, topic, partition))", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        {
+            // Another task created it at the same moment.
+        }
+
+        _created = true;
+    }
+
+    /// <summary>The stored next offsets of <paramref name="partitions"/> (partitions never written are absent).</summary>
+    public async Task<Dictionary<TopicPartitionRef, long>> ReadAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartitionRef> partitions,
+        CancellationToken cancellationToken)
+    {
+        var rows = await conn.QueryAsync<(string Topic, int Partition, long NextOffset)>(new CommandDefinition(
+            $"SELECT topic, partition, next_offset FROM {_table} WHERE connector = @connector", new { connector }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var wanted = partitions.ToHashSet();
+        return rows.Select(r => (Tp: new TopicPartitionRef(r.Topic, r.Partition), r.NextOffset))
+            .Where(r => wanted.Contains(r.Tp))
+            .ToDictionary(r => r.Tp, r => r.NextOffset);
+    }
+
+    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartitionRef, long> offsets, CancellationToken cancellationToken)
+    {
+        await conn.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {_table} (connector, topic, partition, next_offset) VALUES (@Connector, @Topic, @Partition, @NextOffset) "
+            + "ON CONFLICT (connector, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
+            offsets.Select(kv => new { Connector = connector, kv.Key.Topic, kv.Key.Partition, NextOffset = kv.Value }).ToList(),
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+}

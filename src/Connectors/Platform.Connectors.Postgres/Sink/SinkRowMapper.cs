@@ -1,0 +1,123 @@
+using Platform.Connect;
+using Platform.Connect.Data;
+using Platform.Connectors.Postgres.Common;
+
+namespace Platform.Connectors.Postgres.Sink;
+
+/// <summary>
+/// Maps a sink record onto columns following <c>pk.mode</c>, <c>pk.fields</c> and <c>fields.whitelist</c>:
+/// struct values (with schema) and schemaless maps (JSON objects) alike.
+/// </summary>
+internal sealed class SinkRowMapper(PostgresSinkConfig config)
+{
+    private static readonly string[] KafkaPkDefaults = ["__connect_topic", "__connect_partition", "__connect_offset"];
+
+    /// <exception cref="DataException">The record cannot be mapped (wrong shape, missing key); the message says why.</exception>
+    public SinkRow Map(SinkRecord record)
+    {
+        var columns = new List<SinkColumn>();
+        var keyColumns = new List<string>();
+        var isDelete = record.Value is null;
+        if (isDelete && !config.Deletes)
+        {
+            throw new DataException($"Record at {record.Topic}-{record.KafkaPartition}@{record.KafkaOffset} is a tombstone (null value) and delete.enabled is false.");
+        }
+
+        switch (config.Pk)
+        {
+            case "kafka":
+                var names = config.PkNames.Count == 3 ? config.PkNames : KafkaPkDefaults;
+                columns.Add(new SinkColumn(names[0], record.Topic, "TEXT", false));
+                columns.Add(new SinkColumn(names[1], record.KafkaPartition ?? 0, "INTEGER", false));
+                columns.Add(new SinkColumn(names[2], record.KafkaOffset, "BIGINT", false));
+                keyColumns.AddRange(names);
+                break;
+            case "record_key":
+                AddKey(record, columns, keyColumns);
+                break;
+            default:
+                break;
+        }
+
+        if (!isDelete)
+        {
+            var fields = Fields(record.ValueSchema, record.Value, "value");
+            if (config.Pk == "record_value")
+            {
+                var pk = config.PkNames.Count > 0 ? config.PkNames : fields.Select(f => f.Name).ToList();
+                foreach (var name in pk)
+                {
+                    var field = fields.Find(f => f.Name == name) ?? throw new DataException($"pk.fields names '{name}', which the record value does not have.");
+                    if (field.Value is null)
+                    {
+                        throw new DataException($"Primary key field '{name}' of the record value is null.");
+                    }
+                }
+
+                keyColumns.AddRange(pk);
+            }
+
+            foreach (var field in fields)
+            {
+                if (columns.Exists(c => c.Name == field.Name))
+                {
+                    continue; // a key field repeated in the value: the key's copy wins, as in the JDBC sink
+                }
+
+                if (config.Whitelist.Count == 0 || config.Whitelist.Contains(field.Name) || keyColumns.Contains(field.Name))
+                {
+                    columns.Add(field);
+                }
+            }
+        }
+
+        return new SinkRow(record, columns, keyColumns, isDelete);
+    }
+
+    private void AddKey(SinkRecord record, List<SinkColumn> columns, List<string> keyColumns)
+    {
+        if (record.Key is null)
+        {
+            throw new DataException($"Record at {record.Topic}-{record.KafkaPartition}@{record.KafkaOffset} has no key but pk.mode is record_key.");
+        }
+
+        if (record.Key is Struct or IDictionary<string, object?>)
+        {
+            var fields = Fields(record.KeySchema, record.Key, "key");
+            var wanted = config.PkNames.Count > 0 ? config.PkNames : fields.Select(f => f.Name).ToList();
+            foreach (var name in wanted)
+            {
+                var field = fields.Find(f => f.Name == name) ?? throw new DataException($"pk.fields names '{name}', which the record key does not have.");
+                columns.Add(field with { Optional = false });
+                keyColumns.Add(name);
+            }
+
+            return;
+        }
+
+        if (config.PkNames.Count != 1)
+        {
+            throw new DataException($"The record key is a primitive ({record.Key.GetType().Name}): pk.fields must name exactly one column for it.");
+        }
+
+        var sqlType = record.KeySchema is { } schema ? PgType.SqlTypeFor(schema) : PgType.SqlTypeForValue(record.Key);
+        columns.Add(new SinkColumn(config.PkNames[0], record.Key, sqlType, false));
+        keyColumns.Add(config.PkNames[0]);
+    }
+
+    private static List<SinkColumn> Fields(Schema? schema, object? value, string what)
+    {
+        switch (value)
+        {
+            case Struct s:
+                return s.Schema.Fields.Select(f => new SinkColumn(f.Name, s.Get(f.Name), PgType.SqlTypeFor(f.Schema), f.Schema.IsOptional)).ToList();
+            case IDictionary<string, object?> map:
+                return map.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)).ToList();
+            case IReadOnlyDictionary<string, object?> readOnly:
+                return readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)).ToList();
+            default:
+                throw new DataException($"The record {what} is {(value is null ? "null" : value.GetType().Name)}{(schema is null ? "" : $" ({schema})")}; "
+                    + "only structs and JSON objects map onto columns.");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+using Platform.Connect;
+using Platform.Connect.Config;
+using Platform.Connect.Connectors;
+using Platform.Connect.Data;
+using Platform.Connectors.Postgres.Sink;
+using Platform.Connectors.Postgres.Tests.Support;
+
+namespace Platform.Connectors.Postgres.Tests;
+
+public sealed class PostgresSinkTests : IAsyncLifetime
+{
+    private static readonly TopicPartitionRef Orders0 = new("orders", 0);
+
+    private static readonly Schema KeySchema = SchemaBuilder.Struct().Name("key").Field("id", Schema.Int64Schema).Build();
+
+    private static readonly Schema ValueSchema = SchemaBuilder.Struct().Name("order")
+        .Field("id", Schema.Int64Schema)
+        .Field("item", Schema.StringSchema)
+        .Field("qty", Schema.OptionalInt32Schema)
+        .Field("price", SchemaBuilder.Bytes().Name("org.apache.kafka.connect.data.Decimal").Parameter("scale", "2").Optional().Build())
+        .Field("at", SchemaBuilder.Int64().Name("org.apache.kafka.connect.data.Timestamp").Optional().Build())
+        .Build();
+
+    private TestDatabase _db = null!;
+
+    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private Dictionary<string, string> Config(params (string Key, string Value)[] extra)
+    {
+        var config = new Dictionary<string, string>
+        {
+            ["name"] = "sink-test",
+            ["connection.url"] = _db.JdbcUrl,
+            ["topics"] = "orders",
+            ["auto.create"] = "true",
+        };
+        foreach (var (key, value) in extra)
+        {
+            config[key] = value;
+        }
+
+        return config;
+    }
+
+    private static SinkRecord Order(long offset, long id, string item, int? qty = null, bool withKey = true)
+    {
+        var value = new Struct(ValueSchema).Put("id", id).Put("item", item).Put("qty", qty).Put("price", 1.25m)
+            .Put("at", new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        return new SinkRecord("orders", 0, withKey ? KeySchema : null, withKey ? new Struct(KeySchema).Put("id", id) : null, ValueSchema, value, offset);
+    }
+
+    private static SinkRecord Tombstone(long offset, long id) => new("orders", 0, KeySchema, new Struct(KeySchema).Put("id", id), null, null, offset);
+
+    private async Task<(PostgresSinkTask Task, TestSinkContext Context)> StartAsync(Dictionary<string, string> config)
+    {
+        var context = new TestSinkContext(config, Orders0);
+        return (await context.StartAsync(new PostgresSinkTask()), context);
+    }
+
+    private async Task<List<string>> RowsAsync(string sql = "SELECT id || ':' || item || ':' || coalesce(qty::text, '-') FROM orders ORDER BY id")
+    {
+        await using var conn = await _db.DataSource.OpenConnectionAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
+
+    [Fact]
+    public async Task Put_InsertModeWithSchema_CreatesTableAndCopiesRows()
+    {
+        var (task, _) = await StartAsync(Config());
+
+        await task.PutAsync([Order(0, 1, "a", 3), Order(1, 2, "b")], CancellationToken.None);
+
+        Assert.Equal(["1:a:3", "2:b:-"], await RowsAsync());
+        Assert.Equal(["id:bigint", "item:text", "qty:integer", "price:numeric", "at:timestamp with time zone"],
+            await RowsAsync("SELECT attname || ':' || format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attnum > 0 ORDER BY attnum"));
+        Assert.Equal(1.25m, await _db.ScalarAsync<decimal>("SELECT price FROM orders WHERE id = 1"));
+        Assert.Equal("2024-01-02 03:04:05+00", await _db.ScalarAsync<string>("SELECT at::text FROM orders WHERE id = 1"));
+        Assert.Equal(2L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets WHERE connector = 'sink-test' AND topic = 'orders' AND partition = 0"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_SchemalessMaps_CreateColumnsFromValues()
+    {
+        var (task, _) = await StartAsync(Config(("table.name.format", "kafka_${topic}")));
+        var value = new Dictionary<string, object?> { ["id"] = 7L, ["item"] = "json", ["score"] = 1.5, ["ok"] = true, ["tags"] = new List<object?> { "x" } };
+
+        await task.PutAsync([new SinkRecord("orders", 0, null, null, null, value, 0)], CancellationToken.None);
+
+        Assert.Equal(["7|json|1.5|t|[\"x\"]"], await RowsAsync("SELECT concat_ws('|', id, item, score, ok, tags) FROM kafka_orders"));
+        Assert.Equal("jsonb", await _db.ScalarAsync<string>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'kafka_orders'::regclass AND attname = 'tags'"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_UpsertWithRecordKey_InsertsThenUpdatesAndLastOfAKeyWins()
+    {
+        var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key")));
+
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b")], CancellationToken.None);
+        await task.PutAsync([Order(2, 1, "a2", 5), Order(3, 3, "c"), Order(4, 3, "c2")], CancellationToken.None);
+
+        Assert.Equal(["1:a2:5", "2:b:-", "3:c2:-"], await RowsAsync());
+        Assert.Equal("PRIMARY KEY (id)", await _db.ScalarAsync<string>("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'p'"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_UpsertWithRecordValueKey_UsesTheValueFields()
+    {
+        var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_value"), ("pk.fields", "id")));
+
+        await task.PutAsync([Order(0, 1, "a", withKey: false), Order(1, 1, "b", withKey: false)], CancellationToken.None);
+
+        Assert.Equal(["1:b:-"], await RowsAsync());
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_UpdateMode_ChangesOnlyExistingRows()
+    {
+        await _db.ExecuteAsync("CREATE TABLE orders (id bigint PRIMARY KEY, item text, qty int, price numeric, at timestamptz); INSERT INTO orders VALUES (1, 'old', 1, 0, now())");
+        var (task, _) = await StartAsync(Config(("insert.mode", "update"), ("pk.mode", "record_key")));
+
+        await task.PutAsync([Order(0, 1, "new", 9), Order(1, 2, "absent")], CancellationToken.None);
+
+        Assert.Equal(["1:new:9"], await RowsAsync());
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_TombstonesWithDeleteEnabled_DeleteInRecordOrder()
+    {
+        var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("delete.enabled", "true")));
+
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b"), Tombstone(2, 1), Tombstone(3, 2), Order(4, 2, "b-again")], CancellationToken.None);
+
+        Assert.Equal(["2:b-again:-"], await RowsAsync());
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_NewFieldWithAutoEvolve_AddsANullableColumn()
+    {
+        var (task, _) = await StartAsync(Config(("auto.evolve", "true")));
+        await task.PutAsync([new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 1L }, 0)], CancellationToken.None);
+
+        await task.PutAsync([new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 2L, ["colour"] = "red" }, 1)], CancellationToken.None);
+
+        Assert.Equal(["1:", "2:red"], await RowsAsync("SELECT id || ':' || coalesce(colour, '') FROM orders ORDER BY id"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_NewFieldWithoutAutoEvolve_ReportsTheRecordAndWritesTheRest()
+    {
+        var (task, context) = await StartAsync(Config());
+        await task.PutAsync([new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 1L }, 0)], CancellationToken.None);
+
+        await task.PutAsync([
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 2L, ["colour"] = "red" }, 1),
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 3L }, 2)], CancellationToken.None);
+
+        Assert.Equal(["1", "3"], await RowsAsync("SELECT id::text FROM orders ORDER BY id"));
+        var (record, error) = Assert.Single(context.Errant);
+        Assert.Equal(1, record.KafkaOffset);
+        Assert.Contains("'colour'", error.Message);
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_PoisonRecords_AreReportedAndTheOthersWritten()
+    {
+        await _db.ExecuteAsync("CREATE TABLE orders (id bigint PRIMARY KEY, item text NOT NULL, qty int)");
+        var (task, context) = await StartAsync(Config());
+
+        await task.PutAsync([
+            new SinkRecord("orders", 0, null, null, Schema.StringSchema, "not a row", 0),
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 1L, ["item"] = "ok", ["qty"] = "many" }, 1),
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 2L, ["item"] = null }, 2),
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 3L, ["item"] = "fine", ["qty"] = 4L }, 3)], CancellationToken.None);
+
+        Assert.Equal(["3:fine:4"], await RowsAsync());
+        Assert.Equal([0L, 1L, 2L], context.Errant.Select(e => e.Record.KafkaOffset).Order());
+        Assert.Contains("structs and JSON objects", context.Errant.Single(e => e.Record.KafkaOffset == 0).Error.Message);
+        Assert.Contains("'qty'", context.Errant.Single(e => e.Record.KafkaOffset == 1).Error.Message);
+        Assert.Contains("null value", context.Errant.Single(e => e.Record.KafkaOffset == 2).Error.Message);
+        Assert.Equal(4L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_KafkaPrimaryKey_WritesCoordinates()
+    {
+        var (task, _) = await StartAsync(Config(("pk.mode", "kafka")));
+
+        await task.PutAsync([Order(5, 1, "a", withKey: false)], CancellationToken.None);
+
+        Assert.Equal(["orders/0/5/a"], await RowsAsync("SELECT concat_ws('/', __connect_topic, __connect_partition, __connect_offset, item) FROM orders"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_CrashBetweenPutAndGroupCommit_RedeliveryWritesNoDuplicate()
+    {
+        var config = Config();
+        var (task, _) = await StartAsync(config);
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b")], CancellationToken.None);
+        // The worker dies here: no PreCommit, so the group's offset for orders-0 is still 0.
+
+        var (restarted, context) = await StartAsync(config);
+        Assert.Equal(2L, context.Seeks[Orders0]);
+        // A consumer that had already fetched from the group's offset redelivers everything.
+        await restarted.PutAsync([Order(0, 1, "a"), Order(1, 2, "b"), Order(2, 3, "c")], CancellationToken.None);
+
+        Assert.Equal(["1:a:-", "2:b:-", "3:c:-"], await RowsAsync());
+        var committed = await restarted.PreCommitAsync(new Dictionary<TopicPartitionRef, long> { [Orders0] = 3 });
+        Assert.Equal(3L, committed[Orders0]);
+        await restarted.StopAsync();
+    }
+
+    [Fact]
+    public async Task PreCommit_ReturnsOnlyWhatTheDatabaseHolds()
+    {
+        var (task, _) = await StartAsync(Config());
+        await task.PutAsync([Order(0, 1, "a")], CancellationToken.None);
+
+        var committed = await task.PreCommitAsync(new Dictionary<TopicPartitionRef, long> { [Orders0] = 10, [new("other", 0)] = 4 });
+
+        Assert.Equal(1L, Assert.Single(committed).Value);
+        await task.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("delete.enabled", "true", "delete.enabled")]
+    [InlineData("insert.mode", "upsert", "pk.mode")]
+    [InlineData("insert.mode", "merge", "insert.mode")]
+    [InlineData("pk.mode", "everything", "pk.mode")]
+    [InlineData("topics.regex", "orders.*", "topics.regex")]
+    [InlineData("batch.size", "0", "batch.size")]
+    [InlineData("connection.url", "Host=;Port=x", "connection.url")]
+    public void Start_BadConfig_ErrorNamesTheKey(string key, string value, string named)
+    {
+        var config = Config((key, value));
+
+        var error = Assert.Throws<ConfigException>(() => new PostgresSinkConnector().Start(config));
+
+        Assert.Contains($"'{named}'", error.Message);
+        Assert.NotEmpty(new PostgresSinkConnector().Validate(config).Single(v => v.Name == named).Errors);
+    }
+
+    [Fact]
+    public async Task Put_DatabaseUnreachable_RetriesThenFailsWithTheReason()
+    {
+        var config = Config(("max.retries", "2"), ("retry.backoff.ms", "10"));
+        config["connection.url"] = "jdbc:postgresql://127.0.0.1:1/nothing?user=u&password=p";
+        var context = new TestSinkContext(config, Orders0);
+        var task = new PostgresSinkTask();
+        task.Initialize(context);
+        await task.StartAsync(config);
+
+        await Assert.ThrowsAsync<RetriableException>(() => task.PutAsync([Order(0, 1, "a")], CancellationToken.None));
+        await Assert.ThrowsAsync<RetriableException>(() => task.PutAsync([Order(0, 1, "a")], CancellationToken.None));
+        var final = await Assert.ThrowsAnyAsync<ConnectException>(() => task.PutAsync([Order(0, 1, "a")], CancellationToken.None));
+
+        Assert.IsNotType<RetriableException>(final);
+        Assert.Contains("after 3 attempts", final.Message);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), context.Backoffs[0]);
+    }
+}
