@@ -128,7 +128,10 @@ public sealed class SpoolDirSourceTaskTests : IDisposable
         Drop("bad.csv", "a,b\n1,2\n3\n");
         await using var driver = await SourceTaskDriver.StartAsync(new SpoolDirSourceTask(), Config(("input.format", "csv")));
 
-        await Eventually.TrueAsync(() => { _ = driver.PollForAsync(TimeSpan.FromMilliseconds(50)).Result; return File.Exists(Path.Combine(_error, "bad.csv")); }, "bad.csv in error.path");
+        var records = await driver.PollForAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.Empty(records);
+        Assert.True(File.Exists(Path.Combine(_error, "bad.csv")));
 
         Assert.Contains("1 fields but the header names 2", File.ReadAllText(Path.Combine(_error, "bad.csv.error")));
         Assert.Single(driver.Context.Errant);
@@ -266,8 +269,17 @@ public sealed class SpoolDirSourceTaskTests : IDisposable
         await using var a = await SourceTaskDriver.StartAsync(new SpoolDirSourceTask(), configs[0]);
         await using var b = await SourceTaskDriver.StartAsync(new SpoolDirSourceTask(), configs[1]);
 
-        var fromA = await a.PollForAsync(TimeSpan.FromMilliseconds(400));
-        var fromB = await b.PollForAsync(TimeSpan.FromMilliseconds(400));
+        var fromA = new List<SourceRecord>();
+        var fromB = new List<SourceRecord>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (fromA.Count + fromB.Count < 10 && DateTime.UtcNow < deadline)
+        {
+            fromA.AddRange(await a.PollForAsync(TimeSpan.FromMilliseconds(100)));
+            fromB.AddRange(await b.PollForAsync(TimeSpan.FromMilliseconds(100)));
+        }
+
+        fromA.AddRange(await a.PollForAsync(TimeSpan.FromMilliseconds(200)));
+        fromB.AddRange(await b.PollForAsync(TimeSpan.FromMilliseconds(200)));
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()), fromA.Concat(fromB).Select(r => (string)r.Value!).Order());
         Assert.NotEmpty(fromA);

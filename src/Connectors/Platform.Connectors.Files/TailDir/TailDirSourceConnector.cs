@@ -81,12 +81,16 @@ public sealed class TailDirSourceConnector : SourceConnector
         {
             TailDirSettings.Parse(config);
         }
-        catch (ConfigException e) when (e.Key is not null)
+        catch (ConfigException e) when (e.Key is null)
         {
-            var index = values.FindIndex(v => v.Name == e.Key);
+            // A missing required key: the per-key validation above reports it.
+        }
+        catch (ConfigException e)
+        {
+            var index = values.FindIndex(v => v.Name == e.Key!);
             if (index < 0)
             {
-                values.Add(new ConfigValue(e.Key, config.GetValueOrDefault(e.Key), [e.Message]));
+                values.Add(new ConfigValue(e.Key!, config.GetValueOrDefault(e.Key!), [e.Message]));
             }
             else if (values[index].Errors.Count == 0)
             {

@@ -39,6 +39,13 @@ public sealed class TailDirSourceTask : SourceTask
         var records = new List<SourceRecord>();
         foreach (var file in _order)
         {
+            // Check the file is still the one read so far right before reading what is new, so a truncation
+            // that was refilled past the position between two scans is not read from the middle.
+            if (file.Reader.Stream.Length != file.Reader.Position)
+            {
+                file.CheckReplaced(_settings.FingerprintBytes);
+            }
+
             while (records.Count < _settings.BatchSize && file.Reader.ReadLine(acceptUnterminated: false) is { } line)
             {
                 var position = file.Reader.Position;
@@ -175,15 +182,27 @@ public sealed class TailDirSourceTask : SourceTask
         long position;
         var saved = _saved.Find(s => (inode is null ? s.Path == path : s.Inode == inode)
             && FileIdentity.Fingerprint(handle, s.FingerprintLength, out var n) == s.Fingerprint && n == s.FingerprintLength);
-        var original = _files.Values.FirstOrDefault(f => f.Inode != inode && covered > 0 && f.FingerprintLength == covered && f.Fingerprint == fingerprint);
+        long? originalPosition = null;
+        foreach (var f in _files.Values.Where(f => f.Inode != inode && covered > 0))
+        {
+            if (f.FingerprintLength == covered && f.Fingerprint == fingerprint)
+            {
+                originalPosition = f.Reader.Position;
+            }
+            else if (f.Former is { } former && former.Length == covered && former.Fingerprint == fingerprint)
+            {
+                originalPosition = former.Position;
+            }
+        }
+
         if (saved is not null)
         {
             position = saved.Position <= length ? saved.Position : 0;
         }
-        else if (original is not null)
+        else if (originalPosition is { } read)
         {
             // A copy of a file already read (copytruncate rotation): what was read of the original is not read again.
-            position = Math.Min(original.Reader.Position, length);
+            position = Math.Min(read, length);
         }
         else
         {

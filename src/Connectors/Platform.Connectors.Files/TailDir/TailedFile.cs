@@ -29,6 +29,9 @@ internal sealed class TailedFile(string id, string? inode, string path, string? 
 
     public AckTracker Tracker => _tracker;
 
+    /// <summary>What the file was before it was last found truncated: a copy made just before is that content.</summary>
+    public (string Fingerprint, int Length, long Position)? Former { get; private set; }
+
     /// <summary>Whether the last scan found it under a glob.</summary>
     public bool InGlobs { get; set; } = true;
 
@@ -52,6 +55,7 @@ internal sealed class TailedFile(string id, string? inode, string path, string? 
             || FileIdentity.Fingerprint(handle, FingerprintLength, out var covered) != Fingerprint || covered < FingerprintLength;
         if (replaced)
         {
+            Former = (Fingerprint, FingerprintLength, Reader.Position);
             Reader.Seek(0);
             Epoch++;
             _tracker = new AckTracker(0);
