@@ -26,8 +26,19 @@ public sealed class TestSourceContext(IReadOnlyDictionary<string, string> config
         return Task.CompletedTask;
     }
 
+    /// <summary>The cron expression of the last wait; the worker's Quartz schedule is not part of these tests.</summary>
+    public string? LastCron { get; private set; }
+
+    public int Waits => _waits;
+
+    private int _waits;
+
     public Task WaitForNextPollAsync(string? cronExpression, TimeSpan interval, CancellationToken cancellationToken)
-        => Task.Delay(cronExpression is null ? interval : TimeSpan.FromMilliseconds(50), cancellationToken);
+    {
+        LastCron = cronExpression;
+        Interlocked.Increment(ref _waits);
+        return Task.Delay(cronExpression is null ? interval : TimeSpan.FromMilliseconds(50), cancellationToken);
+    }
 }
 
 /// <summary>Committed source offsets by source partition, as the worker's offset store keeps them.</summary>
