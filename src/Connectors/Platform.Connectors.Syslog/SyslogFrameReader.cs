@@ -42,6 +42,13 @@ internal sealed class SyslogFrameReader(Stream stream, string framing, int maxMe
         while (true)
         {
             var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            if (newline > maxMessageBytes)
+            {
+                var head = Take(maxMessageBytes);
+                _start += newline - maxMessageBytes + 1;
+                return (head, true);
+            }
+
             if (newline >= 0)
             {
                 var line = Take(newline);
