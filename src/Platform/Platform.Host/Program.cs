@@ -9,6 +9,7 @@ root.Add(TransactionsCommand.Create());
 root.Add(ProduceCommand.Create());
 root.Add(ConsumeCommand.Create());
 root.Add(PerfCommand.Create());
+root.Add(ConnectCommand.Create());
 BrokerCommand.ConfigureAllInOne(root);
 
 var parsed = root.Parse(args);

@@ -35,6 +35,7 @@ public class ConsumerBuilder<TKey, TValue>
     private Func<IConsumer<TKey, TValue>, List<TopicPartition>, IEnumerable<TopicPartitionOffset>?>? _assignedHandler;
     private Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? _revokedHandler;
     private Action<IConsumer<TKey, TValue>, List<TopicPartitionOffset>>? _lostHandler;
+    private Groups.IPartitionAssignor? _assignor;
 
     /// <summary>Starts from <paramref name="config"/>, e.g. a <see cref="ConsumerConfig"/>.</summary>
     public ConsumerBuilder(IEnumerable<KeyValuePair<string, string>> config)
@@ -150,6 +151,18 @@ public class ConsumerBuilder<TKey, TValue>
         return this;
     }
 
+    /// <summary>
+    /// Uses <paramref name="assignor"/> instead of <c>partition.assignment.strategy</c>: for groups whose
+    /// members share more than partitions (Connect workers hand out connectors and tasks in the assignment's user data).
+    /// </summary>
+    public ConsumerBuilder<TKey, TValue> SetPartitionAssignor(Groups.IPartitionAssignor assignor)
+    {
+        ArgumentNullException.ThrowIfNull(assignor);
+        ThrowIfSet(_assignor is not null, "partition assignor");
+        _assignor = assignor;
+        return this;
+    }
+
     /// <summary>Validates the configuration and creates the consumer. No connection is opened until the first assignment.</summary>
     /// <exception cref="ArgumentException">A property is unknown, missing or malformed, or no deserializer fits a type; the message names it.</exception>
     public virtual IConsumer<TKey, TValue> Build()
@@ -200,6 +213,12 @@ public class ConsumerBuilder<TKey, TValue>
             ReadSize = 64 * 1024,
         };
 
+        var group = GroupSettingsFrom(config, fetch);
+        if (group is not null && _assignor is not null)
+        {
+            group = group with { Assignors = [_assignor] };
+        }
+
         return new Consumer<TKey, TValue>(new ConsumerSettings<TKey, TValue>
         {
             Bootstrap = bootstrap,
@@ -214,7 +233,7 @@ public class ConsumerBuilder<TKey, TValue>
             ValueAsync = _valueAsync,
             ErrorHandler = _errorHandler,
             Interceptors = [.. _interceptors],
-            Group = GroupSettingsFrom(config, fetch),
+            Group = group,
             EnableAutoCommit = config.GroupId is not null && (Typed(() => config.EnableAutoCommit) ?? true),
             AutoCommitInterval = TimeSpan.FromMilliseconds(Int(config, "auto.commit.interval.ms", 5000, min: 0)),
             PartitionsAssignedHandler = _assignedHandler,

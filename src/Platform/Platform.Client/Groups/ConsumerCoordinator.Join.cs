@@ -53,7 +53,9 @@ internal sealed partial class ConsumerCoordinator
                 continue;
             }
 
-            Apply(ConsumerProtocol.DecodeAssignment(sync.Assignment).Partitions);
+            var assignment = ConsumerProtocol.DecodeAssignment(sync.Assignment);
+            _settings.Assignors.FirstOrDefault(a => a.Name == join.ProtocolName)?.OnAssignment(assignment, join.GenerationId);
+            Apply(assignment.Partitions);
             lock (_lock)
             {
                 _stable = !_lostPending;
@@ -154,7 +156,9 @@ internal sealed partial class ConsumerCoordinator
 
         var topics = subscriptions.Values.SelectMany(s => s.Topics).Distinct(StringComparer.Ordinal).ToList();
         var counts = await PartitionCountsAsync(topics, cancellationToken).ConfigureAwait(false);
-        _groupTopics = counts;
+
+        // Subscribed topics that do not exist yet are watched as 0 partitions, so their creation triggers a rebalance.
+        _groupTopics = topics.ToDictionary(t => t, t => counts.GetValueOrDefault(t), StringComparer.Ordinal);
         return new Dictionary<string, MemberAssignment>(assignor.Assign(counts, subscriptions), StringComparer.Ordinal);
     }
 

@@ -28,4 +28,13 @@ public interface IPartitionAssignor
     IReadOnlyDictionary<string, MemberAssignment> Assign(
         IReadOnlyDictionary<string, int> partitionsPerTopic,
         IReadOnlyDictionary<string, MemberSubscription> subscriptions);
+
+    /// <summary>
+    /// Called on every member (on its polling thread) with what the leader handed it, after each
+    /// successful SyncGroup and before the rebalance listener runs: assignors that carry more than
+    /// partitions in <see cref="MemberAssignment.UserData"/> (Connect's worker assignments) read it here.
+    /// </summary>
+    void OnAssignment(MemberAssignment assignment, int generationId)
+    {
+    }
 }

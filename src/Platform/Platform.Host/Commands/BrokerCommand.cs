@@ -27,21 +27,24 @@ internal static class BrokerCommand
         return command;
     }
 
-    /// <summary>Without a verb, <c>platform</c> runs everything with embedded defaults (for now the broker on 127.0.0.1:9092, data under ./data).</summary>
+    /// <summary>
+    /// Without a verb, <c>platform</c> runs everything with embedded defaults: the broker on 127.0.0.1:9092 (data under
+    /// ./data) and a Connect worker (REST on 127.0.0.1:8083, <c>connectors-config/</c> applied) in one process.
+    /// </summary>
     public static void ConfigureAllInOne(RootCommand root)
     {
         root.Add(ConfigFile);
-        root.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken));
+        root.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken, withWorker: true));
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, bool withWorker = false)
     {
         IHost host;
         try
         {
-            host = Build(parse);
+            host = Build(parse, withWorker);
         }
-        catch (Exception e) when (e is OptionsValidationException or InvalidDataException or FileNotFoundException or FormatException)
+        catch (Exception e) when (e is OptionsValidationException or InvalidDataException or FileNotFoundException or FormatException or ArgumentException)
         {
             await Console.Error.WriteLineAsync($"platform: invalid configuration: {e.Message}").ConfigureAwait(false);
             return 2;
@@ -63,7 +66,7 @@ internal static class BrokerCommand
         }
     }
 
-    private static IHost Build(ParseResult parse)
+    private static IHost Build(ParseResult parse, bool withWorker)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory });
         builder.Configuration.AddEnvironmentVariables("PLATFORM_");
@@ -101,6 +104,13 @@ internal static class BrokerCommand
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Services.AddPlatformBroker(o => BrokerOptions.CopyTo(options, o));
+        if (withWorker)
+        {
+            // Registered after the broker, so the broker listens before the worker connects.
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            ConnectCommand.AddAllInOneWorker(builder.Services, options.Listen);
+        }
+
         return builder.Build();
     }
 }

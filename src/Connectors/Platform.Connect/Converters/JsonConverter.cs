@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Platform.Connect.Config;
+using Platform.Connect.Data;
+using Platform.Connect.Storage;
+
+namespace Platform.Connect.Converters;
+
+/// <summary>
+/// Kafka's <c>org.apache.kafka.connect.json.JsonConverter</c> (alias <c>json</c>): JSON text; with
+/// <c>schemas.enable=true</c> every message is the envelope <c>{"schema": ..., "payload": ...}</c> in Kafka's
+/// schema format, read and written. Off by default here (Kafka defaults it on), the shape most JSON producers send.
+/// </summary>
+public sealed class JsonConverter : IConverter
+{
+    /// <summary>The key that turns the envelope on.</summary>
+    public const string SchemasEnableConfig = "schemas.enable";
+
+    private static readonly ConfigDef Definition = new ConfigDef()
+        .Define(SchemasEnableConfig, ConfigType.Boolean, false, Importance.High,
+            "Whether messages carry their schema in a {\"schema\", \"payload\"} envelope (written and expected when reading).");
+
+    private bool _schemasEnabled;
+
+    /// <inheritdoc/>
+    public ConfigDef Config => Definition;
+
+    /// <inheritdoc/>
+    public void Configure(IReadOnlyDictionary<string, string> config, bool isKey)
+        => _schemasEnabled = Definition.Parse(config).GetBoolean(SchemasEnableConfig);
+
+    /// <inheritdoc/>
+    public byte[]? FromConnectData(string topic, Schema? schema, object? value)
+    {
+        if (schema is null && value is null)
+        {
+            return null;
+        }
+
+        var payload = JsonValues.ToJson(schema, value);
+        if (!_schemasEnabled)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(payload);
+        }
+
+        var envelope = new JsonObject
+        {
+            ["schema"] = schema is null ? null : JsonSchemaCodec.ToJson(schema),
+            ["payload"] = payload,
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(envelope);
+    }
+
+    /// <inheritdoc/>
+    public SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull)
+    {
+        if (isNull)
+        {
+            return SchemaAndValue.Null;
+        }
+
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(value);
+        }
+        catch (JsonException e)
+        {
+            throw new DataException($"Converting byte[] to Kafka Connect data failed due to serialization error of topic {topic}: {e.Message}", e);
+        }
+
+        if (!_schemasEnabled)
+        {
+            return new SchemaAndValue(null, JsonValues.FromJson(null, node));
+        }
+
+        if (node is not JsonObject envelope || envelope.Count != 2 || !envelope.ContainsKey("schema") || !envelope.ContainsKey("payload"))
+        {
+            throw new DataException("JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. "
+                + "If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.");
+        }
+
+        var schema = envelope["schema"] is { } schemaNode ? JsonSchemaCodec.FromJson(schemaNode) : null;
+        return new SchemaAndValue(schema, JsonValues.FromJson(schema, envelope["payload"]));
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Json;
+using Platform.Client;
+using Platform.Connect.Converters;
+
+namespace Platform.Connect.Runtime;
+
+/// <summary>Connect headers to Kafka headers and back through the header converter, and a best-effort byte form for dead letters.</summary>
+internal static class RecordConversion
+{
+    public static Headers? ToKafkaHeaders(ConnectRecord record, ConverterSet converters)
+    {
+        if (record.Headers.Count == 0)
+        {
+            return null;
+        }
+
+        var headers = new Headers();
+        foreach (var header in record.Headers)
+        {
+            headers.Add(header.Key, converters.Header.FromConnectData(record.Topic, header.Schema, header.Value));
+        }
+
+        return headers;
+    }
+
+    public static List<ConnectHeader> ToConnectHeaders(string topic, Headers? headers, ConverterSet converters)
+    {
+        var result = new List<ConnectHeader>();
+        if (headers is null)
+        {
+            return result;
+        }
+
+        foreach (var header in headers)
+        {
+            var bytes = header.GetValueBytes();
+            var value = converters.Header.ToConnectData(topic, bytes, bytes is null);
+            result.Add(new ConnectHeader(header.Key, value.Schema, value.Value));
+        }
+
+        return result;
+    }
+
+    /// <summary>The converter's bytes when it can make them, else the schemaless JSON of the value (dead letters must carry something readable).</summary>
+    public static byte[]? BestEffortBytes(Storage.IConverter converter, string topic, Data.Schema? schema, object? value)
+    {
+        try
+        {
+            return converter.FromConnectData(topic, schema, value);
+        }
+        catch (Exception e) when (e is DataException or InvalidCastException or FormatException)
+        {
+            return value switch
+            {
+                null => null,
+                byte[] b => b,
+                string s => Encoding.UTF8.GetBytes(s),
+                _ => JsonSerializer.SerializeToUtf8Bytes(JsonValues.ToJson(null, value)),
+            };
+        }
+    }
+}

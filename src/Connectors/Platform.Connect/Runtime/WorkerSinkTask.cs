@@ -1,0 +1,302 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Platform.Client;
+using Platform.Connect.Connectors;
+using Platform.Connect.Errors;
+using Platform.Connect.Metrics;
+using Platform.Connect.Transforms;
+
+namespace Platform.Connect.Runtime;
+
+/// <summary>
+/// Runs a <see cref="SinkTask"/> on its own consumer in group <c>connect-CONNECTOR</c>: consume → converters →
+/// transforms → <see cref="SinkTask.PutAsync"/>. Offsets are committed every <c>offset.flush.interval.ms</c>, on
+/// <see cref="ISinkTaskContext.RequestCommit"/>, on revocation and on stop, always the ones
+/// <see cref="SinkTask.PreCommitAsync"/> returns. Partitions are opened and closed around rebalances; offsets the
+/// task sets with <see cref="ISinkTaskContext.Offset"/> while opening become the start positions (exactly-once sinks).
+/// A <see cref="RetriableException"/> from put redelivers the same batch after the backoff.
+/// </summary>
+internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
+{
+    private readonly SinkTask _task;
+    private readonly TagList _tags;
+    private readonly ConcurrentQueue<Action<IConsumer<byte[]?, byte[]?>>> _control = new();
+    private readonly ConcurrentDictionary<TopicPartitionRef, long> _seeks = new();
+    private readonly Dictionary<TopicPartitionRef, long> _currentOffsets = [];
+    private readonly Dictionary<(string, int, long), ConsumeResult<byte[]?, byte[]?>> _batchRaw = [];
+    private ConverterSet _converters = null!;
+    private TransformationChain _chain = TransformationChain.Empty;
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+    private IReadOnlyCollection<TopicPartitionRef> _assignment = [];
+    private TimeSpan? _timeout;
+    private volatile bool _commitRequested;
+    private bool _opening;
+
+    public WorkerSinkTask(ConnectorTaskId id, IReadOnlyDictionary<string, string> connectorConfig, IReadOnlyDictionary<string, string> taskConfig,
+        WorkerServices services, SinkTask task)
+        : base(id, connectorConfig, taskConfig, services)
+    {
+        _task = task;
+        _tags = ConnectMetrics.Tags(id.Connector, id.Task);
+    }
+
+    /// <summary>The consumer group of a sink connector's tasks.</summary>
+    public static string GroupId(string connector) => $"connect-{connector}";
+
+    IReadOnlyDictionary<string, string> ISinkTaskContext.Config => TaskConfig;
+
+    public IReadOnlyCollection<TopicPartitionRef> Assignment => _assignment;
+
+    public void Offset(TopicPartitionRef partition, long offset) => _seeks[partition] = offset;
+
+    public void Timeout(TimeSpan backoff) => _timeout = backoff;
+
+    public void Pause(IEnumerable<TopicPartitionRef> partitions)
+    {
+        var list = partitions.Select(p => new TopicPartition(p.Topic, p.Partition)).ToList();
+        _control.Enqueue(c => c.Pause(list));
+    }
+
+    public void Resume(IEnumerable<TopicPartitionRef> partitions)
+    {
+        var list = partitions.Select(p => new TopicPartition(p.Topic, p.Partition)).ToList();
+        _control.Enqueue(c => c.Resume(list));
+    }
+
+    public void RequestCommit() => _commitRequested = true;
+
+    public async Task ReportErrantRecordAsync(SinkRecord record, Exception error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var context = _batchRaw.TryGetValue((record.OriginalTopic, record.OriginalKafkaPartition, record.OriginalKafkaOffset), out var raw)
+            ? RawContext(raw, typeof(SinkTask).FullName)
+            : new DeadLetterContext(record.OriginalTopic, record.OriginalKafkaPartition, record.OriginalKafkaOffset,
+                RecordConversion.BestEffortBytes(_converters.Key, record.Topic, record.KeySchema, record.Key),
+                RecordConversion.BestEffortBytes(_converters.Value, record.Topic, record.ValueSchema, record.Value), [], _task.GetType().FullName);
+        if (!await Errors.TolerateAsync(ErrorStage.TaskPut, error, context, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ConnectException($"Tolerance exceeded in error handler (errors.tolerance=none) for a record reported by task {Id}: {error.Message}", error);
+        }
+    }
+
+    protected override void OnPauseChanged(bool paused)
+        => _control.Enqueue(c =>
+        {
+            if (paused)
+            {
+                c.Pause(c.Assignment);
+            }
+            else
+            {
+                c.Resume(c.Assignment);
+            }
+        });
+
+    protected override async Task ExecuteAsync(CancellationToken cancellationToken)
+    {
+        _converters = ConverterSet.Create(ConnectorConfig, Services.Plugins);
+        _chain = TransformationChain.Create(ConnectorConfig, Services.Plugins);
+        _task.Initialize(this);
+        await _task.StartAsync(TaskConfig, cancellationToken).ConfigureAwait(false);
+        var consumer = _consumer = BuildConsumer();
+        try
+        {
+            Subscribe(consumer);
+            if (IsPaused)
+            {
+                OnPauseChanged(true);
+            }
+
+            var nextCommit = Stopwatch.GetTimestamp() + (long)(Services.Options.OffsetFlushInterval.TotalSeconds * Stopwatch.Frequency);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                ApplyControl(consumer);
+                var batch = consumer.ConsumeBatch(TimeSpan.FromMilliseconds(200), null);
+                if (IsPaused && batch.Count == 0)
+                {
+                    // Keep polling (group membership) but nothing is delivered while paused.
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (batch.Count > 0)
+                {
+                    await DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (_commitRequested || Stopwatch.GetTimestamp() >= nextCommit)
+                {
+                    _commitRequested = false;
+                    await CommitAsync(consumer, null, cancellationToken).ConfigureAwait(false);
+                    nextCommit = Stopwatch.GetTimestamp() + (long)(Services.Options.OffsetFlushInterval.TotalSeconds * Stopwatch.Frequency);
+                }
+
+                Services.Metrics.SetLag(Id.Connector, Id.Task, consumer.Assignment.Sum(tp => consumer.CurrentLag(tp) ?? 0));
+            }
+        }
+        finally
+        {
+            await ShutdownAsync(consumer).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ShutdownAsync(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        try
+        {
+            if (!Failed)
+            {
+                await CommitAsync(consumer, null, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await _task.CloseAsync(_assignment, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _assignment = [];
+            await _task.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            Services.Metrics.RemoveLag(Id.Connector, Id.Task);
+        }
+    }
+
+    private IConsumer<byte[]?, byte[]?> BuildConsumer()
+    {
+        var config = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["bootstrap.servers"] = Services.Options.BootstrapServers,
+            ["client.id"] = $"connector-consumer-{Id}",
+            ["group.id"] = GroupId(Id.Connector),
+            ["enable.auto.commit"] = "false",
+            ["auto.offset.reset"] = "earliest",
+            ["isolation.level"] = "read_committed",
+
+            // Topics (and regex matches) that appear after the task started are found within this time.
+            ["metadata.max.age.ms"] = "10000",
+        };
+        foreach (var (key, value) in Services.Options.ConsumerOverrides)
+        {
+            config[key] = value;
+        }
+
+        foreach (var (key, value) in ConnectorConfig.Where(kv => kv.Key.StartsWith("consumer.override.", StringComparison.Ordinal)))
+        {
+            config[key["consumer.override.".Length..]] = value;
+        }
+
+        return new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler((c, revoked) => OnRevoked(c, revoked, commit: true))
+            .SetPartitionsLostHandler((c, lost) => OnRevoked(c, lost, commit: false))
+            .Build();
+    }
+
+    private void Subscribe(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var topics = TaskConfig.TryGetValue(Runtime.ConnectorConfig.Topics, out var t) ? t : ConnectorConfig.GetValueOrDefault(Runtime.ConnectorConfig.Topics, "");
+        var regex = TaskConfig.TryGetValue(Runtime.ConnectorConfig.TopicsRegex, out var r) ? r : ConnectorConfig.GetValueOrDefault(Runtime.ConnectorConfig.TopicsRegex, "");
+        if (!string.IsNullOrWhiteSpace(regex))
+        {
+            consumer.Subscribe(new Regex(regex.Trim()));
+        }
+        else
+        {
+            consumer.Subscribe(topics.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        }
+    }
+
+    // Rebalance callbacks run on this task's thread inside ConsumeBatch; blocking on the task's async
+    // methods there is what keeps Open/Close ordered with the puts around them.
+    private IEnumerable<TopicPartitionOffset>? OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        var refs = partitions.Select(p => new TopicPartitionRef(p.Topic, p.Partition)).ToList();
+        _assignment = [.. _assignment.Union(refs)];
+        _opening = true;
+        try
+        {
+            _task.OpenAsync(refs).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _opening = false;
+        }
+
+        var starts = new List<TopicPartitionOffset>();
+        foreach (var p in refs)
+        {
+            if (_seeks.TryRemove(p, out var offset))
+            {
+                starts.Add(new TopicPartitionOffset(p.Topic, p.Partition, offset));
+            }
+        }
+
+        if (IsPaused)
+        {
+            _control.Enqueue(c => c.Pause(partitions));
+        }
+
+        return starts.Count > 0 ? starts : null;
+    }
+
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked, bool commit)
+    {
+        var refs = revoked.Select(p => new TopicPartitionRef(p.Topic, p.Partition)).ToList();
+        if (commit && !Failed)
+        {
+            CommitAsync(consumer, refs, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        _task.CloseAsync(refs).GetAwaiter().GetResult();
+        foreach (var p in refs)
+        {
+            _currentOffsets.Remove(p);
+        }
+
+        _assignment = [.. _assignment.Except(refs)];
+    }
+
+    private void ApplyControl(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        while (_control.TryDequeue(out var action))
+        {
+            action(consumer);
+        }
+
+        if (!_opening && !_seeks.IsEmpty)
+        {
+            foreach (var (partition, offset) in _seeks.ToArray())
+            {
+                if (_assignment.Contains(partition))
+                {
+                    consumer.Seek(new TopicPartitionOffset(partition.Topic, partition.Partition, offset));
+                    _currentOffsets[partition] = offset;
+                }
+
+                _seeks.TryRemove(partition, out _);
+            }
+        }
+    }
+
+    private async Task CommitAsync(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<TopicPartitionRef>? only, CancellationToken cancellationToken)
+    {
+        var current = _currentOffsets.Where(kv => only is null || only.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (current.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var safe = await _task.PreCommitAsync(current, cancellationToken).ConfigureAwait(false);
+            var offsets = safe.Where(kv => kv.Value >= 0).Select(kv => new TopicPartitionOffset(kv.Key.Topic, kv.Key.Partition, kv.Value)).ToList();
+            if (offsets.Count > 0)
+            {
+                consumer.Commit(offsets);
+            }
+        }
+        catch (Exception e) when (e is KafkaException or RetriableException)
+        {
+            // The next commit carries the same or later offsets; a redelivery after a crash is at-least-once.
+            Logger.LogCommitFailed(e, Id.Connector, Id.Task);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Platform.Connect.Hosting;
+using Platform.Connect.Plugins;
+using Platform.Connect.Runtime;
+
+namespace Platform.Host.Commands;
+
+/// <summary>
+/// <c>platform connect</c>: a Connect worker against any broker (ours or Kafka) until SIGINT/SIGTERM; workers with the
+/// same <c>--group-id</c> form one cluster. <c>platform connect schemas --out DIR</c> writes the JSON Schema of every
+/// connector plugin's config files.
+/// </summary>
+internal static class ConnectCommand
+{
+    private static readonly Option<string> Bootstrap = new("--bootstrap-server") { Description = "The broker(s), host:port[,host:port...].", Required = true };
+    private static readonly Option<string> RestListen = new("--rest-listen") { Description = "Address of the REST API, host:port.", DefaultValueFactory = _ => "127.0.0.1:8083" };
+    private static readonly Option<string> ConfigDir = new("--config-dir") { Description = "Directory of connector configs (*.json), applied live.", DefaultValueFactory = _ => "connectors-config" };
+    private static readonly Option<string> GroupId = new("--group-id") { Description = "Workers with the same group id form one cluster (group.id).", DefaultValueFactory = _ => "connect-cluster" };
+    private static readonly Option<string> SchemasOut = new("--out") { Description = "Directory to write the schemas to.", Required = true };
+
+    public static Command Create()
+    {
+        var command = new Command("connect", "Run a Connect worker (Kafka Connect's REST API and config topics) until SIGINT/SIGTERM.")
+        {
+            Bootstrap, RestListen, ConfigDir, GroupId,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken));
+        var schemas = new Command("schemas", "Write the JSON Schema of each connector plugin's config file (<Plugin>.schema.json).") { SchemasOut };
+        schemas.SetAction(parse => WriteSchemas(parse.GetValue(SchemasOut)!));
+        command.Add(schemas);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        IHost host;
+        try
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory });
+            ConfigureLogging(builder.Logging);
+            builder.Services.AddPlatformConnect(o =>
+            {
+                o.BootstrapServers = parse.GetValue(Bootstrap)!;
+                o.RestListen = parse.GetValue(RestListen);
+                o.ConfigDirectory = parse.GetValue(ConfigDir);
+                o.GroupId = parse.GetValue(GroupId)!;
+            });
+            host = builder.Build();
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"platform connect: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e) when (e is Platform.Client.KafkaException or System.Net.Sockets.SocketException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"platform connect: worker failed: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            host.Dispose();
+        }
+    }
+
+    /// <summary>Console logging of the worker, without ASP.NET Core's per-request lines.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+    }
+
+    /// <summary>Adds the all-in-one worker: REST on 127.0.0.1:8083, <c>connectors-config/</c>, against the broker listening on <paramref name="brokerListen"/>.</summary>
+    public static void AddAllInOneWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, string brokerListen)
+    {
+        var bootstrap = WorkerOptions.TryParseEndpoint(brokerListen, out var host, out var port) && host is "0.0.0.0" or "::" or "[::]"
+            ? $"127.0.0.1:{port}"
+            : brokerListen;
+        services.AddPlatformConnect(o =>
+        {
+            o.BootstrapServers = bootstrap;
+            o.RestListen = "127.0.0.1:8083";
+            o.ConfigDirectory = "connectors-config";
+        });
+    }
+
+    private static int WriteSchemas(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var options = new JsonSerializerOptions { WriteIndented = true };
+        foreach (var type in PluginRegistry.Scan().Connectors)
+        {
+            var path = Path.Combine(directory, $"{type.Name}.schema.json");
+            File.WriteAllText(path, ConnectorJsonSchema.For(type).ToJsonString(options) + Environment.NewLine);
+            Console.WriteLine(path);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json.Nodes;
+using Platform.Connect.Tests.Plugins;
+
+namespace Platform.Connect.Tests;
+
+public sealed class PipelineTests
+{
+    private static JsonObject Source(string topic, int records, int tasks = 1, params (string Key, string Value)[] extra)
+    {
+        var config = new JsonObject
+        {
+            ["connector.class"] = "CountingSource",
+            ["tasks.max"] = tasks.ToString(),
+            ["topic"] = topic,
+            ["records"] = records.ToString(),
+        };
+        foreach (var (key, value) in extra)
+        {
+            config[key] = value;
+        }
+
+        return config;
+    }
+
+    [Fact]
+    public async Task SourceToSink_RecordsFlowThroughTopic_SinkReceivesEveryRecordInOrder()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "pipe-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+
+        var (created, _) = await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject { ["name"] = "src", ["config"] = Source(topic, 20) });
+        Assert.Equal(201, created);
+        (created, _) = await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject { ["connector.class"] = "CollectingSink", ["topics"] = topic, ["collect.id"] = collect },
+        });
+        Assert.Equal(201, created);
+
+        await Eventually.TrueAsync(() => CollectingSinkTask.For(collect).Count >= 20, "20 records in the sink");
+        var values = CollectingSinkTask.For(collect).Select(r => (long)((IDictionary<string, object?>)r.Value!)["n"]!).ToList();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), values);
+        Assert.All(CollectingSinkTask.For(collect), r => Assert.StartsWith("k", (string)r.Key!));
+        var committed = CountingSourceTask.Committed[topic];
+        Assert.Equal(20, committed.Count);
+        Assert.All(committed, c => Assert.NotNull(c.Metadata));
+    }
+
+    [Fact]
+    public async Task SourceOffsets_WorkerRestarted_ResumesFromStoredOffsets()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var topic = "resume-" + Guid.NewGuid().ToString("N")[..6];
+        var worker = await cluster.StartWorkerAsync();
+        await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject { ["name"] = "src", ["config"] = Source(topic, 10) });
+        Assert.Equal(10, cluster.Consume(topic, 10).Count);
+        var (_, offsets) = await worker.GetAsync("connectors/src/offsets");
+        Assert.Equal(9, offsets!["offsets"]![0]!["offset"]!["position"]!.GetValue<long>());
+        await worker.StopAsync();
+
+        // The same connector with more records: the restarted worker continues after 9, nothing is written twice.
+        var restarted = await cluster.StartWorkerAsync();
+        var (status, _) = await restarted.SendAsync(HttpMethod.Put, "connectors/src/config", Source(topic, 15));
+        Assert.Equal(200, status);
+        var all = cluster.Consume(topic, 15);
+        await Task.Delay(300);
+        all = cluster.Consume(topic, 16, TimeSpan.FromSeconds(2));
+        var numbers = all.Select(r => JsonNode.Parse(r.Message!.Value!)!["n"]!.GetValue<long>()).ToList();
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => (long)i), numbers);
+    }
+
+    [Fact]
+    public async Task Sink_RetriableExceptionFromPut_BatchRedeliveredAfterBackoff()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "retry-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+        await cluster.ProduceAsync(topic, Enumerable.Range(0, 3).Select(i => ((string?)null, (string?)$"{{\"n\":{i}}}")));
+        await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject { ["connector.class"] = "CollectingSink", ["topics"] = topic, ["collect.id"] = collect, ["retriable.failures"] = "2" },
+        });
+
+        await Eventually.TrueAsync(() => CollectingSinkTask.For(collect).Count >= 3, "3 records after 2 retriable failures");
+        Assert.True(CollectingSinkTask.PutAttempts[collect] >= 3);
+        Assert.Equal([0L, 1L, 2L], CollectingSinkTask.For(collect).Select(r => (long)((IDictionary<string, object?>)r.Value!)["n"]!));
+        await worker.WaitForRunningAsync("sink");
+    }
+
+    [Fact]
+    public async Task Sink_CommittedOffsets_ShownByOffsetsEndpointAfterStop()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "sinkoff-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+        await cluster.ProduceAsync(topic, Enumerable.Range(0, 4).Select(i => ((string?)$"k{i}", (string?)$"{{\"n\":{i}}}")));
+        await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject { ["connector.class"] = "CollectingSink", ["topics"] = topic, ["collect.id"] = collect, ["key.converter"] = "string" },
+        });
+        await Eventually.TrueAsync(() => CollectingSinkTask.For(collect).Count >= 4, "4 records");
+        Assert.Equal(204, (await worker.SendAsync(HttpMethod.Put, "connectors/sink/stop")).Status);
+        await worker.WaitForStatusAsync("sink", s => s["connector"]!["state"]!.GetValue<string>() == "STOPPED" && s["tasks"]!.AsArray().Count == 0);
+
+        var (status, body) = await worker.GetAsync("connectors/sink/offsets");
+        Assert.Equal(200, status);
+        var entry = Assert.Single(body!["offsets"]!.AsArray());
+        Assert.Equal(topic, entry!["partition"]!["kafka_topic"]!.GetValue<string>());
+        Assert.Equal(4, entry["offset"]!["kafka_offset"]!.GetValue<long>());
+        Assert.Contains("open " + topic + "-0", CollectingSinkTask.Events[collect]);
+        Assert.Contains("close " + topic + "-0", CollectingSinkTask.Events[collect]);
+    }
+}
