@@ -57,8 +57,10 @@ public sealed class HttpPollSourceTaskTests
         Assert.Equal([1L, 2, 3, 4, 5], records.Select(Id));
         Assert.Equal(5L, records[^1].SourceOffset["offset"]);
 
-        Assert.Empty(await driver.PollForAsync(TimeSpan.FromMilliseconds(300)));
-        Assert.True(driver.Context.Waits > 0, "an empty page waits for the next scheduled poll");
+        Assert.Empty(await driver.Task.PollAsync(default));
+        Assert.Equal(0, driver.Context.Waits);
+        Assert.Empty(await driver.Task.PollAsync(default));
+        Assert.Equal(1, driver.Context.Waits);
 
         count = 6;
         var more = await driver.PollAsync(1);
