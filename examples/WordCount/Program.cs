@@ -1,0 +1,4 @@
+using Platform.Examples;
+using Platform.Examples.WordCount;
+
+return await ExampleHost.RunAsync(args, "WordCount", "wordcount", WordCountTopology.Build, [WordCountTopology.InputTopic], [WordCountTopology.OutputTopic]);
