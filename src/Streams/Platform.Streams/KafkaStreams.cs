@@ -43,6 +43,7 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<KafkaStreams>();
         config.Validate(_logger);
+        config.UseLoggerForNamedHandlers(_loggerFactory);
         _config = config;
         _topology = topology.Build(config);
     }

@@ -163,6 +163,35 @@ public sealed partial class StreamsConfig
         set => SetInstance(ProcessingExceptionHandlerConfig, value);
     }
 
+    /// <summary>
+    /// Gives the built-in error handlers chosen by name a logger from <paramref name="loggerFactory"/>, so the records
+    /// they skip or fail on are logged (a name alone makes them log nowhere); handlers given as objects stay as they are.
+    /// </summary>
+    internal void UseLoggerForNamedHandlers(ILoggerFactory loggerFactory)
+    {
+        if (!_instances.ContainsKey(DefaultDeserializationExceptionHandlerConfig))
+        {
+            var logger = loggerFactory.CreateLogger<IDeserializationExceptionHandler>();
+            _instances[DefaultDeserializationExceptionHandlerConfig] = DeserializationExceptionHandler switch
+            {
+                LogAndContinueExceptionHandler => new LogAndContinueExceptionHandler(logger),
+                LogAndFailExceptionHandler => new LogAndFailExceptionHandler(logger),
+                var other => other,
+            };
+        }
+
+        if (!_instances.ContainsKey(ProcessingExceptionHandlerConfig))
+        {
+            var logger = loggerFactory.CreateLogger<IProcessingExceptionHandler>();
+            _instances[ProcessingExceptionHandlerConfig] = ProcessingExceptionHandler switch
+            {
+                LogAndContinueProcessingExceptionHandler => new LogAndContinueProcessingExceptionHandler(logger),
+                LogAndFailProcessingExceptionHandler => new LogAndFailProcessingExceptionHandler(logger),
+                var other => other,
+            };
+        }
+    }
+
     /// <summary>A copy: the same settings, and the same serde, handler and extractor instances.</summary>
     public StreamsConfig Clone()
     {
