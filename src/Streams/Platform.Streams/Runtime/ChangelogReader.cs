@@ -18,6 +18,9 @@ internal sealed class ChangelogReader : IDisposable
     private readonly IStateRestoreListener? _listener;
     private readonly StreamsMetrics _metrics;
     private readonly Dictionary<TopicPartition, ChangelogPartition> _partitions = [];
+
+    // Registered since the last assignment update: if still assigned, the consumer's position is the old owner's.
+    private readonly HashSet<TopicPartition> _registered = [];
     private bool _assignmentChanged;
 
     /// <summary>A reader over <paramref name="consumer"/>; <paramref name="admin"/> looks up end offsets.</summary>
@@ -40,6 +43,7 @@ internal sealed class ChangelogReader : IDisposable
     public void Register(ChangelogPartition partition)
     {
         _partitions[partition.Partition] = partition;
+        _registered.Add(partition.Partition);
         _assignmentChanged = true;
     }
 
@@ -160,10 +164,15 @@ internal sealed class ChangelogReader : IDisposable
 
         var wanted = _partitions.Values.Where(p => !p.Completed).ToDictionary(p => p.Partition);
         var current = _consumer.Assignment.ToHashSet();
-        var removed = current.Where(p => !wanted.ContainsKey(p)).ToList();
+
+        // A partition registered again while still assigned (a standby promoted to active) now feeds a new store:
+        // it is unassigned and assigned again at that store's start, not left at the standby's position.
+        var removed = current.Where(p => !wanted.ContainsKey(p) || _registered.Contains(p)).ToList();
+        _registered.Clear();
         if (removed.Count > 0)
         {
             _consumer.IncrementalUnassign(removed);
+            current.ExceptWith(removed);
         }
 
         var added = wanted.Values.Where(p => !current.Contains(p.Partition))
