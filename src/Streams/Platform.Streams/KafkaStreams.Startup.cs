@@ -71,10 +71,13 @@ public sealed partial class KafkaStreams
             counts[spec.Name] = spec.NumberOfPartitions!.Value;
         }
 
-        for (var changed = true; changed;)
+        // Strict passes wait until every input of the writing sub-topology is known. When they stall, the internal
+        // topics feed each other in a cycle (a foreign-key join's subscription and response topics): one relaxed
+        // pass then takes the largest input known so far, as Kafka does, and the strict passes go on.
+        for (var strict = true; ;)
         {
-            changed = false;
-            foreach (var spec in specs.Where(s => !counts.ContainsKey(s.Name)))
+            var changed = false;
+            foreach (var spec in specs.Where(s => !counts.ContainsKey(s.Name)).ToList())
             {
                 var source = spec.IsChangelog
                     ? _topology.Subtopologies.First(s => s.Id == spec.Subtopology)
@@ -85,12 +88,19 @@ public sealed partial class KafkaStreams
                 }
 
                 var inputs = source.SourceTopics.Where(counts.ContainsKey).Select(t => counts[t]).ToList();
-                if (inputs.Count == source.SourceTopics.Count && inputs.Count > 0)
+                if (inputs.Count > 0 && (!strict || inputs.Count == source.SourceTopics.Count))
                 {
                     counts[spec.Name] = inputs.Max();
                     changed = true;
                 }
             }
+
+            if (!changed && !strict)
+            {
+                break;
+            }
+
+            strict = changed;
         }
 
         var unresolved = specs.Where(s => !counts.ContainsKey(s.Name)).Select(s => s.Name).ToList();
