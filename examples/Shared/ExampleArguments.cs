@@ -9,7 +9,8 @@ namespace Platform.Examples;
 internal sealed record ExampleArguments(string BootstrapServer, string ProcessingGuarantee, string ApplicationId)
 {
     public static string Usage(string example, string defaultApplicationId)
-        => $"usage: {example} --bootstrap-server HOST:PORT [--processing-guarantee exactly_once_v2|at_least_once] [--application-id {defaultApplicationId}]";
+        => $"usage: {example} --bootstrap-server HOST:PORT [--processing-guarantee exactly_once_v2|at_least_once] [--application-id {defaultApplicationId}]\n" +
+           $"       {example} --describe    (prints the topology and its Mermaid diagram)";
 
     /// <summary>Parses <paramref name="args"/>; a missing or bad argument throws <see cref="ArgumentException"/> naming it.</summary>
     public static ExampleArguments Parse(IReadOnlyList<string> args, string defaultApplicationId)

@@ -27,6 +27,15 @@ internal static class ExampleHost
             return 0;
         }
 
+        if (args is ["--describe"])
+        {
+            // The topology as Kafka prints it, then as a Mermaid diagram (the README's come from here).
+            var described = topology();
+            Console.WriteLine(described.Describe());
+            Console.WriteLine(described.ToMermaid());
+            return 0;
+        }
+
         ExampleArguments arguments;
         try
         {
