@@ -17,10 +17,4 @@ internal sealed class RestoreRecorder : IStateRestoreListener
     }
 
     public void OnRestoreEnd(TopicPartition partition, string storeName, long totalRestored) => Ends.Enqueue((partition, totalRestored));
-
-    public void Clear()
-    {
-        Starts.Clear();
-        Ends.Clear();
-    }
 }
