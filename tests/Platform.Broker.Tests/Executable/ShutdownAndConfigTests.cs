@@ -57,6 +57,7 @@ public sealed class ShutdownAndConfigTests : IDisposable
     [InlineData("""{ "Broker": { "listeners": "nope" } }""", "listeners")]
     [InlineData("""{ "Broker": { "no.such.setting": 1 } }""", "no.such.setting")]
     [InlineData("""{ "Broker": { "num.partitions": 1, } """, "broker.json")]
+    [InlineData("""{ "Brokr": { "num.partitions": 2 } }""", "unknown section \"Brokr\"")]
     public async Task Start_BadConfigFile_ExitsNonZeroNamingTheKeyWithoutStackTrace(string json, string key)
     {
         var config = Path.Combine(_root, "broker.json");
