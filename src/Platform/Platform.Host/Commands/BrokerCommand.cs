@@ -51,6 +51,13 @@ internal static class BrokerCommand
             return 2;
         }
 
+        if (BrokerPreflight.Check(host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"platform: broker cannot start: {problem}").ConfigureAwait(false);
+            host.Dispose();
+            return 1;
+        }
+
         try
         {
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
