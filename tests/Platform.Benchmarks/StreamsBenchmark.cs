@@ -79,7 +79,7 @@ internal static class StreamsBenchmark
                     _ => throw new ArgumentException($"--only: unknown run '{name}'."),
                 };
                 results[name].Add(run with { Rate = lines / run.Seconds, CpuPerMillion = run.CpuSeconds / (lines / 1e6) });
-                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  ({Report.F(run.Seconds, 2)} s, {Report.Load()})");
+                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, {Report.Load()})");
             }
         }
 
@@ -213,11 +213,17 @@ internal static class StreamsBenchmark
         GC.WaitForPendingFinalizers();
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
+        var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
         await action();
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        return new Run(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, 0, 0);
+        return new Run(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, 0, 0)
+        {
+            AllocatedBytes = GC.GetTotalAllocatedBytes() - allocated,
+            Collections = GC.CollectionCount(0) - collections,
+        };
     }
 
     private static void Ratio(Dictionary<string, List<Run>> results, string numerator, string denominator, string label, double goal, bool atLeast)
@@ -233,5 +239,12 @@ internal static class StreamsBenchmark
         Console.WriteLine($"  {label,-28} {(goal >= 2 ? Report.F(ratio, 2) + "x" : Report.Percent(ratio)),8} (median of per-round ratios; goal >= {goalText}: {Report.Goal(met)})");
     }
 
-    private sealed record Run(double Seconds, double CpuSeconds, double Rate, double CpuPerMillion);
+    private sealed record Run(double Seconds, double CpuSeconds, double Rate, double CpuPerMillion)
+    {
+        /// <summary>Managed bytes allocated during the run (all threads; Streamiz's librdkafka buffers are native and not counted).</summary>
+        public long AllocatedBytes { get; init; }
+
+        /// <summary>Garbage collections (any generation) during the run.</summary>
+        public int Collections { get; init; }
+    }
 }
