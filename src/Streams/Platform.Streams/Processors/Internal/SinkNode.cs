@@ -33,7 +33,8 @@ internal sealed class SinkNode<TKey, TValue>(
         {
             Send(record);
         }
-        catch (Exception e) when (e is not ProcessingFailedException)
+        // A fenced producer is no processing error (as in Kafka): the thread must rejoin, not ask the handler.
+        catch (Exception e) when (e is not (ProcessingFailedException or Runtime.TaskMigratedException))
         {
             var response = _task.ProcessingExceptionHandler.Handle(_task.ErrorContext(Name), record.Key, record.Value, e);
             if (response == ProcessingHandlerResponse.Fail)
