@@ -35,7 +35,7 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(
         {
             Processor.Process(record);
         }
-        catch (Exception e) when (e is not ProcessingFailedException)
+        catch (Exception e) when (e is not ProcessingFailedException and not Runtime.TaskMigratedException)
         {
             Failed(e, record.Key, record.Value);
         }
@@ -48,7 +48,7 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(
         {
             punctuator(time);
         }
-        catch (Exception e) when (e is not ProcessingFailedException)
+        catch (Exception e) when (e is not ProcessingFailedException and not Runtime.TaskMigratedException)
         {
             Failed(e, null, null);
         }

@@ -33,7 +33,8 @@ internal sealed class SinkNode<TKey, TValue>(
         {
             Send(record);
         }
-        catch (Exception e) when (e is not ProcessingFailedException)
+        // A fenced producer is the thread's business (rejoin), not the processing handler's.
+        catch (Exception e) when (e is not ProcessingFailedException and not Runtime.TaskMigratedException)
         {
             var response = _task.ProcessingExceptionHandler.Handle(_task.ErrorContext(Name), record.Key, record.Value, e);
             if (response == ProcessingHandlerResponse.Fail)
