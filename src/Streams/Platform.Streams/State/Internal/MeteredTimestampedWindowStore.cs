@@ -60,6 +60,9 @@ internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<B
             sendOldValues);
     }
 
+    /// <summary>The serialized key (with the store's key serde).</summary>
+    public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
+
     public void Flush() => Inner.Flush();
 
     public void Close() => Inner.Close();
