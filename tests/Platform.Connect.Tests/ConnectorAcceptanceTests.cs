@@ -122,6 +122,60 @@ public sealed class ConnectorAcceptanceTests
         Assert.Equal("RUNNING", failed["connector"]!["state"]!.GetValue<string>());
     }
 
+    /// <summary>connectors-config/*.json (what the all-in-one platform loads) and connectors-config/examples/*.json.</summary>
+    public static TheoryData<string> ShippedConfigs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(ConfigDirectory, "*.json").Concat(Directory.GetFiles(Path.Combine(ConfigDirectory, "examples"), "*.json")).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(ConfigDirectory, file));
+        }
+
+        return data;
+    }
+
+    private static string ConfigDirectory
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Platform.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("Platform.sln not found above the test binaries."), "connectors-config");
+        }
+    }
+
+    [Fact]
+    public void ShippedConfigs_OnePerConnector_EveryConnectorHasAnExample()
+    {
+        var classes = Directory.GetFiles(Path.Combine(ConfigDirectory, "examples"), "*.json")
+            .Select(f => JsonNode.Parse(File.ReadAllText(f))!["config"]!["connector.class"]!.GetValue<string>())
+            .ToList();
+        Assert.Equal(BadConfigs.Select(row => (string)row[0]).Order(StringComparer.Ordinal), classes.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedConfigs))]
+    public async Task ShippedConfig_PlainJsonInKafkaShape_PassesValidation(string file)
+    {
+        // Plain JSON (no comments), so curl can POST it as it is.
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ConfigDirectory, file)))!.AsObject();
+        var name = root["name"]!.GetValue<string>();
+        var config = root["config"]!.AsObject();
+        Assert.All(config, kv => Assert.Equal(System.Text.Json.JsonValueKind.String, kv.Value!.GetValueKind()));
+        config["name"] = name;
+
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var (status, body) = await worker.SendAsync(HttpMethod.Put, $"connector-plugins/{config["connector.class"]!.GetValue<string>()}/config/validate", config.DeepClone());
+        Assert.Equal(200, status);
+        Assert.True(body!["error_count"]!.GetValue<int>() == 0, string.Join("; ", body["configs"]!.AsArray()
+            .Where(c => c!["value"]!["errors"]!.AsArray().Count > 0).Select(c => c!["value"]!.ToJsonString())));
+    }
+
     private static string Header(ConsumeResult<byte[]?, byte[]?> record, string name)
         => Encoding.UTF8.GetString(record.Message!.Headers!.GetLastBytes("__connect.errors." + name)!);
 
