@@ -250,7 +250,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         _opening = true;
         try
         {
-            _task.OpenAsync(refs).GetAwaiter().GetResult();
+            OpenWithRetries(refs);
         }
         finally
         {
@@ -277,6 +277,27 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         }
 
         return starts.Count > 0 ? starts : null;
+    }
+
+    /// <summary>
+    /// Opens the partitions, retrying a retriable failure (a database still down) with the runtime's backoff until
+    /// <c>errors.retry.timeout</c>; then the task fails with the reason.
+    /// </summary>
+    private void OpenWithRetries(IReadOnlyCollection<TopicPartitionRef> partitions)
+    {
+        var started = DateTime.UtcNow;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _task.OpenAsync(partitions).GetAwaiter().GetResult();
+                return;
+            }
+            catch (Exception e) when (ErrorHandler.IsRetriable(e))
+            {
+                Thread.Sleep(Errors.NextRetryDelay(ErrorStage.TaskPut, e, started, attempt));
+            }
+        }
     }
 
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked, bool commit)
