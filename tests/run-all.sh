@@ -31,7 +31,8 @@ trap pg_stop EXIT
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 status=0
-dotnet test Platform.sln -c Release --no-build -nologo -v q \
+# A test that hangs is killed (and reported as failed) instead of holding CI until its time limit.
+dotnet test Platform.sln -c Release --no-build -nologo -v q --blame-hang-timeout 10m --blame-hang-dump-type none \
   --logger "trx" --results-directory "$results" "$@" || status=$?
 
 # One closing line for CI, summed over every test project's TRX report.

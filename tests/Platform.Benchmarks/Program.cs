@@ -13,6 +13,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
           connect   [--rows 200000] [--batch 5000] [--rounds 3] [--pg CONNECTION-STRING]   (PostgreSQL sink; PLATFORM_TEST_PG by default)
+          streams   [--lines 2000000] [--partitions 4] [--rounds 1] [--vocabulary 10000] [--commit-ms 100] [--store memory|rocksdb] [--only plain,mapfilter,...] [--broker PATH] [--dir D]
           connect-ingest [--lines 1000000] [--files 10] [--requests 2000] [--batch 100] [--clients 16] [--rounds 3]   (in-process broker and worker)
         """);
     return args.Length == 0 ? 2 : 0;
@@ -31,6 +32,7 @@ try
         "client" => await ClientBenchmark.RunAsync(options),
         "txn" => await TransactionBenchmark.RunAsync(options),
         "connect" => await ConnectBenchmark.RunAsync(options),
+        "streams" => await StreamsBenchmark.RunAsync(options),
         "connect-ingest" => await IngestConnectorsBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };

@@ -118,6 +118,21 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_TwoBatchesForOnePartition_InvalidRecordAndNothingWritten()
+    {
+        var pid = (await InitProducerIdAsync()).ProducerId;
+        await ProduceAsync("two", Batch(pid, 0, 0, 2));
+
+        // A retry of the acknowledged batch followed by a new one: both or neither, and Kafka says neither.
+        var result = await ProduceAsync("two", [.. Batch(pid, 0, 0, 2), .. Batch(pid, 0, 2, 2)]);
+
+        Assert.Equal((short)ErrorCode.InvalidRecord, result.ErrorCode);
+        Assert.Contains("exactly one record batch", result.ErrorMessage);
+        Assert.Equal([(0L, "v-0"), (1L, "v-1")], await FetchAllAsync("two"));
+        Assert.Equal(2, (await ProduceAsync("two", Batch(pid, 0, 2, 2))).BaseOffset);
+    }
+
+    [Fact]
     public async Task Produce_SequenceGap_OutOfOrderSequenceNumber()
     {
         var pid = (await InitProducerIdAsync()).ProducerId;

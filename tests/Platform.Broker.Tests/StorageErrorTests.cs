@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Protocol;
+using Platform.Protocol.Messages;
+using Platform.Protocol.RecordFormat;
 using Platform.Storage;
 using Platform.Storage.Testing;
 
@@ -66,5 +68,24 @@ public sealed class StorageErrorTests : IAsyncLifetime
         acknowledged.AddRange(await ProduceAcknowledgedAsync("after", 2));
         Assert.Equal(acknowledged, await _connection.ConsumeAllAsync("disk"));
         Assert.Equal(Enumerable.Range(0, acknowledged.Count).Select(i => (long)i), acknowledged.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Produce_UnexpectedErrorOnOnePartition_OtherPartitionsKeepTheirResults()
+    {
+        var create = BadInputTests.CreateTopic("split", 2);
+        Assert.Equal(0, Assert.Single((await _connection.SendAsync<CreateTopicsResponse>(create, 7)).Topics).ErrorCode);
+        _disk.AppendFault = path => path.Contains($"{Path.DirectorySeparatorChar}split-1{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            ? new InvalidOperationException("unexpected")
+            : null;
+        var request = ProduceFetchTests.Produce("split", 0, Wire.Batch(1_700_000_000_000, ("a", "written")));
+        request.TopicData[0].PartitionData.Add(new() { Index = 1, Records = new MemoryRecords(Wire.Batch(1_700_000_000_000, ("b", "refused"))) });
+
+        var partitions = (await _connection.SendAsync<ProduceResponse>(request, 9)).Responses[0].PartitionResponses;
+        _disk.AppendFault = null;
+
+        Assert.Equal((0, (short)0, 0L), (partitions[0].Index, partitions[0].ErrorCode, partitions[0].BaseOffset));
+        Assert.Equal((1, (short)ErrorCode.UnknownServerError), (partitions[1].Index, partitions[1].ErrorCode));
+        Assert.Equal([new ConsumedRecord(0, "a", "written")], await _connection.ConsumeAllAsync("split"));
     }
 }

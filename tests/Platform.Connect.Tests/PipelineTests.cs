@@ -92,6 +92,72 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Sink_RetriableExceptionsLongerThanMaxPollInterval_PartitionsPausedSameBatchRedeliveredTaskStaysInGroup()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "redeliver-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+        await cluster.ProduceAsync(topic, Enumerable.Range(0, 3).Select(i => ((string?)null, (string?)$"{{\"n\":{i}}}")));
+
+        // Five failures back off 300 + 600 + 1000 + 1000 + 1000 ms: far longer than max.poll.interval.ms. A consumer
+        // that stopped polling meanwhile would be dropped from its group and see its partition revoked and reopened.
+        await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject
+            {
+                ["connector.class"] = "CollectingSink",
+                ["topics"] = topic,
+                ["collect.id"] = collect,
+                ["retriable.failures"] = "5",
+                ["errors.retry.delay.max.ms"] = "1000",
+                ["consumer.override.max.poll.interval.ms"] = "1500",
+            },
+        });
+
+        // Records that arrive while the batch waits are not added to it: the partition is paused.
+        await Eventually.TrueAsync(() => CollectingSinkTask.PutAttempts.GetValueOrDefault(collect) >= 1, "the first put");
+        await cluster.ProduceAsync(topic, Enumerable.Range(3, 2).Select(i => ((string?)null, (string?)$"{{\"n\":{i}}}")));
+
+        await Eventually.TrueAsync(() => CollectingSinkTask.For(collect).Count >= 5, "5 records after 5 retriable failures", TimeSpan.FromSeconds(60));
+        var batches = CollectingSinkTask.PutBatches[collect].ToList();
+        Assert.True(batches.Count >= 6, $"{batches.Count} puts");
+        Assert.All(batches.Take(6), b => Assert.Equal(batches[0], b));
+        Assert.Equal([0L, 1L, 2L, 3L, 4L], CollectingSinkTask.For(collect).Select(r => (long)((IDictionary<string, object?>)r.Value!)["n"]!));
+        Assert.Equal(["start", "open " + topic + "-0"], CollectingSinkTask.Events[collect]);
+        await worker.WaitForRunningAsync("sink");
+    }
+
+    [Fact]
+    public async Task Sink_RetriableExceptionsBeyondRetryTimeout_TaskFailedWithReasonInStatus()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "giveup-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+        await cluster.ProduceAsync(topic, [(null, "{\"n\":0}")]);
+        await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject
+            {
+                ["connector.class"] = "CollectingSink",
+                ["topics"] = topic,
+                ["collect.id"] = collect,
+                ["retriable.failures"] = "1000",
+                ["errors.retry.timeout"] = "1500",
+            },
+        });
+
+        var status = await worker.WaitForStatusAsync("sink", s => s["tasks"]!.AsArray().Count == 1 && s["tasks"]![0]!["state"]!.GetValue<string>() == "FAILED");
+        var trace = status["tasks"]![0]!["trace"]!.GetValue<string>();
+        Assert.Contains("errors.retry.timeout", trace);
+        Assert.Contains("fails on purpose", trace);
+        Assert.Empty(CollectingSinkTask.For(collect));
+    }
+
+    [Fact]
     public async Task Sink_CommittedOffsets_ShownByOffsetsEndpointAfterStop()
     {
         await using var cluster = await ConnectCluster.StartAsync();

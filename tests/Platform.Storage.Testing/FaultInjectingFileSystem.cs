@@ -25,6 +25,9 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
 
     public bool FailTruncate { get; set; }
 
+    /// <summary>An append to a file whose path this returns an exception for throws it, writing nothing (any exception type, not only I/O errors).</summary>
+    public Func<string, Exception?>? AppendFault { get; set; }
+
     public bool FailFlush { get; set; }
 
     /// <summary>A rename matching this fails and crashes the "process".</summary>
@@ -140,6 +143,11 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         {
             fs.Check();
             fs.AppendCalls++;
+            if (fs.AppendFault?.Invoke(path) is { } fault)
+            {
+                throw fault;
+            }
+
             if (fs.DiskFull)
             {
                 throw new IOException("No space left on device");

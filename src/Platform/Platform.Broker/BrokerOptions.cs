@@ -131,6 +131,16 @@ public sealed class BrokerOptions
         to.TopicDefaults = new Dictionary<string, string>(from.TopicDefaults, StringComparer.Ordinal);
     }
 
+    /// <summary>The address and port <see cref="Listen"/> names (an empty host or 0.0.0.0: every IPv4 interface).</summary>
+    public IPEndPoint ListenEndPoint()
+    {
+        var (host, port) = ParseHostPort(Listen, "listeners");
+        var address = host is "" or "0.0.0.0" ? IPAddress.Any
+            : IPAddress.TryParse(host, out var parsed) ? parsed
+            : Dns.GetHostAddresses(host).First(a => a.AddressFamily is System.Net.Sockets.AddressFamily.InterNetwork or System.Net.Sockets.AddressFamily.InterNetworkV6);
+        return new IPEndPoint(address, port);
+    }
+
     /// <summary>Parses <c>host:port</c> (IPv6 as <c>[::1]:9092</c>); throws naming <paramref name="key"/> on bad input.</summary>
     public static (string Host, int Port) ParseHostPort(string value, string key)
     {

@@ -169,6 +169,12 @@ public sealed partial class PartitionLog : IDisposable
 
                     if (isDuplicate)
                     {
+                        // A retry answers with the original's offsets, which only works for a batch appended alone.
+                        if (position != 0 || batch.Length != span.Length)
+                        {
+                            throw new LogException(ErrorCode.InvalidRecord, "A retried idempotent batch must be appended alone, not with other batches.");
+                        }
+
                         return DuplicateInfo(duplicate, config);
                     }
 

@@ -52,6 +52,27 @@ public sealed partial class KafkaStreams
         return QueryableStores.Compose<T>(storeName, stores);
     }
 
+    /// <summary>Whether the topology has a store (task-local or global) named <paramref name="storeName"/>.</summary>
+    internal bool HasStore(string storeName)
+        => _topology.Subtopologies.Any(s => s.Stores.Any(b => b.Name == storeName)) || _runtime?.GlobalStores.ContainsKey(storeName) == true;
+
+    /// <summary>One local instance of <paramref name="storeName"/> (any running task's, or the global store), to learn its kind and serdes; null when none runs here.</summary>
+    internal IStateStore? AnyLocalStore(string storeName)
+    {
+        if (_runtime?.GlobalStores.TryGetValue(storeName, out var global) == true)
+        {
+            return global;
+        }
+
+        List<StreamThread> threads;
+        lock (_lock)
+        {
+            threads = [.. _threads];
+        }
+
+        return threads.SelectMany(t => t.RunningStores).Select(t => t.Stores.GetValueOrDefault(storeName)).FirstOrDefault(s => s is not null);
+    }
+
     /// <summary>This instance's stream threads with their active and standby tasks.</summary>
     public IReadOnlyList<ThreadMetadata> MetadataForLocalThreads()
     {

@@ -19,6 +19,7 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly TopologyMetadata _topology;
+    private readonly Runtime.IStreamsAttachment[] _attachments;
     private readonly StreamsConfig _config;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -46,6 +47,7 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
         config.UseLoggerForNamedHandlers(_loggerFactory);
         _config = config;
         _topology = topology.Build(config);
+        _attachments = [.. topology.Attachments];
     }
 
     /// <summary>Raised with (new state, old state) on every state change, on the thread that caused it.</summary>
@@ -141,6 +143,11 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
                 thread.Start();
             }
         }
+
+        foreach (var attachment in _attachments)
+        {
+            attachment.Start(_config, _runtime!.ClientId, _loggerFactory);
+        }
     }
 
     /// <summary>Stops the instance: every thread commits, closes its tasks (checkpointing their stores) and leaves the group.</summary>
@@ -164,6 +171,7 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
         }
 
         SetState(error is null ? KafkaStreamsState.PendingShutdown : KafkaStreamsState.PendingError);
+        StopAttachments();
         List<StreamThread> threads;
         lock (_lock)
         {
@@ -179,8 +187,29 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
         _globalThread?.Stop();
         DisposeResources();
         FatalException ??= error;
+        foreach (var attachment in _attachments)
+        {
+            attachment.Complete(FatalException);
+        }
+
         SetState(error is null ? KafkaStreamsState.NotRunning : KafkaStreamsState.Error);
         return stopped;
+    }
+
+    /// <summary>Feeds stop first (what they took is flushed), so the threads may still process it before they stop.</summary>
+    private void StopAttachments()
+    {
+        foreach (var attachment in _attachments)
+        {
+            try
+            {
+                attachment.Stop();
+            }
+            catch (Exception ex)
+            {
+                LogAttachmentStopFailed(ex);
+            }
+        }
     }
 
     private bool WaitForThreads(TimeSpan timeout)
@@ -326,6 +355,9 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
 
     [LoggerMessage(EventId = 9140, Level = LogLevel.Information, Message = "State transition from {Old} to {New}")]
     private partial void LogStateChanged(KafkaStreamsState old, KafkaStreamsState @new);
+
+    [LoggerMessage(EventId = 9155, Level = LogLevel.Warning, Message = "An observable feed could not stop cleanly")]
+    private partial void LogAttachmentStopFailed(Exception exception);
 
     [LoggerMessage(EventId = 9141, Level = LogLevel.Error, Message = "The uncaught exception handler threw; shutting the client down")]
     private partial void LogHandlerFailed(Exception exception);

@@ -38,6 +38,35 @@ public sealed class StreamsBuilder
         return AddStream(list, null, consumed);
     }
 
+    /// <summary>
+    /// A stream fed from an in-process observable: while a <see cref="KafkaStreams"/> instance runs the topology,
+    /// every element of <paramref name="source"/> is written to <paramref name="topic"/> (key and value with the
+    /// serdes of <paramref name="consumed"/>, else the default serdes; partitioned by key) and the stream reads
+    /// that topic like <see cref="Stream{TKey,TValue}(string,Consumed{TKey,TValue})"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>The topic makes the feed durable and partitioned: elements survive a restart, spread over the
+    /// instances of the application, and are processed with the usual guarantees once written. The topic must
+    /// exist (or be auto-created) like any source topic.</para>
+    /// <para>The instance subscribes when it starts and unsubscribes when it closes; it writes with its own
+    /// idempotent producer (the <c>producer.</c> settings of the config), so retries do not duplicate an element.
+    /// <c>OnNext</c> may block while the producer's buffer is full, which slows a fast source to what the broker
+    /// takes. On <c>OnCompleted</c> the written elements are flushed; <c>OnError</c> is logged and ends the feed
+    /// (what came before is written); a failed write is logged. Elements the source emits before the instance
+    /// starts or after it closes are not written (use a replaying source to keep them). Every instance of the
+    /// application that runs this topology subscribes to its own <paramref name="source"/>. The
+    /// <c>TopologyTestDriver</c> does not run feeds: pipe the elements into its input topic instead.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">An empty topic name.</exception>
+    public IKStream<TKey, TValue> Stream<TKey, TValue>(IObservable<KeyValuePair<TKey, TValue>> source, string topic, Consumed<TKey, TValue>? consumed = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        var stream = Stream([topic], consumed);
+        _builder.AddAttachment(new Runtime.ObservableFeed<TKey, TValue>(source, topic, consumed?.KeySerde, consumed?.ValueSerde));
+        return stream;
+    }
+
     /// <summary>One stream of the records of every topic matching <paramref name="pattern"/> (also topics created later).</summary>
     public IKStream<TKey, TValue> Stream<TKey, TValue>(Regex pattern, Consumed<TKey, TValue>? consumed = null)
     {

@@ -10,6 +10,9 @@ public sealed partial class Topology
     /// <summary>The nodes in the order added.</summary>
     internal IReadOnlyList<NodeFactory> Nodes => _nodes;
 
+    /// <summary>The in-process observable adapters started and stopped with the instance.</summary>
+    internal List<Runtime.IStreamsAttachment> Attachments { get; } = [];
+
     /// <summary>Task-local stores by name.</summary>
     internal IReadOnlyDictionary<string, IStoreBuilder> Stores => _stores;
 

@@ -57,6 +57,7 @@ public sealed class ShutdownAndConfigTests : IDisposable
     [InlineData("""{ "Broker": { "listeners": "nope" } }""", "listeners")]
     [InlineData("""{ "Broker": { "no.such.setting": 1 } }""", "no.such.setting")]
     [InlineData("""{ "Broker": { "num.partitions": 1, } """, "broker.json")]
+    [InlineData("""{ "Brokr": { "num.partitions": 2 } }""", "unknown section \"Brokr\"")]
     public async Task Start_BadConfigFile_ExitsNonZeroNamingTheKeyWithoutStackTrace(string json, string key)
     {
         var config = Path.Combine(_root, "broker.json");
@@ -69,5 +70,40 @@ public sealed class ShutdownAndConfigTests : IDisposable
         Assert.NotEqual(0, exitCode);
         Assert.Contains(stderr, line => line.Contains(key, StringComparison.Ordinal));
         Assert.DoesNotContain(process.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_PortInUse_ExitsOneWithOneLineNamingTheAddress()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var listen = $"127.0.0.1:{((System.Net.IPEndPoint)occupant.LocalEndpoint).Port}";
+        await using var process = BrokerProcess.Launch("broker", "--data-dir", DataDir, "--listen", listen);
+
+        var exitCode = await process.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        AssertOneLine(process, $"cannot listen on {listen}");
+    }
+
+    [Fact]
+    public async Task Start_DataDirIsAFile_ExitsOneWithOneLineNamingTheDirectory()
+    {
+        var file = Path.Combine(_root, "not-a-directory");
+        await File.WriteAllTextAsync(file, "x");
+        await using var process = BrokerProcess.Launch("broker", "--data-dir", Path.Combine(file, "data"), "--listen", "127.0.0.1:0");
+
+        var exitCode = await process.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        AssertOneLine(process, $"data directory '{Path.Combine(file, "data")}'");
+    }
+
+    private static void AssertOneLine(BrokerProcess process, string problem)
+    {
+        var stderr = process.Output.Where(line => line.StartsWith("stderr: ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(stderr);
+        Assert.Contains(problem, line, StringComparison.Ordinal);
+        Assert.DoesNotContain(process.Output, l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains(" at ", StringComparison.Ordinal));
     }
 }

@@ -163,6 +163,22 @@ public sealed class TopicsCommandTests : IAsyncLifetime
         Assert.Contains(message, run.Err);
     }
 
+    [Theory]
+    [InlineData("--partitions", "abc", "--partitions must be a whole number, not 'abc'.")]
+    [InlineData("--partitions", "0", "--partitions must be at least 1.")]
+    [InlineData("--replication-factor", "1.5", "--replication-factor must be a whole number, not '1.5'.")]
+    [InlineData("--request-timeout-ms", "soon", "--request-timeout-ms must be a whole number, not 'soon'.")]
+    public void Create_BadNumber_UsageErrorWithExitCode2(string option, string value, string message)
+    {
+        var root = new RootCommand { TopicsCommand.Create() };
+        using var error = new StringWriter();
+
+        var exit = UsageErrors.Report(root.Parse(["topics", "create", "--topic", "t", "--bootstrap-server", "127.0.0.1:1", option, value]), error);
+
+        Assert.Equal(2, exit);
+        Assert.Equal([message, "Run 'platform topics create --help' for usage."], error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
     [Fact]
     public async Task UnreachableBroker_FailsWithoutStackTrace()
     {

@@ -9,6 +9,7 @@ public sealed class CollectingSinkTask : SinkTask
     public static readonly ConcurrentDictionary<string, ConcurrentQueue<SinkRecord>> Received = new();
     public static readonly ConcurrentDictionary<string, ConcurrentQueue<string>> Events = new();
     public static readonly ConcurrentDictionary<string, int> PutAttempts = new();
+    public static readonly ConcurrentDictionary<string, ConcurrentQueue<long[]>> PutBatches = new();
 
     private string _id = "";
     private int _retriableFailures;
@@ -47,6 +48,7 @@ public sealed class CollectingSinkTask : SinkTask
         }
 
         var attempt = PutAttempts.AddOrUpdate(_id, 1, (_, n) => n + 1);
+        PutBatches.GetOrAdd(_id, _ => new()).Enqueue([.. records.Select(r => r.KafkaOffset)]);
         if (attempt <= _retriableFailures)
         {
             throw new RetriableException($"Put attempt {attempt} fails on purpose");

@@ -45,7 +45,7 @@ public sealed class ErrorHandler : IAsyncDisposable
     public async Task<T> RetryAsync<T>(ErrorStage stage, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken, TimeSpan? firstDelay = null)
     {
         var started = DateTime.UtcNow;
-        var delay = firstDelay ?? ErrorSettings.InitialRetryDelay;
+        var attempt = 0;
         while (true)
         {
             try
@@ -54,18 +54,33 @@ public sealed class ErrorHandler : IAsyncDisposable
             }
             catch (Exception e) when (IsRetriable(e) && !cancellationToken.IsCancellationRequested)
             {
-                _metrics.Errors.Add(1, ConnectMetrics.Tags(_id.Connector, _id.Task));
-                var elapsed = DateTime.UtcNow - started;
-                if (_settings.RetryTimeout is { } timeout && elapsed + delay > timeout)
-                {
-                    throw new ConnectException($"Stage {DeadLetterQueueReporter.StageName(stage)} failed after retrying for {elapsed.TotalMilliseconds:F0} ms (errors.retry.timeout): {e.Message}", e);
-                }
-
-                _logger.LogRetrying(e, _id.Connector, _id.Task, DeadLetterQueueReporter.StageName(stage), delay);
+                var delay = NextRetryDelay(stage, e, started, ++attempt, attempt == 1 ? firstDelay : null);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _settings.RetryDelayMax.Ticks));
             }
         }
+    }
+
+    /// <summary>
+    /// Counts the <paramref name="attempt"/>-th retriable failure of an operation that first failed at
+    /// <paramref name="started"/> and returns the wait before the next attempt (300 ms doubling up to
+    /// <c>errors.retry.delay.max.ms</c>, or <paramref name="requested"/>), so callers that must not block (a sink
+    /// keeps polling its consumer while it waits) share the policy of <see cref="RetryAsync{T}"/>.
+    /// </summary>
+    /// <exception cref="ConnectException">The next attempt would come after <c>errors.retry.timeout</c>: the task fails.</exception>
+    public TimeSpan NextRetryDelay(ErrorStage stage, Exception error, DateTime started, int attempt, TimeSpan? requested = null)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        _metrics.Errors.Add(1, ConnectMetrics.Tags(_id.Connector, _id.Task));
+        var doubled = ErrorSettings.InitialRetryDelay.Ticks << Math.Min(Math.Max(attempt - 1, 0), 20);
+        var delay = requested ?? TimeSpan.FromTicks(Math.Min(doubled, Math.Max(_settings.RetryDelayMax.Ticks, ErrorSettings.InitialRetryDelay.Ticks)));
+        var elapsed = DateTime.UtcNow - started;
+        if (_settings.RetryTimeout is { } timeout && elapsed + delay > timeout)
+        {
+            throw new ConnectException($"Stage {DeadLetterQueueReporter.StageName(stage)} failed after retrying for {elapsed.TotalMilliseconds:F0} ms (errors.retry.timeout): {error.Message}", error);
+        }
+
+        _logger.LogRetrying(error, _id.Connector, _id.Task, DeadLetterQueueReporter.StageName(stage), delay);
+        return delay;
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace Platform.Connect.Runtime;
 /// A Connect worker's settings, with Kafka's worker key names where one exists (<c>group.id</c>,
 /// <c>config.storage.topic</c>, <c>offset.flush.interval.ms</c>, ...). Bound from the command line or the host's configuration.
 /// </summary>
-public sealed class WorkerOptions
+public sealed partial class WorkerOptions
 {
     /// <summary><c>bootstrap.servers</c>: the brokers.</summary>
     public string BootstrapServers { get; set; } = "127.0.0.1:9092";

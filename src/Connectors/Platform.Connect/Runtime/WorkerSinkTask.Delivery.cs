@@ -7,10 +7,18 @@ namespace Platform.Connect.Runtime;
 
 internal sealed partial class WorkerSinkTask
 {
-    /// <summary>Converts and transforms a consumed batch and puts it, retrying a <see cref="RetriableException"/> with the same batch.</summary>
-    private async Task DeliverAsync(IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch, CancellationToken cancellationToken)
+    // The batch waiting for its redelivery after a retriable failure of put (null: none), with its consumed records.
+    private List<SinkRecord>? _redelivery;
+    private List<ConsumeResult<byte[]?, byte[]?>> _redeliveryRaw = [];
+    private long _redeliverAt;
+    private long _deliveryStarted;
+    private DateTime _firstFailure;
+    private int _failures;
+
+    /// <summary>Converts and transforms a consumed batch and puts it (see <see cref="PutAsync"/>).</summary>
+    private async Task DeliverAsync(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        _deliveryStarted = Stopwatch.GetTimestamp();
         Services.Metrics.SinkRecordsRead.Add(batch.Count, _tags);
         _batchRaw.Clear();
         var records = new List<SinkRecord>(batch.Count);
@@ -23,34 +31,110 @@ internal sealed partial class WorkerSinkTask
             }
         }
 
+        _redelivery = records;
+        _redeliveryRaw = [.. batch];
+        _timeout = null;
+        _failures = 0;
+        await PutAsync(consumer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Puts the pending batch. On success its offsets advance; on a retriable failure the partitions are paused and
+    /// the batch is kept for another attempt after the backoff (the task's <see cref="ISinkTaskContext.Timeout"/> or
+    /// the runtime's), the main loop polling meanwhile. Retries end after <c>errors.retry.timeout</c> with the task FAILED.
+    /// </summary>
+    private async Task PutAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
+    {
+        var records = _redelivery!;
         if (records.Count > 0)
         {
-            _timeout = null;
-            await Errors.RetryAsync(ErrorStage.TaskPut, async ct =>
+            try
             {
-                try
+                await _task.PutAsync(records, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (ErrorHandler.IsRetriable(e) && !cancellationToken.IsCancellationRequested)
+            {
+                if (_failures++ == 0)
                 {
-                    await _task.PutAsync(records, ct).ConfigureAwait(false);
-                    return true;
+                    _firstFailure = DateTime.UtcNow;
+                    consumer.Pause(consumer.Assignment);
                 }
-                catch (RetriableException) when (_timeout is { } wait)
-                {
-                    // The task asked for its own backoff before the redelivery.
-                    _timeout = null;
-                    await Task.Delay(wait, ct).ConfigureAwait(false);
-                    throw;
-                }
-            }, cancellationToken).ConfigureAwait(false);
+
+                var delay = Errors.NextRetryDelay(ErrorStage.TaskPut, e, _firstFailure, _failures, _timeout);
+                _timeout = null;
+                _redeliverAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+                return;
+            }
+
             Services.Metrics.SinkRecordsPut.Add(records.Count, _tags);
         }
 
-        foreach (var raw in batch)
+        foreach (var raw in _redeliveryRaw)
         {
             _currentOffsets[new TopicPartitionRef(raw.Topic, raw.Partition)] = raw.Offset.Value + 1;
         }
 
+        var resume = _failures > 0;
+        _redelivery = null;
+        _redeliveryRaw = [];
+        _failures = 0;
         _batchRaw.Clear();
-        Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _tags);
+        if (resume && !IsPaused)
+        {
+            ResumeUnlessPausedByTask(consumer);
+        }
+
+        Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(_deliveryStarted).TotalMilliseconds, _tags);
+    }
+
+    /// <summary>How long a poll may wait: not past the pending redelivery.</summary>
+    private TimeSpan PollTimeout()
+    {
+        var poll = TimeSpan.FromMilliseconds(200);
+        if (_redelivery is null)
+        {
+            return poll;
+        }
+
+        var until = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _redeliverAt);
+        return until < TimeSpan.Zero ? TimeSpan.Zero : until < poll ? until : poll;
+    }
+
+    /// <summary>Seeks the partitions of records fetched while a batch waits back to them, and pauses those partitions.</summary>
+    private static void Rewind(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch)
+    {
+        var firsts = batch.GroupBy(r => r.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Min(r => r.Offset.Value))).ToList();
+        foreach (var first in firsts)
+        {
+            consumer.Seek(first);
+        }
+
+        consumer.Pause(firsts.Select(f => f.TopicPartition));
+    }
+
+    /// <summary>Revoked partitions go to another task, with their records: the pending batch keeps only the others.</summary>
+    private void DropRevokedFromRedelivery(IReadOnlyCollection<TopicPartitionRef> revoked)
+    {
+        if (_redelivery is null)
+        {
+            return;
+        }
+
+        _redelivery.RemoveAll(r => revoked.Contains(new TopicPartitionRef(r.OriginalTopic, r.OriginalKafkaPartition)));
+        _redeliveryRaw.RemoveAll(r => revoked.Contains(new TopicPartitionRef(r.Topic, r.Partition)));
+        if (_redeliveryRaw.Count == 0)
+        {
+            // Nothing left to redeliver: the remaining partitions (none under eager rebalancing) resume with the next control pass.
+            _redelivery = null;
+            _failures = 0;
+            _control.Enqueue(c =>
+            {
+                if (_redelivery is null && !IsPaused)
+                {
+                    ResumeUnlessPausedByTask(c);
+                }
+            });
+        }
     }
 
     /// <summary>The record as the task sees it; null when a transformation dropped it or its error was tolerated.</summary>

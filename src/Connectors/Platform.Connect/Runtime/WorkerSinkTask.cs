@@ -15,7 +15,8 @@ namespace Platform.Connect.Runtime;
 /// <see cref="ISinkTaskContext.RequestCommit"/>, on revocation and on stop, always the ones
 /// <see cref="SinkTask.PreCommitAsync"/> returns. Partitions are opened and closed around rebalances; offsets the
 /// task sets with <see cref="ISinkTaskContext.Offset"/> while opening become the start positions (exactly-once sinks).
-/// A <see cref="RetriableException"/> from put redelivers the same batch after the backoff.
+/// A <see cref="RetriableException"/> from put pauses the task's partitions and redelivers the same batch after the
+/// backoff while the consumer keeps polling, so the task stays in its group (as Kafka's WorkerSinkTask does).
 /// </summary>
 internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
 {
@@ -25,6 +26,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     private readonly ConcurrentDictionary<TopicPartitionRef, long> _seeks = new();
     private readonly Dictionary<TopicPartitionRef, long> _currentOffsets = [];
     private readonly Dictionary<(string, int, long), ConsumeResult<byte[]?, byte[]?>> _batchRaw = [];
+    private readonly HashSet<TopicPartitionRef> _pausedByTask = [];
     private ConverterSet _converters = null!;
     private TransformationChain _chain = TransformationChain.Empty;
     private IConsumer<byte[]?, byte[]?>? _consumer;
@@ -54,14 +56,25 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
 
     public void Pause(IEnumerable<TopicPartitionRef> partitions)
     {
-        var list = partitions.Select(p => new TopicPartition(p.Topic, p.Partition)).ToList();
-        _control.Enqueue(c => c.Pause(list));
+        var refs = partitions.ToList();
+        _control.Enqueue(c =>
+        {
+            _pausedByTask.UnionWith(refs);
+            c.Pause(refs.Select(p => new TopicPartition(p.Topic, p.Partition)));
+        });
     }
 
     public void Resume(IEnumerable<TopicPartitionRef> partitions)
     {
-        var list = partitions.Select(p => new TopicPartition(p.Topic, p.Partition)).ToList();
-        _control.Enqueue(c => c.Resume(list));
+        var refs = partitions.ToList();
+        _control.Enqueue(c =>
+        {
+            _pausedByTask.ExceptWith(refs);
+            if (_redelivery is null && !IsPaused)
+            {
+                c.Resume(refs.Select(p => new TopicPartition(p.Topic, p.Partition)));
+            }
+        });
     }
 
     public void RequestCommit() => _commitRequested = true;
@@ -87,11 +100,15 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             {
                 c.Pause(c.Assignment);
             }
-            else
+            else if (_redelivery is null)
             {
-                c.Resume(c.Assignment);
+                ResumeUnlessPausedByTask(c);
             }
         });
+
+    /// <summary>Resumes the assigned partitions, except those the task paused itself.</summary>
+    private void ResumeUnlessPausedByTask(IConsumer<byte[]?, byte[]?> consumer)
+        => consumer.Resume(consumer.Assignment.Where(tp => !_pausedByTask.Contains(new TopicPartitionRef(tp.Topic, tp.Partition))).ToList());
 
     protected override async Task ExecuteAsync(CancellationToken cancellationToken)
     {
@@ -112,16 +129,27 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             while (!cancellationToken.IsCancellationRequested)
             {
                 ApplyControl(consumer);
-                var batch = consumer.ConsumeBatch(TimeSpan.FromMilliseconds(200), null);
-                if (IsPaused && batch.Count == 0)
+                if (_redelivery is not null && Stopwatch.GetTimestamp() >= _redeliverAt)
+                {
+                    await PutAsync(consumer, cancellationToken).ConfigureAwait(false);
+                }
+
+                // While a batch waits for its redelivery the partitions are paused: polling only keeps the membership.
+                var batch = consumer.ConsumeBatch(PollTimeout(), null);
+                if ((IsPaused || _redelivery is not null) && batch.Count == 0)
                 {
                     // Keep polling (group membership) but nothing is delivered while paused.
                     await Task.Delay(50, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (batch.Count > 0)
+                if (batch.Count > 0 && _redelivery is not null)
                 {
-                    await DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
+                    // Fetched from partitions assigned while the batch waits: they are read again after it.
+                    Rewind(consumer, batch);
+                }
+                else if (batch.Count > 0)
+                {
+                    await DeliverAsync(consumer, batch, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (_commitRequested || Stopwatch.GetTimestamp() >= nextCommit)
@@ -222,11 +250,16 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         _opening = true;
         try
         {
-            _task.OpenAsync(refs).GetAwaiter().GetResult();
+            OpenWithRetries(refs);
         }
         finally
         {
             _opening = false;
+        }
+
+        if (_redelivery is not null)
+        {
+            _control.Enqueue(c => c.Pause(partitions));
         }
 
         var starts = new List<TopicPartitionOffset>();
@@ -246,6 +279,27 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         return starts.Count > 0 ? starts : null;
     }
 
+    /// <summary>
+    /// Opens the partitions, retrying a retriable failure (a database still down) with the runtime's backoff until
+    /// <c>errors.retry.timeout</c>; then the task fails with the reason.
+    /// </summary>
+    private void OpenWithRetries(IReadOnlyCollection<TopicPartitionRef> partitions)
+    {
+        var started = DateTime.UtcNow;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _task.OpenAsync(partitions).GetAwaiter().GetResult();
+                return;
+            }
+            catch (Exception e) when (ErrorHandler.IsRetriable(e))
+            {
+                Thread.Sleep(Errors.NextRetryDelay(ErrorStage.TaskPut, e, started, attempt));
+            }
+        }
+    }
+
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked, bool commit)
     {
         var refs = revoked.Select(p => new TopicPartitionRef(p.Topic, p.Partition)).ToList();
@@ -258,7 +312,10 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         foreach (var p in refs)
         {
             _currentOffsets.Remove(p);
+            _pausedByTask.Remove(p);
         }
+
+        DropRevokedFromRedelivery(refs);
 
         _assignment = [.. _assignment.Except(refs)];
     }

@@ -76,10 +76,15 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
             return;
         }
 
-        if (ContainsControlBatch(records.Data.Span))
+        // Kafka takes exactly one batch per partition from clients (Produce v3+): with more, an idempotent
+        // retry among them would answer for all while the others were never written.
+        var (batches, control) = CountBatches(records.Data.Span);
+        if (batches != 1 || control)
         {
             result.ErrorCode = (short)ErrorCode.InvalidRecord;
-            result.ErrorMessage = "Clients may not produce control batches.";
+            result.ErrorMessage = control
+                ? "Clients may not produce control batches."
+                : $"A produce request must carry exactly one record batch per partition; partition {partition.Index} of '{topicName}' carried {batches}.";
             return;
         }
 
@@ -113,6 +118,14 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
             result.ErrorCode = (short)e.ErrorCode;
             result.ErrorMessage = e.Message;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Answered for this partition alone: the request's other partitions keep their own results, so a
+            // retry does not write again what was already appended elsewhere.
+            LogUnexpectedError(e, topicName, partition.Index);
+            result.ErrorCode = (short)ErrorCode.UnknownServerError;
+            result.ErrorMessage = e.Message;
+        }
     }
 
     private static void Complete(Partition partition, Memory<byte> data, ProduceResponse.PartitionProduceResponse result)
@@ -123,18 +136,18 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
         result.LogStartOffset = partition.LogStartOffset;
     }
 
-    private static bool ContainsControlBatch(ReadOnlySpan<byte> records)
+    private static (int Batches, bool Control) CountBatches(ReadOnlySpan<byte> records)
     {
+        var count = 0;
+        var control = false;
         var batches = new RecordBatchEnumerator(records);
         while (batches.MoveNext())
         {
-            if (RecordBatchHeader.IsControl(batches.Current))
-            {
-                return true;
-            }
+            count++;
+            control |= RecordBatchHeader.IsControl(batches.Current);
         }
 
-        return false;
+        return (count, control);
     }
 
     public override ProduceResponse ErrorResponse(RequestContext context, ProduceRequest request, ErrorCode error)
@@ -149,4 +162,7 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Append to {Topic}-{Partition} failed")]
     private partial void LogStorageError(Exception exception, string topic, int partition);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Produce to {Topic}-{Partition} failed unexpectedly")]
+    private partial void LogUnexpectedError(Exception exception, string topic, int partition);
 }

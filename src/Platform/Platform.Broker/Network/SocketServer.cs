@@ -36,13 +36,10 @@ public sealed partial class SocketServer : IAsyncDisposable
 
     public void Start()
     {
-        var (host, port) = BrokerOptions.ParseHostPort(_options.Listen, "listeners");
-        var address = host is "" or "0.0.0.0" ? IPAddress.Any
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork || a.AddressFamily == AddressFamily.InterNetworkV6);
-        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var endPoint = _options.ListenEndPoint();
+        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         // No explicit ReuseAddress: on Linux .NET maps it to SO_REUSEPORT too, which would let a second broker bind the same port.
-        listener.Bind(new IPEndPoint(address, port));
+        listener.Bind(endPoint);
         listener.Listen(512);
         _listener = listener;
         LogListening(LocalEndPoint!);

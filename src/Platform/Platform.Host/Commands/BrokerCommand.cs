@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,6 +51,13 @@ internal static class BrokerCommand
             return 2;
         }
 
+        if (BrokerPreflight.Check(host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"platform: broker cannot start: {problem}").ConfigureAwait(false);
+            host.Dispose();
+            return 1;
+        }
+
         try
         {
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -66,6 +74,40 @@ internal static class BrokerCommand
         }
     }
 
+    /// <summary>The sections a configuration file may have: a misspelt one would otherwise be ignored with all its settings.</summary>
+    private static readonly string[] KnownSections = [BrokerOptions.SectionName, "Logging"];
+
+    private static void CheckSections(FileInfo file)
+    {
+        using var stream = file.OpenRead();
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(stream, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"--config: '{file.FullName}' is not valid JSON: {e.Message}", e);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"--config: '{file.FullName}' must hold a JSON object with a \"{BrokerOptions.SectionName}\" section.");
+            }
+
+            foreach (var section in document.RootElement.EnumerateObject())
+            {
+                if (!KnownSections.Contains(section.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw new InvalidDataException(
+                        $"--config: unknown section \"{section.Name}\" in '{file.FullName}' (known: {string.Join(", ", KnownSections)}).");
+                }
+            }
+        }
+    }
+
     private static IHost Build(ParseResult parse, bool withWorker)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory });
@@ -77,6 +119,7 @@ internal static class BrokerCommand
                 throw new FileNotFoundException($"--config: file '{file.FullName}' does not exist.");
             }
 
+            CheckSections(file);
             builder.Configuration.AddJsonFile(file.FullName, optional: false);
         }
 

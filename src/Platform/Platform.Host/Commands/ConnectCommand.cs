@@ -19,13 +19,19 @@ internal static class ConnectCommand
     private static readonly Option<string> RestListen = new("--rest-listen") { Description = "Address of the REST API, host:port.", DefaultValueFactory = _ => "127.0.0.1:8083" };
     private static readonly Option<string> ConfigDir = new("--config-dir") { Description = "Directory of connector configs (*.json), applied live.", DefaultValueFactory = _ => "connectors-config" };
     private static readonly Option<string> GroupId = new("--group-id") { Description = "Workers with the same group id form one cluster (group.id).", DefaultValueFactory = _ => "connect-cluster" };
+    private static readonly Option<FileInfo?> WorkerConfig = new("--worker-config")
+    {
+        Description = "A worker properties file in Kafka's connect-distributed.properties form (key=value: group.id, offset.flush.interval.ms, "
+            + "session.timeout.ms, consumer.*, producer.*, ...); options given on the command line win.",
+    };
+
     private static readonly Option<string> SchemasOut = new("--out") { Description = "Directory to write the schemas to.", Required = true };
 
     public static Command Create()
     {
         var command = new Command("connect", "Run a Connect worker (Kafka Connect's REST API and config topics) until SIGINT/SIGTERM.")
         {
-            Bootstrap, RestListen, ConfigDir, GroupId,
+            Bootstrap, RestListen, ConfigDir, GroupId, WorkerConfig,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken));
         var schemas = new Command("schemas", "Write the JSON Schema of each connector plugin's config file (<Plugin>.schema.json).") { SchemasOut };
@@ -41,16 +47,10 @@ internal static class ConnectCommand
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory });
             ConfigureLogging(builder.Logging);
-            builder.Services.AddPlatformConnect(o =>
-            {
-                o.BootstrapServers = parse.GetValue(Bootstrap)!;
-                o.RestListen = parse.GetValue(RestListen);
-                o.ConfigDirectory = parse.GetValue(ConfigDir);
-                o.GroupId = parse.GetValue(GroupId)!;
-            });
+            builder.Services.AddPlatformConnect(o => Configure(o, parse));
             host = builder.Build();
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or IOException)
         {
             await Console.Error.WriteLineAsync($"platform connect: invalid configuration: {e.Message}").ConfigureAwait(false);
             return 2;
@@ -69,6 +69,41 @@ internal static class ConnectCommand
         finally
         {
             host.Dispose();
+        }
+    }
+
+    /// <summary>The command line's options over the worker properties file's over the defaults.</summary>
+    private static void Configure(WorkerOptions options, ParseResult parse)
+    {
+        void Apply(bool explicitOnly)
+        {
+            if (!explicitOnly || parse.GetResult(Bootstrap) is { Implicit: false })
+            {
+                options.BootstrapServers = parse.GetValue(Bootstrap)!;
+            }
+
+            if (!explicitOnly || parse.GetResult(RestListen) is { Implicit: false })
+            {
+                options.RestListen = parse.GetValue(RestListen);
+            }
+
+            if (!explicitOnly || parse.GetResult(GroupId) is { Implicit: false })
+            {
+                options.GroupId = parse.GetValue(GroupId)!;
+            }
+        }
+
+        options.ConfigDirectory = parse.GetValue(ConfigDir);
+        Apply(explicitOnly: false);
+        if (parse.GetValue(WorkerConfig) is { } file)
+        {
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException($"--worker-config: file '{file.FullName}' does not exist.");
+            }
+
+            options.LoadProperties(file.FullName);
+            Apply(explicitOnly: true);
         }
     }
 

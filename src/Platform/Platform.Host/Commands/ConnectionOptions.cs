@@ -19,13 +19,7 @@ internal sealed class ConnectionOptions
                 r.AddError($"--bootstrap-server: {ex.Message}");
             }
         });
-        RequestTimeout.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is <= 0)
-            {
-                r.AddError("--request-timeout-ms must be positive.");
-            }
-        });
+        RequestTimeout.AtLeast(1);
     }
 
     public Option<string> BootstrapServer { get; } = new("--bootstrap-server")

@@ -18,7 +18,7 @@ public static class ConsumeCommand
         var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start with the earliest record rather than the latest." };
         var partition = new Option<int?>("--partition") { Description = "Consume only this partition (default: all)." };
         var offset = new Option<string?>("--offset") { Description = "With --partition: an offset, or earliest / latest (default latest)." };
-        var maxMessages = new Option<long?>("--max-messages") { Description = "Exit after this many records (default: run until Ctrl+C)." };
+        var maxMessages = new Option<long?>("--max-messages") { Description = "Exit after this many records (default: run until Ctrl+C)." }.AtLeast(1L);
         var timeoutMs = new Option<int?>("--timeout-ms") { Description = "Exit when no record arrives for this long." };
         var printKey = new Option<bool>("--print-key") { Description = "Print the key before the value." };
         var keySeparator = new Option<string>("--key-separator") { Description = "Text between key and value (default a tab).", DefaultValueFactory = _ => "\t" };
@@ -43,11 +43,6 @@ public static class ConsumeCommand
             if (r.GetResult(offset) is not null && r.GetValue(fromBeginning))
             {
                 r.AddError("--offset and --from-beginning exclude each other.");
-            }
-
-            if (r.GetValue(maxMessages) is <= 0)
-            {
-                r.AddError("--max-messages must be at least 1.");
             }
         });
         command.SetAction(async (parse, cancellationToken) =>

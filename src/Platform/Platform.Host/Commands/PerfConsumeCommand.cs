@@ -16,7 +16,7 @@ internal static class PerfConsumeCommand
     public static Command Create()
     {
         var options = new ConsumerOptions();
-        var messages = new Option<long>("--messages") { Description = "How many records to read.", Required = true };
+        var messages = new Option<long>("--messages") { Description = "How many records to read.", Required = true }.AtLeast(1L);
         var timeoutMs = new Option<int>("--timeout-ms") { Description = "Give up when no record arrives for this long (default 10000).", DefaultValueFactory = _ => 10_000 };
         var reportingInterval = new Option<int>("--reporting-interval") { Description = "Milliseconds between progress lines (default 5000).", DefaultValueFactory = _ => 5000 };
         var command = new Command("consume", "Read records as fast as possible and report throughput, like kafka-consumer-perf-test.sh.");
@@ -24,13 +24,6 @@ internal static class PerfConsumeCommand
         command.Options.Add(messages);
         command.Options.Add(timeoutMs);
         command.Options.Add(reportingInterval);
-        command.Validators.Add(r =>
-        {
-            if (r.GetValue(messages) <= 0)
-            {
-                r.AddError("--messages must be at least 1.");
-            }
-        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var err = parse.InvocationConfiguration.Error;

@@ -34,13 +34,7 @@ public static class TopicsCommand
         {
             Description = "The replication factor of each partition (default: the broker's default.replication.factor).",
         };
-        replicationFactor.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<short?>() is <= 0)
-            {
-                r.AddError("--replication-factor must be at least 1.");
-            }
-        });
+        replicationFactor.AtLeast((short)1);
         var config = TopicsOptions.Config("A topic config override, key=value (repeatable).");
         var ifNotExists = new Option<bool>("--if-not-exists") { Description = "Do nothing if the topic already exists." };
 

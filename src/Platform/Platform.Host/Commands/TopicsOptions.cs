@@ -20,15 +20,7 @@ internal sealed class TopicsOptions
 
     public static Option<int?> Partitions(string description)
     {
-        var option = new Option<int?>("--partitions") { Description = description };
-        option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is <= 0)
-            {
-                r.AddError("--partitions must be at least 1.");
-            }
-        });
-        return option;
+        return new Option<int?>("--partitions") { Description = description }.AtLeast(1);
     }
 
     public static Option<string[]> Config(string description)

@@ -25,6 +25,9 @@ public sealed record StreamJoined<TKey, TValue, TOtherValue>
     /// <summary>The base name of the join's stores; null: the generated processor names.</summary>
     public string? StoreName { get; init; }
 
+    /// <summary>The kind of the join's stores; null: <c>default.dsl.store</c> (persistent unless set to <c>in_memory</c>).</summary>
+    public DslStoreType? StoreType { get; init; }
+
     /// <summary>Whether the window stores have changelog topics; on by default.</summary>
     public bool LoggingEnabled { get; init; } = true;
 
@@ -36,6 +39,9 @@ public sealed record StreamJoined<TKey, TValue, TOtherValue>
 
     /// <summary>A copy whose stores are named after <paramref name="storeName"/>.</summary>
     public StreamJoined<TKey, TValue, TOtherValue> WithStoreName(string storeName) => this with { StoreName = Named.As(storeName).Name };
+
+    /// <summary>A copy whose stores are of kind <paramref name="storeType"/>.</summary>
+    public StreamJoined<TKey, TValue, TOtherValue> WithStoreType(DslStoreType storeType) => this with { StoreType = storeType };
 
     /// <summary>A copy with the key serde <paramref name="keySerde"/>.</summary>
     public StreamJoined<TKey, TValue, TOtherValue> WithKeySerde(ISerde<TKey> keySerde) => this with { KeySerde = keySerde };

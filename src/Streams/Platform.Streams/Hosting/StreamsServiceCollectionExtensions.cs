@@ -46,4 +46,19 @@ public static class StreamsServiceCollectionExtensions
         services.AddHostedService<StreamsHostedService>();
         return services;
     }
+
+    /// <summary>
+    /// Serves the registered <see cref="KafkaStreams"/>'s interactive queries as JSON over HTTP on <paramref name="urls"/>
+    /// (see <see cref="StreamsQueryEndpoints"/>); call after <c>AddStreams</c>. Set <c>application.server</c> to the
+    /// address other instances reach this one on, so <c>/metadata</c> answers name it.
+    /// </summary>
+    public static IServiceCollection AddStreamsQueryServer(this IServiceCollection services, string urls, string prefix = "/streams")
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(urls);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        services.AddSingleton(new StreamsQueryServerOptions { Urls = urls, Prefix = prefix });
+        services.AddHostedService<StreamsQueryServer>();
+        return services;
+    }
 }

@@ -21,6 +21,9 @@ internal sealed class ActiveTask(StreamTask task, RecordCollector collector, IRe
     /// <summary>Whether its partitions were revoked in a rebalance that has not yet said if it keeps them.</summary>
     public bool Suspended { get; set; }
 
+    /// <summary>The sum of the changelog offsets in the last checkpoint written on commit (0 before the first).</summary>
+    public long CheckpointedOffsetSum { get; set; }
+
     /// <summary>The offsets to checkpoint: per changelog partition the offset after the last record the stores hold.</summary>
     public Dictionary<TopicPartition, long> CheckpointOffsets()
     {

@@ -22,6 +22,7 @@ internal sealed partial class RecordCollector : IRecordCollector
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TopicPartition, long> _offsets = new();
     private readonly HashSet<string> _changelogTopics;
+    private readonly Action<DeliveryReport<byte[]?, byte[]?>> _onDelivery;
     private Exception? _sendError;
     private long _skipped;
 
@@ -34,6 +35,9 @@ internal sealed partial class RecordCollector : IRecordCollector
         _handler = handler;
         _partitionCount = partitionCount;
         _logger = logger;
+
+        // One delegate for every send: a method group converted per call would allocate one per record.
+        _onDelivery = OnDelivery;
     }
 
     /// <summary>Per changelog partition written: the offset after the last record acknowledged.</summary>
@@ -53,7 +57,7 @@ internal sealed partial class RecordCollector : IRecordCollector
             Headers = headers,
             Timestamp = new Timestamp(timestamp, TimestampType.CreateTime),
         };
-        _producer.Send(topic, partition, message, OnDelivery);
+        _producer.Send(topic, partition, message, _onDelivery);
     }
 
     /// <inheritdoc/>
@@ -81,7 +85,7 @@ internal sealed partial class RecordCollector : IRecordCollector
         {
             if (_changelogTopics.Contains(report.Topic))
             {
-                _offsets.AddOrUpdate(report.TopicPartition, report.Offset + 1, (_, old) => Math.Max(old, report.Offset + 1));
+                _offsets.AddOrUpdate(report.TopicPartition, static (_, next) => next, static (_, old, next) => Math.Max(old, next), report.Offset + 1);
             }
 
             return;

@@ -159,6 +159,9 @@ internal sealed partial class StreamThread
         consumerSettings["client.id"] = Name + "-consumer";
         consumerSettings["enable.auto.commit"] = "false";
         consumerSettings.TryAdd("auto.offset.reset", "earliest");
+
+        // Kafka Streams' consumer override: bigger polls, fewer loop turns per record.
+        consumerSettings.TryAdd("max.poll.records", "1000");
         consumerSettings.Remove("partition.assignment.strategy");
         if (ExactlyOnce)
         {
@@ -233,8 +236,7 @@ internal sealed partial class StreamThread
     {
         var consumer = _consumer!;
         var tasks = _tasks!;
-        var processable = tasks.Active.Values.Any(t => !t.Restoring && !t.Suspended && t.Task.BufferedCount > 0);
-        var handed = consumer.ConsumeRaw(_onRecord, processable || tasks.HasPendingOrRestoring ? TimeSpan.Zero : _pollTime);
+        var handed = consumer.ConsumeRaw(_onRecord, HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : _pollTime);
         if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
         {
             throw callbackError is TaskMigratedException migrated ? migrated : new StreamsException($"{Name} failed in a rebalance: {callbackError.Message}", callbackError);
@@ -260,7 +262,7 @@ internal sealed partial class StreamThread
         }
 
         var now = SystemClock.Instance.NowMs;
-        foreach (var task in tasks.Active.Values)
+        foreach (var task in tasks.ActiveTasks)
         {
             if (task.Restoring || task.Suspended)
             {
@@ -284,8 +286,7 @@ internal sealed partial class StreamThread
 
     private void MaybeCommit(IConsumer<byte[]?, byte[]?> consumer, TaskManager tasks)
     {
-        var due = Stopwatch.GetTimestamp() - _lastCommit >= _commitIntervalTicks;
-        if (!due && !tasks.Active.Values.Any(t => t.Task.CommitRequested))
+        if (Stopwatch.GetTimestamp() - _lastCommit < _commitIntervalTicks && !CommitRequested(tasks))
         {
             return;
         }
@@ -312,12 +313,44 @@ internal sealed partial class StreamThread
         Volatile.Write(ref _lag, lag);
     }
 
+    private static bool HasProcessable(TaskManager tasks)
+    {
+        foreach (var task in tasks.ActiveTasks)
+        {
+            if (!task.Restoring && !task.Suspended && task.Task.BufferedCount > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool CommitRequested(TaskManager tasks)
+    {
+        foreach (var task in tasks.ActiveTasks)
+        {
+            if (task.Task.CommitRequested)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Records of partitions whose task cannot run yet were handed over anyway (they arrived before the pause):
     /// rewind to the first of them and pause the partitions until the task is ready.
     /// </summary>
     private void BlockPartitionsOfWaitingTasks(IConsumer<byte[]?, byte[]?> consumer, TaskManager tasks)
     {
+        if (_skipped.Count == 0 && !tasks.HasPendingOrRestoring)
+        {
+            // The common turn: every task runs, nothing to rewind or pause.
+            return;
+        }
+
         var assigned = consumer.Assignment.ToHashSet();
         var blocked = tasks.BlockedPartitions().Where(assigned.Contains).ToHashSet();
         foreach (var (partition, offset) in _skipped)

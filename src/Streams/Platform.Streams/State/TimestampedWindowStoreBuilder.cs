@@ -5,8 +5,9 @@ namespace Platform.Streams.State;
 
 /// <summary>
 /// Builds timestamped window stores, as DSL windowed aggregations use. The changelog is <c>compact,delete</c>
-/// with <c>retention.ms</c> = the store's retention. Window stores write through to the byte store (no record
-/// cache): <see cref="StoreBuilderBase{TStore}.CachingEnabled"/> does not change what they emit.
+/// with <c>retention.ms</c> = the store's retention. With <see cref="StoreBuilderBase{TStore}.CachingEnabled"/> (the
+/// default, as in Kafka) writes go through the record cache, so a DSL aggregation emits one update per window and
+/// commit interval; without it every update goes downstream at once.
 /// </summary>
 public sealed class TimestampedWindowStoreBuilder<TKey, TValue> : StoreBuilderBase<ITimestampedWindowStore<TKey, TValue>>
 {
@@ -31,6 +32,11 @@ public sealed class TimestampedWindowStoreBuilder<TKey, TValue> : StoreBuilderBa
         if (LoggingEnabled)
         {
             store = new ChangeLoggingWindowBytesStore(store, timestamped: true);
+        }
+
+        if (CachingEnabled)
+        {
+            store = new CachingWindowStore(store, _supplier.WindowSizeMs, _supplier.RetentionPeriodMs);
         }
 
         return new MeteredTimestampedWindowStore<TKey, TValue>(store, _keySerde, _valueSerde);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Platform.Streams.SerDes;
+using Platform.Streams.State;
 
 namespace Platform.Streams.Dsl.Internal;
 
@@ -24,6 +25,8 @@ internal sealed partial class CogroupedKStream<TKey, TAggregate>(InternalStreams
         (string Node, IReadOnlySet<string> Sources) Parent(string storeName);
 
         IKTableValueSource<TKey, TAggregate> AddAggregator(string processorName, string parent, string storeName, Func<TAggregate> initializer);
+
+        IKTableValueSource<Windowed<TKey>, TAggregate> AddWindowedAggregator(string processorName, string parent, string storeName, IWindowsKind kind, Func<TAggregate> initializer, Func<TKey, TAggregate, TAggregate, TAggregate>? merger);
     }
 
     public ICogroupedKStream<TKey, TAggregate> Cogroup<TValueIn>(IKGroupedStream<TKey, TValueIn> groupedStream, Func<TKey, TValueIn, TAggregate, TAggregate> aggregator)
@@ -89,6 +92,13 @@ internal sealed partial class CogroupedKStream<TKey, TAggregate>(InternalStreams
             var aggregate = new KStreamAggregate<TKey, TValueIn, TAggregate>(storeName, initializer, aggregator);
             grouped.Builder.AddProcessor(processorName, aggregate.Get, [parent], storeName);
             return aggregate;
+        }
+
+        public IKTableValueSource<Windowed<TKey>, TAggregate> AddWindowedAggregator(string processorName, string parent, string storeName, IWindowsKind kind, Func<TAggregate> initializer, Func<TKey, TAggregate, TAggregate, TAggregate>? merger)
+        {
+            var (source, processor) = kind.Aggregator(storeName, WindowAggregation<TKey, TValueIn, TAggregate>.Aggregating(initializer, aggregator, merger));
+            grouped.Builder.AddProcessor(processorName, processor, [parent], storeName);
+            return source;
         }
     }
 

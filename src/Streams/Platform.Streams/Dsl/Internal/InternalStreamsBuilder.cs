@@ -41,6 +41,7 @@ namespace Platform.Streams.Dsl.Internal;
 internal sealed partial class InternalStreamsBuilder
 {
     private readonly List<GraphNode> _nodes = [];
+    private readonly List<Runtime.IStreamsAttachment> _attachments = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private int _index;
 
@@ -54,6 +55,9 @@ internal sealed partial class InternalStreamsBuilder
     public string NewStoreName(string prefix) => prefix + "STATE-STORE-" + (_index++).ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The user's name or a generated one.</summary>
+    /// <summary>Adds an in-process adapter that runs with the instance (see <see cref="Runtime.IStreamsAttachment"/>).</summary>
+    public void AddAttachment(Runtime.IStreamsAttachment attachment) => _attachments.Add(attachment);
+
     public string NameOrGenerate(Named? named, string prefix) => named?.Name ?? NewProcessorName(prefix);
 
     /// <summary>The user's name with <paramref name="suffix"/>, or a generated one.</summary>
@@ -181,6 +185,7 @@ internal sealed partial class InternalStreamsBuilder
             node.WriteTo(topology);
         }
 
+        topology.Attachments.AddRange(_attachments);
         return topology;
     }
 

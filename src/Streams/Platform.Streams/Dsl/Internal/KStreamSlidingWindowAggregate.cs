@@ -33,6 +33,7 @@ internal sealed class KStreamSlidingWindowAggregate<TKey, TValue, TAggregate>(
     {
         private readonly long _difference = owner._windows.TimeDifferenceMs;
         private ITimestampedWindowStore<TKey, TAggregate> _store = null!;
+        private TimestampedTupleForwarder<Windowed<TKey>, TAggregate> _forwarder = null!;
         private long _observedStreamTime = -1;
         private Record<TKey, TValue> _record;
         private long _closeTime;
@@ -41,6 +42,7 @@ internal sealed class KStreamSlidingWindowAggregate<TKey, TValue, TAggregate>(
         {
             base.Init(context);
             _store = context.GetStateStore<ITimestampedWindowStore<TKey, TAggregate>>(owner._storeName);
+            _forwarder = new TimestampedTupleForwarder<Windowed<TKey>, TAggregate>(_store, context, owner._sendOldValues);
         }
 
         public override void Process(Record<TKey, TValue> record)
@@ -215,7 +217,7 @@ internal sealed class KStreamSlidingWindowAggregate<TKey, TValue, TAggregate>(
         }
 
         private void Forward(long start, Change<TAggregate> change, long timestamp)
-            => Context.Forward(new Record<Windowed<TKey>, Change<TAggregate>>(
+            => _forwarder.MaybeForward(new Record<Windowed<TKey>, Change<TAggregate>>(
                 new Windowed<TKey>(_record.Key, new Window(start, start + _difference)), change, timestamp, _record.Headers));
     }
 }

@@ -30,12 +30,14 @@ internal sealed class KStreamWindowAggregate<TKey, TValue, TAggregate>(
     private sealed class Processor(KStreamWindowAggregate<TKey, TValue, TAggregate> owner) : ContextualProcessor<TKey, TValue, Windowed<TKey>, Change<TAggregate>>
     {
         private ITimestampedWindowStore<TKey, TAggregate> _store = null!;
+        private TimestampedTupleForwarder<Windowed<TKey>, TAggregate> _forwarder = null!;
         private long _observedStreamTime = -1;
 
         public override void Init(IProcessorContext<Windowed<TKey>, Change<TAggregate>> context)
         {
             base.Init(context);
             _store = context.GetStateStore<ITimestampedWindowStore<TKey, TAggregate>>(owner._storeName);
+            _forwarder = new TimestampedTupleForwarder<Windowed<TKey>, TAggregate>(_store, context, owner._sendOldValues);
         }
 
         public override void Process(Record<TKey, TValue> record)
@@ -61,7 +63,7 @@ internal sealed class KStreamWindowAggregate<TKey, TValue, TAggregate>(
                 var result = owner._aggregation.Add(record.Key, record.Value, old is not null, old is null ? default! : old.Value);
                 _store.Put(record.Key, ValueAndTimestamp.Make(result, timestamp), window.StartMs);
                 var change = new Change<TAggregate>(result, result is not null, old is null ? default! : old.Value, owner._sendOldValues && old is not null);
-                Context.Forward(new Record<Windowed<TKey>, Change<TAggregate>>(new Windowed<TKey>(record.Key, window), change, timestamp, record.Headers));
+                _forwarder.MaybeForward(new Record<Windowed<TKey>, Change<TAggregate>>(new Windowed<TKey>(record.Key, window), change, timestamp, record.Headers));
             }
         }
     }

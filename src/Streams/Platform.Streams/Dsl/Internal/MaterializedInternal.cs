@@ -45,21 +45,11 @@ internal sealed class MaterializedInternal<TKey, TValue>
     }
 
     /// <summary>Whether the store is in memory (the option, else <c>default.dsl.store</c>).</summary>
-    public bool InMemory(StreamsConfig config)
-        => _materialized.StoreType is { } type
-            ? type == DslStoreType.InMemory
-            : string.Equals(config.DefaultDslStore, "in_memory", StringComparison.OrdinalIgnoreCase);
+    public bool InMemory(StreamsConfig config) => DslStores.IsInMemory(_materialized.StoreType, config);
 
-    /// <summary>
-    /// The innermost byte store. Persistent stores are the runtime's (RocksDB); until its supplier is part of
-    /// <see cref="Stores"/>, a persistent request is served in memory, which behaves the same within a run
-    /// (the changelog restores it either way).
-    /// </summary>
+    /// <summary>The innermost byte store: RocksDB (Kafka's default), or in memory when the option or <c>default.dsl.store</c> says so.</summary>
     public IKeyValueBytesStoreSupplier KeyValueSupplier(StreamsConfig config)
-    {
-        _ = InMemory(config);
-        return Stores.InMemoryKeyValueStore(StoreName);
-    }
+        => InMemory(config) ? Stores.InMemoryKeyValueStore(StoreName) : Stores.PersistentKeyValueStore(StoreName);
 
     /// <summary>The timestamped key-value store of a DSL table or aggregation, with the cache and changelog settings applied.</summary>
     public IStoreBuilder<ITimestampedKeyValueStore<TKey, TValue>> TimestampedKeyValueStore(StreamsConfig config)

@@ -26,13 +26,19 @@ internal static class WindowedMaterialization
 
     public static IStoreBuilder TimestampedWindowStore<TKey, TValue>(MaterializedInternal<TKey, TValue> store, StreamsConfig config, long retentionMs, long windowSizeMs)
     {
-        var supplier = new InMemoryWindowBytesStoreSupplier(store.StoreName, TimeSpan.FromMilliseconds(retentionMs), TimeSpan.FromMilliseconds(windowSizeMs));
+        var retention = TimeSpan.FromMilliseconds(retentionMs);
+        var size = TimeSpan.FromMilliseconds(windowSizeMs);
+        var supplier = store.InMemory(config)
+            ? Stores.InMemoryWindowStore(store.StoreName, retention, size)
+            : Stores.PersistentTimestampedWindowStore(store.StoreName, retention, size);
         return Configure(Stores.TimestampedWindowStoreBuilder(supplier, store.KeySerde, store.ValueSerde), store.Options, config, retentionMs);
     }
 
     public static IStoreBuilder SessionStore<TKey, TValue>(MaterializedInternal<TKey, TValue> store, StreamsConfig config, long retentionMs)
     {
-        var supplier = new InMemorySessionBytesStoreSupplier(store.StoreName, TimeSpan.FromMilliseconds(retentionMs));
+        var supplier = store.InMemory(config)
+            ? Stores.InMemorySessionStore(store.StoreName, TimeSpan.FromMilliseconds(retentionMs))
+            : Stores.PersistentSessionStore(store.StoreName, TimeSpan.FromMilliseconds(retentionMs));
         return Configure(Stores.SessionStoreBuilder(supplier, store.KeySerde, store.ValueSerde), store.Options, config, retentionMs);
     }
 

@@ -33,7 +33,7 @@ internal sealed class SinkNode<TKey, TValue>(
         {
             Send(record);
         }
-        // A fenced producer is no record's fault: the thread closes its tasks and rejoins, the handler is not asked.
+        // A fenced producer is no processing error (as in Kafka): the thread must rejoin, not ask the handler.
         catch (Exception e) when (e is not (ProcessingFailedException or Runtime.TaskMigratedException))
         {
             var response = _task.ProcessingExceptionHandler.Handle(_task.ErrorContext(Name), record.Key, record.Value, e);

@@ -71,8 +71,12 @@ internal static class QueryableStores
 
     private static IReadOnlyWindowStore<TKey, TValue> Window<TKey, TValue>(string storeName, IReadOnlyList<IStateStore> stores)
     {
-        var views = stores.Select(store => store as IReadOnlyWindowStore<TKey, TValue>
-            ?? throw Mismatch(storeName, store, $"IReadOnlyWindowStore<{typeof(TKey).Name}, {typeof(TValue).Name}>")).ToList();
+        var views = stores.Select(store => store switch
+        {
+            IReadOnlyWindowStore<TKey, TValue> plain => plain,
+            IReadOnlyWindowStore<TKey, ValueAndTimestamp<TValue>> stamped => new TimestampedWindowStoreFacade<TKey, TValue>(stamped),
+            _ => throw Mismatch(storeName, store, $"IReadOnlyWindowStore<{typeof(TKey).Name}, {typeof(TValue).Name}>"),
+        }).ToList();
         return views.Count == 1 ? views[0] : new CompositeReadOnlyWindowStore<TKey, TValue>(views);
     }
 

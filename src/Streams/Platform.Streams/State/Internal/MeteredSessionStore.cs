@@ -49,6 +49,9 @@ internal sealed class MeteredSessionStore<TKey, TValue>(ISessionStore<Bytes, byt
     public IEnumerable<KeyValuePair<Windowed<TKey>, TValue>> Fetch(TKey? keyFrom, TKey? keyTo)
         => Typed(Inner.Fetch(keyFrom is null ? null : _serdes.KeyBytes(keyFrom), keyTo is null ? null : _serdes.KeyBytes(keyTo)));
 
+    /// <summary>The serialized key (with the store's key serde).</summary>
+    public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
+
     public void Flush() => Inner.Flush();
 
     public void Close() => Inner.Close();

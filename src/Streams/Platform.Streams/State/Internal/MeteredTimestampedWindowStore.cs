@@ -5,7 +5,7 @@ namespace Platform.Streams.State.Internal;
 
 /// <summary>The typed outer layer of a timestamped window store: keys and timestamp + value serialized over the byte layers.</summary>
 internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : ITimestampedWindowStore<TKey, TValue>
+    : ITimestampedWindowStore<TKey, TValue>, ICachedStateStore<Windowed<TKey>, ValueAndTimestamp<TValue>>
 {
     private StoreSerdes<TKey, ValueAndTimestamp<TValue>> _serdes = null!;
 
@@ -46,6 +46,22 @@ internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<B
     public IEnumerable<KeyValuePair<Windowed<TKey>, ValueAndTimestamp<TValue>>> FetchAll(long fromMs, long toMs) => Typed(Inner.FetchAll(fromMs, toMs));
 
     public IEnumerable<KeyValuePair<Windowed<TKey>, ValueAndTimestamp<TValue>>> All() => Typed(Inner.All());
+
+    public bool SetFlushListener(CacheFlushListener<Windowed<TKey>, ValueAndTimestamp<TValue>> listener, bool sendOldValues)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return Inner is CachingWindowStore caching && caching.SetFlushListener(
+            (window, newValue, oldValue, timestamp, headers) => listener(
+                _serdes.Windowed(window),
+                newValue is null ? null : _serdes.Value(newValue),
+                oldValue is null ? null : _serdes.Value(oldValue),
+                timestamp,
+                headers),
+            sendOldValues);
+    }
+
+    /// <summary>The serialized key (with the store's key serde).</summary>
+    public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
 
     public void Flush() => Inner.Flush();
 

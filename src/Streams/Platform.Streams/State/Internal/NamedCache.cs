@@ -29,6 +29,9 @@ internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushList
         return entry;
     }
 
+    /// <summary>A key's entry without marking it used (bookkeeping reads must not keep entries from eviction).</summary>
+    public CacheEntry? Peek(Bytes key) => _entries.GetValueOrDefault(key);
+
     /// <summary>Sets a key's entry.</summary>
     public void Put(Bytes key, byte[]? value, bool dirty, long timestamp, Platform.Client.Headers? headers, string? topic, int partition, long offset)
     {

@@ -59,8 +59,18 @@ internal sealed class RocksDbKeyValueStore : IKeyValueStore<Bytes, byte[]>
     /// <inheritdoc/>
     public void Init(IStateStoreContext context, IStateStore root)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(root);
+        Open(context);
+        context.Register(root, Restore);
+    }
+
+    /// <summary>
+    /// Opens (creating if missing) the database in the task's folder without registering it, for the segmented
+    /// window and session stores that keep their data here under their own key layout and restore it themselves.
+    /// </summary>
+    internal void Open(IStateStoreContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         var path = Path.Combine(context.StateDirectory, Folder, Name);
         Directory.CreateDirectory(path);
 
@@ -88,8 +98,17 @@ internal sealed class RocksDbKeyValueStore : IKeyValueStore<Bytes, byte[]>
         {
             throw new InvalidOperationException($"State store '{Name}' could not open its RocksDB database in '{path}': {ex.Message}", ex);
         }
+    }
 
-        context.Register(root, Restore);
+    /// <summary>Deletes every key in [<paramref name="from"/>, <paramref name="toExclusive"/>) with one range tombstone (how expired segments go).</summary>
+    internal void DeleteRange(byte[] from, byte[] toExclusive)
+    {
+        using var batch = new WriteBatch();
+        batch.DeleteRange(from, (ulong)from.Length, toExclusive, (ulong)toExclusive.Length);
+        lock (_lock)
+        {
+            Db.Write(batch, _writeOptions);
+        }
     }
 
     /// <summary>Applies one changelog record (null value: delete) during restoration.</summary>

@@ -6,14 +6,9 @@ namespace Platform.Streams.Dsl.Internal.Joins;
 internal static class JoinStoreSuppliers
 {
     /// <summary>
-    /// The byte store for <paramref name="name"/>: persistent unless <c>default.dsl.store</c> is <c>in_memory</c>, as
-    /// every DSL store. Persistent (RocksDB) stores are the runtime's; until <see cref="Stores"/> offers them, a
-    /// persistent request is served in memory, as the DSL's tables are, which behaves the same within a run
-    /// (the changelog restores it either way).
+    /// The byte store for <paramref name="name"/>: persistent (RocksDB) unless <paramref name="storeType"/>, else
+    /// <c>default.dsl.store</c>, asks for memory, as every DSL store.
     /// </summary>
-    public static IKeyValueBytesStoreSupplier KeyValue(string name, StreamsConfig config)
-    {
-        _ = config;
-        return Stores.InMemoryKeyValueStore(name);
-    }
+    public static IKeyValueBytesStoreSupplier KeyValue(string name, StreamsConfig config, DslStoreType? storeType = null)
+        => DslStores.IsInMemory(storeType, config) ? Stores.InMemoryKeyValueStore(name) : Stores.PersistentKeyValueStore(name);
 }

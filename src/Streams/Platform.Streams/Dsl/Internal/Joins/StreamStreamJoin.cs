@@ -92,7 +92,7 @@ internal static class StreamStreamJoin
     {
         // Kept for the window plus grace; every record is its own window, and equal keys and timestamps are all kept.
         var retentionMs = windows.SizeMs + windows.GracePeriodMs;
-        var supplier = JoinStoreSuppliers.KeyValue(name, config);
+        var supplier = JoinStoreSuppliers.KeyValue(name, config, options.StoreType);
         var store = new JoinWindowStoreBuilder<TKey, TValue>(supplier, keySerde ?? Defaults.Serde<TKey>(config, true, user), valueSerde ?? Defaults.Serde<TValue>(config, false, user), retentionMs);
         return options.LoggingEnabled ? store.WithLoggingEnabled(JoinWindowStoreBuilder<TKey, TValue>.ChangelogConfig(options.LogConfig, retentionMs)) : store.WithLoggingDisabled();
     }
@@ -101,7 +101,7 @@ internal static class StreamStreamJoin
         string name, StreamJoined<TKey, TLeft, TRight> options, ISerde<TKey>? keySerde, ISerde<TLeft>? leftSerde, ISerde<TRight>? rightSerde, StreamsConfig config, string joinName)
     {
         var user = "the outer-join store of join " + joinName;
-        var supplier = JoinStoreSuppliers.KeyValue(name, config);
+        var supplier = JoinStoreSuppliers.KeyValue(name, config, options.StoreType);
         var store = Stores.KeyValueStoreBuilder(
             supplier,
             new TimestampedKeyAndJoinSideSerde<TKey>(keySerde ?? Defaults.Serde<TKey>(config, true, user)),

@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using Platform.Streams.State.Internal;
+
+namespace Platform.Streams.State.RocksDb;
+
+/// <summary>
+/// The persistent window byte store: windows in time segments (see <see cref="KeySegments"/>) of one RocksDB
+/// database in <c>&lt;task&gt;/rocksdb/&lt;store&gt;</c>, each stored under segment + key + window start + sequence
+/// number (Kafka's window key layout behind the segment prefix), so one key's windows are contiguous within a
+/// segment. Retention follows the largest window start written, as in the in-memory store: older windows are
+/// neither accepted nor returned, and whole segments go once they are past it. After a restart the store
+/// keeps its data and the task replays only the changelog past its checkpoint.
+/// </summary>
+internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
+{
+    private const int SuffixLength = sizeof(long) + sizeof(int);
+    private readonly RocksDbKeyValueStore _db;
+    private readonly KeySegments _segments;
+
+    public RocksDbWindowStore(string name, long retentionPeriodMs, long windowSizeMs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSizeMs);
+        _db = new RocksDbKeyValueStore(name);
+        _segments = new KeySegments(retentionPeriodMs);
+        RetentionPeriodMs = retentionPeriodMs;
+        WindowSizeMs = windowSizeMs;
+    }
+
+    public string Name => _db.Name;
+
+    public long RetentionPeriodMs { get; }
+
+    public long WindowSizeMs { get; }
+
+    /// <summary>The time one segment spans.</summary>
+    public long SegmentIntervalMs => _segments.IntervalMs;
+
+    public bool Persistent => true;
+
+    public bool IsOpen => _db.IsOpen;
+
+    /// <summary>The largest window start written (or found on disk); -1 before the first.</summary>
+    public long ObservedStreamTime { get; private set; } = -1;
+
+    private long MinLiveTime => ObservedStreamTime - RetentionPeriodMs;
+
+    public void Init(IStateStoreContext context, IStateStore root)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(root);
+        _db.Open(context);
+        ObservedStreamTime = KeySegments.LatestTime(_db, StartOf);
+        context.Register(root, (key, value) =>
+        {
+            var (plainKey, start, _) = WindowKeySchema.FromStoreKeyBinary(key);
+            Put(plainKey, value, start);
+        });
+    }
+
+    public void Put(Bytes key, byte[]? value, long windowStartMs)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObservedStreamTime = Math.Max(ObservedStreamTime, windowStartMs);
+        if (windowStartMs <= MinLiveTime)
+        {
+            return;
+        }
+
+        var storeKey = new Bytes(StoreKey(key.Value, windowStartMs, 0));
+        if (value is null)
+        {
+            _db.Delete(storeKey);
+        }
+        else
+        {
+            _db.Put(storeKey, value);
+        }
+
+        _segments.DropExpired(_db, MinLiveTime + 1);
+    }
+
+    public byte[]? Fetch(Bytes key, long windowStartMs)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return windowStartMs > MinLiveTime && ObservedStreamTime >= 0 ? _db.Get(new Bytes(StoreKey(key.Value, windowStartMs, 0))) : null;
+    }
+
+    public IEnumerable<KeyValuePair<long, byte[]>> Fetch(Bytes key, long fromMs, long toMs)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var from = Math.Max(fromMs, MinLiveTime + 1);
+        var to = Math.Min(toMs, ObservedStreamTime);
+        foreach (var id in _segments.Between(_db, from, to))
+        {
+            // Starts are written big-endian, so the seek starts at 0: stream times (record timestamps) are never negative.
+            var lower = new Bytes(StoreKey(key.Value, Math.Max(from, 0), 0, id));
+            var upper = new Bytes(StoreKey(key.Value, to, -1, id));
+            foreach (var (storeKey, value) in _db.Range(lower, upper))
+            {
+                // A longer key that starts with this one sorts among its windows: the length tells them apart.
+                if (storeKey.Value.Length == KeySegments.PrefixLength + key.Value.Length + SuffixLength)
+                {
+                    yield return new KeyValuePair<long, byte[]>(StartOf(storeKey.Value), value);
+                }
+            }
+        }
+    }
+
+    public IEnumerable<KeyValuePair<Windowed<Bytes>, byte[]>> Fetch(Bytes? keyFrom, Bytes? keyTo, long fromMs, long toMs)
+    {
+        if (keyFrom is not null && keyTo is not null && keyFrom.CompareTo(keyTo) > 0)
+        {
+            yield break;
+        }
+
+        var from = Math.Max(fromMs, MinLiveTime + 1);
+        var to = Math.Min(toMs, ObservedStreamTime);
+        foreach (var id in _segments.Between(_db, from, to))
+        {
+            var start = keyFrom is null ? null : StoreKey(keyFrom.Value, long.MinValue, 0, id);
+            foreach (var (storeKey, value) in KeySegments.Scan(_db, id, start))
+            {
+                var bytes = storeKey.Value;
+                var plain = new Bytes(bytes.AsSpan(KeySegments.PrefixLength, bytes.Length - KeySegments.PrefixLength - SuffixLength).ToArray());
+                var windowStart = StartOf(bytes);
+                if (windowStart < from || windowStart > to || (keyFrom is not null && plain.CompareTo(keyFrom) < 0) || (keyTo is not null && plain.CompareTo(keyTo) > 0))
+                {
+                    continue;
+                }
+
+                yield return new KeyValuePair<Windowed<Bytes>, byte[]>(new Windowed<Bytes>(plain, WindowAt(windowStart)), value);
+            }
+        }
+    }
+
+    public IEnumerable<KeyValuePair<Windowed<Bytes>, byte[]>> FetchAll(long fromMs, long toMs) => Fetch(null, null, fromMs, toMs);
+
+    public IEnumerable<KeyValuePair<Windowed<Bytes>, byte[]>> All() => Fetch(null, null, long.MinValue, long.MaxValue);
+
+    public void Flush() => _db.Flush();
+
+    public void Close() => _db.Close();
+
+    private Window WindowAt(long start) => new(start, start <= long.MaxValue - WindowSizeMs ? start + WindowSizeMs : long.MaxValue);
+
+    private static long StartOf(byte[] storeKey) => BinaryPrimitives.ReadInt64BigEndian(storeKey.AsSpan(storeKey.Length - SuffixLength));
+
+    private byte[] StoreKey(byte[] key, long windowStartMs, int sequenceNumber) => StoreKey(key, windowStartMs, sequenceNumber, _segments.SegmentId(windowStartMs));
+
+    private static byte[] StoreKey(byte[] key, long windowStartMs, int sequenceNumber, long segmentId)
+    {
+        var bytes = new byte[KeySegments.PrefixLength + key.Length + SuffixLength];
+        KeySegments.WritePrefix(bytes, segmentId);
+        key.CopyTo(bytes.AsSpan(KeySegments.PrefixLength));
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(KeySegments.PrefixLength + key.Length), windowStartMs);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(bytes.Length - sizeof(int)), sequenceNumber);
+        return bytes;
+    }
+}

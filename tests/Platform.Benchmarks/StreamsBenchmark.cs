@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Text;
+using Platform.Client;
+using Platform.Client.Admin;
+using Platform.Client.Serialization;
+using Platform.Streams;
+using Platform.Streams.Dsl;
+using Platform.Streams.SerDes;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// <c>streams</c>: issue 9's figures. One topic of N text lines of five words (4 partitions) in our broker (a
+/// separate process, so this process's CPU is the application's alone), then per round: a plain consumer
+/// decoding the topic, a stateless map+filter topology, word count under at_least_once and under
+/// exactly_once_v2 (commit.interval.ms=100), and the map+filter and word count topologies in Streamiz on the
+/// same broker and input. A topology run is timed from Start until the group's committed offsets reach the end
+/// of the input and of every repartition topic; every run has a fresh application.id.
+/// </summary>
+internal static class StreamsBenchmark
+{
+    private const string Input = "streams-lines";
+    private const int WordsPerLine = 5;
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var lines = options.Long("lines", 2_000_000);
+        var partitions = options.Int("partitions", 4);
+        var rounds = options.Int("rounds", 1);
+        var vocabulary = options.Int("vocabulary", 10_000);
+        var commitMs = options.Int("commit-ms", 100);
+        var storeType = options.String("store", "memory") switch
+        {
+            "memory" => DslStoreType.InMemory,
+            "rocksdb" => DslStoreType.Persistent,
+            var other => throw new ArgumentException($"--store must be memory or rocksdb, not '{other}'."),
+        };
+        var only = options.String("only", "plain,mapfilter,wordcount,wordcount-eos,streamiz-mapfilter,streamiz-wordcount").Split(',');
+        var root = options.String("dir", Path.Combine(Path.GetTempPath(), "platform-bench-streams"));
+        var executable = options.String("broker", BrokerProcess.DefaultPath());
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        Directory.CreateDirectory(root);
+        Console.WriteLine($"streams: {lines:N0} lines of {WordsPerLine} words ({vocabulary:N0} distinct), {partitions} partitions, {rounds} rounds, store {storeType}, at_least_once commit.interval.ms={commitMs}, {Report.Load()}");
+        await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), $$"""{ "Broker": { "num.partitions": {{partitions}}, "group.initial.rebalance.delay.ms": 0 } }""");
+        await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.Bootstrap }).Build();
+        // Output topics exist before the runs (Streamiz does not create them; ours would through auto-creation).
+        string[] topics = [Input, "streams-mapfilter-out", "streams-wordcount-out", "streamiz-mapfilter-out", "streamiz-wordcount-out"];
+        await admin.CreateTopicsAsync(topics.Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = 1 }));
+        ProduceLines(broker.Bootstrap, lines, partitions, vocabulary);
+        var ends = await EndOffsetsAsync(admin, Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)));
+        if (ends.Values.Sum() != lines)
+        {
+            throw new InvalidOperationException($"The input holds {ends.Values.Sum()} records, not {lines}.");
+        }
+
+        var context = new StreamsRunContext(broker.Bootstrap, admin, ends, Path.Combine(root, "state"), commitMs, storeType);
+        var results = new Dictionary<string, List<Run>>();
+        foreach (var name in only)
+        {
+            results[name] = [];
+        }
+
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var name in only)
+            {
+                var run = name switch
+                {
+                    "plain" => await MeasureAsync(() => Task.Run(() => PlainConsume(broker.Bootstrap, Input, partitions, lines))),
+                    "mapfilter" => await MeasureAsync(() => RunOursAsync(context, MapFilter(), "at_least_once", $"mapfilter-{round}")),
+                    "wordcount" => await MeasureAsync(() => RunOursAsync(context, WordCount(storeType), "at_least_once", $"wordcount-{round}")),
+                    "wordcount-eos" => await MeasureAsync(() => RunOursAsync(context, WordCount(storeType), "exactly_once_v2", $"wordcount-eos-{round}")),
+                    "streamiz-mapfilter" => await MeasureAsync(() => StreamizTopologies.RunAsync(context, wordCount: false, $"streamiz-mapfilter-{round}")),
+                    "streamiz-wordcount" => await MeasureAsync(() => StreamizTopologies.RunAsync(context, wordCount: true, $"streamiz-wordcount-{round}")),
+                    _ => throw new ArgumentException($"--only: unknown run '{name}'."),
+                };
+                results[name].Add(run with { Rate = lines / run.Seconds, CpuPerMillion = run.CpuSeconds / (lines / 1e6) });
+                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, {Report.Load()})");
+            }
+        }
+
+        Report.Heading($"streams ({lines:N0} lines, records/s = input lines per second; CPU of this process per million lines)");
+        foreach (var (name, runs) in results)
+        {
+            Report.Row(name + " rec/s", [.. runs.Select(r => r.Rate)], "rec/s", 0);
+            Report.Row(name + " CPU s/M", [.. runs.Select(r => r.CpuPerMillion)], "s", 2);
+        }
+
+        Ratio(results, "mapfilter", "plain", "map+filter / plain", 0.70, atLeast: true);
+        Ratio(results, "wordcount", "plain", "word count / plain", 0.35, atLeast: true);
+        Ratio(results, "wordcount-eos", "wordcount", "word count EOS / ALOS", 0.90, atLeast: true);
+        Ratio(results, "mapfilter", "streamiz-mapfilter", "map+filter ours / Streamiz", 5, atLeast: true);
+        Ratio(results, "wordcount", "streamiz-wordcount", "word count ours / Streamiz", 5, atLeast: true);
+        return 0;
+    }
+
+    /// <summary>Lines → upper case, keep those whose first word is longer than three letters, to a topic.</summary>
+    private static Topology MapFilter()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream(Input, Consumed.With(Serdes.String, Serdes.String))
+            .MapValues(line => line.ToUpperInvariant())
+            .Filter((_, line) => line.IndexOf(' ', StringComparison.Ordinal) > 3)
+            .To("streams-mapfilter-out", Produced.With(Serdes.String, Serdes.String));
+        return builder.Build();
+    }
+
+    private static Topology WordCount(DslStoreType storeType)
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream(Input, Consumed.With(Serdes.String, Serdes.String))
+            .FlatMapValues(line => line.Split(' '))
+            .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String))
+            .Count(Materialized.As<string, long>("counts").WithStoreType(storeType).WithKeySerde(Serdes.String).WithValueSerde(Serdes.Int64))
+            .ToStream()
+            .To("streams-wordcount-out", Produced.With(Serdes.String, Serdes.Int64));
+        return builder.Build();
+    }
+
+    private static async Task RunOursAsync(StreamsRunContext context, Topology topology, string guarantee, string name)
+    {
+        var applicationId = $"bench-{name}-{Guid.NewGuid():N}";
+        var config = new StreamsConfig(new Dictionary<string, string>
+        {
+            ["application.id"] = applicationId,
+            ["bootstrap.servers"] = context.Bootstrap,
+            ["state.dir"] = context.StateDir,
+            ["processing.guarantee"] = guarantee,
+            ["commit.interval.ms"] = (guarantee == "exactly_once_v2" ? 100 : context.CommitMs).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var streams = new KafkaStreams(topology, config);
+        await streams.StartAsync();
+        await context.WaitUntilProcessedAsync(applicationId, exactlyOnce: guarantee == "exactly_once_v2", () => streams.State is KafkaStreamsState.Error or KafkaStreamsState.NotRunning ? streams.FatalException?.Message ?? streams.State.ToString() : null);
+        streams.Close();
+    }
+
+    /// <summary>Our consumer reading every partition from the start, key and value decoded as strings.</summary>
+    private static long PlainConsume(string bootstrap, string topic, int partitions, long records)
+    {
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "bench-plain-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        long count = 0;
+        long characters = 0;
+        var deadline = Stopwatch.StartNew();
+        while (count < records)
+        {
+            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { Message: { } message })
+            {
+                count++;
+                characters += message.Value?.Length ?? 0;
+            }
+            else if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new InvalidOperationException($"The plain consumer read {count} of {records} records.");
+            }
+        }
+
+        return characters;
+    }
+
+    private static void ProduceLines(string bootstrap, long lines, int partitions, int vocabulary)
+    {
+        var random = new Random(9);
+        var words = new string[vocabulary];
+        for (var i = 0; i < words.Length; i++)
+        {
+            var chars = new char[random.Next(3, 9)];
+            for (var c = 0; c < chars.Length; c++)
+            {
+                chars[c] = (char)('a' + random.Next(26));
+            }
+
+            words[i] = new string(chars);
+        }
+
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, BatchSize = 65536 }).Build();
+        var clock = Stopwatch.StartNew();
+        var line = new StringBuilder();
+        for (long i = 0; i < lines; i++)
+        {
+            line.Clear();
+            for (var w = 0; w < WordsPerLine; w++)
+            {
+                line.Append(w == 0 ? "" : " ").Append(words[random.Next(words.Length)]);
+            }
+
+            producer.Produce(new TopicPartition(Input, (int)(i % partitions)), new Message<Null, string> { Value = line.ToString() });
+        }
+
+        producer.Flush(TimeSpan.FromMinutes(5));
+        Console.WriteLine($"  produced {lines:N0} lines in {Report.F(clock.Elapsed.TotalSeconds, 1)} s");
+    }
+
+    private static async Task<Dictionary<TopicPartition, long>> EndOffsetsAsync(IAdminClient admin, IEnumerable<TopicPartition> partitions)
+    {
+        var result = await admin.ListOffsetsAsync(partitions.Select(p => new TopicPartitionOffsetSpec(p, OffsetSpec.Latest())));
+        return result.ResultInfos.ToDictionary(r => r.TopicPartition, r => r.Offset);
+    }
+
+    /// <summary>Wall clock and this process's CPU time (all threads, native ones included) around <paramref name="action"/>.</summary>
+    private static async Task<Run> MeasureAsync(Func<Task> action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
+        var collections = GC.CollectionCount(0);
+        var clock = Stopwatch.StartNew();
+        await action();
+        var seconds = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return new Run(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, 0, 0)
+        {
+            AllocatedBytes = GC.GetTotalAllocatedBytes() - allocated,
+            Collections = GC.CollectionCount(0) - collections,
+        };
+    }
+
+    private static void Ratio(Dictionary<string, List<Run>> results, string numerator, string denominator, string label, double goal, bool atLeast)
+    {
+        if (!results.TryGetValue(numerator, out var top) || !results.TryGetValue(denominator, out var bottom))
+        {
+            return;
+        }
+
+        var ratio = Report.Median(top.Zip(bottom, (t, b) => t.Rate / b.Rate));
+        var met = atLeast ? ratio >= goal : ratio <= goal;
+        var goalText = goal >= 2 ? $"{Report.F(goal, 0)}x" : Report.Percent(goal);
+        Console.WriteLine($"  {label,-28} {(goal >= 2 ? Report.F(ratio, 2) + "x" : Report.Percent(ratio)),8} (median of per-round ratios; goal >= {goalText}: {Report.Goal(met)})");
+    }
+
+    private sealed record Run(double Seconds, double CpuSeconds, double Rate, double CpuPerMillion)
+    {
+        /// <summary>Managed bytes allocated during the run (all threads; Streamiz's librdkafka buffers are native and not counted).</summary>
+        public long AllocatedBytes { get; init; }
+
+        /// <summary>Garbage collections (any generation) during the run.</summary>
+        public int Collections { get; init; }
+    }
+}
