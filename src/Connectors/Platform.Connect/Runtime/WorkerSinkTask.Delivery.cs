@@ -12,11 +12,10 @@ internal sealed partial class WorkerSinkTask
     {
         var started = Stopwatch.GetTimestamp();
         Services.Metrics.SinkRecordsRead.Add(batch.Count, _tags);
-        _batchRaw.Clear();
+        _batchRaw = batch;
         var records = new List<SinkRecord>(batch.Count);
         foreach (var raw in batch)
         {
-            _batchRaw[(raw.Topic, raw.Partition, raw.Offset.Value)] = raw;
             if (await ConvertAsync(raw, cancellationToken).ConfigureAwait(false) is { } record)
             {
                 records.Add(record);
@@ -49,7 +48,7 @@ internal sealed partial class WorkerSinkTask
             _currentOffsets[new TopicPartitionRef(raw.Topic, raw.Partition)] = raw.Offset.Value + 1;
         }
 
-        _batchRaw.Clear();
+        _batchRaw = [];
         Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _tags);
     }
 
@@ -83,6 +82,24 @@ internal sealed partial class WorkerSinkTask
 
             return null;
         }
+    }
+
+    /// <summary>
+    /// The consumed record <paramref name="record"/> came from, for the dead-letter context of a record the task reports.
+    /// A search of the batch, not an index built per batch: reports are rare, batches are every record.
+    /// </summary>
+    private ConsumeResult<byte[]?, byte[]?>? FindRaw(SinkRecord record)
+    {
+        foreach (var raw in _batchRaw)
+        {
+            if (raw.Offset.Value == record.OriginalKafkaOffset && raw.Partition == record.OriginalKafkaPartition
+                && string.Equals(raw.Topic, record.OriginalTopic, StringComparison.Ordinal))
+            {
+                return raw;
+            }
+        }
+
+        return null;
     }
 
     private static DeadLetterContext RawContext(ConsumeResult<byte[]?, byte[]?> raw, string? executing)
