@@ -10,7 +10,7 @@ namespace Platform.Benchmarks;
 /// <summary>
 /// The PostgreSQL sink against hand-written loaders of the same rows into the same table shape, in the same run, with
 /// the same rows per transaction (<c>--batch</c>). Insert: a raw binary COPY from typed arrays in memory against the
-/// sink reading JSON records from our broker through a Connect worker (binary COPY plus the exactly-once offsets row,
+/// sink reading JSON records from our broker (its own process) through a Connect worker in this process (binary COPY plus the exactly-once offsets row,
 /// one transaction per put). Upsert: the faster of two hand-written batched <c>INSERT ... ON CONFLICT DO UPDATE</c>s
 /// (multi-row VALUES, unnest arrays) against the sink, all updating every row of a prefilled table. The sink's time
 /// runs from the first record its task reads until put returned for the last one; the records are in the topic
@@ -40,7 +40,7 @@ internal static class ConnectBenchmark
         await using var db = NpgsqlDataSource.Create(connection);
         await ExecuteAsync(db, "DROP TABLE IF EXISTS bench, bench_raw, bench_upsert, __connect_offsets; "
             + $"CREATE TABLE bench_raw {Columns}; CREATE TABLE bench {Columns}; CREATE TABLE bench_upsert {UpsertColumns}");
-        await using var runner = await ConnectSinkRunner.StartAsync();
+        await using var runner = await ConnectSinkRunner.StartAsync(options.String("broker", BrokerProcess.DefaultPath()));
         runner.Fill("bench-insert", rows.Json());
         runner.Fill("bench-upsert", updated.Json());
 
@@ -52,6 +52,7 @@ internal static class ConnectBenchmark
         var unnest = new List<double>();
         var sinkUpsert = new List<double>();
         var taskUpsert = new List<double>();
+        var batches = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
             await ExecuteAsync(db, "TRUNCATE bench_raw");
@@ -59,6 +60,7 @@ internal static class ConnectBenchmark
 
             await ExecuteAsync(db, "TRUNCATE bench");
             sinkInsert.Add(count / await runner.RunAsync($"insert-{round}", count, SinkConfig(connection, "bench-insert", batch, "insert", "bench")));
+            batches.Add(runner.LastBatches);
 
             await ExecuteAsync(db, "TRUNCATE bench");
             var inserts = Decode(rows, keyed: false);
@@ -70,6 +72,7 @@ internal static class ConnectBenchmark
             unnest.Add(count / await TimeAsync(() => UnnestUpsertAsync(db, updated, batch)));
             await PrefillAsync(db, rows, batch);
             sinkUpsert.Add(count / await runner.RunAsync($"upsert-{round}", count, SinkConfig(connection, "bench-upsert", batch, "upsert", "bench_upsert")));
+            batches.Add(runner.LastBatches);
             await PrefillAsync(db, rows, batch);
             var upserts = Decode(updated, keyed: true);
             taskUpsert.Add(count / await TimeAsync(() => TaskAloneAsync(SinkConfig(connection, "bench-upsert", batch, "upsert", "bench_upsert", $"task-upsert-{round}"), upserts, batch)));
@@ -87,6 +90,7 @@ internal static class ConnectBenchmark
         var best = Math.Max(Report.Median(values), Report.Median(unnest));
         var upsertRatio = Report.Median(sinkUpsert) / best;
         Console.WriteLine($"  sink upsert / best hand-written: {Report.Percent(upsertRatio)}   goal >= 90%: {Report.Goal(upsertRatio >= 0.9)}");
+        Report.Row("sink puts per run", batches, "puts", 0);
         await ExecuteAsync(db, "DROP TABLE IF EXISTS bench, bench_raw, bench_upsert, __connect_offsets");
         return 0;
     }

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Platform.Broker;
 using Platform.Client;
 using Platform.Connect.Hosting;
 using Platform.Connect.Metrics;
@@ -12,7 +11,8 @@ using Platform.Connect.Runtime;
 namespace Platform.Benchmarks;
 
 /// <summary>
-/// An in-process broker and Connect worker for the sink benchmark: topics are filled before a connector starts, and a
+/// Our broker as its own process (as deployed: its allocations and GCs are not the worker's) and a Connect worker in
+/// this process, for the sink benchmark: topics are filled before a connector starts, and a
 /// run is timed from the first record the sink task reads (the <c>connect.sink.records.read</c> counter) until put
 /// has returned for every record (<c>connect.sink.records.put</c>; the PostgreSQL sink's put returns after its commit).
 /// So the time includes the consumer's fetches, the converter and the runtime's loop, but not the producer's.
@@ -20,14 +20,14 @@ namespace Platform.Benchmarks;
 internal sealed class ConnectSinkRunner : IAsyncDisposable
 {
     private readonly string _root;
-    private readonly EmbeddedBroker _broker;
+    private readonly BrokerProcess _broker;
     private readonly IHost _host;
     private readonly HttpClient _rest;
     private readonly MeterListener _listener = new();
     private readonly object _gate = new();
     private Run? _run;
 
-    private ConnectSinkRunner(string root, EmbeddedBroker broker, IHost host)
+    private ConnectSinkRunner(string root, BrokerProcess broker, IHost host)
     {
         _root = root;
         _broker = broker;
@@ -44,20 +44,15 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
         _listener.Start();
     }
 
-    public string BootstrapServers => _broker.BootstrapServers;
-
-    public static async Task<ConnectSinkRunner> StartAsync()
+    /// <summary>Starts the broker (<paramref name="executable"/>, the <c>platform</c> host) and the worker.</summary>
+    public static async Task<ConnectSinkRunner> StartAsync(string executable)
     {
-        var root = Path.Combine(Path.GetTempPath(), "connect-sink-" + Guid.NewGuid().ToString("N")[..8]);
-        var broker = await EmbeddedBroker.StartAsync(o =>
-        {
-            o.DataDir = Path.Combine(root, "broker");
-            o.GroupInitialRebalanceDelayMs = 0;
-        });
+        var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "connect-sink-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "broker"), """{ "Broker": { "group.initial.rebalance.delay.ms": 0 } }""");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
         builder.Services.AddPlatformConnect(o =>
         {
-            o.BootstrapServers = broker.BootstrapServers;
+            o.BootstrapServers = broker.Bootstrap;
             o.GroupId = "bench-connect-sink";
             o.RestListen = "127.0.0.1:0";
             o.OffsetStoragePartitions = 1;
@@ -69,12 +64,15 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
         return new ConnectSinkRunner(root, broker, host);
     }
 
+    /// <summary>How many batches the task was given in the last run (the runtime's polls).</summary>
+    public int LastBatches { get; private set; }
+
     /// <summary>Writes <paramref name="messages"/> (key, value) to a new one-partition topic and waits for the broker's acknowledgements.</summary>
     public void Fill(string topic, IEnumerable<(byte[] Key, byte[] Value)> messages)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
-            BootstrapServers = _broker.BootstrapServers,
+            BootstrapServers = _broker.Bootstrap,
             LingerMs = 5,
             BatchSize = 256 * 1024,
         }).Build();
@@ -122,6 +120,7 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
         var finished = await run.Done.Task;
 
         (await _rest.DeleteAsync($"connectors/{name}")).EnsureSuccessStatusCode();
+        LastBatches = run.Batches;
         return Stopwatch.GetElapsedTime(run.Started, finished).TotalSeconds;
     }
 
@@ -142,6 +141,8 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
                 {
                     run.Started = now;
                 }
+
+                run.Batches++;
 
                 return;
             }
@@ -174,7 +175,7 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
         await _host.StopAsync();
         _host.Dispose();
 
-        // The broker writes its checkpoints on dispose: delete its directory only after.
+        // The broker writes its checkpoints when it stops: delete its directory only after.
         await _broker.DisposeAsync();
         Directory.Delete(_root, recursive: true);
     }
@@ -189,6 +190,8 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
         public long Started { get; set; }
 
         public long Put { get; set; }
+
+        public int Batches { get; set; }
 
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

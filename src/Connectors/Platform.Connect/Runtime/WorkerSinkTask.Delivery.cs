@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Platform.Client;
 using Platform.Connect.Connectors;
 using Platform.Connect.Errors;
@@ -16,9 +17,17 @@ internal sealed partial class WorkerSinkTask
         var records = new List<SinkRecord>(batch.Count);
         foreach (var raw in batch)
         {
-            if (await ConvertAsync(raw, cancellationToken).ConfigureAwait(false) is { } record)
+            // Synchronous per record; only a failing record takes the async error path (tolerance, dead letter).
+            if (TryConvert(raw, out var record, out var failure))
             {
-                records.Add(record);
+                if (record is not null)
+                {
+                    records.Add(record);
+                }
+            }
+            else if (!await Errors.TolerateAsync(failure.Stage, failure.Error, RawContext(raw, failure.Executing), cancellationToken).ConfigureAwait(false))
+            {
+                failure.Rethrow();
             }
         }
 
@@ -52,8 +61,8 @@ internal sealed partial class WorkerSinkTask
         Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _tags);
     }
 
-    /// <summary>The record as the task sees it; null when a transformation dropped it or its error was tolerated.</summary>
-    private async Task<SinkRecord?> ConvertAsync(ConsumeResult<byte[]?, byte[]?> raw, CancellationToken cancellationToken)
+    /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
+    private bool TryConvert(ConsumeResult<byte[]?, byte[]?> raw, out SinkRecord? record, out ConversionFailure failure)
     {
         var message = raw.Message!;
         var stage = ErrorStage.KeyConverter;
@@ -68,19 +77,18 @@ internal sealed partial class WorkerSinkTask
             executing = _converters.Header.GetType().FullName;
             var headers = RecordConversion.ToConnectHeaders(raw.Topic, message.Headers, _converters);
             var timestamp = message.Timestamp.UnixTimestampMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs) : (DateTimeOffset?)null;
-            var record = new SinkRecord(raw.Topic, raw.Partition, key.Schema, key.Value, value.Schema, value.Value, raw.Offset.Value, timestamp, headers);
+            var converted = new SinkRecord(raw.Topic, raw.Partition, key.Schema, key.Value, value.Schema, value.Value, raw.Offset.Value, timestamp, headers);
             stage = ErrorStage.Transformation;
             executing = typeof(Transforms.TransformationChain).FullName;
-            return (SinkRecord?)_chain.Apply(record);
+            record = (SinkRecord?)_chain.Apply(converted);
+            failure = default;
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            if (!await Errors.TolerateAsync(stage, e, RawContext(raw, executing), cancellationToken).ConfigureAwait(false))
-            {
-                throw;
-            }
-
-            return null;
+            record = null;
+            failure = new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
+            return false;
         }
     }
 
@@ -105,4 +113,12 @@ internal sealed partial class WorkerSinkTask
     private static DeadLetterContext RawContext(ConsumeResult<byte[]?, byte[]?> raw, string? executing)
         => new(raw.Topic, raw.Partition, raw.Offset.Value, raw.Message?.Key, raw.Message?.Value,
             raw.Message?.Headers?.Select(h => new KeyValuePair<string, byte[]?>(h.Key, h.GetValueBytes())).ToList() ?? [], executing);
+
+    /// <summary>Where converting a record failed: the stage, the class at work and the error, rethrown as it was when not tolerated.</summary>
+    private readonly record struct ConversionFailure(ErrorStage Stage, string? Executing, ExceptionDispatchInfo Info)
+    {
+        public Exception Error => Info.SourceException;
+
+        public void Rethrow() => Info.Throw();
+    }
 }

@@ -19,13 +19,21 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
     /// <exception cref="DataException">The record cannot be mapped (wrong shape, missing key); the message says why.</exception>
     public SinkRow Map(SinkRecord record)
     {
-        var columns = new List<SinkColumn>(8);
-        var keyColumns = new List<string>(config.Pk == "none" ? 0 : 3);
         var isDelete = record.Value is null;
         if (isDelete && !config.Deletes)
         {
             throw new DataException($"Record at {record.Topic}-{record.KafkaPartition}@{record.KafkaOffset} is a tombstone (null value) and delete.enabled is false.");
         }
+
+        var fields = isDelete ? null : Fields(record.ValueSchema, record.Value, "value");
+        if (fields is not null && config.Pk == "none" && config.Whitelist.Count == 0)
+        {
+            // The common insert shape: every value field is a column, nothing to merge or filter.
+            return new SinkRow(record, fields, NoKeys, false);
+        }
+
+        var columns = new List<SinkColumn>((fields?.Count ?? 0) + 3);
+        var keyColumns = new List<string>(config.Pk == "none" ? 0 : 3);
 
         switch (config.Pk)
         {
@@ -43,9 +51,8 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
                 break;
         }
 
-        if (!isDelete)
+        if (fields is not null)
         {
-            var fields = Fields(record.ValueSchema, record.Value, "value");
             if (config.Pk == "record_value")
             {
                 var pk = config.PkNames.Count > 0 ? config.PkNames : fields.ConvertAll(f => f.Name);
