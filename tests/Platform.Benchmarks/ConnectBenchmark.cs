@@ -3,32 +3,30 @@ using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Connect;
-using Platform.Connect.Data;
 using Platform.Connectors.Postgres.Sink;
 
 namespace Platform.Benchmarks;
 
 /// <summary>
-/// The PostgreSQL sink against hand-written SQL on the same rows and database, per round: insert mode (binary COPY
-/// plus the exactly-once offsets row, one transaction per put) against a raw binary COPY; upsert mode against the
-/// faster of two hand-written batched <c>INSERT ... ON CONFLICT DO UPDATE</c>s (multi-row VALUES and unnest arrays),
-/// all updating every row of a prefilled table. The database is PLATFORM_TEST_PG or --pg (tests/pg.sh starts one).
+/// The PostgreSQL sink against hand-written loaders of the same rows into the same table shape, in the same run, with
+/// the same rows per transaction (<c>--batch</c>). Insert: a raw binary COPY from typed arrays in memory against the
+/// sink reading JSON records from our broker (its own process) through a Connect worker in this process (binary COPY plus the exactly-once offsets row,
+/// one transaction per put). Upsert: the faster of two hand-written batched <c>INSERT ... ON CONFLICT DO UPDATE</c>s
+/// (multi-row VALUES, unnest arrays) against the sink, all updating every row of a prefilled table. The sink's time
+/// runs from the first record its task reads until put returned for the last one; the records are in the topic
+/// before the connector starts, so the broker read and JSON decode are the sink's cost, the producer's time is not.
+/// The "task alone" rows feed the same records, already decoded, straight to the task (no broker, no runtime).
+/// The database is PLATFORM_TEST_PG or --pg (tests/pg.sh starts one).
 /// </summary>
 internal static class ConnectBenchmark
 {
-    private static readonly Schema ValueSchema = SchemaBuilder.Struct().Name("bench")
-        .Field("id", Schema.Int64Schema)
-        .Field("name", Schema.StringSchema)
-        .Field("qty", Schema.Int32Schema)
-        .Field("price", Schema.Float64Schema)
-        .Field("at", SchemaBuilder.Int64().Name("org.apache.kafka.connect.data.Timestamp").Build())
-        .Build();
-
-    private static readonly Schema KeySchema = SchemaBuilder.Struct().Name("key").Field("id", Schema.Int64Schema).Build();
+    private const string Columns = "(id bigint, name text, qty int, price double precision, at timestamptz)";
+    private const string UpsertColumns = "(id bigint PRIMARY KEY, name text, qty int, price double precision, at timestamptz)";
+    private const string OnConflict = " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, price = EXCLUDED.price, at = EXCLUDED.at";
 
     public static async Task<int> RunAsync(Options options)
     {
-        var rows = options.Int("rows", 200_000);
+        var count = options.Int("rows", 200_000);
         var batch = options.Int("batch", 5_000);
         var rounds = options.Int("rounds", 3);
         var connection = options.String("pg", Environment.GetEnvironmentVariable("PLATFORM_TEST_PG") ?? "");
@@ -37,50 +35,91 @@ internal static class ConnectBenchmark
             throw new ArgumentException("Give --pg CONNECTION-STRING or set PLATFORM_TEST_PG (eval \"$(tests/pg.sh start)\").");
         }
 
-        var at = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var records = Enumerable.Range(0, rows).Select(i => new SinkRecord("bench", 0, KeySchema, new Struct(KeySchema).Put("id", (long)i), ValueSchema,
-            new Struct(ValueSchema).Put("id", (long)i).Put("name", "name-" + i).Put("qty", i % 100).Put("price", i * 0.5).Put("at", at.AddSeconds(i)), i)).ToList();
+        var rows = BenchRows.Create(count);
+        var updated = rows.WithNameSuffix("*");
         await using var db = NpgsqlDataSource.Create(connection);
         await ExecuteAsync(db, "DROP TABLE IF EXISTS bench, bench_raw, bench_upsert, __connect_offsets; "
-            + "CREATE TABLE bench_raw (id bigint, name text, qty int, price double precision, at timestamptz); "
-            + "CREATE TABLE bench_upsert (id bigint PRIMARY KEY, name text, qty int, price double precision, at timestamptz)");
+            + $"CREATE TABLE bench_raw {Columns}; CREATE TABLE bench {Columns}; CREATE TABLE bench_upsert {UpsertColumns}");
+        await using var runner = await ConnectSinkRunner.StartAsync(options.String("broker", BrokerProcess.DefaultPath()));
+        runner.Fill("bench-insert", rows.Json());
+        runner.Fill("bench-upsert", updated.Json());
 
-        Report.Heading($"PostgreSQL sink: {rows:N0} rows, {batch:N0} per put/statement ({Report.Load()})");
+        Report.Heading($"PostgreSQL sink: {count:N0} rows, {batch:N0} per transaction ({Report.Load()})");
         var copy = new List<double>();
         var sinkInsert = new List<double>();
+        var taskInsert = new List<double>();
         var values = new List<double>();
         var unnest = new List<double>();
         var sinkUpsert = new List<double>();
+        var taskUpsert = new List<double>();
+        var batches = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
             await ExecuteAsync(db, "TRUNCATE bench_raw");
-            copy.Add(rows / await TimeAsync(() => RawCopyAsync(db, records, batch)));
+            copy.Add(count / await TimeAsync(() => RawCopyAsync(db, rows, batch)));
 
-            await ExecuteAsync(db, "DROP TABLE IF EXISTS bench, __connect_offsets");
-            sinkInsert.Add(rows / await TimeAsync(() => SinkAsync(connection, records, batch, ("insert.mode", "insert"), ("table.name.format", "bench"))));
+            await ExecuteAsync(db, "TRUNCATE bench");
+            sinkInsert.Add(count / await runner.RunAsync($"insert-{round}", count, SinkConfig(connection, "bench-insert", batch, "insert", "bench")));
+            batches.Add(runner.LastBatches);
 
-            await PrefillAsync(db, records, batch);
-            values.Add(rows / await TimeAsync(() => ValuesUpsertAsync(db, records, Math.Min(batch, 10_000))));
-            await PrefillAsync(db, records, batch);
-            unnest.Add(rows / await TimeAsync(() => UnnestUpsertAsync(db, records, batch)));
-            await PrefillAsync(db, records, batch);
-            await ExecuteAsync(db, "DROP TABLE IF EXISTS __connect_offsets");
-            sinkUpsert.Add(rows / await TimeAsync(() => SinkAsync(connection, records, batch, ("insert.mode", "upsert"), ("pk.mode", "record_key"),
-                ("table.name.format", "bench_upsert"))));
+            await ExecuteAsync(db, "TRUNCATE bench");
+            var inserts = Decode(rows, keyed: false);
+            taskInsert.Add(count / await TimeAsync(() => TaskAloneAsync(SinkConfig(connection, "bench-insert", batch, "insert", "bench", $"task-insert-{round}"), inserts, batch)));
+
+            await PrefillAsync(db, rows, batch);
+            values.Add(count / await TimeAsync(() => ValuesUpsertAsync(db, updated, batch)));
+            await PrefillAsync(db, rows, batch);
+            unnest.Add(count / await TimeAsync(() => UnnestUpsertAsync(db, updated, batch)));
+            await PrefillAsync(db, rows, batch);
+            sinkUpsert.Add(count / await runner.RunAsync($"upsert-{round}", count, SinkConfig(connection, "bench-upsert", batch, "upsert", "bench_upsert")));
+            batches.Add(runner.LastBatches);
+            await PrefillAsync(db, rows, batch);
+            var upserts = Decode(updated, keyed: true);
+            taskUpsert.Add(count / await TimeAsync(() => TaskAloneAsync(SinkConfig(connection, "bench-upsert", batch, "upsert", "bench_upsert", $"task-upsert-{round}"), upserts, batch)));
         }
 
         Report.Row("raw binary COPY", copy, "rows/s", 0);
         Report.Row("sink insert (exactly-once)", sinkInsert, "rows/s", 0);
+        Report.Row("  task alone, no broker", taskInsert, "rows/s", 0);
         var insertRatio = Report.Median(sinkInsert) / Report.Median(copy);
         Console.WriteLine($"  sink insert / raw COPY: {Report.Percent(insertRatio)}   goal >= 80%: {Report.Goal(insertRatio >= 0.8)}");
         Report.Row("hand INSERT VALUES upsert", values, "rows/s", 0);
         Report.Row("hand unnest upsert", unnest, "rows/s", 0);
         Report.Row("sink upsert (exactly-once)", sinkUpsert, "rows/s", 0);
+        Report.Row("  task alone, no broker", taskUpsert, "rows/s", 0);
         var best = Math.Max(Report.Median(values), Report.Median(unnest));
         var upsertRatio = Report.Median(sinkUpsert) / best;
         Console.WriteLine($"  sink upsert / best hand-written: {Report.Percent(upsertRatio)}   goal >= 90%: {Report.Goal(upsertRatio >= 0.9)}");
+        Report.Row("sink puts per run", batches, "puts", 0);
         await ExecuteAsync(db, "DROP TABLE IF EXISTS bench, bench_raw, bench_upsert, __connect_offsets");
         return 0;
+    }
+
+    /// <summary>The sink's config: schemaless JSON values (the converter's default), the table created beforehand with the raw loader's shape, <paramref name="batch"/> rows per poll and per statement.</summary>
+    private static Dictionary<string, string> SinkConfig(string connection, string topic, int batch, string mode, string table, string? name = null)
+    {
+        var config = new Dictionary<string, string>
+        {
+            ["connector.class"] = "PostgresSink",
+            ["tasks.max"] = "1",
+            ["connection.url"] = connection,
+            ["topics"] = topic,
+            ["insert.mode"] = mode,
+            ["table.name.format"] = table,
+            ["batch.size"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["consumer.override.max.poll.records"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (mode == "upsert")
+        {
+            config["pk.mode"] = "record_key";
+        }
+
+        if (name is not null)
+        {
+            config["name"] = name;
+        }
+
+        return config;
     }
 
     private static async Task<double> TimeAsync(Func<Task> action)
@@ -96,25 +135,23 @@ internal static class ConnectBenchmark
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static object? Get(SinkRecord record, string field) => ((Struct)record.Value!).Get(field);
-
-    /// <summary>What a hand-written loader does: one binary COPY per batch, each in its own transaction.</summary>
-    private static async Task RawCopyAsync(NpgsqlDataSource db, List<SinkRecord> records, int batch)
+    /// <summary>What a hand-written loader does: one binary COPY per batch from typed arrays, each in its own transaction.</summary>
+    private static async Task RawCopyAsync(NpgsqlDataSource db, BenchRows rows, int batch)
     {
         await using var conn = await db.OpenConnectionAsync();
-        foreach (var chunk in records.Chunk(batch))
+        for (var start = 0; start < rows.Count; start += batch)
         {
             await using var tx = await conn.BeginTransactionAsync();
             await using (var writer = await conn.BeginBinaryImportAsync("COPY bench_raw (id, name, qty, price, at) FROM STDIN (FORMAT BINARY)"))
             {
-                foreach (var r in chunk)
+                for (var i = start; i < Math.Min(start + batch, rows.Count); i++)
                 {
                     await writer.StartRowAsync();
-                    await writer.WriteAsync((long)Get(r, "id")!, NpgsqlDbType.Bigint);
-                    await writer.WriteAsync((string)Get(r, "name")!, NpgsqlDbType.Text);
-                    await writer.WriteAsync((int)Get(r, "qty")!, NpgsqlDbType.Integer);
-                    await writer.WriteAsync((double)Get(r, "price")!, NpgsqlDbType.Double);
-                    await writer.WriteAsync((DateTime)Get(r, "at")!, NpgsqlDbType.TimestampTz);
+                    await writer.WriteAsync(rows.Id[i], NpgsqlDbType.Bigint);
+                    await writer.WriteAsync(rows.Name[i], NpgsqlDbType.Text);
+                    await writer.WriteAsync(rows.Qty[i], NpgsqlDbType.Integer);
+                    await writer.WriteAsync(rows.Price[i], NpgsqlDbType.Double);
+                    await writer.WriteAsync(rows.At[i], NpgsqlDbType.TimestampTz);
                 }
 
                 await writer.CompleteAsync();
@@ -124,67 +161,73 @@ internal static class ConnectBenchmark
         }
     }
 
-    private static async Task PrefillAsync(NpgsqlDataSource db, List<SinkRecord> records, int batch)
+    private static async Task PrefillAsync(NpgsqlDataSource db, BenchRows rows, int batch)
     {
         await ExecuteAsync(db, "TRUNCATE bench_upsert; TRUNCATE bench_raw");
-        await RawCopyAsync(db, records, batch);
+        await RawCopyAsync(db, rows, batch);
         await ExecuteAsync(db, "INSERT INTO bench_upsert SELECT * FROM bench_raw");
         await ExecuteAsync(db, "VACUUM ANALYZE bench_upsert");
     }
 
-    /// <summary>The textbook batched upsert: INSERT ... VALUES (...), (...) ON CONFLICT, five parameters per row.</summary>
-    private static async Task ValuesUpsertAsync(NpgsqlDataSource db, List<SinkRecord> records, int batch)
+    /// <summary>The textbook batched upsert: INSERT ... VALUES (...), (...) ON CONFLICT, five parameters per row (at most 65,535 per statement).</summary>
+    private static async Task ValuesUpsertAsync(NpgsqlDataSource db, BenchRows rows, int batch)
     {
         await using var conn = await db.OpenConnectionAsync();
-        foreach (var chunk in records.Chunk(Math.Min(batch, 65_535 / 5)))
+        var perStatement = Math.Min(batch, 65_535 / 5);
+        for (var start = 0; start < rows.Count; start += perStatement)
         {
+            var end = Math.Min(start + perStatement, rows.Count);
             await using var tx = await conn.BeginTransactionAsync();
             var sql = new StringBuilder("INSERT INTO bench_upsert (id, name, qty, price, at) VALUES ");
             await using var cmd = new NpgsqlCommand { Connection = conn, Transaction = tx };
-            for (var i = 0; i < chunk.Length; i++)
+            for (var i = start; i < end; i++)
             {
-                sql.Append(i == 0 ? "" : ", ").Append($"(${(i * 5) + 1}, ${(i * 5) + 2}, ${(i * 5) + 3}, ${(i * 5) + 4}, ${(i * 5) + 5})");
-                cmd.Parameters.Add(new NpgsqlParameter { Value = Get(chunk[i], "id"), NpgsqlDbType = NpgsqlDbType.Bigint });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = (string)Get(chunk[i], "name")! + "*", NpgsqlDbType = NpgsqlDbType.Text });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = Get(chunk[i], "qty"), NpgsqlDbType = NpgsqlDbType.Integer });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = Get(chunk[i], "price"), NpgsqlDbType = NpgsqlDbType.Double });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = Get(chunk[i], "at"), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+                var p = (i - start) * 5;
+                sql.Append(i == start ? "" : ", ").Append($"(${p + 1}, ${p + 2}, ${p + 3}, ${p + 4}, ${p + 5})");
+                cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = rows.Id[i], NpgsqlDbType = NpgsqlDbType.Bigint });
+                cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = rows.Name[i], NpgsqlDbType = NpgsqlDbType.Text });
+                cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = rows.Qty[i], NpgsqlDbType = NpgsqlDbType.Integer });
+                cmd.Parameters.Add(new NpgsqlParameter<double> { TypedValue = rows.Price[i], NpgsqlDbType = NpgsqlDbType.Double });
+                cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = rows.At[i], NpgsqlDbType = NpgsqlDbType.TimestampTz });
             }
 
-            sql.Append(" ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, price = EXCLUDED.price, at = EXCLUDED.at");
-            cmd.CommandText = sql.ToString();
+            cmd.CommandText = sql.Append(OnConflict).ToString();
             await cmd.ExecuteNonQueryAsync();
             await tx.CommitAsync();
         }
     }
 
     /// <summary>The array form: one typed array parameter per column, unnest'ed into rows.</summary>
-    private static async Task UnnestUpsertAsync(NpgsqlDataSource db, List<SinkRecord> records, int batch)
+    private static async Task UnnestUpsertAsync(NpgsqlDataSource db, BenchRows rows, int batch)
     {
         await using var conn = await db.OpenConnectionAsync();
-        foreach (var chunk in records.Chunk(batch))
+        for (var start = 0; start < rows.Count; start += batch)
         {
+            var length = Math.Min(batch, rows.Count - start);
             await using var tx = await conn.BeginTransactionAsync();
-            await using var cmd = new NpgsqlCommand("INSERT INTO bench_upsert (id, name, qty, price, at) SELECT * FROM unnest($1, $2, $3, $4, $5) "
-                + "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, price = EXCLUDED.price, at = EXCLUDED.at", conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = chunk.Select(r => (long)Get(r, "id")!).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = chunk.Select(r => (string)Get(r, "name")! + "*").ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = chunk.Select(r => (int)Get(r, "qty")!).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = chunk.Select(r => (double)Get(r, "price")!).ToArray() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = chunk.Select(r => (DateTime)Get(r, "at")!).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            await using var cmd = new NpgsqlCommand("INSERT INTO bench_upsert (id, name, qty, price, at) SELECT * FROM unnest($1, $2, $3, $4, $5)" + OnConflict, conn, tx);
+            cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.Id.AsSpan(start, length).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Name.AsSpan(start, length).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rows.Qty.AsSpan(start, length).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = rows.Price.AsSpan(start, length).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = rows.At.AsSpan(start, length).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
             await cmd.ExecuteNonQueryAsync();
             await tx.CommitAsync();
         }
     }
 
-    private static async Task SinkAsync(string connection, List<SinkRecord> records, int batch, params (string Key, string Value)[] settings)
+    /// <summary>The records as the JSON converter decodes them (schemaless), for the task alone.</summary>
+    private static List<SinkRecord> Decode(BenchRows rows, bool keyed)
     {
-        var config = new Dictionary<string, string> { ["name"] = "bench", ["connection.url"] = connection, ["topics"] = "bench", ["auto.create"] = "true" };
-        foreach (var (key, value) in settings)
-        {
-            config[key] = value;
-        }
+        var converter = new Platform.Connect.Converters.JsonConverter();
+        converter.Configure(new Dictionary<string, string>(), isKey: false);
+        return [.. rows.Json().Select((m, i) => new SinkRecord("bench", 0, null, keyed ? converter.ToConnectData("bench", m.Key, false).Value : null,
+            null, converter.ToConnectData("bench", m.Value, false).Value, i))];
+    }
 
+    /// <summary>The task without broker or runtime: decoded records put in batches.</summary>
+    private static async Task TaskAloneAsync(Dictionary<string, string> config, List<SinkRecord> records, int batch)
+    {
         var context = new ConnectBenchmarkContext(config);
         var task = new PostgresSinkTask();
         task.Initialize(context);

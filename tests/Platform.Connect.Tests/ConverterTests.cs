@@ -49,6 +49,23 @@ public sealed class ConverterTests
     }
 
     [Fact]
+    public void Json_EnvelopeOff_RecordsOfOtherShapesKeepTheirOwnNames()
+    {
+        // One converter decodes every record of a task: names remembered from one record must never leak into the next.
+        var converter = Json(false);
+        var first = (IDictionary<string, object?>)converter.ToConnectData("t", "{\"id\":1,\"name\":\"a\"}"u8, false).Value!;
+        var second = (IDictionary<string, object?>)converter.ToConnectData("t", "{\"ie\":2,\"n\\u0061me\":{\"id\":null,\"x\":[true,false]}}"u8, false).Value!;
+        Assert.Equal(["id", "name"], first.Keys);
+        Assert.Equal(["ie", "name"], second.Keys);
+        Assert.Equal(2L, second["ie"]);
+        var nested = (IDictionary<string, object?>)second["name"]!;
+        Assert.Null(nested["id"]);
+        Assert.Equal(new List<object?> { true, false }, nested["x"]);
+        Assert.Throws<DataException>(() => converter.ToConnectData("t", "{\"id\":1} {\"id\":2}"u8, false));
+        Assert.Throws<DataException>(() => converter.ToConnectData("t", "  "u8, false));
+    }
+
+    [Fact]
     public void Json_EnvelopeOnButPlainJson_DataExceptionExplains()
     {
         var e = Assert.Throws<DataException>(() => Json(true).ToConnectData("t", "{\"n\":1}"u8, false));

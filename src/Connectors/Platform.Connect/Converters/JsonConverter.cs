@@ -20,6 +20,7 @@ public sealed class JsonConverter : IConverter
         .Define(SchemasEnableConfig, ConfigType.Boolean, false, Importance.High,
             "Whether messages carry their schema in a {\"schema\", \"payload\"} envelope (written and expected when reading).");
 
+    private readonly SchemalessJsonReader _schemaless = new();
     private bool _schemasEnabled;
 
     /// <inheritdoc/>
@@ -62,16 +63,16 @@ public sealed class JsonConverter : IConverter
         JsonNode? node;
         try
         {
+            if (!_schemasEnabled)
+            {
+                return new SchemaAndValue(null, _schemaless.Parse(value));
+            }
+
             node = JsonNode.Parse(value);
         }
         catch (JsonException e)
         {
             throw new DataException($"Converting byte[] to Kafka Connect data failed due to serialization error of topic {topic}: {e.Message}", e);
-        }
-
-        if (!_schemasEnabled)
-        {
-            return new SchemaAndValue(null, JsonValues.FromJson(null, node));
         }
 
         if (node is not JsonObject envelope || envelope.Count != 2 || !envelope.ContainsKey("schema") || !envelope.ContainsKey("payload"))

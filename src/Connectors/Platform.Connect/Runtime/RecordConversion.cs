@@ -24,13 +24,15 @@ internal static class RecordConversion
         return headers;
     }
 
-    public static List<ConnectHeader> ToConnectHeaders(string topic, Headers? headers, ConverterSet converters)
+    /// <summary>The Connect headers of a consumed record; null when it has none (the record then shares the empty list, nothing is allocated).</summary>
+    public static List<ConnectHeader>? ToConnectHeaders(string topic, Headers? headers, ConverterSet converters)
     {
-        var result = new List<ConnectHeader>();
-        if (headers is null)
+        if (headers is null || headers.Count == 0)
         {
-            return result;
+            return null;
         }
+
+        var result = new List<ConnectHeader>(headers.Count);
 
         foreach (var header in headers)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Platform.Client;
 using Platform.Connect.Connectors;
 using Platform.Connect.Errors;
@@ -20,14 +21,21 @@ internal sealed partial class WorkerSinkTask
     {
         _deliveryStarted = Stopwatch.GetTimestamp();
         Services.Metrics.SinkRecordsRead.Add(batch.Count, _tags);
-        _batchRaw.Clear();
+        _batchRaw = batch;
         var records = new List<SinkRecord>(batch.Count);
         foreach (var raw in batch)
         {
-            _batchRaw[(raw.Topic, raw.Partition, raw.Offset.Value)] = raw;
-            if (await ConvertAsync(raw, cancellationToken).ConfigureAwait(false) is { } record)
+            // Synchronous per record; only a failing record takes the async error path (tolerance, dead letter).
+            if (TryConvert(raw, out var record, out var failure))
             {
-                records.Add(record);
+                if (record is not null)
+                {
+                    records.Add(record);
+                }
+            }
+            else if (!await Errors.TolerateAsync(failure.Stage, failure.Error, RawContext(raw, failure.Executing), cancellationToken).ConfigureAwait(false))
+            {
+                failure.Rethrow();
             }
         }
 
@@ -78,7 +86,7 @@ internal sealed partial class WorkerSinkTask
         _redelivery = null;
         _redeliveryRaw = [];
         _failures = 0;
-        _batchRaw.Clear();
+        _batchRaw = [];
         if (resume && !IsPaused)
         {
             ResumeUnlessPausedByTask(consumer);
@@ -137,8 +145,8 @@ internal sealed partial class WorkerSinkTask
         }
     }
 
-    /// <summary>The record as the task sees it; null when a transformation dropped it or its error was tolerated.</summary>
-    private async Task<SinkRecord?> ConvertAsync(ConsumeResult<byte[]?, byte[]?> raw, CancellationToken cancellationToken)
+    /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
+    private bool TryConvert(ConsumeResult<byte[]?, byte[]?> raw, out SinkRecord? record, out ConversionFailure failure)
     {
         var message = raw.Message!;
         var stage = ErrorStage.KeyConverter;
@@ -153,23 +161,48 @@ internal sealed partial class WorkerSinkTask
             executing = _converters.Header.GetType().FullName;
             var headers = RecordConversion.ToConnectHeaders(raw.Topic, message.Headers, _converters);
             var timestamp = message.Timestamp.UnixTimestampMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs) : (DateTimeOffset?)null;
-            var record = new SinkRecord(raw.Topic, raw.Partition, key.Schema, key.Value, value.Schema, value.Value, raw.Offset.Value, timestamp, headers);
+            var converted = new SinkRecord(raw.Topic, raw.Partition, key.Schema, key.Value, value.Schema, value.Value, raw.Offset.Value, timestamp, headers);
             stage = ErrorStage.Transformation;
             executing = typeof(Transforms.TransformationChain).FullName;
-            return (SinkRecord?)_chain.Apply(record);
+            record = (SinkRecord?)_chain.Apply(converted);
+            failure = default;
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            if (!await Errors.TolerateAsync(stage, e, RawContext(raw, executing), cancellationToken).ConfigureAwait(false))
-            {
-                throw;
-            }
-
-            return null;
+            record = null;
+            failure = new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
+            return false;
         }
+    }
+
+    /// <summary>
+    /// The consumed record <paramref name="record"/> came from, for the dead-letter context of a record the task reports.
+    /// A search of the batch, not an index built per batch: reports are rare, batches are every record.
+    /// </summary>
+    private ConsumeResult<byte[]?, byte[]?>? FindRaw(SinkRecord record)
+    {
+        foreach (var raw in _batchRaw)
+        {
+            if (raw.Offset.Value == record.OriginalKafkaOffset && raw.Partition == record.OriginalKafkaPartition
+                && string.Equals(raw.Topic, record.OriginalTopic, StringComparison.Ordinal))
+            {
+                return raw;
+            }
+        }
+
+        return null;
     }
 
     private static DeadLetterContext RawContext(ConsumeResult<byte[]?, byte[]?> raw, string? executing)
         => new(raw.Topic, raw.Partition, raw.Offset.Value, raw.Message?.Key, raw.Message?.Value,
             raw.Message?.Headers?.Select(h => new KeyValuePair<string, byte[]?>(h.Key, h.GetValueBytes())).ToList() ?? [], executing);
+
+    /// <summary>Where converting a record failed: the stage, the class at work and the error, rethrown as it was when not tolerated.</summary>
+    private readonly record struct ConversionFailure(ErrorStage Stage, string? Executing, ExceptionDispatchInfo Info)
+    {
+        public Exception Error => Info.SourceException;
+
+        public void Rethrow() => Info.Throw();
+    }
 }

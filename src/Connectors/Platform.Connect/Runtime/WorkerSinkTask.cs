@@ -25,8 +25,8 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     private readonly ConcurrentQueue<Action<IConsumer<byte[]?, byte[]?>>> _control = new();
     private readonly ConcurrentDictionary<TopicPartitionRef, long> _seeks = new();
     private readonly Dictionary<TopicPartitionRef, long> _currentOffsets = [];
-    private readonly Dictionary<(string, int, long), ConsumeResult<byte[]?, byte[]?>> _batchRaw = [];
     private readonly HashSet<TopicPartitionRef> _pausedByTask = [];
+    private IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> _batchRaw = [];
     private ConverterSet _converters = null!;
     private TransformationChain _chain = TransformationChain.Empty;
     private IConsumer<byte[]?, byte[]?>? _consumer;
@@ -82,7 +82,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     public async Task ReportErrantRecordAsync(SinkRecord record, Exception error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var context = _batchRaw.TryGetValue((record.OriginalTopic, record.OriginalKafkaPartition, record.OriginalKafkaOffset), out var raw)
+        var context = FindRaw(record) is { } raw
             ? RawContext(raw, typeof(SinkTask).FullName)
             : new DeadLetterContext(record.OriginalTopic, record.OriginalKafkaPartition, record.OriginalKafkaOffset,
                 RecordConversion.BestEffortBytes(_converters.Key, record.Topic, record.KeySchema, record.Key),

@@ -137,6 +137,11 @@ internal sealed class PgType
             return null;
         }
 
+        if (IsWritableAsIs(value))
+        {
+            return value;
+        }
+
         try
         {
             var inv = CultureInfo.InvariantCulture;
@@ -175,6 +180,21 @@ internal sealed class PgType
             throw new DataException($"Value '{value}' ({value.GetType().Name}) cannot be written to column '{column}' of type {Name}: {e.Message}", e);
         }
     }
+
+    /// <summary>Whether <paramref name="value"/> already is what <see cref="ToColumn"/> would make of it: no conversion, no new box.</summary>
+    private bool IsWritableAsIs(object value) => DbType switch
+    {
+        NpgsqlDbType.Bigint => value is long,
+        NpgsqlDbType.Integer => value is int,
+        NpgsqlDbType.Double => value is double,
+        NpgsqlDbType.Text or NpgsqlDbType.Varchar or NpgsqlDbType.Char or NpgsqlDbType.Json or NpgsqlDbType.Jsonb => value is string,
+        NpgsqlDbType.Boolean => value is bool,
+        NpgsqlDbType.Smallint => value is short,
+        NpgsqlDbType.Real => value is float,
+        NpgsqlDbType.Numeric => value is decimal,
+        NpgsqlDbType.TimestampTz => value is DateTime { Kind: DateTimeKind.Utc },
+        _ => false,
+    };
 
     private static string ToText(object value) => value switch
     {

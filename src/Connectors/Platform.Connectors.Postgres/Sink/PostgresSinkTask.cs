@@ -70,7 +70,15 @@ public sealed class PostgresSinkTask : SinkTask
     /// <inheritdoc/>
     public override async Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken)
     {
-        var fresh = records.Where(r => r.OriginalKafkaOffset >= _stored.GetValueOrDefault(Partition(r), long.MinValue)).ToList();
+        var fresh = new List<SinkRecord>(records.Count);
+        foreach (var r in records)
+        {
+            if (r.OriginalKafkaOffset >= _stored.GetValueOrDefault(Partition(r), long.MinValue))
+            {
+                fresh.Add(r);
+            }
+        }
+
         if (fresh.Count == 0)
         {
             return;
@@ -122,10 +130,10 @@ public sealed class PostgresSinkTask : SinkTask
         await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var group in rows.GroupBy(r => _config.TableFor(r.Record.Topic)))
+        foreach (var (target, group) in ByTable(rows))
         {
-            var table = await _writer.EnsureAsync(conn, tx, group.Key.Schema, group.Key.Table, group.ToList(), cancellationToken).ConfigureAwait(false);
-            var writable = new List<PreparedRow>();
+            var table = await _writer.EnsureAsync(conn, tx, target.Schema, target.Table, group, cancellationToken).ConfigureAwait(false);
+            var writable = new List<PreparedRow>(group.Count);
             foreach (var row in group)
             {
                 try
@@ -176,13 +184,48 @@ public sealed class PostgresSinkTask : SinkTask
             await Context.ReportErrantRecordAsync(record, error, cancellationToken).ConfigureAwait(false);
         }
 
-        var next = records.GroupBy(Partition).ToDictionary(g => g.Key, g => g.Max(r => r.OriginalKafkaOffset) + 1);
+        var next = new Dictionary<TopicPartitionRef, long>();
+        foreach (var record in records)
+        {
+            var partition = Partition(record);
+            if (record.OriginalKafkaOffset + 1 > next.GetValueOrDefault(partition, long.MinValue))
+            {
+                next[partition] = record.OriginalKafkaOffset + 1;
+            }
+        }
+
         await _offsets.WriteAsync(conn, tx, next, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (partition, offset) in next)
         {
             _stored[partition] = offset;
         }
+    }
+
+    /// <summary>The rows per target table, in record order; one topic's records (the usual batch) need no grouping.</summary>
+    private List<((string Schema, string Table) Target, List<SinkRow> Rows)> ByTable(List<SinkRow> rows)
+    {
+        var groups = new List<((string, string), List<SinkRow>)>(1);
+        string? topic = null;
+        List<SinkRow>? current = null;
+        foreach (var row in rows)
+        {
+            if (!string.Equals(row.Record.Topic, topic, StringComparison.Ordinal))
+            {
+                topic = row.Record.Topic;
+                var target = _config.TableFor(topic);
+                current = groups.Find(g => g.Item1 == target).Item2;
+                if (current is null)
+                {
+                    current = new List<SinkRow>(rows.Count);
+                    groups.Add((target, current));
+                }
+            }
+
+            current!.Add(row);
+        }
+
+        return groups;
     }
 
     /// <inheritdoc/>

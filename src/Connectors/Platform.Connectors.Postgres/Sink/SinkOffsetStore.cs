@@ -13,6 +13,7 @@ namespace Platform.Connectors.Postgres.Sink;
 internal sealed class SinkOffsetStore(string table, string connector)
 {
     private readonly string _table = Quote(table);
+    private string? _upsert;
     private bool _created;
 
     private static string Quote(string table)
@@ -54,12 +55,27 @@ internal sealed class SinkOffsetStore(string table, string connector)
             .ToDictionary(r => r.Tp, r => r.NextOffset);
     }
 
+    /// <summary>Upserts the next offsets of the batch's partitions in one statement (typed arrays, one round trip however many partitions).</summary>
     public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartitionRef, long> offsets, CancellationToken cancellationToken)
     {
-        await conn.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {_table} (connector, topic, partition, next_offset) VALUES (@Connector, @Topic, @Partition, @NextOffset) "
-            + "ON CONFLICT (connector, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
-            offsets.Select(kv => new { Connector = connector, kv.Key.Topic, kv.Key.Partition, NextOffset = kv.Value }).ToList(),
-            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        _upsert ??= $"INSERT INTO {_table} (connector, topic, partition, next_offset) SELECT $1, * FROM unnest($2, $3, $4) "
+            + "ON CONFLICT (connector, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset";
+        var topics = new string[offsets.Count];
+        var partitions = new int[offsets.Count];
+        var nexts = new long[offsets.Count];
+        var i = 0;
+        foreach (var (tp, next) in offsets)
+        {
+            topics[i] = tp.Topic;
+            partitions[i] = tp.Partition;
+            nexts[i++] = next;
+        }
+
+        await using var cmd = new NpgsqlCommand(_upsert, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = connector });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = topics });
+        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions });
+        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = nexts });
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

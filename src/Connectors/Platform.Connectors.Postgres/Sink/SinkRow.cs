@@ -8,12 +8,12 @@ namespace Platform.Connectors.Postgres.Sink;
 /// </summary>
 internal sealed record SinkRow(SinkRecord Record, IReadOnlyList<SinkColumn> Columns, IReadOnlyList<string> KeyColumns, bool IsDelete);
 
-/// <summary>One column of a <see cref="SinkRow"/>.</summary>
+/// <summary>One column of a <see cref="SinkRow"/> (a struct: a row has several and the sink maps every record).</summary>
 /// <param name="Name">The column.</param>
 /// <param name="Value">The Connect value.</param>
 /// <param name="SqlType">The type a new column would get.</param>
 /// <param name="Optional">Whether a new column may be null.</param>
-internal sealed record SinkColumn(string Name, object? Value, string SqlType, bool Optional);
+internal readonly record struct SinkColumn(string Name, object? Value, string SqlType, bool Optional);
 
 /// <summary>A row checked against its table: <see cref="Values"/> holds, per table column, the value converted for writing; <see cref="Present"/> which columns the record has.</summary>
 internal sealed record PreparedRow(SinkRow Row, object?[] Values, bool[] Present);

@@ -11,17 +11,29 @@ namespace Platform.Connectors.Postgres.Sink;
 internal sealed class SinkRowMapper(PostgresSinkConfig config)
 {
     private static readonly string[] KafkaPkDefaults = ["__connect_topic", "__connect_partition", "__connect_offset"];
+    private static readonly string[] NoKeys = [];
+
+    // The previous row's key column names: rows of a batch nearly always share them, so they share the list.
+    private IReadOnlyList<string> _lastKeys = NoKeys;
 
     /// <exception cref="DataException">The record cannot be mapped (wrong shape, missing key); the message says why.</exception>
     public SinkRow Map(SinkRecord record)
     {
-        var columns = new List<SinkColumn>();
-        var keyColumns = new List<string>();
         var isDelete = record.Value is null;
         if (isDelete && !config.Deletes)
         {
             throw new DataException($"Record at {record.Topic}-{record.KafkaPartition}@{record.KafkaOffset} is a tombstone (null value) and delete.enabled is false.");
         }
+
+        var fields = isDelete ? null : Fields(record.ValueSchema, record.Value, "value");
+        if (fields is not null && config.Pk == "none" && config.Whitelist.Count == 0)
+        {
+            // The common insert shape: every value field is a column, nothing to merge or filter.
+            return new SinkRow(record, fields, NoKeys, false);
+        }
+
+        var columns = new List<SinkColumn>((fields?.Count ?? 0) + 3);
+        var keyColumns = new List<string>(config.Pk == "none" ? 0 : 3);
 
         switch (config.Pk)
         {
@@ -39,16 +51,20 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
                 break;
         }
 
-        if (!isDelete)
+        if (fields is not null)
         {
-            var fields = Fields(record.ValueSchema, record.Value, "value");
             if (config.Pk == "record_value")
             {
-                var pk = config.PkNames.Count > 0 ? config.PkNames : fields.Select(f => f.Name).ToList();
+                var pk = config.PkNames.Count > 0 ? config.PkNames : fields.ConvertAll(f => f.Name);
                 foreach (var name in pk)
                 {
-                    var field = fields.Find(f => f.Name == name) ?? throw new DataException($"pk.fields names '{name}', which the record value does not have.");
-                    if (field.Value is null)
+                    var index = IndexOf(fields, name);
+                    if (index < 0)
+                    {
+                        throw new DataException($"pk.fields names '{name}', which the record value does not have.");
+                    }
+
+                    if (fields[index].Value is null)
                     {
                         throw new DataException($"Primary key field '{name}' of the record value is null.");
                     }
@@ -59,7 +75,7 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
 
             foreach (var field in fields)
             {
-                if (columns.Exists(c => c.Name == field.Name))
+                if (IndexOf(columns, field.Name) >= 0)
                 {
                     continue; // a key field repeated in the value: the key's copy wins, as in the JDBC sink
                 }
@@ -71,7 +87,40 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
             }
         }
 
-        return new SinkRow(record, columns, keyColumns, isDelete);
+        return new SinkRow(record, columns, SharedKeys(keyColumns), isDelete);
+    }
+
+    private static int IndexOf(List<SinkColumn> columns, string name)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (columns[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private IReadOnlyList<string> SharedKeys(List<string> keys)
+    {
+        var last = _lastKeys;
+        if (last.Count == keys.Count)
+        {
+            var same = true;
+            for (var i = 0; i < keys.Count && same; i++)
+            {
+                same = last[i] == keys[i];
+            }
+
+            if (same)
+            {
+                return last;
+            }
+        }
+
+        return _lastKeys = keys.Count == 0 ? NoKeys : keys;
     }
 
     private void AddKey(SinkRecord record, List<SinkColumn> columns, List<string> keyColumns)
@@ -84,11 +133,16 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
         if (record.Key is Struct or IDictionary<string, object?>)
         {
             var fields = Fields(record.KeySchema, record.Key, "key");
-            var wanted = config.PkNames.Count > 0 ? config.PkNames : fields.Select(f => f.Name).ToList();
+            var wanted = config.PkNames.Count > 0 ? config.PkNames : fields.ConvertAll(f => f.Name);
             foreach (var name in wanted)
             {
-                var field = fields.Find(f => f.Name == name) ?? throw new DataException($"pk.fields names '{name}', which the record key does not have.");
-                columns.Add(field with { Optional = false });
+                var index = IndexOf(fields, name);
+                if (index < 0)
+                {
+                    throw new DataException($"pk.fields names '{name}', which the record key does not have.");
+                }
+
+                columns.Add(fields[index] with { Optional = false });
                 keyColumns.Add(name);
             }
 
@@ -110,11 +164,27 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
         switch (value)
         {
             case Struct s:
-                return s.Schema.Fields.Select(f => new SinkColumn(f.Name, s.Get(f.Name), PgType.SqlTypeFor(f.Schema), f.Schema.IsOptional)).ToList();
+                var fields = s.Schema.Fields;
+                var fromStruct = new List<SinkColumn>(fields.Count);
+                foreach (var f in fields)
+                {
+                    fromStruct.Add(new SinkColumn(f.Name, s.Get(f.Name), PgType.SqlTypeFor(f.Schema), f.Schema.IsOptional));
+                }
+
+                return fromStruct;
+            case Dictionary<string, object?> dictionary:
+                // The JSON converter's maps: enumerated without boxing the enumerator.
+                var fromDictionary = new List<SinkColumn>(dictionary.Count);
+                foreach (var (name, v) in dictionary)
+                {
+                    fromDictionary.Add(new SinkColumn(name, v, PgType.SqlTypeForValue(v), true));
+                }
+
+                return fromDictionary;
             case IDictionary<string, object?> map:
-                return map.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)).ToList();
+                return [.. map.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true))];
             case IReadOnlyDictionary<string, object?> readOnly:
-                return readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)).ToList();
+                return [.. readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true))];
             default:
                 throw new DataException($"The record {what} is {(value is null ? "null" : value.GetType().Name)}{(schema is null ? "" : $" ({schema})")}; "
                     + "only structs and JSON objects map onto columns.");
