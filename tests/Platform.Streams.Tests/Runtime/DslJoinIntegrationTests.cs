@@ -27,8 +27,11 @@ public sealed class DslJoinIntegrationTests(Xunit.Abstractions.ITestOutputHelper
         builder.Stream("clicks", Consumed.With(Serdes.String, Serdes.String))
             .Join(impressions, (click, impression) => click + "+" + impression, JoinWindows.OfTimeDifferenceAndGrace(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5)), StreamJoined.As<string, string, string>("clicks-impressions"))
             .To("joined", Produced.With(Serdes.String, Serdes.String));
-        using var streams = new KafkaStreams(builder.Build(), _cluster.Config("ssjoin-it", _cluster.NewStateDir()), _logging);
-        streams.Start();
+        var config = _cluster.Config("ssjoin-it", _cluster.NewStateDir());
+        // The input is all there before the start, and a task waits for data on both partitions before it processes
+        // out of order (max.task.idle.ms): which fetch brings which topic first must not decide what joins.
+        config.MaxTaskIdleMs = 2000;
+        using var streams = new KafkaStreams(builder.Build(), config, _logging);
 
         await TextRecords.ProduceAsync(_cluster.BootstrapServers, "clicks", ("k", "a", T));
         await TextRecords.ProduceAsync(_cluster.BootstrapServers, "impressions", ("k", "b", T + 8_000), ("k", "z", T + 30_000));
@@ -39,6 +42,7 @@ public sealed class DslJoinIntegrationTests(Xunit.Abstractions.ITestOutputHelper
             ("k", "late", T + 1_000)); // behind stream time by more than window and grace: dropped, although b is 7 s away
         await TextRecords.ProduceAsync(_cluster.BootstrapServers, "clicks", ("k", "x", T + 100_000));
         await TextRecords.ProduceAsync(_cluster.BootstrapServers, "impressions", ("k", "y", T + 101_000));
+        streams.Start();
 
         var joined = await TextRecords.ReadUntilAsync(_cluster.BootstrapServers, "joined", r => r.Any(x => x.Value == "x+y"));
         Assert.Equal(["a+b", "c+z", "x+y"], joined.Select(r => r.Value));

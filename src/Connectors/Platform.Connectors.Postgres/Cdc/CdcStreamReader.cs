@@ -31,6 +31,7 @@ internal sealed class CdcStreamReader(PostgresCdcConfig config, ChannelWriter<Cd
     private readonly Dictionary<uint, CdcTable?> _relations = [];
     private readonly IReadOnlyDictionary<string, object?> _partition = new Dictionary<string, object?> { ["server"] = config.Prefix };
     private LogicalReplicationConnection? _replication;
+    private volatile bool _streaming;
     private bool _snapshot = snapshot;
 
     /// <summary>The last event handed out (or resumed from).</summary>
@@ -45,7 +46,9 @@ internal sealed class CdcStreamReader(PostgresCdcConfig config, ChannelWriter<Cd
     /// <summary>Sends the confirmed position now rather than at the next status interval.</summary>
     public async Task SendStatusAsync(CancellationToken cancellationToken)
     {
-        if (_replication is { } replication)
+        // Npgsql's feedback state exists only once the stream runs (before, SendStatusUpdate fails inside Npgsql);
+        // until then the periodic status update carries the confirmed position.
+        if (_replication is { } replication && _streaming)
         {
             try
             {
@@ -116,6 +119,7 @@ internal sealed class CdcStreamReader(PostgresCdcConfig config, ChannelWriter<Cd
         }
         finally
         {
+            _streaming = false;
             _replication = null;
         }
     }
@@ -126,6 +130,7 @@ internal sealed class CdcStreamReader(PostgresCdcConfig config, ChannelWriter<Cd
         var tx = new TxState();
         await foreach (var message in replication.StartReplication(slot, options, cancellationToken).ConfigureAwait(false))
         {
+            _streaming = true;
             switch (message)
             {
                 case BeginMessage begin:
