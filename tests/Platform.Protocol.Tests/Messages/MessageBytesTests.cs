@@ -142,6 +142,17 @@ public sealed class MessageBytesTests
         Assert.Equal([0x0A, 0x0B, 0x0C], records.Data.ToArray());
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })] // 4 GiB: over int.MaxValue
+    [InlineData(new byte[] { 0x05 })] // 5 bytes, none there
+    public void Read_TaggedFieldLongerThanTheMessage_ThrowsProtocolException(byte[] size)
+    {
+        // ApiVersions v3: two empty compact strings, then one unknown tag (7) of the given size.
+        byte[] bytes = [0x01, 0x01, 0x01, 0x07, .. size];
+
+        Assert.Throws<ProtocolException>(() => Read<ApiVersionsRequest>(bytes, 3));
+    }
+
     [Fact]
     public void Read_TruncatedInput_ThrowsProtocolException()
     {

@@ -179,7 +179,12 @@ public ref struct KafkaReader
         {
             ReadUnsignedVarInt();
             var size = ReadUnsignedVarInt();
-            Take(checked((int)size));
+            if (size > (uint)Remaining)
+            {
+                throw new ProtocolException($"Tagged field of {size} bytes exceeds the {Remaining} bytes left in the message.");
+            }
+
+            Take((int)size);
         }
     }
 
