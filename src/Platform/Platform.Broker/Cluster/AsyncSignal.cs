@@ -15,8 +15,12 @@ public sealed class AsyncSignal
     {
         get
         {
+            // The task first, then the arming: armed after reading, a pulse that swaps the task in between leaves
+            // _armed set, so the next pulse completes the task taken. (The other order could take the new task
+            // with the arming already spent, and no later pulse would complete it.)
+            var task = Volatile.Read(ref _current).Task;
             Volatile.Write(ref _armed, 1);
-            return Volatile.Read(ref _current).Task;
+            return task;
         }
     }
 
