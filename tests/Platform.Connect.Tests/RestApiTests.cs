@@ -21,6 +21,12 @@ public sealed class RestApiTests
         var (status, body) = await worker.GetAsync("");
         Assert.Equal(200, status);
         Assert.NotNull(body!["version"]);
+        using (var admin = new Platform.Client.Admin.AdminClientBuilder(new Dictionary<string, string> { ["bootstrap.servers"] = cluster.Broker.BootstrapServers }).Build())
+        {
+            var clusterId = (await admin.DescribeClusterAsync()).ClusterId;
+            Assert.False(string.IsNullOrEmpty(clusterId));
+            Assert.Equal(clusterId, body["kafka_cluster_id"]!.GetValue<string>());
+        }
 
         (status, body) = await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject { ["name"] = "c1", ["config"] = SourceConfig(topic) });
         Assert.Equal(201, status);

@@ -12,7 +12,7 @@ public sealed partial class ConnectRestServer
     private void MapRoutes(IEndpointRouteBuilder app)
     {
         var h = _herder;
-        app.MapGet("/", () => Json(h.ServerInfo()));
+        app.MapGet("/", async (CancellationToken cancellationToken) => Json(await h.ServerInfoAsync(cancellationToken).ConfigureAwait(false)));
 
         app.MapGet("/connectors", (HttpRequest request) =>
         {

@@ -21,6 +21,7 @@ public sealed partial class ConnectHerder
     private readonly WorkerOptions _options;
     private readonly Func<ClusterAssignment> _assignment;
     private readonly ConnectorValidator _validator;
+    private string? _kafkaClusterId;
 
     internal ConnectHerder(ConfigBackingStore configs, OffsetBackingStore offsets, StatusBackingStore statuses, PluginRegistry plugins,
         WorkerOptions options, Func<ClusterAssignment> assignment)
@@ -195,13 +196,22 @@ public sealed partial class ConnectHerder
         })]);
     }
 
-    /// <summary><c>GET /</c>.</summary>
-    public JsonObject ServerInfo() => new()
+    /// <summary><c>GET /</c>: the worker's version and the id of the Kafka cluster it works against (asked once).</summary>
+    public async Task<JsonObject> ServerInfoAsync(CancellationToken cancellationToken)
     {
-        ["version"] = typeof(ConnectHerder).Assembly.GetName().Version?.ToString() ?? "0.0.0",
-        ["commit"] = "platform",
-        ["kafka_cluster_id"] = _options.GroupId,
-    };
+        if (_kafkaClusterId is null)
+        {
+            using var admin = Admin();
+            _kafkaClusterId = (await admin.DescribeClusterAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).ClusterId;
+        }
+
+        return new()
+        {
+            ["version"] = typeof(ConnectHerder).Assembly.GetName().Version?.ToString() ?? "0.0.0",
+            ["commit"] = "platform",
+            ["kafka_cluster_id"] = _kafkaClusterId,
+        };
+    }
 
     private static JsonObject StatusJson(ConnectorStatus? status, WorkerInfo? owner)
     {
