@@ -119,7 +119,7 @@ public class CompressionTests
         framed.AddRange([0, 0, 0, 1, 0, 0, 0, 1]);
         foreach (var chunk in new[] { first, second })
         {
-            var block = IronSnappy.Snappy.Encode(chunk);
+            var block = Snappier.Snappy.CompressToArray(chunk);
             var length = new byte[4];
             BinaryPrimitives.WriteInt32BigEndian(length, block.Length);
             framed.AddRange(length);
@@ -136,7 +136,7 @@ public class CompressionTests
     {
         var data = Compressible(50_000);
 
-        Assert.Equal(data, Decompress(CompressionType.Snappy, IronSnappy.Snappy.Encode(data)));
+        Assert.Equal(data, Decompress(CompressionType.Snappy, Snappier.Snappy.CompressToArray(data)));
     }
 
     [Fact]
@@ -218,6 +218,64 @@ public class CompressionTests
 
         var ex = Assert.Throws<InvalidDataException>(() => Decompress(CompressionType.Gzip, compressed));
         Assert.Contains("gzip", ex.Message);
+    }
+
+    [Fact]
+    public void Decompress_Lz4FramesWithChecksumsSizeAndLinkedBlocks_ReturnsBoth()
+    {
+        // Other writers (the lz4 tool, python-lz4) set what we leave out: checksums, content size, linked blocks.
+        var a = Compressible(300_000);
+        var b = RandomBytes(70_000, seed: 5);
+        var settings = new K4os.Compression.LZ4.Streams.LZ4EncoderSettings
+        {
+            BlockSize = 64 * 1024,
+            ChainBlocks = true,
+            ContentChecksum = true,
+            BlockChecksum = true,
+        };
+        var first = WithContentSize(K4os.Compression.LZ4.Streams.LZ4Frame.Encode(a.AsSpan(), new ArrayBufferWriter<byte>(), settings).WrittenSpan, a.Length);
+        var second = K4os.Compression.LZ4.Streams.LZ4Frame.Encode(b.AsSpan(), new ArrayBufferWriter<byte>(), settings).WrittenSpan.ToArray();
+
+        var plain = Decompress(CompressionType.Lz4, [.. first, .. second]);
+
+        Assert.Equal(a.Concat(b).ToArray(), plain);
+    }
+
+    /// <summary>Adds the optional content-size field to a frame header (the managed encoder cannot write it).</summary>
+    private static byte[] WithContentSize(ReadOnlySpan<byte> frame, long size)
+    {
+        var descriptor = new byte[2 + 8];
+        descriptor[0] = (byte)(frame[4] | 0x08);
+        descriptor[1] = frame[5];
+        BinaryPrimitives.WriteInt64LittleEndian(descriptor.AsSpan(2), size);
+        var headerChecksum = (byte)(K4os.Hash.xxHash.XXH32.DigestOf(descriptor) >> 8);
+        return [.. frame[..4], .. descriptor, headerChecksum, .. frame[7..]];
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Decompress_Lz4BlockChecksumMismatch_ThrowsInvalidData(bool linkedBlocks)
+    {
+        var settings = new K4os.Compression.LZ4.Streams.LZ4EncoderSettings { BlockChecksum = true, ContentChecksum = linkedBlocks, ChainBlocks = linkedBlocks };
+        var compressed = K4os.Compression.LZ4.Streams.LZ4Frame.Encode(Compressible(10_000).AsSpan(), new ArrayBufferWriter<byte>(), settings).WrittenSpan.ToArray();
+        compressed[compressed.Length / 2] ^= 0x20;
+
+        var ex = Assert.Throws<InvalidDataException>(() => Decompress(CompressionType.Lz4, compressed));
+        Assert.Contains("lz4", ex.Message);
+    }
+
+    [Fact]
+    public void Decompress_SnappyBlockClaimingHugeLength_ThrowsWithoutAllocatingIt()
+    {
+        // Varint preamble 0xFFFFFFFF07 = int.MaxValue uncompressed bytes, then one literal byte.
+        byte[] block = [0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00, 0x41];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var ex = Assert.Throws<InvalidDataException>(() => Decompress(CompressionType.Snappy, block));
+
+        Assert.Contains("snappy", ex.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024 * 1024);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using IronSnappy;
+using Snappier;
 
 namespace Platform.Protocol.RecordFormat;
 
@@ -17,6 +17,8 @@ internal static class SnappyCodec
     /// <summary>Uncompressed bytes per chunk, as snappy-java's default block size.</summary>
     private const int ChunkSize = 32 * 1024;
 
+    private const int MaxExpansion = 22;
+
     private static ReadOnlySpan<byte> Magic => [0x82, (byte)'S', (byte)'N', (byte)'A', (byte)'P', (byte)'P', (byte)'Y', 0];
 
     public static void Compress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
@@ -32,12 +34,10 @@ internal static class SnappyCodec
             var chunk = source[..Math.Min(ChunkSize, source.Length)];
             source = source[chunk.Length..];
 
-            // IronSnappy only exposes an allocating Encode; one array per 32 KiB chunk.
-            var block = Snappy.Encode(chunk);
-            var span = destination.GetSpan(4 + block.Length);
-            BinaryPrimitives.WriteInt32BigEndian(span, block.Length);
-            block.CopyTo(span[4..]);
-            destination.Advance(4 + block.Length);
+            var span = destination.GetSpan(4 + Snappy.GetMaxCompressedLength(chunk.Length));
+            var length = Snappy.Compress(chunk, span[4..]);
+            BinaryPrimitives.WriteInt32BigEndian(span, length);
+            destination.Advance(4 + length);
         }
     }
 
@@ -72,17 +72,32 @@ internal static class SnappyCodec
 
     private static void DecodeBlock(ReadOnlySpan<byte> block, IBufferWriter<byte> destination)
     {
-        byte[] plain;
+        int length;
         try
         {
-            plain = Snappy.Decode(block);
+            length = Snappy.GetUncompressedLength(block);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // IronSnappy reports corruption with several exception types (and index errors on some inputs).
-            throw new InvalidDataException($"snappy: corrupt input ({ex.Message})", ex);
+            throw new InvalidDataException($"snappy: corrupt length preamble ({ex.Message})", ex);
         }
 
-        destination.Write(plain);
+        // No snappy element expands more than 64 bytes from 3 (a copy with a 2-byte offset): a larger
+        // claimed length is hostile, and must not make us allocate it.
+        if (length > (long)block.Length * MaxExpansion)
+        {
+            throw new InvalidDataException($"snappy: block of {block.Length} bytes claims {length} uncompressed bytes.");
+        }
+
+        try
+        {
+            var span = destination.GetSpan(length);
+            destination.Advance(Snappy.Decompress(block, span[..length]));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Snappier reports corruption with InvalidDataException and argument errors; name the codec either way.
+            throw new InvalidDataException($"snappy: corrupt input ({ex.Message})", ex);
+        }
     }
 }
