@@ -36,4 +36,36 @@ public sealed class ProduceCommandTests
         Assert.Equal(0, exit);
         Assert.Matches(@"^20000 records sent, [\d.]+ records/sec \([\d.]+ MB/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, \d+ ms 50th, \d+ ms 99th, \d+ ms 99.9th\.$", output.ToString().Trim().Split('\n')[^1]);
     }
+
+    [Fact]
+    public async Task PerfE2e_RoundTripsEveryRecordAndPrintsPercentiles()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var root = new RootCommand { PerfCommand.Create() };
+        var output = new StringWriter();
+        var err = new StringWriter();
+
+        var exit = await root.Parse(["perf", "e2e", "--bootstrap-server", broker.BootstrapServers, "--topic", "latency", "--num-records", "300", "--warmup-records", "20", "--acks", "all"])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = err });
+
+        Assert.True(exit == 0, err.ToString());
+        var lines = output.ToString().Trim().Split('\n');
+        Assert.Matches(@"^Avg latency: [\d.]+ ms$", lines[0].Trim());
+        Assert.Matches(@"^Percentiles: 50th = [\d.]+, 99th = [\d.]+, 99.9th = [\d.]+ \(ms, 300 records of 100 bytes, acks=all\)$", lines[1].Trim());
+        // Every round trip produced exactly one record, to the topic the tool created.
+        var stored = await PartitionReader.ReadAllAsync(broker.BootstrapServers, "latency", 0, 320);
+        Assert.Equal(320, stored.Count);
+    }
+
+    [Fact]
+    public void PerfE2e_AcksZero_IsAUsageErrorNamingTheOption()
+    {
+        var root = new RootCommand { PerfCommand.Create() };
+        using var error = new StringWriter();
+
+        var exit = UsageErrors.Report(root.Parse(["perf", "e2e", "--bootstrap-server", "127.0.0.1:1", "--topic", "t", "--num-records", "10", "--acks", "0"]), error);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(["--acks must be one of 1, all, -1, not '0'.", "Run 'platform perf e2e --help' for usage."], error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
 }

@@ -34,7 +34,15 @@ internal sealed class ConsumerOptions
     public ConsumerConfig Config(ParseResult parse, string clientId)
     {
         var config = new ConsumerConfig { BootstrapServers = parse.GetRequiredValue(BootstrapServer), ClientId = clientId };
-        foreach (var pair in parse.GetValue(ConsumerProps) ?? [])
+        Apply(config, parse.GetValue(ConsumerProps));
+        return config;
+    }
+
+    /// <summary>Sets each <c>--consumer-property</c> key=value pair on <paramref name="config"/>; later pairs win.</summary>
+    /// <exception cref="ArgumentException">An entry is not key=value.</exception>
+    public static void Apply(ConsumerConfig config, IEnumerable<string>? pairs)
+    {
+        foreach (var pair in pairs ?? [])
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
@@ -44,8 +52,6 @@ internal sealed class ConsumerOptions
 
             config.Set(pair[..equals].Trim(), pair[(equals + 1)..].Trim());
         }
-
-        return config;
     }
 
     /// <summary>Every partition of <paramref name="topic"/>, from the cluster's metadata.</summary>

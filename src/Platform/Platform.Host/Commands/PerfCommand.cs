@@ -11,12 +11,13 @@ namespace Platform.Host.Commands;
 /// </summary>
 public static class PerfCommand
 {
-    /// <summary>Builds the <c>perf</c> command and its <c>produce</c> and <c>consume</c> subcommands.</summary>
+    /// <summary>Builds the <c>perf</c> command and its <c>produce</c>, <c>consume</c> and <c>e2e</c> subcommands.</summary>
     public static Command Create()
     {
         var command = new Command("perf", "Measure producer and consumer throughput against a cluster.");
         command.Subcommands.Add(ProduceCommand());
         command.Subcommands.Add(PerfConsumeCommand.Create());
+        command.Subcommands.Add(PerfE2eCommand.Create());
         return command;
     }
 

@@ -13,7 +13,7 @@ internal static partial class UsageErrors
     {
         foreach (var problem in parsed.Errors)
         {
-            error.WriteLine(Describe(problem.Message));
+            error.WriteLine(Describe(problem.Message, OptionName(problem.SymbolResult)));
         }
 
         var names = new List<string> { "platform" };
@@ -29,9 +29,19 @@ internal static partial class UsageErrors
         return ExitCode;
     }
 
-    /// <summary>Rewrites the parser's conversion message, which names .NET types, into what the option needs.</summary>
-    internal static string Describe(string message)
+    /// <summary>
+    /// Rewrites the parser's messages into the user's terms: a conversion error names .NET types, and a value
+    /// outside an option's choices does not name the option at all.
+    /// </summary>
+    internal static string Describe(string message, string? option = null)
     {
+        var choice = ChoiceError().Match(message);
+        if (choice.Success && option is not null)
+        {
+            var allowed = string.Join(", ", choice.Groups["choice"].Captures.Select(c => c.Value));
+            return $"{option} must be one of {allowed}, not '{choice.Groups["value"].Value}'.";
+        }
+
         var match = ConversionError().Match(message);
         if (!match.Success)
         {
@@ -48,6 +58,16 @@ internal static partial class UsageErrors
         };
         return $"{match.Groups["option"].Value} must be {expected}, not '{match.Groups["value"].Value}'.";
     }
+
+    private static string? OptionName(System.CommandLine.Parsing.SymbolResult? result) => result switch
+    {
+        System.CommandLine.Parsing.OptionResult option => option.Option.Name,
+        System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult option } => option.Option.Name,
+        _ => null,
+    };
+
+    [GeneratedRegex(@"^Argument '(?<value>.*)' not recognized\. Must be one of:(?:\s*'(?<choice>[^']*)')+")]
+    private static partial Regex ChoiceError();
 
     [GeneratedRegex("^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'")]
     private static partial Regex ConversionError();
