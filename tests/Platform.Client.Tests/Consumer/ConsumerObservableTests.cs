@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using Platform.Broker;
+using Platform.Client.Reactive;
 using Platform.Client.Serialization;
 using Platform.Protocol;
 

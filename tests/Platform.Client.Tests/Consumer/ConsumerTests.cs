@@ -1,6 +1,7 @@
 using System.Text;
 using Platform.Broker;
 using Platform.Client.Admin;
+using Platform.Client.Reactive;
 using Platform.Client.Serialization;
 using Platform.Protocol;
 

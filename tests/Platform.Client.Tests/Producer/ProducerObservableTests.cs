@@ -3,6 +3,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Reactive.Threading.Tasks;
 using Platform.Broker;
+using Platform.Client.Reactive;
 using Platform.Protocol;
 
 namespace Platform.Client.Tests.Producer;

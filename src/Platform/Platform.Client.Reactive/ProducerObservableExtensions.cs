@@ -1,7 +1,7 @@
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 
-namespace Platform.Client;
+namespace Platform.Client.Reactive;
 
 /// <summary>
 /// <see cref="IObservable{T}"/> adapters for producers, to compose with System.Reactive operators.
