@@ -1,7 +1,7 @@
 using Platform.Protocol.Generator;
 
-// Generates the Kafka message codecs from Kafka's JSON message specs. A dev tool run by hand; its
-// output is committed, so the build never needs the specs:
+// Generates the Kafka message codecs of the allow-listed messages (AllowList.cs) from Kafka's JSON message
+// specs. A dev tool run by hand; its output is committed, so the build never needs the specs:
 //   dotnet run --project src/Platform/Platform.Protocol.Generator -- <specDir> <outDir> [testsOutDir]
 if (args.Length is < 2 or > 3)
 {
@@ -11,10 +11,12 @@ if (args.Length is < 2 or > 3)
 
 var specDir = args[0];
 var outDir = args[1];
-var messages = Directory.GetFiles(specDir, "*.json")
+var specs = Directory.GetFiles(specDir, "*.json")
     .Order(StringComparer.Ordinal)
     .Select(SpecLoader.Load)
     .ToList();
+var allowed = AllowList.Names(specs.Select(m => m.Name));
+var messages = specs.Where(m => allowed.Contains(m.Name)).ToList();
 
 Directory.CreateDirectory(outDir);
 foreach (var stale in Directory.GetFiles(outDir, "*.g.cs"))
@@ -42,5 +44,5 @@ if (args.Length == 3)
     File.WriteAllText(Path.Combine(args[2], "FieldVersions.g.cs"), FieldVersionsEmitter.Emit(messages));
 }
 
-Console.WriteLine($"Generated {messages.Count} messages and {apis.Count} API keys into {outDir}.");
+Console.WriteLine($"Generated {messages.Count} of {specs.Count} messages and {apis.Count} API keys into {outDir}.");
 return 0;

@@ -7,8 +7,8 @@ public sealed class ApiHeadersTests
     [Theory]
     [InlineData(ApiKey.Produce, 8, 1)]
     [InlineData(ApiKey.Produce, 9, 2)]
-    [InlineData(ApiKey.ControlledShutdown, 0, 0)]
-    [InlineData(ApiKey.ControlledShutdown, 1, 1)]
+    [InlineData(ApiKey.FindCoordinator, 2, 1)]
+    [InlineData(ApiKey.FindCoordinator, 3, 2)]
     [InlineData(ApiKey.ApiVersions, 3, 2)]
     public void RequestHeaderVersion_ApiVersion_MatchesFlexibility(ApiKey apiKey, short apiVersion, short expected)
         => Assert.Equal(expected, ApiHeaders.RequestHeaderVersion(apiKey, apiVersion));

@@ -3,14 +3,12 @@ namespace Platform.Protocol.Messages;
 /// <summary>Which header version frames a request or response of a given API version.</summary>
 public static class ApiHeaders
 {
-    /// <summary>2 when the request version is flexible, else 1; ControlledShutdown v0 alone uses header v0.</summary>
+    /// <summary>
+    /// 2 when the request version is flexible, else 1. (Header v0 exists only for ControlledShutdown v0, an
+    /// API between brokers that we neither serve nor send.)
+    /// </summary>
     public static short RequestHeaderVersion(ApiKey apiKey, short apiVersion)
     {
-        if (apiKey == ApiKey.ControlledShutdown && apiVersion == 0)
-        {
-            return 0;
-        }
-
         return IsFlexible(ApiMessages.RequestFirstFlexibleVersion(apiKey), apiVersion) ? (short)2 : (short)1;
     }
 
