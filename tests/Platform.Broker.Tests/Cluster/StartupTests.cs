@@ -41,8 +41,16 @@ public sealed class StartupTests : IDisposable
         return (await connection.SendAsync<FetchResponse>(request, 11)).Responses[0].Partitions[0].ErrorCode;
     }
 
-    [Fact]
-    public async Task Start_SegmentOver2GiB_ThatPartitionOfflineOthersServed()
+    public enum Damage
+    {
+        SegmentOver2GiB,
+        SegmentUnreadable,
+    }
+
+    [Theory]
+    [InlineData(Damage.SegmentOver2GiB)]
+    [InlineData(Damage.SegmentUnreadable)]
+    public async Task Start_DamagedPartitionDirectory_ThatPartitionOfflineOthersServed(Damage damage)
     {
         await using (var broker = await StartAsync())
         {
@@ -53,10 +61,18 @@ public sealed class StartupTests : IDisposable
             await ProduceAsync(connection, "mixed", 1, "one");
         }
 
-        // A sparse file: the size is what matters, not the bytes.
-        using (var log = new FileStream(Path.Combine(_dataDir, "mixed-0", "00000000000000000000.log"), FileMode.Open))
+        var segment = Path.Combine(_dataDir, "mixed-0", "00000000000000000000.log");
+        if (damage == Damage.SegmentOver2GiB)
         {
+            // A sparse file: the size is what matters, not the bytes.
+            using var log = new FileStream(segment, FileMode.Open);
             log.SetLength(3L << 30);
+        }
+        else
+        {
+            // Permissions do not stop root, who runs these tests in containers; a directory in the file's place cannot be opened by anyone.
+            File.Delete(segment);
+            Directory.CreateDirectory(segment);
         }
 
         await using var restarted = await StartAsync();
