@@ -148,7 +148,29 @@ public sealed partial class LogManager : IAsyncDisposable
                 _logger.OrphanMovedAside(directory, aside);
             }
 
-            var log = OpenLog(directory, config);
+            PartitionLog log;
+            try
+            {
+                log = OpenLog(directory, config);
+            }
+            catch (Exception e) when (e is LogException or IOException or UnauthorizedAccessException)
+            {
+                // Nothing of a log that never opened stays behind (the caller rolls back the partitions it did get).
+                try
+                {
+                    if (_fs.DirectoryExists(directory))
+                    {
+                        _fs.DeleteDirectory(directory);
+                    }
+                }
+                catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+                {
+                    _logger.DeleteFailed(directory, cleanup);
+                }
+
+                throw;
+            }
+
             _logs[(topic, partition)] = log;
             return log;
         }

@@ -99,6 +99,42 @@ public sealed class TopicCreationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateTopics_SeveralTopicsTogetherPastPerRequestLimit_LaterTopicRefused()
+    {
+        var request = new CreateTopicsRequest
+        {
+            Topics =
+            [
+                new CreateTopicsRequest.CreatableTopic { Name = "half", NumPartitions = 5, ReplicationFactor = 1 },
+                new CreateTopicsRequest.CreatableTopic { Name = "other-half", NumPartitions = 5, ReplicationFactor = 1 },
+            ],
+            TimeoutMs = 5000,
+        };
+
+        var results = (await _connection.SendAsync<CreateTopicsResponse>(request, 7)).Topics;
+
+        Assert.Equal(0, results[0].ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidPartitions, results[1].ErrorCode);
+        Assert.Contains("max.partitions.per.request", results[1].ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(PartitionDirectories("other-half"));
+    }
+
+    [Fact]
+    public async Task CreateTopics_OnePartitionFailsToOpen_WholeTopicRolledBack()
+    {
+        var third = $"{Path.DirectorySeparatorChar}partial-2{Path.DirectorySeparatorChar}";
+        _disk.AppendFault = path => path.Contains(third, StringComparison.Ordinal) ? new IOException("Too many open files") : null;
+
+        var result = await CreateAsync("partial", 4);
+
+        Assert.Equal((short)ErrorCode.KafkaStorageError, result.ErrorCode);
+        Assert.Empty(PartitionDirectories("partial"));
+        Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, (await MetadataAsync("partial")).ErrorCode);
+        _disk.AppendFault = null;
+        Assert.Equal(0, (await CreateAsync("partial", 4)).ErrorCode);
+    }
+
+    [Fact]
     public async Task CreateTopicsAndPartitions_PastBrokerLimit_PolicyViolationWithMessage()
     {
         Assert.Equal(0, (await CreateAsync("first", 8)).ErrorCode);

@@ -37,6 +37,12 @@ public sealed partial class TopicManager : IDisposable
 
     public ICollection<TopicState> Topics => _topics.Values;
 
+    /// <summary>num.partitions: what a create asking for the default (-1) gets.</summary>
+    public int DefaultNumPartitions => _options.NumPartitions;
+
+    /// <summary>max.partitions.per.request: the most partitions one request may create.</summary>
+    public int MaxPartitionsPerRequest => _options.MaxPartitionsPerRequest;
+
     public bool TryGetTopic(string name, out TopicState topic) => _topics.TryGetValue(name, out topic!);
 
     public Partition? GetPartition(string topic, int partition)
