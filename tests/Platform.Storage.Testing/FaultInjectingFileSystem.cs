@@ -116,6 +116,12 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
 
     public IReadOnlyList<string> ListDirectories(string directory) => _inner.ListDirectories(directory);
 
+    public void SyncDirectory(string path)
+    {
+        Check();
+        _inner.SyncDirectory(path);
+    }
+
     private void Check()
     {
         if (Crashed)

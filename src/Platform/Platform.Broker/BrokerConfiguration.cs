@@ -7,14 +7,18 @@ namespace Platform.Broker;
 /// <summary>
 /// Binds <see cref="BrokerOptions"/> from configuration keys spelled as in Kafka's
 /// <c>server.properties</c> (<c>node.id</c>, <c>log.dirs</c>, <c>log.retention.ms</c>...). Environment
-/// variables can use upper case and underscores (<c>PLATFORM_BROKER__LOG_RETENTION_MS</c>). Unknown
-/// keys and malformed values fail with a message naming the key.
+/// variables can use upper case and underscores (<c>PLATFORM_BROKER__LOG_RETENTION_MS</c>). Every
+/// documented Kafka broker key is recognised: keys of features this broker has are honoured, keys of
+/// features it lacks come back as warnings (one per key), and a key that is neither Kafka's nor ours,
+/// or a malformed value, fails with a message naming the key.
 /// </summary>
 public static class BrokerConfiguration
 {
-    public static void Bind(IConfiguration section, BrokerOptions options)
+    /// <summary>Binds <paramref name="section"/> into <paramref name="options"/>; returns one warning per Kafka key this broker does not support.</summary>
+    public static IReadOnlyList<string> Bind(IConfiguration section, BrokerOptions options)
     {
         var errors = new List<string>();
+        var warnings = new List<string>();
         foreach (var entry in section.GetChildren())
         {
             if (entry.Value is null)
@@ -26,7 +30,10 @@ public static class BrokerConfiguration
             var key = Normalize(entry.Key);
             try
             {
-                Apply(options, key, entry.Value.Trim());
+                if (Apply(options, key, entry.Value.Trim()) is { } warning)
+                {
+                    warnings.Add($"{entry.Path}: {warning}");
+                }
             }
             catch (FormatException e)
             {
@@ -42,12 +49,15 @@ public static class BrokerConfiguration
         {
             throw new OptionsValidationException(string.Join("; ", errors));
         }
+
+        return warnings;
     }
 
     /// <summary>Lower case, with underscores read as dots, so environment variables can name every key.</summary>
     public static string Normalize(string key) => key.ToLowerInvariant().Replace('_', '.');
 
-    private static void Apply(BrokerOptions options, string key, string value)
+    /// <summary>Applies one key; returns a warning when the key is Kafka's but names a feature this broker lacks.</summary>
+    private static string? Apply(BrokerOptions options, string key, string value)
     {
         switch (key)
         {
@@ -68,6 +78,15 @@ public static class BrokerConfiguration
                 break;
             case "num.partitions":
                 options.NumPartitions = Int(value);
+                break;
+            case "max.partitions.per.request":
+                options.MaxPartitionsPerRequest = Int(value);
+                break;
+            case "max.partitions":
+                options.MaxPartitions = Int(value);
+                break;
+            case "max.open.segment.files":
+                options.MaxOpenSegmentFiles = Int(value);
                 break;
             case "default.replication.factor":
                 options.DefaultReplicationFactor = short.Parse(value, CultureInfo.InvariantCulture);
@@ -141,17 +160,61 @@ public static class BrokerConfiguration
             case "log.roll.hours":
                 options.TopicDefaults["segment.ms"] = (Long(value) * 3_600_000).ToString(CultureInfo.InvariantCulture);
                 break;
+            case "log.roll.jitter.hours":
+                options.TopicDefaults["segment.jitter.ms"] = (Long(value) * 3_600_000).ToString(CultureInfo.InvariantCulture);
+                break;
+            case "log.cleaner.enable":
+                options.LogCleanerEnable = Bool(value);
+                break;
+            case "log.cleaner.threads":
+                options.LogCleanerThreads = Int(value);
+                break;
+            case "log.cleaner.backoff.ms":
+                options.LogCleanerBackoffMs = Long(value);
+                break;
+            case "log.cleaner.dedupe.buffer.size":
+                options.LogCleanerDedupeBufferSize = Long(value);
+                break;
+            case "log.cleaner.io.buffer.load.factor":
+                options.LogCleanerIoBufferLoadFactor = Double(value);
+                break;
+            case "log.cleaner.io.buffer.size":
+                options.LogCleanerIoBufferSize = Int(value);
+                break;
+            case "log.cleaner.io.max.bytes.per.second":
+                options.LogCleanerIoMaxBytesPerSecond = Double(value);
+                break;
+            case "num.recovery.threads.per.data.dir":
+                options.NumRecoveryThreadsPerDataDir = Int(value);
+                break;
+            case "log.flush.offset.checkpoint.interval.ms":
+                options.LogFlushOffsetCheckpointIntervalMs = Long(value);
+                break;
+            case "log.flush.scheduler.interval.ms":
+                options.LogFlushSchedulerIntervalMs = Long(value);
+                break;
+            case "offsets.topic.replication.factor" or "transaction.state.log.replication.factor" or "transaction.state.log.min.isr":
+                // What a single broker does anyway when the value is 1; more asks for replication, which it lacks.
+                return Int(value) == 1 ? null : $"'{value}' is not supported: this broker runs alone, so {key} is 1";
             default:
-                var topicKey = TopicConfigSynonyms.TopicName(key) ?? throw new FormatException("unknown broker config key");
-                // Checked here so the message names the key as written (log.retention.ms), not its topic-level synonym.
-                if (Storage.LogConfig.FindDefinition(topicKey)!.Problem(value) is { } problem)
+                if (TopicConfigSynonyms.TopicName(key) is { } topicKey)
                 {
-                    throw new FormatException($"invalid value '{value}': {problem}");
+                    // Checked here so the message names the key as written (log.retention.ms), not its topic-level synonym.
+                    if (Storage.LogConfig.FindDefinition(topicKey)!.Problem(value) is { } problem)
+                    {
+                        throw new FormatException($"invalid value '{value}': {problem}");
+                    }
+
+                    options.TopicDefaults[topicKey] = value;
+                    break;
                 }
 
-                options.TopicDefaults[topicKey] = value;
-                break;
+                return KafkaBrokerConfigNames.Contains(key)
+                    ? $"Kafka's {key} is not supported by this broker and is ignored"
+                    : throw new FormatException("unknown broker config key (neither Kafka's nor this broker's)");
         }
+
+        return null;
     }
 
     private static string StripScheme(string value)
@@ -164,6 +227,8 @@ public static class BrokerConfiguration
     private static int Int(string value) => int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
 
     private static long Long(string value) => long.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    private static double Double(string value) => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static bool Bool(string value)
         => bool.TryParse(value, out var result) ? result : throw new FormatException($"'{value}' is not true or false");

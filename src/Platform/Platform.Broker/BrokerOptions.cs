@@ -28,6 +28,26 @@ public sealed class BrokerOptions
     /// <summary><c>num.partitions</c>: partitions of an auto-created topic or a CreateTopics that asks for the default.</summary>
     public int NumPartitions { get; set; } = 1;
 
+    /// <summary>
+    /// <c>max.partitions.per.request</c> (ours, not Kafka's): the most partitions one CreateTopics topic,
+    /// CreatePartitions or auto-creation may add; more is INVALID_PARTITIONS. Every partition costs a
+    /// directory and open files, so a typo like 2000000 must not take the broker down.
+    /// </summary>
+    public int MaxPartitionsPerRequest { get; set; } = 10_000;
+
+    /// <summary>
+    /// <c>max.partitions</c> (ours, not Kafka's): the most partitions this broker holds, internal topics
+    /// included; a create that would pass it is POLICY_VIOLATION.
+    /// </summary>
+    public int MaxPartitions { get; set; } = 100_000;
+
+    /// <summary>
+    /// <c>max.open.segment.files</c> (ours, not Kafka's): segment files kept open while idle; the least recently
+    /// used beyond this are closed and reopened on demand, so the open-file limit bounds nothing but speed.
+    /// 0 keeps every segment open.
+    /// </summary>
+    public int MaxOpenSegmentFiles { get; set; } = 8192;
+
     /// <summary><c>default.replication.factor</c>.</summary>
     public short DefaultReplicationFactor { get; set; } = 1;
 
@@ -36,6 +56,36 @@ public sealed class BrokerOptions
 
     /// <summary><c>log.retention.check.interval.ms</c>.</summary>
     public long LogRetentionCheckIntervalMs { get; set; } = 300_000;
+
+    /// <summary><c>log.cleaner.enable</c>: compact logs whose cleanup.policy contains compact.</summary>
+    public bool LogCleanerEnable { get; set; } = true;
+
+    /// <summary><c>log.cleaner.threads</c>: logs compacted at the same time.</summary>
+    public int LogCleanerThreads { get; set; } = 1;
+
+    /// <summary><c>log.cleaner.backoff.ms</c>: the cleaner's pause between passes over the logs.</summary>
+    public long LogCleanerBackoffMs { get; set; } = 15_000;
+
+    /// <summary><c>log.cleaner.dedupe.buffer.size</c>: memory for the cleaner threads' key maps together.</summary>
+    public long LogCleanerDedupeBufferSize { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary><c>log.cleaner.io.buffer.load.factor</c>: how full a key map may get.</summary>
+    public double LogCleanerIoBufferLoadFactor { get; set; } = 0.9;
+
+    /// <summary><c>log.cleaner.io.buffer.size</c>: cleaned bytes collected before one write.</summary>
+    public int LogCleanerIoBufferSize { get; set; } = 512 * 1024;
+
+    /// <summary><c>log.cleaner.io.max.bytes.per.second</c>: the cleaner's I/O allowance, all threads together.</summary>
+    public double LogCleanerIoMaxBytesPerSecond { get; set; } = double.MaxValue;
+
+    /// <summary><c>num.recovery.threads.per.data.dir</c>: logs opened (and recovered) in parallel at start.</summary>
+    public int NumRecoveryThreadsPerDataDir { get; set; } = Environment.ProcessorCount;
+
+    /// <summary><c>log.flush.offset.checkpoint.interval.ms</c>: how often recovery points are written.</summary>
+    public long LogFlushOffsetCheckpointIntervalMs { get; set; } = 60_000;
+
+    /// <summary><c>log.flush.scheduler.interval.ms</c>: how often logs are checked against flush.ms (ours checks every second by default).</summary>
+    public long LogFlushSchedulerIntervalMs { get; set; } = 1_000;
 
     /// <summary><c>producer.id.expiration.ms</c>: a producer idle this long (by its batches' timestamps) loses its idempotence state.</summary>
     public long ProducerIdExpirationMs { get; set; } = 86_400_000;
@@ -108,8 +158,21 @@ public sealed class BrokerOptions
         to.AutoCreateTopicsEnable = from.AutoCreateTopicsEnable;
         to.NumPartitions = from.NumPartitions;
         to.DefaultReplicationFactor = from.DefaultReplicationFactor;
+        to.MaxPartitionsPerRequest = from.MaxPartitionsPerRequest;
+        to.MaxPartitions = from.MaxPartitions;
+        to.MaxOpenSegmentFiles = from.MaxOpenSegmentFiles;
         to.SocketRequestMaxBytes = from.SocketRequestMaxBytes;
         to.LogRetentionCheckIntervalMs = from.LogRetentionCheckIntervalMs;
+        to.LogCleanerEnable = from.LogCleanerEnable;
+        to.LogCleanerThreads = from.LogCleanerThreads;
+        to.LogCleanerBackoffMs = from.LogCleanerBackoffMs;
+        to.LogCleanerDedupeBufferSize = from.LogCleanerDedupeBufferSize;
+        to.LogCleanerIoBufferLoadFactor = from.LogCleanerIoBufferLoadFactor;
+        to.LogCleanerIoBufferSize = from.LogCleanerIoBufferSize;
+        to.LogCleanerIoMaxBytesPerSecond = from.LogCleanerIoMaxBytesPerSecond;
+        to.NumRecoveryThreadsPerDataDir = from.NumRecoveryThreadsPerDataDir;
+        to.LogFlushOffsetCheckpointIntervalMs = from.LogFlushOffsetCheckpointIntervalMs;
+        to.LogFlushSchedulerIntervalMs = from.LogFlushSchedulerIntervalMs;
         to.DeleteTopicEnable = from.DeleteTopicEnable;
         to.OffsetsTopicNumPartitions = from.OffsetsTopicNumPartitions;
         to.OffsetsTopicSegmentBytes = from.OffsetsTopicSegmentBytes;
@@ -173,9 +236,21 @@ public sealed class BrokerOptions
 
         Check(NodeId >= 0, "node.id", $"must be >= 0, got {NodeId}");
         Check(NumPartitions >= 1, "num.partitions", $"must be >= 1, got {NumPartitions}");
+        Check(MaxPartitionsPerRequest >= 1, "max.partitions.per.request", $"must be >= 1, got {MaxPartitionsPerRequest}");
+        Check(MaxPartitions >= 1, "max.partitions", $"must be >= 1, got {MaxPartitions}");
+        Check(MaxOpenSegmentFiles >= 0, "max.open.segment.files", $"must be >= 0, got {MaxOpenSegmentFiles}");
         Check(DefaultReplicationFactor >= 1, "default.replication.factor", $"must be >= 1, got {DefaultReplicationFactor}");
         Check(SocketRequestMaxBytes >= 1024, "socket.request.max.bytes", $"must be >= 1024, got {SocketRequestMaxBytes}");
         Check(LogRetentionCheckIntervalMs >= 1, "log.retention.check.interval.ms", $"must be >= 1, got {LogRetentionCheckIntervalMs}");
+        Check(LogCleanerThreads >= 1, "log.cleaner.threads", $"must be >= 1, got {LogCleanerThreads}");
+        Check(LogCleanerBackoffMs >= 1, "log.cleaner.backoff.ms", $"must be >= 1, got {LogCleanerBackoffMs}");
+        Check(LogCleanerDedupeBufferSize >= LogCleanerThreads * 1024L * 1024, "log.cleaner.dedupe.buffer.size", $"must give each of the {LogCleanerThreads} cleaner threads at least 1 MiB, got {LogCleanerDedupeBufferSize}");
+        Check(LogCleanerIoBufferLoadFactor is > 0 and <= 1, "log.cleaner.io.buffer.load.factor", $"must be in (0, 1], got {LogCleanerIoBufferLoadFactor}");
+        Check(LogCleanerIoBufferSize >= 1024, "log.cleaner.io.buffer.size", $"must be >= 1024, got {LogCleanerIoBufferSize}");
+        Check(LogCleanerIoMaxBytesPerSecond > 0, "log.cleaner.io.max.bytes.per.second", $"must be > 0, got {LogCleanerIoMaxBytesPerSecond}");
+        Check(NumRecoveryThreadsPerDataDir >= 1, "num.recovery.threads.per.data.dir", $"must be >= 1, got {NumRecoveryThreadsPerDataDir}");
+        Check(LogFlushOffsetCheckpointIntervalMs >= 1, "log.flush.offset.checkpoint.interval.ms", $"must be >= 1, got {LogFlushOffsetCheckpointIntervalMs}");
+        Check(LogFlushSchedulerIntervalMs >= 1, "log.flush.scheduler.interval.ms", $"must be >= 1, got {LogFlushSchedulerIntervalMs}");
         Check(OffsetsTopicNumPartitions >= 1, "offsets.topic.num.partitions", $"must be >= 1, got {OffsetsTopicNumPartitions}");
         Check(OffsetsTopicSegmentBytes >= 1024, "offsets.topic.segment.bytes", $"must be >= 1024, got {OffsetsTopicSegmentBytes}");
         Check(OffsetsRetentionMinutes >= 1, "offsets.retention.minutes", $"must be >= 1, got {OffsetsRetentionMinutes}");

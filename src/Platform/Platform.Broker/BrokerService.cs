@@ -32,6 +32,7 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         var topics = services.GetRequiredService<TopicManager>();
         _logs.Start();
         topics.OpenPartitions();
+        CheckOpenFileLimit(_logs);
         _groups = services.GetRequiredService<GroupCoordinator>();
         _groups.Start();
         _transactions = services.GetRequiredService<Transactions.TransactionCoordinator>();
@@ -60,6 +61,20 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         }
         LogStopped();
     }
+
+    private void CheckOpenFileLimit(LogManager logs)
+    {
+        var segments = logs.SegmentCount;
+        var partitions = logs.Logs.Count;
+        var needed = OpenFileLimit.Needed(segments, partitions, options.Value.MaxOpenSegmentFiles);
+        if (OpenFileLimit.Read() is { } limit && limit < needed)
+        {
+            LogOpenFileLimitLow(limit, needed, segments, partitions, OpenFileLimit.ConnectionAllowance);
+        }
+    }
+
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "The open-file limit is {Limit}, but the broker may need {Needed}: {Segments} segment files in {Partitions} partitions (max.open.segment.files caps how many stay open), their active indexes, and {Connections} connections; raise it (ulimit -n, LimitNOFILE=) or lower max.open.segment.files")]
+    private partial void LogOpenFileLimitLow(long limit, long needed, long segments, int partitions, int connections);
 
     [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Broker {NodeId} of cluster {ClusterId} serving on {Host}:{Port}, data in {DataDir}")]
     private partial void LogStarted(int nodeId, string clusterId, string host, int port, string dataDir);

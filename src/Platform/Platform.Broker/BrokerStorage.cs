@@ -16,10 +16,22 @@ internal static class BrokerStorage
         {
             DataDirectory = options.DataDir,
             RetentionCheckIntervalMs = options.LogRetentionCheckIntervalMs,
+            FlushCheckIntervalMs = options.LogFlushSchedulerIntervalMs,
+            RecoveryPointCheckpointIntervalMs = options.LogFlushOffsetCheckpointIntervalMs,
+            RecoveryThreads = options.NumRecoveryThreadsPerDataDir,
+            MaxOpenSegmentFiles = options.MaxOpenSegmentFiles,
+            CleanerEnable = options.LogCleanerEnable,
+            CleanerThreads = options.LogCleanerThreads,
+            CleanerBackoffMs = options.LogCleanerBackoffMs,
+            CleanerDedupeBufferSize = options.LogCleanerDedupeBufferSize,
+            CleanerDedupeBufferLoadFactor = options.LogCleanerIoBufferLoadFactor,
+            CleanerIoBufferSize = options.LogCleanerIoBufferSize,
+            CleanerIoMaxBytesPerSecond = options.LogCleanerIoMaxBytesPerSecond,
             ProducerIdExpirationMs = options.ProducerIdExpirationMs,
             ProducerIdExpirationCheckIntervalMs = options.ProducerIdExpirationCheckIntervalMs,
             // Resolved lazily: the topic manager itself depends on the log manager.
             TopicConfig = topic => services.GetRequiredService<TopicManager>().ConfigFor(topic),
+            IsKnownPartition = (topic, partition) => services.GetRequiredService<TopicManager>().IsKnownPartition(topic, partition),
         };
         return new LogManager(
             managerOptions,

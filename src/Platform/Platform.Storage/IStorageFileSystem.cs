@@ -24,4 +24,10 @@ public interface IStorageFileSystem
     void DeleteDirectory(string path);
 
     IReadOnlyList<string> ListDirectories(string directory);
+
+    /// <summary>
+    /// fsyncs a directory, so the names created, renamed or deleted in it survive a power loss (a no-op where
+    /// the system has no such call).
+    /// </summary>
+    void SyncDirectory(string path);
 }

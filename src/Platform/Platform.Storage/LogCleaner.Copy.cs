@@ -7,13 +7,11 @@ namespace Platform.Storage;
 
 public sealed partial class LogCleaner
 {
-    private const int WriteBufferSize = 1024 * 1024;
-
     private CleanerStats? CleanRange(PartitionLog log, CleanRangeInfo range, long nowMs)
     {
         var config = log.Config;
         var map = new OffsetMap(_maxMapEntries);
-        var dirtyEnd = BuildOffsetMap(range, map);
+        var dirtyEnd = BuildOffsetMap(range, map, _throttler);
         var stats = new Counters();
         var nextHorizon = long.MaxValue;
         var groups = Group(range.Segments.Where(s => s.BaseOffset < dirtyEnd).ToList(), config.SegmentBytes);
@@ -26,6 +24,8 @@ public sealed partial class LogCleaner
                 {
                     stats.BytesBefore += segment.Size;
                     nextHorizon = Math.Min(nextHorizon, CopySegment(segment, cleaned, map, nowMs, config.DeleteRetentionMs, stats));
+                    // Read once to map (counted there) and again here to copy.
+                    _throttler.MaybeThrottle(segment.Size);
                     // Transactional batches and markers are all kept, so every abort of the replaced
                     // segments still holds and moves to the segment that now holds its marker.
                     foreach (var aborted in segment.TxnIndex.Read())
@@ -57,7 +57,7 @@ public sealed partial class LogCleaner
     }
 
     /// <summary>Maps keys of the dirty section, whole segments at a time, until the map fills; returns the end of what was mapped.</summary>
-    private static long BuildOffsetMap(CleanRangeInfo range, OffsetMap map)
+    private static long BuildOffsetMap(CleanRangeInfo range, OffsetMap map, Throttler throttler)
     {
         var end = range.FirstDirty;
         using var reader = new RecordBatchReader();
@@ -94,6 +94,7 @@ public sealed partial class LogCleaner
             }
 
             end = segmentEnd;
+            throttler.MaybeThrottle(segment.Size);
         }
 
         return end;
@@ -122,7 +123,7 @@ public sealed partial class LogCleaner
     }
 
     /// <summary>Copies the batches of <paramref name="source"/> that keep records; returns the earliest delete horizon still pending.</summary>
-    private static long CopySegment(LogSegment source, LogSegment destination, OffsetMap map, long nowMs, long deleteRetentionMs, Counters stats)
+    private long CopySegment(LogSegment source, LogSegment destination, OffsetMap map, long nowMs, long deleteRetentionMs, Counters stats)
     {
         var horizon = long.MaxValue;
         var output = new ArrayBufferWriter<byte>(64 * 1024);
@@ -142,7 +143,7 @@ public sealed partial class LogCleaner
                 horizon = Math.Min(horizon, FilterBatch(batch, map, nowMs, deleteRetentionMs, reader, builder, output, stats));
             }
 
-            if (output.WrittenCount >= WriteBufferSize)
+            if (output.WrittenCount >= _writeBufferSize)
             {
                 destination.Append(output.WrittenSpan);
                 output.ResetWrittenCount();

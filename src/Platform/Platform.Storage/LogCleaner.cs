@@ -20,16 +20,28 @@ public sealed record CleanerStats(int SegmentsCleaned, long BytesBefore, long By
 /// </summary>
 public sealed partial class LogCleaner
 {
+    /// <summary>What one map entry costs in memory (digest, offset, dictionary slot), to size the map from log.cleaner.dedupe.buffer.size.</summary>
+    public const int BytesPerMapEntry = 40;
+
     private readonly ILogger _logger;
     private readonly int _maxMapEntries;
+    private readonly int _writeBufferSize;
+    private readonly Throttler _throttler;
     private readonly Dictionary<PartitionLog, long> _tombstoneHorizons = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PartitionLog, bool> _inProgress = new();
 
     /// <param name="logger">Where cleaning results go.</param>
     /// <param name="maxMapEntries">Keys mapped per cleaning (Kafka sizes this from log.cleaner.dedupe.buffer.size).</param>
-    public LogCleaner(ILogger logger, int maxMapEntries = 4_000_000)
+    /// <param name="ioMaxBytesPerSecond">log.cleaner.io.max.bytes.per.second: bytes read and written per second by all cleanings together.</param>
+    /// <param name="writeBufferSize">log.cleaner.io.buffer.size: cleaned batches collected before one write.</param>
+    public LogCleaner(ILogger logger, int maxMapEntries = 4_000_000, double ioMaxBytesPerSecond = double.MaxValue, int writeBufferSize = 1024 * 1024)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMapEntries);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(writeBufferSize);
         _logger = logger;
         _maxMapEntries = maxMapEntries;
+        _writeBufferSize = writeBufferSize;
+        _throttler = new Throttler(ioMaxBytesPerSecond);
     }
 
     /// <summary>
@@ -65,6 +77,12 @@ public sealed partial class LogCleaner
             return null;
         }
 
+        // With several cleaner threads, one log is cleaned by one of them at a time.
+        if (!_inProgress.TryAdd(log, true))
+        {
+            return null;
+        }
+
         try
         {
             return CleanRange(log, range, now);
@@ -73,6 +91,10 @@ public sealed partial class LogCleaner
         {
             _logger.CleaningFailed(log.Directory, e);
             return null;
+        }
+        finally
+        {
+            _inProgress.TryRemove(log, out _);
         }
     }
 

@@ -18,6 +18,7 @@ public sealed partial class LogManager : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
+    private readonly ConcurrentDictionary<(string Topic, int Partition), string> _offline = new();
     private readonly Lock _createLock = new();
     private CancellationTokenSource? _stopping;
     private Task[] _loops = [];
@@ -25,13 +26,22 @@ public sealed partial class LogManager : IAsyncDisposable
     public LogManager(LogManagerOptions options, IStorageFileSystem fs, ILoggerFactory loggerFactory, TimeProvider time)
     {
         _options = options;
-        _fs = fs;
+        _fs = options.MaxOpenSegmentFiles > 0 ? new SegmentHandleCache(fs, options.MaxOpenSegmentFiles) : fs;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<LogManager>();
         _time = time;
     }
 
     public IReadOnlyCollection<PartitionLog> Logs => [.. _logs.Values];
+
+    /// <summary>Segments of all open logs (each holds a <c>.log</c> file, open unless the handle cache closed it).</summary>
+    public long SegmentCount => _logs.Values.Sum(l => (long)l.SegmentCount);
+
+    /// <summary>The file system the logs live on (the broker writes its own metadata files through it too).</summary>
+    public IStorageFileSystem FileSystem => _fs;
+
+    /// <summary>Partitions whose directory could not be opened at start, with the reason; they stay offline until a restart.</summary>
+    public IReadOnlyDictionary<(string Topic, int Partition), string> OfflineLogs => _offline;
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -67,8 +77,28 @@ public sealed partial class LogManager : IAsyncDisposable
             _stopping = null;
         }
 
-        Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, log => log.Close());
+        // Every log gets its close (flush, checkpoints) even when others fail; the failures come back as one error.
+        var failures = new ConcurrentBag<(string Directory, Exception Error)>();
+        Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, log =>
+        {
+            try
+            {
+                log.Close();
+            }
+            catch (Exception e) when (e is LogException or IOException or UnauthorizedAccessException)
+            {
+                _logger.CloseFailed(log.Directory, e);
+                failures.Add((log.Directory, e));
+            }
+        });
         _logs.Clear();
+        if (!failures.IsEmpty)
+        {
+            var (directory, error) = failures.First();
+            throw new StorageException(
+                $"{failures.Count} of the logs could not be closed cleanly (they recover at the next start); {directory}: {StorageErrors.Describe(error)}",
+                error);
+        }
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
@@ -96,9 +126,68 @@ public sealed partial class LogManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates the empty log of a new partition. A directory already there belongs to no known topic (an
+    /// orphan, e.g. left by a crash between creating a topic's logs and recording the topic): it is moved
+    /// aside, kept for inspection, so its records never surface in the new topic.
+    /// </summary>
+    public PartitionLog CreateLog(string topic, int partition, LogConfig config)
+    {
+        lock (_createLock)
+        {
+            if (_logs.ContainsKey((topic, partition)) || _offline.ContainsKey((topic, partition)))
+            {
+                throw new InvalidOperationException($"The log of {topic}-{partition} is already open.");
+            }
+
+            var directory = PartitionDirectory(topic, partition);
+            if (_fs.DirectoryExists(directory))
+            {
+                var aside = string.Create(CultureInfo.InvariantCulture, $"{directory}.{Guid.NewGuid():N}{OrphanDirectorySuffix}");
+                _fs.RenameDirectory(directory, aside);
+                _logger.OrphanMovedAside(directory, aside);
+            }
+
+            PartitionLog log;
+            try
+            {
+                log = OpenLog(directory, config);
+            }
+            catch (Exception e) when (e is LogException or IOException or UnauthorizedAccessException)
+            {
+                // Nothing of a log that never opened stays behind (the caller rolls back the partitions it did get).
+                try
+                {
+                    if (_fs.DirectoryExists(directory))
+                    {
+                        _fs.DeleteDirectory(directory);
+                    }
+                }
+                catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+                {
+                    _logger.DeleteFailed(directory, cleanup);
+                }
+
+                throw;
+            }
+
+            _logs[(topic, partition)] = log;
+            return log;
+        }
+    }
+
+    /// <summary>The suffix of an orphan partition directory moved aside by <see cref="CreateLog"/> (never opened again).</summary>
+    public const string OrphanDirectorySuffix = "-orphan";
+
     /// <summary>Deletes a partition's log and files (topic deletion); false if there was none.</summary>
     public bool DeleteLog(string topic, int partition)
     {
+        if (_offline.TryRemove((topic, partition), out _))
+        {
+            // Its directory could not be opened, so it is not deleted either: it stays as an orphan, moved aside if the partition is created again.
+            return true;
+        }
+
         if (!_logs.TryRemove((topic, partition), out var log))
         {
             return false;
@@ -177,20 +266,56 @@ public sealed partial class LogManager : IAsyncDisposable
             {
                 _fs.DeleteDirectory(directory);
             }
-            else if (TryParse(directory, out _, out _))
+            else if (TryParse(directory, out var topic, out var partition))
             {
+                if (_options.IsKnownPartition is { } known && !known(topic, partition))
+                {
+                    // Left alone (it may be all that is left of data someone wants), but never served.
+                    _logger.OrphanDirectory(directory);
+                    continue;
+                }
+
                 directories.Add(directory);
             }
         }
 
-        Parallel.ForEach(directories, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, directory =>
+        try
         {
-            TryParse(directory, out var topic, out var partition);
-            var config = _options.TopicConfig?.Invoke(topic) ?? _options.DefaultConfig;
-            _logs[(topic, partition)] = OpenLog(directory, config);
-        });
+            Parallel.ForEach(directories, new ParallelOptions { MaxDegreeOfParallelism = _options.RecoveryThreads }, OpenAtStart);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<StorageException>().FirstOrDefault() is { } fatal)
+        {
+            throw fatal;
+        }
+
         _logger.LogsOpened(_logs.Count, root, stopwatch.ElapsedMilliseconds);
     }
+
+    private void OpenAtStart(string directory)
+    {
+        TryParse(directory, out var topic, out var partition);
+        var config = _options.TopicConfig?.Invoke(topic) ?? _options.DefaultConfig;
+        try
+        {
+            _logs[(topic, partition)] = OpenLog(directory, config);
+        }
+        catch (Exception e) when (IsPartitionFault(e))
+        {
+            // A full disk is the broker's problem, not this partition's: every other log would fail the same way.
+            if (StorageErrors.IsDiskFull(e))
+            {
+                throw new StorageException($"Disk full while opening {directory}: {StorageErrors.Describe(e)}", e);
+            }
+
+            var reason = StorageErrors.Describe(e);
+            _offline[(topic, partition)] = reason;
+            _logger.LogOffline(directory, reason, e);
+        }
+    }
+
+    /// <summary>What one broken partition directory can throw while it is opened (garbage, unreadable files, oversized segments).</summary>
+    private static bool IsPartitionFault(Exception e)
+        => e is LogException or IOException or UnauthorizedAccessException or InvalidDataException or OverflowException or ArgumentException;
 
     private PartitionLog OpenLog(string directory, LogConfig config)
         => PartitionLog.Open(directory, config, _fs, _loggerFactory.CreateLogger<PartitionLog>(), _time);

@@ -31,8 +31,9 @@ internal sealed partial class LogSegment : IDisposable
         CreatedMs = createdMs;
         _indexIntervalBytes = config.IndexIntervalBytes;
         _size = checked((int)file.Length);
-        OffsetIndex = new OffsetIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.IndexExtension, suffix), baseOffset, config.SegmentIndexBytes);
-        TimeIndex = new TimeIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.TimeIndexExtension, suffix), baseOffset, config.SegmentIndexBytes);
+        // The indexes check themselves against the log when they load lazily (start-up no longer reads them).
+        OffsetIndex = new OffsetIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.IndexExtension, suffix), baseOffset, config.SegmentIndexBytes, () => Size);
+        TimeIndex = new TimeIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.TimeIndexExtension, suffix), baseOffset, config.SegmentIndexBytes, () => Size);
         TxnIndex = new TransactionIndex(fs, LogFileNames.Path(directory, baseOffset, LogFileNames.TxnIndexExtension, suffix));
     }
 
@@ -191,6 +192,8 @@ internal sealed partial class LogSegment : IDisposable
 
         OffsetIndex.Persist(fsync: false);
         TimeIndex.Persist(fsync: false);
+        OffsetIndex.ReleaseFile();
+        TimeIndex.ReleaseFile();
     }
 
     /// <summary>fsyncs the log and its indexes.</summary>

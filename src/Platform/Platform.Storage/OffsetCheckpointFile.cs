@@ -16,15 +16,44 @@ internal static class OffsetCheckpointFile
     public static void Write(IStorageFileSystem fs, string path, string topic, int partition, long offset)
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"{Version}\n1\n{topic} {partition} {offset}\n");
-        var tmp = path + ".tmp";
-        using (var file = fs.Open(tmp, create: true))
-        {
-            file.Truncate(0);
-            file.Append(Encoding.UTF8.GetBytes(text));
-            file.Flush();
-        }
+        WriteAtomically(fs, path, Encoding.UTF8.GetBytes(text));
+    }
 
-        fs.RenameFile(tmp, path);
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/>: a <c>.tmp</c> file, fsync, rename.
+    /// On failure the old file stands and the temp file is removed (an empty <c>.tmp</c> left by a full
+    /// disk would only confuse whoever looks).
+    /// </summary>
+    public static void WriteAtomically(IStorageFileSystem fs, string path, ReadOnlySpan<byte> content)
+    {
+        var tmp = path + ".tmp";
+        try
+        {
+            using (var file = fs.Open(tmp, create: true))
+            {
+                file.Truncate(0);
+                file.Append(content);
+                file.Flush();
+            }
+
+            fs.RenameFile(tmp, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                if (fs.FileExists(tmp))
+                {
+                    fs.DeleteFile(tmp);
+                }
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // The disk refuses even this; the start-up removes leftover .tmp files.
+            }
+
+            throw;
+        }
     }
 
     /// <summary>The checkpointed offset, or null if the file is missing or unreadable (then recovery starts from the beginning).</summary>

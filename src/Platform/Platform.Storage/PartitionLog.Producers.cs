@@ -88,15 +88,7 @@ public sealed partial class PartitionLog
         var path = LogFileNames.Path(Directory, offset, LogFileNames.SnapshotExtension);
         try
         {
-            var tmp = path + ".tmp";
-            using (var file = _fs.Open(tmp, create: true))
-            {
-                file.Truncate(0);
-                file.Append(snapshot);
-                file.Flush();
-            }
-
-            _fs.RenameFile(tmp, path);
+            OffsetCheckpointFile.WriteAtomically(_fs, path, snapshot);
             var offsets = ListSnapshotOffsets();
             for (var i = 0; i < offsets.Count - SnapshotsKept; i++)
             {

@@ -60,8 +60,10 @@ public sealed partial class PartitionLog
                 segments.Add(segment);
                 var isActive = i == baseOffsets.Count - 1;
                 var unflushed = isActive || baseOffsets[i + 1] > recoveryPoint;
-                if (!unflushed && IndexesUsable(segment))
+                if (!unflushed && IndexFilesExist(segment))
                 {
+                    // Fsynced before the recovery point moved past it: trusted without reading (Kafka's lazy
+                    // indexes, KAFKA-7283); the indexes load, and check themselves, on first use.
                     continue;
                 }
 
@@ -129,6 +131,9 @@ public sealed partial class PartitionLog
         CheckpointRecoveryPoint();
         _logger.LogLoaded(Directory, segments.Count, logStartOffset, logEndOffset, stopwatch.ElapsedMilliseconds);
     }
+
+    private bool IndexFilesExist(LogSegment segment)
+        => _fs.FileExists(segment.OffsetIndex.Path) && _fs.FileExists(segment.TimeIndex.Path);
 
     private bool IndexesUsable(LogSegment segment)
         => _fs.FileExists(segment.OffsetIndex.Path)

@@ -26,6 +26,15 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     public void DeleteDirectory(string path) => Directory.Delete(path, recursive: true);
 
     public IReadOnlyList<string> ListDirectories(string directory) => Directory.GetDirectories(directory);
+
+    public void SyncDirectory(string path)
+    {
+        // Windows makes renames durable with the file's metadata and has no directory handle to flush.
+        if (!OperatingSystem.IsWindows())
+        {
+            NativeMethods.FsyncDirectory(path);
+        }
+    }
 }
 
 /// <summary>

@@ -11,7 +11,9 @@ namespace Platform.Storage;
 /// undeletable mapping on Windows, and appends cost no syscall. Entries past the recovery point are
 /// rebuilt from the log anyway, exactly as with Kafka's lazily flushed maps.
 /// Inactive segments load their index on first lookup (Kafka's LazyIndex), so opening a log with
-/// many segments reads no index files.
+/// many segments reads no index files. Only the active segment's indexes keep a file handle open;
+/// the others open their file for a load or a write and close it again, so a broker with many
+/// segments does not hold two descriptors per segment.
 /// One writer (the partition's append lock) and many lock-free readers: the entry array is published
 /// before the count, so a reader that sees a count also sees its entries.
 /// </summary>
@@ -25,9 +27,12 @@ internal abstract class SparseIndex : IDisposable
     private ISegmentFile? _file;
     private volatile bool _loaded;
     private bool _disposed;
+    private bool _keepOpen;
+    private readonly Func<long>? _logSize;
 
-    protected SparseIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes, int entrySize)
+    protected SparseIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes, int entrySize, Func<long>? logSize)
     {
+        _logSize = logSize;
         _fs = fs;
         Path = path;
         BaseOffset = baseOffset;
@@ -59,10 +64,22 @@ internal abstract class SparseIndex : IDisposable
     {
         lock (_loadLock)
         {
+            // A new or rebuilt index is the active segment's (or becomes one): it keeps its handle until released.
+            _keepOpen = true;
             OpenFile().Truncate(0);
             Volatile.Write(ref _count, 0);
             _persisted = 0;
             _loaded = true;
+        }
+    }
+
+    /// <summary>The segment stopped taking appends: the handle closes, and later loads and writes open the file only for themselves.</summary>
+    public void ReleaseFile()
+    {
+        lock (_loadLock)
+        {
+            _keepOpen = false;
+            CloseUnlessKept();
         }
     }
 
@@ -147,7 +164,14 @@ internal abstract class SparseIndex : IDisposable
         if (_persisted > count)
         {
             _persisted = count;
-            OpenFile().Truncate((long)count * EntrySize);
+            try
+            {
+                OpenFile().Truncate((long)count * EntrySize);
+            }
+            finally
+            {
+                CloseUnlessKept();
+            }
         }
     }
 
@@ -168,8 +192,24 @@ internal abstract class SparseIndex : IDisposable
     private void PersistLocked(bool fsync)
     {
         var count = Volatile.Read(ref _count);
+        if (count == _persisted && !fsync)
+        {
+            return;
+        }
+
+        try
+        {
+            PersistTo(OpenFile(), count, fsync);
+        }
+        finally
+        {
+            CloseUnlessKept();
+        }
+    }
+
+    private void PersistTo(ISegmentFile file, int count, bool fsync)
+    {
         var entries = Volatile.Read(ref _entries);
-        var file = OpenFile();
         if (count > _persisted)
         {
             var bytes = (count - _persisted) * EntrySize;
@@ -251,6 +291,15 @@ internal abstract class SparseIndex : IDisposable
         return _file ??= _fs.Open(Path, create: true);
     }
 
+    private void CloseUnlessKept()
+    {
+        if (!_keepOpen)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+    }
+
     private void EnsureLoaded()
     {
         if (_loaded)
@@ -266,19 +315,33 @@ internal abstract class SparseIndex : IDisposable
             }
 
             var file = OpenFile();
-            var count = (int)Math.Min(file.Length / EntrySize, MaxEntries);
-            var bytes = new byte[count * EntrySize];
-            count = file.Read(0, bytes) / EntrySize;
-            var entries = new Entry[Math.Max(count, 16)];
-            for (var i = 0; i < count; i++)
+            try
             {
-                entries[i] = Read(bytes.AsSpan(i * EntrySize, EntrySize));
-            }
+                var count = (int)Math.Min(file.Length / EntrySize, MaxEntries);
+                var bytes = new byte[count * EntrySize];
+                count = file.Read(0, bytes) / EntrySize;
+                var entries = new Entry[Math.Max(count, 16)];
+                for (var i = 0; i < count; i++)
+                {
+                    entries[i] = Read(bytes.AsSpan(i * EntrySize, EntrySize));
+                }
 
-            _entries = entries;
-            _persisted = file.Length == (long)count * EntrySize ? count : 0;
-            Volatile.Write(ref _count, count);
-            _loaded = true;
+                _entries = entries;
+                _persisted = file.Length == (long)count * EntrySize ? count : 0;
+                Volatile.Write(ref _count, count);
+                _loaded = true;
+                if (_logSize is { } logSize && !IsSane(logSize()))
+                {
+                    // Loaded lazily, after start-up trusted the file (its segment was below the recovery point):
+                    // a bad entry would send reads to a wrong position, while no entries only make them scan.
+                    Volatile.Write(ref _count, 0);
+                    _persisted = 0;
+                }
+            }
+            finally
+            {
+                CloseUnlessKept();
+            }
         }
     }
 
@@ -286,8 +349,8 @@ internal abstract class SparseIndex : IDisposable
 }
 
 /// <summary>Offset index: relative offset (int32) -> file position (int32) of the batch holding it.</summary>
-internal sealed class OffsetIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes)
-    : SparseIndex(fs, path, baseOffset, maxIndexBytes, 8)
+internal sealed class OffsetIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes, Func<long>? logSize = null)
+    : SparseIndex(fs, path, baseOffset, maxIndexBytes, 8, logSize)
 {
     public void Append(long offset, int position) => AppendEntry(offset - BaseOffset, position);
 
@@ -323,8 +386,8 @@ internal sealed class OffsetIndex(IStorageFileSystem fs, string path, long baseO
 }
 
 /// <summary>Time index: largest timestamp so far (int64) -> relative offset (int32) where it was reached.</summary>
-internal sealed class TimeIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes)
-    : SparseIndex(fs, path, baseOffset, maxIndexBytes, 12)
+internal sealed class TimeIndex(IStorageFileSystem fs, string path, long baseOffset, int maxIndexBytes, Func<long>? logSize = null)
+    : SparseIndex(fs, path, baseOffset, maxIndexBytes, 12, logSize)
 {
     /// <summary>Adds an entry only when the timestamp moved forward.</summary>
     public void MaybeAppend(long timestamp, long offset)

@@ -61,4 +61,16 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Rebuilt producer state of {Directory} from offset {From} to {To}: {Batches} batches, {Producers} producers")]
     public static partial void ProducerStateRebuilt(this ILogger logger, string directory, long from, long to, int batches, int producers);
+
+    [LoggerMessage(EventId = 3018, Level = LogLevel.Error, Message = "Partition directory {Directory} could not be opened and stays offline until a restart: {Reason}")]
+    public static partial void LogOffline(this ILogger logger, string directory, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 3019, Level = LogLevel.Warning, Message = "Partition directory {Directory} belongs to no known topic; it is left alone and not served")]
+    public static partial void OrphanDirectory(this ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Moved orphan partition directory {Directory} aside to {Aside} before creating a new log there")]
+    public static partial void OrphanMovedAside(this ILogger logger, string directory, string aside);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "Closing log {Directory} failed; it recovers at the next start")]
+    public static partial void CloseFailed(this ILogger logger, string directory, Exception exception);
 }

@@ -43,17 +43,27 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>platform</c> with <paramref name="arguments"/> and captures its output, without waiting for anything.</summary>
-    public static BrokerProcess Launch(params string[] arguments)
+    public static BrokerProcess Launch(params string[] arguments) => Launch(openFileLimit: null, arguments);
+
+    /// <summary>As <see cref="Launch(string[])"/>, under an open-file limit (util-linux prlimit) when one is given.</summary>
+    public static BrokerProcess Launch(int? openFileLimit, params string[] arguments)
     {
         // The SDK tells test hosts which dotnet runs them; a bare "dotnet" from PATH is the fallback.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
+        var start = new ProcessStartInfo(openFileLimit is null ? dotnet : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (openFileLimit is { } limit)
+        {
+            start.ArgumentList.Add($"--nofile={limit}:{limit}");
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(dotnet);
+        }
+
         start.ArgumentList.Add(HostPath);
         foreach (var argument in arguments)
         {

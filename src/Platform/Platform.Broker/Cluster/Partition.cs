@@ -6,18 +6,36 @@ namespace Platform.Broker.Cluster;
 /// <summary>One partition this broker leads: its log, and the signal that wakes waiting fetches.</summary>
 public sealed class Partition
 {
+    private readonly PartitionLog? _log;
+
     public Partition(TopicState topic, int index, PartitionLog log)
     {
         Topic = topic;
         Index = index;
-        Log = log;
+        _log = log;
     }
+
+    private Partition(TopicState topic, int index, string offlineReason)
+    {
+        Topic = topic;
+        Index = index;
+        OfflineReason = offlineReason;
+    }
+
+    /// <summary>A partition whose directory could not be opened at start: every request for it gets KAFKA_STORAGE_ERROR until a restart.</summary>
+    public static Partition Offline(TopicState topic, int index, string reason) => new(topic, index, reason);
 
     public TopicState Topic { get; }
 
     public int Index { get; }
 
-    public PartitionLog Log { get; }
+    /// <summary>True if the partition's log could not be opened; <see cref="Log"/> then throws a <see cref="StorageException"/>.</summary>
+    public bool IsOffline => _log is null;
+
+    /// <summary>Why the partition is offline, or null.</summary>
+    public string? OfflineReason { get; }
+
+    public PartitionLog Log => _log ?? throw new StorageException($"Partition {Topic.Name}-{Index} is offline: {OfflineReason}");
 
     /// <summary>The leader epoch stamped on appended batches; a single node stays at epoch 0 until replication.</summary>
     public int LeaderEpoch => 0;

@@ -37,14 +37,27 @@ public sealed partial class TopicManager : IDisposable
 
     public ICollection<TopicState> Topics => _topics.Values;
 
+    /// <summary>num.partitions: what a create asking for the default (-1) gets.</summary>
+    public int DefaultNumPartitions => _options.NumPartitions;
+
+    /// <summary>max.partitions.per.request: the most partitions one request may create.</summary>
+    public int MaxPartitionsPerRequest => _options.MaxPartitionsPerRequest;
+
     public bool TryGetTopic(string name, out TopicState topic) => _topics.TryGetValue(name, out topic!);
 
     public Partition? GetPartition(string topic, int partition)
         => _topics.TryGetValue(topic, out var state) ? state.GetPartition(partition) : null;
 
     /// <summary>The topic, created with broker defaults if it does not exist and auto-creation is on.</summary>
-    public TopicState? GetOrAutoCreate(string name, bool allowAutoCreate)
+    public TopicState? GetOrAutoCreate(string name, bool allowAutoCreate) => GetOrAutoCreate(name, allowAutoCreate, out _);
+
+    /// <summary>
+    /// The topic, created with broker defaults if it does not exist and auto-creation is on; when the
+    /// creation was refused (a partition limit, a full disk), <paramref name="error"/> says why.
+    /// </summary>
+    public TopicState? GetOrAutoCreate(string name, bool allowAutoCreate, out TopicResult error)
     {
+        error = TopicResult.Ok;
         if (_topics.TryGetValue(name, out var topic))
         {
             return topic;
@@ -56,7 +69,12 @@ public sealed partial class TopicManager : IDisposable
             return null;
         }
 
-        CreateTopic(name, _options.NumPartitions, _options.DefaultReplicationFactor, new Dictionary<string, string?>(), validateOnly: false);
+        var result = CreateTopic(name, _options.NumPartitions, _options.DefaultReplicationFactor, new Dictionary<string, string?>(), validateOnly: false);
+        if (result.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
+        {
+            error = result;
+        }
+
         return _topics.GetValueOrDefault(name);
     }
 
@@ -82,6 +100,11 @@ public sealed partial class TopicManager : IDisposable
         if (replicationFactor > 1)
         {
             return new(ErrorCode.InvalidReplicationFactor, $"Replication factor {replicationFactor} is larger than the 1 available broker.");
+        }
+
+        if (numPartitions > _options.MaxPartitionsPerRequest)
+        {
+            return new(ErrorCode.InvalidPartitions, $"Topic '{name}' asks for {numPartitions} partitions; at most {_options.MaxPartitionsPerRequest} may be created at once (max.partitions.per.request).");
         }
 
         var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -110,17 +133,67 @@ public sealed partial class TopicManager : IDisposable
                 return new(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic '{collision}': '.' and '_' are interchangeable in metric names.");
             }
 
+            if (BrokerLimit(numPartitions) is { } limit)
+            {
+                return limit;
+            }
+
             if (validateOnly)
             {
                 return TopicResult.Ok;
             }
 
+            // Logs first, then topics.json, then the topic goes live: a topic is visible only once a restart
+            // would bring it back, and whatever fails on the way is undone (no directory, no entry).
             var topic = new TopicState(name, Guid.NewGuid(), overrides, EffectiveConfig(overrides));
-            topic.SetPartitions(Enumerable.Range(0, numPartitions).Select(p => OpenPartition(topic, p)).ToArray());
+            var created = new List<Partition>(numPartitions);
+            try
+            {
+                for (var p = 0; p < numPartitions; p++)
+                {
+                    created.Add(CreatePartition(topic, p));
+                }
+
+                Save(Records().Append(new TopicRecord(name, topic.TopicId, numPartitions, overrides)));
+            }
+            catch (Exception e) when (IsStorageFailure(e))
+            {
+                RollBack(name, created);
+                LogCreateFailed(e, name);
+                return new(ErrorCode.KafkaStorageError, $"Topic '{name}' was not created: {StorageErrors.Describe(e)}");
+            }
+
+            topic.SetPartitions([.. created]);
             _topics[name] = topic;
-            Save();
             LogTopicCreated(name, numPartitions);
             return TopicResult.Ok;
+        }
+    }
+
+    /// <summary>POLICY_VIOLATION if <paramref name="more"/> partitions would take the broker past max.partitions.</summary>
+    private TopicResult? BrokerLimit(int more)
+    {
+        var total = _topics.Values.Sum(t => (long)t.PartitionCount);
+        return total + more > _options.MaxPartitions
+            ? new(ErrorCode.PolicyViolation, $"The broker has {total} partitions; {more} more would pass its limit of {_options.MaxPartitions} (max.partitions).")
+            : null;
+    }
+
+    private static bool IsStorageFailure(Exception e) => e is LogException or IOException or UnauthorizedAccessException;
+
+    /// <summary>Closes and deletes the logs created for a failed operation; a failure here leaves an orphan, which start-up reports and never serves.</summary>
+    private void RollBack(string topic, List<Partition> created)
+    {
+        foreach (var partition in created)
+        {
+            try
+            {
+                _logs.DeleteLog(topic, partition.Index);
+            }
+            catch (Exception e) when (IsStorageFailure(e))
+            {
+                LogRollbackFailed(e, topic, partition.Index);
+            }
         }
     }
 
@@ -136,12 +209,22 @@ public sealed partial class TopicManager : IDisposable
 
         lock (_gate)
         {
-            if (!_topics.TryRemove(name, out var topic))
+            if (!_topics.TryGetValue(name, out var topic))
             {
                 return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
             }
 
-            Save();
+            // Forgotten in topics.json before its files go: a crash in between leaves orphan directories, never a topic without data.
+            try
+            {
+                Save(Records().Where(r => r.Name != name));
+            }
+            catch (Exception e) when (IsStorageFailure(e))
+            {
+                return new(ErrorCode.KafkaStorageError, $"Topic '{name}' was not deleted: {StorageErrors.Describe(e)}");
+            }
+
+            _topics.TryRemove(name, out _);
             foreach (var partition in topic.Partitions)
             {
                 _logs.DeleteLog(name, partition.Index);
@@ -167,14 +250,39 @@ public sealed partial class TopicManager : IDisposable
                 return new(ErrorCode.InvalidPartitions, $"Topic '{name}' has {current} partitions; the new count must be larger, got {count}.");
             }
 
+            if (count - current > _options.MaxPartitionsPerRequest)
+            {
+                return new(ErrorCode.InvalidPartitions, $"Topic '{name}' would get {count - current} new partitions; at most {_options.MaxPartitionsPerRequest} may be created at once (max.partitions.per.request).");
+            }
+
+            if (BrokerLimit(count - current) is { } limit)
+            {
+                return limit;
+            }
+
             if (validateOnly)
             {
                 return TopicResult.Ok;
             }
 
-            var partitions = topic.Partitions.Concat(Enumerable.Range(current, count - current).Select(p => OpenPartition(topic, p))).ToArray();
-            topic.SetPartitions(partitions);
-            Save();
+            var created = new List<Partition>(count - current);
+            try
+            {
+                for (var p = current; p < count; p++)
+                {
+                    created.Add(CreatePartition(topic, p));
+                }
+
+                Save(Records().Select(r => r.Name == name ? r with { Partitions = count } : r));
+            }
+            catch (Exception e) when (IsStorageFailure(e))
+            {
+                RollBack(name, created);
+                LogCreateFailed(e, name);
+                return new(ErrorCode.KafkaStorageError, $"Partitions of '{name}' were not created: {StorageErrors.Describe(e)}");
+            }
+
+            topic.SetPartitions([.. topic.Partitions, .. created]);
             return TopicResult.Ok;
         }
     }
@@ -200,14 +308,25 @@ public sealed partial class TopicManager : IDisposable
                 return TopicResult.Ok;
             }
 
+            try
+            {
+                Save(Records().Select(r => r.Name == name ? r with { Configs = next } : r));
+            }
+            catch (Exception e) when (IsStorageFailure(e))
+            {
+                return new(ErrorCode.KafkaStorageError, $"Configs of '{name}' were not changed: {StorageErrors.Describe(e)}");
+            }
+
             topic.Overrides = next;
             topic.Config = EffectiveConfig(next);
             foreach (var partition in topic.Partitions)
             {
-                partition.Log.UpdateConfig(topic.Config);
+                if (!partition.IsOffline)
+                {
+                    partition.Log.UpdateConfig(topic.Config);
+                }
             }
 
-            Save();
             return TopicResult.Ok;
         }
     }
@@ -239,8 +358,17 @@ public sealed partial class TopicManager : IDisposable
 
     private LogConfig EffectiveConfig(Dictionary<string, string> overrides) => LogConfig.Parse(Merge(overrides));
 
+    /// <summary>A partition of a known topic at start: its recovered log, a new one if its directory is missing, or offline if it could not be opened.</summary>
     private Partition OpenPartition(TopicState topic, int index)
-        => new(topic, index, _logs.GetOrCreateLog(topic.Name, index, topic.Config));
+        => _logs.OfflineLogs.TryGetValue((topic.Name, index), out var reason)
+            ? Partition.Offline(topic, index, reason)
+            : new(topic, index, _logs.GetOrCreateLog(topic.Name, index, topic.Config));
+
+    private Partition CreatePartition(TopicState topic, int index) => new(topic, index, _logs.CreateLog(topic.Name, index, topic.Config));
+
+    /// <summary>True if topics.json names this partition (the log manager asks at start, to tell orphan directories).</summary>
+    public bool IsKnownPartition(string topic, int partition)
+        => _topics.TryGetValue(topic, out var state) && partition >= 0 && partition < state.PartitionCount;
 
     private string MetadataPath => Path.Combine(_options.DataDir, MetadataFile);
 
@@ -271,26 +399,62 @@ public sealed partial class TopicManager : IDisposable
         foreach (var topic in _topics.Values)
         {
             topic.SetPartitions(Enumerable.Range(0, topic.PartitionCount).Select(p => OpenPartition(topic, p)).ToArray());
+            foreach (var offline in topic.Partitions.Where(p => p.IsOffline))
+            {
+                LogPartitionOffline(topic.Name, offline.Index, offline.OfflineReason!);
+            }
         }
 
         LogTopicsLoaded(_topics.Count);
     }
 
-    /// <summary>Writes topics.json atomically: a temp file, flushed to disk, then renamed over the old one.</summary>
-    private void Save()
+    private IEnumerable<TopicRecord> Records()
+        => _topics.Values.Select(t => new TopicRecord(t.Name, t.TopicId, t.PartitionCount, t.Overrides));
+
+    /// <summary>
+    /// Writes topics.json durably before a change goes live: a temp file, fsynced, renamed over the old one,
+    /// then the directory fsynced so the rename itself survives a power loss. Throws if any step fails; the
+    /// old file then stands.
+    /// </summary>
+    private void Save(IEnumerable<TopicRecord> records)
     {
-        var records = _topics.Values
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => new TopicRecord(t.Name, t.TopicId, t.PartitionCount, t.Overrides))
-            .ToList();
+        var list = records.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(list, TopicMetadataJsonContext.Default.ListTopicRecord);
+        var fs = _logs.FileSystem;
         var temp = MetadataPath + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            JsonSerializer.Serialize(stream, records, TopicMetadataJsonContext.Default.ListTopicRecord);
-            stream.Flush(flushToDisk: true);
+            using (var file = fs.Open(temp, create: true))
+            {
+                file.Truncate(0);
+                file.Append(bytes);
+                file.Flush();
+            }
+
+            fs.RenameFile(temp, MetadataPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(fs, temp);
+            throw;
         }
 
-        File.Move(temp, MetadataPath, overwrite: true);
+        fs.SyncDirectory(_options.DataDir);
+    }
+
+    private static void TryDelete(IStorageFileSystem fs, string path)
+    {
+        try
+        {
+            if (fs.FileExists(path))
+            {
+                fs.DeleteFile(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The old topics.json stands either way; a stray temp file is overwritten by the next save.
+        }
     }
 
     public void Dispose()
@@ -305,6 +469,15 @@ public sealed partial class TopicManager : IDisposable
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Loaded {Count} topics")]
     private partial void LogTopicsLoaded(int count);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Creating partitions of topic {Topic} failed; rolled back")]
+    private partial void LogCreateFailed(Exception exception, string topic);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Rolling back partition {Topic}-{Partition} failed; its directory stays as an orphan")]
+    private partial void LogRollbackFailed(Exception exception, string topic, int partition);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Partition {Topic}-{Partition} is offline: {Reason}")]
+    private partial void LogPartitionOffline(string topic, int partition, string reason);
 }
 
 internal sealed record TopicRecord(string Name, Guid TopicId, int Partitions, Dictionary<string, string> Configs);

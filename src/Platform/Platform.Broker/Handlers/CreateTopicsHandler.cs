@@ -18,6 +18,7 @@ public sealed class CreateTopicsHandler(TopicManager topics, ConfigDescriber con
     {
         var response = new CreateTopicsResponse { Topics = new(request.Topics.Count) };
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var requested = 0L;
         foreach (var creatable in request.Topics)
         {
             var result = new CreateTopicsResponse.CreatableTopicResult { Name = creatable.Name, NumPartitions = -1, ReplicationFactor = -1 };
@@ -44,6 +45,14 @@ public sealed class CreateTopicsHandler(TopicManager topics, ConfigDescriber con
                 }
 
                 partitions = creatable.Assignments.Count;
+            }
+
+            // max.partitions.per.request holds for the request as a whole, not only for each topic in it.
+            requested += partitions == -1 ? topics.DefaultNumPartitions : Math.Max(0, partitions);
+            if (requested > topics.MaxPartitionsPerRequest)
+            {
+                Fail(result, new(ErrorCode.InvalidPartitions, $"This request asks for {requested} partitions up to topic '{creatable.Name}'; at most {topics.MaxPartitionsPerRequest} may be created at once (max.partitions.per.request)."));
+                continue;
             }
 
             var requestedConfigs = creatable.Configs.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal);

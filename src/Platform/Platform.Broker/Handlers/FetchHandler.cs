@@ -73,9 +73,9 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHa
                 var data = new FetchResponse.PartitionData { PartitionIndex = fetchPartition.Partition, HighWatermark = -1, LastStableOffset = -1, LogStartOffset = -1 };
                 topicResponse.Partitions.Add(data);
                 var partition = topic?.GetPartition(fetchPartition.Partition);
-                if (partition is null)
+                if (partition is null || partition.IsOffline)
                 {
-                    data.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    data.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);
                     hasError = true;
                     continue;
                 }

@@ -32,9 +32,9 @@ public sealed class ListOffsetsHandler(TopicManager topics) : ApiHandler<ListOff
                 var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = requestPartition.PartitionIndex, Timestamp = -1, Offset = -1 };
                 topicResponse.Partitions.Add(result);
                 var partition = topic?.GetPartition(requestPartition.PartitionIndex);
-                if (partition is null)
+                if (partition is null || partition.IsOffline)
                 {
-                    result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    result.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);
                     continue;
                 }
 

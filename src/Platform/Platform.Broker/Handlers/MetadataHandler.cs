@@ -60,7 +60,13 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
             }
             else
             {
-                topic = topics.GetOrAutoCreate(requested.Name, allowAutoCreate);
+                topic = topics.GetOrAutoCreate(requested.Name, allowAutoCreate, out var refused);
+                if (topic is null && refused.Error != ErrorCode.None)
+                {
+                    // An auto-creation refused by a partition limit or a full disk: its code says why, not just "unknown".
+                    response.Topics.Add(new MetadataResponse.MetadataResponseTopic { Name = requested.Name, ErrorCode = (short)refused.Error });
+                    continue;
+                }
             }
 
             response.Topics.Add(topic is null
@@ -93,6 +99,22 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
         };
         foreach (var partition in partitions)
         {
+            if (partition.IsOffline)
+            {
+                // Kafka's answer for a partition whose only replica sits on a failed log directory: no leader, replica offline.
+                result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+                {
+                    ErrorCode = (short)ErrorCode.KafkaStorageError,
+                    PartitionIndex = partition.Index,
+                    LeaderId = -1,
+                    LeaderEpoch = partition.LeaderEpoch,
+                    ReplicaNodes = [cluster.NodeId],
+                    IsrNodes = [],
+                    OfflineReplicas = [cluster.NodeId],
+                });
+                continue;
+            }
+
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
                 PartitionIndex = partition.Index,

@@ -35,14 +35,16 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topicData.Name, PartitionResponses = new(topicData.PartitionData.Count) };
             response.Responses.Add(topicResponse);
-            var topic = ackError == ErrorCode.None ? topics.GetOrAutoCreate(topicData.Name, allowAutoCreate: true) : null;
+            var refused = TopicResult.Ok;
+            var topic = ackError == ErrorCode.None ? topics.GetOrAutoCreate(topicData.Name, allowAutoCreate: true, out refused) : null;
             foreach (var partitionData in topicData.PartitionData)
             {
                 var result = new ProduceResponse.PartitionProduceResponse { Index = partitionData.Index, BaseOffset = -1 };
                 topicResponse.PartitionResponses.Add(result);
-                if (ackError != ErrorCode.None)
+                if (ackError != ErrorCode.None || refused.Error != ErrorCode.None)
                 {
-                    result.ErrorCode = (short)ackError;
+                    result.ErrorCode = (short)(ackError != ErrorCode.None ? ackError : refused.Error);
+                    result.ErrorMessage = refused.Message;
                     continue;
                 }
 

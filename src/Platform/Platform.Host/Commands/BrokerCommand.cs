@@ -19,7 +19,10 @@ internal static class BrokerCommand
     private static readonly Option<string?> DataDir = new("--data-dir") { Description = "Directory for the logs (log.dirs). Default ./data." };
     private static readonly Option<int?> NodeId = new("--node-id") { Description = "This broker's id (node.id). Default 1." };
     private static readonly Option<string?> Advertise = new("--advertise") { Description = "Address clients are told to connect to, host:port (advertised.listeners)." };
-    private static readonly Option<FileInfo?> ConfigFile = new("--config") { Description = "A JSON configuration file, e.g. { \"Broker\": { \"log.retention.ms\": 86400000 } }." };
+    private static readonly Option<FileInfo?> ConfigFile = new("--config")
+    {
+        Description = "A configuration file: Kafka's server.properties (*.properties, key=value) or JSON, e.g. { \"Broker\": { \"log.retention.ms\": 86400000 } }.",
+    };
 
     public static Command Create()
     {
@@ -58,20 +61,37 @@ internal static class BrokerCommand
             return 1;
         }
 
+        var started = false;
         try
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            started = true;
+            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }
-        catch (Exception e) when (e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (Unwrap(e) is { } failure)
         {
-            await Console.Error.WriteLineAsync($"platform: broker failed to start: {e.Message}").ConfigureAwait(false);
+            // One line: what failed and why (a full disk, a vanished data directory); the broker's own log has the detail.
+            var when = started ? "broker stopped with an error" : "broker failed to start";
+            await Console.Error.WriteLineAsync($"platform: {when}: {failure.Message}").ConfigureAwait(false);
             return 1;
         }
         finally
         {
             host.Dispose();
         }
+    }
+
+    /// <summary>The failure to report if <paramref name="e"/> (or every exception an AggregateException holds) is one the broker explains in a line.</summary>
+    private static Exception? Unwrap(Exception e)
+    {
+        if (e is AggregateException aggregate)
+        {
+            var inner = aggregate.Flatten().InnerExceptions;
+            return inner.Count > 0 && inner.All(i => Unwrap(i) is not null) ? Unwrap(inner[0]) : null;
+        }
+
+        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or Storage.LogException ? e : null;
     }
 
     /// <summary>The sections a configuration file may have: a misspelt one would otherwise be ignored with all its settings.</summary>
@@ -119,8 +139,16 @@ internal static class BrokerCommand
                 throw new FileNotFoundException($"--config: file '{file.FullName}' does not exist.");
             }
 
-            CheckSections(file);
-            builder.Configuration.AddJsonFile(file.FullName, optional: false);
+            if (file.Extension.Equals(".properties", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.Configuration.AddInMemoryCollection(PropertiesFile.Read(file.FullName)
+                    .Select(p => new KeyValuePair<string, string?>($"{BrokerOptions.SectionName}:{p.Key}", p.Value)));
+            }
+            else
+            {
+                CheckSections(file);
+                builder.Configuration.AddJsonFile(file.FullName, optional: false);
+            }
         }
 
         var overrides = new Dictionary<string, string?>();
@@ -139,7 +167,10 @@ internal static class BrokerCommand
         builder.Configuration.AddInMemoryCollection(overrides);
 
         var options = new BrokerOptions();
-        BrokerConfiguration.Bind(builder.Configuration.GetSection(BrokerOptions.SectionName), options);
+        foreach (var warning in BrokerConfiguration.Bind(builder.Configuration.GetSection(BrokerOptions.SectionName), options))
+        {
+            Console.Error.WriteLine($"platform: warning: {warning}");
+        }
         options.Validate();
         builder.Logging.AddSimpleConsole(o =>
         {

@@ -1,0 +1,37 @@
+namespace Platform.Storage;
+
+/// <summary>Tells the I/O errors apart that the broker answers differently: a full disk stops it, a bad partition only takes itself offline.</summary>
+public static class StorageErrors
+{
+    // ENOSPC on Linux and macOS; ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL as HRESULTs on Windows.
+    private const int Enospc = 28;
+    private const int WindowsDiskFull = unchecked((int)0x80070070);
+    private const int WindowsHandleDiskFull = unchecked((int)0x80070027);
+
+    /// <summary>True if <paramref name="exception"/> or one it wraps says the disk is full.</summary>
+    public static bool IsDiskFull(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is IOException io && (io.HResult is Enospc or WindowsDiskFull or WindowsHandleDiskFull
+                || io.Message.Contains("No space left on device", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The innermost message: the one that names the file and the system's reason.</summary>
+    public static string Describe(Exception exception)
+    {
+        var e = exception;
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e.Message;
+    }
+}

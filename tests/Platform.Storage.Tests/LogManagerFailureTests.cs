@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Platform.Storage.Tests;
+
+/// <summary>A disk that fails at start or at stop: one clear error, no stray files; a broken directory only takes its own partition offline.</summary>
+public sealed class LogManagerFailureTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private LogManager Manager(IStorageFileSystem fs, Func<string, int, bool>? known = null)
+        => new(new LogManagerOptions { DataDirectory = _dir.Path, CleanerEnable = false, IsKnownPartition = known }, fs, NullLoggerFactory.Instance, TimeProvider.System);
+
+    [Fact]
+    public async Task StopAsync_DiskFull_OneStorageExceptionAndNoTempFiles()
+    {
+        var disk = new FaultInjectingFileSystem();
+        var manager = Manager(disk);
+        manager.Start();
+        manager.GetOrCreateLog("full", 0).Append(TestBatches.Create(records: 3), 0);
+        manager.GetOrCreateLog("full", 1).Append(TestBatches.Create(records: 3), 0);
+        disk.DiskFull = true;
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => manager.StopAsync());
+
+        Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task CheckpointAndStop_DataDirectoryDeleted_LoggedNotThrownThenOneStorageException()
+    {
+        var manager = Manager(PhysicalFileSystem.Instance);
+        manager.Start();
+        manager.GetOrCreateLog("vanished", 0).Append(TestBatches.Create(records: 3), 0);
+        manager.GetLog("vanished", 0)!.Flush();
+        Directory.Delete(_dir.Path, recursive: true);
+
+        manager.CheckpointRecoveryPoints();
+        var error = await Assert.ThrowsAsync<StorageException>(() => manager.StopAsync());
+
+        Assert.Contains("vanished-0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_DiskFull_OneStorageExceptionNamingTheDisk()
+    {
+        await using (var first = Manager(PhysicalFileSystem.Instance))
+        {
+            first.Start();
+            first.GetOrCreateLog("start", 0).Append(TestBatches.Create(records: 3), 0);
+        }
+
+        // Without a recovery point checkpoint the start rescans the segment and writes one: the write fails.
+        File.Delete(Path.Combine(_dir.Partition("start"), LogFileNames.RecoveryPointCheckpoint));
+        var disk = new FaultInjectingFileSystem { DiskFull = true };
+        var manager = Manager(disk);
+
+        var error = Assert.Throws<StorageException>(manager.Start);
+
+        Assert.Contains("Disk full", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Start_UnknownPartitionDirectory_NotOpenedAndLeftAsItIs()
+    {
+        await using (var first = Manager(PhysicalFileSystem.Instance))
+        {
+            first.Start();
+            first.GetOrCreateLog("known", 0).Append(TestBatches.Create(records: 1), 0);
+            first.GetOrCreateLog("orphan", 0).Append(TestBatches.Create(records: 2), 0);
+        }
+
+        var files = Directory.GetFiles(_dir.Partition("orphan")).Select(f => (f, new FileInfo(f).Length)).ToList();
+        await using var manager = Manager(PhysicalFileSystem.Instance, known: (topic, _) => topic == "known");
+        manager.Start();
+
+        Assert.NotNull(manager.GetLog("known", 0));
+        Assert.Null(manager.GetLog("orphan", 0));
+        Assert.Equal(files, Directory.GetFiles(_dir.Partition("orphan")).Select(f => (f, new FileInfo(f).Length)).ToList());
+    }
+
+    [Fact]
+    public async Task CreateLog_OrphanDirectoryThere_MovedAsideAndNewLogEmpty()
+    {
+        await using (var first = Manager(PhysicalFileSystem.Instance))
+        {
+            first.Start();
+            first.GetOrCreateLog("reused", 0).Append(TestBatches.Create(records: 4), 0);
+        }
+
+        await using var manager = Manager(PhysicalFileSystem.Instance, known: (_, _) => false);
+        manager.Start();
+
+        var log = manager.CreateLog("reused", 0, LogConfig.Default);
+
+        Assert.Equal(0, log.LogEndOffset);
+        Assert.Single(Directory.GetDirectories(_dir.Path, "reused-0.*" + LogManager.OrphanDirectorySuffix));
+    }
+}
