@@ -1,6 +1,7 @@
 using Platform.Client;
 using Platform.Streams.Errors;
 using Platform.Streams.State;
+using Platform.Streams.State.Internal;
 
 namespace Platform.Streams.Processors.Internal;
 
@@ -257,12 +258,13 @@ internal sealed class StreamTask
     public bool MaybePunctuateSystemTime() => _context.WallClockPunctuations.MayPunctuate(_context.Clock.NowMs, _fire);
 
     /// <summary>
-    /// Flushes the stores (cached updates go downstream and to the changelogs) and returns the input offsets to
-    /// commit (the next offset to read per partition that progressed). Send them, then call <see cref="PostCommit"/>.
+    /// Flushes the stores' caches (cached updates go downstream and to the changelogs; the stores beneath are
+    /// flushed only for a checkpoint, see <see cref="FlushStores"/>) and returns the input offsets to commit (the
+    /// next offset to read per partition that progressed). Send them, then call <see cref="PostCommit"/>.
     /// </summary>
     public IReadOnlyList<TopicPartitionOffset> PrepareCommit()
     {
-        FlushStores();
+        FlushCaches();
         var offsets = new List<TopicPartitionOffset>(_queues.Length);
         foreach (var queue in _queues)
         {
@@ -345,11 +347,26 @@ internal sealed class StreamTask
         }
     }
 
-    private void FlushStores()
+    /// <summary>
+    /// Flushes every store down to its storage (a RocksDB store writes its memtable out): what a checkpoint of
+    /// the changelog offsets must follow, since the stores skip RocksDB's write-ahead log.
+    /// </summary>
+    public void FlushStores()
     {
         foreach (var store in _stores)
         {
             store.Flush();
+        }
+    }
+
+    private void FlushCaches()
+    {
+        foreach (var store in _stores)
+        {
+            if (store is ICachedStore cached)
+            {
+                cached.FlushCache();
+            }
         }
     }
 
