@@ -62,6 +62,9 @@ internal sealed partial class TaskManager
         _cache = cacheBytes > 0 ? new ThreadCache(cacheBytes) : null;
     }
 
+    /// <summary>The main consumer's fetched lag per input partition, for the tasks' <c>max.task.idle.ms</c>.</summary>
+    public Func<TopicPartition, long?>? FetchedLag { get; set; }
+
     /// <summary>The thread's producer (replaced after it was fenced).</summary>
     public StreamsProducer Producer { get; set; }
 
