@@ -1,5 +1,5 @@
-using Platform.Client;
 using Microsoft.Extensions.Logging;
+using Platform.Client;
 using Platform.Streams.State;
 using Platform.Streams.State.Internal;
 
