@@ -142,8 +142,14 @@ internal sealed partial class Consumer<TKey, TValue>
         ArgumentNullException.ThrowIfNull(partition);
         ThrowIfClosed();
         var position = _fetcher.Position(partition);
-        var (_, high) = _fetcher.CachedWatermarks(partition);
-        return position >= 0 && high >= 0 ? Math.Max(0, high - position) : null;
+
+        // read_committed reads up to the last stable offset: records of open transactions are not lag yet. The
+        // position passes commit markers and aborted batches as the fetched data is drained, so a partition that
+        // ends with a marker reaches lag 0 (as Kafka's currentLag).
+        var end = _settings.Fetch.IsolationLevel == IsolationLevel.ReadCommitted
+            ? _fetcher.CachedLastStableOffset(partition)
+            : _fetcher.CachedWatermarks(partition).High;
+        return position >= 0 && end >= 0 ? Math.Max(0, end - position) : null;
     }
 
     public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions)

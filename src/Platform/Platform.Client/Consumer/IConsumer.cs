@@ -79,7 +79,10 @@ public interface IConsumer<TKey, TValue> : IDisposable, IAsyncDisposable
     /// <summary>Asynchronous <see cref="Committed(IEnumerable{TopicPartition}, TimeSpan)"/>.</summary>
     Task<List<TopicPartitionOffset>> CommittedAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default);
 
-    /// <summary>How many records the partition has beyond the position (high watermark minus position, from the last fetch); null when unknown.</summary>
+    /// <summary>
+    /// How many records the partition has beyond the position, from the last fetch: the high watermark (under
+    /// read_committed the last stable offset) minus the position; null when unknown (no fetch answered yet).
+    /// </summary>
     long? CurrentLag(TopicPartition partition);
 
     /// <summary>The assigned partitions.</summary>

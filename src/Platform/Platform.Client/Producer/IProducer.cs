@@ -41,6 +41,15 @@ public interface IProducer<TKey, TValue> : IDisposable, IAsyncDisposable
     /// <summary>Sends a record to a given partition without waiting; see <see cref="Produce(string, Message{TKey,TValue}, Action{DeliveryReport{TKey,TValue}}?)"/>.</summary>
     void Produce(TopicPartition topicPartition, Message<TKey, TValue> message, Action<DeliveryReport<TKey, TValue>>? deliveryHandler = null);
 
+    /// <summary>
+    /// Sends a record without waiting, to <paramref name="partition"/> or, when it is negative, to the partition the
+    /// partitioner chooses; <paramref name="deliveryHandler"/> gets the outcome without a
+    /// <see cref="DeliveryReport{TKey,TValue}"/> allocated per record.
+    /// </summary>
+    /// <exception cref="ProduceException{TKey,TValue}">Serialization failed or the record is too large.</exception>
+    /// <exception cref="KafkaException">Metadata or buffer space did not come within <c>max.block.ms</c>.</exception>
+    void Produce(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler<TKey, TValue> deliveryHandler);
+
     /// <summary>Sends every waiting record now (ignoring <c>linger.ms</c>) and waits up to <paramref name="timeout"/> for all reports.</summary>
     /// <returns>How many records are still waiting for their report (0 when all were reported).</returns>
     int Flush(TimeSpan timeout);

@@ -90,6 +90,17 @@ internal sealed partial class Producer<TKey, TValue>
                     }
 
                     break;
+                case IDeliveryHandler<TKey, TValue> handler:
+                    try
+                    {
+                        handler.OnDelivery(topic, partition, offset, error ?? Error.NoError, message);
+                    }
+                    catch (Exception ex)
+                    {
+                        ReportError(new Error(ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
+                    }
+
+                    break;
                 default:
                     unhandledFailures += error is null ? 0 : 1;
                     break;

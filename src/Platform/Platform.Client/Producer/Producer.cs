@@ -81,6 +81,12 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         ProduceCore(topicPartition.Topic, topicPartition.Partition, message, deliveryHandler);
     }
 
+    public void Produce(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler<TKey, TValue> deliveryHandler)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryHandler);
+        ProduceCore(topic, partition < 0 ? -1 : partition, message, deliveryHandler);
+    }
+
     private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncCore(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
@@ -150,7 +156,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         string topic,
         int partition,
         Message<TKey, TValue> message,
-        Action<DeliveryReport<TKey, TValue>>? handler)
+        object? handler)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(message);

@@ -13,7 +13,7 @@ namespace Platform.Streams.Runtime;
 /// (the task's checkpoint), and turns delivery failures into the production exception handler's decision,
 /// raised on the task's next send or flush (delivery reports arrive on the producer's thread).
 /// </summary>
-internal sealed partial class RecordCollector : IRecordCollector
+internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandler<byte[]?, byte[]?>
 {
     private readonly StreamsProducer _producer;
     private readonly TaskId _task;
@@ -22,7 +22,9 @@ internal sealed partial class RecordCollector : IRecordCollector
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TopicPartition, long> _offsets = new();
     private readonly HashSet<string> _changelogTopics;
-    private readonly Action<DeliveryReport<byte[]?, byte[]?>> _onDelivery;
+    // Messages come back with their outcome (on the producer's thread) and are reused: a record sent costs no
+    // message, report or delegate of its own.
+    private readonly ConcurrentQueue<Message<byte[]?, byte[]?>> _messages = new();
     private Exception? _sendError;
     private long _skipped;
 
@@ -35,9 +37,6 @@ internal sealed partial class RecordCollector : IRecordCollector
         _handler = handler;
         _partitionCount = partitionCount;
         _logger = logger;
-
-        // One delegate for every send: a method group converted per call would allocate one per record.
-        _onDelivery = OnDelivery;
     }
 
     /// <summary>Per changelog partition written: the offset after the last record acknowledged.</summary>
@@ -50,14 +49,16 @@ internal sealed partial class RecordCollector : IRecordCollector
     public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int partition)
     {
         ThrowIfSendFailed();
-        var message = new Message<byte[]?, byte[]?>
+        if (!_messages.TryDequeue(out var message))
         {
-            Key = key,
-            Value = value,
-            Headers = headers,
-            Timestamp = new Timestamp(timestamp, TimestampType.CreateTime),
-        };
-        _producer.Send(topic, partition, message, _onDelivery);
+            message = new Message<byte[]?, byte[]?>();
+        }
+
+        message.Key = key;
+        message.Value = value;
+        message.Headers = headers;
+        message.Timestamp = new Timestamp(timestamp, TimestampType.CreateTime);
+        _producer.Send(topic, partition, message, this);
     }
 
     /// <inheritdoc/>
@@ -79,35 +80,51 @@ internal sealed partial class RecordCollector : IRecordCollector
         }
     }
 
-    private void OnDelivery(DeliveryReport<byte[]?, byte[]?> report)
+    /// <summary>A record's outcome, on the producer's thread.</summary>
+    public void OnDelivery(string topic, int partition, long offset, Error error, Message<byte[]?, byte[]?> message)
     {
-        if (report.Error.Code == Protocol.ErrorCode.None)
+        try
         {
-            if (_changelogTopics.Contains(report.Topic))
+            Delivered(topic, partition, offset, error, message);
+        }
+        finally
+        {
+            message.Key = null;
+            message.Value = null;
+            message.Headers = null;
+            _messages.Enqueue(message);
+        }
+    }
+
+    private void Delivered(string topic, int partition, long offset, Error error, Message<byte[]?, byte[]?> message)
+    {
+        if (error.Code == Protocol.ErrorCode.None)
+        {
+            if (_changelogTopics.Contains(topic))
             {
-                _offsets.AddOrUpdate(report.TopicPartition, static (_, next) => next, static (_, old, next) => Math.Max(old, next), report.Offset + 1);
+                _offsets.AddOrUpdate(new TopicPartition(topic, partition), static (_, next) => next, static (_, old, next) => Math.Max(old, next), offset + 1);
             }
 
             return;
         }
 
-        if (StreamsProducer.IsFenced(report.Error))
+        if (StreamsProducer.IsFenced(error))
         {
-            Interlocked.CompareExchange(ref _sendError, new TaskMigratedException($"Task {_task}'s producer was fenced while sending to {report.Topic}: {report.Error.Reason}"), null);
+            Interlocked.CompareExchange(ref _sendError, new TaskMigratedException($"Task {_task}'s producer was fenced while sending to {topic}: {error.Reason}"), null);
             return;
         }
 
-        var response = _handler.Handle(null, report.Topic, report.Message.Key, report.Message.Value, report.Error);
+        var response = _handler.Handle(null, topic, message.Key, message.Value, error);
         if (response == ProductionExceptionHandlerResponse.Continue)
         {
             Interlocked.Increment(ref _skipped);
-            LogSkipped(_task, report.Topic, report.Partition, report.Error.Reason);
+            LogSkipped(_task, topic, partition, error.Reason);
             return;
         }
 
         Interlocked.CompareExchange(
             ref _sendError,
-            new StreamsException($"Task {_task} could not send a record to topic '{report.Topic}' ({report.Error.Code}): {report.Error.Reason}; the production exception handler said to fail."),
+            new StreamsException($"Task {_task} could not send a record to topic '{topic}' ({error.Code}): {error.Reason}; the production exception handler said to fail."),
             null);
     }
 

@@ -12,6 +12,9 @@ internal sealed class StandbyTask(StreamTask task, IReadOnlyList<ChangelogPartit
     /// <summary>The changelog partitions it follows.</summary>
     public IReadOnlyList<ChangelogPartition> Changelogs { get; } = changelogs;
 
+    /// <summary>The sum of the changelog offsets in the last checkpoint written on commit (0 before the first).</summary>
+    public long CheckpointedOffsetSum { get; set; }
+
     /// <summary>Per changelog partition the offset after the last record applied.</summary>
     public Dictionary<TopicPartition, long> CheckpointOffsets()
     {

@@ -194,7 +194,10 @@ internal sealed partial class StreamThread
             _runtime.PartitionCount,
             _runtime.GlobalStores,
             this,
-            _runtime.LoggerFactory.CreateLogger("Platform.Streams.Task"));
+            _runtime.LoggerFactory.CreateLogger("Platform.Streams.Task"))
+        {
+            FetchedLag = _consumer.CurrentLag,
+        };
         _runtime.Metrics.AddSources(this, () => Volatile.Read(ref _lag), () => _changelogs?.RemainingRecords ?? 0);
         Subscribe();
         _lastCommit = Stopwatch.GetTimestamp();

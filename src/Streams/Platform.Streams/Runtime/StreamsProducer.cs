@@ -47,19 +47,12 @@ internal sealed class StreamsProducer : IDisposable
 
     /// <summary>Sends one record (opening a transaction first under exactly-once); <paramref name="onDelivery"/> runs on the producer's thread.</summary>
     /// <exception cref="TaskMigratedException">The producer was fenced.</exception>
-    public void Send(string topic, int partition, Message<byte[]?, byte[]?> message, Action<DeliveryReport<byte[]?, byte[]?>> onDelivery)
+    public void Send(string topic, int partition, Message<byte[]?, byte[]?> message, IDeliveryHandler<byte[]?, byte[]?> onDelivery)
     {
         MaybeBeginTransaction();
         try
         {
-            if (partition >= 0)
-            {
-                _producer.Produce(new TopicPartition(topic, partition), message, onDelivery);
-            }
-            else
-            {
-                _producer.Produce(topic, message, onDelivery);
-            }
+            _producer.Produce(topic, partition, message, onDelivery);
         }
         catch (KafkaException ex) when (IsFenced(ex.Error))
         {

@@ -62,6 +62,9 @@ internal sealed partial class TaskManager
         _cache = cacheBytes > 0 ? new ThreadCache(cacheBytes) : null;
     }
 
+    /// <summary>The main consumer's fetched lag per input partition, for the tasks' <c>max.task.idle.ms</c>.</summary>
+    public Func<TopicPartition, long?>? FetchedLag { get; set; }
+
     /// <summary>The thread's producer (replaced after it was fenced).</summary>
     public StreamsProducer Producer { get; set; }
 
@@ -153,12 +156,20 @@ internal sealed partial class TaskManager
         }
     }
 
-    /// <summary>Partitions were revoked (eager rebalance): commit everything, keep the tasks open in case they come back.</summary>
+    /// <summary>
+    /// Partitions were revoked (eager rebalance): commit everything and, outside exactly-once, checkpoint (as
+    /// Kafka does on suspend); the tasks stay open in case they come back.
+    /// </summary>
     public void Suspend(IConsumer<byte[]?, byte[]?> consumer)
     {
         Commit(consumer, force: true);
         foreach (var task in _active.Values)
         {
+            if (!Producer.ExactlyOnce && !task.Restoring && !task.Suspended)
+            {
+                WriteCheckpoint(task);
+            }
+
             task.Suspended = true;
         }
 
@@ -256,7 +267,9 @@ internal sealed partial class TaskManager
     /// <summary>
     /// Commits the tasks that need it (all with <paramref name="force"/>): their stores are flushed, every record
     /// they sent is acknowledged, then their input offsets are committed (under exactly-once in the producer's
-    /// transaction with the consumer's group metadata). Checkpoints follow, outside exactly-once.
+    /// transaction with the consumer's group metadata). Only the stores' caches are flushed for a commit; a
+    /// checkpoint, which flushes the stores themselves first, follows every <see cref="CheckpointDelta"/>
+    /// changelog records, outside exactly-once.
     /// </summary>
     /// <returns>How many tasks were committed.</returns>
     /// <exception cref="TaskMigratedException">The producer was fenced or the group refused the offsets.</exception>
@@ -308,8 +321,7 @@ internal sealed partial class TaskManager
 
         foreach (var (id, standby) in _standby)
         {
-            FlushStores(standby.Task);
-            WriteCheckpoint(id, standby.CheckpointOffsets());
+            MaybeWriteCheckpoint(id, standby);
         }
 
         return committing.Count;
@@ -387,18 +399,43 @@ internal sealed partial class TaskManager
     /// </summary>
     private void MaybeWriteCheckpoint(ActiveTask task)
     {
+        if (Sum(task.CheckpointOffsets()) - task.CheckpointedOffsetSum > CheckpointDelta)
+        {
+            WriteCheckpoint(task);
+        }
+    }
+
+    /// <summary>Flushes the task's stores to their storage, then writes the offsets they now hold durably.</summary>
+    private void WriteCheckpoint(ActiveTask task)
+    {
+        task.Task.FlushStores();
         var offsets = task.CheckpointOffsets();
+        WriteCheckpoint(task.Task.Id, offsets);
+        task.CheckpointedOffsetSum = Sum(offsets);
+    }
+
+    /// <summary>A standby's checkpoint, on the same threshold as an active task's.</summary>
+    private void MaybeWriteCheckpoint(TaskId id, StandbyTask standby)
+    {
+        var offsets = standby.CheckpointOffsets();
+        var sum = Sum(offsets);
+        if (sum - standby.CheckpointedOffsetSum > CheckpointDelta)
+        {
+            FlushStores(standby.Task);
+            WriteCheckpoint(id, offsets);
+            standby.CheckpointedOffsetSum = sum;
+        }
+    }
+
+    private static long Sum(Dictionary<TopicPartition, long> offsets)
+    {
         var sum = 0L;
         foreach (var offset in offsets.Values)
         {
             sum += offset;
         }
 
-        if (sum - task.CheckpointedOffsetSum > CheckpointDelta)
-        {
-            WriteCheckpoint(task.Task.Id, offsets);
-            task.CheckpointedOffsetSum = sum;
-        }
+        return sum;
     }
 
     private void WriteCheckpoint(TaskId id, Dictionary<TopicPartition, long> offsets)

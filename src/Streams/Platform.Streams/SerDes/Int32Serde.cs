@@ -4,13 +4,21 @@ using Platform.Client.Serialization;
 namespace Platform.Streams.SerDes;
 
 /// <summary>32-bit integers, 4 bytes big-endian (Kafka's <c>Serdes.Integer()</c>).</summary>
-public sealed class Int32Serde : ISerde<int>
+public sealed class Int32Serde : ISerde<int>, IPrefixedSerializer<int>
 {
     /// <inheritdoc/>
     public byte[]? Serialize(int data, SerializationContext context)
     {
         var bytes = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(bytes, data);
+        return bytes;
+    }
+
+    /// <inheritdoc/>
+    byte[]? IPrefixedSerializer<int>.Serialize(int data, int prefix, SerializationContext context)
+    {
+        var bytes = new byte[prefix + 4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(prefix), data);
         return bytes;
     }
 

@@ -5,8 +5,9 @@ namespace Platform.Streams.State;
 
 /// <summary>
 /// Builds session stores, as DSL session aggregations use. The changelog is <c>compact,delete</c> with
-/// <c>retention.ms</c> = the store's retention. Session stores write through to the byte store (no record
-/// cache): <see cref="StoreBuilderBase{TStore}.CachingEnabled"/> does not change what they emit.
+/// <c>retention.ms</c> = the store's retention. With <see cref="StoreBuilderBase{TStore}.CachingEnabled"/> (the
+/// DSL's default) writes go through the record cache, which passes the latest value per session on to the
+/// store, the changelog and downstream on commit or eviction.
 /// </summary>
 public sealed class SessionStoreBuilder<TKey, TValue> : StoreBuilderBase<ISessionStore<TKey, TValue>>
 {
@@ -31,6 +32,11 @@ public sealed class SessionStoreBuilder<TKey, TValue> : StoreBuilderBase<ISessio
         if (LoggingEnabled)
         {
             store = new ChangeLoggingSessionBytesStore(store);
+        }
+
+        if (CachingEnabled)
+        {
+            store = new CachingSessionStore(store, _supplier.RetentionPeriodMs);
         }
 
         return new MeteredSessionStore<TKey, TValue>(store, _keySerde, _valueSerde);

@@ -152,6 +152,15 @@ internal sealed partial class Fetcher : IAsyncDisposable
         }
     }
 
+    /// <summary>The last stable offset from the last fetch answer (the end a read_committed consumer reads up to), -1 when unknown.</summary>
+    public long CachedLastStableOffset(TopicPartition tp)
+    {
+        lock (_lock)
+        {
+            return GetLocked(tp).LastStableOffset;
+        }
+    }
+
     /// <summary>Log start offset and high watermark from the last fetch answer, -1 when unknown.</summary>
     public (long Low, long High) CachedWatermarks(TopicPartition tp)
     {

@@ -26,14 +26,14 @@ internal sealed class KStreamAggregate<TKey, TValue, TAggregate>(
 
     private sealed class Processor(KStreamAggregate<TKey, TValue, TAggregate> aggregate) : ContextualProcessor<TKey, TValue, TKey, Change<TAggregate>>
     {
-        private ITimestampedKeyValueStore<TKey, TAggregate>? _store;
+        private AggregateStore<TKey, TAggregate>? _store;
         private TimestampedTupleForwarder<TKey, TAggregate>? _forwarder;
 
         public override void Init(IProcessorContext<TKey, Change<TAggregate>> context)
         {
             base.Init(context);
-            _store = context.GetStateStore<ITimestampedKeyValueStore<TKey, TAggregate>>(aggregate._storeName);
-            _forwarder = new TimestampedTupleForwarder<TKey, TAggregate>(_store, context, aggregate._sendOldValues);
+            _store = new AggregateStore<TKey, TAggregate>(context.GetStateStore<ITimestampedKeyValueStore<TKey, TAggregate>>(aggregate._storeName));
+            _forwarder = new TimestampedTupleForwarder<TKey, TAggregate>(_store.Store, context, aggregate._sendOldValues);
         }
 
         public override void Process(Record<TKey, TValue> record)
@@ -43,17 +43,17 @@ internal sealed class KStreamAggregate<TKey, TValue, TAggregate>(
                 return;
             }
 
-            var old = _store!.Get(record.Key);
+            var old = _store!.Get(record.Key, out var serializedKey);
             var start = old is null ? aggregate._initializer() : old.Value;
             var timestamp = old is null ? record.Timestamp : Math.Max(record.Timestamp, old.Timestamp);
             var result = aggregate._aggregator(record.Key, record.Value, start);
             if (result is null)
             {
-                _store.Delete(record.Key);
+                _store.Delete(record.Key, serializedKey);
             }
             else
             {
-                _store.Put(record.Key, new ValueAndTimestamp<TAggregate>(result, timestamp));
+                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TAggregate>(result, timestamp));
             }
 
             var change = old is null ? Change<TAggregate>.New(result) : new Change<TAggregate>(result, result is not null, old.Value, true);

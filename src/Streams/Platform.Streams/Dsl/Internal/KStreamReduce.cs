@@ -21,14 +21,14 @@ internal sealed class KStreamReduce<TKey, TValue>(string storeName, Func<TValue,
 
     private sealed class Processor(KStreamReduce<TKey, TValue> reduce) : ContextualProcessor<TKey, TValue, TKey, Change<TValue>>
     {
-        private ITimestampedKeyValueStore<TKey, TValue>? _store;
+        private AggregateStore<TKey, TValue>? _store;
         private TimestampedTupleForwarder<TKey, TValue>? _forwarder;
 
         public override void Init(IProcessorContext<TKey, Change<TValue>> context)
         {
             base.Init(context);
-            _store = context.GetStateStore<ITimestampedKeyValueStore<TKey, TValue>>(reduce._storeName);
-            _forwarder = new TimestampedTupleForwarder<TKey, TValue>(_store, context, reduce._sendOldValues);
+            _store = new AggregateStore<TKey, TValue>(context.GetStateStore<ITimestampedKeyValueStore<TKey, TValue>>(reduce._storeName));
+            _forwarder = new TimestampedTupleForwarder<TKey, TValue>(_store.Store, context, reduce._sendOldValues);
         }
 
         public override void Process(Record<TKey, TValue> record)
@@ -38,16 +38,16 @@ internal sealed class KStreamReduce<TKey, TValue>(string storeName, Func<TValue,
                 return;
             }
 
-            var old = _store!.Get(record.Key);
+            var old = _store!.Get(record.Key, out var serializedKey);
             var result = old is null ? record.Value : reduce._reducer(old.Value, record.Value);
             var timestamp = old is null ? record.Timestamp : Math.Max(record.Timestamp, old.Timestamp);
             if (result is null)
             {
-                _store.Delete(record.Key);
+                _store.Delete(record.Key, serializedKey);
             }
             else
             {
-                _store.Put(record.Key, new ValueAndTimestamp<TValue>(result, timestamp));
+                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TValue>(result, timestamp));
             }
 
             var change = old is null ? Change<TValue>.New(result) : new Change<TValue>(result, result is not null, old.Value, true);

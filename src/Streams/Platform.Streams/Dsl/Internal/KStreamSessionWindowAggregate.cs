@@ -1,5 +1,6 @@
 using Platform.Streams.Processors;
 using Platform.Streams.State;
+using Platform.Streams.State.Internal;
 
 namespace Platform.Streams.Dsl.Internal;
 
@@ -31,11 +32,23 @@ internal sealed class KStreamSessionWindowAggregate<TKey, TValue, TAggregate>(
     {
         private ISessionStore<TKey, TAggregate> _store = null!;
         private long _observedStreamTime = -1;
+        private bool _cached;
 
         public override void Init(IProcessorContext<Windowed<TKey>, Change<TAggregate>> context)
         {
             base.Init(context);
             _store = context.GetStateStore<ISessionStore<TKey, TAggregate>>(owner._storeName);
+
+            // A caching store forwards on flush (commit or eviction), one update per session, as Kafka's
+            // SessionTupleForwarder: the timestamp is the session's end.
+            var sendOldValues = owner._sendOldValues;
+            _cached = _store is MeteredSessionStore<TKey, TAggregate> metered && metered.SetFlushListener(
+                (session, hasNew, newValue, hasOld, oldValue, headers) => context.Forward(new Record<Windowed<TKey>, Change<TAggregate>>(
+                    session,
+                    new Change<TAggregate>(newValue, hasNew, oldValue, sendOldValues && hasOld),
+                    session.Window.EndMs,
+                    headers)),
+                sendOldValues);
         }
 
         public override void Process(Record<TKey, TValue> record)
@@ -84,6 +97,11 @@ internal sealed class KStreamSessionWindowAggregate<TKey, TValue, TAggregate>(
         }
 
         private void Forward(Record<TKey, TValue> record, Windowed<TKey> session, Change<TAggregate> change)
-            => Context.Forward(new Record<Windowed<TKey>, Change<TAggregate>>(session, change, session.Window.EndMs, record.Headers));
+        {
+            if (!_cached)
+            {
+                Context.Forward(new Record<Windowed<TKey>, Change<TAggregate>>(session, change, session.Window.EndMs, record.Headers));
+            }
+        }
     }
 }

@@ -29,14 +29,14 @@ internal sealed class KTableAggregate<TKey, TValue, TAggregate>(
 
     private sealed class Processor(KTableAggregate<TKey, TValue, TAggregate> aggregate) : ContextualProcessor<TKey, Change<TValue>, TKey, Change<TAggregate>>
     {
-        private ITimestampedKeyValueStore<TKey, TAggregate>? _store;
+        private AggregateStore<TKey, TAggregate>? _store;
         private TimestampedTupleForwarder<TKey, TAggregate>? _forwarder;
 
         public override void Init(IProcessorContext<TKey, Change<TAggregate>> context)
         {
             base.Init(context);
-            _store = context.GetStateStore<ITimestampedKeyValueStore<TKey, TAggregate>>(aggregate._storeName);
-            _forwarder = new TimestampedTupleForwarder<TKey, TAggregate>(_store, context, aggregate._sendOldValues);
+            _store = new AggregateStore<TKey, TAggregate>(context.GetStateStore<ITimestampedKeyValueStore<TKey, TAggregate>>(aggregate._storeName));
+            _forwarder = new TimestampedTupleForwarder<TKey, TAggregate>(_store.Store, context, aggregate._sendOldValues);
         }
 
         public override void Process(Record<TKey, Change<TValue>> record)
@@ -46,7 +46,7 @@ internal sealed class KTableAggregate<TKey, TValue, TAggregate>(
                 throw new StreamsException($"A record key is null in the KTable aggregation of store '{aggregate._storeName}'.");
             }
 
-            var old = _store!.Get(record.Key);
+            var old = _store!.Get(record.Key, out var serializedKey);
             var change = record.Value;
             var timestamp = record.Timestamp;
             var hasAggregate = old is not null;
@@ -70,11 +70,11 @@ internal sealed class KTableAggregate<TKey, TValue, TAggregate>(
 
             if (hasAggregate)
             {
-                _store.Put(record.Key, new ValueAndTimestamp<TAggregate>(current, timestamp));
+                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TAggregate>(current, timestamp));
             }
             else
             {
-                _store.Delete(record.Key);
+                _store.Delete(record.Key, serializedKey);
             }
 
             var output = new Change<TAggregate>(current, hasAggregate, old is null ? default! : old.Value, old is not null);

@@ -26,14 +26,14 @@ internal sealed class KTableReduce<TKey, TValue>(
 
     private sealed class Processor(KTableReduce<TKey, TValue> reduce) : ContextualProcessor<TKey, Change<TValue>, TKey, Change<TValue>>
     {
-        private ITimestampedKeyValueStore<TKey, TValue>? _store;
+        private AggregateStore<TKey, TValue>? _store;
         private TimestampedTupleForwarder<TKey, TValue>? _forwarder;
 
         public override void Init(IProcessorContext<TKey, Change<TValue>> context)
         {
             base.Init(context);
-            _store = context.GetStateStore<ITimestampedKeyValueStore<TKey, TValue>>(reduce._storeName);
-            _forwarder = new TimestampedTupleForwarder<TKey, TValue>(_store, context, reduce._sendOldValues);
+            _store = new AggregateStore<TKey, TValue>(context.GetStateStore<ITimestampedKeyValueStore<TKey, TValue>>(reduce._storeName));
+            _forwarder = new TimestampedTupleForwarder<TKey, TValue>(_store.Store, context, reduce._sendOldValues);
         }
 
         public override void Process(Record<TKey, Change<TValue>> record)
@@ -43,7 +43,7 @@ internal sealed class KTableReduce<TKey, TValue>(
                 throw new StreamsException($"A record key is null in the KTable reduce of store '{reduce._storeName}'.");
             }
 
-            var old = _store!.Get(record.Key);
+            var old = _store!.Get(record.Key, out var serializedKey);
             var change = record.Value;
             var hasAggregate = old is not null;
             var current = hasAggregate ? old!.Value : default!;
@@ -72,11 +72,11 @@ internal sealed class KTableReduce<TKey, TValue>(
 
             if (hasAggregate)
             {
-                _store.Put(record.Key, new ValueAndTimestamp<TValue>(current, timestamp));
+                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TValue>(current, timestamp));
             }
             else
             {
-                _store.Delete(record.Key);
+                _store.Delete(record.Key, serializedKey);
             }
 
             var output = new Change<TValue>(current, hasAggregate, old is null ? default! : old.Value, old is not null);

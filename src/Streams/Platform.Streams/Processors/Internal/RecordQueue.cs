@@ -23,6 +23,9 @@ internal sealed class RecordQueue(TopicPartition partition, SourceNode source)
     /// <summary>The consumed offset last committed.</summary>
     public long CommittedOffset { get; set; } = -1;
 
+    /// <summary>While empty and caught up: the wall-clock time until which the task waits for it (max.task.idle.ms), -1 when not waiting.</summary>
+    public long IdleDeadlineMs { get; set; } = -1;
+
     /// <summary>The head record's timestamp; <see cref="long.MaxValue"/> when empty.</summary>
     public long HeadTimestamp => Count == 0 ? long.MaxValue : _ring[_head].Timestamp;
 

@@ -1,6 +1,7 @@
 using Platform.Client;
 using Platform.Streams.Errors;
 using Platform.Streams.State;
+using Platform.Streams.State.Internal;
 
 namespace Platform.Streams.Processors.Internal;
 
@@ -27,9 +28,9 @@ internal sealed class StreamTask
     private readonly Action<PunctuationSchedule, long> _fire;
     private bool _direct;
     private readonly long _maxTaskIdleMs;
+    private readonly Func<TopicPartition, long?>? _fetchedLag;
     private IStateStore[] _stores = [];
     private int _buffered;
-    private long _idleSinceMs = -1;
     private bool _commitNeeded;
     private bool _topologyInitialized;
     private bool _closed;
@@ -64,6 +65,7 @@ internal sealed class StreamTask
         _storeBuilders = storeBuilders;
         _fire = Fire;
         _maxTaskIdleMs = environment.Config.MaxTaskIdleMs;
+        _fetchedLag = environment.FetchedLag;
 
         // With one input partition there is nothing to order, so records are processed as they arrive, straight
         // from the consumer's buffers. A dead-letter topic needs the raw bytes kept, which the buffered path does.
@@ -172,8 +174,11 @@ internal sealed class StreamTask
     }
 
     /// <summary>
-    /// Whether <see cref="Process"/> may go on: data is buffered for every partition, or some partitions have
-    /// been empty longer than <c>max.task.idle.ms</c> (then order across partitions is not guaranteed).
+    /// Whether <see cref="Process"/> may go on (Kafka's KIP-695 rules): data is buffered for some partition and
+    /// every empty partition is known to be caught up (the consumer's fetched lag is 0) and has stayed empty for
+    /// <c>max.task.idle.ms</c>. An empty partition whose lag is unknown or above 0 has data on the way: the task
+    /// waits for it, so records are processed in timestamp order across partitions. With
+    /// <c>max.task.idle.ms</c> = -1 the task never waits.
     /// </summary>
     public bool IsProcessable(long nowMs)
     {
@@ -182,26 +187,41 @@ internal sealed class StreamTask
             return false;
         }
 
+        if (_maxTaskIdleMs < 0)
+        {
+            return true;
+        }
+
+        var ready = true;
         foreach (var queue in _queues)
         {
-            if (queue.Count == 0)
+            if (queue.Count > 0)
             {
-                if (_maxTaskIdleMs <= 0)
-                {
-                    return true;
-                }
+                queue.IdleDeadlineMs = -1;
+                continue;
+            }
 
-                if (_idleSinceMs < 0)
-                {
-                    _idleSinceMs = nowMs;
-                }
+            var lag = _fetchedLag is null ? 0 : _fetchedLag(queue.TopicPartition);
+            if (lag is not 0)
+            {
+                // Unknown (no fetch answered yet) or more data on the broker: wait for it.
+                queue.IdleDeadlineMs = -1;
+                ready = false;
+                continue;
+            }
 
-                return nowMs - _idleSinceMs >= _maxTaskIdleMs;
+            if (queue.IdleDeadlineMs < 0)
+            {
+                queue.IdleDeadlineMs = nowMs + _maxTaskIdleMs;
+            }
+
+            if (nowMs < queue.IdleDeadlineMs)
+            {
+                ready = false;
             }
         }
 
-        _idleSinceMs = -1;
-        return true;
+        return ready;
     }
 
     /// <summary>Processes the buffered record with the smallest timestamp; false when nothing is buffered.</summary>
@@ -257,12 +277,13 @@ internal sealed class StreamTask
     public bool MaybePunctuateSystemTime() => _context.WallClockPunctuations.MayPunctuate(_context.Clock.NowMs, _fire);
 
     /// <summary>
-    /// Flushes the stores (cached updates go downstream and to the changelogs) and returns the input offsets to
-    /// commit (the next offset to read per partition that progressed). Send them, then call <see cref="PostCommit"/>.
+    /// Flushes the stores' caches (cached updates go downstream and to the changelogs; the stores beneath are
+    /// flushed only for a checkpoint, see <see cref="FlushStores"/>) and returns the input offsets to commit (the
+    /// next offset to read per partition that progressed). Send them, then call <see cref="PostCommit"/>.
     /// </summary>
     public IReadOnlyList<TopicPartitionOffset> PrepareCommit()
     {
-        FlushStores();
+        FlushCaches();
         var offsets = new List<TopicPartitionOffset>(_queues.Length);
         foreach (var queue in _queues)
         {
@@ -345,11 +366,26 @@ internal sealed class StreamTask
         }
     }
 
-    private void FlushStores()
+    /// <summary>
+    /// Flushes every store down to its storage (a RocksDB store writes its memtable out): what a checkpoint of
+    /// the changelog offsets must follow, since the stores skip RocksDB's write-ahead log.
+    /// </summary>
+    public void FlushStores()
     {
         foreach (var store in _stores)
         {
             store.Flush();
+        }
+    }
+
+    private void FlushCaches()
+    {
+        foreach (var store in _stores)
+        {
+            if (store is ICachedStore cached)
+            {
+                cached.FlushCache();
+            }
         }
     }
 

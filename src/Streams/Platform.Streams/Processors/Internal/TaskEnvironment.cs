@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Platform.Client;
 using Platform.Streams.State;
 using Platform.Streams.State.Internal;
 
@@ -19,6 +20,13 @@ internal sealed record TaskEnvironment(
     ILogger Logger,
     IReadOnlyDictionary<string, IStateStore> GlobalStores)
 {
+    /// <summary>
+    /// The consumer's lag of an input partition as its last fetch answer says (null: unknown, no answer yet),
+    /// which <c>max.task.idle.ms</c> consults for an empty partition; null where there is no consumer (the test
+    /// driver), where every partition counts as caught up.
+    /// </summary>
+    public Func<TopicPartition, long?>? FetchedLag { get; init; }
+
     /// <summary>The directory of a task's persistent stores: <c>state.dir/application.id/taskId</c>.</summary>
     public string TaskDirectory(string applicationId, TaskId taskId) => Path.Combine(Config.StateDir, applicationId, taskId.ToString());
 }

@@ -21,7 +21,7 @@ internal sealed class CacheEntry(Bytes key)
     /// <summary>The entry's place in the least-recently-used order.</summary>
     public LinkedListNode<CacheEntry>? LruNode;
 
-    /// <summary>The entry's place in the dirty order, null when clean.</summary>
+    /// <summary>The entry's place in the dirty order (detached from it when clean), null until first dirty.</summary>
     public LinkedListNode<CacheEntry>? DirtyNode;
 
     public long Size => Key.Value.Length + (Value?.Length ?? 0) + Overhead;

@@ -7,7 +7,7 @@ namespace Platform.Streams.State.Internal;
 /// the flush listener, which forwards downstream) on commit or eviction: Kafka's caching layer. Without a
 /// cache (<c>statestore.cache.max.bytes</c> 0 still has one: it evicts at once) writes go straight through.
 /// </summary>
-internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) : WrappedKeyValueBytesStore(inner)
+internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) : WrappedKeyValueBytesStore(inner), ICachedStore
 {
     private TaskContext _task = null!;
     private ThreadCache? _cache;
@@ -74,12 +74,16 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
 
     public override void Flush()
     {
+        FlushCache();
+        Inner.Flush();
+    }
+
+    public void FlushCache()
+    {
         if (_named is not null)
         {
             _cache!.Flush(_named);
         }
-
-        Inner.Flush();
     }
 
     public override void Close()

@@ -11,7 +11,7 @@ namespace Platform.Streams.State.Internal;
 /// Cached windows past the retention (by the largest start written) are not returned, as the store beneath
 /// would not return them either.
 /// </summary>
-internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long windowSizeMs, long retentionPeriodMs) : IWindowStore<Bytes, byte[]>
+internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long windowSizeMs, long retentionPeriodMs) : IWindowStore<Bytes, byte[]>, ICachedStore
 {
     private readonly Dictionary<Bytes, SortedSet<long>> _cachedStarts = [];
     private TaskContext _task = null!;
@@ -144,13 +144,17 @@ internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long
 
     public void Flush()
     {
+        FlushCache();
+        Inner.Flush();
+    }
+
+    public void FlushCache()
+    {
         if (_named is not null)
         {
             _cache!.Flush(_named);
             PruneIndex();
         }
-
-        Inner.Flush();
     }
 
     public void Close()

@@ -9,7 +9,7 @@ namespace Platform.Streams.State.Internal;
 /// configured defaults) over the byte layers beneath (cache, changelog, inner store).
 /// </summary>
 internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : IKeyValueStore<TKey, TValue>, ICachedStateStore<TKey, TValue>
+    : IKeyValueStore<TKey, TValue>, ICachedStateStore<TKey, TValue>, ISerializedKeyStore<TKey, TValue>, ICachedStore
 {
     private ISerde<TKey> _keySerde = null!;
     private ISerde<TValue> _valueSerde = null!;
@@ -38,11 +38,7 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
     /// <summary>The value serde when none was given: the configured default (timestamped stores wrap it).</summary>
     protected virtual ISerde<TValue> DefaultValueSerde(StreamsConfig config) => Defaults.Serde<TValue>(config, isKey: false, $"state store '{Name}'");
 
-    public TValue? Get(TKey key)
-    {
-        var bytes = Inner.Get(KeyBytes(key));
-        return bytes is null ? default : Value(bytes);
-    }
+    public TValue? Get(TKey key) => Get(KeyBytes(key));
 
     public bool TryGet(TKey key, out TValue value)
     {
@@ -57,7 +53,21 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
         return true;
     }
 
-    public void Put(TKey key, TValue? value) => Inner.Put(KeyBytes(key), value is null ? null : ValueBytes(value));
+    public void Put(TKey key, TValue? value) => Put(KeyBytes(key), value);
+
+    public TValue? Get(Bytes key)
+    {
+        var bytes = Inner.Get(key);
+        return bytes is null ? default : Value(bytes);
+    }
+
+    public void Put(Bytes key, TValue? value) => Inner.Put(key, value is null ? null : ValueBytes(value));
+
+    public TValue? Delete(Bytes key)
+    {
+        var old = Inner.Delete(key);
+        return old is null ? default : Value(old);
+    }
 
     public TValue? PutIfAbsent(TKey key, TValue value)
     {
@@ -74,11 +84,7 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
         }
     }
 
-    public TValue? Delete(TKey key)
-    {
-        var old = Inner.Delete(KeyBytes(key));
-        return old is null ? default : Value(old);
-    }
+    public TValue? Delete(TKey key) => Delete(KeyBytes(key));
 
     public IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey? from, TKey? to)
         => Typed(Inner.Range(from is null ? null : KeyBytes(from), to is null ? null : KeyBytes(to)));
@@ -91,6 +97,8 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
     public IEnumerable<KeyValuePair<TKey, TValue>> ReverseAll() => Typed(Inner.ReverseAll());
 
     public void Flush() => Inner.Flush();
+
+    public void FlushCache() => FindCachingLayer()?.FlushCache();
 
     public void Close() => Inner.Close();
 

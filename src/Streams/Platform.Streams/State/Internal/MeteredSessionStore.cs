@@ -5,7 +5,7 @@ namespace Platform.Streams.State.Internal;
 
 /// <summary>The typed outer layer of a session store: keys and values serialized over the byte layers.</summary>
 internal sealed class MeteredSessionStore<TKey, TValue>(ISessionStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : ISessionStore<TKey, TValue>
+    : ISessionStore<TKey, TValue>, ICachedStore
 {
     private StoreSerdes<TKey, TValue> _serdes = null!;
 
@@ -53,6 +53,23 @@ internal sealed class MeteredSessionStore<TKey, TValue>(ISessionStore<Bytes, byt
     public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
 
     public void Flush() => Inner.Flush();
+
+    public void FlushCache() => (Inner as ICachedStore)?.FlushCache();
+
+    /// <summary>Sets who receives flushed sessions; false when the store does not cache (then the caller forwards each update itself).</summary>
+    public bool SetFlushListener(SessionFlushListener<TKey, TValue> listener, bool sendOldValues)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return Inner is CachingSessionStore caching && caching.SetFlushListener(
+            (session, newValue, oldValue, _, headers) => listener(
+                _serdes.Windowed(session),
+                newValue is not null,
+                newValue is null ? default! : _serdes.Value(newValue),
+                oldValue is not null,
+                oldValue is null ? default! : _serdes.Value(oldValue),
+                headers),
+            sendOldValues);
+    }
 
     public void Close() => Inner.Close();
 

@@ -5,7 +5,7 @@ namespace Platform.Streams.State.Internal;
 
 /// <summary>The typed outer layer of a timestamped window store: keys and timestamp + value serialized over the byte layers.</summary>
 internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : ITimestampedWindowStore<TKey, TValue>, ICachedStateStore<Windowed<TKey>, ValueAndTimestamp<TValue>>
+    : ITimestampedWindowStore<TKey, TValue>, ICachedStateStore<Windowed<TKey>, ValueAndTimestamp<TValue>>, ICachedStore
 {
     private StoreSerdes<TKey, ValueAndTimestamp<TValue>> _serdes = null!;
 
@@ -64,6 +64,8 @@ internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<B
     public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
 
     public void Flush() => Inner.Flush();
+
+    public void FlushCache() => (Inner as ICachedStore)?.FlushCache();
 
     public void Close() => Inner.Close();
 

@@ -55,13 +55,16 @@ internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushList
         entry.Offset = offset;
         if (dirty)
         {
-            if (entry.DirtyNode is not null)
+            // An entry keeps its node for life (a flush only detaches it): updating a cached key allocates nothing.
+            var node = entry.DirtyNode ??= new LinkedListNode<CacheEntry>(entry);
+            if (node.List is not null)
             {
-                _dirty.Remove(entry.DirtyNode);
+                _dirty.Remove(node);
             }
 
+            _dirty.AddLast(node);
+
             entry.IsDirty = true;
-            entry.DirtyNode = _dirty.AddLast(entry);
         }
 
         SizeBytes += entry.Size;
@@ -80,7 +83,6 @@ internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushList
         {
             flushed.Add(entry);
             entry.IsDirty = false;
-            entry.DirtyNode = null;
         }
 
         _dirty.Clear();

@@ -14,6 +14,18 @@ internal sealed class ValueAndTimestampSerde<TValue>(ISerde<TValue> valueSerde) 
             return null;
         }
 
+        if (valueSerde is IPrefixedSerializer<TValue> prefixed)
+        {
+            // The built-in serdes write after the timestamp's room: one array, no copy.
+            var stamped = prefixed.Serialize(data.Value, 8, context);
+            if (stamped is not null)
+            {
+                BinaryPrimitives.WriteInt64BigEndian(stamped, data.Timestamp);
+            }
+
+            return stamped;
+        }
+
         var value = valueSerde.Serialize(data.Value, context);
         if (value is null)
         {

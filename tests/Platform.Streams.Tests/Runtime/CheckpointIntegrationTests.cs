@@ -1,0 +1,62 @@
+using Platform.Streams.Dsl;
+using Platform.Streams.SerDes;
+
+namespace Platform.Streams.Tests.Runtime;
+
+/// <summary>
+/// Commit and checkpoint are apart, as in Kafka: a commit flushes the record caches (changelog and downstream)
+/// but leaves RocksDB's memtable alone; the stores are flushed and the checkpoint written only past the
+/// checkpoint threshold or on close.
+/// </summary>
+public sealed class CheckpointIntegrationTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory _logging = TestOutputLogger.Factory(output);
+    private StreamsTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await StreamsTestCluster.StartAsync();
+        await _cluster.CreateTopicAsync("ckpt-lines", 1);
+        await _cluster.CreateTopicAsync("ckpt-counts", 1);
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private static Topology WordCount()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("ckpt-lines", Consumed.With(Serdes.String, Serdes.String))
+            .GroupByKey(Grouped.With(Serdes.String, Serdes.String))
+            .Count(Materialized.As<string, long>("counts").WithStoreType(DslStoreType.Persistent))
+            .ToStream()
+            .To("ckpt-counts", Produced.With(Serdes.String, Serdes.Int64));
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Commits_BelowTheCheckpointThreshold_FlushCachesButNotRocksDb()
+    {
+        var stateDir = _cluster.NewStateDir();
+        var taskDir = Path.Combine(stateDir, "ckpt", "0_0");
+        var storeDir = Path.Combine(taskDir, "rocksdb", "counts");
+        using (var streams = new KafkaStreams(WordCount(), _cluster.Config("ckpt", stateDir), _logging))
+        {
+            streams.Start();
+            for (var round = 1; round <= 4; round++)
+            {
+                // Each round waits for its counts downstream: the cache was flushed by a commit (100 ms apart).
+                await _cluster.ProduceAsync("ckpt-lines", ("a", "x"), ("b", "x"));
+                await _cluster.ReadUntilAsync("ckpt-counts", r => StreamsTestCluster.Latest(r).GetValueOrDefault("a") == round && StreamsTestCluster.Latest(r).GetValueOrDefault("b") == round);
+            }
+
+            Assert.True(Directory.Exists(storeDir));
+            Assert.Empty(Directory.EnumerateFiles(storeDir, "*.sst"));
+            Assert.False(File.Exists(Path.Combine(taskDir, ".checkpoint")));
+        }
+
+        // The clean close flushed the store to disk and then checkpointed the changelog's end.
+        Assert.NotEmpty(Directory.EnumerateFiles(storeDir, "*.sst"));
+        var checkpoint = File.ReadAllText(Path.Combine(taskDir, ".checkpoint"));
+        Assert.Contains("ckpt-counts-changelog 0 ", checkpoint, StringComparison.Ordinal);
+    }
+}
