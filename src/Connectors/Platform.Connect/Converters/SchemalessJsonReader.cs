@@ -17,6 +17,9 @@ internal sealed class SchemalessJsonReader
     // One slot per property position; a slot is replaced whole, so concurrent use can only miss the cache, never mix names.
     private readonly CachedName?[] _names = new CachedName?[CachedNames];
 
+    // The size of the last top-level object: records of a topic share their shape, so each map is made big enough at once.
+    private int _lastCount;
+
     /// <summary>The schemaless value of the JSON document <paramref name="utf8Json"/>.</summary>
     /// <exception cref="JsonException">The bytes are not exactly one JSON document.</exception>
     public object? Parse(ReadOnlySpan<byte> utf8Json)
@@ -28,7 +31,7 @@ internal sealed class SchemalessJsonReader
         }
 
         var position = 0;
-        var value = ReadValue(ref reader, ref position);
+        var value = ReadValue(ref reader, ref position, topLevel: true);
         if (reader.Read())
         {
             throw new JsonException($"'{reader.TokenType}' after the end of the JSON value at byte {reader.TokenStartIndex}.");
@@ -37,17 +40,22 @@ internal sealed class SchemalessJsonReader
         return value;
     }
 
-    private object? ReadValue(ref Utf8JsonReader reader, ref int position)
+    private object? ReadValue(ref Utf8JsonReader reader, ref int position, bool topLevel = false)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                var map = new Dictionary<string, object?>(topLevel ? _lastCount : 0, StringComparer.Ordinal);
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     var name = Name(ref reader, position++);
                     reader.Read();
                     map[name] = ReadValue(ref reader, ref position);
+                }
+
+                if (topLevel)
+                {
+                    _lastCount = map.Count;
                 }
 
                 return map;
@@ -62,7 +70,7 @@ internal sealed class SchemalessJsonReader
             case JsonTokenType.String:
                 return reader.GetString();
             case JsonTokenType.Number:
-                return reader.TryGetInt64(out var l) ? l : (object)reader.GetDouble();
+                return reader.TryGetInt64(out var l) ? Box(l) : reader.GetDouble();
             case JsonTokenType.True:
                 return true;
             case JsonTokenType.False:
@@ -71,6 +79,13 @@ internal sealed class SchemalessJsonReader
                 return null;
         }
     }
+
+    /// <summary><paramref name="value"/> boxed; small numbers (counts, codes, flags) share boxes made once.</summary>
+    private static object Box(long value) => (ulong)(value + SmallMin) < (ulong)SmallNumbers.Length ? SmallNumbers[value + SmallMin] : value;
+
+    private const int SmallMin = 128;
+
+    private static readonly object[] SmallNumbers = [.. Enumerable.Range(-SmallMin, 1024 + SmallMin).Select(i => (object)(long)i)];
 
     private string Name(ref Utf8JsonReader reader, int position)
     {
