@@ -195,7 +195,7 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
 
                 return fromStruct;
             case Dictionary<string, object?> dictionary:
-                // The JSON converter's maps: enumerated without boxing the enumerator.
+                // Enumerated without boxing the enumerator.
                 var fromDictionary = into ?? new List<SinkColumn>(dictionary.Count);
                 foreach (var (name, v) in dictionary)
                 {
@@ -204,8 +204,13 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
 
                 return fromDictionary;
             case IDictionary<string, object?> map:
+                // The JSON converter's document objects (and any other map).
                 var fromMap = into ?? new List<SinkColumn>(map.Count);
-                fromMap.AddRange(map.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)));
+                foreach (var (name, v) in map)
+                {
+                    fromMap.Add(new SinkColumn(name, v, PgType.SqlTypeForValue(v), true));
+                }
+
                 return fromMap;
             case IReadOnlyDictionary<string, object?> readOnly:
                 var fromReadOnly = into ?? new List<SinkColumn>(readOnly.Count);
