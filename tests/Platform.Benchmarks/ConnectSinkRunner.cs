@@ -64,6 +64,9 @@ internal sealed class ConnectSinkRunner : IAsyncDisposable
         return new ConnectSinkRunner(root, broker, host);
     }
 
+    /// <summary>The broker process's id (for its CPU time).</summary>
+    public int BrokerPid => _broker.Pid;
+
     /// <summary>How many batches the task was given in the last run (the runtime's polls).</summary>
     public int LastBatches { get; private set; }
 

@@ -12,7 +12,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
           client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
-          connect   [--rows 200000] [--batch 5000] [--rounds 3] [--pg CONNECTION-STRING] [--broker PATH]   (PostgreSQL sink through a broker process and a worker; PLATFORM_TEST_PG by default)
+          connect   [--rows 200000] [--batch 5000] [--rounds 3] [--only insert,upsert] [--pg CONNECTION-STRING] [--broker PATH]   (PostgreSQL sink through a broker process and a worker; PLATFORM_TEST_PG by default)
           streams   [--lines 2000000] [--partitions 4] [--rounds 1] [--vocabulary 10000] [--commit-ms 100] [--store memory|rocksdb] [--only plain,mapfilter,...] [--broker PATH] [--dir D]
           connect-ingest [--lines 1000000] [--files 10] [--requests 2000] [--batch 100] [--clients 16] [--rounds 3]   (in-process broker and worker)
           codecs    [--mib 64] [--rounds 3] [--only snappy,lz4,zstd]   (managed codecs vs the native/IronSnappy ones they replaced)

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Platform.Client;
 using Platform.Connect.Converters;
+using Platform.Protocol.RecordFormat;
 
 namespace Platform.Connect.Runtime;
 
@@ -25,19 +26,17 @@ internal static class RecordConversion
     }
 
     /// <summary>The Connect headers of a consumed record; null when it has none (the record then shares the empty list, nothing is allocated).</summary>
-    public static List<ConnectHeader>? ToConnectHeaders(string topic, Headers? headers, ConverterSet converters)
+    public static List<ConnectHeader>? ToConnectHeaders(string topic, RecordHeader[]? headers, ConverterSet converters)
     {
-        if (headers is null || headers.Count == 0)
+        if (headers is null || headers.Length == 0)
         {
             return null;
         }
 
-        var result = new List<ConnectHeader>(headers.Count);
-
+        var result = new List<ConnectHeader>(headers.Length);
         foreach (var header in headers)
         {
-            var bytes = header.GetValueBytes();
-            var value = converters.Header.ToConnectData(topic, bytes, bytes is null);
+            var value = converters.Header.ToConnectData(topic, header.Value, header.Value is null);
             result.Add(new ConnectHeader(header.Key, value.Schema, value.Value));
         }
 

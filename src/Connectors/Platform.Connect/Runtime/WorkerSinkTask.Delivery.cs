@@ -6,54 +6,139 @@ using Platform.Connect.Errors;
 
 namespace Platform.Connect.Runtime;
 
+/// <summary>
+/// The delivery pipeline: while the task puts one batch, the next batch (already read from the consumer) is converted
+/// on another thread, so the converters' work overlaps the task's writes. Puts stay one at a time and in order, and a
+/// batch's offsets advance only once its put returned, so what <see cref="SinkTask.PreCommitAsync"/> sees is unchanged.
+/// The consumer is used only on the task's own thread, never while a put runs, so rebalance callbacks never see a put
+/// in progress.
+/// </summary>
 internal sealed partial class WorkerSinkTask
 {
-    // The batch waiting for its redelivery after a retriable failure of put (null: none), with its consumed records.
-    private List<SinkRecord>? _redelivery;
-    private List<ConsumeResult<byte[]?, byte[]?>> _redeliveryRaw = [];
+    // The batch waiting to be put (null: none), converted, with its consumed records; _failures > 0 while it waits for a retry.
+    private List<SinkRecord>? _pending;
+    private ConsumedBatch _pendingRaw = new();
+    private ConsumedBatch _nextRaw = new();
+    private readonly ConsumedBatch _rewind = new();
+    private RawRecordHandler? _collectNext;
+    private RawRecordHandler? _collectRewind;
     private long _redeliverAt;
-    private long _deliveryStarted;
+    private long _pendingStarted;
     private DateTime _firstFailure;
     private int _failures;
 
-    /// <summary>Converts and transforms a consumed batch and puts it (see <see cref="PutAsync"/>).</summary>
-    private async Task DeliverAsync(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch, CancellationToken cancellationToken)
+    /// <summary>One poll and delivery step of the main loop.</summary>
+    private async Task PollAndDeliverAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
     {
-        _deliveryStarted = Stopwatch.GetTimestamp();
-        Services.Metrics.SinkRecordsRead.Add(batch.Count, _tags);
-        _batchRaw = batch;
-        var records = new List<SinkRecord>(batch.Count);
-        foreach (var raw in batch)
+        _collectNext ??= r => _nextRaw.Add(r, r.Headers.Count > 0 ? r.Headers.ToArray() : null);
+        _collectRewind ??= r => _rewind.Add(r, null);
+        if (_pending is not null && _failures > 0)
         {
-            // Synchronous per record; only a failing record takes the async error path (tolerance, dead letter).
-            if (TryConvert(raw, out var record, out var failure))
+            if (Stopwatch.GetTimestamp() >= _redeliverAt)
             {
-                if (record is not null)
-                {
-                    records.Add(record);
-                }
+                await PutPendingAsync(consumer, cancellationToken).ConfigureAwait(false);
             }
-            else if (!await Errors.TolerateAsync(failure.Stage, failure.Error, RawContext(raw, failure.Executing), cancellationToken).ConfigureAwait(false))
+
+            if (_failures > 0)
+            {
+                // The partitions are paused: polling only keeps the membership; anything fetched from partitions
+                // assigned meanwhile is read again after the batch.
+                _rewind.Clear();
+                if (consumer.ConsumeRaw(_collectRewind, PollTimeout()) > 0)
+                {
+                    Rewind(consumer, _rewind);
+                }
+                else
+                {
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+
+        // Waits for records only when nothing is pending: a pending batch is put at once, with whatever is at hand.
+        _nextRaw.Clear();
+        var polled = consumer.ConsumeRaw(_collectNext, _pending is null ? PollTimeout() : TimeSpan.Zero);
+        if (polled > 0)
+        {
+            Services.Metrics.SinkRecordsRead.Add(polled, _tags);
+        }
+
+        if (_pending is null)
+        {
+            if (_nextRaw.Count == 0)
+            {
+                if (IsPaused)
+                {
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            var converted = Convert(_nextRaw);
+            await StageAsync(converted, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // The pending batch goes to the task while the next one is converted.
+        var converting = _nextRaw.Count > 0 ? Task.Run(() => Convert(_nextRaw), CancellationToken.None) : null;
+        bool put;
+        try
+        {
+            put = await PutPendingAsync(consumer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (converting is not null)
+            {
+                await converting.ConfigureAwait(false);
+            }
+        }
+
+        if (converting is null)
+        {
+            return;
+        }
+
+        if (!put)
+        {
+            // The pending batch waits for a retry: the next one is read again after it.
+            Rewind(consumer, _nextRaw);
+            return;
+        }
+
+        await StageAsync(converting.Result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes the converted <see cref="_nextRaw"/> the pending batch, after dead-lettering (or failing on) the records that did not convert.</summary>
+    private async Task StageAsync(Converted converted, CancellationToken cancellationToken)
+    {
+        foreach (var (index, failure) in converted.Failures)
+        {
+            if (!await Errors.TolerateAsync(failure.Stage, failure.Error, _nextRaw.Context(index, failure.Executing), cancellationToken).ConfigureAwait(false))
             {
                 failure.Rethrow();
             }
         }
 
-        _redelivery = records;
-        _redeliveryRaw = [.. batch];
+        (_pendingRaw, _nextRaw) = (_nextRaw, _pendingRaw);
+        _pending = converted.Records;
+        _pendingStarted = converted.Started;
         _timeout = null;
         _failures = 0;
-        await PutAsync(consumer, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Puts the pending batch. On success its offsets advance; on a retriable failure the partitions are paused and
-    /// the batch is kept for another attempt after the backoff (the task's <see cref="ISinkTaskContext.Timeout"/> or
-    /// the runtime's), the main loop polling meanwhile. Retries end after <c>errors.retry.timeout</c> with the task FAILED.
+    /// Puts the pending batch. On success its offsets advance and true is returned; on a retriable failure the
+    /// partitions are paused and the batch is kept for another attempt after the backoff (the task's
+    /// <see cref="ISinkTaskContext.Timeout"/> or the runtime's), the main loop polling meanwhile. Retries end after
+    /// <c>errors.retry.timeout</c> with the task FAILED.
     /// </summary>
-    private async Task PutAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
+    private async Task<bool> PutPendingAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
     {
-        var records = _redelivery!;
+        var records = _pending!;
         if (records.Count > 0)
         {
             try
@@ -71,35 +156,31 @@ internal sealed partial class WorkerSinkTask
                 var delay = Errors.NextRetryDelay(ErrorStage.TaskPut, e, _firstFailure, _failures, _timeout);
                 _timeout = null;
                 _redeliverAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-                return;
+                return false;
             }
 
             Services.Metrics.SinkRecordsPut.Add(records.Count, _tags);
         }
 
-        foreach (var raw in _redeliveryRaw)
-        {
-            _currentOffsets[new TopicPartitionRef(raw.Topic, raw.Partition)] = raw.Offset.Value + 1;
-        }
-
+        _pendingRaw.AdvanceInto(_currentOffsets);
         var resume = _failures > 0;
-        _redelivery = null;
-        _redeliveryRaw = [];
+        _pending = null;
+        _pendingRaw.Clear();
         _failures = 0;
-        _batchRaw = [];
         if (resume && !IsPaused)
         {
             ResumeUnlessPausedByTask(consumer);
         }
 
-        Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(_deliveryStarted).TotalMilliseconds, _tags);
+        Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(_pendingStarted).TotalMilliseconds, _tags);
+        return true;
     }
 
     /// <summary>How long a poll may wait: not past the pending redelivery.</summary>
     private TimeSpan PollTimeout()
     {
         var poll = TimeSpan.FromMilliseconds(200);
-        if (_redelivery is null)
+        if (_pending is null || _failures == 0)
         {
             return poll;
         }
@@ -108,60 +189,97 @@ internal sealed partial class WorkerSinkTask
         return until < TimeSpan.Zero ? TimeSpan.Zero : until < poll ? until : poll;
     }
 
-    /// <summary>Seeks the partitions of records fetched while a batch waits back to them, and pauses those partitions.</summary>
-    private static void Rewind(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> batch)
+    /// <summary>Seeks the partitions of <paramref name="batch"/> back to its first records, and pauses them.</summary>
+    private static void Rewind(IConsumer<byte[]?, byte[]?> consumer, ConsumedBatch batch)
     {
-        var firsts = batch.GroupBy(r => r.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, g.Min(r => r.Offset.Value))).ToList();
+        var firsts = batch.Firsts();
         foreach (var first in firsts)
         {
             consumer.Seek(first);
         }
 
         consumer.Pause(firsts.Select(f => f.TopicPartition));
+        batch.Clear();
     }
 
-    /// <summary>Revoked partitions go to another task, with their records: the pending batch keeps only the others.</summary>
-    private void DropRevokedFromRedelivery(IReadOnlyCollection<TopicPartitionRef> revoked)
+    /// <summary>
+    /// Revoked partitions go to another task, with their records: the pending batch and the one being read keep only
+    /// the others.
+    /// </summary>
+    private void DropRevoked(IReadOnlyCollection<TopicPartitionRef> revoked)
     {
-        if (_redelivery is null)
+        _nextRaw.Remove(revoked);
+        if (_pending is null)
         {
             return;
         }
 
-        _redelivery.RemoveAll(r => revoked.Contains(new TopicPartitionRef(r.OriginalTopic, r.OriginalKafkaPartition)));
-        _redeliveryRaw.RemoveAll(r => revoked.Contains(new TopicPartitionRef(r.Topic, r.Partition)));
-        if (_redeliveryRaw.Count == 0)
+        _pending.RemoveAll(r => revoked.Contains(new TopicPartitionRef(r.OriginalTopic, r.OriginalKafkaPartition)));
+        _pendingRaw.Remove(revoked);
+        if (_pendingRaw.Count == 0)
         {
-            // Nothing left to redeliver: the remaining partitions (none under eager rebalancing) resume with the next control pass.
-            _redelivery = null;
+            // Nothing left to put: the remaining partitions (none under eager rebalancing) resume with the next control pass.
+            var waited = _failures > 0;
+            _pending = null;
             _failures = 0;
-            _control.Enqueue(c =>
+            if (waited)
             {
-                if (_redelivery is null && !IsPaused)
+                _control.Enqueue(c =>
                 {
-                    ResumeUnlessPausedByTask(c);
-                }
-            });
+                    if (_pending is null && !IsPaused)
+                    {
+                        ResumeUnlessPausedByTask(c);
+                    }
+                });
+            }
         }
     }
 
-    /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
-    private bool TryConvert(ConsumeResult<byte[]?, byte[]?> raw, out SinkRecord? record, out ConversionFailure failure)
+    /// <summary>The records of <paramref name="batch"/> as the task sees them, and those whose conversion failed; run off the task's thread.</summary>
+    private Converted Convert(ConsumedBatch batch)
     {
-        var message = raw.Message!;
+        var started = Stopwatch.GetTimestamp();
+        var records = new List<SinkRecord>(batch.Count);
+        List<(int, ConversionFailure)>? failures = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            // Synchronous per record; a failing record is only noted here, its dead letter is written on the task's thread.
+            if (TryConvert(batch, i, out var record, out var failure))
+            {
+                if (record is not null)
+                {
+                    records.Add(record);
+                }
+            }
+            else
+            {
+                (failures ??= []).Add((i, failure));
+            }
+        }
+
+        return new Converted(records, failures ?? [], started);
+    }
+
+    /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
+    private bool TryConvert(ConsumedBatch batch, int index, out SinkRecord? record, out ConversionFailure failure)
+    {
+        var (topic, partition, offset) = batch.Position(index);
         var stage = ErrorStage.KeyConverter;
         var executing = _converters.Key.GetType().FullName;
         try
         {
-            var key = _converters.Key.ToConnectData(raw.Topic, message.Key, message.Key is null);
+            var keyBytes = batch.Key(index, out var keyIsNull);
+            var key = _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
             stage = ErrorStage.ValueConverter;
             executing = _converters.Value.GetType().FullName;
-            var value = _converters.Value.ToConnectData(raw.Topic, message.Value, message.Value is null);
+            var valueBytes = batch.Value(index, out var valueIsNull);
+            var value = _converters.Value.ToConnectData(topic, valueBytes, valueIsNull);
             stage = ErrorStage.HeaderConverter;
             executing = _converters.Header.GetType().FullName;
-            var headers = RecordConversion.ToConnectHeaders(raw.Topic, message.Headers, _converters);
-            var timestamp = message.Timestamp.UnixTimestampMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs) : (DateTimeOffset?)null;
-            var converted = new SinkRecord(raw.Topic, raw.Partition, key.Schema, key.Value, value.Schema, value.Value, raw.Offset.Value, timestamp, headers);
+            var (ms, rawHeaders) = batch.Meta(index);
+            var headers = RecordConversion.ToConnectHeaders(topic, rawHeaders, _converters);
+            var timestamp = ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+            var converted = new SinkRecord(topic, partition, key.Schema, key.Value, value.Schema, value.Value, offset, timestamp, headers);
             stage = ErrorStage.Transformation;
             executing = typeof(Transforms.TransformationChain).FullName;
             record = (SinkRecord?)_chain.Apply(converted);
@@ -176,27 +294,8 @@ internal sealed partial class WorkerSinkTask
         }
     }
 
-    /// <summary>
-    /// The consumed record <paramref name="record"/> came from, for the dead-letter context of a record the task reports.
-    /// A search of the batch, not an index built per batch: reports are rare, batches are every record.
-    /// </summary>
-    private ConsumeResult<byte[]?, byte[]?>? FindRaw(SinkRecord record)
-    {
-        foreach (var raw in _batchRaw)
-        {
-            if (raw.Offset.Value == record.OriginalKafkaOffset && raw.Partition == record.OriginalKafkaPartition
-                && string.Equals(raw.Topic, record.OriginalTopic, StringComparison.Ordinal))
-            {
-                return raw;
-            }
-        }
-
-        return null;
-    }
-
-    private static DeadLetterContext RawContext(ConsumeResult<byte[]?, byte[]?> raw, string? executing)
-        => new(raw.Topic, raw.Partition, raw.Offset.Value, raw.Message?.Key, raw.Message?.Value,
-            raw.Message?.Headers?.Select(h => new KeyValuePair<string, byte[]?>(h.Key, h.GetValueBytes())).ToList() ?? [], executing);
+    /// <summary>A converted batch: the records for the task, the indexes that failed, when converting began.</summary>
+    private sealed record Converted(List<SinkRecord> Records, List<(int Index, ConversionFailure Failure)> Failures, long Started);
 
     /// <summary>Where converting a record failed: the stage, the class at work and the error, rethrown as it was when not tolerated.</summary>
     private readonly record struct ConversionFailure(ErrorStage Stage, string? Executing, ExceptionDispatchInfo Info)

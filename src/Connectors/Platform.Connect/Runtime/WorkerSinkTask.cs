@@ -26,7 +26,6 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     private readonly ConcurrentDictionary<TopicPartitionRef, long> _seeks = new();
     private readonly Dictionary<TopicPartitionRef, long> _currentOffsets = [];
     private readonly HashSet<TopicPartitionRef> _pausedByTask = [];
-    private IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> _batchRaw = [];
     private ConverterSet _converters = null!;
     private TransformationChain _chain = TransformationChain.Empty;
     private IConsumer<byte[]?, byte[]?>? _consumer;
@@ -70,7 +69,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         _control.Enqueue(c =>
         {
             _pausedByTask.ExceptWith(refs);
-            if (_redelivery is null && !IsPaused)
+            if (!WaitingForRetry && !IsPaused)
             {
                 c.Resume(refs.Select(p => new TopicPartition(p.Topic, p.Partition)));
             }
@@ -82,8 +81,9 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     public async Task ReportErrantRecordAsync(SinkRecord record, Exception error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var context = FindRaw(record) is { } raw
-            ? RawContext(raw, typeof(SinkTask).FullName)
+        var index = _pendingRaw.Find(record.OriginalTopic, record.OriginalKafkaPartition, record.OriginalKafkaOffset);
+        var context = index >= 0
+            ? _pendingRaw.Context(index, typeof(SinkTask).FullName)
             : new DeadLetterContext(record.OriginalTopic, record.OriginalKafkaPartition, record.OriginalKafkaOffset,
                 RecordConversion.BestEffortBytes(_converters.Key, record.Topic, record.KeySchema, record.Key),
                 RecordConversion.BestEffortBytes(_converters.Value, record.Topic, record.ValueSchema, record.Value), [], _task.GetType().FullName);
@@ -100,11 +100,14 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             {
                 c.Pause(c.Assignment);
             }
-            else if (_redelivery is null)
+            else if (!WaitingForRetry)
             {
                 ResumeUnlessPausedByTask(c);
             }
         });
+
+    /// <summary>Whether a batch whose put failed waits for its retry (its partitions stay paused meanwhile).</summary>
+    private bool WaitingForRetry => _pending is not null && _failures > 0;
 
     /// <summary>Resumes the assigned partitions, except those the task paused itself.</summary>
     private void ResumeUnlessPausedByTask(IConsumer<byte[]?, byte[]?> consumer)
@@ -129,28 +132,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             while (!cancellationToken.IsCancellationRequested)
             {
                 ApplyControl(consumer);
-                if (_redelivery is not null && Stopwatch.GetTimestamp() >= _redeliverAt)
-                {
-                    await PutAsync(consumer, cancellationToken).ConfigureAwait(false);
-                }
-
-                // While a batch waits for its redelivery the partitions are paused: polling only keeps the membership.
-                var batch = consumer.ConsumeBatch(PollTimeout(), null);
-                if ((IsPaused || _redelivery is not null) && batch.Count == 0)
-                {
-                    // Keep polling (group membership) but nothing is delivered while paused.
-                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (batch.Count > 0 && _redelivery is not null)
-                {
-                    // Fetched from partitions assigned while the batch waits: they are read again after it.
-                    Rewind(consumer, batch);
-                }
-                else if (batch.Count > 0)
-                {
-                    await DeliverAsync(consumer, batch, cancellationToken).ConfigureAwait(false);
-                }
+                await PollAndDeliverAsync(consumer, cancellationToken).ConfigureAwait(false);
 
                 if (_commitRequested || Stopwatch.GetTimestamp() >= nextCommit)
                 {
@@ -215,6 +197,13 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             config[key] = value;
         }
 
+        // A sink writes batch.size records per statement or request: polls of that size fill them (unless set explicitly).
+        if (ConnectorConfig.TryGetValue("batch.size", out var batchSize) && int.TryParse(batchSize, System.Globalization.NumberStyles.Integer,
+            System.Globalization.CultureInfo.InvariantCulture, out var size) && size > 0 && !Services.Options.ConsumerOverrides.ContainsKey("max.poll.records"))
+        {
+            config["max.poll.records"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         foreach (var (key, value) in ConnectorConfig.Where(kv => kv.Key.StartsWith("consumer.override.", StringComparison.Ordinal)))
         {
             config[key["consumer.override.".Length..]] = value;
@@ -257,7 +246,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             _opening = false;
         }
 
-        if (_redelivery is not null)
+        if (WaitingForRetry)
         {
             _control.Enqueue(c => c.Pause(partitions));
         }
@@ -315,7 +304,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
             _pausedByTask.Remove(p);
         }
 
-        DropRevokedFromRedelivery(refs);
+        DropRevoked(refs);
 
         _assignment = [.. _assignment.Except(refs)];
     }

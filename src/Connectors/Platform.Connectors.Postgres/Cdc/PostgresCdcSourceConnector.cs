@@ -25,6 +25,14 @@ public sealed class PostgresCdcSourceConnector : SourceConnector
         _config = config;
     }
 
+    /// <summary>
+    /// Supported: every event's offset is its exact place in the stream (commit LSN and number within the
+    /// transaction) and a restarted task skips events up to the stored one, so with records and offsets committed in
+    /// one transaction each change event is written once, across kills. An initial snapshot interrupted before it
+    /// completed is taken again from the start (as Debezium does), so its read events can then repeat.
+    /// </summary>
+    public override ExactlyOnceSupport ExactlyOnceSupport(IReadOnlyDictionary<string, string> config) => Connect.Connectors.ExactlyOnceSupport.Supported;
+
     /// <inheritdoc/>
     public override IReadOnlyList<IReadOnlyDictionary<string, string>> TaskConfigs(int maxTasks) => [_config];
 

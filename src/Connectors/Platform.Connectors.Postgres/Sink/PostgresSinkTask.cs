@@ -113,53 +113,27 @@ public sealed class PostgresSinkTask : SinkTask
 
     private async Task WriteAsync(List<SinkRecord> records, bool individually, CancellationToken cancellationToken)
     {
-        var rows = new List<SinkRow>(records.Count);
-        var errant = new List<(SinkRecord, Exception)>();
-        foreach (var record in records)
-        {
-            try
-            {
-                rows.Add(_mapper.Map(record));
-            }
-            catch (DataException e)
-            {
-                errant.Add((record, e));
-            }
-        }
-
+        var errant = new List<(SinkRecord Record, Exception Error)>();
         await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (target, group) in ByTable(rows))
+        foreach (var (target, group) in ByTable(records))
         {
-            var table = await _writer.EnsureAsync(conn, tx, target.Schema, target.Table, group, cancellationToken).ConfigureAwait(false);
-            var writable = new List<PreparedRow>(group.Count);
-            foreach (var row in group)
-            {
-                try
-                {
-                    writable.Add(TableWriter.Prepare(table, row));
-                }
-                catch (DataException e)
-                {
-                    errant.Add((row.Record, e));
-                }
-            }
-
+            var batch = await _writer.PrepareAsync(conn, tx, target.Schema, target.Table, group, _mapper, errant, cancellationToken).ConfigureAwait(false);
             if (individually)
             {
-                foreach (var row in writable)
+                for (var row = 0; row < batch.Count; row++)
                 {
                     await tx.SaveAsync("row", cancellationToken).ConfigureAwait(false);
                     try
                     {
-                        await _writer.WriteAsync(conn, tx, table, [row], cancellationToken).ConfigureAwait(false);
+                        await _writer.WriteAsync(conn, tx, batch, [row], cancellationToken).ConfigureAwait(false);
                         await tx.ReleaseAsync("row", cancellationToken).ConfigureAwait(false);
                     }
                     catch (PostgresException e) when (IsRowError(e))
                     {
                         await tx.RollbackAsync("row", cancellationToken).ConfigureAwait(false);
-                        errant.Add((row.Row.Record, new DataException($"PostgreSQL refused the row for {table.Schema}.{table.Name}: {e.MessageText}", e)));
+                        errant.Add((batch.Record(row), new DataException($"PostgreSQL refused the row for {batch.Table.Schema}.{batch.Table.Name}: {e.MessageText}", e)));
                     }
                 }
 
@@ -167,19 +141,28 @@ public sealed class PostgresSinkTask : SinkTask
             }
 
             // Runs of writes and of deletes, in record order, so a delete between two upserts of a key stays between them.
-            var start = 0;
-            for (var i = 1; i <= writable.Count; i++)
+            var run = new List<int>(batch.Count);
+            for (var row = 0; row <= batch.Count; row++)
             {
-                if (i == writable.Count || writable[i].Row.IsDelete != writable[start].Row.IsDelete)
+                if (row == batch.Count || (run.Count > 0 && batch.IsDelete(row) != batch.IsDelete(run[0])))
                 {
-                    await _writer.WriteAsync(conn, tx, table, writable.GetRange(start, i - start), cancellationToken).ConfigureAwait(false);
-                    start = i;
+                    if (run.Count > 0)
+                    {
+                        await _writer.WriteAsync(conn, tx, batch, run, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    run = new List<int>(batch.Count - row);
+                }
+
+                if (row < batch.Count)
+                {
+                    run.Add(row);
                 }
             }
         }
 
         // Errant records are reported before the commit: if reporting fails (errors.tolerance=none), nothing is committed.
-        foreach (var (record, error) in errant.OrderBy(e => e.Item1.OriginalKafkaOffset))
+        foreach (var (record, error) in errant.OrderBy(e => e.Record.OriginalKafkaOffset))
         {
             await Context.ReportErrantRecordAsync(record, error, cancellationToken).ConfigureAwait(false);
         }
@@ -202,27 +185,27 @@ public sealed class PostgresSinkTask : SinkTask
         }
     }
 
-    /// <summary>The rows per target table, in record order; one topic's records (the usual batch) need no grouping.</summary>
-    private List<((string Schema, string Table) Target, List<SinkRow> Rows)> ByTable(List<SinkRow> rows)
+    /// <summary>The records per target table, in record order; one topic's records (the usual batch) need no grouping.</summary>
+    private List<((string Schema, string Table) Target, List<SinkRecord> Records)> ByTable(List<SinkRecord> records)
     {
-        var groups = new List<((string, string), List<SinkRow>)>(1);
+        var groups = new List<((string, string), List<SinkRecord>)>(1);
         string? topic = null;
-        List<SinkRow>? current = null;
-        foreach (var row in rows)
+        List<SinkRecord>? current = null;
+        foreach (var record in records)
         {
-            if (!string.Equals(row.Record.Topic, topic, StringComparison.Ordinal))
+            if (!string.Equals(record.Topic, topic, StringComparison.Ordinal))
             {
-                topic = row.Record.Topic;
+                topic = record.Topic;
                 var target = _config.TableFor(topic);
                 current = groups.Find(g => g.Item1 == target).Item2;
                 if (current is null)
                 {
-                    current = new List<SinkRow>(rows.Count);
+                    current = new List<SinkRecord>(records.Count);
                     groups.Add((target, current));
                 }
             }
 
-            current!.Add(row);
+            current!.Add(record);
         }
 
         return groups;

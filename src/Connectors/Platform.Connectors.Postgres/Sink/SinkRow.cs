@@ -14,6 +14,3 @@ internal sealed record SinkRow(SinkRecord Record, IReadOnlyList<SinkColumn> Colu
 /// <param name="SqlType">The type a new column would get.</param>
 /// <param name="Optional">Whether a new column may be null.</param>
 internal readonly record struct SinkColumn(string Name, object? Value, string SqlType, bool Optional);
-
-/// <summary>A row checked against its table: <see cref="Values"/> holds, per table column, the value converted for writing; <see cref="Present"/> which columns the record has.</summary>
-internal sealed record PreparedRow(SinkRow Row, object?[] Values, bool[] Present);

@@ -16,8 +16,20 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
     // The previous row's key column names: rows of a batch nearly always share them, so they share the list.
     private IReadOnlyList<string> _lastKeys = NoKeys;
 
+    // Reused lists for rows that are dropped as soon as their values are copied (see Map's scratch).
+    private readonly List<SinkColumn> _scratchFields = [];
+    private readonly List<SinkColumn> _scratchColumns = [];
+    private readonly List<SinkColumn> _scratchKeyFields = [];
+    private readonly List<string> _scratchKeys = [];
+
+    /// <summary>The columns of <paramref name="record"/>.</summary>
+    /// <param name="record">The record.</param>
+    /// <param name="scratch">
+    /// True when the caller is done with the row before it maps the next one (it copies the values at once): the row's
+    /// column lists are then the mapper's own, reused for the next row, so mapping allocates almost nothing.
+    /// </param>
     /// <exception cref="DataException">The record cannot be mapped (wrong shape, missing key); the message says why.</exception>
-    public SinkRow Map(SinkRecord record)
+    public SinkRow Map(SinkRecord record, bool scratch = false)
     {
         var isDelete = record.Value is null;
         if (isDelete && !config.Deletes)
@@ -25,15 +37,15 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
             throw new DataException($"Record at {record.Topic}-{record.KafkaPartition}@{record.KafkaOffset} is a tombstone (null value) and delete.enabled is false.");
         }
 
-        var fields = isDelete ? null : Fields(record.ValueSchema, record.Value, "value");
+        var fields = isDelete ? null : Fields(record.ValueSchema, record.Value, "value", scratch ? Cleared(_scratchFields) : null);
         if (fields is not null && config.Pk == "none" && config.Whitelist.Count == 0)
         {
             // The common insert shape: every value field is a column, nothing to merge or filter.
             return new SinkRow(record, fields, NoKeys, false);
         }
 
-        var columns = new List<SinkColumn>((fields?.Count ?? 0) + 3);
-        var keyColumns = new List<string>(config.Pk == "none" ? 0 : 3);
+        var columns = scratch ? Cleared(_scratchColumns) : new List<SinkColumn>((fields?.Count ?? 0) + 3);
+        var keyColumns = scratch ? Cleared(_scratchKeys) : new List<string>(config.Pk == "none" ? 0 : 3);
 
         switch (config.Pk)
         {
@@ -45,7 +57,7 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
                 keyColumns.AddRange(names);
                 break;
             case "record_key":
-                AddKey(record, columns, keyColumns);
+                AddKey(record, columns, keyColumns, scratch);
                 break;
             default:
                 break;
@@ -55,9 +67,10 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
         {
             if (config.Pk == "record_value")
             {
-                var pk = config.PkNames.Count > 0 ? config.PkNames : fields.ConvertAll(f => f.Name);
-                foreach (var name in pk)
+                var count = config.PkNames.Count > 0 ? config.PkNames.Count : fields.Count;
+                for (var k = 0; k < count; k++)
                 {
+                    var name = config.PkNames.Count > 0 ? config.PkNames[k] : fields[k].Name;
                     var index = IndexOf(fields, name);
                     if (index < 0)
                     {
@@ -68,9 +81,9 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
                     {
                         throw new DataException($"Primary key field '{name}' of the record value is null.");
                     }
-                }
 
-                keyColumns.AddRange(pk);
+                    keyColumns.Add(name);
+                }
             }
 
             foreach (var field in fields)
@@ -88,6 +101,12 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
         }
 
         return new SinkRow(record, columns, SharedKeys(keyColumns), isDelete);
+    }
+
+    private static List<T> Cleared<T>(List<T> list)
+    {
+        list.Clear();
+        return list;
     }
 
     private static int IndexOf(List<SinkColumn> columns, string name)
@@ -120,10 +139,11 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
             }
         }
 
-        return _lastKeys = keys.Count == 0 ? NoKeys : keys;
+        // A copy: the list may be the mapper's scratch list.
+        return _lastKeys = keys.Count == 0 ? NoKeys : [.. keys];
     }
 
-    private void AddKey(SinkRecord record, List<SinkColumn> columns, List<string> keyColumns)
+    private void AddKey(SinkRecord record, List<SinkColumn> columns, List<string> keyColumns, bool scratch)
     {
         if (record.Key is null)
         {
@@ -132,10 +152,11 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
 
         if (record.Key is Struct or IDictionary<string, object?>)
         {
-            var fields = Fields(record.KeySchema, record.Key, "key");
-            var wanted = config.PkNames.Count > 0 ? config.PkNames : fields.ConvertAll(f => f.Name);
-            foreach (var name in wanted)
+            var fields = Fields(record.KeySchema, record.Key, "key", scratch ? Cleared(_scratchKeyFields) : null);
+            var count = config.PkNames.Count > 0 ? config.PkNames.Count : fields.Count;
+            for (var k = 0; k < count; k++)
             {
+                var name = config.PkNames.Count > 0 ? config.PkNames[k] : fields[k].Name;
                 var index = IndexOf(fields, name);
                 if (index < 0)
                 {
@@ -159,13 +180,14 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
         keyColumns.Add(config.PkNames[0]);
     }
 
-    private static List<SinkColumn> Fields(Schema? schema, object? value, string what)
+    /// <summary>The fields of a struct or map value as columns, into <paramref name="into"/> when given.</summary>
+    private static List<SinkColumn> Fields(Schema? schema, object? value, string what, List<SinkColumn>? into)
     {
         switch (value)
         {
             case Struct s:
                 var fields = s.Schema.Fields;
-                var fromStruct = new List<SinkColumn>(fields.Count);
+                var fromStruct = into ?? new List<SinkColumn>(fields.Count);
                 foreach (var f in fields)
                 {
                     fromStruct.Add(new SinkColumn(f.Name, s.Get(f.Name), PgType.SqlTypeFor(f.Schema), f.Schema.IsOptional));
@@ -173,8 +195,8 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
 
                 return fromStruct;
             case Dictionary<string, object?> dictionary:
-                // The JSON converter's maps: enumerated without boxing the enumerator.
-                var fromDictionary = new List<SinkColumn>(dictionary.Count);
+                // Enumerated without boxing the enumerator.
+                var fromDictionary = into ?? new List<SinkColumn>(dictionary.Count);
                 foreach (var (name, v) in dictionary)
                 {
                     fromDictionary.Add(new SinkColumn(name, v, PgType.SqlTypeForValue(v), true));
@@ -182,9 +204,18 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
 
                 return fromDictionary;
             case IDictionary<string, object?> map:
-                return [.. map.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true))];
+                // The JSON converter's document objects (and any other map).
+                var fromMap = into ?? new List<SinkColumn>(map.Count);
+                foreach (var (name, v) in map)
+                {
+                    fromMap.Add(new SinkColumn(name, v, PgType.SqlTypeForValue(v), true));
+                }
+
+                return fromMap;
             case IReadOnlyDictionary<string, object?> readOnly:
-                return [.. readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true))];
+                var fromReadOnly = into ?? new List<SinkColumn>(readOnly.Count);
+                fromReadOnly.AddRange(readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)));
+                return fromReadOnly;
             default:
                 throw new DataException($"The record {what} is {(value is null ? "null" : value.GetType().Name)}{(schema is null ? "" : $" ({schema})")}; "
                     + "only structs and JSON objects map onto columns.");

@@ -7,17 +7,22 @@ namespace Platform.Connectors.Postgres.Sink;
 /// <summary>
 /// Creates and evolves target tables and writes rows into them inside the caller's transaction: inserts by
 /// binary COPY, upserts and updates through <c>unnest</c> of one typed array per column (one statement and one
-/// cached plan per batch whatever its size), deletes likewise.
+/// cached plan per batch whatever its size), deletes likewise. Rows are held by column (<see cref="TableBatch"/>).
 /// </summary>
 internal sealed class TableWriter(PostgresSinkConfig config)
 {
     private readonly Dictionary<(string, string), SinkTable> _tables = [];
+    private readonly Dictionary<(string, string), TableBatch> _batches = [];
 
     /// <summary>Forgets cached table shapes (after a rollback undid DDL).</summary>
-    public void Invalidate() => _tables.Clear();
+    public void Invalidate()
+    {
+        _tables.Clear();
+        _batches.Clear();
+    }
 
     /// <summary>The table for <paramref name="rows"/>, created or given new columns as <c>auto.create</c>/<c>auto.evolve</c> allow.</summary>
-    public async Task<SinkTable> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string name, IReadOnlyList<SinkRow> rows,
+    private async Task<SinkTable> EnsureAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string name, List<SinkRow> rows,
         CancellationToken cancellationToken)
     {
         var table = _tables.GetValueOrDefault((schema, name)) ?? await LoadAsync(conn, tx, schema, name, cancellationToken).ConfigureAwait(false);
@@ -64,31 +69,93 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return table;
     }
 
-    /// <summary>Checks that every column of <paramref name="row"/> exists and converts each value for writing, once.</summary>
-    /// <exception cref="DataException">A column is missing or a value does not fit; names the column.</exception>
-    public static PreparedRow Prepare(SinkTable table, SinkRow row)
+    /// <summary>
+    /// <paramref name="records"/> (one table's, in order) mapped onto the table's columns, the table created or evolved
+    /// first when they need it. Records that cannot be mapped or whose values do not fit are added to
+    /// <paramref name="errant"/> with the reason.
+    /// </summary>
+    public async Task<TableBatch> PrepareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string name, List<SinkRecord> records,
+        SinkRowMapper mapper, List<(SinkRecord Record, Exception Error)> errant, CancellationToken cancellationToken)
     {
-        var values = new object?[table.Columns.Count];
-        var present = new bool[table.Columns.Count];
-        foreach (var column in row.Columns)
+        // The usual batch: the table is known and has every column; each record goes straight into the column buffers.
+        if (_tables.GetValueOrDefault((schema, name)) is { } known)
         {
-            var index = table.IndexOf(column.Name);
-            if (index < 0)
+            var batch = BatchFor(known);
+            var refused = new List<(SinkRecord, Exception)>();
+            var complete = true;
+            foreach (var record in records)
             {
-                throw new DataException($"Table {table.Schema}.{table.Name} has no column '{column.Name}' (auto.evolve is false).");
+                try
+                {
+                    var row = mapper.Map(record, scratch: true);
+                    if (config.Evolve && batch.Lacks(row))
+                    {
+                        complete = false;
+                        break;
+                    }
+
+                    batch.Add(row);
+                }
+                catch (DataException e)
+                {
+                    refused.Add((record, e));
+                }
             }
 
-            var target = table.Columns[index];
-            if (target.Type is null)
+            if (complete)
             {
-                throw new DataException($"Column '{column.Name}' of {table.Schema}.{table.Name} has type {target.DeclaredType}, which the sink cannot write.");
+                errant.AddRange(refused);
+                return batch;
             }
-
-            values[index] = target.Type.ToColumn(column.Value, column.Name);
-            present[index] = true;
         }
 
-        return new PreparedRow(row, values, present);
+        // A new table or new columns: every row is mapped first, so the table is made for all of them.
+        var rows = new List<SinkRow>(records.Count);
+        foreach (var record in records)
+        {
+            try
+            {
+                rows.Add(mapper.Map(record));
+            }
+            catch (DataException e)
+            {
+                errant.Add((record, e));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return BatchFor(_tables.GetValueOrDefault((schema, name)) ?? new SinkTable(schema, name, []));
+        }
+
+        var table = await EnsureAsync(conn, tx, schema, name, rows, cancellationToken).ConfigureAwait(false);
+        var evolved = BatchFor(table);
+        foreach (var row in rows)
+        {
+            try
+            {
+                evolved.Add(row);
+            }
+            catch (DataException e)
+            {
+                errant.Add((row.Record, e));
+            }
+        }
+
+        return evolved;
+    }
+
+    /// <summary>The emptied batch of <paramref name="table"/>, its buffers reused while the table's shape stays the same.</summary>
+    private TableBatch BatchFor(SinkTable table)
+    {
+        var key = (table.Schema, table.Name);
+        if (_batches.GetValueOrDefault(key) is not { } batch || !ReferenceEquals(batch.Table, table))
+        {
+            _batches[key] = batch = new TableBatch(table);
+        }
+
+        batch.Reset();
+        return batch;
     }
 
     private static async Task<SinkTable?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string name, CancellationToken cancellationToken)
@@ -110,85 +177,67 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return columns.Count == 0 ? null : new SinkTable(schema, name, columns);
     }
 
-    /// <summary>Writes one run of rows of the same kind (writes or deletes) in <c>batch.size</c> chunks.</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<PreparedRow> rows, CancellationToken cancellationToken)
+    /// <summary>Writes one run of rows of <paramref name="batch"/> of the same kind (writes or deletes) in <c>batch.size</c> chunks.</summary>
+    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
     {
         for (var start = 0; start < rows.Count; start += config.Batch)
         {
             var chunk = start == 0 && rows.Count <= config.Batch ? rows : rows.GetRange(start, Math.Min(config.Batch, rows.Count - start));
-            if (chunk[0].Row.IsDelete)
+            if (batch.IsDelete(chunk[0]))
             {
-                await DeleteAsync(conn, tx, table, chunk, cancellationToken).ConfigureAwait(false);
+                await DeleteAsync(conn, tx, batch, chunk, cancellationToken).ConfigureAwait(false);
             }
             else if (config.Mode == "insert")
             {
-                await CopyAsync(conn, table, chunk, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(conn, batch, chunk, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await UpsertAsync(conn, tx, table, LastPerKey(table, chunk), config.Mode == "update", cancellationToken).ConfigureAwait(false);
+                await UpsertAsync(conn, tx, batch, LastPerKey(batch, chunk), config.Mode == "update", cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>The table's columns any of <paramref name="rows"/> has, in table order (positions).</summary>
-    private static List<int> ColumnsOf(SinkTable table, List<PreparedRow> rows)
+    private static List<int> ColumnsOf(TableBatch batch, List<int> rows)
     {
         var used = new List<int>();
-        for (var c = 0; c < table.Columns.Count; c++)
+        for (var c = 0; c < batch.Table.Columns.Count; c++)
         {
-            foreach (var row in rows)
+            if (batch.Column(c) is { } column && column.UsedBy(rows))
             {
-                if (row.Present[c])
-                {
-                    used.Add(c);
-                    break;
-                }
+                used.Add(c);
             }
         }
 
         return used;
     }
 
-    private static async Task CopyAsync(NpgsqlConnection conn, SinkTable table, List<PreparedRow> rows, CancellationToken cancellationToken)
+    private static async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
     {
-        var columns = ColumnsOf(table, rows);
+        var table = batch.Table;
+        var columns = ColumnsOf(batch, rows);
+        var buffers = columns.ConvertAll(c => batch.Column(c)!);
         var copy = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)))}) FROM STDIN (FORMAT BINARY)";
         await using var writer = await conn.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
         foreach (var row in rows)
         {
             await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var c in columns)
+            foreach (var buffer in buffers)
             {
-                await WriteValueAsync(writer, row.Values[c], table.Columns[c].Type!.DbType, cancellationToken).ConfigureAwait(false);
+                await buffer.WriteAsync(writer, row, cancellationToken).ConfigureAwait(false);
             }
         }
 
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes with the generic overloads: the object one looks the converter up per value.</summary>
-    private static Task WriteValueAsync(NpgsqlBinaryImporter writer, object? value, NpgsqlTypes.NpgsqlDbType type, CancellationToken cancellationToken) => value switch
-    {
-        null => writer.WriteNullAsync(cancellationToken),
-        long v => writer.WriteAsync(v, type, cancellationToken),
-        int v => writer.WriteAsync(v, type, cancellationToken),
-        string v => writer.WriteAsync(v, type, cancellationToken),
-        double v => writer.WriteAsync(v, type, cancellationToken),
-        DateTime v => writer.WriteAsync(v, type, cancellationToken),
-        bool v => writer.WriteAsync(v, type, cancellationToken),
-        decimal v => writer.WriteAsync(v, type, cancellationToken),
-        short v => writer.WriteAsync(v, type, cancellationToken),
-        float v => writer.WriteAsync(v, type, cancellationToken),
-        byte[] v => writer.WriteAsync(v, type, cancellationToken),
-        _ => writer.WriteAsync(value, type, cancellationToken),
-    };
-
-    private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<PreparedRow> rows, bool updateOnly,
+    private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, bool updateOnly,
         CancellationToken cancellationToken)
     {
-        var columns = ColumnsOf(table, rows);
-        var keys = rows[0].Row.KeyColumns;
+        var table = batch.Table;
+        var columns = ColumnsOf(batch, rows);
+        var keys = batch.KeyColumns(rows[0]);
         var names = string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)));
         var nonKeys = columns.Select(c => table.Columns[c].Name).Where(n => !keys.Contains(n)).Select(PgIdentifier.Quote).ToList();
         string sql;
@@ -210,54 +259,51 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         }
 
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        AddArrays(cmd, table, columns, rows);
+        AddArrays(cmd, batch, columns, rows);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkTable table, List<PreparedRow> rows, CancellationToken cancellationToken)
+    private static async Task DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
     {
-        var keys = rows[0].Row.KeyColumns.Select(k => table.IndexOf(k) is var i and >= 0 ? i : throw new DataException($"Table {table.Schema}.{table.Name} has no key column '{k}'.")).ToList();
+        var table = batch.Table;
+        var keys = batch.KeyColumns(rows[0]).Select(k => table.IndexOf(k) is var i and >= 0 ? i : throw new DataException($"Table {table.Schema}.{table.Name} has no key column '{k}'.")).ToList();
         var names = keys.Select(k => PgIdentifier.Quote(table.Columns[k].Name)).ToList();
         var sql = $"DELETE FROM {table.Qualified} AS t USING unnest({Parameters(keys.Count)}) AS u({string.Join(", ", names)}) "
             + $"WHERE {string.Join(" AND ", names.Select(k => $"t.{k} = u.{k}"))}";
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        AddArrays(cmd, table, keys, rows);
+        AddArrays(cmd, batch, keys, rows);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Parameters(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => "@p" + i));
+    private static string Parameters(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => "$" + (i + 1)));
 
-    private static void AddArrays(NpgsqlCommand cmd, SinkTable table, List<int> columns, List<PreparedRow> rows)
+    /// <summary>One typed array parameter per column (Npgsql sends them in binary).</summary>
+    private static void AddArrays(NpgsqlCommand cmd, TableBatch batch, List<int> columns, List<int> rows)
     {
-        for (var i = 0; i < columns.Count; i++)
+        foreach (var c in columns)
         {
-            var c = columns[i];
-            var type = table.Columns[c].Type!;
-            var values = new object?[rows.Count];
-            for (var r = 0; r < rows.Count; r++)
-            {
-                values[r] = rows[r].Values[c];
-            }
-
-            cmd.Parameters.Add(new NpgsqlParameter("p" + i, NpgsqlTypes.NpgsqlDbType.Array | type.DbType) { Value = PgArrays.Create(type, values) });
+            var buffer = batch.Column(c) ?? throw new DataException($"Column '{batch.Table.Columns[c].Name}' of {batch.Table.Schema}.{batch.Table.Name} "
+                + $"has type {batch.Table.Columns[c].DeclaredType}, which the sink cannot write.");
+            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | buffer.Type.DbType, Value = buffer.ToArray(rows) });
         }
     }
 
     /// <summary>One statement cannot upsert a key twice: the last record of a key wins, as it would one by one.</summary>
-    private static List<PreparedRow> LastPerKey(SinkTable table, List<PreparedRow> rows)
+    private static List<int> LastPerKey(TableBatch batch, List<int> rows)
     {
-        var keys = rows[0].Row.KeyColumns.Select(table.IndexOf).ToArray();
-        var last = new Dictionary<object, int>();
+        var keys = batch.KeyColumns(rows[0]).Select(k => batch.Column(batch.Table.IndexOf(k))
+            ?? throw new DataException($"Table {batch.Table.Schema}.{batch.Table.Name} has no writable key column '{k}'.")).ToArray();
+        var last = new Dictionary<object, int>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
-            var values = rows[i].Values;
+            var row = rows[i];
             object key = keys.Length == 1
-                ? values[keys[0]] ?? DBNull.Value
-                : string.Join("\u0001", keys.Select(k => Convert.ToString(values[k], System.Globalization.CultureInfo.InvariantCulture)));
+                ? keys[0].Get(row) ?? DBNull.Value
+                : string.Join("\u0001", keys.Select(k => Convert.ToString(k.Get(row), System.Globalization.CultureInfo.InvariantCulture)));
             last[key] = i;
         }
 
-        return last.Count == rows.Count ? rows : last.Values.Order().Select(i => rows[i]).ToList();
+        return last.Count == rows.Count ? rows : [.. last.Values.Order().Select(i => rows[i])];
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken cancellationToken)

@@ -33,11 +33,13 @@ internal static class BrokerCommand
 
     /// <summary>
     /// Without a verb, <c>platform</c> runs everything with embedded defaults: the broker on 127.0.0.1:9092 (data under
-    /// ./data) and a Connect worker (REST on 127.0.0.1:8083, <c>connectors-config/</c> applied) in one process.
+    /// ./data) and a Connect worker (REST on 127.0.0.1:8083, <c>connectors-config/</c> applied) in one process;
+    /// <c>--config</c> configures the broker as for <c>platform broker</c>, <c>--worker-config</c> the worker as for <c>platform connect</c>.
     /// </summary>
     public static void ConfigureAllInOne(RootCommand root)
     {
         root.Add(ConfigFile);
+        root.Add(ConnectCommand.WorkerConfig);
         root.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken, withWorker: true));
     }
 
@@ -182,7 +184,7 @@ internal static class BrokerCommand
         {
             // Registered after the broker, so the broker listens before the worker connects.
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            ConnectCommand.AddAllInOneWorker(builder.Services, options.Listen);
+            ConnectCommand.AddAllInOneWorker(builder.Services, options.Listen, parse.GetValue(ConnectCommand.WorkerConfig));
         }
 
         return builder.Build();

@@ -19,7 +19,8 @@ internal static class ConnectCommand
     private static readonly Option<string> RestListen = new("--rest-listen") { Description = "Address of the REST API, host:port.", DefaultValueFactory = _ => "127.0.0.1:8083" };
     private static readonly Option<string> ConfigDir = new("--config-dir") { Description = "Directory of connector configs (*.json), applied live.", DefaultValueFactory = _ => "connectors-config" };
     private static readonly Option<string> GroupId = new("--group-id") { Description = "Workers with the same group id form one cluster (group.id).", DefaultValueFactory = _ => "connect-cluster" };
-    private static readonly Option<FileInfo?> WorkerConfig = new("--worker-config")
+    /// <summary><c>--worker-config</c>, shared by <c>platform connect</c> and the all-in-one <c>platform</c>.</summary>
+    public static readonly Option<FileInfo?> WorkerConfig = new("--worker-config")
     {
         Description = "A worker properties file in Kafka's connect-distributed.properties form (key=value: group.id, offset.flush.interval.ms, "
             + "session.timeout.ms, consumer.*, producer.*, ...); options given on the command line win.",
@@ -97,14 +98,19 @@ internal static class ConnectCommand
         Apply(explicitOnly: false);
         if (parse.GetValue(WorkerConfig) is { } file)
         {
-            if (!file.Exists)
-            {
-                throw new FileNotFoundException($"--worker-config: file '{file.FullName}' does not exist.");
-            }
-
-            options.LoadProperties(file.FullName);
+            LoadWorkerConfig(options, file);
             Apply(explicitOnly: true);
         }
+    }
+
+    private static void LoadWorkerConfig(WorkerOptions options, FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new FileNotFoundException($"--worker-config: file '{file.FullName}' does not exist.");
+        }
+
+        options.LoadProperties(file.FullName);
     }
 
     /// <summary>Console logging of the worker, without ASP.NET Core's per-request lines.</summary>
@@ -118,17 +124,34 @@ internal static class ConnectCommand
         });
     }
 
-    /// <summary>Adds the all-in-one worker: REST on 127.0.0.1:8083, <c>connectors-config/</c>, against the broker listening on <paramref name="brokerListen"/>.</summary>
-    public static void AddAllInOneWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, string brokerListen)
+    /// <summary>
+    /// Adds the all-in-one worker: REST on 127.0.0.1:8083, <c>connectors-config/</c>, against the broker listening on
+    /// <paramref name="brokerListen"/>; a <paramref name="workerConfig"/> file (as <c>platform connect --worker-config</c>
+    /// takes) overrides those defaults, except the broker: the all-in-one worker always uses its own.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The worker config file does not exist.</exception>
+    /// <exception cref="ArgumentException">The file sets <c>bootstrap.servers</c>, or a line or property is invalid; names the file, line and key.</exception>
+    public static void AddAllInOneWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, string brokerListen, FileInfo? workerConfig)
     {
         var bootstrap = WorkerOptions.TryParseEndpoint(brokerListen, out var host, out var port) && host is "0.0.0.0" or "::" or "[::]"
             ? $"127.0.0.1:{port}"
             : brokerListen;
         services.AddPlatformConnect(o =>
         {
-            o.BootstrapServers = bootstrap;
             o.RestListen = "127.0.0.1:8083";
             o.ConfigDirectory = "connectors-config";
+            if (workerConfig is not null)
+            {
+                o.BootstrapServers = "";
+                LoadWorkerConfig(o, workerConfig);
+                if (o.BootstrapServers.Length > 0)
+                {
+                    throw new ArgumentException($"--worker-config: '{workerConfig.FullName}' sets bootstrap.servers, but the all-in-one worker always uses "
+                        + $"its own broker ({bootstrap}); run 'platform connect --bootstrap-server ...' for a worker against another broker.");
+                }
+            }
+
+            o.BootstrapServers = bootstrap;
         });
     }
 

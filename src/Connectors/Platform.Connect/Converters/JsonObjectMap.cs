@@ -1,0 +1,163 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Platform.Connect.Converters;
+
+/// <summary>
+/// A schemaless JSON object as the JSON converter decodes it: names and values in two arrays, in document order. Records
+/// of a topic nearly always have the same names in the same order, so consecutive objects share one names array,
+/// and a map is two small objects instead of a dictionary's three larger ones: the sink path decodes every record, and
+/// a batch's maps live until its put returns. Lookups are linear (objects have few fields). It is an ordinary
+/// mutable dictionary to everyone else; changing it gives it its own names array first.
+/// </summary>
+internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>
+{
+    private string[] _names;
+    private object?[] _values;
+    private bool _sharedNames;
+
+    /// <summary>A map over <paramref name="names"/> (shared with other maps, never changed in place) and <paramref name="values"/> (its own).</summary>
+    public JsonObjectMap(string[] names, object?[] values, int count)
+    {
+        _names = names;
+        _values = values;
+        Count = count;
+        _sharedNames = true;
+    }
+
+    public int Count { get; private set; }
+
+    public bool IsReadOnly => false;
+
+    public ICollection<string> Keys => [.. _names.AsSpan(0, Count)];
+
+    public ICollection<object?> Values => [.. _values.AsSpan(0, Count)];
+
+    IEnumerable<string> IReadOnlyDictionary<string, object?>.Keys => Keys;
+
+    IEnumerable<object?> IReadOnlyDictionary<string, object?>.Values => Values;
+
+    public object? this[string key]
+    {
+        get => IndexOf(key) is var i and >= 0 ? _values[i] : throw new KeyNotFoundException($"The given key '{key}' was not present in the dictionary.");
+        set
+        {
+            var i = IndexOf(key);
+            if (i >= 0)
+            {
+                _values[i] = value;
+            }
+            else
+            {
+                Append(key, value);
+            }
+        }
+    }
+
+    public void Add(string key, object? value)
+    {
+        if (IndexOf(key) >= 0)
+        {
+            throw new ArgumentException($"An item with the same key has already been added. Key: {key}", nameof(key));
+        }
+
+        Append(key, value);
+    }
+
+    public void Add(KeyValuePair<string, object?> item) => Add(item.Key, item.Value);
+
+    public void Clear()
+    {
+        _names = [];
+        _values = [];
+        _sharedNames = false;
+        Count = 0;
+    }
+
+    public bool Contains(KeyValuePair<string, object?> item) => IndexOf(item.Key) is var i and >= 0 && Equals(_values[i], item.Value);
+
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
+
+    public void CopyTo(KeyValuePair<string, object?>[] array, int arrayIndex)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        for (var i = 0; i < Count; i++)
+        {
+            array[arrayIndex + i] = new KeyValuePair<string, object?>(_names[i], _values[i]);
+        }
+    }
+
+    public bool Remove(string key)
+    {
+        var i = IndexOf(key);
+        if (i < 0)
+        {
+            return false;
+        }
+
+        Own();
+        Array.Copy(_names, i + 1, _names, i, Count - i - 1);
+        Array.Copy(_values, i + 1, _values, i, Count - i - 1);
+        Count--;
+        _names[Count] = null!;
+        _values[Count] = null;
+        return true;
+    }
+
+    public bool Remove(KeyValuePair<string, object?> item) => Contains(item) && Remove(item.Key);
+
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out object? value)
+    {
+        var i = IndexOf(key);
+        value = i >= 0 ? _values[i] : null;
+        return i >= 0;
+    }
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return new KeyValuePair<string, object?>(_names[i], _values[i]);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private int IndexOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        for (var i = 0; i < Count; i++)
+        {
+            if (string.Equals(_names[i], key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Append(string key, object? value)
+    {
+        Own();
+        if (Count == _names.Length)
+        {
+            Array.Resize(ref _names, Math.Max(4, Count * 2));
+            Array.Resize(ref _values, _names.Length);
+        }
+
+        _names[Count] = key;
+        _values[Count] = value;
+        Count++;
+    }
+
+    /// <summary>Gives the map its own names array before a change (the shared one belongs to other maps too).</summary>
+    private void Own()
+    {
+        if (_sharedNames)
+        {
+            _names = [.. _names];
+            _sharedNames = false;
+        }
+    }
+}

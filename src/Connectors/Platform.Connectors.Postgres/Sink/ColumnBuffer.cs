@@ -1,0 +1,221 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Connectors.Postgres.Common;
+
+namespace Platform.Connectors.Postgres.Sink;
+
+/// <summary>
+/// One table column's values for a batch, in a typed array (a <c>long[]</c> for a bigint column...) that is reused
+/// from batch to batch: rows are written from here by binary COPY or as <c>unnest</c> arrays without a boxed value or
+/// an object per row surviving until the write.
+/// </summary>
+internal abstract class ColumnBuffer(PgType type)
+{
+    private bool[] _nulls = new bool[256];
+    private bool[] _absent = new bool[256];
+
+    public PgType Type { get; } = type;
+
+    /// <summary>The buffer for a column of <paramref name="type"/>.</summary>
+    public static ColumnBuffer For(PgType type) => type.DbType switch
+    {
+        NpgsqlDbType.Boolean => new StructColumn<bool>(type),
+        NpgsqlDbType.Smallint => new StructColumn<short>(type),
+        NpgsqlDbType.Integer => new StructColumn<int>(type),
+        NpgsqlDbType.Bigint => new StructColumn<long>(type),
+        NpgsqlDbType.Real => new StructColumn<float>(type),
+        NpgsqlDbType.Double => new StructColumn<double>(type),
+        NpgsqlDbType.Numeric => new StructColumn<decimal>(type),
+        NpgsqlDbType.Bytea => new ClassColumn<byte[]>(type),
+        NpgsqlDbType.Timestamp or NpgsqlDbType.TimestampTz => new StructColumn<DateTime>(type),
+        NpgsqlDbType.Date => new StructColumn<DateOnly>(type),
+        NpgsqlDbType.Time => new StructColumn<TimeSpan>(type),
+        NpgsqlDbType.Uuid => new StructColumn<Guid>(type),
+        _ => new ClassColumn<string>(type),
+    };
+
+    /// <summary>Drops the references the first <paramref name="rows"/> rows hold (strings, byte arrays), so a written batch's values do not live on.</summary>
+    public virtual void Release(int rows)
+    {
+    }
+
+    /// <summary>Makes room for row <paramref name="row"/> and leaves it absent (a record without the column).</summary>
+    public void Clear(int row)
+    {
+        if (row >= _nulls.Length)
+        {
+            var capacity = Math.Max(_nulls.Length * 2, row + 1);
+            Array.Resize(ref _nulls, capacity);
+            Array.Resize(ref _absent, capacity);
+            Grow(capacity);
+        }
+
+        _nulls[row] = true;
+        _absent[row] = true;
+    }
+
+    /// <summary>Sets row <paramref name="row"/> (made room for by <see cref="Clear"/>) to the Connect value <paramref name="value"/> of column <paramref name="column"/>, converted as <see cref="PgType.ToColumn"/> does.</summary>
+    /// <exception cref="Platform.Connect.DataException">The value does not fit the column; names it.</exception>
+    public void Set(int row, object? value, string column)
+    {
+        _absent[row] = false;
+        _nulls[row] = value is null;
+        if (value is not null && !TrySetDirect(row, value))
+        {
+            SetValue(row, Type.ToColumn(value, column)!);
+        }
+    }
+
+    public bool IsNull(int row) => _nulls[row];
+
+    /// <summary>Whether any of <paramref name="rows"/> has the column (a value or an explicit null): absent everywhere, it is left out of the statement.</summary>
+    public bool UsedBy(IReadOnlyList<int> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (!_absent[row])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Row <paramref name="row"/>'s value, boxed (null for null): for keys compared across rows.</summary>
+    public abstract object? Get(int row);
+
+    /// <summary>Writes row <paramref name="row"/>'s value into a COPY.</summary>
+    public abstract Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The values of <paramref name="rows"/> as one typed array for an <c>unnest</c> parameter: of the plain element type
+    /// when none is null (Npgsql writes those fastest, as a hand-written loader would), else of its nullable form.
+    /// </summary>
+    public abstract Array ToArray(IReadOnlyList<int> rows);
+
+    protected bool AnyNull(IReadOnlyList<int> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (_nulls[row])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    protected abstract void Grow(int capacity);
+
+    protected abstract void SetValue(int row, object value);
+
+    /// <summary>Stores the commonest values (JSON numbers into numeric and timestamp columns) without the boxed intermediate <see cref="PgType.ToColumn"/> makes; false for the rest.</summary>
+    protected virtual bool TrySetDirect(int row, object value) => false;
+
+    private sealed class StructColumn<T>(PgType type) : ColumnBuffer(type)
+        where T : struct
+    {
+        private T[] _values = new T[256];
+
+        public override object? Get(int row) => IsNull(row) ? null : _values[row];
+
+        public override Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken)
+            => IsNull(row) ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(_values[row], Type.DbType, cancellationToken);
+
+        public override Array ToArray(IReadOnlyList<int> rows)
+        {
+            if (AnyNull(rows))
+            {
+                var nullable = new T?[rows.Count];
+                for (var i = 0; i < nullable.Length; i++)
+                {
+                    nullable[i] = IsNull(rows[i]) ? null : _values[rows[i]];
+                }
+
+                return nullable;
+            }
+
+            var array = new T[rows.Count];
+            for (var i = 0; i < array.Length; i++)
+            {
+                array[i] = _values[rows[i]];
+            }
+
+            return array;
+        }
+
+        protected override void Grow(int capacity) => Array.Resize(ref _values, capacity);
+
+        protected override void SetValue(int row, object value) => _values[row] = (T)value;
+
+        // typeof(T) tests are constants for each instantiation: the JIT keeps only the branch of this column's type.
+        protected override bool TrySetDirect(int row, object value)
+        {
+            if (value is T same && (typeof(T) != typeof(DateTime) || Type.DbType == NpgsqlDbType.TimestampTz && ((DateTime)(object)same).Kind == DateTimeKind.Utc))
+            {
+                _values[row] = same;
+                return true;
+            }
+
+            if (value is not long number)
+            {
+                return false;
+            }
+
+            if (typeof(T) == typeof(int) && number is >= int.MinValue and <= int.MaxValue)
+            {
+                var narrow = (int)number;
+                _values[row] = Unsafe.As<int, T>(ref narrow);
+                return true;
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                var real = (double)number;
+                _values[row] = Unsafe.As<double, T>(ref real);
+                return true;
+            }
+
+            if (typeof(T) == typeof(DateTime) && Type.DbType == NpgsqlDbType.TimestampTz)
+            {
+                // Epoch milliseconds, as PgType.ToColumn reads a number for a timestamp.
+                var at = DateTime.UnixEpoch.AddMilliseconds(number);
+                _values[row] = Unsafe.As<DateTime, T>(ref at);
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private sealed class ClassColumn<T>(PgType type) : ColumnBuffer(type)
+        where T : class
+    {
+        private T?[] _values = new T?[256];
+
+        public override object? Get(int row) => IsNull(row) ? null : _values[row];
+
+        public override Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken)
+            => IsNull(row) ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(_values[row]!, Type.DbType, cancellationToken);
+
+        public override Array ToArray(IReadOnlyList<int> rows)
+        {
+            var array = new T?[rows.Count];
+            for (var i = 0; i < array.Length; i++)
+            {
+                array[i] = IsNull(rows[i]) ? null : _values[rows[i]];
+            }
+
+            return array;
+        }
+
+        public override void Release(int rows) => Array.Clear(_values, 0, Math.Min(rows, _values.Length));
+
+        protected override void Grow(int capacity) => Array.Resize(ref _values, capacity);
+
+        protected override void SetValue(int row, object value) => _values[row] = (T)value;
+    }
+}

@@ -1,0 +1,88 @@
+using Platform.Connect;
+
+namespace Platform.Connectors.Postgres.Sink;
+
+/// <summary>
+/// One table's rows of a put, by column (<see cref="ColumnBuffer"/>): each mapped record's values are checked against
+/// the table and converted once as they are added, and the mapped record itself is dropped at once. The buffers
+/// are kept for the table's next batch.
+/// </summary>
+internal sealed class TableBatch(SinkTable table)
+{
+    private readonly ColumnBuffer?[] _columns = [.. table.Columns.Select(c => c.Type is null ? null : ColumnBuffer.For(c.Type))];
+    private readonly List<SinkRecord> _records = [];
+    private readonly List<bool> _deletes = [];
+    private readonly List<IReadOnlyList<string>> _keys = [];
+
+    public SinkTable Table { get; } = table;
+
+    public int Count => _records.Count;
+
+    /// <summary>The column buffer of table column <paramref name="index"/> (null: a type the sink cannot write).</summary>
+    public ColumnBuffer? Column(int index) => _columns[index];
+
+    public SinkRecord Record(int row) => _records[row];
+
+    public bool IsDelete(int row) => _deletes[row];
+
+    public IReadOnlyList<string> KeyColumns(int row) => _keys[row];
+
+    /// <summary>Empties the batch, letting go of the previous rows' values.</summary>
+    public void Reset()
+    {
+        foreach (var column in _columns)
+        {
+            column?.Release(_records.Count);
+        }
+
+        _records.Clear();
+        _deletes.Clear();
+        _keys.Clear();
+    }
+
+    /// <summary>Whether <paramref name="row"/> has a column the table lacks (<c>auto.evolve</c> would add it).</summary>
+    public bool Lacks(SinkRow row)
+    {
+        foreach (var column in row.Columns)
+        {
+            if (Table.IndexOf(column.Name) < 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds <paramref name="row"/>, every value converted for its column.</summary>
+    /// <exception cref="DataException">A column is missing or a value does not fit; names the column. The row is then not added.</exception>
+    public void Add(SinkRow row)
+    {
+        var index = _records.Count;
+        foreach (var column in _columns)
+        {
+            column?.Clear(index);
+        }
+
+        foreach (var column in row.Columns)
+        {
+            var position = Table.IndexOf(column.Name);
+            if (position < 0)
+            {
+                throw new DataException($"Table {Table.Schema}.{Table.Name} has no column '{column.Name}' (auto.evolve is false).");
+            }
+
+            var target = Table.Columns[position];
+            if (target.Type is null)
+            {
+                throw new DataException($"Column '{column.Name}' of {Table.Schema}.{Table.Name} has type {target.DeclaredType}, which the sink cannot write.");
+            }
+
+            _columns[position]!.Set(index, column.Value, column.Name);
+        }
+
+        _records.Add(row.Record);
+        _deletes.Add(row.IsDelete);
+        _keys.Add(row.KeyColumns);
+    }
+}
