@@ -61,4 +61,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Rebuilt producer state of {Directory} from offset {From} to {To}: {Batches} batches, {Producers} producers")]
     public static partial void ProducerStateRebuilt(this ILogger logger, string directory, long from, long to, int batches, int producers);
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Critical, Message = "Log {Directory} is offline after a failed {Operation}; it serves nothing until a restart recovers it from disk")]
+    public static partial void LogOffline(this ILogger logger, string directory, string operation, Exception exception);
 }

@@ -93,14 +93,18 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
         };
         foreach (var partition in partitions)
         {
+            // A log taken offline by an I/O error: its one replica is offline, and every request for it gets
+            // KAFKA_STORAGE_ERROR (the leader stays named so clients keep asking, and see the error).
+            var offline = partition.Log.IsOffline;
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
+                ErrorCode = offline ? (short)ErrorCode.KafkaStorageError : (short)ErrorCode.None,
                 PartitionIndex = partition.Index,
                 LeaderId = cluster.NodeId,
                 LeaderEpoch = partition.LeaderEpoch,
                 ReplicaNodes = [cluster.NodeId],
-                IsrNodes = [cluster.NodeId],
-                OfflineReplicas = [],
+                IsrNodes = offline ? [] : [cluster.NodeId],
+                OfflineReplicas = offline ? [cluster.NodeId] : [],
             });
         }
 
