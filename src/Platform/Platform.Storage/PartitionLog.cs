@@ -331,6 +331,16 @@ public sealed partial class PartitionLog : IDisposable
             WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, LogStartOffset);
             WriteProducerSnapshot(LogEndOffset, _producerState.Serialize());
         }
+        catch (IOException e)
+        {
+            // The final index write failed: the same as any failed write (logged there); the files still close.
+            GoOffline("write", e);
+        }
+        catch (StorageException) when (IsOffline)
+        {
+            // The flush failed and took the log offline (logged once there); the files still close, and the
+            // restart recovers from the checkpoints written before the failure.
+        }
         finally
         {
             _groupCommit.Fail(new ObjectDisposedException(Directory, "The log was closed."));
