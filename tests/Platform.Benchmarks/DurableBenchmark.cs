@@ -3,6 +3,7 @@ using Microsoft.Win32.SafeHandles;
 using Platform.Broker;
 using Platform.Client;
 using Platform.Client.Admin;
+using Platform.Client.Serialization;
 using Platform.Protocol.RecordFormat;
 
 namespace Platform.Benchmarks;
@@ -23,6 +24,9 @@ internal static class DurableBenchmark
         var seconds = options.Int("seconds", 5);
         var producers = options.Int("producers", 8);
         var rounds = options.Int("rounds", 3);
+        // The client's batch.size caps what one producer adds to each group commit: the broker answers a
+        // connection's requests one at a time (as Kafka does), so a producer has one batch per fsync.
+        var batchSize = options.Int("batch-size", 16_384);
         var root = options.String("dir", Path.Combine(Path.GetTempPath(), $"platform-durable-{Guid.NewGuid():N}"));
         Directory.CreateDirectory(root);
         try
@@ -43,14 +47,14 @@ internal static class DurableBenchmark
             {
                 fsyncLoop.Add(FsyncLoop(Path.Combine(root, "fsync-loop"), TimeSpan.FromSeconds(seconds)));
                 durableBig.Add(await BigBatchesAsync(broker, producers, TimeSpan.FromSeconds(seconds)));
-                durableSmall.Add(await SmallRecordsAsync(broker, "small-durable", producers, TimeSpan.FromSeconds(seconds)));
-                cachedSmall.Add(await SmallRecordsAsync(broker, "small-cached", producers, TimeSpan.FromSeconds(seconds)));
+                durableSmall.Add(await SmallRecordsAsync(broker, "small-durable", producers, batchSize, TimeSpan.FromSeconds(seconds)));
+                cachedSmall.Add(await SmallRecordsAsync(broker, "small-cached", producers, batchSize, TimeSpan.FromSeconds(seconds)));
                 Console.WriteLine($"  round {round}: fsync loop {Report.F(fsyncLoop[^1])} MB/s, durable 64 KiB batches {Report.F(durableBig[^1])} MB/s "
                     + $"({Report.Percent(durableBig[^1] / fsyncLoop[^1])}); 100 B records durable {Report.F(durableSmall[^1], 0)} rec/s, cached {Report.F(cachedSmall[^1], 0)} rec/s "
                     + $"({Report.Percent(durableSmall[^1] / cachedSmall[^1])}), {Report.Load()}");
             }
 
-            Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, {seconds} s per measurement, {Report.FreeDisk(root)})");
+            Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, batch.size {batchSize}, {seconds} s per measurement, {Report.FreeDisk(root)})");
             Report.Row("fsync loop, 64 KiB blocks (MB/s)", fsyncLoop, "MB/s");
             Report.Row("64 KiB batches, write.caching=false (MB/s)", durableBig, "MB/s");
             Report.Row("100 B records, write.caching=false (rec/s)", durableSmall, "rec/s", 0);
@@ -117,7 +121,7 @@ internal static class DurableBenchmark
     }
 
     /// <summary>100 B records from <paramref name="producers"/> client producers (acks=all, linger.ms=5), as fast as they go: records/s acknowledged.</summary>
-    private static async Task<double> SmallRecordsAsync(EmbeddedBroker broker, string topic, int producers, TimeSpan duration)
+    private static async Task<double> SmallRecordsAsync(EmbeddedBroker broker, string topic, int producers, int batchSize, TimeSpan duration)
     {
         var payload = new byte[100];
         Random.Shared.NextBytes(payload);
@@ -126,7 +130,7 @@ internal static class DurableBenchmark
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(() =>
         {
-            var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All, LingerMs = 5 };
+            var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All, LingerMs = 5, BatchSize = batchSize };
             using var producer = new ProducerBuilder<Null?, byte[]>(config).Build();
             var message = new Message<Null?, byte[]> { Value = payload };
             Action<DeliveryReport<Null?, byte[]>> handler = report => Interlocked.Increment(ref report.Error.IsError ? ref failed : ref delivered);
