@@ -27,6 +27,7 @@ internal static class DurableBenchmark
         // The client's batch.size caps what one producer adds to each group commit: the broker answers a
         // connection's requests one at a time (as Kafka does), so a producer has one batch per fsync.
         var batchSize = options.Int("batch-size", 16_384);
+        var partitions = options.Int("partitions", 1);
         var root = options.String("dir", Path.Combine(Path.GetTempPath(), $"platform-durable-{Guid.NewGuid():N}"));
         Directory.CreateDirectory(root);
         try
@@ -37,8 +38,8 @@ internal static class DurableBenchmark
                 await admin.CreateTopicsAsync(
                 [
                     new TopicSpecification { Name = "big", NumPartitions = 1, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "false" } },
-                    new TopicSpecification { Name = "small-durable", NumPartitions = 1, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "false" } },
-                    new TopicSpecification { Name = "small-cached", NumPartitions = 1, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "true" } },
+                    new TopicSpecification { Name = "small-durable", NumPartitions = partitions, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "false" } },
+                    new TopicSpecification { Name = "small-cached", NumPartitions = partitions, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "true" } },
                 ]);
             }
 
@@ -54,7 +55,7 @@ internal static class DurableBenchmark
                     + $"({Report.Percent(durableSmall[^1] / cachedSmall[^1])}), {Report.Load()}");
             }
 
-            Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, batch.size {batchSize}, {seconds} s per measurement, {Report.FreeDisk(root)})");
+            Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, batch.size {batchSize}, 100 B records into {partitions} partition(s), {seconds} s per measurement, {Report.FreeDisk(root)})");
             Report.Row("fsync loop, 64 KiB blocks (MB/s)", fsyncLoop, "MB/s");
             Report.Row("64 KiB batches, write.caching=false (MB/s)", durableBig, "MB/s");
             Report.Row("100 B records, write.caching=false (rec/s)", durableSmall, "rec/s", 0);
