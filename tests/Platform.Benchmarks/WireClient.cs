@@ -31,12 +31,12 @@ internal sealed class WireClient : IAsyncDisposable
         return new WireClient(client);
     }
 
-    /// <summary>Produces one request (acks=1) carrying <paramref name="batches"/> to one partition; throws on an error code.</summary>
-    public async Task ProduceAsync(string topic, int partition, ReadOnlyMemory<byte> batches)
+    /// <summary>Produces one request (acks=1 unless given) carrying <paramref name="batches"/> to one partition; throws on an error code.</summary>
+    public async Task ProduceAsync(string topic, int partition, ReadOnlyMemory<byte> batches, short acks = 1)
     {
         var request = new ProduceRequest
         {
-            Acks = 1,
+            Acks = acks,
             TimeoutMs = 30_000,
             TopicData = [new() { Name = topic, PartitionData = [new() { Index = partition, Records = new MemoryRecords(batches) }] }],
         };

@@ -158,7 +158,8 @@ public sealed class ProduceFetchTests : IAsyncLifetime
 
         // The first answer on the connection is the metadata one: the produce got none.
         Assert.Equal(501, BinaryPrimitives.ReadInt32BigEndian(frame));
-        Assert.Equal(4, await ListOffsetAsync("fire", -1));
+        // Written, and readable once the background group commit fsynced it (write.caching=false).
+        Assert.True(await Wire.EventuallyAsync(async () => await ListOffsetAsync("fire", -1) == 4, TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

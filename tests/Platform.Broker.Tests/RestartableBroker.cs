@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Platform.Broker.Tests;
 
 /// <summary>
@@ -13,13 +15,15 @@ internal sealed class RestartableBroker(string name) : IAsyncDisposable
     public RawConnection Connection { get; private set; } = null!;
 
     /// <summary>Starts the broker on <see cref="DataDir"/> (after <paramref name="configure"/>) and connects.</summary>
-    public async Task StartAsync(Action<BrokerOptions>? configure = null)
+    public async Task StartAsync(Action<BrokerOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
-        Broker = await EmbeddedBroker.StartAsync(o =>
-        {
-            o.DataDir = DataDir;
-            configure?.Invoke(o);
-        });
+        Broker = await EmbeddedBroker.StartAsync(
+            o =>
+            {
+                o.DataDir = DataDir;
+                configure?.Invoke(o);
+            },
+            configureServices: configureServices);
         Connection = await RawConnection.ConnectAsync(Broker);
     }
 

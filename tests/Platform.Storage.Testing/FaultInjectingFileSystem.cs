@@ -5,13 +5,18 @@ namespace Platform.Storage.Testing;
 /// <summary>
 /// The real file system with switches for failures: a torn append (a prefix reaches the disk, then the
 /// write fails), disk full, failing truncates and fsyncs, and a crash (every later call fails, as if
-/// the process died — only what already reached the files survives).
+/// the process died — only what already reached the files survives), and a power loss (a crash that also
+/// drops, file by file, everything written since that file's last successful fsync, like the page cache).
 /// </summary>
 public sealed class FaultInjectingFileSystem : IStorageFileSystem
 {
     private readonly PhysicalFileSystem _inner = PhysicalFileSystem.Instance;
     private readonly List<ISegmentFile> _open = [];
     private readonly ConcurrentDictionary<string, int> _flushes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DurableContent> _durable = new(StringComparer.Ordinal);
+
+    // File writes hold it shared, a power loss exclusively: no write lands after the files were put back.
+    private readonly ReaderWriterLockSlim _writes = new(LockRecursionPolicy.SupportsRecursion);
     private long _logBytesRead;
 
     /// <summary>The next append to a <c>.log</c> file writes this many bytes, then fails (and <see cref="CrashAfterTornWrite"/> decides what follows).</summary>
@@ -29,6 +34,9 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     public Func<string, Exception?>? AppendFault { get; set; }
 
     public bool FailFlush { get; set; }
+
+    /// <summary>An fsync of a file whose path this returns an exception for throws it (any exception type).</summary>
+    public Func<string, Exception?>? FlushFault { get; set; }
 
     /// <summary>A rename matching this fails and crashes the "process".</summary>
     public Func<string, string, bool>? CrashOnRename { get; set; }
@@ -49,7 +57,8 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     public ISegmentFile Open(string path, bool create)
     {
         Check();
-        var file = new FaultFile(this, _inner.Open(path, create), path);
+        var inner = _inner.Open(path, create);
+        var file = new FaultFile(this, inner, path, DurableFor(path, inner));
         lock (_open)
         {
             _open.Add(file);
@@ -72,12 +81,48 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         }
     }
 
+    /// <summary>
+    /// Pulls the plug: every later call fails (as after <see cref="CrashAfterTornWrite"/>), every file this
+    /// instance opened is closed, and each one is put back to what its last successful fsync made durable
+    /// (a file never fsynced since it was created comes back empty). File creations, renames and deletes
+    /// count as durable at once (the directory is not modelled). Open a new instance to "reboot".
+    /// </summary>
+    public void PowerLoss()
+    {
+        _writes.EnterWriteLock();
+        try
+        {
+            Crashed = true;
+            CloseAll();
+            lock (_durable)
+            {
+                foreach (var (path, content) in _durable)
+                {
+                    if (File.Exists(path))
+                    {
+                        File.WriteAllBytes(path, content.Snapshot());
+                    }
+                }
+
+                _durable.Clear();
+            }
+        }
+        finally
+        {
+            _writes.ExitWriteLock();
+        }
+    }
+
     public bool FileExists(string path) => _inner.FileExists(path);
 
     public void DeleteFile(string path)
     {
         Check();
         _inner.DeleteFile(path);
+        lock (_durable)
+        {
+            _durable.Remove(Path.GetFullPath(path));
+        }
     }
 
     public void RenameFile(string source, string destination)
@@ -90,6 +135,16 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         }
 
         _inner.RenameFile(source, destination);
+        lock (_durable)
+        {
+            var from = Path.GetFullPath(source);
+            var to = Path.GetFullPath(destination);
+            _durable.Remove(to);
+            if (_durable.Remove(from, out var content))
+            {
+                _durable[to] = content;
+            }
+        }
     }
 
     public IReadOnlyList<string> ListFiles(string directory) => _inner.ListFiles(directory);
@@ -106,12 +161,14 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     {
         Check();
         _inner.RenameDirectory(source, destination);
+        MoveDurable(Path.GetFullPath(source), Path.GetFullPath(destination));
     }
 
     public void DeleteDirectory(string path)
     {
         Check();
         _inner.DeleteDirectory(path);
+        MoveDurable(Path.GetFullPath(path), null);
     }
 
     public IReadOnlyList<string> ListDirectories(string directory) => _inner.ListDirectories(directory);
@@ -122,6 +179,40 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         _inner.SyncDirectory(path);
     }
 
+    /// <summary>What survives a power loss of the file at <paramref name="path"/>: at first what it held when first opened.</summary>
+    private DurableContent DurableFor(string path, ISegmentFile file)
+    {
+        lock (_durable)
+        {
+            var full = Path.GetFullPath(path);
+            if (!_durable.TryGetValue(full, out var content))
+            {
+                var bytes = new byte[file.Length];
+                file.Read(0, bytes);
+                content = new DurableContent(bytes);
+                _durable[full] = content;
+            }
+
+            return content;
+        }
+    }
+
+    private void MoveDurable(string fromDirectory, string? toDirectory)
+    {
+        lock (_durable)
+        {
+            var prefix = fromDirectory + Path.DirectorySeparatorChar;
+            foreach (var path in _durable.Keys.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                _durable.Remove(path, out var content);
+                if (toDirectory is not null)
+                {
+                    _durable[Path.Combine(toDirectory, path[prefix.Length..])] = content!;
+                }
+            }
+        }
+    }
+
     private void Check()
     {
         if (Crashed)
@@ -130,7 +221,33 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         }
     }
 
-    private sealed class FaultFile(FaultInjectingFileSystem fs, ISegmentFile inner, string path) : ISegmentFile
+    /// <summary>The bytes of one file that its fsyncs made durable.</summary>
+    private sealed class DurableContent(byte[] initial)
+    {
+        private readonly Lock _lock = new();
+        private byte[] _bytes = initial;
+
+        public byte[] Snapshot()
+        {
+            lock (_lock)
+            {
+                return _bytes;
+            }
+        }
+
+        /// <summary>After an fsync that started with the file <paramref name="length"/> bytes long: those bytes are durable.</summary>
+        public void Synced(ISegmentFile file, long length)
+        {
+            var bytes = new byte[length];
+            var read = file.Read(0, bytes);
+            lock (_lock)
+            {
+                _bytes = read == length ? bytes : bytes[..read];
+            }
+        }
+    }
+
+    private sealed class FaultFile(FaultInjectingFileSystem fs, ISegmentFile inner, string path, DurableContent durable) : ISegmentFile
     {
         public long Length => inner.Length;
 
@@ -146,6 +263,19 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         }
 
         public void Append(ReadOnlySpan<byte> data)
+        {
+            fs._writes.EnterReadLock();
+            try
+            {
+                AppendCore(data);
+            }
+            finally
+            {
+                fs._writes.ExitReadLock();
+            }
+        }
+
+        private void AppendCore(ReadOnlySpan<byte> data)
         {
             fs.Check();
             fs.AppendCalls++;
@@ -172,25 +302,54 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
 
         public void Flush()
         {
+            fs._writes.EnterReadLock();
+            try
+            {
+                FlushCore();
+            }
+            finally
+            {
+                fs._writes.ExitReadLock();
+            }
+        }
+
+        private void FlushCore()
+        {
             fs.Check();
             if (fs.FailFlush)
             {
                 throw new IOException("Input/output error (fsync)");
             }
 
+            if (fs.FlushFault?.Invoke(path) is { } fault)
+            {
+                throw fault;
+            }
+
+            // Bytes written before the fsync started are durable once it returns; later ones may not be.
+            var length = inner.Length;
             inner.Flush();
+            durable.Synced(inner, length);
             fs._flushes.AddOrUpdate(Path.GetFullPath(path), 1, (_, count) => count + 1);
         }
 
         public void Truncate(long length)
         {
-            fs.Check();
-            if (fs.FailTruncate)
+            fs._writes.EnterReadLock();
+            try
             {
-                throw new IOException("Input/output error (truncate)");
-            }
+                fs.Check();
+                if (fs.FailTruncate)
+                {
+                    throw new IOException("Input/output error (truncate)");
+                }
 
-            inner.Truncate(length);
+                inner.Truncate(length);
+            }
+            finally
+            {
+                fs._writes.ExitReadLock();
+            }
         }
 
         public void Dispose() => inner.Dispose();

@@ -166,25 +166,35 @@ public sealed class PartitionLogRecoveryTests : IDisposable
     }
 
     [Fact]
-    public void Append_DiskFull_ThrowsStorageExceptionAndStaysConsistent()
+    public void Append_DiskFull_LogOfflineUntilRestartThenConsistent()
     {
         var fs = new FaultInjectingFileSystem();
-        using var log = OpenLog(_dir.Partition(), fs: fs);
-        log.Append(TestBatches.Create(records: 2), 0);
+        var directory = _dir.Partition();
+        using (var log = OpenLog(directory, fs: fs))
+        {
+            log.Append(TestBatches.Create(records: 2), 0);
 
-        fs.DiskFull = true;
-        var error = Assert.Throws<StorageException>(() => log.Append(TestBatches.Create(), 0));
-        Assert.Equal(Platform.Protocol.ErrorCode.KafkaStorageError, error.ErrorCode);
-        Assert.Equal(2, log.LogEndOffset);
-        Assert.Single(log.ReadAll());
+            fs.DiskFull = true;
+            var error = Assert.Throws<StorageException>(() => log.Append(TestBatches.Create(), 0));
+            Assert.Equal(Platform.Protocol.ErrorCode.KafkaStorageError, error.ErrorCode);
+            Assert.Equal(2, log.LogEndOffset);
+            Assert.True(log.IsOffline);
 
-        fs.DiskFull = false;
-        Assert.Equal(2, log.Append(TestBatches.Create(), 0).FirstOffset);
-        Assert.Equal(2, log.ReadAll().Count);
+            // The disk has room again, but a failed write is fatal for the log until a restart.
+            fs.DiskFull = false;
+            Assert.Throws<StorageException>(() => log.Append(TestBatches.Create(), 0));
+            Assert.Throws<StorageException>(() => log.Read(0, 1000));
+        }
+
+        using var reopened = OpenLog(directory, fs: new FaultInjectingFileSystem());
+        Assert.False(reopened.IsOffline);
+        Assert.Single(reopened.ReadAll());
+        Assert.Equal(2, reopened.Append(TestBatches.Create(), 0).FirstOffset);
+        Assert.Equal(2, reopened.ReadAll().Count);
     }
 
     [Fact]
-    public void Append_TornWriteAndTruncateFails_NothingVisibleAndNextAppendRepairs()
+    public void Append_TornWriteAndTruncateFails_NothingVisibleAndRestartRepairs()
     {
         var fs = new FaultInjectingFileSystem();
         var directory = _dir.Partition();
@@ -198,16 +208,16 @@ public sealed class PartitionLogRecoveryTests : IDisposable
             Assert.Throws<StorageException>(() => log.Append(TestBatches.Create(valueSize: 100), 0));
             Assert.Equal(2, log.LogEndOffset);
             Assert.Equal(before, log.Size);
-            Assert.Equal(0, log.Read(2, 1000).Records.SizeInBytes);
+            Assert.True(log.IsOffline);
 
             fs.FailTruncate = false;
-            Assert.Equal(2, log.Append(TestBatches.Create(records: 3), 0).FirstOffset);
-            Assert.Equal(2, log.ReadAll().Count);
+            Assert.Throws<StorageException>(() => log.Append(TestBatches.Create(records: 3), 0));
         }
 
-        File.Delete(Path.Combine(directory, "recovery-point-offset-checkpoint"));
         using var reopened = OpenLog(directory);
-        Assert.Equal(5, reopened.LogEndOffset);
+        Assert.Equal(2, reopened.LogEndOffset);
+        Assert.Equal(2, reopened.Append(TestBatches.Create(records: 3), 0).FirstOffset);
+        Assert.Equal(2, reopened.ReadAll().Count);
         Assert.All(reopened.ReadAll(), b => Assert.True(RecordBatchHeader.IsCrcValid(b)));
     }
 
@@ -225,6 +235,13 @@ public sealed class PartitionLogRecoveryTests : IDisposable
         Assert.Equal(1, log.RecoveryPoint);
         Assert.Equal(2, log.LogEndOffset);
         fs.FailFlush = false;
+
+        // Linux may have dropped the pages the failed fsync covered: a later fsync that succeeds proves
+        // nothing, so the log stays offline and the recovery point where it was.
+        Assert.Throws<StorageException>(() => log.Flush());
+        log.CheckpointRecoveryPoint();
+        Assert.Equal(1, log.RecoveryPoint);
+        Assert.True(log.IsOffline);
     }
 
     [Fact]

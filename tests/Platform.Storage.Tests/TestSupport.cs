@@ -42,11 +42,19 @@ internal sealed class ManualTimeProvider(long startMs = 1_700_000_000_000) : Tim
 
 internal static class LogTestExtensions
 {
+    /// <summary>
+    /// A topic config over Kafka's defaults. write.caching is true unless given: most tests read what they
+    /// appended at once, which with write.caching=false waits for a background fsync (DurableAckTests cover that mode).
+    /// </summary>
     public static LogConfig Config(params (string Key, string Value)[] overrides)
-        => LogConfig.Parse(overrides.ToDictionary(o => o.Key, o => o.Value));
+    {
+        var values = overrides.ToDictionary(o => o.Key, o => o.Value);
+        values.TryAdd(LogConfig.WriteCachingConfig, "true");
+        return LogConfig.Parse(values);
+    }
 
     public static PartitionLog OpenLog(string directory, LogConfig? config = null, IStorageFileSystem? fs = null, TimeProvider? time = null)
-        => PartitionLog.Open(directory, config ?? LogConfig.Default, fs ?? PhysicalFileSystem.Instance, NullLogger.Instance, time ?? new ManualTimeProvider());
+        => PartitionLog.Open(directory, config ?? Config(), fs ?? PhysicalFileSystem.Instance, NullLogger.Instance, time ?? new ManualTimeProvider());
 
     public static byte[] ReadBytes(this Records records)
     {

@@ -32,6 +32,7 @@ public sealed partial class LogConfig
     public const string LocalRetentionBytesConfig = "local.retention.bytes";
     public const string LeaderReplicationThrottledReplicasConfig = "leader.replication.throttled.replicas";
     public const string FollowerReplicationThrottledReplicasConfig = "follower.replication.throttled.replicas";
+    public const string WriteCachingConfig = "write.caching";
 
     private const string MaxLong = "9223372036854775807";
 
@@ -67,6 +68,8 @@ public sealed partial class LogConfig
         new(SegmentJitterMsConfig, ConfigType.Long, "0", "Random jitter subtracted from segment.ms.", AtLeast(0)),
         new(SegmentMsConfig, ConfigType.Long, "604800000", "Time after which a segment is rolled even if not full.", AtLeast(1)),
         new(UncleanLeaderElectionEnableConfig, ConfigType.Boolean, "false", "Allow out-of-sync replicas to become leader."),
+        new(WriteCachingConfig, ConfigType.Boolean, "false",
+            "false: an acks=all produce is answered, and records become readable, only once fsynced; true: both happen once in the page cache."),
     ];
 
     private static readonly Dictionary<string, ConfigDefinition> DefinitionsByName =

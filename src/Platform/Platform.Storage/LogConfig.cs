@@ -40,6 +40,7 @@ public sealed partial class LogConfig
         CompressionType = Get<string>(CompressionTypeConfig);
         MinInSyncReplicas = Get<int>(MinInSyncReplicasConfig);
         UncleanLeaderElectionEnable = Get<bool>(UncleanLeaderElectionEnableConfig);
+        WriteCaching = Get<bool>(WriteCachingConfig);
     }
 
     private static LogConfig? _default;
@@ -95,6 +96,12 @@ public sealed partial class LogConfig
     public int MinInSyncReplicas { get; }
 
     public bool UncleanLeaderElectionEnable { get; }
+
+    /// <summary>
+    /// write.caching (Redpanda's name): false makes acks=all wait for fsync and keeps the high watermark at the
+    /// fsynced offset; true acknowledges and exposes records once they are in the page cache.
+    /// </summary>
+    public bool WriteCaching { get; }
 
     /// <summary>The values set explicitly (topic overrides), as given.</summary>
     public IReadOnlyDictionary<string, string> Overrides { get; }

@@ -309,7 +309,7 @@ public sealed partial class LogManager : IAsyncDisposable
 
             var reason = StorageErrors.Describe(e);
             _offline[(topic, partition)] = reason;
-            _logger.LogOffline(directory, reason, e);
+            _logger.PartitionDirectoryOffline(directory, reason, e);
         }
     }
 

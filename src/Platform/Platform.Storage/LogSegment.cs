@@ -19,7 +19,6 @@ internal sealed partial class LogSegment : IDisposable
     private long _offsetOfMaxTimestamp = -1;
     private long _rollingBasedTimestamp = -1;
     private int _bytesSinceLastIndexEntry;
-    private bool _tailDirty;
 
     private LogSegment(IStorageFileSystem fs, string directory, long baseOffset, LogConfig config, string suffix, ISegmentFile file, long createdMs)
     {
@@ -138,44 +137,44 @@ internal sealed partial class LogSegment : IDisposable
 
     /// <summary>
     /// Writes whole batches (offsets already assigned) at the end, then indexes them. If the write fails
-    /// the file is cut back so no partial batch stays behind; if even that fails the cut is retried
-    /// before the next append (the torn bytes are past <see cref="Size"/>, so no reader sees them).
+    /// the file is cut back so no partial batch stays behind. If indexing fails after the write, the
+    /// write is undone the same way (bytes left past <see cref="Size"/> would shift every later append
+    /// and reappear at restart as a batch whose offsets collide with the next one's). An I/O error while
+    /// undoing propagates: the log goes offline and the next start recovers the tail.
     /// </summary>
     public void Append(ReadOnlySpan<byte> batches)
     {
         var start = _size;
-        if (_tailDirty)
-        {
-            File.Truncate(start);
-            _tailDirty = false;
-        }
-
         try
         {
             File.Append(batches);
         }
         catch
         {
-            try
-            {
-                File.Truncate(start);
-            }
-            catch (IOException)
-            {
-                _tailDirty = true;
-            }
-
+            File.Truncate(start);
             throw;
         }
 
-        var offset = 0;
+        var state = (_maxTimestamp, _offsetOfMaxTimestamp, _rollingBasedTimestamp, _bytesSinceLastIndexEntry, OffsetIndex.Count, TimeIndex.Count);
         var last = -1L;
-        while (offset < batches.Length)
+        try
         {
-            var batch = batches[offset..];
-            last = RecordBatchHeader.LastOffset(batch);
-            OnBatch(start + offset, RecordBatchHeader.TotalSize(batch), last, RecordBatchHeader.MaxTimestamp(batch));
-            offset += RecordBatchHeader.TotalSize(batch);
+            var offset = 0;
+            while (offset < batches.Length)
+            {
+                var batch = batches[offset..];
+                last = RecordBatchHeader.LastOffset(batch);
+                OnBatch(start + offset, RecordBatchHeader.TotalSize(batch), last, RecordBatchHeader.MaxTimestamp(batch));
+                offset += RecordBatchHeader.TotalSize(batch);
+            }
+        }
+        catch
+        {
+            (_maxTimestamp, _offsetOfMaxTimestamp, _rollingBasedTimestamp, _bytesSinceLastIndexEntry, var offsetEntries, var timeEntries) = state;
+            OffsetIndex.TruncateToEntries(offsetEntries);
+            TimeIndex.TruncateToEntries(timeEntries);
+            File.Truncate(start);
+            throw;
         }
 
         Volatile.Write(ref _nextOffset, last + 1);

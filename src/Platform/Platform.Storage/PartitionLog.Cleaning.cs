@@ -37,7 +37,7 @@ public sealed partial class PartitionLog
         {
             var segments = _segments;
             var start = Array.IndexOf(segments, replaced[0]);
-            var intact = !_closed && start >= 0 && start + replaced.Count < segments.Length;
+            var intact = !_closed && !IsOffline && start >= 0 && start + replaced.Count < segments.Length;
             for (var i = 0; intact && i < replaced.Count; i++)
             {
                 intact = segments[start + i] == replaced[i];

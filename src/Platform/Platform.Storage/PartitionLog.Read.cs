@@ -20,8 +20,10 @@ public sealed partial class PartitionLog
     /// The records are a slice of a segment file, read only when copied.
     /// </summary>
     /// <exception cref="OffsetOutOfRangeException">startOffset is below the log start or past the log end.</exception>
+    /// <exception cref="StorageException">The log is offline, or this read failed (which takes it offline).</exception>
     public LogReadResult Read(long startOffset, int maxBytes, long maxOffsetExclusive = long.MaxValue, bool minOneBatch = true)
     {
+        ThrowIfOffline();
         // The end first: segments published by a roll are always at least as new as the end offset read.
         var highWatermark = HighWatermark;
         var logEndOffset = LogEndOffset;
@@ -52,7 +54,7 @@ public sealed partial class PartitionLog
             }
             catch (IOException e)
             {
-                throw new StorageException($"Read from {Directory} failed: {e.Message}", e);
+                throw GoOffline("read", e);
             }
         }
 
@@ -75,6 +77,7 @@ public sealed partial class PartitionLog
     /// <summary>The first offset with a timestamp at or after <paramref name="timestamp"/>, via the time index; null if none.</summary>
     public (long Offset, long Timestamp)? FetchOffsetByTimestamp(long timestamp)
     {
+        ThrowIfOffline();
         var logStartOffset = LogStartOffset;
         foreach (var segment in _segments)
         {
@@ -95,6 +98,7 @@ public sealed partial class PartitionLog
     /// <summary>The offset and timestamp of the record with the largest timestamp; null for an empty log.</summary>
     public (long Offset, long Timestamp)? FetchMaxTimestampOffset()
     {
+        ThrowIfOffline();
         LogSegment? best = null;
         foreach (var segment in _segments)
         {

@@ -121,6 +121,8 @@ public sealed partial class PartitionLog
 
         _logStartOffset = logStartOffset;
         _recoveryPoint = Math.Min(recoveryPoint, logEndOffset);
+        // Unrecovered means the log ends at its recovery point; a recovered one is flushed whole just below.
+        _durableOffset = _recoveryPoint;
         LoadProducerState(_segments, logEndOffset);
         if (recovered)
         {

@@ -19,7 +19,7 @@ public sealed partial class PartitionLog
         var removed = 0;
         lock (_lock)
         {
-            if (!_closed)
+            if (!_closed && !IsOffline)
             {
                 var config = _config;
                 if (config.Delete)
@@ -68,6 +68,7 @@ public sealed partial class PartitionLog
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
             if (offset == -1)
             {
                 offset = HighWatermark;

@@ -135,8 +135,11 @@ public sealed partial class PartitionLog
         }
         catch (IOException e)
         {
-            // The marker is in the log: the next open's replay restores the entry if it is after the snapshot.
+            // Not swallowed: a roll would soon write a producer snapshot past this marker, and the restart's
+            // replay, which starts at that snapshot, would never restore the entry, so read_committed would
+            // show the aborted records. Offline, the log writes no snapshot, and the restart replays the marker.
             _logger.AppendFailed(Directory, e);
+            throw GoOffline("write", e);
         }
     }
 

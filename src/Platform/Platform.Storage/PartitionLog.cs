@@ -27,6 +27,7 @@ public sealed partial class PartitionLog : IDisposable
     private long _checkpointedRecoveryPoint = -1;
     private long _unflushedMessages;
     private long _lastFlushMs;
+    private readonly GroupCommit _groupCommit;
     private Task _rollFlush = Task.CompletedTask;
     private bool _closed;
 
@@ -40,10 +41,8 @@ public sealed partial class PartitionLog : IDisposable
         _logger = logger;
         _time = time;
         _lastFlushMs = NowMs;
+        _groupCommit = new GroupCommit(this);
     }
-
-    /// <summary>Raised after each successful append, outside the append lock (e.g. to wake waiting fetches).</summary>
-    public event Action<PartitionLog, LogAppendInfo>? Appended;
 
     public string Directory { get; }
 
@@ -59,7 +58,10 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>The first offset readable (moved by retention and DeleteRecords).</summary>
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);
 
-    /// <summary>Offsets below this are readable by consumers. Follows the log end offset while <see cref="HighWatermarkFollowsLogEnd"/>.</summary>
+    /// <summary>
+    /// Offsets below this are readable by consumers. While <see cref="HighWatermarkFollowsLogEnd"/> it follows
+    /// the log end offset with write.caching=true, the <see cref="DurableOffset"/> with write.caching=false.
+    /// </summary>
     public long HighWatermark => Volatile.Read(ref _highWatermark);
 
     /// <summary>True (single node) makes every append move the high watermark; replication turns it off and calls <see cref="UpdateHighWatermark"/>.</summary>
@@ -121,7 +123,9 @@ public sealed partial class PartitionLog : IDisposable
     /// <see cref="ProducerStateManager"/>): a refused batch throws a <see cref="LogException"/> with
     /// Kafka's error and writes nothing; a retry of a recent batch writes nothing and returns the
     /// original offsets with <see cref="LogAppendInfo.IsDuplicate"/> set.
-    /// On an I/O error nothing becomes visible and a <see cref="StorageException"/> is thrown.
+    /// On an I/O error nothing becomes visible, the log goes offline and a <see cref="StorageException"/> is thrown.
+    /// With write.caching=false the high watermark moves only once a background group commit has fsynced
+    /// the batches (see <see cref="WaitForDurableAsync"/>).
     /// </summary>
     public LogAppendInfo Append(Memory<byte> batches, int leaderEpoch)
     {
@@ -131,6 +135,7 @@ public sealed partial class PartitionLog : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
             var now = NowMs;
             var logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? now : -1;
             var first = _logEndOffset;
@@ -224,7 +229,7 @@ public sealed partial class PartitionLog : IDisposable
             catch (IOException e)
             {
                 _logger.AppendFailed(Directory, e);
-                throw new StorageException($"Append to {Directory} failed: {e.Message}", e);
+                throw GoOffline("write", e);
             }
 
             if (firstProducerBatch is { } appended)
@@ -244,13 +249,17 @@ public sealed partial class PartitionLog : IDisposable
             _producerState.MapEndOffset = next;
             Volatile.Write(ref _firstUnstableOffset, _producerState.FirstUnstableOffset);
             Volatile.Write(ref _logEndOffset, next);
-            if (HighWatermarkFollowsLogEnd)
-            {
-                Volatile.Write(ref _highWatermark, next);
-            }
-
             Interlocked.Add(ref _unflushedMessages, records);
             info = new LogAppendInfo(first, next - 1, logAppendTime, maxTimestamp, offsetOfMaxTimestamp, records, span.Length, _logStartOffset);
+        }
+
+        if (config.WriteCaching)
+        {
+            AdvanceHighWatermark(info.LastOffset + 1);
+        }
+        else
+        {
+            _groupCommit.Request();
         }
 
         if (_unflushedMessages >= config.FlushMessages || NowMs - _lastFlushMs >= config.FlushMs)
@@ -258,7 +267,6 @@ public sealed partial class PartitionLog : IDisposable
             Flush();
         }
 
-        Appended?.Invoke(this, info);
         return info;
     }
 
@@ -272,7 +280,7 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Flushes when flush.ms has passed since the last flush (the log manager calls this periodically).</summary>
     public void FlushIfDue()
     {
-        if (_unflushedMessages > 0 && NowMs - _lastFlushMs >= _config.FlushMs)
+        if (!IsOffline && _unflushedMessages > 0 && NowMs - _lastFlushMs >= _config.FlushMs)
         {
             Flush();
         }
@@ -281,6 +289,12 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Writes the recovery point checkpoint if it moved since the last write.</summary>
     public void CheckpointRecoveryPoint()
     {
+        // An offline log's recovery point is not trusted past the failure: the next start recovers from the last written one.
+        if (IsOffline)
+        {
+            return;
+        }
+
         var point = RecoveryPoint;
         if (point != Interlocked.Exchange(ref _checkpointedRecoveryPoint, point))
         {
@@ -305,14 +319,31 @@ public sealed partial class PartitionLog : IDisposable
         var segments = _segments;
         try
         {
+            if (IsOffline)
+            {
+                // Nothing written after the failure: the restart recovers from the last checkpoints.
+                return;
+            }
+
             segments[^1].OnBecomeInactive();
             Flush();
             CheckpointRecoveryPoint();
             WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, LogStartOffset);
             WriteProducerSnapshot(LogEndOffset, _producerState.Serialize());
         }
+        catch (IOException e)
+        {
+            // The final index write failed: the same as any failed write (logged there); the files still close.
+            GoOffline("write", e);
+        }
+        catch (StorageException) when (IsOffline)
+        {
+            // The flush failed and took the log offline (logged once there); the files still close, and the
+            // restart recovers from the checkpoints written before the failure.
+        }
         finally
         {
+            _groupCommit.Fail(new ObjectDisposedException(Directory, "The log was closed."));
             CloseFiles(segments);
         }
     }
@@ -374,10 +405,17 @@ public sealed partial class PartitionLog : IDisposable
         return segment;
     }
 
+    /// <summary>
+    /// fsyncs the segments (log and indexes) holding offsets in [recovery point, <paramref name="offset"/>)
+    /// and moves the recovery point there. A segment that retention deleted during the flush is skipped
+    /// (its records are gone), but only that one: every other segment of the range is still flushed
+    /// before the recovery point moves over it.
+    /// </summary>
     private void FlushUpTo(long offset)
     {
         lock (_flushLock)
         {
+            ThrowIfOffline();
             var from = RecoveryPoint;
             if (offset <= from)
             {
@@ -385,30 +423,37 @@ public sealed partial class PartitionLog : IDisposable
             }
 
             var unflushed = Interlocked.Exchange(ref _unflushedMessages, 0);
-            try
+            var segments = _segments;
+            foreach (var segment in segments)
             {
-                foreach (var segment in _segments)
+                try
                 {
-                    if (segment.BaseOffset < offset && (segment == _segments[^1] || segment.NextOffset > from))
+                    if (segment.BaseOffset < offset && (segment == segments[^1] || segment.NextOffset > from))
                     {
                         segment.Flush();
                     }
                 }
-            }
-            catch (ObjectDisposedException)
-            {
-                // A segment deleted (or the log closed) while flushing: nothing left to make durable.
-            }
-            catch (IOException e)
-            {
-                Interlocked.Add(ref _unflushedMessages, unflushed);
-                _logger.FlushFailed(Directory, e);
-                throw new StorageException($"Flush of {Directory} failed: {e.Message}", e);
+                catch (ObjectDisposedException) when (!_closed && Array.IndexOf(_segments, segment) < 0)
+                {
+                    // Deleted by retention while flushing: nothing left to make durable in this one.
+                }
+                catch (IOException e)
+                {
+                    Interlocked.Add(ref _unflushedMessages, unflushed);
+                    _logger.FlushFailed(Directory, e);
+                    throw GoOffline("fsync", e);
+                }
             }
 
             _lastFlushMs = NowMs;
             Volatile.Write(ref _recoveryPoint, Math.Max(from, offset));
+            if (offset > DurableOffset)
+            {
+                Volatile.Write(ref _durableOffset, offset);
+            }
         }
+
+        AdvanceHighWatermark(offset);
     }
 
     internal void WaitForRollFlush()

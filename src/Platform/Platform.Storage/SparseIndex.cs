@@ -129,6 +129,12 @@ internal abstract class SparseIndex : IDisposable
     protected void AppendEntry(long key, int value)
     {
         var count = _count;
+        if (count >= MaxEntries)
+        {
+            // Kafka's "attempt to append to a full index": the segment should have rolled first.
+            throw new InvalidOperationException($"Index {Path} is full ({MaxEntries} entries).");
+        }
+
         var entries = _entries;
         if (count == entries.Length)
         {
@@ -140,6 +146,26 @@ internal abstract class SparseIndex : IDisposable
 
         entries[count] = new Entry(key, value);
         Volatile.Write(ref _count, count + 1);
+    }
+
+    /// <summary>Keeps only the first <paramref name="count"/> entries (an append undone).</summary>
+    public void TruncateToEntries(int count)
+    {
+        EnsureLoaded();
+        lock (_loadLock)
+        {
+            if (count >= _count)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _count, count);
+            if (_persisted > count)
+            {
+                _persisted = count;
+                OpenFile().Truncate((long)count * EntrySize);
+            }
+        }
     }
 
     /// <summary>Drops trailing entries matching <paramref name="drop"/> (log truncation).</summary>

@@ -63,7 +63,7 @@ internal static partial class StorageLog
     public static partial void ProducerStateRebuilt(this ILogger logger, string directory, long from, long to, int batches, int producers);
 
     [LoggerMessage(EventId = 3018, Level = LogLevel.Error, Message = "Partition directory {Directory} could not be opened and stays offline until a restart: {Reason}")]
-    public static partial void LogOffline(this ILogger logger, string directory, string reason, Exception exception);
+    public static partial void PartitionDirectoryOffline(this ILogger logger, string directory, string reason, Exception exception);
 
     [LoggerMessage(EventId = 3019, Level = LogLevel.Warning, Message = "Partition directory {Directory} belongs to no known topic; it is left alone and not served")]
     public static partial void OrphanDirectory(this ILogger logger, string directory);
@@ -73,4 +73,6 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "Closing log {Directory} failed; it recovers at the next start")]
     public static partial void CloseFailed(this ILogger logger, string directory, Exception exception);
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Critical, Message = "Log {Directory} is offline after a failed {Operation}; it serves nothing until a restart recovers it from disk")]
+    public static partial void LogOffline(this ILogger logger, string directory, string operation, Exception exception);
 }

@@ -3,7 +3,11 @@ using Platform.Storage;
 
 namespace Platform.Broker.Cluster;
 
-/// <summary>One partition this broker leads: its log, and the signal that wakes waiting fetches.</summary>
+/// <summary>
+/// One partition this broker leads: its log, and the signal that wakes waiting fetches whenever the log's
+/// high watermark moves (at the append with write.caching=true, at the group commit's fsync without) or
+/// the log goes offline.
+/// </summary>
 public sealed class Partition
 {
     private readonly PartitionLog? _log;
@@ -13,6 +17,7 @@ public sealed class Partition
         Topic = topic;
         Index = index;
         _log = log;
+        log.ReadableChanged += DataArrived.Pulse;
     }
 
     private Partition(TopicState topic, int index, string offlineReason)
@@ -29,8 +34,12 @@ public sealed class Partition
 
     public int Index { get; }
 
-    /// <summary>True if the partition's log could not be opened; <see cref="Log"/> then throws a <see cref="StorageException"/>.</summary>
-    public bool IsOffline => _log is null;
+    /// <summary>
+    /// True if the partition's log could not be opened at start (<see cref="Log"/> then throws a
+    /// <see cref="StorageException"/>) or was taken offline by an I/O error since: either way every request
+    /// for it gets KAFKA_STORAGE_ERROR until a restart recovers it from disk.
+    /// </summary>
+    public bool IsOffline => _log is null || _log.IsOffline;
 
     /// <summary>Why the partition is offline, or null.</summary>
     public string? OfflineReason { get; }
@@ -51,26 +60,37 @@ public sealed class Partition
     /// <summary>The last stable offset: the first offset of the earliest open transaction, else the high watermark.</summary>
     public long LastStableOffset => Log.LastStableOffset;
 
-    /// <summary>Appends a COMMIT/ABORT marker for the producer's transaction and wakes waiting fetches (the LSO may move).</summary>
+    /// <summary>
+    /// Appends a COMMIT/ABORT marker for the producer's transaction. A coordinator write: with
+    /// write.caching=false it returns only once the marker is fsynced, so a power loss can never keep a
+    /// Complete* state in the transaction log whose markers it lost.
+    /// </summary>
     public LogAppendInfo AppendMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
     {
         var info = Log.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
-        DataArrived.Pulse();
+        WaitUntilAcknowledgeable(info);
         return info;
     }
 
     /// <summary>
     /// Appends validated batches, assigning their offsets in place (idempotent producers' batches are
-    /// checked against the producer state first), and wakes waiting fetches unless nothing was written.
+    /// checked against the producer state first). Fetches wake when the high watermark moves.
     /// </summary>
-    public LogAppendInfo Append(Memory<byte> batches)
-    {
-        var info = Log.Append(batches, LeaderEpoch);
-        if (!info.IsDuplicate)
-        {
-            DataArrived.Pulse();
-        }
+    public LogAppendInfo Append(Memory<byte> batches) => Log.Append(batches, LeaderEpoch);
 
-        return info;
+    /// <summary>
+    /// When an acks=all append (or a retry answered as a duplicate) may be answered: at once with
+    /// write.caching=true, once its offsets are fsynced (group commit) otherwise.
+    /// </summary>
+    public Task WhenAcknowledgeable(LogAppendInfo info)
+        => Log.Config.WriteCaching ? Task.CompletedTask : Log.WaitForDurableAsync(info.LastOffset + 1);
+
+    /// <summary>The blocking form of <see cref="WhenAcknowledgeable"/>, for coordinator writes answered from under their locks.</summary>
+    public void WaitUntilAcknowledgeable(LogAppendInfo info)
+    {
+        if (!Log.Config.WriteCaching)
+        {
+            Log.WaitForDurable(info.LastOffset + 1);
+        }
     }
 }

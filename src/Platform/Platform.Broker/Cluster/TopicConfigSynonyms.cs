@@ -28,6 +28,7 @@ public static class TopicConfigSynonyms
         ("message.timestamp.type", "log.message.timestamp.type"),
         ("file.delete.delay.ms", "log.segment.delete.delay.ms"),
         ("preallocate", "log.preallocate"),
+        ("write.caching", "log.write.caching"),
     ];
 
     private static readonly FrozenDictionary<string, string> TopicToBroker = Pairs.ToFrozenDictionary(p => p.Topic, p => p.Broker, StringComparer.Ordinal);

@@ -41,7 +41,8 @@ internal sealed class OffsetStore(TopicManager topics, TimeProvider time, string
 
         try
         {
-            target.Append(builder.BuildToArray());
+            // Answered only once durable (write.caching=false): a commit acknowledged and then lost would rewind the group.
+            target.WaitUntilAcknowledgeable(target.Append(builder.BuildToArray()));
             return ErrorCode.None;
         }
         catch (LogException e)

@@ -2,6 +2,7 @@ using Platform.Broker.Cluster;
 using Platform.Broker.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
+using Platform.Storage;
 
 namespace Platform.Broker.Handlers;
 
@@ -110,7 +111,20 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHa
 
                 // KIP-74: the first partition with data returns at least one whole batch, so a batch
                 // larger than the limits never blocks a consumer.
-                var read = partition.Log.Read(offset, budget, maxOffset, minOneBatch: total == 0);
+                LogReadResult read;
+                try
+                {
+                    read = partition.Log.Read(offset, budget, maxOffset, minOneBatch: total == 0);
+                }
+                catch (StorageException e)
+                {
+                    // The read failed (and took the log offline) or the log went offline since the check above.
+                    data.ErrorCode = (short)e.ErrorCode;
+                    data.Records = MemoryRecords.Empty;
+                    hasError = true;
+                    continue;
+                }
+
                 data.Records = read.Records;
                 if (readCommitted && read.Records.SizeInBytes > 0)
                 {

@@ -2,6 +2,7 @@ using Platform.Broker.Cluster;
 using Platform.Broker.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
+using Platform.Storage;
 
 namespace Platform.Broker.Handlers;
 
@@ -43,7 +44,16 @@ public sealed class ListOffsetsHandler(TopicManager topics) : ApiHandler<ListOff
                     result.LeaderEpoch = partition.LeaderEpoch;
                 }
 
-                Lookup(partition, requestPartition.Timestamp, readCommitted, result);
+                try
+                {
+                    Lookup(partition, requestPartition.Timestamp, readCommitted, result);
+                }
+                catch (StorageException e)
+                {
+                    result.ErrorCode = (short)e.ErrorCode;
+                    result.Offset = -1;
+                    result.Timestamp = -1;
+                }
             }
         }
 

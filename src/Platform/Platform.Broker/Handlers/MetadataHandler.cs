@@ -101,7 +101,8 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
         {
             if (partition.IsOffline)
             {
-                // Kafka's answer for a partition whose only replica sits on a failed log directory: no leader, replica offline.
+                // Kafka's answer for a partition whose only replica sits on a failed log (not opened at start, or taken
+                // offline by an I/O error): no leader, replica offline, KAFKA_STORAGE_ERROR.
                 result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
                 {
                     ErrorCode = (short)ErrorCode.KafkaStorageError,
@@ -114,7 +115,6 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
                 });
                 continue;
             }
-
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
                 PartitionIndex = partition.Index,
@@ -122,7 +122,6 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
                 LeaderEpoch = partition.LeaderEpoch,
                 ReplicaNodes = [cluster.NodeId],
                 IsrNodes = [cluster.NodeId],
-                OfflineReplicas = [],
             });
         }
 

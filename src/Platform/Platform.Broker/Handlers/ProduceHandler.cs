@@ -15,6 +15,9 @@ namespace Platform.Broker.Handlers;
 /// Batches of idempotent producers are checked by the log against the producer state: a retry is
 /// answered with its original base offset, refusals with Kafka's errors (OUT_OF_ORDER_SEQUENCE_NUMBER,
 /// INVALID_PRODUCER_EPOCH, DUPLICATE_SEQUENCE_NUMBER).
+/// acks=all on a partition with write.caching=false is answered once the batch is fsynced: the handler
+/// awaits the partition's group commit without holding a thread, and every partition of the request
+/// is appended before the first wait, so their fsyncs overlap. acks=1 is answered after the write.
 /// </summary>
 public sealed partial class ProduceHandler(TopicManager topics, Transactions.TransactionCoordinator transactions, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -27,8 +30,9 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
 
     public override short MaxVersion => 11;
 
-    public override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
     {
+        var pending = request.Acks == -1 ? new List<(Task Durable, ProduceResponse.PartitionProduceResponse Result)>() : null;
         var ackError = request.Acks is -1 or 0 or 1 ? ErrorCode.None : ErrorCode.InvalidRequiredAcks;
         var response = new ProduceResponse { Responses = new(request.TopicData.Count) };
         foreach (var topicData in request.TopicData)
@@ -48,14 +52,34 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
                     continue;
                 }
 
-                Append(topicData.Name, topic?.GetPartition(partitionData.Index), partitionData.Records as MemoryRecords, result);
+                Append(topicData.Name, topic?.GetPartition(partitionData.Index), partitionData.Records as MemoryRecords, result, pending);
             }
         }
 
-        return ValueTask.FromResult(request.Acks == 0 ? null : response);
+        foreach (var (durable, result) in pending ?? [])
+        {
+            try
+            {
+                await durable.ConfigureAwait(false);
+            }
+            catch (StorageException e)
+            {
+                // Written but not durable, and never visible: the log is offline, and a restart recovers only what reached the disk.
+                result.ErrorCode = (short)e.ErrorCode;
+                result.ErrorMessage = e.Message;
+                result.BaseOffset = -1;
+            }
+            catch (ObjectDisposedException)
+            {
+                result.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+                result.BaseOffset = -1;
+            }
+        }
+
+        return request.Acks == 0 ? null : response;
     }
 
-    private void Append(string topicName, Partition? partition, MemoryRecords? records, ProduceResponse.PartitionProduceResponse result)
+    private void Append(string topicName, Partition? partition, MemoryRecords? records, ProduceResponse.PartitionProduceResponse result, List<(Task Durable, ProduceResponse.PartitionProduceResponse Result)>? pending)
     {
         if (partition is null)
         {
@@ -95,24 +119,32 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
             // The frame buffer belongs to this request, so offsets can be written into it in place.
             var data = MemoryMarshal.AsMemory(records.Data);
             var header = data.Span;
+            LogAppendInfo? appended = null;
             if (RecordBatchHeader.IsTransactional(header))
             {
                 // Only into a partition of the producer's open transaction, and never past its marker.
-                var error = transactions.AppendTransactional(RecordBatchHeader.ProducerId(header), RecordBatchHeader.ProducerEpoch(header), topicName, partition.Index, () => Complete(partition, data, result));
+                var error = transactions.AppendTransactional(RecordBatchHeader.ProducerId(header), RecordBatchHeader.ProducerEpoch(header), topicName, partition.Index, () => appended = Complete(partition, data, result));
                 if (error != ErrorCode.None)
                 {
                     result.ErrorCode = (short)error;
                     result.ErrorMessage = error.ToKafkaName();
                 }
-
-                return;
+            }
+            else
+            {
+                appended = Complete(partition, data, result);
             }
 
-            Complete(partition, data, result);
+            // Waited for outside the transaction's gate, after every partition of the request is appended.
+            if (appended is { } info && pending is not null && partition.WhenAcknowledgeable(info) is { IsCompletedSuccessfully: false } durable)
+            {
+                pending.Add((durable, result));
+            }
         }
         catch (LogException e)
         {
-            if (e is StorageException)
+            // The log says once, when it goes offline, why it is; every produce after that would only repeat it.
+            if (e is StorageException && !partition.Log.IsOffline)
             {
                 LogStorageError(e, topicName, partition.Index);
             }
@@ -130,12 +162,13 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
         }
     }
 
-    private static void Complete(Partition partition, Memory<byte> data, ProduceResponse.PartitionProduceResponse result)
+    private static LogAppendInfo Complete(Partition partition, Memory<byte> data, ProduceResponse.PartitionProduceResponse result)
     {
         var info = partition.Append(data);
         result.BaseOffset = info.FirstOffset;
         result.LogAppendTimeMs = info.LogAppendTime;
         result.LogStartOffset = partition.LogStartOffset;
+        return info;
     }
 
     private static (int Batches, bool Control) CountBatches(ReadOnlySpan<byte> records)

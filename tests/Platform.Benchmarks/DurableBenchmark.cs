@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
+using Platform.Broker;
+using Platform.Client;
+using Platform.Client.Admin;
+using Platform.Client.Serialization;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Benchmarks;
+
+/// <summary>
+/// Durable ingest (issue 11): write.caching=false, acks=all, against what the disk can do. Each round
+/// measures, one after the other on the same disk: an fsync loop writing 64 KiB blocks to one file;
+/// 64 KiB batches from N raw-wire producers into one partition of an in-process broker; and 100 B
+/// records from N client producers into a write.caching=false topic and a write.caching=true topic.
+/// The goals are ratios within a round (the machine is shared, so absolute figures wander).
+/// </summary>
+internal static class DurableBenchmark
+{
+    private const int BlockBytes = 64 * 1024;
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var seconds = options.Int("seconds", 5);
+        var producers = options.Int("producers", 8);
+        var rounds = options.Int("rounds", 3);
+        // The client's batch.size caps what one producer adds to each group commit: the broker answers a
+        // connection's requests one at a time (as Kafka does), so a producer has one batch per fsync.
+        var batchSize = options.Int("batch-size", 16_384);
+        var partitions = options.Int("partitions", 1);
+        var root = options.String("dir", Path.Combine(Path.GetTempPath(), $"platform-durable-{Guid.NewGuid():N}"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            await using var broker = await EmbeddedBroker.StartAsync(o => o.DataDir = Path.Combine(root, "broker"));
+            await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
+            {
+                await admin.CreateTopicsAsync(
+                [
+                    new TopicSpecification { Name = "big", NumPartitions = 1, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "false" } },
+                    new TopicSpecification { Name = "small-durable", NumPartitions = partitions, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "false" } },
+                    new TopicSpecification { Name = "small-cached", NumPartitions = partitions, ReplicationFactor = 1, Configs = new() { ["write.caching"] = "true" } },
+                ]);
+            }
+
+            List<double> fsyncLoop = [], durableBig = [], durableSmall = [], cachedSmall = [];
+            for (var round = 1; round <= rounds; round++)
+            {
+                fsyncLoop.Add(FsyncLoop(Path.Combine(root, "fsync-loop"), TimeSpan.FromSeconds(seconds)));
+                durableBig.Add(await BigBatchesAsync(broker, producers, TimeSpan.FromSeconds(seconds)));
+                durableSmall.Add(await SmallRecordsAsync(broker, "small-durable", producers, batchSize, TimeSpan.FromSeconds(seconds)));
+                cachedSmall.Add(await SmallRecordsAsync(broker, "small-cached", producers, batchSize, TimeSpan.FromSeconds(seconds)));
+                Console.WriteLine($"  round {round}: fsync loop {Report.F(fsyncLoop[^1])} MB/s, durable 64 KiB batches {Report.F(durableBig[^1])} MB/s "
+                    + $"({Report.Percent(durableBig[^1] / fsyncLoop[^1])}); 100 B records durable {Report.F(durableSmall[^1], 0)} rec/s, cached {Report.F(cachedSmall[^1], 0)} rec/s "
+                    + $"({Report.Percent(durableSmall[^1] / cachedSmall[^1])}), {Report.Load()}");
+            }
+
+            Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, batch.size {batchSize}, 100 B records into {partitions} partition(s), {seconds} s per measurement, {Report.FreeDisk(root)})");
+            Report.Row("fsync loop, 64 KiB blocks (MB/s)", fsyncLoop, "MB/s");
+            Report.Row("64 KiB batches, write.caching=false (MB/s)", durableBig, "MB/s");
+            Report.Row("100 B records, write.caching=false (rec/s)", durableSmall, "rec/s", 0);
+            Report.Row("100 B records, write.caching=true (rec/s)", cachedSmall, "rec/s", 0);
+            var bigRatio = Report.Median(durableBig.Zip(fsyncLoop, (d, f) => d / f));
+            var smallRatio = Report.Median(durableSmall.Zip(cachedSmall, (d, c) => d / c));
+            Console.WriteLine($"  64 KiB batches / fsync loop, median of the rounds' ratios {Report.Percent(bigRatio)} (goal >= 75%: {Report.Goal(bigRatio >= 0.75)})");
+            Console.WriteLine($"  100 B durable / cached, median of the rounds' ratios {Report.Percent(smallRatio)} (goal >= 50%: {Report.Goal(smallRatio >= 0.5)})");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>What the disk gives one writer that fsyncs every 64 KiB block: MB/s.</summary>
+    private static double FsyncLoop(string path, TimeSpan duration)
+    {
+        var block = new byte[BlockBytes];
+        Random.Shared.NextBytes(block);
+        long written = 0;
+        using (var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                RandomAccess.Write(handle, block, written);
+                RandomAccess.FlushToDisk(handle);
+                written += block.Length;
+            }
+
+            written = (long)(written / clock.Elapsed.TotalSeconds);
+        }
+
+        File.Delete(path);
+        return written / 1e6;
+    }
+
+    /// <summary>64 KiB batches (16 records of 4 KiB) from <paramref name="producers"/> raw connections, acks=all: MB/s of batches acknowledged.</summary>
+    private static async Task<double> BigBatchesAsync(EmbeddedBroker broker, int producers, TimeSpan duration)
+    {
+        var value = new byte[4096 - 64];
+        Random.Shared.NextBytes(value);
+        using var builder = new RecordBatchBuilder();
+        for (var i = 0; i < 16; i++)
+        {
+            builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, value);
+        }
+
+        var batch = builder.BuildToArray();
+        long bytes = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(async () =>
+        {
+            await using var client = await WireClient.ConnectAsync(broker.Port);
+            while (clock.Elapsed < duration)
+            {
+                await client.ProduceAsync("big", 0, batch, acks: -1);
+                Interlocked.Add(ref bytes, batch.Length);
+            }
+        })));
+        return bytes / clock.Elapsed.TotalSeconds / 1e6;
+    }
+
+    /// <summary>100 B records from <paramref name="producers"/> client producers (acks=all, linger.ms=5), as fast as they go: records/s acknowledged.</summary>
+    private static async Task<double> SmallRecordsAsync(EmbeddedBroker broker, string topic, int producers, int batchSize, TimeSpan duration)
+    {
+        var payload = new byte[100];
+        Random.Shared.NextBytes(payload);
+        long delivered = 0;
+        long failed = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(() =>
+        {
+            var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All, LingerMs = 5, BatchSize = batchSize };
+            using var producer = new ProducerBuilder<Null?, byte[]>(config).Build();
+            var message = new Message<Null?, byte[]> { Value = payload };
+            Action<DeliveryReport<Null?, byte[]>> handler = report => Interlocked.Increment(ref report.Error.IsError ? ref failed : ref delivered);
+            while (clock.Elapsed < duration)
+            {
+                for (var i = 0; i < 1024; i++)
+                {
+                    producer.Produce(topic, message, handler);
+                }
+            }
+
+            producer.Flush();
+        })));
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"{failed:N0} records to {topic} failed.");
+        }
+
+        return delivered / clock.Elapsed.TotalSeconds;
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+using Platform.Storage;
+using Platform.Storage.Testing;
+
+namespace Platform.Broker.Tests;
+
+/// <summary>
+/// write.caching, the topic config (broker default log.write.caching, false): with false an acks=all
+/// produce is answered after its fsync, with true after the write; acks=1 never waits. The key is
+/// accepted by CreateTopics, AlterConfigs and DescribeConfigs like any topic config.
+/// </summary>
+public sealed class WriteCachingTests : IAsyncLifetime
+{
+    private readonly FaultInjectingFileSystem _disk = new();
+    private EmbeddedBroker _broker = null!;
+    private RawConnection _connection = null!;
+
+    public async Task InitializeAsync()
+    {
+        _broker = await EmbeddedBroker.StartAsync(configureServices: services => services.AddSingleton<IStorageFileSystem>(_disk));
+        _connection = await RawConnection.ConnectAsync(_broker);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        await _broker.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null, -1, true)]
+    [InlineData("false", -1, true)]
+    [InlineData("true", -1, false)]
+    [InlineData("false", 1, false)]
+    public async Task Produce_WriteCachingAndAcks_FsyncedBeforeTheAnswerOnlyWhenDurable(string? writeCaching, short acks, bool fsyncedBeforeAnswer)
+    {
+        var topic = $"caching-{writeCaching ?? "default"}-{-acks}";
+        await _connection.CreateTopicAsync(topic, writeCaching is null ? [] : [("write.caching", writeCaching)]);
+        var logFile = Path.Combine(_broker.DataDir, $"{topic}-0", "00000000000000000000.log");
+        var flushesBefore = _disk.FlushCount(logFile);
+        // An fsync held back shows what the answer waits for: a durable ack cannot come while it is held.
+        using var release = new SemaphoreSlim(0);
+        _disk.FlushFault = path =>
+        {
+            if (path == logFile)
+            {
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return null;
+        };
+
+        var produce = _connection.ProduceAsync(topic, Wire.Batch(1_700_000_000_000, ("k", "v")), acks);
+        var wait = fsyncedBeforeAnswer ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30);
+        var answeredWhileFsyncHeld = await Task.WhenAny(produce, Task.Delay(wait)) == produce;
+        release.Release(100);
+        var result = await produce;
+        _disk.FlushFault = null;
+
+        Assert.Equal(0, result.ErrorCode);
+        Assert.Equal(!fsyncedBeforeAnswer, answeredWhileFsyncHeld);
+        if (fsyncedBeforeAnswer)
+        {
+            Assert.True(_disk.FlushCount(logFile) > flushesBefore);
+        }
+    }
+
+    [Fact]
+    public async Task DescribeAndAlterConfigs_WriteCaching_DefaultFalseThenSetOnTheTopic()
+    {
+        await _connection.CreateTopicAsync("described");
+        Assert.Equal("false", await DescribeAsync("described"));
+
+        var alter = new IncrementalAlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = 2, ResourceName = "described", Configs = [new() { Name = "write.caching", ConfigOperation = 0, Value = "true" }] }],
+        };
+        Assert.Equal(0, (await _connection.SendAsync<IncrementalAlterConfigsResponse>(alter, 1)).Responses[0].ErrorCode);
+        Assert.Equal("true", await DescribeAsync("described"));
+
+        var bad = new IncrementalAlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = 2, ResourceName = "described", Configs = [new() { Name = "write.caching", ConfigOperation = 0, Value = "sometimes" }] }],
+        };
+        var refused = (await _connection.SendAsync<IncrementalAlterConfigsResponse>(bad, 1)).Responses[0];
+        Assert.Equal((short)ErrorCode.InvalidConfig, refused.ErrorCode);
+        Assert.Contains("write.caching", refused.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_LogWriteCaching_IsTheBrokerDefaultOfWriteCaching()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{BrokerOptions.SectionName}:log.write.caching", "true")])
+            .Build();
+        var options = new BrokerOptions();
+        BrokerConfiguration.Bind(configuration.GetSection(BrokerOptions.SectionName), options);
+
+        Assert.Equal("true", options.TopicDefaults["write.caching"]);
+        options.Validate();
+    }
+
+    [Fact]
+    public void Bind_LogWriteCachingNotABoolean_NamesTheKey()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{BrokerOptions.SectionName}:log.write.caching", "sometimes")])
+            .Build();
+        var options = new BrokerOptions();
+
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            BrokerConfiguration.Bind(configuration.GetSection(BrokerOptions.SectionName), options);
+            options.Validate();
+        });
+        Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains("write.caching", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<string?> DescribeAsync(string topic)
+    {
+        var request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = topic, ConfigurationKeys = ["write.caching"] }] };
+        var result = Assert.Single((await _connection.SendAsync<DescribeConfigsResponse>(request, 4)).Results);
+        Assert.Equal(0, result.ErrorCode);
+        return Assert.Single(result.Configs).Value;
+    }
+}
