@@ -13,7 +13,7 @@ namespace Platform.Broker.Network;
 /// <see cref="FrameReader"/>, then decoded synchronously. Requests are handled one at a time and
 /// answered in order, as Kafka does; a malformed frame closes this connection and nothing else.
 /// The <see cref="SocketServer"/> closes a connection that is idle too long or whose frame stops
-/// arriving halfway (<see cref="CheckTimeouts"/>).
+/// arriving halfway, or whose client left while a request was in progress (<see cref="CheckTimeouts"/>).
 /// </summary>
 internal sealed partial class ClientConnection
 {
@@ -28,6 +28,7 @@ internal sealed partial class ClientConnection
     /// <summary>A response buffer grown past this by one large response is swapped for a small one after it is sent.</summary>
     private const int ResponseBufferRetainBytes = 1024 * 1024;
 
+    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameReader _reader;
     private readonly RequestDispatcher _dispatcher;
@@ -40,11 +41,13 @@ internal sealed partial class ClientConnection
     private readonly CancellationTokenSource _lifetime;
     private long _lastSent;
     private volatile bool _busy;
+    private RequestContext? _current;
     private volatile string? _abortReason;
 
     public ClientConnection(long id, Socket socket, ConnectionServices services, CancellationToken stopping)
     {
         Id = id;
+        _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _dispatcher = services.Dispatcher;
         _apiVersions = services.ApiVersions;
@@ -59,6 +62,12 @@ internal sealed partial class ClientConnection
     }
 
     public long Id { get; }
+
+    /// <summary>What the connection is doing, for diagnostics: the request in progress, or how long it has been quiet.</summary>
+    public string Describe(long now)
+        => _current is { } current
+            ? $"connection {Id} from {_remote}: handling or answering {current.ApiKey} v{current.ApiVersion} (correlation id {current.CorrelationId})"
+            : $"connection {Id} from {_remote}: {_reader.State}{(_abortReason is { } reason ? " (closing: " + reason + ")" : "")}, last byte {_time.GetElapsedTime(Math.Max(_reader.LastReceived, Volatile.Read(ref _lastSent)), now).TotalMilliseconds:F0} ms ago, frame started {(_reader.FrameStarted == 0 ? "-" : _time.GetElapsedTime(_reader.FrameStarted, now).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture) + " ms ago")}, waiting for memory {_reader.WaitingForMemory}";
 
     /// <summary>The client's address, as counted against max.connections.per.ip.</summary>
     public IPAddress RemoteAddress { get; }
@@ -148,8 +157,20 @@ internal sealed partial class ClientConnection
     /// </summary>
     public void CheckTimeouts(long now, long maxIdle, long maxFrameTime, string idleKey, string frameKey)
     {
-        if (_busy || _reader.WaitingForMemory || _abortReason is not null)
+        if (_abortReason is not null || _reader.WaitingForMemory)
         {
+            return;
+        }
+
+        if (_busy)
+        {
+            // A request in progress (a long-poll Fetch, a JoinGroup) does not read the socket, so a client
+            // that went away would hold the connection until the request ends, which may be never.
+            if (PeerClosed())
+            {
+                Abort("the client closed the connection during a request");
+            }
+
             return;
         }
 
@@ -165,6 +186,20 @@ internal sealed partial class ClientConnection
         {
             Abort($"idle for longer than {idleKey}");
         }
+
+    }
+
+    /// <summary>Readable with nothing to read means the peer's FIN (or a reset) has arrived.</summary>
+    private bool PeerClosed()
+    {
+        try
+        {
+            return _socket.Poll(0, SelectMode.SelectRead) && _socket.Available == 0;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
     }
 
     private void Abort(string reason)
@@ -178,6 +213,9 @@ internal sealed partial class ClientConnection
         {
             // The connection ended on its own meanwhile.
         }
+
+        // Closing the socket as well ends a pending read or write even where cancelling it does not take.
+        _socket.Dispose();
     }
 
     private async ValueTask<bool> HandleAsync(Memory<byte> frame, CancellationToken cancellationToken)
@@ -197,11 +235,14 @@ internal sealed partial class ClientConnection
                 return false;
         }
 
+        _current = context;
         var response = await _dispatcher.DispatchAsync(handler!, context, request!, cancellationToken).ConfigureAwait(false);
         if (response is not null)
         {
             await SendAsync(context.CorrelationId, context.ApiKey, context.ApiVersion, response, cancellationToken).ConfigureAwait(false);
         }
+
+        _current = null;
 
         return true;
     }

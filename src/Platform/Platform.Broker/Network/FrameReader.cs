@@ -25,6 +25,7 @@ internal sealed class FrameReader : IDisposable
     private long _lastReceived;
     private long _frameStarted;
     private volatile bool _waitingForMemory;
+    private volatile string _state = "accepted";
 
     public FrameReader(Stream stream, RequestMemoryBudget budget, int maxFrameBytes, TimeProvider time)
     {
@@ -43,6 +44,9 @@ internal sealed class FrameReader : IDisposable
     /// waiting for the budget, which is not the client's doing).
     /// </summary>
     public long FrameStarted => Volatile.Read(ref _frameStarted);
+
+    /// <summary>What the reader is doing, for diagnostics.</summary>
+    public string State => _state;
 
     /// <summary>True while the reader waits for the budget to admit its frame: the connection is not idle, the broker is busy.</summary>
     public bool WaitingForMemory => _waitingForMemory;
@@ -137,6 +141,7 @@ internal sealed class FrameReader : IDisposable
             _buffer.AsSpan(_start + 4, filled).CopyTo(own);
             _start = _end = 0;
             ReturnReceiveBuffer();
+            _state = "reading a large frame";
             while (filled < size)
             {
                 var read = await _stream.ReadAsync(own.AsMemory(filled, size - filled), cancellationToken).ConfigureAwait(false);
@@ -175,8 +180,11 @@ internal sealed class FrameReader : IDisposable
             }
 
             // Wait for data before renting: thousands of idle connections then hold no buffers.
+            _state = "waiting for data";
             await _stream.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         }
+
+        _state = "reading";
 
         if (_buffer is null)
         {

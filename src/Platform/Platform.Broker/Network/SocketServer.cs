@@ -57,6 +57,13 @@ public sealed partial class SocketServer : IAsyncDisposable
     /// <summary>Client connections open now.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>One line per open connection saying what it is doing, for diagnostics and tests.</summary>
+    public IReadOnlyList<string> DescribeConnections()
+    {
+        var now = _time.GetTimestamp();
+        return _connections.Values.Select(c => c.Connection.Describe(now)).ToList();
+    }
+
     public void Start()
     {
         var endPoint = _options.ListenEndPoint();
