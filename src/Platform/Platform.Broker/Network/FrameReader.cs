@@ -92,6 +92,7 @@ internal sealed class FrameReader : IDisposable
         if (frame.OwnBuffer is not null)
         {
             FrameBuffers.Return(frame.OwnBuffer);
+            LargeBufferTrimmer.Dropped(frame.OwnBuffer.Length);
         }
     }
 
