@@ -46,10 +46,6 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output)
                 o.AutoCreateTopicsEnable = false;
                 o.GroupInitialRebalanceDelayMs = 0;
                 o.SocketRequestFrameTimeoutMs = 2_000;
-                // Under this burst of short connections on loopback, a connection now and then ends up
-                // open on the broker's side with its client gone and no FIN ever arriving (a half-open
-                // connection); as in production, connections.max.idle.ms is what reaps it.
-                o.ConnectionsMaxIdleMs = 5_000;
             },
             errors);
         var server = broker.Services.GetRequiredService<SocketServer>();

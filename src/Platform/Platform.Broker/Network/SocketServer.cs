@@ -146,7 +146,13 @@ public sealed partial class SocketServer : IAsyncDisposable
         socket.NoDelay = true;
         var id = Interlocked.Increment(ref _nextConnectionId);
         var connection = new ClientConnection(id, socket, _services, cancellationToken);
-        _connections[id] = (connection, RunConnectionAsync(connection));
+        var run = RunConnectionAsync(connection);
+        _connections[id] = (connection, run);
+        if (run.IsCompleted)
+        {
+            // It ended before it was registered (its TryRemove found nothing): do not keep a dead entry.
+            _connections.TryRemove(id, out _);
+        }
     }
 
     private async Task RunConnectionAsync(ClientConnection connection)
