@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -29,6 +30,17 @@ internal sealed class RawConnection : IAsyncDisposable
         await client.ConnectAsync("127.0.0.1", port);
         return new RawConnection(client);
     }
+
+    /// <summary>Connects from <paramref name="localAddress"/> (any 127.x.y.z works on loopback), to test per-address limits.</summary>
+    public static async Task<RawConnection> ConnectFromAsync(IPAddress localAddress, int port)
+    {
+        var client = new TcpClient(new IPEndPoint(localAddress, 0));
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        return new RawConnection(client);
+    }
+
+    /// <summary>Ends the sending side (the broker reads end of stream) while responses can still be read.</summary>
+    public void ShutdownSend() => _client.Client.Shutdown(SocketShutdown.Send);
 
     public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
 

@@ -94,6 +94,27 @@ public static class BrokerConfiguration
             case "socket.request.max.bytes":
                 options.SocketRequestMaxBytes = Int(value);
                 break;
+            case "fetch.max.bytes":
+                options.FetchMaxBytes = Int(value);
+                break;
+            case "queued.max.request.bytes":
+                options.QueuedMaxRequestBytes = Long(value);
+                break;
+            case "max.connections":
+                options.MaxConnections = Int(value);
+                break;
+            case "max.connections.per.ip":
+                options.MaxConnectionsPerIp = Int(value);
+                break;
+            case "max.connections.per.ip.overrides":
+                options.MaxConnectionsPerIpOverrides = value;
+                break;
+            case "connections.max.idle.ms":
+                options.ConnectionsMaxIdleMs = Long(value);
+                break;
+            case "socket.request.frame.timeout.ms":
+                options.SocketRequestFrameTimeoutMs = Long(value);
+                break;
             case "log.retention.check.interval.ms":
                 options.LogRetentionCheckIntervalMs = Long(value);
                 break;

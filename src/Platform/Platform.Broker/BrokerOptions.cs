@@ -54,6 +54,37 @@ public sealed class BrokerOptions
     /// <summary><c>socket.request.max.bytes</c>: a frame larger than this closes its connection.</summary>
     public int SocketRequestMaxBytes { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary><c>fetch.max.bytes</c>: the most record bytes one Fetch response carries, whatever the client asks (Kafka's 55 MiB).</summary>
+    public int FetchMaxBytes { get; set; } = 55 * 1024 * 1024;
+
+    /// <summary>
+    /// <c>queued.max.request.bytes</c>: request bytes all connections together may hold in memory
+    /// (received or being received, not yet answered). When it is spent, connections stop reading
+    /// until earlier requests are done. Kafka's default, -1, is unbounded; ours is 512 MiB, so a
+    /// flood of maximum-size frames cannot take the process's memory (one frame larger than the
+    /// budget is still admitted when nothing else is in flight). -1 keeps Kafka's meaning.
+    /// </summary>
+    public long QueuedMaxRequestBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary><c>max.connections</c>: open client connections; at the limit the listener stops accepting until one closes.</summary>
+    public int MaxConnections { get; set; } = int.MaxValue;
+
+    /// <summary><c>max.connections.per.ip</c>: open connections from one address; one more is closed as soon as it is accepted.</summary>
+    public int MaxConnectionsPerIp { get; set; } = int.MaxValue;
+
+    /// <summary><c>max.connections.per.ip.overrides</c>: per-address limits, <c>host:count</c> separated by commas (<c>127.0.0.1:200,broker2:50</c>).</summary>
+    public string MaxConnectionsPerIpOverrides { get; set; } = "";
+
+    /// <summary><c>connections.max.idle.ms</c>: a connection that sends and receives nothing this long, with no request in progress, is closed.</summary>
+    public long ConnectionsMaxIdleMs { get; set; } = 600_000;
+
+    /// <summary>
+    /// <c>socket.request.frame.timeout.ms</c> (ours, Kafka has none): how long a request frame may take
+    /// to arrive once its first bytes did. A frame that stops arriving halfway (slow-loris) closes
+    /// its connection after this. Twice the clients' request.timeout.ms, after which they give up anyway.
+    /// </summary>
+    public long SocketRequestFrameTimeoutMs { get; set; } = 60_000;
+
     /// <summary><c>log.retention.check.interval.ms</c>.</summary>
     public long LogRetentionCheckIntervalMs { get; set; } = 300_000;
 
@@ -162,6 +193,13 @@ public sealed class BrokerOptions
         to.MaxPartitions = from.MaxPartitions;
         to.MaxOpenSegmentFiles = from.MaxOpenSegmentFiles;
         to.SocketRequestMaxBytes = from.SocketRequestMaxBytes;
+        to.FetchMaxBytes = from.FetchMaxBytes;
+        to.QueuedMaxRequestBytes = from.QueuedMaxRequestBytes;
+        to.MaxConnections = from.MaxConnections;
+        to.MaxConnectionsPerIp = from.MaxConnectionsPerIp;
+        to.MaxConnectionsPerIpOverrides = from.MaxConnectionsPerIpOverrides;
+        to.ConnectionsMaxIdleMs = from.ConnectionsMaxIdleMs;
+        to.SocketRequestFrameTimeoutMs = from.SocketRequestFrameTimeoutMs;
         to.LogRetentionCheckIntervalMs = from.LogRetentionCheckIntervalMs;
         to.LogCleanerEnable = from.LogCleanerEnable;
         to.LogCleanerThreads = from.LogCleanerThreads;
@@ -241,6 +279,22 @@ public sealed class BrokerOptions
         Check(MaxOpenSegmentFiles >= 0, "max.open.segment.files", $"must be >= 0, got {MaxOpenSegmentFiles}");
         Check(DefaultReplicationFactor >= 1, "default.replication.factor", $"must be >= 1, got {DefaultReplicationFactor}");
         Check(SocketRequestMaxBytes >= 1024, "socket.request.max.bytes", $"must be >= 1024, got {SocketRequestMaxBytes}");
+        Check(FetchMaxBytes >= 1024, "fetch.max.bytes", $"must be >= 1024, got {FetchMaxBytes}");
+        Check(QueuedMaxRequestBytes is -1 or >= 1, "queued.max.request.bytes", $"must be -1 (unbounded) or >= 1, got {QueuedMaxRequestBytes}");
+        Check(MaxConnections >= 1, "max.connections", $"must be >= 1, got {MaxConnections}");
+        Check(MaxConnectionsPerIp >= 0, "max.connections.per.ip", $"must be >= 0, got {MaxConnectionsPerIp}");
+        try
+        {
+            var overrides = Network.ConnectionLimits.ParseOverrides(MaxConnectionsPerIpOverrides);
+            Check(MaxConnectionsPerIp > 0 || overrides.Count > 0, "max.connections.per.ip", "may be 0 only with max.connections.per.ip.overrides");
+        }
+        catch (OptionsValidationException e)
+        {
+            errors.Add(e.Message);
+        }
+
+        Check(ConnectionsMaxIdleMs >= 1, "connections.max.idle.ms", $"must be >= 1, got {ConnectionsMaxIdleMs}");
+        Check(SocketRequestFrameTimeoutMs >= 1, "socket.request.frame.timeout.ms", $"must be >= 1, got {SocketRequestFrameTimeoutMs}");
         Check(LogRetentionCheckIntervalMs >= 1, "log.retention.check.interval.ms", $"must be >= 1, got {LogRetentionCheckIntervalMs}");
         Check(LogCleanerThreads >= 1, "log.cleaner.threads", $"must be >= 1, got {LogCleanerThreads}");
         Check(LogCleanerBackoffMs >= 1, "log.cleaner.backoff.ms", $"must be >= 1, got {LogCleanerBackoffMs}");

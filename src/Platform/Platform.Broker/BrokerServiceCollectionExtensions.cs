@@ -63,6 +63,8 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, ListTransactionsHandler>();
         services.AddSingleton<IApiHandler, DescribeTransactionsHandler>();
         services.AddSingleton<RequestDispatcher>();
+        services.TryAddSingleton(sp => new Diagnostics.LogRateLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.QueuedMaxRequestBytes));
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());

@@ -45,7 +45,7 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
     /// <summary>Runs <c>platform</c> with <paramref name="arguments"/> and captures its output, without waiting for anything.</summary>
     public static BrokerProcess Launch(params string[] arguments) => Launch(openFileLimit: null, arguments);
 
-    /// <summary>As <see cref="Launch(string[])"/>, under an open-file limit (util-linux prlimit) when one is given.</summary>
+    /// <summary>Like <see cref="Launch(string[])"/>, under <c>prlimit --nofile</c> when <paramref name="openFileLimit"/> is set (to make accept fail with EMFILE).</summary>
     public static BrokerProcess Launch(int? openFileLimit, params string[] arguments)
     {
         // The SDK tells test hosts which dotnet runs them; a bare "dotnet" from PATH is the fallback.
@@ -82,10 +82,10 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>platform broker</c> on <paramref name="dataDir"/> and waits until it serves.</summary>
-    public static async Task<BrokerProcess> StartAsync(string dataDir, string? configFile = null)
+    public static async Task<BrokerProcess> StartAsync(string dataDir, string? configFile = null, int? openFileLimit = null)
     {
         string[] arguments = ["broker", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
-        var broker = Launch(configFile is null ? arguments : [.. arguments, "--config", configFile]);
+        var broker = Launch(openFileLimit, configFile is null ? arguments : [.. arguments, "--config", configFile]);
         try
         {
             await broker._port.Task.WaitAsync(StartTimeout);

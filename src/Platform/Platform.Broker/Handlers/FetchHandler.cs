@@ -12,8 +12,9 @@ namespace Platform.Broker.Handlers;
 /// Sessions are not kept: every response has session id 0, which clients read as a full fetch.
 /// read_committed (isolation level 1) reads up to the last stable offset and lists the aborted
 /// transactions overlapping the range read, so the consumer can drop their records.
+/// fetch.max.bytes caps the records of a response whatever the request's max_bytes.
 /// </summary>
-public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHandler<FetchRequest, FetchResponse>
+public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options) : ApiHandler<FetchRequest, FetchResponse>
 {
     /// <summary>Versions below this carry message formats v0/v1, which are not stored here.</summary>
     private const short FirstRecordBatchVersion = 4;
@@ -61,7 +62,7 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time) : ApiHa
     private (FetchResponse Response, long Bytes, bool HasError) Read(FetchRequest request, bool readCommitted, List<Task>? waits)
     {
         var response = new FetchResponse { Responses = new(request.Topics.Count) };
-        long responseBudget = request.MaxBytes;
+        long responseBudget = Math.Min(request.MaxBytes, options.Value.FetchMaxBytes);
         long total = 0;
         var hasError = false;
         foreach (var fetchTopic in request.Topics)

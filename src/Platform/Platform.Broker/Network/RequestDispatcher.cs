@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
+using Platform.Broker.Diagnostics;
 using Platform.Broker.Handlers;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -10,11 +11,13 @@ namespace Platform.Broker.Network;
 public sealed partial class RequestDispatcher
 {
     private readonly FrozenDictionary<ApiKey, IApiHandler> _handlers;
+    private readonly LogRateLimiter _logLimiter;
     private readonly ILogger<RequestDispatcher> _logger;
 
-    public RequestDispatcher(IEnumerable<IApiHandler> handlers, ILogger<RequestDispatcher> logger)
+    public RequestDispatcher(IEnumerable<IApiHandler> handlers, LogRateLimiter logLimiter, ILogger<RequestDispatcher> logger)
     {
         _handlers = handlers.ToFrozenDictionary(h => h.ApiKey);
+        _logLimiter = logLimiter;
         _logger = logger;
     }
 
@@ -35,11 +38,16 @@ public sealed partial class RequestDispatcher
         }
         catch (Exception e)
         {
-            LogHandlerFailed(e, context.ApiKey, context.ApiVersion, context.ClientId);
+            // A failure that repeats on every request (a full disk) is logged once per interval, with a count.
+            if (_logLimiter.ShouldLog($"1100:{context.ApiKey}:{e.GetType().FullName}:{e.Message}", out var suppressed))
+            {
+                LogHandlerFailed(e, context.ApiKey, context.ApiVersion, context.ClientId, suppressed);
+            }
+
             return handler.ErrorResponse(context, request, ErrorCode.UnknownServerError);
         }
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Handler for {ApiKey} v{ApiVersion} from client {ClientId} failed")]
-    private partial void LogHandlerFailed(Exception exception, ApiKey apiKey, short apiVersion, string? clientId);
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Handler for {ApiKey} v{ApiVersion} from client {ClientId} failed ({Suppressed} similar failures not logged)")]
+    private partial void LogHandlerFailed(Exception exception, ApiKey apiKey, short apiVersion, string? clientId, long suppressed);
 }

@@ -8,25 +8,65 @@ namespace Platform.Protocol;
 /// <summary>
 /// A growable, pooled buffer that writes Kafka's primitive types big-endian. Responses are written
 /// once into it with a placeholder for the frame's size, which is patched at the end: one pass over
-/// the message instead of a sizing pass and a writing pass.
+/// the message instead of a sizing pass and a writing pass. Large <c>records</c> can be deferred
+/// instead of copied (<see cref="DeferRecordsFrom"/>): the sender then writes them between the
+/// buffer's pieces, so a 50 MB fetch response never needs a 50 MB buffer.
 /// </summary>
 public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
+    private List<DeferredRecords>? _deferred;
+    private long _deferredBytes;
 
     public KafkaWriter(int initialCapacity = 256)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 16));
+        _buffer = FrameBuffers.Rent(Math.Max(initialCapacity, 16));
     }
 
+    /// <summary>Bytes written into the buffer (deferred records not included).</summary>
     public int Length => _written;
+
+    /// <summary>Bytes of the whole message: the buffer plus every deferred <c>records</c> field.</summary>
+    public long TotalLength => _written + _deferredBytes;
+
+    /// <summary>The buffer's capacity, to let an owner give back a buffer grown by one large message.</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>
+    /// Records of at least this many bytes are not copied: <see cref="WriteRecords"/> writes their
+    /// length and remembers where they go (<see cref="Deferred"/>). 0, the default, copies everything.
+    /// </summary>
+    public int DeferRecordsFrom { get; set; }
+
+    /// <summary>Records left out of the buffer, in order, each with the buffer position it belongs at.</summary>
+    public IReadOnlyList<DeferredRecords> Deferred => (IReadOnlyList<DeferredRecords>?)_deferred ?? [];
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
-    public void Reset() => _written = 0;
+    public void Reset()
+    {
+        _written = 0;
+        _deferred?.Clear();
+        _deferredBytes = 0;
+    }
+
+    /// <summary>
+    /// Empties the writer and, when one large message grew its buffer past <paramref name="maxCapacity"/>,
+    /// swaps it for a small one, so a connection does not keep the memory of its largest response.
+    /// </summary>
+    public void ResetAndShrink(int maxCapacity, int initialCapacity)
+    {
+        Reset();
+        if (_buffer.Length > maxCapacity)
+        {
+            var large = _buffer;
+            _buffer = FrameBuffers.Rent(Math.Max(initialCapacity, 16));
+            FrameBuffers.Return(large);
+        }
+    }
 
     public void Advance(int count) => _written += count;
 
@@ -59,9 +99,9 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
     private void Grow(int sizeHint)
     {
         var newSize = Math.Max(checked(_written + sizeHint), _buffer.Length * 2);
-        var next = ArrayPool<byte>.Shared.Rent(newSize);
+        var next = FrameBuffers.Rent(newSize);
         _buffer.AsSpan(0, _written).CopyTo(next);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        FrameBuffers.Return(_buffer);
         _buffer = next;
     }
 
@@ -184,6 +224,13 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 
         var size = records.SizeInBytes;
         WriteLength(size, compact, wide: true);
+        if (DeferRecordsFrom > 0 && size >= DeferRecordsFrom)
+        {
+            (_deferred ??= []).Add(new DeferredRecords(_written, records));
+            _deferredBytes += size;
+            return;
+        }
+
         records.CopyTo(Next(size));
     }
 
@@ -195,6 +242,11 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Writes what <paramref name="value"/> holds, preceded by its size as an unsigned varint (a tagged field's value).</summary>
     public void WriteSized(KafkaWriter value)
     {
+        if (value.Deferred.Count > 0)
+        {
+            throw new InvalidOperationException("A nested message cannot defer records: its bytes are copied into this one.");
+        }
+
         WriteUnsignedVarInt((uint)value.Length);
         WriteRaw(value.WrittenSpan);
     }
@@ -214,9 +266,11 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
         var buffer = _buffer;
         _buffer = [];
         _written = 0;
+        _deferred = null;
+        _deferredBytes = 0;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            FrameBuffers.Return(buffer);
         }
     }
 }

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+using Platform.Broker.Diagnostics;
+
+namespace Platform.Broker.Network;
+
+/// <summary>What every <see cref="ClientConnection"/> of a server shares.</summary>
+internal sealed record ConnectionServices(
+    BrokerOptions Options,
+    RequestDispatcher Dispatcher,
+    Handlers.ApiVersionsHandler ApiVersions,
+    RequestMemoryBudget Budget,
+    LogRateLimiter LogLimiter,
+    TimeProvider Time,
+    ILogger Logger);
