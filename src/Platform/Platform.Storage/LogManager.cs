@@ -84,6 +84,11 @@ public sealed partial class LogManager : IAsyncDisposable
             try
             {
                 log.Close();
+                if (log.OfflineCause is { } offline)
+                {
+                    // Taken offline by an I/O error (now or earlier): closed without writing, so not clean either.
+                    failures.Add((log.Directory, offline));
+                }
             }
             catch (Exception e) when (e is LogException or IOException or UnauthorizedAccessException)
             {

@@ -26,6 +26,9 @@ public sealed partial class PartitionLog
     /// <summary>True after an I/O error: every operation throws <see cref="StorageException"/> until a restart.</summary>
     public bool IsOffline => Volatile.Read(ref _offline) is not null;
 
+    /// <summary>The error that took the log offline, or null.</summary>
+    public StorageException? OfflineCause => Volatile.Read(ref _offline);
+
     /// <summary>
     /// Completes once every offset below <paramref name="endOffset"/> is fsynced, sharing one fsync with
     /// every other waiter of the partition (group commit). Faults with a <see cref="StorageException"/>

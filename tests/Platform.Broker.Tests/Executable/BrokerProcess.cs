@@ -60,7 +60,6 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
         if (openFileLimit is { } limit)
         {
             start.ArgumentList.Add($"--nofile={limit}:{limit}");
-            start.ArgumentList.Add("--");
             start.ArgumentList.Add(dotnet);
         }
 

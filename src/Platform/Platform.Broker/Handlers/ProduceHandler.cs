@@ -144,7 +144,7 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
         catch (LogException e)
         {
             // The log says once, when it goes offline, why it is; every produce after that would only repeat it.
-            if (e is StorageException && !partition.Log.IsOffline)
+            if (e is StorageException && !partition.IsOffline)
             {
                 LogStorageError(e, topicName, partition.Index);
             }
