@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a fresh machine: installs what the tests need first
-# (kcat from Debian, kafkajs from npm), then runs the .NET test projects and prints one
+# (kcat and etcd from Debian, kafkajs from npm), then runs the .NET test projects and prints one
 # "N passed, N failed" line. Usage: tests/run-all.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ root=$(pwd)
 
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+# etcd for the cluster tests (Platform.Cluster.Tests start their own members on free ports).
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 if ((${#need_apt[@]})); then
   echo "== installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

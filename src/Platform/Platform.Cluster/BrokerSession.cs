@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Etcdserverpb;
+using Grpc.Core;
+
+namespace Platform.Cluster;
+
+/// <summary>
+/// A broker's registration, alive while its etcd lease is: keeps the lease alive (a renewal every third of
+/// its time to live) and cancels <see cref="Lost"/> once the lease may have expired (etcd said so, or no
+/// renewal got through for a whole time to live), after which the broker must stop acting on cluster state
+/// it holds through the lease (its registration, the controller role). Disposing revokes the lease, so the
+/// broker's keys go at once (a controlled shutdown).
+/// </summary>
+public sealed class BrokerSession : IAsyncDisposable
+{
+    private readonly EtcdClusterStore _store;
+    private readonly TimeSpan _ttl;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _lost = new();
+    private readonly Task _keepAlive;
+
+    internal BrokerSession(EtcdClusterStore store, BrokerRegistration registration, long leaseId, TimeSpan ttl)
+    {
+        _store = store;
+        Registration = registration;
+        LeaseId = leaseId;
+        _ttl = ttl;
+        _keepAlive = Task.Run(KeepAliveAsync);
+    }
+
+    public BrokerRegistration Registration { get; }
+
+    public long LeaseId { get; }
+
+    /// <summary>Cancelled when the lease has expired or may have: the broker is no longer registered.</summary>
+    public CancellationToken Lost => _lost.Token;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _keepAlive.ConfigureAwait(false);
+        if (!_lost.IsCancellationRequested)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _store.RevokeLeaseAsync(LeaseId, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ClusterException or OperationCanceledException)
+            {
+                // etcd unreachable: the lease ends by itself within its time to live.
+            }
+        }
+
+        _stop.Dispose();
+        _lost.Dispose();
+    }
+
+    private async Task KeepAliveAsync()
+    {
+        var interval = _ttl / 3;
+        var renewed = Stopwatch.GetTimestamp();
+        while (!_stop.IsCancellationRequested)
+        {
+            var left = _ttl - Stopwatch.GetElapsedTime(renewed);
+            if (left <= TimeSpan.Zero)
+            {
+                await _lost.CancelAsync().ConfigureAwait(false);
+                return;
+            }
+
+            // One stream per attempt; a renewal that does not come back before the lease would end counts as lost.
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            attempt.CancelAfter(left);
+            try
+            {
+                using var call = _store.OpenKeepAlive(attempt.Token);
+                while (true)
+                {
+                    await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = LeaseId }, attempt.Token).ConfigureAwait(false);
+                    if (!await call.ResponseStream.MoveNext(attempt.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    if (call.ResponseStream.Current.TTL <= 0)
+                    {
+                        await _lost.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+
+                    renewed = Stopwatch.GetTimestamp();
+                    attempt.CancelAfter(_ttl);
+                    await Task.Delay(interval, attempt.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or IOException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200, interval.TotalMilliseconds)), _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Platform.Cluster.Tests;
+
+/// <summary>
+/// Real etcd members on loopback (Debian's etcd-server, which tests/run-all.sh installs), each on free
+/// ports with its data in a temp directory, removed at the end.
+/// </summary>
+public sealed class EtcdCluster : IAsyncDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "platform-etcd-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly Process?[] _members;
+    private readonly int[] _clientPorts;
+
+    private EtcdCluster(int members)
+    {
+        _members = new Process?[members];
+        _clientPorts = new int[members];
+    }
+
+    public IReadOnlyList<Uri> Endpoints => [.. _clientPorts.Select(p => new Uri($"http://127.0.0.1:{p}"))];
+
+    public static async Task<EtcdCluster> StartAsync(int members = 1)
+    {
+        var cluster = new EtcdCluster(members);
+        try
+        {
+            await cluster.StartMembersAsync().ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Kills member <paramref name="index"/> (SIGKILL), as a crash would.</summary>
+    public void Kill(int index)
+    {
+        _members[index]?.Kill();
+        _members[index]?.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var member in _members)
+        {
+            if (member is { HasExited: false })
+            {
+                member.Kill();
+                await member.WaitForExitAsync().ConfigureAwait(false);
+            }
+
+            member?.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    private async Task StartMembersAsync()
+    {
+        var peerPorts = new int[_members.Length];
+        for (var i = 0; i < _members.Length; i++)
+        {
+            _clientPorts[i] = FreePort();
+            peerPorts[i] = FreePort();
+        }
+
+        var initialCluster = string.Join(',', peerPorts.Select((p, i) => $"m{i}=http://127.0.0.1:{p}"));
+        for (var i = 0; i < _members.Length; i++)
+        {
+            var info = new ProcessStartInfo("etcd")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[]
+            {
+                "--name", $"m{i}", "--data-dir", Path.Combine(_dir, $"m{i}"),
+                "--listen-client-urls", $"http://127.0.0.1:{_clientPorts[i]}", "--advertise-client-urls", $"http://127.0.0.1:{_clientPorts[i]}",
+                "--listen-peer-urls", $"http://127.0.0.1:{peerPorts[i]}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peerPorts[i]}",
+                "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", Path.GetFileName(_dir),
+                "--logger", "zap", "--log-outputs", "stderr",
+            })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            try
+            {
+                _members[i] = Process.Start(info) ?? throw new InvalidOperationException("etcd did not start.");
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new InvalidOperationException("etcd is not installed: tests/run-all.sh installs it (apt-get install etcd-server).", ex);
+            }
+
+            _members[i]!.OutputDataReceived += (_, _) => { };
+            _members[i]!.ErrorDataReceived += (_, _) => { };
+            _members[i]!.BeginOutputReadLine();
+            _members[i]!.BeginErrorReadLine();
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        var deadline = Stopwatch.StartNew();
+        foreach (var endpoint in Endpoints)
+        {
+            while (true)
+            {
+                try
+                {
+                    var health = await http.GetStringAsync(new Uri(endpoint, "/health")).ConfigureAwait(false);
+                    if (health.Contains("\"health\":\"true\"", StringComparison.Ordinal))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                }
+
+                if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new InvalidOperationException($"etcd at {endpoint} did not become healthy within 30 s.");
+                }
+
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
