@@ -3,7 +3,7 @@ namespace Platform.Cluster.Tests;
 /// <summary>The cluster state against a real single-member etcd, each test under its own root.</summary>
 public sealed class EtcdClusterStoreTests : IAsyncLifetime
 {
-    private static readonly TimeSpan s_ttl = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(2);
     private EtcdCluster _etcd = null!;
     private EtcdClusterStore _store = null!;
 
@@ -22,7 +22,7 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task RegisterBroker_ListedUntilDisposed()
     {
-        var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "127.0.0.1", 9092, "r1"), s_ttl);
+        var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "127.0.0.1", 9092, "r1"), LeaseTtl);
 
         var (brokers, _) = await _store.GetBrokersAsync();
         Assert.Equal([new BrokerRegistration(1, "127.0.0.1", 9092, "r1")], brokers);
@@ -34,9 +34,9 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task RegisterBroker_IdTaken_FailsNamingTheId()
     {
-        await using var first = await _store.RegisterBrokerAsync(new BrokerRegistration(7, "127.0.0.1", 9092), s_ttl);
+        await using var first = await _store.RegisterBrokerAsync(new BrokerRegistration(7, "127.0.0.1", 9092), LeaseTtl);
 
-        var ex = await Assert.ThrowsAsync<ClusterException>(() => _store.RegisterBrokerAsync(new BrokerRegistration(7, "127.0.0.1", 9093), s_ttl));
+        var ex = await Assert.ThrowsAsync<ClusterException>(() => _store.RegisterBrokerAsync(new BrokerRegistration(7, "127.0.0.1", 9093), LeaseTtl));
         Assert.Contains("broker.id 7 is already registered", ex.Message, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1:9092", ex.Message, StringComparison.Ordinal);
     }
@@ -44,9 +44,9 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Session_KeepsTheLeaseAliveBeyondItsTimeToLive()
     {
-        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
+        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
 
-        await Task.Delay(s_ttl * 2.5);
+        await Task.Delay(LeaseTtl * 2.5);
 
         Assert.False(session.Lost.IsCancellationRequested);
         Assert.Single((await _store.GetBrokersAsync()).Brokers);
@@ -55,7 +55,7 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Session_LeaseRevokedElsewhere_IsLostAndUnregistered()
     {
-        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
+        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
         var lost = new TaskCompletionSource();
         using var registration = session.Lost.Register(() => lost.TrySetResult());
 
@@ -68,8 +68,8 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Controller_SecondClaimFails_CampaignWinsWhenHolderGoes_OldEpochIsFenced()
     {
-        var a = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
-        await using var b = await _store.RegisterBrokerAsync(new BrokerRegistration(2, "h", 2), s_ttl);
+        var a = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
+        await using var b = await _store.RegisterBrokerAsync(new BrokerRegistration(2, "h", 2), LeaseTtl);
 
         var epochA = await _store.TryClaimControllerAsync(a);
         Assert.NotNull(epochA);
@@ -95,8 +95,8 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Controller_Resign_LetsTheNextCampaignWin()
     {
-        await using var a = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
-        await using var b = await _store.RegisterBrokerAsync(new BrokerRegistration(2, "h", 2), s_ttl);
+        await using var a = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
+        await using var b = await _store.RegisterBrokerAsync(new BrokerRegistration(2, "h", 2), LeaseTtl);
         var epochA = (await _store.TryClaimControllerAsync(a))!.Value;
         var campaign = _store.CampaignAsync(b);
 
@@ -108,7 +108,7 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task CreateTopic_ManyPartitions_AllVisible_SecondCreateRefused_DeleteRemovesAll()
     {
-        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
+        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
         var epoch = (await _store.TryClaimControllerAsync(session))!.Value;
         const int partitions = 250; // more than one etcd transaction holds
         var assignment = new TopicAssignment(Guid.NewGuid(), [.. Enumerable.Range(0, partitions).Select(_ => new[] { 1 })]);
@@ -133,7 +133,7 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task PartitionState_StaleRevision_IsRefused_CurrentOneApplies()
     {
-        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
+        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
         var epoch = (await _store.TryClaimControllerAsync(session))!.Value;
         await _store.CreateTopicAsync(epoch, "t", new TopicAssignment(Guid.NewGuid(), [[1, 2, 3]]), [new PartitionState(1, 0, [1, 2, 3], 0, epoch)]);
         var read = (await _store.GetPartitionStateAsync("t", 0))!.Value;
@@ -154,7 +154,7 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task WatchPartitionStates_DeliversEveryChangeInOrder()
     {
-        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), s_ttl);
+        await using var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
         var epoch = (await _store.TryClaimControllerAsync(session))!.Value;
         var (_, start) = await _store.GetPartitionStatesAsync();
         var seen = new List<(string Topic, int Partition, int? LeaderEpoch)>();
@@ -206,7 +206,7 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
             return ValueTask.CompletedTask;
         }, stop.Token);
 
-        var session = await _store.RegisterBrokerAsync(new BrokerRegistration(3, "h", 3), s_ttl);
+        var session = await _store.RegisterBrokerAsync(new BrokerRegistration(3, "h", 3), LeaseTtl);
         await session.DisposeAsync();
 
         await left.Task.WaitAsync(TimeSpan.FromSeconds(10));

@@ -32,7 +32,7 @@ public sealed class BrokerSession : IAsyncDisposable
 
     public long LeaseId { get; }
 
-    /// <summary>Cancelled when the lease has expired or may have: the broker is no longer registered.</summary>
+    /// <summary>Cancelled when the lease has expired or may have, or the session was disposed: the broker is no longer registered.</summary>
     public CancellationToken Lost => _lost.Token;
 
     public async ValueTask DisposeAsync()
@@ -52,8 +52,9 @@ public sealed class BrokerSession : IAsyncDisposable
             }
         }
 
+        // Whoever acts through the session (the controller) stops now: the registration is gone.
+        await _lost.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();
-        _lost.Dispose();
     }
 
     private async Task KeepAliveAsync()

@@ -8,7 +8,7 @@ public sealed record ClusterEvent(string Key, bool Deleted, ReadOnlyMemory<byte>
 
 public sealed partial class EtcdClusterStore
 {
-    private static readonly TimeSpan s_watchRetryDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Delivers every change under <paramref name="prefix"/> from <paramref name="startRevision"/> on, in revision
@@ -68,7 +68,7 @@ public sealed partial class EtcdClusterStore
                 throw new OperationCanceledException(cancellationToken);
             }
 
-            await Task.Delay(s_watchRetryDelay, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(WatchRetryDelay, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,238 @@
+namespace Platform.Cluster;
+
+/// <summary>Why a controller request did not do what was asked; the broker answers with the Kafka error of the same name.</summary>
+public enum ClusterError
+{
+    None,
+    NotController,
+    TopicAlreadyExists,
+    UnknownTopicOrPartition,
+    InvalidPartitions,
+    InvalidReplicationFactor,
+    InvalidReplicaAssignment,
+    ElectionNotNeeded,
+    PreferredLeaderNotAvailable,
+    EligibleLeadersNotAvailable,
+}
+
+/// <summary>The outcome of a controller request: <see cref="ClusterError.None"/>, or an error and a message for the client.</summary>
+public readonly record struct ClusterResult(ClusterError Error, string? Message = null)
+{
+    public static ClusterResult Ok => default;
+
+    public bool Succeeded => Error == ClusterError.None;
+}
+
+public sealed partial class ClusterController
+{
+    /// <summary>
+    /// Creates a topic: replicas placed over the live brokers like Kafka (rack-aware when every broker has a
+    /// rack) unless <paramref name="assignment"/> gives them, the first live replica of each partition leading.
+    /// </summary>
+    public async Task<ClusterResult> CreateTopicAsync(
+        string topic, int partitions, short replicationFactor, IReadOnlyList<int[]>? assignment = null,
+        IReadOnlyDictionary<string, string>? configs = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            if (epoch == 0)
+            {
+                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+            }
+
+            if (_topics.ContainsKey(topic))
+            {
+                return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
+            }
+
+            int[][] replicas;
+            if (assignment is not null)
+            {
+                if (ValidateAssignment(assignment) is { } error)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                }
+
+                replicas = [.. assignment];
+            }
+            else if (partitions <= 0)
+            {
+                return new ClusterResult(ClusterError.InvalidPartitions, $"Number of partitions must be larger than 0, not {partitions}.");
+            }
+            else if (replicationFactor <= 0 || replicationFactor > _alive.Count)
+            {
+                return new ClusterResult(
+                    ClusterError.InvalidReplicationFactor,
+                    $"Replication factor: {replicationFactor} larger than available brokers: {_alive.Count}.");
+            }
+            else
+            {
+                try
+                {
+                    replicas = [.. ReplicaPlacement.Assign([.. _alive.Select(id => new PlacementBroker(id, _brokers[id].Rack))], partitions, replicationFactor)];
+                }
+                catch (ArgumentException ex)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
+                }
+            }
+
+            var topicAssignment = new TopicAssignment(Guid.NewGuid(), replicas, configs);
+            var states = replicas.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
+            if (!await _store.CreateTopicAsync(epoch, topic, topicAssignment, states, cancellationToken).ConfigureAwait(false))
+            {
+                return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
+            }
+
+            // The cache learns the states from the watch; the assignment only the controller writes.
+            var (read, _) = await _store.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
+            if (read.TryGetValue(topic, out var written))
+            {
+                _topics[topic] = written;
+            }
+
+            for (var p = 0; p < states.Length; p++)
+            {
+                if (await _store.GetPartitionStateAsync(topic, p, cancellationToken).ConfigureAwait(false) is { } state)
+                {
+                    _states[(topic, p)] = state;
+                }
+            }
+
+            return ClusterResult.Ok;
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Deletes a topic's assignment and partition states (each broker then deletes its replicas' logs).</summary>
+    public async Task<ClusterResult> DeleteTopicAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            if (epoch == 0)
+            {
+                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+            }
+
+            if (!await _store.DeleteTopicAsync(epoch, topic, cancellationToken).ConfigureAwait(false))
+            {
+                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
+            }
+
+            _topics.Remove(topic);
+            foreach (var key in _states.Keys.Where(k => k.Topic == topic).ToArray())
+            {
+                _states.Remove(key);
+            }
+
+            return ClusterResult.Ok;
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The ElectLeaders API: a preferred or unclean election for the given partitions (all partitions when null),
+    /// with an outcome per partition.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Topic, int Partition), ClusterResult>> ElectLeadersAsync(
+        bool preferred, IEnumerable<(string Topic, int Partition)>? partitions, CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            var keys = partitions?.ToArray() ?? [.. _states.Keys];
+            var results = new Dictionary<(string, int), ClusterResult>();
+            foreach (var key in keys)
+            {
+                if (epoch == 0)
+                {
+                    results[key] = new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+                    continue;
+                }
+
+                if (!_topics.TryGetValue(key.Topic, out var topic) || key.Partition < 0 || key.Partition >= topic.Value.Replicas.Length
+                    || !_states.TryGetValue(key, out var state))
+                {
+                    results[key] = new ClusterResult(ClusterError.UnknownTopicOrPartition, $"{key.Topic}-{key.Partition} does not exist.");
+                    continue;
+                }
+
+                var replicas = topic.Value.Replicas[key.Partition];
+                var outcome = ElectionOutcome.NotNeeded;
+                await UpdateAsync(epoch, key.Topic, key.Partition, state, s =>
+                {
+                    (outcome, var next) = preferred ? LeaderElection.Preferred(replicas, s, _alive, epoch) : LeaderElection.Unclean(replicas, s, _alive, epoch);
+                    return next;
+                }, cancellationToken).ConfigureAwait(false);
+                results[key] = outcome switch
+                {
+                    ElectionOutcome.Elected => ClusterResult.Ok,
+                    ElectionOutcome.NotNeeded => new ClusterResult(ClusterError.ElectionNotNeeded, "Leader election not needed for the partition."),
+                    _ when preferred => new ClusterResult(ClusterError.PreferredLeaderNotAvailable,
+                        $"Preferred replica {replicas[0]} is not alive or not in the ISR of {key.Topic}-{key.Partition}."),
+                    _ => new ClusterResult(ClusterError.EligibleLeadersNotAvailable, $"No replica of {key.Topic}-{key.Partition} is alive."),
+                };
+            }
+
+            return results;
+        }
+        catch (NotControllerException ex)
+        {
+            return (partitions ?? []).ToDictionary(k => k, _ => new ClusterResult(ClusterError.NotController, ex.Message));
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>A manual assignment names registered brokers, each once per partition, with the same count for every partition.</summary>
+    private string? ValidateAssignment(IReadOnlyList<int[]> assignment)
+    {
+        if (assignment.Count == 0)
+        {
+            return "The replica assignment names no partition.";
+        }
+
+        for (var p = 0; p < assignment.Count; p++)
+        {
+            var replicas = assignment[p];
+            if (replicas.Length == 0 || replicas.Length != assignment[0].Length)
+            {
+                return $"Partition {p} has {replicas.Length} replicas; every partition needs the same number, at least one.";
+            }
+
+            if (replicas.Distinct().Count() != replicas.Length)
+            {
+                return $"Partition {p} names a broker twice: {string.Join(',', replicas)}.";
+            }
+
+            if (replicas.FirstOrDefault(r => !_brokers.ContainsKey(r), -1) is var unknown and not -1)
+            {
+                return $"Partition {p} names broker {unknown}, which is not registered.";
+            }
+        }
+
+        return null;
+    }
+}
