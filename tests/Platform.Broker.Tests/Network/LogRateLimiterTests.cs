@@ -40,16 +40,4 @@ public sealed class LogRateLimiterTests
         // The newest keys are still remembered.
         Assert.False(limiter.ShouldLog("key 99999", out _));
     }
-
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualTime : TimeProvider
-    {
-        private long _ticks = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
 }
