@@ -128,6 +128,68 @@ public sealed class ClusterControllerTests : IAsyncLifetime
         Assert.True((await second.CreateTopicAsync("later", 1, 2)).Succeeded);
     }
 
+    [Fact]
+    public async Task Reassign_AddsTheNewReplicas_CompletesOnceTheyAreInSync_MovingLeadershipIntoTheTarget()
+    {
+        var controller = await ActiveAsync();
+        Assert.True((await controller.CreateTopicAsync("t", 0, 0, [[1, 2]])).Succeeded);
+
+        Assert.True((await controller.AlterReassignmentAsync("t", 0, [2, 3])).Succeeded);
+
+        var (topics, _) = await _store.GetTopicsAsync();
+        Assert.Equal([2, 3, 1], topics["t"].Value.Replicas[0]);
+        var move = (await controller.ListReassignmentsAsync(null))[("t", 0)];
+        Assert.Equal([3], move.Adding);
+        Assert.Equal([1], move.Removing);
+
+        // The leader (1) adds 3 to the ISR once it caught up; the controller then completes the move.
+        var state = (await _store.GetPartitionStateAsync("t", 0))!.Value;
+        Assert.Equal(1, state.Value.Leader);
+        await _store.TryUpdatePartitionStateAsync("t", 0, state.Value with { Isr = [1, 2, 3], PartitionEpoch = state.Value.PartitionEpoch + 1 }, state.ModRevision);
+
+        var done = await WaitForAsync("t", states => states[0].Leader != 1);
+        Assert.Equal(2, done[0].Leader);
+        Assert.Equal(state.Value.LeaderEpoch + 1, done[0].LeaderEpoch);
+        Assert.Equal([2, 3], done[0].Isr);
+        await WaitForTopicAsync("t", t => t.Reassignments is null && t.Replicas[0].SequenceEqual([2, 3]));
+        Assert.Empty(await controller.ListReassignmentsAsync(null));
+    }
+
+    [Fact]
+    public async Task Reassign_Cancelled_RevertsToTheOriginalReplicas()
+    {
+        var controller = await ActiveAsync();
+        Assert.True((await controller.CreateTopicAsync("t", 0, 0, [[1, 2]])).Succeeded);
+        Assert.True((await controller.AlterReassignmentAsync("t", 0, [1, 3])).Succeeded);
+
+        Assert.True((await controller.AlterReassignmentAsync("t", 0, null)).Succeeded);
+
+        var (topics, _) = await _store.GetTopicsAsync();
+        Assert.Equal([1, 2], topics["t"].Value.Replicas[0]);
+        Assert.Null(topics["t"].Value.Reassignments?.GetValueOrDefault(0));
+        Assert.Equal(ClusterError.NoReassignmentInProgress, (await controller.AlterReassignmentAsync("t", 0, null)).Error);
+        Assert.Equal(ClusterError.InvalidReplicaAssignment, (await controller.AlterReassignmentAsync("t", 0, [1, 1])).Error);
+        Assert.Equal(ClusterError.UnknownTopicOrPartition, (await controller.AlterReassignmentAsync("t", 5, [1])).Error);
+    }
+
+    [Fact]
+    public async Task CreatePartitions_PlacesTheNewOnesAndGivesEachAState()
+    {
+        var controller = await ActiveAsync();
+        Assert.True((await controller.CreateTopicAsync("t", 3, 2)).Succeeded);
+
+        Assert.True((await controller.CreatePartitionsAsync("t", 6)).Succeeded);
+
+        var (topics, _) = await _store.GetTopicsAsync();
+        Assert.Equal(6, topics["t"].Value.Replicas.Length);
+        Assert.All(topics["t"].Value.Replicas, r => Assert.Equal(2, r.Distinct().Count()));
+        var states = await StatesAsync("t");
+        Assert.Equal(6, states.Count);
+        Assert.All(states.Skip(3), s => Assert.Equal(2, s.Isr.Length));
+        Assert.Equal(ClusterError.InvalidPartitions, (await controller.CreatePartitionsAsync("t", 6)).Error);
+        Assert.Equal(ClusterError.InvalidReplicaAssignment, (await controller.CreatePartitionsAsync("t", 8, [[1, 2]])).Error);
+    }
+
     private async Task StartBrokerAsync(int id)
     {
         var session = await _store.RegisterBrokerAsync(new BrokerRegistration(id, "127.0.0.1", 9090 + id), LeaseTtl);
@@ -167,6 +229,15 @@ public sealed class ClusterControllerTests : IAsyncLifetime
 
     private async Task<List<PartitionState>> StatesAsync(string topic)
         => [.. (await _store.GetPartitionStatesAsync()).States.Where(s => s.Key.Topic == topic).OrderBy(s => s.Key.Partition).Select(s => s.Value.Value)];
+
+    private async Task WaitForTopicAsync(string topic, Func<TopicAssignment, bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(WaitLimit);
+        while (!condition((await _store.GetTopicsAsync()).Topics[topic].Value))
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
 
     private async Task<List<PartitionState>> WaitForAsync(string topic, Func<List<PartitionState>, bool> condition)
     {

@@ -13,6 +13,7 @@ public enum ClusterError
     ElectionNotNeeded,
     PreferredLeaderNotAvailable,
     EligibleLeadersNotAvailable,
+    NoReassignmentInProgress,
 }
 
 /// <summary>The outcome of a controller request: <see cref="ClusterError.None"/>, or an error and a message for the client.</summary>

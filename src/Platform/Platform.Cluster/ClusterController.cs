@@ -143,7 +143,7 @@ public sealed partial class ClusterController
         var tasks = new List<Task>
         {
             _store.WatchBrokersAsync(brokersRevision + 1, (id, registration) => OnBrokerChangedAsync(epoch, id, registration, term.Token), term.Token),
-            _store.WatchPartitionStatesAsync(statesRevision + 1, OnPartitionStateChangedAsync, term.Token),
+            _store.WatchPartitionStatesAsync(statesRevision + 1, (topic, partition, state) => OnPartitionStateChangedAsync(epoch, topic, partition, state, term.Token), term.Token),
         };
         if (_settings.AutoLeaderRebalance)
         {
@@ -198,10 +198,12 @@ public sealed partial class ClusterController
         }
     }
 
-    private async ValueTask OnPartitionStateChangedAsync(string topic, int partition, Versioned<PartitionState>? state)
+    private async ValueTask OnPartitionStateChangedAsync(
+        long epoch, string topic, int partition, Versioned<PartitionState>? state, CancellationToken cancellationToken)
     {
-        // Leaders change their ISR themselves; keep the newest state so the next decision starts from it.
-        await _lock.WaitAsync().ConfigureAwait(false);
+        // Leaders change their ISR themselves; keep the newest state so the next decision starts from it. A
+        // reassigned partition whose new replicas have all joined the ISR can now complete.
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (state is { } s)
@@ -210,6 +212,8 @@ public sealed partial class ClusterController
                 {
                     _states[(topic, partition)] = s;
                 }
+
+                await TryCompleteReassignmentAsync(epoch, topic, partition, cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -10,7 +10,26 @@ public sealed record BrokerRegistration(int Id, string Host, int Port, string? R
 /// only by reassignment or CreatePartitions: <see cref="Replicas"/>[p] lists partition p's replicas in
 /// preference order (the first is the preferred leader).
 /// </summary>
-public sealed record TopicAssignment(Guid TopicId, int[][] Replicas, IReadOnlyDictionary<string, string>? Configs = null);
+/// <remarks>
+/// While a partition is being reassigned, its replicas are the union of the target and the original ones
+/// (target first) and <see cref="Reassignments"/> says which are being added and removed (Kafka's RS = TRS + ORS).
+/// </remarks>
+public sealed record TopicAssignment(
+    Guid TopicId, int[][] Replicas, IReadOnlyDictionary<string, string>? Configs = null, IReadOnlyDictionary<int, Reassignment>? Reassignments = null);
+
+/// <summary>An ongoing move of a partition from <see cref="Original"/> to <see cref="Target"/>: the added replicas catch up, then the removed ones go.</summary>
+public sealed record Reassignment(int[] Original, int[] Target)
+{
+    [JsonIgnore]
+    public int[] Adding => [.. Target.Except(Original)];
+
+    [JsonIgnore]
+    public int[] Removing => [.. Original.Except(Target)];
+
+    /// <summary>The replicas while it runs: the target first, then the original ones leaving (Kafka's RS = TRS + ORS).</summary>
+    [JsonIgnore]
+    public int[] Replicas => [.. Target.Concat(Removing)];
+}
 
 /// <summary>
 /// Who leads a partition and which replicas are in sync. Every change of leader bumps
@@ -27,6 +46,7 @@ public readonly record struct Versioned<T>(T Value, long ModRevision);
 [JsonSerializable(typeof(TopicAssignment))]
 [JsonSerializable(typeof(PartitionState))]
 [JsonSerializable(typeof(ControllerRecord))]
+[JsonSerializable(typeof(Reassignment))]
 internal sealed partial class ClusterJsonContext : JsonSerializerContext;
 
 /// <summary>The value of the controller key: which broker holds it.</summary>

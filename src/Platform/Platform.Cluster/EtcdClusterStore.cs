@@ -242,6 +242,38 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
         return await FencedResultAsync(response, controllerEpoch, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Grows a topic (CreatePartitions): the new partitions' states first (fenced, and only while the topic is
+    /// still at <paramref name="expectedModRevision"/>), then the grown assignment, so readers see the new
+    /// partitions only once each has a state. Returns the assignment's new mod revision, or null if the topic changed.
+    /// </summary>
+    /// <exception cref="NotControllerException">Another broker has become controller since.</exception>
+    public async Task<long?> TryAddPartitionsAsync(
+        long controllerEpoch, string topic, TopicAssignment grown, long expectedModRevision, IReadOnlyList<PartitionState> newStates,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grown);
+        ArgumentNullException.ThrowIfNull(newStates);
+        var topicKey = Keys.Topic(topic);
+        var firstNew = grown.Replicas.Length - newStates.Count;
+        for (var first = 0; first < newStates.Count; first += MaxOpsPerTransaction)
+        {
+            var txn = FencedTxn(controllerEpoch);
+            txn.Compare.Add(ModifiedAt(topicKey, expectedModRevision));
+            for (var i = first; i < Math.Min(newStates.Count, first + MaxOpsPerTransaction); i++)
+            {
+                txn.Success.Add(Put(Keys.Partition(topic, firstNew + i), newStates[i], ClusterJsonContext.Default.PartitionState));
+            }
+
+            if (!await FencedCommitAsync(txn, controllerEpoch, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
+
+        return await TryUpdateTopicAsync(controllerEpoch, topic, grown, expectedModRevision, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every topic's assignment with the revision it was read at.</summary>
     public async Task<(IReadOnlyDictionary<string, Versioned<TopicAssignment>> Topics, long Revision)> GetTopicsAsync(CancellationToken cancellationToken = default)
     {

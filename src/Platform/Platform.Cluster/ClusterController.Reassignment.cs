@@ -1,0 +1,242 @@
+namespace Platform.Cluster;
+
+public sealed partial class ClusterController
+{
+    /// <summary>
+    /// AlterPartitionReassignments for one partition: move it to <paramref name="target"/> (which may change its
+    /// replication factor), or with null cancel the move in progress. The new replicas are added at once; the
+    /// move completes (the old ones removed, leadership moved into the target if needed) when every target
+    /// replica is in the ISR, which the partition's leader decides as its new followers catch up.
+    /// </summary>
+    public async Task<ClusterResult> AlterReassignmentAsync(string topic, int partition, int[]? target, CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            if (epoch == 0)
+            {
+                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+            }
+
+            if (!_topics.TryGetValue(topic, out var current) || partition < 0 || partition >= current.Value.Replicas.Length)
+            {
+                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"{topic}-{partition} does not exist.");
+            }
+
+            var ongoing = current.Value.Reassignments?.GetValueOrDefault(partition);
+            var original = ongoing?.Original ?? current.Value.Replicas[partition];
+            if (target is null)
+            {
+                if (ongoing is null)
+                {
+                    return new ClusterResult(ClusterError.NoReassignmentInProgress, $"No reassignment of {topic}-{partition} is in progress.");
+                }
+
+                target = original;
+            }
+            else if (ValidateAssignment([target]) is { } error)
+            {
+                return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+            }
+
+            var reassignments = new Dictionary<int, Reassignment>(current.Value.Reassignments ?? new Dictionary<int, Reassignment>());
+            var replicas = (int[][])current.Value.Replicas.Clone();
+            if (target.SequenceEqual(original))
+            {
+                reassignments.Remove(partition);
+                replicas[partition] = original;
+            }
+            else
+            {
+                var move = new Reassignment(original, target);
+                reassignments[partition] = move;
+                replicas[partition] = move.Replicas;
+            }
+
+            await WriteAssignmentAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments }, cancellationToken)
+                .ConfigureAwait(false);
+            await TryCompleteReassignmentAsync(epoch, topic, partition, cancellationToken).ConfigureAwait(false);
+            return ClusterResult.Ok;
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>ListPartitionReassignments: the moves in progress (all when <paramref name="partitions"/> is null) with replicas, adding and removing.</summary>
+    public async Task<IReadOnlyDictionary<(string Topic, int Partition), Reassignment>> ListReassignmentsAsync(
+        IEnumerable<(string Topic, int Partition)>? partitions, CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var wanted = partitions?.ToHashSet();
+            var result = new Dictionary<(string, int), Reassignment>();
+            foreach (var (topic, assignment) in _topics)
+            {
+                foreach (var (partition, move) in assignment.Value.Reassignments ?? new Dictionary<int, Reassignment>())
+                {
+                    if (wanted is null || wanted.Contains((topic, partition)))
+                    {
+                        result[(topic, partition)] = move;
+                    }
+                }
+            }
+
+            return result;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// CreatePartitions: grows a topic to <paramref name="totalCount"/> partitions, placing the new ones where Kafka
+    /// would (continuing the topic's layout from its first partition's leader) unless <paramref name="assignment"/>
+    /// gives their replicas.
+    /// </summary>
+    public async Task<ClusterResult> CreatePartitionsAsync(
+        string topic, int totalCount, IReadOnlyList<int[]>? assignment = null, CancellationToken cancellationToken = default)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            if (epoch == 0)
+            {
+                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+            }
+
+            if (!_topics.TryGetValue(topic, out var current))
+            {
+                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
+            }
+
+            var existing = current.Value.Replicas;
+            var adding = totalCount - existing.Length;
+            if (adding <= 0)
+            {
+                return new ClusterResult(ClusterError.InvalidPartitions,
+                    $"Topic currently has {existing.Length} partitions, {totalCount} would not be an increase.");
+            }
+
+            int[][] added;
+            if (assignment is not null)
+            {
+                if (assignment.Count != adding)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicaAssignment,
+                        $"Increasing the number of partitions by {adding} but {assignment.Count} assignments provided.");
+                }
+
+                if (ValidateAssignment(assignment) is { } error)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                }
+
+                added = [.. assignment];
+            }
+            else
+            {
+                var brokers = _alive.Order().Select(id => new PlacementBroker(id, _brokers[id].Rack)).ToArray();
+                var replicationFactor = (short)existing[0].Length;
+                if (replicationFactor > brokers.Length)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicationFactor,
+                        $"Replication factor: {replicationFactor} larger than available brokers: {brokers.Length}.");
+                }
+
+                var start = Math.Max(0, Array.FindIndex(brokers, b => b.Id >= existing[0][0]));
+                try
+                {
+                    added = [.. ReplicaPlacement.Assign(brokers, adding, replicationFactor, firstPartition: existing.Length, startIndex: start)];
+                }
+                catch (ArgumentException ex)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
+                }
+            }
+
+            var grown = current.Value with { Replicas = [.. existing, .. added] };
+            var states = added.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
+            var revision = await _store.TryAddPartitionsAsync(epoch, topic, grown, current.ModRevision, states, cancellationToken).ConfigureAwait(false);
+            if (revision is null)
+            {
+                return new ClusterResult(ClusterError.InvalidPartitions, $"Topic '{topic}' changed while adding partitions: try again.");
+            }
+
+            _topics[topic] = new Versioned<TopicAssignment>(grown, revision.Value);
+            for (var i = 0; i < added.Length; i++)
+            {
+                if (await _store.GetPartitionStateAsync(topic, existing.Length + i, cancellationToken).ConfigureAwait(false) is { } state)
+                {
+                    _states[(topic, existing.Length + i)] = state;
+                }
+            }
+
+            return ClusterResult.Ok;
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Completes a partition's move once every target replica is in its ISR: the ISR keeps only target replicas,
+    /// a leader outside the target hands over to the first target replica in sync, then the assignment drops the
+    /// removed replicas. Safe to repeat (a successor controller finishes a move its predecessor had started). Called under the lock.
+    /// </summary>
+    private async Task TryCompleteReassignmentAsync(long epoch, string topic, int partition, CancellationToken cancellationToken)
+    {
+        if (!_topics.TryGetValue(topic, out var current) || current.Value.Reassignments?.GetValueOrDefault(partition) is not { } move
+            || !_states.TryGetValue((topic, partition), out var state) || !move.Target.All(state.Value.Isr.Contains))
+        {
+            return;
+        }
+
+        await UpdateAsync(epoch, topic, partition, state, s =>
+        {
+            if (!move.Target.All(s.Isr.Contains))
+            {
+                return null;
+            }
+
+            var isr = s.Isr.Where(move.Target.Contains).ToArray();
+            var leader = move.Target.Contains(s.Leader) && _alive.Contains(s.Leader)
+                ? s.Leader
+                : move.Target.FirstOrDefault(r => _alive.Contains(r), LeaderElection.NoLeader);
+            return leader == s.Leader && isr.SequenceEqual(s.Isr)
+                ? null
+                : new PartitionState(leader, leader == s.Leader ? s.LeaderEpoch : s.LeaderEpoch + 1, isr, s.PartitionEpoch + 1, epoch);
+        }, cancellationToken).ConfigureAwait(false);
+
+        var replicas = (int[][])current.Value.Replicas.Clone();
+        replicas[partition] = move.Target;
+        var reassignments = current.Value.Reassignments!.Where(r => r.Key != partition).ToDictionary(r => r.Key, r => r.Value);
+        await WriteAssignmentAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments.Count == 0 ? null : reassignments },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a topic's new assignment over the one read at <paramref name="current"/>'s revision. Called under the lock.</summary>
+    private async Task WriteAssignmentAsync(
+        long epoch, string topic, Versioned<TopicAssignment> current, TopicAssignment next, CancellationToken cancellationToken)
+    {
+        // Only the controller writes assignments and it holds the lock, so the revision read is the current one;
+        // a failed compare means etcd changed under us, which the fence turns into NotControllerException.
+        var revision = await _store.TryUpdateTopicAsync(epoch, topic, next, current.ModRevision, cancellationToken).ConfigureAwait(false)
+            ?? throw new ClusterException($"The assignment of topic '{topic}' changed in etcd outside the controller.");
+        _topics[topic] = new Versioned<TopicAssignment>(next, revision);
+    }
+}
