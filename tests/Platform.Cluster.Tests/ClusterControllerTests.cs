@@ -190,6 +190,25 @@ public sealed class ClusterControllerTests : IAsyncLifetime
         Assert.Equal(ClusterError.InvalidReplicaAssignment, (await controller.CreatePartitionsAsync("t", 8, [[1, 2]])).Error);
     }
 
+    [Fact]
+    public async Task ControlledShutdown_MovesLeadershipAwayBeforeTheBrokerStops()
+    {
+        var controller = await ActiveAsync();
+        Assert.True((await controller.CreateTopicAsync("t", 6, 3)).Succeeded);
+        var leaving = new[] { 1, 2, 3 }.First(id => _brokers[id].Controller != controller);
+        var before = await StatesAsync("t");
+        Assert.Contains(before, s => s.Leader == leaving);
+
+        var stillLed = await _brokers[leaving].Session.ShutDownAsync(WaitLimit);
+
+        Assert.Empty(stillLed);
+        var after = await StatesAsync("t"); // read while its session is still alive
+        Assert.All(after, s => Assert.NotEqual(leaving, s.Leader));
+        Assert.All(after, s => Assert.DoesNotContain(leaving, s.Isr));
+        Assert.Contains(leaving, (await _store.GetBrokersAsync()).Brokers.Select(b => b.Id));
+        await StopBrokerAsync(leaving, crash: false);
+    }
+
     private async Task StartBrokerAsync(int id)
     {
         var session = await _store.RegisterBrokerAsync(new BrokerRegistration(id, "127.0.0.1", 9090 + id), LeaseTtl);

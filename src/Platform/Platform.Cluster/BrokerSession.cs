@@ -35,6 +35,40 @@ public sealed class BrokerSession : IAsyncDisposable
     /// <summary>Cancelled when the lease has expired or may have, or the session was disposed: the broker is no longer registered.</summary>
     public CancellationToken Lost => _lost.Token;
 
+    /// <summary>
+    /// A controlled shutdown (Kafka's ControlledShutdown): marks the registration as shutting down, so the
+    /// controller moves every leadership of this broker to another ISR member and takes it out of the ISRs,
+    /// and waits until no partition names it as leader or in its ISR, at most <paramref name="timeout"/>. Returns
+    /// the partitions where it still is then (none when the move completed; a partition with no other replica
+    /// in sync stays with it until it stops). Dispose the session afterwards.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Topic, int Partition)>> ShutDownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        await _store.UpdateRegistrationAsync(this, Registration with { ShuttingDown = true }, deadline.Token).ConfigureAwait(false);
+        IReadOnlyList<(string, int)> led = [];
+        try
+        {
+            while (true)
+            {
+                var (states, _) = await _store.GetPartitionStatesAsync(deadline.Token).ConfigureAwait(false);
+                var id = Registration.Id;
+                led = [.. states.Where(s => s.Value.Value.Isr.Contains(id) && s.Value.Value.Isr.Any(r => r != id)).Select(s => s.Key)];
+                if (led.Count == 0)
+                {
+                    return led;
+                }
+
+                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return led;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -33,7 +33,7 @@ public sealed partial class ClusterController
     private readonly ControllerSettings _settings;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly HashSet<int> _alive = [];
+    private readonly HashSet<int> _alive = []; // registered and not shutting down: eligible to lead and to be in an ISR
     private readonly Dictionary<int, BrokerRegistration> _brokers = [];
     private readonly Dictionary<string, Versioned<TopicAssignment>> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Topic, int Partition), Versioned<PartitionState>> _states = [];
@@ -113,7 +113,10 @@ public sealed partial class ClusterController
                 foreach (var broker in brokers)
                 {
                     _brokers[broker.Id] = broker;
-                    _alive.Add(broker.Id);
+                    if (!broker.ShuttingDown)
+                    {
+                        _alive.Add(broker.Id);
+                    }
                 }
             }
 
@@ -177,13 +180,26 @@ public sealed partial class ClusterController
                 else
                 {
                     _brokers[id] = registration;
-                    _alive.Add(id);
+                    // A broker in controlled shutdown is still registered but no longer eligible: its
+                    // leadership moves away and it leaves the ISRs, as if it had gone.
+                    if (registration.ShuttingDown)
+                    {
+                        _alive.Remove(id);
+                    }
+                    else
+                    {
+                        _alive.Add(id);
+                    }
                 }
             }
 
             if (registration is null)
             {
                 LogBrokerLeft(id);
+            }
+            else if (registration.ShuttingDown)
+            {
+                LogBrokerShuttingDown(id);
             }
             else
             {
@@ -327,6 +343,9 @@ public sealed partial class ClusterController
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Broker {BrokerId} joined the cluster at {Host}:{Port}")]
     private partial void LogBrokerJoined(int brokerId, string host, int port);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Broker {BrokerId} is shutting down: moving its leadership away")]
+    private partial void LogBrokerShuttingDown(int brokerId);
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Information,
         Message = "{Topic}-{Partition}: leader {OldLeader} -> {NewLeader} (leader epoch {LeaderEpoch}, ISR {Isr})")]

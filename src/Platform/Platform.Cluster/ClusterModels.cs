@@ -2,8 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace Platform.Cluster;
 
-/// <summary>A live broker as registered in etcd under its lease (the role of ZooKeeper's <c>/brokers/ids/N</c>).</summary>
-public sealed record BrokerRegistration(int Id, string Host, int Port, string? Rack = null);
+/// <summary>
+/// A live broker as registered in etcd under its lease (the role of ZooKeeper's <c>/brokers/ids/N</c>).
+/// <see cref="ShuttingDown"/> marks a controlled shutdown in progress: the controller moves its leadership away.
+/// </summary>
+public sealed record BrokerRegistration(int Id, string Host, int Port, string? Rack = null, bool ShuttingDown = false);
 
 /// <summary>
 /// A topic's replica assignment, written once by the controller when the topic is created and changed

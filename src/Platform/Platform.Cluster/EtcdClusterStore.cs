@@ -107,6 +107,20 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
         return new BrokerSession(this, registration, leaseId, ttl);
     }
 
+    /// <summary>Replaces a live broker's registration (same key, same lease), e.g. to mark a controlled shutdown.</summary>
+    internal async Task UpdateRegistrationAsync(BrokerSession session, BrokerRegistration registration, CancellationToken cancellationToken)
+    {
+        var key = Keys.Broker(registration.Id);
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare { Key = Bytes(key), Target = Compare.Types.CompareTarget.Lease, Result = Compare.Types.CompareResult.Equal, Lease = session.LeaseId });
+        txn.Success.Add(Put(key, registration, ClusterJsonContext.Default.BrokerRegistration, session.LeaseId));
+        var response = await CallAsync((o) => _kv.TxnAsync(txn, o), cancellationToken).ConfigureAwait(false);
+        if (!response.Succeeded)
+        {
+            throw new ClusterException($"broker.id {registration.Id} is no longer registered under this broker's lease.");
+        }
+    }
+
     /// <summary>The brokers registered now, by id, and the etcd revision of that view (to watch from).</summary>
     public async Task<(IReadOnlyList<BrokerRegistration> Brokers, long Revision)> GetBrokersAsync(CancellationToken cancellationToken = default)
     {
