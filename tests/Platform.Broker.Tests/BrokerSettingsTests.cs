@@ -53,6 +53,12 @@ public sealed class BrokerSettingsTests
     }
 
     [Fact]
+    public void Settings_KafkasAreKafkasAndOursAreNot()
+    {
+        Assert.All(BrokerOptions.Settings, s => Assert.True(s.IsKafkas == KafkaBrokerConfigNames.Contains(s.Name), s.Name));
+    }
+
+    [Fact]
     public void Bind_EverySettingFromItsOwnDefault_RoundTrips()
     {
         // Binding each setting's default text must give the same value back: parse and format agree.

@@ -165,8 +165,9 @@ public sealed partial class BrokerOptions
         var name = TopicConfigSynonyms.BrokerName(topic.Name);
         var setting = new BrokerSetting.TopicDefault(name, topic, documentation: $"Broker-wide default of the topic config {topic.Name}: {topic.Documentation}");
 
-        // The topic-level name is accepted too, as it always has been.
-        return name == topic.Name ? setting : setting.Also(topic.Name);
+        // The topic-level name is accepted too, as it always has been; log.write.caching (Redpanda's write.caching) is not Kafka's.
+        _ = name == topic.Name ? setting : setting.Also(topic.Name);
+        return KafkaBrokerConfigNames.Contains(name) ? setting : setting.Ours();
     }
 
     private static BrokerSetting.TopicDefault ScaledTopicDefault(string name, string topicName, long scale, string? defaultValue, string documentation)
