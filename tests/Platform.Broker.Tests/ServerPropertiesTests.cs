@@ -105,6 +105,7 @@ public sealed class ServerPropertiesTests
     [InlineData("log.cleaner.io.max.bytes.per.second", "0")]
     [InlineData("log.cleaner.dedupe.buffer.size", "1000")]
     [InlineData("max.partitions.per.request", "0")]
+    [InlineData("socket.listen.backlog.size", "0")]
     public void Validate_CleanerAndLimitOutOfRange_NamesTheKey(string key, string value)
     {
         var (options, _) = Bind((key, value));

@@ -32,6 +32,8 @@ public sealed partial class BrokerOptions
             v => short.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), Format, "Replication factor default.", AtLeast<short>(1)),
         Int("socket.request.max.bytes", 100 * MiB, o => o.SocketRequestMaxBytes, (o, v) => o.SocketRequestMaxBytes = v,
             "Larger request frames close their connection.", AtLeast(1024)),
+        Int("socket.listen.backlog.size", 512, o => o.SocketListenBacklogSize, (o, v) => o.SocketListenBacklogSize = v,
+            "Connections the kernel queues before the broker accepts them (Kafka's default is 50; a burst of clients at start wants more).", AtLeast(1)),
         Long("socket.request.frame.timeout.ms", 60_000, o => o.SocketRequestFrameTimeoutMs, (o, v) => o.SocketRequestFrameTimeoutMs = v,
             "A request frame must arrive whole this long after its first byte, or its connection closes (slow-loris). "
             + "Twice the clients' request.timeout.ms, after which they give up anyway.", AtLeast(1L)).Ours(),

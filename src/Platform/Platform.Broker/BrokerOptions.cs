@@ -46,6 +46,8 @@ public sealed partial class BrokerOptions
 
     public int SocketRequestMaxBytes { get; set; }
 
+    public int SocketListenBacklogSize { get; set; }
+
     public int FetchMaxBytes { get; set; }
 
     /// <summary><c>queued.max.request.bytes</c>; -1: unbounded.</summary>
