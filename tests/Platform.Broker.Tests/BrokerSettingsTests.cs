@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
-using Platform.Broker.Tests.Interop;
 using Platform.Protocol.Messages;
 
 namespace Platform.Broker.Tests;
