@@ -129,7 +129,7 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         await using var connection = await RawConnection.ConnectAsync(_broker);
 
-        var response = await connection.SendAsync<CreateTopicsResponse>(CreateTopic(name, 1), 5);
+        var response = await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest(name, 1), 5);
 
         Assert.Equal((short)ErrorCode.InvalidTopicException, Assert.Single(response.Topics).ErrorCode);
     }
@@ -139,7 +139,7 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         await using var connection = await RawConnection.ConnectAsync(_broker);
 
-        var response = await connection.SendAsync<CreateTopicsResponse>(CreateTopic(new string('a', 250), 1), 5);
+        var response = await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest(new string('a', 250), 1), 5);
 
         Assert.Equal((short)ErrorCode.InvalidTopicException, Assert.Single(response.Topics).ErrorCode);
     }
@@ -148,15 +148,15 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task CreateTopics_Errors_MatchKafka()
     {
         await using var connection = await RawConnection.ConnectAsync(_broker);
-        Assert.Equal(0, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(CreateTopic("exists", 1), 7)).Topics).ErrorCode);
+        Assert.Equal(0, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("exists", 1), 7)).Topics).ErrorCode);
 
-        Assert.Equal((short)ErrorCode.TopicAlreadyExists, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(CreateTopic("exists", 1), 7)).Topics).ErrorCode);
-        Assert.Equal((short)ErrorCode.InvalidPartitions, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(CreateTopic("zero", 0), 7)).Topics).ErrorCode);
-        Assert.Equal((short)ErrorCode.InvalidReplicationFactor, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(CreateTopic("rf", 1, 3), 7)).Topics).ErrorCode);
-        var badConfig = CreateTopic("bad-config", 1);
+        Assert.Equal((short)ErrorCode.TopicAlreadyExists, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("exists", 1), 7)).Topics).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidPartitions, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("zero", 0), 7)).Topics).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidReplicationFactor, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("rf", 1, 3), 7)).Topics).ErrorCode);
+        var badConfig = Wire.CreateTopicRequest("bad-config", 1);
         badConfig.Topics[0].Configs.Add(new CreateTopicsRequest.CreatableTopicConfig { Name = "retention.ms", Value = "soon" });
         Assert.Equal((short)ErrorCode.InvalidConfig, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(badConfig, 7)).Topics).ErrorCode);
-        var unknownConfig = CreateTopic("unknown-config", 1);
+        var unknownConfig = Wire.CreateTopicRequest("unknown-config", 1);
         unknownConfig.Topics[0].Configs.Add(new CreateTopicsRequest.CreatableTopicConfig { Name = "no.such.config", Value = "1" });
         Assert.Equal((short)ErrorCode.InvalidConfig, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(unknownConfig, 7)).Topics).ErrorCode);
 
@@ -186,7 +186,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Fetch_UnknownPartitionAndOutOfRangeOffset_ReturnErrors()
     {
         await using var connection = await RawConnection.ConnectAsync(_broker);
-        await connection.SendAsync<CreateTopicsResponse>(CreateTopic("fetch-errors", 1), 7);
+        await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("fetch-errors", 1), 7);
         var request = new FetchRequest
         {
             MaxWaitMs = 0,
@@ -211,11 +211,4 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal((short)ErrorCode.OffsetOutOfRange, partitions[0].ErrorCode);
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, partitions[1].ErrorCode);
     }
-
-    internal static CreateTopicsRequest CreateTopic(string name, int partitions, short replicationFactor = 1)
-        => new()
-        {
-            Topics = [new CreateTopicsRequest.CreatableTopic { Name = name, NumPartitions = partitions, ReplicationFactor = replicationFactor }],
-            TimeoutMs = 5000,
-        };
 }

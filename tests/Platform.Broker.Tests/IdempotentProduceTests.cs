@@ -34,7 +34,7 @@ public sealed class IdempotentProduceTests : IAsyncLifetime
         => await _node.Connection.SendAsync<InitProducerIdResponse>(new InitProducerIdRequest { TransactionalId = transactionalId, TransactionTimeoutMs = 60_000 }, version);
 
     private async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(string topic, byte[] records)
-        => (await _node.Connection.SendAsync<ProduceResponse>(ProduceFetchTests.Produce(topic, 0, records), 9)).Responses[0].PartitionResponses[0];
+        => (await _node.Connection.SendAsync<ProduceResponse>(Wire.ProduceRequest(topic, 0, records), 9)).Responses[0].PartitionResponses[0];
 
     private async Task<List<(long Offset, string Value)>> FetchAllAsync(string topic)
     {

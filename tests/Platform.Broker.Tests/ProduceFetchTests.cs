@@ -36,16 +36,8 @@ public sealed class ProduceFetchTests : IAsyncLifetime
         return builder.BuildToArray();
     }
 
-    internal static ProduceRequest Produce(string topic, int partition, byte[] records, short acks = -1)
-        => new()
-        {
-            Acks = acks,
-            TimeoutMs = 5000,
-            TopicData = [new() { Name = topic, PartitionData = [new() { Index = partition, Records = new MemoryRecords(records) }] }],
-        };
-
     private async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(string topic, int partition, byte[] records)
-        => (await _connection.SendAsync<ProduceResponse>(Produce(topic, partition, records), 9)).Responses[0].PartitionResponses[0];
+        => (await _connection.SendAsync<ProduceResponse>(Wire.ProduceRequest(topic, partition, records), 9)).Responses[0].PartitionResponses[0];
 
     private async Task<FetchResponse.PartitionData> FetchAsync(string topic, int partition, long offset, int maxWaitMs = 0, int minBytes = 1, int maxBytes = 1 << 20, RawConnection? connection = null)
     {
@@ -120,7 +112,7 @@ public sealed class ProduceFetchTests : IAsyncLifetime
     [Fact]
     public async Task Produce_BatchOverMaxMessageBytes_MessageTooLarge()
     {
-        var create = BadInputTests.CreateTopic("small", 1);
+        var create = Wire.CreateTopicRequest("small", 1);
         create.Topics[0].Configs.Add(new() { Name = "max.message.bytes", Value = "1024" });
         await _connection.SendAsync<CreateTopicsResponse>(create, 7);
 
@@ -133,7 +125,7 @@ public sealed class ProduceFetchTests : IAsyncLifetime
     [Fact]
     public async Task Produce_UnknownPartition_UnknownTopicOrPartition()
     {
-        await _connection.SendAsync<CreateTopicsResponse>(BadInputTests.CreateTopic("one-partition", 1), 7);
+        await _connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("one-partition", 1), 7);
 
         var result = await ProduceAsync("one-partition", 4, Batch(1));
 
@@ -143,7 +135,7 @@ public sealed class ProduceFetchTests : IAsyncLifetime
     [Fact]
     public async Task Produce_InvalidAcks_InvalidRequiredAcks()
     {
-        var response = await _connection.SendAsync<ProduceResponse>(Produce("acks", 0, Batch(1), acks: 2), 9);
+        var response = await _connection.SendAsync<ProduceResponse>(Wire.ProduceRequest("acks", 0, Batch(1), acks: 2), 9);
 
         Assert.Equal((short)ErrorCode.InvalidRequiredAcks, response.Responses[0].PartitionResponses[0].ErrorCode);
     }
@@ -151,7 +143,7 @@ public sealed class ProduceFetchTests : IAsyncLifetime
     [Fact]
     public async Task Produce_AcksZero_GetsNoResponse()
     {
-        await _connection.SendRawAsync(RawConnection.Frame(Produce("fire", 0, Batch(4), acks: 0), 9, correlationId: 500));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("fire", 0, Batch(4), acks: 0), 9, correlationId: 500));
         await _connection.SendRawAsync(RawConnection.Frame(new MetadataRequest { Topics = [new() { Name = "fire" }] }, 9, correlationId: 501));
 
         var frame = await _connection.ReadFrameAsync();
@@ -165,13 +157,13 @@ public sealed class ProduceFetchTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_WaitingForData_WakesWhenRecordsArrive()
     {
-        await _connection.SendAsync<CreateTopicsResponse>(BadInputTests.CreateTopic("waiting", 1), 7);
+        await _connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("waiting", 1), 7);
         await using var producer = await RawConnection.ConnectAsync(_broker);
 
         var fetch = FetchAsync("waiting", 0, 0, maxWaitMs: 30_000);
         await Task.Delay(200);
         Assert.False(fetch.IsCompleted);
-        await producer.SendAsync<ProduceResponse>(Produce("waiting", 0, Batch(1, "late")), 9);
+        await producer.SendAsync<ProduceResponse>(Wire.ProduceRequest("waiting", 0, Batch(1, "late")), 9);
 
         var fetched = await fetch.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal([(0L, "late-0")], Decode(fetched.Records));
@@ -180,7 +172,7 @@ public sealed class ProduceFetchTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_MaxWaitElapses_ReturnsEmpty()
     {
-        await _connection.SendAsync<CreateTopicsResponse>(BadInputTests.CreateTopic("idle", 1), 7);
+        await _connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("idle", 1), 7);
 
         var fetched = await FetchAsync("idle", 0, 0, maxWaitMs: 100);
 

@@ -62,6 +62,20 @@ public sealed class ServerPropertiesTests
         }
     }
 
+    [Theory]
+    [InlineData("compression.zstd.level", "3")] // 3.8
+    [InlineData("controller.quorum.bootstrap.servers", "localhost:9093")] // 3.9
+    [InlineData("group.coordinator.append.linger.ms", "5")] // 4.0
+    [InlineData("group.share.record.lock.duration.ms", "30000")] // 4.0-4.1, share groups
+    [InlineData("group.streams.num.standby.replicas", "1")] // 4.1, streams groups
+    [InlineData("transaction.two.phase.commit.enable", "true")] // 4.1
+    public void Bind_KafkaKeysAddedAfter37_OneWarningNamingTheKey(string key, string value)
+    {
+        var (_, warnings) = Bind((key, value));
+
+        Assert.Contains($"Kafka's {key} is not supported", Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bind_ReplicationFactorOfOne_SilentOnOneBroker()
     {
@@ -76,6 +90,8 @@ public sealed class ServerPropertiesTests
     [InlineData("log.retention.hourz")]
     [InlineData("log.cleaner.threadz")]
     [InlineData("zookeeper.conect")]
+    [InlineData("group.share.record.lock.durations.ms")]
+    [InlineData("compression.zstd.levels")]
     public void Bind_NeitherKafkasNorOurs_ErrorNamingTheKey(string key)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Bind((key, "1")));
@@ -89,6 +105,7 @@ public sealed class ServerPropertiesTests
     [InlineData("log.cleaner.io.max.bytes.per.second", "0")]
     [InlineData("log.cleaner.dedupe.buffer.size", "1000")]
     [InlineData("max.partitions.per.request", "0")]
+    [InlineData("socket.listen.backlog.size", "0")]
     public void Validate_CleanerAndLimitOutOfRange_NamesTheKey(string key, string value)
     {
         var (options, _) = Bind((key, value));

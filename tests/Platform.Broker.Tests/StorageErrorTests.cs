@@ -102,12 +102,12 @@ public sealed class StorageErrorTests : IAsyncLifetime
     [Fact]
     public async Task Produce_UnexpectedErrorOnOnePartition_OtherPartitionsKeepTheirResults()
     {
-        var create = BadInputTests.CreateTopic("split", 2);
+        var create = Wire.CreateTopicRequest("split", 2);
         Assert.Equal(0, Assert.Single((await _connection.SendAsync<CreateTopicsResponse>(create, 7)).Topics).ErrorCode);
         _disk.AppendFault = path => path.Contains($"{Path.DirectorySeparatorChar}split-1{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
             ? new InvalidOperationException("unexpected")
             : null;
-        var request = ProduceFetchTests.Produce("split", 0, Wire.Batch(1_700_000_000_000, ("a", "written")));
+        var request = Wire.ProduceRequest("split", 0, Wire.Batch(1_700_000_000_000, ("a", "written")));
         request.TopicData[0].PartitionData.Add(new() { Index = 1, Records = new MemoryRecords(Wire.Batch(1_700_000_000_000, ("b", "refused"))) });
 
         var partitions = (await _connection.SendAsync<ProduceResponse>(request, 9)).Responses[0].PartitionResponses;

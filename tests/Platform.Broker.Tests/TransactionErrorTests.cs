@@ -1,4 +1,3 @@
-using Platform.Broker.Tests.Interop;
 using Platform.Protocol;
 
 namespace Platform.Broker.Tests;

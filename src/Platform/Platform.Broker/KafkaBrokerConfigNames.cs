@@ -3,7 +3,8 @@ using System.Collections.Frozen;
 namespace Platform.Broker;
 
 /// <summary>
-/// The names of Kafka's broker configs (<c>kafka.server.KafkaConfig</c> as of Kafka 3.7), lower case, names only:
+/// The names of Kafka's broker configs (<c>kafka.server.KafkaConfig</c> of Kafka 3.7, and those documented by Kafka 4.1
+/// that 3.7 lacked: share groups, streams groups, tiered-storage quotas, compression levels...), lower case, names only:
 /// how <see cref="BrokerConfiguration"/> tells a key of a Kafka feature this broker lacks (a warning) from a
 /// typo (an error). Keys under <c>listener.name.</c> are per-listener variants of these.
 /// </summary>
@@ -11,8 +12,13 @@ internal static class KafkaBrokerConfigNames
 {
     public const string ListenerPrefix = "listener.name.";
 
-    public static readonly FrozenSet<string> All = FrozenSet.Create(
-        StringComparer.Ordinal,
+    public static readonly FrozenSet<string> All = Kafka37().Concat(AddedByKafka38To41()).ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>True if <paramref name="key"/> (normalised: lower case, dots) is one of Kafka's broker configs.</summary>
+    public static bool Contains(string key) => All.Contains(key) || key.StartsWith(ListenerPrefix, StringComparison.Ordinal);
+
+    private static string[] Kafka37() =>
+    [
         "advertised.listeners", "alter.config.policy.class.name", "alter.log.dirs.replication.quota.window.num",
         "alter.log.dirs.replication.quota.window.size.seconds", "authorizer.class.name", "auto.create.topics.enable",
         "auto.include.jmx.reporter", "auto.leader.rebalance.enable", "background.threads", "broker.heartbeat.interval.ms", "broker.id",
@@ -96,8 +102,37 @@ internal static class KafkaBrokerConfigNames
         "zookeeper.ssl.client.enable", "zookeeper.ssl.crl.enable", "zookeeper.ssl.enabled.protocols",
         "zookeeper.ssl.endpoint.identification.algorithm", "zookeeper.ssl.keystore.location", "zookeeper.ssl.keystore.password",
         "zookeeper.ssl.keystore.type", "zookeeper.ssl.ocsp.enable", "zookeeper.ssl.protocol", "zookeeper.ssl.truststore.location",
-        "zookeeper.ssl.truststore.password", "zookeeper.ssl.truststore.type");
+        "zookeeper.ssl.truststore.password", "zookeeper.ssl.truststore.type",
+    ];
 
-    /// <summary>True if <paramref name="key"/> (normalised: lower case, dots) is one of Kafka's broker configs.</summary>
-    public static bool Contains(string key) => All.Contains(key) || key.StartsWith(ListenerPrefix, StringComparison.Ordinal);
+    private static string[] AddedByKafka38To41() =>
+    [
+        "add.partitions.to.txn.retry.backoff.max.ms", "add.partitions.to.txn.retry.backoff.ms", "compression.gzip.level",
+        "compression.lz4.level", "compression.zstd.level", "controller.quorum.bootstrap.servers", "group.consumer.migration.policy",
+        "group.coordinator.append.linger.ms", "group.share.assignors", "group.share.delivery.count.limit",
+        "group.share.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms", "group.share.max.record.lock.duration.ms",
+        "group.share.max.session.timeout.ms", "group.share.max.share.sessions", "group.share.max.size",
+        "group.share.min.heartbeat.interval.ms", "group.share.min.record.lock.duration.ms", "group.share.min.session.timeout.ms",
+        "group.share.partition.max.record.locks", "group.share.record.lock.duration.ms", "group.share.session.timeout.ms",
+        "group.streams.heartbeat.interval.ms", "group.streams.max.heartbeat.interval.ms", "group.streams.max.session.timeout.ms",
+        "group.streams.max.size", "group.streams.max.standby.replicas", "group.streams.min.heartbeat.interval.ms",
+        "group.streams.min.session.timeout.ms", "group.streams.num.standby.replicas", "group.streams.session.timeout.ms",
+        "log.dir.failure.timeout.ms", "max.request.partition.size.limit", "remote.fetch.max.wait.ms",
+        "remote.list.offsets.request.timeout.ms", "remote.log.manager.copier.thread.pool.size",
+        "remote.log.manager.copy.max.bytes.per.second", "remote.log.manager.copy.quota.window.num",
+        "remote.log.manager.copy.quota.window.size.seconds", "remote.log.manager.expiration.thread.pool.size",
+        "remote.log.manager.fetch.max.bytes.per.second", "remote.log.manager.fetch.quota.window.num",
+        "remote.log.manager.fetch.quota.window.size.seconds", "sasl.oauthbearer.assertion.algorithm",
+        "sasl.oauthbearer.assertion.claim.aud", "sasl.oauthbearer.assertion.claim.exp.seconds", "sasl.oauthbearer.assertion.claim.iss",
+        "sasl.oauthbearer.assertion.claim.jti.include", "sasl.oauthbearer.assertion.claim.nbf.seconds",
+        "sasl.oauthbearer.assertion.claim.sub", "sasl.oauthbearer.assertion.file", "sasl.oauthbearer.assertion.private.key.file",
+        "sasl.oauthbearer.assertion.private.key.passphrase", "sasl.oauthbearer.assertion.template.file",
+        "sasl.oauthbearer.client.credentials.client.id", "sasl.oauthbearer.client.credentials.client.secret",
+        "sasl.oauthbearer.jwt.retriever.class", "sasl.oauthbearer.jwt.validator.class", "sasl.oauthbearer.scope",
+        "share.coordinator.append.linger.ms", "share.coordinator.load.buffer.size",
+        "share.coordinator.snapshot.update.records.per.snapshot", "share.coordinator.state.topic.compression.codec",
+        "share.coordinator.state.topic.min.isr", "share.coordinator.state.topic.num.partitions",
+        "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.segment.bytes", "share.coordinator.threads",
+        "share.coordinator.write.timeout.ms", "share.fetch.purgatory.purge.interval.requests", "transaction.two.phase.commit.enable",
+    ];
 }

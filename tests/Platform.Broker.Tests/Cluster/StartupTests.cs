@@ -25,7 +25,7 @@ public sealed class StartupTests : IDisposable
 
     private static async Task ProduceAsync(RawConnection connection, string topic, int partition, string value)
     {
-        var response = await connection.SendAsync<ProduceResponse>(ProduceFetchTests.Produce(topic, partition, Wire.Batch(1_700_000_000_000, ("k", value))), 9);
+        var response = await connection.SendAsync<ProduceResponse>(Wire.ProduceRequest(topic, partition, Wire.Batch(1_700_000_000_000, ("k", value))), 9);
         Assert.Equal(0, response.Responses[0].PartitionResponses[0].ErrorCode);
     }
 
@@ -55,7 +55,7 @@ public sealed class StartupTests : IDisposable
         await using (var broker = await StartAsync())
         {
             await using var connection = await RawConnection.ConnectAsync(broker);
-            var created = await connection.SendAsync<CreateTopicsResponse>(BadInputTests.CreateTopic("mixed", 2), 7);
+            var created = await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("mixed", 2), 7);
             Assert.Equal(0, created.Topics[0].ErrorCode);
             await ProduceAsync(connection, "mixed", 0, "zero");
             await ProduceAsync(connection, "mixed", 1, "one");
@@ -80,7 +80,7 @@ public sealed class StartupTests : IDisposable
 
         Assert.Contains(_log.Lines, line => line.Contains("mixed-0", StringComparison.Ordinal) && line.Contains("offline", StringComparison.Ordinal));
         Assert.Equal((short)ErrorCode.KafkaStorageError, await FetchErrorAsync(client, "mixed", 0));
-        var produce = await client.SendAsync<ProduceResponse>(ProduceFetchTests.Produce("mixed", 0, Wire.Batch(1_700_000_000_000, ("k", "v"))), 9);
+        var produce = await client.SendAsync<ProduceResponse>(Wire.ProduceRequest("mixed", 0, Wire.Batch(1_700_000_000_000, ("k", "v"))), 9);
         Assert.Equal((short)ErrorCode.KafkaStorageError, produce.Responses[0].PartitionResponses[0].ErrorCode);
         Assert.Equal(0, await FetchErrorAsync(client, "mixed", 1));
         await ProduceAsync(client, "mixed", 1, "more");

@@ -37,7 +37,7 @@ public sealed class TopicCreationTests : IAsyncLifetime
     private void FailTopicsJson() => _disk.AppendFault = path => path.EndsWith("topics.json.tmp", StringComparison.Ordinal) ? new IOException("No space left on device") : null;
 
     private async Task<CreateTopicsResponse.CreatableTopicResult> CreateAsync(string name, int partitions)
-        => Assert.Single((await _connection.SendAsync<CreateTopicsResponse>(BadInputTests.CreateTopic(name, partitions), 7)).Topics);
+        => Assert.Single((await _connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest(name, partitions), 7)).Topics);
 
     private async Task<CreatePartitionsResponse.CreatePartitionsTopicResult> CreatePartitionsAsync(string name, int count)
     {

@@ -22,8 +22,8 @@ public sealed class RequestMemoryTests
         await using var a = await RawConnection.ConnectAsync(broker);
         await using var b = await RawConnection.ConnectAsync(broker);
         await a.CreateTopicAsync("budget");
-        var big = RawConnection.Frame(ProduceFetchTests.Produce("budget", 0, BatchOf(200_000)), 9, 1);
-        var other = RawConnection.Frame(ProduceFetchTests.Produce("budget", 0, BatchOf(150_000)), 9, 1);
+        var big = RawConnection.Frame(Wire.ProduceRequest("budget", 0, BatchOf(200_000)), 9, 1);
+        var other = RawConnection.Frame(Wire.ProduceRequest("budget", 0, BatchOf(150_000)), 9, 1);
 
         // A's frame is admitted as soon as its size is read; half of it arrives, then A stalls.
         await a.SendRawAsync(big[..(big.Length / 2)]);

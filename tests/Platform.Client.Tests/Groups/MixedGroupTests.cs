@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Platform.Broker;
 using Platform.Client.Admin;
-using Platform.Client.Tests.Consumer;
 
 namespace Platform.Client.Tests.Groups;
 

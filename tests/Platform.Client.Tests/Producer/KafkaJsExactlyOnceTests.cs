@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Platform.Broker.Tests.Interop;
 using Platform.Client.Admin;
 using Xunit.Abstractions;
 

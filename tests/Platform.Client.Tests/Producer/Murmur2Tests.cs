@@ -1,5 +1,4 @@
 using System.Text;
-using Platform.Broker.Tests.Interop;
 using Platform.Client.Internal.Producer;
 
 namespace Platform.Client.Tests.Producer;

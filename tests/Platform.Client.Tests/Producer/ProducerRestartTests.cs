@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Platform.Broker;
-using Platform.Broker.Tests.Interop;
 using Platform.Client.Serialization;
 
 namespace Platform.Client.Tests.Producer;

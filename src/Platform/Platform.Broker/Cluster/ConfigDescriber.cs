@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Platform.Storage;
 
@@ -58,44 +57,41 @@ public sealed class ConfigDescriber(IOptions<BrokerOptions> options, ClusterInfo
         }
     }
 
-    public IEnumerable<ConfigEntry> DescribeBroker(IReadOnlyCollection<string>? keys)
+    /// <summary>
+    /// Every broker setting with its value and source (static when configured, else default); the synonyms
+    /// are the keys that set the same thing, most specific first (<c>log.retention.ms</c>, <c>.minutes</c>,
+    /// <c>.hours</c>), then the default. Nothing is changeable at run time, so every entry is read-only.
+    /// </summary>
+    public IEnumerable<ConfigEntry> DescribeBroker(IReadOnlyCollection<string>? keys, bool includeSynonyms)
     {
-        var entries = new List<(string Name, string? Value, sbyte Type)>
+        foreach (var setting in BrokerOptions.Settings)
         {
-            ("node.id", cluster.NodeId.ToString(CultureInfo.InvariantCulture), 3),
-            ("listeners", "PLAINTEXT://" + _options.Listen, 7),
-            ("advertised.listeners", $"PLAINTEXT://{cluster.AdvertisedHost}:{cluster.AdvertisedPort}", 7),
-            ("log.dirs", _options.DataDir, 2),
-            ("num.partitions", _options.NumPartitions.ToString(CultureInfo.InvariantCulture), 3),
-            ("default.replication.factor", _options.DefaultReplicationFactor.ToString(CultureInfo.InvariantCulture), 4),
-            ("auto.create.topics.enable", _options.AutoCreateTopicsEnable ? "true" : "false", 1),
-            ("delete.topic.enable", _options.DeleteTopicEnable ? "true" : "false", 1),
-            ("socket.request.max.bytes", _options.SocketRequestMaxBytes.ToString(CultureInfo.InvariantCulture), 3),
-            ("fetch.max.bytes", _options.FetchMaxBytes.ToString(CultureInfo.InvariantCulture), 3),
-            ("queued.max.request.bytes", _options.QueuedMaxRequestBytes.ToString(CultureInfo.InvariantCulture), 5),
-            ("max.connections", _options.MaxConnections.ToString(CultureInfo.InvariantCulture), 3),
-            ("max.connections.per.ip", _options.MaxConnectionsPerIp.ToString(CultureInfo.InvariantCulture), 3),
-            ("max.connections.per.ip.overrides", _options.MaxConnectionsPerIpOverrides, 2),
-            ("connections.max.idle.ms", _options.ConnectionsMaxIdleMs.ToString(CultureInfo.InvariantCulture), 5),
-            ("socket.request.frame.timeout.ms", _options.SocketRequestFrameTimeoutMs.ToString(CultureInfo.InvariantCulture), 5),
-            ("log.retention.check.interval.ms", _options.LogRetentionCheckIntervalMs.ToString(CultureInfo.InvariantCulture), 5),
-            ("producer.id.expiration.ms", _options.ProducerIdExpirationMs.ToString(CultureInfo.InvariantCulture), 3),
-            ("producer.id.expiration.check.interval.ms", _options.ProducerIdExpirationCheckIntervalMs.ToString(CultureInfo.InvariantCulture), 3),
-        };
-        foreach (var definition in LogConfig.Definitions)
-        {
-            var value = _options.TopicDefaults.GetValueOrDefault(definition.Name) ?? definition.DefaultValue;
-            entries.Add((BrokerName(definition.Name), value, ConfigTypeOf(definition.Type)));
-        }
-
-        foreach (var (name, value, type) in entries)
-        {
-            if (keys is { Count: > 0 } && !keys.Contains(name))
+            if (keys is { Count: > 0 } && !keys.Contains(setting.Name))
             {
                 continue;
             }
 
-            yield return new ConfigEntry(name, value, ReadOnly: true, SourceStaticBroker, IsSensitive: false, type, Documentation: null, []);
+            var source = setting.IsSet(_options) ? SourceStaticBroker : SourceDefault;
+            var synonyms = new List<ConfigSynonym>();
+            if (includeSynonyms)
+            {
+                if (source == SourceStaticBroker)
+                {
+                    synonyms.Add(new(setting.Name, setting.ValueOf(_options), SourceStaticBroker));
+                }
+
+                foreach (var other in BrokerOptions.Settings.Where(s => s.Target == setting.Target).SelectMany(s => s.Aliases.Prepend(s.Name)))
+                {
+                    if (other != setting.Name && _options.Configured.TryGetValue(other, out var text))
+                    {
+                        synonyms.Add(new(other, text, SourceStaticBroker));
+                    }
+                }
+
+                synonyms.Add(new(setting.Name, setting.DefaultValue, SourceDefault));
+            }
+
+            yield return new ConfigEntry(setting.Name, setting.ValueOf(_options), ReadOnly: true, source, IsSensitive: false, ConfigTypeOf(setting.Type), setting.Documentation, synonyms);
         }
     }
 

@@ -4,7 +4,7 @@ namespace Platform.Broker.Cluster;
 
 /// <summary>
 /// Kafka names a topic config one way on the topic (<c>retention.ms</c>) and another on the broker,
-/// where it sets the default (<c>log.retention.ms</c>). One table serves both directions.
+/// where it sets the default (<c>log.retention.ms</c>).
 /// </summary>
 public static class TopicConfigSynonyms
 {
@@ -26,20 +26,17 @@ public static class TopicConfigSynonyms
         ("min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio"),
         ("max.message.bytes", "message.max.bytes"),
         ("message.timestamp.type", "log.message.timestamp.type"),
+        ("message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"),
+        ("message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"),
+        ("local.retention.ms", "log.local.retention.ms"),
+        ("local.retention.bytes", "log.local.retention.bytes"),
         ("file.delete.delay.ms", "log.segment.delete.delay.ms"),
         ("preallocate", "log.preallocate"),
         ("write.caching", "log.write.caching"),
     ];
 
     private static readonly FrozenDictionary<string, string> TopicToBroker = Pairs.ToFrozenDictionary(p => p.Topic, p => p.Broker, StringComparer.Ordinal);
-    private static readonly FrozenDictionary<string, string> BrokerToTopic = Pairs.ToFrozenDictionary(p => p.Broker, p => p.Topic, StringComparer.Ordinal);
 
     /// <summary>The broker-level name; configs without one (compression.type, min.insync.replicas...) share the topic name.</summary>
     public static string BrokerName(string topicName) => TopicToBroker.GetValueOrDefault(topicName, topicName);
-
-    /// <summary>The topic-level name of a broker default, or null if <paramref name="brokerName"/> is not one.</summary>
-    public static string? TopicName(string brokerName)
-        => BrokerToTopic.TryGetValue(brokerName, out var topic) ? topic
-            : Storage.LogConfig.FindDefinition(brokerName) is not null ? brokerName
-            : null;
 }

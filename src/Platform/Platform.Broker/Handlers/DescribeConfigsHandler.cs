@@ -32,7 +32,7 @@ public sealed class DescribeConfigsHandler(TopicManager topics, ConfigDescriber 
                     result.ErrorMessage = $"Topic '{resource.ResourceName}' does not exist.";
                     continue;
                 case ConfigDescriber.ResourceBroker when resource.ResourceName.Length == 0 || resource.ResourceName == describer.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture):
-                    entries = describer.DescribeBroker(resource.ConfigurationKeys);
+                    entries = describer.DescribeBroker(resource.ConfigurationKeys, request.IncludeSynonyms);
                     break;
                 case ConfigDescriber.ResourceBroker:
                     result.ErrorCode = (short)ErrorCode.InvalidRequest;

@@ -70,7 +70,7 @@ public sealed partial class SocketServer : IAsyncDisposable
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         // No explicit ReuseAddress: on Linux .NET maps it to SO_REUSEPORT too, which would let a second broker bind the same port.
         listener.Bind(endPoint);
-        listener.Listen(512);
+        listener.Listen(_options.SocketListenBacklogSize);
         _listener = listener;
         LogListening(LocalEndPoint!);
         _acceptLoop = AcceptLoopAsync(_stopping.Token);

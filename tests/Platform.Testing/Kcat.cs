@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using Xunit;
 
-namespace Platform.Client.Tests.Consumer;
+namespace Platform.Testing;
 
 /// <summary>Runs kcat (librdkafka) against a broker, to produce test data the way a foreign client does.</summary>
-internal static class Kcat
+public static class Kcat
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 

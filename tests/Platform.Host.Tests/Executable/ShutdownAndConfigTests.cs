@@ -1,4 +1,4 @@
-namespace Platform.Broker.Tests.Executable;
+namespace Platform.Host.Tests.Executable;
 
 /// <summary>The <c>platform broker</c> process stopped by SIGTERM, and refusing to start on a bad configuration.</summary>
 public sealed class ShutdownAndConfigTests : IDisposable

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
-namespace Platform.Broker.Tests.Executable;
+namespace Platform.Host.Tests.Executable;
 
 /// <summary>
 /// The real <c>platform broker</c> executable as a child process (the build output of Platform.Host, run

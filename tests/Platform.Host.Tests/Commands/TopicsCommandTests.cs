@@ -2,7 +2,7 @@ using System.CommandLine;
 using Platform.Broker;
 using Platform.Host.Commands;
 
-namespace Platform.Client.Tests.Commands;
+namespace Platform.Host.Tests.Commands;
 
 /// <summary>The <c>topics</c> verb parsed and invoked in-process against a real broker.</summary>
 public sealed class TopicsCommandTests : IAsyncLifetime

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using Platform.Client;
 
-namespace Platform.Client.Tests.Groups;
+namespace Platform.Testing;
 
 /// <summary>A subscribed consumer polling on its own thread, recording what it receives and every rebalance callback.</summary>
-internal sealed class GroupMember : IAsyncDisposable
+public sealed class GroupMember : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;

@@ -2,18 +2,34 @@ using System.Text;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 using Platform.Protocol.RecordFormat;
+using Xunit;
 
-namespace Platform.Broker.Tests;
+namespace Platform.Testing;
 
 /// <summary>A record as a consumer sees it; null key or value stays null (tombstones).</summary>
-internal sealed record ConsumedRecord(long Offset, string? Key, string? Value);
+public sealed record ConsumedRecord(long Offset, string? Key, string? Value);
 
 /// <summary>
 /// The few requests the acceptance tests need, over a <see cref="RawConnection"/>: produce one batch,
 /// consume a partition to its high watermark (checking every batch is whole and its CRC right), list offsets.
 /// </summary>
-internal static class Wire
+public static class Wire
 {
+    public static CreateTopicsRequest CreateTopicRequest(string name, int partitions, short replicationFactor = 1)
+        => new()
+        {
+            Topics = [new CreateTopicsRequest.CreatableTopic { Name = name, NumPartitions = partitions, ReplicationFactor = replicationFactor }],
+            TimeoutMs = 5000,
+        };
+
+    public static ProduceRequest ProduceRequest(string topic, int partition, byte[] records, short acks = -1)
+        => new()
+        {
+            Acks = acks,
+            TimeoutMs = 5000,
+            TopicData = [new() { Name = topic, PartitionData = [new() { Index = partition, Records = new MemoryRecords(records) }] }],
+        };
+
     public static byte[] Batch(long timestamp, params (string? Key, string? Value)[] records)
     {
         using var builder = new RecordBatchBuilder();
@@ -27,7 +43,7 @@ internal static class Wire
 
     public static async Task CreateTopicAsync(this RawConnection connection, string topic, params (string Key, string Value)[] configs)
     {
-        var request = BadInputTests.CreateTopic(topic, 1);
+        var request = CreateTopicRequest(topic, 1);
         foreach (var (key, value) in configs)
         {
             request.Topics[0].Configs.Add(new() { Name = key, Value = value });
@@ -38,7 +54,7 @@ internal static class Wire
     }
 
     public static async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(this RawConnection connection, string topic, byte[] batch, short acks = -1)
-        => (await connection.SendAsync<ProduceResponse>(ProduceFetchTests.Produce(topic, 0, batch, acks), 9)).Responses[0].PartitionResponses[0];
+        => (await connection.SendAsync<ProduceResponse>(ProduceRequest(topic, 0, batch, acks), 9)).Responses[0].PartitionResponses[0];
 
     public static async Task<long> ListOffsetAsync(this RawConnection connection, string topic, long timestamp)
     {

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Platform.Broker;
+using Platform.Client;
 using Platform.Client.Admin;
-using Platform.Client.Tests.Groups;
 using Platform.Host.Commands;
 
-namespace Platform.Client.Tests.Commands;
+namespace Platform.Host.Tests.Commands;
 
 /// <summary>The <c>groups</c> verb parsed and invoked in-process against a real broker.</summary>
 public sealed class GroupsCommandTests : IAsyncLifetime

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Platform.Broker;
-using Platform.Client.Tests.Producer;
 using Platform.Host.Commands;
 
-namespace Platform.Client.Tests.Commands;
+namespace Platform.Host.Tests.Commands;
 
 public sealed class ProduceCommandTests
 {

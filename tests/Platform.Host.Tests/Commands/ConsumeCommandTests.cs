@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Platform.Broker;
-using Platform.Client.Tests.Consumer;
 using Platform.Host.Commands;
 
-namespace Platform.Client.Tests.Commands;
+namespace Platform.Host.Tests.Commands;
 
 /// <summary>The <c>consume</c> and <c>perf consume</c> verbs parsed and invoked in-process against a real broker.</summary>
 public sealed class ConsumeCommandTests : IAsyncLifetime

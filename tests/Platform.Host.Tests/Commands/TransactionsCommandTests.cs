@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Platform.Broker;
+using Platform.Client;
 using Platform.Client.Admin;
 using Platform.Client.Network;
 using Platform.Host.Commands;
@@ -7,7 +8,7 @@ using Platform.Protocol;
 using Platform.Protocol.Messages;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Tests.Commands;
+namespace Platform.Host.Tests.Commands;
 
 /// <summary>The transaction admin calls and <c>platform transactions</c> against a broker holding one open transaction.</summary>
 public sealed class TransactionsCommandTests : IAsyncLifetime

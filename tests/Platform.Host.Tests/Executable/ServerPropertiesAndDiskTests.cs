@@ -1,4 +1,4 @@
-namespace Platform.Broker.Tests.Executable;
+namespace Platform.Host.Tests.Executable;
 
 /// <summary>The <c>platform broker</c> process with Kafka's server.properties, and with its data directory pulled away.</summary>
 public sealed class ServerPropertiesAndDiskTests : IDisposable

@@ -1,7 +1,6 @@
-using Platform.Broker.Tests.Interop;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Broker.Tests.Executable;
+namespace Platform.Host.Tests.Executable;
 
 /// <summary>
 /// The real <c>platform broker</c> process killed with SIGKILL (and its files damaged as a torn write
@@ -72,7 +71,7 @@ public sealed class CrashRecoveryTests : IDisposable
             for (var batch = 150; batch < 170; batch++)
             {
                 inFlight.Add(Records(batch, 3));
-                await connection.SendRawAsync(RawConnection.Frame(ProduceFetchTests.Produce(Topic, 0, Wire.Batch(1_700_000_000_000, inFlight[^1])), 9, 10_000 + batch));
+                await connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest(Topic, 0, Wire.Batch(1_700_000_000_000, inFlight[^1])), 9, 10_000 + batch));
             }
 
             await broker.KillAsync();

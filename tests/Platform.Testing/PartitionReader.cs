@@ -4,10 +4,10 @@ using Platform.Protocol;
 using Platform.Protocol.Messages;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Tests.Producer;
+namespace Platform.Testing;
 
 /// <summary>Reads a partition back with plain Fetch requests (the consumer lives on another branch).</summary>
-internal static class PartitionReader
+public static class PartitionReader
 {
     public sealed record Stored(long Offset, string? Key, string? Value, long Timestamp, Dictionary<string, string?> Headers, CompressionType Compression);
 

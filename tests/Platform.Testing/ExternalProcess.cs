@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Platform.Broker.Tests.Interop;
+namespace Platform.Testing;
 
 /// <summary>Runs a real external client (kcat, node) to completion with a time limit, capturing its output.</summary>
-internal static class ExternalProcess
+public static class ExternalProcess
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 

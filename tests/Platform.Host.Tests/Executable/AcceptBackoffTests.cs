@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Platform.Protocol.Messages;
 
-namespace Platform.Broker.Tests.Executable;
+namespace Platform.Host.Tests.Executable;
 
 /// <summary>The <c>platform broker</c> process out of file descriptors: accept fails, the listener backs off and logs a few lines, then serves again.</summary>
 public sealed class AcceptBackoffTests : IDisposable

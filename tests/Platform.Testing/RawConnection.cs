@@ -1,16 +1,18 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Platform.Broker;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
+using Xunit;
 
-namespace Platform.Broker.Tests;
+namespace Platform.Testing;
 
 /// <summary>
 /// A bare TCP connection that sends hand-made frames, for testing what the broker does with bad
 /// input. Well-formed requests are encoded with the generated messages.
 /// </summary>
-internal sealed class RawConnection : IAsyncDisposable
+public sealed class RawConnection : IAsyncDisposable
 {
     private readonly TcpClient _client;
     private readonly NetworkStream _stream;
