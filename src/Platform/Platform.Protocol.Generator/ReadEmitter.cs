@@ -143,6 +143,8 @@ internal static class ReadEmitter
         var name = field.Name;
         var element = Types.Element(field, context.Names);
         code.Open();
+        // ReadArrayLength refuses a count above the bytes left in the frame (every element takes at least one),
+        // so a hostile count is a ProtocolException before the list below is allocated.
         code.Line($"var count = reader.ReadArrayLength({compact});");
         code.Open("if (count < 0)");
         if (nullable == "false")

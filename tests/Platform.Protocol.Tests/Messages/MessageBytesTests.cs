@@ -153,6 +153,23 @@ public sealed class MessageBytesTests
         Assert.Throws<ProtocolException>(() => Read<ApiVersionsRequest>(bytes, 3));
     }
 
+    /// <summary>
+    /// A frame that claims 2^31 - 1 topics (classic int32 count, Produce v3) or 2^31 - 2 (compact count,
+    /// Produce v9) in a dozen bytes is refused before the list is allocated: each element takes at least one byte.
+    /// </summary>
+    [Theory]
+    [InlineData((short)3, new byte[] { 0xFF, 0xFF, 0x00, 0x01, 0x00, 0x00, 0x75, 0x30, 0x7F, 0xFF, 0xFF, 0xFF, 0x00, 0x01 })]
+    [InlineData((short)9, new byte[] { 0x00, 0x00, 0x01, 0x00, 0x00, 0x75, 0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00, 0x01 })]
+    public void Read_ArrayCountAboveTheBytesLeft_ThrowsProtocolExceptionWithoutAllocatingIt(short version, byte[] bytes)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var error = Assert.Throws<ProtocolException>(() => Read<ProduceRequest>(bytes, version));
+
+        Assert.Contains("exceeds the 2 bytes left", error.Message, StringComparison.Ordinal);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 64 * 1024);
+    }
+
     [Fact]
     public void Read_TruncatedInput_ThrowsProtocolException()
     {

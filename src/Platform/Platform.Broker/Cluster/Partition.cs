@@ -49,7 +49,7 @@ public sealed class Partition
     /// <summary>The leader epoch stamped on appended batches; a single node stays at epoch 0 until replication.</summary>
     public int LeaderEpoch => 0;
 
-    public AsyncSignal DataArrived { get; } = new();
+    public BroadcastSignal DataArrived { get; } = new();
 
     public long LogStartOffset => Log.LogStartOffset;
 

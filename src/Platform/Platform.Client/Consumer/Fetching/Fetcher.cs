@@ -27,8 +27,8 @@ internal sealed partial class Fetcher : IAsyncDisposable
     private readonly HashSet<int> _busyNodes = [];
     private readonly Dictionary<int, int> _nodeFailures = [];
     private readonly HashSet<Task> _requests = [];
-    private readonly AsyncSignal _wakeLoop = new();
-    private readonly AsyncSignal _dataReady = new();
+    private readonly AsyncAutoResetEvent _wakeLoop = new();
+    private readonly AsyncAutoResetEvent _dataReady = new();
     private readonly CancellationTokenSource _shutdown = new();
     private Task _loop = Task.CompletedTask;
     private KafkaException? _reportedMetadataError;

@@ -105,11 +105,11 @@ internal sealed class RecordAccumulator
             }
         }
 
-        // A new batch: the sender may now send the full one before it, and must start its linger clock.
-        _wakeSender();
         var size = NewBatchSize(estimate);
         if (!Memory.TryReserveNow(size))
         {
+            // The full batch before it may now go, and its memory is what this record waits for.
+            _wakeSender();
             return size;
         }
 
@@ -118,6 +118,9 @@ internal sealed class RecordAccumulator
             Memory.Release(size);
         }
 
+        // A new batch: the sender may send the full one before it and must start its linger clock. Woken only
+        // now that the batch is queued: woken before, it could look, find nothing and sleep its idle wait (100 ms).
+        _wakeSender();
         return 0;
     }
 
@@ -235,12 +238,13 @@ internal sealed class RecordAccumulator
                 return false;
             }
 
-            accumulator._wakeSender();
             if (!accumulator.AppendNew(queue, timestamp, key, key is null, value, value is null, headers, _estimate, handler, message, size))
             {
                 memory.Untake(size);
             }
 
+            // After the append, not before: see TryAppend.
+            accumulator._wakeSender();
             return true;
         }
     }

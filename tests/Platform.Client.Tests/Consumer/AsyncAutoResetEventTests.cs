@@ -2,12 +2,12 @@ using Platform.Client.Fetching;
 
 namespace Platform.Client.Tests.Consumer;
 
-public sealed class AsyncSignalTests
+public sealed class AsyncAutoResetEventTests
 {
     [Fact]
     public async Task Set_AfterAWaitTimedOut_IsNotLost()
     {
-        var signal = new AsyncSignal();
+        var signal = new AsyncAutoResetEvent();
         await signal.WaitAsync(TimeSpan.FromMilliseconds(20));
 
         signal.Set();
@@ -18,7 +18,7 @@ public sealed class AsyncSignalTests
     [Fact]
     public async Task Set_WakesTheWaiter()
     {
-        var signal = new AsyncSignal();
+        var signal = new AsyncAutoResetEvent();
         var waiting = signal.WaitAsync(TimeSpan.FromSeconds(30));
 
         signal.Set();
@@ -29,7 +29,7 @@ public sealed class AsyncSignalTests
     [Fact]
     public async Task WaitAsync_NoSignal_EndsAfterTimeoutOrCancellationWithoutThrowing()
     {
-        var signal = new AsyncSignal();
+        var signal = new AsyncAutoResetEvent();
         using var cts = new CancellationTokenSource(50);
 
         await signal.WaitAsync(TimeSpan.FromMilliseconds(30));

@@ -4,7 +4,7 @@ namespace Platform.Client.Fetching;
 /// An auto-reset event for one waiter at a time: <see cref="Set"/> wakes the current waiter and
 /// lets the next wait return at once, so no signal is lost between a check and a wait.
 /// </summary>
-internal sealed class AsyncSignal
+internal sealed class AsyncAutoResetEvent
 {
     private readonly Lock _lock = new();
     private TaskCompletionSource? _waiter;
