@@ -37,6 +37,19 @@ public sealed partial class PartitionLog
     public Task WaitForDurableAsync(long endOffset) => _groupCommit.WaitAsync(endOffset);
 
     /// <summary>
+    /// A consumer waits at the high watermark (a Fetch found nothing to read). With write.caching=false the
+    /// records it waits for become readable with the next fsync, so that one starts now rather than being
+    /// deferred, and so do those of appends in the next second.
+    /// </summary>
+    public void ReaderAtHighWatermark()
+    {
+        if (!_config.WriteCaching)
+        {
+            _groupCommit.ReaderAtTail();
+        }
+    }
+
+    /// <summary>
     /// Blocks until every offset below <paramref name="endOffset"/> is fsynced, syncing on the calling thread
     /// if no one else is (coordinator writes, which answer from under their own locks).
     /// </summary>

@@ -259,7 +259,7 @@ public sealed partial class PartitionLog : IDisposable
         }
         else
         {
-            _groupCommit.Request();
+            _groupCommit.Appended(info.Bytes);
         }
 
         if (_unflushedMessages >= config.FlushMessages || NowMs - _lastFlushMs >= config.FlushMs)
