@@ -184,6 +184,29 @@ public sealed class DurableAckTests : IDisposable
     }
 
     [Fact]
+    public void PowerLoss_SegmentsRolledAfterTheLastDirectoryFsync_TheirAcknowledgedRecordsSurvive()
+    {
+        // An fsynced segment is lost all the same if its directory entry is: each roll creates files the directory must record.
+        var directory = _dir.Partition();
+        var fs = new FaultInjectingFileSystem();
+        var log = OpenLog(directory, Durable(("segment.bytes", "4096")), fs);
+        while (log.SegmentCount < 4)
+        {
+            var info = log.Append(TestBatches.Create(records: 2), 0);
+            log.WaitForDurable(info.LastOffset + 1);
+        }
+
+        var acknowledged = log.LogEndOffset;
+        Assert.DoesNotContain(fs.UnsyncedEntries, entry => entry.EndsWith(".log", StringComparison.Ordinal) || entry == Path.GetFullPath(directory));
+        fs.PowerLoss();
+        log.Dispose();
+
+        using var rebooted = OpenLog(directory, Durable(("segment.bytes", "4096")), new FaultInjectingFileSystem());
+        Assert.Equal(acknowledged, rebooted.LogEndOffset);
+        Assert.Equal(acknowledged / 2, rebooted.ReadAll().Count);
+    }
+
+    [Fact]
     public void PowerLoss_WriteCachingTrue_AcknowledgedBatchesMayBeLost()
     {
         // The model's control: without fsync before the answer, a power loss takes acknowledged records.
