@@ -40,6 +40,22 @@ internal sealed class BrokerProcess : IAsyncDisposable
         return "platform";
     }
 
+    /// <summary>
+    /// The <c>--config</c> JSON of a benchmark's broker: <c>num.partitions</c>, plus <c>log.write.caching</c> when
+    /// <c>--write-caching true|false</c> is given (the broker's default otherwise).
+    /// </summary>
+    public static string Config(Options options, int partitions)
+    {
+        var writeCaching = options.String("write-caching", "");
+        if (writeCaching is not ("" or "true" or "false"))
+        {
+            throw new ArgumentException($"--write-caching must be true or false, not '{writeCaching}'.");
+        }
+
+        var extra = writeCaching.Length == 0 ? "" : $", \"log.write.caching\": {writeCaching}";
+        return $$"""{ "Broker": { "num.partitions": {{partitions}}{{extra}} } }""";
+    }
+
     /// <summary>Starts the broker with <paramref name="config"/> as its <c>--config</c> JSON and waits until it accepts connections.</summary>
     public static async Task<BrokerProcess> StartAsync(string executable, string dataDir, string config, int port = 0)
     {

@@ -30,7 +30,7 @@ internal static partial class ClientBenchmark
         Console.WriteLine($"client: produce {records:N0} x {size} B, consume {consumeRecords:N0}, {partitions} partitions, {rounds} rounds, in {root} ({Report.FreeDisk(root)}, {Report.Load()})");
         var file = Path.Combine(root, "records.txt");
         await IngestBenchmark.WriteRecordsAsync(file, records, size);
-        await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), $$"""{ "Broker": { "num.partitions": {{partitions}} } }""");
+        await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), BrokerProcess.Config(options, partitions));
 
         // Untimed warm-up of the broker.
         await PerfProduceAsync(executable, broker, "warmup", 200_000, size);

@@ -22,7 +22,7 @@ internal static class IngestBenchmark
         var file = Path.Combine(root, "records.txt");
         await WriteRecordsAsync(file, records, size);
         var dataDir = Path.Combine(root, "data");
-        await using var broker = await BrokerProcess.StartAsync(executable, dataDir, $$"""{ "Broker": { "num.partitions": {{partitions}} } }""");
+        await using var broker = await BrokerProcess.StartAsync(executable, dataDir, BrokerProcess.Config(options, partitions));
         Console.WriteLine($"broker pid {broker.Pid} on {broker.Bootstrap}, RSS after start {Report.F(broker.Memory.Rss)} MiB");
 
         // A short untimed warm-up, so the rounds measure a jitted broker.
@@ -77,11 +77,21 @@ internal static class IngestBenchmark
         return result;
     }
 
-    /// <summary>Checks with ListOffsets (and optionally by consuming with kcat) that exactly <paramref name="expected"/> records landed, on every partition.</summary>
+    /// <summary>
+    /// Checks with ListOffsets (and optionally by consuming with kcat) that exactly <paramref name="expected"/> records
+    /// landed, on every partition. ListOffsets answers the high watermark, which with write.caching=false follows
+    /// the fsyncs, so it is asked again for a few seconds while it is short.
+    /// </summary>
     internal static async Task VerifyAsync(BrokerProcess broker, string topic, int partitions, long expected, bool countWithConsumer)
     {
         await using var client = await WireClient.ConnectAsync(broker.Port);
         var ends = await client.ListOffsetsAsync(topic, partitions);
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); ends.Sum() < expected && wait.Elapsed < TimeSpan.FromSeconds(10);)
+        {
+            await Task.Delay(20);
+            ends = await client.ListOffsetsAsync(topic, partitions);
+        }
+
         var landed = ends.Sum();
         var consumed = countWithConsumer
             ? (await Shell.CountLinesAsync(Kcat, ["-C", "-b", broker.Bootstrap, "-t", topic, "-o", "beginning", "-e", "-q"])).Lines

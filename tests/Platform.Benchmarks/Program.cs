@@ -6,11 +6,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("""
         usage: Platform.Benchmarks <command> [options]
           storage [--dir D] [--total-mib 1024] [--batch-kib 16] [--read-kib 1024] [--rounds 3]
-          ingest  [--records 5000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
+          ingest  [--records 5000000] [--size 100] [--partitions 4] [--rounds 3] [--write-caching true|false] [--broker PATH] [--dir D]
           rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
           rebalance [--members 10] [--partitions 100] [--rounds 3]   (in-process broker; eager range vs cooperative-sticky)
           commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
-          client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]
+          client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--write-caching true|false] [--broker PATH] [--dir D]
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
           connect   [--rows 200000] [--batch 5000] [--rounds 3] [--only insert,upsert] [--pg CONNECTION-STRING] [--broker PATH]   (PostgreSQL sink through a broker process and a worker; PLATFORM_TEST_PG by default)
           streams   [--lines 2000000] [--partitions 4] [--rounds 1] [--vocabulary 10000] [--commit-ms 100] [--store memory|rocksdb] [--only plain,mapfilter,...] [--broker PATH] [--dir D]

@@ -6,7 +6,8 @@ namespace Platform.Storage.Testing;
 /// The real file system with switches for failures: a torn append (a prefix reaches the disk, then the
 /// write fails), disk full, failing truncates and fsyncs, and a crash (every later call fails, as if
 /// the process died — only what already reached the files survives), and a power loss (a crash that also
-/// drops, file by file, everything written since that file's last successful fsync, like the page cache).
+/// drops, file by file, everything written since that file's last successful fsync, like the page cache,
+/// and every file or directory created since its parent directory's last fsync).
 /// </summary>
 public sealed class FaultInjectingFileSystem : IStorageFileSystem
 {
@@ -14,6 +15,9 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     private readonly List<ISegmentFile> _open = [];
     private readonly ConcurrentDictionary<string, int> _flushes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DurableContent> _durable = new(StringComparer.Ordinal);
+
+    // Files and directories created since their parent directory was last fsynced: a power loss takes their names.
+    private readonly HashSet<string> _unsyncedEntries = new(StringComparer.Ordinal);
 
     // File writes hold it shared, a power loss exclusively: no write lands after the files were put back.
     private readonly ReaderWriterLockSlim _writes = new(LockRecursionPolicy.SupportsRecursion);
@@ -57,7 +61,13 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     public ISegmentFile Open(string path, bool create)
     {
         Check();
+        var created = create && !_inner.FileExists(path);
         var inner = _inner.Open(path, create);
+        if (created)
+        {
+            AddUnsyncedEntry(path);
+        }
+
         var file = new FaultFile(this, inner, path, DurableFor(path, inner));
         lock (_open)
         {
@@ -84,8 +94,9 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     /// <summary>
     /// Pulls the plug: every later call fails (as after <see cref="CrashAfterTornWrite"/>), every file this
     /// instance opened is closed, and each one is put back to what its last successful fsync made durable
-    /// (a file never fsynced since it was created comes back empty). File creations, renames and deletes
-    /// count as durable at once (the directory is not modelled). Open a new instance to "reboot".
+    /// (a file never fsynced since it was created comes back empty). A file or directory created since its
+    /// parent directory's last <see cref="SyncDirectory"/> is gone; renames and deletes count as durable at
+    /// once (a renamed file's creation with them). Open a new instance to "reboot".
     /// </summary>
     public void PowerLoss()
     {
@@ -105,6 +116,20 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
                 }
 
                 _durable.Clear();
+                // Deepest first, so a lost file inside a lost directory goes before the directory.
+                foreach (var entry in _unsyncedEntries.OrderByDescending(e => e.Length))
+                {
+                    if (File.Exists(entry))
+                    {
+                        File.Delete(entry);
+                    }
+                    else if (Directory.Exists(entry))
+                    {
+                        Directory.Delete(entry, recursive: true);
+                    }
+                }
+
+                _unsyncedEntries.Clear();
             }
         }
         finally
@@ -122,6 +147,7 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         lock (_durable)
         {
             _durable.Remove(Path.GetFullPath(path));
+            _unsyncedEntries.Remove(Path.GetFullPath(path));
         }
     }
 
@@ -144,6 +170,8 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
             {
                 _durable[to] = content;
             }
+
+            _unsyncedEntries.Remove(from);
         }
     }
 
@@ -154,7 +182,12 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     public void CreateDirectory(string path)
     {
         Check();
+        var created = !_inner.DirectoryExists(path);
         _inner.CreateDirectory(path);
+        if (created)
+        {
+            AddUnsyncedEntry(path);
+        }
     }
 
     public void RenameDirectory(string source, string destination)
@@ -177,6 +210,31 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     {
         Check();
         _inner.SyncDirectory(path);
+        var directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        lock (_durable)
+        {
+            _unsyncedEntries.RemoveWhere(entry => Path.GetDirectoryName(entry) == directory);
+        }
+    }
+
+    /// <summary>Files and directories a power loss would take now (created since their directory's last fsync).</summary>
+    public IReadOnlyList<string> UnsyncedEntries
+    {
+        get
+        {
+            lock (_durable)
+            {
+                return [.. _unsyncedEntries];
+            }
+        }
+    }
+
+    private void AddUnsyncedEntry(string path)
+    {
+        lock (_durable)
+        {
+            _unsyncedEntries.Add(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+        }
     }
 
     /// <summary>What survives a power loss of the file at <paramref name="path"/>: at first what it held when first opened.</summary>
@@ -202,6 +260,8 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         lock (_durable)
         {
             var prefix = fromDirectory + Path.DirectorySeparatorChar;
+            // Renames and deletes count as durable at once, the creations inside with them.
+            _unsyncedEntries.RemoveWhere(entry => entry == fromDirectory || entry.StartsWith(prefix, StringComparison.Ordinal));
             foreach (var path in _durable.Keys.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToList())
             {
                 _durable.Remove(path, out var content);

@@ -147,6 +147,66 @@ public sealed class DurableAckTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_WriteCachingFalseNoOneWaits_RecordsBecomeReadableWithOneDeferredFsync()
+    {
+        // acks=1 appends no one waits for: one fsync covers them all, instead of one per append.
+        var fs = new FaultInjectingFileSystem();
+        using var log = OpenLog(_dir.Partition(), Durable(), fs);
+        var logFile = log.Segments[0].LogPath;
+        var before = fs.FlushCount(logFile);
+        for (var i = 0; i < 10; i++)
+        {
+            log.Append(TestBatches.Create(records: 2), 0);
+            await Task.Delay(2);
+        }
+
+        Assert.True(await Eventually(() => log.HighWatermark == 20));
+        Assert.InRange(fs.FlushCount(logFile) - before, 1, 3);
+    }
+
+    [Fact]
+    public async Task ReaderAtHighWatermark_WriteCachingFalse_EachAppendIsFsyncedAtOnce()
+    {
+        // A consumer waits at the tail: its records must not wait for the deferred fsync.
+        var fs = new FaultInjectingFileSystem();
+        using var log = OpenLog(_dir.Partition(), Durable(), fs);
+        var logFile = log.Segments[0].LogPath;
+        var before = fs.FlushCount(logFile);
+        log.ReaderAtHighWatermark();
+        for (var i = 0; i < 10; i++)
+        {
+            log.Append(TestBatches.Create(records: 2), 0);
+            await Task.Delay(10);
+        }
+
+        Assert.True(await Eventually(() => log.HighWatermark == 20));
+        Assert.True(fs.FlushCount(logFile) - before >= 5, $"{fs.FlushCount(logFile) - before} fsyncs for 10 appends 10 ms apart");
+    }
+
+    [Fact]
+    public void PowerLoss_SegmentsRolledAfterTheLastDirectoryFsync_TheirAcknowledgedRecordsSurvive()
+    {
+        // An fsynced segment is lost all the same if its directory entry is: each roll creates files the directory must record.
+        var directory = _dir.Partition();
+        var fs = new FaultInjectingFileSystem();
+        var log = OpenLog(directory, Durable(("segment.bytes", "4096")), fs);
+        while (log.SegmentCount < 4)
+        {
+            var info = log.Append(TestBatches.Create(records: 2), 0);
+            log.WaitForDurable(info.LastOffset + 1);
+        }
+
+        var acknowledged = log.LogEndOffset;
+        Assert.DoesNotContain(fs.UnsyncedEntries, entry => entry.EndsWith(".log", StringComparison.Ordinal) || entry == Path.GetFullPath(directory));
+        fs.PowerLoss();
+        log.Dispose();
+
+        using var rebooted = OpenLog(directory, Durable(("segment.bytes", "4096")), new FaultInjectingFileSystem());
+        Assert.Equal(acknowledged, rebooted.LogEndOffset);
+        Assert.Equal(acknowledged / 2, rebooted.ReadAll().Count);
+    }
+
+    [Fact]
     public void PowerLoss_WriteCachingTrue_AcknowledgedBatchesMayBeLost()
     {
         // The model's control: without fsync before the answer, a power loss takes acknowledged records.

@@ -1,27 +1,54 @@
 namespace Platform.Storage;
 
 /// <summary>
-/// Group commit of one partition for durable acks (write.caching=false): producers waiting for their
-/// offsets to reach the disk register here, and one flusher at a time syncs the log up to its end as
-/// it is at the start of each round, then completes every waiter at or below the synced offset.
-/// Whoever arrives during a round is covered by the next one, so one fsync serves every producer
-/// waiting on the partition, and no request-handling thread ever blocks on a disk. Each partition has
-/// its own flusher on the thread pool, so the fsyncs of different partitions overlap.
+/// Group commit of one partition for write.caching=false: one flusher at a time syncs the log up to its
+/// end as it is at the start of each round, then completes every waiter at or below the synced offset
+/// (and the log moves its high watermark there). Whoever arrives during a round is covered by the next
+/// one, so one fsync serves every producer waiting on the partition, and no request-handling thread ever
+/// blocks on a disk. Each partition has its own flusher on the thread pool, so the fsyncs of different
+/// partitions overlap.
+/// A round starts at once when someone waits for it: an acks=all producer or coordinator write
+/// (<see cref="WaitAsync"/>), or a consumer reading at the high watermark (<see cref="ReaderAtTail"/>).
+/// Appends no one waits for (acks=0/1, no consumer at the tail) only make the records readable, so their
+/// rounds are coalesced, like Redpanda's flush delay and pending flush bytes: a round starts once
+/// <see cref="DeferredBytes"/> are unsynced or <see cref="DeferredDelayMs"/> after the first of them.
+/// An fsync per append would cost a journal commit each and keep a pool thread blocked per partition
+/// (measured: 0.71-0.77M instead of 1.05-1.10M records/s for `perf produce`).
 /// </summary>
-internal sealed class GroupCommit(PartitionLog log)
+internal sealed class GroupCommit
 {
+    /// <summary>Unsynced bytes that start a deferred round.</summary>
+    internal const int DeferredBytes = 1 << 20;
+
+    /// <summary>The longest a deferred round waits after the first unsynced append.</summary>
+    internal const int DeferredDelayMs = 50;
+
+    /// <summary>How long a read at the high watermark counts as a consumer waiting at the tail (a long-poll Fetch waits up to 500 ms by default).</summary>
+    private const long TailReaderWindowMs = 1_000;
+
+    private readonly PartitionLog _log;
     private readonly Lock _lock = new();
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
+    private readonly Timer _deferredTimer;
+    private long _deferredBytes;
+    private bool _timerArmed;
+    private long _tailReadMs = long.MinValue / 2;
     private bool _requested;
     private bool _running;
     private Exception? _failure;
+
+    public GroupCommit(PartitionLog log)
+    {
+        _log = log;
+        _deferredTimer = new Timer(static state => ((GroupCommit)state!).OnDeferredDue(), this, Timeout.Infinite, Timeout.Infinite);
+    }
 
     /// <summary>Completes once every offset below <paramref name="endOffset"/> is fsynced; faults if the log goes offline or closes first.</summary>
     public Task WaitAsync(long endOffset)
     {
         lock (_lock)
         {
-            if (log.DurableOffset >= endOffset)
+            if (_log.DurableOffset >= endOffset)
             {
                 return Task.CompletedTask;
             }
@@ -39,14 +66,49 @@ internal sealed class GroupCommit(PartitionLog log)
         }
     }
 
-    /// <summary>Asks for a round without waiting for it (appends with write.caching=false, so the high watermark follows).</summary>
-    public void Request()
+    /// <summary>
+    /// An append of <paramref name="bytes"/> no one waits for yet (write.caching=false): its records become
+    /// readable with a round that starts at once if a consumer reads at the tail, else once enough is
+    /// unsynced or after <see cref="DeferredDelayMs"/>.
+    /// </summary>
+    public void Appended(int bytes)
     {
+        var readerAtTail = Environment.TickCount64 - Volatile.Read(ref _tailReadMs) < TailReaderWindowMs;
         lock (_lock)
         {
-            if (_failure is null)
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            _deferredBytes += bytes;
+            if (readerAtTail || _deferredBytes >= DeferredBytes)
             {
                 RequestLocked();
+            }
+            else if (!_timerArmed)
+            {
+                _timerArmed = true;
+                _deferredTimer.Change(DeferredDelayMs, Timeout.Infinite);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A consumer read at the high watermark: for the next <see cref="TailReaderWindowMs"/> every append
+    /// starts a round at once, and records already appended but not yet readable get one now.
+    /// </summary>
+    public void ReaderAtTail()
+    {
+        Volatile.Write(ref _tailReadMs, Environment.TickCount64);
+        if (_log.LogEndOffset > _log.DurableOffset)
+        {
+            lock (_lock)
+            {
+                if (_failure is null)
+                {
+                    RequestLocked();
+                }
             }
         }
     }
@@ -63,9 +125,10 @@ internal sealed class GroupCommit(PartitionLog log)
             _failure ??= failure;
             waiters = [.. _waiters];
             _waiters.Clear();
+            _deferredTimer.Dispose();
         }
 
-        var durable = log.DurableOffset;
+        var durable = _log.DurableOffset;
         foreach (var (offset, done) in waiters)
         {
             if (offset <= durable)
@@ -81,6 +144,18 @@ internal sealed class GroupCommit(PartitionLog log)
 
     private static Exception Failure(Exception failure)
         => failure is StorageException storage ? new StorageException(storage.Message, storage.InnerException) : failure;
+
+    private void OnDeferredDue()
+    {
+        lock (_lock)
+        {
+            _timerArmed = false;
+            if (_failure is null && _log.LogEndOffset > _log.DurableOffset)
+            {
+                RequestLocked();
+            }
+        }
+    }
 
     private void RequestLocked()
     {
@@ -105,12 +180,13 @@ internal sealed class GroupCommit(PartitionLog log)
                 }
 
                 _requested = false;
+                _deferredBytes = 0;
             }
 
             Exception? error = null;
             try
             {
-                log.SyncData(log.LogEndOffset);
+                _log.SyncData(_log.LogEndOffset);
             }
             catch (Exception e)
             {
@@ -127,7 +203,7 @@ internal sealed class GroupCommit(PartitionLog log)
     {
         List<TaskCompletionSource>? done = null;
         List<TaskCompletionSource>? failed = null;
-        var durable = log.DurableOffset;
+        var durable = _log.DurableOffset;
         lock (_lock)
         {
             for (var i = _waiters.Count - 1; i >= 0; i--)

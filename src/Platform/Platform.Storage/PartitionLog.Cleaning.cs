@@ -51,6 +51,7 @@ public sealed partial class PartitionLog
 
             var now = NowMs;
             cleaned.ChangeSuffix(LogFileNames.SwapSuffix);
+            _directoryChanged = true;
             _segments = [.. segments[..start], cleaned, .. segments[(start + replaced.Count)..]];
             RetireSegments(replaced, now);
             cleaned.ChangeSuffix("");

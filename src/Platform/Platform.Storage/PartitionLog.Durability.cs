@@ -37,6 +37,19 @@ public sealed partial class PartitionLog
     public Task WaitForDurableAsync(long endOffset) => _groupCommit.WaitAsync(endOffset);
 
     /// <summary>
+    /// A consumer waits at the high watermark (a Fetch found nothing to read). With write.caching=false the
+    /// records it waits for become readable with the next fsync, so that one starts now rather than being
+    /// deferred, and so do those of appends in the next second.
+    /// </summary>
+    public void ReaderAtHighWatermark()
+    {
+        if (!_config.WriteCaching)
+        {
+            _groupCommit.ReaderAtTail();
+        }
+    }
+
+    /// <summary>
     /// Blocks until every offset below <paramref name="endOffset"/> is fsynced, syncing on the calling thread
     /// if no one else is (coordinator writes, which answer from under their own locks).
     /// </summary>
@@ -88,10 +101,35 @@ public sealed partial class PartitionLog
                 }
             }
 
+            SyncDirectoryIfChanged();
             Volatile.Write(ref _durableOffset, target);
         }
 
         AdvanceHighWatermark(target);
+    }
+
+    /// <summary>
+    /// fsyncs the partition directory if a file was created, renamed or deleted in it since the last time:
+    /// an fsynced segment is lost all the same if its name is (a segment rolled just before a power loss).
+    /// Caller holds the flush lock; the flag is cleared first, so a change made during the sync is synced next time.
+    /// </summary>
+    private void SyncDirectoryIfChanged()
+    {
+        if (!_directoryChanged)
+        {
+            return;
+        }
+
+        _directoryChanged = false;
+        try
+        {
+            _fs.SyncDirectory(Directory);
+        }
+        catch (IOException e)
+        {
+            _directoryChanged = true;
+            throw GoOffline("fsync", e);
+        }
     }
 
     /// <summary>Moves the high watermark up to <paramref name="offset"/> (never past the log end, never back) and tells readers.</summary>

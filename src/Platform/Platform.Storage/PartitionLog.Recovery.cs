@@ -96,6 +96,7 @@ public sealed partial class PartitionLog
             if (segments.Count == 0)
             {
                 segments.Add(LogSegment.Create(_fs, Directory, logStartOffset, config, now));
+                _directoryChanged = true;
             }
         }
         catch

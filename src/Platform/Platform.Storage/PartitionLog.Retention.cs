@@ -197,6 +197,7 @@ public sealed partial class PartitionLog
     private void RetireSegments(IEnumerable<LogSegment> segments, long nowMs)
     {
         var delay = _config.FileDeleteDelayMs;
+        _directoryChanged = true;
         foreach (var segment in segments)
         {
             if (delay == 0)

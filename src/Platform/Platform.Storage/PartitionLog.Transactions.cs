@@ -131,6 +131,8 @@ public sealed partial class PartitionLog
         var segment = _segments.LastOrDefault(s => s.BaseOffset <= aborted.LastOffset) ?? _segments[^1];
         try
         {
+            // The first entry creates the segment's index file.
+            _directoryChanged = true;
             segment.TxnIndex.Append(aborted);
         }
         catch (IOException e)

@@ -26,6 +26,9 @@ public sealed partial class PartitionLog : IDisposable
     private long _recoveryPoint;
     private long _checkpointedRecoveryPoint = -1;
     private long _unflushedMessages;
+
+    // Set when a file of the directory was created, renamed or deleted: the next sync fsyncs the directory too.
+    private volatile bool _directoryChanged;
     private long _lastFlushMs;
     private readonly GroupCommit _groupCommit;
     private Task _rollFlush = Task.CompletedTask;
@@ -90,7 +93,9 @@ public sealed partial class PartitionLog : IDisposable
         {
             if (!fs.DirectoryExists(directory))
             {
+                // A new partition: its name must survive a power loss before any of its records are acknowledged.
                 fs.CreateDirectory(directory);
+                fs.SyncDirectory(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(directory))!);
             }
 
             var log = new PartitionLog(directory, topic, partition, config, fs, logger, time);
@@ -259,7 +264,7 @@ public sealed partial class PartitionLog : IDisposable
         }
         else
         {
-            _groupCommit.Request();
+            _groupCommit.Appended(info.Bytes);
         }
 
         if (_unflushedMessages >= config.FlushMessages || NowMs - _lastFlushMs >= config.FlushMs)
@@ -385,6 +390,7 @@ public sealed partial class PartitionLog : IDisposable
         var next = _logEndOffset;
         previous.OnBecomeInactive();
         var segment = LogSegment.Create(_fs, Directory, next, _config, nowMs);
+        _directoryChanged = true;
         _segments = [.. segments, segment];
         _logger.Rolled(Directory, next);
         var snapshot = _producerState.Serialize();
@@ -445,6 +451,7 @@ public sealed partial class PartitionLog : IDisposable
                 }
             }
 
+            SyncDirectoryIfChanged();
             _lastFlushMs = NowMs;
             Volatile.Write(ref _recoveryPoint, Math.Max(from, offset));
             if (offset > DurableOffset)

@@ -106,6 +106,11 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                 var budget = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(0, responseBudget));
                 if (offset >= maxOffset || fetchPartition.PartitionMaxBytes <= 0)
                 {
+                    if (offset >= highWatermark)
+                    {
+                        partition.Log.ReaderAtHighWatermark();
+                    }
+
                     data.Records = MemoryRecords.Empty;
                     continue;
                 }
