@@ -107,30 +107,21 @@ internal sealed class ProducerBatch : Records
     public ReadOnlyMemory<byte> Built => _built.WrittenMemory;
 
     /// <summary>Appends a record when it fits (the first one always does); false marks the batch full.</summary>
-    public bool TryAppend(
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        int estimatedSize,
-        object? handler,
-        object? message)
+    public bool TryAppend(in SerializedRecord record)
     {
         var count = Builder.Count;
-        if (IsFull || IsBuilt || (count > 0 && RecordBatchHeader.Size + Builder.RecordsSizeInBytes + estimatedSize > SizeLimit))
+        if (IsFull || IsBuilt || (count > 0 && RecordBatchHeader.Size + Builder.RecordsSizeInBytes + record.EstimatedSize > SizeLimit))
         {
             IsFull = true;
             return false;
         }
 
         GrowSlots(count);
-        Builder.Append(timestamp, key, keyIsNull, value, valueIsNull, headers);
+        Builder.Append(record.Timestamp, record.Key, record.KeyIsNull, record.Value, record.ValueIsNull, record.Headers);
         ref var slot = ref _slots[count];
-        slot.Handler = handler;
-        slot.Message = message;
-        slot.Timestamp = timestamp;
+        slot.Handler = record.Handler;
+        slot.Message = record.Message;
+        slot.Timestamp = record.Timestamp;
         return true;
     }
 
