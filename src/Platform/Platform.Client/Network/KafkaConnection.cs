@@ -179,6 +179,38 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a request whose outcome goes to <paramref name="handler"/> on the connection's read loop:
+    /// no task, timer or thread-pool hop per request, for callers that send many (the producer's
+    /// sender). The caller enforces <c>request.timeout.ms</c> itself, with <see cref="Abort"/>.
+    /// The returned task ends once the frame is written and never faults: every failure goes to the handler.
+    /// </summary>
+    internal async ValueTask Send<TResponse>(IRequestMessage request, short version, IResponseHandler<TResponse> handler)
+        where TResponse : IResponseMessage, new()
+    {
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        var pending = new HandledRequest<TResponse>(request.ApiKey, version, correlationId, handler);
+        try
+        {
+            ThrowIfClosed();
+            using var frame = new KafkaWriter();
+            FrameCodec.WriteRequest(frame, request, version, correlationId, _options.ClientId);
+            _pending[correlationId] = pending;
+            if (Volatile.Read(ref _closeReason) is { } reason && _pending.TryRemove(correlationId, out _))
+            {
+                throw InFlightFailure(reason, pending);
+            }
+
+            await WriteFrameAsync(frame.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Never faults: every failure, an encoding error included, is the handler's to report.
+            _pending.TryRemove(correlationId, out _);
+            pending.Fail(ex as KafkaException ?? new KafkaException(new Error(ErrorCode.UnknownServerError, $"Sending {pending} to broker {Address} failed: {ex.Message}"), ex));
+        }
+    }
+
     private async Task<T> SendCoreAsync<T>(
         IRequestMessage request,
         short version,
@@ -289,7 +321,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         => new(new Error(reason.Error.Code, $"{reason.Error.Reason} Request {pending} was in flight."), reason);
 
     /// <summary>Closes the connection once and fails every in-flight request with <paramref name="reason"/>.</summary>
-    private void Abort(KafkaException reason)
+    internal void Abort(KafkaException reason)
     {
         if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
         {

@@ -81,8 +81,13 @@ internal sealed class RecordAccumulator
             }
         }
 
-        // A new batch: the sender may now send the full one before it, and must start its linger clock.
-        _wakeSender();
+        // A new batch: the sender may now send the full one before it, and must start its linger clock
+        // (unless an answer it waits for will wake it anyway).
+        if (!queue.SendBlocked)
+        {
+            _wakeSender();
+        }
+
         var size = NewBatchSize(record.EstimatedSize);
         if (!Memory.TryReserveNow(size))
         {
