@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -21,6 +22,9 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly KafkaConnectionOptions _options;
     private readonly ConcurrentDictionary<int, PendingRequest> _pending = new();
+    /// <summary>Records from this size on, when contiguous, are sent from their own memory by <see cref="Send{TResponse}"/>.</summary>
+    private const int DeferRecordsFrom = 8 * 1024;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
     private Task _readLoop = Task.CompletedTask;
@@ -193,7 +197,8 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         try
         {
             ThrowIfClosed();
-            using var frame = new KafkaWriter();
+            // Large records (a producer's batches) are sent from where they are, not copied into the frame.
+            using var frame = new KafkaWriter(1024) { DeferRecordsFrom = DeferRecordsFrom };
             FrameCodec.WriteRequest(frame, request, version, correlationId, _options.ClientId);
             _pending[correlationId] = pending;
             if (Volatile.Read(ref _closeReason) is { } reason && _pending.TryRemove(correlationId, out _))
@@ -201,7 +206,14 @@ public sealed partial class KafkaConnection : IAsyncDisposable
                 throw InFlightFailure(reason, pending);
             }
 
-            await WriteFrameAsync(frame.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+            if (frame.Deferred.Count == 0)
+            {
+                await WriteFrameAsync(frame.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteGatheredAsync(frame).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -282,6 +294,65 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         => new(new Error(
             ErrorCode.RequestTimedOut,
             $"Request {request} to broker {Address} timed out after {_options.RequestTimeout.TotalMilliseconds:0} ms (request.timeout.ms)."));
+
+    /// <summary>
+    /// Writes a frame and its deferred records with one gathering send: contiguous records
+    /// (<see cref="IContiguousRecords"/>) from their own memory, others copied. Frames never interleave.
+    /// </summary>
+    private async Task WriteGatheredAsync(KafkaWriter frame)
+    {
+        var written = frame.WrittenMemory;
+        var pieces = new List<ArraySegment<byte>>((frame.Deferred.Count * 2) + 1);
+        List<byte[]>? copies = null;
+        var position = 0;
+        foreach (var deferred in frame.Deferred)
+        {
+            pieces.Add(Segment(written[position..deferred.Position]));
+            if (deferred.Records is IContiguousRecords contiguous && MemoryMarshal.TryGetArray(contiguous.Memory, out var records))
+            {
+                pieces.Add(records);
+            }
+            else
+            {
+                var size = deferred.Records.SizeInBytes;
+                var copy = FrameBuffers.Rent(size);
+                deferred.Records.CopyTo(copy.AsSpan(0, size));
+                (copies ??= []).Add(copy);
+                pieces.Add(new ArraySegment<byte>(copy, 0, size));
+            }
+
+            position = deferred.Position;
+        }
+
+        pieces.Add(Segment(written[position..]));
+        await _writeLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+
+            // A stream socket's gathering send returns once every byte is sent (or fails).
+            await _socket.SendAsync(pieces, SocketFlags.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            var reason = Volatile.Read(ref _closeReason) ?? new KafkaException(
+                new Error(ErrorCode.NetworkException, $"Writing to broker {Address} failed: {ex.Message}"), ex);
+            Abort(reason);
+            throw new KafkaException(reason.Error, ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+            foreach (var copy in copies ?? [])
+            {
+                FrameBuffers.Return(copy);
+            }
+        }
+
+        // The frame buffer is an array (KafkaWriter rents arrays).
+        static ArraySegment<byte> Segment(ReadOnlyMemory<byte> memory)
+            => MemoryMarshal.TryGetArray(memory, out var segment) ? segment : throw new InvalidOperationException("A frame buffer is an array.");
+    }
 
     /// <summary>Writes one whole frame; frames never interleave.</summary>
     private async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)

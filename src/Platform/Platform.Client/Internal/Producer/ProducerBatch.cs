@@ -1,4 +1,5 @@
 using System.Buffers;
+using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
@@ -7,10 +8,10 @@ namespace Platform.Client.Internal.Producer;
 /// <summary>
 /// One partition's batch: records encoded as they arrive into a <see cref="RecordBatchBuilder"/>,
 /// their delivery slots, and, once drained, the built (compressed) bytes that every attempt sends,
-/// exposed as <see cref="Records"/> so the request copies them straight into its frame. Pooled:
+/// exposed as <see cref="Records"/> that the request sends from where they are. Pooled:
 /// builders, slot arrays and built buffers are reused batch after batch.
 /// </summary>
-internal sealed class ProducerBatch : Records
+internal sealed class ProducerBatch : Records, IContiguousRecords
 {
     private readonly KafkaWriter _built;
     private RecordSlot[] _slots;
@@ -103,8 +104,8 @@ internal sealed class ProducerBatch : Records
         _slots[count] = slot;
     }
 
-    /// <summary>The built bytes, as sent: what a split reads the records back from.</summary>
-    public ReadOnlyMemory<byte> Built => _built.WrittenMemory;
+    /// <summary>The built bytes, as sent (from here, not copied into the request) and as a split reads them back.</summary>
+    public ReadOnlyMemory<byte> Memory => _built.WrittenMemory;
 
     /// <summary>Appends a record when it fits (the first one always does); false marks the batch full.</summary>
     public bool TryAppend(in SerializedRecord record)

@@ -211,7 +211,7 @@ internal sealed class RecordAccumulator
         using (var reader = new RecordBatchReader())
         {
             // The batch was built to be sent: read its records back (decompressing them if need be).
-            reader.Load(batch.Built, verifyCrc: false);
+            reader.Load(batch.Memory, verifyCrc: false);
             var slots = batch.Slots;
             var index = 0;
             ProducerBatch? piece = null;
