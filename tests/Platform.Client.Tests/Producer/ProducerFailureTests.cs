@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Platform.Broker;
 using Platform.Client.Serialization;
+using Platform.Client.Tests.Network;
 using Platform.Protocol;
+using Platform.Protocol.Messages;
 
 namespace Platform.Client.Tests.Producer;
 
@@ -63,6 +65,54 @@ public sealed class ProducerFailureTests
         Assert.Equal(ErrorCode.InvalidRecord, ex.Error.Code);
         Assert.IsType<FormatException>(ex.InnerException);
         Assert.Equal(PersistenceStatus.NotPersisted, ex.DeliveryResult.Status);
+    }
+
+    [Fact]
+    public async Task ProduceAsync_BrokerNeverAnswersProduce_FailsAsTimedOutAfterRequestTimeout()
+    {
+        await using var fake = new FakeBroker();
+        var config = new ProducerConfig
+        {
+            BootstrapServers = fake.Address.ToString(),
+            Acks = Acks.Leader,
+            RequestTimeoutMs = 500,
+            Retries = 0,
+            LingerMs = 0,
+        };
+        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        var watch = Stopwatch.StartNew();
+        var produced = producer.ProduceAsync(new TopicPartition("silent", 0), new Message<Null, string> { Value = "v" });
+
+        var metadata = await fake.NextRequestAsync();
+        Assert.Equal(ApiKey.Metadata, metadata.ApiKey);
+        await fake.RespondAsync(metadata, new MetadataResponse
+        {
+            Brokers = [new MetadataResponse.MetadataResponseBroker { NodeId = 1, Host = fake.Address.Host, Port = fake.Address.Port }],
+            ControllerId = 1,
+            Topics =
+            [
+                new MetadataResponse.MetadataResponseTopic
+                {
+                    Name = "silent",
+                    TopicId = Guid.NewGuid(),
+                    Partitions = [new MetadataResponse.MetadataResponsePartition { PartitionIndex = 0, LeaderId = 1, ReplicaNodes = [1], IsrNodes = [1] }],
+                },
+            ],
+        });
+
+        // The produce request arrives and is never answered.
+        ReceivedRequest request;
+        do
+        {
+            request = await fake.NextRequestAsync();
+        }
+        while (request.ApiKey != ApiKey.Produce);
+
+        var ex = await Assert.ThrowsAsync<ProduceException<Null, string>>(() => produced);
+        Assert.Equal(ErrorCode.RequestTimedOut, ex.Error.Code);
+        Assert.Contains("request.timeout.ms", ex.Error.Reason);
+        Assert.Equal(PersistenceStatus.PossiblyPersisted, ex.DeliveryResult.Status);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(10));
     }
 
     [Fact]

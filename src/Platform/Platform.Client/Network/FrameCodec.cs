@@ -58,7 +58,7 @@ internal static class FrameCodec
         }
 
         request.Write(writer, version);
-        writer.PatchInt32(sizeAt, writer.Length - sizeAt - 4);
+        writer.PatchInt32(sizeAt, checked((int)(writer.TotalLength - sizeAt - 4)));
     }
 
     /// <summary>Reads the correlation id at the front of a response payload.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -21,6 +22,9 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly KafkaConnectionOptions _options;
     private readonly ConcurrentDictionary<int, PendingRequest> _pending = new();
+    /// <summary>Records from this size on, when contiguous, are sent from their own memory by <see cref="Send{TResponse}"/>.</summary>
+    private const int DeferRecordsFrom = 8 * 1024;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
     private Task _readLoop = Task.CompletedTask;
@@ -179,6 +183,46 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a request whose outcome goes to <paramref name="handler"/> on the connection's read loop:
+    /// no task, timer or thread-pool hop per request, for callers that send many (the producer's
+    /// sender). The caller enforces <c>request.timeout.ms</c> itself, with <see cref="Abort"/>.
+    /// The returned task ends once the frame is written and never faults: every failure goes to the handler.
+    /// </summary>
+    internal async ValueTask Send<TResponse>(IRequestMessage request, short version, IResponseHandler<TResponse> handler)
+        where TResponse : IResponseMessage, new()
+    {
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        var pending = new HandledRequest<TResponse>(request.ApiKey, version, correlationId, handler);
+        try
+        {
+            ThrowIfClosed();
+            // Large records (a producer's batches) are sent from where they are, not copied into the frame.
+            using var frame = new KafkaWriter(1024) { DeferRecordsFrom = DeferRecordsFrom };
+            FrameCodec.WriteRequest(frame, request, version, correlationId, _options.ClientId);
+            _pending[correlationId] = pending;
+            if (Volatile.Read(ref _closeReason) is { } reason && _pending.TryRemove(correlationId, out _))
+            {
+                throw InFlightFailure(reason, pending);
+            }
+
+            if (frame.Deferred.Count == 0)
+            {
+                await WriteFrameAsync(frame.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteGatheredAsync(frame).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Never faults: every failure, an encoding error included, is the handler's to report.
+            _pending.TryRemove(correlationId, out _);
+            pending.Fail(ex as KafkaException ?? new KafkaException(new Error(ErrorCode.UnknownServerError, $"Sending {pending} to broker {Address} failed: {ex.Message}"), ex));
+        }
+    }
+
     private async Task<T> SendCoreAsync<T>(
         IRequestMessage request,
         short version,
@@ -251,6 +295,65 @@ public sealed partial class KafkaConnection : IAsyncDisposable
             ErrorCode.RequestTimedOut,
             $"Request {request} to broker {Address} timed out after {_options.RequestTimeout.TotalMilliseconds:0} ms (request.timeout.ms)."));
 
+    /// <summary>
+    /// Writes a frame and its deferred records with one gathering send: contiguous records
+    /// (<see cref="IContiguousRecords"/>) from their own memory, others copied. Frames never interleave.
+    /// </summary>
+    private async Task WriteGatheredAsync(KafkaWriter frame)
+    {
+        var written = frame.WrittenMemory;
+        var pieces = new List<ArraySegment<byte>>((frame.Deferred.Count * 2) + 1);
+        List<byte[]>? copies = null;
+        var position = 0;
+        foreach (var deferred in frame.Deferred)
+        {
+            pieces.Add(Segment(written[position..deferred.Position]));
+            if (deferred.Records is IContiguousRecords contiguous && MemoryMarshal.TryGetArray(contiguous.Memory, out var records))
+            {
+                pieces.Add(records);
+            }
+            else
+            {
+                var size = deferred.Records.SizeInBytes;
+                var copy = FrameBuffers.Rent(size);
+                deferred.Records.CopyTo(copy.AsSpan(0, size));
+                (copies ??= []).Add(copy);
+                pieces.Add(new ArraySegment<byte>(copy, 0, size));
+            }
+
+            position = deferred.Position;
+        }
+
+        pieces.Add(Segment(written[position..]));
+        await _writeLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+
+            // A stream socket's gathering send returns once every byte is sent (or fails).
+            await _socket.SendAsync(pieces, SocketFlags.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            var reason = Volatile.Read(ref _closeReason) ?? new KafkaException(
+                new Error(ErrorCode.NetworkException, $"Writing to broker {Address} failed: {ex.Message}"), ex);
+            Abort(reason);
+            throw new KafkaException(reason.Error, ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+            foreach (var copy in copies ?? [])
+            {
+                FrameBuffers.Return(copy);
+            }
+        }
+
+        // The frame buffer is an array (KafkaWriter rents arrays).
+        static ArraySegment<byte> Segment(ReadOnlyMemory<byte> memory)
+            => MemoryMarshal.TryGetArray(memory, out var segment) ? segment : throw new InvalidOperationException("A frame buffer is an array.");
+    }
+
     /// <summary>Writes one whole frame; frames never interleave.</summary>
     private async Task WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
@@ -289,7 +392,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         => new(new Error(reason.Error.Code, $"{reason.Error.Reason} Request {pending} was in flight."), reason);
 
     /// <summary>Closes the connection once and fails every in-flight request with <paramref name="reason"/>.</summary>
-    private void Abort(KafkaException reason)
+    internal void Abort(KafkaException reason)
     {
         if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
         {

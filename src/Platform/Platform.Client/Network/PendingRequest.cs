@@ -100,3 +100,56 @@ internal sealed class PendingRequest<T>(ApiKey apiKey, short version, int correl
         }
     }
 }
+
+/// <summary>Receives the outcome of a request sent with <see cref="KafkaConnection.Send{TResponse}"/>.</summary>
+internal interface IResponseHandler<in TResponse>
+{
+    /// <summary>
+    /// Called once, with the decoded response or the failure, on the connection's read loop (or on
+    /// the failing thread): it must be quick and must not block.
+    /// </summary>
+    void OnCompleted(TResponse? response, KafkaException? failure);
+}
+
+/// <summary>
+/// A pending request whose outcome goes straight to an <see cref="IResponseHandler{TResponse}"/> on the
+/// read loop: no task, no continuation on the thread pool, no timer. Its sender keeps the timeout.
+/// </summary>
+internal sealed class HandledRequest<T>(ApiKey apiKey, short version, int correlationId, IResponseHandler<T> handler)
+    : PendingRequest(apiKey, version, correlationId)
+    where T : IResponseMessage, new()
+{
+    private int _done;
+
+    public override void Complete(in ReadOnlySequence<byte> payload)
+    {
+        T response;
+        try
+        {
+            response = FrameCodec.ReadResponse<T>(payload.ToArray(), ApiKey, Version);
+        }
+        catch (Exception ex) when (ex is ProtocolException or InvalidOperationException or OverflowException)
+        {
+            Fail(new KafkaException(new Error(ErrorCode.CorruptMessage, $"Could not decode the {this} response: {ex.Message}"), ex));
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            handler.OnCompleted(response, null);
+        }
+    }
+
+    public override bool Fail(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _done, 1) != 0)
+        {
+            return false;
+        }
+
+        handler.OnCompleted(default, exception as KafkaException ?? new KafkaException(new Error(ErrorCode.UnknownServerError, exception.Message), exception));
+        return true;
+    }
+
+    public override void Abandon() => Interlocked.Exchange(ref _done, 1);
+}

@@ -209,17 +209,16 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
             ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
             : message.Timestamp.UnixTimestampMs;
-        var reportMessage = handler is null && _interceptors.Length == 0 ? null : message;
+        var record = new SerializedRecord(
+            timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
         if (mayBlock)
         {
-            _accumulator.Append(queues, partition, timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, reportMessage, deadline, cancellationToken);
+            _accumulator.Append(queues, partition, record, deadline, cancellationToken);
             return null;
         }
 
-        var needed = _accumulator.TryAppend(queues, partition, timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, reportMessage);
-        return needed == 0
-            ? null
-            : new PendingRecord(_accumulator.Wait(queues, partition, timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, reportMessage, needed), partition, needed);
+        var needed = _accumulator.TryAppend(queues, partition, record);
+        return needed == 0 ? null : new PendingRecord(_accumulator.Wait(queues, partition, record, needed), partition, needed);
     }
 
     private TopicInfo Topic(TopicQueues queues, long deadline, CancellationToken cancellationToken)

@@ -12,11 +12,14 @@ namespace Platform.Client.Internal.Producer;
 /// object's lock (<see cref="MemoryWaiter.TryProceed"/>), so a record that waited can never be overtaken
 /// by one that waited behind it, and the first of them fills the new batch for the others. While any
 /// record waits, newcomers queue behind it (<see cref="TryReserveNow"/> says no).
+/// Waiting records are let go only once a sixteenth of the buffer is free: a producer that filled the
+/// buffer then appends a run of batches per wake-up instead of one (a thread hand-off per batch).
 /// </remarks>
 internal sealed class BufferMemory(long total)
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<MemoryWaiter> _waiters = [];
+    private readonly long _resumeAt = Math.Max(1, total / 16);
     private long _available = total;
     private int _waiting;
 
@@ -90,11 +93,12 @@ internal sealed class BufferMemory(long total)
     /// <summary>Gives back memory a batch held, and lets waiting records use it.</summary>
     public void Release(int bytes)
     {
-        Interlocked.Add(ref _available, bytes);
+        var available = Interlocked.Add(ref _available, bytes);
 
         // Interlocked.Add is a full fence: a waiter that enqueues after it finds the memory when it
-        // tries under the lock; one that enqueued before it is seen here.
-        if (Volatile.Read(ref _waiting) > 0)
+        // tries under the lock; one that enqueued before it is seen here. Once everything is
+        // delivered all of the buffer is free, so a waiter always goes on in the end.
+        if (available >= _resumeAt && Volatile.Read(ref _waiting) > 0)
         {
             lock (_lock)
             {

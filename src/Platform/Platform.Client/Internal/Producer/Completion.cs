@@ -1,13 +1,15 @@
+using Platform.Client.Network;
 using Platform.Protocol.Messages;
 
 namespace Platform.Client.Internal.Producer;
 
 /// <summary>
-/// A produce request in flight: its batches and, once finished, the answer or the failure. The
-/// sender handles a node's requests in the order it sent them, whatever order the continuations
-/// that fill these in happen to run in, so reports of a partition come in offset order.
+/// A produce request in flight: its batches and, once finished, the answer or the failure, filled in
+/// on the connection's read loop, which then wakes the sender. The sender handles a node's requests
+/// in the order it sent them, so reports of a partition come in offset order.
 /// </summary>
-internal sealed class Completion(NodeState node, List<ProducerBatch> batches)
+internal sealed class Completion(NodeState node, List<ProducerBatch> batches, KafkaConnection connection, long sentTicks, Action onDone)
+    : IResponseHandler<ProduceResponse>
 {
     private volatile bool _done;
 
@@ -15,16 +17,22 @@ internal sealed class Completion(NodeState node, List<ProducerBatch> batches)
 
     public List<ProducerBatch> Batches { get; } = batches;
 
+    /// <summary>The connection it went out on: closed by the sender when the answer is later than <c>request.timeout.ms</c>.</summary>
+    public KafkaConnection Connection { get; } = connection;
+
+    public long SentTicks { get; } = sentTicks;
+
     public ProduceResponse? Response { get; private set; }
 
     public KafkaException? Failure { get; private set; }
 
     public bool IsDone => _done;
 
-    public void Finish(ProduceResponse? response, KafkaException? failure)
+    public void OnCompleted(ProduceResponse? response, KafkaException? failure)
     {
         Response = response;
         Failure = failure;
         _done = true;
+        onDone();
     }
 }

@@ -18,6 +18,15 @@ internal sealed class PartitionQueue(string topic, int partition)
     /// <summary>Creation counter of this partition's batches (under <see cref="Lock"/>).</summary>
     public long NextBatchSequence { get; set; }
 
+    /// <summary>
+    /// The sender cannot send this partition's next batch before an answer arrives (its broker has
+    /// <c>max.in.flight.requests.per.connection</c> requests out, or the partition waits for its one
+    /// batch in flight), and that answer will wake it: a new batch need not (a thread hand-off per batch).
+    /// Written by the sender before it looks at <see cref="Batches"/> under <see cref="Lock"/>; read by
+    /// producers after they appended under it, so a batch the sender did not see finds it false or an answer pending.
+    /// </summary>
+    public volatile bool SendBlocked;
+
     /// <summary>Batches of this partition in flight (sender thread only).</summary>
     public int InFlight { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
@@ -7,10 +8,10 @@ namespace Platform.Client.Internal.Producer;
 /// <summary>
 /// One partition's batch: records encoded as they arrive into a <see cref="RecordBatchBuilder"/>,
 /// their delivery slots, and, once drained, the built (compressed) bytes that every attempt sends,
-/// exposed as <see cref="Records"/> so the request copies them straight into its frame. Pooled:
+/// exposed as <see cref="Records"/> that the request sends from where they are. Pooled:
 /// builders, slot arrays and built buffers are reused batch after batch.
 /// </summary>
-internal sealed class ProducerBatch : Records
+internal sealed class ProducerBatch : Records, IContiguousRecords
 {
     private readonly KafkaWriter _built;
     private RecordSlot[] _slots;
@@ -103,34 +104,25 @@ internal sealed class ProducerBatch : Records
         _slots[count] = slot;
     }
 
-    /// <summary>The built bytes, as sent: what a split reads the records back from.</summary>
-    public ReadOnlyMemory<byte> Built => _built.WrittenMemory;
+    /// <summary>The built bytes, as sent (from here, not copied into the request) and as a split reads them back.</summary>
+    public ReadOnlyMemory<byte> Memory => _built.WrittenMemory;
 
     /// <summary>Appends a record when it fits (the first one always does); false marks the batch full.</summary>
-    public bool TryAppend(
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        int estimatedSize,
-        object? handler,
-        object? message)
+    public bool TryAppend(in SerializedRecord record)
     {
         var count = Builder.Count;
-        if (IsFull || IsBuilt || (count > 0 && RecordBatchHeader.Size + Builder.RecordsSizeInBytes + estimatedSize > SizeLimit))
+        if (IsFull || IsBuilt || (count > 0 && RecordBatchHeader.Size + Builder.RecordsSizeInBytes + record.EstimatedSize > SizeLimit))
         {
             IsFull = true;
             return false;
         }
 
         GrowSlots(count);
-        Builder.Append(timestamp, key, keyIsNull, value, valueIsNull, headers);
+        Builder.Append(record.Timestamp, record.Key, record.KeyIsNull, record.Value, record.ValueIsNull, record.Headers);
         ref var slot = ref _slots[count];
-        slot.Handler = handler;
-        slot.Message = message;
-        slot.Timestamp = timestamp;
+        slot.Handler = record.Handler;
+        slot.Message = record.Message;
+        slot.Timestamp = record.Timestamp;
         return true;
     }
 

@@ -50,28 +50,15 @@ internal sealed class RecordAccumulator
     /// reserved (blocking until <paramref name="deadlineTicks"/>): the synchronous <c>Produce</c>.
     /// </summary>
     /// <exception cref="KafkaException">No memory was freed in time (<c>buffer.memory</c> exhausted for <c>max.block.ms</c>).</exception>
-    public void Append(
-        TopicQueues topic,
-        int partition,
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        object? handler,
-        object? message,
-        long deadlineTicks,
-        CancellationToken cancellationToken)
+    public void Append(TopicQueues topic, int partition, in SerializedRecord record, long deadlineTicks, CancellationToken cancellationToken)
     {
-        var needed = TryAppend(topic, partition, timestamp, key, keyIsNull, value, valueIsNull, headers, handler, message);
+        var needed = TryAppend(topic, partition, record);
         if (needed == 0)
         {
             return;
         }
 
-        var waiter = Wait(topic, partition, timestamp, key, keyIsNull, value, valueIsNull, headers, handler, message, needed);
-        if (!Memory.Wait(waiter, deadlineTicks, cancellationToken))
+        if (!Memory.Wait(Wait(topic, partition, record, needed), deadlineTicks, cancellationToken))
         {
             throw BufferExhausted(topic.Topic, partition, needed);
         }
@@ -82,30 +69,19 @@ internal sealed class RecordAccumulator
     /// reserved at once and nobody waits for memory.
     /// </summary>
     /// <returns>0 when appended; else the bytes its new batch needs: make a waiter with <see cref="Wait"/>.</returns>
-    public int TryAppend(
-        TopicQueues topic,
-        int partition,
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        object? handler,
-        object? message)
+    public int TryAppend(TopicQueues topic, int partition, in SerializedRecord record)
     {
         var queue = topic.Get(partition, _onQueueCreated);
-        var estimate = RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
         lock (queue.Lock)
         {
             // A record that did not fit marked the batch full, so nobody joins it past a waiting record.
-            if (TryAppendLast(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
+            if (TryAppendLast(queue, record))
             {
                 return 0;
             }
         }
 
-        var size = NewBatchSize(estimate);
+        var size = NewBatchSize(record.EstimatedSize);
         if (!Memory.TryReserveNow(size))
         {
             // The full batch before it may now go, and its memory is what this record waits for.
@@ -113,14 +89,19 @@ internal sealed class RecordAccumulator
             return size;
         }
 
-        if (!AppendNew(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message, size))
+        if (!AppendNew(queue, record, size))
         {
             Memory.Release(size);
         }
 
-        // A new batch: the sender may send the full one before it and must start its linger clock. Woken only
-        // now that the batch is queued: woken before, it could look, find nothing and sleep its idle wait (100 ms).
-        _wakeSender();
+        // A new batch: the sender may send the full one before it and must start its linger clock (unless an
+        // answer it waits for will wake it anyway). Woken only now that the batch is queued: woken before, it
+        // could look, find nothing and sleep its idle wait (100 ms).
+        if (!queue.SendBlocked)
+        {
+            _wakeSender();
+        }
+
         return 0;
     }
 
@@ -128,19 +109,8 @@ internal sealed class RecordAccumulator
     /// A record that <see cref="TryAppend"/> could not append, with its own copy of key and value, to
     /// wait for memory in <see cref="BufferMemory.Wait"/> or <see cref="BufferMemory.WaitAsync"/>.
     /// </summary>
-    public MemoryWaiter Wait(
-        TopicQueues topic,
-        int partition,
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        object? handler,
-        object? message,
-        int size)
-        => new PendingAppend(this, topic.Get(partition, _onQueueCreated), timestamp, keyIsNull ? null : key.ToArray(), valueIsNull ? null : value.ToArray(), headers, handler, message, size);
+    public MemoryWaiter Wait(TopicQueues topic, int partition, in SerializedRecord record, int size)
+        => new PendingAppend(this, topic.Get(partition, _onQueueCreated), record, size);
 
     /// <summary>The failure of a record that waited <c>max.block.ms</c> for memory in vain.</summary>
     public KafkaException BufferExhausted(string topic, int partition, int size) => new(new Error(
@@ -155,50 +125,29 @@ internal sealed class RecordAccumulator
     /// Appends a record to a new batch holding <paramref name="reserved"/> bytes of memory; false when
     /// another thread made room in the last batch meanwhile and the record went there (the caller gives the memory back).
     /// </summary>
-    private bool AppendNew(
-        PartitionQueue queue,
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        int estimate,
-        object? handler,
-        object? message,
-        int reserved)
+    private bool AppendNew(PartitionQueue queue, in SerializedRecord record, int reserved)
     {
         var batch = RentBatch();
         lock (queue.Lock)
         {
-            if (TryAppendLast(queue, timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
+            if (TryAppendLast(queue, record))
             {
                 ReturnBatch(batch);
                 return false;
             }
 
             batch.Start(queue, queue.NextBatchSequence++, Environment.TickCount64, _settings.DeliveryTimeoutMs, reserved, reserved);
-            batch.TryAppend(timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message);
+            batch.TryAppend(record);
             queue.Batches.Add(batch);
             Interlocked.Increment(ref _incompleteRecords);
             return true;
         }
     }
 
-    private bool TryAppendLast(
-        PartitionQueue queue,
-        long timestamp,
-        ReadOnlySpan<byte> key,
-        bool keyIsNull,
-        ReadOnlySpan<byte> value,
-        bool valueIsNull,
-        IReadOnlyList<RecordHeader>? headers,
-        int estimate,
-        object? handler,
-        object? message)
+    private bool TryAppendLast(PartitionQueue queue, in SerializedRecord record)
     {
         var batches = queue.Batches;
-        if (batches.Count > 0 && batches[^1].TryAppend(timestamp, key, keyIsNull, value, valueIsNull, headers, estimate, handler, message))
+        if (batches.Count > 0 && batches[^1].TryAppend(record))
         {
             Interlocked.Increment(ref _incompleteRecords);
             return true;
@@ -207,26 +156,23 @@ internal sealed class RecordAccumulator
         return false;
     }
 
-    /// <summary>A record waiting for memory; appended by whoever frees it, in turn.</summary>
-    private sealed class PendingAppend(
-        RecordAccumulator accumulator,
-        PartitionQueue queue,
-        long timestamp,
-        byte[]? key,
-        byte[]? value,
-        IReadOnlyList<RecordHeader>? headers,
-        object? handler,
-        object? message,
-        int size) : MemoryWaiter
+    /// <summary>A record waiting for memory, with its key and value copied; appended by whoever frees memory, in turn.</summary>
+    private sealed class PendingAppend(RecordAccumulator accumulator, PartitionQueue queue, in SerializedRecord record, int size) : MemoryWaiter
     {
-        private readonly int _estimate = RecordBatchBuilder.EstimateRecordSize(key?.Length ?? 0, value?.Length ?? 0, headers);
+        private readonly long _timestamp = record.Timestamp;
+        private readonly byte[]? _key = record.KeyIsNull ? null : record.Key.ToArray();
+        private readonly byte[]? _value = record.ValueIsNull ? null : record.Value.ToArray();
+        private readonly IReadOnlyList<RecordHeader>? _headers = record.Headers;
+        private readonly object? _handler = record.Handler;
+        private readonly object? _message = record.Message;
 
         public override bool TryProceed()
         {
+            var record = new SerializedRecord(_timestamp, _key, _value, _headers, _handler, _message);
             lock (queue.Lock)
             {
                 // The record before it in line may have started a batch with room for it.
-                if (accumulator.TryAppendLast(queue, timestamp, key, key is null, value, value is null, headers, _estimate, handler, message))
+                if (accumulator.TryAppendLast(queue, record))
                 {
                     return true;
                 }
@@ -238,13 +184,17 @@ internal sealed class RecordAccumulator
                 return false;
             }
 
-            if (!accumulator.AppendNew(queue, timestamp, key, key is null, value, value is null, headers, _estimate, handler, message, size))
+            if (!accumulator.AppendNew(queue, record, size))
             {
                 memory.Untake(size);
             }
 
             // After the append, not before: see TryAppend.
-            accumulator._wakeSender();
+            if (!queue.SendBlocked)
+            {
+                accumulator._wakeSender();
+            }
+
             return true;
         }
     }
@@ -269,7 +219,7 @@ internal sealed class RecordAccumulator
         using (var reader = new RecordBatchReader())
         {
             // The batch was built to be sent: read its records back (decompressing them if need be).
-            reader.Load(batch.Built, verifyCrc: false);
+            reader.Load(batch.Memory, verifyCrc: false);
             var slots = batch.Slots;
             var index = 0;
             ProducerBatch? piece = null;

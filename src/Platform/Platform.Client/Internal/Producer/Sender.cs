@@ -37,6 +37,7 @@ internal sealed partial class Sender
     private volatile bool _forceClose;
     private int _flushes;
     private int _inFlightRequests;
+    private readonly Action _onRequestDone;
 
     public Sender(ProducerSettings settings, RecordAccumulator accumulator, MetadataManager metadata, IDeliverySink sink, Action<Error> onError, Action onReleased, TransactionManager? transactions = null)
     {
@@ -47,6 +48,11 @@ internal sealed partial class Sender
         _sink = sink;
         _onError = onError;
         _onReleased = onReleased;
+        _onRequestDone = () =>
+        {
+            Interlocked.Increment(ref _finished);
+            Wake();
+        };
         _thread = new Thread(Run) { IsBackground = true, Name = "platform-producer-sender" };
     }
 
@@ -100,6 +106,7 @@ internal sealed partial class Sender
                 }
 
                 Expire(now);
+                CheckRequestTimeouts(now, ref nextWake);
                 if (_transactions is not null)
                 {
                     RunTransactional(now, ref nextWake);
@@ -133,6 +140,7 @@ internal sealed partial class Sender
         {
             ProducerBatch first;
             int count;
+            queue.SendBlocked = false;
             lock (queue.Lock)
             {
                 count = queue.Batches.Count;
@@ -163,6 +171,7 @@ internal sealed partial class Sender
 
             if (queue.InFlight > 0 && (mute || (_settings.EnableIdempotence && !queue.SequenceConfirmed)))
             {
+                queue.SendBlocked = true;
                 continue;
             }
 
@@ -192,6 +201,14 @@ internal sealed partial class Sender
             if (node.InFlight < _settings.MaxInFlight && TryGetConnection(node, now, ref nextWake) is { } connection)
             {
                 Drain(node, connection, now);
+            }
+
+            if (node.InFlight >= _settings.MaxInFlight)
+            {
+                foreach (var queue in node.Ready)
+                {
+                    queue.SendBlocked = true;
+                }
             }
 
             node.Ready.Clear();
@@ -297,33 +314,46 @@ internal sealed partial class Sender
 
         node.InFlight++;
         _inFlightRequests++;
-        var request = new Completion(node, batches);
+        var request = new Completion(node, batches, connection, now, _onRequestDone);
         node.Requests.Enqueue(request);
-        _ = SendAsync(request, connection);
+        Send(request, connection);
     }
 
-    private async Task SendAsync(Completion inFlight, KafkaConnection connection)
+    /// <summary>
+    /// Writes the request on this thread (the socket usually takes it at once); the answer completes
+    /// it on the connection's read loop, which wakes this thread: one hand-off per request.
+    /// </summary>
+    private void Send(Completion inFlight, KafkaConnection connection)
     {
-        var batches = inFlight.Batches;
-        ProduceResponse? response = null;
+        var version = connection.ApiVersions.Select(ApiKey.Produce);
+        if (version < 3)
+        {
+            inFlight.OnCompleted(null, new KafkaException(new Error(ErrorCode.UnsupportedVersion, $"Broker {connection.Address} only supports Produce v{version}; RecordBatch v2 needs v3 or later.")));
+            return;
+        }
+
+        var request = BuildRequest(inFlight.Batches);
+        if (_settings.Acks == 0)
+        {
+            _ = SendOneWayAsync(inFlight, connection, request, version);
+        }
+        else
+        {
+            var written = connection.Send(request, version, inFlight);
+            if (!written.IsCompleted)
+            {
+                // The socket's buffer is full: the rest of the write goes on without this thread.
+                _ = written.AsTask();
+            }
+        }
+    }
+
+    private static async Task SendOneWayAsync(Completion inFlight, KafkaConnection connection, ProduceRequest request, short version)
+    {
         KafkaException? failure = null;
         try
         {
-            var version = connection.ApiVersions.Select(ApiKey.Produce);
-            if (version < 3)
-            {
-                throw new KafkaException(new Error(ErrorCode.UnsupportedVersion, $"Broker {connection.Address} only supports Produce v{version}; RecordBatch v2 needs v3 or later."));
-            }
-
-            var request = BuildRequest(batches);
-            if (_settings.Acks == 0)
-            {
-                await connection.SendOneWayAsync(request, version, CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                response = await connection.SendAsync<ProduceResponse>(request, version, CancellationToken.None).ConfigureAwait(false);
-            }
+            await connection.SendOneWayAsync(request, version, CancellationToken.None).ConfigureAwait(false);
         }
         catch (KafkaException ex)
         {
@@ -334,9 +364,40 @@ internal sealed partial class Sender
             failure = new KafkaException(new Error(ErrorCode.UnknownServerError, $"Sending to broker {connection.Address} failed: {ex.Message}"), ex);
         }
 
-        inFlight.Finish(response, failure);
-        Interlocked.Increment(ref _finished);
-        Wake();
+        inFlight.OnCompleted(null, failure);
+    }
+
+    /// <summary>
+    /// Closes a connection whose oldest request went unanswered for <c>request.timeout.ms</c>, as
+    /// Kafka's client does (the broker answers in order, so the rest is stuck behind it): its requests
+    /// fail as timed out and are retried on a new connection.
+    /// </summary>
+    private void CheckRequestTimeouts(long now, ref long nextWake)
+    {
+        foreach (var node in _nodes.Values)
+        {
+            foreach (var request in node.Requests)
+            {
+                if (request.IsDone)
+                {
+                    continue;
+                }
+
+                var deadline = request.SentTicks + _settings.RequestTimeoutMs;
+                if (now >= deadline)
+                {
+                    request.Connection.Abort(new KafkaException(new Error(
+                        ErrorCode.RequestTimedOut,
+                        $"Produce request to broker {request.Connection.Address} timed out after {_settings.RequestTimeoutMs} ms (request.timeout.ms).")));
+                }
+                else
+                {
+                    nextWake = Math.Min(nextWake, deadline);
+                }
+
+                break;
+            }
+        }
     }
 
     private ProduceRequest BuildRequest(List<ProducerBatch> batches)
