@@ -51,6 +51,20 @@ public sealed class PersistentWindowStoreTests : IDisposable
 
     private string StoreFolder(string store) => Path.Combine(_stateDir, "window-stores", "0_0", "rocksdb", store);
 
+    /// <summary>The ids of the segments a closed store of task 0_0 holds on disk.</summary>
+    private SortedSet<long> SegmentIds(string store)
+    {
+        var segments = new SortedSet<long>();
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), StoreFolder(store), false);
+        using var iterator = db.NewIterator();
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        {
+            segments.Add(KeySegments.ReadId(iterator.Key()));
+        }
+
+        return segments;
+    }
+
     [Fact]
     public void WindowedCount_NoStoreType_IsRocksDbAndKeepsItsWindowsAcrossARestart()
     {
@@ -112,17 +126,7 @@ public sealed class PersistentWindowStoreTests : IDisposable
         }
 
         // On disk, only the segments that can hold live windows are left (the one of 480 001 and later: ids 8, 9, 10).
-        var segments = new SortedSet<long>();
-        using (var db = RocksDb.OpenReadOnly(new DbOptions(), StoreFolder("wcounts"), false))
-        using (var iterator = db.NewIterator())
-        {
-            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
-            {
-                segments.Add(KeySegments.ReadId(iterator.Key()));
-            }
-        }
-
-        Assert.Equal([8L, 9L, 10L], segments);
+        Assert.Equal([8L, 9L, 10L], SegmentIds("wcounts"));
     }
 
     [Fact]
@@ -156,17 +160,7 @@ public sealed class PersistentWindowStoreTests : IDisposable
         }
 
         // On disk, only the segments that can hold live records are left (the one of 530 001 and later: ids 8, 9, 10).
-        var segments = new SortedSet<long>();
-        using (var db = RocksDb.OpenReadOnly(new DbOptions(), StoreFolder("j-this-join-store"), false))
-        using (var iterator = db.NewIterator())
-        {
-            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
-            {
-                segments.Add(KeySegments.ReadId(iterator.Key()));
-            }
-        }
-
-        Assert.Equal([8L, 9L, 10L], segments);
+        Assert.Equal([8L, 9L, 10L], SegmentIds("j-this-join-store"));
     }
 
     [Fact]
