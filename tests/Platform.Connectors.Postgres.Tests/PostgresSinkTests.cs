@@ -116,6 +116,23 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_UpsertBytesKeyTwiceInABatch_KeysCompareByContentAndTheLastWins()
+    {
+        var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("pk.fields", "k")));
+        static SinkRecord Keyed(long offset, byte[] key, string item)
+        {
+            var value = new Dictionary<string, object?> { ["item"] = item };
+            return new SinkRecord("orders", 0, Schema.BytesSchema, key, null, value, offset);
+        }
+
+        // Two arrays with the same bytes are one key: one statement must not upsert it twice.
+        await task.PutAsync([Keyed(0, [1, 2], "a"), Keyed(1, [3], "b"), Keyed(2, [1, 2], "a2")], CancellationToken.None);
+
+        Assert.Equal(["0102:a2", "03:b"], await RowsAsync("SELECT encode(k, 'hex') || ':' || item FROM orders ORDER BY k"));
+        await task.StopAsync();
+    }
+
+    [Fact]
     public async Task Put_UpsertWithRecordValueKey_UsesTheValueFields()
     {
         var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_value"), ("pk.fields", "id")));

@@ -1,6 +1,7 @@
 using Platform.Client;
 using Platform.Client.Serialization;
 using Platform.Streams.Runtime;
+using Platform.Streams.Runtime.Assignment;
 using Platform.Streams.Runtime.Queries;
 using Platform.Streams.State;
 
@@ -111,14 +112,7 @@ public sealed partial class KafkaStreams
         var keyBytes = keySerializer.Serialize(key, new SerializationContext(MessageComponentType.Key, widest.Topic));
         var partition = DefaultPartitioner.Partition(keyBytes, widest.Count);
 
-        List<StreamThread> threads;
-        lock (_lock)
-        {
-            threads = [.. _threads];
-        }
-
-        var assignment = threads.Select(t => t.Assignment).FirstOrDefault(a => a is not null && a.Error is null);
-        if (assignment is null)
+        if (LatestAssignment() is not { } assignment)
         {
             return KeyQueryMetadata.NotAvailable;
         }
@@ -127,5 +121,74 @@ public sealed partial class KafkaStreams
         var active = assignment.PartitionsByHost.FirstOrDefault(h => partitions.Any(h.Value.Contains)).Key;
         var standbys = assignment.StandbyPartitionsByHost.Where(h => partitions.Any(h.Value.Contains)).Select(h => HostInfo.Parse(h.Key)).ToHashSet();
         return new KeyQueryMetadata(active is null ? HostInfo.Unavailable : HostInfo.Parse(active), standbys, partition);
+    }
+
+    /// <summary>
+    /// Every instance of the application with an <c>application.server</c>, from the last assignment (which names
+    /// them all, whichever instance asks): what each runs, actively and as standby. Empty before the first assignment.
+    /// </summary>
+    public IReadOnlyList<StreamsMetadata> MetadataForAllStreamsClients()
+    {
+        if (LatestAssignment() is not { } assignment)
+        {
+            return [];
+        }
+
+        var hosts = new SortedSet<string>(assignment.PartitionsByHost.Keys, StringComparer.Ordinal);
+        hosts.UnionWith(assignment.StandbyPartitionsByHost.Keys);
+        var empty = new HashSet<TopicPartition>();
+        return [.. hosts.Select(host =>
+        {
+            var active = assignment.PartitionsByHost.GetValueOrDefault(host) ?? empty;
+            var standby = assignment.StandbyPartitionsByHost.GetValueOrDefault(host) ?? empty;
+            return new StreamsMetadata(HostInfo.Parse(host), StoresOf(active, standbyOnly: false), active, StoresOf(standby, standbyOnly: true), standby);
+        })];
+    }
+
+    /// <summary>
+    /// The instances hosting <paramref name="storeName"/> (an active or standby copy of any of its partitions), as
+    /// Kafka's <c>streamsMetadataForStore</c>; every instance for a global store, none for a store the topology lacks.
+    /// </summary>
+    public IReadOnlyList<StreamsMetadata> StreamsMetadataForStore(string storeName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(storeName);
+        var all = MetadataForAllStreamsClients();
+        return _runtime?.GlobalStores.ContainsKey(storeName) == true
+            ? all
+            : [.. all.Where(m => m.StateStoreNames.Contains(storeName) || m.StandbyStateStoreNames.Contains(storeName))];
+    }
+
+    /// <summary>
+    /// A store of the topology built but not opened (no files, no changelog reads), to learn its kind and serdes
+    /// where no task runs it; null when the topology has no task-local store of that name.
+    /// </summary>
+    internal IStateStore? BuildDetachedStore(string storeName)
+        => _topology.Subtopologies.SelectMany(s => s.Stores).FirstOrDefault(b => b.Name == storeName)?.BuildStore();
+
+    /// <summary>The configuration the instance runs with.</summary>
+    internal StreamsConfig Config => _config;
+
+    /// <summary>The stores of the sub-topologies reading <paramref name="partitions"/>; for standbys only those with a changelog.</summary>
+    private HashSet<string> StoresOf(IReadOnlySet<TopicPartition> partitions, bool standbyOnly)
+    {
+        var topics = partitions.Select(p => p.Topic).ToHashSet(StringComparer.Ordinal);
+        return _topology.Subtopologies
+            .Where(s => s.SourceTopics.Any(topics.Contains))
+            .SelectMany(s => s.Stores)
+            .Where(b => !standbyOnly || b.LoggingEnabled)
+            .Select(b => b.Name)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The last assignment any local stream thread received without error.</summary>
+    private AssignmentInfo? LatestAssignment()
+    {
+        List<StreamThread> threads;
+        lock (_lock)
+        {
+            threads = [.. _threads];
+        }
+
+        return threads.Select(t => t.Assignment).FirstOrDefault(a => a is not null && a.Error is null);
     }
 }

@@ -50,6 +50,44 @@ public sealed class DslJoinIntegrationTests(Xunit.Abstractions.ITestOutputHelper
     }
 
     [Fact]
+    public async Task StreamStreamJoin_RestoredFromChangelog_KeepsLiveRecordsAndDropsExpiredSegments()
+    {
+        await _cluster.CreateTopicAsync("ssr-left", 1);
+        await _cluster.CreateTopicAsync("ssr-right", 1);
+        await _cluster.CreateTopicAsync("ssr-out", 1);
+        static Topology Join()
+        {
+            var builder = new StreamsBuilder();
+            var right = builder.Stream("ssr-right", Consumed.With(Serdes.String, Serdes.String));
+            builder.Stream("ssr-left", Consumed.With(Serdes.String, Serdes.String))
+                .Join(right, (l, r) => l + "+" + r, JoinWindows.OfTimeDifferenceWithNoGrace(TimeSpan.FromSeconds(10)), StreamJoined.As<string, string, string>("buf"))
+                .To("ssr-out", Produced.With(Serdes.String, Serdes.String));
+            return builder.Build();
+        }
+
+        static List<string?> Buffered(KafkaStreams streams)
+            => [.. streams.Store<State.IReadOnlyWindowStore<string, string>>("buf-this-join-store").All().Select(e => e.Value)];
+
+        // Retention is 20 s (window + grace): once "a" arrives 100 s later, the segment holding "old" is dropped.
+        await TextRecords.ProduceAsync(_cluster.BootstrapServers, "ssr-left", ("k", "old", T), ("k", "a", T + 100_000));
+        using (var first = new KafkaStreams(Join(), _cluster.Config("ssjoin-restore", _cluster.NewStateDir()), _logging))
+        {
+            first.Start();
+            await StreamsTestCluster.WaitUntilAsync(() => first.State == KafkaStreamsState.Running && Buffered(first).SequenceEqual(["a"]), "the buffer holding a alone");
+            first.Close();
+        }
+
+        // A new state.dir: the buffer can only come back from its changelog, which still holds both records.
+        using var second = new KafkaStreams(Join(), _cluster.Config("ssjoin-restore", _cluster.NewStateDir()), _logging);
+        second.Start();
+        await StreamsTestCluster.WaitUntilAsync(() => second.State == KafkaStreamsState.Running && Buffered(second).SequenceEqual(["a"]), "the restored buffer holding a alone");
+
+        await TextRecords.ProduceAsync(_cluster.BootstrapServers, "ssr-right", ("k", "b", T + 105_000));
+        var joined = await TextRecords.ReadUntilAsync(_cluster.BootstrapServers, "ssr-out", r => r.Count >= 1);
+        Assert.Equal(["a+b"], joined.Select(r => r.Value));
+    }
+
+    [Fact]
     public async Task ForeignKeyJoin_CustomerChangesAndOrderMoves_ResultsFollowOnTopicsWithDifferentPartitionCounts()
     {
         await _cluster.CreateTopicAsync("fk-orders", 2);

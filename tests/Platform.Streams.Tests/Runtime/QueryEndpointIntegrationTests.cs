@@ -30,20 +30,20 @@ public sealed class QueryEndpointIntegrationTests(Xunit.Abstractions.ITestOutput
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private static Topology Counts()
+    private static Topology Counts(string input = "iq-words")
     {
         var builder = new StreamsBuilder();
-        var grouped = builder.Stream("iq-words", Consumed.With(Serdes.String, Serdes.String)).GroupByKey();
+        var grouped = builder.Stream(input, Consumed.With(Serdes.String, Serdes.String)).GroupByKey();
         grouped.Count(Materialized.As<string, long>("counts"));
         grouped.WindowedBy(TimeWindows.OfSizeWithNoGrace(TimeSpan.FromHours(1))).Count(Materialized.As<string, long>("wcounts"));
         grouped.WindowedBy(SessionWindows.OfInactivityGapWithNoGrace(TimeSpan.FromHours(1))).Count(Materialized.As<string, long>("scounts"));
         return builder.Build();
     }
 
-    private StreamsConfig Config(string application)
+    private StreamsConfig Config(string application, string server = "localhost:7070")
     {
         var config = _cluster.Config(application, _cluster.NewStateDir());
-        config["application.server"] = "localhost:7070";
+        config["application.server"] = server;
         return config;
     }
 
@@ -118,6 +118,57 @@ public sealed class QueryEndpointIntegrationTests(Xunit.Abstractions.ITestOutput
         Assert.Contains("'counts'", body.GetProperty("error").GetString());
 
         streams.Close();
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Metadata_InstanceWithoutTheStoresTask_AnswersForTheWholeApplication()
+    {
+        // One input partition, two instances: one runs the task, the other none, yet both know who hosts what.
+        await _cluster.CreateTopicAsync("iq-one", 1);
+        using var first = new KafkaStreams(Counts("iq-one"), Config("iq-meta", "localhost:7070"), _logging);
+        using var second = new KafkaStreams(Counts("iq-one"), Config("iq-meta", "localhost:7071"), _logging);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapStreamsQueries(first, "/first");
+        app.MapStreamsQueries(second, "/second");
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        first.Start();
+        second.Start();
+        static bool Runs(KafkaStreams s) => s.MetadataForLocalThreads().Any(t => t.ActiveTasks.Count > 0);
+        static bool KnowsBoth(KafkaStreams s) => s.MetadataForAllStreamsClients().Count == 2 && s.StreamsMetadataForStore("counts").Count == 1;
+        await StreamsTestCluster.WaitUntilAsync(
+            () => first.State == KafkaStreamsState.Running && second.State == KafkaStreamsState.Running && Runs(first) != Runs(second) && KnowsBoth(first) && KnowsBoth(second),
+            "one instance running the task, both knowing the assignment");
+        var (idle, activeHost) = Runs(first) ? ("/second", "localhost:7070") : ("/first", "localhost:7071");
+
+        var (status, body) = await GetAsync(client, idle + "/metadata/counts/a");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(activeHost, body.GetProperty("activeHost").GetString());
+        Assert.Equal(0, body.GetProperty("partition").GetInt32());
+
+        (status, body) = await GetAsync(client, idle + "/metadata/counts");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var host = Assert.Single(body.EnumerateArray());
+        Assert.Equal(activeHost, host.GetProperty("host").GetString());
+        Assert.Equal(["counts", "scounts", "wcounts"], host.GetProperty("stores").EnumerateArray().Select(e => e.GetString()));
+        var partition = Assert.Single(host.GetProperty("partitions").EnumerateArray());
+        Assert.Equal("iq-one", partition.GetProperty("topic").GetString());
+
+        (_, body) = await GetAsync(client, idle + "/metadata");
+        Assert.Equal(["localhost:7070", "localhost:7071"], body.EnumerateArray().Select(e => e.GetProperty("host").GetString()));
+
+        (status, _) = await GetAsync(client, idle + "/metadata/nope");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+
+        // The data itself is only served where it lives.
+        (status, _) = await GetAsync(client, idle + "/stores/counts/keys/a");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+
+        first.Close();
+        second.Close();
         await app.StopAsync();
     }
 

@@ -51,6 +51,20 @@ public sealed class PersistentWindowStoreTests : IDisposable
 
     private string StoreFolder(string store) => Path.Combine(_stateDir, "window-stores", "0_0", "rocksdb", store);
 
+    /// <summary>The ids of the segments a closed store of task 0_0 holds on disk.</summary>
+    private SortedSet<long> SegmentIds(string store)
+    {
+        var segments = new SortedSet<long>();
+        using var db = RocksDb.OpenReadOnly(new DbOptions(), StoreFolder(store), false);
+        using var iterator = db.NewIterator();
+        for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+        {
+            segments.Add(KeySegments.ReadId(iterator.Key()));
+        }
+
+        return segments;
+    }
+
     [Fact]
     public void WindowedCount_NoStoreType_IsRocksDbAndKeepsItsWindowsAcrossARestart()
     {
@@ -112,17 +126,41 @@ public sealed class PersistentWindowStoreTests : IDisposable
         }
 
         // On disk, only the segments that can hold live windows are left (the one of 480 001 and later: ids 8, 9, 10).
-        var segments = new SortedSet<long>();
-        using (var db = RocksDb.OpenReadOnly(new DbOptions(), StoreFolder("wcounts"), false))
-        using (var iterator = db.NewIterator())
+        Assert.Equal([8L, 9L, 10L], SegmentIds("wcounts"));
+    }
+
+    [Fact]
+    public void StreamStreamJoin_StreamTimePastRetention_DropsWholeSegmentsOfTheBuffers()
+    {
+        // Window 2 x 10 s plus 50 s grace: 70 s retention, so segments of 60 s (the floor), as in Kafka.
+        var builder = new StreamsBuilder();
+        var right = builder.Stream("right", Strings);
+        builder.Stream("left", Strings)
+            .Join(right, (l, r) => l + "+" + r, JoinWindows.OfTimeDifferenceAndGrace(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(50)), StreamJoined.With(Serdes.String, Serdes.String, Serdes.String).WithStoreName("j"))
+            .To("joined", Produced.With(Serdes.String, Serdes.String));
+        using (var driver = new TopologyTestDriver(builder.Build(Config()), Config()))
         {
-            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+            var left = driver.CreateInputTopic("left", Serdes.String, Serdes.String);
+            for (var t = 0L; t <= 600_000; t += 10_000)
             {
-                segments.Add(KeySegments.ReadId(iterator.Key()));
+                left.PipeInput("k", "l" + t, t);
+                left.PipeInput("k", "dup" + t, t);
             }
+
+            // Both records of one key and timestamp are kept, and only those within the window join.
+            driver.CreateInputTopic("right", Serdes.String, Serdes.String).PipeInput("k", "r", 600_000);
+            Assert.Equal(
+                ["l590000+r", "dup590000+r", "l600000+r", "dup600000+r"],
+                driver.CreateOutputTopic("joined", Serdes.String, Serdes.String).ReadValuesToList());
+
+            // Live: timestamps after 600 000 - 70 000, both duplicates of each.
+            var live = driver.GetWindowStore<string, string>("j-this-join-store").All().Select(w => w.Key.Window.StartMs).ToList();
+            Assert.Equal(14, live.Count);
+            Assert.All(live, start => Assert.True(start > 530_000, start.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
-        Assert.Equal([8L, 9L, 10L], segments);
+        // On disk, only the segments that can hold live records are left (the one of 530 001 and later: ids 8, 9, 10).
+        Assert.Equal([8L, 9L, 10L], SegmentIds("j-this-join-store"));
     }
 
     [Fact]

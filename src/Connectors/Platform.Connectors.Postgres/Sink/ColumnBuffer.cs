@@ -86,6 +86,30 @@ internal abstract class ColumnBuffer(PgType type)
     /// <summary>Row <paramref name="row"/>'s value, boxed (null for null): for keys compared across rows.</summary>
     public abstract object? Get(int row);
 
+    /// <summary>
+    /// <paramref name="rows"/> without those whose value a later row of them repeats (nulls count as one value), in
+    /// order; <paramref name="rows"/> itself when no value repeats. Compares the typed values: no box per row.
+    /// </summary>
+    public abstract List<int> LastPerValue(List<int> rows);
+
+    /// <summary>The rows at the positions <paramref name="last"/> and <paramref name="lastNull"/> (-1: none) hold, in order; <paramref name="rows"/> when that is all of them.</summary>
+    protected static List<int> Kept(List<int> rows, IEnumerable<int> last, int lastNull)
+    {
+        var positions = new List<int>(last);
+        if (lastNull >= 0)
+        {
+            positions.Add(lastNull);
+        }
+
+        if (positions.Count == rows.Count)
+        {
+            return rows;
+        }
+
+        positions.Sort();
+        return positions.ConvertAll(i => rows[i]);
+    }
+
     /// <summary>Writes row <paramref name="row"/>'s value into a COPY.</summary>
     public abstract Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken);
 
@@ -121,6 +145,25 @@ internal abstract class ColumnBuffer(PgType type)
         private T[] _values = new T[256];
 
         public override object? Get(int row) => IsNull(row) ? null : _values[row];
+
+        public override List<int> LastPerValue(List<int> rows)
+        {
+            var last = new Dictionary<T, int>(rows.Count);
+            var lastNull = -1;
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (IsNull(rows[i]))
+                {
+                    lastNull = i;
+                }
+                else
+                {
+                    last[_values[rows[i]]] = i;
+                }
+            }
+
+            return Kept(rows, last.Values, lastNull);
+        }
 
         public override Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken)
             => IsNull(row) ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(_values[row], Type.DbType, cancellationToken);
@@ -196,10 +239,41 @@ internal abstract class ColumnBuffer(PgType type)
     {
         private T?[] _values = new T?[256];
 
+        // Byte arrays (bytea keys) compare by content, as the database compares them.
+        private static readonly IEqualityComparer<T> Equality = typeof(T) == typeof(byte[])
+            ? (IEqualityComparer<T>)(object)EqualityComparer<byte[]>.Create(static (a, b) => a.AsSpan().SequenceEqual(b), static a => BytesHash(a!))
+            : EqualityComparer<T>.Default;
+
         public override object? Get(int row) => IsNull(row) ? null : _values[row];
+
+        public override List<int> LastPerValue(List<int> rows)
+        {
+            var last = new Dictionary<T, int>(rows.Count, Equality);
+            var lastNull = -1;
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (IsNull(rows[i]))
+                {
+                    lastNull = i;
+                }
+                else
+                {
+                    last[_values[rows[i]]!] = i;
+                }
+            }
+
+            return Kept(rows, last.Values, lastNull);
+        }
 
         public override Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken)
             => IsNull(row) ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(_values[row]!, Type.DbType, cancellationToken);
+
+        private static int BytesHash(byte[] bytes)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(bytes);
+            return hash.ToHashCode();
+        }
 
         public override Array ToArray(IReadOnlyList<int> rows)
         {

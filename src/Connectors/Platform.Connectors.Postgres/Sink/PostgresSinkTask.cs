@@ -71,9 +71,19 @@ public sealed class PostgresSinkTask : SinkTask
     public override async Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken)
     {
         var fresh = new List<SinkRecord>(records.Count);
-        foreach (var r in records)
+        var (topic, partition, stored) = ((string?)null, -1, 0L);
+        for (var i = 0; i < records.Count; i++)
         {
-            if (r.OriginalKafkaOffset >= _stored.GetValueOrDefault(Partition(r), long.MinValue))
+            var r = records[i];
+
+            // Records come in runs of one partition: its stored offset is looked up once per run.
+            if (!ReferenceEquals(r.OriginalTopic, topic) || r.OriginalKafkaPartition != partition)
+            {
+                (topic, partition) = (r.OriginalTopic, r.OriginalKafkaPartition);
+                stored = _stored.GetValueOrDefault(Partition(r), long.MinValue);
+            }
+
+            if (r.OriginalKafkaOffset >= stored)
             {
                 fresh.Add(r);
             }
@@ -168,8 +178,16 @@ public sealed class PostgresSinkTask : SinkTask
         }
 
         var next = new Dictionary<TopicPartitionRef, long>();
-        foreach (var record in records)
+        for (var i = 0; i < records.Count; i++)
         {
+            // The last record of a run of one partition has the run's highest offset: one dictionary write per run.
+            var record = records[i];
+            if (i + 1 < records.Count && ReferenceEquals(records[i + 1].OriginalTopic, record.OriginalTopic)
+                && records[i + 1].OriginalKafkaPartition == record.OriginalKafkaPartition && records[i + 1].OriginalKafkaOffset > record.OriginalKafkaOffset)
+            {
+                continue;
+            }
+
             var partition = Partition(record);
             if (record.OriginalKafkaOffset + 1 > next.GetValueOrDefault(partition, long.MinValue))
             {

@@ -14,6 +14,11 @@ internal sealed class TableBatch(SinkTable table)
     private readonly List<bool> _deletes = [];
     private readonly List<IReadOnlyList<string>> _keys = [];
 
+    // The table position of the name last seen at each place of a row: rows of a batch nearly always carry the same
+    // name strings (the JSON reader shares them) in the same order, so a reference comparison replaces a lookup.
+    private string?[] _seenNames = new string?[8];
+    private int[] _seenPositions = new int[8];
+
     public SinkTable Table { get; } = table;
 
     public int Count => _records.Count;
@@ -43,9 +48,12 @@ internal sealed class TableBatch(SinkTable table)
     /// <summary>Whether <paramref name="row"/> has a column the table lacks (<c>auto.evolve</c> would add it).</summary>
     public bool Lacks(SinkRow row)
     {
-        foreach (var column in row.Columns)
+        // Indexed loops here and in Add: a foreach over the interface would box the list's enumerator (and its current
+        // struct) for every record.
+        var columns = row.Columns;
+        for (var i = 0; i < columns.Count; i++)
         {
-            if (Table.IndexOf(column.Name) < 0)
+            if (Table.IndexOf(columns[i].Name) < 0)
             {
                 return true;
             }
@@ -64,9 +72,11 @@ internal sealed class TableBatch(SinkTable table)
             column?.Clear(index);
         }
 
-        foreach (var column in row.Columns)
+        var columns = row.Columns;
+        for (var i = 0; i < columns.Count; i++)
         {
-            var position = Table.IndexOf(column.Name);
+            var column = columns[i];
+            var position = PositionOf(i, column.Name);
             if (position < 0)
             {
                 throw new DataException($"Table {Table.Schema}.{Table.Name} has no column '{column.Name}' (auto.evolve is false).");
@@ -84,5 +94,25 @@ internal sealed class TableBatch(SinkTable table)
         _records.Add(row.Record);
         _deletes.Add(row.IsDelete);
         _keys.Add(row.KeyColumns);
+    }
+
+    /// <summary>The table position of column <paramref name="name"/>, found at place <paramref name="place"/> of a row.</summary>
+    private int PositionOf(int place, string name)
+    {
+        if (place < _seenNames.Length && ReferenceEquals(_seenNames[place], name))
+        {
+            return _seenPositions[place];
+        }
+
+        var position = Table.IndexOf(name);
+        if (place >= _seenNames.Length)
+        {
+            Array.Resize(ref _seenNames, Math.Max(place + 1, _seenNames.Length * 2));
+            Array.Resize(ref _seenPositions, _seenNames.Length);
+        }
+
+        _seenNames[place] = name;
+        _seenPositions[place] = position;
+        return position;
     }
 }

@@ -293,14 +293,16 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     {
         var keys = batch.KeyColumns(rows[0]).Select(k => batch.Column(batch.Table.IndexOf(k))
             ?? throw new DataException($"Table {batch.Table.Schema}.{batch.Table.Name} has no writable key column '{k}'.")).ToArray();
-        var last = new Dictionary<object, int>(rows.Count);
+        if (keys.Length == 1)
+        {
+            return keys[0].LastPerValue(rows);
+        }
+
+        var last = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
-            object key = keys.Length == 1
-                ? keys[0].Get(row) ?? DBNull.Value
-                : string.Join("\u0001", keys.Select(k => Convert.ToString(k.Get(row), System.Globalization.CultureInfo.InvariantCulture)));
-            last[key] = i;
+            last[string.Join("\u0001", keys.Select(k => Convert.ToString(k.Get(row), System.Globalization.CultureInfo.InvariantCulture)))] = i;
         }
 
         return last.Count == rows.Count ? rows : [.. last.Values.Order().Select(i => rows[i])];

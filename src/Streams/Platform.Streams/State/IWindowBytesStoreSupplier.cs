@@ -12,6 +12,12 @@ public interface IWindowBytesStoreSupplier
     /// <summary>The size of the windows stored, in ms.</summary>
     long WindowSizeMs { get; }
 
+    /// <summary>
+    /// Whether the store keeps every value put under a key and window start (stream-stream join buffers) rather
+    /// than the latest; such a store ignores null puts.
+    /// </summary>
+    bool RetainDuplicates => false;
+
     /// <summary>A new store for one task.</summary>
     IWindowStore<Bytes, byte[]> Get();
 }

@@ -13,10 +13,11 @@ public static partial class Stores
 
     /// <summary>
     /// A persistent window store on RocksDB keeping windows of <paramref name="windowSize"/> for <paramref name="retentionPeriod"/>
-    /// of stream time, in time segments of max(retention / 2, 60 s) dropped whole once expired.
+    /// of stream time, in time segments of max(retention / 2, 60 s) dropped whole once expired; with <paramref name="retainDuplicates"/>
+    /// every value put is kept (as stream-stream joins need).
     /// </summary>
-    public static IWindowBytesStoreSupplier PersistentWindowStore(string name, TimeSpan retentionPeriod, TimeSpan windowSize)
-        => new RocksDbWindowBytesStoreSupplier(name, retentionPeriod, windowSize);
+    public static IWindowBytesStoreSupplier PersistentWindowStore(string name, TimeSpan retentionPeriod, TimeSpan windowSize, bool retainDuplicates = false)
+        => new RocksDbWindowBytesStoreSupplier(name, retentionPeriod, windowSize, retainDuplicates);
 
     /// <summary>
     /// A persistent window store for <see cref="TimestampedWindowStoreBuilder{TKey,TValue}"/> (the DSL's windowed aggregations):

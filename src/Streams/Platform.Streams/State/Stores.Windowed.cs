@@ -5,9 +5,12 @@ namespace Platform.Streams.State;
 /// <summary>Window and session store factories.</summary>
 public static partial class Stores
 {
-    /// <summary>An in-memory window byte store keeping windows of <paramref name="windowSize"/> for <paramref name="retentionPeriod"/> of stream time.</summary>
-    public static IWindowBytesStoreSupplier InMemoryWindowStore(string name, TimeSpan retentionPeriod, TimeSpan windowSize)
-        => new InMemoryWindowBytesStoreSupplier(name, retentionPeriod, windowSize);
+    /// <summary>
+    /// An in-memory window byte store keeping windows of <paramref name="windowSize"/> for <paramref name="retentionPeriod"/> of
+    /// stream time; with <paramref name="retainDuplicates"/> every value put is kept (as stream-stream joins need).
+    /// </summary>
+    public static IWindowBytesStoreSupplier InMemoryWindowStore(string name, TimeSpan retentionPeriod, TimeSpan windowSize, bool retainDuplicates = false)
+        => new InMemoryWindowBytesStoreSupplier(name, retentionPeriod, windowSize, retainDuplicates);
 
     /// <summary>An in-memory session byte store keeping sessions for <paramref name="retentionPeriod"/> of stream time after they end.</summary>
     public static ISessionBytesStoreSupplier InMemorySessionStore(string name, TimeSpan retentionPeriod)

@@ -31,7 +31,7 @@ public sealed class TimestampedWindowStoreBuilder<TKey, TValue> : StoreBuilderBa
         var store = _supplier.Get();
         if (LoggingEnabled)
         {
-            store = new ChangeLoggingWindowBytesStore(store, timestamped: true);
+            store = new ChangeLoggingWindowBytesStore(store, timestamped: true, _supplier.RetainDuplicates);
         }
 
         if (CachingEnabled)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Platform.Client.Serialization;
 using Platform.Streams.SerDes;
 using Platform.Streams.State;
 using Platform.Streams.State.Internal;
@@ -11,8 +10,9 @@ namespace Platform.Streams.Runtime.Queries;
 /// <summary>
 /// Untyped reads of one store for the HTTP query endpoint: keys arrive as text and are read as the store's key
 /// type (text as is, numbers parsed, anything else as JSON); values leave as JSON (text as a string, numbers as
-/// numbers, objects through System.Text.Json). Made from a local instance of the store, whose metered layer
-/// tells the key and value types and holds the key serde.
+/// numbers, objects through System.Text.Json). Made from an instance of the store (a local one, or for
+/// <see cref="Metadata"/> alone one built but not opened), whose metered layer tells the key and value types
+/// and the key serde.
 /// </summary>
 internal abstract class StoreQueryAdapter
 {
@@ -34,9 +34,9 @@ internal abstract class StoreQueryAdapter
     /// <summary>Where <paramref name="key"/> lives.</summary>
     public abstract KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key);
 
-    /// <summary>The adapter of <paramref name="store"/>'s kind and types.</summary>
+    /// <summary>The adapter of <paramref name="store"/>'s kind and types; <paramref name="config"/> gives the default key serde.</summary>
     /// <exception cref="InvalidStateStoreException">The store is of a kind the endpoint cannot read.</exception>
-    public static StoreQueryAdapter For(IStateStore store)
+    public static StoreQueryAdapter For(IStateStore store, StreamsConfig config)
     {
         ArgumentNullException.ThrowIfNull(store);
         for (var type = store.GetType(); type is not null; type = type.BaseType)
@@ -56,9 +56,9 @@ internal abstract class StoreQueryAdapter
                 : null;
             if (adapter is not null)
             {
-                // The store's own key serde, for QueryMetadataForKey: every metered store has KeyBytes(TKey).
-                var keyBytes = Delegate.CreateDelegate(typeof(Func<,>).MakeGenericType(args[0], typeof(Bytes)), store, "KeyBytes");
-                return (StoreQueryAdapter)Activator.CreateInstance(adapter.MakeGenericType(args), keyBytes)!;
+                // The store's own key serde, for QueryMetadataForKey: known without opening the store.
+                var keySerde = typeof(IKeySerdeSource<>).MakeGenericType(args[0]).GetMethod(nameof(IKeySerdeSource<int>.KeySerde))!.Invoke(store, [config]);
+                return (StoreQueryAdapter)Activator.CreateInstance(adapter.MakeGenericType(args), keySerde)!;
             }
         }
 
@@ -101,16 +101,10 @@ internal abstract class StoreQueryAdapter
         ["value"] = Render(value),
     };
 
-    private static KeyQueryMetadata MetadataOf<TKey>(KafkaStreams streams, string storeName, string key, Func<TKey, Bytes> keyBytes)
-        => streams.QueryMetadataForKey(storeName, ParseKey<TKey>(key), new BytesSerializer<TKey>(keyBytes));
+    private static KeyQueryMetadata MetadataOf<TKey>(KafkaStreams streams, string storeName, string key, ISerde<TKey> keySerde)
+        => streams.QueryMetadataForKey(storeName, ParseKey<TKey>(key), keySerde);
 
-    /// <summary>The store's own key serde, seen as a serializer.</summary>
-    private sealed class BytesSerializer<TKey>(Func<TKey, Bytes> keyBytes) : ISerializer<TKey>
-    {
-        public byte[]? Serialize(TKey data, SerializationContext context) => keyBytes(data).Value;
-    }
-
-    private sealed class KeyValueAdapter<TKey, TValue>(Func<TKey, Bytes> keyBytes) : StoreQueryAdapter
+    private sealed class KeyValueAdapter<TKey, TValue>(ISerde<TKey> keySerde) : StoreQueryAdapter
     {
         public override string Kind => "keyValue";
 
@@ -129,10 +123,10 @@ internal abstract class StoreQueryAdapter
 
         public override JsonArray FetchSessions(KafkaStreams streams, string storeName, string key) => throw WrongKind(storeName, "session");
 
-        public override KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key) => MetadataOf(streams, storeName, key, keyBytes);
+        public override KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key) => MetadataOf(streams, storeName, key, keySerde);
     }
 
-    private sealed class WindowAdapter<TKey, TValue>(Func<TKey, Bytes> keyBytes) : StoreQueryAdapter
+    private sealed class WindowAdapter<TKey, TValue>(ISerde<TKey> keySerde) : StoreQueryAdapter
     {
         public override string Kind => "window";
 
@@ -148,10 +142,10 @@ internal abstract class StoreQueryAdapter
 
         public override JsonArray FetchSessions(KafkaStreams streams, string storeName, string key) => throw WrongKind(storeName, "session");
 
-        public override KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key) => MetadataOf(streams, storeName, key, keyBytes);
+        public override KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key) => MetadataOf(streams, storeName, key, keySerde);
     }
 
-    private sealed class SessionAdapter<TKey, TValue>(Func<TKey, Bytes> keyBytes) : StoreQueryAdapter
+    private sealed class SessionAdapter<TKey, TValue>(ISerde<TKey> keySerde) : StoreQueryAdapter
     {
         public override string Kind => "session";
 
@@ -164,7 +158,7 @@ internal abstract class StoreQueryAdapter
         public override JsonArray FetchSessions(KafkaStreams streams, string storeName, string key)
             => [.. streams.Store<IReadOnlySessionStore<TKey, TValue>>(storeName).Fetch(ParseKey<TKey>(key)).Select(e => (JsonNode)Windowed(e.Key, e.Value))];
 
-        public override KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key) => MetadataOf(streams, storeName, key, keyBytes);
+        public override KeyQueryMetadata Metadata(KafkaStreams streams, string storeName, string key) => MetadataOf(streams, storeName, key, keySerde);
     }
 
     private static InvalidOperationException WrongKind(string storeName, string asked)

@@ -9,33 +9,20 @@ namespace Platform.Streams.State.Internal;
 /// </summary>
 internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) : WrappedKeyValueBytesStore(inner), ICachedStore
 {
-    private TaskContext _task = null!;
-    private ThreadCache? _cache;
-    private NamedCache? _named;
-    private BytesFlushListener? _listener;
-    private bool _sendOldValues;
+    private readonly RecordCacheBinding<BytesFlushListener> _binding = new();
 
     public override void Init(IStateStoreContext context, IStateStore root)
     {
         Inner.Init(context, root);
-        var storeContext = context as StoreContext
-            ?? throw new InvalidOperationException($"Store '{Name}' caches and must be opened by a task.");
-        _task = storeContext.Task;
-        _cache = storeContext.Cache;
-        _named = _cache?.Register($"{storeContext.TaskId}-{Name}", OnFlush);
+        _binding.Init(context, Name, FlushEntry);
     }
 
     /// <summary>Sets who receives flushed entries; false when the store has no cache (the caller then forwards itself).</summary>
-    public bool SetFlushListener(BytesFlushListener listener, bool sendOldValues)
-    {
-        _listener = listener;
-        _sendOldValues = sendOldValues;
-        return _named is not null;
-    }
+    public bool SetFlushListener(BytesFlushListener listener, bool sendOldValues) => _binding.SetFlushListener(listener, sendOldValues);
 
     public override byte[]? Get(Bytes key)
     {
-        if (_named?.Get(key) is { } entry)
+        if (_binding.Named?.Get(key) is { } entry)
         {
             return entry.Value;
         }
@@ -52,14 +39,13 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
     public override void Put(Bytes key, byte[]? value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_named is null)
+        if (_binding.Named is null)
         {
             Inner.Put(key, value);
             return;
         }
 
-        var task = _task;
-        _cache!.Put(_named, key, value, dirty: true, task.Timestamp, task.Headers, task.Topic, task.Partition, task.Offset);
+        _binding.Put(key, value);
     }
 
     public override IEnumerable<KeyValuePair<Bytes, byte[]>> Range(Bytes? from, Bytes? to) => Merged(from, to, reverse: false);
@@ -70,7 +56,7 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
 
     public override IEnumerable<KeyValuePair<Bytes, byte[]>> ReverseAll() => Merged(null, null, reverse: true);
 
-    public override long ApproximateNumEntries => Inner.ApproximateNumEntries + (_named?.DirtyCount ?? 0);
+    public override long ApproximateNumEntries => Inner.ApproximateNumEntries + (_binding.Named?.DirtyCount ?? 0);
 
     public override void Flush()
     {
@@ -78,22 +64,11 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
         Inner.Flush();
     }
 
-    public void FlushCache()
-    {
-        if (_named is not null)
-        {
-            _cache!.Flush(_named);
-        }
-    }
+    public void FlushCache() => _binding.FlushCache();
 
     public override void Close()
     {
-        if (_named is not null)
-        {
-            _cache!.Unregister(_named);
-            _named = null;
-        }
-
+        _binding.Close();
         Inner.Close();
     }
 
@@ -110,9 +85,9 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
             merged[key] = value;
         }
 
-        if (_named is not null)
+        if (_binding.Named is not null)
         {
-            foreach (var entry in _named.Range(from, to))
+            foreach (var entry in _binding.Named.Range(from, to))
             {
                 merged[entry.Key] = entry.Value;
             }
@@ -135,35 +110,18 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
         return result;
     }
 
-    private void OnFlush(List<CacheEntry> entries)
+    private void FlushEntry(CacheEntry entry)
     {
-        var task = _task;
-        var (topic, partition, offset, timestamp, headers) = (task.Topic, task.Partition, task.Offset, task.Timestamp, task.Headers);
-        try
-        {
-            foreach (var entry in entries)
-            {
-                var newValue = entry.Value;
-                var oldValue = newValue is null || _sendOldValues ? Inner.Get(entry.Key) : null;
+        var newValue = entry.Value;
+        var oldValue = newValue is null || _binding.SendOldValues ? Inner.Get(entry.Key) : null;
 
-                // A key neither stored nor cached before and now deleted changes nothing: skip the write and the forward.
-                if (newValue is null && oldValue is null)
-                {
-                    continue;
-                }
-
-                task.Topic = entry.Topic;
-                task.Partition = entry.Partition;
-                task.Offset = entry.Offset;
-                task.Timestamp = entry.Timestamp;
-                task.Headers = entry.Headers;
-                Inner.Put(entry.Key, newValue);
-                _listener?.Invoke(entry.Key, newValue, _sendOldValues ? oldValue : null, entry.Timestamp, entry.Headers);
-            }
-        }
-        finally
+        // A key neither stored nor cached before and now deleted changes nothing: skip the write and the forward.
+        if (newValue is null && oldValue is null)
         {
-            (task.Topic, task.Partition, task.Offset, task.Timestamp, task.Headers) = (topic, partition, offset, timestamp, headers);
+            return;
         }
+
+        Inner.Put(entry.Key, newValue);
+        _binding.Listener?.Invoke(entry.Key, newValue, _binding.SendOldValues ? oldValue : null, entry.Timestamp, entry.Headers);
     }
 }

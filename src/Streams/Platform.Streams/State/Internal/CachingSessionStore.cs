@@ -12,41 +12,10 @@ namespace Platform.Streams.State.Internal;
 /// entries the cache has since evicted, which reads skip and prune). Cached sessions past the retention (by
 /// the largest end written) are not returned, as the store beneath would not return them either.
 /// </summary>
-internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, long retentionPeriodMs) : ISessionStore<Bytes, byte[]>, ICachedStore
+internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, long retentionPeriodMs)
+    : IndexedCachingStore<ISessionStore<Bytes, byte[]>, Window, HashSet<Window>>(inner), ISessionStore<Bytes, byte[]>
 {
-    private readonly Dictionary<Bytes, HashSet<Window>> _cachedSessions = [];
-    private TaskContext _task = null!;
-    private ThreadCache? _cache;
-    private NamedCache? _named;
-    private WindowFlushListener? _listener;
-    private bool _sendOldValues;
     private long _observedStreamTime = -1;
-
-    public ISessionStore<Bytes, byte[]> Inner { get; } = inner;
-
-    public string Name => Inner.Name;
-
-    public bool Persistent => Inner.Persistent;
-
-    public bool IsOpen => Inner.IsOpen;
-
-    public void Init(IStateStoreContext context, IStateStore root)
-    {
-        Inner.Init(context, root);
-        var storeContext = context as StoreContext
-            ?? throw new InvalidOperationException($"Store '{Name}' caches and must be opened by a task.");
-        _task = storeContext.Task;
-        _cache = storeContext.Cache;
-        _named = _cache?.Register($"{storeContext.TaskId}-{Name}", OnFlush);
-    }
-
-    /// <summary>Sets who receives flushed sessions; false when the store has no cache (the caller then forwards itself).</summary>
-    public bool SetFlushListener(WindowFlushListener listener, bool sendOldValues)
-    {
-        _listener = listener;
-        _sendOldValues = sendOldValues;
-        return _named is not null;
-    }
 
     public void Put(Windowed<Bytes> session, byte[] value) => Write(session, value);
 
@@ -56,7 +25,7 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
     {
         ArgumentNullException.ThrowIfNull(key);
         var stored = Inner.FindSessions(key, earliestSessionEndMs, latestSessionStartMs);
-        if (_named is null || !_cachedSessions.TryGetValue(key, out var windows))
+        if (Binding.Named is null || !TryGetIndexed(key, out var windows))
         {
             return stored;
         }
@@ -70,7 +39,7 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
         List<Window>? evicted = null;
         foreach (var window in windows)
         {
-            if (_named.Get(CacheKey(key, window)) is not { } entry)
+            if (Binding.Named.Get(CacheKey(key, window)) is not { } entry)
             {
                 (evicted ??= []).Add(window);
             }
@@ -100,7 +69,7 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
     public IEnumerable<KeyValuePair<Windowed<Bytes>, byte[]>> Fetch(Bytes? keyFrom, Bytes? keyTo)
     {
         var stored = Inner.Fetch(keyFrom, keyTo);
-        if (_named is null)
+        if (Binding.Named is null)
         {
             return stored;
         }
@@ -112,7 +81,7 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
         }
 
         // Range reads (interactive queries) are rare: they scan the cache rather than keep it sorted.
-        foreach (var entry in _named.Range(null, null))
+        foreach (var entry in Binding.Named.Range(null, null))
         {
             var (keyLength, window) = SessionWindowedSerde<Bytes>.ReadWindow(entry.Key.Value);
             var key = Bytes.Copy(entry.Key.Value.AsSpan(0, keyLength));
@@ -131,37 +100,10 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
             .ToList();
     }
 
-    public void Flush()
-    {
-        FlushCache();
-        Inner.Flush();
-    }
-
-    public void FlushCache()
-    {
-        if (_named is not null)
-        {
-            _cache!.Flush(_named);
-            PruneIndex();
-        }
-    }
-
-    public void Close()
-    {
-        if (_named is not null)
-        {
-            _cache!.Unregister(_named);
-            _named = null;
-            _cachedSessions.Clear();
-        }
-
-        Inner.Close();
-    }
-
     private void Write(Windowed<Bytes> session, byte[]? value)
     {
         ArgumentNullException.ThrowIfNull(session.Key);
-        if (_named is null)
+        if (Binding.Named is null)
         {
             if (value is null)
             {
@@ -176,36 +118,12 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
         }
 
         _observedStreamTime = Math.Max(_observedStreamTime, session.Window.EndMs);
-        var task = _task;
-        _cache!.Put(_named, CacheKey(session.Key, session.Window), value, dirty: true, task.Timestamp, task.Headers, task.Topic, task.Partition, task.Offset);
-        if (!_cachedSessions.TryGetValue(session.Key, out var windows))
-        {
-            windows = [];
-            _cachedSessions.Add(session.Key, windows);
-        }
-
-        windows.Add(session.Window);
+        Cache(session.Key, session.Window, value);
     }
 
     private bool Live(Window window) => window.EndMs > _observedStreamTime - retentionPeriodMs;
 
-    private static Bytes CacheKey(Bytes key, Window window) => new(SessionWindowedSerde<Bytes>.SessionKeyBytes(key.Value, window));
-
-    /// <summary>Forgets index entries the cache evicted, once per commit, so the index does not outgrow the cache.</summary>
-    private void PruneIndex()
-    {
-        var emptied = new List<Bytes>();
-        foreach (var (key, windows) in _cachedSessions)
-        {
-            windows.RemoveWhere(window => _named!.Peek(CacheKey(key, window)) is null);
-            if (windows.Count == 0)
-            {
-                emptied.Add(key);
-            }
-        }
-
-        emptied.ForEach(key => _cachedSessions.Remove(key));
-    }
+    protected override Bytes CacheKey(Bytes key, Window point) => new(SessionWindowedSerde<Bytes>.SessionKeyBytes(key.Value, point));
 
     /// <summary>The stored value of exactly <paramref name="session"/>, or null.</summary>
     private byte[]? Stored(Windowed<Bytes> session)
@@ -221,45 +139,28 @@ internal sealed class CachingSessionStore(ISessionStore<Bytes, byte[]> inner, lo
         return null;
     }
 
-    private void OnFlush(List<CacheEntry> entries)
+    protected override void FlushEntry(CacheEntry entry)
     {
-        var task = _task;
-        var (topic, partition, offset, timestamp, headers) = (task.Topic, task.Partition, task.Offset, task.Timestamp, task.Headers);
-        try
+        var (keyLength, window) = SessionWindowedSerde<Bytes>.ReadWindow(entry.Key.Value);
+        var session = new Windowed<Bytes>(Bytes.Copy(entry.Key.Value.AsSpan(0, keyLength)), window);
+        var newValue = entry.Value;
+        var oldValue = newValue is null || Binding.SendOldValues ? Stored(session) : null;
+
+        // A session neither stored nor flushed before and now removed (merged away) changes nothing.
+        if (newValue is null && oldValue is null)
         {
-            foreach (var entry in entries)
-            {
-                var (keyLength, window) = SessionWindowedSerde<Bytes>.ReadWindow(entry.Key.Value);
-                var session = new Windowed<Bytes>(Bytes.Copy(entry.Key.Value.AsSpan(0, keyLength)), window);
-                var newValue = entry.Value;
-                var oldValue = newValue is null || _sendOldValues ? Stored(session) : null;
-
-                // A session neither stored nor flushed before and now removed (merged away) changes nothing.
-                if (newValue is null && oldValue is null)
-                {
-                    continue;
-                }
-
-                task.Topic = entry.Topic;
-                task.Partition = entry.Partition;
-                task.Offset = entry.Offset;
-                task.Timestamp = entry.Timestamp;
-                task.Headers = entry.Headers;
-                if (newValue is null)
-                {
-                    Inner.Remove(session);
-                }
-                else
-                {
-                    Inner.Put(session, newValue);
-                }
-
-                _listener?.Invoke(session, newValue, _sendOldValues ? oldValue : null, entry.Timestamp, entry.Headers);
-            }
+            return;
         }
-        finally
+
+        if (newValue is null)
         {
-            (task.Topic, task.Partition, task.Offset, task.Timestamp, task.Headers) = (topic, partition, offset, timestamp, headers);
+            Inner.Remove(session);
         }
+        else
+        {
+            Inner.Put(session, newValue);
+        }
+
+        Binding.Listener?.Invoke(session, newValue, Binding.SendOldValues ? oldValue : null, entry.Timestamp, entry.Headers);
     }
 }

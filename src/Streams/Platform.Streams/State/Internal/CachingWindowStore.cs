@@ -11,67 +11,28 @@ namespace Platform.Streams.State.Internal;
 /// Cached windows past the retention (by the largest start written) are not returned, as the store beneath
 /// would not return them either.
 /// </summary>
-internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long windowSizeMs, long retentionPeriodMs) : IWindowStore<Bytes, byte[]>, ICachedStore
+internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long windowSizeMs, long retentionPeriodMs)
+    : IndexedCachingStore<IWindowStore<Bytes, byte[]>, long, SortedSet<long>>(inner), IWindowStore<Bytes, byte[]>
 {
-    private readonly Dictionary<Bytes, SortedSet<long>> _cachedStarts = [];
-    private TaskContext _task = null!;
-    private ThreadCache? _cache;
-    private NamedCache? _named;
-    private WindowFlushListener? _listener;
-    private bool _sendOldValues;
     private long _observedStreamTime = -1;
-
-    public IWindowStore<Bytes, byte[]> Inner { get; } = inner;
-
-    public string Name => Inner.Name;
-
-    public bool Persistent => Inner.Persistent;
-
-    public bool IsOpen => Inner.IsOpen;
-
-    public void Init(IStateStoreContext context, IStateStore root)
-    {
-        Inner.Init(context, root);
-        var storeContext = context as StoreContext
-            ?? throw new InvalidOperationException($"Store '{Name}' caches and must be opened by a task.");
-        _task = storeContext.Task;
-        _cache = storeContext.Cache;
-        _named = _cache?.Register($"{storeContext.TaskId}-{Name}", OnFlush);
-    }
-
-    /// <summary>Sets who receives flushed windows; false when the store has no cache (the caller then forwards itself).</summary>
-    public bool SetFlushListener(WindowFlushListener listener, bool sendOldValues)
-    {
-        _listener = listener;
-        _sendOldValues = sendOldValues;
-        return _named is not null;
-    }
 
     public void Put(Bytes key, byte[]? value, long windowStartMs)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_named is null)
+        if (Binding.Named is null)
         {
             Inner.Put(key, value, windowStartMs);
             return;
         }
 
         _observedStreamTime = Math.Max(_observedStreamTime, windowStartMs);
-        var task = _task;
-        _cache!.Put(_named, CacheKey(key, windowStartMs), value, dirty: true, task.Timestamp, task.Headers, task.Topic, task.Partition, task.Offset);
-        if (!_cachedStarts.TryGetValue(key, out var starts))
-        {
-            starts = [];
-            _cachedStarts.Add(key, starts);
-        }
-
-        starts.Add(windowStartMs);
+        Cache(key, windowStartMs, value);
     }
 
     public byte[]? Fetch(Bytes key, long windowStartMs)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (windowStartMs > MinLiveTime && _named?.Get(CacheKey(key, windowStartMs)) is { } entry)
+        if (windowStartMs > MinLiveTime && Binding.Named?.Get(CacheKey(key, windowStartMs)) is { } entry)
         {
             return entry.Value;
         }
@@ -88,12 +49,12 @@ internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long
             merged[start] = value;
         }
 
-        if (_named is not null && fromMs <= toMs && _cachedStarts.TryGetValue(key, out var starts))
+        if (Binding.Named is not null && fromMs <= toMs && TryGetIndexed(key, out var starts))
         {
             List<long>? evicted = null;
             foreach (var start in starts.GetViewBetween(Math.Min(Math.Max(fromMs, MinLiveTime + 1), toMs), toMs))
             {
-                if (_named.Get(CacheKey(key, start)) is { } entry)
+                if (Binding.Named.Get(CacheKey(key, start)) is { } entry)
                 {
                     merged[start] = entry.Value;
                 }
@@ -117,10 +78,10 @@ internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long
             merged[(window.Key, window.Window.StartMs)] = (window, value);
         }
 
-        if (_named is not null)
+        if (Binding.Named is not null)
         {
             // Range reads (interactive queries) are rare: they scan the cache rather than keep it sorted.
-            foreach (var entry in _named.Range(null, null))
+            foreach (var entry in Binding.Named.Range(null, null))
             {
                 var (key, start, _) = WindowKeySchema.FromStoreKeyBinary(entry.Key.Value);
                 if (start >= fromMs && start <= toMs && start > MinLiveTime && (keyFrom is null || key.CompareTo(keyFrom) >= 0) && (keyTo is null || key.CompareTo(keyTo) <= 0))
@@ -142,83 +103,23 @@ internal sealed class CachingWindowStore(IWindowStore<Bytes, byte[]> inner, long
 
     public IEnumerable<KeyValuePair<Windowed<Bytes>, byte[]>> All() => Fetch(null, null, long.MinValue, long.MaxValue);
 
-    public void Flush()
-    {
-        FlushCache();
-        Inner.Flush();
-    }
-
-    public void FlushCache()
-    {
-        if (_named is not null)
-        {
-            _cache!.Flush(_named);
-            PruneIndex();
-        }
-    }
-
-    public void Close()
-    {
-        if (_named is not null)
-        {
-            _cache!.Unregister(_named);
-            _named = null;
-            _cachedStarts.Clear();
-        }
-
-        Inner.Close();
-    }
-
     private long MinLiveTime => _observedStreamTime - retentionPeriodMs;
 
-    private static Bytes CacheKey(Bytes key, long windowStartMs) => new(WindowKeySchema.ToStoreKeyBinary(key.Value, windowStartMs, 0));
+    protected override Bytes CacheKey(Bytes key, long point) => new(WindowKeySchema.ToStoreKeyBinary(key.Value, point, 0));
 
     private Window WindowAt(long start) => new(start, start <= long.MaxValue - windowSizeMs ? start + windowSizeMs : long.MaxValue);
 
-    /// <summary>Forgets index entries the cache evicted, once per commit, so the index does not outgrow the cache.</summary>
-    private void PruneIndex()
+    protected override void FlushEntry(CacheEntry entry)
     {
-        var emptied = new List<Bytes>();
-        foreach (var (key, starts) in _cachedStarts)
+        var (key, start, _) = WindowKeySchema.FromStoreKeyBinary(entry.Key.Value);
+        var newValue = entry.Value;
+        var oldValue = newValue is null || Binding.SendOldValues ? Inner.Fetch(key, start) : null;
+        if (newValue is null && oldValue is null)
         {
-            starts.RemoveWhere(start => _named!.Peek(CacheKey(key, start)) is null);
-            if (starts.Count == 0)
-            {
-                emptied.Add(key);
-            }
+            return;
         }
 
-        emptied.ForEach(key => _cachedStarts.Remove(key));
-    }
-
-    private void OnFlush(List<CacheEntry> entries)
-    {
-        var task = _task;
-        var (topic, partition, offset, timestamp, headers) = (task.Topic, task.Partition, task.Offset, task.Timestamp, task.Headers);
-        try
-        {
-            foreach (var entry in entries)
-            {
-                var (key, start, _) = WindowKeySchema.FromStoreKeyBinary(entry.Key.Value);
-                var newValue = entry.Value;
-                var oldValue = newValue is null || _sendOldValues ? Inner.Fetch(key, start) : null;
-                if (newValue is null && oldValue is null)
-                {
-                    continue;
-                }
-
-                task.Topic = entry.Topic;
-                task.Partition = entry.Partition;
-                task.Offset = entry.Offset;
-                task.Timestamp = entry.Timestamp;
-                task.Headers = entry.Headers;
-                Inner.Put(key, newValue, start);
-                _listener?.Invoke(new Windowed<Bytes>(key, WindowAt(start)), newValue, _sendOldValues ? oldValue : null, entry.Timestamp, entry.Headers);
-            }
-        }
-        finally
-        {
-            (task.Topic, task.Partition, task.Offset, task.Timestamp, task.Headers) = (topic, partition, offset, timestamp, headers);
-        }
+        Inner.Put(key, newValue, start);
+        Binding.Listener?.Invoke(new Windowed<Bytes>(key, WindowAt(start)), newValue, Binding.SendOldValues ? oldValue : null, entry.Timestamp, entry.Headers);
     }
 }

@@ -2,11 +2,16 @@ namespace Platform.Streams.State.Internal;
 
 /// <summary>
 /// Writes every change of a window store to its changelog (<c>&lt;application.id&gt;-&lt;store&gt;-changelog</c>,
-/// <c>compact,delete</c>) keyed as Kafka's window store keys: key bytes + window start + sequence number.
+/// <c>compact,delete</c>) keyed as Kafka's window store keys: key bytes + window start + sequence number. The
+/// sequence number is 0 unless the store retains duplicates: then each value gets its own, so compaction keeps
+/// them all, and null puts (which such a store ignores) are not logged.
 /// </summary>
-internal sealed class ChangeLoggingWindowBytesStore(IWindowStore<Bytes, byte[]> inner, bool timestamped) : IWindowStore<Bytes, byte[]>
+internal sealed class ChangeLoggingWindowBytesStore(IWindowStore<Bytes, byte[]> inner, bool timestamped, bool retainDuplicates = false) : IWindowStore<Bytes, byte[]>
 {
     private ChangelogWriter? _changelog;
+
+    // Starts at a random number so the values logged after a restart do not replace (by compaction) earlier ones.
+    private int _sequence = retainDuplicates ? Random.Shared.Next() : 0;
 
     public IWindowStore<Bytes, byte[]> Inner { get; } = inner;
 
@@ -25,6 +30,16 @@ internal sealed class ChangeLoggingWindowBytesStore(IWindowStore<Bytes, byte[]> 
     public void Put(Bytes key, byte[]? value, long windowStartMs)
     {
         Inner.Put(key, value, windowStartMs);
+        if (retainDuplicates)
+        {
+            if (value is not null)
+            {
+                _changelog!.Log(WindowKeySchema.ToStoreKeyBinary(key.Value, windowStartMs, unchecked(_sequence++)), value);
+            }
+
+            return;
+        }
+
         _changelog!.Log(WindowKeySchema.ToStoreKeyBinary(key.Value, windowStartMs, 0), value);
     }
 

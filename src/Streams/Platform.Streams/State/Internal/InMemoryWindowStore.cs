@@ -4,22 +4,28 @@ namespace Platform.Streams.State.Internal;
 /// The in-memory window byte store: windows ordered by start, keys by unsigned byte order within a start.
 /// Retention follows the store's stream time (the largest window start written): windows starting at or
 /// before stream time - retention are dropped and no longer accepted, as Kafka's in-memory window store does.
-/// Reads return snapshots, so a processor may write while it iterates (the sliding aggregation does).
+/// Reads return snapshots, so a processor may write while it iterates (the sliding aggregation does). With
+/// <c>retainDuplicates</c> (stream-stream join buffers) every put adds a value, kept in arrival order, and a
+/// null put changes nothing, as in Kafka; expiry drops a whole window start at a time.
 /// </summary>
 internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
 {
     private static readonly IComparer<Bytes> ByteOrder = Comparer<Bytes>.Create(static (a, b) => a.CompareTo(b));
-    private readonly SortedDictionary<long, SortedDictionary<Bytes, byte[]>> _windows = [];
+    // Per window start, per key, the values: one, or every one put when duplicates are retained. The starts are
+    // also kept in order, so a time range is found in O(log n) rather than by walking every older start.
+    private readonly Dictionary<long, SortedDictionary<Bytes, List<byte[]>>> _windows = [];
+    private readonly SortedSet<long> _starts = [];
     private readonly Lock _lock = new();
 
-    public InMemoryWindowStore(string name, long retentionPeriodMs, long windowSizeMs)
+    public InMemoryWindowStore(string name, long retentionPeriodMs, long windowSizeMs, bool retainDuplicates = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfNegative(retentionPeriodMs);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSizeMs);
+        ArgumentOutOfRangeException.ThrowIfNegative(windowSizeMs);
         Name = name;
         RetentionPeriodMs = retentionPeriodMs;
         WindowSizeMs = windowSizeMs;
+        RetainDuplicates = retainDuplicates;
     }
 
     public string Name { get; }
@@ -28,13 +34,15 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
 
     public long WindowSizeMs { get; }
 
+    /// <summary>Whether every put adds a value (join buffers) instead of replacing the key's value in its window.</summary>
+    public bool RetainDuplicates { get; }
+
     public bool Persistent => false;
 
     public bool IsOpen { get; private set; }
 
     /// <summary>The largest window start written; -1 before the first.</summary>
     public long ObservedStreamTime { get; private set; } = -1;
-
 
     public void Init(IStateStoreContext context, IStateStore root)
     {
@@ -60,20 +68,33 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
 
             if (value is null)
             {
-                if (_windows.TryGetValue(windowStartMs, out var keys) && keys.Remove(key) && keys.Count == 0)
+                if (!RetainDuplicates && _windows.TryGetValue(windowStartMs, out var keys) && keys.Remove(key) && keys.Count == 0)
                 {
                     _windows.Remove(windowStartMs);
+                    _starts.Remove(windowStartMs);
                 }
             }
             else
             {
                 if (!_windows.TryGetValue(windowStartMs, out var keys))
                 {
-                    keys = new SortedDictionary<Bytes, byte[]>(ByteOrder);
+                    keys = new SortedDictionary<Bytes, List<byte[]>>(ByteOrder);
                     _windows.Add(windowStartMs, keys);
+                    _starts.Add(windowStartMs);
                 }
 
-                keys[key] = value;
+                if (!keys.TryGetValue(key, out var values))
+                {
+                    keys.Add(key, [value]);
+                }
+                else if (RetainDuplicates)
+                {
+                    values.Add(value);
+                }
+                else
+                {
+                    values[0] = value;
+                }
             }
 
             RemoveExpired();
@@ -84,7 +105,7 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
     {
         lock (_lock)
         {
-            return windowStartMs > MinLiveTime && _windows.TryGetValue(windowStartMs, out var keys) ? keys.GetValueOrDefault(key) : null;
+            return windowStartMs > MinLiveTime && _windows.TryGetValue(windowStartMs, out var keys) && keys.TryGetValue(key, out var values) ? values[0] : null;
         }
     }
 
@@ -96,9 +117,12 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
         {
             foreach (var (start, keys) in Starts(fromMs, toMs))
             {
-                if (keys.TryGetValue(key, out var value))
+                if (keys.TryGetValue(key, out var values))
                 {
-                    result.Add(new KeyValuePair<long, byte[]>(start, value));
+                    foreach (var value in values)
+                    {
+                        result.Add(new KeyValuePair<long, byte[]>(start, value));
+                    }
                 }
             }
         }
@@ -118,7 +142,7 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
         {
             foreach (var (start, keys) in Starts(fromMs, toMs))
             {
-                foreach (var (key, value) in keys)
+                foreach (var (key, values) in keys)
                 {
                     if (keyFrom is not null && key.CompareTo(keyFrom) < 0)
                     {
@@ -130,7 +154,10 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
                         break;
                     }
 
-                    result.Add(new KeyValuePair<Windowed<Bytes>, byte[]>(new Windowed<Bytes>(key, WindowAt(start)), value));
+                    foreach (var value in values)
+                    {
+                        result.Add(new KeyValuePair<Windowed<Bytes>, byte[]>(new Windowed<Bytes>(key, WindowAt(start)), value));
+                    }
                 }
             }
         }
@@ -151,6 +178,7 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
         lock (_lock)
         {
             _windows.Clear();
+            _starts.Clear();
         }
 
         IsOpen = false;
@@ -160,34 +188,26 @@ internal sealed class InMemoryWindowStore : IWindowStore<Bytes, byte[]>
 
     private Window WindowAt(long start) => new(start, start <= long.MaxValue - WindowSizeMs ? start + WindowSizeMs : long.MaxValue);
 
-    private IEnumerable<KeyValuePair<long, SortedDictionary<Bytes, byte[]>>> Starts(long fromMs, long toMs)
+    private IEnumerable<KeyValuePair<long, SortedDictionary<Bytes, List<byte[]>>>> Starts(long fromMs, long toMs)
     {
         var from = Math.Max(fromMs, MinLiveTime + 1);
-        foreach (var entry in _windows)
+        if (from > toMs)
         {
-            if (entry.Key > toMs)
-            {
-                yield break;
-            }
+            yield break;
+        }
 
-            if (entry.Key >= from)
-            {
-                yield return entry;
-            }
+        foreach (var start in _starts.GetViewBetween(from, toMs))
+        {
+            yield return new KeyValuePair<long, SortedDictionary<Bytes, List<byte[]>>>(start, _windows[start]);
         }
     }
 
     private void RemoveExpired()
     {
-        while (_windows.Count > 0)
+        while (_starts.Count > 0 && _starts.Min <= MinLiveTime)
         {
-            var first = _windows.Keys.First();
-            if (first > MinLiveTime)
-            {
-                return;
-            }
-
-            _windows.Remove(first);
+            _windows.Remove(_starts.Min);
+            _starts.Remove(_starts.Min);
         }
     }
 }

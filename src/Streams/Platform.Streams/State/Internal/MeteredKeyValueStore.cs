@@ -9,7 +9,7 @@ namespace Platform.Streams.State.Internal;
 /// configured defaults) over the byte layers beneath (cache, changelog, inner store).
 /// </summary>
 internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : IKeyValueStore<TKey, TValue>, ICachedStateStore<TKey, TValue>, ISerializedKeyStore<TKey, TValue>, ICachedStore
+    : IKeyValueStore<TKey, TValue>, ICachedStateStore<TKey, TValue>, ISerializedKeyStore<TKey, TValue>, ICachedStore, IKeySerdeSource<TKey>
 {
     private ISerde<TKey> _keySerde = null!;
     private ISerde<TValue> _valueSerde = null!;
@@ -29,11 +29,13 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
     public void Init(IStateStoreContext context, IStateStore root)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _keySerde = keySerde ?? Defaults.Serde<TKey>(context.Config, isKey: true, $"state store '{Name}'");
+        _keySerde = KeySerde(context.Config);
         _valueSerde = valueSerde ?? DefaultValueSerde(context.Config);
         _serdeTopic = (context as StoreContext)?.ChangelogTopicOf(Name) ?? Name;
         Inner.Init(context, root);
     }
+
+    public ISerde<TKey> KeySerde(StreamsConfig config) => keySerde ?? Defaults.Serde<TKey>(config, isKey: true, $"state store '{Name}'");
 
     /// <summary>The value serde when none was given: the configured default (timestamped stores wrap it).</summary>
     protected virtual ISerde<TValue> DefaultValueSerde(StreamsConfig config) => Defaults.Serde<TValue>(config, isKey: false, $"state store '{Name}'");

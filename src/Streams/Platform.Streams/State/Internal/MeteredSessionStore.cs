@@ -5,7 +5,7 @@ namespace Platform.Streams.State.Internal;
 
 /// <summary>The typed outer layer of a session store: keys and values serialized over the byte layers.</summary>
 internal sealed class MeteredSessionStore<TKey, TValue>(ISessionStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : ISessionStore<TKey, TValue>, ICachedStore
+    : ISessionStore<TKey, TValue>, ICachedStore, IKeySerdeSource<TKey>
 {
     private StoreSerdes<TKey, TValue> _serdes = null!;
 
@@ -22,7 +22,7 @@ internal sealed class MeteredSessionStore<TKey, TValue>(ISessionStore<Bytes, byt
     {
         ArgumentNullException.ThrowIfNull(context);
         var values = valueSerde ?? Defaults.Serde<TValue>(context.Config, isKey: false, $"state store '{Name}'");
-        _serdes = new StoreSerdes<TKey, TValue>(context, Name, keySerde, values);
+        _serdes = new StoreSerdes<TKey, TValue>(context, Name, KeySerde(context.Config), values);
         Inner.Init(context, root);
     }
 
@@ -49,8 +49,7 @@ internal sealed class MeteredSessionStore<TKey, TValue>(ISessionStore<Bytes, byt
     public IEnumerable<KeyValuePair<Windowed<TKey>, TValue>> Fetch(TKey? keyFrom, TKey? keyTo)
         => Typed(Inner.Fetch(keyFrom is null ? null : _serdes.KeyBytes(keyFrom), keyTo is null ? null : _serdes.KeyBytes(keyTo)));
 
-    /// <summary>The serialized key (with the store's key serde).</summary>
-    public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
+    public ISerde<TKey> KeySerde(StreamsConfig config) => keySerde ?? Defaults.Serde<TKey>(config, isKey: true, $"state store '{Name}'");
 
     public void Flush() => Inner.Flush();
 

@@ -5,7 +5,7 @@ namespace Platform.Streams.State.Internal;
 
 /// <summary>The typed outer layer of a timestamped window store: keys and timestamp + value serialized over the byte layers.</summary>
 internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
-    : ITimestampedWindowStore<TKey, TValue>, ICachedStateStore<Windowed<TKey>, ValueAndTimestamp<TValue>>, ICachedStore
+    : ITimestampedWindowStore<TKey, TValue>, ICachedStateStore<Windowed<TKey>, ValueAndTimestamp<TValue>>, ICachedStore, IKeySerdeSource<TKey>
 {
     private StoreSerdes<TKey, ValueAndTimestamp<TValue>> _serdes = null!;
 
@@ -22,7 +22,7 @@ internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<B
     {
         ArgumentNullException.ThrowIfNull(context);
         var values = valueSerde ?? Defaults.Serde<TValue>(context.Config, isKey: false, $"state store '{Name}'");
-        _serdes = new StoreSerdes<TKey, ValueAndTimestamp<TValue>>(context, Name, keySerde, new ValueAndTimestampSerde<TValue>(values));
+        _serdes = new StoreSerdes<TKey, ValueAndTimestamp<TValue>>(context, Name, KeySerde(context.Config), new ValueAndTimestampSerde<TValue>(values));
         Inner.Init(context, root);
     }
 
@@ -60,8 +60,7 @@ internal sealed class MeteredTimestampedWindowStore<TKey, TValue>(IWindowStore<B
             sendOldValues);
     }
 
-    /// <summary>The serialized key (with the store's key serde).</summary>
-    public Bytes KeyBytes(TKey key) => _serdes.KeyBytes(key);
+    public ISerde<TKey> KeySerde(StreamsConfig config) => keySerde ?? Defaults.Serde<TKey>(config, isKey: true, $"state store '{Name}'");
 
     public void Flush() => Inner.Flush();
 

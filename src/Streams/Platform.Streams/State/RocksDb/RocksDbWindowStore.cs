@@ -9,21 +9,25 @@ namespace Platform.Streams.State.RocksDb;
 /// number (Kafka's window key layout behind the segment prefix), so one key's windows are contiguous within a
 /// segment. Retention follows the largest window start written, as in the in-memory store: older windows are
 /// neither accepted nor returned, and whole segments go once they are past it. After a restart the store
-/// keeps its data and the task replays only the changelog past its checkpoint.
+/// keeps its data and the task replays only the changelog past its checkpoint. With <c>retainDuplicates</c>
+/// (stream-stream join buffers) every put is a new entry under its own sequence number and a null put changes
+/// nothing, as in Kafka.
 /// </summary>
 internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
 {
     private const int SuffixLength = sizeof(long) + sizeof(int);
     private readonly RocksDbKeyValueStore _db;
     private readonly KeySegments _segments;
+    private int _sequence;
 
-    public RocksDbWindowStore(string name, long retentionPeriodMs, long windowSizeMs)
+    public RocksDbWindowStore(string name, long retentionPeriodMs, long windowSizeMs, bool retainDuplicates = false)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSizeMs);
+        ArgumentOutOfRangeException.ThrowIfNegative(windowSizeMs);
         _db = new RocksDbKeyValueStore(name);
         _segments = new KeySegments(retentionPeriodMs);
         RetentionPeriodMs = retentionPeriodMs;
         WindowSizeMs = windowSizeMs;
+        RetainDuplicates = retainDuplicates;
     }
 
     public string Name => _db.Name;
@@ -31,6 +35,9 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
     public long RetentionPeriodMs { get; }
 
     public long WindowSizeMs { get; }
+
+    /// <summary>Whether every put adds an entry (join buffers) instead of replacing the key's value in its window.</summary>
+    public bool RetainDuplicates { get; }
 
     /// <summary>The time one segment spans.</summary>
     public long SegmentIntervalMs => _segments.IntervalMs;
@@ -50,6 +57,10 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
         ArgumentNullException.ThrowIfNull(root);
         _db.Open(context);
         ObservedStreamTime = KeySegments.LatestTime(_db, StartOf);
+
+        // The entries kept from before a restart hold sequence numbers from 0 up: continuing at a random one makes
+        // it unlikely that a new duplicate lands on an old one's key.
+        _sequence = RetainDuplicates ? Random.Shared.Next() : 0;
         context.Register(root, (key, value) =>
         {
             var (plainKey, start, _) = WindowKeySchema.FromStoreKeyBinary(key);
@@ -66,14 +77,16 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
             return;
         }
 
-        var storeKey = new Bytes(StoreKey(key.Value, windowStartMs, 0));
         if (value is null)
         {
-            _db.Delete(storeKey);
+            if (!RetainDuplicates)
+            {
+                _db.Delete(new Bytes(StoreKey(key.Value, windowStartMs, 0)));
+            }
         }
         else
         {
-            _db.Put(storeKey, value);
+            _db.Put(new Bytes(StoreKey(key.Value, windowStartMs, RetainDuplicates ? unchecked(_sequence++) : 0)), value);
         }
 
         _segments.DropExpired(_db, MinLiveTime + 1);
@@ -82,6 +95,16 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
     public byte[]? Fetch(Bytes key, long windowStartMs)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (RetainDuplicates)
+        {
+            foreach (var (_, value) in Fetch(key, windowStartMs, windowStartMs))
+            {
+                return value;
+            }
+
+            return null;
+        }
+
         return windowStartMs > MinLiveTime && ObservedStreamTime >= 0 ? _db.Get(new Bytes(StoreKey(key.Value, windowStartMs, 0))) : null;
     }
 

@@ -5,26 +5,24 @@ using Platform.Streams.State.Internal;
 namespace Platform.Streams.Dsl.Internal.Joins;
 
 /// <summary>
-/// Builds a <see cref="JoinWindowStore{TKey,TValue}"/> over a byte store (in memory or persistent) with its
-/// changelog; never cached (duplicates must all reach the store). The changelog is compacted and deleted after
-/// the retention plus a day, as Kafka configures window changelogs.
+/// Builds a <see cref="JoinWindowStore{TKey,TValue}"/> over a window byte store retaining duplicates (in memory,
+/// or segmented RocksDB) with its changelog; never cached (duplicates must all reach the store). The changelog
+/// is compacted and deleted after the retention plus a day, as Kafka configures window changelogs.
 /// </summary>
 internal sealed class JoinWindowStoreBuilder<TKey, TValue> : StoreBuilderBase<IWindowStore<TKey, TValue>>
 {
     // Kafka's windowstore.changelog.additional.retention.ms default: a day, so clock drift does not delete data early.
     private const long AdditionalChangelogRetentionMs = 24 * 60 * 60 * 1000;
-    private readonly IKeyValueBytesStoreSupplier _supplier;
+    private readonly IWindowBytesStoreSupplier _supplier;
     private readonly ISerde<TKey>? _keySerde;
     private readonly ISerde<TValue>? _valueSerde;
-    private readonly long _retentionMs;
 
-    public JoinWindowStoreBuilder(IKeyValueBytesStoreSupplier supplier, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde, long retentionMs)
+    public JoinWindowStoreBuilder(IWindowBytesStoreSupplier supplier, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
         : base(supplier.Name)
     {
         _supplier = supplier;
         _keySerde = keySerde;
         _valueSerde = valueSerde;
-        _retentionMs = retentionMs;
         WithCachingDisabled();
     }
 
@@ -41,5 +39,13 @@ internal sealed class JoinWindowStoreBuilder<TKey, TValue> : StoreBuilderBase<IW
     }
 
     public override IWindowStore<TKey, TValue> Build()
-        => new JoinWindowStore<TKey, TValue>(Layers.Wrap(_supplier.Get(), LoggingEnabled, caching: false, timestamped: false), _keySerde, _valueSerde, _retentionMs);
+    {
+        var store = _supplier.Get();
+        if (LoggingEnabled)
+        {
+            store = new ChangeLoggingWindowBytesStore(store, timestamped: false, retainDuplicates: true);
+        }
+
+        return new JoinWindowStore<TKey, TValue>(store, _keySerde, _valueSerde);
+    }
 }

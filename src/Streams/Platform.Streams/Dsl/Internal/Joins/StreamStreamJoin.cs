@@ -92,8 +92,8 @@ internal static class StreamStreamJoin
     {
         // Kept for the window plus grace; every record is its own window, and equal keys and timestamps are all kept.
         var retentionMs = windows.SizeMs + windows.GracePeriodMs;
-        var supplier = JoinStoreSuppliers.KeyValue(name, config, options.StoreType);
-        var store = new JoinWindowStoreBuilder<TKey, TValue>(supplier, keySerde ?? Defaults.Serde<TKey>(config, true, user), valueSerde ?? Defaults.Serde<TValue>(config, false, user), retentionMs);
+        var supplier = JoinStoreSuppliers.Window(name, retentionMs, windows.SizeMs, config, options.StoreType);
+        var store = new JoinWindowStoreBuilder<TKey, TValue>(supplier, keySerde ?? Defaults.Serde<TKey>(config, true, user), valueSerde ?? Defaults.Serde<TValue>(config, false, user));
         return options.LoggingEnabled ? store.WithLoggingEnabled(JoinWindowStoreBuilder<TKey, TValue>.ChangelogConfig(options.LogConfig, retentionMs)) : store.WithLoggingDisabled();
     }
 
