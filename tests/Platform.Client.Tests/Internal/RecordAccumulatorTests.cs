@@ -21,7 +21,7 @@ public sealed class RecordAccumulatorTests
         // The first record opens a batch; the second joins it; the third does not fit and opens another.
         foreach (var size in new[] { 100, 100, 900 })
         {
-            var needed = accumulator.TryAppend(topic, 0, 0, [], keyIsNull: true, new byte[size], valueIsNull: false, headers: null, handler: null, message: null);
+            var needed = accumulator.TryAppend(topic, 0, new SerializedRecord(0, key: null, new byte[size], headers: null, handler: null, message: null));
             Assert.Equal(0, needed);
         }
 
