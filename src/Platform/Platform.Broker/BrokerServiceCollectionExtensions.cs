@@ -5,6 +5,7 @@ using Platform.Broker.Cluster;
 using Platform.Broker.Groups;
 using Platform.Broker.Handlers;
 using Platform.Broker.Network;
+using Platform.Broker.Requests;
 
 namespace Platform.Broker;
 
@@ -62,7 +63,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, DescribeProducersHandler>();
         services.AddSingleton<IApiHandler, ListTransactionsHandler>();
         services.AddSingleton<IApiHandler, DescribeTransactionsHandler>();
-        services.AddSingleton<RequestDispatcher>();
+        services.AddSingleton<IRequestProcessor, RequestProcessor>();
         services.TryAddSingleton(sp => new Diagnostics.LogRateLimiter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.QueuedMaxRequestBytes));
         services.AddSingleton<SocketServer>();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -7,44 +6,6 @@ namespace Platform.Client.Tests.Network;
 
 public sealed class FrameCodecTests
 {
-    [Theory]
-    [InlineData(0)]
-    [InlineData(3)]
-    [InlineData(8)]
-    public void TryReadFrame_IncompleteFrame_ReturnsFalseAndConsumesNothing(int available)
-    {
-        var bytes = new byte[] { 0, 0, 0, 5, 1, 2, 3, 4, 5 }[..available];
-        var buffer = new ReadOnlySequence<byte>(bytes);
-
-        Assert.False(FrameCodec.TryReadFrame(ref buffer, 100, out _));
-        Assert.Equal(available, buffer.Length);
-    }
-
-    [Fact]
-    public void TryReadFrame_TwoFramesBackToBack_ReadsBoth()
-    {
-        var buffer = new ReadOnlySequence<byte>(new byte[] { 0, 0, 0, 2, 7, 8, 0, 0, 0, 1, 9, 42 });
-
-        Assert.True(FrameCodec.TryReadFrame(ref buffer, 100, out var first));
-        Assert.True(FrameCodec.TryReadFrame(ref buffer, 100, out var second));
-
-        Assert.Equal(new byte[] { 7, 8 }, first.ToArray());
-        Assert.Equal(new byte[] { 9 }, second.ToArray());
-        Assert.Equal(1, buffer.Length);
-    }
-
-    [Theory]
-    [InlineData(new byte[] { 0, 0, 0, 101 })]
-    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF })]
-    public void TryReadFrame_SizeOutsideLimit_ThrowsProtocolException(byte[] prefix)
-    {
-        var buffer = new ReadOnlySequence<byte>(prefix);
-
-        bool Read() => FrameCodec.TryReadFrame(ref buffer, 100, out _);
-
-        Assert.Throws<ProtocolException>(() => Read());
-    }
-
     [Theory]
     [InlineData(ApiKey.Metadata, 8, 1)]
     [InlineData(ApiKey.Metadata, 9, 2)]

@@ -33,7 +33,37 @@ public class RecordBatchValidatorTests
         { "corrupt record length", TestBatches.WithByte(Good, RecordBatchHeader.Size, 0x7F), ErrorCode.CorruptMessage },
         { "unknown codec", TestBatches.WithByte(Good, RecordBatchHeader.AttributesOffset + 1, 6), ErrorCode.UnsupportedCompressionType },
         { "empty batch", new RecordBatchBuilder().BuildToArray(), ErrorCode.CorruptMessage },
+        { "corrupt gzip payload", CorruptPayload(CompressionType.Gzip), ErrorCode.CorruptMessage },
+        { "corrupt snappy payload", CorruptPayload(CompressionType.Snappy), ErrorCode.CorruptMessage },
+        { "corrupt lz4 payload", CorruptPayload(CompressionType.Lz4), ErrorCode.CorruptMessage },
+        { "corrupt zstd payload", CorruptPayload(CompressionType.Zstd), ErrorCode.CorruptMessage },
+        { "compressed count and delta agree but records differ", TestBatches.WithInt32(TestBatches.WithInt32(TestBatches.Build(3, CompressionType.Lz4), RecordBatchHeader.RecordsCountOffset, 2), RecordBatchHeader.LastOffsetDeltaOffset, 1), ErrorCode.CorruptMessage },
+        { "compressed records with a gap in their offset deltas", GappedCompressed(), ErrorCode.CorruptMessage },
     };
+
+    /// <summary>A compressed batch whose payload is overwritten after its first bytes, with its CRC made right again.</summary>
+    private static byte[] CorruptPayload(CompressionType compression)
+    {
+        var bytes = TestBatches.Build(50, compression);
+        for (var i = RecordBatchHeader.Size + 8; i < bytes.Length; i++)
+        {
+            bytes[i] = 0xAB;
+        }
+
+        RecordBatchHeader.UpdateCrc(bytes);
+        return bytes;
+    }
+
+    /// <summary>Three records with offset deltas 0, 1, 3, compressed, under a header that says 0..2.</summary>
+    private static byte[] GappedCompressed()
+    {
+        using var gapped = new RecordBatchBuilder(CompressionType.Lz4);
+        gapped.AppendWithOffsetDelta(0, 1, null, new byte[] { 1 });
+        gapped.AppendWithOffsetDelta(1, 1, null, new byte[] { 2 });
+        gapped.AppendWithOffsetDelta(3, 1, null, new byte[] { 3 });
+        var bytes = gapped.BuildToArray();
+        return TestBatches.WithInt32(TestBatches.WithInt32(bytes, RecordBatchHeader.RecordsCountOffset, 3), RecordBatchHeader.LastOffsetDeltaOffset, 2);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -80,10 +110,27 @@ public class RecordBatchValidatorTests
     }
 
     [Fact]
-    public void Validate_RandomGarbage_NeverThrows()
+    public void Validate_CompressedPastTheBound_ReturnsCorruptMessage()
+    {
+        // 17 MiB of zeros compress to a few KiB; the bound is 64 times max.message.bytes, at least 16 MiB.
+        using var builder = new RecordBatchBuilder(CompressionType.Zstd);
+        builder.Append(1, (byte[]?)null, new byte[17 << 20]);
+        var bomb = builder.BuildToArray();
+
+        Assert.Equal(ErrorCode.CorruptMessage, Validate(bomb, 64 * 1024));
+        Assert.Equal(ErrorCode.None, Validate(bomb, 1 << 20));
+    }
+
+    [Theory]
+    [InlineData(CompressionType.None)]
+    [InlineData(CompressionType.Gzip)]
+    [InlineData(CompressionType.Snappy)]
+    [InlineData(CompressionType.Lz4)]
+    [InlineData(CompressionType.Zstd)]
+    public void Validate_RandomGarbage_NeverThrows(CompressionType compression)
     {
         var random = new Random(5);
-        var good = TestBatches.Build(4);
+        var good = TestBatches.Build(4, compression);
         for (var i = 0; i < 2000; i++)
         {
             var bytes = good.ToArray();

@@ -1,4 +1,4 @@
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Broker.Transactions;
 using Platform.Protocol;
 using Platform.Protocol.Messages;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -19,7 +19,7 @@ public sealed class ApiVersionsHandler(IServiceProvider services) : ApiHandler<A
     public bool IsSupported(short version) => version >= MinVersion && version <= MaxVersion;
 
     private List<ApiVersionsResponse.ApiVersion> Versions
-        => _versions ??= services.GetRequiredService<RequestDispatcher>().Handlers
+        => _versions ??= services.GetServices<IApiHandler>().OrderBy(h => h.ApiKey)
             .Select(h => new ApiVersionsResponse.ApiVersion { ApiKey = (short)h.ApiKey, MinVersion = h.MinVersion, MaxVersion = h.MaxVersion })
             .ToList();
 

@@ -1,6 +1,6 @@
 using Platform.Broker.Cluster;
 using Platform.Broker.Groups;
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 

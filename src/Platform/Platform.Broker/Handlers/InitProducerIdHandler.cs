@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Platform.Broker.Cluster;
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 

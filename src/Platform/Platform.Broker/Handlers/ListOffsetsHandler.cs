@@ -1,5 +1,5 @@
 using Platform.Broker.Cluster;
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 using Platform.Storage;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Platform.Broker.Cluster;
 using Platform.Broker.Groups;
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 

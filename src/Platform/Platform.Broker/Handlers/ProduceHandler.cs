@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Platform.Broker.Cluster;
-using Platform.Broker.Network;
+using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 using Platform.Protocol.RecordFormat;

@@ -3,45 +3,29 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Platform.Broker.Diagnostics;
 using Platform.Protocol;
-using Platform.Protocol.Messages;
-using Platform.Storage;
 
 namespace Platform.Broker.Network;
 
 /// <summary>
 /// One client's TCP connection. Frames (<c>int32 size + payload</c>) are read whole by a
-/// <see cref="FrameReader"/>, then decoded synchronously. Requests are handled one at a time and
-/// answered in order, as Kafka does; a malformed frame closes this connection and nothing else.
+/// <see cref="FrameReader"/> and handed, one at a time, to the <see cref="IRequestProcessor"/>, which
+/// answers through <see cref="Output"/>: requests are answered in order, as Kafka does. The connection
+/// knows frames, not APIs; a malformed frame closes this connection and nothing else.
 /// The <see cref="SocketServer"/> closes a connection that is idle too long or whose frame stops
 /// arriving halfway, or whose client left while a request was in progress (<see cref="CheckTimeouts"/>).
 /// </summary>
-internal sealed partial class ClientConnection
+internal sealed partial class ClientConnection : IClientConnection
 {
-    /// <summary>Records this large are sent from their source in pieces instead of being copied into the response buffer.</summary>
-    private const int DeferRecordsFrom = 32 * 1024;
-
-    /// <summary>How much of a record slice is read and sent at a time.</summary>
-    private const int RecordsChunkBytes = 256 * 1024;
-
-    private const int ResponseBufferBytes = 64 * 1024;
-
-    /// <summary>A response buffer grown past this by one large response is swapped for a small one after it is sent.</summary>
-    private const int ResponseBufferRetainBytes = 1024 * 1024;
-
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameReader _reader;
-    private readonly RequestDispatcher _dispatcher;
-    private readonly Handlers.ApiVersionsHandler _apiVersions;
+    private readonly IRequestProcessor _processor;
     private readonly LogRateLimiter _logLimiter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly KafkaWriter _response = new(ResponseBufferBytes) { DeferRecordsFrom = DeferRecordsFrom };
-    private readonly EndPoint? _remote;
     private readonly CancellationTokenSource _lifetime;
-    private long _lastSent;
     private volatile bool _busy;
-    private RequestContext? _current;
+    private volatile object? _inProgress;
     private volatile string? _abortReason;
 
     public ClientConnection(long id, Socket socket, ConnectionServices services, CancellationToken stopping)
@@ -49,25 +33,33 @@ internal sealed partial class ClientConnection
         Id = id;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _dispatcher = services.Dispatcher;
-        _apiVersions = services.ApiVersions;
+        _processor = services.Processor;
         _logLimiter = services.LogLimiter;
         _time = services.Time;
         _logger = services.Logger;
-        _remote = socket.RemoteEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
         RemoteAddress = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
         _reader = new FrameReader(_stream, services.Budget, services.Options.SocketRequestMaxBytes, _time);
+        Output = new FrameWriter(_stream, _time);
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        _lastSent = _time.GetTimestamp();
     }
 
     public long Id { get; }
 
+    public EndPoint? RemoteEndPoint { get; }
+
+    public FrameWriter Output { get; }
+
+    public object? InProgress
+    {
+        set => _inProgress = value;
+    }
+
     /// <summary>What the connection is doing, for diagnostics: the request in progress, or how long it has been quiet.</summary>
     public string Describe(long now)
-        => _current is { } current
-            ? $"connection {Id} from {_remote}: handling or answering {current.ApiKey} v{current.ApiVersion} (correlation id {current.CorrelationId})"
-            : $"connection {Id} from {_remote}: {_reader.State}{(_abortReason is { } reason ? " (closing: " + reason + ")" : "")}, last byte {_time.GetElapsedTime(Math.Max(_reader.LastReceived, Volatile.Read(ref _lastSent)), now).TotalMilliseconds:F0} ms ago, frame started {(_reader.FrameStarted == 0 ? "-" : _time.GetElapsedTime(_reader.FrameStarted, now).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture) + " ms ago")}, waiting for memory {_reader.WaitingForMemory}";
+        => _inProgress is { } request
+            ? $"connection {Id} from {RemoteEndPoint}: handling or answering {request}"
+            : $"connection {Id} from {RemoteEndPoint}: {_reader.State}{(_abortReason is { } reason ? " (closing: " + reason + ")" : "")}, last byte {_time.GetElapsedTime(Math.Max(_reader.LastReceived, Output.LastSent), now).TotalMilliseconds:F0} ms ago, frame started {(_reader.FrameStarted == 0 ? "-" : _time.GetElapsedTime(_reader.FrameStarted, now).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture) + " ms ago")}, waiting for memory {_reader.WaitingForMemory}";
 
     /// <summary>The client's address, as counted against max.connections.per.ip.</summary>
     public IPAddress RemoteAddress { get; }
@@ -84,7 +76,7 @@ internal sealed partial class ClientConnection
                 {
                     if (_reader.BytesLeftAtEnd > 0)
                     {
-                        LogTruncatedFrame(Id, _remote, _reader.BytesLeftAtEnd);
+                        LogTruncatedFrame(Id, RemoteEndPoint, _reader.BytesLeftAtEnd);
                     }
 
                     return;
@@ -94,7 +86,7 @@ internal sealed partial class ClientConnection
                 _busy = true;
                 try
                 {
-                    keepOpen = await HandleAsync(request.Payload, cancellationToken).ConfigureAwait(false);
+                    keepOpen = await _processor.ProcessAsync(this, request.Payload, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -112,39 +104,31 @@ internal sealed partial class ClientConnection
         {
             if (_logLimiter.ShouldLog($"1004:{reason}", out var suppressed))
             {
-                LogAborted(Id, _remote, reason, suppressed);
+                LogAborted(Id, RemoteEndPoint, reason, suppressed);
             }
         }
         catch (ProtocolException e)
         {
             if (_logLimiter.ShouldLog($"1000:{RemoteAddress}", out var suppressed))
             {
-                LogBadFrame(Id, _remote, e.Message, suppressed);
+                LogBadFrame(Id, RemoteEndPoint, e.Message, suppressed);
             }
         }
         catch (EndOfStreamException)
         {
-            LogTruncatedFrame(Id, _remote, _reader.BytesLeftAtEnd);
+            LogTruncatedFrame(Id, RemoteEndPoint, _reader.BytesLeftAtEnd);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            LogConnectionError(Id, _remote, e.Message);
-        }
-        catch (StorageException e)
-        {
-            // A segment read failed while its records were being sent: the frame is cut, so the connection goes.
-            if (_logLimiter.ShouldLog($"1005:{e.Message}", out var suppressed))
-            {
-                LogResponseFailed(Id, _remote, e.Message, suppressed);
-            }
+            LogConnectionError(Id, RemoteEndPoint, e.Message);
         }
         finally
         {
             _reader.Dispose();
-            _response.Dispose();
+            Output.Dispose();
             await _stream.DisposeAsync().ConfigureAwait(false);
             _lifetime.Dispose();
         }
@@ -181,7 +165,7 @@ internal sealed partial class ClientConnection
             return;
         }
 
-        var lastActive = Math.Max(_reader.LastReceived, Volatile.Read(ref _lastSent));
+        var lastActive = Math.Max(_reader.LastReceived, Output.LastSent);
         if (now - lastActive > maxIdle)
         {
             Abort($"idle for longer than {idleKey}");
@@ -218,150 +202,8 @@ internal sealed partial class ClientConnection
         _socket.Dispose();
     }
 
-    private async ValueTask<bool> HandleAsync(Memory<byte> frame, CancellationToken cancellationToken)
-    {
-        switch (Decode(frame, out var context, out var handler, out var request))
-        {
-            case DecodeOutcome.UnsupportedApiVersions:
-                // KIP-511: a too-new ApiVersions gets UNSUPPORTED_VERSION in a v0 body listing our ranges.
-                await SendAsync(context.CorrelationId, ApiKey.ApiVersions, 0, _apiVersions.UnsupportedVersionResponse(), cancellationToken).ConfigureAwait(false);
-                return true;
-            case DecodeOutcome.Unsupported:
-                if (_logLimiter.ShouldLog($"1001:{RemoteAddress}", out var suppressed))
-                {
-                    LogUnsupported(Id, _remote, (short)context.ApiKey, context.ApiVersion, context.ClientId, suppressed);
-                }
-
-                return false;
-        }
-
-        _current = context;
-        var response = await _dispatcher.DispatchAsync(handler!, context, request!, cancellationToken).ConfigureAwait(false);
-        if (response is not null)
-        {
-            await SendAsync(context.CorrelationId, context.ApiKey, context.ApiVersion, response, cancellationToken).ConfigureAwait(false);
-        }
-
-        _current = null;
-
-        return true;
-    }
-
-    private enum DecodeOutcome
-    {
-        Request,
-        UnsupportedApiVersions,
-        Unsupported,
-    }
-
-    private DecodeOutcome Decode(Memory<byte> frame, out RequestContext context, out Handlers.IApiHandler? handler, out IRequestMessage? request)
-    {
-        var reader = new KafkaReader(frame);
-        var apiKey = (ApiKey)reader.ReadInt16();
-        var apiVersion = reader.ReadInt16();
-        var correlationId = reader.ReadInt32();
-        var clientId = reader.ReadNullableString(compact: false);
-        context = new RequestContext
-        {
-            ApiKey = apiKey,
-            ApiVersion = apiVersion,
-            CorrelationId = correlationId,
-            ClientId = clientId,
-            RemoteEndPoint = _remote,
-            ConnectionId = Id,
-        };
-        request = null;
-        handler = null;
-
-        if (apiKey == ApiKey.ApiVersions && !_apiVersions.IsSupported(apiVersion))
-        {
-            return DecodeOutcome.UnsupportedApiVersions;
-        }
-
-        if (!_dispatcher.TryGetHandler(apiKey, out var found) || apiVersion < found.MinVersion || apiVersion > found.MaxVersion)
-        {
-            return DecodeOutcome.Unsupported;
-        }
-
-        if (ApiHeaders.RequestHeaderVersion(apiKey, apiVersion) >= 2)
-        {
-            reader.SkipTaggedFields();
-        }
-
-        handler = found;
-        request = found.CreateRequest();
-        request.Read(ref reader, apiVersion);
-        return DecodeOutcome.Request;
-    }
-
-    private async ValueTask SendAsync(int correlationId, ApiKey apiKey, short apiVersion, IResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var sizePosition = _response.ReserveInt32();
-            _response.WriteInt32(correlationId);
-            if (ApiHeaders.ResponseHeaderVersion(apiKey, apiVersion) >= 1)
-            {
-                _response.WriteUnsignedVarInt(0);
-            }
-
-            response.Write(_response, apiVersion);
-            // fetch.max.bytes keeps a response far below 2 GiB; checked all the same.
-            _response.PatchInt32(sizePosition, checked((int)(_response.TotalLength - 4)));
-            var written = _response.WrittenMemory;
-            var position = 0;
-            foreach (var deferred in _response.Deferred)
-            {
-                await WriteAsync(written[position..deferred.Position], cancellationToken).ConfigureAwait(false);
-                await WriteRecordsAsync(deferred.Records, cancellationToken).ConfigureAwait(false);
-                position = deferred.Position;
-            }
-
-            await WriteAsync(written[position..], cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _response.ResetAndShrink(ResponseBufferRetainBytes, ResponseBufferBytes);
-        }
-    }
-
-    private async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        if (bytes.IsEmpty)
-        {
-            return;
-        }
-
-        await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _lastSent, _time.GetTimestamp());
-    }
-
-    /// <summary>Sends records through a bounded buffer, one positional read per piece, instead of holding them all at once.</summary>
-    private async ValueTask WriteRecordsAsync(Records records, CancellationToken cancellationToken)
-    {
-        var size = records.SizeInBytes;
-        var chunk = FrameBuffers.Rent(Math.Min(size, RecordsChunkBytes));
-        try
-        {
-            for (var offset = 0; offset < size;)
-            {
-                var count = Math.Min(chunk.Length, size - offset);
-                records.CopyTo(offset, chunk.AsSpan(0, count));
-                await WriteAsync(chunk.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
-                offset += count;
-            }
-        }
-        finally
-        {
-            FrameBuffers.Return(chunk);
-        }
-    }
-
     [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} from {Remote}: {Reason} ({Suppressed} similar lines left out)")]
     private partial void LogBadFrame(long connectionId, EndPoint? remote, string reason, long suppressed);
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} from {Remote}: unsupported API key {ApiKey} version {ApiVersion} (client {ClientId}; {Suppressed} similar lines left out)")]
-    private partial void LogUnsupported(long connectionId, EndPoint? remote, short apiKey, short apiVersion, string? clientId, long suppressed);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "Connection {ConnectionId} from {Remote} closed mid-frame with {Bytes} bytes unread")]
     private partial void LogTruncatedFrame(long connectionId, EndPoint? remote, long bytes);
@@ -371,7 +213,4 @@ internal sealed partial class ClientConnection
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Closing connection {ConnectionId} from {Remote}: {Reason} ({Suppressed} similar lines left out)")]
     private partial void LogAborted(long connectionId, EndPoint? remote, string reason, long suppressed);
-
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} from {Remote}: its response could not be read from the log: {Reason} ({Suppressed} similar lines left out)")]
-    private partial void LogResponseFailed(long connectionId, EndPoint? remote, string reason, long suppressed);
 }

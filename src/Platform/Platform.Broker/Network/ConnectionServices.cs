@@ -6,8 +6,7 @@ namespace Platform.Broker.Network;
 /// <summary>What every <see cref="ClientConnection"/> of a server shares.</summary>
 internal sealed record ConnectionServices(
     BrokerOptions Options,
-    RequestDispatcher Dispatcher,
-    Handlers.ApiVersionsHandler ApiVersions,
+    IRequestProcessor Processor,
     RequestMemoryBudget Budget,
     LogRateLimiter LogLimiter,
     TimeProvider Time,

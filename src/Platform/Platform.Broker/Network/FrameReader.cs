@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Platform.Protocol;
 
 namespace Platform.Broker.Network;
@@ -14,6 +13,7 @@ namespace Platform.Broker.Network;
 internal sealed class FrameReader : IDisposable
 {
     private const int ReceiveBufferSize = 64 * 1024;
+    private const int MinFrameBytes = 8;
 
     private readonly Stream _stream;
     private readonly RequestMemoryBudget _budget;
@@ -57,7 +57,7 @@ internal sealed class FrameReader : IDisposable
     /// <summary>The next frame, or null when the peer closed the connection (<see cref="BytesLeftAtEnd"/> says if mid-frame).</summary>
     public async ValueTask<RequestFrame?> ReadFrameAsync(CancellationToken cancellationToken)
     {
-        while (_end - _start < 4)
+        while (_end - _start < FrameSplitter.SizeLength)
         {
             if (!await FillAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -65,11 +65,8 @@ internal sealed class FrameReader : IDisposable
             }
         }
 
-        var size = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start, 4));
-        if (size < 8 || size > _maxFrameBytes)
-        {
-            throw new ProtocolException($"Frame size {size} is outside 8..{_maxFrameBytes} (socket.request.max.bytes).");
-        }
+        // An api key, a version and a correlation id at least.
+        FrameSplitter.TryReadSize(_buffer.AsSpan(_start, _end - _start), MinFrameBytes, _maxFrameBytes, "socket.request.max.bytes", out var size);
 
         await ReserveAsync(size, cancellationToken).ConfigureAwait(false);
         try

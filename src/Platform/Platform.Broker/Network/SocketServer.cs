@@ -4,12 +4,12 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Broker.Diagnostics;
-using Platform.Broker.Handlers;
 
 namespace Platform.Broker.Network;
 
 /// <summary>
-/// Accepts TCP connections and runs one <see cref="ClientConnection"/> per client. Binding happens in
+/// Accepts TCP connections and runs one <see cref="ClientConnection"/> per client, which hands its
+/// request frames to the <see cref="IRequestProcessor"/>. Binding happens in
 /// <see cref="Start"/>, so the bound port (port 0 picks a free port) is known as soon as it returns.
 /// Enforces max.connections (the listener waits for a free slot), max.connections.per.ip (a
 /// connection over it is closed at once), connections.max.idle.ms and socket.request.frame.timeout.ms
@@ -36,8 +36,7 @@ public sealed partial class SocketServer : IAsyncDisposable
 
     public SocketServer(
         IOptions<BrokerOptions> options,
-        RequestDispatcher dispatcher,
-        ApiVersionsHandler apiVersions,
+        IRequestProcessor processor,
         RequestMemoryBudget budget,
         LogRateLimiter logLimiter,
         TimeProvider time,
@@ -47,7 +46,7 @@ public sealed partial class SocketServer : IAsyncDisposable
         _logLimiter = logLimiter;
         _time = time;
         _logger = logger;
-        _services = new ConnectionServices(_options, dispatcher, apiVersions, budget, logLimiter, time, logger);
+        _services = new ConnectionServices(_options, processor, budget, logLimiter, time, logger);
         _limits = new ConnectionLimits(_options.MaxConnections, _options.MaxConnectionsPerIp, ConnectionLimits.ParseOverrides(_options.MaxConnectionsPerIpOverrides));
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -8,36 +7,6 @@ namespace Platform.Client.Network;
 /// <summary>Kafka's framing on the client side: <c>int32 size + payload</c>, request headers out, response headers in.</summary>
 internal static class FrameCodec
 {
-    /// <summary>
-    /// Takes one whole frame's payload off the front of <paramref name="buffer"/>, if it has arrived.
-    /// </summary>
-    /// <exception cref="ProtocolException">The size prefix is negative or above <paramref name="maxSize"/>.</exception>
-    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxSize, out ReadOnlySequence<byte> payload)
-    {
-        payload = default;
-        if (buffer.Length < 4)
-        {
-            return false;
-        }
-
-        Span<byte> prefix = stackalloc byte[4];
-        buffer.Slice(0, 4).CopyTo(prefix);
-        var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
-        if (size < 0 || size > maxSize)
-        {
-            throw new ProtocolException($"Response frame size {size} is outside 0..{maxSize}; the stream is corrupt or not Kafka.");
-        }
-
-        if (buffer.Length - 4 < size)
-        {
-            return false;
-        }
-
-        payload = buffer.Slice(4, size);
-        buffer = buffer.Slice(payload.End);
-        return true;
-    }
-
     /// <summary>Writes a whole request frame: size, header (v0/v1/v2 per <see cref="ApiHeaders"/>), body.</summary>
     public static void WriteRequest(KafkaWriter writer, IRequestMessage request, short version, int correlationId, string? clientId)
     {

@@ -27,7 +27,7 @@ public sealed partial class KafkaConnection
             {
                 var result = await reader.ReadAsync(_shutdown.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                while (FrameCodec.TryReadFrame(ref buffer, _options.MaxResponseSize, out var payload))
+                while (FrameSplitter.TryReadFrame(ref buffer, 0, _options.MaxResponseSize, "largest response", out var payload))
                 {
                     Dispatch(payload);
                 }

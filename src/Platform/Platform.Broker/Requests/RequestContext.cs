@@ -1,7 +1,7 @@
 using System.Net;
 using Platform.Protocol.Messages;
 
-namespace Platform.Broker.Network;
+namespace Platform.Broker.Requests;
 
 /// <summary>What a handler knows about the request besides its body.</summary>
 public sealed class RequestContext
@@ -18,4 +18,7 @@ public sealed class RequestContext
 
     /// <summary>Identifies the connection in logs.</summary>
     public long ConnectionId { get; init; }
+
+    /// <summary>The request, as a connection's diagnostics show it.</summary>
+    public override string ToString() => $"{ApiKey} v{ApiVersion} (correlation id {CorrelationId})";
 }

@@ -1,8 +1,7 @@
-using Platform.Broker.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Broker.Handlers;
+namespace Platform.Broker.Requests;
 
 /// <summary>Serves one API key over a range of versions.</summary>
 public interface IApiHandler
