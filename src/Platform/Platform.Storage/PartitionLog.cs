@@ -17,7 +17,6 @@ public sealed partial class PartitionLog : IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
-    private readonly List<(LogSegment Segment, long DueMs)> _retired = [];
     private volatile LogConfig _config;
     private volatile LogSegment[] _segments = [];
     private long _logEndOffset;
@@ -33,6 +32,7 @@ public sealed partial class PartitionLog : IDisposable
     private readonly GroupCommit _groupCommit;
     private readonly TransactionState _transactions;
     private readonly ProducerSnapshots _snapshots;
+    private readonly RetiredSegments _retired;
     private Task _rollFlush = Task.CompletedTask;
     private bool _closed;
 
@@ -49,6 +49,7 @@ public sealed partial class PartitionLog : IDisposable
         _groupCommit = new GroupCommit(this);
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
+        _retired = new RetiredSegments(logger);
     }
 
     public string Directory { get; }
@@ -310,14 +311,6 @@ public sealed partial class PartitionLog : IDisposable
             segment.Dispose();
         }
 
-        lock (_lock)
-        {
-            foreach (var (segment, _) in _retired)
-            {
-                segment.Dispose();
-            }
-
-            _retired.Clear();
-        }
+        _retired.CloseAll();
     }
 }
