@@ -53,7 +53,7 @@ public sealed partial class PartitionLog
             cleaned.ChangeSuffix(LogFileNames.SwapSuffix);
             _directoryChanged = true;
             _segments = [.. segments[..start], cleaned, .. segments[(start + replaced.Count)..]];
-            RetireSegments(replaced, now);
+            _retired.Retire(replaced, now, _config.FileDeleteDelayMs);
             cleaned.ChangeSuffix("");
             return true;
         }

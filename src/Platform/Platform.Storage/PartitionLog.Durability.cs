@@ -135,11 +135,6 @@ public sealed partial class PartitionLog
     /// <summary>Moves the high watermark up to <paramref name="offset"/> (never past the log end, never back) and tells readers.</summary>
     private void AdvanceHighWatermark(long offset)
     {
-        if (!HighWatermarkFollowsLogEnd)
-        {
-            return;
-        }
-
         var target = Math.Min(offset, LogEndOffset);
         var current = Volatile.Read(ref _highWatermark);
         while (current < target)

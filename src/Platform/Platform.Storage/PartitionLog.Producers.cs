@@ -12,7 +12,6 @@ namespace Platform.Storage;
 /// </summary>
 public sealed partial class PartitionLog
 {
-    private const int SnapshotsKept = 2;
     private const int ReplayBufferSize = 8 * 1024;
 
     private readonly ProducerStateManager _producerState = new();
@@ -28,8 +27,6 @@ public sealed partial class PartitionLog
             }
         }
     }
-
-    internal ProducerStateManager ProducerState => _producerState;
 
     /// <summary>A copy of one producer's state, or null.</summary>
     public ProducerStateEntry? GetProducerState(long producerId)
@@ -79,66 +76,14 @@ public sealed partial class PartitionLog
         return new LogAppendInfo(duplicate.FirstOffset, duplicate.LastOffset, logAppendTime, duplicate.Timestamp, duplicate.LastOffset, 0, 0, _logStartOffset, IsDuplicate: true);
     }
 
-    private static void ThrowProducerError(ErrorCode error, string? problem)
-        => throw new LogException(error, problem ?? error.ToString());
-
-    /// <summary>Writes a snapshot file (temp file, fsync, rename) and drops all but the newest few.</summary>
-    private void WriteProducerSnapshot(long offset, byte[] snapshot)
-    {
-        var path = LogFileNames.Path(Directory, offset, LogFileNames.SnapshotExtension);
-        try
-        {
-            OffsetCheckpointFile.WriteAtomically(_fs, path, snapshot);
-            var offsets = ListSnapshotOffsets();
-            for (var i = 0; i < offsets.Count - SnapshotsKept; i++)
-            {
-                _fs.DeleteFile(LogFileNames.Path(Directory, offsets[i], LogFileNames.SnapshotExtension));
-            }
-        }
-        catch (IOException e)
-        {
-            // The previous snapshot and the log still rebuild the state; only open time suffers.
-            _logger.SnapshotFailed(path, e);
-        }
-    }
-
-    private List<long> ListSnapshotOffsets()
-    {
-        var offsets = new List<long>();
-        foreach (var file in _fs.ListFiles(Directory))
-        {
-            if (LogFileNames.TryParseSnapshot(file, out var offset))
-            {
-                offsets.Add(offset);
-            }
-        }
-
-        offsets.Sort();
-        return offsets;
-    }
-
     /// <summary>
-    /// Loads the newest usable snapshot (dropping those past the log end, which a cut tail made stale,
-    /// and corrupt ones), then replays the producer batches after it up to the log end.
+    /// Loads the newest usable producer snapshot (see <see cref="ProducerSnapshots"/>) and the transaction
+    /// indexes, then replays the producer batches and markers after the snapshot up to the log end.
     /// </summary>
     private void LoadProducerState(LogSegment[] segments, long logEndOffset)
     {
-        var from = 0L;
-        var offsets = ListSnapshotOffsets();
-        for (var i = offsets.Count - 1; i >= 0; i--)
-        {
-            var path = LogFileNames.Path(Directory, offsets[i], LogFileNames.SnapshotExtension);
-            if (offsets[i] <= logEndOffset && TryLoadSnapshot(path))
-            {
-                from = offsets[i];
-                break;
-            }
-
-            _logger.SnapshotDiscarded(path, logEndOffset);
-            _fs.DeleteFile(path);
-        }
-
-        LoadTxnIndexes(segments, logEndOffset);
+        var from = _snapshots.LoadNewest(_producerState, logEndOffset);
+        _transactions.Load(segments, logEndOffset);
         var replayed = 0;
         foreach (var segment in segments)
         {
@@ -161,7 +106,7 @@ public sealed partial class PartitionLog
 
                 if (RecordBatchHeader.IsControl(header))
                 {
-                    ApplyMarker(header, persist: true);
+                    ApplyMarker(header);
                 }
                 else
                 {
@@ -180,24 +125,10 @@ public sealed partial class PartitionLog
         }
 
         _producerState.MapEndOffset = logEndOffset;
-        Volatile.Write(ref _firstUnstableOffset, _producerState.FirstUnstableOffset);
+        _transactions.Refresh();
         if (replayed > 0)
         {
             _logger.ProducerStateRebuilt(Directory, from, logEndOffset, replayed, _producerState.Count);
-        }
-    }
-
-    private bool TryLoadSnapshot(string path)
-    {
-        try
-        {
-            using var file = _fs.Open(path, create: false);
-            var bytes = new byte[file.Length];
-            return file.Read(0, bytes) == bytes.Length && _producerState.TryLoad(bytes);
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 }

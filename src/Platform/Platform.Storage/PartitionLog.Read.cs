@@ -88,7 +88,7 @@ public sealed partial class PartitionLog
 
             if (segment.FindBatchByTimestamp(timestamp, logStartOffset) is { } batch)
             {
-                return FindRecordByTimestamp(segment, batch, timestamp, logStartOffset);
+                return TimestampSearch.FindRecordByTimestamp(segment, batch, timestamp, logStartOffset);
             }
         }
 
@@ -117,7 +117,7 @@ public sealed partial class PartitionLog
         var offset = best.OffsetOfMaxTimestamp;
         if (best.Translate(offset, best.Size) is { } batch)
         {
-            offset = FindRecordWithTimestamp(best, batch, timestamp);
+            offset = TimestampSearch.FindRecordWithTimestamp(best, batch, timestamp);
         }
 
         return (offset, timestamp);

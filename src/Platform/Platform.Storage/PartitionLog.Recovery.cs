@@ -21,7 +21,40 @@ public sealed partial class PartitionLog
 
         var recoveryPoint = OffsetCheckpointFile.Read(_fs, Path.Combine(Directory, LogFileNames.RecoveryPointCheckpoint)) ?? 0;
         var logStartOffset = OffsetCheckpointFile.Read(_fs, Path.Combine(Directory, LogFileNames.LogStartOffsetCheckpoint)) ?? 0;
+        var (segments, recovered) = OpenSegments(SegmentBaseOffsets(), recoveryPoint, logStartOffset, config, now);
+        _segments = segments;
+        var logEndOffset = segments[^1].NextOffset;
+        _logEndOffset = logEndOffset;
+        _highWatermark = logEndOffset;
+        logStartOffset = Math.Max(logStartOffset, segments[0].BaseOffset);
+        if (logStartOffset > logEndOffset)
+        {
+            _logger.LogStartPastEnd(logStartOffset, Directory, logEndOffset);
+            logStartOffset = logEndOffset;
+        }
 
+        _logStartOffset = logStartOffset;
+        _recoveryPoint = Math.Min(recoveryPoint, logEndOffset);
+        // Unrecovered means the log ends at its recovery point; a recovered one is flushed whole just below.
+        _durableOffset = _recoveryPoint;
+        LoadProducerState(segments, logEndOffset);
+        if (recovered)
+        {
+            // Make the recovered state (cut tails, rebuilt indexes) durable before trusting it as a recovery point.
+            Flush();
+        }
+
+        CheckpointRecoveryPoint();
+        _logger.LogLoaded(Directory, segments.Length, logStartOffset, logEndOffset, stopwatch.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// The base offsets of the directory's segments, sorted. A <c>.txnindex</c> without its log (a crash
+    /// between renaming a retired segment's log and its index) is deleted, so a segment created later at
+    /// that base offset does not inherit its entries.
+    /// </summary>
+    private List<long> SegmentBaseOffsets()
+    {
         var baseOffsets = new List<long>();
         var txnIndexes = new List<(long BaseOffset, string Path)>();
         foreach (var file in _fs.ListFiles(Directory))
@@ -40,8 +73,6 @@ public sealed partial class PartitionLog
         }
 
         baseOffsets.Sort();
-        // A crash between renaming a retired segment's log and its transaction index leaves the index
-        // alone; a segment created later at that base offset must not inherit its entries.
         foreach (var (baseOffset, path) in txnIndexes)
         {
             if (baseOffsets.BinarySearch(baseOffset) < 0)
@@ -50,6 +81,16 @@ public sealed partial class PartitionLog
             }
         }
 
+        return baseOffsets;
+    }
+
+    /// <summary>
+    /// Opens the segments; those from the recovery point on (and any without index files) are rescanned,
+    /// and a corrupt batch cuts the log there, dropping every later segment. An empty directory gets its
+    /// first segment at the log start offset. Recovered is true if anything was rescanned.
+    /// </summary>
+    private (LogSegment[] Segments, bool Recovered) OpenSegments(List<long> baseOffsets, long recoveryPoint, long logStartOffset, LogConfig config, long now)
+    {
         var segments = new List<LogSegment>(baseOffsets.Count);
         var recovered = false;
         try
@@ -109,30 +150,7 @@ public sealed partial class PartitionLog
             throw;
         }
 
-        _segments = [.. segments];
-        var logEndOffset = segments[^1].NextOffset;
-        _logEndOffset = logEndOffset;
-        _highWatermark = logEndOffset;
-        logStartOffset = Math.Max(logStartOffset, segments[0].BaseOffset);
-        if (logStartOffset > logEndOffset)
-        {
-            _logger.LogStartPastEnd(logStartOffset, Directory, logEndOffset);
-            logStartOffset = logEndOffset;
-        }
-
-        _logStartOffset = logStartOffset;
-        _recoveryPoint = Math.Min(recoveryPoint, logEndOffset);
-        // Unrecovered means the log ends at its recovery point; a recovered one is flushed whole just below.
-        _durableOffset = _recoveryPoint;
-        LoadProducerState(_segments, logEndOffset);
-        if (recovered)
-        {
-            // Make the recovered state (cut tails, rebuilt indexes) durable before trusting it as a recovery point.
-            Flush();
-        }
-
-        CheckpointRecoveryPoint();
-        _logger.LogLoaded(Directory, segments.Count, logStartOffset, logEndOffset, stopwatch.ElapsedMilliseconds);
+        return ([.. segments], recovered);
     }
 
     private bool IndexFilesExist(LogSegment segment)

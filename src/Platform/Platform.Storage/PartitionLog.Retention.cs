@@ -119,26 +119,7 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>Deletes the files of removed segments once file.delete.delay.ms has passed.</summary>
-    public void DeleteRetiredSegments(long nowMs)
-    {
-        List<LogSegment>? due = null;
-        lock (_lock)
-        {
-            for (var i = _retired.Count - 1; i >= 0; i--)
-            {
-                if (_retired[i].DueMs <= nowMs)
-                {
-                    (due ??= []).Add(_retired[i].Segment);
-                    _retired.RemoveAt(i);
-                }
-            }
-        }
-
-        foreach (var segment in due ?? [])
-        {
-            DeleteQuietly(segment);
-        }
-    }
+    public void DeleteRetiredSegments(long nowMs) => _retired.DeleteDue(nowMs);
 
     /// <summary>Takes segments matching <paramref name="predicate"/> off the start of the log. Caller holds the lock.</summary>
     private int DeleteOldSegments(Func<LogSegment, LogSegment?, bool> predicate, string reason, long nowMs)
@@ -180,7 +161,8 @@ public sealed partial class PartitionLog
             }
 
             _logger.DeletingSegments(count, Directory, reason, logStartOffset);
-            RetireSegments(removed, nowMs);
+            _directoryChanged = true;
+            _retired.Retire(removed, nowMs, _config.FileDeleteDelayMs);
         }
         catch (IOException e)
         {
@@ -188,46 +170,5 @@ public sealed partial class PartitionLog
         }
 
         return count;
-    }
-
-    /// <summary>
-    /// Kafka's deferred delete: rename to <c>.deleted</c> now, close and delete after file.delete.delay.ms,
-    /// so reads already holding a slice of the segment finish. Caller holds the lock.
-    /// </summary>
-    private void RetireSegments(IEnumerable<LogSegment> segments, long nowMs)
-    {
-        var delay = _config.FileDeleteDelayMs;
-        _directoryChanged = true;
-        foreach (var segment in segments)
-        {
-            if (delay == 0)
-            {
-                DeleteQuietly(segment);
-                continue;
-            }
-
-            try
-            {
-                segment.ChangeSuffix(LogFileNames.DeletedSuffix);
-            }
-            catch (IOException e)
-            {
-                _logger.DeleteFailed(segment.LogPath, e);
-            }
-
-            _retired.Add((segment, nowMs + delay));
-        }
-    }
-
-    private void DeleteQuietly(LogSegment segment)
-    {
-        try
-        {
-            segment.Delete();
-        }
-        catch (IOException e)
-        {
-            _logger.DeleteFailed(segment.LogPath, e);
-        }
     }
 }

@@ -17,7 +17,6 @@ public sealed partial class PartitionLog : IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
-    private readonly List<(LogSegment Segment, long DueMs)> _retired = [];
     private volatile LogConfig _config;
     private volatile LogSegment[] _segments = [];
     private long _logEndOffset;
@@ -31,6 +30,9 @@ public sealed partial class PartitionLog : IDisposable
     private volatile bool _directoryChanged;
     private long _lastFlushMs;
     private readonly GroupCommit _groupCommit;
+    private readonly TransactionState _transactions;
+    private readonly ProducerSnapshots _snapshots;
+    private readonly RetiredSegments _retired;
     private Task _rollFlush = Task.CompletedTask;
     private bool _closed;
 
@@ -45,6 +47,9 @@ public sealed partial class PartitionLog : IDisposable
         _time = time;
         _lastFlushMs = NowMs;
         _groupCommit = new GroupCommit(this);
+        _transactions = new TransactionState(_producerState);
+        _snapshots = new ProducerSnapshots(fs, directory, logger);
+        _retired = new RetiredSegments(logger);
     }
 
     public string Directory { get; }
@@ -62,13 +67,10 @@ public sealed partial class PartitionLog : IDisposable
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);
 
     /// <summary>
-    /// Offsets below this are readable by consumers. While <see cref="HighWatermarkFollowsLogEnd"/> it follows
-    /// the log end offset with write.caching=true, the <see cref="DurableOffset"/> with write.caching=false.
+    /// Offsets below this are readable by consumers: the log end offset with write.caching=true, the
+    /// <see cref="DurableOffset"/> with write.caching=false.
     /// </summary>
     public long HighWatermark => Volatile.Read(ref _highWatermark);
-
-    /// <summary>True (single node) makes every append move the high watermark; replication turns it off and calls <see cref="UpdateHighWatermark"/>.</summary>
-    public bool HighWatermarkFollowsLogEnd { get; set; } = true;
 
     /// <summary>Offsets below this are on stable storage (fsynced); recovery scans only from here.</summary>
     public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
@@ -120,164 +122,6 @@ public sealed partial class PartitionLog : IDisposable
 
     /// <summary>Applies a changed topic config (AlterConfigs); segment sizes apply from the next roll.</summary>
     public void UpdateConfig(LogConfig config) => _config = config;
-
-    /// <summary>
-    /// Appends validated batches: assigns offsets by rewriting each base offset in place, stamps the
-    /// leader epoch, and for LogAppendTime topics the broker time (and CRC). One write per call.
-    /// Batches with a producer id are checked against the producer state first (see
-    /// <see cref="ProducerStateManager"/>): a refused batch throws a <see cref="LogException"/> with
-    /// Kafka's error and writes nothing; a retry of a recent batch writes nothing and returns the
-    /// original offsets with <see cref="LogAppendInfo.IsDuplicate"/> set.
-    /// On an I/O error nothing becomes visible, the log goes offline and a <see cref="StorageException"/> is thrown.
-    /// With write.caching=false the high watermark moves only once a background group commit has fsynced
-    /// the batches (see <see cref="WaitForDurableAsync"/>).
-    /// </summary>
-    public LogAppendInfo Append(Memory<byte> batches, int leaderEpoch)
-    {
-        var span = batches.Span;
-        var config = _config;
-        LogAppendInfo info;
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            ThrowIfOffline();
-            var now = NowMs;
-            var logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? now : -1;
-            var first = _logEndOffset;
-            var next = first;
-            long maxTimestamp = -1, offsetOfMaxTimestamp = -1, firstTimestamp = -1;
-            var records = 0;
-            var position = 0;
-            ProducerBatch? firstProducerBatch = null;
-            List<ProducerBatch>? moreProducerBatches = null;
-            List<int>? markers = null;
-            while (position < span.Length)
-            {
-                var batch = NextBatch(span, position, config);
-                RecordBatchHeader.SetBaseOffset(batch, next);
-                RecordBatchHeader.SetPartitionLeaderEpoch(batch, leaderEpoch);
-                if (logAppendTime >= 0)
-                {
-                    RecordBatchHeader.StampLogAppendTime(batch, logAppendTime);
-                }
-
-                // Idempotent batches only: non-idempotent ones cost this one header read.
-                if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
-                {
-                    CheckMarker(batch);
-                    (markers ??= []).Add(position);
-                }
-                else if (RecordBatchHeader.ProducerId(batch) >= 0)
-                {
-                    var producerBatch = ProducerBatch.FromHeader(batch);
-                    var pending = firstProducerBatch is null ? null : PendingFor(producerBatch.ProducerId, firstProducerBatch, moreProducerBatches);
-                    var error = _producerState.Check(producerBatch, pending, out var isDuplicate, out var duplicate, out var problem);
-                    if (error != ErrorCode.None)
-                    {
-                        ThrowProducerError(error, problem);
-                    }
-
-                    if (isDuplicate)
-                    {
-                        // A retry answers with the original's offsets, which only works for a batch appended alone.
-                        if (position != 0 || batch.Length != span.Length)
-                        {
-                            throw new LogException(ErrorCode.InvalidRecord, "A retried idempotent batch must be appended alone, not with other batches.");
-                        }
-
-                        return DuplicateInfo(duplicate, config);
-                    }
-
-                    if (firstProducerBatch is null)
-                    {
-                        firstProducerBatch = producerBatch;
-                    }
-                    else
-                    {
-                        (moreProducerBatches ??= []).Add(producerBatch);
-                    }
-                }
-
-                var timestamp = RecordBatchHeader.MaxTimestamp(batch);
-                var last = RecordBatchHeader.LastOffset(batch);
-                if (position == 0)
-                {
-                    firstTimestamp = timestamp;
-                }
-
-                if (timestamp > maxTimestamp)
-                {
-                    maxTimestamp = timestamp;
-                    offsetOfMaxTimestamp = last;
-                }
-
-                records += (int)(last - next + 1);
-                next = last + 1;
-                position += batch.Length;
-            }
-
-            if (position == 0)
-            {
-                throw new LogException(ErrorCode.CorruptMessage, "Append of no batches.");
-            }
-
-            try
-            {
-                var segment = _segments[^1];
-                if (segment.ShouldRoll(span.Length, firstTimestamp, next - 1, now, config))
-                {
-                    segment = Roll(now);
-                }
-
-                segment.Append(span);
-            }
-            catch (IOException e)
-            {
-                _logger.AppendFailed(Directory, e);
-                throw GoOffline("write", e);
-            }
-
-            if (firstProducerBatch is { } appended)
-            {
-                _producerState.Apply(appended);
-                foreach (var more in moreProducerBatches ?? [])
-                {
-                    _producerState.Apply(more);
-                }
-            }
-
-            foreach (var marker in markers ?? [])
-            {
-                ApplyMarker(span[marker..], persist: true);
-            }
-
-            _producerState.MapEndOffset = next;
-            Volatile.Write(ref _firstUnstableOffset, _producerState.FirstUnstableOffset);
-            Volatile.Write(ref _logEndOffset, next);
-            Interlocked.Add(ref _unflushedMessages, records);
-            info = new LogAppendInfo(first, next - 1, logAppendTime, maxTimestamp, offsetOfMaxTimestamp, records, span.Length, _logStartOffset);
-        }
-
-        if (config.WriteCaching)
-        {
-            AdvanceHighWatermark(info.LastOffset + 1);
-        }
-        else
-        {
-            _groupCommit.Appended(info.Bytes);
-        }
-
-        if (_unflushedMessages >= config.FlushMessages || NowMs - _lastFlushMs >= config.FlushMs)
-        {
-            Flush();
-        }
-
-        return info;
-    }
-
-    /// <summary>Moves the high watermark (replication); clamped to [log start, log end].</summary>
-    public void UpdateHighWatermark(long offset)
-        => Volatile.Write(ref _highWatermark, Math.Clamp(offset, LogStartOffset, LogEndOffset));
 
     /// <summary>fsyncs everything appended so far and moves the recovery point to the log end.</summary>
     public void Flush() => FlushUpTo(LogEndOffset);
@@ -334,7 +178,7 @@ public sealed partial class PartitionLog : IDisposable
             Flush();
             CheckpointRecoveryPoint();
             WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, LogStartOffset);
-            WriteProducerSnapshot(LogEndOffset, _producerState.Serialize());
+            _snapshots.Write(LogEndOffset, _producerState.Serialize());
         }
         catch (IOException e)
         {
@@ -355,33 +199,6 @@ public sealed partial class PartitionLog : IDisposable
 
     public void Dispose() => Close();
 
-    private static Span<byte> NextBatch(Span<byte> span, int position, LogConfig config)
-    {
-        var remaining = span.Length - position;
-        if (remaining < RecordBatchHeader.Size)
-        {
-            throw new LogException(ErrorCode.CorruptMessage, $"{remaining} bytes at position {position} are not a whole batch.");
-        }
-
-        var size = RecordBatchHeader.TotalSize(span[position..]);
-        if (size < RecordBatchHeader.Size || size > remaining)
-        {
-            throw new LogException(ErrorCode.CorruptMessage, $"Batch at position {position} claims {size} bytes; {remaining} remain.");
-        }
-
-        if (size > config.MaxMessageBytes)
-        {
-            throw new LogException(ErrorCode.MessageTooLarge, $"Batch of {size} bytes exceeds max.message.bytes {config.MaxMessageBytes}.");
-        }
-
-        if (size > config.SegmentBytes)
-        {
-            throw new LogException(ErrorCode.RecordListTooLarge, $"Batch of {size} bytes exceeds segment.bytes {config.SegmentBytes}.");
-        }
-
-        return span.Slice(position, size);
-    }
-
     /// <summary>Starts a new segment at the log end; the old one is flushed in the background (Kafka's flush on roll).</summary>
     private LogSegment Roll(long nowMs)
     {
@@ -401,7 +218,7 @@ public sealed partial class PartitionLog : IDisposable
             try
             {
                 FlushUpTo(next);
-                WriteProducerSnapshot(next, snapshot);
+                _snapshots.Write(next, snapshot);
             }
             catch (StorageException)
             {
@@ -494,14 +311,6 @@ public sealed partial class PartitionLog : IDisposable
             segment.Dispose();
         }
 
-        lock (_lock)
-        {
-            foreach (var (segment, _) in _retired)
-            {
-                segment.Dispose();
-            }
-
-            _retired.Clear();
-        }
+        _retired.CloseAll();
     }
 }

@@ -3,10 +3,11 @@ using Platform.Protocol.RecordFormat;
 
 namespace Platform.Storage;
 
-public sealed partial class PartitionLog
+/// <summary>ListOffsets by timestamp below the batch level: the record within a batch the indexes found.</summary>
+internal static class TimestampSearch
 {
     /// <summary>Refines a batch found by timestamp to its first record at or after <paramref name="timestamp"/> (decoding that one batch).</summary>
-    private static (long Offset, long Timestamp) FindRecordByTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp, long logStartOffset)
+    public static (long Offset, long Timestamp) FindRecordByTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp, long logStartOffset)
     {
         var found = (Offset: Math.Max(batch.BaseOffset, logStartOffset), Timestamp: batch.MaxTimestamp);
         VisitRecords(segment, batch, record =>
@@ -23,7 +24,7 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>The first record of <paramref name="batch"/> carrying <paramref name="timestamp"/> (KIP-734: offset of the max timestamp).</summary>
-    private static long FindRecordWithTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp)
+    public static long FindRecordWithTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp)
     {
         var offset = batch.LastOffset;
         VisitRecords(segment, batch, record =>
