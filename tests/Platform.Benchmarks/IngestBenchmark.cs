@@ -116,7 +116,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static void ResetDirectory(string directory)
+    internal static void ResetDirectory(string directory)
     {
         if (Directory.Exists(directory))
         {
