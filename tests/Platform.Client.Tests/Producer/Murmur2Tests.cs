@@ -1,6 +1,6 @@
 using System.Text;
 using Platform.Broker.Tests.Interop;
-using Platform.Client.Internal.Producer;
+using Platform.Client.Producer;
 
 namespace Platform.Client.Tests.Producer;
 
