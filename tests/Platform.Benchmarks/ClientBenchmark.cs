@@ -86,27 +86,15 @@ internal static partial class ClientBenchmark
             {
                 if (oursFirst)
                 {
-                    var result = await Shell.RunAsync(executable, ["perf", "consume", "--bootstrap-server", broker.Bootstrap, "--topic", "consume", "--messages", consumeRecords.ToString(CultureInfo.InvariantCulture)]);
-                    var received = ConsumedRegex().Matches(result.Stdout).LastOrDefault() ?? Match.Empty;
-                    if (result.ExitCode != 0 || !received.Success || long.Parse(received.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) != consumeRecords)
-                    {
-                        throw new InvalidOperationException($"platform perf consume failed ({result.ExitCode}): {result.Stdout}{result.Stderr}");
-                    }
-
+                    var result = await PerfConsumeAsync(executable, broker, "consume", consumeRecords);
                     oursConsume.Add(consumeRecords / result.Elapsed.TotalSeconds);
                     oursConsumeCpu.Add(result.CpuSeconds / (consumeRecords / 1e6));
                 }
                 else
                 {
-                    var watch = System.Diagnostics.Stopwatch.StartNew();
-                    var (lines, cpu) = await Shell.CountLinesAsync(IngestBenchmark.Kcat, ["-C", "-b", broker.Bootstrap, "-t", "consume", "-o", "beginning", "-e", "-q"]);
+                    var (elapsed, cpu) = await KcatConsumeAsync(broker, "consume", consumeRecords);
                     kcatConsumeCpu.Add(cpu / (consumeRecords / 1e6));
-                    if (lines != consumeRecords)
-                    {
-                        throw new InvalidOperationException($"kcat -C read {lines:N0} of {consumeRecords:N0} records.");
-                    }
-
-                    kcatConsume.Add(consumeRecords / watch.Elapsed.TotalSeconds);
+                    kcatConsume.Add(consumeRecords / elapsed.TotalSeconds);
                 }
             }
 
@@ -125,15 +113,42 @@ internal static partial class ClientBenchmark
         return 0;
     }
 
-    private sealed record PerfRun(TimeSpan Elapsed, double Rate, double P99, double AllocatedPerRecord, double CpuSeconds);
+    /// <summary><c>platform perf consume</c> of <paramref name="records"/> records from the beginning; fails unless it read exactly that many.</summary>
+    internal static async Task<Shell.Result> PerfConsumeAsync(string executable, BrokerProcess broker, string topic, long records)
+    {
+        var result = await Shell.RunAsync(executable, ["perf", "consume", "--bootstrap-server", broker.Bootstrap, "--topic", topic, "--messages", records.ToString(CultureInfo.InvariantCulture)]);
+        var received = ConsumedRegex().Matches(result.Stdout).LastOrDefault() ?? Match.Empty;
+        if (result.ExitCode != 0 || !received.Success || long.Parse(received.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) != records)
+        {
+            throw new InvalidOperationException($"platform perf consume failed ({result.ExitCode}): {result.Stdout}{result.Stderr}");
+        }
 
-    private static async Task<PerfRun> PerfProduceAsync(string executable, BrokerProcess broker, string topic, long records, int size)
+        return result;
+    }
+
+    /// <summary><c>kcat -C -e</c> of a whole topic, its lines counted; fails unless it read exactly <paramref name="records"/>.</summary>
+    internal static async Task<(TimeSpan Elapsed, double CpuSeconds)> KcatConsumeAsync(BrokerProcess broker, string topic, long records)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (lines, cpu) = await Shell.CountLinesAsync(IngestBenchmark.Kcat, ["-C", "-b", broker.Bootstrap, "-t", topic, "-o", "beginning", "-e", "-q"]);
+        if (lines != records)
+        {
+            throw new InvalidOperationException($"kcat -C read {lines:N0} of {records:N0} records.");
+        }
+
+        return (watch.Elapsed, cpu);
+    }
+
+    internal sealed record PerfRun(TimeSpan Elapsed, double Rate, double P99, double AllocatedPerRecord, double CpuSeconds);
+
+    /// <summary><c>platform perf produce</c> with acks=1, linger.ms=5 and <paramref name="producerProps"/> (k=v) after them.</summary>
+    internal static async Task<PerfRun> PerfProduceAsync(string executable, BrokerProcess broker, string topic, long records, int size, params string[] producerProps)
     {
         string[] args =
         [
             "perf", "produce", "--bootstrap-server", broker.Bootstrap, "--topic", topic,
             "--num-records", records.ToString(CultureInfo.InvariantCulture), "--record-size", size.ToString(CultureInfo.InvariantCulture),
-            "--throughput", "-1", "--print-allocations", "--producer-props", "acks=1", "linger.ms=5",
+            "--throughput", "-1", "--print-allocations", "--producer-props", "acks=1", "linger.ms=5", .. producerProps,
         ];
         var result = await Shell.RunAsync(executable, args);
         var summary = SummaryRegex().Match(result.Stdout);

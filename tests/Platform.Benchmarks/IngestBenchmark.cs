@@ -126,7 +126,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static void ResetDirectory(string directory)
+    internal static void ResetDirectory(string directory)
     {
         if (Directory.Exists(directory))
         {

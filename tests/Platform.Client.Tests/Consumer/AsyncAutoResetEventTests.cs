@@ -1,4 +1,4 @@
-using Platform.Client.Fetching;
+using Platform.Client.Consumer.Fetching;
 
 namespace Platform.Client.Tests.Consumer;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Platform.Client.Internal.Producer;
+using Platform.Client.Producer;
 
 namespace Platform.Client.Tests.Producer;
 

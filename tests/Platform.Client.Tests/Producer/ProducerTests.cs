@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Broker;
 using Platform.Client.Admin;
-using Platform.Client.Internal.Producer;
+using Platform.Client.Producer;
 using Platform.Client.Serialization;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using Platform.Client.Fetching;
+using Platform.Client.Consumer.Fetching;
 using Platform.Client.Serialization;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client;
+namespace Platform.Client.Consumer;
 
 internal sealed partial class Consumer<TKey, TValue>
 {

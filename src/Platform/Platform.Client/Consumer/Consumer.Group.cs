@@ -4,7 +4,7 @@ using Platform.Client.Groups;
 using Platform.Client.Internal;
 using Platform.Protocol;
 
-namespace Platform.Client;
+namespace Platform.Client.Consumer;
 
 /// <summary>Consumer groups: subscribe, rebalance callbacks, commits and committed offsets.</summary>
 internal sealed partial class Consumer<TKey, TValue>

@@ -1,8 +1,8 @@
-using Platform.Client.Fetching;
+using Platform.Client.Consumer.Fetching;
 using Platform.Client.Internal;
 using Platform.Protocol;
 
-namespace Platform.Client;
+namespace Platform.Client.Consumer;
 
 internal sealed partial class Consumer<TKey, TValue>
 {

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using Platform.Client.Fetching;
+using Platform.Client.Consumer.Fetching;
 using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Client.Serialization;
 
-namespace Platform.Client;
+namespace Platform.Client.Consumer;
 
 /// <summary>
 /// The consumer: a <see cref="Fetcher"/> prefetching in the background, a <see cref="RecordDrainer"/>

@@ -1,8 +1,8 @@
-using Platform.Client.Fetching;
+using Platform.Client.Consumer.Fetching;
 using Platform.Client.Network;
 using Platform.Client.Serialization;
 
-namespace Platform.Client;
+namespace Platform.Client.Consumer;
 
 /// <summary>Everything a consumer runs on, validated by <see cref="ConsumerBuilder{TKey, TValue}"/>.</summary>
 internal sealed class ConsumerSettings<TKey, TValue>

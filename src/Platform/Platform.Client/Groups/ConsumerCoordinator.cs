@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Platform.Client.Consumer;
 using Platform.Client.Network;
 using Platform.Protocol;
 

@@ -1,7 +1,6 @@
-using Platform.Client.Internal.Producer;
 using Platform.Protocol;
 
-namespace Platform.Client;
+namespace Platform.Client.Producer;
 
 internal sealed partial class Producer<TKey, TValue>
 {

@@ -1,7 +1,6 @@
-using Platform.Client.Internal.Producer;
 using Platform.Protocol;
 
-namespace Platform.Client;
+namespace Platform.Client.Producer;
 
 /// <summary>The transactional API; the work is done by the <see cref="TransactionManager"/>.</summary>
 internal sealed partial class Producer<TKey, TValue>

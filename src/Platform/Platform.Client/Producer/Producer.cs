@@ -1,11 +1,10 @@
 using Platform.Client.Internal;
-using Platform.Client.Internal.Producer;
 using Platform.Client.Network;
 using Platform.Client.Serialization;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// The producer pipeline of Kafka's Java client: interceptors, serializers, partitioner, then the

@@ -3,7 +3,7 @@ using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client;
+namespace Platform.Client.Producer;
 
 /// <summary>A validated <see cref="ProducerConfig"/>: every setting parsed once, defaults applied.</summary>
 internal sealed record ProducerSettings

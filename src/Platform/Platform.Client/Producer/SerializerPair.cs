@@ -1,6 +1,6 @@
 using Platform.Client.Serialization;
 
-namespace Platform.Client;
+namespace Platform.Client.Producer;
 
 /// <summary>The key or value serializer of a producer: synchronous (maybe span-writing) or asynchronous.</summary>
 internal sealed class SerializerPair<T>(ISerializer<T>? sync, IAsyncSerializer<T>? async)

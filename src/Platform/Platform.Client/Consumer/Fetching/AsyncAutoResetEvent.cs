@@ -1,4 +1,4 @@
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>
 /// An auto-reset event for one waiter at a time: <see cref="Set"/> wakes the current waiter and

@@ -2,7 +2,7 @@ using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>
 /// A Fetch response buffer shared by the partitions it answered: each partition's

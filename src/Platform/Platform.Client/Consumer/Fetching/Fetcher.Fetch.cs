@@ -3,7 +3,7 @@ using Platform.Protocol;
 using Platform.Protocol.Messages;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 internal sealed partial class Fetcher
 {

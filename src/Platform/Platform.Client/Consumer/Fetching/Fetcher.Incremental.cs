@@ -1,4 +1,4 @@
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 internal sealed partial class Fetcher
 {

@@ -1,6 +1,6 @@
 using Platform.Protocol;
 
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 internal sealed partial class Fetcher
 {

@@ -1,7 +1,7 @@
 using Platform.Client.Internal;
 using Platform.Protocol;
 
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>
 /// The consumer's prefetching fetch pipeline. A background loop keeps, per leader node, one Fetch

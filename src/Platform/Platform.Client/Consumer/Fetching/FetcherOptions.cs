@@ -1,4 +1,4 @@
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>The consumer settings the fetch pipeline runs on (validated by the builder).</summary>
 internal sealed record FetcherOptions

@@ -1,4 +1,4 @@
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>Kafka's special offset values (as in ListOffsets and librdkafka).</summary>
 internal static class Offsets

@@ -1,4 +1,4 @@
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>How a partition without a position finds one.</summary>
 internal enum OffsetReset

@@ -1,7 +1,7 @@
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Fetching;
+namespace Platform.Client.Consumer.Fetching;
 
 /// <summary>
 /// Decodes the records of one <see cref="CompletedFetch"/> lazily, one batch at a time, on the

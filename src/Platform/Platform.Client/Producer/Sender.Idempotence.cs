@@ -1,7 +1,7 @@
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// The client side of idempotence: a producer id and epoch from InitProducerId before the first

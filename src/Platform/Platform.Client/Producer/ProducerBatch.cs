@@ -3,7 +3,7 @@ using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// One partition's batch: records encoded as they arrive into a <see cref="RecordBatchBuilder"/>,

@@ -1,4 +1,4 @@
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>The client side of a transactional producer, as in the Java client's TransactionManager.</summary>
 internal enum TransactionState

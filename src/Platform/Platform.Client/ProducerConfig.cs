@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Client.Producer;
 using Platform.Protocol.RecordFormat;
 
 namespace Platform.Client;

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Platform.Client.Fetching;
+using Platform.Client.Consumer;
+using Platform.Client.Consumer.Fetching;
 using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Client.Serialization;
@@ -220,7 +221,7 @@ public class ConsumerBuilder<TKey, TValue>
             ReadSize = 64 * 1024,
         };
 
-        return new Consumer<TKey, TValue>(new ConsumerSettings<TKey, TValue>
+        return new Consumer.Consumer<TKey, TValue>(new ConsumerSettings<TKey, TValue>
         {
             Bootstrap = bootstrap,
             Connection = connection,

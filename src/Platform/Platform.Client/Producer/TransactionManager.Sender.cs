@@ -2,7 +2,7 @@ using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// What the sender thread asks of the transaction: the producer id and epoch to stamp on batches,

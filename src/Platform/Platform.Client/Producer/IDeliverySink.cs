@@ -1,4 +1,4 @@
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>The typed producer's side of a finished batch: turns its slots into delivery reports.</summary>
 internal interface IDeliverySink

@@ -1,7 +1,7 @@
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 internal sealed partial class Sender
 {

@@ -1,3 +1,4 @@
+using Platform.Client.Producer;
 using Platform.Client.Serialization;
 
 namespace Platform.Client;
@@ -95,7 +96,7 @@ public class ProducerBuilder<TKey, TValue>
         var settings = ProducerSettings.Parse(_config);
         var keySerializer = _keySerializer ?? (_asyncKeySerializer is null ? BuiltIn<TKey>("key") : null);
         var valueSerializer = _valueSerializer ?? (_asyncValueSerializer is null ? BuiltIn<TValue>("value") : null);
-        return new Producer<TKey, TValue>(
+        return new Producer.Producer<TKey, TValue>(
             settings,
             new SerializerPair<TKey>(keySerializer, _asyncKeySerializer),
             new SerializerPair<TValue>(valueSerializer, _asyncValueSerializer),

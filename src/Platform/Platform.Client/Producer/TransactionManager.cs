@@ -2,7 +2,7 @@ using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// A transactional producer's state machine and its conversations with the transaction coordinator

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Platform.Protocol;
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// Kafka's RecordAccumulator: per-partition queues of batches filled up to <c>batch.size</c>, memory

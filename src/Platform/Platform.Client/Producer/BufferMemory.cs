@@ -1,4 +1,4 @@
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// Accounts <c>buffer.memory</c>: every batch reserves its size before it is created and releases it

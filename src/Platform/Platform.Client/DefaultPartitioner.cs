@@ -1,4 +1,4 @@
-using Platform.Client.Internal.Producer;
+using Platform.Client.Producer;
 
 namespace Platform.Client;
 

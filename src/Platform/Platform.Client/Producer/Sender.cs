@@ -1,8 +1,9 @@
+using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// The producer's single sender thread, Kafka's Sender: finds partitions whose first batch is ready

@@ -1,7 +1,7 @@
 using Platform.Client.Network;
 using Platform.Protocol.Messages;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// A produce request in flight: its batches and, once finished, the answer or the failure, filled in

@@ -1,4 +1,4 @@
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// Kafka's key hash, bit for bit the Java client's <c>Utils.murmur2</c> (seed 0x9747b28c), and

@@ -1,6 +1,6 @@
 using Platform.Client.Network;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>The sender's view of one broker: its connection, requests in flight, partitions ready for it.</summary>
 internal sealed class NodeState(int id)

@@ -1,4 +1,4 @@
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// The sender of a transactional producer: batches carry the producer id and epoch

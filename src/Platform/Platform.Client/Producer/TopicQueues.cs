@@ -1,4 +1,6 @@
-namespace Platform.Client.Internal.Producer;
+using Platform.Client.Internal;
+
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// A topic's partition queues and its partitioning state: the cached metadata, the sticky

@@ -1,6 +1,6 @@
 using Platform.Protocol.RecordFormat;
 
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// One record on its way into a batch: serialized key and value, timestamp, headers, and what its

@@ -1,4 +1,4 @@
-namespace Platform.Client.Internal.Producer;
+namespace Platform.Client.Producer;
 
 /// <summary>
 /// What the producer keeps per record until its delivery report: the handler (a delivery callback
