@@ -1,6 +1,6 @@
-using Platform.Client.Internal.Producer;
+using Platform.Client.Producer;
 
-namespace Platform.Client.Tests.Internal;
+namespace Platform.Client.Tests.Producer;
 
 public sealed class RecordAccumulatorTests
 {
