@@ -3,8 +3,9 @@ namespace Platform.Streams.State.Internal;
 /// <summary>
 /// Writes every change of a window store to its changelog (<c>&lt;application.id&gt;-&lt;store&gt;-changelog</c>,
 /// <c>compact,delete</c>) keyed as Kafka's window store keys: key bytes + window start + sequence number. The
-/// sequence number is 0 unless the store retains duplicates: then each value gets its own, so compaction keeps
-/// them all, and null puts (which such a store ignores) are not logged.
+/// sequence number is 0 unless the store retains duplicates: then each value gets its own (the store's, when it
+/// numbers them, see <see cref="ISequencedWindowStore"/>), so compaction keeps them all, and null puts (which
+/// such a store ignores) are not logged.
 /// </summary>
 internal sealed class ChangeLoggingWindowBytesStore(IWindowStore<Bytes, byte[]> inner, bool timestamped, bool retainDuplicates = false) : IWindowStore<Bytes, byte[]>
 {
@@ -34,7 +35,8 @@ internal sealed class ChangeLoggingWindowBytesStore(IWindowStore<Bytes, byte[]> 
         {
             if (value is not null)
             {
-                _changelog!.Log(WindowKeySchema.ToStoreKeyBinary(key.Value, windowStartMs, unchecked(_sequence++)), value);
+                var sequence = Inner is ISequencedWindowStore numbered ? numbered.LastSequenceNumber : unchecked(_sequence++);
+                _changelog!.Log(WindowKeySchema.ToStoreKeyBinary(key.Value, windowStartMs, sequence), value);
             }
 
             return;

@@ -13,7 +13,7 @@ namespace Platform.Streams.State.RocksDb;
 /// (stream-stream join buffers) every put is a new entry under its own sequence number and a null put changes
 /// nothing, as in Kafka.
 /// </summary>
-internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
+internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>, ISequencedWindowStore
 {
     private const int SuffixLength = sizeof(long) + sizeof(int);
     private readonly RocksDbKeyValueStore _db;
@@ -39,6 +39,9 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
     /// <summary>Whether every put adds an entry (join buffers) instead of replacing the key's value in its window.</summary>
     public bool RetainDuplicates { get; }
 
+    /// <inheritdoc/>
+    public int LastSequenceNumber { get; private set; }
+
     /// <summary>The time one segment spans.</summary>
     public long SegmentIntervalMs => _segments.IntervalMs;
 
@@ -63,14 +66,25 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
         _sequence = RetainDuplicates ? Random.Shared.Next() : 0;
         context.Register(root, (key, value) =>
         {
-            var (plainKey, start, _) = WindowKeySchema.FromStoreKeyBinary(key);
-            Put(plainKey, value, start);
+            // A duplicate comes back under the number it was logged with, so a replay over kept data adds no copy.
+            var (plainKey, start, sequence) = WindowKeySchema.FromStoreKeyBinary(key);
+            Write(plainKey, value, start, RetainDuplicates ? sequence : 0);
         });
     }
 
     public void Put(Bytes key, byte[]? value, long windowStartMs)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (RetainDuplicates && value is not null)
+        {
+            LastSequenceNumber = unchecked(_sequence++);
+        }
+
+        Write(key, value, windowStartMs, RetainDuplicates ? LastSequenceNumber : 0);
+    }
+
+    private void Write(Bytes key, byte[]? value, long windowStartMs, int sequenceNumber)
+    {
         ObservedStreamTime = Math.Max(ObservedStreamTime, windowStartMs);
         if (windowStartMs <= MinLiveTime)
         {
@@ -86,7 +100,7 @@ internal sealed class RocksDbWindowStore : IWindowStore<Bytes, byte[]>
         }
         else
         {
-            _db.Put(new Bytes(StoreKey(key.Value, windowStartMs, RetainDuplicates ? unchecked(_sequence++) : 0)), value);
+            _db.Put(new Bytes(StoreKey(key.Value, windowStartMs, sequenceNumber)), value);
         }
 
         _segments.DropExpired(_db, MinLiveTime + 1);
