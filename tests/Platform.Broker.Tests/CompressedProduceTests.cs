@@ -19,7 +19,7 @@ public sealed class CompressedProduceTests
     {
         await using var broker = await EmbeddedBroker.StartAsync();
         await using var connection = await RawConnection.ConnectAsync(broker);
-        await connection.SendAsync<CreateTopicsResponse>(BadInputTests.CreateTopic("codec", 2), 7);
+        await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("codec", 2), 7);
         var good = Batch(compression, 20);
         var corrupt = Batch(compression, 20);
         for (var i = RecordBatchHeader.Size + 8; i < corrupt.Length; i++)
