@@ -35,76 +35,67 @@ internal static class Issue13Benchmark
         (string Name, string[] Props)[] settings = [("Kafka's defaults", []), ($"tuned ({string.Join(' ', tuned)})", tuned)];
         foreach (var (name, props) in settings)
         {
-            List<double> ours = [], kcat = [], oursCpu = [], kcatCpu = [], oursBroker = [], kcatBroker = [], ratios = [];
-            for (var round = 1; round <= rounds; round++)
+            await AlternateAsync($"produce, {name}", rounds, executable, root, partitions, records, file, async broker =>
             {
-                foreach (var oursFirst in round % 2 == 1 ? new[] { true, false } : [false, true])
-                {
-                    await using var broker = await StartFreshAsync(executable, root, partitions);
-                    var brokerBefore = broker.CpuSeconds;
-                    if (oursFirst)
-                    {
-                        var run = await ClientBenchmark.PerfProduceAsync(executable, broker, "bench", records, size, props);
-                        ours.Add(records / run.Elapsed.TotalSeconds);
-                        oursCpu.Add(run.CpuSeconds / (records / 1e6));
-                        oursBroker.Add((broker.CpuSeconds - brokerBefore) / (records / 1e6));
-                    }
-                    else
-                    {
-                        var run = await IngestBenchmark.KcatProduceAsync(["-b", broker.Bootstrap, "-t", "bench"], file);
-                        kcat.Add(records / run.Elapsed.TotalSeconds);
-                        kcatCpu.Add(run.CpuSeconds / (records / 1e6));
-                        kcatBroker.Add((broker.CpuSeconds - brokerBefore) / (records / 1e6));
-                    }
-
-                    await IngestBenchmark.VerifyAsync(broker, "bench", partitions, records, countWithConsumer: false);
-                }
-
-                ratios.Add(ours[^1] / kcat[^1]);
-                Console.WriteLine($"  {name}, round {round}: ours {Report.F(ours[^1], 0)} rec/s ({Report.F(oursCpu[^1], 2)} CPU s/M, broker {Report.F(oursBroker[^1], 2)}), kcat {Report.F(kcat[^1], 0)} rec/s ({Report.F(kcatCpu[^1], 2)} CPU s/M, broker {Report.F(kcatBroker[^1], 2)}), ratio {Report.Percent(ratios[^1])}, {Report.Load()}");
-            }
-
-            PrintProduce($"produce, {name}", ours, kcat, oursCpu, kcatCpu, oursBroker, kcatBroker, ratios);
+                var run = await ClientBenchmark.PerfProduceAsync(executable, broker, "bench", records, size, props);
+                return (run.Elapsed, run.CpuSeconds);
+            });
         }
 
         // ProduceAsync with every result awaited, in this process (JIT warmed by an untimed first run).
-        List<double> asyncOurs = [], asyncKcat = [], asyncCpu = [], asyncKcatCpu = [], asyncBroker = [], asyncKcatBroker = [], asyncRatios = [];
         await using (var warm = await StartFreshAsync(executable, root, partitions))
         {
             await ProduceAsyncRun(warm, Math.Min(records, 200_000), size, window);
         }
 
+        await AlternateAsync($"ProduceAsync, {window:N0} awaited results outstanding, Kafka's defaults (in-process, warm JIT)", rounds, executable, root, partitions, records, file, broker => ProduceAsyncRun(broker, records, size, window));
+        Directory.Delete(root, recursive: true);
+        return 0;
+    }
+
+    /// <summary>
+    /// Rounds of <paramref name="ours"/> against kcat producing <paramref name="file"/>, each on a fresh
+    /// broker, who goes first alternating; prints each round and the medians with the goals.
+    /// </summary>
+    private static async Task AlternateAsync(
+        string heading,
+        int rounds,
+        string executable,
+        string root,
+        int partitions,
+        long records,
+        string file,
+        Func<BrokerProcess, Task<(TimeSpan Elapsed, double CpuSeconds)>> ours)
+    {
+        List<double> oursRate = [], kcatRate = [], oursCpu = [], kcatCpu = [], oursBroker = [], kcatBroker = [], ratios = [];
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var oursFirst in round % 2 == 1 ? new[] { true, false } : [false, true])
             {
                 await using var broker = await StartFreshAsync(executable, root, partitions);
                 var brokerBefore = broker.CpuSeconds;
-                if (oursFirst)
-                {
-                    var (elapsed, cpu) = await ProduceAsyncRun(broker, records, size, window);
-                    asyncOurs.Add(records / elapsed.TotalSeconds);
-                    asyncCpu.Add(cpu / (records / 1e6));
-                    asyncBroker.Add((broker.CpuSeconds - brokerBefore) / (records / 1e6));
-                }
-                else
-                {
-                    var run = await IngestBenchmark.KcatProduceAsync(["-b", broker.Bootstrap, "-t", "bench"], file);
-                    asyncKcat.Add(records / run.Elapsed.TotalSeconds);
-                    asyncKcatCpu.Add(run.CpuSeconds / (records / 1e6));
-                    asyncKcatBroker.Add((broker.CpuSeconds - brokerBefore) / (records / 1e6));
-                }
-
+                var (elapsed, cpu) = oursFirst ? await ours(broker) : await KcatAsync(broker, file);
+                var brokerCpu = (broker.CpuSeconds - brokerBefore) / (records / 1e6);
+                (oursFirst ? oursRate : kcatRate).Add(records / elapsed.TotalSeconds);
+                (oursFirst ? oursCpu : kcatCpu).Add(cpu / (records / 1e6));
+                (oursFirst ? oursBroker : kcatBroker).Add(brokerCpu);
                 await IngestBenchmark.VerifyAsync(broker, "bench", partitions, records, countWithConsumer: false);
             }
 
-            asyncRatios.Add(asyncOurs[^1] / asyncKcat[^1]);
-            Console.WriteLine($"  ProduceAsync, round {round}: ours {Report.F(asyncOurs[^1], 0)} rec/s ({Report.F(asyncCpu[^1], 2)} CPU s/M), kcat {Report.F(asyncKcat[^1], 0)} rec/s, ratio {Report.Percent(asyncRatios[^1])}, {Report.Load()}");
+            ratios.Add(oursRate[^1] / kcatRate[^1]);
+            Console.WriteLine($"  {heading}, round {round}: ours {Report.F(oursRate[^1], 0)} rec/s ({Report.F(oursCpu[^1], 2)} CPU s/M, broker {Report.F(oursBroker[^1], 2)}), kcat {Report.F(kcatRate[^1], 0)} rec/s ({Report.F(kcatCpu[^1], 2)} CPU s/M, broker {Report.F(kcatBroker[^1], 2)}), ratio {Report.Percent(ratios[^1])}, {Report.Load()}");
         }
 
-        PrintProduce($"ProduceAsync, {window:N0} awaited results outstanding, Kafka's defaults (in-process, warm JIT)", asyncOurs, asyncKcat, asyncCpu, asyncKcatCpu, asyncBroker, asyncKcatBroker, asyncRatios);
-        Directory.Delete(root, recursive: true);
-        return 0;
+        Report.Heading(heading);
+        Report.Row("ours (rec/s, wall clock)", oursRate, "rec/s", 0);
+        Report.Row("kcat (rec/s, wall clock)", kcatRate, "rec/s", 0);
+        Report.Row("ours CPU s / M records", oursCpu, "s", 2);
+        Report.Row("kcat CPU s / M records", kcatCpu, "s", 2);
+        Report.Row("broker CPU s / M records, ours", oursBroker, "s", 2);
+        Report.Row("broker CPU s / M records, kcat", kcatBroker, "s", 2);
+        var ratio = Report.Median(ratios);
+        var cpuRatio = Report.Median(oursCpu) / Report.Median(kcatCpu);
+        Console.WriteLine($"  ours/kcat median of the rounds' ratios {Report.Percent(ratio)} (goal >= 130%: {Report.Goal(ratio >= 1.3)}); CPU per record ours/kcat {Report.Percent(cpuRatio)} (goal <= 100%: {Report.Goal(cpuRatio <= 1)})");
     }
 
     public static async Task<int> ColdConsumeAsync(Options options)
@@ -174,6 +165,12 @@ internal static class Issue13Benchmark
         return 0;
     }
 
+    private static async Task<(TimeSpan Elapsed, double CpuSeconds)> KcatAsync(BrokerProcess broker, string file)
+    {
+        var run = await IngestBenchmark.KcatProduceAsync(["-b", broker.Bootstrap, "-t", "bench"], file);
+        return (run.Elapsed, run.CpuSeconds);
+    }
+
     private static string Config(int partitions) => $$"""{ "Broker": { "num.partitions": {{partitions}}, "log.write.caching": true } }""";
 
     /// <summary>A broker on an empty data directory, warmed by an untimed kcat run so neither side pays its JIT.</summary>
@@ -229,19 +226,5 @@ internal static class Issue13Benchmark
         }
 
         return (watch.Elapsed, (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds);
-    }
-
-    private static void PrintProduce(string heading, List<double> ours, List<double> kcat, List<double> oursCpu, List<double> kcatCpu, List<double> oursBroker, List<double> kcatBroker, List<double> ratios)
-    {
-        Report.Heading(heading);
-        Report.Row("ours (rec/s, wall clock)", ours, "rec/s", 0);
-        Report.Row("kcat (rec/s, wall clock)", kcat, "rec/s", 0);
-        Report.Row("ours CPU s / M records", oursCpu, "s", 2);
-        Report.Row("kcat CPU s / M records", kcatCpu, "s", 2);
-        Report.Row("broker CPU s / M records, ours", oursBroker, "s", 2);
-        Report.Row("broker CPU s / M records, kcat", kcatBroker, "s", 2);
-        var ratio = Report.Median(ratios);
-        var cpu = Report.Median(oursCpu) / Report.Median(kcatCpu);
-        Console.WriteLine($"  ours/kcat median of the rounds' ratios {Report.Percent(ratio)} (goal >= 130%: {Report.Goal(ratio >= 1.3)}); CPU per record ours/kcat {Report.Percent(cpu)} (goal <= 100%: {Report.Goal(cpu <= 1)})");
     }
 }

@@ -335,10 +335,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            var reason = Volatile.Read(ref _closeReason) ?? new KafkaException(
-                new Error(ErrorCode.NetworkException, $"Writing to broker {Address} failed: {ex.Message}"), ex);
-            Abort(reason);
-            throw new KafkaException(reason.Error, ex);
+            throw WriteFailed(ex);
         }
         finally
         {
@@ -369,15 +366,21 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException
             || (ex is OperationCanceledException && _shutdown.IsCancellationRequested))
         {
-            var reason = Volatile.Read(ref _closeReason) ?? new KafkaException(
-                new Error(ErrorCode.NetworkException, $"Writing to broker {Address} failed: {ex.Message}"), ex);
-            Abort(reason);
-            throw new KafkaException(reason.Error, ex);
+            throw WriteFailed(ex);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>A write failed half-way: the stream is unusable, so the connection closes and every request on it fails.</summary>
+    private KafkaException WriteFailed(Exception ex)
+    {
+        var reason = Volatile.Read(ref _closeReason) ?? new KafkaException(
+            new Error(ErrorCode.NetworkException, $"Writing to broker {Address} failed: {ex.Message}"), ex);
+        Abort(reason);
+        return new KafkaException(reason.Error, ex);
     }
 
     private void ThrowIfClosed()
