@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Platform.Broker.Tests;
 
 /// <summary>The transaction coordinator's settings under Kafka's names and defaults, and bad values named by key.</summary>
@@ -23,7 +21,7 @@ public sealed class BrokerConfigurationTests
     [InlineData("TRANSACTION_REMOVE_EXPIRED_TRANSACTION_CLEANUP_INTERVAL_MS")]
     public void Bind_KafkaKey_SetsItsOption(string key)
     {
-        var options = Bind((key, "1234"));
+        var options = ConfigurationBinding.Bind((key, "1234")).Options;
 
         var values = new[]
         {
@@ -42,7 +40,7 @@ public sealed class BrokerConfigurationTests
     [InlineData("transactional.id.expiration.ms", "0")]
     public void Validate_OutOfRange_NamesTheKey(string key, string value)
     {
-        var options = Bind((key, value));
+        var options = ConfigurationBinding.Bind((key, value)).Options;
 
         var error = Assert.Throws<OptionsValidationException>(options.Validate);
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
@@ -53,18 +51,8 @@ public sealed class BrokerConfigurationTests
     [InlineData("transactional.id.expiration.ms")]
     public void Bind_Malformed_NamesTheKey(string key)
     {
-        var error = Assert.Throws<OptionsValidationException>(() => Bind((key, "an hour")));
+        var error = Assert.Throws<OptionsValidationException>(() => ConfigurationBinding.Bind((key, "an hour")));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
-    }
-
-    private static BrokerOptions Bind(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{BrokerOptions.SectionName}:{s.Key}", s.Value)))
-            .Build();
-        var options = new BrokerOptions();
-        BrokerConfiguration.Bind(configuration.GetSection(BrokerOptions.SectionName), options);
-        return options;
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Platform.Protocol.Messages;
 
 namespace Platform.Broker.Tests;
@@ -62,7 +61,7 @@ public sealed class BrokerSettingsTests
     {
         // Binding each setting's default text must give the same value back: parse and format agree.
         var defaults = BrokerOptions.Settings.Where(s => s.DefaultValue is not null).ToList();
-        var options = Bind(defaults.Select(s => (s.Name, s.DefaultValue!)).ToArray()).Options;
+        var options = ConfigurationBinding.Bind(defaults.Select(s => (s.Name, s.DefaultValue!)).ToArray()).Options;
 
         foreach (var setting in defaults)
         {
@@ -75,7 +74,7 @@ public sealed class BrokerSettingsTests
     [Fact]
     public void CopyTo_CopiesEverySetting()
     {
-        var (from, _) = Bind(("num.partitions", "7"), ("log.cleaner.io.buffer.load.factor", "0.25"), ("log.retention.hours", "2"), ("advertised.listeners", "PLAINTEXT://example.com:9093"));
+        var (from, _) = ConfigurationBinding.Bind(("num.partitions", "7"), ("log.cleaner.io.buffer.load.factor", "0.25"), ("log.retention.hours", "2"), ("advertised.listeners", "PLAINTEXT://example.com:9093"));
         var to = new BrokerOptions();
 
         BrokerOptions.CopyTo(from, to);
@@ -94,13 +93,13 @@ public sealed class BrokerSettingsTests
     [InlineData("retention.ms", "1234", "1234")]
     public void Bind_RetentionInAnyUnit_SetsTheTopicDefault(string key, string value, string retentionMs)
     {
-        Assert.Equal(retentionMs, Bind((key, value)).Options.TopicDefaults["retention.ms"]);
+        Assert.Equal(retentionMs, ConfigurationBinding.Bind((key, value)).Options.TopicDefaults["retention.ms"]);
     }
 
     [Fact]
     public async Task DescribeConfigs_Broker_EverySettingWithSourceAndSynonyms()
     {
-        await using var broker = await EmbeddedBroker.StartAsync(o => BrokerConfiguration.Bind(Section(("log.retention.hours", "24"), ("num.partitions", "3"), ("broker.id", "1")), o));
+        await using var broker = await EmbeddedBroker.StartAsync(o => BrokerConfiguration.Bind(ConfigurationBinding.Section(("log.retention.hours", "24"), ("num.partitions", "3"), ("broker.id", "1")), o));
         await using var connection = await RawConnection.ConnectAsync(broker);
         var request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 4, ResourceName = "1" }], IncludeSynonyms = true, IncludeDocumentation = true };
 
@@ -144,18 +143,5 @@ public sealed class BrokerSettingsTests
         }
 
         return text.ToString().TrimEnd('\n');
-    }
-
-    private static IConfigurationSection Section(params (string Key, string Value)[] settings)
-        => new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{BrokerOptions.SectionName}:{s.Key}", s.Value)))
-            .Build()
-            .GetSection(BrokerOptions.SectionName);
-
-    private static (BrokerOptions Options, IReadOnlyList<string> Warnings) Bind(params (string Key, string Value)[] settings)
-    {
-        var options = new BrokerOptions();
-        var warnings = BrokerConfiguration.Bind(Section(settings), options);
-        return (options, warnings);
     }
 }

@@ -1,20 +1,10 @@
-using Microsoft.Extensions.Configuration;
+using static Platform.Broker.Tests.ConfigurationBinding;
 
 namespace Platform.Broker.Tests;
 
 /// <summary>Kafka's broker keys: the cleaner's are honoured, those of features the broker lacks warn, typos fail.</summary>
 public sealed class ServerPropertiesTests
 {
-    private static (BrokerOptions Options, IReadOnlyList<string> Warnings) Bind(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>($"{BrokerOptions.SectionName}:{s.Key}", s.Value)))
-            .Build();
-        var options = new BrokerOptions();
-        var warnings = BrokerConfiguration.Bind(configuration.GetSection(BrokerOptions.SectionName), options);
-        return (options, warnings);
-    }
-
     [Fact]
     public void Bind_CleanerKeys_HonouredWithoutWarnings()
     {

@@ -4,7 +4,7 @@ using Platform.Connect.Config;
 using Platform.Connect.Connectors;
 using Platform.Connect.Data;
 using Platform.Connectors.Files.Sink;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Files.Tests;
 

@@ -2,7 +2,7 @@ using Platform.Connect;
 using Platform.Connect.Config;
 using Platform.Connect.Data;
 using Platform.Connectors.Files.SpoolDir;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Files.Tests;
 

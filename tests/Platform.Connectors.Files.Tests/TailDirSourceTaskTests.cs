@@ -1,7 +1,7 @@
 using Platform.Connect;
 using Platform.Connect.Config;
 using Platform.Connectors.Files.TailDir;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Files.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Files.Tests;
 

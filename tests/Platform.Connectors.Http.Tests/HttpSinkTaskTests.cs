@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Platform.Connect;
 using Platform.Connect.Config;
 using Platform.Connectors.Http.Sink;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Http.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Http.Tests;
 

@@ -5,7 +5,8 @@ using System.Text.Json;
 using Platform.Connect;
 using Platform.Connect.Config;
 using Platform.Connectors.Http.Source;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Http.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Http.Tests;
 

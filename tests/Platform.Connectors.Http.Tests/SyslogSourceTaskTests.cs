@@ -3,8 +3,9 @@ using System.Text;
 using Platform.Connect;
 using Platform.Connect.Config;
 using Platform.Connect.Data;
+using Platform.Connectors.Http.Tests.Support;
 using Platform.Connectors.Syslog;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Http.Tests;
 

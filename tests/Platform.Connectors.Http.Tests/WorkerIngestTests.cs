@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Platform.Connectors.Tests.Support;
+using Platform.Connectors.Http.Tests.Support;
+using Platform.Connectors.Testing;
 
 namespace Platform.Connectors.Http.Tests;
 

@@ -167,8 +167,13 @@ public sealed partial class BrokerOptions
         var name = TopicConfigSynonyms.BrokerName(topic.Name);
         var setting = new BrokerSetting.TopicDefault(name, topic, documentation: $"Broker-wide default of the topic config {topic.Name}: {topic.Documentation}");
 
-        // The topic-level name is accepted too, as it always has been; log.write.caching (Redpanda's write.caching) is not Kafka's.
-        _ = name == topic.Name ? setting : setting.Also(topic.Name);
+        if (name != topic.Name)
+        {
+            // The topic-level name is accepted too, as it always has been.
+            setting.Also(topic.Name);
+        }
+
+        // log.write.caching (Redpanda's write.caching) and the topic-only throttles are not Kafka's broker keys.
         return KafkaBrokerConfigNames.Contains(name) ? setting : setting.Ours();
     }
 

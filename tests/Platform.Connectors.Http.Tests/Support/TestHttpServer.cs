@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace Platform.Connectors.Tests.Support;
+namespace Platform.Connectors.Http.Tests.Support;
 
 /// <summary>A real HTTP server on loopback (Kestrel) answering with a handler, recording every request.</summary>
 public sealed class TestHttpServer : IAsyncDisposable

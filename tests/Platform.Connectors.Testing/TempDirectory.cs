@@ -1,4 +1,4 @@
-namespace Platform.Connectors.Tests.Support;
+namespace Platform.Connectors.Testing;
 
 /// <summary>A directory under the system temp directory, deleted with everything in it.</summary>
 public sealed class TempDirectory : IDisposable

@@ -1,4 +1,6 @@
-namespace Platform.Connectors.Tests.Support;
+using Xunit;
+
+namespace Platform.Connectors.Testing;
 
 /// <summary>Waits for a condition with a generous deadline instead of a fixed sleep.</summary>
 public static class Eventually

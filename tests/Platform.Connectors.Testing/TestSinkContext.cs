@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Platform.Connect;
 using Platform.Connect.Connectors;
 
-namespace Platform.Connectors.Tests.Support;
+namespace Platform.Connectors.Testing;
 
 /// <summary>What the worker gives a sink task, in memory: seeks, commit requests, backoffs and errant records.</summary>
 public sealed class TestSinkContext(IReadOnlyDictionary<string, string> config) : ISinkTaskContext

@@ -6,8 +6,9 @@ using Platform.Broker;
 using Platform.Client;
 using Platform.Connect.Hosting;
 using Platform.Connect.Runtime;
+using Xunit;
 
-namespace Platform.Connectors.Tests.Support;
+namespace Platform.Connectors.Testing;
 
 /// <summary>Our real broker on loopback and one real Connect worker (REST on loopback) running the connectors under test.</summary>
 public sealed class ConnectWorkerFixture : IAsyncDisposable

@@ -1,7 +1,7 @@
 using Platform.Connect;
 using Platform.Connect.Connectors;
 
-namespace Platform.Connectors.Tests.Support;
+namespace Platform.Connectors.Testing;
 
 /// <summary>Runs a source task the way the worker does: poll, then acknowledge (commit the record and store its offset).</summary>
 public sealed class SourceTaskDriver : IAsyncDisposable

@@ -4,7 +4,7 @@ using Platform.Connect;
 using Platform.Connect.Connectors;
 using Platform.Connect.Data;
 
-namespace Platform.Connectors.Tests.Support;
+namespace Platform.Connectors.Testing;
 
 /// <summary>
 /// What the worker gives a source task, in memory: committed offsets (kept across task instances to model a
