@@ -103,6 +103,25 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertBrokerStillServesAsync();
     }
 
+    [Theory]
+    [InlineData((short)10)]
+    [InlineData((short)11)]
+    public async Task Metadata_NullTopicNameBeforeV12_ClosesConnectionQuietly(short version)
+    {
+        // Found by the fuzz test: the answer cannot name the topic below v12, so writing it threw and the
+        // connection ended with an error logged. Kafka refuses such a request as invalid.
+        var log = new CollectingLoggerProvider();
+        await using var broker = await EmbeddedBroker.StartAsync(logging: log);
+        await using var connection = await RawConnection.ConnectAsync(broker);
+        var request = new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = null, TopicId = Guid.NewGuid() }] };
+
+        await connection.SendRawAsync(RawConnection.Frame(request, version, 1));
+
+        Assert.True(await connection.IsClosedByBrokerAsync());
+        Assert.DoesNotContain(log.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains("null name needs v12", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ApiVersions_TooNewVersion_AnswersUnsupportedVersionInV0Body()
     {

@@ -44,6 +44,13 @@ public sealed class BrokerFuzzTests(ITestOutputHelper output)
                 o.SocketRequestMaxBytes = 1 << 20;
                 // Fuzzed Metadata and Produce must not create thousands of topics.
                 o.AutoCreateTopicsEnable = false;
+                // Fuzzed CreateTopics and CreatePartitions create real topics: the broker's own limits keep them
+                // few and small, with room left for the internal topics and the real client at the end.
+                // (max.partitions.per.request also caps the internal topics, so theirs are made small too.)
+                o.MaxPartitionsPerRequest = 8;
+                o.MaxPartitions = 5_000;
+                o.OffsetsTopicNumPartitions = 4;
+                o.TransactionStateLogNumPartitions = 4;
                 o.GroupInitialRebalanceDelayMs = 0;
                 o.SocketRequestFrameTimeoutMs = 2_000;
             },

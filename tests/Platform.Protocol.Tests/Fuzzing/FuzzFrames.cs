@@ -38,8 +38,8 @@ internal enum FuzzKind
 /// <summary>
 /// Seeded random and mutated request frames for every API key and version (and versions just
 /// outside each range): the same seed gives the same frames, so a failure can be replayed.
-/// Valid seeds are messages filled by <see cref="MessageFiller"/> or left at their defaults;
-/// admin requests that would create topics carry validate_only, so fuzzing cannot fill the disk.
+/// Valid seeds are messages filled by <see cref="MessageFiller"/> or left at their defaults. Requests
+/// that create topics do create them: the broker under test bounds them with its partition limits.
 /// </summary>
 internal sealed class FuzzFrames
 {
@@ -90,7 +90,7 @@ internal sealed class FuzzFrames
                 MessageFiller.Fill(request, version);
             }
 
-            MakeHarmless(request);
+            MakeAnswerable(request);
             using var writer = new KafkaWriter();
             request.Write(writer, Math.Max((short)0, version));
             body = writer.WrittenSpan.ToArray();
@@ -221,23 +221,12 @@ internal sealed class FuzzFrames
         return bytes;
     }
 
-    /// <summary>
-    /// Requests that create or grow topics only validate, so mutations of their counts cannot take the
-    /// disk; Produce asks for acks=1, so that it is answered (acks=0 never is) and the sender need not wait it out.
-    /// </summary>
-    private static void MakeHarmless(IRequestMessage request)
+    /// <summary>Produce asks for acks=1, so that it is answered (acks=0 never is) and the sender need not wait it out.</summary>
+    private static void MakeAnswerable(IRequestMessage request)
     {
-        switch (request)
+        if (request is ProduceRequest produce)
         {
-            case ProduceRequest produce:
-                produce.Acks = 1;
-                break;
-            case CreateTopicsRequest createTopics:
-                createTopics.ValidateOnly = true;
-                break;
-            case CreatePartitionsRequest createPartitions:
-                createPartitions.ValidateOnly = true;
-                break;
+            produce.Acks = 1;
         }
     }
 }

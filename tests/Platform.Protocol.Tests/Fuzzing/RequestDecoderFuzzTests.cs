@@ -68,7 +68,7 @@ public sealed class RequestDecoderFuzzTests
             var body = frames.ValidBody(key, version, filled: true);
             if (body.Length == 0)
             {
-                // Not writable in this version once made harmless (CreateTopics v0 has no validate_only).
+                // A filled field this version cannot carry: no valid seed here.
                 continue;
             }
 

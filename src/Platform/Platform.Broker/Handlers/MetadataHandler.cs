@@ -44,6 +44,12 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
         foreach (var requested in request.Topics!)
         {
             TopicState? topic = null;
+            if (requested.Name is null && context.ApiVersion < 12)
+            {
+                // As Kafka (InvalidRequestException): the response has no way to name such a topic before v12.
+                throw new ProtocolException($"Metadata v{context.ApiVersion} names topics by name; a null name needs v12.");
+            }
+
             if (requested.Name is null)
             {
                 topic = topics.Topics.FirstOrDefault(t => t.TopicId == requested.TopicId);

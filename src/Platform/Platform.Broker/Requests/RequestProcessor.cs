@@ -14,7 +14,8 @@ namespace Platform.Broker.Requests;
 /// Everything between a request frame and its answer: decodes the request header, answers an
 /// ApiVersions newer than ours as KIP-511 says, closes a connection that asks for an API or version
 /// we do not serve, hands the request to the handler of its API key (a handler failure becomes an
-/// error response, never a closed connection) and writes the response frame. The body is decoded
+/// error response; only a request the handler finds malformed, a <see cref="ProtocolException"/>,
+/// closes the connection) and writes the response frame. The body is decoded
 /// synchronously from the whole frame; record data stays a slice of it.
 /// </summary>
 public sealed partial class RequestProcessor : IRequestProcessor
@@ -94,7 +95,7 @@ public sealed partial class RequestProcessor : IRequestProcessor
         {
             throw;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not ProtocolException)
         {
             // A failure that repeats on every request (a full disk) is logged once per interval, with a count.
             if (_logLimiter.ShouldLog($"1100:{context.ApiKey}:{e.GetType().FullName}:{e.Message}", out var suppressed))
