@@ -16,6 +16,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]
           connect   [--rows 200000] [--batch 5000] [--rounds 3] [--only insert,upsert] [--pg CONNECTION-STRING] [--broker PATH]   (PostgreSQL sink through a broker process and a worker; PLATFORM_TEST_PG by default)
           streams   [--lines 2000000] [--partitions 4] [--rounds 1] [--vocabulary 10000] [--commit-ms 100] [--store memory|rocksdb] [--only plain,mapfilter,...] [--broker PATH] [--dir D]
+          logcost   [--records 2000000] [--gib 10] [--partitions 4] [--topic T] [--write-caching true|false] [--broker PATH] [--dir D]   (kcat rounds into one broker: CPU per million records as the log grows)
           durable   [--seconds 5] [--producers 8] [--rounds 3] [--batch-size 16384] [--partitions 1] [--dir D]   (in-process broker; write.caching=false vs an fsync loop and vs write.caching=true)
           connect-ingest [--lines 1000000] [--files 10] [--requests 2000] [--batch 100] [--clients 16] [--rounds 3]   (in-process broker and worker)
           codecs    [--mib 64] [--rounds 3] [--only snappy,lz4,zstd]   (managed codecs vs the native/IronSnappy ones they replaced)
@@ -42,6 +43,7 @@ try
         "connect-ingest" => await IngestConnectorsBenchmark.RunAsync(options),
         "codecs" => CodecBenchmark.Run(options),
         "durable" => await DurableBenchmark.RunAsync(options),
+        "logcost" => await LogCostBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };
 }

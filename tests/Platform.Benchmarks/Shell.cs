@@ -92,12 +92,19 @@ internal static class Shell
     /// <summary>utime + stime of a process, in seconds.</summary>
     public static double CpuSeconds(int pid)
     {
+        var (user, system) = UserAndSystemSeconds(pid);
+        return user + system;
+    }
+
+    /// <summary>utime and stime of a process, in seconds.</summary>
+    public static (double User, double System) UserAndSystemSeconds(int pid)
+    {
         // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
-            + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-        return ticks / 100.0; // USER_HZ is 100 on Linux.
+        // USER_HZ is 100 on Linux.
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) / 100.0,
+            long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture) / 100.0);
     }
 
     /// <summary>VmRSS and VmHWM (peak) of a process, in MiB.</summary>
