@@ -52,7 +52,7 @@ public sealed class BrokerSession : IAsyncDisposable
         {
             while (true)
             {
-                var (states, _) = await _store.GetPartitionStatesAsync(deadline.Token).ConfigureAwait(false);
+                var (states, _) = await _store.GetPartitionStatesAsync(cancellationToken: deadline.Token).ConfigureAwait(false);
                 var id = Registration.Id;
                 led = [.. states.Where(s => s.Value.Value.Isr.Contains(id) && s.Value.Value.Isr.Any(r => r != id)).Select(s => s.Key)];
                 if (led.Count == 0)

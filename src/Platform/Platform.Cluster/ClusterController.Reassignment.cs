@@ -172,14 +172,7 @@ public sealed partial class ClusterController
                 return new ClusterResult(ClusterError.InvalidPartitions, $"Topic '{topic}' changed while adding partitions: try again.");
             }
 
-            _topics[topic] = new Versioned<TopicAssignment>(grown, revision.Value);
-            for (var i = 0; i < added.Length; i++)
-            {
-                if (await _store.GetPartitionStateAsync(topic, existing.Length + i, cancellationToken).ConfigureAwait(false) is { } state)
-                {
-                    _states[(topic, existing.Length + i)] = state;
-                }
-            }
+            await ReloadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
 
             return ClusterResult.Ok;
         }
@@ -227,6 +220,23 @@ public sealed partial class ClusterController
         var reassignments = current.Value.Reassignments!.Where(r => r.Key != partition).ToDictionary(r => r.Key, r => r.Value);
         await WriteAssignmentAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments.Count == 0 ? null : reassignments },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads back a topic's assignment and partition states that this controller has just written (one read each,
+    /// with the revisions a later compare-and-swap names), so the next decision doesn't wait for the watch. Called under the lock.
+    /// </summary>
+    private async Task ReloadTopicAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (await _store.GetTopicAsync(topic, cancellationToken).ConfigureAwait(false) is { } assignment)
+        {
+            _topics[topic] = assignment;
+        }
+
+        foreach (var (key, state) in (await _store.GetPartitionStatesAsync(topic, cancellationToken).ConfigureAwait(false)).States)
+        {
+            _states[key] = state;
+        }
     }
 
     /// <summary>Writes a topic's new assignment over the one read at <paramref name="current"/>'s revision. Called under the lock.</summary>

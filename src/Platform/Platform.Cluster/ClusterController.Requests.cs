@@ -88,21 +88,7 @@ public sealed partial class ClusterController
                 return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
             }
 
-            // The cache learns the states from the watch; the assignment only the controller writes.
-            var (read, _) = await _store.GetTopicsAsync(cancellationToken).ConfigureAwait(false);
-            if (read.TryGetValue(topic, out var written))
-            {
-                _topics[topic] = written;
-            }
-
-            for (var p = 0; p < states.Length; p++)
-            {
-                if (await _store.GetPartitionStateAsync(topic, p, cancellationToken).ConfigureAwait(false) is { } state)
-                {
-                    _states[(topic, p)] = state;
-                }
-            }
-
+            await ReloadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
             return ClusterResult.Ok;
         }
         catch (NotControllerException ex)

@@ -126,7 +126,7 @@ public sealed partial class ClusterController
                 _topics[name] = topic;
             }
 
-            var (states, stateRevision) = await _store.GetPartitionStatesAsync(cancellationToken).ConfigureAwait(false);
+            var (states, stateRevision) = await _store.GetPartitionStatesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             statesRevision = stateRevision;
             _states.Clear();
             foreach (var (key, state) in states)

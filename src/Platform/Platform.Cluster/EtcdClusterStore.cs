@@ -299,11 +299,20 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
         return (topics, response.Header.Revision);
     }
 
-    /// <summary>Every partition's state (of topics whose assignment exists) with the revision it was read at.</summary>
-    public async Task<(IReadOnlyDictionary<(string Topic, int Partition), Versioned<PartitionState>> States, long Revision)> GetPartitionStatesAsync(
-        CancellationToken cancellationToken = default)
+    /// <summary>One topic's assignment, or null if there is none.</summary>
+    public async Task<Versioned<TopicAssignment>?> GetTopicAsync(string topic, CancellationToken cancellationToken = default)
     {
-        var response = await RangeAsync(Keys.PartitionsPrefix, cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync((o) => _kv.RangeAsync(new RangeRequest { Key = Bytes(Keys.Topic(topic)) }, o), cancellationToken).ConfigureAwait(false);
+        return response.Kvs.Count == 0
+            ? null
+            : new Versioned<TopicAssignment>(Parse(response.Kvs[0].Value.Span, ClusterJsonContext.Default.TopicAssignment), response.Kvs[0].ModRevision);
+    }
+
+    /// <summary>Every partition's state, or only <paramref name="topic"/>'s, with the revision it was read at.</summary>
+    public async Task<(IReadOnlyDictionary<(string Topic, int Partition), Versioned<PartitionState>> States, long Revision)> GetPartitionStatesAsync(
+        string? topic = null, CancellationToken cancellationToken = default)
+    {
+        var response = await RangeAsync(topic is null ? Keys.PartitionsPrefix : Keys.Partitions(topic), cancellationToken).ConfigureAwait(false);
         var states = response.Kvs.ToDictionary(
             kv => Keys.ParsePartition(kv.Key.ToStringUtf8()),
             kv => new Versioned<PartitionState>(Parse(kv.Value.Span, ClusterJsonContext.Default.PartitionState), kv.ModRevision));
