@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Platform.Testing;
 
 namespace Platform.Cluster.Tests;
 

@@ -1,3 +1,5 @@
+using Platform.Testing;
+
 namespace Platform.Cluster.Tests;
 
 /// <summary>The cluster state against a real single-member etcd, each test under its own root.</summary>

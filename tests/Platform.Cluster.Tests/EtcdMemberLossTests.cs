@@ -1,3 +1,5 @@
+using Platform.Testing;
+
 namespace Platform.Cluster.Tests;
 
 /// <summary>A three-member etcd loses one member: brokers stay registered, the controller stays, writes go on.</summary>

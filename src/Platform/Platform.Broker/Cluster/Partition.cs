@@ -1,3 +1,4 @@
+using Platform.Broker.Replication;
 using Platform.Protocol;
 using Platform.Storage;
 
@@ -12,23 +13,25 @@ public sealed class Partition
 {
     private readonly PartitionLog? _log;
 
-    public Partition(TopicState topic, int index, PartitionLog log)
+    public Partition(TopicState topic, int index, PartitionLog log, PartitionRole role)
     {
         Topic = topic;
         Index = index;
+        Role = role;
         _log = log;
         log.ReadableChanged += DataArrived.Pulse;
     }
 
-    private Partition(TopicState topic, int index, string offlineReason)
+    private Partition(TopicState topic, int index, string offlineReason, PartitionRole role)
     {
         Topic = topic;
         Index = index;
+        Role = role;
         OfflineReason = offlineReason;
     }
 
     /// <summary>A partition whose directory could not be opened at start: every request for it gets KAFKA_STORAGE_ERROR until a restart.</summary>
-    public static Partition Offline(TopicState topic, int index, string reason) => new(topic, index, reason);
+    public static Partition Offline(TopicState topic, int index, string reason, PartitionRole role) => new(topic, index, reason, role);
 
     public TopicState Topic { get; }
 
@@ -46,8 +49,11 @@ public sealed class Partition
 
     public PartitionLog Log => _log ?? throw new StorageException($"Partition {Topic.Name}-{Index} is offline: {OfflineReason}");
 
-    /// <summary>The leader epoch stamped on appended batches; a single node stays at epoch 0 until replication.</summary>
-    public int LeaderEpoch => 0;
+    /// <summary>The cluster's view of this partition: leader, epochs, replicas and ISR; a single node leads at epoch 0.</summary>
+    public PartitionRole Role { get; set; }
+
+    /// <summary>The leader epoch stamped on appended batches.</summary>
+    public int LeaderEpoch => Role.LeaderEpoch;
 
     public BroadcastSignal DataArrived { get; } = new();
 

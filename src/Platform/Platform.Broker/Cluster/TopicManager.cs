@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.Broker.Replication;
 using Platform.Protocol;
 using Platform.Storage;
 
@@ -361,10 +362,12 @@ public sealed partial class TopicManager : IDisposable
     /// <summary>A partition of a known topic at start: its recovered log, a new one if its directory is missing, or offline if it could not be opened.</summary>
     private Partition OpenPartition(TopicState topic, int index)
         => _logs.OfflineLogs.TryGetValue((topic.Name, index), out var reason)
-            ? Partition.Offline(topic, index, reason)
-            : new(topic, index, _logs.GetOrCreateLog(topic.Name, index, topic.Config));
+            ? Partition.Offline(topic, index, reason, SingleNodeRole)
+            : new(topic, index, _logs.GetOrCreateLog(topic.Name, index, topic.Config), SingleNodeRole);
 
-    private Partition CreatePartition(TopicState topic, int index) => new(topic, index, _logs.CreateLog(topic.Name, index, topic.Config));
+    private Partition CreatePartition(TopicState topic, int index) => new(topic, index, _logs.CreateLog(topic.Name, index, topic.Config), SingleNodeRole);
+
+    private PartitionRole SingleNodeRole => PartitionRole.SingleNode(_options.NodeId);
 
     /// <summary>True if topics.json names this partition (the log manager asks at start, to tell orphan directories).</summary>
     public bool IsKnownPartition(string topic, int partition)

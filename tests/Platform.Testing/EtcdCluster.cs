@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Platform.Cluster.Tests;
+namespace Platform.Testing;
 
 /// <summary>
 /// Real etcd members on loopback (Debian's etcd-server, which tests/run-all.sh installs), each on free
