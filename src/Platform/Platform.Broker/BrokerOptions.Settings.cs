@@ -45,7 +45,7 @@ public sealed partial class BrokerOptions
         Int("fetch.max.bytes", 55 * MiB, o => o.FetchMaxBytes, (o, v) => o.FetchMaxBytes = v,
             "The most record bytes in one Fetch response, whatever the client asks (a first batch larger than that still comes whole, as in Kafka).", AtLeast(1024)),
         Int("max.connections", int.MaxValue, o => o.MaxConnections, (o, v) => o.MaxConnections = v,
-            "Open client connections; at the limit the listener accepts no more until one closes.", AtLeast(1)),
+            "Open client connections; at the limit the listener accepts no more until one closes. Lowered at start to what the open-file limit leaves room for (64 descriptors stay free).", AtLeast(1)),
         Int("max.connections.per.ip", int.MaxValue, o => o.MaxConnectionsPerIp, (o, v) => o.MaxConnectionsPerIp = v,
             "Connections from one address; one more is closed at once. May be 0 only with max.connections.per.ip.overrides.",
             (o, v) => AtLeast(0)(o, v) ?? (v > 0 || HasOverrides(o) ? null : "may be 0 only with max.connections.per.ip.overrides")),
