@@ -14,15 +14,18 @@ internal sealed class ValueAndTimestampSerde<TValue>(ISerde<TValue> valueSerde) 
             return null;
         }
 
-        if (valueSerde is IPrefixedSerializer<TValue> prefixed)
+        if (valueSerde is ISpanWriter<TValue> writer)
         {
             // The built-in serdes write after the timestamp's room: one array, no copy.
-            var stamped = prefixed.Serialize(data.Value, 8, context);
-            if (stamped is not null)
+            var size = writer.Size(data.Value);
+            if (size < 0)
             {
-                BinaryPrimitives.WriteInt64BigEndian(stamped, data.Timestamp);
+                return null;
             }
 
+            var stamped = new byte[8 + size];
+            BinaryPrimitives.WriteInt64BigEndian(stamped, data.Timestamp);
+            writer.Write(data.Value, stamped.AsSpan(8));
             return stamped;
         }
 
