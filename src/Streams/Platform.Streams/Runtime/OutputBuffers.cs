@@ -15,7 +15,11 @@ internal sealed class OutputBuffers
     private const int MaxPooledChunks = 512;
     private readonly Lock _lock = new();
     private readonly Stack<Chunk> _chunks = new();
-    private readonly Stack<OutputMessage> _messages = new();
+
+    // Messages back from their reports (under the lock), swapped with the sending thread's own stack when that runs
+    // dry: one lock per many messages on the sending side.
+    private Stack<OutputMessage> _returned = new();
+    private Stack<OutputMessage> _free = new();
 
     // The chunk being filled; only the sending (stream) thread touches it.
     private Chunk? _current;
@@ -23,13 +27,16 @@ internal sealed class OutputBuffers
     /// <summary>A message holding copies of <paramref name="key"/> and <paramref name="value"/>; give it back with <see cref="Return"/>.</summary>
     public OutputMessage Rent(ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull)
     {
-        OutputMessage? message = null;
-        lock (_lock)
+        if (!_free.TryPop(out var message))
         {
-            _messages.TryPop(out message);
+            lock (_lock)
+            {
+                (_free, _returned) = (_returned, _free);
+            }
+
+            message = _free.TryPop(out var reused) ? reused : new OutputMessage();
         }
 
-        message ??= new OutputMessage();
         var size = key.Length + value.Length;
         var chunk = _current;
         if (chunk is null || chunk.Buffer.Length - chunk.Used < size)
@@ -68,7 +75,7 @@ internal sealed class OutputBuffers
 
         lock (_lock)
         {
-            _messages.Push(message);
+            _returned.Push(message);
         }
     }
 

@@ -77,7 +77,8 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
     /// <summary>Raises a failure a delivery report left (a fenced producer, or the handler said fail).</summary>
     public void ThrowIfSendFailed()
     {
-        if (Interlocked.Exchange(ref _sendError, null) is { } error)
+        // Read first: the exchange is a full fence, and this runs once per record sent.
+        if (Volatile.Read(ref _sendError) is not null && Interlocked.Exchange(ref _sendError, null) is { } error)
         {
             throw error;
         }
