@@ -37,9 +37,18 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         _logger = logger;
     }
 
-    /// <summary>Per changelog partition written: the offset after the last record acknowledged.</summary>
-    public IReadOnlyDictionary<TopicPartition, long> ChangelogOffsets
-        => _offsets.ToDictionary(e => new TopicPartition(e.Key.Topic, e.Key.Partition), e => Interlocked.Read(ref e.Value.Next));
+    /// <summary>For a changelog partition written: the offset after the last record acknowledged.</summary>
+    public bool TryGetChangelogOffset(TopicPartition partition, out long next)
+    {
+        if (_offsets.TryGetValue((partition.Topic, partition.Partition), out var written))
+        {
+            next = Interlocked.Read(ref written.Next);
+            return true;
+        }
+
+        next = 0;
+        return false;
+    }
 
     /// <summary>Records dropped by the production exception handler.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
