@@ -21,9 +21,21 @@ internal static class StreamsBenchmark
 {
     private const string Input = "streams-lines";
     private const int WordsPerLine = 5;
+    private const string TieredPgo = "DOTNET_TieredPGO";
 
     public static async Task<int> RunAsync(Options options)
     {
+        // A Streams application runs with the runtime's defaults (README, Streams: runtime settings), tiered PGO
+        // included, while this project turns PGO off as the platform host does (for the in-process Connect worker).
+        // So the figures are a user's, the run restarts itself with PGO on; DOTNET_TieredPGO set by hand (0 or 1)
+        // runs it in this process as set. The broker, started below, keeps its own build's setting either way.
+        var pgo = Environment.GetEnvironmentVariable(TieredPgo);
+        if (pgo is null)
+        {
+            return await RunWithRuntimeDefaultsAsync();
+        }
+
+        Environment.SetEnvironmentVariable(TieredPgo, null);
         var lines = options.Long("lines", 2_000_000);
         var partitions = options.Int("partitions", 4);
         var rounds = options.Int("rounds", 1);
@@ -45,6 +57,7 @@ internal static class StreamsBenchmark
 
         Directory.CreateDirectory(root);
         Console.WriteLine($"streams: {lines:N0} lines of {WordsPerLine} words ({vocabulary:N0} distinct), {partitions} partitions, {rounds} rounds, store {storeType}, at_least_once commit.interval.ms={commitMs}, {Report.Load()}");
+        Console.WriteLine($"  runtime: TieredPGO={pgo}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, concurrent {AppContext.GetData("System.GC.Concurrent") ?? "True"}, GCgen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}");
         await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), $$"""{ "Broker": { "num.partitions": {{partitions}}, "group.initial.rebalance.delay.ms": 0 } }""");
         await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.Bootstrap }).Build();
         // Output topics exist before the runs (Streamiz does not create them; ours would through auto-creation).
@@ -96,6 +109,29 @@ internal static class StreamsBenchmark
         Ratio(results, "mapfilter", "streamiz-mapfilter", "map+filter ours / Streamiz", 5, atLeast: true);
         Ratio(results, "wordcount", "streamiz-wordcount", "word count ours / Streamiz", 5, atLeast: true);
         return 0;
+    }
+
+    /// <summary>This command again in a child process with tiered PGO on (the runtime's default), sharing the console.</summary>
+    private static async Task<int> RunWithRuntimeDefaultsAsync()
+    {
+        var host = Environment.ProcessPath!;
+        var arguments = Environment.GetCommandLineArgs();
+        var info = new ProcessStartInfo(host) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            // Started as `dotnet Platform.Benchmarks.dll`: the assembly comes first.
+            info.ArgumentList.Add(arguments[0]);
+        }
+
+        foreach (var argument in arguments.Skip(1))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment[TieredPgo] = "1";
+        using var child = Process.Start(info)!;
+        await child.WaitForExitAsync();
+        return child.ExitCode;
     }
 
     /// <summary>Lines → upper case, keep those whose first word is longer than three letters, to a topic.</summary>

@@ -112,6 +112,7 @@ public class ProducerBuilder<TKey, TValue>
         {
             var t when t == typeof(string) => Serializers.Utf8,
             var t when t == typeof(byte[]) => Serializers.ByteArray,
+            var t when t == typeof(ReadOnlyMemory<byte>?) => Serializers.ByteMemory,
             var t when t == typeof(Null) => Serializers.Null,
             var t when t == typeof(int) => Serializers.Int32,
             var t when t == typeof(long) => Serializers.Int64,

@@ -13,9 +13,9 @@ internal sealed class DriverCollector(Func<string, bool> readBack) : IRecordColl
 
     public IReadOnlyDictionary<string, List<ProducedRecord>> Topics => _topics;
 
-    public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int partition)
+    public void Send(string topic, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, Headers? headers, long timestamp, int partition)
     {
-        var record = new ProducedRecord(topic, partition, key, value, headers, timestamp);
+        var record = new ProducedRecord(topic, partition, keyIsNull ? null : key.ToArray(), valueIsNull ? null : value.ToArray(), headers, timestamp);
         if (!_topics.TryGetValue(topic, out var records))
         {
             records = [];

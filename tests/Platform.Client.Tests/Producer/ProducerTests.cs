@@ -80,6 +80,23 @@ public sealed class ProducerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_ByteMemorySlices_WritesOnlyTheSliceAndNullStaysNull()
+    {
+        using var producer = new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(Config()).Build();
+        var buffer = Encoding.UTF8.GetBytes("xxkey-1yyvalue-1zz");
+
+        producer.Produce(new TopicPartition("slices", 0), new Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> { Key = buffer.AsMemory(2, 5), Value = buffer.AsMemory(9, 7) });
+
+        // The bytes are in the batch once Produce returns: the caller may reuse its buffer at once.
+        Encoding.UTF8.GetBytes("xxkey-2yy").CopyTo(buffer, 0);
+        producer.Produce(new TopicPartition("slices", 0), new Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> { Key = buffer.AsMemory(2, 5), Value = null });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+
+        var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "slices", 0, 2);
+        Assert.Equal([("key-1", "value-1"), ("key-2", null)], stored.Select(r => (r.Key, r.Value)));
+    }
+
+    [Fact]
     public async Task Produce_DefaultConfig_IsIdempotentWithSequencedBatches()
     {
         using var producer = new ProducerBuilder<Null, string>(Config()).Build();

@@ -8,8 +8,8 @@ internal sealed class ListRecordCollector : IRecordCollector
 {
     public List<(string Topic, byte[]? Key, byte[]? Value, Headers? Headers, long Timestamp, int Partition)> Sent { get; } = [];
 
-    public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int partition)
-        => Sent.Add((topic, key, value, headers, timestamp, partition));
+    public void Send(string topic, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, Headers? headers, long timestamp, int partition)
+        => Sent.Add((topic, keyIsNull ? null : key.ToArray(), valueIsNull ? null : value.ToArray(), headers, timestamp, partition));
 
     public int PartitionCount(string topic) => 4;
 

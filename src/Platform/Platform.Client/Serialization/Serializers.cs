@@ -15,6 +15,12 @@ public static class Serializers
     /// <summary>Byte arrays as they are (no copy); null stays null.</summary>
     public static readonly ISerializer<byte[]?> ByteArray = new ByteArraySerializer();
 
+    /// <summary>
+    /// Slices of byte arrays as they are; null stays null. Written straight into the batch when the record is
+    /// produced, so the caller may reuse the memory once Produce returns (the message keeps the slice for its report).
+    /// </summary>
+    public static readonly ISerializer<ReadOnlyMemory<byte>?> ByteMemory = new ByteMemorySerializer();
+
     /// <summary>Always null, for records without a key (<see cref="Null"/> type).</summary>
     public static readonly ISerializer<Null?> Null = new NullSerializer();
 
@@ -39,6 +45,20 @@ public static class Serializers
     private sealed class ByteArraySerializer : ISerializer<byte[]?>
     {
         public byte[]? Serialize(byte[]? data, SerializationContext context) => data;
+    }
+
+    private sealed class ByteMemorySerializer : ISerializer<ReadOnlyMemory<byte>?>, ISpanSerializer<ReadOnlyMemory<byte>?>
+    {
+        public byte[]? Serialize(ReadOnlyMemory<byte>? data, SerializationContext context) => data?.ToArray();
+
+        public int MaxSize(ReadOnlyMemory<byte>? data) => data is { } memory ? memory.Length : -1;
+
+        public int Write(ReadOnlyMemory<byte>? data, Span<byte> destination)
+        {
+            var span = data!.Value.Span;
+            span.CopyTo(destination);
+            return span.Length;
+        }
     }
 
     private sealed class NullSerializer : ISerializer<Null?>, ISpanSerializer<Null?>

@@ -30,7 +30,7 @@ internal sealed class ActiveTask(StreamTask task, RecordCollector collector, IRe
         var offsets = new Dictionary<TopicPartition, long>();
         foreach (var changelog in Changelogs)
         {
-            if (Collector.ChangelogOffsets.TryGetValue(changelog.Partition, out var written))
+            if (Collector.TryGetChangelogOffset(changelog.Partition, out var written))
             {
                 offsets[changelog.Partition] = written;
             }

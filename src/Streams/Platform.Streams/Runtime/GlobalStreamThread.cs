@@ -169,7 +169,7 @@ internal sealed partial class GlobalStreamThread
     /// <summary>Global processors only update their stores; a record sent from one has nowhere to go.</summary>
     private sealed class NoOutput : IRecordCollector
     {
-        public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int partition)
+        public void Send(string topic, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, Headers? headers, long timestamp, int partition)
             => throw new StreamsException($"A global store's processor tried to send a record to '{topic}'; global processors may only update their stores.");
 
         public int PartitionCount(string topic) => throw new StreamsException($"A global store's processor asked for the partitions of '{topic}'; global processors may only update their stores.");

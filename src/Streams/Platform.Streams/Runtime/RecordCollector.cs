@@ -13,18 +13,16 @@ namespace Platform.Streams.Runtime;
 /// (the task's checkpoint), and turns delivery failures into the production exception handler's decision,
 /// raised on the task's next send or flush (delivery reports arrive on the producer's thread).
 /// </summary>
-internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandler<byte[]?, byte[]?>
+internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandler<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>
 {
     private readonly StreamsProducer _producer;
     private readonly TaskId _task;
     private readonly IProductionExceptionHandler _handler;
     private readonly Func<string, int> _partitionCount;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<TopicPartition, long> _offsets = new();
+    // Per changelog partition written, found by topic and partition without allocating (reports arrive per record).
+    private readonly ConcurrentDictionary<(string Topic, int Partition), WrittenOffset> _offsets = new();
     private readonly HashSet<string> _changelogTopics;
-    // Messages come back with their outcome (on the producer's thread) and are reused: a record sent costs no
-    // message, report or delegate of its own.
-    private readonly ConcurrentQueue<Message<byte[]?, byte[]?>> _messages = new();
     private Exception? _sendError;
     private long _skipped;
 
@@ -39,26 +37,40 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         _logger = logger;
     }
 
-    /// <summary>Per changelog partition written: the offset after the last record acknowledged.</summary>
-    public IReadOnlyDictionary<TopicPartition, long> ChangelogOffsets => _offsets;
+    /// <summary>For a changelog partition written: the offset after the last record acknowledged.</summary>
+    public bool TryGetChangelogOffset(TopicPartition partition, out long next)
+    {
+        if (_offsets.TryGetValue((partition.Topic, partition.Partition), out var written))
+        {
+            next = Interlocked.Read(ref written.Next);
+            return true;
+        }
+
+        next = 0;
+        return false;
+    }
 
     /// <summary>Records dropped by the production exception handler.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
     /// <inheritdoc/>
-    public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int partition)
+    public void Send(string topic, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, Headers? headers, long timestamp, int partition)
     {
         ThrowIfSendFailed();
-        if (!_messages.TryDequeue(out var message))
-        {
-            message = new Message<byte[]?, byte[]?>();
-        }
-
-        message.Key = key;
-        message.Value = value;
+        var buffers = _producer.Buffers;
+        var message = buffers.Rent(key, keyIsNull, value, valueIsNull);
         message.Headers = headers;
         message.Timestamp = new Timestamp(timestamp, TimestampType.CreateTime);
-        _producer.Send(topic, partition, message, this);
+        try
+        {
+            _producer.Send(topic, partition, message, this);
+        }
+        catch
+        {
+            // Not taken by the producer: no report will come for it.
+            buffers.Return(message);
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -74,14 +86,15 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
     /// <summary>Raises a failure a delivery report left (a fenced producer, or the handler said fail).</summary>
     public void ThrowIfSendFailed()
     {
-        if (Interlocked.Exchange(ref _sendError, null) is { } error)
+        // Read first: the exchange is a full fence, and this runs once per record sent.
+        if (Volatile.Read(ref _sendError) is not null && Interlocked.Exchange(ref _sendError, null) is { } error)
         {
             throw error;
         }
     }
 
     /// <summary>A record's outcome, on the producer's thread.</summary>
-    public void OnDelivery(string topic, int partition, long offset, Error error, Message<byte[]?, byte[]?> message)
+    public void OnDelivery(string topic, int partition, long offset, Error error, Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> message)
     {
         try
         {
@@ -89,20 +102,25 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         }
         finally
         {
-            message.Key = null;
-            message.Value = null;
-            message.Headers = null;
-            _messages.Enqueue(message);
+            _producer.Buffers.Return((OutputMessage)message);
         }
     }
 
-    private void Delivered(string topic, int partition, long offset, Error error, Message<byte[]?, byte[]?> message)
+    private void Delivered(string topic, int partition, long offset, Error error, Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> message)
     {
         if (error.Code == Protocol.ErrorCode.None)
         {
             if (_changelogTopics.Contains(topic))
             {
-                _offsets.AddOrUpdate(new TopicPartition(topic, partition), static (_, next) => next, static (_, old, next) => Math.Max(old, next), offset + 1);
+                var written = _offsets.GetOrAdd((topic, partition), static _ => new WrittenOffset());
+                var next = offset + 1;
+                for (var seen = Interlocked.Read(ref written.Next); next > seen; seen = Interlocked.Read(ref written.Next))
+                {
+                    if (Interlocked.CompareExchange(ref written.Next, next, seen) == seen)
+                    {
+                        break;
+                    }
+                }
             }
 
             return;
@@ -114,7 +132,7 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
             return;
         }
 
-        var response = _handler.Handle(null, topic, message.Key, message.Value, error);
+        var response = _handler.Handle(null, topic, message.Key?.ToArray(), message.Value?.ToArray(), error);
         if (response == ProductionExceptionHandlerResponse.Continue)
         {
             Interlocked.Increment(ref _skipped);
@@ -126,6 +144,12 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
             ref _sendError,
             new StreamsException($"Task {_task} could not send a record to topic '{topic}' ({error.Code}): {error.Reason}; the production exception handler said to fail."),
             null);
+    }
+
+    /// <summary>The offset after the last acknowledged record of one changelog partition.</summary>
+    private sealed class WrittenOffset
+    {
+        public long Next;
     }
 
     [LoggerMessage(EventId = 9110, Level = LogLevel.Warning, Message = "Task {Task} dropped a record for {Topic}-{Partition} that could not be delivered: {Reason}")]

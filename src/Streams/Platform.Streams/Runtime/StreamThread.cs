@@ -26,6 +26,11 @@ internal sealed partial class StreamThread
     private readonly Thread _thread;
     private readonly StreamsPartitionAssignor _assignor;
     private readonly Dictionary<TopicPartition, long> _skipped = [];
+
+    // The task of the partition of the last record handed over: records come in runs per partition, and a
+    // TopicPartition hashes its topic name on every lookup. Forgotten whenever tasks may have changed.
+    private TopicPartition? _lastPartition;
+    private ActiveTask? _lastTask;
     private readonly RawRecordHandler _onRecord;
     private readonly long _commitIntervalTicks;
     private readonly TimeSpan _pollTime;
@@ -239,6 +244,7 @@ internal sealed partial class StreamThread
     {
         var consumer = _consumer!;
         var tasks = _tasks!;
+        ForgetLastTask();
         var handed = consumer.ConsumeRaw(_onRecord, HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : _pollTime);
         if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
         {
@@ -375,7 +381,10 @@ internal sealed partial class StreamThread
 
     private void OnRecord(RawRecord record)
     {
-        var task = _tasks!.RunningTaskFor(record.TopicPartition);
+        var partition = record.TopicPartition;
+        var task = ReferenceEquals(partition, _lastPartition) ? _lastTask : _tasks!.RunningTaskFor(partition);
+        _lastPartition = partition;
+        _lastTask = task;
         if (task is null)
         {
             _skipped.TryAdd(record.TopicPartition, record.Offset);
@@ -392,12 +401,18 @@ internal sealed partial class StreamThread
             }
         }
 
-        var partition = record.TopicPartition;
         task.Task.AddRecord(new ConsumedRecord(partition.Topic, partition.Partition, record.Offset, record.Timestamp, record.TimestampType, record.Key, record.IsKeyNull, record.Value, record.IsValueNull, headers));
+    }
+
+    private void ForgetLastTask()
+    {
+        _lastPartition = null;
+        _lastTask = null;
     }
 
     private void OnRevoked()
     {
+        ForgetLastTask();
         SetState(StreamThreadState.PartitionsRevoked);
         try
         {
@@ -418,6 +433,7 @@ internal sealed partial class StreamThread
 
     private void OnAssigned()
     {
+        ForgetLastTask();
         try
         {
             var assignment = _assignor.LatestAssignment!;
@@ -447,6 +463,7 @@ internal sealed partial class StreamThread
 
     private void OnLost()
     {
+        ForgetLastTask();
         try
         {
             _tasks!.CloseAll(null, clean: false);

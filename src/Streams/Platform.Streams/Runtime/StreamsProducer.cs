@@ -13,7 +13,7 @@ namespace Platform.Streams.Runtime;
 internal sealed class StreamsProducer : IDisposable
 {
     private static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
-    private readonly IProducer<byte[]?, byte[]?> _producer;
+    private readonly IProducer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
     private bool _transactionInFlight;
 
     /// <summary>Builds the producer from <paramref name="config"/> (a <c>transactional.id</c> in it makes it exactly-once) and initializes its transactions.</summary>
@@ -21,7 +21,7 @@ internal sealed class StreamsProducer : IDisposable
     {
         var settings = config.ToList();
         TransactionalId = settings.FirstOrDefault(c => c.Key == "transactional.id").Value;
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(settings).Build();
+        _producer = new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(settings).Build();
         if (ExactlyOnce)
         {
             try
@@ -39,6 +39,9 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>The transactional id under exactly-once, else null.</summary>
     public string? TransactionalId { get; }
 
+    /// <summary>The bytes and messages of records sent and not yet reported, reused.</summary>
+    public OutputBuffers Buffers { get; } = new();
+
     /// <summary>Whether outputs and offsets commit in transactions.</summary>
     public bool ExactlyOnce => TransactionalId is not null;
 
@@ -47,7 +50,7 @@ internal sealed class StreamsProducer : IDisposable
 
     /// <summary>Sends one record (opening a transaction first under exactly-once); <paramref name="onDelivery"/> runs on the producer's thread.</summary>
     /// <exception cref="TaskMigratedException">The producer was fenced.</exception>
-    public void Send(string topic, int partition, Message<byte[]?, byte[]?> message, IDeliveryHandler<byte[]?, byte[]?> onDelivery)
+    public void Send(string topic, int partition, OutputMessage message, IDeliveryHandler<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> onDelivery)
     {
         MaybeBeginTransaction();
         try

@@ -4,7 +4,7 @@ using Platform.Client.Serialization;
 namespace Platform.Streams.SerDes;
 
 /// <summary>32-bit integers, 4 bytes big-endian (Kafka's <c>Serdes.Integer()</c>).</summary>
-public sealed class Int32Serde : ISerde<int>, IPrefixedSerializer<int>
+public sealed class Int32Serde : ISerde<int>, ISpanWriter<int>
 {
     /// <inheritdoc/>
     public byte[]? Serialize(int data, SerializationContext context)
@@ -15,11 +15,13 @@ public sealed class Int32Serde : ISerde<int>, IPrefixedSerializer<int>
     }
 
     /// <inheritdoc/>
-    byte[]? IPrefixedSerializer<int>.Serialize(int data, int prefix, SerializationContext context)
+    int ISpanWriter<int>.Size(int data) => 4;
+
+    /// <inheritdoc/>
+    int ISpanWriter<int>.Write(int data, Span<byte> destination)
     {
-        var bytes = new byte[prefix + 4];
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(prefix), data);
-        return bytes;
+        BinaryPrimitives.WriteInt32BigEndian(destination, data);
+        return 4;
     }
 
     /// <inheritdoc/>

@@ -4,7 +4,7 @@ using Platform.Client.Serialization;
 namespace Platform.Streams.SerDes;
 
 /// <summary>64-bit integers, 8 bytes big-endian (Kafka's <c>Serdes.Long()</c>).</summary>
-public sealed class Int64Serde : ISerde<long>, IPrefixedSerializer<long>
+public sealed class Int64Serde : ISerde<long>, ISpanWriter<long>
 {
     /// <inheritdoc/>
     public byte[]? Serialize(long data, SerializationContext context)
@@ -15,11 +15,13 @@ public sealed class Int64Serde : ISerde<long>, IPrefixedSerializer<long>
     }
 
     /// <inheritdoc/>
-    byte[]? IPrefixedSerializer<long>.Serialize(long data, int prefix, SerializationContext context)
+    int ISpanWriter<long>.Size(long data) => 8;
+
+    /// <inheritdoc/>
+    int ISpanWriter<long>.Write(long data, Span<byte> destination)
     {
-        var bytes = new byte[prefix + 8];
-        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(prefix), data);
-        return bytes;
+        BinaryPrimitives.WriteInt64BigEndian(destination, data);
+        return 8;
     }
 
     /// <inheritdoc/>

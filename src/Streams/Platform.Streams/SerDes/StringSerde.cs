@@ -7,23 +7,16 @@ namespace Platform.Streams.SerDes;
 /// Strings as UTF-8 (Kafka's <c>Serdes.String()</c>); null stays null. Typed <c>string</c> like Confluent's
 /// deserializers, so topologies need no <c>string?</c> everywhere: a null on the wire still comes back as null.
 /// </summary>
-public sealed class StringSerde : ISerde<string>, IPrefixedSerializer<string>
+public sealed class StringSerde : ISerde<string>, ISpanWriter<string>
 {
     /// <inheritdoc/>
     public byte[]? Serialize(string data, SerializationContext context) => data is null ? null : Encoding.UTF8.GetBytes(data);
 
     /// <inheritdoc/>
-    byte[]? IPrefixedSerializer<string>.Serialize(string data, int prefix, SerializationContext context)
-    {
-        if (data is null)
-        {
-            return null;
-        }
+    int ISpanWriter<string>.Size(string data) => data is null ? -1 : Encoding.UTF8.GetByteCount(data);
 
-        var bytes = new byte[prefix + Encoding.UTF8.GetByteCount(data)];
-        Encoding.UTF8.GetBytes(data, bytes.AsSpan(prefix));
-        return bytes;
-    }
+    /// <inheritdoc/>
+    int ISpanWriter<string>.Write(string data, Span<byte> destination) => Encoding.UTF8.GetBytes(data, destination);
 
     /// <inheritdoc/>
     public string Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context) => isNull ? null! : Encoding.UTF8.GetString(data);

@@ -32,12 +32,18 @@ public sealed class Bytes : IEquatable<Bytes>, IComparable<Bytes>
     {
         if (_hash == 0)
         {
-            var hash = new HashCode();
-            hash.AddBytes(Value);
-            _hash = hash.ToHashCode() | 1;
+            _hash = Hash(Value);
         }
 
         return _hash;
+    }
+
+    /// <summary>The hash code of a <see cref="Bytes"/> holding <paramref name="value"/>.</summary>
+    internal static int Hash(ReadOnlySpan<byte> value)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(value);
+        return hash.ToHashCode() | 1;
     }
 
     /// <inheritdoc/>

@@ -43,9 +43,9 @@ internal sealed class KStreamAggregate<TKey, TValue, TAggregate>(
                 return;
             }
 
-            var old = _store!.Get(record.Key, out var serializedKey);
-            var start = old is null ? aggregate._initializer() : old.Value;
-            var timestamp = old is null ? record.Timestamp : Math.Max(record.Timestamp, old.Timestamp);
+            var found = _store!.TryGet(record.Key, out var serializedKey, out var old, out var oldTimestamp);
+            var start = found ? old : aggregate._initializer();
+            var timestamp = found ? Math.Max(record.Timestamp, oldTimestamp) : record.Timestamp;
             var result = aggregate._aggregator(record.Key, record.Value, start);
             if (result is null)
             {
@@ -53,10 +53,10 @@ internal sealed class KStreamAggregate<TKey, TValue, TAggregate>(
             }
             else
             {
-                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TAggregate>(result, timestamp));
+                _store.Put(record.Key, serializedKey, result, timestamp);
             }
 
-            var change = old is null ? Change<TAggregate>.New(result) : new Change<TAggregate>(result, result is not null, old.Value, true);
+            var change = found ? new Change<TAggregate>(result, result is not null, old, true) : Change<TAggregate>.New(result);
             _forwarder!.MaybeForward(new Record<TKey, Change<TAggregate>>(record.Key, change, timestamp, record.Headers));
         }
     }

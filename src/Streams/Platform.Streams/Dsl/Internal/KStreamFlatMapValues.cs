@@ -7,7 +7,19 @@ internal sealed class KStreamFlatMapValues<TKey, TValue, TValueOut>(Func<TKey, T
 {
     public override void Process(Record<TKey, TValue> record)
     {
-        foreach (var value in mapper(record.Key, record.Value))
+        var values = mapper(record.Key, record.Value);
+        if (values is TValueOut[] array)
+        {
+            // Mappers mostly return arrays (string.Split): walked without an enumerator object per record.
+            foreach (var value in array)
+            {
+                Context.Forward(new Record<TKey, TValueOut>(record.Key, value, record.Timestamp, record.Headers));
+            }
+
+            return;
+        }
+
+        foreach (var value in values)
         {
             Context.Forward(new Record<TKey, TValueOut>(record.Key, value, record.Timestamp, record.Headers));
         }

@@ -38,19 +38,19 @@ internal sealed class KStreamReduce<TKey, TValue>(string storeName, Func<TValue,
                 return;
             }
 
-            var old = _store!.Get(record.Key, out var serializedKey);
-            var result = old is null ? record.Value : reduce._reducer(old.Value, record.Value);
-            var timestamp = old is null ? record.Timestamp : Math.Max(record.Timestamp, old.Timestamp);
+            var found = _store!.TryGet(record.Key, out var serializedKey, out var old, out var oldTimestamp);
+            var result = found ? reduce._reducer(old, record.Value) : record.Value;
+            var timestamp = found ? Math.Max(record.Timestamp, oldTimestamp) : record.Timestamp;
             if (result is null)
             {
                 _store.Delete(record.Key, serializedKey);
             }
             else
             {
-                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TValue>(result, timestamp));
+                _store.Put(record.Key, serializedKey, result, timestamp);
             }
 
-            var change = old is null ? Change<TValue>.New(result) : new Change<TValue>(result, result is not null, old.Value, true);
+            var change = found ? new Change<TValue>(result, result is not null, old, true) : Change<TValue>.New(result);
             _forwarder!.MaybeForward(new Record<TKey, Change<TValue>>(record.Key, change, timestamp, record.Headers));
         }
     }

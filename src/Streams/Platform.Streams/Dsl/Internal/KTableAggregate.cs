@@ -46,38 +46,38 @@ internal sealed class KTableAggregate<TKey, TValue, TAggregate>(
                 throw new StreamsException($"A record key is null in the KTable aggregation of store '{aggregate._storeName}'.");
             }
 
-            var old = _store!.Get(record.Key, out var serializedKey);
+            var found = _store!.TryGet(record.Key, out var serializedKey, out var old, out var oldTimestamp);
             var change = record.Value;
             var timestamp = record.Timestamp;
-            var hasAggregate = old is not null;
-            var current = hasAggregate ? old!.Value : default!;
+            var hasAggregate = found;
+            var current = found ? old : default!;
             if (change.HasOld && hasAggregate)
             {
                 current = aggregate._subtractor(record.Key, change.OldValue, current);
                 hasAggregate = current is not null;
-                timestamp = Math.Max(record.Timestamp, old!.Timestamp);
+                timestamp = Math.Max(record.Timestamp, oldTimestamp);
             }
 
             if (change.HasNew)
             {
                 current = aggregate._adder(record.Key, change.NewValue, hasAggregate ? current : aggregate._initializer());
                 hasAggregate = current is not null;
-                if (old is not null)
+                if (found)
                 {
-                    timestamp = Math.Max(record.Timestamp, old.Timestamp);
+                    timestamp = Math.Max(record.Timestamp, oldTimestamp);
                 }
             }
 
             if (hasAggregate)
             {
-                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TAggregate>(current, timestamp));
+                _store.Put(record.Key, serializedKey, current, timestamp);
             }
             else
             {
                 _store.Delete(record.Key, serializedKey);
             }
 
-            var output = new Change<TAggregate>(current, hasAggregate, old is null ? default! : old.Value, old is not null);
+            var output = new Change<TAggregate>(current, hasAggregate, found ? old : default!, found);
             _forwarder!.MaybeForward(new Record<TKey, Change<TAggregate>>(record.Key, output, timestamp, record.Headers));
         }
     }

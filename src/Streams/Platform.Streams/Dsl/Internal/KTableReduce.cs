@@ -43,16 +43,16 @@ internal sealed class KTableReduce<TKey, TValue>(
                 throw new StreamsException($"A record key is null in the KTable reduce of store '{reduce._storeName}'.");
             }
 
-            var old = _store!.Get(record.Key, out var serializedKey);
+            var found = _store!.TryGet(record.Key, out var serializedKey, out var old, out var oldTimestamp);
             var change = record.Value;
-            var hasAggregate = old is not null;
-            var current = hasAggregate ? old!.Value : default!;
+            var hasAggregate = found;
+            var current = found ? old : default!;
             var timestamp = record.Timestamp;
             if (change.HasOld && hasAggregate)
             {
                 current = reduce._subtractor(current, change.OldValue);
                 hasAggregate = current is not null;
-                timestamp = Math.Max(record.Timestamp, old!.Timestamp);
+                timestamp = Math.Max(record.Timestamp, oldTimestamp);
             }
 
             if (change.HasNew)
@@ -60,7 +60,7 @@ internal sealed class KTableReduce<TKey, TValue>(
                 if (hasAggregate)
                 {
                     current = reduce._adder(current, change.NewValue);
-                    timestamp = Math.Max(record.Timestamp, old!.Timestamp);
+                    timestamp = Math.Max(record.Timestamp, oldTimestamp);
                 }
                 else
                 {
@@ -72,14 +72,14 @@ internal sealed class KTableReduce<TKey, TValue>(
 
             if (hasAggregate)
             {
-                _store.Put(record.Key, serializedKey, new ValueAndTimestamp<TValue>(current, timestamp));
+                _store.Put(record.Key, serializedKey, current, timestamp);
             }
             else
             {
                 _store.Delete(record.Key, serializedKey);
             }
 
-            var output = new Change<TValue>(current, hasAggregate, old is null ? default! : old.Value, old is not null);
+            var output = new Change<TValue>(current, hasAggregate, found ? old : default!, found);
             _forwarder!.MaybeForward(new Record<TKey, Change<TValue>>(record.Key, output, timestamp, record.Headers));
         }
     }

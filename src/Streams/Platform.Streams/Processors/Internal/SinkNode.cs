@@ -1,5 +1,7 @@
+using Platform.Client;
 using Platform.Client.Serialization;
 using Platform.Streams.Errors;
+using Platform.Streams.SerDes;
 
 namespace Platform.Streams.Processors.Internal;
 
@@ -16,6 +18,11 @@ internal sealed class SinkNode<TKey, TValue>(
     private TaskContext _task = null!;
     private ISerializer<TKey> _keySerializer = null!;
     private ISerializer<TValue> _valueSerializer = null!;
+    private ISpanWriter<TKey>? _keyWriter;
+    private ISpanWriter<TValue>? _valueWriter;
+
+    // The built-in serdes write key and value here; the collector copies them before Send returns.
+    private byte[] _scratch = new byte[256];
 
     /// <summary>The decorated topic, or null with an extractor.</summary>
     public string? Topic { get; } = topic;
@@ -25,6 +32,8 @@ internal sealed class SinkNode<TKey, TValue>(
         _task = task;
         _keySerializer = keySerializer ?? Defaults.Serde<TKey>(task.Config, isKey: true, $"sink '{Name}'");
         _valueSerializer = valueSerializer ?? Defaults.Serde<TValue>(task.Config, isKey: false, $"sink '{Name}'");
+        _keyWriter = _keySerializer as ISpanWriter<TKey>;
+        _valueWriter = _valueSerializer as ISpanWriter<TValue>;
     }
 
     public void Process(Record<TKey, TValue> record)
@@ -59,8 +68,9 @@ internal sealed class SinkNode<TKey, TValue>(
             throw new StreamsException($"The topic name extractor of sink '{Name}' returned no topic.");
         }
 
-        var key = _keySerializer.Serialize(record.Key, new SerializationContext(MessageComponentType.Key, target, record.Headers));
-        var value = _valueSerializer.Serialize(record.Value, new SerializationContext(MessageComponentType.Value, target, record.Headers));
+        var used = 0;
+        var key = Serialize(_keyWriter, _keySerializer, record.Key, MessageComponentType.Key, target, record.Headers, ref used, out var keyIsNull);
+        var value = Serialize(_valueWriter, _valueSerializer, record.Value, MessageComponentType.Value, target, record.Headers, ref used, out var valueIsNull);
         var partition = -1;
         if (partitioner is not null)
         {
@@ -73,6 +83,35 @@ internal sealed class SinkNode<TKey, TValue>(
             }
         }
 
-        _task.Collector.Send(target, key, value, record.Headers, record.Timestamp, partition);
+        _task.Collector.Send(target, key, keyIsNull, value, valueIsNull, record.Headers, record.Timestamp, partition);
+    }
+
+    private ReadOnlySpan<byte> Serialize<T>(ISpanWriter<T>? writer, ISerializer<T> serializer, T data, MessageComponentType component, string topic, Headers? headers, ref int used, out bool isNull)
+    {
+        if (writer is null)
+        {
+            var bytes = serializer.Serialize(data, new SerializationContext(component, topic, headers));
+            isNull = bytes is null;
+            return bytes;
+        }
+
+        var size = writer.Size(data);
+        isNull = size < 0;
+        if (isNull)
+        {
+            return default;
+        }
+
+        if (_scratch.Length - used < size)
+        {
+            // A key written before stays valid in the old array.
+            _scratch = new byte[Math.Max(_scratch.Length * 2, size)];
+            used = 0;
+        }
+
+        var written = writer.Write(data, _scratch.AsSpan(used, size));
+        var span = new ReadOnlySpan<byte>(_scratch, used, written);
+        used += written;
+        return span;
     }
 }

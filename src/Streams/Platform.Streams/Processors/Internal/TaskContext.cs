@@ -158,6 +158,6 @@ internal sealed class TaskContext
         headers.Add("__streams.errors.topic", System.Text.Encoding.UTF8.GetBytes(Topic ?? ""));
         headers.Add("__streams.errors.partition", System.Text.Encoding.UTF8.GetBytes(Partition.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         headers.Add("__streams.errors.offset", System.Text.Encoding.UTF8.GetBytes(Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        Collector.Send(DeadLetterQueueTopic, key, value, headers, Timestamp, -1);
+        Collector.Send(DeadLetterQueueTopic, key, key is null, value, value is null, headers, Timestamp, -1);
     }
 }

@@ -30,6 +30,8 @@ internal sealed class CachingKeyValueStore(IKeyValueStore<Bytes, byte[]> inner) 
         return Inner.Get(key);
     }
 
+    public override Bytes? FindKey(ReadOnlySpan<byte> key) => _binding.Named?.FindKey(key) ?? base.FindKey(key);
+
     public override bool TryGet(Bytes key, out byte[] value)
     {
         value = Get(key)!;

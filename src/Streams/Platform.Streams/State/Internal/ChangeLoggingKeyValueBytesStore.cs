@@ -57,12 +57,13 @@ internal sealed class ChangeLoggingKeyValueBytesStore(IKeyValueStore<Bytes, byte
     private void Log(Bytes key, byte[]? value)
     {
         var timestamp = _task.Timestamp;
+        ReadOnlySpan<byte> bytes = value;
         if (timestamped && value is not null)
         {
             timestamp = BinaryPrimitives.ReadInt64BigEndian(value);
-            value = value.AsSpan(8).ToArray();
+            bytes = bytes[8..];
         }
 
-        _task.Collector.Send(_topic, key.Value, value, null, timestamp, _partition);
+        _task.Collector.Send(_topic, key.Value, false, bytes, value is null, null, timestamp, _partition);
     }
 }

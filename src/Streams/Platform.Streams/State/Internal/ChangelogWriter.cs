@@ -33,12 +33,13 @@ internal sealed class ChangelogWriter
     public void Log(byte[] key, byte[]? value)
     {
         var timestamp = _task.Timestamp;
+        ReadOnlySpan<byte> bytes = value;
         if (_timestamped && value is not null)
         {
             timestamp = BinaryPrimitives.ReadInt64BigEndian(value);
-            value = value.AsSpan(sizeof(long)).ToArray();
+            bytes = bytes[sizeof(long)..];
         }
 
-        _task.Collector.Send(_topic, key, value, null, timestamp, _partition);
+        _task.Collector.Send(_topic, key, false, bytes, value is null, null, timestamp, _partition);
     }
 }

@@ -5,13 +5,20 @@ namespace Platform.Streams.State.Internal;
 /// Ranges iterate a snapshot, so the stream thread may write while interactive queries read; a lock keeps
 /// the two structures consistent between those threads.
 /// </summary>
-internal sealed class InMemoryKeyValueStore(string name) : IKeyValueStore<Bytes, byte[]>
+internal sealed class InMemoryKeyValueStore : IKeyValueStore<Bytes, byte[]>, IKeyFinder
 {
-    private readonly Dictionary<Bytes, byte[]> _map = [];
+    private readonly Dictionary<Bytes, byte[]> _map = new(BytesComparer.Instance);
+    private readonly Dictionary<Bytes, byte[]>.AlternateLookup<ReadOnlySpan<byte>> _byContent;
     private readonly SortedSet<Bytes> _keys = new(Comparer<Bytes>.Create(static (a, b) => a.CompareTo(b)));
     private readonly Lock _lock = new();
 
-    public string Name { get; } = name;
+    public InMemoryKeyValueStore(string name)
+    {
+        Name = name;
+        _byContent = _map.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public string Name { get; }
 
     public bool Persistent => false;
 
@@ -40,6 +47,14 @@ internal sealed class InMemoryKeyValueStore(string name) : IKeyValueStore<Bytes,
         lock (_lock)
         {
             return _map.GetValueOrDefault(key);
+        }
+    }
+
+    public Bytes? FindKey(ReadOnlySpan<byte> key)
+    {
+        lock (_lock)
+        {
+            return _byContent.TryGetValue(key, out var held, out _) ? held : null;
         }
     }
 

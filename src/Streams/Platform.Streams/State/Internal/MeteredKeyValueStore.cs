@@ -11,9 +11,20 @@ namespace Platform.Streams.State.Internal;
 internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> inner, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde)
     : IKeyValueStore<TKey, TValue>, ICachedStateStore<TKey, TValue>, ISerializedKeyStore<TKey, TValue>, ICachedStore, IKeySerdeSource<TKey>
 {
+    [ThreadStatic]
+    private static byte[]? _keyScratch;
+
     private ISerde<TKey> _keySerde = null!;
+    private ISpanWriter<TKey>? _keyWriter;
+    private IKeyFinder? _keyFinder;
     private ISerde<TValue> _valueSerde = null!;
     private string _serdeTopic = "";
+
+    /// <summary>The value serde, resolved at Init.</summary>
+    protected ISerde<TValue> ValueSerde => _valueSerde;
+
+    /// <summary>The topic the serdes are given: the changelog topic, or the store name without one.</summary>
+    protected string SerdeTopic => _serdeTopic;
 
     /// <summary>The byte store beneath.</summary>
     public IKeyValueStore<Bytes, byte[]> Inner { get; } = inner;
@@ -30,6 +41,8 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
     {
         ArgumentNullException.ThrowIfNull(context);
         _keySerde = KeySerde(context.Config);
+        _keyWriter = _keySerde as ISpanWriter<TKey>;
+        _keyFinder = Inner as IKeyFinder;
         _valueSerde = valueSerde ?? DefaultValueSerde(context.Config);
         _serdeTopic = (context as StoreContext)?.ChangelogTopicOf(Name) ?? Name;
         Inner.Init(context, root);
@@ -125,6 +138,14 @@ internal class MeteredKeyValueStore<TKey, TValue>(IKeyValueStore<Bytes, byte[]> 
     /// <summary>The serialized key.</summary>
     public Bytes KeyBytes(TKey key)
     {
+        if (_keyWriter is not null && _keyFinder is not null && _keyWriter.Size(key) is var size and >= 0)
+        {
+            // Serialized into a reused buffer: a key the store or its cache holds costs no array of its own.
+            var scratch = _keyScratch is { } reused && reused.Length >= size ? reused : _keyScratch = new byte[Math.Max(size, 256)];
+            var serialized = scratch.AsSpan(0, _keyWriter.Write(key, scratch));
+            return _keyFinder.FindKey(serialized) ?? Bytes.Copy(serialized);
+        }
+
         var bytes = _keySerde.Serialize(key, new SerializationContext(MessageComponentType.Key, _serdeTopic))
             ?? throw new ArgumentException($"The key of state store '{Name}' serialized to null; store keys must not be null.", nameof(key));
         return new Bytes(bytes);

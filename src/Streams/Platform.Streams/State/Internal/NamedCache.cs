@@ -4,13 +4,22 @@ namespace Platform.Streams.State.Internal;
 /// One store's part of a <see cref="ThreadCache"/>: entries by key, a least-recently-used order for eviction,
 /// and the dirty entries in the order of their last write, which a flush hands to the store.
 /// </summary>
-internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushListener)
+internal sealed class NamedCache
 {
-    private readonly Dictionary<Bytes, CacheEntry> _entries = [];
+    private readonly Action<List<CacheEntry>> _flushListener;
+    private readonly Dictionary<Bytes, CacheEntry> _entries = new(BytesComparer.Instance);
+    private readonly Dictionary<Bytes, CacheEntry>.AlternateLookup<ReadOnlySpan<byte>> _byContent;
     private readonly LinkedList<CacheEntry> _lru = new();
     private readonly LinkedList<CacheEntry> _dirty = new();
 
-    public string Name { get; } = name;
+    public NamedCache(string name, Action<List<CacheEntry>> flushListener)
+    {
+        Name = name;
+        _flushListener = flushListener;
+        _byContent = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public string Name { get; }
 
     public long SizeBytes { get; private set; }
 
@@ -28,6 +37,9 @@ internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushList
         Touch(entry);
         return entry;
     }
+
+    /// <summary>The cached key equal to <paramref name="key"/>, or null.</summary>
+    public Bytes? FindKey(ReadOnlySpan<byte> key) => _byContent.TryGetValue(key, out var held, out _) ? held : null;
 
     /// <summary>A key's entry without marking it used (bookkeeping reads must not keep entries from eviction).</summary>
     public CacheEntry? Peek(Bytes key) => _entries.GetValueOrDefault(key);
@@ -86,7 +98,7 @@ internal sealed class NamedCache(string name, Action<List<CacheEntry>> flushList
         }
 
         _dirty.Clear();
-        flushListener(flushed);
+        _flushListener(flushed);
         foreach (var entry in flushed)
         {
             if (entry.Value is null && !entry.IsDirty && _entries.Remove(entry.Key))

@@ -8,33 +8,35 @@ namespace Platform.Streams.State.Internal;
 internal sealed class ValueAndTimestampSerde<TValue>(ISerde<TValue> valueSerde) : ISerde<ValueAndTimestamp<TValue>>
 {
     public byte[]? Serialize(ValueAndTimestamp<TValue> data, SerializationContext context)
-    {
-        if (data is null)
-        {
-            return null;
-        }
+        => data is null ? null : Serialize(data.Value, data.Timestamp, context);
 
-        if (valueSerde is IPrefixedSerializer<TValue> prefixed)
+    /// <summary>The layout of <paramref name="value"/> stamped with <paramref name="timestamp"/>; null when the value serializes to null.</summary>
+    public byte[]? Serialize(TValue value, long timestamp, SerializationContext context)
+    {
+        if (valueSerde is ISpanWriter<TValue> writer)
         {
             // The built-in serdes write after the timestamp's room: one array, no copy.
-            var stamped = prefixed.Serialize(data.Value, 8, context);
-            if (stamped is not null)
+            var size = writer.Size(value);
+            if (size < 0)
             {
-                BinaryPrimitives.WriteInt64BigEndian(stamped, data.Timestamp);
+                return null;
             }
 
+            var stamped = new byte[8 + size];
+            BinaryPrimitives.WriteInt64BigEndian(stamped, timestamp);
+            writer.Write(value, stamped.AsSpan(8));
             return stamped;
         }
 
-        var value = valueSerde.Serialize(data.Value, context);
-        if (value is null)
+        var serialized = valueSerde.Serialize(value, context);
+        if (serialized is null)
         {
             return null;
         }
 
-        var bytes = new byte[value.Length + 8];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, data.Timestamp);
-        value.CopyTo(bytes, 8);
+        var bytes = new byte[serialized.Length + 8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, timestamp);
+        serialized.CopyTo(bytes, 8);
         return bytes;
     }
 
@@ -45,11 +47,19 @@ internal sealed class ValueAndTimestampSerde<TValue>(ISerde<TValue> valueSerde) 
             return null!;
         }
 
+        var value = Deserialize(data, context, out var timestamp);
+        return new ValueAndTimestamp<TValue>(value, timestamp);
+    }
+
+    /// <summary>The value of the (not null) layout <paramref name="data"/>, and its <paramref name="timestamp"/>.</summary>
+    public TValue Deserialize(ReadOnlySpan<byte> data, SerializationContext context, out long timestamp)
+    {
         if (data.Length < 8)
         {
             throw new InvalidDataException($"A timestamped value needs at least 8 bytes, got {data.Length}.");
         }
 
-        return new ValueAndTimestamp<TValue>(valueSerde.Deserialize(data[8..], false, context), BinaryPrimitives.ReadInt64BigEndian(data));
+        timestamp = BinaryPrimitives.ReadInt64BigEndian(data);
+        return valueSerde.Deserialize(data[8..], false, context);
     }
 }

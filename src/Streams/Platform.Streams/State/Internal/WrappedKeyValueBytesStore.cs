@@ -1,7 +1,7 @@
 namespace Platform.Streams.State.Internal;
 
 /// <summary>A byte store layer that passes everything to the store it wraps unless it overrides it.</summary>
-internal abstract class WrappedKeyValueBytesStore(IKeyValueStore<Bytes, byte[]> inner) : IKeyValueStore<Bytes, byte[]>
+internal abstract class WrappedKeyValueBytesStore(IKeyValueStore<Bytes, byte[]> inner) : IKeyValueStore<Bytes, byte[]>, IKeyFinder
 {
     /// <summary>The wrapped store.</summary>
     protected IKeyValueStore<Bytes, byte[]> Inner { get; } = inner;
@@ -20,6 +20,8 @@ internal abstract class WrappedKeyValueBytesStore(IKeyValueStore<Bytes, byte[]> 
     public virtual void Init(IStateStoreContext context, IStateStore root) => Inner.Init(context, root);
 
     public virtual byte[]? Get(Bytes key) => Inner.Get(key);
+
+    public virtual Bytes? FindKey(ReadOnlySpan<byte> key) => (Inner as IKeyFinder)?.FindKey(key);
 
     public virtual bool TryGet(Bytes key, out byte[] value) => Inner.TryGet(key, out value);
 
