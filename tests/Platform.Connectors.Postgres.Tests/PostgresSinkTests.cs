@@ -99,10 +99,26 @@ public sealed class PostgresSinkTests : IAsyncLifetime
         var columns = new[] { "i2", "i4", "i8", "f4", "f8", "n", "n2", "n3", "b", "t", "vc", "c", "by", "ts", "tz", "d", "tm", "u", "j", "jb" };
         var full = new Dictionary<string, object?>
         {
-            ["i2"] = -7L, ["i4"] = 1L, ["i8"] = 9_007_199_254_740_993L, ["f4"] = 1.5, ["f8"] = -2.25, ["n"] = 1234567890123456789.012345678m, ["n2"] = 0.005m,
-            ["n3"] = -12345.6789m, ["b"] = true, ["t"] = "héllo ✓", ["vc"] = "short", ["c"] = "ab", ["by"] = new byte[] { 0, 1, 255 },
-            ["ts"] = "2024-02-29T23:59:59.123456", ["tz"] = new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990), ["d"] = "1970-01-01",
-            ["tm"] = "13:14:15.5", ["u"] = "0f8fad5b-d9cb-469f-a165-70867728950e", ["j"] = "{\"a\":  1}", ["jb"] = "{\"b\": [1, 2]}",
+            ["i2"] = -7L,
+            ["i4"] = 1L,
+            ["i8"] = 9_007_199_254_740_993L,
+            ["f4"] = 1.5,
+            ["f8"] = -2.25,
+            ["n"] = 1234567890123456789.012345678m,
+            ["n2"] = 0.005m,
+            ["n3"] = -12345.6789m,
+            ["b"] = true,
+            ["t"] = "héllo ✓",
+            ["vc"] = "short",
+            ["c"] = "ab",
+            ["by"] = new byte[] { 0, 1, 255 },
+            ["ts"] = "2024-02-29T23:59:59.123456",
+            ["tz"] = new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990),
+            ["d"] = "1970-01-01",
+            ["tm"] = "13:14:15.5",
+            ["u"] = "0f8fad5b-d9cb-469f-a165-70867728950e",
+            ["j"] = "{\"a\":  1}",
+            ["jb"] = "{\"b\": [1, 2]}",
         };
         var nulls = columns.ToDictionary(c => c, object? (_) => null);
         nulls["i4"] = 2L;
@@ -110,7 +126,14 @@ public sealed class PostgresSinkTests : IAsyncLifetime
         nulls["n2"] = -0.5m;
         var edges = new Dictionary<string, object?>
         {
-            ["i4"] = 3L, ["f8"] = 1e-300, ["n"] = 0.0001m, ["n2"] = 100m, ["n3"] = 10000m, ["ts"] = DateTime.MaxValue, ["d"] = DateTime.MinValue, ["tm"] = "00:00:00",
+            ["i4"] = 3L,
+            ["f8"] = 1e-300,
+            ["n"] = 0.0001m,
+            ["n2"] = 100m,
+            ["n3"] = 10000m,
+            ["ts"] = DateTime.MaxValue,
+            ["d"] = DateTime.MinValue,
+            ["tm"] = "00:00:00",
         };
 
         await task.PutAsync([.. new[] { full, nulls, edges }.Select((v, i) => new SinkRecord("orders", 0, null, null, null, v, i))], CancellationToken.None);
