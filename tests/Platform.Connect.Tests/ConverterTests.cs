@@ -66,6 +66,21 @@ public sealed class ConverterTests
     }
 
     [Fact]
+    public void Json_EnvelopeOff_ObjectIsAlsoTheListOfItsPairsInOrder()
+    {
+        // Sinks read a decoded object's fields by index (no enumerator per record): the list must be the map, in document order, after changes too.
+        var converter = Json(false);
+        converter.ToConnectData("t", "{\"id\":1,\"name\":\"a\",\"qty\":2}"u8, false);
+        var map = (IDictionary<string, object?>)converter.ToConnectData("t", "{\"id\":3,\"name\":null,\"qty\":4}"u8, false).Value!;
+        var pairs = Assert.IsAssignableFrom<IReadOnlyList<KeyValuePair<string, object?>>>(map);
+        Assert.Equal(new KeyValuePair<string, object?>[] { new("id", 3L), new("name", null), new("qty", 4L) }, pairs);
+        map.Remove("name");
+        map["extra"] = "x";
+        Assert.Equal(new KeyValuePair<string, object?>[] { new("id", 3L), new("qty", 4L), new("extra", "x") }, pairs.ToList());
+        Assert.Throws<ArgumentOutOfRangeException>(() => pairs[3]);
+    }
+
+    [Fact]
     public void Json_EnvelopeOnButPlainJson_DataExceptionExplains()
     {
         var e = Assert.Throws<DataException>(() => Json(true).ToConnectData("t", "{\"n\":1}"u8, false));

@@ -90,6 +90,67 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_InsertEveryWritableColumnType_CopiesTheValuesExactly()
+    {
+        // The sink encodes binary COPY itself: every column type it writes, nulls, numeric digit groups and infinities read back as sent.
+        await _db.ExecuteAsync("CREATE TABLE types (i2 smallint, i4 integer, i8 bigint, f4 real, f8 double precision, n numeric, n2 numeric(12,2), n3 numeric, "
+            + "b boolean, t text, vc varchar(10), c char(3), by bytea, ts timestamp, tz timestamptz, d date, tm time, u uuid, j json, jb jsonb)");
+        var (task, context) = await StartAsync(Config(("table.name.format", "types")));
+        var columns = new[] { "i2", "i4", "i8", "f4", "f8", "n", "n2", "n3", "b", "t", "vc", "c", "by", "ts", "tz", "d", "tm", "u", "j", "jb" };
+        var full = new Dictionary<string, object?>
+        {
+            ["i2"] = -7L,
+            ["i4"] = 1L,
+            ["i8"] = 9_007_199_254_740_993L,
+            ["f4"] = 1.5,
+            ["f8"] = -2.25,
+            ["n"] = 1234567890123456789.012345678m,
+            ["n2"] = 0.005m,
+            ["n3"] = -12345.6789m,
+            ["b"] = true,
+            ["t"] = "héllo ✓",
+            ["vc"] = "short",
+            ["c"] = "ab",
+            ["by"] = new byte[] { 0, 1, 255 },
+            ["ts"] = "2024-02-29T23:59:59.123456",
+            ["tz"] = new DateTime(1999, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990),
+            ["d"] = "1970-01-01",
+            ["tm"] = "13:14:15.5",
+            ["u"] = "0f8fad5b-d9cb-469f-a165-70867728950e",
+            ["j"] = "{\"a\":  1}",
+            ["jb"] = "{\"b\": [1, 2]}",
+        };
+        var nulls = columns.ToDictionary(c => c, object? (_) => null);
+        nulls["i4"] = 2L;
+        nulls["n"] = 0m;
+        nulls["n2"] = -0.5m;
+        var edges = new Dictionary<string, object?>
+        {
+            ["i4"] = 3L,
+            ["f8"] = 1e-300,
+            ["n"] = 0.0001m,
+            ["n2"] = 100m,
+            ["n3"] = 10000m,
+            ["ts"] = DateTime.MaxValue,
+            ["d"] = DateTime.MinValue,
+            ["tm"] = "00:00:00",
+        };
+
+        await task.PutAsync([.. new[] { full, nulls, edges }.Select((v, i) => new SinkRecord("orders", 0, null, null, null, v, i))], CancellationToken.None);
+
+        Assert.Empty(context.Errant);
+        Assert.Equal(
+            [
+                "-7|1|9007199254740993|1.5|-2.25|1234567890123456789.012345678|0.01|-12345.6789|true|héllo ✓|short|ab|\\x0001ff|2024-02-29 23:59:59.123456"
+                + "|1999-12-31 23:59:59.999999+00|1970-01-01|13:14:15.5|0f8fad5b-d9cb-469f-a165-70867728950e|{\"a\":  1}|{\"b\": [1, 2]}",
+                "-|2|-|-|-|0|-0.50|-|-|-|-|-|-|-|-|-|-|-|-|-",
+                "-|3|-|-|1e-300|0.0001|100.00|10000|-|-|-|-|-|infinity|-|-infinity|00:00:00|-|-|-",
+            ],
+            await RowsAsync($"SELECT concat_ws('|', {string.Join(", ", columns.Select(c => $"coalesce({c}::text, '-')"))}) FROM types ORDER BY i4"));
+        await task.StopAsync();
+    }
+
+    [Fact]
     public async Task Put_SchemalessMaps_CreateColumnsFromValues()
     {
         var (task, _) = await StartAsync(Config(("table.name.format", "kafka_${topic}")));

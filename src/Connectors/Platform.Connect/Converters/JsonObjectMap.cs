@@ -8,9 +8,10 @@ namespace Platform.Connect.Converters;
 /// of a topic nearly always have the same names in the same order, so consecutive objects share one names array,
 /// and a map is two small objects instead of a dictionary's three larger ones: the sink path decodes every record, and
 /// a batch's maps live until its put returns. Lookups are linear (objects have few fields). It is an ordinary
-/// mutable dictionary to everyone else; changing it gives it its own names array first.
+/// mutable dictionary to everyone else; changing it gives it its own names array first. It is also the list of its
+/// pairs in document order, so a sink mapping every record's fields reads them by index, without an enumerator object.
 /// </summary>
-internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>
+internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>, IReadOnlyList<KeyValuePair<string, object?>>
 {
     private string[] _names;
     private object?[] _values;
@@ -53,6 +54,9 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
             }
         }
     }
+
+    public KeyValuePair<string, object?> this[int index]
+        => (uint)index < (uint)Count ? new(_names[index], _values[index]) : throw new ArgumentOutOfRangeException(nameof(index));
 
     public void Add(string key, object? value)
     {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Npgsql;
 using NpgsqlTypes;
 using Platform.Connectors.Postgres.Common;
 
@@ -110,8 +109,8 @@ internal abstract class ColumnBuffer(PgType type)
         return positions.ConvertAll(i => rows[i]);
     }
 
-    /// <summary>Writes row <paramref name="row"/>'s value into a COPY.</summary>
-    public abstract Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken);
+    /// <summary>Encodes row <paramref name="row"/>'s value into a binary COPY.</summary>
+    public abstract void Encode(BinaryCopyWriter writer, int row);
 
     /// <summary>
     /// The values of <paramref name="rows"/> as one typed array for an <c>unnest</c> parameter: of the plain element type
@@ -165,8 +164,61 @@ internal abstract class ColumnBuffer(PgType type)
             return Kept(rows, last.Values, lastNull);
         }
 
-        public override Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken)
-            => IsNull(row) ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(_values[row], Type.DbType, cancellationToken);
+        // typeof(T) tests are constants for each instantiation: the JIT keeps only the line of this column's type.
+        public override void Encode(BinaryCopyWriter writer, int row)
+        {
+            if (IsNull(row))
+            {
+                writer.WriteNull();
+                return;
+            }
+
+            ref var value = ref _values[row];
+            if (typeof(T) == typeof(bool))
+            {
+                writer.WriteBool(Unsafe.As<T, bool>(ref value));
+            }
+            else if (typeof(T) == typeof(short))
+            {
+                writer.WriteInt16(Unsafe.As<T, short>(ref value));
+            }
+            else if (typeof(T) == typeof(int))
+            {
+                writer.WriteInt32(Unsafe.As<T, int>(ref value));
+            }
+            else if (typeof(T) == typeof(long))
+            {
+                writer.WriteInt64(Unsafe.As<T, long>(ref value));
+            }
+            else if (typeof(T) == typeof(float))
+            {
+                writer.WriteFloat(Unsafe.As<T, float>(ref value));
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                writer.WriteDouble(Unsafe.As<T, double>(ref value));
+            }
+            else if (typeof(T) == typeof(decimal))
+            {
+                writer.WriteNumeric(Unsafe.As<T, decimal>(ref value));
+            }
+            else if (typeof(T) == typeof(DateTime))
+            {
+                writer.WriteTimestamp(Unsafe.As<T, DateTime>(ref value));
+            }
+            else if (typeof(T) == typeof(DateOnly))
+            {
+                writer.WriteDate(Unsafe.As<T, DateOnly>(ref value));
+            }
+            else if (typeof(T) == typeof(TimeSpan))
+            {
+                writer.WriteTime(Unsafe.As<T, TimeSpan>(ref value));
+            }
+            else
+            {
+                writer.WriteUuid(Unsafe.As<T, Guid>(ref value));
+            }
+        }
 
         public override Array ToArray(IReadOnlyList<int> rows)
         {
@@ -265,8 +317,21 @@ internal abstract class ColumnBuffer(PgType type)
             return Kept(rows, last.Values, lastNull);
         }
 
-        public override Task WriteAsync(NpgsqlBinaryImporter writer, int row, CancellationToken cancellationToken)
-            => IsNull(row) ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(_values[row]!, Type.DbType, cancellationToken);
+        public override void Encode(BinaryCopyWriter writer, int row)
+        {
+            if (IsNull(row))
+            {
+                writer.WriteNull();
+            }
+            else if (_values[row] is string text)
+            {
+                writer.WriteText(text, jsonb: Type.DbType == NpgsqlDbType.Jsonb);
+            }
+            else
+            {
+                writer.WriteBytes((byte[])(object)_values[row]!);
+            }
+        }
 
         private static int BytesHash(byte[] bytes)
         {

@@ -51,9 +51,9 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
         {
             case "kafka":
                 var names = config.PkNames.Count == 3 ? config.PkNames : KafkaPkDefaults;
-                columns.Add(new SinkColumn(names[0], record.Topic, "TEXT", false));
-                columns.Add(new SinkColumn(names[1], record.KafkaPartition ?? 0, "INTEGER", false));
-                columns.Add(new SinkColumn(names[2], record.KafkaOffset, "BIGINT", false));
+                columns.Add(new SinkColumn(names[0], record.Topic, Schema.StringSchema, false));
+                columns.Add(new SinkColumn(names[1], record.KafkaPartition ?? 0, Schema.Int32Schema, false));
+                columns.Add(new SinkColumn(names[2], record.KafkaOffset, Schema.Int64Schema, false));
                 keyColumns.AddRange(names);
                 break;
             case "record_key":
@@ -175,8 +175,7 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
             throw new DataException($"The record key is a primitive ({record.Key.GetType().Name}): pk.fields must name exactly one column for it.");
         }
 
-        var sqlType = record.KeySchema is { } schema ? PgType.SqlTypeFor(schema) : PgType.SqlTypeForValue(record.Key);
-        columns.Add(new SinkColumn(config.PkNames[0], record.Key, sqlType, false));
+        columns.Add(new SinkColumn(config.PkNames[0], record.Key, record.KeySchema, false));
         keyColumns.Add(config.PkNames[0]);
     }
 
@@ -190,7 +189,7 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
                 var fromStruct = into ?? new List<SinkColumn>(fields.Count);
                 foreach (var f in fields)
                 {
-                    fromStruct.Add(new SinkColumn(f.Name, s.Get(f.Name), PgType.SqlTypeFor(f.Schema), f.Schema.IsOptional));
+                    fromStruct.Add(new SinkColumn(f.Name, s.Get(f.Name), f.Schema, f.Schema.IsOptional));
                 }
 
                 return fromStruct;
@@ -199,22 +198,33 @@ internal sealed class SinkRowMapper(PostgresSinkConfig config)
                 var fromDictionary = into ?? new List<SinkColumn>(dictionary.Count);
                 foreach (var (name, v) in dictionary)
                 {
-                    fromDictionary.Add(new SinkColumn(name, v, PgType.SqlTypeForValue(v), true));
+                    fromDictionary.Add(new SinkColumn(name, v, null, true));
                 }
 
                 return fromDictionary;
             case IDictionary<string, object?> map:
-                // The JSON converter's document objects (and any other map).
                 var fromMap = into ?? new List<SinkColumn>(map.Count);
+                if (map is IReadOnlyList<KeyValuePair<string, object?>> pairs)
+                {
+                    // The JSON converter's document objects are also lists of their pairs: read by index, no enumerator per record.
+                    for (var i = 0; i < pairs.Count; i++)
+                    {
+                        var (name, v) = pairs[i];
+                        fromMap.Add(new SinkColumn(name, v, null, true));
+                    }
+
+                    return fromMap;
+                }
+
                 foreach (var (name, v) in map)
                 {
-                    fromMap.Add(new SinkColumn(name, v, PgType.SqlTypeForValue(v), true));
+                    fromMap.Add(new SinkColumn(name, v, null, true));
                 }
 
                 return fromMap;
             case IReadOnlyDictionary<string, object?> readOnly:
                 var fromReadOnly = into ?? new List<SinkColumn>(readOnly.Count);
-                fromReadOnly.AddRange(readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, PgType.SqlTypeForValue(kv.Value), true)));
+                fromReadOnly.AddRange(readOnly.Select(kv => new SinkColumn(kv.Key, kv.Value, null, true)));
                 return fromReadOnly;
             default:
                 throw new DataException($"The record {what} is {(value is null ? "null" : value.GetType().Name)}{(schema is null ? "" : $" ({schema})")}; "

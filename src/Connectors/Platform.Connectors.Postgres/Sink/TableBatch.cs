@@ -46,7 +46,7 @@ internal sealed class TableBatch(SinkTable table)
     }
 
     /// <summary>Whether <paramref name="row"/> has a column the table lacks (<c>auto.evolve</c> would add it).</summary>
-    public bool Lacks(SinkRow row)
+    public bool Lacks(in SinkRow row)
     {
         // Indexed loops here and in Add: a foreach over the interface would box the list's enumerator (and its current
         // struct) for every record.
@@ -64,7 +64,7 @@ internal sealed class TableBatch(SinkTable table)
 
     /// <summary>Adds <paramref name="row"/>, every value converted for its column.</summary>
     /// <exception cref="DataException">A column is missing or a value does not fit; names the column. The row is then not added.</exception>
-    public void Add(SinkRow row)
+    public void Add(in SinkRow row)
     {
         var index = _records.Count;
         foreach (var column in _columns)
@@ -82,13 +82,10 @@ internal sealed class TableBatch(SinkTable table)
                 throw new DataException($"Table {Table.Schema}.{Table.Name} has no column '{column.Name}' (auto.evolve is false).");
             }
 
-            var target = Table.Columns[position];
-            if (target.Type is null)
-            {
-                throw new DataException($"Column '{column.Name}' of {Table.Schema}.{Table.Name} has type {target.DeclaredType}, which the sink cannot write.");
-            }
-
-            _columns[position]!.Set(index, column.Value, column.Name);
+            // A column without a buffer has a type the sink cannot write.
+            var buffer = _columns[position]
+                ?? throw new DataException($"Column '{column.Name}' of {Table.Schema}.{Table.Name} has type {Table.Columns[position].DeclaredType}, which the sink cannot write.");
+            buffer.Set(index, column.Value, column.Name);
         }
 
         _records.Add(row.Record);

@@ -6,13 +6,14 @@ namespace Platform.Connectors.Postgres.Sink;
 
 /// <summary>
 /// Creates and evolves target tables and writes rows into them inside the caller's transaction: inserts by
-/// binary COPY, upserts and updates through <c>unnest</c> of one typed array per column (one statement and one
+/// binary COPY (encoded by <see cref="BinaryCopyWriter"/>), upserts and updates through <c>unnest</c> of one typed array per column (one statement and one
 /// cached plan per batch whatever its size), deletes likewise. Rows are held by column (<see cref="TableBatch"/>).
 /// </summary>
 internal sealed class TableWriter(PostgresSinkConfig config)
 {
     private readonly Dictionary<(string, string), SinkTable> _tables = [];
     private readonly Dictionary<(string, string), TableBatch> _batches = [];
+    private readonly BinaryCopyWriter _copy = new();
 
     /// <summary>Forgets cached table shapes (after a rollback undid DDL).</summary>
     public void Invalidate()
@@ -213,23 +214,53 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return used;
     }
 
-    private static async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    private async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
     {
         var table = batch.Table;
         var columns = ColumnsOf(batch, rows);
         var buffers = columns.ConvertAll(c => batch.Column(c)!);
         var copy = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)))}) FROM STDIN (FORMAT BINARY)";
-        await using var writer = await conn.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
-        foreach (var row in rows)
+        await using var stream = await conn.BeginRawBinaryCopyAsync(copy, cancellationToken).ConfigureAwait(false);
+        try
         {
-            await writer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var buffer in buffers)
+            _copy.Begin();
+            foreach (var row in rows)
             {
-                await buffer.WriteAsync(writer, row, cancellationToken).ConfigureAwait(false);
+                _copy.StartRow(buffers.Count);
+                foreach (var buffer in buffers)
+                {
+                    buffer.Encode(_copy, row);
+                }
+
+                if (_copy.Pending >= BinaryCopyWriter.FlushBytes)
+                {
+                    await _copy.FlushAsync(stream, cancellationToken).ConfigureAwait(false);
+                }
             }
+
+            _copy.End();
+            await _copy.FlushAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Abandoned with a CopyFail: disposing the stream would otherwise complete the COPY with the rows sent so far.
+            await CancelQuietlyAsync(stream).ConfigureAwait(false);
+            throw;
         }
 
-        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        // Disposing the stream completes the COPY; the server's refusal of a row (a constraint) surfaces there as a PostgresException.
+    }
+
+    /// <summary>Cancels a COPY whose writing failed; the failure being reported matters, not a second one from a connection it broke.</summary>
+    private static async Task CancelQuietlyAsync(NpgsqlRawCopyStream stream)
+    {
+        try
+        {
+            await stream.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or ObjectDisposedException)
+        {
+        }
     }
 
     private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, bool updateOnly,
