@@ -72,10 +72,10 @@ public sealed partial class TransactionCoordinator
     {
         try
         {
-            if (topic == OffsetStore.TopicName)
+            if (topic == GroupCoordinator.TopicName)
             {
-                var error = _groups.CompleteTransaction(partition, producerId, producerEpoch, coordinatorEpoch, commit);
-                return error == ErrorCode.UnknownTopicOrPartition ? ErrorCode.None : error;
+                var error = _groups.CompleteTransactionAsync(partition, producerId, producerEpoch, coordinatorEpoch, commit).GetAwaiter().GetResult();
+                return error is ErrorCode.UnknownTopicOrPartition or ErrorCode.InvalidProducerEpoch ? ErrorCode.None : error;
             }
 
             _topics.GetPartition(topic, partition)?.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit);
@@ -149,7 +149,7 @@ public sealed partial class TransactionCoordinator
                 }
 
                 // Only once the tombstone is written: otherwise the next load would resurrect the id.
-                if (_store.Append(metadata.Partition, [(TransactionLogRecords.SerializeKey(metadata.TransactionalId), null)]) == ErrorCode.None)
+                if (WriteAndWait(metadata.Partition, [(TransactionLogRecords.SerializeKey(metadata.TransactionalId), null)]) == ErrorCode.None)
                 {
                     metadata.State = TransactionState.Dead;
                     _transactions.TryRemove(new KeyValuePair<string, TransactionMetadata>(metadata.TransactionalId, metadata));
@@ -168,7 +168,7 @@ public sealed partial class TransactionCoordinator
     {
         metadata.LastUpdateMs = NowMs;
         var record = (TransactionLogRecords.SerializeKey(metadata.TransactionalId), (byte[]?)TransactionLogRecords.SerializeValue(metadata.Snapshot()));
-        var error = _store.Append(metadata.Partition, [record]);
+        var error = WriteAndWait(metadata.Partition, [record]);
         if (error == ErrorCode.None)
         {
             return ErrorCode.None;
@@ -176,6 +176,13 @@ public sealed partial class TransactionCoordinator
 
         metadata.Restore(before);
         return ErrorCode.CoordinatorNotAvailable;
+    }
+
+    private ErrorCode WriteAndWait(int partition, IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    {
+        var done = new TaskCompletionSource<ErrorCode>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _store.Write(partition, records, error => done.TrySetResult(error));
+        return done.Task.GetAwaiter().GetResult();
     }
 
     /// <summary>Rebuilds the transactional ids of one partition: the last record of each id wins, a tombstone removes it.</summary>

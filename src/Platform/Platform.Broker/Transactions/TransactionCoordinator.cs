@@ -33,7 +33,7 @@ public sealed partial class TransactionCoordinator : IDisposable
     private readonly ProducerIdManager _producerIds;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionCoordinator> _logger;
-    private readonly OffsetStore _store;
+    private readonly CoordinatorTopic _store;
     private readonly ConcurrentDictionary<string, TransactionMetadata> _transactions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, TransactionMetadata> _byProducerId = new();
     private readonly Lock _topicGate = new();
@@ -50,7 +50,7 @@ public sealed partial class TransactionCoordinator : IDisposable
         _producerIds = producerIds;
         _time = time;
         _logger = logger;
-        _store = new OffsetStore(topics, time, TopicName);
+        _store = new CoordinatorTopic(topics, time, TopicName);
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -291,7 +291,7 @@ public sealed partial class TransactionCoordinator : IDisposable
             return ErrorCode.CoordinatorNotAvailable;
         }
 
-        return AddPartitions(transactionalId, producerId, producerEpoch, [(OffsetStore.TopicName, _groups.PartitionFor(groupId))]);
+        return AddPartitions(transactionalId, producerId, producerEpoch, [(GroupCoordinator.TopicName, _groups.PartitionFor(groupId))]);
     }
 
     /// <summary>EndTxn: commits or aborts the open transaction; a retry of the same decision answers success.</summary>
@@ -362,7 +362,7 @@ public sealed partial class TransactionCoordinator : IDisposable
 
     /// <summary>TxnOffsetCommit's check: the producer is current and the group's offsets partition is in its transaction.</summary>
     public ErrorCode VerifyOffsetCommit(string transactionalId, long producerId, short producerEpoch, string groupId)
-        => VerifyPartition(transactionalId, producerId, producerEpoch, OffsetStore.TopicName, _groups.PartitionFor(groupId));
+        => VerifyPartition(transactionalId, producerId, producerEpoch, GroupCoordinator.TopicName, _groups.PartitionFor(groupId));
 
     private static ErrorCode CheckProducer(TransactionMetadata metadata, long producerId, short producerEpoch)
         => metadata.ProducerId != producerId ? ErrorCode.InvalidProducerIdMapping
