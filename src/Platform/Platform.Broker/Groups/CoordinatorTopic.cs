@@ -52,7 +52,7 @@ internal sealed class CoordinatorTopic(TopicManager topics, TimeProvider time, s
             () =>
             {
                 var target = PartitionOrThrow(partition);
-                return target.WhenAcknowledgeable(target.Log.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, target.LeaderEpoch));
+                return target.WhenAcknowledgeable(target.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit));
             },
             complete);
 
