@@ -14,7 +14,9 @@ namespace Platform.Broker.Transactions;
 /// reloaded at start, where a transaction caught between PrepareCommit/PrepareAbort and its markers is
 /// completed. Ending a transaction writes Prepare*, the COMMIT/ABORT markers to every partition in it
 /// (in-process; <c>__consumer_offsets</c> partitions through the group coordinator, which materialises
-/// the staged offsets), then Complete*. As in Kafka two timers run: every
+/// the staged offsets), then Complete*, each step once the one before is durable. A new state is
+/// applied only once its record is durable, and no thread waits for that: the id is claimed meanwhile
+/// and other changes of it get CONCURRENT_TRANSACTIONS, which clients retry. As in Kafka two timers run: every
 /// transaction.abort.timed.out.transaction.cleanup.interval.ms open transactions past their timeout are
 /// aborted with an epoch bump, so the old producer is fenced (and unfinished completions retried); every
 /// transaction.remove.expired.transaction.cleanup.interval.ms ids idle past transactional.id.expiration.ms
