@@ -72,8 +72,6 @@ internal sealed class ConsumerGroup
         }
     }
 
-    // ---- Offsets ----
-
     /// <summary>
     /// OffsetCommit: members of a managed group must name their generation; a negative generation commits
     /// for a group that only stores offsets. The offsets are written as one batch and applied once durable.
@@ -241,8 +239,6 @@ internal sealed class ConsumerGroup
             return Delete(expired, deleteGroup, deleteMetadata, error => (error == ErrorCode.None ? expired.Count : 0, deleteGroup && error == ErrorCode.None));
         }
     }
-
-    // ---- Admin ----
 
     /// <summary>DescribeGroups: metadata and assignments only for a stable group.</summary>
     public GroupDescription Describe()

@@ -322,8 +322,6 @@ internal sealed class GroupStateMachine(ConsumerGroup group, GroupContext contex
         }
     }
 
-    // ---- SyncGroup, Heartbeat, LeaveGroup ----
-
     /// <summary>
     /// SyncGroup. The leader's request carries the assignment, which is stored and handed to every
     /// member once durable; a follower's request waits for it. In a stable group it returns the current assignment.
@@ -504,8 +502,6 @@ internal sealed class GroupStateMachine(ConsumerGroup group, GroupContext contex
         RemoveMemberAndUpdateGroup(Members.Get(memberId), "it left the group");
         return ErrorCode.None;
     }
-
-    // ---- Rebalance ----
 
     private void MaybePrepareRebalance(string reason)
     {
