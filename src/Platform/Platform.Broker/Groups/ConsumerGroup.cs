@@ -320,25 +320,30 @@ internal sealed class ConsumerGroup
 
     /// <summary>
     /// Starts a write (under the gate) and returns what <paramref name="complete"/> makes of its outcome,
-    /// computed under the gate once the write is durable or failed.
+    /// computed under the gate once the write is durable or failed. The task completes outside the gate
+    /// on the thread that completed the write, so the answer goes out without another thread hop.
     /// </summary>
     private Task<T> WriteThen<T>(Action<Action<ErrorCode>> write, Func<ErrorCode, T> complete)
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<T>();
         write(error =>
         {
-            lock (Gate)
+            T result;
+            try
             {
-                try
+                lock (Gate)
                 {
-                    done.TrySetResult(complete(error));
-                }
-                catch (Exception e)
-                {
-                    // A bug: the request fails with it instead of waiting forever.
-                    done.TrySetException(e);
+                    result = complete(error);
                 }
             }
+            catch (Exception e)
+            {
+                // A bug: the request fails with it instead of waiting forever.
+                done.TrySetException(e);
+                return;
+            }
+
+            done.TrySetResult(result);
         });
         return done.Task;
     }
