@@ -276,6 +276,28 @@ public sealed class GroupOffsetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnloadPartition_ParkedJoin_AnsweredNotCoordinator_LoadPartitionRestoresTheStoredGeneration()
+    {
+        var leader = await ConsumerMemberAsync("handover", "orders");
+        var joining = await ClientAsync("handover");
+        var parked = joining.JoinFullyAsync();
+        await leader.WaitForRebalanceAsync();
+        var partition = Coordinator.PartitionFor("handover");
+
+        Coordinator.UnloadPartition(partition);
+        var answer = await parked.WaitAsync(TimeSpan.FromSeconds(10));
+        Coordinator.LoadPartition(partition);
+        Coordinator.LoadPartition(partition);
+
+        Assert.Equal((short)ErrorCode.NotCoordinator, answer.ErrorCode);
+        // Back as the last durable generation said: stable, with the leader only.
+        Assert.Equal(ErrorCode.None, await leader.HeartbeatAsync());
+        var described = await leader.SendAsync<DescribeGroupsResponse>(new DescribeGroupsRequest { Groups = ["handover"] }, 5);
+        Assert.Equal("Stable", described.Groups[0].GroupState);
+        Assert.Equal([leader.MemberId], described.Groups[0].Members.Select(m => m.MemberId));
+    }
+
+    [Fact]
     public async Task StoppedCoordinator_CoordinatorNotAvailable()
     {
         var client = await ClientAsync("late");

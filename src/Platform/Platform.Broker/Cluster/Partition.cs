@@ -67,16 +67,12 @@ public sealed class Partition
     public long LastStableOffset => Log.LastStableOffset;
 
     /// <summary>
-    /// Appends a COMMIT/ABORT marker for the producer's transaction. A coordinator write: with
-    /// write.caching=false it returns only once the marker is fsynced, so a power loss can never keep a
-    /// Complete* state in the transaction log whose markers it lost.
+    /// Appends a COMMIT/ABORT marker for the producer's transaction. A coordinator write: it is answered
+    /// only once <see cref="WhenAcknowledgeable"/> completes, so a power loss can never keep a Complete*
+    /// state in the transaction log whose markers it lost.
     /// </summary>
     public LogAppendInfo AppendMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
-    {
-        var info = Log.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
-        WaitUntilAcknowledgeable(info);
-        return info;
-    }
+        => Log.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, LeaderEpoch);
 
     /// <summary>
     /// Appends validated batches, assigning their offsets in place (idempotent producers' batches are
@@ -90,13 +86,4 @@ public sealed class Partition
     /// </summary>
     public Task WhenAcknowledgeable(LogAppendInfo info)
         => Log.Config.WriteCaching ? Task.CompletedTask : Log.WaitForDurableAsync(info.LastOffset + 1);
-
-    /// <summary>The blocking form of <see cref="WhenAcknowledgeable"/>, for coordinator writes answered from under their locks.</summary>
-    public void WaitUntilAcknowledgeable(LogAppendInfo info)
-    {
-        if (!Log.Config.WriteCaching)
-        {
-            Log.WaitForDurable(info.LastOffset + 1);
-        }
-    }
 }

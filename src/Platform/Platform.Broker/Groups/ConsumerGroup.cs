@@ -1,22 +1,24 @@
-using Platform.Protocol.Messages;
+using Platform.Protocol;
 
 namespace Platform.Broker.Groups;
 
 /// <summary>
-/// One classic group: state, generation, members, static members and committed offsets. Every read
-/// and change happens under <see cref="Gate"/>; the coordinator holds it across a whole request, so
-/// the state machine never sees a half-applied change.
+/// One classic group: its <see cref="GroupStateMachine"/> (membership and rebalances), its
+/// <see cref="GroupMembers"/> and its <see cref="OffsetStore"/>. Every request takes <see cref="Gate"/>
+/// for its whole decision, so nothing sees a half-applied change. A change written to
+/// <c>__consumer_offsets</c> is appended under the gate and applied, and answered, once durable (under
+/// the gate again, in the partition's append order), so no thread waits for an fsync.
 /// </summary>
 internal sealed class ConsumerGroup
 {
-    /// <summary>The protocol type of Kafka consumers, whose subscriptions the coordinator may read.</summary>
-    public const string ConsumerProtocolType = "consumer";
+    private readonly GroupContext _context;
 
-    public ConsumerGroup(string groupId, int partition, long nowMs)
+    public ConsumerGroup(string groupId, int partition, GroupContext context)
     {
         GroupId = groupId;
         Partition = partition;
-        StateTimestampMs = nowMs;
+        _context = context;
+        Machine = new GroupStateMachine(this, context);
     }
 
     public Lock Gate { get; } = new();
@@ -26,231 +28,323 @@ internal sealed class ConsumerGroup
     /// <summary>The <c>__consumer_offsets</c> partition holding this group's records.</summary>
     public int Partition { get; }
 
-    public GroupState State { get; private set; } = GroupState.Empty;
+    public GroupMembers Members { get; } = new();
 
-    /// <summary>When the group entered its current state (Kafka's currentStateTimestamp).</summary>
-    public long StateTimestampMs { get; set; }
+    public OffsetStore Offsets { get; } = new();
 
-    public int GenerationId { get; set; }
+    /// <summary>Membership and rebalances: JoinGroup, SyncGroup, Heartbeat and LeaveGroup go here, under <see cref="Gate"/>.</summary>
+    public GroupStateMachine Machine { get; }
 
-    /// <summary>Null for a group that only stores offsets (a "simple" consumer's group).</summary>
-    public string? ProtocolType { get; set; }
+    public GroupState State => Machine.State;
 
-    public string? ProtocolName { get; set; }
+    public long StateTimestampMs => Machine.StateTimestampMs;
 
-    public string? LeaderId { get; set; }
+    public int GenerationId => Machine.GenerationId;
 
-    /// <summary>Members in join order: the first one becomes leader when the leader leaves.</summary>
-    public OrderedDictionary<string, GroupMember> Members { get; } = new(StringComparer.Ordinal);
+    public string? ProtocolName => Machine.ProtocolName;
 
-    /// <summary>group.instance.id to the member id currently holding it.</summary>
-    public Dictionary<string, string> StaticMembers { get; } = new(StringComparer.Ordinal);
+    public bool Is(GroupState state) => Machine.Is(state);
 
-    /// <summary>Member ids handed out with MEMBER_ID_REQUIRED, waiting for their second JoinGroup; each with its expiry timer.</summary>
-    public Dictionary<string, ITimer> PendingMembers { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<TopicPartition, CommittedOffset> Offsets { get; } = [];
-
-    /// <summary>Offsets committed in open transactions, by producer id: they join <see cref="Offsets"/> on the COMMIT marker.</summary>
-    public Dictionary<long, Dictionary<TopicPartition, CommittedOffset>> PendingTxnOffsets { get; } = [];
-
-    /// <summary>The timer that completes the current join phase (rebalance timeout, or the initial delay).</summary>
-    public ITimer? JoinTimer { get; set; }
-
-    /// <summary>Bumped whenever <see cref="JoinTimer"/> is replaced, so a stale callback does nothing.</summary>
-    public int JoinTimerEpoch { get; set; }
-
-    /// <summary>The join phase is in its initial delay, which only its timer ends (more members may come).</summary>
-    public bool InInitialDelay { get; set; }
-
-    /// <summary>Initial delayed join: a member joined during the delay, so it may be extended.</summary>
-    public bool NewMemberAdded { get; set; }
-
-    /// <summary>Initial delayed join: how much of the rebalance timeout the delay may still use.</summary>
-    public int InitialDelayRemainingMs { get; set; }
-
-    public bool Is(GroupState state) => State == state;
-
-    public void TransitionTo(GroupState state, long nowMs)
+    /// <summary>Takes the state the group's records in its partition add up to.</summary>
+    public void Load(LoadedGroup loaded)
     {
-        State = state;
-        StateTimestampMs = nowMs;
-    }
-
-    public bool Has(string memberId) => Members.ContainsKey(memberId);
-
-    public GroupMember Get(string memberId) => Members[memberId];
-
-    public bool IsLeader(string memberId) => LeaderId == memberId;
-
-    public int NumAwaitingJoin => Members.Values.Count(m => m.IsAwaitingJoin);
-
-    public bool HasAllMembersJoined => Members.Count == NumAwaitingJoin && PendingMembers.Count == 0;
-
-    /// <summary>The longest rebalance timeout of the members: how long a join phase may last.</summary>
-    public int RebalanceTimeoutMs => Members.Count == 0 ? 0 : Members.Values.Max(m => m.RebalanceTimeoutMs);
-
-    public bool CanRebalance => State is GroupState.Stable or GroupState.CompletingRebalance or GroupState.Empty;
-
-    /// <summary>True when <paramref name="instanceId"/> is held by a member other than <paramref name="memberId"/>.</summary>
-    public bool IsStaticMemberFenced(string? instanceId, string memberId)
-        => instanceId is not null && StaticMembers.TryGetValue(instanceId, out var current) && current != memberId;
-
-    public string? StaticMemberId(string instanceId) => StaticMembers.GetValueOrDefault(instanceId);
-
-    public void Add(GroupMember member)
-    {
-        if (Members.Count == 0)
+        lock (Gate)
         {
-            ProtocolType = member.ProtocolType;
-        }
-
-        Members[member.MemberId] = member;
-        LeaderId ??= member.MemberId;
-        if (member.GroupInstanceId is not null)
-        {
-            StaticMembers[member.GroupInstanceId] = member.MemberId;
-        }
-    }
-
-    public void Remove(string memberId)
-    {
-        if (!Members.Remove(memberId, out var member))
-        {
-            return;
-        }
-
-        member.DisposeTimer();
-        if (member.GroupInstanceId is not null && StaticMembers.GetValueOrDefault(member.GroupInstanceId) == memberId)
-        {
-            StaticMembers.Remove(member.GroupInstanceId);
-        }
-
-        if (LeaderId == memberId)
-        {
-            LeaderId = Members.Count > 0 ? Members.GetAt(0).Key : null;
-        }
-    }
-
-    /// <summary>Re-keys a static member under the id its new incarnation got.</summary>
-    public void ReplaceMemberId(GroupMember member, string newMemberId)
-    {
-        var index = Members.IndexOf(member.MemberId);
-        Members.RemoveAt(index);
-        var oldMemberId = member.MemberId;
-        member.MemberId = newMemberId;
-        Members.Insert(index, newMemberId, member);
-        StaticMembers[member.GroupInstanceId!] = newMemberId;
-        if (LeaderId == oldMemberId)
-        {
-            LeaderId = newMemberId;
-        }
-    }
-
-    /// <summary>
-    /// Chooses a leader among the members that rejoined when the old one (a static member) has not.
-    /// False when no member rejoined.
-    /// </summary>
-    public bool MaybeElectNewJoinedLeader()
-    {
-        if (LeaderId is not null && Members.TryGetValue(LeaderId, out var leader) && leader.IsAwaitingJoin)
-        {
-            return true;
-        }
-
-        var joined = Members.Values.FirstOrDefault(m => m.IsAwaitingJoin);
-        if (joined is null)
-        {
-            return false;
-        }
-
-        LeaderId = joined.MemberId;
-        return true;
-    }
-
-    /// <summary>
-    /// Whether a new member may join: the group's protocol type must match and at least one of its
-    /// protocols must be supported by every current member. An empty group accepts any non-empty offer.
-    /// </summary>
-    public bool SupportsProtocols(string protocolType, IReadOnlyList<GroupProtocol> protocols)
-    {
-        if (Members.Count == 0)
-        {
-            return protocolType.Length > 0 && protocols.Count > 0;
-        }
-
-        return ProtocolType == protocolType && protocols.Any(p => CandidateProtocols().Contains(p.Name));
-    }
-
-    private HashSet<string> CandidateProtocols()
-    {
-        HashSet<string>? candidates = null;
-        foreach (var member in Members.Values)
-        {
-            var names = member.Protocols.Select(p => p.Name);
-            if (candidates is null)
+            if (loaded.Metadata is { } metadata)
             {
-                candidates = new HashSet<string>(names, StringComparer.Ordinal);
+                Machine.Restore(metadata);
             }
-            else
+
+            Offsets.Commit(loaded.Offsets.Select(o => (o.Key, o.Value)));
+            foreach (var (producerId, offsets) in loaded.PendingTransactionalOffsets)
             {
-                candidates.IntersectWith(names);
+                Offsets.Stage(producerId, offsets.Select(o => (o.Key, o.Value)));
             }
         }
-
-        return candidates ?? [];
     }
 
-    /// <summary>Kafka's vote: among the protocols every member supports, each member votes for its most preferred; most votes wins.</summary>
-    public string SelectProtocol()
+    /// <summary>The coordinator stops serving the group: whatever waits is answered NOT_COORDINATOR, timers stop, the group is dead.</summary>
+    public void Unload()
     {
-        var candidates = CandidateProtocols();
-        var votes = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var member in Members.Values)
+        lock (Gate)
         {
-            var choice = member.Protocols.First(p => candidates.Contains(p.Name)).Name;
-            votes[choice] = votes.GetValueOrDefault(choice) + 1;
+            Machine.Stop(ErrorCode.NotCoordinator);
         }
-
-        var best = votes.Values.Max();
-        // Ties go to the protocol the first member prefers, so the choice is deterministic.
-        return Members.GetAt(0).Value.Protocols.First(p => votes.GetValueOrDefault(p.Name) == best).Name;
     }
 
     /// <summary>
-    /// The topics the members subscribe to, when they speak Kafka's consumer protocol (its
-    /// subscription format is public); null when unknown. Used by offset expiry and OffsetDelete only.
+    /// OffsetCommit: members of a managed group must name their generation; a negative generation commits
+    /// for a group that only stores offsets. The offsets are written as one batch and applied once durable.
     /// </summary>
-    public HashSet<string>? SubscribedTopics()
+    public Task<ErrorCode> CommitOffsets(string memberId, string? groupInstanceId, int generationId, IReadOnlyList<(TopicPartition Partition, CommittedOffset Offset)> offsets)
     {
-        if (ProtocolType != ConsumerProtocolType || ProtocolName is null || Members.Count == 0)
+        lock (Gate)
         {
-            return null;
-        }
-
-        var topics = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var member in Members.Values)
+            var error = Machine.ValidateCommit(memberId, groupInstanceId, generationId);
+            if (error != ErrorCode.None)
             {
-                var metadata = member.Protocols.FirstOrDefault(p => p.Name == ProtocolName)?.Metadata;
-                if (metadata is null || metadata.Length < 2)
+                return Task.FromResult(error);
+            }
+
+            return WriteThen(
+                complete => _context.Store.StoreOffsets(this, offsets, complete),
+                error =>
                 {
-                    return null;
+                    if (error == ErrorCode.None)
+                    {
+                        Offsets.Commit(offsets);
+                    }
+
+                    return CoordinatorTopic.CommitError(error);
+                });
+        }
+    }
+    /// <summary>
+    /// TxnOffsetCommit: the offsets are written as a transactional batch of the producer and stay pending
+    /// until its marker (<see cref="CompleteTransaction"/>). KIP-447: a member id, generation or instance
+    /// id, when given, must match the group's.
+    /// </summary>
+    public Task<ErrorCode> TxnCommitOffsets(long producerId, short producerEpoch, string memberId, string? groupInstanceId, int generationId, IReadOnlyList<(TopicPartition Partition, CommittedOffset Offset)> offsets)
+    {
+        lock (Gate)
+        {
+            var error = Is(GroupState.Dead) ? ErrorCode.CoordinatorNotAvailable
+                : Members.IsStaticMemberFenced(groupInstanceId, memberId) ? ErrorCode.FencedInstanceId
+                : memberId.Length > 0 && !Members.Has(memberId) ? ErrorCode.UnknownMemberId
+                : generationId >= 0 && generationId != GenerationId ? ErrorCode.IllegalGeneration
+                : ErrorCode.None;
+            if (error != ErrorCode.None)
+            {
+                return Task.FromResult(error);
+            }
+
+            return WriteThen(
+                complete => _context.Store.StoreOffsets(this, offsets, complete, producerId, producerEpoch),
+                error =>
+                {
+                    if (error == ErrorCode.None)
+                    {
+                        Offsets.Stage(producerId, offsets);
+                    }
+
+                    return CoordinatorTopic.CommitError(error);
+                });
+        }
+    }
+
+    /// <summary>The producer's marker is durable on the group's partition: its staged offsets are committed (COMMIT) or dropped.</summary>
+    public void CompleteTransaction(long producerId, bool commit)
+    {
+        lock (Gate)
+        {
+            Offsets.CompleteTransaction(producerId, commit);
+        }
+    }
+
+    /// <summary>OffsetFetch: the committed offsets of <paramref name="partitions"/> (null for none), or all of them when null.</summary>
+    public IReadOnlyList<(TopicPartition Partition, CommittedOffset? Offset)> FetchOffsets(IReadOnlyList<TopicPartition>? partitions)
+    {
+        lock (Gate)
+        {
+            var dead = Is(GroupState.Dead);
+            if (partitions is null)
+            {
+                return dead ? [] : Offsets.All();
+            }
+
+            return partitions.Select(p => (p, dead ? null : Offsets.Get(p))).ToList();
+        }
+    }
+
+    /// <summary>The partitions with an offset commit in an open transaction (OffsetFetch require_stable).</summary>
+    public IReadOnlySet<TopicPartition> UnstablePartitions()
+    {
+        lock (Gate)
+        {
+            return Offsets.UnstablePartitions();
+        }
+    }
+
+    /// <summary>
+    /// OffsetDelete: removes committed offsets of an empty group, or of topics no member of an active
+    /// consumer group subscribes to (those get GROUP_SUBSCRIBED_TO_TOPIC).
+    /// </summary>
+    public Task<(ErrorCode Error, IReadOnlyList<(TopicPartition Partition, ErrorCode Error)> Partitions)> DeleteOffsets(IReadOnlyList<TopicPartition> partitions)
+    {
+        lock (Gate)
+        {
+            HashSet<string> subscribed;
+            switch (State)
+            {
+                case GroupState.Dead:
+                    return Task.FromResult<(ErrorCode, IReadOnlyList<(TopicPartition, ErrorCode)>)>((ErrorCode.GroupIdNotFound, []));
+                case GroupState.Empty:
+                    subscribed = [];
+                    break;
+                default:
+                    if (Members.ProtocolType != GroupMembers.ConsumerProtocolType)
+                    {
+                        return Task.FromResult<(ErrorCode, IReadOnlyList<(TopicPartition, ErrorCode)>)>((ErrorCode.NonEmptyGroup, []));
+                    }
+
+                    subscribed = Members.SubscribedTopics(ProtocolName) ?? [];
+                    break;
+            }
+
+            var results = partitions.Select(p => (p, subscribed.Contains(p.Topic) ? ErrorCode.GroupSubscribedToTopic : ErrorCode.None)).ToList();
+            var removed = results.Where(r => r.Item2 == ErrorCode.None && Offsets.Contains(r.p)).Select(r => r.p).Distinct().ToList();
+            return WriteThen<(ErrorCode, IReadOnlyList<(TopicPartition, ErrorCode)>)>(
+                complete => _context.Store.DeleteOffsets(this, removed, deleteGroup: false, complete),
+                error =>
+                {
+                    if (error != ErrorCode.None)
+                    {
+                        return (CoordinatorTopic.CommitError(error), []);
+                    }
+
+                    Offsets.Remove(removed);
+                    return (ErrorCode.None, results);
+                });
+        }
+    }
+
+    /// <summary>
+    /// Offset retention (offsets.retention.minutes): an empty group's offsets expire that long after it
+    /// became empty; a stable consumer group's offsets of topics it no longer subscribes to expire that
+    /// long after their commit; a group that only stores offsets expires each offset that long after its
+    /// commit. Expired offsets get tombstones; an empty group left without offsets is deleted. Completes
+    /// with what was removed once the tombstones are durable.
+    /// </summary>
+    public Task<(int Offsets, bool Deleted)> ExpireOffsets(long nowMs, long retentionMs)
+    {
+        lock (Gate)
+        {
+            if (Is(GroupState.Dead))
+            {
+                return Task.FromResult((0, false));
+            }
+
+            var expired = Members.ProtocolType is null ? Offsets.Expired(nowMs, retentionMs, null, _ => true)
+                : Is(GroupState.Empty) ? Offsets.Expired(nowMs, retentionMs, StateTimestampMs, _ => true)
+                : Is(GroupState.Stable) && Members.SubscribedTopics(ProtocolName) is { } subscribed ? Offsets.Expired(nowMs, retentionMs, null, p => !subscribed.Contains(p.Topic))
+                : [];
+            var deleteGroup = Is(GroupState.Empty) && Offsets.Count == expired.Count;
+            if (expired.Count == 0 && !deleteGroup)
+            {
+                return Task.FromResult((0, false));
+            }
+
+            // A group with generation 0 only ever stored offsets and has no metadata record.
+            var deleteMetadata = deleteGroup && GenerationId > 0;
+            return Delete(expired, deleteGroup, deleteMetadata, error => (error == ErrorCode.None ? expired.Count : 0, deleteGroup && error == ErrorCode.None));
+        }
+    }
+
+    /// <summary>DescribeGroups: metadata and assignments only for a stable group.</summary>
+    public GroupDescription Describe()
+    {
+        lock (Gate)
+        {
+            var stable = Is(GroupState.Stable);
+            var members = Members.All
+                .Select(m => new MemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost, stable ? m.MetadataFor(ProtocolName!) : [], stable ? m.Assignment : []))
+                .ToList();
+            return new GroupDescription(ErrorCode.None, GroupId, State.ToString(), Members.ProtocolType ?? "", stable ? ProtocolName ?? "" : "", members);
+        }
+    }
+
+    /// <summary>ListGroups: the group's listing unless it is dead or not in <paramref name="statesFilter"/> (names compared case-insensitively).</summary>
+    public GroupListing? Listing(IReadOnlyCollection<string> statesFilter)
+    {
+        lock (Gate)
+        {
+            var state = State.ToString();
+            return !Is(GroupState.Dead) && (statesFilter.Count == 0 || statesFilter.Contains(state, StringComparer.OrdinalIgnoreCase))
+                ? new GroupListing(GroupId, Members.ProtocolType ?? "", state)
+                : null;
+        }
+    }
+
+    /// <summary>DeleteGroups: only an empty group may go; its offsets and metadata get tombstones.</summary>
+    public Task<ErrorCode> DeleteGroup()
+    {
+        lock (Gate)
+        {
+            return State switch
+            {
+                GroupState.Dead => Task.FromResult(ErrorCode.GroupIdNotFound),
+                GroupState.Empty => Delete(Offsets.Partitions.ToList(), deleteGroup: true, deleteMetadata: true, error =>
+                {
+                    if (error == ErrorCode.None)
+                    {
+                        _context.Logger.LogGroupDeleted(GroupId);
+                    }
+
+                    return CoordinatorTopic.CommitError(error);
+                }),
+                _ => Task.FromResult(ErrorCode.NonEmptyGroup),
+            };
+        }
+    }
+
+    /// <summary>
+    /// Writes tombstones for <paramref name="partitions"/> (and the metadata), removing the offsets once
+    /// durable. A deleted group leaves at once, as in Kafka, so a new group of the same id can start
+    /// while the tombstones are written; it comes back if they cannot be.
+    /// </summary>
+    private Task<T> Delete<T>(List<TopicPartition> partitions, bool deleteGroup, bool deleteMetadata, Func<ErrorCode, T> complete)
+    {
+        if (deleteGroup)
+        {
+            Machine.Stop(ErrorCode.CoordinatorNotAvailable);
+            _context.Remove(this);
+        }
+
+        return WriteThen(
+            done => _context.Store.DeleteOffsets(this, partitions, deleteMetadata, done),
+            error =>
+            {
+                if (error == ErrorCode.None)
+                {
+                    Offsets.Remove(partitions);
+                }
+                else if (deleteGroup && Is(GroupState.Dead))
+                {
+                    Machine.Revive();
+                    _context.Restore(this);
                 }
 
-                var reader = new Protocol.KafkaReader(metadata);
-                var version = reader.ReadInt16();
-                var subscription = new ConsumerProtocolSubscription();
-                subscription.Read(ref reader, Math.Min(version, ConsumerProtocolSubscription.HighestSupportedVersion));
-                topics.UnionWith(subscription.Topics);
-            }
-        }
-        catch (Exception e) when (e is Protocol.ProtocolException or InvalidDataException or ArgumentException)
-        {
-            return null;
-        }
+                return complete(error);
+            });
+    }
 
-        return topics;
+    /// <summary>
+    /// Starts a write (under the gate) and returns what <paramref name="complete"/> makes of its outcome,
+    /// computed under the gate once the write is durable or failed. The task completes outside the gate
+    /// on the thread that completed the write, so the answer goes out without another thread hop.
+    /// </summary>
+    private Task<T> WriteThen<T>(Action<Action<ErrorCode>> write, Func<ErrorCode, T> complete)
+    {
+        var done = new TaskCompletionSource<T>();
+        write(error =>
+        {
+            T result;
+            try
+            {
+                lock (Gate)
+                {
+                    result = complete(error);
+                }
+            }
+            catch (Exception e)
+            {
+                // A bug: the request fails with it instead of waiting forever.
+                done.TrySetException(e);
+                return;
+            }
+
+            done.TrySetResult(result);
+        });
+        return done.Task;
     }
 }

@@ -1,143 +1,76 @@
-using Platform.Broker.Cluster;
-using Platform.Protocol;
-using Platform.Protocol.RecordFormat;
-using Platform.Storage;
-
 namespace Platform.Broker.Groups;
 
 /// <summary>
-/// Reads and writes the coordinator's records in the compacted <c>__consumer_offsets</c> topic:
-/// one batch per change (so a multi-partition commit is atomic), tombstones (null values) for
-/// deleted offsets and groups, and a full replay of a partition when it is loaded. The transaction
-/// coordinator keeps <c>__transaction_state</c> with the same store; transactional offset commits are
-/// written as transactional batches of their producer and ended by its COMMIT/ABORT marker.
+/// One group's offsets: the committed ones, and those committed inside open transactions, by producer
+/// id, which become committed when the producer's COMMIT marker is durable and are dropped on ABORT.
+/// Changed only under the group's lock, and only once the record of the change is durable.
 /// </summary>
-internal sealed class OffsetStore(TopicManager topics, TimeProvider time, string topicName = "__consumer_offsets")
+internal sealed class OffsetStore
 {
-    public const string TopicName = "__consumer_offsets";
+    private readonly Dictionary<TopicPartition, CommittedOffset> _committed = [];
+    private readonly Dictionary<long, Dictionary<TopicPartition, CommittedOffset>> _pendingTransactional = [];
 
-    private const int ReadChunkBytes = 1 << 20;
+    public int Count => _committed.Count;
 
-    /// <summary>Appends the records (a null value is a tombstone) as one batch; returns the error a commit reports.</summary>
-    public ErrorCode Append(int partition, IReadOnlyList<(byte[] Key, byte[]? Value)> records, long producerId = -1, short producerEpoch = -1)
+    public IEnumerable<TopicPartition> Partitions => _committed.Keys;
+
+    public bool Contains(TopicPartition partition) => _committed.ContainsKey(partition);
+
+    public CommittedOffset? Get(TopicPartition partition) => _committed.GetValueOrDefault(partition);
+
+    /// <summary>Every committed offset, by topic and partition.</summary>
+    public List<(TopicPartition Partition, CommittedOffset? Offset)> All()
+        => _committed.OrderBy(o => o.Key.Topic, StringComparer.Ordinal).ThenBy(o => o.Key.Partition).Select(o => (o.Key, (CommittedOffset?)o.Value)).ToList();
+
+    public void Commit(IEnumerable<(TopicPartition Partition, CommittedOffset Offset)> offsets)
     {
-        if (records.Count == 0)
+        foreach (var (partition, offset) in offsets)
         {
-            return ErrorCode.None;
-        }
-
-        var target = topics.GetPartition(topicName, partition);
-        if (target is null)
-        {
-            return ErrorCode.CoordinatorNotAvailable;
-        }
-
-        using var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = producerEpoch, IsTransactional = producerId >= 0 };
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        foreach (var (key, value) in records)
-        {
-            builder.Append(now, key, value);
-        }
-
-        try
-        {
-            // Answered only once durable (write.caching=false): a commit acknowledged and then lost would rewind the group.
-            target.WaitUntilAcknowledgeable(target.Append(builder.BuildToArray()));
-            return ErrorCode.None;
-        }
-        catch (LogException e)
-        {
-            // Kafka's mapping of append failures to what a committing client understands.
-            return e.ErrorCode switch
-            {
-                ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => ErrorCode.InvalidCommitOffsetSize,
-                ErrorCode.KafkaStorageError => ErrorCode.CoordinatorNotAvailable,
-                _ => ErrorCode.UnknownServerError,
-            };
-        }
-        catch (ObjectDisposedException)
-        {
-            return ErrorCode.CoordinatorNotAvailable;
+            _committed[partition] = offset;
         }
     }
 
-    /// <summary>Appends a COMMIT/ABORT marker of the producer to the partition; false when the partition is not here.</summary>
-    /// <exception cref="LogException">The marker could not be written.</exception>
-    public bool AppendMarker(int partition, long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    public void Remove(IEnumerable<TopicPartition> partitions)
     {
-        var target = topics.GetPartition(topicName, partition);
-        if (target is null)
+        foreach (var partition in partitions)
         {
-            return false;
+            _committed.Remove(partition);
         }
-
-        target.AppendMarker(producerId, producerEpoch, coordinatorEpoch, commit);
-        return true;
     }
+
+    public void Clear() => _committed.Clear();
+
+    /// <summary>Offsets a producer committed in its open transaction: they wait for its marker.</summary>
+    public void Stage(long producerId, IEnumerable<(TopicPartition Partition, CommittedOffset Offset)> offsets)
+    {
+        var pending = _pendingTransactional.TryGetValue(producerId, out var map) ? map : _pendingTransactional[producerId] = [];
+        foreach (var (partition, offset) in offsets)
+        {
+            pending[partition] = offset;
+        }
+    }
+
+    /// <summary>The producer's transaction ended: on COMMIT its staged offsets become the committed ones.</summary>
+    public void CompleteTransaction(long producerId, bool commit)
+    {
+        if (_pendingTransactional.Remove(producerId, out var offsets) && commit)
+        {
+            Commit(offsets.Select(o => (o.Key, o.Value)));
+        }
+    }
+
+    /// <summary>The partitions with an offset commit in an open transaction (OffsetFetch require_stable).</summary>
+    public HashSet<TopicPartition> UnstablePartitions() => _pendingTransactional.Values.SelectMany(m => m.Keys).ToHashSet();
 
     /// <summary>
-    /// Calls <paramref name="visit"/> with every record of the partition in offset order (value null for
-    /// tombstones; the producer id of a transactional batch, else -1) and <paramref name="marker"/> with
-    /// each transaction marker (producer id, true for COMMIT).
+    /// The partitions whose offsets are expired at <paramref name="nowMs"/>: an explicit expiry time (old
+    /// OffsetCommit versions) decides alone; otherwise <paramref name="retentionMs"/> after
+    /// <paramref name="emptySinceMs"/> when given (the group is empty), else after the commit. Only the
+    /// partitions <paramref name="include"/> accepts count.
     /// </summary>
-    public void Replay(int partition, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?, long> visit, Action<long, bool>? marker = null)
-    {
-        var log = topics.GetPartition(topicName, partition)?.Log;
-        if (log is null)
-        {
-            return;
-        }
-
-        using var reader = new RecordBatchReader();
-        var offset = log.LogStartOffset;
-        var end = log.HighWatermark;
-        while (offset < end)
-        {
-            var records = log.Read(offset, ReadChunkBytes, end).Records;
-            if (records.SizeInBytes == 0)
-            {
-                return;
-            }
-
-            var bytes = new byte[records.SizeInBytes];
-            records.CopyTo(bytes);
-            var next = ReplayBatches(bytes, reader, visit, marker);
-            if (next <= offset)
-            {
-                return;
-            }
-
-            offset = next;
-        }
-    }
-
-    /// <summary>Visits the whole batches in <paramref name="bytes"/>; returns the offset after the last one.</summary>
-    private static long ReplayBatches(byte[] bytes, RecordBatchReader reader, Action<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?, long> visit, Action<long, bool>? marker)
-    {
-        var next = -1L;
-        var batches = new RecordBatchEnumerator(bytes);
-        while (batches.MoveNext())
-        {
-            var batch = batches.Current;
-            next = RecordBatchHeader.LastOffset(batch) + 1;
-            var producerId = RecordBatchHeader.IsTransactional(batch) ? RecordBatchHeader.ProducerId(batch) : -1;
-            reader.Load(bytes.AsMemory(batches.CurrentPosition, batch.Length));
-            foreach (var record in reader)
-            {
-                if (RecordBatchHeader.IsControl(batch))
-                {
-                    if (producerId >= 0 && record.Key is { } controlKey && ControlRecord.TryReadType(controlKey.Span, out var type) && type is ControlRecordType.Commit or ControlRecordType.Abort)
-                    {
-                        marker?.Invoke(producerId, type == ControlRecordType.Commit);
-                    }
-                }
-                else if (record.Key is { } key)
-                {
-                    visit(key, record.Value, producerId);
-                }
-            }
-        }
-
-        return next;
-    }
+    public List<TopicPartition> Expired(long nowMs, long retentionMs, long? emptySinceMs, Func<TopicPartition, bool> include)
+        => _committed
+            .Where(o => include(o.Key) && (o.Value.ExpireTimestampMs is { } expire ? nowMs >= expire : nowMs - (emptySinceMs ?? o.Value.CommitTimestampMs) >= retentionMs))
+            .Select(o => o.Key)
+            .ToList();
 }

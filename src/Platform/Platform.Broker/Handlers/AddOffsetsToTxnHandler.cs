@@ -14,10 +14,10 @@ public sealed class AddOffsetsToTxnHandler(TransactionCoordinator coordinator) :
 
     public override short MaxVersion => 4;
 
-    public override ValueTask<AddOffsetsToTxnResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<AddOffsetsToTxnResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request, CancellationToken cancellationToken)
     {
-        var error = coordinator.AddOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
-        return ValueTask.FromResult<AddOffsetsToTxnResponse?>(ErrorResponse(context, request, TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 2)));
+        var error = await coordinator.AddOffsetsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return ErrorResponse(context, request, TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 2));
     }
 
     public override AddOffsetsToTxnResponse ErrorResponse(RequestContext context, AddOffsetsToTxnRequest request, ErrorCode error)

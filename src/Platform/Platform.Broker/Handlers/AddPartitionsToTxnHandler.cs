@@ -19,12 +19,14 @@ public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator
 
     public override short MaxVersion => 5;
 
-    public override ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request, CancellationToken cancellationToken)
     {
         if (context.ApiVersion <= 3)
         {
-            var results = Add(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch, request.V3AndBelowTopics, verifyOnly: false, context.ApiVersion);
-            return ValueTask.FromResult<AddPartitionsToTxnResponse?>(new AddPartitionsToTxnResponse { ResultsByTopicV3AndBelow = results });
+            var results = await AddAsync(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch, request.V3AndBelowTopics, verifyOnly: false, context.ApiVersion)
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return new AddPartitionsToTxnResponse { ResultsByTopicV3AndBelow = results };
         }
 
         var response = new AddPartitionsToTxnResponse();
@@ -33,14 +35,16 @@ public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator
             response.ResultsByTransaction.Add(new AddPartitionsToTxnResponse.AddPartitionsToTxnResult
             {
                 TransactionalId = transaction.TransactionalId,
-                TopicResults = Add(transaction.TransactionalId, transaction.ProducerId, transaction.ProducerEpoch, transaction.Topics, transaction.VerifyOnly, context.ApiVersion),
+                TopicResults = await AddAsync(transaction.TransactionalId, transaction.ProducerId, transaction.ProducerEpoch, transaction.Topics, transaction.VerifyOnly, context.ApiVersion)
+                    .WaitAsync(cancellationToken)
+                    .ConfigureAwait(false),
             });
         }
 
-        return ValueTask.FromResult<AddPartitionsToTxnResponse?>(response);
+        return response;
     }
 
-    private List<AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult> Add(string transactionalId, long producerId, short producerEpoch, List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> requested, bool verifyOnly, short version)
+    private async Task<List<AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult>> AddAsync(string transactionalId, long producerId, short producerEpoch, List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> requested, bool verifyOnly, short version)
     {
         var partitions = requested.SelectMany(t => t.Partitions.Select(p => (t.Name, p))).ToList();
         Func<(string Topic, int Partition), ErrorCode> errorOf;
@@ -54,7 +58,8 @@ public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator
         }
         else
         {
-            var error = TransactionErrors.ForVersion(coordinator.AddPartitions(transactionalId, producerId, producerEpoch, partitions), version, fencedFrom: 2);
+            var added = await coordinator.AddPartitionsAsync(transactionalId, producerId, producerEpoch, partitions).ConfigureAwait(false);
+            var error = TransactionErrors.ForVersion(added, version, fencedFrom: 2);
             errorOf = _ => error;
         }
 

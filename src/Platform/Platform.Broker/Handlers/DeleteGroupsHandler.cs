@@ -14,11 +14,14 @@ public sealed class DeleteGroupsHandler(GroupCoordinator coordinator) : ApiHandl
 
     public override short MaxVersion => 2;
 
-    public override ValueTask<DeleteGroupsResponse?> HandleAsync(RequestContext context, DeleteGroupsRequest request, CancellationToken cancellationToken)
-        => ValueTask.FromResult<DeleteGroupsResponse?>(new DeleteGroupsResponse
+    public override async ValueTask<DeleteGroupsResponse?> HandleAsync(RequestContext context, DeleteGroupsRequest request, CancellationToken cancellationToken)
+    {
+        var errors = await Task.WhenAll(request.GroupsNames.Select(coordinator.DeleteGroupAsync)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new DeleteGroupsResponse
         {
-            Results = request.GroupsNames.Select(g => new DeleteGroupsResponse.DeletableGroupResult { GroupId = g, ErrorCode = (short)coordinator.DeleteGroup(g) }).ToList(),
-        });
+            Results = request.GroupsNames.Zip(errors, (g, error) => new DeleteGroupsResponse.DeletableGroupResult { GroupId = g, ErrorCode = (short)error }).ToList(),
+        };
+    }
 
     public override DeleteGroupsResponse ErrorResponse(RequestContext context, DeleteGroupsRequest request, ErrorCode error)
         => new() { Results = request.GroupsNames.Select(g => new DeleteGroupsResponse.DeletableGroupResult { GroupId = g, ErrorCode = (short)error }).ToList() };

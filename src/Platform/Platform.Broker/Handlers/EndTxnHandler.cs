@@ -14,10 +14,10 @@ public sealed class EndTxnHandler(TransactionCoordinator coordinator) : ApiHandl
 
     public override short MaxVersion => 4;
 
-    public override ValueTask<EndTxnResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<EndTxnResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
     {
-        var error = coordinator.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed);
-        return ValueTask.FromResult<EndTxnResponse?>(ErrorResponse(context, request, TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 2)));
+        var error = await coordinator.EndTransactionAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return ErrorResponse(context, request, TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 2));
     }
 
     public override EndTxnResponse ErrorResponse(RequestContext context, EndTxnRequest request, ErrorCode error)

@@ -21,19 +21,21 @@ public sealed partial class InitProducerIdHandler(ProducerIdManager producerIds,
 
     public override short MaxVersion => 5;
 
-    public override ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request, CancellationToken cancellationToken)
     {
         if (request.TransactionalId is not null)
         {
             if (request.TransactionalId.Length == 0)
             {
-                return ValueTask.FromResult<InitProducerIdResponse?>(ErrorResponse(context, request, ErrorCode.InvalidRequest));
+                return ErrorResponse(context, request, ErrorCode.InvalidRequest);
             }
 
-            var (error, id, epoch) = transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
-            return ValueTask.FromResult<InitProducerIdResponse?>(error == ErrorCode.None
+            var (error, id, epoch) = await transactions.InitProducerIdAsync(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch)
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
+            return error == ErrorCode.None
                 ? new InitProducerIdResponse { ProducerId = id, ProducerEpoch = epoch }
-                : ErrorResponse(context, request, Transactions.TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 4)));
+                : ErrorResponse(context, request, Transactions.TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 4));
         }
 
         long producerId;
@@ -44,10 +46,10 @@ public sealed partial class InitProducerIdHandler(ProducerIdManager producerIds,
         catch (IOException e)
         {
             LogAllocationFailed(e);
-            return ValueTask.FromResult<InitProducerIdResponse?>(ErrorResponse(context, request, ErrorCode.UnknownServerError));
+            return ErrorResponse(context, request, ErrorCode.UnknownServerError);
         }
 
-        return ValueTask.FromResult<InitProducerIdResponse?>(new InitProducerIdResponse { ProducerId = producerId, ProducerEpoch = 0 });
+        return new InitProducerIdResponse { ProducerId = producerId, ProducerEpoch = 0 };
     }
 
     public override InitProducerIdResponse ErrorResponse(RequestContext context, InitProducerIdRequest request, ErrorCode error)

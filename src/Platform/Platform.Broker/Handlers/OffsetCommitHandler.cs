@@ -21,7 +21,7 @@ public sealed class OffsetCommitHandler(GroupCoordinator coordinator, TopicManag
 
     public override short MaxVersion => 8;
 
-    public override ValueTask<OffsetCommitResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<OffsetCommitResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var version = context.ApiVersion;
@@ -54,14 +54,14 @@ public sealed class OffsetCommitHandler(GroupCoordinator coordinator, TopicManag
 
         if (valid.Count > 0)
         {
-            var error = coordinator.CommitOffsets(request.GroupId, request.MemberId, request.GroupInstanceId, request.GenerationIdOrMemberEpoch, valid);
+            var error = await coordinator.CommitOffsetsAsync(request.GroupId, request.MemberId, request.GroupInstanceId, request.GenerationIdOrMemberEpoch, valid).WaitAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (key, _) in valid)
             {
                 errors[key] = error;
             }
         }
 
-        return ValueTask.FromResult<OffsetCommitResponse?>(Respond(request, p => errors.GetValueOrDefault(p)));
+        return Respond(request, p => errors.GetValueOrDefault(p));
     }
 
     private static OffsetCommitResponse Respond(OffsetCommitRequest request, Func<TopicPartition, ErrorCode> error)

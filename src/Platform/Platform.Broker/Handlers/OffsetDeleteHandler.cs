@@ -15,7 +15,7 @@ public sealed class OffsetDeleteHandler(GroupCoordinator coordinator, TopicManag
 
     public override short MaxVersion => 0;
 
-    public override ValueTask<OffsetDeleteResponse?> HandleAsync(RequestContext context, OffsetDeleteRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<OffsetDeleteResponse?> HandleAsync(RequestContext context, OffsetDeleteRequest request, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<TopicPartition, ErrorCode>();
         var known = new List<TopicPartition>();
@@ -35,10 +35,10 @@ public sealed class OffsetDeleteHandler(GroupCoordinator coordinator, TopicManag
             }
         }
 
-        var (groupError, results) = coordinator.DeleteOffsets(request.GroupId, known);
+        var (groupError, results) = await coordinator.DeleteOffsetsAsync(request.GroupId, known).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (groupError != ErrorCode.None)
         {
-            return ValueTask.FromResult<OffsetDeleteResponse?>(ErrorResponse(context, request, groupError));
+            return ErrorResponse(context, request, groupError);
         }
 
         foreach (var (partition, error) in results)
@@ -46,7 +46,7 @@ public sealed class OffsetDeleteHandler(GroupCoordinator coordinator, TopicManag
             errors[partition] = error;
         }
 
-        return ValueTask.FromResult<OffsetDeleteResponse?>(new OffsetDeleteResponse
+        return new OffsetDeleteResponse
         {
             Topics = request.Topics.Select(t => new OffsetDeleteResponse.OffsetDeleteResponseTopic
             {
@@ -57,7 +57,7 @@ public sealed class OffsetDeleteHandler(GroupCoordinator coordinator, TopicManag
                     ErrorCode = (short)errors.GetValueOrDefault(new TopicPartition(t.Name, p.PartitionIndex)),
                 }).ToList(),
             }).ToList(),
-        });
+        };
     }
 
     public override OffsetDeleteResponse ErrorResponse(RequestContext context, OffsetDeleteRequest request, ErrorCode error)

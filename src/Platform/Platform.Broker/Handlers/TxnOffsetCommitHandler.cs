@@ -18,7 +18,7 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator groups, TransactionC
 
     public override short MaxVersion => 4;
 
-    public override ValueTask<TxnOffsetCommitResponse?> HandleAsync(RequestContext context, TxnOffsetCommitRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<TxnOffsetCommitResponse?> HandleAsync(RequestContext context, TxnOffsetCommitRequest request, CancellationToken cancellationToken)
     {
         var error = transactions.VerifyOffsetCommit(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
         if (error == ErrorCode.None)
@@ -27,10 +27,12 @@ public sealed class TxnOffsetCommitHandler(GroupCoordinator groups, TransactionC
             var offsets = request.Topics.SelectMany(t => t.Partitions.Select(p => (
                 new TopicPartition(t.Name, p.PartitionIndex),
                 new CommittedOffset(p.CommittedOffset, p.CommittedLeaderEpoch, p.CommittedMetadata ?? "", now, -1)))).ToList();
-            error = groups.TxnCommitOffsets(request.GroupId, request.ProducerId, request.ProducerEpoch, request.MemberId, request.GroupInstanceId, request.GenerationId, offsets);
+            error = await groups.TxnCommitOffsetsAsync(request.GroupId, request.ProducerId, request.ProducerEpoch, request.MemberId, request.GroupInstanceId, request.GenerationId, offsets)
+                .WaitAsync(cancellationToken)
+                .ConfigureAwait(false);
         }
 
-        return ValueTask.FromResult<TxnOffsetCommitResponse?>(ErrorResponse(context, request, TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 3)));
+        return ErrorResponse(context, request, TransactionErrors.ForVersion(error, context.ApiVersion, fencedFrom: 3));
     }
 
     public override TxnOffsetCommitResponse ErrorResponse(RequestContext context, TxnOffsetCommitRequest request, ErrorCode error)

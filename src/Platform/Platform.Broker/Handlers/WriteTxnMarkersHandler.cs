@@ -14,23 +14,30 @@ public sealed class WriteTxnMarkersHandler(TransactionCoordinator coordinator) :
 
     public override short MaxVersion => 1;
 
-    public override ValueTask<WriteTxnMarkersResponse?> HandleAsync(RequestContext context, WriteTxnMarkersRequest request, CancellationToken cancellationToken)
-        => ValueTask.FromResult<WriteTxnMarkersResponse?>(Respond(request, m => t => p =>
-            coordinator.WriteMarker(t, p, m.ProducerId, m.ProducerEpoch, m.CoordinatorEpoch, m.TransactionResult)));
+    public override async ValueTask<WriteTxnMarkersResponse?> HandleAsync(RequestContext context, WriteTxnMarkersRequest request, CancellationToken cancellationToken)
+    {
+        // Every marker at once, each complete once durable; indexed like the request.
+        var writes = request.Markers
+            .Select(m => m.Topics.Select(t => t.PartitionIndexes.Select(p => coordinator.WriteMarkerAsync(t.Name, p, m.ProducerId, m.ProducerEpoch, m.CoordinatorEpoch, m.TransactionResult)).ToList()).ToList())
+            .ToList();
+        await Task.WhenAll(writes.SelectMany(m => m).SelectMany(t => t)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Respond(request, (m, t, p) => writes[m][t][p].Result);
+    }
 
     public override WriteTxnMarkersResponse ErrorResponse(RequestContext context, WriteTxnMarkersRequest request, ErrorCode error)
-        => Respond(request, _ => _ => _ => error);
+        => Respond(request, (_, _, _) => error);
 
-    private static WriteTxnMarkersResponse Respond(WriteTxnMarkersRequest request, Func<WriteTxnMarkersRequest.WritableTxnMarker, Func<string, Func<int, ErrorCode>>> errorOf)
+    /// <summary>The response to <paramref name="request"/>, with the error of each (marker, topic, partition) by position.</summary>
+    private static WriteTxnMarkersResponse Respond(WriteTxnMarkersRequest request, Func<int, int, int, ErrorCode> errorOf)
         => new()
         {
-            Markers = request.Markers.Select(m => new WriteTxnMarkersResponse.WritableTxnMarkerResult
+            Markers = request.Markers.Select((m, mi) => new WriteTxnMarkersResponse.WritableTxnMarkerResult
             {
                 ProducerId = m.ProducerId,
-                Topics = m.Topics.Select(t => new WriteTxnMarkersResponse.WritableTxnMarkerTopicResult
+                Topics = m.Topics.Select((t, ti) => new WriteTxnMarkersResponse.WritableTxnMarkerTopicResult
                 {
                     Name = t.Name,
-                    Partitions = t.PartitionIndexes.Select(p => new WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult { PartitionIndex = p, ErrorCode = (short)errorOf(m)(t.Name)(p) }).ToList(),
+                    Partitions = t.PartitionIndexes.Select((p, pi) => new WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult { PartitionIndex = p, ErrorCode = (short)errorOf(mi, ti, pi) }).ToList(),
                 }).ToList(),
             }).ToList(),
         };

@@ -14,7 +14,9 @@ namespace Platform.Broker.Transactions;
 /// reloaded at start, where a transaction caught between PrepareCommit/PrepareAbort and its markers is
 /// completed. Ending a transaction writes Prepare*, the COMMIT/ABORT markers to every partition in it
 /// (in-process; <c>__consumer_offsets</c> partitions through the group coordinator, which materialises
-/// the staged offsets), then Complete*. As in Kafka two timers run: every
+/// the staged offsets), then Complete*, each step once the one before is durable. A new state is
+/// applied only once its record is durable, and no thread waits for that: the id is claimed meanwhile
+/// and other changes of it get CONCURRENT_TRANSACTIONS, which clients retry. As in Kafka two timers run: every
 /// transaction.abort.timed.out.transaction.cleanup.interval.ms open transactions past their timeout are
 /// aborted with an epoch bump, so the old producer is fenced (and unfinished completions retried); every
 /// transaction.remove.expired.transaction.cleanup.interval.ms ids idle past transactional.id.expiration.ms
@@ -33,7 +35,7 @@ public sealed partial class TransactionCoordinator : IDisposable
     private readonly ProducerIdManager _producerIds;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionCoordinator> _logger;
-    private readonly OffsetStore _store;
+    private readonly CoordinatorTopic _store;
     private readonly ConcurrentDictionary<string, TransactionMetadata> _transactions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, TransactionMetadata> _byProducerId = new();
     private readonly Lock _topicGate = new();
@@ -50,7 +52,7 @@ public sealed partial class TransactionCoordinator : IDisposable
         _producerIds = producerIds;
         _time = time;
         _logger = logger;
-        _store = new OffsetStore(topics, time, TopicName);
+        _store = new CoordinatorTopic(topics, time, TopicName);
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -85,10 +87,8 @@ public sealed partial class TransactionCoordinator : IDisposable
         _active = true;
         foreach (var metadata in _transactions.Values)
         {
-            lock (metadata.Gate)
-            {
-                TryFinish(metadata);
-            }
+            // Transactions caught between Prepare* and Complete* are completed in the background.
+            BackgroundTryFinish(metadata);
         }
 
         var abortInterval = TimeSpan.FromMilliseconds(_options.TransactionAbortTimedOutTransactionCleanupIntervalMs);
@@ -148,7 +148,7 @@ public sealed partial class TransactionCoordinator : IDisposable
     /// InitProducerId with a transactional id: a producer id (new, or the id's own) with a bumped epoch, so
     /// older instances are fenced; an open transaction of the previous incarnation is aborted first.
     /// </summary>
-    public (ErrorCode Error, long ProducerId, short ProducerEpoch) InitProducerId(string transactionalId, int timeoutMs, long expectedProducerId, short expectedEpoch)
+    public async Task<(ErrorCode Error, long ProducerId, short ProducerEpoch)> InitProducerIdAsync(string transactionalId, int timeoutMs, long expectedProducerId, short expectedEpoch)
     {
         if (timeoutMs <= 0 || timeoutMs > _options.TransactionMaxTimeoutMs)
         {
@@ -162,72 +162,91 @@ public sealed partial class TransactionCoordinator : IDisposable
         }
 
         var metadata = _transactions.GetOrAdd(transactionalId, id => new TransactionMetadata(id, PartitionFor(id)));
+        bool ongoing;
         lock (metadata.Gate)
         {
-            if (metadata.State == TransactionState.Dead)
+            // Dead: expired between the lookup and the lock, so this object is no longer the id's; the retry finds a fresh one.
+            if (metadata.State == TransactionState.Dead || !TryBegin(metadata))
             {
-                // Expired between the lookup and the lock: this object is no longer the id's; the retry finds a fresh one.
                 return (ErrorCode.ConcurrentTransactions, -1, -1);
             }
 
-            if (metadata.ProducerId >= 0)
+            if (metadata.ProducerId >= 0 && expectedProducerId >= 0 && (expectedProducerId != metadata.ProducerId || expectedEpoch != metadata.ProducerEpoch))
             {
-                if (expectedProducerId >= 0 && (expectedProducerId != metadata.ProducerId || expectedEpoch != metadata.ProducerEpoch))
-                {
-                    return (ErrorCode.ProducerFenced, -1, -1);
-                }
+                metadata.Busy = false;
+                return (ErrorCode.ProducerFenced, -1, -1);
+            }
 
-                if (metadata.State == TransactionState.Ongoing)
+            ongoing = metadata.ProducerId >= 0 && metadata.State == TransactionState.Ongoing;
+        }
+
+        try
+        {
+            if (ongoing)
+            {
+                var fenced = await FenceAndAbortAsync(metadata).ConfigureAwait(false);
+                lock (metadata.Gate)
                 {
-                    BumpEpoch(metadata);
-                    metadata.State = TransactionState.PrepareEpochFence;
                     LogFenced(transactionalId, metadata.ProducerId, metadata.ProducerEpoch);
-                    if (Finish(metadata, commit: false) != ErrorCode.None)
-                    {
-                        return (ErrorCode.ConcurrentTransactions, -1, -1);
-                    }
                 }
 
-                if (!TryFinish(metadata))
+                if (fenced != ErrorCode.None)
                 {
                     return (ErrorCode.ConcurrentTransactions, -1, -1);
                 }
             }
+            else if (!await TryFinishAsync(metadata).ConfigureAwait(false))
+            {
+                return (ErrorCode.ConcurrentTransactions, -1, -1);
+            }
 
-            var before = metadata.Snapshot();
-            var oldProducerId = metadata.ProducerId;
+            long oldProducerId;
+            lock (metadata.Gate)
+            {
+                oldProducerId = metadata.ProducerId;
+            }
+
             try
             {
-                BumpEpoch(metadata);
+                error = await TransitionAsync(metadata, m =>
+                {
+                    BumpEpoch(m);
+                    m.State = TransactionState.Empty;
+                    m.Partitions.Clear();
+                    m.TimeoutMs = timeoutMs;
+                    m.StartMs = -1;
+                }).ConfigureAwait(false);
             }
             catch (IOException)
             {
-                metadata.Restore(before);
+                // No producer id block could be recorded.
                 return (ErrorCode.CoordinatorNotAvailable, -1, -1);
             }
 
-            metadata.State = TransactionState.Empty;
-            metadata.Partitions.Clear();
-            metadata.TimeoutMs = timeoutMs;
-            metadata.StartMs = -1;
-            error = Persist(metadata, before);
             if (error != ErrorCode.None)
             {
                 return (error, -1, -1);
             }
 
-            if (oldProducerId >= 0 && oldProducerId != metadata.ProducerId)
+            lock (metadata.Gate)
             {
-                _byProducerId.TryRemove(new KeyValuePair<long, TransactionMetadata>(oldProducerId, metadata));
-            }
+                if (oldProducerId >= 0 && oldProducerId != metadata.ProducerId)
+                {
+                    _byProducerId.TryRemove(new KeyValuePair<long, TransactionMetadata>(oldProducerId, metadata));
+                }
 
-            _byProducerId[metadata.ProducerId] = metadata;
-            return (ErrorCode.None, metadata.ProducerId, metadata.ProducerEpoch);
+                _byProducerId[metadata.ProducerId] = metadata;
+                return (ErrorCode.None, metadata.ProducerId, metadata.ProducerEpoch);
+            }
+        }
+        finally
+        {
+            End(metadata);
         }
     }
 
     /// <summary>AddPartitionsToTxn / AddOffsetsToTxn: the partitions join the transaction, which starts if none is open.</summary>
-    public ErrorCode AddPartitions(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<(string Topic, int Partition)> partitions)
+    public async Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<(string Topic, int Partition)> partitions)
     {
         var metadata = Get(transactionalId);
         if (metadata is null)
@@ -253,15 +272,28 @@ public sealed partial class TransactionCoordinator : IDisposable
                 return ErrorCode.None;
             }
 
-            var before = metadata.Snapshot();
-            if (metadata.State != TransactionState.Ongoing)
+            if (!TryBegin(metadata))
             {
-                metadata.State = TransactionState.Ongoing;
-                metadata.StartMs = NowMs;
+                return ErrorCode.ConcurrentTransactions;
             }
+        }
 
-            metadata.Partitions.UnionWith(partitions);
-            return Persist(metadata, before);
+        try
+        {
+            return await TransitionAsync(metadata, m =>
+            {
+                if (m.State != TransactionState.Ongoing)
+                {
+                    m.State = TransactionState.Ongoing;
+                    m.StartMs = NowMs;
+                }
+
+                m.Partitions.UnionWith(partitions);
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            End(metadata);
         }
     }
 
@@ -284,18 +316,18 @@ public sealed partial class TransactionCoordinator : IDisposable
     }
 
     /// <summary>AddOffsetsToTxn: the group's <c>__consumer_offsets</c> partition joins the transaction.</summary>
-    public ErrorCode AddOffsets(string transactionalId, long producerId, short producerEpoch, string groupId)
+    public Task<ErrorCode> AddOffsetsAsync(string transactionalId, long producerId, short producerEpoch, string groupId)
     {
         if (!_groups.EnsureOffsetsTopic())
         {
-            return ErrorCode.CoordinatorNotAvailable;
+            return Task.FromResult(ErrorCode.CoordinatorNotAvailable);
         }
 
-        return AddPartitions(transactionalId, producerId, producerEpoch, [(OffsetStore.TopicName, _groups.PartitionFor(groupId))]);
+        return AddPartitionsAsync(transactionalId, producerId, producerEpoch, [(GroupCoordinator.TopicName, _groups.PartitionFor(groupId))]);
     }
 
-    /// <summary>EndTxn: commits or aborts the open transaction; a retry of the same decision answers success.</summary>
-    public ErrorCode EndTransaction(string transactionalId, long producerId, short producerEpoch, bool commit)
+    /// <summary>EndTxn: commits or aborts the open transaction, answered once its markers and Complete* state are durable; a retry of the same decision answers success.</summary>
+    public async Task<ErrorCode> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit)
     {
         var metadata = Get(transactionalId);
         if (metadata is null)
@@ -313,21 +345,30 @@ public sealed partial class TransactionCoordinator : IDisposable
 
             switch (metadata.State)
             {
-                case TransactionState.Ongoing:
-                    return Finish(metadata, commit) switch
-                    {
-                        ErrorCode.None or ErrorCode.ConcurrentTransactions => ErrorCode.None,
-                        var failed => failed,
-                    };
+                case TransactionState.Ongoing when TryBegin(metadata):
+                    break;
                 case TransactionState.CompleteCommit:
                     return commit ? ErrorCode.None : ErrorCode.InvalidTxnState;
                 case TransactionState.CompleteAbort:
                     return commit ? ErrorCode.InvalidTxnState : ErrorCode.None;
-                case TransactionState.PrepareCommit or TransactionState.PrepareAbort or TransactionState.PrepareEpochFence:
+                case TransactionState.Ongoing or TransactionState.PrepareCommit or TransactionState.PrepareAbort or TransactionState.PrepareEpochFence:
                     return ErrorCode.ConcurrentTransactions;
                 default:
                     return ErrorCode.InvalidTxnState;
             }
+        }
+
+        try
+        {
+            return await FinishAsync(metadata, commit).ConfigureAwait(false) switch
+            {
+                ErrorCode.None or ErrorCode.ConcurrentTransactions => ErrorCode.None,
+                var failed => failed,
+            };
+        }
+        finally
+        {
+            End(metadata);
         }
     }
 
@@ -362,7 +403,27 @@ public sealed partial class TransactionCoordinator : IDisposable
 
     /// <summary>TxnOffsetCommit's check: the producer is current and the group's offsets partition is in its transaction.</summary>
     public ErrorCode VerifyOffsetCommit(string transactionalId, long producerId, short producerEpoch, string groupId)
-        => VerifyPartition(transactionalId, producerId, producerEpoch, OffsetStore.TopicName, _groups.PartitionFor(groupId));
+        => VerifyPartition(transactionalId, producerId, producerEpoch, GroupCoordinator.TopicName, _groups.PartitionFor(groupId));
+
+    /// <summary>Claims the id for a change written without the gate held; false if another one runs. Caller holds the gate.</summary>
+    private static bool TryBegin(TransactionMetadata metadata)
+    {
+        if (metadata.Busy)
+        {
+            return false;
+        }
+
+        metadata.Busy = true;
+        return true;
+    }
+
+    private static void End(TransactionMetadata metadata)
+    {
+        lock (metadata.Gate)
+        {
+            metadata.Busy = false;
+        }
+    }
 
     private static ErrorCode CheckProducer(TransactionMetadata metadata, long producerId, short producerEpoch)
         => metadata.ProducerId != producerId ? ErrorCode.InvalidProducerIdMapping

@@ -24,6 +24,12 @@ public sealed class TransactionMetadata(string transactionalId, int partition)
 
     public long LastUpdateMs { get; set; }
 
+    /// <summary>
+    /// Set while a change of this id is being written (or a transaction completed) without the gate
+    /// held: other changes answer CONCURRENT_TRANSACTIONS, as Kafka does for a pending transition.
+    /// </summary>
+    internal bool Busy { get; set; }
+
     internal TransactionSnapshot Snapshot() => new(ProducerId, ProducerEpoch, TimeoutMs, State, [.. Partitions], LastUpdateMs, StartMs);
 
     internal void Restore(TransactionSnapshot value)
