@@ -15,7 +15,7 @@ internal static class AllowList
         "CreateTopics", "DeleteTopics", "CreatePartitions", "DeleteRecords",
         "DescribeConfigs", "AlterConfigs", "IncrementalAlterConfigs", "DescribeCluster",
         "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "WriteTxnMarkers", "TxnOffsetCommit",
-        "DescribeProducers", "DescribeTransactions", "ListTransactions",
+        "DescribeProducers", "DescribeTransactions", "ListTransactions", "OffsetForLeaderEpoch",
     ];
 
     public static readonly IReadOnlyList<string> DataMessages =
