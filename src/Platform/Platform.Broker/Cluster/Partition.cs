@@ -105,6 +105,20 @@ public sealed class Partition
     /// <summary>True if this broker may take writes and serve consumers for the partition.</summary>
     public bool IsLeader(int nodeId) => Role.IsLeader(nodeId);
 
+    /// <summary>
+    /// Whether this broker may serve a leader's request for the partition: NOT_LEADER_OR_FOLLOWER unless it
+    /// leads it, FENCED_LEADER_EPOCH for a caller behind the leader epoch, UNKNOWN_LEADER_EPOCH for one ahead
+    /// of it (KIP-320; a <paramref name="currentLeaderEpoch"/> of -1 skips the epoch check).
+    /// </summary>
+    public ErrorCode LeaderError(int nodeId, int currentLeaderEpoch)
+    {
+        var role = Role;
+        return !role.IsLeader(nodeId) ? ErrorCode.NotLeaderOrFollower
+            : currentLeaderEpoch < 0 || currentLeaderEpoch == role.LeaderEpoch ? ErrorCode.None
+            : currentLeaderEpoch < role.LeaderEpoch ? ErrorCode.FencedLeaderEpoch
+            : ErrorCode.UnknownLeaderEpoch;
+    }
+
     /// <summary>acks=all before the append: NOT_ENOUGH_REPLICAS if the ISR is smaller than min.insync.replicas.</summary>
     public ErrorCode CheckEnoughReplicas()
         => !IsOffline && Role.Isr.Count < Log.Config.MinInSyncReplicas ? ErrorCode.NotEnoughReplicas : ErrorCode.None;

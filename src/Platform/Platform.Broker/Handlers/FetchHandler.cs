@@ -89,7 +89,7 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                     continue;
                 }
 
-                var refused = LeaderError(partition, fetchPartition.CurrentLeaderEpoch);
+                var refused = partition.LeaderError(cluster.NodeId, fetchPartition.CurrentLeaderEpoch);
                 if (refused != ErrorCode.None)
                 {
                     data.ErrorCode = (short)refused;
@@ -171,23 +171,6 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
         }
 
         return (response, total, hasError);
-    }
-
-    /// <summary>
-    /// NOT_LEADER_OR_FOLLOWER unless this broker leads the partition; FENCED_LEADER_EPOCH for a fetcher behind
-    /// the leader epoch, UNKNOWN_LEADER_EPOCH for one ahead of it (KIP-320; -1 skips the check).
-    /// </summary>
-    private ErrorCode LeaderError(Partition partition, int currentLeaderEpoch)
-    {
-        var role = partition.Role;
-        if (!role.IsLeader(cluster.NodeId))
-        {
-            return ErrorCode.NotLeaderOrFollower;
-        }
-
-        return currentLeaderEpoch < 0 || currentLeaderEpoch == role.LeaderEpoch ? ErrorCode.None
-            : currentLeaderEpoch < role.LeaderEpoch ? ErrorCode.FencedLeaderEpoch
-            : ErrorCode.UnknownLeaderEpoch;
     }
 
     public override FetchResponse ErrorResponse(RequestContext context, FetchRequest request, ErrorCode error)
