@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Broker.Cluster;
+using Platform.Broker.Groups;
+using Platform.Broker.Tests.Groups;
 using Platform.Broker.Replication;
 using Platform.Cluster;
 using Platform.Protocol;
@@ -182,6 +184,29 @@ public sealed class ReplicationTests : IAsyncLifetime
         Assert.Equal(ErrorCode.NotLeaderOrFollower, (ErrorCode)(await OffsetForLeaderEpochAsync(_connections[1], 3, currentLeaderEpoch: 3)).ErrorCode);
     }
 
+    [Fact]
+    public async Task GroupCoordinator_MovesWithTheLeadershipOfItsOffsetsPartition()
+    {
+        await StartBrokersAsync(2);
+        foreach (var broker in _brokers)
+        {
+            Assert.True(broker.Services.GetRequiredService<GroupCoordinator>().EnsureOffsetsTopic());
+        }
+
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0), OffsetStore.TopicName);
+        await using var first = await GroupClient.ConnectAsync(_brokers[0], "moving-group");
+        await using var second = await GroupClient.ConnectAsync(_brokers[1], "moving-group");
+        Assert.Equal(ErrorCode.NotCoordinator, await second.CommitAsync(Topic, 0, 7));
+        Assert.Equal(ErrorCode.None, await first.CommitAsync(Topic, 0, 42));
+
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1), OffsetStore.TopicName);
+
+        Assert.Equal(ErrorCode.NotCoordinator, await first.CommitAsync(Topic, 0, 43));
+        var fetched = await second.FetchOffsetsAsync([new() { Name = Topic, PartitionIndexes = [0] }]);
+        Assert.Equal(42, fetched.Topics[0].Partitions[0].CommittedOffset);
+        Assert.Equal(ErrorCode.None, await second.CommitAsync(Topic, 0, 44));
+    }
+
     private static async Task<OffsetForLeaderEpochResponse.EpochEndOffset> OffsetForLeaderEpochAsync(RawConnection connection, int leaderEpoch, int currentLeaderEpoch)
     {
         var request = new OffsetForLeaderEpochRequest
@@ -205,6 +230,7 @@ public sealed class ReplicationTests : IAsyncLifetime
                     o.NodeId = nodeId;
                     o.ReplicaLagTimeMaxMs = lagMs;
                     o.ReplicaFetchBackoffMs = 100;
+                    o.OffsetsTopicNumPartitions = 1;
                 },
                 configureServices: services => services.AddSingleton<IIsrStore>(isrStore));
             _brokers.Add(broker);
@@ -221,25 +247,25 @@ public sealed class ReplicationTests : IAsyncLifetime
     }
 
     /// <summary>Records <paramref name="role"/> in etcd, as the controller would, and applies it on every broker.</summary>
-    private async Task ApplyAsync(PartitionRole role)
+    private async Task ApplyAsync(PartitionRole role, string topic = Topic)
     {
-        await StoreAsync(role);
+        await StoreAsync(role, topic);
         for (var id = 1; id <= _brokers.Count; id++)
         {
-            await Replicas(id).ApplyRoleAsync(Partition(id), role, CancellationToken.None);
+            await Replicas(id).ApplyRoleAsync(Partition(id, topic), role, CancellationToken.None);
         }
     }
 
-    private async Task StoreAsync(PartitionRole role)
+    private async Task StoreAsync(PartitionRole role, string topic = Topic)
     {
-        var current = await _store.GetPartitionStateAsync(Topic, 0);
+        var current = await _store.GetPartitionStateAsync(topic, 0);
         var state = new PartitionState(role.Leader, role.LeaderEpoch, [.. role.Isr], role.PartitionEpoch, 0);
-        Assert.NotNull(await _store.TryUpdatePartitionStateAsync(Topic, 0, state, current?.ModRevision ?? 0));
+        Assert.NotNull(await _store.TryUpdatePartitionStateAsync(topic, 0, state, current?.ModRevision ?? 0));
     }
 
     private IReplicaManager Replicas(int id) => _brokers[id - 1].Services.GetRequiredService<IReplicaManager>();
 
-    private Partition Partition(int id) => _brokers[id - 1].Services.GetRequiredService<TopicManager>().GetPartition(Topic, 0)!;
+    private Partition Partition(int id, string topic = Topic) => _brokers[id - 1].Services.GetRequiredService<TopicManager>().GetPartition(topic, 0)!;
 
     private byte[] SegmentBytes(int id)
     {

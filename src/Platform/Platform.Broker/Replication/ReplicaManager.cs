@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Broker.Cluster;
+using Platform.Broker.Groups;
 
 namespace Platform.Broker.Replication;
 
@@ -9,12 +10,14 @@ namespace Platform.Broker.Replication;
 /// it keeps a <see cref="LeaderState"/> (the ISR and high watermark), and checks every half
 /// <c>replica.lag.time.max.ms</c> for followers that fell out of sync; as follower it hands the partition to
 /// the <see cref="ReplicaFetcher"/> of its leader broker (one connection per source broker). Role changes
-/// are applied one at a time.
+/// are applied one at a time. The group coordinator serves the <c>__consumer_offsets</c> partitions this
+/// broker leads: it loads one's groups from the log on becoming its leader and drops them on losing it.
 /// </summary>
 public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 {
     private readonly int _nodeId;
     private readonly IIsrStore? _isrStore;
+    private readonly GroupCoordinator _groups;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ReplicaManager> _logger;
@@ -30,7 +33,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
     private IReadOnlyDictionary<int, BrokerEndpoint> _brokers = new Dictionary<int, BrokerEndpoint>();
 
     /// <param name="isrStore">Where ISR changes are recorded (etcd in a cluster); required once this broker leads a partition with followers.</param>
-    public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
+    public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, GroupCoordinator groups, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,6 +41,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         var settings = options.Value;
         _nodeId = cluster.NodeId;
         _isrStore = isrStore;
+        _groups = groups;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<ReplicaManager>();
@@ -90,6 +94,10 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         {
             StopFollowing(partition);
             StopLeading(partition);
+            if (partition.Topic.Name == OffsetStore.TopicName)
+            {
+                _groups.UnloadPartition(partition.Index);
+            }
         }
 
         return Task.CompletedTask;
@@ -175,6 +183,13 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         }
 
         partition.Role = role;
+        if (partition.Topic.Name == OffsetStore.TopicName)
+        {
+            // Whatever was loaded before (at start, or under an older leadership) is replaced by the log's state.
+            _groups.UnloadPartition(partition.Index);
+            _groups.LoadPartition(partition.Index);
+        }
+
         LogBecameLeader(partition.Topic.Name, partition.Index, role.LeaderEpoch, role.Isr, log.LogEndOffset);
     }
 
@@ -190,6 +205,11 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 
         StopLeading(partition);
         StopFollowing(partition);
+        if (partition.Topic.Name == OffsetStore.TopicName)
+        {
+            _groups.UnloadPartition(partition.Index);
+        }
+
         var log = partition.Log;
         if (log.ReplicatedHighWatermark == long.MaxValue)
         {
