@@ -163,6 +163,26 @@ public sealed class ReplicaLogTests : IDisposable
     }
 
     [Fact]
+    public void TruncateFullyAndStartAt_PastTheLogEnd_StartsEmptyThereAndTakesTheLeadersBatches()
+    {
+        using var leader = Open("leader");
+        using var follower = Open("follower");
+        for (var i = 0; i < 5; i++)
+        {
+            leader.Append(TestBatches.Create(records: 2), 1);
+        }
+
+        follower.Append(TestBatches.Create(records: 1), 0);
+        follower.TruncateFullyAndStartAt(6);
+
+        Assert.Equal((6L, 6L), (follower.LogStartOffset, follower.LogEndOffset));
+        Assert.Empty(follower.EpochEntries);
+        Replicate(leader, follower, 6);
+        Assert.Equal(leader.ReadAll(6), follower.ReadAll());
+        Assert.Equal([(1, 6L)], follower.EpochEntries);
+    }
+
+    [Fact]
     public void ReplicatedHighWatermark_CapsWhatReadersSee()
     {
         using var log = Open();

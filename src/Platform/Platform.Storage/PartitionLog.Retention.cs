@@ -63,13 +63,21 @@ public sealed partial class PartitionLog
     /// covered them. An offset at or below the first segment's base empties the log, which then starts
     /// at <paramref name="offset"/>. Returns the new log end offset.
     /// </summary>
-    public long TruncateTo(long offset)
+    public long TruncateTo(long offset) => Truncate(offset, fully: false);
+
+    /// <summary>
+    /// A follower whose log ends before the leader's log start: everything goes, and the log starts again,
+    /// empty, at <paramref name="offset"/> (the leader's log start offset).
+    /// </summary>
+    public void TruncateFullyAndStartAt(long offset) => Truncate(offset, fully: true);
+
+    private long Truncate(long offset, bool fully)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             ThrowIfOffline();
-            if (offset >= _logEndOffset)
+            if (offset >= _logEndOffset && !fully)
             {
                 return _logEndOffset;
             }
@@ -80,15 +88,15 @@ public sealed partial class PartitionLog
             {
                 try
                 {
-                    TruncateSegments(offset);
+                    TruncateSegments(offset, fully);
                     var end = _segments[^1].NextOffset;
                     Volatile.Write(ref _logEndOffset, end);
-                    Volatile.Write(ref _highWatermark, Math.Min(_highWatermark, end));
-                    Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, end));
-                    Volatile.Write(ref _durableOffset, Math.Min(_durableOffset, end));
+                    Volatile.Write(ref _highWatermark, fully ? end : Math.Min(_highWatermark, end));
+                    Volatile.Write(ref _recoveryPoint, fully ? end : Math.Min(_recoveryPoint, end));
+                    Volatile.Write(ref _durableOffset, fully ? end : Math.Min(_durableOffset, end));
                     _producerState.Clear();
                     LoadProducerState(_segments, end);
-                    _epochs.TruncateFromEnd(end);
+                    _epochs.TruncateFromEnd(fully ? long.MinValue : end);
                     _logger.LogTruncated(Directory, offset, end);
                     return end;
                 }
@@ -100,12 +108,12 @@ public sealed partial class PartitionLog
         }
     }
 
-    private void TruncateSegments(long offset)
+    private void TruncateSegments(long offset, bool fully)
     {
         var segments = _segments;
         var now = NowMs;
         _directoryChanged = true;
-        if (offset <= segments[0].BaseOffset)
+        if (fully || offset <= segments[0].BaseOffset)
         {
             var fresh = LogSegment.Create(_fs, Directory, Math.Max(offset, 0), _config, now);
             _segments = [fresh];

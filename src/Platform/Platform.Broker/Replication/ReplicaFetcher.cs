@@ -279,8 +279,9 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 var error = (ErrorCode)data.ErrorCode;
                 if (error == ErrorCode.OffsetOutOfRange)
                 {
-                    // The leader's log ends before ours (a history we have not cut yet): ask it again where to cut.
-                    state.RequireTruncation();
+                    // Our log ends before the leader's starts (retention moved on while we were away): start over
+                    // there. Otherwise the leader's log ends before ours, a history not cut yet: ask again where to cut.
+                    state.OutOfRange(data.LogStartOffset);
                 }
                 else if (error != ErrorCode.None)
                 {
@@ -331,6 +332,20 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
         public void Backoff(TimeProvider time, TimeSpan delay) => RetryAt = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
 
         public void RequireTruncation() => NeedsTruncation = true;
+
+        public void OutOfRange(long leaderLogStartOffset)
+        {
+            lock (_gate)
+            {
+                if (!_retired && leaderLogStartOffset > Partition.Log.LogEndOffset)
+                {
+                    Partition.Log.TruncateFullyAndStartAt(leaderLogStartOffset);
+                    return;
+                }
+            }
+
+            NeedsTruncation = true;
+        }
 
         public void TruncationDone(ReplicaFetcher fetcher)
         {
