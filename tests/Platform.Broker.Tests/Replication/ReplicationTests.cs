@@ -207,6 +207,26 @@ public sealed class ReplicationTests : IAsyncLifetime
         Assert.Equal(ErrorCode.None, await second.CommitAsync(Topic, 0, 44));
     }
 
+    [Fact]
+    public async Task EtcdIsrStore_AcceptsAChangeOnlyFromTheStoredLeaderAndEpochs()
+    {
+        var isrStore = new EtcdIsrStore(_store);
+        var role = new PartitionRole(1, 2, [1, 2, 3], [1, 2, 3], 5);
+        await StoreAsync(role);
+
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role with { PartitionEpoch = 4 }, [1, 2], CancellationToken.None));
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role with { LeaderEpoch = 1 }, [1, 2], CancellationToken.None));
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 1, role, [1, 2], CancellationToken.None));
+        var accepted = await isrStore.TryAlterIsrAsync(Topic, 0, role, [1, 2], CancellationToken.None);
+
+        Assert.Equal((1, 2, 6), (accepted!.Leader, accepted.LeaderEpoch, accepted.PartitionEpoch));
+        Assert.Equal([1, 2], accepted.Isr);
+        var stored = await _store.GetPartitionStateAsync(Topic, 0);
+        Assert.Equal((1, 2, 6), (stored!.Value.Value.Leader, stored.Value.Value.LeaderEpoch, stored.Value.Value.PartitionEpoch));
+        Assert.Equal([1, 2], stored.Value.Value.Isr);
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role, [1], CancellationToken.None));
+    }
+
     private static async Task<OffsetForLeaderEpochResponse.EpochEndOffset> OffsetForLeaderEpochAsync(RawConnection connection, int leaderEpoch, int currentLeaderEpoch)
     {
         var request = new OffsetForLeaderEpochRequest
