@@ -213,8 +213,9 @@ public sealed partial class LeaderState
             }
             else
             {
+                // Refused: the controller changed the state first. Its role (if it arrived meanwhile) is the truth.
                 _tracker.Refuse();
-                moved = false;
+                moved = _resigned is null && !_tracker.Isr.SequenceEqual(_partition.Role.Isr) && _tracker.Accept(_partition.Role.Isr);
             }
         }
 

@@ -159,7 +159,13 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         var sameLeadership = current.IsLeader(_nodeId) && current.LeaderEpoch == role.LeaderEpoch && current.Replicas.SequenceEqual(role.Replicas);
         if (sameLeadership && (partition.Leader is not null || role.Replicas.Count == 1))
         {
-            // An ISR change (ours, or the controller's) under the same leadership.
+            // An ISR change (ours, or the controller's) under the same leadership; one we already hold (our own
+            // accepted change came back) or an older one is no news.
+            if (role.PartitionEpoch <= current.PartitionEpoch)
+            {
+                return;
+            }
+
             partition.Role = role;
             partition.Leader?.OnRoleUpdated(role);
             return;
