@@ -157,8 +157,14 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                         await FetchAsync(channel, states, token).ConfigureAwait(false);
                     }
                 }
-                catch (Exception e) when (!token.IsCancellationRequested && e is not OutOfMemoryException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    if (token.IsCancellationRequested)
+                    {
+                        // Stopping: whatever the request ran into (a leader already gone) no longer matters.
+                        return;
+                    }
+
                     LogFetchFailed(e, leader.Id, leader.Host, leader.Port);
                     channel?.Dispose();
                     channel = null;
