@@ -149,38 +149,44 @@ public sealed class DurableAckTests : IDisposable
     [Fact]
     public async Task Append_WriteCachingFalseNoOneWaits_RecordsBecomeReadableWithOneDeferredFsync()
     {
-        // acks=1 appends no one waits for: one fsync covers them all, instead of one per append.
+        // acks=1 appends no one waits for: one fsync covers them all when the deferral delay has passed, instead of one per append.
         var fs = new FaultInjectingFileSystem();
-        using var log = OpenLog(_dir.Partition(), Durable(), fs);
+        var clock = new ManualTimeProvider(manualTimers: true);
+        using var log = OpenLog(_dir.Partition(), Durable(), fs, clock);
         var logFile = log.Segments[0].LogPath;
         var before = fs.FlushCount(logFile);
         for (var i = 0; i < 10; i++)
         {
             log.Append(TestBatches.Create(records: 2), 0);
-            await Task.Delay(2);
         }
 
+        clock.Advance((long)GroupCommit.DeferredDelay.TotalMilliseconds - 1);
+        Assert.Equal(0, log.HighWatermark);
+        Assert.Equal(0, fs.FlushCount(logFile) - before);
+
+        clock.Advance(1);
         Assert.True(await Eventually(() => log.HighWatermark == 20));
-        Assert.InRange(fs.FlushCount(logFile) - before, 1, 3);
+        Assert.Equal(1, fs.FlushCount(logFile) - before);
     }
 
     [Fact]
     public async Task ReaderAtHighWatermark_WriteCachingFalse_EachAppendIsFsyncedAtOnce()
     {
-        // A consumer waits at the tail: its records must not wait for the deferred fsync.
+        // A consumer waits at the tail: its records must not wait for the deferred fsync. The clock stands
+        // still, so the deferral delay never passes: only a round started by the append itself makes it readable.
         var fs = new FaultInjectingFileSystem();
-        using var log = OpenLog(_dir.Partition(), Durable(), fs);
+        using var log = OpenLog(_dir.Partition(), Durable(), fs, new ManualTimeProvider(manualTimers: true));
         var logFile = log.Segments[0].LogPath;
         var before = fs.FlushCount(logFile);
         log.ReaderAtHighWatermark();
-        for (var i = 0; i < 10; i++)
+        for (var i = 1; i <= 10; i++)
         {
             log.Append(TestBatches.Create(records: 2), 0);
-            await Task.Delay(10);
+            var end = 2L * i;
+            Assert.True(await Eventually(() => log.HighWatermark == end), $"append {i} not readable without the deferred fsync");
         }
 
-        Assert.True(await Eventually(() => log.HighWatermark == 20));
-        Assert.True(fs.FlushCount(logFile) - before >= 5, $"{fs.FlushCount(logFile) - before} fsyncs for 10 appends 10 ms apart");
+        Assert.Equal(10, fs.FlushCount(logFile) - before);
     }
 
     [Fact]

@@ -28,16 +28,92 @@ internal sealed class TempDir : IDisposable
     }
 }
 
-/// <summary>A clock tests move by hand.</summary>
-internal sealed class ManualTimeProvider(long startMs = 1_700_000_000_000) : TimeProvider
+/// <summary>
+/// A wall clock tests move by hand. With <paramref name="manualTimers"/> its timestamps and timers move only
+/// with <see cref="Advance"/> too, so a test decides exactly when a delay has passed; without, they run in
+/// real time (what most tests want from background work such as deferred fsyncs).
+/// </summary>
+internal sealed class ManualTimeProvider(long startMs = 1_700_000_000_000, bool manualTimers = false) : TimeProvider
 {
+    private readonly List<ManualTimer> _timers = [];
     private long _nowMs = startMs;
 
     public long NowMs => Interlocked.Read(ref _nowMs);
 
     public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
 
-    public void Advance(long ms) => Interlocked.Add(ref _nowMs, ms);
+    public override long TimestampFrequency => manualTimers ? 1_000 : base.TimestampFrequency;
+
+    public override long GetTimestamp() => manualTimers ? NowMs : base.GetTimestamp();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        if (!manualTimers)
+        {
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Moves the clock and fires the manual timers that fall due, on the calling thread.</summary>
+    public void Advance(long ms)
+    {
+        Interlocked.Add(ref _nowMs, ms);
+        List<ManualTimer> due;
+        lock (_timers)
+        {
+            due = [.. _timers.Where(t => t.DueMs <= NowMs)];
+        }
+
+        foreach (var timer in due)
+        {
+            timer.Fire();
+        }
+    }
+
+    private sealed class ManualTimer(ManualTimeProvider clock, TimerCallback callback, object? state) : ITimer
+    {
+        public long DueMs { get; private set; } = long.MaxValue;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._timers)
+            {
+                clock._timers.Remove(this);
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    DueMs = clock.NowMs + (long)dueTime.TotalMilliseconds;
+                    clock._timers.Add(this);
+                }
+            }
+
+            return true;
+        }
+
+        public void Fire()
+        {
+            lock (clock._timers)
+            {
+                if (!clock._timers.Remove(this))
+                {
+                    return;
+                }
+            }
+
+            callback(state);
+        }
+
+        public void Dispose() => Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 }
 
 internal static class LogTestExtensions

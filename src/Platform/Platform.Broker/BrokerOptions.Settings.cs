@@ -55,7 +55,7 @@ public sealed partial class BrokerOptions
         Int("replica.fetch.backoff.ms", 1_000, o => o.ReplicaFetchBackoffMs, (o, v) => o.ReplicaFetchBackoffMs = v,
             "A follower's pause after a failed fetch (the leader unreachable, or not yet the leader it expects).", AtLeast(0)),
         Int("max.connections", int.MaxValue, o => o.MaxConnections, (o, v) => o.MaxConnections = v,
-            "Open client connections; at the limit the listener accepts no more until one closes.", AtLeast(1)),
+            "Open client connections; at the limit the listener accepts no more until one closes. Lowered at start to what the open-file limit leaves room for (64 descriptors stay free).", AtLeast(1)),
         Int("max.connections.per.ip", int.MaxValue, o => o.MaxConnectionsPerIp, (o, v) => o.MaxConnectionsPerIp = v,
             "Connections from one address; one more is closed at once. May be 0 only with max.connections.per.ip.overrides.",
             (o, v) => AtLeast(0)(o, v) ?? (v > 0 || HasOverrides(o) ? null : "may be 0 only with max.connections.per.ip.overrides")),

@@ -48,7 +48,7 @@ public sealed partial class PartitionLog : IDisposable
         _logger = logger;
         _time = time;
         _lastFlushMs = NowMs;
-        _groupCommit = new GroupCommit(this);
+        _groupCommit = new GroupCommit(this, time);
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
         _retired = new RetiredSegments(logger);

@@ -24,6 +24,12 @@ internal sealed class ConnectionLimits : IDisposable
         _overrides = overrides;
     }
 
+    /// <summary>The broker-wide limit.</summary>
+    public int MaxConnections => _maxConnections;
+
+    /// <summary>True if a connection may be accepted now without waiting for another to close.</summary>
+    public bool HasFreeSlot => _slots.CurrentCount > 0;
+
     /// <summary>Open connections counted against <c>max.connections</c>.</summary>
     public int Count => _maxConnections - _slots.CurrentCount;
 

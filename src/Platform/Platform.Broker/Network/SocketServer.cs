@@ -47,7 +47,30 @@ public sealed partial class SocketServer : IAsyncDisposable
         _time = time;
         _logger = logger;
         _services = new ConnectionServices(_options, processor, budget, logLimiter, time, logger);
-        _limits = new ConnectionLimits(_options.MaxConnections, _options.MaxConnectionsPerIp, ConnectionLimits.ParseOverrides(_options.MaxConnectionsPerIpOverrides));
+        _limits = new ConnectionLimits(MaxConnections(), _options.MaxConnectionsPerIp, ConnectionLimits.ParseOverrides(_options.MaxConnectionsPerIpOverrides));
+    }
+
+    /// <summary>
+    /// max.connections, lowered to what the open-file limit leaves room for: a broker whose connections
+    /// took the last descriptors would fail to accept (EMFILE), to roll a segment, or to start a thread,
+    /// which kills the process. Over the cap, connections wait in the listen backlog as they do at max.connections.
+    /// </summary>
+    private int MaxConnections()
+    {
+        var configured = _options.MaxConnections;
+        if (OpenFileLimit.Read() is not { } limit || OpenFileLimit.InUse() is not { } inUse)
+        {
+            return configured;
+        }
+
+        var cap = OpenFileLimit.ConnectionCap(limit, inUse);
+        if (cap >= configured)
+        {
+            return configured;
+        }
+
+        LogConnectionsCapped(cap, limit, inUse, OpenFileLimit.Headroom);
+        return cap;
     }
 
     /// <summary>The address the listener is bound to.</summary>
@@ -81,6 +104,11 @@ public sealed partial class SocketServer : IAsyncDisposable
         var backoff = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (!_limits.HasFreeSlot && _logLimiter.ShouldLog("1014", out var suppressedWaits))
+            {
+                LogAtMaxConnections(_limits.MaxConnections, suppressedWaits);
+            }
+
             try
             {
                 await _limits.WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
@@ -244,4 +272,10 @@ public sealed partial class SocketServer : IAsyncDisposable
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Closing a new connection from {Address}: it has {Limit} open (max.connections.per.ip) ({Suppressed} similar lines left out)")]
     private partial void LogTooManyFromAddress(IPAddress address, int limit, long suppressed);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "{MaxConnections} connections open, the most allowed: new connections wait until one closes ({Suppressed} similar lines left out)")]
+    private partial void LogAtMaxConnections(int maxConnections, long suppressed);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Connections capped at {Cap}: the open-file limit is {Limit}, {InUse} descriptors are in use and {Headroom} stay free for the runtime and the logs; raise the limit (ulimit -n, LimitNOFILE=) to serve more")]
+    private partial void LogConnectionsCapped(int cap, long limit, int inUse, int headroom);
 }

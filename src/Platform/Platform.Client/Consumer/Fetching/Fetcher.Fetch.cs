@@ -227,6 +227,7 @@ internal sealed partial class Fetcher
                     if (answer.Error == ErrorCode.None)
                     {
                         state.Position = state.FetchPosition = answer.Offset;
+                        state.PositionEpoch = -1;
                         state.PendingReset = OffsetReset.None;
                         state.Epoch++;
                     }

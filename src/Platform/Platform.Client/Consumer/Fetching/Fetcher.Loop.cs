@@ -42,6 +42,7 @@ internal sealed partial class Fetcher
         var nextRetry = long.MaxValue;
         var fetches = new Dictionary<int, List<(PartitionState State, long Offset, int Epoch)>>();
         var resets = new Dictionary<int, List<(PartitionState State, OffsetReset Reset, int Epoch)>>();
+        var validations = new Dictionary<int, List<PositionCheck>>();
         lock (_lock)
         {
             foreach (var state in _partitions.Values)
@@ -58,7 +59,11 @@ internal sealed partial class Fetcher
                     continue;
                 }
 
-                if (state.PendingReset != OffsetReset.None)
+                if (state.AwaitingValidation)
+                {
+                    Add(validations, state.Leader, new PositionCheck(state, state.Position, state.PositionEpoch, state.Epoch));
+                }
+                else if (state.PendingReset != OffsetReset.None)
                 {
                     Add(resets, state.Leader, (state, state.PendingReset, state.Epoch));
                 }
@@ -78,7 +83,16 @@ internal sealed partial class Fetcher
                 }
             }
 
-            // One request in flight per node: resets go first, fetches wait for the next round.
+            // One request in flight per node: validations go first, then resets; fetches wait for the next round.
+            foreach (var (node, partitions) in validations)
+            {
+                partitions.ForEach(p => p.State.InFlight = true);
+                _busyNodes.Add(node);
+                Track(ValidateAsync(node, partitions, cancellationToken));
+                resets.Remove(node);
+                fetches.Remove(node);
+            }
+
             foreach (var (node, partitions) in resets)
             {
                 partitions.ForEach(p => p.State.InFlight = true);
@@ -121,6 +135,12 @@ internal sealed partial class Fetcher
         if (topic.Error == ErrorCode.None && tp.Partition < topic.Partitions.Length)
         {
             var partition = topic.Partitions[tp.Partition];
+            if (state.LeaderEpoch >= 0 && partition.LeaderEpoch > state.LeaderEpoch && state.Position >= 0 && state.PositionEpoch >= 0)
+            {
+                // A new leader: it may have been elected without the records this consumer read (unclean).
+                state.AwaitingValidation = true;
+            }
+
             state.Leader = partition.LeaderId;
             state.LeaderEpoch = partition.LeaderEpoch;
             state.MissingReported = false;

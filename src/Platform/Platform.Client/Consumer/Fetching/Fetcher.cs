@@ -259,6 +259,8 @@ internal sealed partial class Fetcher : IAsyncDisposable
         state.Blocked = false;
         state.EofReported = false;
         state.RetryAtMs = 0;
+        state.PositionEpoch = -1;
+        state.AwaitingValidation = false;
         if (offset >= 0)
         {
             state.Position = state.FetchPosition = offset;

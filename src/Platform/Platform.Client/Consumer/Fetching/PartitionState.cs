@@ -63,6 +63,19 @@ internal sealed class PartitionState(TopicPartition topicPartition)
 
     public int LeaderEpoch = -1;
 
+    /// <summary>
+    /// The leader epoch of the batch the last consumed record came from, or -1 when unknown (after a seek):
+    /// with <see cref="Position"/>, what is checked against a new leader's log (KIP-320).
+    /// </summary>
+    public int PositionEpoch = -1;
+
+    /// <summary>
+    /// The leader changed since <see cref="Position"/> was reached: before fetching on, the new leader must
+    /// confirm (OffsetForLeaderEpoch) that its log has the position in <see cref="PositionEpoch"/>, or say where
+    /// the logs diverge (an unclean election truncated records this consumer read).
+    /// </summary>
+    public bool AwaitingValidation;
+
     /// <summary>The last "topic does not exist" has been reported; reported again only after it existed.</summary>
     public bool MissingReported;
 
@@ -80,6 +93,6 @@ internal sealed class PartitionState(TopicPartition topicPartition)
 
     /// <summary>Whether a Fetch for this partition may be sent now, keeping at most <paramref name="maxBuffered"/> answers buffered.</summary>
     public bool IsFetchable(long nowMs, int maxBuffered)
-        => !Removed && !Paused && !InFlight && BufferedCount < maxBuffered && !Blocked && FetchPosition >= 0 && PendingReset == OffsetReset.None
+        => !Removed && !Paused && !InFlight && BufferedCount < maxBuffered && !Blocked && !AwaitingValidation && FetchPosition >= 0 && PendingReset == OffsetReset.None
             && Leader >= 0 && nowMs >= RetryAtMs;
 }

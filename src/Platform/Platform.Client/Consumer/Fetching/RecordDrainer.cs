@@ -18,6 +18,7 @@ internal sealed class RecordDrainer(bool checkCrcs, bool readCommitted) : IDispo
     private int _nextBatch;
     private bool _inBatch;
     private long _batchNextOffset;
+    private int _batchEpoch;
     private int _nextAborted;
     private RecordBatchReader.Enumerator _records;
 
@@ -80,6 +81,7 @@ internal sealed class RecordDrainer(bool checkCrcs, bool readCommitted) : IDispo
                     }
 
                     state.Position = record.Offset + 1;
+                    state.PositionEpoch = _batchEpoch;
                     return true;
                 }
 
@@ -135,6 +137,7 @@ internal sealed class RecordDrainer(bool checkCrcs, bool readCommitted) : IDispo
             }
 
             _batchNextOffset = nextOffset;
+            _batchEpoch = RecordBatchHeader.PartitionLeaderEpoch(header);
             CurrentTimestampType = RecordBatchHeader.TimestampType(header);
             _records = _reader.GetEnumerator();
             _inBatch = true;
