@@ -20,6 +20,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           durable   [--seconds 5] [--producers 8] [--rounds 3] [--batch-size 16384] [--partitions 1] [--dir D]   (in-process broker; write.caching=false vs an fsync loop and vs write.caching=true)
           connect-ingest [--lines 1000000] [--files 10] [--requests 2000] [--batch 100] [--clients 16] [--rounds 3]   (in-process broker and worker)
           codecs    [--mib 64] [--rounds 3] [--only snappy,lz4,zstd]   (managed codecs vs the native/IronSnappy ones they replaced)
+          replication [--records 1000000] [--size 100] [--partitions 4] [--rounds 3] [--dir D]   (three in-process brokers and etcd: RF=3 acks=all vs RF=1 acks=1)
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -44,6 +45,7 @@ try
         "codecs" => CodecBenchmark.Run(options),
         "durable" => await DurableBenchmark.RunAsync(options),
         "logcost" => await LogCostBenchmark.RunAsync(options),
+        "replication" => await ReplicationBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };
 }

@@ -50,6 +50,16 @@ public sealed partial class BrokerOptions
 
     public int FetchMaxBytes { get; set; }
 
+    public long ReplicaLagTimeMaxMs { get; set; }
+
+    public int ReplicaFetchMaxBytes { get; set; }
+
+    public int ReplicaFetchResponseMaxBytes { get; set; }
+
+    public int ReplicaFetchWaitMaxMs { get; set; }
+
+    public int ReplicaFetchBackoffMs { get; set; }
+
     /// <summary><c>queued.max.request.bytes</c>; -1: unbounded.</summary>
     public long QueuedMaxRequestBytes { get; set; }
 

@@ -63,6 +63,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, DescribeProducersHandler>();
         services.AddSingleton<IApiHandler, ListTransactionsHandler>();
         services.AddSingleton<IApiHandler, DescribeTransactionsHandler>();
+        services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();
+        services.AddSingleton<Replication.ReplicaManager>();
+        services.AddSingleton<Replication.IReplicaManager>(sp => sp.GetRequiredService<Replication.ReplicaManager>());
         services.AddSingleton<IRequestProcessor, RequestProcessor>();
         services.TryAddSingleton(sp => new Diagnostics.LogRateLimiter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RequestMemoryBudget(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.QueuedMaxRequestBytes));

@@ -126,6 +126,25 @@ internal sealed partial class LogSegment
     }
 
     /// <summary>
+    /// Cuts the segment before the batch holding <paramref name="offset"/> (a follower truncating to its
+    /// leader's history) and rescans what is left, rebuilding the indexes and cutting the transaction
+    /// index. Returns the offset after the last batch kept.
+    /// </summary>
+    public long TruncateTo(long offset)
+    {
+        if (Translate(offset, Size) is { } batch)
+        {
+            File.Truncate(batch.Position);
+            _size = batch.Position;
+            Recover();
+            // Durable before anything newer is appended: a cut that a power loss undid would bring back the divergent tail.
+            Flush();
+        }
+
+        return NextOffset;
+    }
+
+    /// <summary>
     /// Opens the active segment without a rescan if that is safe: its batches, read header by header from
     /// the last offset index entry, end exactly at the end of the file and at <paramref name="recoveryPoint"/>
     /// (so every byte was fsynced and nothing torn follows). Restores what appends need (roll time, max

@@ -34,13 +34,108 @@ public sealed partial class PartitionLog
                 return DuplicateInfo(append.Duplicate, config);
             }
 
-            Write(span, append.FirstTimestamp, append.NextOffset - 1, now, config);
-            Apply(span, append);
-            Volatile.Write(ref _logEndOffset, append.NextOffset);
-            Interlocked.Add(ref _unflushedMessages, append.Records);
-            info = new LogAppendInfo(append.FirstOffset, append.NextOffset - 1, logAppendTime, append.MaxTimestamp, append.OffsetOfMaxTimestamp, append.Records, span.Length, _logStartOffset);
+            // Before the write: the checkpoint must never be behind the log (a new epoch's first batch).
+            AssignEpoch(leaderEpoch, append.FirstOffset);
+            info = Commit(span, append, logAppendTime, now, config);
         }
 
+        return Appended(info, config);
+    }
+
+    /// <summary>
+    /// A follower's append of batches fetched from the leader: they keep the leader's offsets, epochs,
+    /// timestamps and producer ids; the first must start at the log end and each follow the previous,
+    /// and the producer state, transactions and epoch cache are updated as on the leader (unchecked: the
+    /// leader checked them). A batch that does not fit throws a <see cref="LogException"/> and nothing is written.
+    /// </summary>
+    public LogAppendInfo AppendAsFollower(Memory<byte> batches)
+    {
+        var span = batches.Span;
+        var config = _config;
+        LogAppendInfo info;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
+            var append = new PreparedAppend { FirstOffset = _logEndOffset, NextOffset = _logEndOffset };
+            var latestEpoch = _epochs.LatestEpoch;
+            List<(int Epoch, long StartOffset)>? newEpochs = null;
+            for (var position = 0; position < span.Length;)
+            {
+                var batch = NextBatch(span, position, config);
+                if (RecordBatchHeader.BaseOffset(batch) != append.NextOffset || !RecordBatchHeader.IsCrcValid(batch))
+                {
+                    throw new LogException(ErrorCode.CorruptMessage, $"Replicated batch at offset {RecordBatchHeader.BaseOffset(batch)} does not follow {append.NextOffset} or fails its CRC.");
+                }
+
+                if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
+                {
+                    (append.Markers ??= []).Add(position);
+                }
+                else if (RecordBatchHeader.ProducerId(batch) >= 0)
+                {
+                    var producerBatch = ProducerBatch.FromHeader(batch);
+                    if (append.FirstProducerBatch is null)
+                    {
+                        append.FirstProducerBatch = producerBatch;
+                    }
+                    else
+                    {
+                        (append.MoreProducerBatches ??= []).Add(producerBatch);
+                    }
+                }
+
+                if (position == 0)
+                {
+                    append.FirstTimestamp = RecordBatchHeader.MaxTimestamp(batch);
+                }
+
+                if (RecordBatchHeader.MaxTimestamp(batch) > append.MaxTimestamp)
+                {
+                    append.MaxTimestamp = RecordBatchHeader.MaxTimestamp(batch);
+                    append.OffsetOfMaxTimestamp = RecordBatchHeader.LastOffset(batch);
+                }
+
+                if (RecordBatchHeader.PartitionLeaderEpoch(batch) > latestEpoch)
+                {
+                    latestEpoch = RecordBatchHeader.PartitionLeaderEpoch(batch);
+                    (newEpochs ??= []).Add((latestEpoch, append.NextOffset));
+                }
+
+                append.Records += RecordBatchHeader.LastOffsetDelta(batch) + 1;
+                append.NextOffset = RecordBatchHeader.LastOffset(batch) + 1;
+                position += batch.Length;
+            }
+
+            if (span.Length == 0)
+            {
+                throw new LogException(ErrorCode.CorruptMessage, "Append of no batches.");
+            }
+
+            foreach (var (epoch, startOffset) in newEpochs ?? [])
+            {
+                AssignEpoch(epoch, startOffset);
+            }
+
+            info = Commit(span, append, -1, NowMs, config);
+        }
+
+        return Appended(info, config);
+    }
+
+    /// <summary>Writes checked batches and applies them; caller holds the lock.</summary>
+    private LogAppendInfo Commit(ReadOnlySpan<byte> span, in PreparedAppend append, long logAppendTime, long now, LogConfig config)
+    {
+        Write(span, append.FirstTimestamp, append.NextOffset - 1, now, config);
+        Apply(span, append);
+        Volatile.Write(ref _logEndOffset, append.NextOffset);
+        Interlocked.Add(ref _unflushedMessages, append.Records);
+        return new LogAppendInfo(append.FirstOffset, append.NextOffset - 1, logAppendTime, append.MaxTimestamp, append.OffsetOfMaxTimestamp, append.Records, span.Length, _logStartOffset);
+    }
+
+    /// <summary>After the lock: the high watermark moves now (write.caching=true) or at the group commit's fsync, and flush.messages/flush.ms apply.</summary>
+    private LogAppendInfo Appended(LogAppendInfo info, LogConfig config)
+    {
         if (config.WriteCaching)
         {
             AdvanceHighWatermark(info.LastOffset + 1);

@@ -38,6 +38,7 @@ public sealed partial class PartitionLog
         // Unrecovered means the log ends at its recovery point; a recovered one is flushed whole just below.
         _durableOffset = _recoveryPoint;
         LoadProducerState(segments, logEndOffset);
+        _epochs.Load(segments, logEndOffset);
         if (recovered)
         {
             // Make the recovered state (cut tails, rebuilt indexes) durable before trusting it as a recovery point.

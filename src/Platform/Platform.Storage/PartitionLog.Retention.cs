@@ -57,6 +57,92 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
+    /// A follower cuts its log to its leader's history: every batch at or after <paramref name="offset"/>
+    /// goes (a batch straddling it too), with the segments, indexes, transaction indexes, producer state
+    /// (reloaded from the newest snapshot below the cut and the batches after it) and leader epochs that
+    /// covered them. An offset at or below the first segment's base empties the log, which then starts
+    /// at <paramref name="offset"/>. Returns the new log end offset.
+    /// </summary>
+    public long TruncateTo(long offset) => Truncate(offset, fully: false);
+
+    /// <summary>
+    /// A follower whose log ends before the leader's log start: everything goes, and the log starts again,
+    /// empty, at <paramref name="offset"/> (the leader's log start offset).
+    /// </summary>
+    public void TruncateFullyAndStartAt(long offset) => Truncate(offset, fully: true);
+
+    private long Truncate(long offset, bool fully)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
+            if (offset >= _logEndOffset && !fully)
+            {
+                return _logEndOffset;
+            }
+
+            // A roll's snapshot must not land past the cut after the producer state is rebuilt.
+            WaitForRollFlush();
+            lock (_flushLock)
+            {
+                try
+                {
+                    TruncateSegments(offset, fully);
+                    var end = _segments[^1].NextOffset;
+                    Volatile.Write(ref _logEndOffset, end);
+                    Volatile.Write(ref _highWatermark, fully ? end : Math.Min(_highWatermark, end));
+                    Volatile.Write(ref _recoveryPoint, fully ? end : Math.Min(_recoveryPoint, end));
+                    Volatile.Write(ref _durableOffset, fully ? end : Math.Min(_durableOffset, end));
+                    _producerState.Clear();
+                    LoadProducerState(_segments, end);
+                    _epochs.TruncateFromEnd(fully ? long.MinValue : end);
+                    _logger.LogTruncated(Directory, offset, end);
+                    return end;
+                }
+                catch (IOException e)
+                {
+                    throw GoOffline("truncate", e);
+                }
+            }
+        }
+    }
+
+    private void TruncateSegments(long offset, bool fully)
+    {
+        var segments = _segments;
+        var now = NowMs;
+        _directoryChanged = true;
+        if (fully || offset <= segments[0].BaseOffset)
+        {
+            var fresh = LogSegment.Create(_fs, Directory, Math.Max(offset, 0), _config, now);
+            _segments = [fresh];
+            foreach (var segment in segments)
+            {
+                segment.Delete();
+            }
+
+            _logStartOffset = fresh.BaseOffset;
+            WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, _logStartOffset);
+            return;
+        }
+
+        var keep = segments.Length;
+        while (segments[keep - 1].BaseOffset >= offset)
+        {
+            keep--;
+        }
+
+        _segments = segments[..keep];
+        for (var i = keep; i < segments.Length; i++)
+        {
+            segments[i].Delete();
+        }
+
+        segments[keep - 1].TruncateTo(offset);
+    }
+
+    /// <summary>
     /// DeleteRecords: moves the log start offset up to <paramref name="offset"/> (-1: the high watermark),
     /// persists it and deletes the segments wholly below it. Returns the new log start offset (low watermark).
     /// </summary>

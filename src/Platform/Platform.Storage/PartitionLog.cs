@@ -22,6 +22,7 @@ public sealed partial class PartitionLog : IDisposable
     private long _logEndOffset;
     private long _logStartOffset;
     private long _highWatermark;
+    private long _replicatedHighWatermark = long.MaxValue;
     private long _recoveryPoint;
     private long _checkpointedRecoveryPoint = -1;
     private long _unflushedMessages;
@@ -33,6 +34,7 @@ public sealed partial class PartitionLog : IDisposable
     private readonly TransactionState _transactions;
     private readonly ProducerSnapshots _snapshots;
     private readonly RetiredSegments _retired;
+    private readonly LeaderEpochCache _epochs;
     private Task _rollFlush = Task.CompletedTask;
     private bool _closed;
 
@@ -50,6 +52,7 @@ public sealed partial class PartitionLog : IDisposable
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
         _retired = new RetiredSegments(logger);
+        _epochs = new LeaderEpochCache(fs, directory);
     }
 
     public string Directory { get; }
@@ -68,9 +71,19 @@ public sealed partial class PartitionLog : IDisposable
 
     /// <summary>
     /// Offsets below this are readable by consumers: the log end offset with write.caching=true, the
-    /// <see cref="DurableOffset"/> with write.caching=false.
+    /// <see cref="DurableOffset"/> with write.caching=false, and never past the
+    /// <see cref="ReplicatedHighWatermark"/> (what the whole ISR holds).
     /// </summary>
-    public long HighWatermark => Volatile.Read(ref _highWatermark);
+    public long HighWatermark => Math.Min(Volatile.Read(ref _highWatermark), Volatile.Read(ref _replicatedHighWatermark));
+
+    /// <summary>The replication layer's high watermark (the smallest log end offset of the ISR); unbounded for an unreplicated log.</summary>
+    public long ReplicatedHighWatermark => Volatile.Read(ref _replicatedHighWatermark);
+
+    /// <summary>The newest leader epoch in the log (or assigned at the log end by a new leader), -1 for none.</summary>
+    public int LatestEpoch => _epochs.LatestEpoch;
+
+    /// <summary>The epoch start offsets, oldest first (the <c>leader-epoch-checkpoint</c>).</summary>
+    public IReadOnlyList<(int Epoch, long StartOffset)> EpochEntries => _epochs.Entries;
 
     /// <summary>Offsets below this are on stable storage (fsynced); recovery scans only from here.</summary>
     public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
@@ -119,6 +132,50 @@ public sealed partial class PartitionLog : IDisposable
             ? (name[..dash], partition)
             : throw new ArgumentException($"Log directory name '{name}' is not <topic>-<partition>.", nameof(directory));
     }
+
+    /// <summary>
+    /// Sets the replication layer's high watermark (a leader's from its ISR, a follower's from the leader):
+    /// what consumers may read is capped by it. It may go back only when leadership changes hands
+    /// (a new leader starts from its own). Wakes readers if what they may read moved.
+    /// </summary>
+    public void SetReplicatedHighWatermark(long offset)
+    {
+        var before = HighWatermark;
+        Volatile.Write(ref _replicatedHighWatermark, offset);
+        if (HighWatermark != before)
+        {
+            ReadableChanged?.Invoke();
+        }
+    }
+
+    /// <summary>A new leader records that <paramref name="epoch"/> starts at its log end (Kafka does so on becoming leader).</summary>
+    public void AssignEpochAtLogEnd(int epoch)
+    {
+        lock (_lock)
+        {
+            ThrowIfOffline();
+            AssignEpoch(epoch, _logEndOffset);
+        }
+    }
+
+    /// <summary>Records a new epoch's start offset (caller holds the lock); a failed checkpoint write takes the log offline.</summary>
+    private void AssignEpoch(int epoch, long startOffset)
+    {
+        try
+        {
+            _epochs.Assign(epoch, startOffset);
+        }
+        catch (IOException e)
+        {
+            throw GoOffline("write", e);
+        }
+    }
+
+    /// <summary>
+    /// OffsetForLeaderEpoch: the largest epoch at or below <paramref name="epoch"/> this log has, and the
+    /// offset where the epoch after it starts (the log end for the latest); (-1, -1) if unknown.
+    /// </summary>
+    public (int Epoch, long EndOffset) EndOffsetForEpoch(int epoch) => _epochs.EndOffsetFor(epoch, LogEndOffset);
 
     /// <summary>Applies a changed topic config (AlterConfigs); segment sizes apply from the next roll.</summary>
     public void UpdateConfig(LogConfig config) => _config = config;

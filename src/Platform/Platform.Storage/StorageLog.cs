@@ -75,4 +75,7 @@ internal static partial class StorageLog
     public static partial void CloseFailed(this ILogger logger, string directory, Exception exception);
     [LoggerMessage(EventId = 3040, Level = LogLevel.Critical, Message = "Log {Directory} is offline after a failed {Operation}; it serves nothing until a restart recovers it from disk")]
     public static partial void LogOffline(this ILogger logger, string directory, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "Truncated {Directory} to offset {Offset}; its log now ends at {LogEndOffset}")]
+    public static partial void LogTruncated(this ILogger logger, string directory, long offset, long logEndOffset);
 }

@@ -85,7 +85,8 @@ internal sealed class CoordinatorTopic(TopicManager topics, TimeProvider time, s
 
         using var reader = new RecordBatchReader();
         var offset = log.LogStartOffset;
-        var end = log.HighWatermark;
+        // To the log end, as Kafka's loader: a new leader's high watermark may trail records the ISR is still fetching, which stay committed.
+        var end = log.LogEndOffset;
         while (offset < end)
         {
             var records = log.Read(offset, ReadChunkBytes, end).Records;

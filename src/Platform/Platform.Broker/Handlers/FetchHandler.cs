@@ -13,8 +13,11 @@ namespace Platform.Broker.Handlers;
 /// read_committed (isolation level 1) reads up to the last stable offset and lists the aborted
 /// transactions overlapping the range read, so the consumer can drop their records.
 /// fetch.max.bytes caps the records of a response whatever the request's max_bytes.
+/// Only the leader serves a partition. A follower's fetch (a replica id) reads up to the log end rather
+/// than the high watermark, tells the leader how far the follower has the log (which moves the ISR and
+/// the high watermark), and wakes at every append.
 /// </summary>
-public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options) : ApiHandler<FetchRequest, FetchResponse>
+public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options, ClusterInfo cluster) : ApiHandler<FetchRequest, FetchResponse>
 {
     /// <summary>Versions below this carry message formats v0/v1, which are not stored here.</summary>
     private const short FirstRecordBatchVersion = 4;
@@ -36,10 +39,12 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
         var readCommitted = request.IsolationLevel == 1;
         var deadline = time.GetTimestamp() + (long)(Math.Max(0, request.MaxWaitMs) * (time.TimestampFrequency / 1000.0));
         var waits = new List<Task>();
+        var first = true;
         while (true)
         {
             waits.Clear();
-            var (response, bytes, hasError) = Read(request, readCommitted, waits);
+            var (response, bytes, hasError) = Read(request, readCommitted, waits, first);
+            first = false;
             var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
             if (bytes >= request.MinBytes || hasError || remaining <= TimeSpan.Zero || waits.Count == 0)
             {
@@ -54,13 +59,15 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
             if (timeout.IsCancellationRequested)
             {
                 // Max wait is over: answer with whatever is there now.
-                return Read(request, readCommitted, waits: null).Response;
+                return Read(request, readCommitted, waits: null, followerFetch: false).Response;
             }
         }
     }
 
-    private (FetchResponse Response, long Bytes, bool HasError) Read(FetchRequest request, bool readCommitted, List<Task>? waits)
+    /// <summary>Reads every partition once; <paramref name="followerFetch"/>: the first pass of a follower's fetch, which reports its position to the leader.</summary>
+    private (FetchResponse Response, long Bytes, bool HasError) Read(FetchRequest request, bool readCommitted, List<Task>? waits, bool followerFetch)
     {
+        var replicaId = request.ReplicaId;
         var response = new FetchResponse { Responses = new(request.Topics.Count) };
         long responseBudget = Math.Min(request.MaxBytes, options.Value.FetchMaxBytes);
         long total = 0;
@@ -82,8 +89,26 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                     continue;
                 }
 
+                var refused = partition.LeaderError(cluster.NodeId, fetchPartition.CurrentLeaderEpoch);
+                if (refused != ErrorCode.None)
+                {
+                    data.ErrorCode = (short)refused;
+                    hasError = true;
+                    continue;
+                }
+
                 // Take the signal before reading, so an append between the read and the wait still wakes us.
                 waits?.Add(partition.DataArrived.NextPulse);
+                var leader = replicaId >= 0 ? partition.Leader : null;
+                if (leader is not null)
+                {
+                    waits?.Add(leader.Appended.NextPulse);
+                    if (followerFetch && fetchPartition.FetchOffset <= partition.LogEndOffset)
+                    {
+                        leader.OnFollowerFetch(replicaId, fetchPartition.FetchOffset);
+                    }
+                }
+
                 var highWatermark = partition.HighWatermark;
                 var lastStable = partition.LastStableOffset;
                 data.HighWatermark = highWatermark;
@@ -102,7 +127,7 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                     continue;
                 }
 
-                var maxOffset = readCommitted ? lastStable : highWatermark;
+                var maxOffset = replicaId >= 0 ? long.MaxValue : readCommitted ? lastStable : highWatermark;
                 var budget = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(0, responseBudget));
                 if (offset >= maxOffset || fetchPartition.PartitionMaxBytes <= 0)
                 {

@@ -19,7 +19,7 @@ namespace Platform.Broker.Handlers;
 /// awaits the partition's group commit without holding a thread, and every partition of the request
 /// is appended before the first wait, so their fsyncs overlap. acks=1 is answered after the write.
 /// </summary>
-public sealed partial class ProduceHandler(TopicManager topics, Transactions.TransactionCoordinator transactions, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
+public sealed partial class ProduceHandler(TopicManager topics, Transactions.TransactionCoordinator transactions, ClusterInfo cluster, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
@@ -52,7 +52,7 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
                     continue;
                 }
 
-                Append(topicData.Name, topic?.GetPartition(partitionData.Index), partitionData.Records as MemoryRecords, result, pending);
+                Append(topicData.Name, topic?.GetPartition(partitionData.Index), partitionData.Records as MemoryRecords, result, pending, request.Acks);
             }
         }
 
@@ -62,9 +62,10 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
             {
                 await durable.ConfigureAwait(false);
             }
-            catch (StorageException e)
+            catch (LogException e)
             {
-                // Written but not durable, and never visible: the log is offline, and a restart recovers only what reached the disk.
+                // Written but not durable, and never visible (the log is offline, and a restart recovers only what
+                // reached the disk), or not on the whole ISR: leadership moved, or the ISR shrank below min.insync.replicas.
                 result.ErrorCode = (short)e.ErrorCode;
                 result.ErrorMessage = e.Message;
                 result.BaseOffset = -1;
@@ -79,11 +80,22 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
         return request.Acks == 0 ? null : response;
     }
 
-    private void Append(string topicName, Partition? partition, MemoryRecords? records, ProduceResponse.PartitionProduceResponse result, List<(Task Durable, ProduceResponse.PartitionProduceResponse Result)>? pending)
+    private void Append(string topicName, Partition? partition, MemoryRecords? records, ProduceResponse.PartitionProduceResponse result, List<(Task Durable, ProduceResponse.PartitionProduceResponse Result)>? pending, short acks)
     {
         if (partition is null)
         {
             result.ErrorCode = (short)(TopicNames.Validate(topicName) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException);
+            return;
+        }
+
+        // A follower never takes writes; acks=all is refused before the append when the ISR is too small to keep it.
+        var replicas = !partition.IsLeader(cluster.NodeId) ? ErrorCode.NotLeaderOrFollower : acks == -1 ? partition.CheckEnoughReplicas() : ErrorCode.None;
+        if (replicas != ErrorCode.None)
+        {
+            result.ErrorCode = (short)replicas;
+            result.ErrorMessage = replicas == ErrorCode.NotEnoughReplicas
+                ? $"The ISR of {topicName}-{partition.Index} has {partition.Role.Isr.Count} replicas, fewer than min.insync.replicas {partition.Log.Config.MinInSyncReplicas}."
+                : null;
             return;
         }
 

@@ -1,0 +1,262 @@
+using Microsoft.Extensions.Logging;
+using Platform.Broker.Cluster;
+using Platform.Protocol;
+using Platform.Storage;
+
+namespace Platform.Broker.Replication;
+
+/// <summary>
+/// A leader's replication state of one partition with followers: the <see cref="IsrTracker"/> fed by the
+/// leader's appends and the followers' fetches, the high watermark it publishes to the log (which caps what
+/// consumers read and wakes them), the acks=all appends waiting for it, and ISR changes written to the
+/// <see cref="IIsrStore"/> one at a time, outside the lock, the partition's role following the result.
+/// </summary>
+public sealed partial class LeaderState
+{
+    private readonly Lock _lock = new();
+    private readonly Partition _partition;
+    private readonly IsrTracker _tracker;
+    private readonly IIsrStore _store;
+    private readonly ILogger _logger;
+    private readonly PriorityQueue<TaskCompletionSource, long> _waiters = new();
+    private bool _isrChangeInFlight;
+    private LogException? _resigned;
+
+    public LeaderState(Partition partition, PartitionRole role, int nodeId, IIsrStore store, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(role);
+        _partition = partition;
+        _store = store;
+        _logger = logger;
+        var log = partition.Log;
+        // What this replica knew to be on the whole ISR: as a follower it had it from the old leader.
+        var highWatermark = Math.Min(log.ReplicatedHighWatermark, log.LogEndOffset);
+        _tracker = new IsrTracker(nodeId, role.Replicas, role.Isr, highWatermark, log.LogEndOffset, time);
+        log.SetReplicatedHighWatermark(_tracker.HighWatermark);
+    }
+
+    /// <summary>Signalled on every leader append, so followers' fetches waiting at the log end wake.</summary>
+    public BroadcastSignal Appended { get; } = new();
+
+    public long HighWatermark
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tracker.HighWatermark;
+            }
+        }
+    }
+
+    /// <summary>A follower's log end offset as of its last fetch, -1 before its first.</summary>
+    public long FollowerLogEndOffset(int replica)
+    {
+        lock (_lock)
+        {
+            return _tracker.FollowerLogEndOffset(replica);
+        }
+    }
+
+    /// <summary>The leader appended up to <paramref name="logEndOffset"/>.</summary>
+    public void OnLeaderAppend(long logEndOffset)
+    {
+        bool moved;
+        lock (_lock)
+        {
+            moved = _tracker.OnLeaderAppend(logEndOffset);
+        }
+
+        Appended.Pulse();
+        if (moved)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Follower <paramref name="replica"/> fetched from <paramref name="fetchOffset"/>: it holds everything before it.</summary>
+    public void OnFollowerFetch(int replica, long fetchOffset)
+    {
+        bool moved;
+        IReadOnlyList<int>? expanded = null;
+        lock (_lock)
+        {
+            (moved, var join) = _tracker.OnFollowerFetch(replica, fetchOffset);
+            if (join && !_isrChangeInFlight && _resigned is null)
+            {
+                expanded = [.. _tracker.Isr, replica];
+                BeginIsrChange(expanded);
+            }
+        }
+
+        if (moved)
+        {
+            Publish();
+        }
+
+        if (expanded is not null)
+        {
+            _ = WriteIsrAsync(expanded);
+        }
+    }
+
+    /// <summary>Removes ISR members not caught up for <paramref name="maxLag"/> (<c>replica.lag.time.max.ms</c>), through the store.</summary>
+    public void ShrinkIsrIfLagging(TimeSpan maxLag)
+    {
+        IReadOnlyList<int>? shrunk = null;
+        lock (_lock)
+        {
+            if (_isrChangeInFlight || _resigned is not null)
+            {
+                return;
+            }
+
+            var lagging = _tracker.LaggingReplicas(maxLag);
+            if (lagging.Count > 0)
+            {
+                shrunk = [.. _tracker.Isr.Except(lagging)];
+                BeginIsrChange(shrunk);
+            }
+        }
+
+        if (shrunk is not null)
+        {
+            _ = WriteIsrAsync(shrunk);
+        }
+    }
+
+    /// <summary>The controller published a role of the same leadership (an ISR change, ours or its own).</summary>
+    public void OnRoleUpdated(PartitionRole role)
+    {
+        bool moved;
+        lock (_lock)
+        {
+            moved = !_isrChangeInFlight && !_tracker.Isr.SequenceEqual(role.Isr) && _tracker.Accept(role.Isr);
+        }
+
+        if (moved)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Completes once the high watermark reaches <paramref name="endOffset"/>; fails if leadership is lost first.</summary>
+    public Task WaitForHighWatermarkAsync(long endOffset)
+    {
+        lock (_lock)
+        {
+            if (_resigned is { } resigned)
+            {
+                return Task.FromException(resigned);
+            }
+
+            if (_tracker.HighWatermark >= endOffset)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Enqueue(waiter, endOffset);
+            return waiter.Task;
+        }
+    }
+
+    /// <summary>Leadership moved away (or the replica was removed): waiting acks=all appends fail with NOT_LEADER_OR_FOLLOWER.</summary>
+    public void Resign()
+    {
+        List<TaskCompletionSource> waiting;
+        var error = new LogException(ErrorCode.NotLeaderOrFollower, $"This broker no longer leads {_partition.Topic.Name}-{_partition.Index}.");
+        lock (_lock)
+        {
+            _resigned = error;
+            waiting = [.. _waiters.UnorderedItems.Select(w => w.Element)];
+            _waiters.Clear();
+        }
+
+        foreach (var waiter in waiting)
+        {
+            waiter.TrySetException(error);
+        }
+
+        Appended.Pulse();
+    }
+
+    private void BeginIsrChange(IReadOnlyList<int> isr)
+    {
+        _isrChangeInFlight = true;
+        _tracker.Propose(isr);
+    }
+
+    private async Task WriteIsrAsync(IReadOnlyList<int> isr)
+    {
+        var role = _partition.Role;
+        PartitionRole? accepted = null;
+        try
+        {
+            accepted = await _store.TryAlterIsrAsync(_partition.Topic.Name, _partition.Index, role, isr, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The store is unreachable: the proposal is dropped and retried by the next fetch or lag check.
+            LogIsrChangeFailed(e, _partition.Topic.Name, _partition.Index);
+        }
+
+        bool moved;
+        lock (_lock)
+        {
+            _isrChangeInFlight = false;
+            if (accepted is not null && _resigned is null)
+            {
+                _partition.Role = accepted;
+                moved = _tracker.Accept(accepted.Isr);
+            }
+            else
+            {
+                // Refused: the controller changed the state first. Its role (if it arrived meanwhile) is the truth.
+                _tracker.Refuse();
+                moved = _resigned is null && !_tracker.Isr.SequenceEqual(_partition.Role.Isr) && _tracker.Accept(_partition.Role.Isr);
+            }
+        }
+
+        if (accepted is not null)
+        {
+            LogIsrChanged(_partition.Topic.Name, _partition.Index, role.Isr, accepted.Isr, accepted.PartitionEpoch);
+        }
+
+        if (moved)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Hands the high watermark to the log (waking consumers) and completes the acks=all appends it covers (outside the lock).</summary>
+    private void Publish()
+    {
+        List<TaskCompletionSource>? done = null;
+        long highWatermark;
+        lock (_lock)
+        {
+            highWatermark = _tracker.HighWatermark;
+            while (_waiters.TryPeek(out var waiter, out var offset) && offset <= highWatermark)
+            {
+                _waiters.Dequeue();
+                (done ??= []).Add(waiter);
+            }
+
+            // Under the lock, so two publishers can never set it back (readers' wakeups run asynchronously).
+            _partition.Log.SetReplicatedHighWatermark(highWatermark);
+        }
+
+        foreach (var waiter in done ?? [])
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    [LoggerMessage(EventId = 1700, Level = LogLevel.Information, Message = "ISR of {Topic}-{Partition} changed from [{From}] to [{To}] (partition epoch {PartitionEpoch})")]
+    private partial void LogIsrChanged(string topic, int partition, IReadOnlyList<int> from, IReadOnlyList<int> to, int partitionEpoch);
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Could not record an ISR change of {Topic}-{Partition}")]
+    private partial void LogIsrChangeFailed(Exception exception, string topic, int partition);
+}

@@ -1,0 +1,445 @@
+using Microsoft.Extensions.Logging;
+using Platform.Broker.Cluster;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+using Platform.Protocol.RecordFormat;
+using Platform.Storage;
+
+namespace Platform.Broker.Replication;
+
+/// <summary>
+/// Fetches, over one connection, every partition this broker follows whose leader is one source broker.
+/// A partition added (a new leader or leader epoch) first truncates its log to the leader's history
+/// (OffsetForLeaderEpoch, KIP-101/279), then fetches from its log end with the leader epoch it knows;
+/// fetched batches are appended as they are, and the leader's high watermark becomes the local one.
+/// A leader that does not (yet) agree on the epoch, or an unreachable one, is retried after
+/// <c>replica.fetch.backoff.ms</c>; a newer role replaces the partition's state.
+/// </summary>
+internal sealed partial class ReplicaFetcher : IAsyncDisposable
+{
+    private const short FetchVersion = 12;
+    private const short OffsetForLeaderEpochVersion = 4;
+
+    private readonly int _nodeId;
+    private readonly ReplicaFetcherSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Partition, FetchState> _partitions = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private BrokerEndpoint? _leader;
+
+    public ReplicaFetcher(int nodeId, BrokerEndpoint? leader, ReplicaFetcherSettings settings, TimeProvider time, ILogger logger)
+    {
+        _nodeId = nodeId;
+        _leader = leader;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _partitions.Count;
+            }
+        }
+    }
+
+    /// <summary>The leader's address changed (or became known).</summary>
+    public void UpdateLeader(BrokerEndpoint? leader)
+    {
+        lock (_lock)
+        {
+            _leader = leader;
+        }
+
+        Wake();
+    }
+
+    /// <summary>Starts (or restarts, under a new leader epoch) following <paramref name="partition"/>: truncation first, then fetches.</summary>
+    public void Add(Partition partition, int leaderEpoch)
+    {
+        lock (_lock)
+        {
+            if (_partitions.Remove(partition, out var old))
+            {
+                old.Retire();
+            }
+
+            _partitions[partition] = new FetchState(partition, leaderEpoch);
+        }
+
+        Wake();
+    }
+
+    /// <summary>Stops following <paramref name="partition"/>; once this returns, no fetched batch is appended to it any more.</summary>
+    public void Remove(Partition partition)
+    {
+        FetchState? state;
+        lock (_lock)
+        {
+            _partitions.Remove(partition, out state);
+        }
+
+        state?.Retire();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        _stop.Dispose();
+    }
+
+    private void Wake()
+    {
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            changed = _changed;
+            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stop.Token;
+        ReplicaChannel? channel = null;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                Task changed;
+                BrokerEndpoint? leader;
+                List<FetchState> states;
+                lock (_lock)
+                {
+                    changed = _changed.Task;
+                    leader = _leader;
+                    var now = _time.GetTimestamp();
+                    states = [.. _partitions.Values.Where(s => s.RetryAt <= now)];
+                }
+
+                if (leader is null || states.Count == 0)
+                {
+                    // Nothing to fetch now: wait for a change, or for the earliest retry.
+                    await Task.WhenAny(changed, Task.Delay(_settings.Backoff, _time, token)).ConfigureAwait(false);
+                    continue;
+                }
+
+                try
+                {
+                    channel ??= await ReplicaChannel.ConnectAsync(leader, $"replica-fetcher-{_nodeId}", token).ConfigureAwait(false);
+                    var truncating = states.Where(s => s.NeedsTruncation).ToList();
+                    if (truncating.Count > 0)
+                    {
+                        await TruncateAsync(channel, truncating, token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await FetchAsync(channel, states, token).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    if (token.IsCancellationRequested)
+                    {
+                        // Stopping: whatever the request ran into (a leader already gone) no longer matters.
+                        return;
+                    }
+
+                    LogFetchFailed(e, leader.Id, leader.Host, leader.Port);
+                    channel?.Dispose();
+                    channel = null;
+                    await Task.WhenAny(Task.Delay(_settings.Backoff, _time, token)).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            channel?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Asks the leader where each partition's latest local epoch ends in its log and cuts the local log
+    /// there (or where the local copy of the epoch the leader answered ends, if earlier), so the log is a
+    /// prefix of the leader's before any fetch.
+    /// </summary>
+    private async Task TruncateAsync(ReplicaChannel channel, List<FetchState> states, CancellationToken token)
+    {
+        var request = new OffsetForLeaderEpochRequest { ReplicaId = _nodeId };
+        var asked = new List<FetchState>();
+        foreach (var group in states.GroupBy(s => s.Partition.Topic.Name))
+        {
+            var topic = new OffsetForLeaderEpochRequest.OffsetForLeaderTopic { Topic = group.Key };
+            foreach (var state in group)
+            {
+                var latest = state.Partition.Log.LatestEpoch;
+                if (latest < 0)
+                {
+                    // An empty log has nothing to cut.
+                    state.TruncationDone(this);
+                    continue;
+                }
+
+                topic.Partitions.Add(new() { Partition = state.Partition.Index, CurrentLeaderEpoch = state.LeaderEpoch, LeaderEpoch = latest });
+                asked.Add(state);
+            }
+
+            if (topic.Partitions.Count > 0)
+            {
+                request.Topics.Add(topic);
+            }
+        }
+
+        if (asked.Count == 0)
+        {
+            return;
+        }
+
+        var response = await channel.SendAsync<OffsetForLeaderEpochResponse>(request, OffsetForLeaderEpochVersion, token).ConfigureAwait(false);
+        foreach (var topic in response.Topics)
+        {
+            foreach (var result in topic.Partitions)
+            {
+                if (asked.Find(s => s.Partition.Topic.Name == topic.Topic && s.Partition.Index == result.Partition) is not { } state)
+                {
+                    continue;
+                }
+
+                if (result.ErrorCode != (short)ErrorCode.None)
+                {
+                    state.Backoff(_time, _settings.Backoff);
+                    LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, (ErrorCode)result.ErrorCode, state.LeaderEpoch);
+                    continue;
+                }
+
+                state.Truncate(this, result.LeaderEpoch, result.EndOffset);
+            }
+        }
+    }
+
+    private async Task FetchAsync(ReplicaChannel channel, List<FetchState> states, CancellationToken token)
+    {
+        var request = new FetchRequest
+        {
+            ReplicaId = _nodeId,
+            MaxWaitMs = _settings.MaxWaitMs,
+            MinBytes = 1,
+            MaxBytes = _settings.ResponseMaxBytes,
+            SessionEpoch = -1,
+        };
+        foreach (var group in states.GroupBy(s => s.Partition.Topic.Name))
+        {
+            var topic = new FetchRequest.FetchTopic { Topic = group.Key };
+            foreach (var state in group)
+            {
+                var log = state.Partition.Log;
+                topic.Partitions.Add(new()
+                {
+                    Partition = state.Partition.Index,
+                    CurrentLeaderEpoch = state.LeaderEpoch,
+                    FetchOffset = log.LogEndOffset,
+                    LastFetchedEpoch = log.LatestEpoch,
+                    LogStartOffset = log.LogStartOffset,
+                    PartitionMaxBytes = _settings.PartitionMaxBytes,
+                });
+            }
+
+            request.Topics.Add(topic);
+        }
+
+        var response = await channel.SendAsync<FetchResponse>(request, FetchVersion, token).ConfigureAwait(false);
+        if (response.ErrorCode != (short)ErrorCode.None)
+        {
+            throw new LogException((ErrorCode)response.ErrorCode, $"The leader refused the fetch: {((ErrorCode)response.ErrorCode).ToKafkaName()}.");
+        }
+
+        foreach (var topic in response.Responses)
+        {
+            foreach (var data in topic.Partitions)
+            {
+                if (states.Find(s => s.Partition.Topic.Name == topic.Topic && s.Partition.Index == data.PartitionIndex) is not { } state)
+                {
+                    continue;
+                }
+
+                var error = (ErrorCode)data.ErrorCode;
+                if (error == ErrorCode.OffsetOutOfRange)
+                {
+                    // Our log ends before the leader's starts (retention moved on while we were away): start over
+                    // there. Otherwise the leader's log ends before ours, a history not cut yet: ask again where to cut.
+                    state.OutOfRange(data.LogStartOffset);
+                }
+                else if (error != ErrorCode.None)
+                {
+                    state.Backoff(_time, _settings.Backoff);
+                    LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, error, state.LeaderEpoch);
+                }
+                else
+                {
+                    try
+                    {
+                        state.Append(data.Records as MemoryRecords, data.HighWatermark);
+                    }
+                    catch (LogException e)
+                    {
+                        // Batches that do not follow our log (or a log gone offline): start over from truncation.
+                        LogAppendFailed(e, state.Partition.Topic.Name, state.Partition.Index);
+                        state.RequireTruncation();
+                        state.Backoff(_time, _settings.Backoff);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One followed partition: the leader epoch it follows under and where it is in the protocol.</summary>
+    private sealed class FetchState(Partition partition, int leaderEpoch)
+    {
+        private readonly Lock _gate = new();
+        private bool _retired;
+
+        public Partition Partition { get; } = partition;
+
+        public int LeaderEpoch { get; } = leaderEpoch;
+
+        public bool NeedsTruncation { get; private set; } = true;
+
+        public long RetryAt { get; private set; }
+
+        /// <summary>Serializes with the fetcher's appends: once retired, the partition's log is never written by this state again.</summary>
+        public void Retire()
+        {
+            lock (_gate)
+            {
+                _retired = true;
+            }
+        }
+
+        public void Backoff(TimeProvider time, TimeSpan delay) => RetryAt = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
+
+        public void RequireTruncation() => NeedsTruncation = true;
+
+        public void OutOfRange(long leaderLogStartOffset)
+        {
+            lock (_gate)
+            {
+                if (!_retired && leaderLogStartOffset > Partition.Log.LogEndOffset)
+                {
+                    Partition.Log.TruncateFullyAndStartAt(leaderLogStartOffset);
+                    return;
+                }
+            }
+
+            NeedsTruncation = true;
+        }
+
+        public void TruncationDone(ReplicaFetcher fetcher)
+        {
+            NeedsTruncation = false;
+            fetcher.LogTruncationDone(Partition.Topic.Name, Partition.Index, Partition.Log.LogEndOffset, LeaderEpoch);
+        }
+
+        public void Truncate(ReplicaFetcher fetcher, int leaderEpoch, long endOffset)
+        {
+            lock (_gate)
+            {
+                if (_retired)
+                {
+                    return;
+                }
+
+                var log = Partition.Log;
+                var target = endOffset;
+                if (leaderEpoch < 0 || endOffset < 0)
+                {
+                    // The leader knows no epoch at or below ours: keep only what the whole ISR was known to have.
+                    target = Math.Min(log.HighWatermark, log.LogEndOffset);
+                }
+                else if (leaderEpoch < log.LatestEpoch)
+                {
+                    // KIP-279: the leader's history diverged at an older epoch; our copy of that epoch may end earlier.
+                    target = Math.Min(target, log.EndOffsetForEpoch(leaderEpoch).EndOffset);
+                }
+
+                log.TruncateTo(Math.Max(target, 0));
+                TruncationDone(fetcher);
+            }
+        }
+
+        public void Append(MemoryRecords? records, long leaderHighWatermark)
+        {
+            lock (_gate)
+            {
+                if (_retired)
+                {
+                    return;
+                }
+
+                var log = Partition.Log;
+                var whole = records is null ? 0 : WholeBatches(records.Data.Span);
+                if (whole > 0)
+                {
+                    log.AppendAsFollower(System.Runtime.InteropServices.MemoryMarshal.AsMemory(records!.Data[..whole]));
+                }
+
+                if (leaderHighWatermark >= 0)
+                {
+                    log.SetReplicatedHighWatermark(Math.Min(leaderHighWatermark, log.LogEndOffset));
+                }
+            }
+        }
+
+        /// <summary>The bytes of the whole batches at the start (a response cut at its size limit may end in part of one).</summary>
+        private static int WholeBatches(ReadOnlySpan<byte> records)
+        {
+            var position = 0;
+            while (records.Length - position >= RecordBatchHeader.LogOverhead)
+            {
+                var size = RecordBatchHeader.TotalSize(records[position..]);
+                if (size < RecordBatchHeader.Size || size > records.Length - position)
+                {
+                    break;
+                }
+
+                position += size;
+            }
+
+            return position;
+        }
+    }
+
+    [LoggerMessage(EventId = 1710, Level = LogLevel.Warning, Message = "Fetching from leader {LeaderId} at {Host}:{Port} failed; retrying after the backoff")]
+    private partial void LogFetchFailed(Exception exception, int leaderId, string host, int port);
+
+    [LoggerMessage(EventId = 1711, Level = LogLevel.Information, Message = "The leader refused {Topic}-{Partition}: {Error} (leader epoch {LeaderEpoch}); retrying after the backoff")]
+    private partial void LogLeaderRefused(string topic, int partition, ErrorCode error, int leaderEpoch);
+
+    [LoggerMessage(EventId = 1713, Level = LogLevel.Warning, Message = "Appending fetched batches to {Topic}-{Partition} failed")]
+    private partial void LogAppendFailed(Exception exception, string topic, int partition);
+
+    [LoggerMessage(EventId = 1712, Level = LogLevel.Information, Message = "{Topic}-{Partition} follows the leader from offset {LogEndOffset} (leader epoch {LeaderEpoch})")]
+    private partial void LogTruncationDone(string topic, int partition, long logEndOffset, int leaderEpoch);
+}
+
+/// <summary>The <c>replica.fetch.*</c> settings a fetcher works with.</summary>
+internal sealed record ReplicaFetcherSettings(int MaxWaitMs, int PartitionMaxBytes, int ResponseMaxBytes, TimeSpan Backoff);

@@ -1,0 +1,304 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Broker.Cluster;
+using Platform.Broker.Groups;
+using Platform.Broker.Replication;
+using Platform.Broker.Tests.Groups;
+using Platform.Cluster;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Broker.Tests.Replication;
+
+/// <summary>
+/// The replication data path between real brokers on loopback: roles are applied to each broker's
+/// <see cref="IReplicaManager"/> as the cluster service would, ISR changes go to a real etcd through
+/// <see cref="EtcdIsrStore"/>, followers fetch from their leader over TCP.
+/// </summary>
+public sealed class ReplicationTests : IAsyncLifetime
+{
+    private const string Topic = "replicated";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly List<EmbeddedBroker> _brokers = [];
+    private readonly List<RawConnection> _connections = [];
+    private EtcdCluster _etcd = null!;
+    private EtcdClusterStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _etcd = await EtcdCluster.StartAsync();
+        _store = EtcdClusterStore.Connect(_etcd.Endpoints, "/replication-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        foreach (var broker in _brokers)
+        {
+            await broker.DisposeAsync();
+        }
+
+        await _store.DisposeAsync();
+        await _etcd.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AcksAll_AnsweredOnlyOnceEveryFollowerHasTheRecords_AndLogsAreIdenticalByteForByte()
+    {
+        await StartBrokersAsync(3, ("segment.bytes", "2048"));
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2, 3], [1, 2, 3], 0));
+
+        for (var i = 0; i < 60; i++)
+        {
+            var result = await _connections[0].ProduceAsync(Topic, Batch($"k{i}", $"value-{i}"), acks: -1);
+            Assert.Equal(ErrorCode.None, (ErrorCode)result.ErrorCode);
+            Assert.Equal(i, result.BaseOffset);
+            foreach (var follower in new[] { 2, 3 })
+            {
+                Assert.True(Partition(follower).LogEndOffset > i, $"acks=all answered for offset {i} before broker {follower} had it");
+            }
+        }
+
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(2).HighWatermark == 60 && Partition(3).HighWatermark == 60), Patience));
+        Assert.True(Partition(1).Log.SegmentCount > 1);
+        var leaderBytes = SegmentBytes(1);
+        Assert.Equal(leaderBytes, SegmentBytes(2));
+        Assert.Equal(leaderBytes, SegmentBytes(3));
+        Assert.Equal(Partition(1).Log.EpochEntries, Partition(3).Log.EpochEntries);
+        var consumed = await _connections[0].ConsumeAllAsync(Topic);
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => $"value-{i}"), consumed.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task StoppedFollower_LeavesTheIsr_MinInsyncRefusesWrites_ThenCatchesUpAndRejoins()
+    {
+        await StartBrokersAsync(2, [("min.insync.replicas", "2")], lagMs: 1_000);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("a", "1"))).ErrorCode);
+
+        await Replicas(2).StopReplicaAsync(Partition(2), CancellationToken.None);
+        // In flight while the follower is away: answered once the ISR shrinks, and then it is too small.
+        var waiting = await _connections[0].ProduceAsync(Topic, Batch("b", "2"));
+        Assert.Equal(ErrorCode.NotEnoughReplicasAfterAppend, (ErrorCode)waiting.ErrorCode);
+        var state = await _store.GetPartitionStateAsync(Topic, 0);
+        Assert.Equal([1], state!.Value.Value.Isr);
+        Assert.Equal(ErrorCode.NotEnoughReplicas, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("c", "3"))).ErrorCode);
+        Assert.Equal(2, Partition(1).LogEndOffset);
+
+        // The follower resumes under the role etcd now holds; it catches up and the leader takes it back.
+        var current = state.Value.Value;
+        await Replicas(2).ApplyRoleAsync(Partition(2), new PartitionRole(current.Leader, current.LeaderEpoch, [1, 2], current.Isr, current.PartitionEpoch), CancellationToken.None);
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(1).Role.Isr.Count == 2), Patience));
+        var rejoined = await _store.GetPartitionStateAsync(Topic, 0);
+        Assert.Equal([1, 2], rejoined!.Value.Value.Isr);
+        var accepted = await _connections[0].ProduceAsync(Topic, Batch("d", "4"));
+        Assert.Equal(ErrorCode.None, (ErrorCode)accepted.ErrorCode);
+        Assert.Equal(2, accepted.BaseOffset);
+        Assert.True(Partition(2).LogEndOffset >= 3);
+    }
+
+    [Fact]
+    public async Task DivergentFollower_TruncatesToTheNewLeadersHistory_BeforeFetching()
+    {
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("k", $"both-{i}"))).ErrorCode);
+        }
+
+        // Broker 2 stops following; broker 1 takes three writes (acks=1) that only it will ever have.
+        await Replicas(2).StopReplicaAsync(Partition(2), CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("k", $"lost-{i}"), acks: 1)).ErrorCode);
+        }
+
+        // Broker 2 is elected (epoch 1) and takes two writes before broker 1 hears of it.
+        var newRole = new PartitionRole(2, 1, [1, 2], [2], 1);
+        await StoreAsync(newRole);
+        await Replicas(2).ApplyRoleAsync(Partition(2), newRole, CancellationToken.None);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[1].ProduceAsync(Topic, Batch("k", $"new-{i}"), acks: 1)).ErrorCode);
+        }
+
+        Assert.Equal(8, Partition(1).LogEndOffset);
+        await Replicas(1).ApplyRoleAsync(Partition(1), newRole, CancellationToken.None);
+
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(1).LogEndOffset == 7 && Partition(1).Log.EpochEntries.Count == 2), Patience));
+        Assert.Equal(SegmentBytes(2), SegmentBytes(1));
+        Assert.Equal([(0, 0L), (1, 5L)], Partition(1).Log.EpochEntries);
+        Assert.True(await Wire.EventuallyAsync(async () => (await _store.GetPartitionStateAsync(Topic, 0))!.Value.Value.Isr.Length == 2, Patience));
+        var consumed = await _connections[1].ConsumeAllAsync(Topic);
+        Assert.Equal(["both-0", "both-1", "both-2", "both-3", "both-4", "new-0", "new-1"], consumed.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task IdempotentProducer_RetryAfterLeadershipMoves_IsAnsweredAsDuplicate()
+    {
+        const long producerId = 4242;
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        for (var sequence = 0; sequence < 3; sequence++)
+        {
+            var result = await _connections[0].ProduceAsync(Topic, Idempotent(producerId, sequence, $"v{sequence}"));
+            Assert.Equal(ErrorCode.None, (ErrorCode)result.ErrorCode);
+        }
+
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1));
+
+        // The old leader refuses; the new one knows the producer's last batch from the replicated log.
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Idempotent(producerId, 3, "v3"))).ErrorCode);
+        var retry = await _connections[1].ProduceAsync(Topic, Idempotent(producerId, 2, "v2"));
+        Assert.Equal(ErrorCode.None, (ErrorCode)retry.ErrorCode);
+        Assert.Equal(2, retry.BaseOffset);
+        var next = await _connections[1].ProduceAsync(Topic, Idempotent(producerId, 3, "v3"));
+        Assert.Equal(ErrorCode.None, (ErrorCode)next.ErrorCode);
+        Assert.Equal(3, next.BaseOffset);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, (ErrorCode)(await _connections[1].ProduceAsync(Topic, Idempotent(producerId, 5, "v5"))).ErrorCode);
+        Assert.Equal(["v0", "v1", "v2", "v3"], (await _connections[1].ConsumeAllAsync(Topic)).Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task OffsetForLeaderEpoch_AnswersTheEndOfEachEpoch_AndOnlyFromTheLeader()
+    {
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 3, [1, 2], [1, 2], 0));
+        for (var i = 0; i < 4; i++)
+        {
+            await _connections[0].ProduceAsync(Topic, Batch("k", $"v{i}"));
+        }
+
+        var answer = await OffsetForLeaderEpochAsync(_connections[0], leaderEpoch: 2, currentLeaderEpoch: 3);
+        Assert.Equal((ErrorCode.None, 2, 0L), ((ErrorCode)answer.ErrorCode, answer.LeaderEpoch, answer.EndOffset));
+        answer = await OffsetForLeaderEpochAsync(_connections[0], leaderEpoch: 3, currentLeaderEpoch: 3);
+        Assert.Equal((3, 4L), (answer.LeaderEpoch, answer.EndOffset));
+        Assert.Equal(ErrorCode.FencedLeaderEpoch, (ErrorCode)(await OffsetForLeaderEpochAsync(_connections[0], 3, currentLeaderEpoch: 2)).ErrorCode);
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, (ErrorCode)(await OffsetForLeaderEpochAsync(_connections[1], 3, currentLeaderEpoch: 3)).ErrorCode);
+    }
+
+    [Fact]
+    public async Task GroupCoordinator_MovesWithTheLeadershipOfItsOffsetsPartition()
+    {
+        await StartBrokersAsync(2);
+        foreach (var broker in _brokers)
+        {
+            Assert.True(broker.Services.GetRequiredService<GroupCoordinator>().EnsureOffsetsTopic());
+        }
+
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0), OffsetStore.TopicName);
+        await using var first = await GroupClient.ConnectAsync(_brokers[0], "moving-group");
+        await using var second = await GroupClient.ConnectAsync(_brokers[1], "moving-group");
+        Assert.Equal(ErrorCode.NotCoordinator, await second.CommitAsync(Topic, 0, 7));
+        Assert.Equal(ErrorCode.None, await first.CommitAsync(Topic, 0, 42));
+
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1), OffsetStore.TopicName);
+
+        Assert.Equal(ErrorCode.NotCoordinator, await first.CommitAsync(Topic, 0, 43));
+        var fetched = await second.FetchOffsetsAsync([new() { Name = Topic, PartitionIndexes = [0] }]);
+        Assert.Equal(42, fetched.Topics[0].Partitions[0].CommittedOffset);
+        Assert.Equal(ErrorCode.None, await second.CommitAsync(Topic, 0, 44));
+    }
+
+    [Fact]
+    public async Task EtcdIsrStore_AcceptsAChangeOnlyFromTheStoredLeaderAndEpochs()
+    {
+        var isrStore = new EtcdIsrStore(_store);
+        var role = new PartitionRole(1, 2, [1, 2, 3], [1, 2, 3], 5);
+        await StoreAsync(role);
+
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role with { PartitionEpoch = 4 }, [1, 2], CancellationToken.None));
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role with { LeaderEpoch = 1 }, [1, 2], CancellationToken.None));
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 1, role, [1, 2], CancellationToken.None));
+        var accepted = await isrStore.TryAlterIsrAsync(Topic, 0, role, [1, 2], CancellationToken.None);
+
+        Assert.Equal((1, 2, 6), (accepted!.Leader, accepted.LeaderEpoch, accepted.PartitionEpoch));
+        Assert.Equal([1, 2], accepted.Isr);
+        var stored = await _store.GetPartitionStateAsync(Topic, 0);
+        Assert.Equal((1, 2, 6), (stored!.Value.Value.Leader, stored.Value.Value.LeaderEpoch, stored.Value.Value.PartitionEpoch));
+        Assert.Equal([1, 2], stored.Value.Value.Isr);
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role, [1], CancellationToken.None));
+    }
+
+    private static async Task<OffsetForLeaderEpochResponse.EpochEndOffset> OffsetForLeaderEpochAsync(RawConnection connection, int leaderEpoch, int currentLeaderEpoch)
+    {
+        var request = new OffsetForLeaderEpochRequest
+        {
+            Topics = [new() { Topic = Topic, Partitions = [new() { Partition = 0, LeaderEpoch = leaderEpoch, CurrentLeaderEpoch = currentLeaderEpoch }] }],
+        };
+        return (await connection.SendAsync<OffsetForLeaderEpochResponse>(request, 4)).Topics[0].Partitions[0];
+    }
+
+    private async Task StartBrokersAsync(int count, params (string Key, string Value)[] topicConfigs) => await StartBrokersAsync(count, topicConfigs, lagMs: 30_000);
+
+    private async Task StartBrokersAsync(int count, (string Key, string Value)[] topicConfigs, long lagMs)
+    {
+        var isrStore = new EtcdIsrStore(_store);
+        for (var id = 1; id <= count; id++)
+        {
+            var nodeId = id;
+            var broker = await EmbeddedBroker.StartAsync(
+                o =>
+                {
+                    o.NodeId = nodeId;
+                    o.ReplicaLagTimeMaxMs = lagMs;
+                    o.ReplicaFetchBackoffMs = 100;
+                    o.OffsetsTopicNumPartitions = 1;
+                },
+                configureServices: services => services.AddSingleton<IIsrStore>(isrStore));
+            _brokers.Add(broker);
+            var connection = await RawConnection.ConnectAsync(broker);
+            _connections.Add(connection);
+            await connection.CreateTopicAsync(Topic, topicConfigs);
+        }
+
+        var endpoints = _brokers.Select((b, i) => new BrokerEndpoint(i + 1, "127.0.0.1", b.Port)).ToDictionary(e => e.Id);
+        foreach (var id in Enumerable.Range(1, count))
+        {
+            Replicas(id).UpdateBrokers(endpoints);
+        }
+    }
+
+    /// <summary>Records <paramref name="role"/> in etcd, as the controller would, and applies it on every broker.</summary>
+    private async Task ApplyAsync(PartitionRole role, string topic = Topic)
+    {
+        await StoreAsync(role, topic);
+        for (var id = 1; id <= _brokers.Count; id++)
+        {
+            await Replicas(id).ApplyRoleAsync(Partition(id, topic), role, CancellationToken.None);
+        }
+    }
+
+    private async Task StoreAsync(PartitionRole role, string topic = Topic)
+    {
+        var current = await _store.GetPartitionStateAsync(topic, 0);
+        var state = new PartitionState(role.Leader, role.LeaderEpoch, [.. role.Isr], role.PartitionEpoch, 0);
+        Assert.NotNull(await _store.TryUpdatePartitionStateAsync(topic, 0, state, current?.ModRevision ?? 0));
+    }
+
+    private IReplicaManager Replicas(int id) => _brokers[id - 1].Services.GetRequiredService<IReplicaManager>();
+
+    private Partition Partition(int id, string topic = Topic) => _brokers[id - 1].Services.GetRequiredService<TopicManager>().GetPartition(topic, 0)!;
+
+    private byte[] SegmentBytes(int id)
+    {
+        var directory = Partition(id).Log.Directory;
+        return [.. Directory.GetFiles(directory, "*.log").Order(StringComparer.Ordinal).SelectMany(File.ReadAllBytes)];
+    }
+
+    private static byte[] Batch(string key, string value) => Wire.Batch(1_700_000_000_000, (key, value));
+
+    private static byte[] Idempotent(long producerId, int sequence, string value)
+    {
+        using var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = sequence };
+        builder.Append(1_700_000_000_000, null, Encoding.UTF8.GetBytes(value));
+        return builder.BuildToArray();
+    }
+}
