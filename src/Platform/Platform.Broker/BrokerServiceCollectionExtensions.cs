@@ -23,6 +23,11 @@ public static class BrokerServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ClusterInfo>();
+        services.AddSingleton(sp => new ClusterMetadata { Enabled = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.IsClustered });
+        services.AddSingleton<LeaderGuard>();
+        services.AddSingleton<ClusterService>();
+        services.AddSingleton<ClusterAdmin>();
+        services.TryAddSingleton<Replication.IReplicaManager, Replication.RoleOnlyReplicaManager>();
         services.AddSingleton(BrokerStorage.CreateLogManager);
         services.AddSingleton<TopicManager>();
         services.AddSingleton<ConfigDescriber>();
@@ -69,6 +74,10 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
+
+        // After the broker, so it registers in the cluster with its bound address and, stopping first, moves its
+        // leadership away while the listener still serves. It does nothing on a single broker.
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterService>());
         return services;
     }
 }

@@ -14,7 +14,7 @@ namespace Platform.Broker.Handlers;
 /// transactions overlapping the range read, so the consumer can drop their records.
 /// fetch.max.bytes caps the records of a response whatever the request's max_bytes.
 /// </summary>
-public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options) : ApiHandler<FetchRequest, FetchResponse>
+public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options, LeaderGuard leaders) : ApiHandler<FetchRequest, FetchResponse>
 {
     /// <summary>Versions below this carry message formats v0/v1, which are not stored here.</summary>
     private const short FirstRecordBatchVersion = 4;
@@ -75,6 +75,13 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                 var data = new FetchResponse.PartitionData { PartitionIndex = fetchPartition.Partition, HighWatermark = -1, LastStableOffset = -1, LogStartOffset = -1 };
                 topicResponse.Partitions.Add(data);
                 var partition = topic?.GetPartition(fetchPartition.Partition);
+                if (leaders.Check(fetchTopic.Topic, fetchPartition.Partition, partition, fetchPartition.CurrentLeaderEpoch) is not ErrorCode.None and var notLeader)
+                {
+                    data.ErrorCode = (short)notLeader;
+                    hasError = true;
+                    continue;
+                }
+
                 if (partition is null || partition.IsOffline)
                 {
                     data.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);
