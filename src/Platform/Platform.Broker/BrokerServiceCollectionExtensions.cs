@@ -46,6 +46,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, AlterConfigsHandler>();
         services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
         services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<IApiHandler, ElectLeadersHandler>();
+        services.AddSingleton<IApiHandler, AlterPartitionReassignmentsHandler>();
+        services.AddSingleton<IApiHandler, ListPartitionReassignmentsHandler>();
         services.AddSingleton<GroupCoordinator>();
         services.AddSingleton<IApiHandler, FindCoordinatorHandler>();
         services.AddSingleton<IApiHandler, JoinGroupHandler>();
