@@ -33,6 +33,13 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
             return await onController(controller).ConfigureAwait(false);
         }
 
+        // Right after start, or while a new controller is being elected, there may be none for a moment.
+        await metadata.WaitForAsync(v => v.Brokers.ContainsKey(v.ControllerId), PropagationWait, cancellationToken).ConfigureAwait(false);
+        if (await ElectedHereAsync(cancellationToken).ConfigureAwait(false) is { } elected)
+        {
+            return await onController(elected).ConfigureAwait(false);
+        }
+
         var view = metadata.View;
         if (view.ControllerId == info.NodeId || !view.Brokers.TryGetValue(view.ControllerId, out var target))
         {
@@ -49,6 +56,26 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
         {
             return failed(ErrorCode.NotController);
         }
+    }
+
+    /// <summary>
+    /// The controller if this broker has just won the election: between claiming the role in etcd and having read
+    /// the cluster's state it is named controller but not yet active, so a request waits for it a moment.
+    /// </summary>
+    private async Task<ClusterController?> ElectedHereAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + PropagationWait;
+        while (metadata.View.ControllerId == info.NodeId && DateTime.UtcNow < deadline)
+        {
+            if (service.ActiveController is { } controller)
+            {
+                return controller;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        return service.ActiveController;
     }
 
     /// <summary>Kafka's error for a controller's refusal (the names are the same).</summary>
