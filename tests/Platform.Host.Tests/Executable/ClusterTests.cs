@@ -146,6 +146,61 @@ public sealed partial class ClusterTests : IAsyncLifetime
         Assert.Equal(ErrorCode.InvalidReplicationFactor, (ErrorCode)tooMany.ErrorCode);
     }
 
+    [Fact]
+    public async Task Sigterm_ControlledShutdown_MovesLeadershipBeforeTheBrokerExits()
+    {
+        var (topic, leader) = await CreateTopicAsync("handover");
+        var other = leader % 3 + 1;
+
+        Assert.Equal(0, await Broker(leader).TerminateAsync());
+
+        // At once, not after a session timeout: the broker handed its leadership over before it stopped.
+        var moved = (await MetadataAsync(other, topic)).Topics[0].Partitions[0];
+        Assert.NotEqual(leader, moved.LeaderId);
+        Assert.NotEqual(-1, moved.LeaderId);
+        Assert.DoesNotContain(leader, moved.IsrNodes);
+    }
+
+    [Fact]
+    public async Task TopicConfigsAndDeletion_GoThroughTheController_AndReachEveryBroker()
+    {
+        var (topic, _) = await CreateTopicAsync("configured");
+        await using var connection = await RawConnection.ConnectAsync(Broker(2).Port);
+        var alter = new IncrementalAlterConfigsRequest
+        {
+            Resources =
+            [
+                new IncrementalAlterConfigsRequest.AlterConfigsResource
+                {
+                    ResourceType = 2, ResourceName = topic, Configs = [new IncrementalAlterConfigsRequest.AlterableConfig { Name = "retention.ms", ConfigOperation = 0, Value = "12345" }],
+                },
+            ],
+        };
+        Assert.Equal(0, Assert.Single((await connection.SendAsync<IncrementalAlterConfigsResponse>(alter, 1)).Responses).ErrorCode);
+
+        foreach (var id in Enumerable.Range(1, 3))
+        {
+            Assert.True(await Wire.EventuallyAsync(
+                async () =>
+                {
+                    await using var to = await RawConnection.ConnectAsync(Broker(id).Port);
+                    var describe = new DescribeConfigsRequest { Resources = [new DescribeConfigsRequest.DescribeConfigsResource { ResourceType = 2, ResourceName = topic, ConfigurationKeys = ["retention.ms"] }] };
+                    var result = Assert.Single((await to.SendAsync<DescribeConfigsResponse>(describe, 4)).Results);
+                    return result.Configs.SingleOrDefault()?.Value == "12345";
+                },
+                TimeSpan.FromSeconds(10)), $"broker {id} does not show retention.ms=12345");
+        }
+
+        var delete = new DeleteTopicsRequest { TopicNames = [topic], TimeoutMs = 5000 };
+        Assert.Equal(0, Assert.Single((await connection.SendAsync<DeleteTopicsResponse>(delete, 4)).Responses).ErrorCode);
+        foreach (var id in Enumerable.Range(1, 3))
+        {
+            Assert.True(await Wire.EventuallyAsync(
+                () => Task.FromResult(!Directory.Exists(Path.Combine(_dir, $"broker-{id}", $"{topic}-0"))), TimeSpan.FromSeconds(10)),
+                $"broker {id} kept its replica of the deleted topic");
+        }
+    }
+
     /// <summary>Creates a one-partition RF=3 topic through broker 1 and returns its leader.</summary>
     private async Task<(string Topic, int Leader)> CreateTopicAsync(string topic)
     {

@@ -228,6 +228,40 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
         return code;
     }
 
+    /// <summary>A topic's config overrides changed by <paramref name="change"/>, on the controller: checked here, written by the controller.</summary>
+    public async Task<TopicResult> AlterTopicConfigsAsync(
+        ClusterController controller, string name, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        ArgumentNullException.ThrowIfNull(change);
+        TopicResult refused = TopicResult.Ok;
+        IReadOnlyDictionary<string, string>? written = null;
+        var outcome = await controller.AlterTopicConfigsAsync(name, current =>
+        {
+            var next = change(new Dictionary<string, string>(current, StringComparer.Ordinal));
+            if (topics.ValidateConfigs(next) is { } error)
+            {
+                refused = new TopicResult(ErrorCode.InvalidConfig, error);
+                return null;
+            }
+
+            return validateOnly ? null : written = next;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Succeeded)
+        {
+            return new TopicResult(ToErrorCode(outcome.Error), outcome.Message);
+        }
+
+        if (written is not null)
+        {
+            await metadata.WaitForAsync(
+                v => v.Topics.TryGetValue(name, out var t) && (t.Configs ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
+                PropagationWait, cancellationToken).ConfigureAwait(false);
+        }
+
+        return refused;
+    }
+
     /// <summary>DeleteTopics on the controller.</summary>
     public async Task<DeleteTopicsResponse> DeleteTopicsAsync(ClusterController controller, RequestContext context, DeleteTopicsRequest request, CancellationToken cancellationToken)
     {

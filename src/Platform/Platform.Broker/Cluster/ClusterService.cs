@@ -361,6 +361,7 @@ public sealed partial class ClusterService(
                 continue;
             }
 
+            topics.ApplyClusterConfigs(name, assignment.Configs);
             for (var p = 0; p < assignment.Replicas.Length; p++)
             {
                 var replicaSet = assignment.Replicas[p];

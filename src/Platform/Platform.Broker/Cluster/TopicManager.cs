@@ -472,6 +472,33 @@ public sealed partial class TopicManager : IDisposable
         }
     }
 
+    /// <summary>Cluster mode: a topic not hosted here, as its configs describe it (for DescribeConfigs; not registered).</summary>
+    internal TopicState Describe(string name, Guid topicId, IReadOnlyDictionary<string, string>? configs)
+    {
+        var overrides = new Dictionary<string, string>(configs ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        return new TopicState(name, topicId, overrides, EffectiveConfig(overrides));
+    }
+
+    /// <summary>Cluster mode: a topic's config overrides as the controller last wrote them, applied to its local replicas.</summary>
+    internal void ApplyClusterConfigs(string name, IReadOnlyDictionary<string, string>? configs)
+    {
+        lock (_gate)
+        {
+            var overrides = new Dictionary<string, string>(configs ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            if (!_topics.TryGetValue(name, out var topic) || (topic.Overrides.Count == overrides.Count && !topic.Overrides.Except(overrides).Any()))
+            {
+                return;
+            }
+
+            topic.Overrides = overrides;
+            topic.Config = EffectiveConfig(overrides);
+            foreach (var partition in topic.Partitions.Where(p => !p.IsOffline))
+            {
+                partition.Log.UpdateConfig(topic.Config);
+            }
+        }
+    }
+
     /// <summary>Cluster mode: the partition is no longer assigned here (reassigned away, or its topic deleted); its local replica is deleted.</summary>
     internal void UnhostPartition(string name, int index)
     {

@@ -6,7 +6,8 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>AlterConfigs (legacy): replaces a topic's whole set of overrides.</summary>
-public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
+/// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
+public sealed class AlterConfigsHandler(TopicManager topics, ClusterMetadata metadata, ClusterAdmin admin) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
 {
     public override ApiKey ApiKey => ApiKey.AlterConfigs;
 
@@ -14,16 +15,31 @@ public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterC
 
     public override short MaxVersion => 2;
 
-    public override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    {
+        if (metadata.Enabled)
+        {
+            return await admin.ViaControllerAsync(
+                context,
+                request,
+                controller => AlterAsync(request, (name, change, validateOnly) => admin.AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
+                e => ErrorResponse(context, request, e),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return await AlterAsync(request, (name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly))).ConfigureAwait(false);
+    }
+
+    private static async Task<AlterConfigsResponse> AlterAsync(AlterConfigsRequest request, TopicConfigChange alter)
     {
         var response = new AlterConfigsResponse { Responses = new(request.Resources.Count) };
         foreach (var resource in request.Resources)
         {
             var outcome = resource.ResourceType == ConfigDescriber.ResourceTopic
-                ? topics.AlterConfigs(
+                ? await alter(
                     resource.ResourceName,
                     _ => resource.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal),
-                    request.ValidateOnly)
+                    request.ValidateOnly).ConfigureAwait(false)
                 : BrokerConfigs.ReadOnly(resource.ResourceType);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
@@ -34,7 +50,7 @@ public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterC
             });
         }
 
-        return ValueTask.FromResult<AlterConfigsResponse?>(response);
+        return response;
     }
 
     public override AlterConfigsResponse ErrorResponse(RequestContext context, AlterConfigsRequest request, ErrorCode error)
@@ -43,6 +59,9 @@ public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterC
             Responses = request.Resources.Select(r => new AlterConfigsResponse.AlterConfigsResourceResponse { ResourceType = r.ResourceType, ResourceName = r.ResourceName, ErrorCode = (short)error }).ToList(),
         };
 }
+
+/// <summary>Changes a topic's config overrides: here on a single broker, through the controller in a cluster.</summary>
+internal delegate Task<TopicResult> TopicConfigChange(string topic, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly);
 
 /// <summary>Broker configs come from the host's configuration and cannot change at runtime yet.</summary>
 internal static class BrokerConfigs

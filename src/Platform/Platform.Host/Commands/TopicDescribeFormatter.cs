@@ -24,8 +24,8 @@ internal static class TopicDescribeFormatter
         if (partitionFilter is null)
         {
             output.WriteLine(
-            $"Topic: {topic.Name}\tTopicId: {FormatTopicId(topic.TopicId)}\tPartitionCount: {topic.Partitions.Count}\t"
-            + $"ReplicationFactor: {replicationFactor}\tConfigs: {overrides}");
+                $"Topic: {topic.Name}\tTopicId: {FormatTopicId(topic.TopicId)}\tPartitionCount: {topic.Partitions.Count}\t"
+                + $"ReplicationFactor: {replicationFactor}\tConfigs: {overrides}");
         }
 
         foreach (var partition in topic.Partitions.Where(partitionFilter ?? (_ => true)))
