@@ -139,59 +139,69 @@ public sealed partial class ClusterService(
                 return;
             }
 
+            // The controller campaigns and serves for as long as the session lives; the watch may restart under it.
             using var term = CancellationTokenSource.CreateLinkedTokenSource(stopping, session.Lost);
             _controller = new ClusterController(_store!, session, ControllerSettings(), loggerFactory.CreateLogger<ClusterController>());
             var controller = _controller.RunAsync(term.Token);
-            try
+            while (!term.IsCancellationRequested)
             {
-                await _store!.WatchClusterAsync(revision + 1, changes => ApplyChangesAsync(changes, term.Token), term.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (term.IsCancellationRequested)
-            {
-            }
-            catch (ClusterException e)
-            {
-                // A compacted watch or an etcd failure: read the whole state again and watch from there.
-                LogWatchFailed(e);
+                try
+                {
+                    await _store!.WatchClusterAsync(revision + 1, changes => ApplyChangesAsync(changes, term.Token), term.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (term.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (ClusterException e)
+                {
+                    // A compacted watch or an etcd failure: read the whole state again and watch from there.
+                    LogWatchFailed(e);
+                }
+
+                revision = await ReloadAsync(revision, term.Token).ConfigureAwait(false);
             }
 
+            await term.CancelAsync().ConfigureAwait(false);
+            await IgnoreFailure(controller).ConfigureAwait(false);
             if (stopping.IsCancellationRequested)
             {
-                await term.CancelAsync().ConfigureAwait(false);
-                await IgnoreFailure(controller).ConfigureAwait(false);
                 return;
             }
 
-            if (session.Lost.IsCancellationRequested)
+            LogSessionLost(NodeId);
+            await StepDownAsync(stopping).ConfigureAwait(false);
+            if (await TryReregisterAsync(session, stopping).ConfigureAwait(false) is not { } fresh)
             {
-                LogSessionLost(NodeId);
-                await IgnoreFailure(controller).ConfigureAwait(false);
-                await StepDownAsync(stopping).ConfigureAwait(false);
-                if (await TryReregisterAsync(session, stopping).ConfigureAwait(false) is not { } fresh)
-                {
-                    return;
-                }
-
-                _session = fresh;
-            }
-            else
-            {
-                await term.CancelAsync().ConfigureAwait(false);
-                await IgnoreFailure(controller).ConfigureAwait(false);
+                return;
             }
 
-            try
-            {
-                var snapshot = await _store!.LoadClusterAsync(stopping).ConfigureAwait(false);
-                await ApplySnapshotAsync(snapshot, stopping).ConfigureAwait(false);
-                revision = snapshot.Revision;
-            }
-            catch (ClusterException e)
-            {
-                LogWatchFailed(e);
-                await Task.Delay(TimeSpan.FromMilliseconds(500), stopping).ConfigureAwait(false);
-            }
+            _session = fresh;
+            revision = await ReloadAsync(revision, stopping).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads the whole cluster state and applies it; returns the revision to watch from (the old one if etcd failed).</summary>
+    private async Task<long> ReloadAsync(long revision, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var snapshot = await _store!.LoadClusterAsync(cancellationToken).ConfigureAwait(false);
+            await ApplySnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            return snapshot.Revision;
+        }
+        catch (ClusterException e)
+        {
+            LogWatchFailed(e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return revision;
+        }
+
+        // etcd failed: a pause before the watch tries again, so an unreachable etcd is not polled in a tight loop.
+        await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false);
+        return revision;
     }
 
     private async Task<BrokerSession?> TryReregisterAsync(BrokerSession lost, CancellationToken stopping)
