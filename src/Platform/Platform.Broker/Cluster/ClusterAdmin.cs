@@ -7,6 +7,9 @@ using Platform.Protocol.Messages;
 
 namespace Platform.Broker.Cluster;
 
+/// <summary>Changes a topic's config overrides: here on a single broker, through the controller in a cluster.</summary>
+public delegate Task<TopicResult> TopicConfigChange(string topic, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly);
+
 /// <summary>
 /// Admin requests in a cluster: the controller decides them. On the controller broker they call the
 /// <see cref="ClusterController"/>; on any other broker the request goes on to the controller as it came (see
@@ -226,6 +229,22 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
         }
 
         return code;
+    }
+
+    /// <summary>
+    /// Runs a config-changing request with the way topic configs change here: the topic manager on a single broker,
+    /// the controller in a cluster (this broker's own, or the request goes on to it).
+    /// </summary>
+    public async Task<TResponse> AlterTopicConfigsAsync<TResponse>(
+        RequestContext context, IRequestMessage request, Func<TopicConfigChange, Task<TResponse>> alter, Func<ErrorCode, TResponse> failed, CancellationToken cancellationToken)
+        where TResponse : IResponseMessage, new()
+    {
+        ArgumentNullException.ThrowIfNull(alter);
+        return metadata.Enabled
+            ? await ViaControllerAsync(
+                context, request, controller => alter((name, change, validateOnly) => AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
+                failed, cancellationToken).ConfigureAwait(false)
+            : await alter((name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly))).ConfigureAwait(false);
     }
 
     /// <summary>A topic's config overrides changed by <paramref name="change"/>, on the controller: checked here, written by the controller.</summary>

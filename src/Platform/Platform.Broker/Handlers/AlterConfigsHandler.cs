@@ -7,7 +7,7 @@ namespace Platform.Broker.Handlers;
 
 /// <summary>AlterConfigs (legacy): replaces a topic's whole set of overrides.</summary>
 /// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
-public sealed class AlterConfigsHandler(TopicManager topics, ClusterMetadata metadata, ClusterAdmin admin) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
+public sealed class AlterConfigsHandler(ClusterAdmin admin) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
 {
     public override ApiKey ApiKey => ApiKey.AlterConfigs;
 
@@ -17,17 +17,8 @@ public sealed class AlterConfigsHandler(TopicManager topics, ClusterMetadata met
 
     public override async ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
     {
-        if (metadata.Enabled)
-        {
-            return await admin.ViaControllerAsync(
-                context,
-                request,
-                controller => AlterAsync(request, (name, change, validateOnly) => admin.AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
-                e => ErrorResponse(context, request, e),
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        return await AlterAsync(request, (name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly))).ConfigureAwait(false);
+        return await admin.AlterTopicConfigsAsync(context, request, alter => AlterAsync(request, alter), e => ErrorResponse(context, request, e), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private static async Task<AlterConfigsResponse> AlterAsync(AlterConfigsRequest request, TopicConfigChange alter)
@@ -59,9 +50,6 @@ public sealed class AlterConfigsHandler(TopicManager topics, ClusterMetadata met
             Responses = request.Resources.Select(r => new AlterConfigsResponse.AlterConfigsResourceResponse { ResourceType = r.ResourceType, ResourceName = r.ResourceName, ErrorCode = (short)error }).ToList(),
         };
 }
-
-/// <summary>Changes a topic's config overrides: here on a single broker, through the controller in a cluster.</summary>
-internal delegate Task<TopicResult> TopicConfigChange(string topic, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly);
 
 /// <summary>Broker configs come from the host's configuration and cannot change at runtime yet.</summary>
 internal static class BrokerConfigs

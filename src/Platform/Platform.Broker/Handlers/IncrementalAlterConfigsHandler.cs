@@ -8,7 +8,7 @@ namespace Platform.Broker.Handlers;
 
 /// <summary>IncrementalAlterConfigs: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on a topic's overrides.</summary>
 /// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
-public sealed class IncrementalAlterConfigsHandler(TopicManager topics, ClusterMetadata metadata, ClusterAdmin admin) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
+public sealed class IncrementalAlterConfigsHandler(ClusterAdmin admin) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
     private const sbyte Set = 0;
     private const sbyte Delete = 1;
@@ -23,17 +23,8 @@ public sealed class IncrementalAlterConfigsHandler(TopicManager topics, ClusterM
 
     public override async ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
     {
-        if (metadata.Enabled)
-        {
-            return await admin.ViaControllerAsync(
-                context,
-                request,
-                controller => AlterAsync(request, (name, change, validateOnly) => admin.AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
-                e => ErrorResponse(context, request, e),
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        return await AlterAsync(request, (name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly))).ConfigureAwait(false);
+        return await admin.AlterTopicConfigsAsync(context, request, alter => AlterAsync(request, alter), e => ErrorResponse(context, request, e), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private static async Task<IncrementalAlterConfigsResponse> AlterAsync(IncrementalAlterConfigsRequest request, TopicConfigChange alter)
