@@ -10,8 +10,9 @@ namespace Platform.Host.Commands;
 /// <summary>
 /// <c>platform cluster --brokers 3 --data-dir DIR [--etcd URL[,URL]]</c>: a cluster on one machine for development:
 /// a local etcd (unless --etcd names one; the <c>etcd</c> binary from PATH) and N <c>platform broker</c> processes on
-/// consecutive ports, node ids 1..N, data under DIR. Their output is prefixed with their name; SIGINT/SIGTERM stops
-/// the brokers one by one (each a controlled shutdown), then etcd.
+/// consecutive ports, node ids 1..N, data under DIR. Their output is prefixed with their name. A broker that dies is
+/// reported and the rest run on (a failover can be tried by killing one); SIGINT/SIGTERM stops the brokers one by one
+/// (each a controlled shutdown), then etcd.
 /// </summary>
 internal static class ClusterCommand
 {
@@ -97,12 +98,23 @@ internal static class ClusterCommand
 
             await Console.Out.WriteLineAsync(
                 $"platform: cluster of {count} brokers on 127.0.0.1:{firstPort}-{firstPort + count - 1}, etcd at {etcd}; Ctrl+C stops it.").ConfigureAwait(false);
-            await Task.WhenAny(children.Select(c => c.Process.WaitForExitAsync(CancellationToken.None)).Append(Task.Delay(Timeout.Infinite, linked.Token)))
-                .ConfigureAwait(false);
-            if (children.FirstOrDefault(c => c.Process.HasExited) is { Name: { } name } exited)
+            // A broker that dies (or is killed to try a failover) is reported and the others keep running; the
+            // cluster stops on SIGINT/SIGTERM, or when etcd or every broker is gone.
+            var running = children.ToList();
+            while (!linked.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync($"platform: cluster: {name} exited with {exited.Process.ExitCode}; stopping the others.").ConfigureAwait(false);
-                return 1;
+                await Task.WhenAny(running.Select(c => c.Process.WaitForExitAsync(CancellationToken.None)).Append(Task.Delay(Timeout.Infinite, linked.Token)))
+                    .ConfigureAwait(false);
+                foreach (var (name, process) in running.Where(c => c.Process.HasExited).ToList())
+                {
+                    running.RemoveAll(c => c.Name == name);
+                    await Console.Error.WriteLineAsync($"platform: cluster: {name} exited with {process.ExitCode}.").ConfigureAwait(false);
+                    if (name == "etcd" || running.All(c => c.Name == "etcd"))
+                    {
+                        await Console.Error.WriteLineAsync("platform: cluster: stopping the others.").ConfigureAwait(false);
+                        return 1;
+                    }
+                }
             }
 
             return 0;
