@@ -67,13 +67,15 @@ public sealed class ServerPropertiesTests
     }
 
     [Fact]
-    public void Bind_ReplicationFactorOfOne_SilentOnOneBroker()
+    public void Bind_InternalTopicReplicationFactors_AreClusterSettings()
     {
-        var (_, silent) = Bind(("offsets.topic.replication.factor", "1"), ("transaction.state.log.replication.factor", "1"), ("transaction.state.log.min.isr", "1"));
-        var (_, warned) = Bind(("offsets.topic.replication.factor", "3"));
+        var (options, warnings) = Bind(("offsets.topic.replication.factor", "3"), ("transaction.state.log.replication.factor", "2"), ("transaction.state.log.min.isr", "1"));
+        var (_, warned) = Bind(("transaction.state.log.min.isr", "2"));
 
-        Assert.Empty(silent);
-        Assert.Contains("offsets.topic.replication.factor", Assert.Single(warned), StringComparison.Ordinal);
+        Assert.Empty(warnings);
+        Assert.Equal(3, options.OffsetsTopicReplicationFactor);
+        Assert.Equal(2, options.TransactionStateLogReplicationFactor);
+        Assert.Contains("transaction.state.log.min.isr", Assert.Single(warned), StringComparison.Ordinal);
     }
 
     [Theory]

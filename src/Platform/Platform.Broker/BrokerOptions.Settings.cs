@@ -135,9 +135,29 @@ public sealed partial class BrokerOptions
             "How often recovery points are written.", AtLeast(1L)),
         Long("log.flush.scheduler.interval.ms", 1_000, o => o.LogFlushSchedulerIntervalMs, (o, v) => o.LogFlushSchedulerIntervalMs = v,
             "How often logs are checked against flush.ms (Kafka's default leaves it to the OS; ours checks every second).", AtLeast(1L)),
-        new BrokerSetting.Fixed("offsets.topic.replication.factor", 1, "Replicas of __consumer_offsets: 1, as this broker runs alone (another value warns)."),
-        new BrokerSetting.Fixed("transaction.state.log.replication.factor", 1, "Replicas of __transaction_state: 1, as this broker runs alone (another value warns)."),
+        Short("offsets.topic.replication.factor", 3, o => o.OffsetsTopicReplicationFactor, (o, v) => o.OffsetsTopicReplicationFactor = v,
+            "Replicas of __consumer_offsets in a cluster (etcd.endpoints); until that many brokers are alive FindCoordinator answers COORDINATOR_NOT_AVAILABLE. A single broker uses 1."),
+        Short("transaction.state.log.replication.factor", 3, o => o.TransactionStateLogReplicationFactor, (o, v) => o.TransactionStateLogReplicationFactor = v,
+            "Replicas of __transaction_state in a cluster (etcd.endpoints), as offsets.topic.replication.factor. A single broker uses 1."),
         new BrokerSetting.Fixed("transaction.state.log.min.isr", 1, "In-sync replicas __transaction_state needs: 1, as this broker runs alone (another value warns)."),
+
+        // The cluster (issue 12): off, and the broker runs alone as before, until etcd.endpoints names an etcd.
+        Text("etcd.endpoints", null, o => o.EtcdEndpoints, (o, v) => o.EtcdEndpoints = v,
+            "etcd client URLs (http://host:port[,...]) holding the cluster's metadata and controller election; unset: a single broker, no cluster.",
+            (_, v) => EtcdProblem(v)).Ours().Shown("none (single broker)"),
+        Text("broker.rack", null, o => o.BrokerRack, (o, v) => o.BrokerRack = v,
+            "This broker's rack: replicas of a partition are spread over racks when every broker has one.").Shown("none"),
+        Int("broker.session.timeout.ms", 9_000, o => o.BrokerSessionTimeoutMs, (o, v) => o.BrokerSessionTimeoutMs = v,
+            "The etcd lease of the broker's registration: a broker not heard from this long (rounded up to whole seconds) is out of the cluster and its leaderships move.",
+            AtLeast(1000)),
+        Bool("auto.leader.rebalance.enable", true, o => o.AutoLeaderRebalanceEnable, (o, v) => o.AutoLeaderRebalanceEnable = v,
+            "The controller moves leadership back to the preferred replicas of brokers over leader.imbalance.per.broker.percentage."),
+        Int("leader.imbalance.per.broker.percentage", 10, o => o.LeaderImbalancePerBrokerPercentage, (o, v) => o.LeaderImbalancePerBrokerPercentage = v,
+            "The share of a broker's preferred partitions led elsewhere that triggers a rebalance.", (_, v) => v is >= 0 and <= 100 ? null : Invariant($"must be from 0 to 100, got {v}")),
+        Long("leader.imbalance.check.interval.seconds", 300, o => o.LeaderImbalanceCheckIntervalSeconds, (o, v) => o.LeaderImbalanceCheckIntervalSeconds = v,
+            "How often the controller checks the leader imbalance.", AtLeast(1L)),
+        Long("replica.lag.time.max.ms", 30_000, o => o.ReplicaLagTimeMaxMs, (o, v) => o.ReplicaLagTimeMaxMs = v,
+            "A follower that has not caught up to the leader's log end for this long leaves the ISR.", AtLeast(1L)),
 
         // The broker-wide defaults of every topic config, then Kafka's coarser spellings of two of them.
         .. LogConfig.Definitions.Select(TopicDefault),
@@ -156,6 +176,28 @@ public sealed partial class BrokerOptions
 
     private static BrokerSetting.Property<int> Int(string name, int defaultValue, Func<BrokerOptions, int> get, Action<BrokerOptions, int> set, string documentation, Func<BrokerOptions, int, string?>? check = null)
         => new(name, ConfigType.Int, defaultValue, get, set, v => int.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), Format, documentation, check);
+
+    private static BrokerSetting.Property<short> Short(string name, short defaultValue, Func<BrokerOptions, short> get, Action<BrokerOptions, short> set, string documentation)
+        => new(name, ConfigType.Int, defaultValue, get, set, v => short.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), Format, documentation, AtLeast<short>(1));
+
+    private static string? EtcdProblem(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            Platform.Cluster.EtcdEndpoints.Parse(value);
+            return null;
+        }
+        catch (FormatException e)
+        {
+            // The parser's message starts with the key, which the caller adds again.
+            return e.Message.Replace("etcd.endpoints: ", "", StringComparison.Ordinal);
+        }
+    }
 
     private static BrokerSetting.Property<long> Long(string name, long defaultValue, Func<BrokerOptions, long> get, Action<BrokerOptions, long> set, string documentation, Func<BrokerOptions, long, string?>? check = null)
         => new(name, ConfigType.Long, defaultValue, get, set, v => long.Parse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), Format, documentation, check);

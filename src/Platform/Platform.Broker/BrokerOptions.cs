@@ -131,6 +131,28 @@ public sealed partial class BrokerOptions
 
     public int GroupMaxSize { get; set; }
 
+    public short OffsetsTopicReplicationFactor { get; set; }
+
+    public short TransactionStateLogReplicationFactor { get; set; }
+
+    /// <summary><c>etcd.endpoints</c>; null: a single broker, no cluster.</summary>
+    public string? EtcdEndpoints { get; set; }
+
+    public string? BrokerRack { get; set; }
+
+    public int BrokerSessionTimeoutMs { get; set; }
+
+    public bool AutoLeaderRebalanceEnable { get; set; }
+
+    public int LeaderImbalancePerBrokerPercentage { get; set; }
+
+    public long LeaderImbalanceCheckIntervalSeconds { get; set; }
+
+    public long ReplicaLagTimeMaxMs { get; set; }
+
+    /// <summary>True when <c>etcd.endpoints</c> is set: the broker is one of a cluster.</summary>
+    public bool IsClustered => EtcdEndpoints is not null;
+
     /// <summary>Broker-wide defaults for topic configs, by topic-level name (<c>retention.ms</c>, <c>segment.bytes</c>...).</summary>
     public Dictionary<string, string> TopicDefaults { get; set; } = new(StringComparer.Ordinal);
 

@@ -23,6 +23,12 @@ public static class BrokerServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ClusterInfo>();
+        services.AddSingleton(sp => new ClusterMetadata { Enabled = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.IsClustered });
+        services.AddSingleton<LeaderGuard>();
+        services.AddSingleton<ClusterService>();
+        services.AddSingleton<ClusterAdmin>();
+        services.AddSingleton<Replication.ClusterIsrStore>();
+        services.TryAddSingleton<Replication.IIsrStore>(sp => sp.GetRequiredService<Replication.ClusterIsrStore>());
         services.AddSingleton(BrokerStorage.CreateLogManager);
         services.AddSingleton<TopicManager>();
         services.AddSingleton<ConfigDescriber>();
@@ -41,6 +47,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, AlterConfigsHandler>();
         services.AddSingleton<IApiHandler, IncrementalAlterConfigsHandler>();
         services.AddSingleton<IApiHandler, DescribeClusterHandler>();
+        services.AddSingleton<IApiHandler, ElectLeadersHandler>();
+        services.AddSingleton<IApiHandler, AlterPartitionReassignmentsHandler>();
+        services.AddSingleton<IApiHandler, ListPartitionReassignmentsHandler>();
         services.AddSingleton<GroupCoordinator>();
         services.AddSingleton<IApiHandler, FindCoordinatorHandler>();
         services.AddSingleton<IApiHandler, JoinGroupHandler>();
@@ -72,6 +81,10 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<SocketServer>();
         services.AddSingleton<BrokerService>();
         services.AddHostedService(sp => sp.GetRequiredService<BrokerService>());
+
+        // After the broker, so it registers in the cluster with its bound address and, stopping first, moves its
+        // leadership away while the listener still serves. It does nothing on a single broker.
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterService>());
         return services;
     }
 }

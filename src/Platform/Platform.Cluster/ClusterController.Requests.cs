@@ -101,6 +101,46 @@ public sealed partial class ClusterController
         }
     }
 
+    /// <summary>
+    /// Changes a topic's config overrides: <paramref name="change"/> gets the current ones and returns the new ones,
+    /// or null to change nothing (the caller found them invalid). Run under the controller's lock, so two changes
+    /// never overwrite each other.
+    /// </summary>
+    public async Task<ClusterResult> AlterTopicConfigsAsync(
+        string topic, Func<IReadOnlyDictionary<string, string>, IReadOnlyDictionary<string, string>?> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            if (epoch == 0)
+            {
+                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+            }
+
+            if (!_topics.TryGetValue(topic, out var current))
+            {
+                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
+            }
+
+            if (change(current.Value.Configs ?? new Dictionary<string, string>()) is { } next)
+            {
+                await WriteAssignmentAsync(epoch, topic, current, current.Value with { Configs = next.Count == 0 ? null : next }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return ClusterResult.Ok;
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Deletes a topic's assignment and partition states (each broker then deletes its replicas' logs).</summary>
     public async Task<ClusterResult> DeleteTopicAsync(string topic, CancellationToken cancellationToken = default)
     {

@@ -166,6 +166,13 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
                 continue;
             }
 
+            if (current.Value.BrokerId == session.Registration.Id)
+            {
+                // Still ours from an earlier term of this session (the term ended on an etcd error, not a lost lease):
+                // waiting for our own key to go would leave the cluster without a controller until the lease ends.
+                return current.Value.Epoch;
+            }
+
             // Wait for the holder's key to go (its lease expired or it resigned), then try again.
             await WaitForDeleteAsync(Keys.Controller, current.Value.Epoch, linked.Token).ConfigureAwait(false);
         }

@@ -16,6 +16,7 @@ internal static class AllowList
         "DescribeConfigs", "AlterConfigs", "IncrementalAlterConfigs", "DescribeCluster",
         "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "WriteTxnMarkers", "TxnOffsetCommit",
         "DescribeProducers", "DescribeTransactions", "ListTransactions", "OffsetForLeaderEpoch",
+        "ElectLeaders", "AlterPartitionReassignments", "ListPartitionReassignments",
     ];
 
     public static readonly IReadOnlyList<string> DataMessages =

@@ -98,6 +98,26 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
         return broker;
     }
 
+    /// <summary>Starts <c>platform broker</c> on <paramref name="dataDir"/> with <paramref name="extraArguments"/> (--node-id, --etcd...) and waits until it serves.</summary>
+    public static Task<BrokerProcess> StartAsync(string dataDir, IReadOnlyList<string> extraArguments)
+        => StartAsync(["broker", "--listen", "127.0.0.1:0", "--data-dir", dataDir, .. extraArguments], StartTimeout);
+
+    private static async Task<BrokerProcess> StartAsync(string[] arguments, TimeSpan timeout)
+    {
+        var broker = Launch(arguments);
+        try
+        {
+            await broker._port.Task.WaitAsync(timeout);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            await broker.DisposeAsync();
+            throw new InvalidOperationException($"platform broker did not start: {e.Message}\n{string.Join('\n', broker.Output)}", e);
+        }
+
+        return broker;
+    }
+
     /// <summary>kill -9: the process dies at once, nothing flushed or closed by it.</summary>
     public async Task KillAsync()
     {

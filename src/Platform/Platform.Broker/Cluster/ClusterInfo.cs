@@ -11,12 +11,15 @@ public sealed class ClusterInfo
 {
     private const string MetaFile = "meta.properties";
 
+    private readonly string _metaPath;
+
     public ClusterInfo(IOptions<BrokerOptions> options)
     {
         var settings = options.Value;
         NodeId = settings.NodeId;
         Directory.CreateDirectory(settings.DataDir);
         var path = Path.Combine(settings.DataDir, MetaFile);
+        _metaPath = path;
         if (File.Exists(path))
         {
             var properties = File.ReadAllLines(path)
@@ -48,11 +51,26 @@ public sealed class ClusterInfo
 
     public int NodeId { get; }
 
-    public string ClusterId { get; }
+    public string ClusterId { get; private set; }
 
     public string AdvertisedHost { get; private set; }
 
     public int AdvertisedPort { get; private set; }
+
+    /// <summary>
+    /// A cluster's brokers share the id the first of them stored in etcd: it replaces this data directory's own
+    /// (and is kept in meta.properties, so the directory stays tied to the cluster).
+    /// </summary>
+    internal void JoinCluster(string clusterId)
+    {
+        if (clusterId == ClusterId)
+        {
+            return;
+        }
+
+        ClusterId = clusterId;
+        File.WriteAllText(_metaPath, $"version=1\ncluster.id={ClusterId}\nnode.id={NodeId}\n");
+    }
 
     /// <summary>Called once the listener is bound, so a port of 0 is advertised as the real one.</summary>
     internal void SetBoundAddress(string host, int port)

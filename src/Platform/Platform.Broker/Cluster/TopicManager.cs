@@ -33,8 +33,14 @@ public sealed partial class TopicManager : IDisposable
         _options = options.Value;
         _logs = logs;
         _logger = logger;
-        LoadMetadata();
+        if (!_options.IsClustered)
+        {
+            LoadMetadata();
+        }
     }
+
+    /// <summary>True in a cluster (etcd.endpoints set): topics come from the cluster's metadata in etcd, not from topics.json.</summary>
+    public bool IsClustered => _options.IsClustered;
 
     public ICollection<TopicState> Topics => _topics.Values;
 
@@ -64,8 +70,9 @@ public sealed partial class TopicManager : IDisposable
             return topic;
         }
 
-        // Internal topics are created by their coordinator, with their own partition count and configs.
-        if (!allowAutoCreate || !_options.AutoCreateTopicsEnable || TopicNames.Validate(name) is not null || TopicNames.IsInternal(name))
+        // Internal topics are created by their coordinator, with their own partition count and configs. In a
+        // cluster the controller creates topics (the Metadata handler asks it); this only finds hosted ones.
+        if (IsClustered || !allowAutoCreate || !_options.AutoCreateTopicsEnable || TopicNames.Validate(name) is not null || TopicNames.IsInternal(name))
         {
             return null;
         }
@@ -81,6 +88,12 @@ public sealed partial class TopicManager : IDisposable
 
     public TopicResult CreateTopic(string name, int numPartitions, short replicationFactor, IReadOnlyDictionary<string, string?> configs, bool validateOnly)
     {
+        if (IsClustered)
+        {
+            // The coordinators' internal topics land here; in a cluster FindCoordinator has the controller create them.
+            return new(ErrorCode.NotController, $"Topic '{name}' is created by the cluster's controller, not by this broker alone.");
+        }
+
         if (TopicNames.Validate(name) is { } invalid)
         {
             return new(ErrorCode.InvalidTopicException, invalid);
@@ -332,7 +345,8 @@ public sealed partial class TopicManager : IDisposable
         }
     }
 
-    private string? ValidateConfigs(Dictionary<string, string> overrides)
+    /// <summary>Why topic config overrides are not acceptable, or null (a cluster's controller path checks them here too).</summary>
+    internal string? ValidateConfigs(Dictionary<string, string> overrides)
     {
         foreach (var key in overrides.Keys)
         {
@@ -371,7 +385,7 @@ public sealed partial class TopicManager : IDisposable
 
     /// <summary>True if topics.json names this partition (the log manager asks at start, to tell orphan directories).</summary>
     public bool IsKnownPartition(string topic, int partition)
-        => _topics.TryGetValue(topic, out var state) && partition >= 0 && partition < state.PartitionCount;
+        => IsClustered || _topics.TryGetValue(topic, out var state) && partition >= 0 && partition < state.PartitionCount;
 
     private string MetadataPath => Path.Combine(_options.DataDir, MetadataFile);
 
@@ -399,6 +413,12 @@ public sealed partial class TopicManager : IDisposable
     /// <summary>Attaches every known topic's partition logs, after the log manager recovered them.</summary>
     public void OpenPartitions()
     {
+        if (IsClustered)
+        {
+            // The cluster service attaches the hosted partitions once it has read their assignment from etcd.
+            return;
+        }
+
         foreach (var topic in _topics.Values)
         {
             topic.SetPartitions(Enumerable.Range(0, topic.PartitionCount).Select(p => OpenPartition(topic, p)).ToArray());
@@ -409,6 +429,113 @@ public sealed partial class TopicManager : IDisposable
         }
 
         LogTopicsLoaded(_topics.Count);
+    }
+
+    /// <summary>
+    /// Cluster mode: the partition <paramref name="index"/> of <paramref name="name"/> is assigned to this broker; returns
+    /// its local replica, recovered from disk or created empty. A topic id unlike the known one means the topic was
+    /// deleted and created again while this broker was away: the old replicas go first.
+    /// </summary>
+    internal Partition HostPartition(string name, Guid topicId, IReadOnlyDictionary<string, string>? configs, int partitionCount, int index, PartitionRole initialRole)
+    {
+        lock (_gate)
+        {
+            if (_topics.TryGetValue(name, out var topic) && topic.TopicId != topicId)
+            {
+                foreach (var stale in topic.Partitions)
+                {
+                    _logs.DeleteLog(name, stale.Index);
+                }
+
+                _topics.TryRemove(name, out _);
+                topic = null;
+            }
+
+            var overrides = new Dictionary<string, string>(configs ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            if (topic is null)
+            {
+                topic = new TopicState(name, topicId, overrides, EffectiveConfig(overrides));
+                _topics[name] = topic;
+            }
+
+            if (topic.GetPartition(index) is { } existing)
+            {
+                topic.SetPartitions([.. topic.Partitions], partitionCount);
+                return existing;
+            }
+
+            var partition = _logs.OfflineLogs.TryGetValue((name, index), out var reason)
+                ? Partition.Offline(topic, index, reason, initialRole)
+                : new Partition(topic, index, _logs.GetOrCreateLog(name, index, topic.Config), initialRole);
+            topic.SetPartitions([.. topic.Partitions.Append(partition).OrderBy(p => p.Index)], partitionCount);
+            return partition;
+        }
+    }
+
+    /// <summary>Cluster mode: a topic not hosted here, as its configs describe it (for DescribeConfigs; not registered).</summary>
+    internal TopicState Describe(string name, Guid topicId, IReadOnlyDictionary<string, string>? configs)
+    {
+        var overrides = new Dictionary<string, string>(configs ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        return new TopicState(name, topicId, overrides, EffectiveConfig(overrides));
+    }
+
+    /// <summary>Cluster mode: a topic's config overrides as the controller last wrote them, applied to its local replicas.</summary>
+    internal void ApplyClusterConfigs(string name, IReadOnlyDictionary<string, string>? configs)
+    {
+        lock (_gate)
+        {
+            var overrides = new Dictionary<string, string>(configs ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            if (!_topics.TryGetValue(name, out var topic) || (topic.Overrides.Count == overrides.Count && !topic.Overrides.Except(overrides).Any()))
+            {
+                return;
+            }
+
+            topic.Overrides = overrides;
+            topic.Config = EffectiveConfig(overrides);
+            foreach (var partition in topic.Partitions.Where(p => !p.IsOffline))
+            {
+                partition.Log.UpdateConfig(topic.Config);
+            }
+        }
+    }
+
+    /// <summary>Cluster mode: the partition is no longer assigned here (reassigned away, or its topic deleted); its local replica is deleted.</summary>
+    internal void UnhostPartition(string name, int index)
+    {
+        lock (_gate)
+        {
+            if (!_topics.TryGetValue(name, out var topic) || topic.GetPartition(index) is null)
+            {
+                return;
+            }
+
+            var rest = topic.Partitions.Where(p => p.Index != index).ToArray();
+            if (rest.Length == 0)
+            {
+                _topics.TryRemove(name, out _);
+            }
+            else
+            {
+                topic.SetPartitions(rest, topic.PartitionCount);
+            }
+
+            _logs.DeleteLog(name, index);
+        }
+    }
+
+    /// <summary>
+    /// Cluster mode: deletes the local logs found at start that the cluster's metadata says are not assigned here
+    /// (their topic deleted, or the partition moved, while this broker was away).
+    /// </summary>
+    internal void DeleteLogsNotAssigned(Func<string, int, bool> isAssigned)
+    {
+        foreach (var log in _logs.Logs)
+        {
+            if (GetPartition(log.Topic, log.Partition) is null && !isAssigned(log.Topic, log.Partition))
+            {
+                _logs.DeleteLog(log.Topic, log.Partition);
+            }
+        }
     }
 
     private IEnumerable<TopicRecord> Records()

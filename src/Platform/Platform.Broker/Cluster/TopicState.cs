@@ -32,15 +32,25 @@ public sealed class TopicState
     /// <summary>The partition count, known from metadata before the logs are open.</summary>
     public int PartitionCount { get; internal set; }
 
-    internal void SetPartitions(Partition[] partitions)
+    /// <summary>
+    /// The partitions hosted here, by index. A single broker hosts all of them; in a cluster only those whose
+    /// replicas include this broker, out of <paramref name="count"/>.
+    /// </summary>
+    internal void SetPartitions(Partition[] partitions, int? count = null)
     {
         _partitions = partitions;
-        PartitionCount = partitions.Length;
+        PartitionCount = count ?? partitions.Length;
     }
 
     public Partition? GetPartition(int index)
     {
         var partitions = _partitions;
-        return (uint)index < (uint)partitions.Length ? partitions[index] : null;
+        if ((uint)index < (uint)partitions.Length && partitions[index].Index == index)
+        {
+            return partitions[index];
+        }
+
+        // In a cluster the hosted partitions are a subset, so position and index differ.
+        return Array.Find(partitions, p => p.Index == index);
     }
 }

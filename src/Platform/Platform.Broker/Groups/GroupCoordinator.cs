@@ -61,7 +61,8 @@ public sealed class GroupCoordinator : IDisposable
     /// <summary>Loads every partition of an existing <c>__consumer_offsets</c> and starts offset expiry. Called once the logs are open.</summary>
     public void Start()
     {
-        if (_topics.TryGetTopic(TopicName, out var topic))
+        // In a cluster a partition is served only while this broker leads it: the replica manager loads it then.
+        if (!_options.IsClustered && _topics.TryGetTopic(TopicName, out var topic))
         {
             _owned = new bool[topic.PartitionCount];
             for (var partition = 0; partition < topic.PartitionCount; partition++)
@@ -97,9 +98,10 @@ public sealed class GroupCoordinator : IDisposable
     /// </summary>
     public bool EnsureOffsetsTopic()
     {
-        if (_owned.Length > 0)
+        if (_owned.Length > 0 || _options.IsClustered)
         {
-            return true;
+            // In a cluster the controller creates the topic (FindCoordinator asks it to) and leadership loads its partitions.
+            return _owned.Length > 0;
         }
 
         lock (_ownershipGate)
@@ -140,6 +142,12 @@ public sealed class GroupCoordinator : IDisposable
         lock (_ownershipGate)
         {
             var owned = _owned;
+            if (partition >= owned.Length && _options.IsClustered)
+            {
+                // The first partition led here: the topic's partitions are known from the cluster's metadata.
+                owned = new bool[Math.Max(OffsetsPartitionCount, partition + 1)];
+            }
+
             if (partition >= owned.Length || owned[partition])
             {
                 return;

@@ -6,7 +6,8 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>AlterConfigs (legacy): replaces a topic's whole set of overrides.</summary>
-public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
+/// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
+public sealed class AlterConfigsHandler(ClusterAdmin admin) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
 {
     public override ApiKey ApiKey => ApiKey.AlterConfigs;
 
@@ -14,16 +15,22 @@ public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterC
 
     public override short MaxVersion => 2;
 
-    public override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    {
+        return await admin.AlterTopicConfigsAsync(context, request, alter => AlterAsync(request, alter), e => ErrorResponse(context, request, e), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private static async Task<AlterConfigsResponse> AlterAsync(AlterConfigsRequest request, TopicConfigChange alter)
     {
         var response = new AlterConfigsResponse { Responses = new(request.Resources.Count) };
         foreach (var resource in request.Resources)
         {
             var outcome = resource.ResourceType == ConfigDescriber.ResourceTopic
-                ? topics.AlterConfigs(
+                ? await alter(
                     resource.ResourceName,
                     _ => resource.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal),
-                    request.ValidateOnly)
+                    request.ValidateOnly).ConfigureAwait(false)
                 : BrokerConfigs.ReadOnly(resource.ResourceType);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
@@ -34,7 +41,7 @@ public sealed class AlterConfigsHandler(TopicManager topics) : ApiHandler<AlterC
             });
         }
 
-        return ValueTask.FromResult<AlterConfigsResponse?>(response);
+        return response;
     }
 
     public override AlterConfigsResponse ErrorResponse(RequestContext context, AlterConfigsRequest request, ErrorCode error)

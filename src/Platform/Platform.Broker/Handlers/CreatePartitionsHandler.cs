@@ -6,7 +6,7 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>CreatePartitions: grows a topic to a larger partition count.</summary>
-public sealed class CreatePartitionsHandler(TopicManager topics, ClusterInfo cluster) : ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse>
+public sealed class CreatePartitionsHandler(TopicManager topics, ClusterInfo cluster, ClusterMetadata metadata, ClusterAdmin admin) : ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse>
 {
     public override ApiKey ApiKey => ApiKey.CreatePartitions;
 
@@ -14,7 +14,23 @@ public sealed class CreatePartitionsHandler(TopicManager topics, ClusterInfo clu
 
     public override short MaxVersion => 3;
 
-    public override ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request, CancellationToken cancellationToken)
+    {
+        if (metadata.Enabled)
+        {
+            var grown = await admin.ViaControllerAsync(
+                context, request, controller => admin.CreatePartitionsAsync(controller, request, cancellationToken), e => ErrorResponse(context, request, e), cancellationToken)
+                .ConfigureAwait(false);
+            var counts = request.Topics.Where(t => grown.Results.Any(r => r.Name == t.Name && r.ErrorCode == 0) && !request.ValidateOnly).ToList();
+            await metadata.WaitForAsync(v => counts.All(t => v.Topics.TryGetValue(t.Name, out var a) && a.Replicas.Length >= t.Count), TimeSpan.FromSeconds(5), cancellationToken)
+                .ConfigureAwait(false);
+            return grown;
+        }
+
+        return Grow(request);
+    }
+
+    private CreatePartitionsResponse Grow(CreatePartitionsRequest request)
     {
         var response = new CreatePartitionsResponse { Results = new(request.Topics.Count) };
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -28,7 +44,7 @@ public sealed class CreatePartitionsHandler(TopicManager topics, ClusterInfo clu
             response.Results.Add(new CreatePartitionsResponse.CreatePartitionsTopicResult { Name = topic.Name, ErrorCode = (short)outcome.Error, ErrorMessage = outcome.Message });
         }
 
-        return ValueTask.FromResult<CreatePartitionsResponse?>(response);
+        return response;
     }
 
     public override CreatePartitionsResponse ErrorResponse(RequestContext context, CreatePartitionsRequest request, ErrorCode error)

@@ -6,7 +6,7 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>CreateTopics, with validate-only, default partitions/replication (-1) and the created configs (v5+).</summary>
-public sealed class CreateTopicsHandler(TopicManager topics, ConfigDescriber configs) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
+public sealed class CreateTopicsHandler(TopicManager topics, ConfigDescriber configs, ClusterMetadata cluster, ClusterAdmin admin) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
 {
     public override ApiKey ApiKey => ApiKey.CreateTopics;
 
@@ -14,7 +14,22 @@ public sealed class CreateTopicsHandler(TopicManager topics, ConfigDescriber con
 
     public override short MaxVersion => 7;
 
-    public override ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request, CancellationToken cancellationToken)
+    {
+        if (cluster.Enabled)
+        {
+            var created = await admin.ViaControllerAsync(
+                context, request, controller => admin.CreateTopicsAsync(controller, request, cancellationToken), e => ErrorResponse(context, request, e), cancellationToken)
+                .ConfigureAwait(false);
+            var names = created.Topics.Where(t => t.ErrorCode == 0).Select(t => t.Name).ToList();
+            await cluster.WaitForAsync(v => names.All(v.Topics.ContainsKey), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return created;
+        }
+
+        return Create(request);
+    }
+
+    private CreateTopicsResponse Create(CreateTopicsRequest request)
     {
         var response = new CreateTopicsResponse { Topics = new(request.Topics.Count) };
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -74,7 +89,7 @@ public sealed class CreateTopicsHandler(TopicManager topics, ConfigDescriber con
             }
         }
 
-        return ValueTask.FromResult<CreateTopicsResponse?>(response);
+        return response;
     }
 
     private static void Fail(CreateTopicsResponse.CreatableTopicResult result, TopicResult outcome)

@@ -6,7 +6,7 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>DeleteTopics by name (v0-5) or by name or id (v6).</summary>
-public sealed class DeleteTopicsHandler(TopicManager topics) : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>
+public sealed class DeleteTopicsHandler(TopicManager topics, ClusterMetadata cluster, ClusterAdmin admin) : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>
 {
     public override ApiKey ApiKey => ApiKey.DeleteTopics;
 
@@ -14,7 +14,22 @@ public sealed class DeleteTopicsHandler(TopicManager topics) : ApiHandler<Delete
 
     public override short MaxVersion => 6;
 
-    public override ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request, CancellationToken cancellationToken)
+    {
+        if (cluster.Enabled)
+        {
+            var deleted = await admin.ViaControllerAsync(
+                context, request, controller => admin.DeleteTopicsAsync(controller, context, request, cancellationToken), e => ErrorResponse(context, request, e), cancellationToken)
+                .ConfigureAwait(false);
+            var names = deleted.Responses.Where(t => t.ErrorCode == 0 && t.Name is not null).Select(t => t.Name!).ToList();
+            await cluster.WaitForAsync(v => !names.Any(v.Topics.ContainsKey), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return deleted;
+        }
+
+        return Delete(context, request);
+    }
+
+    private DeleteTopicsResponse Delete(RequestContext context, DeleteTopicsRequest request)
     {
         var response = new DeleteTopicsResponse { Responses = [] };
         foreach (var (name, id) in Targets(context, request))
@@ -44,7 +59,7 @@ public sealed class DeleteTopicsHandler(TopicManager topics) : ApiHandler<Delete
             result.ErrorMessage = outcome.Message;
         }
 
-        return ValueTask.FromResult<DeleteTopicsResponse?>(response);
+        return response;
     }
 
     private static IEnumerable<(string? Name, Guid Id)> Targets(RequestContext context, DeleteTopicsRequest request)

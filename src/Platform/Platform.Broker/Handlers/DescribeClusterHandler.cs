@@ -6,7 +6,8 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>DescribeCluster: this broker, which is also the controller.</summary>
-public sealed class DescribeClusterHandler(ClusterInfo cluster) : ApiHandler<DescribeClusterRequest, DescribeClusterResponse>
+/// <remarks>In a cluster: every registered broker and the elected controller.</remarks>
+public sealed class DescribeClusterHandler(ClusterInfo cluster, ClusterMetadata metadata) : ApiHandler<DescribeClusterRequest, DescribeClusterResponse>
 {
     private const sbyte BrokerEndpoint = 1;
 
@@ -21,6 +22,19 @@ public sealed class DescribeClusterHandler(ClusterInfo cluster) : ApiHandler<Des
         if (context.ApiVersion >= 1 && request.EndpointType != BrokerEndpoint)
         {
             return ValueTask.FromResult<DescribeClusterResponse?>(ErrorResponse(context, request, ErrorCode.UnsupportedEndpointType));
+        }
+
+        if (metadata.Enabled)
+        {
+            var view = metadata.View;
+            return ValueTask.FromResult<DescribeClusterResponse?>(new DescribeClusterResponse
+            {
+                ClusterId = cluster.ClusterId,
+                ControllerId = view.ControllerId,
+                EndpointType = BrokerEndpoint,
+                Brokers = [.. view.Brokers.Values.Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.Port, Rack = b.Rack })],
+                ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? MetadataHandler.AllClusterOperations : int.MinValue,
+            });
         }
 
         return ValueTask.FromResult<DescribeClusterResponse?>(new DescribeClusterResponse

@@ -6,7 +6,7 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>DescribeConfigs for topics and this broker, with sources, synonyms (v1+) and types (v3+).</summary>
-public sealed class DescribeConfigsHandler(TopicManager topics, ConfigDescriber describer) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
+public sealed class DescribeConfigsHandler(TopicManager topics, ConfigDescriber describer, ClusterMetadata metadata) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
 {
     public override ApiKey ApiKey => ApiKey.DescribeConfigs;
 
@@ -24,7 +24,7 @@ public sealed class DescribeConfigsHandler(TopicManager topics, ConfigDescriber 
             IEnumerable<ConfigEntry> entries;
             switch (resource.ResourceType)
             {
-                case ConfigDescriber.ResourceTopic when topics.TryGetTopic(resource.ResourceName, out var topic):
+                case ConfigDescriber.ResourceTopic when Find(resource.ResourceName) is { } topic:
                     entries = describer.DescribeTopic(topic, resource.ConfigurationKeys, request.IncludeSynonyms);
                     break;
                 case ConfigDescriber.ResourceTopic:
@@ -63,6 +63,12 @@ public sealed class DescribeConfigsHandler(TopicManager topics, ConfigDescriber 
 
         return ValueTask.FromResult<DescribeConfigsResponse?>(response);
     }
+
+    /// <summary>The topic hosted here, or in a cluster one known only from the cluster's metadata (not hosted on this broker).</summary>
+    private TopicState? Find(string name)
+        => topics.TryGetTopic(name, out var topic) ? topic
+            : metadata.Enabled && metadata.View.Topics.TryGetValue(name, out var assignment) ? topics.Describe(name, assignment.TopicId, assignment.Configs)
+            : null;
 
     public override DescribeConfigsResponse ErrorResponse(RequestContext context, DescribeConfigsRequest request, ErrorCode error)
         => new()

@@ -17,7 +17,7 @@ namespace Platform.Broker.Handlers;
 /// than the high watermark, tells the leader how far the follower has the log (which moves the ISR and
 /// the high watermark), and wakes at every append.
 /// </summary>
-public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options, ClusterInfo cluster) : ApiHandler<FetchRequest, FetchResponse>
+public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options, LeaderGuard leaders) : ApiHandler<FetchRequest, FetchResponse>
 {
     /// <summary>Versions below this carry message formats v0/v1, which are not stored here.</summary>
     private const short FirstRecordBatchVersion = 4;
@@ -82,17 +82,16 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                 var data = new FetchResponse.PartitionData { PartitionIndex = fetchPartition.Partition, HighWatermark = -1, LastStableOffset = -1, LogStartOffset = -1 };
                 topicResponse.Partitions.Add(data);
                 var partition = topic?.GetPartition(fetchPartition.Partition);
-                if (partition is null || partition.IsOffline)
+                if (leaders.Check(fetchTopic.Topic, fetchPartition.Partition, partition, fetchPartition.CurrentLeaderEpoch) is not ErrorCode.None and var notLeader)
                 {
-                    data.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);
+                    data.ErrorCode = (short)notLeader;
                     hasError = true;
                     continue;
                 }
 
-                var refused = partition.LeaderError(cluster.NodeId, fetchPartition.CurrentLeaderEpoch);
-                if (refused != ErrorCode.None)
+                if (partition is null || partition.IsOffline)
                 {
-                    data.ErrorCode = (short)refused;
+                    data.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);
                     hasError = true;
                     continue;
                 }

@@ -7,7 +7,8 @@ using Platform.Storage;
 namespace Platform.Broker.Handlers;
 
 /// <summary>IncrementalAlterConfigs: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on a topic's overrides.</summary>
-public sealed class IncrementalAlterConfigsHandler(TopicManager topics) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
+/// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
+public sealed class IncrementalAlterConfigsHandler(ClusterAdmin admin) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
     private const sbyte Set = 0;
     private const sbyte Delete = 1;
@@ -20,13 +21,19 @@ public sealed class IncrementalAlterConfigsHandler(TopicManager topics) : ApiHan
 
     public override short MaxVersion => 1;
 
-    public override ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
+    {
+        return await admin.AlterTopicConfigsAsync(context, request, alter => AlterAsync(request, alter), e => ErrorResponse(context, request, e), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private static async Task<IncrementalAlterConfigsResponse> AlterAsync(IncrementalAlterConfigsRequest request, TopicConfigChange alter)
     {
         var response = new IncrementalAlterConfigsResponse { Responses = new(request.Resources.Count) };
         foreach (var resource in request.Resources)
         {
             var outcome = resource.ResourceType == ConfigDescriber.ResourceTopic
-                ? Apply(resource, request.ValidateOnly)
+                ? await ApplyAsync(resource, request.ValidateOnly, alter).ConfigureAwait(false)
                 : BrokerConfigs.ReadOnly(resource.ResourceType);
             response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
             {
@@ -37,10 +44,10 @@ public sealed class IncrementalAlterConfigsHandler(TopicManager topics) : ApiHan
             });
         }
 
-        return ValueTask.FromResult<IncrementalAlterConfigsResponse?>(response);
+        return response;
     }
 
-    private TopicResult Apply(IncrementalAlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
+    private static async Task<TopicResult> ApplyAsync(IncrementalAlterConfigsRequest.AlterConfigsResource resource, bool validateOnly, TopicConfigChange alter)
     {
         foreach (var config in resource.Configs)
         {
@@ -60,7 +67,7 @@ public sealed class IncrementalAlterConfigsHandler(TopicManager topics) : ApiHan
             }
         }
 
-        return topics.AlterConfigs(resource.ResourceName, overrides =>
+        return await alter(resource.ResourceName, overrides =>
         {
             foreach (var config in resource.Configs)
             {
@@ -85,7 +92,7 @@ public sealed class IncrementalAlterConfigsHandler(TopicManager topics) : ApiHan
             }
 
             return overrides;
-        }, validateOnly);
+        }, validateOnly).ConfigureAwait(false);
     }
 
     private static List<string> Items(string? list)

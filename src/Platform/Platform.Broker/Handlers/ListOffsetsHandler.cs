@@ -7,7 +7,7 @@ using Platform.Storage;
 namespace Platform.Broker.Handlers;
 
 /// <summary>ListOffsets: earliest (-2), latest (-1), max timestamp (-3) or the first offset at or after a timestamp.</summary>
-public sealed class ListOffsetsHandler(TopicManager topics) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
+public sealed class ListOffsetsHandler(TopicManager topics, LeaderGuard leaders) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
 {
     public const long LatestTimestamp = -1;
     public const long EarliestTimestamp = -2;
@@ -33,6 +33,12 @@ public sealed class ListOffsetsHandler(TopicManager topics) : ApiHandler<ListOff
                 var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = requestPartition.PartitionIndex, Timestamp = -1, Offset = -1 };
                 topicResponse.Partitions.Add(result);
                 var partition = topic?.GetPartition(requestPartition.PartitionIndex);
+                if (leaders.Check(requestTopic.Name, requestPartition.PartitionIndex, partition, requestPartition.CurrentLeaderEpoch) is not ErrorCode.None and var notLeader)
+                {
+                    result.ErrorCode = (short)notLeader;
+                    continue;
+                }
+
                 if (partition is null || partition.IsOffline)
                 {
                     result.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);

@@ -6,7 +6,9 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>Metadata: the broker list (this node, also the controller) and each topic's partitions.</summary>
-public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : ApiHandler<MetadataRequest, MetadataResponse>
+/// <remarks>In a cluster (etcd.endpoints) it answers from the cluster's metadata instead: every live broker, the controller, and each partition's leader, replicas and ISR.</remarks>
+public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster, ClusterMetadata clusterMetadata, ClusterAdmin admin, Microsoft.Extensions.Options.IOptions<BrokerOptions> options)
+    : ApiHandler<MetadataRequest, MetadataResponse>
 {
     /// <summary>Every ACL operation (read, write, create, delete, alter, describe, cluster action, configs, idempotent write): no authorizer yet.</summary>
     internal const int AllTopicOperations = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
@@ -21,6 +23,11 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
 
     public override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request, CancellationToken cancellationToken)
     {
+        if (clusterMetadata.Enabled)
+        {
+            return ClusterAsync(context, request, cancellationToken);
+        }
+
         var response = NewResponse();
         if (request.IncludeClusterAuthorizedOperations)
         {
@@ -81,6 +88,106 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster) : 
         }
 
         return ValueTask.FromResult<MetadataResponse?>(response);
+    }
+
+    private async ValueTask<MetadataResponse?> ClusterAsync(RequestContext context, MetadataRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Topics is not null && !(context.ApiVersion == 0 && request.Topics.Count == 0))
+        {
+            if (request.Topics.Any(t => t.Name is null) && context.ApiVersion < 12)
+            {
+                throw new ProtocolException($"Metadata v{context.ApiVersion} names topics by name; a null name needs v12.");
+            }
+
+            // Auto-creation goes through the controller, before the view is taken, so the answer shows the new topics.
+            var allowAutoCreate = (context.ApiVersion < 4 || request.AllowAutoTopicCreation) && options.Value.AutoCreateTopicsEnable;
+            var refused = new Dictionary<string, ErrorCode>(StringComparer.Ordinal);
+            foreach (var name in request.Topics.Select(t => t.Name).OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                if (allowAutoCreate && !clusterMetadata.View.Topics.ContainsKey(name) && TopicNames.Validate(name) is null && !TopicNames.IsInternal(name))
+                {
+                    var error = await admin.AutoCreateAsync(name, options.Value.NumPartitions, options.Value.DefaultReplicationFactor, null, cancellationToken)
+                        .ConfigureAwait(false);
+                    if (error != ErrorCode.None)
+                    {
+                        refused[name] = error;
+                    }
+                }
+            }
+
+            return DescribeCluster(clusterMetadata.View, request, refused);
+        }
+
+        return DescribeCluster(clusterMetadata.View, request, null);
+    }
+
+    private MetadataResponse DescribeCluster(ClusterView view, MetadataRequest request, Dictionary<string, ErrorCode>? refused)
+    {
+        var response = new MetadataResponse
+        {
+            Brokers = [.. view.Brokers.Values.Select(b => new MetadataResponse.MetadataResponseBroker { NodeId = b.Id, Host = b.Host, Port = b.Port, Rack = b.Rack })],
+            ClusterId = cluster.ClusterId,
+            ControllerId = view.ControllerId,
+            Topics = [],
+            ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
+        };
+        if (refused is null)
+        {
+            foreach (var (name, assignment) in view.Topics)
+            {
+                response.Topics.Add(DescribeCluster(view, name, assignment, request.IncludeTopicAuthorizedOperations));
+            }
+
+            return response;
+        }
+
+        foreach (var requested in request.Topics!)
+        {
+            var name = requested.Name ?? view.Topics.FirstOrDefault(t => t.Value.TopicId == requested.TopicId).Key;
+            if (name is not null && view.Topics.TryGetValue(name, out var assignment))
+            {
+                response.Topics.Add(DescribeCluster(view, name, assignment, request.IncludeTopicAuthorizedOperations));
+                continue;
+            }
+
+            var error = requested.Name is null ? ErrorCode.UnknownTopicId
+                : TopicNames.Validate(requested.Name) is not null ? ErrorCode.InvalidTopicException
+                : refused.GetValueOrDefault(requested.Name, ErrorCode.UnknownTopicOrPartition);
+            response.Topics.Add(new MetadataResponse.MetadataResponseTopic { Name = requested.Name, TopicId = requested.TopicId, ErrorCode = (short)error });
+        }
+
+        return response;
+    }
+
+    private static MetadataResponse.MetadataResponseTopic DescribeCluster(ClusterView view, string name, Platform.Cluster.TopicAssignment assignment, bool includeOperations)
+    {
+        var result = new MetadataResponse.MetadataResponseTopic
+        {
+            Name = name,
+            TopicId = assignment.TopicId,
+            IsInternal = TopicNames.IsInternal(name),
+            Partitions = new(assignment.Replicas.Length),
+            TopicAuthorizedOperations = includeOperations ? AllTopicOperations : int.MinValue,
+        };
+        for (var p = 0; p < assignment.Replicas.Length; p++)
+        {
+            var replicas = assignment.Replicas[p];
+            var state = view.State(name, p);
+            var leaderAlive = state is not null && view.Brokers.ContainsKey(state.Leader);
+            result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+            {
+                // A partition with no live leader answers LEADER_NOT_AVAILABLE, as Kafka's does, so clients wait and refresh.
+                ErrorCode = (short)(leaderAlive ? ErrorCode.None : ErrorCode.LeaderNotAvailable),
+                PartitionIndex = p,
+                LeaderId = leaderAlive ? state!.Leader : -1,
+                LeaderEpoch = state?.LeaderEpoch ?? -1,
+                ReplicaNodes = [.. replicas],
+                IsrNodes = [.. state?.Isr ?? []],
+                OfflineReplicas = [.. replicas.Where(r => !view.Brokers.ContainsKey(r))],
+            });
+        }
+
+        return result;
     }
 
     private MetadataResponse NewResponse()

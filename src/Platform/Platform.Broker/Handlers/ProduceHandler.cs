@@ -19,7 +19,7 @@ namespace Platform.Broker.Handlers;
 /// awaits the partition's group commit without holding a thread, and every partition of the request
 /// is appended before the first wait, so their fsyncs overlap. acks=1 is answered after the write.
 /// </summary>
-public sealed partial class ProduceHandler(TopicManager topics, Transactions.TransactionCoordinator transactions, ClusterInfo cluster, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
+public sealed partial class ProduceHandler(TopicManager topics, Transactions.TransactionCoordinator transactions, LeaderGuard leaders, ILogger<ProduceHandler> logger) : ApiHandler<ProduceRequest, ProduceResponse>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
@@ -82,14 +82,20 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
 
     private void Append(string topicName, Partition? partition, MemoryRecords? records, ProduceResponse.PartitionProduceResponse result, List<(Task Durable, ProduceResponse.PartitionProduceResponse Result)>? pending, short acks)
     {
+        if (leaders.Check(topicName, result.Index, partition) is not ErrorCode.None and var notLeader)
+        {
+            result.ErrorCode = (short)notLeader;
+            return;
+        }
+
         if (partition is null)
         {
             result.ErrorCode = (short)(TopicNames.Validate(topicName) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException);
             return;
         }
 
-        // A follower never takes writes; acks=all is refused before the append when the ISR is too small to keep it.
-        var replicas = !partition.IsLeader(cluster.NodeId) ? ErrorCode.NotLeaderOrFollower : acks == -1 ? partition.CheckEnoughReplicas() : ErrorCode.None;
+        // acks=all is refused before the append when the ISR is too small to keep it.
+        var replicas = acks == -1 ? partition.CheckEnoughReplicas() : ErrorCode.None;
         if (replicas != ErrorCode.None)
         {
             result.ErrorCode = (short)replicas;

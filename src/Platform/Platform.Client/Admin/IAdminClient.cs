@@ -107,4 +107,15 @@ public interface IAdminClient : IAsyncDisposable, IDisposable
     /// (WriteTxnMarkers), releasing the last stable offset. For transactions whose coordinator lost track of them.
     /// </summary>
     Task AbortTransactionAsync(AbortTransactionSpec spec, AbortTransactionOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>ElectLeaders: a preferred or unclean election for <paramref name="partitions"/> (all partitions when null); one outcome per partition.</summary>
+    Task<IReadOnlyList<TopicPartitionError>> ElectLeadersAsync(ElectionType electionType, IEnumerable<TopicPartition>? partitions, CancellationToken cancellationToken = default);
+
+    /// <summary>AlterPartitionReassignments: moves each partition to its new replicas (null cancels the move in progress).</summary>
+    Task<IReadOnlyList<TopicPartitionError>> AlterPartitionReassignmentsAsync(
+        IReadOnlyDictionary<TopicPartition, IReadOnlyList<int>?> reassignments, CancellationToken cancellationToken = default);
+
+    /// <summary>ListPartitionReassignments: the moves in progress (of <paramref name="partitions"/>, or all when null).</summary>
+    Task<IReadOnlyDictionary<TopicPartition, PartitionReassignment>> ListPartitionReassignmentsAsync(
+        IEnumerable<TopicPartition>? partitions, CancellationToken cancellationToken = default);
 }

@@ -19,6 +19,11 @@ internal static class BrokerCommand
     private static readonly Option<string?> DataDir = new("--data-dir") { Description = "Directory for the logs (log.dirs). Default ./data." };
     private static readonly Option<int?> NodeId = new("--node-id") { Description = "This broker's id (node.id). Default 1." };
     private static readonly Option<string?> Advertise = new("--advertise") { Description = "Address clients are told to connect to, host:port (advertised.listeners)." };
+    private static readonly Option<string?> Etcd = new("--etcd")
+    {
+        Description = "etcd client URLs, http://host:port[,...] (etcd.endpoints): run as one broker of a cluster whose metadata and controller election live there.",
+    };
+
     private static readonly Option<FileInfo?> ConfigFile = new("--config")
     {
         Description = "A configuration file: Kafka's server.properties (*.properties, key=value) or JSON, e.g. { \"Broker\": { \"log.retention.ms\": 86400000 } }.",
@@ -26,7 +31,7 @@ internal static class BrokerCommand
 
     public static Command Create()
     {
-        var command = new Command("broker", "Run one broker until SIGINT/SIGTERM.") { Listen, DataDir, NodeId, Advertise, ConfigFile };
+        var command = new Command("broker", "Run one broker until SIGINT/SIGTERM.") { Listen, DataDir, NodeId, Advertise, Etcd, ConfigFile };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, cancellationToken));
         return command;
     }
@@ -93,7 +98,7 @@ internal static class BrokerCommand
             return inner.Count > 0 && inner.All(i => Unwrap(i) is not null) ? Unwrap(inner[0]) : null;
         }
 
-        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or Storage.LogException ? e : null;
+        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or Storage.LogException or Platform.Cluster.ClusterException ? e : null;
     }
 
     /// <summary>The sections a configuration file may have: a misspelt one would otherwise be ignored with all its settings.</summary>
@@ -166,6 +171,7 @@ internal static class BrokerCommand
         Override("log.dirs", parse.GetValue(DataDir));
         Override("node.id", parse.GetValue(NodeId)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Override("advertised.listeners", parse.GetValue(Advertise));
+        Override("etcd.endpoints", parse.GetValue(Etcd));
         builder.Configuration.AddInMemoryCollection(overrides);
 
         var options = new BrokerOptions();

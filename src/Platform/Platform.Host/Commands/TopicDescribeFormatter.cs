@@ -11,7 +11,8 @@ internal static class TopicDescribeFormatter
         TextWriter output,
         TopicDescription topic,
         IReadOnlyDictionary<string, ConfigEntryResult>? configs,
-        IReadOnlyDictionary<TopicPartition, (long? Start, long? End)> offsets)
+        IReadOnlyDictionary<TopicPartition, (long? Start, long? End)> offsets,
+        Func<TopicPartitionInfo, bool>? partitionFilter = null)
     {
         var replicationFactor = topic.Partitions.Count > 0 ? topic.Partitions[0].Replicas.Count : 0;
         var overrides = configs is null
@@ -20,10 +21,14 @@ internal static class TopicDescribeFormatter
                 .Where(c => !c.IsDefault)
                 .OrderBy(c => c.Name, StringComparer.Ordinal)
                 .Select(c => $"{c.Name}={(c.IsSensitive ? "******" : c.Value)}"));
-        output.WriteLine(
-            $"Topic: {topic.Name}\tTopicId: {FormatTopicId(topic.TopicId)}\tPartitionCount: {topic.Partitions.Count}\t"
-            + $"ReplicationFactor: {replicationFactor}\tConfigs: {overrides}");
-        foreach (var partition in topic.Partitions)
+        if (partitionFilter is null)
+        {
+            output.WriteLine(
+                $"Topic: {topic.Name}\tTopicId: {FormatTopicId(topic.TopicId)}\tPartitionCount: {topic.Partitions.Count}\t"
+                + $"ReplicationFactor: {replicationFactor}\tConfigs: {overrides}");
+        }
+
+        foreach (var partition in topic.Partitions.Where(partitionFilter ?? (_ => true)))
         {
             offsets.TryGetValue(new TopicPartition(topic.Name, partition.Partition), out var range);
             output.WriteLine(

@@ -73,12 +73,27 @@ public static class TopicsCommand
         var options = new TopicsOptions(topicRequired: false, topicHelp: "The topic to describe; a regular expression (default: all topics).");
         var excludeInternal = TopicsOptions.ExcludeInternal();
         var ifExists = TopicsOptions.IfExists();
+        var underReplicated = new Option<bool>("--under-replicated-partitions") { Description = "Only the partitions with fewer in-sync replicas than replicas." };
+        var unavailable = new Option<bool>("--unavailable-partitions") { Description = "Only the partitions without a live leader." };
         var command = new Command("describe", "Describe topics: partitions, leaders, replicas, ISR, offsets and config overrides.");
         options.AddTo(command);
         command.Options.Add(excludeInternal);
         command.Options.Add(ifExists);
-        command.SetAction((parse, ct) => runner.RunAsync(parse, options.Connection, (admin, io) => runner.DescribeAsync(
-            admin, io, parse.GetValue(options.Topic), parse.GetValue(excludeInternal), parse.GetValue(ifExists), ct), ct));
+        command.Options.Add(underReplicated);
+        command.Options.Add(unavailable);
+        command.SetAction((parse, ct) =>
+        {
+            // As kafka-topics.sh: with a filter only the matching partitions are listed, without the topic lines.
+            Func<TopicPartitionInfo, bool>? filter = (parse.GetValue(underReplicated), parse.GetValue(unavailable)) switch
+            {
+                (true, true) => p => p.ISR.Count < p.Replicas.Count || p.Leader is null,
+                (true, false) => p => p.ISR.Count < p.Replicas.Count,
+                (false, true) => p => p.Leader is null,
+                _ => null,
+            };
+            return runner.RunAsync(parse, options.Connection, (admin, io) => runner.DescribeAsync(
+                admin, io, parse.GetValue(options.Topic), parse.GetValue(excludeInternal), parse.GetValue(ifExists), ct, filter), ct);
+        });
         return command;
     }
 

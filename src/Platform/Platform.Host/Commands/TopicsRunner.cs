@@ -65,7 +65,8 @@ internal sealed class TopicsRunner(Func<AdminClientConfig, IAdminClient> adminFa
         string? pattern,
         bool excludeInternal,
         bool ifExists,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<TopicPartitionInfo, bool>? partitionFilter = null)
     {
         var topics = await ResolveAsync(admin, pattern, excludeInternal, cancellationToken).ConfigureAwait(false);
         if (topics.Count == 0)
@@ -80,7 +81,7 @@ internal sealed class TopicsRunner(Func<AdminClientConfig, IAdminClient> adminFa
         foreach (var description in described.TopicDescriptions)
         {
             var entries = configs.FirstOrDefault(c => c.ConfigResource.Name == description.Name)?.Entries;
-            TopicDescribeFormatter.Write(output.Out, description, entries, offsets);
+            TopicDescribeFormatter.Write(output.Out, description, entries, offsets, partitionFilter);
         }
 
         return 0;
