@@ -156,8 +156,6 @@ public sealed partial class BrokerOptions
             "The share of a broker's preferred partitions led elsewhere that triggers a rebalance.", (_, v) => v is >= 0 and <= 100 ? null : Invariant($"must be from 0 to 100, got {v}")),
         Long("leader.imbalance.check.interval.seconds", 300, o => o.LeaderImbalanceCheckIntervalSeconds, (o, v) => o.LeaderImbalanceCheckIntervalSeconds = v,
             "How often the controller checks the leader imbalance.", AtLeast(1L)),
-        Long("replica.lag.time.max.ms", 30_000, o => o.ReplicaLagTimeMaxMs, (o, v) => o.ReplicaLagTimeMaxMs = v,
-            "A follower that has not caught up to the leader's log end for this long leaves the ISR.", AtLeast(1L)),
 
         // The broker-wide defaults of every topic config, then Kafka's coarser spellings of two of them.
         .. LogConfig.Definitions.Select(TopicDefault),

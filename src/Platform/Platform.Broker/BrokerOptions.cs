@@ -148,8 +148,6 @@ public sealed partial class BrokerOptions
 
     public long LeaderImbalanceCheckIntervalSeconds { get; set; }
 
-    public long ReplicaLagTimeMaxMs { get; set; }
-
     /// <summary>True when <c>etcd.endpoints</c> is set: the broker is one of a cluster.</summary>
     public bool IsClustered => EtcdEndpoints is not null;
 

@@ -193,13 +193,13 @@ public sealed class ReplicationTests : IAsyncLifetime
             Assert.True(broker.Services.GetRequiredService<GroupCoordinator>().EnsureOffsetsTopic());
         }
 
-        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0), OffsetStore.TopicName);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0), GroupCoordinator.TopicName);
         await using var first = await GroupClient.ConnectAsync(_brokers[0], "moving-group");
         await using var second = await GroupClient.ConnectAsync(_brokers[1], "moving-group");
         Assert.Equal(ErrorCode.NotCoordinator, await second.CommitAsync(Topic, 0, 7));
         Assert.Equal(ErrorCode.None, await first.CommitAsync(Topic, 0, 42));
 
-        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1), OffsetStore.TopicName);
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1), GroupCoordinator.TopicName);
 
         Assert.Equal(ErrorCode.NotCoordinator, await first.CommitAsync(Topic, 0, 43));
         var fetched = await second.FetchOffsetsAsync([new() { Name = Topic, PartitionIndexes = [0] }]);

@@ -57,7 +57,7 @@ public sealed class FindCoordinatorHandler(
 
     private string? InternalTopic(sbyte keyType) => keyType switch
     {
-        GroupKeyType => Groups.OffsetStore.TopicName,
+        GroupKeyType => Groups.GroupCoordinator.TopicName,
         TransactionKeyType => Transactions.TransactionCoordinator.TopicName,
         _ => null,
     };

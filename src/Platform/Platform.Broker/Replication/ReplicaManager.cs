@@ -94,7 +94,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         {
             StopFollowing(partition);
             StopLeading(partition);
-            if (partition.Topic.Name == OffsetStore.TopicName)
+            if (partition.Topic.Name == GroupCoordinator.TopicName)
             {
                 _groups.UnloadPartition(partition.Index);
             }
@@ -189,7 +189,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         }
 
         partition.Role = role;
-        if (partition.Topic.Name == OffsetStore.TopicName)
+        if (partition.Topic.Name == GroupCoordinator.TopicName)
         {
             // Whatever was loaded before (at start, or under an older leadership) is replaced by the log's state.
             _groups.UnloadPartition(partition.Index);
@@ -211,7 +211,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 
         StopLeading(partition);
         StopFollowing(partition);
-        if (partition.Topic.Name == OffsetStore.TopicName)
+        if (partition.Topic.Name == GroupCoordinator.TopicName)
         {
             _groups.UnloadPartition(partition.Index);
         }
