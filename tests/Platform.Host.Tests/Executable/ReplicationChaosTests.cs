@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Globalization;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+using Platform.Protocol.RecordFormat;
+
+namespace Platform.Host.Tests.Executable;
+
+/// <summary>
+/// Three real <c>platform broker</c> processes on a real etcd, replicating: leaders killed with SIGKILL while
+/// kafkajs produces with acks=all, and a follower frozen with SIGSTOP. Nothing acknowledged may be lost or
+/// duplicated, and the replicas' logs end up identical byte for byte up to the high watermark.
+/// </summary>
+public sealed class ReplicationChaosTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "platform-chaos-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly BrokerProcess?[] _brokers = new BrokerProcess?[3];
+    private readonly int[] _ports = new int[3];
+    private EtcdCluster? _etcd;
+    private string _config = "";
+
+    public async Task InitializeAsync()
+    {
+        _etcd = await EtcdCluster.StartAsync();
+        Directory.CreateDirectory(_dir);
+        _config = Path.Combine(_dir, "cluster.properties");
+        await File.WriteAllTextAsync(_config, "broker.session.timeout.ms=2000\nreplica.lag.time.max.ms=3000\ndefault.replication.factor=3\n");
+        await Task.WhenAll(Enumerable.Range(1, 3).Select(id => StartBrokerAsync(id)));
+        foreach (var id in Enumerable.Range(1, 3))
+        {
+            Assert.True(await Wire.EventuallyAsync(
+                async () => await MetadataAsync(id, null) is { Brokers.Count: 3, ControllerId: not -1 },
+                TimeSpan.FromSeconds(20)), $"broker {id} did not see the cluster");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var broker in _brokers)
+        {
+            if (broker is not null)
+            {
+                await broker.DisposeAsync();
+            }
+        }
+
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task LeadersKilledWhileKafkaJsProducesAcksAll_EveryAcknowledgedRecordOnceInOrder_ReplicasIdentical()
+    {
+        const string topic = "chaos";
+        const int partitions = 3;
+        const int count = 6000;
+        await CreateTopicAsync(topic, partitions, ("min.insync.replicas", "2"));
+        var bootstrap = string.Join(',', _ports.Select(p => $"127.0.0.1:{p}"));
+        var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
+        var produce = ExternalProcess.RunAsync(
+            "node", ["kafkajs-chaos-produce.js", bootstrap, topic, $"{partitions}", $"{count}", "20"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
+
+        // Every three seconds the leader of the next partition dies (SIGKILL) and comes back two seconds later.
+        var kills = 0;
+        for (var round = 0; !produce.IsCompleted; round++)
+        {
+            await Task.WhenAny(produce, Task.Delay(3000));
+            if (produce.IsCompleted || await LeaderAsync(topic, round % partitions) is not (> 0 and var leader))
+            {
+                continue;
+            }
+
+            await _brokers[leader - 1]!.KillAsync();
+            kills++;
+            await Task.WhenAny(produce, Task.Delay(2000));
+            await StartBrokerAsync(leader);
+        }
+
+        var result = await produce;
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var acknowledged = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .Where(fields => fields[0] == "ack")
+            .Select(fields => (Partition: int.Parse(fields[1], CultureInfo.InvariantCulture), Value: int.Parse(fields[2], CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything");
+        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged:\n{result.StdOut[^Math.Min(2000, result.StdOut.Length)..]}");
+
+        await WaitForFullIsrAsync(topic, partitions);
+        for (var partition = 0; partition < partitions; partition++)
+        {
+            var values = (await ReadPartitionAsync(topic, partition)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
+
+            // Each value at most once (idempotence), in the order sent, and every acknowledged one present.
+            Assert.Equal(values.Count, values.Distinct().Count());
+            Assert.Equal(values.Order(), values);
+            var missing = acknowledged.Where(a => a.Partition == partition).Select(a => a.Value).Except(values).ToList();
+            Assert.True(missing.Count == 0, $"partition {partition} lost {missing.Count} acknowledged records, first {string.Join(',', missing.Take(10))}");
+            await AssertReplicasIdenticalAsync(topic, partition);
+        }
+    }
+
+    [Fact]
+    public async Task FollowerStopped_LeavesTheIsr_MinIsrRefusesWrites_AfterContItCatchesUpAndRejoins()
+    {
+        const string topic = "frozen";
+        await CreateTopicAsync(topic, 1, ("min.insync.replicas", "3"));
+        var leader = await LeaderAsync(topic, 0);
+        var follower = leader % 3 + 1;
+        await using var connection = await RawConnection.ConnectAsync(_ports[leader - 1]);
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await connection.ProduceAsync(topic, Wire.Batch(0, ("k", "before")))).ErrorCode);
+
+        Signal(follower, "STOP");
+        try
+        {
+            Assert.True(await Wire.EventuallyAsync(
+                async () => !(await PartitionAsync(leader, topic, 0)).IsrNodes.Contains(follower), TimeSpan.FromSeconds(20)),
+                $"stopped follower {follower} stayed in the ISR");
+            var refused = await connection.ProduceAsync(topic, Wire.Batch(0, ("k", "refused")));
+            Assert.Equal(ErrorCode.NotEnoughReplicas, (ErrorCode)refused.ErrorCode);
+        }
+        finally
+        {
+            Signal(follower, "CONT");
+        }
+
+        Assert.True(await Wire.EventuallyAsync(
+            async () => (await PartitionAsync(leader, topic, 0)).IsrNodes.Count == 3, TimeSpan.FromSeconds(30)),
+            $"follower {follower} did not rejoin the ISR");
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await connection.ProduceAsync(topic, Wire.Batch(0, ("k", "after")))).ErrorCode);
+        Assert.Equal(["before", "after"], await ReadPartitionAsync(topic, 0));
+        await AssertReplicasIdenticalAsync(topic, 0);
+    }
+
+    private async Task StartBrokerAsync(int id)
+    {
+        var port = _ports[id - 1];
+        _brokers[id - 1] = await BrokerProcess.StartAsync(
+            Path.Combine(_dir, $"broker-{id}"),
+            ["--node-id", id.ToString(CultureInfo.InvariantCulture), "--etcd", string.Join(',', _etcd!.Endpoints), "--config", _config],
+            listen: $"127.0.0.1:{port}");
+        _ports[id - 1] = _brokers[id - 1]!.Port;
+    }
+
+    private void Signal(int broker, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _brokers[broker - 1]!.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private async Task CreateTopicAsync(string topic, int partitions, params (string Key, string Value)[] configs)
+    {
+        await using var connection = await RawConnection.ConnectAsync(_ports[0]);
+        var request = Wire.CreateTopicRequest(topic, partitions, 3);
+        request.Topics[0].Configs.AddRange(configs.Select(c => new CreateTopicsRequest.CreatableTopicConfig { Name = c.Key, Value = c.Value }));
+        var created = Assert.Single((await connection.SendAsync<CreateTopicsResponse>(request, 7)).Topics);
+        Assert.True(created.ErrorCode == 0, $"CreateTopics {topic}: {(ErrorCode)created.ErrorCode} {created.ErrorMessage}");
+        await WaitForFullIsrAsync(topic, partitions);
+    }
+
+    /// <summary>Waits until every broker sees every partition led, with all three replicas in sync.</summary>
+    private async Task WaitForFullIsrAsync(string topic, int partitions)
+    {
+        foreach (var id in Enumerable.Range(1, 3))
+        {
+            Assert.True(await Wire.EventuallyAsync(
+                async () => await MetadataAsync(id, topic) is { Topics: [{ ErrorCode: 0 } t] }
+                    && t.Partitions.Count == partitions && t.Partitions.TrueForAll(p => p.LeaderId > 0 && p.IsrNodes.Count == 3),
+                TimeSpan.FromSeconds(60)), $"broker {id} does not see {topic} fully in sync");
+        }
+    }
+
+    /// <summary>The partition's leader as a live broker sees it, or -1.</summary>
+    private async Task<int> LeaderAsync(string topic, int partition)
+    {
+        foreach (var id in Enumerable.Range(1, 3).Where(id => _brokers[id - 1] is { HasExited: false }))
+        {
+            try
+            {
+                return (await PartitionAsync(id, topic, partition)).LeaderId;
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return -1;
+    }
+
+    private async Task<MetadataResponse.MetadataResponsePartition> PartitionAsync(int broker, string topic, int partition)
+        => (await MetadataAsync(broker, topic)).Topics[0].Partitions.Single(p => p.PartitionIndex == partition);
+
+    private async Task<MetadataResponse> MetadataAsync(int broker, string? topic)
+    {
+        await using var connection = await RawConnection.ConnectAsync(_ports[broker - 1]);
+        var request = new MetadataRequest { Topics = topic is null ? [] : [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = false };
+        return await connection.SendAsync<MetadataResponse>(request, 12);
+    }
+
+    /// <summary>Every record value of the partition up to its high watermark, read from its leader.</summary>
+    private async Task<List<string>> ReadPartitionAsync(string topic, int partition)
+    {
+        var leader = await LeaderAsync(topic, partition);
+        var highWatermark = await HighWatermarkAsync(leader, topic, partition);
+        var records = await PartitionReader.ReadAllAsync($"127.0.0.1:{_ports[leader - 1]}", topic, partition, (int)highWatermark, TimeSpan.FromSeconds(30));
+        Assert.Equal(highWatermark, records.Count);
+        return [.. records.Select(r => r.Value!)];
+    }
+
+    private async Task<long> HighWatermarkAsync(int broker, string topic, int partition)
+    {
+        await using var connection = await RawConnection.ConnectAsync(_ports[broker - 1]);
+        var request = new ListOffsetsRequest
+        {
+            ReplicaId = -1,
+            Topics = [new() { Name = topic, Partitions = [new() { PartitionIndex = partition, Timestamp = -1 }] }],
+        };
+        var answer = (await connection.SendAsync<ListOffsetsResponse>(request, 7)).Topics[0].Partitions[0];
+        Assert.Equal(0, answer.ErrorCode);
+        return answer.Offset;
+    }
+
+    /// <summary>The three replicas' log files hold the same batches, byte for byte, up to the high watermark (followers may need a moment).</summary>
+    private async Task AssertReplicasIdenticalAsync(string topic, int partition)
+    {
+        var highWatermark = await HighWatermarkAsync(await LeaderAsync(topic, partition), topic, partition);
+        List<byte[]>[] replicas = [];
+        var identical = await Wire.EventuallyAsync(
+            () =>
+            {
+                replicas = [.. Enumerable.Range(1, 3).Select(id => StoredBatches(Path.Combine(_dir, $"broker-{id}", $"{topic}-{partition}"), highWatermark))];
+                return Task.FromResult(replicas.All(r => r.Count > 0 && r.Count == replicas[0].Count && r.Zip(replicas[0]).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second))));
+            },
+            TimeSpan.FromSeconds(30));
+        Assert.True(identical, $"replicas of {topic}-{partition} differ below the high watermark {highWatermark}: {string.Join(", ", replicas.Select(r => $"{r.Count} batches"))}");
+    }
+
+    /// <summary>The whole batches in a partition directory's segment files that end below <paramref name="highWatermark"/>.</summary>
+    private static List<byte[]> StoredBatches(string directory, long highWatermark)
+    {
+        var batches = new List<byte[]>();
+        foreach (var segment in Directory.GetFiles(directory, "*.log").Order(StringComparer.Ordinal))
+        {
+            var bytes = File.ReadAllBytes(segment);
+            var position = 0;
+            foreach (var batch in new RecordBatchEnumerator(bytes))
+            {
+                var stored = bytes.AsSpan(position, batch.Length);
+                position += batch.Length;
+                if (RecordBatchHeader.LastOffset(stored) < highWatermark)
+                {
+                    batches.Add(stored.ToArray());
+                }
+            }
+        }
+
+        return batches;
+    }
+}
