@@ -30,6 +30,9 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, for signals the tests send themselves (SIGSTOP, SIGCONT).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Every line written to stdout and stderr so far.</summary>
     public IReadOnlyList<string> Output
     {
@@ -99,8 +102,8 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>platform broker</c> on <paramref name="dataDir"/> with <paramref name="extraArguments"/> (--node-id, --etcd...) and waits until it serves.</summary>
-    public static Task<BrokerProcess> StartAsync(string dataDir, IReadOnlyList<string> extraArguments)
-        => StartAsync(["broker", "--listen", "127.0.0.1:0", "--data-dir", dataDir, .. extraArguments], StartTimeout);
+    public static Task<BrokerProcess> StartAsync(string dataDir, IReadOnlyList<string> extraArguments, string listen = "127.0.0.1:0")
+        => StartAsync(["broker", "--listen", listen, "--data-dir", dataDir, .. extraArguments], StartTimeout);
 
     private static async Task<BrokerProcess> StartAsync(string[] arguments, TimeSpan timeout)
     {

@@ -223,7 +223,7 @@ public sealed partial class ClusterTests : IAsyncLifetime
         Assert.Contains(output, l => l.Contains($"Valid replica already elected for partitions {topic}-0", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Needs the replica data path (branch repl12): a restarted broker rejoins the ISR only once its follower fetcher has caught up.")]
+    [Fact]
     public async Task Cli_PreferredElection_ReturnsLeadershipAfterTheBrokerComesBack()
     {
         var (topic, leader) = await CreateTopicAsync("preferred");

@@ -57,12 +57,12 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
     {
         const string topic = "chaos";
         const int partitions = 3;
-        const int count = 6000;
+        const int count = 20000;
         await CreateTopicAsync(topic, partitions, ("min.insync.replicas", "2"));
         var bootstrap = string.Join(',', _ports.Select(p => $"127.0.0.1:{p}"));
         var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
         var produce = ExternalProcess.RunAsync(
-            "node", ["kafkajs-chaos-produce.js", bootstrap, topic, $"{partitions}", $"{count}", "20"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
+            "node", ["kafkajs-chaos-produce.js", bootstrap, topic, $"{partitions}", $"{count}", "20", "15"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
 
         // Every three seconds the leader of the next partition dies (SIGKILL) and comes back two seconds later.
         var kills = 0;
@@ -87,7 +87,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
             .Where(fields => fields[0] == "ack")
             .Select(fields => (Partition: int.Parse(fields[1], CultureInfo.InvariantCulture), Value: int.Parse(fields[2], CultureInfo.InvariantCulture)))
             .ToList();
-        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything");
+        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything ({acknowledged.Count} acknowledged)\n{result.StdErr}");
         Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged:\n{result.StdOut[^Math.Min(2000, result.StdOut.Length)..]}");
 
         await WaitForFullIsrAsync(topic, partitions);
@@ -112,7 +112,13 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         var leader = await LeaderAsync(topic, 0);
         var follower = leader % 3 + 1;
         await using var connection = await RawConnection.ConnectAsync(_ports[leader - 1]);
-        Assert.Equal(ErrorCode.None, (ErrorCode)(await connection.ProduceAsync(topic, Wire.Batch(0, ("k", "before")))).ErrorCode);
+
+        // The leader applies its role from etcd a moment after the metadata shows it.
+        var first = ErrorCode.NotLeaderOrFollower;
+        Assert.True(await Wire.EventuallyAsync(
+            async () => (first = (ErrorCode)(await connection.ProduceAsync(topic, Wire.Batch(0, ("k", "before")))).ErrorCode) != ErrorCode.NotLeaderOrFollower,
+            TimeSpan.FromSeconds(10)));
+        Assert.Equal(ErrorCode.None, first);
 
         Signal(follower, "STOP");
         try
