@@ -12,52 +12,16 @@ namespace Platform.Host.Tests.Executable;
 /// </summary>
 public sealed partial class ClusterTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "platform-cluster-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly BrokerProcess?[] _brokers = new BrokerProcess?[3];
-    private EtcdCluster? _etcd;
-    private string _config = "";
+    private ProcessCluster _cluster = null!;
 
     public async Task InitializeAsync()
-    {
-        _etcd = await EtcdCluster.StartAsync();
-        Directory.CreateDirectory(_dir);
-        _config = Path.Combine(_dir, "cluster.properties");
-        await File.WriteAllTextAsync(_config, "broker.session.timeout.ms=2000\ndefault.replication.factor=3\nnum.partitions=3\n");
-        await Task.WhenAll(Enumerable.Range(1, 3).Select(StartBrokerAsync));
+        => _cluster = await ProcessCluster.StartAsync("broker.session.timeout.ms=2000\ndefault.replication.factor=3\nnum.partitions=3\n");
 
-        // Every broker knows the others and the controller before a test starts.
-        foreach (var id in Enumerable.Range(1, 3))
-        {
-            Assert.True(await Wire.EventuallyAsync(
-                async () => await MetadataAsync(id, null) is { Brokers.Count: 3, ControllerId: not -1 },
-                TimeSpan.FromSeconds(20)), $"broker {id} did not see the cluster");
-        }
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var broker in _brokers)
-        {
-            if (broker is not null)
-            {
-                await broker.DisposeAsync();
-            }
-        }
+    private BrokerProcess Broker(int id) => _cluster.Broker(id);
 
-        if (_etcd is not null)
-        {
-            await _etcd.DisposeAsync();
-        }
-
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private async Task StartBrokerAsync(int id)
-        => _brokers[id - 1] = await BrokerProcess.StartAsync(
-            Path.Combine(_dir, $"broker-{id}"),
-            ["--node-id", id.ToString(CultureInfo.InvariantCulture), "--etcd", string.Join(',', _etcd!.Endpoints), "--config", _config]);
-
-    private BrokerProcess Broker(int id) => _brokers[id - 1]!;
+    private Task<MetadataResponse> MetadataAsync(int broker, string? topic) => _cluster.MetadataAsync(broker, topic);
 
     [Fact]
     public async Task KcatMetadata_AutoCreatedRf3Topic_ShowsThreeBrokersReplicasAndIsr()
@@ -196,7 +160,7 @@ public sealed partial class ClusterTests : IAsyncLifetime
         foreach (var id in Enumerable.Range(1, 3))
         {
             Assert.True(await Wire.EventuallyAsync(
-                () => Task.FromResult(!Directory.Exists(Path.Combine(_dir, $"broker-{id}", $"{topic}-0"))), TimeSpan.FromSeconds(10)),
+                () => Task.FromResult(!Directory.Exists(Path.Combine(_cluster.Dir, $"broker-{id}", $"{topic}-0"))), TimeSpan.FromSeconds(10)),
                 $"broker {id} kept its replica of the deleted topic");
         }
     }
@@ -232,7 +196,7 @@ public sealed partial class ClusterTests : IAsyncLifetime
         Assert.True(await Wire.EventuallyAsync(async () => (await MetadataAsync(other, topic)).Topics[0].Partitions[0].LeaderId is var l && l != leader && l != -1,
             TimeSpan.FromSeconds(20)));
 
-        await StartBrokerAsync(leader);
+        await _cluster.StartBrokerAsync(leader);
         Assert.True(await Wire.EventuallyAsync(async () => (await MetadataAsync(other, topic)).Topics[0].Partitions[0].IsrNodes.Contains(leader),
             TimeSpan.FromSeconds(30)), "the restarted broker did not rejoin the ISR");
         var (code, output) = await RunCliAsync(
@@ -266,13 +230,6 @@ public sealed partial class ClusterTests : IAsyncLifetime
         }
 
         return (topic, partition.LeaderId);
-    }
-
-    private async Task<MetadataResponse> MetadataAsync(int broker, string? topic)
-    {
-        await using var connection = await RawConnection.ConnectAsync(Broker(broker).Port);
-        var request = new MetadataRequest { Topics = topic is null ? [] : [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = false };
-        return await connection.SendAsync<MetadataResponse>(request, 12);
     }
 
     [GeneratedRegex(@"partition \d+, leader (?<leader>\d+), replicas: (?<replicas>[\d,]+), isrs: (?<isr>[\d,]+)")]

@@ -13,44 +13,12 @@ namespace Platform.Host.Tests.Executable;
 /// </summary>
 public sealed class ReplicationChaosTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "platform-chaos-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly BrokerProcess?[] _brokers = new BrokerProcess?[3];
-    private readonly int[] _ports = new int[3];
-    private EtcdCluster? _etcd;
-    private string _config = "";
+    private ProcessCluster _cluster = null!;
 
     public async Task InitializeAsync()
-    {
-        _etcd = await EtcdCluster.StartAsync();
-        Directory.CreateDirectory(_dir);
-        _config = Path.Combine(_dir, "cluster.properties");
-        await File.WriteAllTextAsync(_config, "broker.session.timeout.ms=2000\nreplica.lag.time.max.ms=3000\ndefault.replication.factor=3\n");
-        await Task.WhenAll(Enumerable.Range(1, 3).Select(id => StartBrokerAsync(id)));
-        foreach (var id in Enumerable.Range(1, 3))
-        {
-            Assert.True(await Wire.EventuallyAsync(
-                async () => await MetadataAsync(id, null) is { Brokers.Count: 3, ControllerId: not -1 },
-                TimeSpan.FromSeconds(20)), $"broker {id} did not see the cluster");
-        }
-    }
+        => _cluster = await ProcessCluster.StartAsync("broker.session.timeout.ms=2000\nreplica.lag.time.max.ms=3000\ndefault.replication.factor=3\n");
 
-    public async Task DisposeAsync()
-    {
-        foreach (var broker in _brokers)
-        {
-            if (broker is not null)
-            {
-                await broker.DisposeAsync();
-            }
-        }
-
-        if (_etcd is not null)
-        {
-            await _etcd.DisposeAsync();
-        }
-
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task LeadersKilledWhileKafkaJsProducesAcksAll_EveryAcknowledgedRecordOnceInOrder_ReplicasIdentical()
@@ -59,10 +27,9 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         const int partitions = 3;
         const int count = 20000;
         await CreateTopicAsync(topic, partitions, ("min.insync.replicas", "2"));
-        var bootstrap = string.Join(',', _ports.Select(p => $"127.0.0.1:{p}"));
         var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
         var produce = ExternalProcess.RunAsync(
-            "node", ["kafkajs-chaos-produce.js", bootstrap, topic, $"{partitions}", $"{count}", "20", "15"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
+            "node", ["kafkajs-chaos-produce.js", _cluster.BootstrapServers, topic, $"{partitions}", $"{count}", "20", "15"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
 
         // Every three seconds the leader of the next partition dies (SIGKILL) and comes back two seconds later.
         var kills = 0;
@@ -74,10 +41,10 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
                 continue;
             }
 
-            await _brokers[leader - 1]!.KillAsync();
+            await _cluster.Broker(leader).KillAsync();
             kills++;
             await Task.WhenAny(produce, Task.Delay(2000));
-            await StartBrokerAsync(leader);
+            await _cluster.StartBrokerAsync(leader);
         }
 
         var result = await produce;
@@ -111,7 +78,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         await CreateTopicAsync(topic, 1, ("min.insync.replicas", "3"));
         var leader = await LeaderAsync(topic, 0);
         var follower = leader % 3 + 1;
-        await using var connection = await RawConnection.ConnectAsync(_ports[leader - 1]);
+        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(leader).Port);
 
         // The leader applies its role from etcd a moment after the metadata shows it.
         var first = ErrorCode.NotLeaderOrFollower;
@@ -142,26 +109,16 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         await AssertReplicasIdenticalAsync(topic, 0);
     }
 
-    private async Task StartBrokerAsync(int id)
-    {
-        var port = _ports[id - 1];
-        _brokers[id - 1] = await BrokerProcess.StartAsync(
-            Path.Combine(_dir, $"broker-{id}"),
-            ["--node-id", id.ToString(CultureInfo.InvariantCulture), "--etcd", string.Join(',', _etcd!.Endpoints), "--config", _config],
-            listen: $"127.0.0.1:{port}");
-        _ports[id - 1] = _brokers[id - 1]!.Port;
-    }
-
     private void Signal(int broker, string signal)
     {
-        using var kill = Process.Start("kill", [$"-{signal}", _brokers[broker - 1]!.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{signal}", _cluster.Broker(broker).ProcessId.ToString(CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }
 
     private async Task CreateTopicAsync(string topic, int partitions, params (string Key, string Value)[] configs)
     {
-        await using var connection = await RawConnection.ConnectAsync(_ports[0]);
+        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(1).Port);
         var request = Wire.CreateTopicRequest(topic, partitions, 3);
         request.Topics[0].Configs.AddRange(configs.Select(c => new CreateTopicsRequest.CreatableTopicConfig { Name = c.Key, Value = c.Value }));
         var created = Assert.Single((await connection.SendAsync<CreateTopicsResponse>(request, 7)).Topics);
@@ -175,7 +132,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         foreach (var id in Enumerable.Range(1, 3))
         {
             Assert.True(await Wire.EventuallyAsync(
-                async () => await MetadataAsync(id, topic) is { Topics: [{ ErrorCode: 0 } t] }
+                async () => await _cluster.MetadataAsync(id, topic) is { Topics: [{ ErrorCode: 0 } t] }
                     && t.Partitions.Count == partitions && t.Partitions.TrueForAll(p => p.LeaderId > 0 && p.IsrNodes.Count == 3),
                 TimeSpan.FromSeconds(60)), $"broker {id} does not see {topic} fully in sync");
         }
@@ -184,7 +141,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
     /// <summary>The partition's leader as a live broker sees it, or -1.</summary>
     private async Task<int> LeaderAsync(string topic, int partition)
     {
-        foreach (var id in Enumerable.Range(1, 3).Where(id => _brokers[id - 1] is { HasExited: false }))
+        foreach (var id in Enumerable.Range(1, 3).Where(_cluster.IsRunning))
         {
             try
             {
@@ -199,28 +156,21 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
     }
 
     private async Task<MetadataResponse.MetadataResponsePartition> PartitionAsync(int broker, string topic, int partition)
-        => (await MetadataAsync(broker, topic)).Topics[0].Partitions.Single(p => p.PartitionIndex == partition);
-
-    private async Task<MetadataResponse> MetadataAsync(int broker, string? topic)
-    {
-        await using var connection = await RawConnection.ConnectAsync(_ports[broker - 1]);
-        var request = new MetadataRequest { Topics = topic is null ? [] : [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = false };
-        return await connection.SendAsync<MetadataResponse>(request, 12);
-    }
+        => (await _cluster.MetadataAsync(broker, topic)).Topics[0].Partitions.Single(p => p.PartitionIndex == partition);
 
     /// <summary>Every record value of the partition up to its high watermark, read from its leader.</summary>
     private async Task<List<string>> ReadPartitionAsync(string topic, int partition)
     {
         var leader = await LeaderAsync(topic, partition);
         var highWatermark = await HighWatermarkAsync(leader, topic, partition);
-        var records = await PartitionReader.ReadAllAsync($"127.0.0.1:{_ports[leader - 1]}", topic, partition, (int)highWatermark, TimeSpan.FromSeconds(30));
+        var records = await PartitionReader.ReadAllAsync($"127.0.0.1:{_cluster.Broker(leader).Port}", topic, partition, (int)highWatermark, TimeSpan.FromSeconds(30));
         Assert.Equal(highWatermark, records.Count);
         return [.. records.Select(r => r.Value!)];
     }
 
     private async Task<long> HighWatermarkAsync(int broker, string topic, int partition)
     {
-        await using var connection = await RawConnection.ConnectAsync(_ports[broker - 1]);
+        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(broker).Port);
         var request = new ListOffsetsRequest
         {
             ReplicaId = -1,
@@ -239,7 +189,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         var identical = await Wire.EventuallyAsync(
             () =>
             {
-                replicas = [.. Enumerable.Range(1, 3).Select(id => StoredBatches(Path.Combine(_dir, $"broker-{id}", $"{topic}-{partition}"), highWatermark))];
+                replicas = [.. Enumerable.Range(1, 3).Select(id => StoredBatches(Path.Combine(_cluster.Dir, $"broker-{id}", $"{topic}-{partition}"), highWatermark))];
                 return Task.FromResult(replicas.All(r => r.Count > 0 && r.Count == replicas[0].Count && r.Zip(replicas[0]).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second))));
             },
             TimeSpan.FromSeconds(30));
