@@ -7,9 +7,9 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator: this broker coordinates every group (it leads every <c>__consumer_offsets</c>
-/// partition, which is created on the first request). There is no transaction coordinator yet, so
-/// transactional ids get COORDINATOR_NOT_AVAILABLE. v4 looks up a batch of keys.
+/// FindCoordinator: a broker alone coordinates every group and transactional id (it leads every
+/// partition of <c>__consumer_offsets</c> and <c>__transaction_state</c>, created on the first request).
+/// v4 looks up a batch of keys.
 /// </summary>
 /// <remarks>
 /// In a cluster the coordinator of a key is the leader of its partition of <c>__consumer_offsets</c> or
