@@ -6,7 +6,9 @@ namespace Platform.Broker.Replication;
 /// ISR changes recorded in etcd (Kafka's AlterPartition, done by the leader itself): the partition's stored
 /// state is read, the change is refused unless it still has the leader epoch and partition epoch the leader
 /// acts on, and it is written with a compare-and-swap on the revision it was read at, so a controller
-/// decision or another writer in between always wins.
+/// decision or another writer in between always wins. As in Kafka (KIP-841), a replica in a controlled
+/// shutdown may not join the ISR: a broker handing its partitions over keeps fetching until it stops, and
+/// must not be taken back meanwhile.
 /// </summary>
 public sealed class EtcdIsrStore(EtcdClusterStore store) : IIsrStore
 {
@@ -20,6 +22,16 @@ public sealed class EtcdIsrStore(EtcdClusterStore store) : IIsrStore
             || stored.Value.PartitionEpoch != current.PartitionEpoch)
         {
             return null;
+        }
+
+        var joining = isr.Except(stored.Value.Isr).ToList();
+        if (joining.Count > 0)
+        {
+            var (brokers, _) = await store.GetBrokersAsync(cancellationToken).ConfigureAwait(false);
+            if (joining.Exists(id => brokers.Any(b => b.Id == id && b.ShuttingDown)))
+            {
+                return null;
+            }
         }
 
         var next = stored.Value with { Isr = [.. isr], PartitionEpoch = stored.Value.PartitionEpoch + 1 };
