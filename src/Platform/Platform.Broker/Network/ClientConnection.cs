@@ -24,7 +24,7 @@ internal sealed partial class ClientConnection : IClientConnection
     /// </summary>
     internal const int MaxAnswersPending = 64;
 
-    private static readonly Task<bool> s_open = Task.FromResult(true);
+    private static readonly Task<bool> NoneOutstanding = Task.FromResult(true);
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameReader _reader;
@@ -36,7 +36,7 @@ internal sealed partial class ClientConnection : IClientConnection
     private volatile bool _busy;
     private volatile object? _inProgress;
     private volatile string? _abortReason;
-    private Task<bool> _answers = s_open;
+    private Task<bool> _answers = NoneOutstanding;
     private int _answersPending;
 
     public ClientConnection(long id, Socket socket, ConnectionServices services, CancellationToken stopping)
