@@ -48,7 +48,7 @@ public sealed partial class PartitionLog
                     }
                 }
 
-                removed += DeleteOldSegments((_, next) => next is not null && next.BaseOffset <= _logStartOffset, "log start offset", nowMs);
+                removed += DeleteOldSegments(IsBelowLogStart, "log start offset", nowMs);
             }
         }
 
@@ -165,19 +165,51 @@ public sealed partial class PartitionLog
                 throw new OffsetOutOfRangeException(offset, _logStartOffset, HighWatermark);
             }
 
-            if (offset > _logStartOffset)
-            {
-                Volatile.Write(ref _logStartOffset, offset);
-                WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, offset);
-            }
-
-            DeleteOldSegments((_, next) => next is not null && next.BaseOffset <= _logStartOffset, "delete records", now);
+            IncrementLogStartOffset(offset);
+            DeleteOldSegments(IsBelowLogStart, "delete records", now);
             logStartOffset = _logStartOffset;
         }
 
         DeleteRetiredSegments(now);
         return logStartOffset;
     }
+
+    /// <summary>
+    /// A follower follows its leader's log start offset (Kafka's maybeIncrementLogStartOffset on fetch): its own
+    /// moves up to <paramref name="leaderLogStartOffset"/> (never past its log end), is persisted, and the
+    /// segments wholly below it are deleted, so DeleteRecords and retention on the leader hold on every replica.
+    /// Segments not yet below the high watermark go at a later call (each fetch makes one) or retention pass.
+    /// </summary>
+    public void FollowLeaderLogStartOffset(long leaderLogStartOffset)
+    {
+        var now = NowMs;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
+            IncrementLogStartOffset(Math.Min(leaderLogStartOffset, _logEndOffset));
+            if (_segments.Length < 2 || _segments[1].BaseOffset > _logStartOffset
+                || DeleteOldSegments(IsBelowLogStart, "leader log start offset", now) == 0)
+            {
+                return;
+            }
+        }
+
+        DeleteRetiredSegments(now);
+    }
+
+    /// <summary>Moves the log start offset up to <paramref name="offset"/> and persists it; caller holds the lock.</summary>
+    private void IncrementLogStartOffset(long offset)
+    {
+        if (offset > _logStartOffset)
+        {
+            Volatile.Write(ref _logStartOffset, offset);
+            WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, offset);
+        }
+    }
+
+    /// <summary>A segment whose every offset is below the log start offset (the next one starts at or before it).</summary>
+    private bool IsBelowLogStart(LogSegment segment, LogSegment? next) => next is not null && next.BaseOffset <= _logStartOffset;
 
     /// <summary>
     /// Deletes the partition's files (topic deletion), nothing flushed. Like Kafka, the directory is first
@@ -239,14 +271,8 @@ public sealed partial class PartitionLog
             var removed = segments[..count];
             var remaining = _segments[count..];
             _segments = remaining;
-            var logStartOffset = Math.Max(_logStartOffset, remaining[0].BaseOffset);
-            if (logStartOffset != _logStartOffset)
-            {
-                Volatile.Write(ref _logStartOffset, logStartOffset);
-                WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, logStartOffset);
-            }
-
-            _logger.DeletingSegments(count, Directory, reason, logStartOffset);
+            IncrementLogStartOffset(remaining[0].BaseOffset);
+            _logger.DeletingSegments(count, Directory, reason, _logStartOffset);
             _directoryChanged = true;
             _retired.Retire(removed, nowMs, _config.FileDeleteDelayMs);
         }

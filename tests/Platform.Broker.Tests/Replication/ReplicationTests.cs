@@ -167,6 +167,31 @@ public sealed class ReplicationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteRecordsOnTheLeader_MovesEveryFollowersLogStart_AndDeletesTheirSegmentsBelowIt()
+    {
+        await StartBrokersAsync(2, ("segment.bytes", "1024"));
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch($"k{i}", $"value-{i}"), acks: -1)).ErrorCode);
+        }
+
+        var followerSegments = Partition(2).Log.SegmentCount;
+        Assert.True(followerSegments > 2);
+        var request = new DeleteRecordsRequest { TimeoutMs = 5000, Topics = [new() { Name = Topic, Partitions = [new() { PartitionIndex = 0, Offset = 30 }] }] };
+        var deleted = (await _connections[0].SendAsync<DeleteRecordsResponse>(request, 2)).Topics[0].Partitions[0];
+        Assert.Equal((0, 30L), (deleted.ErrorCode, deleted.LowWatermark));
+
+        // The follower learns the leader's log start from its next fetch and drops what lies wholly below it.
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(2).LogStartOffset == 30 && Partition(2).Log.SegmentCount < followerSegments), Patience));
+        Assert.True(Directory.GetFiles(Partition(2).Log.Directory, "*.log").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture)).Order().Skip(1).All(b => b > 30));
+
+        // Should the follower lead, what DeleteRecords removed stays removed.
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1));
+        Assert.Equal(Enumerable.Range(30, 10).Select(i => $"value-{i}"), (await _connections[1].ConsumeAllAsync(Topic)).Select(r => r.Value));
+    }
+
+    [Fact]
     public async Task OffsetForLeaderEpoch_AnswersTheEndOfEachEpoch_AndOnlyFromTheLeader()
     {
         await StartBrokersAsync(2);
