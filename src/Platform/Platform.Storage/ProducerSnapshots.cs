@@ -17,7 +17,7 @@ internal sealed class ProducerSnapshots(IStorageFileSystem fs, string directory,
         var path = LogFileNames.Path(directory, offset, LogFileNames.SnapshotExtension);
         try
         {
-            OffsetCheckpointFile.WriteAtomically(fs, path, snapshot);
+            AtomicFile.Write(fs, path, snapshot);
             var offsets = ListOffsets();
             for (var i = 0; i < offsets.Count - Kept; i++)
             {
