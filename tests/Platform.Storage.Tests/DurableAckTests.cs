@@ -252,20 +252,4 @@ public sealed class DurableAckTests : IDisposable
         using var rebooted = OpenLog(directory, Config(), new FaultInjectingFileSystem());
         Assert.Equal(0, rebooted.LogEndOffset);
     }
-
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(10);
-        }
-
-        return true;
-    }
 }

@@ -23,6 +23,8 @@ public sealed partial class PartitionLog : IDisposable
     private long _logStartOffset;
     private long _highWatermark;
     private long _replicatedHighWatermark = long.MaxValue;
+    private long _checkpointedHighWatermark = -1;
+    private volatile bool _replicationStarted;
     private long _recoveryPoint;
     private long _checkpointedRecoveryPoint = -1;
     private long _unflushedMessages;
@@ -78,6 +80,33 @@ public sealed partial class PartitionLog : IDisposable
 
     /// <summary>The replication layer's high watermark (the smallest log end offset of the ISR); unbounded for an unreplicated log.</summary>
     public long ReplicatedHighWatermark => Volatile.Read(ref _replicatedHighWatermark);
+
+    /// <summary>
+    /// Where a replication role starts the replicated high watermark: once replication set one since the log
+    /// was opened, that one (the log end while the log led alone); before, the one the data directory's
+    /// <c>replication-offset-checkpoint</c> held at start (as a restarted Kafka replica does), else the log start
+    /// offset. Always within [log start, log end].
+    /// </summary>
+    public long StartingHighWatermark
+    {
+        get
+        {
+            var start = LogStartOffset;
+            var end = LogEndOffset;
+            var known = _replicationStarted ? ReplicatedHighWatermark : Volatile.Read(ref _checkpointedHighWatermark);
+            return Math.Clamp(known, start, Math.Max(start, end));
+        }
+    }
+
+    /// <summary>
+    /// What the <c>replication-offset-checkpoint</c> keeps for this log: its high watermark once replication
+    /// started, the one restored at start until then (so a checkpoint written before the roles arrive does not
+    /// raise it to the log end), null for a log that was never replicated.
+    /// </summary>
+    internal long? HighWatermarkToCheckpoint
+        => _replicationStarted ? HighWatermark
+            : Volatile.Read(ref _checkpointedHighWatermark) >= 0 ? StartingHighWatermark
+            : null;
 
     /// <summary>The newest leader epoch in the log (or assigned at the log end by a new leader), -1 for none.</summary>
     public int LatestEpoch => _epochs.LatestEpoch;
@@ -141,12 +170,16 @@ public sealed partial class PartitionLog : IDisposable
     public void SetReplicatedHighWatermark(long offset)
     {
         var before = HighWatermark;
+        _replicationStarted = true;
         Volatile.Write(ref _replicatedHighWatermark, offset);
         if (HighWatermark != before)
         {
             ReadableChanged?.Invoke();
         }
     }
+
+    /// <summary>The high watermark the data directory's <c>replication-offset-checkpoint</c> held for this log at start.</summary>
+    internal void RestoreHighWatermark(long offset) => Volatile.Write(ref _checkpointedHighWatermark, offset);
 
     /// <summary>A new leader records that <paramref name="epoch"/> starts at its log end (Kafka does so on becoming leader).</summary>
     public void AssignEpochAtLogEnd(int epoch)
