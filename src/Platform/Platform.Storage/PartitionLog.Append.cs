@@ -237,7 +237,7 @@ public sealed partial class PartitionLog
     {
         try
         {
-            var segment = _segments[^1];
+            var segment = _segments.Active;
             if (segment.ShouldRoll(span.Length, firstTimestamp, lastOffset, now, config))
             {
                 segment = Roll(now);

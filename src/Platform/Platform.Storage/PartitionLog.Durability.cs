@@ -78,7 +78,7 @@ public sealed partial class PartitionLog
                 return;
             }
 
-            var segments = _segments;
+            var segments = _segments.All;
             for (var i = 0; i < segments.Length; i++)
             {
                 var end = i + 1 < segments.Length ? segments[i + 1].BaseOffset : long.MaxValue;
@@ -91,7 +91,7 @@ public sealed partial class PartitionLog
                 {
                     segments[i].File.Flush();
                 }
-                catch (ObjectDisposedException) when (!_closed && Array.IndexOf(_segments, segments[i]) < 0)
+                catch (ObjectDisposedException) when (!_closed && !_segments.Contains(segments[i]))
                 {
                     // Deleted by retention under the sync: its records are gone, there is nothing to make durable.
                 }
@@ -109,25 +109,17 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
-    /// fsyncs the partition directory if a file was created, renamed or deleted in it since the last time:
-    /// an fsynced segment is lost all the same if its name is (a segment rolled just before a power loss).
-    /// Caller holds the flush lock; the flag is cleared first, so a change made during the sync is synced next time.
+    /// fsyncs the partition directory if a file was created, renamed or deleted in it since the last time
+    /// (a segment rolled just before a power loss is lost with its name). Caller holds the flush lock.
     /// </summary>
     private void SyncDirectoryIfChanged()
     {
-        if (!_directoryChanged)
-        {
-            return;
-        }
-
-        _directoryChanged = false;
         try
         {
-            _fs.SyncDirectory(Directory);
+            _segments.SyncDirectoryIfChanged();
         }
         catch (IOException e)
         {
-            _directoryChanged = true;
             throw GoOffline("fsync", e);
         }
     }

@@ -15,8 +15,7 @@ public sealed partial class PartitionLog
         var loaded = new LogLoader(_fs, Directory, _config, _logger, NowMs).Load();
         var segments = loaded.Segments;
         var logEndOffset = segments[^1].NextOffset;
-        _segments = segments;
-        _directoryChanged = loaded.CreatedSegment;
+        _segments.Load(segments, loaded.CreatedSegment);
         _logEndOffset = logEndOffset;
         _highWatermark = logEndOffset;
         _logStartOffset = loaded.LogStartOffset;

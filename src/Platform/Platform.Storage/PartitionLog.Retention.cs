@@ -88,14 +88,19 @@ public sealed partial class PartitionLog
             {
                 try
                 {
-                    TruncateSegments(offset, fully);
-                    var end = _segments[^1].NextOffset;
+                    if (_segments.TruncateTo(offset, fully, _config, NowMs))
+                    {
+                        _logStartOffset = _segments.Active.BaseOffset;
+                        WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, _logStartOffset);
+                    }
+
+                    var end = _segments.Active.NextOffset;
                     Volatile.Write(ref _logEndOffset, end);
                     Volatile.Write(ref _highWatermark, fully ? end : Math.Min(_highWatermark, end));
                     Volatile.Write(ref _recoveryPoint, fully ? end : Math.Min(_recoveryPoint, end));
                     Volatile.Write(ref _durableOffset, fully ? end : Math.Min(_durableOffset, end));
                     _producerState.Clear();
-                    LoadProducerState(_segments, end);
+                    LoadProducerState(_segments.All, end);
                     _epochs.TruncateFromEnd(fully ? long.MinValue : end);
                     _logger.LogTruncated(Directory, offset, end);
                     return end;
@@ -106,40 +111,6 @@ public sealed partial class PartitionLog
                 }
             }
         }
-    }
-
-    private void TruncateSegments(long offset, bool fully)
-    {
-        var segments = _segments;
-        var now = NowMs;
-        _directoryChanged = true;
-        if (fully || offset <= segments[0].BaseOffset)
-        {
-            var fresh = LogSegment.Create(_fs, Directory, Math.Max(offset, 0), _config, now);
-            _segments = [fresh];
-            foreach (var segment in segments)
-            {
-                segment.Delete();
-            }
-
-            _logStartOffset = fresh.BaseOffset;
-            WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, _logStartOffset);
-            return;
-        }
-
-        var keep = segments.Length;
-        while (segments[keep - 1].BaseOffset >= offset)
-        {
-            keep--;
-        }
-
-        _segments = segments[..keep];
-        for (var i = keep; i < segments.Length; i++)
-        {
-            segments[i].Delete();
-        }
-
-        segments[keep - 1].TruncateTo(offset);
     }
 
     /// <summary>
@@ -188,7 +159,7 @@ public sealed partial class PartitionLog
             ObjectDisposedException.ThrowIf(_closed, this);
             ThrowIfOffline();
             IncrementLogStartOffset(Math.Min(leaderLogStartOffset, _logEndOffset));
-            if (_segments.Length < 2 || _segments[1].BaseOffset > _logStartOffset
+            if (_segments.Count < 2 || _segments.All[1].BaseOffset > _logStartOffset
                 || DeleteOldSegments(IsBelowLogStart, "leader log start offset", now) == 0)
             {
                 return;
@@ -223,7 +194,7 @@ public sealed partial class PartitionLog
         }
 
         WaitForRollFlush();
-        CloseFiles(_segments);
+        _segments.CloseAll();
         try
         {
             var doomed = $"{Path.TrimEndingDirectorySeparator(Directory)}.{Guid.NewGuid():N}{DeleteDirectorySuffix}";
@@ -237,12 +208,12 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>Deletes the files of removed segments once file.delete.delay.ms has passed.</summary>
-    public void DeleteRetiredSegments(long nowMs) => _retired.DeleteDue(nowMs);
+    public void DeleteRetiredSegments(long nowMs) => _segments.DeleteRetired(nowMs);
 
     /// <summary>Takes segments matching <paramref name="predicate"/> off the start of the log. Caller holds the lock.</summary>
     private int DeleteOldSegments(Func<LogSegment, LogSegment?, bool> predicate, string reason, long nowMs)
     {
-        var segments = _segments;
+        var segments = _segments.All;
         var count = 0;
         for (; count < segments.Length; count++)
         {
@@ -268,13 +239,9 @@ public sealed partial class PartitionLog
                 Roll(nowMs);
             }
 
-            var removed = segments[..count];
-            var remaining = _segments[count..];
-            _segments = remaining;
-            IncrementLogStartOffset(remaining[0].BaseOffset);
+            _segments.RemoveOldest(count, nowMs, _config.FileDeleteDelayMs);
+            IncrementLogStartOffset(_segments.All[0].BaseOffset);
             _logger.DeletingSegments(count, Directory, reason, _logStartOffset);
-            _directoryChanged = true;
-            _retired.Retire(removed, nowMs, _config.FileDeleteDelayMs);
         }
         catch (IOException e)
         {

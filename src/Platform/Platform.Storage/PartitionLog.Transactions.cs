@@ -44,11 +44,11 @@ public sealed partial class PartitionLog
             return;
         }
 
-        var segment = _segments.LastOrDefault(s => s.BaseOffset <= aborted.LastOffset) ?? _segments[^1];
+        var segment = _segments.Holding(aborted.LastOffset);
         try
         {
             // The first entry creates the segment's index file.
-            _directoryChanged = true;
+            _segments.MarkDirectoryChanged();
             segment.TxnIndex.Append(aborted);
         }
         catch (IOException e)

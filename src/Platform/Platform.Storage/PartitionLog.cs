@@ -18,7 +18,7 @@ public sealed partial class PartitionLog : IDisposable
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
     private volatile LogConfig _config;
-    private volatile LogSegment[] _segments = [];
+    private readonly SegmentList _segments;
     private long _logEndOffset;
     private long _logStartOffset;
     private long _highWatermark;
@@ -28,14 +28,10 @@ public sealed partial class PartitionLog : IDisposable
     private long _recoveryPoint;
     private long _checkpointedRecoveryPoint = -1;
     private long _unflushedMessages;
-
-    // Set when a file of the directory was created, renamed or deleted: the next sync fsyncs the directory too.
-    private volatile bool _directoryChanged;
     private long _lastFlushMs;
     private readonly GroupCommit _groupCommit;
     private readonly TransactionState _transactions;
     private readonly ProducerSnapshots _snapshots;
-    private readonly RetiredSegments _retired;
     private readonly LeaderEpochCache _epochs;
     private Task _rollFlush = Task.CompletedTask;
     private bool _closed;
@@ -53,7 +49,7 @@ public sealed partial class PartitionLog : IDisposable
         _groupCommit = new GroupCommit(this, time);
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
-        _retired = new RetiredSegments(logger);
+        _segments = new SegmentList(fs, directory, logger);
         _epochs = new LeaderEpochCache(fs, directory);
     }
 
@@ -117,12 +113,12 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Offsets below this are on stable storage (fsynced); recovery scans only from here.</summary>
     public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
 
-    public int SegmentCount => _segments.Length;
+    public int SegmentCount => _segments.Count;
 
     /// <summary>Bytes in all segments.</summary>
-    public long Size => _segments.Sum(s => (long)s.Size);
+    public long Size => _segments.Size;
 
-    internal LogSegment[] Segments => _segments;
+    internal LogSegment[] Segments => _segments.All;
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -255,7 +251,6 @@ public sealed partial class PartitionLog : IDisposable
         }
 
         WaitForRollFlush();
-        var segments = _segments;
         try
         {
             if (IsOffline)
@@ -264,7 +259,7 @@ public sealed partial class PartitionLog : IDisposable
                 return;
             }
 
-            segments[^1].OnBecomeInactive();
+            _segments.Active.OnBecomeInactive();
             Flush();
             CheckpointRecoveryPoint();
             WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, LogStartOffset);
@@ -283,7 +278,7 @@ public sealed partial class PartitionLog : IDisposable
         finally
         {
             _groupCommit.Fail(new ObjectDisposedException(Directory, "The log was closed."));
-            CloseFiles(segments);
+            _segments.CloseAll();
         }
     }
 
@@ -292,13 +287,8 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Starts a new segment at the log end; the old one is flushed in the background (Kafka's flush on roll).</summary>
     private LogSegment Roll(long nowMs)
     {
-        var segments = _segments;
-        var previous = segments[^1];
         var next = _logEndOffset;
-        previous.OnBecomeInactive();
-        var segment = LogSegment.Create(_fs, Directory, next, _config, nowMs);
-        _directoryChanged = true;
-        _segments = [.. segments, segment];
+        var segment = _segments.Roll(next, _config, nowMs);
         _logger.Rolled(Directory, next);
         var snapshot = _producerState.Serialize();
         var prior = _rollFlush;
@@ -336,7 +326,7 @@ public sealed partial class PartitionLog : IDisposable
             }
 
             var unflushed = Interlocked.Exchange(ref _unflushedMessages, 0);
-            var segments = _segments;
+            var segments = _segments.All;
             foreach (var segment in segments)
             {
                 try
@@ -346,7 +336,7 @@ public sealed partial class PartitionLog : IDisposable
                         segment.Flush();
                     }
                 }
-                catch (ObjectDisposedException) when (!_closed && Array.IndexOf(_segments, segment) < 0)
+                catch (ObjectDisposedException) when (!_closed && !_segments.Contains(segment))
                 {
                     // Deleted by retention while flushing: nothing left to make durable in this one.
                 }
@@ -392,15 +382,5 @@ public sealed partial class PartitionLog : IDisposable
         {
             throw new StorageException($"Writing {name} of {Directory} failed: {e.Message}", e);
         }
-    }
-
-    private void CloseFiles(LogSegment[] segments)
-    {
-        foreach (var segment in segments)
-        {
-            segment.Dispose();
-        }
-
-        _retired.CloseAll();
     }
 }
