@@ -55,20 +55,6 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The previous idempotent batch of <paramref name="producerId"/> in the append being checked.</summary>
-    private static ProducerBatch? PendingFor(long producerId, in ProducerBatch? first, List<ProducerBatch>? more)
-    {
-        for (var i = (more?.Count ?? 0) - 1; i >= 0; i--)
-        {
-            if (more![i].ProducerId == producerId)
-            {
-                return more[i];
-            }
-        }
-
-        return first is { } batch && batch.ProducerId == producerId ? batch : null;
-    }
-
     /// <summary>The answer to a retry: the original batch's offsets, nothing written.</summary>
     private LogAppendInfo DuplicateInfo(in BatchMetadata duplicate, LogConfig config)
     {
