@@ -84,7 +84,7 @@ public sealed partial class PartitionLog
     {
         if (config.WriteCaching)
         {
-            AdvanceHighWatermark(info.LastOffset + 1);
+            _highWatermark.Advance(info.LastOffset + 1, LogEndOffset);
         }
         else
         {

@@ -105,7 +105,7 @@ public sealed partial class PartitionLog
             Volatile.Write(ref _durableOffset, target);
         }
 
-        AdvanceHighWatermark(target);
+        _highWatermark.Advance(target, LogEndOffset);
     }
 
     /// <summary>
@@ -121,24 +121,6 @@ public sealed partial class PartitionLog
         catch (IOException e)
         {
             throw GoOffline("fsync", e);
-        }
-    }
-
-    /// <summary>Moves the high watermark up to <paramref name="offset"/> (never past the log end, never back) and tells readers.</summary>
-    private void AdvanceHighWatermark(long offset)
-    {
-        var target = Math.Min(offset, LogEndOffset);
-        var current = Volatile.Read(ref _highWatermark);
-        while (current < target)
-        {
-            var seen = Interlocked.CompareExchange(ref _highWatermark, target, current);
-            if (seen == current)
-            {
-                ReadableChanged?.Invoke();
-                return;
-            }
-
-            current = seen;
         }
     }
 

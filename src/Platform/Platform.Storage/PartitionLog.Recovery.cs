@@ -17,7 +17,7 @@ public sealed partial class PartitionLog
         var logEndOffset = segments[^1].NextOffset;
         _segments.Load(segments, loaded.CreatedSegment);
         _logEndOffset = logEndOffset;
-        _highWatermark = logEndOffset;
+        _highWatermark.Load(logEndOffset);
         _logStartOffset = loaded.LogStartOffset;
         _recoveryPoint = loaded.RecoveryPoint;
         // Unrecovered means the log ends at its recovery point; a recovered one is flushed whole just below.

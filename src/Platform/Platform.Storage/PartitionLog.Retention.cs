@@ -96,7 +96,7 @@ public sealed partial class PartitionLog
 
                     var end = _segments.Active.NextOffset;
                     Volatile.Write(ref _logEndOffset, end);
-                    Volatile.Write(ref _highWatermark, fully ? end : Math.Min(_highWatermark, end));
+                    _highWatermark.Truncated(end, fully);
                     Volatile.Write(ref _recoveryPoint, fully ? end : Math.Min(_recoveryPoint, end));
                     Volatile.Write(ref _durableOffset, fully ? end : Math.Min(_durableOffset, end));
                     _producerState.Clear();

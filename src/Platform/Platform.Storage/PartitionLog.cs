@@ -21,10 +21,7 @@ public sealed partial class PartitionLog : IDisposable
     private readonly SegmentList _segments;
     private long _logEndOffset;
     private long _logStartOffset;
-    private long _highWatermark;
-    private long _replicatedHighWatermark = long.MaxValue;
-    private long _checkpointedHighWatermark = -1;
-    private volatile bool _replicationStarted;
+    private readonly HighWatermarkState _highWatermark;
     private long _recoveryPoint;
     private long _checkpointedRecoveryPoint = -1;
     private long _unflushedMessages;
@@ -50,6 +47,7 @@ public sealed partial class PartitionLog : IDisposable
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
         _segments = new SegmentList(fs, directory, logger);
+        _highWatermark = new HighWatermarkState(() => ReadableChanged?.Invoke());
         _epochs = new LeaderEpochCache(fs, directory);
     }
 
@@ -72,10 +70,10 @@ public sealed partial class PartitionLog : IDisposable
     /// <see cref="DurableOffset"/> with write.caching=false, and never past the
     /// <see cref="ReplicatedHighWatermark"/> (what the whole ISR holds).
     /// </summary>
-    public long HighWatermark => Math.Min(Volatile.Read(ref _highWatermark), Volatile.Read(ref _replicatedHighWatermark));
+    public long HighWatermark => _highWatermark.Value;
 
     /// <summary>The replication layer's high watermark (the smallest log end offset of the ISR); unbounded for an unreplicated log.</summary>
-    public long ReplicatedHighWatermark => Volatile.Read(ref _replicatedHighWatermark);
+    public long ReplicatedHighWatermark => _highWatermark.Replicated;
 
     /// <summary>
     /// Where a replication role starts the replicated high watermark: once replication set one since the log
@@ -83,26 +81,14 @@ public sealed partial class PartitionLog : IDisposable
     /// <c>replication-offset-checkpoint</c> held at start (as a restarted Kafka replica does), else the log start
     /// offset. Always within [log start, log end].
     /// </summary>
-    public long StartingHighWatermark
-    {
-        get
-        {
-            var start = LogStartOffset;
-            var end = LogEndOffset;
-            var known = _replicationStarted ? ReplicatedHighWatermark : Volatile.Read(ref _checkpointedHighWatermark);
-            return Math.Clamp(known, start, Math.Max(start, end));
-        }
-    }
+    public long StartingHighWatermark => _highWatermark.Starting(LogStartOffset, LogEndOffset);
 
     /// <summary>
     /// What the <c>replication-offset-checkpoint</c> keeps for this log: its high watermark once replication
     /// started, the one restored at start until then (so a checkpoint written before the roles arrive does not
     /// raise it to the log end), null for a log that was never replicated.
     /// </summary>
-    internal long? HighWatermarkToCheckpoint
-        => _replicationStarted ? HighWatermark
-            : Volatile.Read(ref _checkpointedHighWatermark) >= 0 ? StartingHighWatermark
-            : null;
+    internal long? HighWatermarkToCheckpoint => _highWatermark.ToCheckpoint(LogStartOffset, LogEndOffset);
 
     /// <summary>The newest leader epoch in the log (or assigned at the log end by a new leader), -1 for none.</summary>
     public int LatestEpoch => _epochs.LatestEpoch;
@@ -163,19 +149,10 @@ public sealed partial class PartitionLog : IDisposable
     /// what consumers may read is capped by it. It may go back only when leadership changes hands
     /// (a new leader starts from its own). Wakes readers if what they may read moved.
     /// </summary>
-    public void SetReplicatedHighWatermark(long offset)
-    {
-        var before = HighWatermark;
-        _replicationStarted = true;
-        Volatile.Write(ref _replicatedHighWatermark, offset);
-        if (HighWatermark != before)
-        {
-            ReadableChanged?.Invoke();
-        }
-    }
+    public void SetReplicatedHighWatermark(long offset) => _highWatermark.SetReplicated(offset);
 
     /// <summary>The high watermark the data directory's <c>replication-offset-checkpoint</c> held for this log at start.</summary>
-    internal void RestoreHighWatermark(long offset) => Volatile.Write(ref _checkpointedHighWatermark, offset);
+    internal void RestoreHighWatermark(long offset) => _highWatermark.Restore(offset);
 
     /// <summary>A new leader records that <paramref name="epoch"/> starts at its log end (Kafka does so on becoming leader).</summary>
     public void AssignEpochAtLogEnd(int epoch)
@@ -357,7 +334,7 @@ public sealed partial class PartitionLog : IDisposable
             }
         }
 
-        AdvanceHighWatermark(offset);
+        _highWatermark.Advance(offset, LogEndOffset);
     }
 
     internal void WaitForRollFlush()
