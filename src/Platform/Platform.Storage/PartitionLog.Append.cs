@@ -75,7 +75,7 @@ public sealed partial class PartitionLog
         Write(span, append.FirstTimestamp, append.NextOffset - 1, now, config);
         Apply(span, append);
         Volatile.Write(ref _logEndOffset, append.NextOffset);
-        Interlocked.Add(ref _unflushedMessages, append.Records);
+        _flusher.Appended(append.Records);
         return new LogAppendInfo(append.FirstOffset, append.NextOffset - 1, logAppendTime, append.MaxTimestamp, append.OffsetOfMaxTimestamp, append.Records, span.Length, _logStartOffset);
     }
 
@@ -91,7 +91,7 @@ public sealed partial class PartitionLog
             _groupCommit.Appended(info.Bytes);
         }
 
-        if (_unflushedMessages >= config.FlushMessages || NowMs - _lastFlushMs >= config.FlushMs)
+        if (_flusher.UnflushedMessages >= config.FlushMessages || _flusher.FlushDue(config))
         {
             Flush();
         }

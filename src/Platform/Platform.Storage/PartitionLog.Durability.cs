@@ -11,7 +11,6 @@ namespace Platform.Storage;
 /// </summary>
 public sealed partial class PartitionLog
 {
-    private long _durableOffset;
     private StorageException? _offline;
 
     /// <summary>
@@ -21,7 +20,7 @@ public sealed partial class PartitionLog
     public event Action? ReadableChanged;
 
     /// <summary>Offsets below this are fsynced (the <c>.log</c> files; indexes follow at the recovery point).</summary>
-    public long DurableOffset => Volatile.Read(ref _durableOffset);
+    public long DurableOffset => _flusher.DurableOffset;
 
     /// <summary>True after an I/O error: every operation throws <see cref="StorageException"/> until a restart.</summary>
     public bool IsOffline => Volatile.Read(ref _offline) is not null;
@@ -69,59 +68,23 @@ public sealed partial class PartitionLog
     /// </summary>
     internal void SyncData(long target)
     {
-        lock (_flushLock)
+        lock (_flusher.SyncLock)
         {
             ThrowIfOffline();
-            var from = DurableOffset;
-            if (target <= from)
+            try
             {
-                return;
-            }
-
-            var segments = _segments.All;
-            for (var i = 0; i < segments.Length; i++)
-            {
-                var end = i + 1 < segments.Length ? segments[i + 1].BaseOffset : long.MaxValue;
-                if (end <= from || segments[i].BaseOffset >= target)
+                if (!_flusher.SyncData(target))
                 {
-                    continue;
-                }
-
-                try
-                {
-                    segments[i].File.Flush();
-                }
-                catch (ObjectDisposedException) when (!_closed && !_segments.Contains(segments[i]))
-                {
-                    // Deleted by retention under the sync: its records are gone, there is nothing to make durable.
-                }
-                catch (IOException e)
-                {
-                    throw GoOffline("fsync", e);
+                    return;
                 }
             }
-
-            SyncDirectoryIfChanged();
-            Volatile.Write(ref _durableOffset, target);
+            catch (IOException e)
+            {
+                throw GoOffline("fsync", e);
+            }
         }
 
         _highWatermark.Advance(target, LogEndOffset);
-    }
-
-    /// <summary>
-    /// fsyncs the partition directory if a file was created, renamed or deleted in it since the last time
-    /// (a segment rolled just before a power loss is lost with its name). Caller holds the flush lock.
-    /// </summary>
-    private void SyncDirectoryIfChanged()
-    {
-        try
-        {
-            _segments.SyncDirectoryIfChanged();
-        }
-        catch (IOException e)
-        {
-            throw GoOffline("fsync", e);
-        }
     }
 
     /// <summary>

@@ -19,9 +19,7 @@ public sealed partial class PartitionLog
         _logEndOffset = logEndOffset;
         _highWatermark.Load(logEndOffset);
         _logStartOffset = loaded.LogStartOffset;
-        _recoveryPoint = loaded.RecoveryPoint;
-        // Unrecovered means the log ends at its recovery point; a recovered one is flushed whole just below.
-        _durableOffset = loaded.RecoveryPoint;
+        _flusher.Load(loaded.RecoveryPoint);
         LoadProducerState(segments, logEndOffset);
         _epochs.Load(segments, logEndOffset);
         if (loaded.Recovered)

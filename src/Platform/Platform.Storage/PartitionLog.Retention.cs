@@ -84,7 +84,7 @@ public sealed partial class PartitionLog
 
             // A roll's snapshot must not land past the cut after the producer state is rebuilt.
             WaitForRollFlush();
-            lock (_flushLock)
+            lock (_flusher.SyncLock)
             {
                 try
                 {
@@ -97,8 +97,7 @@ public sealed partial class PartitionLog
                     var end = _segments.Active.NextOffset;
                     Volatile.Write(ref _logEndOffset, end);
                     _highWatermark.Truncated(end, fully);
-                    Volatile.Write(ref _recoveryPoint, fully ? end : Math.Min(_recoveryPoint, end));
-                    Volatile.Write(ref _durableOffset, fully ? end : Math.Min(_durableOffset, end));
+                    _flusher.Truncated(end, fully);
                     _producerState.Clear();
                     LoadProducerState(_segments.All, end);
                     _epochs.TruncateFromEnd(fully ? long.MinValue : end);

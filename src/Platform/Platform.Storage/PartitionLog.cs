@@ -16,16 +16,12 @@ public sealed partial class PartitionLog : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly Lock _flushLock = new();
     private volatile LogConfig _config;
     private readonly SegmentList _segments;
     private long _logEndOffset;
     private long _logStartOffset;
     private readonly HighWatermarkState _highWatermark;
-    private long _recoveryPoint;
-    private long _checkpointedRecoveryPoint = -1;
-    private long _unflushedMessages;
-    private long _lastFlushMs;
+    private readonly LogFlusher _flusher;
     private readonly GroupCommit _groupCommit;
     private readonly TransactionState _transactions;
     private readonly ProducerSnapshots _snapshots;
@@ -42,12 +38,12 @@ public sealed partial class PartitionLog : IDisposable
         _fs = fs;
         _logger = logger;
         _time = time;
-        _lastFlushMs = NowMs;
         _groupCommit = new GroupCommit(this, time);
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
         _segments = new SegmentList(fs, directory, logger);
         _highWatermark = new HighWatermarkState(() => ReadableChanged?.Invoke());
+        _flusher = new LogFlusher(_segments, () => _closed, time);
         _epochs = new LeaderEpochCache(fs, directory);
     }
 
@@ -97,7 +93,7 @@ public sealed partial class PartitionLog : IDisposable
     public IReadOnlyList<(int Epoch, long StartOffset)> EpochEntries => _epochs.Entries;
 
     /// <summary>Offsets below this are on stable storage (fsynced); recovery scans only from here.</summary>
-    public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
+    public long RecoveryPoint => _flusher.RecoveryPoint;
 
     public int SegmentCount => _segments.Count;
 
@@ -192,7 +188,7 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Flushes when flush.ms has passed since the last flush (the log manager calls this periodically).</summary>
     public void FlushIfDue()
     {
-        if (!IsOffline && _unflushedMessages > 0 && NowMs - _lastFlushMs >= _config.FlushMs)
+        if (!IsOffline && _flusher.UnflushedMessages > 0 && _flusher.FlushDue(_config))
         {
             Flush();
         }
@@ -207,8 +203,7 @@ public sealed partial class PartitionLog : IDisposable
             return;
         }
 
-        var point = RecoveryPoint;
-        if (point != Interlocked.Exchange(ref _checkpointedRecoveryPoint, point))
+        if (_flusher.RecoveryPointToCheckpoint() is { } point)
         {
             WriteCheckpoint(LogFileNames.RecoveryPointCheckpoint, point);
         }
@@ -285,52 +280,23 @@ public sealed partial class PartitionLog : IDisposable
         return segment;
     }
 
-    /// <summary>
-    /// fsyncs the segments (log and indexes) holding offsets in [recovery point, <paramref name="offset"/>)
-    /// and moves the recovery point there. A segment that retention deleted during the flush is skipped
-    /// (its records are gone), but only that one: every other segment of the range is still flushed
-    /// before the recovery point moves over it.
-    /// </summary>
+    /// <summary>fsyncs the segments holding offsets in [recovery point, <paramref name="offset"/>) and moves the recovery point there (see <see cref="LogFlusher.FlushUpTo"/>).</summary>
     private void FlushUpTo(long offset)
     {
-        lock (_flushLock)
+        lock (_flusher.SyncLock)
         {
             ThrowIfOffline();
-            var from = RecoveryPoint;
-            if (offset <= from)
+            try
             {
-                return;
-            }
-
-            var unflushed = Interlocked.Exchange(ref _unflushedMessages, 0);
-            var segments = _segments.All;
-            foreach (var segment in segments)
-            {
-                try
+                if (!_flusher.FlushUpTo(offset))
                 {
-                    if (segment.BaseOffset < offset && (segment == segments[^1] || segment.NextOffset > from))
-                    {
-                        segment.Flush();
-                    }
-                }
-                catch (ObjectDisposedException) when (!_closed && !_segments.Contains(segment))
-                {
-                    // Deleted by retention while flushing: nothing left to make durable in this one.
-                }
-                catch (IOException e)
-                {
-                    Interlocked.Add(ref _unflushedMessages, unflushed);
-                    _logger.FlushFailed(Directory, e);
-                    throw GoOffline("fsync", e);
+                    return;
                 }
             }
-
-            SyncDirectoryIfChanged();
-            _lastFlushMs = NowMs;
-            Volatile.Write(ref _recoveryPoint, Math.Max(from, offset));
-            if (offset > DurableOffset)
+            catch (IOException e)
             {
-                Volatile.Write(ref _durableOffset, offset);
+                _logger.FlushFailed(Directory, e);
+                throw GoOffline("fsync", e);
             }
         }
 
