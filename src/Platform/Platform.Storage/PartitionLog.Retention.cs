@@ -212,20 +212,7 @@ public sealed partial class PartitionLog
     /// <summary>Takes segments matching <paramref name="predicate"/> off the start of the log. Caller holds the lock.</summary>
     private int DeleteOldSegments(Func<LogSegment, LogSegment?, bool> predicate, string reason, long nowMs)
     {
-        var segments = _segments.All;
-        var count = 0;
-        for (; count < segments.Length; count++)
-        {
-            var segment = segments[count];
-            var next = count + 1 < segments.Length ? segments[count + 1] : null;
-            var upperBound = next?.BaseOffset ?? _logEndOffset;
-            var lastAndEmpty = next is null && segment.Size == 0;
-            if (lastAndEmpty || HighWatermark < upperBound || !predicate(segment, next))
-            {
-                break;
-            }
-        }
-
+        var count = _segments.CountOldest(predicate, HighWatermark, _logEndOffset);
         if (count == 0)
         {
             return 0;
@@ -233,7 +220,7 @@ public sealed partial class PartitionLog
 
         try
         {
-            if (count == segments.Length)
+            if (count == _segments.Count)
             {
                 Roll(nowMs);
             }

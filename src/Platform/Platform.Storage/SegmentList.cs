@@ -74,6 +74,30 @@ internal sealed class SegmentList(IStorageFileSystem fs, string directory, ILogg
         return segment;
     }
 
+    /// <summary>
+    /// How many segments, oldest first, match <paramref name="predicate"/> (given each and the one after it):
+    /// the count stops at the first that does not, at the first not wholly below <paramref name="highWatermark"/>,
+    /// and at an empty active segment.
+    /// </summary>
+    public int CountOldest(Func<LogSegment, LogSegment?, bool> predicate, long highWatermark, long logEndOffset)
+    {
+        var segments = _segments;
+        var count = 0;
+        for (; count < segments.Length; count++)
+        {
+            var segment = segments[count];
+            var next = count + 1 < segments.Length ? segments[count + 1] : null;
+            var upperBound = next?.BaseOffset ?? logEndOffset;
+            var lastAndEmpty = next is null && segment.Size == 0;
+            if (lastAndEmpty || highWatermark < upperBound || !predicate(segment, next))
+            {
+                break;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Takes the oldest <paramref name="count"/> segments off the list (at least one stays) and retires them.</summary>
     public void RemoveOldest(int count, long nowMs, long fileDeleteDelayMs)
     {
