@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Platform.Storage;
 
 /// <summary>
-/// Durability of the log: the durable offset (everything below it fsynced), group commit for
+/// Durability of the log: the durable offset (everything below it fsynced, kept by the <see cref="LogFlusher"/>), group commit for
 /// write.caching=false, and the offline state an I/O error puts the log in. As in Kafka, a failed write
 /// or fsync is fatal for the log: after one, Linux may have dropped the dirty pages, so a later fsync
 /// that succeeds proves nothing; the log serves nothing more and writes no checkpoint until a restart

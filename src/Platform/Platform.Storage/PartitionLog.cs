@@ -6,9 +6,14 @@ using Platform.Protocol.RecordFormat;
 namespace Platform.Storage;
 
 /// <summary>
-/// The log of one partition: a directory <c>&lt;topic&gt;-&lt;partition&gt;</c> of segments. Appends are
-/// serialized by a lock; reads take no lock (they work on a snapshot of the segment list and only see
-/// bytes whose append completed).
+/// The log of one partition: a directory <c>&lt;topic&gt;-&lt;partition&gt;</c> of segments. It holds the
+/// append lock and the public API, and coordinates collaborators that own their state: the
+/// <see cref="SegmentList"/> (segments, roll, lookup, retired segments), the <see cref="LogFlusher"/> (what is
+/// fsynced), the <see cref="HighWatermarkState"/>, the producer state (<see cref="ProducerStateManager"/>,
+/// <see cref="ProducerSnapshots"/>), the <see cref="TransactionState"/> (open and aborted transactions, the
+/// <c>.txnindex</c> files), the <see cref="LeaderEpochCache"/> and <see cref="GroupCommit"/>; a
+/// <see cref="LogLoader"/> opens the directory. Appends are serialized by the lock; reads take no lock (they
+/// work on a snapshot of the segment list and only see bytes whose append completed).
 /// </summary>
 public sealed partial class PartitionLog : IDisposable
 {
