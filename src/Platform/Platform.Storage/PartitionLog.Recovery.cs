@@ -20,7 +20,7 @@ public sealed partial class PartitionLog
         _highWatermark.Load(logEndOffset);
         _logStartOffset = loaded.LogStartOffset;
         _flusher.Load(loaded.RecoveryPoint);
-        LoadProducerState(segments, logEndOffset);
+        LoadProducerState(logEndOffset);
         _epochs.Load(segments, logEndOffset);
         if (loaded.Recovered)
         {

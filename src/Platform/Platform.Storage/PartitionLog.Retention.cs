@@ -99,7 +99,7 @@ public sealed partial class PartitionLog
                     _highWatermark.Truncated(end, fully);
                     _flusher.Truncated(end, fully);
                     _producerState.Clear();
-                    LoadProducerState(_segments.All, end);
+                    LoadProducerState(end);
                     _epochs.TruncateFromEnd(fully ? long.MinValue : end);
                     _logger.LogTruncated(Directory, offset, end);
                     return end;
