@@ -19,6 +19,9 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
     // Files and directories created since their parent directory was last fsynced: a power loss takes their names.
     private readonly HashSet<string> _unsyncedEntries = new(StringComparer.Ordinal);
 
+    // Files renamed to since their directory was last fsynced (a power loss counts renames as durable; tests check these instead).
+    private readonly HashSet<string> _unsyncedRenames = new(StringComparer.Ordinal);
+
     // File writes hold it shared, a power loss exclusively: no write lands after the files were put back.
     private readonly ReaderWriterLockSlim _writes = new(LockRecursionPolicy.SupportsRecursion);
     private long _logBytesRead;
@@ -148,6 +151,7 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         {
             _durable.Remove(Path.GetFullPath(path));
             _unsyncedEntries.Remove(Path.GetFullPath(path));
+            _unsyncedRenames.Remove(Path.GetFullPath(path));
         }
     }
 
@@ -172,6 +176,8 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
             }
 
             _unsyncedEntries.Remove(from);
+            _unsyncedRenames.Remove(from);
+            _unsyncedRenames.Add(to);
         }
     }
 
@@ -214,6 +220,7 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
         lock (_durable)
         {
             _unsyncedEntries.RemoveWhere(entry => Path.GetDirectoryName(entry) == directory);
+            _unsyncedRenames.RemoveWhere(entry => Path.GetDirectoryName(entry) == directory);
         }
     }
 
@@ -225,6 +232,18 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
             lock (_durable)
             {
                 return [.. _unsyncedEntries];
+            }
+        }
+    }
+
+    /// <summary>Files renamed into place since their directory's last fsync: a real power loss could undo those renames.</summary>
+    public IReadOnlyList<string> UnsyncedRenames
+    {
+        get
+        {
+            lock (_durable)
+            {
+                return [.. _unsyncedRenames];
             }
         }
     }

@@ -190,6 +190,28 @@ public sealed class DurableAckTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoints_RenamedIntoPlace_TheirDirectoryIsFsyncedBeforeTheyCount()
+    {
+        // A checkpoint renamed over the old one is durable only once its directory is: else a power loss can bring the old one back.
+        var directory = _dir.Partition();
+        var fs = new FaultInjectingFileSystem();
+        var log = OpenLog(directory, Durable(("segment.bytes", "4096")), fs);
+        log.AssignEpochAtLogEnd(3);
+        while (log.SegmentCount < 3)
+        {
+            log.Append(TestBatches.Create(records: 2), 3);
+        }
+
+        log.Flush();
+        log.DeleteRecordsBefore(2);
+        log.CheckpointRecoveryPoint();
+        log.Dispose();
+
+        Assert.Contains(fs.ListFiles(directory), f => f.EndsWith(".snapshot", StringComparison.Ordinal));
+        Assert.Empty(fs.UnsyncedRenames);
+    }
+
+    [Fact]
     public void PowerLoss_SegmentsRolledAfterTheLastDirectoryFsync_TheirAcknowledgedRecordsSurvive()
     {
         // An fsynced segment is lost all the same if its directory entry is: each roll creates files the directory must record.
@@ -229,21 +251,5 @@ public sealed class DurableAckTests : IDisposable
 
         using var rebooted = OpenLog(directory, Config(), new FaultInjectingFileSystem());
         Assert.Equal(0, rebooted.LogEndOffset);
-    }
-
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(10);
-        }
-
-        return true;
     }
 }

@@ -34,6 +34,43 @@ public sealed class LogManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task HighWatermarkCheckpoint_WrittenAtStopAndOnTheTimer_ARestartedReplicaStartsFromIt()
+    {
+        var options = new LogManagerOptions { DataDirectory = _dir.Path, CleanerEnable = false, HighWatermarkCheckpointIntervalMs = 20 };
+        var checkpoint = Path.Combine(_dir.Path, "replication-offset-checkpoint");
+        await using (var manager = new LogManager(options, PhysicalFileSystem.Instance, NullLoggerFactory.Instance, TimeProvider.System))
+        {
+            manager.Start();
+            var replicated = manager.GetOrCreateLog("orders", 1);
+            for (var i = 0; i < 5; i++)
+            {
+                replicated.Append(TestBatches.Create(records: 2), 0);
+            }
+
+            replicated.SetReplicatedHighWatermark(4);
+            manager.GetOrCreateLog("orders", 0).Append(TestBatches.Create(records: 3), 0);
+
+            // The timer writes it; the log that was never replicated has no entry.
+            Assert.True(await LogTestExtensions.Eventually(() => File.Exists(checkpoint) && File.ReadAllText(checkpoint) == "0\n1\norders 1 4\n"));
+            replicated.SetReplicatedHighWatermark(7);
+            await manager.StopAsync();
+        }
+
+        Assert.Equal("0\n1\norders 1 7\n", await File.ReadAllTextAsync(checkpoint));
+        await using var restarted = new LogManager(options, PhysicalFileSystem.Instance, NullLoggerFactory.Instance, TimeProvider.System);
+        restarted.Start();
+        var log = restarted.GetLog("orders", 1)!;
+        Assert.Equal(7, log.StartingHighWatermark);
+        Assert.Equal(0, restarted.GetLog("orders", 0)!.StartingHighWatermark);
+
+        // Until a role sets the replicated high watermark, rewrites keep the restored one rather than the log end.
+        restarted.CheckpointHighWatermarks();
+        Assert.Equal("0\n1\norders 1 7\n", await File.ReadAllTextAsync(checkpoint));
+        log.TruncateTo(6);
+        Assert.Equal(6, log.StartingHighWatermark);
+    }
+
+    [Fact]
     public async Task DeleteLog_Existing_RemovesDirectory()
     {
         await using var manager = new LogManager(new LogManagerOptions { DataDirectory = _dir.Path, CleanerEnable = false }, PhysicalFileSystem.Instance, NullLoggerFactory.Instance, TimeProvider.System);

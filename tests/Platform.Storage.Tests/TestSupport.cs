@@ -129,6 +129,23 @@ internal static class LogTestExtensions
         return LogConfig.Parse(values);
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds (true) or 30 s pass (false).</summary>
+    public static async Task<bool> Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+
     public static PartitionLog OpenLog(string directory, LogConfig? config = null, IStorageFileSystem? fs = null, TimeProvider? time = null)
         => PartitionLog.Open(directory, config ?? Config(), fs ?? PhysicalFileSystem.Instance, NullLogger.Instance, time ?? new ManualTimeProvider());
 

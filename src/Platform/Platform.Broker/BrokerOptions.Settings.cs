@@ -52,6 +52,8 @@ public sealed partial class BrokerOptions
             "Bytes a follower asks for in one fetch over all its partitions.", AtLeast(1024)),
         Int("replica.fetch.wait.max.ms", 500, o => o.ReplicaFetchWaitMaxMs, (o, v) => o.ReplicaFetchWaitMaxMs = v,
             "How long a follower's fetch waits at the leader's log end for new records.", AtLeast(0)),
+        Long("replica.high.watermark.checkpoint.interval.ms", 5_000, o => o.ReplicaHighWatermarkCheckpointIntervalMs, (o, v) => o.ReplicaHighWatermarkCheckpointIntervalMs = v,
+            "How often the high watermarks of the replicas are written to replication-offset-checkpoint in the data directory (also at a clean shutdown); a restarted replica starts from them.", AtLeast(1L)),
         Int("replica.fetch.backoff.ms", 1_000, o => o.ReplicaFetchBackoffMs, (o, v) => o.ReplicaFetchBackoffMs = v,
             "A follower's pause after a failed fetch (the leader unreachable, or not yet the leader it expects).", AtLeast(0)),
         Int("max.connections", int.MaxValue, o => o.MaxConnections, (o, v) => o.MaxConnections = v,

@@ -60,6 +60,8 @@ public sealed partial class BrokerOptions
 
     public int ReplicaFetchBackoffMs { get; set; }
 
+    public long ReplicaHighWatermarkCheckpointIntervalMs { get; set; }
+
     /// <summary><c>queued.max.request.bytes</c>; -1: unbounded.</summary>
     public long QueuedMaxRequestBytes { get; set; }
 

@@ -18,6 +18,7 @@ internal static class BrokerStorage
             RetentionCheckIntervalMs = options.LogRetentionCheckIntervalMs,
             FlushCheckIntervalMs = options.LogFlushSchedulerIntervalMs,
             RecoveryPointCheckpointIntervalMs = options.LogFlushOffsetCheckpointIntervalMs,
+            HighWatermarkCheckpointIntervalMs = options.ReplicaHighWatermarkCheckpointIntervalMs,
             RecoveryThreads = options.NumRecoveryThreadsPerDataDir,
             MaxOpenSegmentFiles = options.MaxOpenSegmentFiles,
             CleanerEnable = options.LogCleanerEnable,

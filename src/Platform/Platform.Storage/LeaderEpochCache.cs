@@ -132,7 +132,7 @@ internal sealed class LeaderEpochCache
             text.Append(CultureInfo.InvariantCulture, $"{epoch} {start}\n");
         }
 
-        OffsetCheckpointFile.WriteAtomically(_fs, _path, Encoding.UTF8.GetBytes(text.ToString()));
+        AtomicFile.Write(_fs, _path, Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     private (int, long)[]? TryRead()

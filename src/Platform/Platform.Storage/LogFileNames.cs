@@ -28,6 +28,9 @@ internal static class LogFileNames
     public const string LogStartOffsetCheckpoint = "log-start-offset-checkpoint";
     public const string CleanerCheckpoint = "cleaner-offset-checkpoint";
 
+    /// <summary>In the data directory: the high watermark of every replica (Kafka's, written every replica.high.watermark.checkpoint.interval.ms).</summary>
+    public const string ReplicationOffsetCheckpoint = "replication-offset-checkpoint";
+
     public static string Path(string directory, long baseOffset, string extension, string suffix = "")
         => System.IO.Path.Combine(directory, baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension + suffix);
 

@@ -7,8 +7,8 @@ namespace Platform.Storage;
 
 /// <summary>
 /// Owns the data directory: opens every partition log at start (in parallel), creates and deletes
-/// logs, and runs the periodic work — retention, flush.ms, delayed file deletes, recovery-point
-/// checkpoints and the cleaner. A plain class with Start/Stop; the broker hosts it as a BackgroundService.
+/// logs, and runs the periodic work — retention, flush.ms, delayed file deletes, recovery-point and
+/// high-watermark checkpoints and the cleaner. A plain class with Start/Stop; the broker hosts it as a BackgroundService.
 /// </summary>
 public sealed partial class LogManager : IAsyncDisposable
 {
@@ -20,6 +20,9 @@ public sealed partial class LogManager : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
     private readonly ConcurrentDictionary<(string Topic, int Partition), string> _offline = new();
     private readonly Lock _createLock = new();
+    private readonly Lock _highWatermarkLock = new();
+    private Dictionary<(string Topic, int Partition), long> _restoredHighWatermarks = [];
+    private Dictionary<(string Topic, int Partition), long>? _checkpointedHighWatermarks;
     private CancellationTokenSource? _stopping;
     private Task[] _loops = [];
 
@@ -61,6 +64,7 @@ public sealed partial class LogManager : IAsyncDisposable
             RunPeriodically("retention", _options.RetentionCheckIntervalMs, () => RunRetention(), token),
             RunPeriodically("flush", _options.FlushCheckIntervalMs, FlushDueLogs, token),
             RunPeriodically("recovery-point-checkpoint", _options.RecoveryPointCheckpointIntervalMs, CheckpointRecoveryPoints, token),
+            RunPeriodically("high-watermark-checkpoint", _options.HighWatermarkCheckpointIntervalMs, CheckpointHighWatermarks, token),
             RunPeriodically("producer-expiration", _options.ProducerIdExpirationCheckIntervalMs, () => RemoveExpiredProducers(), token),
             .. StartCleaner(token),
         ];
@@ -96,6 +100,20 @@ public sealed partial class LogManager : IAsyncDisposable
                 failures.Add((log.Directory, e));
             }
         });
+        try
+        {
+            // After the closes, whose last flushes may have moved high watermarks; not again at a second stop (no logs left).
+            if (!_logs.IsEmpty)
+            {
+                CheckpointHighWatermarks();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.MaintenanceFailed("high-watermark-checkpoint", e);
+            failures.Add((_options.DataDirectory, e));
+        }
+
         _logs.Clear();
         if (!failures.IsEmpty)
         {
@@ -241,6 +259,47 @@ public sealed partial class LogManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the data directory's <c>replication-offset-checkpoint</c> (the periodic task and a clean stop call
+    /// this): the high watermark of every replicated log, and the entries read at start of partitions that could
+    /// not be opened, so a restart does not lose them. Skipped when nothing changed since the last write.
+    /// </summary>
+    public void CheckpointHighWatermarks()
+    {
+        lock (_highWatermarkLock)
+        {
+            var entries = new Dictionary<(string Topic, int Partition), long>();
+            foreach (var (key, offset) in _restoredHighWatermarks)
+            {
+                if (_offline.ContainsKey(key))
+                {
+                    entries[key] = offset;
+                }
+            }
+
+            foreach (var (key, log) in _logs)
+            {
+                if (log.HighWatermarkToCheckpoint is { } offset)
+                {
+                    entries[key] = offset;
+                }
+            }
+
+            // Unchanged (a single node never has an entry, so never writes the file).
+            var last = _checkpointedHighWatermarks ?? _restoredHighWatermarks;
+            if (last.Count == entries.Count && entries.All(e => last.TryGetValue(e.Key, out var offset) && offset == e.Value))
+            {
+                return;
+            }
+
+            var sorted = entries.OrderBy(e => e.Key.Topic, StringComparer.Ordinal).ThenBy(e => e.Key.Partition).Select(e => (e.Key, e.Value)).ToList();
+            OffsetCheckpointFile.WriteAll(_fs, HighWatermarkCheckpointPath, sorted);
+            _checkpointedHighWatermarks = entries;
+        }
+    }
+
+    private string HighWatermarkCheckpointPath => Path.Combine(_options.DataDirectory, LogFileNames.ReplicationOffsetCheckpoint);
+
     private void FlushDueLogs()
     {
         var now = NowMs;
@@ -264,6 +323,7 @@ public sealed partial class LogManager : IAsyncDisposable
             _fs.CreateDirectory(root);
         }
 
+        _restoredHighWatermarks = OffsetCheckpointFile.ReadAll(_fs, HighWatermarkCheckpointPath).ToDictionary(e => e.Key, e => e.Offset);
         var directories = new List<string>();
         foreach (var directory in _fs.ListDirectories(root))
         {
@@ -302,7 +362,13 @@ public sealed partial class LogManager : IAsyncDisposable
         var config = _options.TopicConfig?.Invoke(topic) ?? _options.DefaultConfig;
         try
         {
-            _logs[(topic, partition)] = OpenLog(directory, config);
+            var log = OpenLog(directory, config);
+            if (_restoredHighWatermarks.TryGetValue((topic, partition), out var highWatermark))
+            {
+                log.RestoreHighWatermark(highWatermark);
+            }
+
+            _logs[(topic, partition)] = log;
         }
         catch (Exception e) when (IsPartitionFault(e))
         {

@@ -33,6 +33,9 @@ public sealed class LogManagerOptions
     /// <summary>log.flush.offset.checkpoint.interval.ms (1 minute).</summary>
     public long RecoveryPointCheckpointIntervalMs { get; init; } = 60_000;
 
+    /// <summary>replica.high.watermark.checkpoint.interval.ms (5 seconds).</summary>
+    public long HighWatermarkCheckpointIntervalMs { get; init; } = 5_000;
+
     /// <summary>log.cleaner.enable.</summary>
     public bool CleanerEnable { get; init; } = true;
 

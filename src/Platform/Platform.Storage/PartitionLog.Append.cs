@@ -57,61 +57,7 @@ public sealed partial class PartitionLog
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             ThrowIfOffline();
-            var append = new PreparedAppend { FirstOffset = _logEndOffset, NextOffset = _logEndOffset };
-            var latestEpoch = _epochs.LatestEpoch;
-            List<(int Epoch, long StartOffset)>? newEpochs = null;
-            for (var position = 0; position < span.Length;)
-            {
-                var batch = NextBatch(span, position, config);
-                if (RecordBatchHeader.BaseOffset(batch) != append.NextOffset || !RecordBatchHeader.IsCrcValid(batch))
-                {
-                    throw new LogException(ErrorCode.CorruptMessage, $"Replicated batch at offset {RecordBatchHeader.BaseOffset(batch)} does not follow {append.NextOffset} or fails its CRC.");
-                }
-
-                if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
-                {
-                    (append.Markers ??= []).Add(position);
-                }
-                else if (RecordBatchHeader.ProducerId(batch) >= 0)
-                {
-                    var producerBatch = ProducerBatch.FromHeader(batch);
-                    if (append.FirstProducerBatch is null)
-                    {
-                        append.FirstProducerBatch = producerBatch;
-                    }
-                    else
-                    {
-                        (append.MoreProducerBatches ??= []).Add(producerBatch);
-                    }
-                }
-
-                if (position == 0)
-                {
-                    append.FirstTimestamp = RecordBatchHeader.MaxTimestamp(batch);
-                }
-
-                if (RecordBatchHeader.MaxTimestamp(batch) > append.MaxTimestamp)
-                {
-                    append.MaxTimestamp = RecordBatchHeader.MaxTimestamp(batch);
-                    append.OffsetOfMaxTimestamp = RecordBatchHeader.LastOffset(batch);
-                }
-
-                if (RecordBatchHeader.PartitionLeaderEpoch(batch) > latestEpoch)
-                {
-                    latestEpoch = RecordBatchHeader.PartitionLeaderEpoch(batch);
-                    (newEpochs ??= []).Add((latestEpoch, append.NextOffset));
-                }
-
-                append.Records += RecordBatchHeader.LastOffsetDelta(batch) + 1;
-                append.NextOffset = RecordBatchHeader.LastOffset(batch) + 1;
-                position += batch.Length;
-            }
-
-            if (span.Length == 0)
-            {
-                throw new LogException(ErrorCode.CorruptMessage, "Append of no batches.");
-            }
-
+            var append = CheckReplicated(span, config, out var newEpochs);
             foreach (var (epoch, startOffset) in newEpochs ?? [])
             {
                 AssignEpoch(epoch, startOffset);
@@ -129,7 +75,7 @@ public sealed partial class PartitionLog
         Write(span, append.FirstTimestamp, append.NextOffset - 1, now, config);
         Apply(span, append);
         Volatile.Write(ref _logEndOffset, append.NextOffset);
-        Interlocked.Add(ref _unflushedMessages, append.Records);
+        _flusher.Appended(append.Records);
         return new LogAppendInfo(append.FirstOffset, append.NextOffset - 1, logAppendTime, append.MaxTimestamp, append.OffsetOfMaxTimestamp, append.Records, span.Length, _logStartOffset);
     }
 
@@ -138,14 +84,14 @@ public sealed partial class PartitionLog
     {
         if (config.WriteCaching)
         {
-            AdvanceHighWatermark(info.LastOffset + 1);
+            _highWatermark.Advance(info.LastOffset + 1, LogEndOffset);
         }
         else
         {
             _groupCommit.Appended(info.Bytes);
         }
 
-        if (_unflushedMessages >= config.FlushMessages || NowMs - _lastFlushMs >= config.FlushMs)
+        if (_flusher.UnflushedMessages >= config.FlushMessages || _flusher.FlushDue(config))
         {
             Flush();
         }
@@ -159,11 +105,11 @@ public sealed partial class PartitionLog
     /// </summary>
     private PreparedAppend AssignOffsets(Span<byte> span, int leaderEpoch, long logAppendTime, LogConfig config)
     {
-        var append = new PreparedAppend { FirstOffset = _logEndOffset, NextOffset = _logEndOffset };
+        var append = new PreparedAppend(_logEndOffset);
         var position = 0;
         while (position < span.Length)
         {
-            var batch = NextBatch(span, position, config);
+            var batch = PreparedAppend.NextBatch(span, position, config);
             RecordBatchHeader.SetBaseOffset(batch, append.NextOffset);
             RecordBatchHeader.SetPartitionLeaderEpoch(batch, leaderEpoch);
             if (logAppendTime >= 0)
@@ -175,7 +121,7 @@ public sealed partial class PartitionLog
             if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
             {
                 _transactions.CheckMarker(batch);
-                (append.Markers ??= []).Add(position);
+                append.AddMarker(position);
             }
             else if (RecordBatchHeader.ProducerId(batch) >= 0 && CheckProducerBatch(batch, ref append))
             {
@@ -185,21 +131,7 @@ public sealed partial class PartitionLog
                     : throw new LogException(ErrorCode.InvalidRecord, "A retried idempotent batch must be appended alone, not with other batches.");
             }
 
-            var timestamp = RecordBatchHeader.MaxTimestamp(batch);
-            var last = RecordBatchHeader.LastOffset(batch);
-            if (position == 0)
-            {
-                append.FirstTimestamp = timestamp;
-            }
-
-            if (timestamp > append.MaxTimestamp)
-            {
-                append.MaxTimestamp = timestamp;
-                append.OffsetOfMaxTimestamp = last;
-            }
-
-            append.Records += (int)(last - append.NextOffset + 1);
-            append.NextOffset = last + 1;
+            append.Add(batch, position);
             position += batch.Length;
         }
 
@@ -210,8 +142,7 @@ public sealed partial class PartitionLog
     private bool CheckProducerBatch(ReadOnlySpan<byte> batch, ref PreparedAppend append)
     {
         var producerBatch = ProducerBatch.FromHeader(batch);
-        var pending = append.FirstProducerBatch is null ? null : PendingFor(producerBatch.ProducerId, append.FirstProducerBatch, append.MoreProducerBatches);
-        var error = _producerState.Check(producerBatch, pending, out append.IsDuplicate, out append.Duplicate, out var problem);
+        var error = _producerState.Check(producerBatch, append.PendingFor(producerBatch.ProducerId), out append.IsDuplicate, out append.Duplicate, out var problem);
         if (error != ErrorCode.None)
         {
             throw new LogException(error, problem ?? error.ToString());
@@ -219,17 +150,49 @@ public sealed partial class PartitionLog
 
         if (!append.IsDuplicate)
         {
-            if (append.FirstProducerBatch is null)
-            {
-                append.FirstProducerBatch = producerBatch;
-            }
-            else
-            {
-                (append.MoreProducerBatches ??= []).Add(producerBatch);
-            }
+            append.AddProducerBatch(producerBatch);
         }
 
         return append.IsDuplicate;
+    }
+
+    /// <summary>
+    /// Checks a follower's batches: each must follow the previous from the log end and pass its CRC; collects
+    /// what to apply, and the leader epochs that start in them (<paramref name="newEpochs"/>). Caller holds the lock.
+    /// </summary>
+    private PreparedAppend CheckReplicated(Span<byte> span, LogConfig config, out List<(int Epoch, long StartOffset)>? newEpochs)
+    {
+        var append = new PreparedAppend(_logEndOffset);
+        var latestEpoch = _epochs.LatestEpoch;
+        newEpochs = null;
+        for (var position = 0; position < span.Length;)
+        {
+            var batch = PreparedAppend.NextBatch(span, position, config);
+            if (RecordBatchHeader.BaseOffset(batch) != append.NextOffset || !RecordBatchHeader.IsCrcValid(batch))
+            {
+                throw new LogException(ErrorCode.CorruptMessage, $"Replicated batch at offset {RecordBatchHeader.BaseOffset(batch)} does not follow {append.NextOffset} or fails its CRC.");
+            }
+
+            if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
+            {
+                append.AddMarker(position);
+            }
+            else if (RecordBatchHeader.ProducerId(batch) >= 0)
+            {
+                append.AddProducerBatch(ProducerBatch.FromHeader(batch));
+            }
+
+            if (RecordBatchHeader.PartitionLeaderEpoch(batch) > latestEpoch)
+            {
+                latestEpoch = RecordBatchHeader.PartitionLeaderEpoch(batch);
+                (newEpochs ??= []).Add((latestEpoch, append.NextOffset));
+            }
+
+            append.Add(batch, position);
+            position += batch.Length;
+        }
+
+        return span.Length > 0 ? append : throw new LogException(ErrorCode.CorruptMessage, "Append of no batches.");
     }
 
     /// <summary>Writes the batches to the active segment, rolling first if they do not belong in it; an I/O error takes the log offline.</summary>
@@ -237,7 +200,7 @@ public sealed partial class PartitionLog
     {
         try
         {
-            var segment = _segments[^1];
+            var segment = _segments.Active;
             if (segment.ShouldRoll(span.Length, firstTimestamp, lastOffset, now, config))
             {
                 segment = Roll(now);
@@ -271,48 +234,5 @@ public sealed partial class PartitionLog
 
         _producerState.MapEndOffset = append.NextOffset;
         _transactions.Refresh();
-    }
-
-    private static Span<byte> NextBatch(Span<byte> span, int position, LogConfig config)
-    {
-        var remaining = span.Length - position;
-        if (remaining < RecordBatchHeader.Size)
-        {
-            throw new LogException(ErrorCode.CorruptMessage, $"{remaining} bytes at position {position} are not a whole batch.");
-        }
-
-        var size = RecordBatchHeader.TotalSize(span[position..]);
-        if (size < RecordBatchHeader.Size || size > remaining)
-        {
-            throw new LogException(ErrorCode.CorruptMessage, $"Batch at position {position} claims {size} bytes; {remaining} remain.");
-        }
-
-        if (size > config.MaxMessageBytes)
-        {
-            throw new LogException(ErrorCode.MessageTooLarge, $"Batch of {size} bytes exceeds max.message.bytes {config.MaxMessageBytes}.");
-        }
-
-        if (size > config.SegmentBytes)
-        {
-            throw new LogException(ErrorCode.RecordListTooLarge, $"Batch of {size} bytes exceeds segment.bytes {config.SegmentBytes}.");
-        }
-
-        return span.Slice(position, size);
-    }
-
-    /// <summary>What checking one append found: its offsets and timestamps, and what to apply once it is written.</summary>
-    private struct PreparedAppend()
-    {
-        public long FirstOffset;
-        public long NextOffset;
-        public long FirstTimestamp = -1;
-        public long MaxTimestamp = -1;
-        public long OffsetOfMaxTimestamp = -1;
-        public int Records;
-        public ProducerBatch? FirstProducerBatch;
-        public List<ProducerBatch>? MoreProducerBatches;
-        public List<int>? Markers;
-        public bool IsDuplicate;
-        public BatchMetadata Duplicate;
     }
 }

@@ -24,10 +24,8 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
-    /// Swaps a cleaned segment in for <paramref name="replaced"/>, Kafka-style: the cleaned files become
-    /// <c>.swap</c> (the commit point: a crash from here on finishes the swap at the next open), the old
-    /// segments are retired as <c>.deleted</c>, then the swap files take their final names. Returns false
-    /// (and discards the cleaned segment) if the log changed meanwhile, e.g. retention removed a segment.
+    /// Swaps a cleaned segment in for <paramref name="replaced"/> (see <see cref="SegmentList.Replace"/>).
+    /// Returns false (and discards the cleaned segment) if the log changed meanwhile, e.g. retention removed a segment.
     /// </summary>
     internal bool ReplaceSegments(IReadOnlyList<LogSegment> replaced, LogSegment cleaned)
     {
@@ -35,26 +33,12 @@ public sealed partial class PartitionLog
         cleaned.Flush();
         lock (_lock)
         {
-            var segments = _segments;
-            var start = Array.IndexOf(segments, replaced[0]);
-            var intact = !_closed && !IsOffline && start >= 0 && start + replaced.Count < segments.Length;
-            for (var i = 0; intact && i < replaced.Count; i++)
-            {
-                intact = segments[start + i] == replaced[i];
-            }
-
-            if (!intact)
+            if (_closed || IsOffline || !_segments.Replace(replaced, cleaned, NowMs, _config.FileDeleteDelayMs))
             {
                 cleaned.Delete();
                 return false;
             }
 
-            var now = NowMs;
-            cleaned.ChangeSuffix(LogFileNames.SwapSuffix);
-            _directoryChanged = true;
-            _segments = [.. segments[..start], cleaned, .. segments[(start + replaced.Count)..]];
-            _retired.Retire(replaced, now, _config.FileDeleteDelayMs);
-            cleaned.ChangeSuffix("");
             return true;
         }
     }

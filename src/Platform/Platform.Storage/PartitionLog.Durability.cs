@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Platform.Storage;
 
 /// <summary>
-/// Durability of the log: the durable offset (everything below it fsynced), group commit for
+/// Durability of the log: the durable offset (everything below it fsynced, kept by the <see cref="LogFlusher"/>), group commit for
 /// write.caching=false, and the offline state an I/O error puts the log in. As in Kafka, a failed write
 /// or fsync is fatal for the log: after one, Linux may have dropped the dirty pages, so a later fsync
 /// that succeeds proves nothing; the log serves nothing more and writes no checkpoint until a restart
@@ -11,7 +11,6 @@ namespace Platform.Storage;
 /// </summary>
 public sealed partial class PartitionLog
 {
-    private long _durableOffset;
     private StorageException? _offline;
 
     /// <summary>
@@ -21,7 +20,7 @@ public sealed partial class PartitionLog
     public event Action? ReadableChanged;
 
     /// <summary>Offsets below this are fsynced (the <c>.log</c> files; indexes follow at the recovery point).</summary>
-    public long DurableOffset => Volatile.Read(ref _durableOffset);
+    public long DurableOffset => _flusher.DurableOffset;
 
     /// <summary>True after an I/O error: every operation throws <see cref="StorageException"/> until a restart.</summary>
     public bool IsOffline => Volatile.Read(ref _offline) is not null;
@@ -69,85 +68,23 @@ public sealed partial class PartitionLog
     /// </summary>
     internal void SyncData(long target)
     {
-        lock (_flushLock)
+        lock (_flusher.SyncLock)
         {
             ThrowIfOffline();
-            var from = DurableOffset;
-            if (target <= from)
+            try
             {
-                return;
-            }
-
-            var segments = _segments;
-            for (var i = 0; i < segments.Length; i++)
-            {
-                var end = i + 1 < segments.Length ? segments[i + 1].BaseOffset : long.MaxValue;
-                if (end <= from || segments[i].BaseOffset >= target)
+                if (!_flusher.SyncData(target))
                 {
-                    continue;
-                }
-
-                try
-                {
-                    segments[i].File.Flush();
-                }
-                catch (ObjectDisposedException) when (!_closed && Array.IndexOf(_segments, segments[i]) < 0)
-                {
-                    // Deleted by retention under the sync: its records are gone, there is nothing to make durable.
-                }
-                catch (IOException e)
-                {
-                    throw GoOffline("fsync", e);
+                    return;
                 }
             }
-
-            SyncDirectoryIfChanged();
-            Volatile.Write(ref _durableOffset, target);
-        }
-
-        AdvanceHighWatermark(target);
-    }
-
-    /// <summary>
-    /// fsyncs the partition directory if a file was created, renamed or deleted in it since the last time:
-    /// an fsynced segment is lost all the same if its name is (a segment rolled just before a power loss).
-    /// Caller holds the flush lock; the flag is cleared first, so a change made during the sync is synced next time.
-    /// </summary>
-    private void SyncDirectoryIfChanged()
-    {
-        if (!_directoryChanged)
-        {
-            return;
-        }
-
-        _directoryChanged = false;
-        try
-        {
-            _fs.SyncDirectory(Directory);
-        }
-        catch (IOException e)
-        {
-            _directoryChanged = true;
-            throw GoOffline("fsync", e);
-        }
-    }
-
-    /// <summary>Moves the high watermark up to <paramref name="offset"/> (never past the log end, never back) and tells readers.</summary>
-    private void AdvanceHighWatermark(long offset)
-    {
-        var target = Math.Min(offset, LogEndOffset);
-        var current = Volatile.Read(ref _highWatermark);
-        while (current < target)
-        {
-            var seen = Interlocked.CompareExchange(ref _highWatermark, target, current);
-            if (seen == current)
+            catch (IOException e)
             {
-                ReadableChanged?.Invoke();
-                return;
+                throw GoOffline("fsync", e);
             }
-
-            current = seen;
         }
+
+        _highWatermark.Advance(target, LogEndOffset);
     }
 
     /// <summary>

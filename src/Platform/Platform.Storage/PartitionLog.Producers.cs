@@ -12,8 +12,6 @@ namespace Platform.Storage;
 /// </summary>
 public sealed partial class PartitionLog
 {
-    private const int ReplayBufferSize = 8 * 1024;
-
     private readonly ProducerStateManager _producerState = new();
 
     /// <summary>Producers this partition holds state for.</summary>
@@ -55,20 +53,6 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The previous idempotent batch of <paramref name="producerId"/> in the append being checked.</summary>
-    private static ProducerBatch? PendingFor(long producerId, in ProducerBatch? first, List<ProducerBatch>? more)
-    {
-        for (var i = (more?.Count ?? 0) - 1; i >= 0; i--)
-        {
-            if (more![i].ProducerId == producerId)
-            {
-                return more[i];
-            }
-        }
-
-        return first is { } batch && batch.ProducerId == producerId ? batch : null;
-    }
-
     /// <summary>The answer to a retry: the original batch's offsets, nothing written.</summary>
     private LogAppendInfo DuplicateInfo(in BatchMetadata duplicate, LogConfig config)
     {
@@ -76,56 +60,10 @@ public sealed partial class PartitionLog
         return new LogAppendInfo(duplicate.FirstOffset, duplicate.LastOffset, logAppendTime, duplicate.Timestamp, duplicate.LastOffset, 0, 0, _logStartOffset, IsDuplicate: true);
     }
 
-    /// <summary>
-    /// Loads the newest usable producer snapshot (see <see cref="ProducerSnapshots"/>) and the transaction
-    /// indexes, then replays the producer batches and markers after the snapshot up to the log end.
-    /// </summary>
-    private void LoadProducerState(LogSegment[] segments, long logEndOffset)
+    /// <summary>Rebuilds the producer state and transactions from the newest snapshot and the batches after it (see <see cref="ProducerSnapshots.Rebuild"/>).</summary>
+    private void LoadProducerState(long logEndOffset)
     {
-        var from = _snapshots.LoadNewest(_producerState, logEndOffset);
-        _transactions.Load(segments, logEndOffset);
-        var replayed = 0;
-        foreach (var segment in segments)
-        {
-            if (segment.NextOffset <= from)
-            {
-                continue;
-            }
-
-            var size = segment.Size;
-            var start = from > segment.BaseOffset ? Math.Clamp(segment.OffsetIndex.Lookup(from), 0, size) : 0;
-            using var scanner = new BatchScanner(segment.File, start, size, ReplayBufferSize);
-            // Whole batches: a marker's type (COMMIT or ABORT) is in its record.
-            while (scanner.Next(wholeBatch: true) == ScanStatus.Batch)
-            {
-                var header = scanner.Current;
-                if (RecordBatchHeader.ProducerId(header) < 0 || RecordBatchHeader.LastOffset(header) < from)
-                {
-                    continue;
-                }
-
-                if (RecordBatchHeader.IsControl(header))
-                {
-                    ApplyMarker(header);
-                }
-                else
-                {
-                    _producerState.Apply(ProducerBatch.FromHeader(header));
-                }
-
-                replayed++;
-            }
-        }
-
-        // Entries the replay restored (or load cut) may sit in segments below the recovery point, which
-        // the flush after recovery skips; they must be durable before a later snapshot stops replaying them.
-        foreach (var segment in segments)
-        {
-            segment.TxnIndex.Flush();
-        }
-
-        _producerState.MapEndOffset = logEndOffset;
-        _transactions.Refresh();
+        var (from, replayed) = _snapshots.Rebuild(_producerState, _transactions, _segments, logEndOffset);
         if (replayed > 0)
         {
             _logger.ProducerStateRebuilt(Directory, from, logEndOffset, replayed, _producerState.Count);

@@ -28,7 +28,7 @@ public sealed partial class PartitionLog
         var highWatermark = HighWatermark;
         var logEndOffset = LogEndOffset;
         var logStartOffset = LogStartOffset;
-        var segments = _segments;
+        var segments = _segments.All;
         if (startOffset < logStartOffset || startOffset > logEndOffset)
         {
             throw new OffsetOutOfRangeException(startOffset, logStartOffset, logEndOffset);
@@ -39,7 +39,7 @@ public sealed partial class PartitionLog
         {
             try
             {
-                for (var i = FloorSegment(segments, startOffset); i < segments.Length; i++)
+                for (var i = SegmentList.IndexHolding(segments, startOffset); i < segments.Length; i++)
                 {
                     if (segments[i].Read(startOffset, maxBytes, limit, minOneBatch) is { } records)
                     {
@@ -79,7 +79,7 @@ public sealed partial class PartitionLog
     {
         ThrowIfOffline();
         var logStartOffset = LogStartOffset;
-        foreach (var segment in _segments)
+        foreach (var segment in _segments.All)
         {
             if (segment.NextOffset <= logStartOffset || segment.MaxTimestamp < timestamp)
             {
@@ -100,7 +100,7 @@ public sealed partial class PartitionLog
     {
         ThrowIfOffline();
         LogSegment? best = null;
-        foreach (var segment in _segments)
+        foreach (var segment in _segments.All)
         {
             if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
             {
@@ -121,25 +121,5 @@ public sealed partial class PartitionLog
         }
 
         return (offset, timestamp);
-    }
-
-    private static int FloorSegment(LogSegment[] segments, long offset)
-    {
-        int lo = 0, hi = segments.Length - 1, found = 0;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (segments[mid].BaseOffset <= offset)
-            {
-                found = mid;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return found;
     }
 }

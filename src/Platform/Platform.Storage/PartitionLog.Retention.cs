@@ -48,7 +48,7 @@ public sealed partial class PartitionLog
                     }
                 }
 
-                removed += DeleteOldSegments((_, next) => next is not null && next.BaseOffset <= _logStartOffset, "log start offset", nowMs);
+                removed += DeleteOldSegments(IsBelowLogStart, "log start offset", nowMs);
             }
         }
 
@@ -84,18 +84,22 @@ public sealed partial class PartitionLog
 
             // A roll's snapshot must not land past the cut after the producer state is rebuilt.
             WaitForRollFlush();
-            lock (_flushLock)
+            lock (_flusher.SyncLock)
             {
                 try
                 {
-                    TruncateSegments(offset, fully);
-                    var end = _segments[^1].NextOffset;
+                    if (_segments.TruncateTo(offset, fully, _config, NowMs))
+                    {
+                        _logStartOffset = _segments.Active.BaseOffset;
+                        WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, _logStartOffset);
+                    }
+
+                    var end = _segments.Active.NextOffset;
                     Volatile.Write(ref _logEndOffset, end);
-                    Volatile.Write(ref _highWatermark, fully ? end : Math.Min(_highWatermark, end));
-                    Volatile.Write(ref _recoveryPoint, fully ? end : Math.Min(_recoveryPoint, end));
-                    Volatile.Write(ref _durableOffset, fully ? end : Math.Min(_durableOffset, end));
+                    _highWatermark.Truncated(end, fully);
+                    _flusher.Truncated(end, fully);
                     _producerState.Clear();
-                    LoadProducerState(_segments, end);
+                    LoadProducerState(end);
                     _epochs.TruncateFromEnd(fully ? long.MinValue : end);
                     _logger.LogTruncated(Directory, offset, end);
                     return end;
@@ -106,40 +110,6 @@ public sealed partial class PartitionLog
                 }
             }
         }
-    }
-
-    private void TruncateSegments(long offset, bool fully)
-    {
-        var segments = _segments;
-        var now = NowMs;
-        _directoryChanged = true;
-        if (fully || offset <= segments[0].BaseOffset)
-        {
-            var fresh = LogSegment.Create(_fs, Directory, Math.Max(offset, 0), _config, now);
-            _segments = [fresh];
-            foreach (var segment in segments)
-            {
-                segment.Delete();
-            }
-
-            _logStartOffset = fresh.BaseOffset;
-            WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, _logStartOffset);
-            return;
-        }
-
-        var keep = segments.Length;
-        while (segments[keep - 1].BaseOffset >= offset)
-        {
-            keep--;
-        }
-
-        _segments = segments[..keep];
-        for (var i = keep; i < segments.Length; i++)
-        {
-            segments[i].Delete();
-        }
-
-        segments[keep - 1].TruncateTo(offset);
     }
 
     /// <summary>
@@ -165,19 +135,51 @@ public sealed partial class PartitionLog
                 throw new OffsetOutOfRangeException(offset, _logStartOffset, HighWatermark);
             }
 
-            if (offset > _logStartOffset)
-            {
-                Volatile.Write(ref _logStartOffset, offset);
-                WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, offset);
-            }
-
-            DeleteOldSegments((_, next) => next is not null && next.BaseOffset <= _logStartOffset, "delete records", now);
+            IncrementLogStartOffset(offset);
+            DeleteOldSegments(IsBelowLogStart, "delete records", now);
             logStartOffset = _logStartOffset;
         }
 
         DeleteRetiredSegments(now);
         return logStartOffset;
     }
+
+    /// <summary>
+    /// A follower follows its leader's log start offset (Kafka's maybeIncrementLogStartOffset on fetch): its own
+    /// moves up to <paramref name="leaderLogStartOffset"/> (never past its log end), is persisted, and the
+    /// segments wholly below it are deleted, so DeleteRecords and retention on the leader hold on every replica.
+    /// Segments not yet below the high watermark go at a later call (each fetch makes one) or retention pass.
+    /// </summary>
+    public void FollowLeaderLogStartOffset(long leaderLogStartOffset)
+    {
+        var now = NowMs;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfOffline();
+            IncrementLogStartOffset(Math.Min(leaderLogStartOffset, _logEndOffset));
+            if (_segments.Count < 2 || _segments.All[1].BaseOffset > _logStartOffset
+                || DeleteOldSegments(IsBelowLogStart, "leader log start offset", now) == 0)
+            {
+                return;
+            }
+        }
+
+        DeleteRetiredSegments(now);
+    }
+
+    /// <summary>Moves the log start offset up to <paramref name="offset"/> and persists it; caller holds the lock.</summary>
+    private void IncrementLogStartOffset(long offset)
+    {
+        if (offset > _logStartOffset)
+        {
+            Volatile.Write(ref _logStartOffset, offset);
+            WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, offset);
+        }
+    }
+
+    /// <summary>A segment whose every offset is below the log start offset (the next one starts at or before it).</summary>
+    private bool IsBelowLogStart(LogSegment segment, LogSegment? next) => next is not null && next.BaseOffset <= _logStartOffset;
 
     /// <summary>
     /// Deletes the partition's files (topic deletion), nothing flushed. Like Kafka, the directory is first
@@ -191,7 +193,7 @@ public sealed partial class PartitionLog
         }
 
         WaitForRollFlush();
-        CloseFiles(_segments);
+        _segments.CloseAll();
         try
         {
             var doomed = $"{Path.TrimEndingDirectorySeparator(Directory)}.{Guid.NewGuid():N}{DeleteDirectorySuffix}";
@@ -205,25 +207,12 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>Deletes the files of removed segments once file.delete.delay.ms has passed.</summary>
-    public void DeleteRetiredSegments(long nowMs) => _retired.DeleteDue(nowMs);
+    public void DeleteRetiredSegments(long nowMs) => _segments.DeleteRetired(nowMs);
 
     /// <summary>Takes segments matching <paramref name="predicate"/> off the start of the log. Caller holds the lock.</summary>
     private int DeleteOldSegments(Func<LogSegment, LogSegment?, bool> predicate, string reason, long nowMs)
     {
-        var segments = _segments;
-        var count = 0;
-        for (; count < segments.Length; count++)
-        {
-            var segment = segments[count];
-            var next = count + 1 < segments.Length ? segments[count + 1] : null;
-            var upperBound = next?.BaseOffset ?? _logEndOffset;
-            var lastAndEmpty = next is null && segment.Size == 0;
-            if (lastAndEmpty || HighWatermark < upperBound || !predicate(segment, next))
-            {
-                break;
-            }
-        }
-
+        var count = _segments.CountOldest(predicate, HighWatermark, _logEndOffset);
         if (count == 0)
         {
             return 0;
@@ -231,24 +220,14 @@ public sealed partial class PartitionLog
 
         try
         {
-            if (count == segments.Length)
+            if (count == _segments.Count)
             {
                 Roll(nowMs);
             }
 
-            var removed = segments[..count];
-            var remaining = _segments[count..];
-            _segments = remaining;
-            var logStartOffset = Math.Max(_logStartOffset, remaining[0].BaseOffset);
-            if (logStartOffset != _logStartOffset)
-            {
-                Volatile.Write(ref _logStartOffset, logStartOffset);
-                WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, logStartOffset);
-            }
-
-            _logger.DeletingSegments(count, Directory, reason, logStartOffset);
-            _directoryChanged = true;
-            _retired.Retire(removed, nowMs, _config.FileDeleteDelayMs);
+            _segments.RemoveOldest(count, nowMs, _config.FileDeleteDelayMs);
+            IncrementLogStartOffset(_segments.All[0].BaseOffset);
+            _logger.DeletingSegments(count, Directory, reason, _logStartOffset);
         }
         catch (IOException e)
         {

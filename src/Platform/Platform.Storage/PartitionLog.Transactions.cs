@@ -39,17 +39,9 @@ public sealed partial class PartitionLog
     /// <summary>Applies a written (or replayed) marker and indexes the transaction it aborted, if any.</summary>
     private void ApplyMarker(ReadOnlySpan<byte> batch)
     {
-        if (_transactions.ApplyMarker(batch) is not { } aborted)
-        {
-            return;
-        }
-
-        var segment = _segments.LastOrDefault(s => s.BaseOffset <= aborted.LastOffset) ?? _segments[^1];
         try
         {
-            // The first entry creates the segment's index file.
-            _directoryChanged = true;
-            segment.TxnIndex.Append(aborted);
+            _transactions.ApplyMarker(batch, _segments);
         }
         catch (IOException e)
         {

@@ -6,9 +6,14 @@ using Platform.Protocol.RecordFormat;
 namespace Platform.Storage;
 
 /// <summary>
-/// The log of one partition: a directory <c>&lt;topic&gt;-&lt;partition&gt;</c> of segments. Appends are
-/// serialized by a lock; reads take no lock (they work on a snapshot of the segment list and only see
-/// bytes whose append completed).
+/// The log of one partition: a directory <c>&lt;topic&gt;-&lt;partition&gt;</c> of segments. It holds the
+/// append lock and the public API, and coordinates collaborators that own their state: the
+/// <see cref="SegmentList"/> (segments, roll, lookup, retired segments), the <see cref="LogFlusher"/> (what is
+/// fsynced), the <see cref="HighWatermarkState"/>, the producer state (<see cref="ProducerStateManager"/>,
+/// <see cref="ProducerSnapshots"/>), the <see cref="TransactionState"/> (open and aborted transactions, the
+/// <c>.txnindex</c> files), the <see cref="LeaderEpochCache"/> and <see cref="GroupCommit"/>; a
+/// <see cref="LogLoader"/> opens the directory. Appends are serialized by the lock; reads take no lock (they
+/// work on a snapshot of the segment list and only see bytes whose append completed).
 /// </summary>
 public sealed partial class PartitionLog : IDisposable
 {
@@ -16,24 +21,15 @@ public sealed partial class PartitionLog : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly Lock _flushLock = new();
     private volatile LogConfig _config;
-    private volatile LogSegment[] _segments = [];
+    private readonly SegmentList _segments;
     private long _logEndOffset;
     private long _logStartOffset;
-    private long _highWatermark;
-    private long _replicatedHighWatermark = long.MaxValue;
-    private long _recoveryPoint;
-    private long _checkpointedRecoveryPoint = -1;
-    private long _unflushedMessages;
-
-    // Set when a file of the directory was created, renamed or deleted: the next sync fsyncs the directory too.
-    private volatile bool _directoryChanged;
-    private long _lastFlushMs;
+    private readonly HighWatermarkState _highWatermark;
+    private readonly LogFlusher _flusher;
     private readonly GroupCommit _groupCommit;
     private readonly TransactionState _transactions;
     private readonly ProducerSnapshots _snapshots;
-    private readonly RetiredSegments _retired;
     private readonly LeaderEpochCache _epochs;
     private Task _rollFlush = Task.CompletedTask;
     private bool _closed;
@@ -47,11 +43,12 @@ public sealed partial class PartitionLog : IDisposable
         _fs = fs;
         _logger = logger;
         _time = time;
-        _lastFlushMs = NowMs;
         _groupCommit = new GroupCommit(this, time);
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
-        _retired = new RetiredSegments(logger);
+        _segments = new SegmentList(fs, directory, logger);
+        _highWatermark = new HighWatermarkState(() => ReadableChanged?.Invoke());
+        _flusher = new LogFlusher(_segments, () => _closed, time);
         _epochs = new LeaderEpochCache(fs, directory);
     }
 
@@ -74,10 +71,25 @@ public sealed partial class PartitionLog : IDisposable
     /// <see cref="DurableOffset"/> with write.caching=false, and never past the
     /// <see cref="ReplicatedHighWatermark"/> (what the whole ISR holds).
     /// </summary>
-    public long HighWatermark => Math.Min(Volatile.Read(ref _highWatermark), Volatile.Read(ref _replicatedHighWatermark));
+    public long HighWatermark => _highWatermark.Value;
 
     /// <summary>The replication layer's high watermark (the smallest log end offset of the ISR); unbounded for an unreplicated log.</summary>
-    public long ReplicatedHighWatermark => Volatile.Read(ref _replicatedHighWatermark);
+    public long ReplicatedHighWatermark => _highWatermark.Replicated;
+
+    /// <summary>
+    /// Where a replication role starts the replicated high watermark: once replication set one since the log
+    /// was opened, that one (the log end while the log led alone); before, the one the data directory's
+    /// <c>replication-offset-checkpoint</c> held at start (as a restarted Kafka replica does), else the log start
+    /// offset. Always within [log start, log end].
+    /// </summary>
+    public long StartingHighWatermark => _highWatermark.Starting(LogStartOffset, LogEndOffset);
+
+    /// <summary>
+    /// What the <c>replication-offset-checkpoint</c> keeps for this log: its high watermark once replication
+    /// started, the one restored at start until then (so a checkpoint written before the roles arrive does not
+    /// raise it to the log end), null for a log that was never replicated.
+    /// </summary>
+    internal long? HighWatermarkToCheckpoint => _highWatermark.ToCheckpoint(LogStartOffset, LogEndOffset);
 
     /// <summary>The newest leader epoch in the log (or assigned at the log end by a new leader), -1 for none.</summary>
     public int LatestEpoch => _epochs.LatestEpoch;
@@ -86,14 +98,14 @@ public sealed partial class PartitionLog : IDisposable
     public IReadOnlyList<(int Epoch, long StartOffset)> EpochEntries => _epochs.Entries;
 
     /// <summary>Offsets below this are on stable storage (fsynced); recovery scans only from here.</summary>
-    public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
+    public long RecoveryPoint => _flusher.RecoveryPoint;
 
-    public int SegmentCount => _segments.Length;
+    public int SegmentCount => _segments.Count;
 
     /// <summary>Bytes in all segments.</summary>
-    public long Size => _segments.Sum(s => (long)s.Size);
+    public long Size => _segments.Size;
 
-    internal LogSegment[] Segments => _segments;
+    internal LogSegment[] Segments => _segments.All;
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -138,15 +150,10 @@ public sealed partial class PartitionLog : IDisposable
     /// what consumers may read is capped by it. It may go back only when leadership changes hands
     /// (a new leader starts from its own). Wakes readers if what they may read moved.
     /// </summary>
-    public void SetReplicatedHighWatermark(long offset)
-    {
-        var before = HighWatermark;
-        Volatile.Write(ref _replicatedHighWatermark, offset);
-        if (HighWatermark != before)
-        {
-            ReadableChanged?.Invoke();
-        }
-    }
+    public void SetReplicatedHighWatermark(long offset) => _highWatermark.SetReplicated(offset);
+
+    /// <summary>The high watermark the data directory's <c>replication-offset-checkpoint</c> held for this log at start.</summary>
+    internal void RestoreHighWatermark(long offset) => _highWatermark.Restore(offset);
 
     /// <summary>A new leader records that <paramref name="epoch"/> starts at its log end (Kafka does so on becoming leader).</summary>
     public void AssignEpochAtLogEnd(int epoch)
@@ -186,7 +193,7 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Flushes when flush.ms has passed since the last flush (the log manager calls this periodically).</summary>
     public void FlushIfDue()
     {
-        if (!IsOffline && _unflushedMessages > 0 && NowMs - _lastFlushMs >= _config.FlushMs)
+        if (!IsOffline && _flusher.UnflushedMessages > 0 && _flusher.FlushDue(_config))
         {
             Flush();
         }
@@ -201,8 +208,7 @@ public sealed partial class PartitionLog : IDisposable
             return;
         }
 
-        var point = RecoveryPoint;
-        if (point != Interlocked.Exchange(ref _checkpointedRecoveryPoint, point))
+        if (_flusher.RecoveryPointToCheckpoint() is { } point)
         {
             WriteCheckpoint(LogFileNames.RecoveryPointCheckpoint, point);
         }
@@ -222,7 +228,6 @@ public sealed partial class PartitionLog : IDisposable
         }
 
         WaitForRollFlush();
-        var segments = _segments;
         try
         {
             if (IsOffline)
@@ -231,7 +236,7 @@ public sealed partial class PartitionLog : IDisposable
                 return;
             }
 
-            segments[^1].OnBecomeInactive();
+            _segments.Active.OnBecomeInactive();
             Flush();
             CheckpointRecoveryPoint();
             WriteCheckpoint(LogFileNames.LogStartOffsetCheckpoint, LogStartOffset);
@@ -250,7 +255,7 @@ public sealed partial class PartitionLog : IDisposable
         finally
         {
             _groupCommit.Fail(new ObjectDisposedException(Directory, "The log was closed."));
-            CloseFiles(segments);
+            _segments.CloseAll();
         }
     }
 
@@ -259,13 +264,8 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Starts a new segment at the log end; the old one is flushed in the background (Kafka's flush on roll).</summary>
     private LogSegment Roll(long nowMs)
     {
-        var segments = _segments;
-        var previous = segments[^1];
         var next = _logEndOffset;
-        previous.OnBecomeInactive();
-        var segment = LogSegment.Create(_fs, Directory, next, _config, nowMs);
-        _directoryChanged = true;
-        _segments = [.. segments, segment];
+        var segment = _segments.Roll(next, _config, nowMs);
         _logger.Rolled(Directory, next);
         var snapshot = _producerState.Serialize();
         var prior = _rollFlush;
@@ -285,56 +285,27 @@ public sealed partial class PartitionLog : IDisposable
         return segment;
     }
 
-    /// <summary>
-    /// fsyncs the segments (log and indexes) holding offsets in [recovery point, <paramref name="offset"/>)
-    /// and moves the recovery point there. A segment that retention deleted during the flush is skipped
-    /// (its records are gone), but only that one: every other segment of the range is still flushed
-    /// before the recovery point moves over it.
-    /// </summary>
+    /// <summary>fsyncs the segments holding offsets in [recovery point, <paramref name="offset"/>) and moves the recovery point there (see <see cref="LogFlusher.FlushUpTo"/>).</summary>
     private void FlushUpTo(long offset)
     {
-        lock (_flushLock)
+        lock (_flusher.SyncLock)
         {
             ThrowIfOffline();
-            var from = RecoveryPoint;
-            if (offset <= from)
+            try
             {
-                return;
-            }
-
-            var unflushed = Interlocked.Exchange(ref _unflushedMessages, 0);
-            var segments = _segments;
-            foreach (var segment in segments)
-            {
-                try
+                if (!_flusher.FlushUpTo(offset))
                 {
-                    if (segment.BaseOffset < offset && (segment == segments[^1] || segment.NextOffset > from))
-                    {
-                        segment.Flush();
-                    }
-                }
-                catch (ObjectDisposedException) when (!_closed && Array.IndexOf(_segments, segment) < 0)
-                {
-                    // Deleted by retention while flushing: nothing left to make durable in this one.
-                }
-                catch (IOException e)
-                {
-                    Interlocked.Add(ref _unflushedMessages, unflushed);
-                    _logger.FlushFailed(Directory, e);
-                    throw GoOffline("fsync", e);
+                    return;
                 }
             }
-
-            SyncDirectoryIfChanged();
-            _lastFlushMs = NowMs;
-            Volatile.Write(ref _recoveryPoint, Math.Max(from, offset));
-            if (offset > DurableOffset)
+            catch (IOException e)
             {
-                Volatile.Write(ref _durableOffset, offset);
+                _logger.FlushFailed(Directory, e);
+                throw GoOffline("fsync", e);
             }
         }
 
-        AdvanceHighWatermark(offset);
+        _highWatermark.Advance(offset, LogEndOffset);
     }
 
     internal void WaitForRollFlush()
@@ -359,15 +330,5 @@ public sealed partial class PartitionLog : IDisposable
         {
             throw new StorageException($"Writing {name} of {Directory} failed: {e.Message}", e);
         }
-    }
-
-    private void CloseFiles(LogSegment[] segments)
-    {
-        foreach (var segment in segments)
-        {
-            segment.Dispose();
-        }
-
-        _retired.CloseAll();
     }
 }

@@ -1,15 +1,73 @@
 using Microsoft.Extensions.Logging;
+using Platform.Protocol.RecordFormat;
 
 namespace Platform.Storage;
 
 /// <summary>
 /// The producer state snapshots of one partition directory: <c>&lt;offset&gt;.snapshot</c>, the state as
-/// of that offset, written atomically (temp file, fsync, rename) at each roll and at a clean close; the
-/// newest two are kept. At open the newest usable one is loaded and the log replays the batches after it.
+/// of that offset, written atomically (<see cref="AtomicFile"/>) at each roll and at a clean close; the
+/// newest two are kept. At open (and after a truncation) the newest usable one is loaded and the batches
+/// after it replayed (<see cref="Rebuild"/>), so a crash loses nothing the log kept.
 /// </summary>
 internal sealed class ProducerSnapshots(IStorageFileSystem fs, string directory, ILogger logger)
 {
     private const int Kept = 2;
+    private const int ReplayBufferSize = 8 * 1024;
+
+    /// <summary>
+    /// Rebuilds <paramref name="state"/> (empty) and <paramref name="transactions"/>: the newest usable snapshot,
+    /// the transaction indexes, then the producer batches and markers after the snapshot up to the log end.
+    /// Returns the offset replayed from and the batches replayed; an I/O error is thrown.
+    /// </summary>
+    public (long From, int Replayed) Rebuild(ProducerStateManager state, TransactionState transactions, SegmentList segments, long logEndOffset)
+    {
+        var from = LoadNewest(state, logEndOffset);
+        var all = segments.All;
+        transactions.Load(all, logEndOffset);
+        var replayed = 0;
+        foreach (var segment in all)
+        {
+            if (segment.NextOffset <= from)
+            {
+                continue;
+            }
+
+            var size = segment.Size;
+            var start = from > segment.BaseOffset ? Math.Clamp(segment.OffsetIndex.Lookup(from), 0, size) : 0;
+            using var scanner = new BatchScanner(segment.File, start, size, ReplayBufferSize);
+            // Whole batches: a marker's type (COMMIT or ABORT) is in its record.
+            while (scanner.Next(wholeBatch: true) == ScanStatus.Batch)
+            {
+                var header = scanner.Current;
+                if (RecordBatchHeader.ProducerId(header) < 0 || RecordBatchHeader.LastOffset(header) < from)
+                {
+                    continue;
+                }
+
+                if (RecordBatchHeader.IsControl(header))
+                {
+                    transactions.ApplyMarker(header, segments);
+                }
+                else
+                {
+                    state.Apply(ProducerBatch.FromHeader(header));
+                }
+
+                replayed++;
+            }
+        }
+
+        // Entries the replay restored (or load cut) may sit in segments below the recovery point, which
+        // the flush after recovery skips; they must be durable before a later snapshot stops replaying them.
+        foreach (var segment in all)
+        {
+            segment.TxnIndex.Flush();
+        }
+
+        state.MapEndOffset = logEndOffset;
+        transactions.Refresh();
+        return (from, replayed);
+    }
 
     /// <summary>Writes the snapshot of the state at <paramref name="offset"/> and drops all but the newest few; a failure is logged, not thrown.</summary>
     public void Write(long offset, byte[] snapshot)
@@ -17,7 +75,7 @@ internal sealed class ProducerSnapshots(IStorageFileSystem fs, string directory,
         var path = LogFileNames.Path(directory, offset, LogFileNames.SnapshotExtension);
         try
         {
-            OffsetCheckpointFile.WriteAtomically(fs, path, snapshot);
+            AtomicFile.Write(fs, path, snapshot);
             var offsets = ListOffsets();
             for (var i = 0; i < offsets.Count - Kept; i++)
             {
@@ -35,7 +93,7 @@ internal sealed class ProducerSnapshots(IStorageFileSystem fs, string directory,
     /// Loads the newest usable snapshot into <paramref name="state"/>, deleting those past the log end
     /// (which a cut tail made stale) and corrupt ones. Returns the offset it covers, 0 if none was usable.
     /// </summary>
-    public long LoadNewest(ProducerStateManager state, long logEndOffset)
+    private long LoadNewest(ProducerStateManager state, long logEndOffset)
     {
         var offsets = ListOffsets();
         for (var i = offsets.Count - 1; i >= 0; i--)

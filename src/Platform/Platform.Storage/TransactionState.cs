@@ -6,8 +6,8 @@ namespace Platform.Storage;
 /// <summary>
 /// The transactions of one partition: the first offset of the earliest open transaction (from which the
 /// last stable offset follows) and the aborted transactions read_committed fetches report. Markers close
-/// transactions in the producer state; each ABORT becomes an <see cref="AbortedTransaction"/> the log
-/// appends to the <c>.txnindex</c> of the segment holding the marker. At open the index files of live
+/// transactions in the producer state; each ABORT becomes an <see cref="AbortedTransaction"/> appended
+/// to the <c>.txnindex</c> of the segment holding the marker. At open the index files of live
 /// segments are read, and the markers after the producer snapshot replayed, which restores any entry a
 /// crash lost. Not thread-safe: the log calls it under its append lock (only the first unstable offset
 /// is read without it).
@@ -42,10 +42,22 @@ internal sealed class TransactionState(ProducerStateManager producers)
     }
 
     /// <summary>
-    /// Applies a written (or replayed) marker: the producer's transaction closes. Returns the aborted
-    /// transaction to index for an ABORT that closed one not indexed yet, else null.
+    /// Applies a written (or replayed) marker: the producer's transaction closes, and an ABORT that closed one
+    /// not indexed yet is appended to the <c>.txnindex</c> of the segment of <paramref name="segments"/> holding
+    /// the marker. An I/O error is thrown (the log goes offline with it).
     /// </summary>
-    public AbortedTransaction? ApplyMarker(ReadOnlySpan<byte> batch)
+    public void ApplyMarker(ReadOnlySpan<byte> batch, SegmentList segments)
+    {
+        if (CloseTransaction(batch) is { } aborted)
+        {
+            // The first entry creates the segment's index file.
+            segments.MarkDirectoryChanged();
+            segments.Holding(aborted.LastOffset).TxnIndex.Append(aborted);
+        }
+    }
+
+    /// <summary>Closes the marker's transaction; returns the aborted transaction to index, if any.</summary>
+    private AbortedTransaction? CloseTransaction(ReadOnlySpan<byte> batch)
     {
         var producerId = RecordBatchHeader.ProducerId(batch);
         TryReadMarker(batch, out var type, out var coordinatorEpoch);

@@ -23,6 +23,9 @@ public sealed class ReplicationTests : IAsyncLifetime
 
     private readonly List<EmbeddedBroker> _brokers = [];
     private readonly List<RawConnection> _connections = [];
+    private readonly HashSet<string> _dataDirs = [];
+    private EtcdIsrStore? _isrStore;
+    private long _lagMs;
     private EtcdCluster _etcd = null!;
     private EtcdClusterStore _store = null!;
 
@@ -46,6 +49,10 @@ public sealed class ReplicationTests : IAsyncLifetime
 
         await _store.DisposeAsync();
         await _etcd.DisposeAsync();
+        foreach (var dataDir in _dataDirs.Where(Directory.Exists))
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
     }
 
     [Fact]
@@ -167,6 +174,59 @@ public sealed class ReplicationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteRecordsOnTheLeader_MovesEveryFollowersLogStart_AndDeletesTheirSegmentsBelowIt()
+    {
+        await StartBrokersAsync(2, ("segment.bytes", "1024"));
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch($"k{i}", $"value-{i}"), acks: -1)).ErrorCode);
+        }
+
+        var followerSegments = Partition(2).Log.SegmentCount;
+        Assert.True(followerSegments > 2);
+        var request = new DeleteRecordsRequest { TimeoutMs = 5000, Topics = [new() { Name = Topic, Partitions = [new() { PartitionIndex = 0, Offset = 30 }] }] };
+        var deleted = (await _connections[0].SendAsync<DeleteRecordsResponse>(request, 2)).Topics[0].Partitions[0];
+        Assert.Equal((0, 30L), (deleted.ErrorCode, deleted.LowWatermark));
+
+        // The follower learns the leader's log start from its next fetch and drops what lies wholly below it.
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(2).LogStartOffset == 30 && Partition(2).Log.SegmentCount < followerSegments), Patience));
+        Assert.True(Directory.GetFiles(Partition(2).Log.Directory, "*.log").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture)).Order().Skip(1).All(b => b > 30));
+
+        // Should the follower lead, what DeleteRecords removed stays removed.
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1));
+        Assert.Equal(Enumerable.Range(30, 10).Select(i => $"value-{i}"), (await _connections[1].ConsumeAllAsync(Topic)).Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task RestartedLeader_StartsFromItsCheckpointedHighWatermark_NotItsLogEnd()
+    {
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("k", $"both-{i}"), acks: -1)).ErrorCode);
+        }
+
+        // The follower stops; three writes (acks=1) reach only the leader, so the high watermark stays at 4.
+        await Replicas(2).StopReplicaAsync(Partition(2), CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("k", $"leader-only-{i}"), acks: 1)).ErrorCode);
+        }
+
+        Assert.Equal((7L, 4L), (Partition(1).LogEndOffset, Partition(1).HighWatermark));
+        await RestartAsync(1);
+        var role = new PartitionRole(1, 1, [1, 2], [1, 2], 1);
+        await StoreAsync(role);
+        await Replicas(1).ApplyRoleAsync(Partition(1), role, CancellationToken.None);
+
+        // Before any follower fetch the leader knows only what the ISR had before the restart: consumers see no more.
+        Assert.Equal((7L, 4L), (Partition(1).LogEndOffset, Partition(1).HighWatermark));
+        Assert.Equal(["both-0", "both-1", "both-2", "both-3"], (await _connections[0].ConsumeAllAsync(Topic)).Select(r => r.Value));
+    }
+
+    [Fact]
     public async Task OffsetForLeaderEpoch_AnswersTheEndOfEachEpoch_AndOnlyFromTheLeader()
     {
         await StartBrokersAsync(2);
@@ -240,27 +300,51 @@ public sealed class ReplicationTests : IAsyncLifetime
 
     private async Task StartBrokersAsync(int count, (string Key, string Value)[] topicConfigs, long lagMs)
     {
-        var isrStore = new EtcdIsrStore(_store);
+        _lagMs = lagMs;
         for (var id = 1; id <= count; id++)
         {
-            var nodeId = id;
-            var broker = await EmbeddedBroker.StartAsync(
-                o =>
-                {
-                    o.NodeId = nodeId;
-                    o.ReplicaLagTimeMaxMs = lagMs;
-                    o.ReplicaFetchBackoffMs = 100;
-                    o.OffsetsTopicNumPartitions = 1;
-                },
-                configureServices: services => services.AddSingleton<IIsrStore>(isrStore));
+            var broker = await StartBrokerAsync(id, Path.Combine(Path.GetTempPath(), $"platform-replication-{id}-{Guid.NewGuid():N}"));
             _brokers.Add(broker);
             var connection = await RawConnection.ConnectAsync(broker);
             _connections.Add(connection);
             await connection.CreateTopicAsync(Topic, topicConfigs);
         }
 
+        UpdateBrokers();
+    }
+
+    /// <summary>Stops broker <paramref name="id"/> cleanly and starts it again on its data directory (its topics come back from there).</summary>
+    private async Task RestartAsync(int id)
+    {
+        var dataDir = _brokers[id - 1].DataDir;
+        await _connections[id - 1].DisposeAsync();
+        await _brokers[id - 1].DisposeAsync();
+        _brokers[id - 1] = await StartBrokerAsync(id, dataDir);
+        _connections[id - 1] = await RawConnection.ConnectAsync(_brokers[id - 1]);
+        UpdateBrokers();
+    }
+
+    private async Task<EmbeddedBroker> StartBrokerAsync(int nodeId, string dataDir)
+    {
+        _dataDirs.Add(dataDir);
+        _isrStore ??= new EtcdIsrStore(_store);
+        var isrStore = _isrStore;
+        return await EmbeddedBroker.StartAsync(
+            o =>
+            {
+                o.NodeId = nodeId;
+                o.DataDir = dataDir;
+                o.ReplicaLagTimeMaxMs = _lagMs;
+                o.ReplicaFetchBackoffMs = 100;
+                o.OffsetsTopicNumPartitions = 1;
+            },
+            configureServices: services => services.AddSingleton<IIsrStore>(isrStore));
+    }
+
+    private void UpdateBrokers()
+    {
         var endpoints = _brokers.Select((b, i) => new BrokerEndpoint(i + 1, "127.0.0.1", b.Port)).ToDictionary(e => e.Id);
-        foreach (var id in Enumerable.Range(1, count))
+        foreach (var id in Enumerable.Range(1, _brokers.Count))
         {
             Replicas(id).UpdateBrokers(endpoints);
         }

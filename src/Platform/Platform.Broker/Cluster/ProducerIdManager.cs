@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Platform.Storage;
 
 namespace Platform.Broker.Cluster;
 
@@ -7,7 +8,7 @@ namespace Platform.Broker.Cluster;
 /// Hands out producer ids that are never reused, even across restarts or crashes. Ids are taken in
 /// blocks (as Kafka's controller hands blocks to brokers with AllocateProducerIds): before the first id
 /// of a block is used, the block's end is written to <c>producer-id-block</c> in the data directory
-/// (temp file, fsync, rename), so a restart continues after the last block claimed, never inside it.
+/// (<see cref="AtomicFile"/>: temp file, fsync, rename, directory fsync), so a restart continues after the last block claimed, never inside it.
 /// </summary>
 public sealed class ProducerIdManager
 {
@@ -70,14 +71,5 @@ public sealed class ProducerIdManager
     }
 
     private static void WriteNextBlockStart(string path, long next)
-    {
-        var tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"version=1\n{NextBlockKey}={next}\n")));
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
-    }
+        => AtomicFile.Write(PhysicalFileSystem.Instance, path, System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"version=1\n{NextBlockKey}={next}\n")));
 }

@@ -542,49 +542,13 @@ public sealed partial class TopicManager : IDisposable
         => _topics.Values.Select(t => new TopicRecord(t.Name, t.TopicId, t.PartitionCount, t.Overrides));
 
     /// <summary>
-    /// Writes topics.json durably before a change goes live: a temp file, fsynced, renamed over the old one,
-    /// then the directory fsynced so the rename itself survives a power loss. Throws if any step fails; the
-    /// old file then stands.
+    /// Writes topics.json durably before a change goes live (<see cref="AtomicFile"/>: temp file, fsync, rename,
+    /// directory fsync). Throws if any step fails; the old file then stands.
     /// </summary>
     private void Save(IEnumerable<TopicRecord> records)
     {
         var list = records.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(list, TopicMetadataJsonContext.Default.ListTopicRecord);
-        var fs = _logs.FileSystem;
-        var temp = MetadataPath + ".tmp";
-        try
-        {
-            using (var file = fs.Open(temp, create: true))
-            {
-                file.Truncate(0);
-                file.Append(bytes);
-                file.Flush();
-            }
-
-            fs.RenameFile(temp, MetadataPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(fs, temp);
-            throw;
-        }
-
-        fs.SyncDirectory(_options.DataDir);
-    }
-
-    private static void TryDelete(IStorageFileSystem fs, string path)
-    {
-        try
-        {
-            if (fs.FileExists(path))
-            {
-                fs.DeleteFile(path);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The old topics.json stands either way; a stray temp file is overwritten by the next save.
-        }
+        AtomicFile.Write(_logs.FileSystem, MetadataPath, JsonSerializer.SerializeToUtf8Bytes(list, TopicMetadataJsonContext.Default.ListTopicRecord));
     }
 
     public void Dispose()

@@ -30,9 +30,8 @@ public sealed partial class LeaderState
         _store = store;
         _logger = logger;
         var log = partition.Log;
-        // What this replica knew to be on the whole ISR: as a follower it had it from the old leader.
-        var highWatermark = Math.Min(log.ReplicatedHighWatermark, log.LogEndOffset);
-        _tracker = new IsrTracker(nodeId, role.Replicas, role.Isr, highWatermark, log.LogEndOffset, time);
+        // What this replica knew to be on the whole ISR: as a follower it had it from the old leader, after a restart from the checkpoint.
+        _tracker = new IsrTracker(nodeId, role.Replicas, role.Isr, log.StartingHighWatermark, log.LogEndOffset, time);
         log.SetReplicatedHighWatermark(_tracker.HighWatermark);
     }
 

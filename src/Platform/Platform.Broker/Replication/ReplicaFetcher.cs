@@ -11,7 +11,7 @@ namespace Platform.Broker.Replication;
 /// Fetches, over one connection, every partition this broker follows whose leader is one source broker.
 /// A partition added (a new leader or leader epoch) first truncates its log to the leader's history
 /// (OffsetForLeaderEpoch, KIP-101/279), then fetches from its log end with the leader epoch it knows;
-/// fetched batches are appended as they are, and the leader's high watermark becomes the local one.
+/// fetched batches are appended as they are, and the leader's high watermark and log start offset become the local ones.
 /// A leader that does not (yet) agree on the epoch, or an unreachable one, is retried after
 /// <c>replica.fetch.backoff.ms</c>; a newer role replaces the partition's state.
 /// </summary>
@@ -298,7 +298,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 {
                     try
                     {
-                        state.Append(data.Records as MemoryRecords, data.HighWatermark);
+                        state.Append(data.Records as MemoryRecords, data.HighWatermark, data.LogStartOffset);
                     }
                     catch (LogException e)
                     {
@@ -386,7 +386,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
             }
         }
 
-        public void Append(MemoryRecords? records, long leaderHighWatermark)
+        public void Append(MemoryRecords? records, long leaderHighWatermark, long leaderLogStartOffset)
         {
             lock (_gate)
             {
@@ -405,6 +405,12 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 if (leaderHighWatermark >= 0)
                 {
                     log.SetReplicatedHighWatermark(Math.Min(leaderHighWatermark, log.LogEndOffset));
+                }
+
+                if (leaderLogStartOffset >= 0)
+                {
+                    // DeleteRecords and retention on the leader hold here too.
+                    log.FollowLeaderLogStartOffset(leaderLogStartOffset);
                 }
             }
         }

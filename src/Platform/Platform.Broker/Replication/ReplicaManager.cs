@@ -219,8 +219,8 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         var log = partition.Log;
         if (log.ReplicatedHighWatermark == long.MaxValue)
         {
-            // Not known to be on any other replica until the leader says so (a follower serves no consumers).
-            log.SetReplicatedHighWatermark(log.LogStartOffset);
+            // Until the leader says so, what this replica knew before (the checkpoint after a restart; a follower serves no consumers).
+            log.SetReplicatedHighWatermark(log.StartingHighWatermark);
         }
 
         if (role.Leader < 0)
