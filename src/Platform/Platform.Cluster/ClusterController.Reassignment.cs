@@ -188,38 +188,56 @@ public sealed partial class ClusterController
 
     /// <summary>
     /// Completes a partition's move once every target replica is in its ISR: the ISR keeps only target replicas,
-    /// a leader outside the target hands over to the first target replica in sync, then the assignment drops the
-    /// removed replicas. Safe to repeat (a successor controller finishes a move its predecessor had started). Called under the lock.
+    /// a leader outside the target hands over to the first target replica in sync, and the assignment drops the
+    /// removed replicas, all in one etcd transaction: written apart, a leader could see the new ISR with the old
+    /// replicas and take a leaving replica (still fetching) back into the ISR, where the new replica set would never
+    /// let it out again. Safe to repeat (a successor controller finishes a move its predecessor had started). Called under the lock.
     /// </summary>
     private async Task TryCompleteReassignmentAsync(long epoch, string topic, int partition, CancellationToken cancellationToken)
     {
         if (!_topics.TryGetValue(topic, out var current) || current.Value.Reassignments?.GetValueOrDefault(partition) is not { } move
-            || !_states.TryGetValue((topic, partition), out var state) || !move.Target.All(state.Value.Isr.Contains))
+            || !_states.TryGetValue((topic, partition), out var state))
         {
             return;
         }
 
-        await UpdateAsync(epoch, topic, partition, state, s =>
+        var replicas = (int[][])current.Value.Replicas.Clone();
+        replicas[partition] = move.Target;
+        var reassignments = current.Value.Reassignments!.Where(r => r.Key != partition).ToDictionary(r => r.Key, r => r.Value);
+        var assignment = current.Value with { Replicas = replicas, Reassignments = reassignments.Count == 0 ? null : reassignments };
+        while (move.Target.All(state.Value.Isr.Contains))
         {
-            if (!move.Target.All(s.Isr.Contains))
-            {
-                return null;
-            }
-
+            var s = state.Value;
             var isr = s.Isr.Where(move.Target.Contains).ToArray();
             var leader = move.Target.Contains(s.Leader) && _alive.Contains(s.Leader)
                 ? s.Leader
                 : move.Target.FirstOrDefault(r => _alive.Contains(r), LeaderElection.NoLeader);
-            return leader == s.Leader && isr.SequenceEqual(s.Isr)
-                ? null
+            var next = leader == s.Leader && isr.SequenceEqual(s.Isr)
+                ? s with { PartitionEpoch = s.PartitionEpoch + 1, ControllerEpoch = epoch }
                 : new PartitionState(leader, leader == s.Leader ? s.LeaderEpoch : s.LeaderEpoch + 1, isr, s.PartitionEpoch + 1, epoch);
-        }, cancellationToken).ConfigureAwait(false);
+            if (await _store.TryUpdateTopicAndPartitionAsync(epoch, topic, assignment, current.ModRevision, partition, next, state.ModRevision, cancellationToken)
+                .ConfigureAwait(false) is { } revision)
+            {
+                _topics[topic] = new Versioned<TopicAssignment>(assignment, revision);
+                _states[(topic, partition)] = new Versioned<PartitionState>(next, revision);
+                if (next.Leader != s.Leader)
+                {
+                    LogLeaderChanged(topic, partition, s.Leader, next.Leader, next.LeaderEpoch, next.Isr);
+                }
 
-        var replicas = (int[][])current.Value.Replicas.Clone();
-        replicas[partition] = move.Target;
-        var reassignments = current.Value.Reassignments!.Where(r => r.Key != partition).ToDictionary(r => r.Key, r => r.Value);
-        await WriteAssignmentAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments.Count == 0 ? null : reassignments },
-            cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // The leader changed the ISR in between (only the controller writes assignments, under this lock): decide again.
+            if (await _store.GetPartitionStateAsync(topic, partition, cancellationToken).ConfigureAwait(false) is not { } reread)
+            {
+                _states.Remove((topic, partition));
+                return;
+            }
+
+            state = reread;
+            _states[(topic, partition)] = state;
+        }
     }
 
     /// <summary>
