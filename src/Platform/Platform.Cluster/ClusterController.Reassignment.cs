@@ -257,6 +257,11 @@ public sealed partial class ClusterController
             // The leader changed the ISR in between (only the controller writes assignments, under this lock): decide again.
             if (await _store.GetPartitionStateAsync(topic, partition, cancellationToken).ConfigureAwait(false) is { } reread)
             {
+                if (reread.ModRevision == state.ModRevision)
+                {
+                    throw new ClusterException($"The assignment of topic '{topic}' changed in etcd outside the controller.");
+                }
+
                 _states[(topic, partition)] = reread;
             }
             else

@@ -264,9 +264,9 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replaces a topic's assignment and, in the same transaction, one partition's state (a reassignment completing:
-    /// the replicas and the ISR lose the removed brokers at once, so no broker ever sees an ISR member that is not a
-    /// replica). Applies only while both are still at their expected revisions; returns the new revision, or null.
+    /// Replaces a topic's assignment and, in the same transaction, one partition's state (a reassignment completing
+    /// or cancelled: the replicas and the ISR lose the removed brokers at once, so no broker ever sees an ISR member
+    /// that is not a replica). Applies only while both are still at their expected revisions; returns the new revision, or null.
     /// </summary>
     /// <exception cref="NotControllerException">Another broker has become controller since.</exception>
     public async Task<long?> TryUpdateTopicAndPartitionAsync(
