@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Platform.Host.Tests.Executable;
 
@@ -36,9 +35,7 @@ public sealed class EtcdQuorumTests(EtcdQuorumFixture fixture) : IClassFixture<E
         const int partitions = 3;
         const int count = 8000;
         await _cluster.CreateTopicAsync(topic, partitions, 3, ("min.insync.replicas", "2"));
-        var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
-        var produce = ExternalProcess.RunAsync(
-            "node", ["kafkajs-chaos-produce.js", _cluster.BootstrapServers, topic, $"{partitions}", $"{count}", "10", "15"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(3));
+        var produce = _cluster.StartKafkaJsProducer(topic, partitions, count, 10, 15);
         await Task.WhenAny(produce, Task.Delay(1500));
 
         var before = await _cluster.MetadataAsync(1, topic);
@@ -85,26 +82,10 @@ public sealed class EtcdQuorumTests(EtcdQuorumFixture fixture) : IClassFixture<E
             async () => (await _cluster.MetadataAsync(survivor, topic)).Topics[0].Partitions.TrueForAll(p => p.LeaderId is not -1 && p.LeaderId != controller),
             TimeSpan.FromSeconds(20)), "the dead controller's partitions got no new leader");
 
-        var result = await produce;
-        Assert.True(result.ExitCode == 0, result.StdErr);
-        var acknowledged = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' '))
-            .Where(fields => fields[0] == "ack")
-            .Select(fields => (Partition: int.Parse(fields[1], CultureInfo.InvariantCulture), Value: int.Parse(fields[2], CultureInfo.InvariantCulture)))
-            .ToList();
-        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged:\n{result.StdOut[^Math.Min(2000, result.StdOut.Length)..]}");
-
+        var acknowledged = ProcessCluster.Acknowledged(await produce);
+        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged");
         await _cluster.StartBrokerAsync(controller);
-        await _cluster.WaitForFullIsrAsync(topic, partitions);
-        for (var partition = 0; partition < partitions; partition++)
-        {
-            var values = (await _cluster.ReadPartitionAsync(topic, partition)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
-            Assert.Equal(values.Count, values.Distinct().Count());
-            Assert.Equal(values.Order(), values);
-            var missing = acknowledged.Where(a => a.Partition == partition).Select(a => a.Value).Except(values).ToList();
-            Assert.True(missing.Count == 0, $"partition {partition} lost {missing.Count} acknowledged records, first {string.Join(',', missing.Take(10))}");
-            await _cluster.AssertReplicasIdenticalAsync(topic, partition);
-        }
+        await _cluster.AssertAcknowledgedOnceInOrderAsync(topic, partitions, acknowledged);
     }
 
     [Fact]
@@ -135,14 +116,8 @@ public sealed class EtcdQuorumTests(EtcdQuorumFixture fixture) : IClassFixture<E
     {
         const string topic = "spread";
         await _cluster.CreateTopicAsync(topic, 3, 2);
-        var (code, output) = await ProcessCluster.RunCliAsync(
-            "topics", "alter", "--bootstrap-server", _cluster.BootstrapServers, "--topic", topic, "--partitions", "9");
-        Assert.True(code == 0, string.Join('\n', output));
-        await _cluster.WaitForFullIsrAsync(topic, 9);
-
-        var shown = await _cluster.KcatPartitionsAsync(topic);
-        var layout = string.Join(' ', shown.Select(p => $"{p.Key}:[{string.Join(',', p.Value.Replicas)}]"));
-        Assert.True(shown.Count == 9, layout);
+        var shown = await _cluster.AddPartitionsAsync(topic, 9);
+        var layout = ProcessCluster.Layout(shown);
         var added = shown.Where(p => p.Key >= 3).Select(p => p.Value).ToList();
         Assert.All(added, p => Assert.Equal(p.Replicas.Order(), p.Isr.Order()));
         Assert.All(added, p => Assert.Equal(p.Replicas[0], p.Leader));

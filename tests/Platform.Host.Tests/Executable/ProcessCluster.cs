@@ -191,6 +191,58 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
         Assert.True(identical, $"replicas {string.Join(',', replicaIds)} of {topic}-{partition} differ below the high watermark {highWatermark}: {string.Join(", ", replicas.Select(r => $"{r.Count} batches"))}");
     }
 
+    /// <summary>
+    /// Starts tests/interop/kafkajs-chaos-produce.js: <paramref name="count"/> numbered records, acks=all and idempotent,
+    /// <paramref name="perSend"/> to one partition per send in turn, <paramref name="pauseMs"/> between sends.
+    /// </summary>
+    public Task<ExternalProcess.Result> StartKafkaJsProducer(string topic, int partitions, int count, int perSend, int pauseMs)
+        => ExternalProcess.RunAsync(
+            "node", ["kafkajs-chaos-produce.js", BootstrapServers, topic, $"{partitions}", $"{count}", $"{perSend}", $"{pauseMs}"],
+            workingDirectory: Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop"), timeout: TimeSpan.FromMinutes(5));
+
+    /// <summary>The records the kafkajs producer saw acknowledged (its "ack partition value" lines); fails the test if it failed.</summary>
+    public static List<(int Partition, int Value)> Acknowledged(ExternalProcess.Result result)
+    {
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        return [.. result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .Where(fields => fields[0] == "ack")
+            .Select(fields => (int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture)))];
+    }
+
+    /// <summary>
+    /// Every partition holds each value at most once (idempotence), in the order sent, every acknowledged one among
+    /// them, and its replicas are identical below the high watermark.
+    /// </summary>
+    public async Task AssertAcknowledgedOnceInOrderAsync(string topic, int partitions, IReadOnlyList<(int Partition, int Value)> acknowledged)
+    {
+        await WaitForFullIsrAsync(topic, partitions);
+        for (var partition = 0; partition < partitions; partition++)
+        {
+            var values = (await ReadPartitionAsync(topic, partition)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(values.Count, values.Distinct().Count());
+            Assert.Equal(values.Order(), values);
+            var missing = acknowledged.Where(a => a.Partition == partition).Select(a => a.Value).Except(values).ToList();
+            Assert.True(missing.Count == 0, $"partition {partition} lost {missing.Count} acknowledged records, first {string.Join(',', missing.Take(10))}");
+            await AssertReplicasIdenticalAsync(topic, partition);
+        }
+    }
+
+    /// <summary>Grows <paramref name="topic"/> to <paramref name="total"/> partitions with <c>platform topics alter</c> and returns kcat's view once all are in sync.</summary>
+    public async Task<SortedDictionary<int, (int Leader, int[] Replicas, int[] Isr)>> AddPartitionsAsync(string topic, int total)
+    {
+        var (code, output) = await RunCliAsync("topics", "alter", "--bootstrap-server", BootstrapServers, "--topic", topic, "--partitions", $"{total}");
+        Assert.True(code == 0, string.Join('\n', output));
+        await WaitForFullIsrAsync(topic, total);
+        var shown = await KcatPartitionsAsync(topic);
+        Assert.True(shown.Count == total, Layout(shown));
+        return shown;
+    }
+
+    /// <summary>"partition:[replicas]" for each partition, for failure messages.</summary>
+    public static string Layout(SortedDictionary<int, (int Leader, int[] Replicas, int[] Isr)> partitions)
+        => string.Join(' ', partitions.Select(p => $"{p.Key}:[{string.Join(',', p.Value.Replicas)}]"));
+
     /// <summary>Each partition of <paramref name="topic"/> as kcat -L (librdkafka's metadata) shows it: leader, replicas, ISR.</summary>
     public async Task<SortedDictionary<int, (int Leader, int[] Replicas, int[] Isr)>> KcatPartitionsAsync(string topic)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -25,9 +24,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         const int partitions = 3;
         const int count = 20000;
         await CreateTopicAsync(topic, partitions, ("min.insync.replicas", "2"));
-        var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
-        var produce = ExternalProcess.RunAsync(
-            "node", ["kafkajs-chaos-produce.js", _cluster.BootstrapServers, topic, $"{partitions}", $"{count}", "20", "15"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
+        var produce = _cluster.StartKafkaJsProducer(topic, partitions, count, 20, 15);
 
         // Every three seconds the leader of the next partition dies (SIGKILL) and comes back two seconds later.
         var kills = 0;
@@ -45,28 +42,11 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
             await _cluster.StartBrokerAsync(leader);
         }
 
-        var result = await produce;
-        Assert.True(result.ExitCode == 0, result.StdErr);
-        var acknowledged = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' '))
-            .Where(fields => fields[0] == "ack")
-            .Select(fields => (Partition: int.Parse(fields[1], CultureInfo.InvariantCulture), Value: int.Parse(fields[2], CultureInfo.InvariantCulture)))
-            .ToList();
-        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything ({acknowledged.Count} acknowledged)\n{result.StdErr}");
-        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged:\n{result.StdOut[^Math.Min(2000, result.StdOut.Length)..]}");
+        var acknowledged = ProcessCluster.Acknowledged(await produce);
+        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything ({acknowledged.Count} acknowledged)");
+        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged");
 
-        await WaitForFullIsrAsync(topic, partitions);
-        for (var partition = 0; partition < partitions; partition++)
-        {
-            var values = (await ReadPartitionAsync(topic, partition)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
-
-            // Each value at most once (idempotence), in the order sent, and every acknowledged one present.
-            Assert.Equal(values.Count, values.Distinct().Count());
-            Assert.Equal(values.Order(), values);
-            var missing = acknowledged.Where(a => a.Partition == partition).Select(a => a.Value).Except(values).ToList();
-            Assert.True(missing.Count == 0, $"partition {partition} lost {missing.Count} acknowledged records, first {string.Join(',', missing.Take(10))}");
-            await AssertReplicasIdenticalAsync(topic, partition);
-        }
+        await _cluster.AssertAcknowledgedOnceInOrderAsync(topic, partitions, acknowledged);
     }
 
     [Fact]
