@@ -154,6 +154,9 @@ public sealed class ClusterControllerTests : IAsyncLifetime
         Assert.Equal([2, 3], done[0].Isr);
         await WaitForTopicAsync("t", t => t.Reassignments is null && t.Replicas[0].SequenceEqual([2, 3]));
         Assert.Empty(await controller.ListReassignmentsAsync(null));
+
+        // The new replicas and the new ISR in one write: no broker sees the leaving replica in the ISR of the new set.
+        Assert.Equal((await _store.GetTopicAsync("t"))!.Value.ModRevision, (await _store.GetPartitionStateAsync("t", 0))!.Value.ModRevision);
     }
 
     [Fact]

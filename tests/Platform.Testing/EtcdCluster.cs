@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Platform.Testing;
 
@@ -42,6 +44,29 @@ public sealed class EtcdCluster : IAsyncDisposable
     {
         _members[index]?.Kill();
         _members[index]?.WaitForExit();
+    }
+
+    /// <summary>The index of the member that is the Raft leader now, as the first live member answering says.</summary>
+    public async Task<int> LeaderAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var ids = new ulong[_members.Length];
+        ulong? leader = null;
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if (_members[i] is not { HasExited: false })
+            {
+                continue;
+            }
+
+            // The gRPC gateway's Maintenance.Status: this member's id and the leader's (uint64s as JSON strings).
+            using var response = await http.PostAsync(new Uri(Endpoints[i], "/v3/maintenance/status"), new StringContent("{}")).ConfigureAwait(false);
+            using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+            ids[i] = ulong.Parse(status.RootElement.GetProperty("header").GetProperty("member_id").GetString()!, CultureInfo.InvariantCulture);
+            leader ??= ulong.Parse(status.RootElement.GetProperty("leader").GetString()!, CultureInfo.InvariantCulture);
+        }
+
+        return Array.IndexOf(ids, leader ?? throw new InvalidOperationException("No etcd member is running."));
     }
 
     public async ValueTask DisposeAsync()

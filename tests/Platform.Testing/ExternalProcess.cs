@@ -41,7 +41,9 @@ public static class ExternalProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish in time; stderr: {await stderr}");
+            var output = await stdout;
+            throw new TimeoutException(
+                $"{fileName} {string.Join(' ', start.ArgumentList)} did not finish in time; stderr: {await stderr}\nstdout ends: {output[Math.Max(0, output.Length - 1000)..]}");
         }
 
         return new Result(process.ExitCode, await stdout, await stderr);

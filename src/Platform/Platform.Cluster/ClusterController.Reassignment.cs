@@ -54,7 +54,8 @@ public sealed partial class ClusterController
                 replicas[partition] = move.Replicas;
             }
 
-            await WriteAssignmentAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments }, cancellationToken)
+            // A cancel (or a new target) may drop replicas that had already joined the ISR: they leave it in the same write.
+            await WriteReplicasAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments }, partition, null, cancellationToken)
                 .ConfigureAwait(false);
             await TryCompleteReassignmentAsync(epoch, topic, partition, cancellationToken).ConfigureAwait(false);
             return ClusterResult.Ok;
@@ -187,9 +188,9 @@ public sealed partial class ClusterController
     }
 
     /// <summary>
-    /// Completes a partition's move once every target replica is in its ISR: the ISR keeps only target replicas,
-    /// a leader outside the target hands over to the first target replica in sync, then the assignment drops the
-    /// removed replicas. Safe to repeat (a successor controller finishes a move its predecessor had started). Called under the lock.
+    /// Completes a partition's move once every target replica is in its ISR: the assignment drops the removed
+    /// replicas and, in the same write, the ISR and the leadership leave them (see <see cref="WriteReplicasAsync"/>).
+    /// Safe to repeat (a successor controller finishes a move its predecessor had started). Called under the lock.
     /// </summary>
     private async Task TryCompleteReassignmentAsync(long epoch, string topic, int partition, CancellationToken cancellationToken)
     {
@@ -199,27 +200,75 @@ public sealed partial class ClusterController
             return;
         }
 
-        await UpdateAsync(epoch, topic, partition, state, s =>
-        {
-            if (!move.Target.All(s.Isr.Contains))
-            {
-                return null;
-            }
-
-            var isr = s.Isr.Where(move.Target.Contains).ToArray();
-            var leader = move.Target.Contains(s.Leader) && _alive.Contains(s.Leader)
-                ? s.Leader
-                : move.Target.FirstOrDefault(r => _alive.Contains(r), LeaderElection.NoLeader);
-            return leader == s.Leader && isr.SequenceEqual(s.Isr)
-                ? null
-                : new PartitionState(leader, leader == s.Leader ? s.LeaderEpoch : s.LeaderEpoch + 1, isr, s.PartitionEpoch + 1, epoch);
-        }, cancellationToken).ConfigureAwait(false);
-
         var replicas = (int[][])current.Value.Replicas.Clone();
         replicas[partition] = move.Target;
         var reassignments = current.Value.Reassignments!.Where(r => r.Key != partition).ToDictionary(r => r.Key, r => r.Value);
-        await WriteAssignmentAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments.Count == 0 ? null : reassignments },
-            cancellationToken).ConfigureAwait(false);
+        await WriteReplicasAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments.Count == 0 ? null : reassignments },
+            partition, s => move.Target.All(s.Isr.Contains), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a topic's new assignment and, when partition <paramref name="partition"/>'s replica set lost brokers
+    /// that are in its ISR or lead it, the partition's state without them, in one etcd transaction: written apart, a
+    /// leader could see the new ISR with the old replicas and take a leaving replica (still fetching) back into the
+    /// ISR, or the old ISR with the new replicas, and keep a member it no longer tracks, so its high watermark would
+    /// never move again. A leader that leaves hands over to the first remaining replica in sync. If the leader changes
+    /// the state in between, decides again, unless <paramref name="stillWanted"/> no longer holds. Called under the lock.
+    /// </summary>
+    private async Task WriteReplicasAsync(
+        long epoch, string topic, Versioned<TopicAssignment> current, TopicAssignment next, int partition,
+        Func<PartitionState, bool>? stillWanted, CancellationToken cancellationToken)
+    {
+        var replicas = next.Replicas[partition];
+        while (true)
+        {
+            _states.TryGetValue((topic, partition), out var state);
+            if (state.Value is { } known && stillWanted?.Invoke(known) == false)
+            {
+                return;
+            }
+
+            // Nothing to take out of the state, or nothing would be left in the ISR (the partition stays as it is, offline).
+            if (state.Value is not { } s || !s.Isr.Any(replicas.Contains)
+                || (s.Isr.All(replicas.Contains) && (s.Leader == LeaderElection.NoLeader || replicas.Contains(s.Leader))))
+            {
+                await WriteAssignmentAsync(epoch, topic, current, next, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var isr = s.Isr.Where(replicas.Contains).ToArray();
+            var leader = replicas.Contains(s.Leader) && _alive.Contains(s.Leader)
+                ? s.Leader
+                : replicas.FirstOrDefault(r => _alive.Contains(r) && isr.Contains(r), LeaderElection.NoLeader);
+            var trimmed = new PartitionState(leader, leader == s.Leader ? s.LeaderEpoch : s.LeaderEpoch + 1, isr, s.PartitionEpoch + 1, epoch);
+            if (await _store.TryUpdateTopicAndPartitionAsync(epoch, topic, next, current.ModRevision, partition, trimmed, state.ModRevision, cancellationToken)
+                .ConfigureAwait(false) is { } revision)
+            {
+                _topics[topic] = new Versioned<TopicAssignment>(next, revision);
+                _states[(topic, partition)] = new Versioned<PartitionState>(trimmed, revision);
+                if (leader != s.Leader)
+                {
+                    LogLeaderChanged(topic, partition, s.Leader, leader, trimmed.LeaderEpoch, isr);
+                }
+
+                return;
+            }
+
+            // The leader changed the ISR in between (only the controller writes assignments, under this lock): decide again.
+            if (await _store.GetPartitionStateAsync(topic, partition, cancellationToken).ConfigureAwait(false) is { } reread)
+            {
+                if (reread.ModRevision == state.ModRevision)
+                {
+                    throw new ClusterException($"The assignment of topic '{topic}' changed in etcd outside the controller.");
+                }
+
+                _states[(topic, partition)] = reread;
+            }
+            else
+            {
+                _states.Remove((topic, partition));
+            }
+        }
     }
 
     /// <summary>

@@ -264,6 +264,27 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// Replaces a topic's assignment and, in the same transaction, one partition's state (a reassignment completing
+    /// or cancelled: the replicas and the ISR lose the removed brokers at once, so no broker ever sees an ISR member
+    /// that is not a replica). Applies only while both are still at their expected revisions; returns the new revision, or null.
+    /// </summary>
+    /// <exception cref="NotControllerException">Another broker has become controller since.</exception>
+    public async Task<long?> TryUpdateTopicAndPartitionAsync(
+        long controllerEpoch, string topic, TopicAssignment assignment, long expectedTopicRevision,
+        int partition, PartitionState state, long expectedStateRevision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        ArgumentNullException.ThrowIfNull(state);
+        var txn = FencedTxn(controllerEpoch);
+        txn.Compare.Add(ModifiedAt(Keys.Topic(topic), expectedTopicRevision));
+        txn.Compare.Add(ModifiedAt(Keys.Partition(topic, partition), expectedStateRevision));
+        txn.Success.Add(Put(Keys.Topic(topic), assignment, ClusterJsonContext.Default.TopicAssignment));
+        txn.Success.Add(Put(Keys.Partition(topic, partition), state, ClusterJsonContext.Default.PartitionState));
+        var response = await CallAsync((o) => _kv.TxnAsync(txn, o), cancellationToken).ConfigureAwait(false);
+        return await FencedResultAsync(response, controllerEpoch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Grows a topic (CreatePartitions): the new partitions' states first (fenced, and only while the topic is
     /// still at <paramref name="expectedModRevision"/>), then the grown assignment, so readers see the new
     /// partitions only once each has a state. Returns the assignment's new mod revision, or null if the topic changed.

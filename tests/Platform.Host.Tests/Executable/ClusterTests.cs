@@ -207,12 +207,7 @@ public sealed partial class ClusterTests : IAsyncLifetime
         Assert.Equal(leader, (await MetadataAsync(other, topic)).Topics[0].Partitions[0].LeaderId);
     }
 
-    private static async Task<(int Code, IReadOnlyList<string> Output)> RunCliAsync(params string[] arguments)
-    {
-        await using var cli = BrokerProcess.Launch(arguments);
-        var code = await cli.WaitForExitAsync();
-        return (code, cli.Output);
-    }
+    private static Task<(int Code, IReadOnlyList<string> Output)> RunCliAsync(params string[] arguments) => ProcessCluster.RunCliAsync(arguments);
 
     /// <summary>Creates a one-partition RF=3 topic through broker 1 and returns its leader.</summary>
     private async Task<(string Topic, int Leader)> CreateTopicAsync(string topic)

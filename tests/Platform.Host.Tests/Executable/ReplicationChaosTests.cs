@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
-using Platform.Protocol.RecordFormat;
 
 namespace Platform.Host.Tests.Executable;
 
@@ -27,9 +24,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         const int partitions = 3;
         const int count = 20000;
         await CreateTopicAsync(topic, partitions, ("min.insync.replicas", "2"));
-        var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
-        var produce = ExternalProcess.RunAsync(
-            "node", ["kafkajs-chaos-produce.js", _cluster.BootstrapServers, topic, $"{partitions}", $"{count}", "20", "15"], workingDirectory: interop, timeout: TimeSpan.FromMinutes(5));
+        var produce = _cluster.StartKafkaJsProducer(topic, partitions, count, 20, 15);
 
         // Every three seconds the leader of the next partition dies (SIGKILL) and comes back two seconds later.
         var kills = 0;
@@ -47,28 +42,11 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
             await _cluster.StartBrokerAsync(leader);
         }
 
-        var result = await produce;
-        Assert.True(result.ExitCode == 0, result.StdErr);
-        var acknowledged = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' '))
-            .Where(fields => fields[0] == "ack")
-            .Select(fields => (Partition: int.Parse(fields[1], CultureInfo.InvariantCulture), Value: int.Parse(fields[2], CultureInfo.InvariantCulture)))
-            .ToList();
-        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything ({acknowledged.Count} acknowledged)\n{result.StdErr}");
-        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged:\n{result.StdOut[^Math.Min(2000, result.StdOut.Length)..]}");
+        var acknowledged = ProcessCluster.Acknowledged(await produce);
+        Assert.True(kills >= 2, $"only {kills} leaders killed: the producer finished too soon to test anything ({acknowledged.Count} acknowledged)");
+        Assert.True(acknowledged.Count >= count / 2, $"only {acknowledged.Count} of {count} acknowledged");
 
-        await WaitForFullIsrAsync(topic, partitions);
-        for (var partition = 0; partition < partitions; partition++)
-        {
-            var values = (await ReadPartitionAsync(topic, partition)).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
-
-            // Each value at most once (idempotence), in the order sent, and every acknowledged one present.
-            Assert.Equal(values.Count, values.Distinct().Count());
-            Assert.Equal(values.Order(), values);
-            var missing = acknowledged.Where(a => a.Partition == partition).Select(a => a.Value).Except(values).ToList();
-            Assert.True(missing.Count == 0, $"partition {partition} lost {missing.Count} acknowledged records, first {string.Join(',', missing.Take(10))}");
-            await AssertReplicasIdenticalAsync(topic, partition);
-        }
+        await _cluster.AssertAcknowledgedOnceInOrderAsync(topic, partitions, acknowledged);
     }
 
     [Fact]
@@ -109,112 +87,17 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         await AssertReplicasIdenticalAsync(topic, 0);
     }
 
-    private void Signal(int broker, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", _cluster.Broker(broker).ProcessId.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
+    private void Signal(int broker, string signal) => _cluster.Signal(broker, signal);
 
-    private async Task CreateTopicAsync(string topic, int partitions, params (string Key, string Value)[] configs)
-    {
-        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(1).Port);
-        var request = Wire.CreateTopicRequest(topic, partitions, 3);
-        request.Topics[0].Configs.AddRange(configs.Select(c => new CreateTopicsRequest.CreatableTopicConfig { Name = c.Key, Value = c.Value }));
-        var created = Assert.Single((await connection.SendAsync<CreateTopicsResponse>(request, 7)).Topics);
-        Assert.True(created.ErrorCode == 0, $"CreateTopics {topic}: {(ErrorCode)created.ErrorCode} {created.ErrorMessage}");
-        await WaitForFullIsrAsync(topic, partitions);
-    }
+    private Task CreateTopicAsync(string topic, int partitions, params (string Key, string Value)[] configs) => _cluster.CreateTopicAsync(topic, partitions, 3, configs);
 
-    /// <summary>Waits until every broker sees every partition led, with all three replicas in sync.</summary>
-    private async Task WaitForFullIsrAsync(string topic, int partitions)
-    {
-        foreach (var id in Enumerable.Range(1, 3))
-        {
-            Assert.True(await Wire.EventuallyAsync(
-                async () => await _cluster.MetadataAsync(id, topic) is { Topics: [{ ErrorCode: 0 } t] }
-                    && t.Partitions.Count == partitions && t.Partitions.TrueForAll(p => p.LeaderId > 0 && p.IsrNodes.Count == 3),
-                TimeSpan.FromSeconds(60)), $"broker {id} does not see {topic} fully in sync");
-        }
-    }
+    private Task WaitForFullIsrAsync(string topic, int partitions) => _cluster.WaitForFullIsrAsync(topic, partitions);
 
-    /// <summary>The partition's leader as a live broker sees it, or -1.</summary>
-    private async Task<int> LeaderAsync(string topic, int partition)
-    {
-        foreach (var id in Enumerable.Range(1, 3).Where(_cluster.IsRunning))
-        {
-            try
-            {
-                return (await PartitionAsync(id, topic, partition)).LeaderId;
-            }
-            catch (IOException)
-            {
-            }
-        }
+    private Task<int> LeaderAsync(string topic, int partition) => _cluster.LeaderAsync(topic, partition);
 
-        return -1;
-    }
+    private Task<MetadataResponse.MetadataResponsePartition> PartitionAsync(int broker, string topic, int partition) => _cluster.PartitionAsync(broker, topic, partition);
 
-    private async Task<MetadataResponse.MetadataResponsePartition> PartitionAsync(int broker, string topic, int partition)
-        => (await _cluster.MetadataAsync(broker, topic)).Topics[0].Partitions.Single(p => p.PartitionIndex == partition);
+    private Task<List<string>> ReadPartitionAsync(string topic, int partition) => _cluster.ReadPartitionAsync(topic, partition);
 
-    /// <summary>Every record value of the partition up to its high watermark, read from its leader.</summary>
-    private async Task<List<string>> ReadPartitionAsync(string topic, int partition)
-    {
-        var leader = await LeaderAsync(topic, partition);
-        var highWatermark = await HighWatermarkAsync(leader, topic, partition);
-        var records = await PartitionReader.ReadAllAsync($"127.0.0.1:{_cluster.Broker(leader).Port}", topic, partition, (int)highWatermark, TimeSpan.FromSeconds(30));
-        Assert.Equal(highWatermark, records.Count);
-        return [.. records.Select(r => r.Value!)];
-    }
-
-    private async Task<long> HighWatermarkAsync(int broker, string topic, int partition)
-    {
-        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(broker).Port);
-        var request = new ListOffsetsRequest
-        {
-            ReplicaId = -1,
-            Topics = [new() { Name = topic, Partitions = [new() { PartitionIndex = partition, Timestamp = -1 }] }],
-        };
-        var answer = (await connection.SendAsync<ListOffsetsResponse>(request, 7)).Topics[0].Partitions[0];
-        Assert.Equal(0, answer.ErrorCode);
-        return answer.Offset;
-    }
-
-    /// <summary>The three replicas' log files hold the same batches, byte for byte, up to the high watermark (followers may need a moment).</summary>
-    private async Task AssertReplicasIdenticalAsync(string topic, int partition)
-    {
-        var highWatermark = await HighWatermarkAsync(await LeaderAsync(topic, partition), topic, partition);
-        List<byte[]>[] replicas = [];
-        var identical = await Wire.EventuallyAsync(
-            () =>
-            {
-                replicas = [.. Enumerable.Range(1, 3).Select(id => StoredBatches(Path.Combine(_cluster.Dir, $"broker-{id}", $"{topic}-{partition}"), highWatermark))];
-                return Task.FromResult(replicas.All(r => r.Count > 0 && r.Count == replicas[0].Count && r.Zip(replicas[0]).All(pair => pair.First.AsSpan().SequenceEqual(pair.Second))));
-            },
-            TimeSpan.FromSeconds(30));
-        Assert.True(identical, $"replicas of {topic}-{partition} differ below the high watermark {highWatermark}: {string.Join(", ", replicas.Select(r => $"{r.Count} batches"))}");
-    }
-
-    /// <summary>The whole batches in a partition directory's segment files that end below <paramref name="highWatermark"/>.</summary>
-    private static List<byte[]> StoredBatches(string directory, long highWatermark)
-    {
-        var batches = new List<byte[]>();
-        foreach (var segment in Directory.GetFiles(directory, "*.log").Order(StringComparer.Ordinal))
-        {
-            var bytes = File.ReadAllBytes(segment);
-            var position = 0;
-            foreach (var batch in new RecordBatchEnumerator(bytes))
-            {
-                var stored = bytes.AsSpan(position, batch.Length);
-                position += batch.Length;
-                if (RecordBatchHeader.LastOffset(stored) < highWatermark)
-                {
-                    batches.Add(stored.ToArray());
-                }
-            }
-        }
-
-        return batches;
-    }
+    private Task AssertReplicasIdenticalAsync(string topic, int partition) => _cluster.AssertReplicasIdenticalAsync(topic, partition);
 }
