@@ -20,6 +20,9 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
     private const short FetchVersion = 12;
     private const short OffsetForLeaderEpochVersion = 4;
 
+    /// <summary>How soon a partition refused by a leader that has not yet heard of its own election is asked again.</summary>
+    private static readonly TimeSpan ElectionRetry = TimeSpan.FromMilliseconds(20);
+
     private readonly int _nodeId;
     private readonly ReplicaFetcherSettings _settings;
     private readonly TimeProvider _time;
@@ -227,14 +230,32 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
 
                 if (result.ErrorCode != (short)ErrorCode.None)
                 {
-                    state.Backoff(_time, _settings.Backoff);
-                    LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, (ErrorCode)result.ErrorCode, state.LeaderEpoch);
+                    Refused(state, (ErrorCode)result.ErrorCode);
                     continue;
                 }
 
                 state.Truncate(this, result.LeaderEpoch, result.EndOffset);
             }
         }
+    }
+
+    /// <summary>
+    /// The leader refused the partition. Right after an election the new leader often hears of it a moment after
+    /// its followers (each applies the change from its own etcd watch) and answers NOT_LEADER_OR_FOLLOWER or
+    /// UNKNOWN_LEADER_EPOCH meanwhile: a retry after <see cref="ElectionRetry"/> rather than the whole
+    /// replica.fetch.backoff.ms, since until a follower fetches again no acks=all write to the new leader can
+    /// complete. Other refusals wait out the backoff.
+    /// </summary>
+    private void Refused(FetchState state, ErrorCode error)
+    {
+        if (error is ErrorCode.NotLeaderOrFollower or ErrorCode.UnknownLeaderEpoch)
+        {
+            state.Backoff(_time, _settings.Backoff < ElectionRetry ? _settings.Backoff : ElectionRetry);
+            return;
+        }
+
+        state.Backoff(_time, _settings.Backoff);
+        LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, error, state.LeaderEpoch);
     }
 
     private async Task FetchAsync(ReplicaChannel channel, List<FetchState> states, CancellationToken token)
@@ -291,8 +312,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 }
                 else if (error != ErrorCode.None)
                 {
-                    state.Backoff(_time, _settings.Backoff);
-                    LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, error, state.LeaderEpoch);
+                    Refused(state, error);
                 }
                 else
                 {
