@@ -132,18 +132,25 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 Task changed;
                 BrokerEndpoint? leader;
                 List<FetchState> states;
+                var wait = _settings.Backoff;
                 lock (_lock)
                 {
                     changed = _changed.Task;
                     leader = _leader;
                     var now = _time.GetTimestamp();
                     states = [.. _partitions.Values.Where(s => s.RetryAt <= now)];
+                    if (leader is not null && states.Count == 0 && _partitions.Count > 0)
+                    {
+                        // Every partition waits for its retry (all in the future): wake for the earliest.
+                        var earliest = TimeSpan.FromSeconds((double)(_partitions.Values.Min(s => s.RetryAt) - now) / _time.TimestampFrequency);
+                        wait = earliest < wait ? earliest : wait;
+                    }
                 }
 
                 if (leader is null || states.Count == 0)
                 {
-                    // Nothing to fetch now: wait for a change, or for the earliest retry.
-                    await Task.WhenAny(changed, Task.Delay(_settings.Backoff, _time, token)).ConfigureAwait(false);
+                    // Nothing to fetch now: wait for a change, or for the earliest retry (at most the backoff).
+                    await Task.WhenAny(changed, Task.Delay(wait, _time, token)).ConfigureAwait(false);
                     continue;
                 }
 
