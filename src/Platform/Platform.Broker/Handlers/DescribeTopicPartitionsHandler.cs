@@ -65,7 +65,10 @@ public sealed class DescribeTopicPartitionsHandler(TopicDescriber describer) : A
                     var error = TopicNames.Validate(name) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException;
                     response.Topics.Add(new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic
                     {
-                        ErrorCode = (short)error, Name = name, IsInternal = TopicNames.IsInternal(name), TopicAuthorizedOperations = MetadataHandler.AllTopicOperations,
+                        ErrorCode = (short)error,
+                        Name = name,
+                        IsInternal = TopicNames.IsInternal(name),
+                        TopicAuthorizedOperations = MetadataHandler.AllTopicOperations,
                     });
                 }
 
