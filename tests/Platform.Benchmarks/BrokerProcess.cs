@@ -56,8 +56,8 @@ internal sealed class BrokerProcess : IAsyncDisposable
         return $$"""{ "Broker": { "num.partitions": {{partitions}}{{extra}} } }""";
     }
 
-    /// <summary>Starts the broker with <paramref name="config"/> as its <c>--config</c> JSON and waits until it accepts connections.</summary>
-    public static async Task<BrokerProcess> StartAsync(string executable, string dataDir, string config, int port = 0)
+    /// <summary>Starts the broker with <paramref name="config"/> as its <c>--config</c> JSON (and <paramref name="extraArgs"/>, e.g. <c>--node-id</c>, <c>--etcd</c>) and waits until it accepts connections.</summary>
+    public static async Task<BrokerProcess> StartAsync(string executable, string dataDir, string config, int port = 0, IReadOnlyList<string>? extraArgs = null)
     {
         if (!File.Exists(executable))
         {
@@ -68,7 +68,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
         var configFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, $"broker-{port}.json");
         await File.WriteAllTextAsync(configFile, config);
         var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "broker", "--listen", $"127.0.0.1:{port}", "--data-dir", dataDir, "--config", configFile })
+        foreach (var arg in new[] { "broker", "--listen", $"127.0.0.1:{port}", "--data-dir", dataDir, "--config", configFile }.Concat(extraArgs ?? []))
         {
             info.ArgumentList.Add(arg);
         }
@@ -104,6 +104,13 @@ internal sealed class BrokerProcess : IAsyncDisposable
         {
             return string.Join(Environment.NewLine, _lastLines);
         }
+    }
+
+    /// <summary>SIGKILL: the broker dies at once, as in a crash; returns when it has.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>SIGTERM (a clean shutdown: logs flushed and checkpointed), then waits.</summary>

@@ -21,6 +21,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
           connect-ingest [--lines 1000000] [--files 10] [--requests 2000] [--batch 100] [--clients 16] [--rounds 3]   (in-process broker and worker)
           codecs    [--mib 64] [--rounds 3] [--only snappy,lz4,zstd]   (managed codecs vs the native/IronSnappy ones they replaced)
           replication [--records 1000000] [--size 100] [--partitions 4] [--rounds 3] [--dir D]   (three in-process brokers and etcd: RF=3 acks=all vs RF=1 acks=1)
+          failover  [--trials 20] [--session-timeout-ms 9000] [--broker PATH] [--dir D]   (etcd and three broker processes: SIGKILL the leader, time to the next acks=all write)
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -46,6 +47,7 @@ try
         "durable" => await DurableBenchmark.RunAsync(options),
         "logcost" => await LogCostBenchmark.RunAsync(options),
         "replication" => await ReplicationBenchmark.RunAsync(options),
+        "failover" => await FailoverBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
     };
 }

@@ -155,7 +155,7 @@ internal static class ReplicationBenchmark
         }
     }
 
-    private static Process StartEtcd(string dataDir, out Uri endpoint)
+    internal static Process StartEtcd(string dataDir, out Uri endpoint)
     {
         var client = FreePort();
         var peer = FreePort();
@@ -180,7 +180,7 @@ internal static class ReplicationBenchmark
         return process;
     }
 
-    private static async Task WaitForEtcdAsync(EtcdClusterStore store)
+    internal static async Task WaitForEtcdAsync(EtcdClusterStore store)
     {
         for (var wait = Stopwatch.StartNew(); ; await Task.Delay(100))
         {

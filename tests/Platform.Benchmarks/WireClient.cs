@@ -75,7 +75,7 @@ internal sealed class WireClient : IAsyncDisposable
         return data.ErrorCode == 0 ? data.Records?.SizeInBytes ?? 0 : throw new InvalidOperationException($"Fetch {topic}-{partition}@{offset}: {(ErrorCode)data.ErrorCode}");
     }
 
-    private async Task<TResponse> SendAsync<TResponse>(IRequestMessage request, short version)
+    public async Task<TResponse> SendAsync<TResponse>(IRequestMessage request, short version)
         where TResponse : IResponseMessage, new()
     {
         var correlationId = ++_correlationId;

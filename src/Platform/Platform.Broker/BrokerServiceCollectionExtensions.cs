@@ -27,6 +27,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<LeaderGuard>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<ClusterAdmin>();
+        services.AddSingleton<Diagnostics.BrokerMetrics>();
         services.AddSingleton<Replication.ClusterIsrStore>();
         services.TryAddSingleton<Replication.IIsrStore>(sp => sp.GetRequiredService<Replication.ClusterIsrStore>());
         services.AddSingleton(BrokerStorage.CreateLogManager);
@@ -35,7 +36,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<ProducerIdManager>();
         services.AddSingleton<ApiVersionsHandler>();
         services.AddSingleton<IApiHandler>(sp => sp.GetRequiredService<ApiVersionsHandler>());
+        services.AddSingleton<TopicDescriber>();
         services.AddSingleton<IApiHandler, MetadataHandler>();
+        services.AddSingleton<IApiHandler, DescribeTopicPartitionsHandler>();
         services.AddSingleton<IApiHandler, ProduceHandler>();
         services.AddSingleton<IApiHandler, FetchHandler>();
         services.AddSingleton<IApiHandler, ListOffsetsHandler>();

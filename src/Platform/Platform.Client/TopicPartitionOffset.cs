@@ -17,6 +17,12 @@ public sealed record TopicPartitionOffset(TopicPartition TopicPartition, Offset 
     /// <summary>Partition index.</summary>
     public int Partition => TopicPartition.Partition;
 
+    /// <summary>
+    /// The leader epoch of the record before <see cref="Offset"/> (the last one consumed), when known: committed
+    /// with the offset, it lets a consumer resuming there check that the log still holds it (KIP-320).
+    /// </summary>
+    public int? LeaderEpoch { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{TopicPartition}@{Offset}";
 }

@@ -15,8 +15,11 @@ public sealed record TopicPartitionOffsetError(TopicPartition TopicPartition, Of
     /// <summary>The metadata string committed with the offset, if any.</summary>
     public string? Metadata { get; init; }
 
-    /// <summary>The partition and offset without the error.</summary>
-    public TopicPartitionOffset TopicPartitionOffset => new(TopicPartition, Offset);
+    /// <summary>The leader epoch committed with the offset, if any (KIP-320).</summary>
+    public int? LeaderEpoch { get; init; }
+
+    /// <summary>The partition, offset and leader epoch without the error.</summary>
+    public TopicPartitionOffset TopicPartitionOffset => new(TopicPartition, Offset) { LeaderEpoch = LeaderEpoch };
 
     /// <inheritdoc />
     public override string ToString() => Error.IsError ? $"{TopicPartition}@{Offset} ({Error})" : $"{TopicPartition}@{Offset}";

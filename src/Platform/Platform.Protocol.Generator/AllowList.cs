@@ -16,7 +16,7 @@ internal static class AllowList
         "DescribeConfigs", "AlterConfigs", "IncrementalAlterConfigs", "DescribeCluster",
         "InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "WriteTxnMarkers", "TxnOffsetCommit",
         "DescribeProducers", "DescribeTransactions", "ListTransactions", "OffsetForLeaderEpoch",
-        "ElectLeaders", "AlterPartitionReassignments", "ListPartitionReassignments",
+        "ElectLeaders", "AlterPartitionReassignments", "ListPartitionReassignments", "DescribeTopicPartitions",
     ];
 
     public static readonly IReadOnlyList<string> DataMessages =

@@ -26,6 +26,7 @@ public sealed class ReplicationTests : IAsyncLifetime
     private readonly HashSet<string> _dataDirs = [];
     private EtcdIsrStore? _isrStore;
     private long _lagMs;
+    private int _fetchBackoffMs = 100;
     private EtcdCluster _etcd = null!;
     private EtcdClusterStore _store = null!;
 
@@ -145,6 +146,31 @@ public sealed class ReplicationTests : IAsyncLifetime
         Assert.True(await Wire.EventuallyAsync(async () => (await _store.GetPartitionStateAsync(Topic, 0))!.Value.Value.Isr.Length == 2, Patience));
         var consumed = await _connections[1].ConsumeAllAsync(Topic);
         Assert.Equal(["both-0", "both-1", "both-2", "both-3", "both-4", "new-0", "new-1"], consumed.Select(r => r.Value));
+    }
+
+    /// <summary>
+    /// The follower hears of the election before the new leader does and is refused (NOT_LEADER_OR_FOLLOWER): it asks
+    /// again at once rather than after replica.fetch.backoff.ms (a minute here), which would hold every acks=all write
+    /// to the new leader that long.
+    /// </summary>
+    [Fact]
+    public async Task NewLeaderHearsOfItsElectionAfterItsFollower_AcksAllCompletesWithoutWaitingTheFetchBackoff()
+    {
+        await StartBrokersAsync(2, [], lagMs: 30_000, fetchBackoffMs: 60_000);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("k", "before"))).ErrorCode);
+
+        var elected = new PartitionRole(2, 1, [1, 2], [1, 2], 1);
+        await StoreAsync(elected);
+        await Replicas(1).ApplyRoleAsync(Partition(1), elected, CancellationToken.None);
+        // Broker 1 asks broker 2, still a follower at epoch 0, where epoch 0 ends, and is refused.
+        await Task.Delay(500);
+        await Replicas(2).ApplyRoleAsync(Partition(2), elected, CancellationToken.None);
+
+        var written = await _connections[1].ProduceAsync(Topic, Batch("k", "after"));
+        Assert.Equal(ErrorCode.None, (ErrorCode)written.ErrorCode);
+        Assert.Equal(1, written.BaseOffset);
+        Assert.True(Partition(1).LogEndOffset >= 2);
     }
 
     [Fact]
@@ -298,9 +324,10 @@ public sealed class ReplicationTests : IAsyncLifetime
 
     private async Task StartBrokersAsync(int count, params (string Key, string Value)[] topicConfigs) => await StartBrokersAsync(count, topicConfigs, lagMs: 30_000);
 
-    private async Task StartBrokersAsync(int count, (string Key, string Value)[] topicConfigs, long lagMs)
+    private async Task StartBrokersAsync(int count, (string Key, string Value)[] topicConfigs, long lagMs, int fetchBackoffMs = 100)
     {
         _lagMs = lagMs;
+        _fetchBackoffMs = fetchBackoffMs;
         for (var id = 1; id <= count; id++)
         {
             var broker = await StartBrokerAsync(id, Path.Combine(Path.GetTempPath(), $"platform-replication-{id}-{Guid.NewGuid():N}"));
@@ -335,7 +362,7 @@ public sealed class ReplicationTests : IAsyncLifetime
                 o.NodeId = nodeId;
                 o.DataDir = dataDir;
                 o.ReplicaLagTimeMaxMs = _lagMs;
-                o.ReplicaFetchBackoffMs = 100;
+                o.ReplicaFetchBackoffMs = _fetchBackoffMs;
                 o.OffsetsTopicNumPartitions = 1;
             },
             configureServices: services => services.AddSingleton<IIsrStore>(isrStore));

@@ -65,6 +65,22 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
     }
 
     /// <summary>Reads every partition once; <paramref name="followerFetch"/>: the first pass of a follower's fetch, which reports its position to the leader.</summary>
+    /// <summary>
+    /// Fetch v12+ (KIP-595/320): the caller's last fetched epoch ends earlier in this log than its fetch offset,
+    /// or this log has no such epoch: where it does end (the largest epoch at or below it, and the offset where
+    /// the next one starts), for the caller to cut its log there. Null when the histories agree.
+    /// </summary>
+    private static FetchResponse.EpochEndOffset? Diverging(Partition partition, FetchRequest.FetchPartition fetch)
+    {
+        if (fetch.LastFetchedEpoch < 0)
+        {
+            return null;
+        }
+
+        var (epoch, endOffset) = partition.Log.EndOffsetForEpoch(fetch.LastFetchedEpoch);
+        return epoch < fetch.LastFetchedEpoch || endOffset < fetch.FetchOffset ? new() { Epoch = epoch, EndOffset = endOffset } : null;
+    }
+
     private (FetchResponse Response, long Bytes, bool HasError) Read(FetchRequest request, bool readCommitted, List<Task>? waits, bool followerFetch)
     {
         var replicaId = request.ReplicaId;
@@ -93,6 +109,16 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                 {
                     data.ErrorCode = (short)(partition is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.KafkaStorageError);
                     hasError = true;
+                    continue;
+                }
+
+                if (Diverging(partition, fetchPartition) is { } diverging)
+                {
+                    // Nothing read, and a follower's fetch offset past the divergence is not its progress.
+                    data.DivergingEpoch = diverging;
+                    data.HighWatermark = partition.HighWatermark;
+                    data.LogStartOffset = partition.LogStartOffset;
+                    data.Records = MemoryRecords.Empty;
                     continue;
                 }
 

@@ -7,7 +7,8 @@ namespace Platform.Broker.Handlers;
 
 /// <summary>Metadata: the broker list (this node, also the controller) and each topic's partitions.</summary>
 /// <remarks>In a cluster (etcd.endpoints) it answers from the cluster's metadata instead: every live broker, the controller, and each partition's leader, replicas and ISR.</remarks>
-public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster, ClusterMetadata clusterMetadata, ClusterAdmin admin, Microsoft.Extensions.Options.IOptions<BrokerOptions> options)
+public sealed class MetadataHandler(
+    TopicManager topics, TopicDescriber describer, ClusterInfo cluster, ClusterMetadata clusterMetadata, ClusterAdmin admin, Microsoft.Extensions.Options.IOptions<BrokerOptions> options)
     : ApiHandler<MetadataRequest, MetadataResponse>
 {
     /// <summary>Every ACL operation (read, write, create, delete, alter, describe, cluster action, configs, idempotent write): no authorizer yet.</summary>
@@ -160,35 +161,7 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster, Cl
     }
 
     private static MetadataResponse.MetadataResponseTopic DescribeCluster(ClusterView view, string name, Platform.Cluster.TopicAssignment assignment, bool includeOperations)
-    {
-        var result = new MetadataResponse.MetadataResponseTopic
-        {
-            Name = name,
-            TopicId = assignment.TopicId,
-            IsInternal = TopicNames.IsInternal(name),
-            Partitions = new(assignment.Replicas.Length),
-            TopicAuthorizedOperations = includeOperations ? AllTopicOperations : int.MinValue,
-        };
-        for (var p = 0; p < assignment.Replicas.Length; p++)
-        {
-            var replicas = assignment.Replicas[p];
-            var state = view.State(name, p);
-            var leaderAlive = state is not null && view.Brokers.ContainsKey(state.Leader);
-            result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
-            {
-                // A partition with no live leader answers LEADER_NOT_AVAILABLE, as Kafka's does, so clients wait and refresh.
-                ErrorCode = (short)(leaderAlive ? ErrorCode.None : ErrorCode.LeaderNotAvailable),
-                PartitionIndex = p,
-                LeaderId = leaderAlive ? state!.Leader : -1,
-                LeaderEpoch = state?.LeaderEpoch ?? -1,
-                ReplicaNodes = [.. replicas],
-                IsrNodes = [.. state?.Isr ?? []],
-                OfflineReplicas = [.. replicas.Where(r => !view.Brokers.ContainsKey(r))],
-            });
-        }
-
-        return result;
-    }
+        => ToResponse(TopicDescriber.Describe(view, name, assignment), includeOperations);
 
     private MetadataResponse NewResponse()
         => new()
@@ -199,47 +172,26 @@ public sealed class MetadataHandler(TopicManager topics, ClusterInfo cluster, Cl
             Topics = [],
         };
 
-    private MetadataResponse.MetadataResponseTopic Describe(TopicState topic, bool includeOperations)
-    {
-        var partitions = topic.Partitions;
-        var result = new MetadataResponse.MetadataResponseTopic
+    private MetadataResponse.MetadataResponseTopic Describe(TopicState topic, bool includeOperations) => ToResponse(describer.Describe(topic), includeOperations);
+
+    private static MetadataResponse.MetadataResponseTopic ToResponse(TopicDescription topic, bool includeOperations)
+        => new()
         {
             Name = topic.Name,
             TopicId = topic.TopicId,
             IsInternal = topic.IsInternal,
-            Partitions = new(partitions.Count),
+            Partitions = [.. topic.Partitions.Select(p => new MetadataResponse.MetadataResponsePartition
+            {
+                ErrorCode = (short)p.Error,
+                PartitionIndex = p.Index,
+                LeaderId = p.Leader,
+                LeaderEpoch = p.LeaderEpoch,
+                ReplicaNodes = [.. p.Replicas],
+                IsrNodes = [.. p.Isr],
+                OfflineReplicas = [.. p.Offline],
+            })],
             TopicAuthorizedOperations = includeOperations ? AllTopicOperations : int.MinValue,
         };
-        foreach (var partition in partitions)
-        {
-            if (partition.IsOffline)
-            {
-                // Kafka's answer for a partition whose only replica sits on a failed log (not opened at start, or taken
-                // offline by an I/O error): no leader, replica offline, KAFKA_STORAGE_ERROR.
-                result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
-                {
-                    ErrorCode = (short)ErrorCode.KafkaStorageError,
-                    PartitionIndex = partition.Index,
-                    LeaderId = -1,
-                    LeaderEpoch = partition.LeaderEpoch,
-                    ReplicaNodes = [cluster.NodeId],
-                    IsrNodes = [],
-                    OfflineReplicas = [cluster.NodeId],
-                });
-                continue;
-            }
-            result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
-            {
-                PartitionIndex = partition.Index,
-                LeaderId = cluster.NodeId,
-                LeaderEpoch = partition.LeaderEpoch,
-                ReplicaNodes = [cluster.NodeId],
-                IsrNodes = [cluster.NodeId],
-            });
-        }
-
-        return result;
-    }
 
     public override MetadataResponse ErrorResponse(RequestContext context, MetadataRequest request, ErrorCode error)
     {

@@ -9,9 +9,10 @@ namespace Platform.Broker.Replication;
 
 /// <summary>
 /// Fetches, over one connection, every partition this broker follows whose leader is one source broker.
-/// A partition added (a new leader or leader epoch) first truncates its log to the leader's history
-/// (OffsetForLeaderEpoch, KIP-101/279), then fetches from its log end with the leader epoch it knows;
-/// fetched batches are appended as they are, and the leader's high watermark and log start offset become the local ones.
+/// A partition added (a new leader or leader epoch) fetches from its log end with the leader epoch it knows
+/// and the epoch of its last batch; where its history diverges from the leader's, the leader answers
+/// DivergingEpoch and the log is cut there first (KIP-101/279; OffsetForLeaderEpoch only after a fetch that
+/// went wrong). Fetched batches are appended as they are, and the leader's high watermark and log start offset become the local ones.
 /// A leader that does not (yet) agree on the epoch, or an unreachable one, is retried after
 /// <c>replica.fetch.backoff.ms</c>; a newer role replaces the partition's state.
 /// </summary>
@@ -19,6 +20,9 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
 {
     private const short FetchVersion = 12;
     private const short OffsetForLeaderEpochVersion = 4;
+
+    /// <summary>How soon a partition refused by a leader that has not yet heard of its own election is asked again.</summary>
+    private static readonly TimeSpan ElectionRetry = TimeSpan.FromMilliseconds(20);
 
     private readonly int _nodeId;
     private readonly ReplicaFetcherSettings _settings;
@@ -129,18 +133,25 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 Task changed;
                 BrokerEndpoint? leader;
                 List<FetchState> states;
+                var wait = _settings.Backoff;
                 lock (_lock)
                 {
                     changed = _changed.Task;
                     leader = _leader;
                     var now = _time.GetTimestamp();
                     states = [.. _partitions.Values.Where(s => s.RetryAt <= now)];
+                    if (leader is not null && states.Count == 0 && _partitions.Count > 0)
+                    {
+                        // Every partition waits for its retry (all in the future): wake for the earliest.
+                        var earliest = TimeSpan.FromSeconds((double)(_partitions.Values.Min(s => s.RetryAt) - now) / _time.TimestampFrequency);
+                        wait = earliest < wait ? earliest : wait;
+                    }
                 }
 
                 if (leader is null || states.Count == 0)
                 {
-                    // Nothing to fetch now: wait for a change, or for the earliest retry.
-                    await Task.WhenAny(changed, Task.Delay(_settings.Backoff, _time, token)).ConfigureAwait(false);
+                    // Nothing to fetch now: wait for a change, or for the earliest retry (at most the backoff).
+                    await Task.WhenAny(changed, Task.Delay(wait, _time, token)).ConfigureAwait(false);
                     continue;
                 }
 
@@ -227,14 +238,32 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
 
                 if (result.ErrorCode != (short)ErrorCode.None)
                 {
-                    state.Backoff(_time, _settings.Backoff);
-                    LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, (ErrorCode)result.ErrorCode, state.LeaderEpoch);
+                    Refused(state, (ErrorCode)result.ErrorCode);
                     continue;
                 }
 
                 state.Truncate(this, result.LeaderEpoch, result.EndOffset);
             }
         }
+    }
+
+    /// <summary>
+    /// The leader refused the partition. Right after an election the new leader often hears of it a moment after
+    /// its followers (each applies the change from its own etcd watch) and answers NOT_LEADER_OR_FOLLOWER or
+    /// UNKNOWN_LEADER_EPOCH meanwhile: a retry after <see cref="ElectionRetry"/> rather than the whole
+    /// replica.fetch.backoff.ms, since until a follower fetches again no acks=all write to the new leader can
+    /// complete. Other refusals wait out the backoff.
+    /// </summary>
+    private void Refused(FetchState state, ErrorCode error)
+    {
+        if (error is ErrorCode.NotLeaderOrFollower or ErrorCode.UnknownLeaderEpoch)
+        {
+            state.Backoff(_time, _settings.Backoff < ElectionRetry ? _settings.Backoff : ElectionRetry);
+            return;
+        }
+
+        state.Backoff(_time, _settings.Backoff);
+        LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, error, state.LeaderEpoch);
     }
 
     private async Task FetchAsync(ReplicaChannel channel, List<FetchState> states, CancellationToken token)
@@ -291,8 +320,13 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 }
                 else if (error != ErrorCode.None)
                 {
-                    state.Backoff(_time, _settings.Backoff);
-                    LogLeaderRefused(state.Partition.Topic.Name, state.Partition.Index, error, state.LeaderEpoch);
+                    Refused(state, error);
+                }
+                else if (data.DivergingEpoch is { } diverging && (diverging.Epoch >= 0 || diverging.EndOffset >= 0))
+                {
+                    // KIP-595's DivergingEpoch: our last epoch ends earlier in the leader's log (or not at all);
+                    // cut there, as an OffsetForLeaderEpoch answer would say, and fetch on from the cut.
+                    state.Truncate(this, diverging.Epoch, diverging.EndOffset);
                 }
                 else
                 {
@@ -322,7 +356,12 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
 
         public int LeaderEpoch { get; } = leaderEpoch;
 
-        public bool NeedsTruncation { get; private set; } = true;
+        /// <summary>
+        /// Whether to ask the leader where to cut (OffsetForLeaderEpoch) before fetching: only after a fetch that
+        /// went wrong. A new follower fetches at once with its last epoch, and the leader answers a divergence
+        /// with DivergingEpoch (Fetch v12), saving that round trip after every election.
+        /// </summary>
+        public bool NeedsTruncation { get; private set; }
 
         public long RetryAt { get; private set; }
 

@@ -84,7 +84,7 @@ internal sealed partial class Consumer<TKey, TValue>
             throw new InvalidOperationException("An end-of-partition event has no offset to commit.");
         }
 
-        Commit([new TopicPartitionOffset(result.TopicPartition, result.Offset.Value + 1)]);
+        Commit([new TopicPartitionOffset(result.TopicPartition, result.Offset.Value + 1) { LeaderEpoch = result.LeaderEpoch }]);
     }
 
     public async Task<List<TopicPartitionOffset>> CommitAsync(CancellationToken cancellationToken = default)
@@ -157,7 +157,7 @@ internal sealed partial class Consumer<TKey, TValue>
         ArgumentNullException.ThrowIfNull(partitions);
         ThrowIfClosed();
         ThrowIfSubscribed("IncrementalAssign");
-        _fetcher.AddPartitions(ResolveStored(partitions.ToList()).Select(p => (p.TopicPartition, p.Offset.Value)));
+        _fetcher.AddPartitions(ResolveStored(partitions.ToList()));
     }
 
     public void IncrementalUnassign(IEnumerable<TopicPartition> partitions)
@@ -269,9 +269,9 @@ internal sealed partial class Consumer<TKey, TValue>
 
         var committed = FetchStableCommitted(stored)
             .Where(c => !c.Error.IsError && c.Offset.Value >= 0)
-            .ToDictionary(c => c.TopicPartition, c => c.Offset);
-        return [.. partitions.Select(p => committed.TryGetValue(p.TopicPartition, out var offset) && p.Offset.Value < 0 && p.Offset != Offset.Beginning && p.Offset != Offset.End
-            ? new TopicPartitionOffset(p.TopicPartition, offset)
+            .ToDictionary(c => c.TopicPartition, c => c.TopicPartitionOffset);
+        return [.. partitions.Select(p => committed.TryGetValue(p.TopicPartition, out var resumed) && p.Offset.Value < 0 && p.Offset != Offset.Beginning && p.Offset != Offset.End
+            ? resumed
             : p)];
     }
 
@@ -333,12 +333,13 @@ internal sealed partial class Consumer<TKey, TValue>
                 var chosen = handler(consumer, [.. added])?.ToList();
                 if (chosen is not null)
                 {
-                    var byPartition = chosen.ToDictionary(c => c.TopicPartition, c => c.Offset);
-                    starts = consumer.ResolveStored([.. starts.Select(s => byPartition.TryGetValue(s.TopicPartition, out var o) && o != Offset.Unset ? s with { Offset = o } : s)]);
+                    // A start the handler chose replaces the committed one, leader epoch included.
+                    var byPartition = chosen.ToDictionary(c => c.TopicPartition);
+                    starts = consumer.ResolveStored([.. starts.Select(s => byPartition.TryGetValue(s.TopicPartition, out var o) && o.Offset != Offset.Unset ? o : s)]);
                 }
             }
 
-            consumer._fetcher.AddPartitions(starts.Select(s => (s.TopicPartition, s.Offset.Value)));
+            consumer._fetcher.AddPartitions(starts);
         }
 
         public void OnRevoked(IReadOnlyList<TopicPartition> revoked)

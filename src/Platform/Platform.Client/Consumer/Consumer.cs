@@ -65,7 +65,7 @@ internal sealed partial class Consumer<TKey, TValue> : IConsumer<TKey, TValue>
 
         list = ResolveStored(list);
         DropCurrent();
-        _fetcher.Assign(list.Select(p => (p.TopicPartition, p.Offset.Value)));
+        _fetcher.Assign(list);
     }
 
     public void Unassign()

@@ -74,7 +74,7 @@ internal sealed partial class ConsumerCoordinator
         throw new TopicPartitionOffsetException(results, $"Committing offsets for group '{_settings.GroupId}'");
     }
 
-    /// <summary>The group's committed offsets of <paramref name="partitions"/> (<see cref="Offset.Unset"/> where none).</summary>
+    /// <summary>The group's committed offsets of <paramref name="partitions"/> (<see cref="Offset.Unset"/> where none), with their leader epochs.</summary>
     /// <exception cref="KafkaException">The coordinator answered with a group error.</exception>
     public async Task<List<TopicPartitionOffsetError>> FetchCommittedAsync(IReadOnlyCollection<TopicPartition> partitions, CancellationToken cancellationToken = default)
     {
@@ -111,7 +111,7 @@ internal sealed partial class ConsumerCoordinator
             var answer = response.Topics.FirstOrDefault(t => t.Name == tp.Topic)?.Partitions.FirstOrDefault(p => p.PartitionIndex == tp.Partition);
             return answer is null
                 ? new TopicPartitionOffsetError(tp, Offset.Unset, Error.NoError)
-                : new TopicPartitionOffsetError(tp, answer.CommittedOffset >= 0 ? answer.CommittedOffset : Offset.Unset, Error.FromWire(answer.ErrorCode)) { Metadata = answer.Metadata };
+                : new TopicPartitionOffsetError(tp, answer.CommittedOffset >= 0 ? answer.CommittedOffset : Offset.Unset, Error.FromWire(answer.ErrorCode)) { Metadata = answer.Metadata, LeaderEpoch = answer.CommittedLeaderEpoch >= 0 ? answer.CommittedLeaderEpoch : null };
         })];
     }
 }

@@ -5,7 +5,7 @@ namespace Platform.Client.Groups;
 /// <summary>The parts of an OffsetCommit request and response that the consumer and the admin client share.</summary>
 internal static class OffsetCommits
 {
-    /// <summary>The request's topics: <paramref name="offsets"/> grouped by topic, without leader epoch or commit timestamp.</summary>
+    /// <summary>The request's topics: <paramref name="offsets"/> grouped by topic, with their leader epochs (KIP-320), without commit timestamp.</summary>
     public static List<OffsetCommitRequest.OffsetCommitRequestTopic> Topics(IEnumerable<TopicPartitionOffset> offsets)
         => [.. offsets.GroupBy(o => o.Topic).Select(t => new OffsetCommitRequest.OffsetCommitRequestTopic
         {
@@ -14,7 +14,7 @@ internal static class OffsetCommits
             {
                 PartitionIndex = o.Partition,
                 CommittedOffset = o.Offset.Value,
-                CommittedLeaderEpoch = -1,
+                CommittedLeaderEpoch = o.LeaderEpoch ?? -1,
                 CommitTimestamp = -1,
             })],
         })];

@@ -378,7 +378,7 @@ internal sealed partial class TransactionManager
             .Select(g => new TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic
             {
                 Name = g.Key,
-                Partitions = [.. g.Select(o => new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition { PartitionIndex = o.Partition, CommittedOffset = o.Offset.Value })],
+                Partitions = [.. g.Select(o => new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition { PartitionIndex = o.Partition, CommittedOffset = o.Offset.Value, CommittedLeaderEpoch = o.LeaderEpoch ?? -1 })],
             })
             .ToList();
         var code = await RetryAsync(

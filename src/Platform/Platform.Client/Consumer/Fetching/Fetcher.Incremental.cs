@@ -6,20 +6,20 @@ internal sealed partial class Fetcher
     /// Adds partitions to the assignment without touching the others (cooperative rebalancing).
     /// The offsets are as in <see cref="Assign"/>.
     /// </summary>
-    public void AddPartitions(IEnumerable<(TopicPartition TopicPartition, long Offset)> partitions)
+    public void AddPartitions(IEnumerable<TopicPartitionOffset> partitions)
     {
         var list = partitions.ToList();
         lock (_lock)
         {
-            foreach (var (tp, offset) in list)
+            foreach (var start in list)
             {
-                if (!_partitions.TryGetValue(tp, out var state))
+                if (!_partitions.TryGetValue(start.TopicPartition, out var state))
                 {
-                    state = new PartitionState(tp);
-                    _partitions[tp] = state;
+                    state = new PartitionState(start.TopicPartition);
+                    _partitions[start.TopicPartition] = state;
                 }
 
-                SeekLocked(state, offset);
+                StartLocked(state, start);
             }
         }
 
@@ -47,7 +47,8 @@ internal sealed partial class Fetcher
     {
         lock (_lock)
         {
-            return [.. _partitions.Values.Where(s => s.Position >= 0).Select(s => new TopicPartitionOffset(s.TopicPartition, s.Position))];
+            return [.. _partitions.Values.Where(s => s.Position >= 0)
+                .Select(s => new TopicPartitionOffset(s.TopicPartition, s.Position) { LeaderEpoch = s.PositionEpoch >= 0 ? s.PositionEpoch : null })];
         }
     }
 }

@@ -61,22 +61,22 @@ internal sealed partial class Fetcher : IAsyncDisposable
     /// <see cref="Offsets.Beginning"/>, <see cref="Offsets.End"/>, or anything else negative for
     /// <c>auto.offset.reset</c>.
     /// </summary>
-    public void Assign(IEnumerable<(TopicPartition TopicPartition, long Offset)> partitions)
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions)
     {
         var list = partitions.ToList();
         lock (_lock)
         {
             RemoveAllLocked();
-            foreach (var (tp, offset) in list)
+            foreach (var start in list)
             {
-                if (_partitions.ContainsKey(tp))
+                if (_partitions.ContainsKey(start.TopicPartition))
                 {
-                    throw new ArgumentException($"Partition {tp} is assigned twice.", nameof(partitions));
+                    throw new ArgumentException($"Partition {start.TopicPartition} is assigned twice.", nameof(partitions));
                 }
 
-                var state = new PartitionState(tp);
-                _partitions[tp] = state;
-                SeekLocked(state, offset);
+                var state = new PartitionState(start.TopicPartition);
+                _partitions[start.TopicPartition] = state;
+                StartLocked(state, start);
             }
         }
 
@@ -84,7 +84,7 @@ internal sealed partial class Fetcher : IAsyncDisposable
     }
 
     /// <summary>Learns where newly assigned partitions live and starts (or wakes) the fetch loop for them.</summary>
-    private void FetchFrom(IEnumerable<(TopicPartition TopicPartition, long Offset)> assigned)
+    private void FetchFrom(IEnumerable<TopicPartitionOffset> assigned)
     {
         foreach (var topic in assigned.Select(p => p.TopicPartition.Topic).Distinct())
         {
@@ -250,6 +250,21 @@ internal sealed partial class Fetcher : IAsyncDisposable
 
             _completed.Clear();
             keep.ForEach(_completed.Enqueue);
+        }
+    }
+
+    /// <summary>
+    /// Sets an assigned partition's start. One resumed at a committed offset with the leader epoch of the record
+    /// before it starts awaiting validation, as after a leader change: the leader must confirm its log still
+    /// holds that epoch up to the offset, or say where the logs diverge (KIP-320).
+    /// </summary>
+    private void StartLocked(PartitionState state, TopicPartitionOffset start)
+    {
+        SeekLocked(state, start.Offset.Value);
+        if (start.Offset.Value >= 0 && start.LeaderEpoch is >= 0 and var epoch)
+        {
+            state.PositionEpoch = epoch;
+            state.AwaitingValidation = true;
         }
     }
 

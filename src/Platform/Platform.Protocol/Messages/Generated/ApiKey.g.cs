@@ -43,4 +43,5 @@ public enum ApiKey : short
     DescribeProducers = 61,
     DescribeTransactions = 65,
     ListTransactions = 66,
+    DescribeTopicPartitions = 75,
 }

@@ -45,6 +45,7 @@ public static class ApiMessages
         ApiKey.DescribeProducers => 0,
         ApiKey.DescribeTransactions => 0,
         ApiKey.ListTransactions => 0,
+        ApiKey.DescribeTopicPartitions => 0,
         _ => -1,
     };
 
@@ -87,6 +88,7 @@ public static class ApiMessages
         ApiKey.DescribeProducers => 0,
         ApiKey.DescribeTransactions => 0,
         ApiKey.ListTransactions => 1,
+        ApiKey.DescribeTopicPartitions => 0,
         _ => -1,
     };
 
@@ -129,6 +131,7 @@ public static class ApiMessages
         ApiKey.DescribeProducers => 0,
         ApiKey.DescribeTransactions => 0,
         ApiKey.ListTransactions => 0,
+        ApiKey.DescribeTopicPartitions => 0,
         _ => -1,
     };
 
@@ -171,6 +174,7 @@ public static class ApiMessages
         ApiKey.DescribeProducers => 0,
         ApiKey.DescribeTransactions => 0,
         ApiKey.ListTransactions => 0,
+        ApiKey.DescribeTopicPartitions => 0,
         _ => -1,
     };
 
@@ -213,6 +217,7 @@ public static class ApiMessages
         ApiKey.DescribeProducers => new DescribeProducersRequest(),
         ApiKey.DescribeTransactions => new DescribeTransactionsRequest(),
         ApiKey.ListTransactions => new ListTransactionsRequest(),
+        ApiKey.DescribeTopicPartitions => new DescribeTopicPartitionsRequest(),
         _ => throw new ArgumentOutOfRangeException(nameof(apiKey), apiKey, "Unknown API key."),
     };
 
@@ -255,6 +260,7 @@ public static class ApiMessages
         ApiKey.DescribeProducers => new DescribeProducersResponse(),
         ApiKey.DescribeTransactions => new DescribeTransactionsResponse(),
         ApiKey.ListTransactions => new ListTransactionsResponse(),
+        ApiKey.DescribeTopicPartitions => new DescribeTopicPartitionsResponse(),
         _ => throw new ArgumentOutOfRangeException(nameof(apiKey), apiKey, "Unknown API key."),
     };
 

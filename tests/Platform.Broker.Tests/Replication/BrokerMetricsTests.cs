@@ -1,0 +1,191 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Broker.Cluster;
+using Platform.Broker.Diagnostics;
+using Platform.Broker.Replication;
+using Platform.Cluster;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Broker.Tests.Replication;
+
+/// <summary>
+/// The <c>Platform.Broker</c> meter read through a <see cref="MeterListener"/>, as dotnet-counters reads it: on a
+/// single broker, and on the leader of a replicated partition (ISR changes recorded in a real etcd) whose follower
+/// stops fetching and then comes back.
+/// </summary>
+public sealed class BrokerMetricsTests : IAsyncLifetime
+{
+    private readonly List<EmbeddedBroker> _brokers = [];
+    private readonly Dictionary<EmbeddedBroker, MeterReader> _readers = [];
+    private EtcdCluster? _etcd;
+    private EtcdClusterStore? _store;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var reader in _readers.Values)
+        {
+            reader.Dispose();
+        }
+
+        foreach (var broker in _brokers)
+        {
+            await broker.DisposeAsync();
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+        }
+    }
+
+    /// <summary>The broker's instruments as a listener sees them from now on: gauges' current values, counters' sums since.</summary>
+    private Dictionary<string, long> Read(EmbeddedBroker broker)
+    {
+        if (!_readers.TryGetValue(broker, out var reader))
+        {
+            _readers[broker] = reader = new MeterReader(broker.Services.GetRequiredService<BrokerMetrics>().Meter);
+        }
+
+        return reader.Read();
+    }
+
+    private sealed class MeterReader : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<string, long> _counters = [];
+        private readonly Lock _lock = new();
+        private Dictionary<string, long> _gauges = [];
+
+        public MeterReader(Meter meter)
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<int>((instrument, value, _, _) =>
+            {
+                lock (_lock)
+                {
+                    _gauges[instrument.Name] = value;
+                }
+            });
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                lock (_lock)
+                {
+                    _counters[instrument.Name] = _counters.GetValueOrDefault(instrument.Name) + value;
+                }
+            });
+            _listener.Start();
+        }
+
+        public Dictionary<string, long> Read()
+        {
+            lock (_lock)
+            {
+                _gauges = [];
+            }
+
+            _listener.RecordObservableInstruments();
+            lock (_lock)
+            {
+                return _gauges.Concat(_counters).ToDictionary();
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    [Fact]
+    public async Task SingleBroker_LeadsEveryPartition_NoneUnderReplicated_AndIsItsOwnController()
+    {
+        var broker = await EmbeddedBroker.StartAsync();
+        _brokers.Add(broker);
+        await using var connection = await RawConnection.ConnectAsync(broker);
+        Assert.Equal(0, Assert.Single((await connection.SendAsync<CreateTopicsResponse>(Wire.CreateTopicRequest("counted", 3), 7)).Topics).ErrorCode);
+
+        var values = Read(broker);
+
+        Assert.Equal(BrokerMetrics.MeterName, broker.Services.GetRequiredService<BrokerMetrics>().Meter.Name);
+        Assert.Equal(3, values["broker.partitions"]);
+        Assert.Equal(3, values["broker.partitions.leader"]);
+        Assert.Equal(0, values["broker.partitions.under_replicated"]);
+        Assert.Equal(0, values["broker.partitions.under_min_isr"]);
+        Assert.Equal(1, values["broker.controller.active"]);
+        Assert.Equal(0, values["broker.controller.partitions.offline"]);
+    }
+
+    [Fact]
+    public async Task Leader_FollowerStopsFetching_UnderReplicatedAndUnderMinIsrWithAShrink_ThenAnExpandWhenItReturns()
+    {
+        // Roles are applied as the cluster service would; the leader records its ISR changes in a real etcd
+        // through the broker's own ISR store (where shrinks and expands are counted).
+        _etcd = await EtcdCluster.StartAsync();
+        _store = EtcdClusterStore.Connect(_etcd.Endpoints, "/metrics");
+        foreach (var id in new[] { 1, 2 })
+        {
+            var broker = await EmbeddedBroker.StartAsync(
+                o =>
+                {
+                    o.NodeId = id;
+                    o.ReplicaLagTimeMaxMs = 1_000;
+                    o.ReplicaFetchBackoffMs = 100;
+                    o.OffsetsTopicNumPartitions = 1;
+                },
+                configureServices: services => services.AddSingleton<IIsrStore>(sp =>
+                {
+                    var store = sp.GetRequiredService<ClusterIsrStore>();
+                    store.Connect(_store);
+                    return store;
+                }));
+            _brokers.Add(broker);
+            await using var connection = await RawConnection.ConnectAsync(broker);
+            await connection.CreateTopicAsync("watched", ("min.insync.replicas", "2"));
+        }
+
+        var endpoints = _brokers.Select((b, i) => new BrokerEndpoint(i + 1, "127.0.0.1", b.Port)).ToDictionary(e => e.Id);
+        var role = new PartitionRole(1, 0, [1, 2], [1, 2], 0);
+        Assert.NotNull(await _store.TryUpdatePartitionStateAsync("watched", 0, new PartitionState(1, 0, [1, 2], 0, 0), 0));
+        foreach (var broker in _brokers)
+        {
+            broker.Services.GetRequiredService<IReplicaManager>().UpdateBrokers(endpoints);
+            await broker.Services.GetRequiredService<IReplicaManager>().ApplyRoleAsync(Hosted(broker), role, CancellationToken.None);
+        }
+
+        var (leader, follower) = (_brokers[0], _brokers[1]);
+        var before = Read(leader);
+        Assert.Equal(1, before["broker.partitions.leader"]);
+        Assert.Equal(0, before["broker.partitions.under_replicated"]);
+        Assert.Equal(0, Read(follower)["broker.partitions.leader"]);
+
+        var replicas = follower.Services.GetRequiredService<IReplicaManager>();
+        await replicas.StopReplicaAsync(Hosted(follower), CancellationToken.None);
+
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Read(leader)["broker.partitions.under_replicated"] == 1), TimeSpan.FromSeconds(20)));
+        var during = Read(leader);
+        Assert.Equal(1, during["broker.partitions.under_min_isr"]);
+        Assert.Equal(1, during["broker.isr.shrinks"]);
+        Assert.Equal(0, during.GetValueOrDefault("broker.isr.expands"));
+        Assert.Equal(0, Read(follower)["broker.partitions.under_replicated"]);
+
+        // The follower resumes under the role the leader's shrink left: it catches up and is taken back.
+        await replicas.ApplyRoleAsync(Hosted(follower), Hosted(leader).Role, CancellationToken.None);
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Read(leader)["broker.partitions.under_replicated"] == 0), TimeSpan.FromSeconds(20)));
+        var after = Read(leader);
+        Assert.Equal(1, after["broker.isr.expands"]);
+        Assert.Equal(0, after["broker.partitions.under_min_isr"]);
+    }
+
+    private static Partition Hosted(EmbeddedBroker broker) => broker.Services.GetRequiredService<TopicManager>().GetPartition("watched", 0)!;
+}
