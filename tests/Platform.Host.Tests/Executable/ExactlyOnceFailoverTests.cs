@@ -1,0 +1,235 @@
+using Platform.Client;
+using Platform.Client.Admin;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Host.Tests.Executable;
+
+/// <summary>
+/// An exactly-once copy (read_committed consumer, transactional producer, offsets sent to the transaction)
+/// across a cluster of three broker processes on a real etcd, while the broker coordinating the copier's
+/// transactions is SIGKILLed, and later the one coordinating its consumer group: afterwards the output read
+/// with read_committed holds every input record exactly once, in order per partition.
+/// </summary>
+public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
+{
+    private const string Input = "eos-in";
+    private const string Output = "eos-out";
+    private const string Group = "eos-copy";
+    private const string TransactionalId = "eos-copier";
+    private const int Partitions = 3;
+    private const int PerPartition = 400;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private ProcessCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+        => _cluster = await ProcessCluster.StartAsync(string.Join('\n',
+            "broker.session.timeout.ms=2000",
+            "default.replication.factor=3",
+            "min.insync.replicas=2",
+            "offsets.topic.replication.factor=3",
+            "offsets.topic.num.partitions=3",
+            "transaction.state.log.replication.factor=3",
+            "transaction.state.log.num.partitions=3",
+            "transaction.state.log.min.isr=2",
+            "group.initial.rebalance.delay.ms=0",
+            ""));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task ExactlyOnceCopy_TransactionAndGroupCoordinatorsKilled_OutputHoldsEachInputOnceInOrder()
+    {
+        await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            await admin.CreateTopicsAsync(
+            [
+                new TopicSpecification { Name = Input, NumPartitions = Partitions, ReplicationFactor = 3, Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" } },
+                new TopicSpecification { Name = Output, NumPartitions = Partitions, ReplicationFactor = 3, Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" } },
+            ]);
+        }
+
+        await ProduceInputAsync();
+        using var copier = new Copier(_cluster.BootstrapServers);
+        var copying = Task.Run(() => copier.Run(Partitions * PerPartition));
+
+        // A third of the way: SIGKILL the transaction coordinator, bring it back, then the group coordinator.
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(copier.Copied >= PerPartition || copying.IsCompleted), Timeout), "the copy did not start");
+        var transactionCoordinator = await CoordinatorAsync(TransactionalId, keyType: 1);
+        await _cluster.Broker(transactionCoordinator).KillAsync();
+        var copiedAtKill = copier.Copied;
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(copier.Copied >= copiedAtKill + PerPartition / 2 || copying.IsCompleted), Timeout), "the copy did not go on after the transaction coordinator was killed");
+        await _cluster.StartBrokerAsync(transactionCoordinator);
+
+        var groupCoordinator = await CoordinatorAsync(Group, keyType: 0);
+        await _cluster.Broker(groupCoordinator).KillAsync();
+        await copying.WaitAsync(TimeSpan.FromMinutes(3));
+
+        var output = ReadCommitted();
+        for (var partition = 0; partition < Partitions; partition++)
+        {
+            Assert.Equal(Enumerable.Range(0, PerPartition).Select(i => $"{partition}-{i}"), output[partition]);
+        }
+    }
+
+    /// <summary>The node FindCoordinator names for <paramref name="key"/>, asked of any live broker.</summary>
+    private async Task<int> CoordinatorAsync(string key, sbyte keyType)
+    {
+        var node = -1;
+        Assert.True(await Wire.EventuallyAsync(
+            async () =>
+            {
+                foreach (var id in Enumerable.Range(1, 3).Where(_cluster.IsRunning))
+                {
+                    await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(id).Port);
+                    var response = await connection.SendAsync<FindCoordinatorResponse>(new FindCoordinatorRequest { Key = key, KeyType = keyType }, 3);
+                    if (response.ErrorCode == 0)
+                    {
+                        node = response.NodeId;
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            Timeout));
+        return node;
+    }
+
+    private async Task ProduceInputAsync()
+    {
+        using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 }).Build();
+        var sends = new List<Task>();
+        for (var i = 0; i < PerPartition; i++)
+        {
+            for (var partition = 0; partition < Partitions; partition++)
+            {
+                sends.Add(producer.ProduceAsync(new TopicPartition(Input, partition), new Message<string?, string> { Key = null, Value = $"{partition}-{i}" }));
+            }
+        }
+
+        await Task.WhenAll(sends);
+    }
+
+    private List<string>[] ReadCommitted()
+    {
+        using var consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Output, p, Offset.Beginning)));
+        var values = Enumerable.Range(0, Partitions).Select(_ => new List<string>()).ToArray();
+        var deadline = DateTime.UtcNow + Timeout;
+        var quietUntil = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < deadline && (values.Sum(v => v.Count) < Partitions * PerPartition || DateTime.UtcNow < quietUntil))
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message: { } message } result)
+            {
+                values[result.Partition].Add(message.Value);
+                quietUntil = DateTime.UtcNow.AddSeconds(1);
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// The classic consume-transform-produce loop: a batch read (read_committed), written to the same
+    /// partition of the output in one transaction with the consumed offsets; an abortable failure aborts
+    /// and rewinds to the last committed positions.
+    /// </summary>
+    private sealed class Copier(string bootstrapServers) : IDisposable
+    {
+        private readonly IConsumer<string?, string> _consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = Group,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            SessionTimeoutMs = 10_000,
+        }).Build();
+
+        private readonly IProducer<string?, string> _producer = new ProducerBuilder<string?, string>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            TransactionalId = TransactionalId,
+            LingerMs = 5,
+        }).Build();
+
+        private readonly Dictionary<int, long> _committed = [];
+        private int _copied;
+
+        public int Copied => Volatile.Read(ref _copied);
+
+        public void Run(int total)
+        {
+            _producer.InitTransactions(Timeout);
+            _consumer.Subscribe(Input);
+            var deadline = DateTime.UtcNow.AddMinutes(4);
+            while (Copied < total)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"copied {Copied} of {total} records in time");
+                var batch = _consumer.ConsumeBatch(TimeSpan.FromMilliseconds(200), maxRecords: 50);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    _producer.BeginTransaction();
+                    foreach (var record in batch)
+                    {
+                        _producer.Produce(new TopicPartition(Output, record.Partition), new Message<string?, string> { Key = null, Value = record.Message!.Value });
+                    }
+
+                    var offsets = batch.GroupBy(r => r.Partition).Select(g => new TopicPartitionOffset(Input, g.Key, g.Max(r => r.Offset.Value) + 1)).ToList();
+                    _producer.SendOffsetsToTransaction(offsets, _consumer.ConsumerGroupMetadata!, Timeout);
+                    Commit();
+                    foreach (var offset in offsets)
+                    {
+                        _committed[offset.Partition] = offset.Offset.Value;
+                    }
+
+                    Interlocked.Add(ref _copied, batch.Count);
+                }
+                catch (KafkaException e) when (e is KafkaTxnRequiresAbortException || (e.Error.IsRetriable && !e.Error.IsFatal))
+                {
+                    _producer.AbortTransaction(Timeout);
+                    foreach (var partition in batch.Select(r => r.Partition).Distinct())
+                    {
+                        _consumer.Seek(new TopicPartitionOffset(Input, partition, _committed.GetValueOrDefault(partition)));
+                    }
+                }
+            }
+        }
+
+        /// <summary>A commit that timed out may have been decided: it is called again, as the producer's contract says, not aborted.</summary>
+        private void Commit()
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    _producer.CommitTransaction(Timeout);
+                    return;
+                }
+                catch (KafkaException e) when (e is not KafkaTxnRequiresAbortException && e.Error.IsRetriable && attempt < 5)
+                {
+                    // Again.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _producer.Dispose();
+            _consumer.Dispose();
+        }
+    }
+}
