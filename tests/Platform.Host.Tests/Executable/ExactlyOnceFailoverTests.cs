@@ -51,19 +51,22 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         }
 
         await ProduceInputAsync();
-        using var copier = new Copier(_cluster.BootstrapServers);
+        using var copier = new Copier(_cluster.BootstrapServers, pauseAt: [PerPartition, 2 * PerPartition]);
         var copying = Task.Run(() => copier.Run(Partitions * PerPartition));
 
-        // A third of the way: SIGKILL the transaction coordinator, bring it back, then the group coordinator.
-        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(copier.Copied >= PerPartition || copying.IsCompleted), Timeout), "the copy did not start");
+        // A third of the way, with a transaction open (records written, offsets not yet sent): SIGKILL its coordinator.
+        await copier.WaitPausedAsync(Timeout);
         var transactionCoordinator = await CoordinatorAsync(TransactionalId, keyType: 1);
         await _cluster.Broker(transactionCoordinator).KillAsync();
-        var copiedAtKill = copier.Copied;
-        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(copier.Copied >= copiedAtKill + PerPartition / 2 || copying.IsCompleted), Timeout), "the copy did not go on after the transaction coordinator was killed");
-        await _cluster.StartBrokerAsync(transactionCoordinator);
+        copier.Resume();
 
+        // Two thirds of the way, again mid-transaction, with the killed broker back: SIGKILL the group's coordinator.
+        await copier.WaitPausedAsync(Timeout);
+        Assert.NotEqual(transactionCoordinator, await CoordinatorAsync(TransactionalId, keyType: 1));
+        await _cluster.StartBrokerAsync(transactionCoordinator);
         var groupCoordinator = await CoordinatorAsync(Group, keyType: 0);
         await _cluster.Broker(groupCoordinator).KillAsync();
+        copier.Resume();
         await copying.WaitAsync(TimeSpan.FromMinutes(3));
 
         var output = ReadCommitted();
@@ -142,8 +145,12 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
     /// partition of the output in one transaction with the consumed offsets; an abortable failure aborts
     /// and rewinds to the last committed positions.
     /// </summary>
-    private sealed class Copier(string bootstrapServers) : IDisposable
+    private sealed class Copier(string bootstrapServers, int[] pauseAt) : IDisposable
     {
+        private readonly Queue<int> _pauseAt = new(pauseAt);
+        private readonly SemaphoreSlim _paused = new(0);
+        private readonly SemaphoreSlim _resume = new(0);
+
         private readonly IConsumer<string?, string> _consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -166,6 +173,11 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
 
         public int Copied => Volatile.Read(ref _copied);
 
+        /// <summary>Waits until the copier holds a transaction open at the next pause point.</summary>
+        public async Task WaitPausedAsync(TimeSpan timeout) => Assert.True(await _paused.WaitAsync(timeout), "the copier did not reach its pause point");
+
+        public void Resume() => _resume.Release();
+
         public void Run(int total)
         {
             _producer.InitTransactions(Timeout);
@@ -186,6 +198,13 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
                     foreach (var record in batch)
                     {
                         _producer.Produce(new TopicPartition(Output, record.Partition), new Message<string?, string> { Key = null, Value = record.Message!.Value });
+                    }
+
+                    if (_pauseAt.TryPeek(out var pause) && Copied >= pause)
+                    {
+                        _pauseAt.Dequeue();
+                        _paused.Release();
+                        _resume.Wait();
                     }
 
                     var offsets = batch.GroupBy(r => r.Partition).Select(g => new TopicPartitionOffset(Input, g.Key, g.Max(r => r.Offset.Value) + 1)).ToList();
@@ -230,6 +249,8 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         {
             _producer.Dispose();
             _consumer.Dispose();
+            _paused.Dispose();
+            _resume.Dispose();
         }
     }
 }
