@@ -60,7 +60,8 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         await _cluster.Broker(transactionCoordinator).KillAsync();
         copier.Resume();
 
-        // Two thirds of the way, again mid-transaction, with the killed broker back: SIGKILL the group's coordinator.
+        // Two thirds of the way, with the killed broker back and the transaction's offsets staged at the group's
+        // coordinator (TxnOffsetCommit done, EndTxn not yet): SIGKILL the group's coordinator.
         await copier.WaitPausedAsync(Timeout);
         Assert.NotEqual(transactionCoordinator, await CoordinatorAsync(TransactionalId, keyType: 1));
         await _cluster.StartBrokerAsync(transactionCoordinator);
@@ -200,15 +201,10 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
                         _producer.Produce(new TopicPartition(Output, record.Partition), new Message<string?, string> { Key = null, Value = record.Message!.Value });
                     }
 
-                    if (_pauseAt.TryPeek(out var pause) && Copied >= pause)
-                    {
-                        _pauseAt.Dequeue();
-                        _paused.Release();
-                        _resume.Wait();
-                    }
-
+                    PauseIfDue(beforeOffsets: true);
                     var offsets = batch.GroupBy(r => r.Partition).Select(g => new TopicPartitionOffset(Input, g.Key, g.Max(r => r.Offset.Value) + 1)).ToList();
                     _producer.SendOffsetsToTransaction(offsets, _consumer.ConsumerGroupMetadata!, Timeout);
+                    PauseIfDue(beforeOffsets: false);
                     Commit();
                     foreach (var offset in offsets)
                     {
@@ -225,6 +221,17 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
                         _consumer.Seek(new TopicPartitionOffset(Input, partition, _committed.GetValueOrDefault(partition)));
                     }
                 }
+            }
+        }
+
+        /// <summary>The first pause comes before the transaction's offsets are sent, the later ones after.</summary>
+        private void PauseIfDue(bool beforeOffsets)
+        {
+            if (_pauseAt.TryPeek(out var pause) && Copied >= pause && beforeOffsets == (_pauseAt.Count == pauseAt.Length))
+            {
+                _pauseAt.Dequeue();
+                _paused.Release();
+                _resume.Wait();
             }
         }
 

@@ -125,10 +125,16 @@ public sealed class TransactionCoordinator : IDisposable
     /// </summary>
     public void LoadPartition(int partition, int leaderEpoch)
     {
-        foreach (var metadata in _cache.Load(partition, leaderEpoch))
+        var loaded = _cache.Load(partition, leaderEpoch);
+
+        // Off the caller's thread: the replica manager applies role changes under its lock, and markers to local partitions append synchronously.
+        _ = Task.Run(() =>
         {
-            _completion.BackgroundTryFinish(metadata);
-        }
+            foreach (var metadata in loaded)
+            {
+                _completion.BackgroundTryFinish(metadata);
+            }
+        });
     }
 
     /// <summary>This broker no longer leads <c>__transaction_state</c>-<paramref name="partition"/>: its ids are no longer served here.</summary>
