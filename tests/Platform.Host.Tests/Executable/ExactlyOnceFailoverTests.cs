@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using Platform.Client;
 using Platform.Client.Admin;
 using Platform.Protocol;
@@ -6,10 +9,10 @@ using Platform.Protocol.Messages;
 namespace Platform.Host.Tests.Executable;
 
 /// <summary>
-/// An exactly-once copy (read_committed consumer, transactional producer, offsets sent to the transaction)
-/// across a cluster of three broker processes on a real etcd, while the broker coordinating the copier's
-/// transactions is SIGKILLed, and later the one coordinating its consumer group: afterwards the output read
-/// with read_committed holds every input record exactly once, in order per partition.
+/// Exactly-once copies (read_committed consumer, transactional producer, offsets sent to the transaction)
+/// across a cluster of three broker processes on a real etcd, while the brokers coordinating the copier's
+/// transactions and its consumer group are SIGKILLed: afterwards the output read with read_committed holds
+/// every input record exactly once, in order per partition. The copier is ours, or kafkajs's.
 /// </summary>
 public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
 {
@@ -19,6 +22,7 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
     private const string TransactionalId = "eos-copier";
     private const int Partitions = 3;
     private const int PerPartition = 400;
+    private const int KafkaJsPerPartition = 1500;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private ProcessCluster _cluster = null!;
@@ -34,6 +38,7 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
             "transaction.state.log.num.partitions=3",
             "transaction.state.log.min.isr=2",
             "group.initial.rebalance.delay.ms=0",
+            "group.min.session.timeout.ms=1000",
             ""));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
@@ -41,16 +46,7 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
     [Fact]
     public async Task ExactlyOnceCopy_TransactionAndGroupCoordinatorsKilled_OutputHoldsEachInputOnceInOrder()
     {
-        await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
-        {
-            await admin.CreateTopicsAsync(
-            [
-                new TopicSpecification { Name = Input, NumPartitions = Partitions, ReplicationFactor = 3, Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" } },
-                new TopicSpecification { Name = Output, NumPartitions = Partitions, ReplicationFactor = 3, Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" } },
-            ]);
-        }
-
-        await ProduceInputAsync();
+        await ProduceInputAsync(Input, Output, PerPartition);
         using var copier = new Copier(_cluster.BootstrapServers, pauseAt: [PerPartition, 2 * PerPartition]);
         var copying = Task.Run(() => copier.Run(Partitions * PerPartition));
 
@@ -70,11 +66,56 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         copier.Resume();
         await copying.WaitAsync(TimeSpan.FromMinutes(3));
 
-        var output = ReadCommitted();
-        for (var partition = 0; partition < Partitions; partition++)
+        AssertCopiedOnceInOrder(Output, PerPartition, prefix: "");
+    }
+
+    [Fact]
+    public async Task KafkaJsCopier_TransactionCoordinatorSigkilled_OutputHoldsEachInputOnceInOrder()
+    {
+        const string input = "kjs-in", output = "kjs-out", transactionalId = "kjs-copier";
+        var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
+        Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "kafkajs")), "kafkajs is not installed: run npm ci in tests/interop.");
+        await ProduceInputAsync(input, output, KafkaJsPerPartition);
+
+        // The copier exits on any error (tests/interop/kafkajs-eos-copier.js); a new incarnation fences the old one and goes on.
+        string[] arguments = ["kafkajs-eos-copier.js", _cluster.BootstrapServers, input, output, "kjs-group", transactionalId];
+        var committed = new ConcurrentDictionary<int, long>();
+        var copier = NodeCopier.Start(interop, arguments, committed);
+        var killed = false;
+        var restarts = 0;
+        var elapsed = Stopwatch.StartNew();
+        try
         {
-            Assert.Equal(Enumerable.Range(0, PerPartition).Select(i => $"{partition}-{i}"), output[partition]);
+            while (committed.Count < Partitions || committed.Values.Sum() < Partitions * KafkaJsPerPartition)
+            {
+                Assert.True(elapsed.Elapsed < TimeSpan.FromMinutes(3), $"copy stuck at {committed.Values.Sum()} after {restarts} copier restarts: {copier.Tail}");
+                if (copier.HasExited)
+                {
+                    restarts++;
+                    copier.Dispose();
+                    copier = NodeCopier.Start(interop, arguments, committed);
+                }
+
+                // A third of the way, as a transaction opens: SIGKILL its coordinator.
+                if (!killed && committed.Values.Sum() >= Partitions * KafkaJsPerPartition / 3)
+                {
+                    var coordinator = await CoordinatorAsync(transactionalId, keyType: 1);
+                    await copier.NextTransactionAsync(TimeSpan.FromSeconds(10));
+                    await _cluster.Broker(coordinator).KillAsync();
+                    killed = true;
+                }
+
+                await Task.Delay(100);
+            }
         }
+        finally
+        {
+            copier.Kill();
+            copier.Dispose();
+        }
+
+        Assert.True(killed);
+        AssertCopiedOnceInOrder(output, KafkaJsPerPartition, prefix: "copy:");
     }
 
     /// <summary>The node FindCoordinator names for <paramref name="key"/>, asked of any live broker.</summary>
@@ -101,22 +142,35 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         return node;
     }
 
-    private async Task ProduceInputAsync()
+    /// <summary>Creates the input and output topics (RF 3, min.insync.replicas 2) and writes "partition-i" records to every input partition.</summary>
+    private async Task ProduceInputAsync(string input, string output, int perPartition)
     {
+        await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            await admin.CreateTopicsAsync([.. new[] { input, output }.Select(name => new TopicSpecification
+            {
+                Name = name,
+                NumPartitions = Partitions,
+                ReplicationFactor = 3,
+                Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" },
+            })]);
+        }
+
         using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 }).Build();
         var sends = new List<Task>();
-        for (var i = 0; i < PerPartition; i++)
+        for (var i = 0; i < perPartition; i++)
         {
             for (var partition = 0; partition < Partitions; partition++)
             {
-                sends.Add(producer.ProduceAsync(new TopicPartition(Input, partition), new Message<string?, string> { Key = null, Value = $"{partition}-{i}" }));
+                sends.Add(producer.ProduceAsync(new TopicPartition(input, partition), new Message<string?, string> { Key = null, Value = $"{partition}-{i}" }));
             }
         }
 
         await Task.WhenAll(sends);
     }
 
-    private List<string>[] ReadCommitted()
+    /// <summary>Reads the output with read_committed: each partition must hold its input's records, prefixed, once and in order.</summary>
+    private void AssertCopiedOnceInOrder(string output, int perPartition, string prefix)
     {
         using var consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
         {
@@ -125,11 +179,11 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
         }).Build();
-        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Output, p, Offset.Beginning)));
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(output, p, Offset.Beginning)));
         var values = Enumerable.Range(0, Partitions).Select(_ => new List<string>()).ToArray();
         var deadline = DateTime.UtcNow + Timeout;
         var quietUntil = DateTime.UtcNow.AddSeconds(2);
-        while (DateTime.UtcNow < deadline && (values.Sum(v => v.Count) < Partitions * PerPartition || DateTime.UtcNow < quietUntil))
+        while (DateTime.UtcNow < deadline && (values.Sum(v => v.Count) < Partitions * perPartition || DateTime.UtcNow < quietUntil))
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message: { } message } result)
             {
@@ -138,7 +192,10 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
             }
         }
 
-        return values;
+        for (var partition = 0; partition < Partitions; partition++)
+        {
+            Assert.Equal(Enumerable.Range(0, perPartition).Select(i => $"{prefix}{partition}-{i}"), values[partition]);
+        }
     }
 
     /// <summary>
@@ -258,6 +315,87 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
             _consumer.Dispose();
             _paused.Dispose();
             _resume.Dispose();
+        }
+    }
+
+    /// <summary>One incarnation of the node copier; what every incarnation reported committed is kept per partition.</summary>
+    private sealed class NodeCopier : IDisposable
+    {
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _lines = new();
+        private TaskCompletionSource _begun = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private readonly ConcurrentDictionary<int, long> _committed;
+
+        private NodeCopier(Process process, ConcurrentDictionary<int, long> committed)
+        {
+            _process = process;
+            _committed = committed;
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public string Tail => string.Join(" | ", _lines.TakeLast(5));
+
+        /// <summary>Starts an incarnation that records in <paramref name="committed"/> the next offset it committed for each input partition.</summary>
+        public static NodeCopier Start(string interop, IReadOnlyList<string> arguments, ConcurrentDictionary<int, long> committed)
+        {
+            var start = new ProcessStartInfo("node") { WorkingDirectory = interop, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var copier = new NodeCopier(Process.Start(start) ?? throw new InvalidOperationException("could not start node"), committed);
+            copier._process.OutputDataReceived += (_, e) => copier.Keep(e.Data);
+            copier._process.ErrorDataReceived += (_, e) => copier.Keep(e.Data);
+            copier._process.BeginOutputReadLine();
+            copier._process.BeginErrorReadLine();
+            return copier;
+        }
+
+        /// <summary>Waits until the copier opens its next transaction.</summary>
+        public async Task NextTransactionAsync(TimeSpan timeout)
+        {
+            try
+            {
+                await Volatile.Read(ref _begun).Task.WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                // Kill anyway.
+            }
+        }
+
+        public void Kill()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+        }
+
+        public void Dispose() => _process.Dispose();
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            _lines.Enqueue(line);
+            var parts = line.Split(' ');
+            if (parts is ["begin", _])
+            {
+                Volatile.Read(ref _begun).TrySetResult();
+                Volatile.Write(ref _begun, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+            else if (parts is ["committed", var partition, var next])
+            {
+                _committed.AddOrUpdate(int.Parse(partition, CultureInfo.InvariantCulture), long.Parse(next, CultureInfo.InvariantCulture), (_, old) => Math.Max(old, long.Parse(next, CultureInfo.InvariantCulture)));
+            }
         }
     }
 }
