@@ -70,6 +70,47 @@ public sealed class WriteCachingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_PipelinedOnOneConnection_NextIsWrittenWhileTheFirstWaitsForItsFsync_AnswersInOrder()
+    {
+        await _connection.CreateTopicAsync("held");
+        await _connection.CreateTopicAsync("free");
+        var heldLog = Path.Combine(_broker.DataDir, "held-0", "00000000000000000000.log");
+        using var release = new SemaphoreSlim(0);
+        _disk.FlushFault = path =>
+        {
+            if (path == heldLog)
+            {
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return null;
+        };
+
+        // Back to back on one connection, as a producer with several requests in flight sends them; the
+        // ListOffsets after them is not pipelined, so it is handled once both are answered.
+        var batch = Wire.Batch(1_700_000_000_000, ("k", "v"));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("held", 0, batch), 9, 1001));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("free", 0, batch), 9, 1002));
+        var listHeld = new ListOffsetsRequest { ReplicaId = -1, Topics = [new() { Name = "held", Partitions = [new() { PartitionIndex = 0, Timestamp = -1 }] }] };
+        await _connection.SendRawAsync(RawConnection.Frame(listHeld, 7, 1003));
+
+        await using var other = await RawConnection.ConnectAsync(_broker);
+        var secondDurable = await Wire.EventuallyAsync(async () => await other.ListOffsetAsync("free", -1) == 1, TimeSpan.FromSeconds(10));
+        var firstHeld = await other.ListOffsetAsync("held", -1);
+        release.Release(100);
+        _disk.FlushFault = null;
+
+        Assert.True(secondDurable, "the second produce was not written while the first waited for its fsync");
+        Assert.Equal(0, firstHeld);
+        var first = RawConnection.Decode<ProduceResponse>((await _connection.ReadFrameAsync())!, ApiKey.Produce, 9, 1001);
+        var second = RawConnection.Decode<ProduceResponse>((await _connection.ReadFrameAsync())!, ApiKey.Produce, 9, 1002);
+        var listed = RawConnection.Decode<ListOffsetsResponse>((await _connection.ReadFrameAsync())!, ApiKey.ListOffsets, 7, 1003);
+        Assert.Equal(0, first.Responses[0].PartitionResponses[0].ErrorCode);
+        Assert.Equal(0, second.Responses[0].PartitionResponses[0].ErrorCode);
+        Assert.Equal(1, listed.Topics[0].Partitions[0].Offset);
+    }
+
+    [Fact]
     public async Task DescribeAndAlterConfigs_WriteCaching_DefaultFalseThenSetOnTheTopic()
     {
         await _connection.CreateTopicAsync("described");

@@ -21,6 +21,9 @@ public sealed class OffsetCommitHandler(GroupCoordinator coordinator, TopicManag
 
     public override short MaxVersion => 8;
 
+    // Every append happens before the first wait (for the fsync or the ISR), which is all that is left.
+    public override bool Pipelined => true;
+
     public override async ValueTask<OffsetCommitResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -30,6 +30,9 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
 
     public override short MaxVersion => 11;
 
+    // Every append happens before the first wait (for the fsync or the ISR), which is all that is left.
+    public override bool Pipelined => true;
+
     public override async ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
     {
         var pending = request.Acks == -1 ? new List<(Task Durable, ProduceResponse.PartitionProduceResponse Result)>() : null;

@@ -10,12 +10,21 @@ namespace Platform.Broker.Network;
 /// One client's TCP connection. Frames (<c>int32 size + payload</c>) are read whole by a
 /// <see cref="FrameReader"/> and handed, one at a time, to the <see cref="IRequestProcessor"/>, which
 /// answers through <see cref="Output"/>: requests are answered in order, as Kafka does. The connection
-/// knows frames, not APIs; a malformed frame closes this connection and nothing else.
+/// knows frames, not APIs; a malformed frame closes this connection and nothing else. A request the
+/// processor finishes later (<see cref="AnswerLater"/>) lets the connection read on, up to
+/// <see cref="MaxAnswersPending"/> answers outstanding.
 /// The <see cref="SocketServer"/> closes a connection that is idle too long or whose frame stops
 /// arriving halfway, or whose client left while a request was in progress (<see cref="CheckTimeouts"/>).
 /// </summary>
 internal sealed partial class ClientConnection : IClientConnection
 {
+    /// <summary>
+    /// Requests answered later that a connection may have outstanding before it stops reading. Above a
+    /// producer's five in flight, so that many commits of an asynchronously committing consumer share an fsync.
+    /// </summary>
+    internal const int MaxAnswersPending = 64;
+
+    private static readonly Task<bool> NoneOutstanding = Task.FromResult(true);
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameReader _reader;
@@ -27,6 +36,8 @@ internal sealed partial class ClientConnection : IClientConnection
     private volatile bool _busy;
     private volatile object? _inProgress;
     private volatile string? _abortReason;
+    private Task<bool> _answers = NoneOutstanding;
+    private int _answersPending;
 
     public ClientConnection(long id, Socket socket, ConnectionServices services, CancellationToken stopping)
     {
@@ -53,6 +64,27 @@ internal sealed partial class ClientConnection : IClientConnection
     public object? InProgress
     {
         set => _inProgress = value;
+    }
+
+    public Task<bool> EarlierAnswers => _answers;
+
+    /// <summary>Called by the processor on the connection's loop, so <see cref="_answers"/> has one writer.</summary>
+    public void AnswerLater(Func<Task<bool>, Task<bool>> answer)
+    {
+        Interlocked.Increment(ref _answersPending);
+        var written = answer(_answers);
+        _answers = written;
+        written.ContinueWith(static (done, state) => ((ClientConnection)state!).Answered(done), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Answered(Task<bool> written)
+    {
+        Interlocked.Decrement(ref _answersPending);
+        if (!written.IsCompletedSuccessfully || !written.Result)
+        {
+            // Its send failed or cut the frame: what follows it cannot be answered in order.
+            Abort("an answer could not be written");
+        }
     }
 
     /// <summary>What the connection is doing, for diagnostics: the request in progress, or how long it has been quiet.</summary>
@@ -98,6 +130,11 @@ internal sealed partial class ClientConnection : IClientConnection
                 {
                     return;
                 }
+
+                if (Volatile.Read(ref _answersPending) >= MaxAnswersPending)
+                {
+                    await _answers.ConfigureAwait(false);
+                }
             }
         }
         catch (Exception e) when (_abortReason is { } reason && e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
@@ -127,6 +164,9 @@ internal sealed partial class ClientConnection : IClientConnection
         }
         finally
         {
+            // Outstanding answers finish before the writer goes (a client may send its last requests and
+            // close its side); a failed one has closed the connection already (Answered).
+            await ((Task)_answers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _reader.Dispose();
             Output.Dispose();
             await _stream.DisposeAsync().ConfigureAwait(false);
@@ -146,7 +186,7 @@ internal sealed partial class ClientConnection : IClientConnection
             return;
         }
 
-        if (_busy)
+        if (_busy || Volatile.Read(ref _answersPending) > 0)
         {
             // A request in progress (a long-poll Fetch, a JoinGroup) does not read the socket, so a client
             // that went away would hold the connection until the request ends, which may be never.

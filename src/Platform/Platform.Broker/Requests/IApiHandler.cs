@@ -12,6 +12,15 @@ public interface IApiHandler
 
     short MaxVersion { get; }
 
+    /// <summary>
+    /// True when <see cref="HandleAsync"/> does everything whose order matters (its appends) before it
+    /// first waits, and then only waits (for an fsync, for the ISR) without touching the request's
+    /// memory. The connection then reads and handles its next requests meanwhile; answers still go out
+    /// in order. Kafka's broker handles one request per connection at a time, so a producer with five
+    /// requests in flight, or a consumer committing asynchronously, waits for one fsync per request.
+    /// </summary>
+    bool Pipelined => false;
+
     IRequestMessage CreateRequest();
 
     /// <summary>Returns the response, or null when the request wants none (Produce with acks=0).</summary>
@@ -31,6 +40,8 @@ public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
     public abstract short MinVersion { get; }
 
     public abstract short MaxVersion { get; }
+
+    public virtual bool Pipelined => false;
 
     public IRequestMessage CreateRequest() => new TRequest();
 

@@ -61,10 +61,26 @@ public sealed partial class RequestProcessor : IRequestProcessor
         var request = handler.CreateRequest();
         request.Read(ref reader, context.ApiVersion);
 
+        // A request that is not pipelined sees the effects of every earlier one, answered or not.
+        var earlier = connection.EarlierAnswers;
+        if (!handler.Pipelined && !earlier.IsCompleted && !await earlier.ConfigureAwait(false))
+        {
+            return false;
+        }
+
         connection.InProgress = context;
         try
         {
-            var response = await HandleAsync(handler, context, request, cancellationToken).ConfigureAwait(false);
+            var handling = HandleAsync(handler, context, request, cancellationToken);
+            if (handler.Pipelined && !(handling.IsCompleted && earlier.IsCompleted))
+            {
+                // Its ordered work is done; the rest is waiting, which the next requests need not do.
+                var pending = handling.AsTask();
+                connection.AnswerLater(written => AnswerAfterAsync(connection, context, pending, written, cancellationToken));
+                return true;
+            }
+
+            var response = await handling.ConfigureAwait(false);
             return response is null
                 || await SendAsync(connection, context.CorrelationId, context.ApiKey, context.ApiVersion, response, cancellationToken).ConfigureAwait(false);
         }
@@ -72,6 +88,13 @@ public sealed partial class RequestProcessor : IRequestProcessor
         {
             connection.InProgress = null;
         }
+    }
+
+    private async Task<bool> AnswerAfterAsync(IClientConnection connection, RequestContext context, Task<IResponseMessage?> handling, Task<bool> earlierWritten, CancellationToken cancellationToken)
+    {
+        var response = await handling.ConfigureAwait(false);
+        return await earlierWritten.ConfigureAwait(false)
+            && (response is null || await SendAsync(connection, context.CorrelationId, context.ApiKey, context.ApiVersion, response, cancellationToken).ConfigureAwait(false));
     }
 
     private static RequestContext ReadHeader(ref KafkaReader reader, IClientConnection connection)
