@@ -43,13 +43,38 @@ public sealed class TransactionClusterTests : IAsyncLifetime
             await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
         }
 
-        Assert.True(await View(1).WaitForAsync(v => v.Brokers.Count == 3 && v.ControllerId > 0, Timeout, CancellationToken.None));
+        foreach (var id in Enumerable.Range(1, 3))
+        {
+            // Every broker, the controller among them, sees all three before a topic needs three replicas.
+            Assert.True(await View(id).WaitForAsync(v => v.Brokers.Count == 3 && v.ControllerId > 0, Timeout, CancellationToken.None));
+        }
+
+        // The controller may still count fewer live brokers than the views show: it refuses, and the create is retried.
         await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Bootstrap }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
+        Assert.True(await Wire.EventuallyAsync(
+            async () =>
+            {
+                try
+                {
+                    await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
+                    return true;
+                }
+                catch (CreateTopicsException e) when (e.Message.Contains("larger than available brokers", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            },
+            Timeout));
         foreach (var id in Enumerable.Range(1, 3))
         {
             Assert.True(await View(id).WaitForAsync(v => Enumerable.Range(0, 3).All(p => v.Leader(Topic, p) is not null), Timeout, CancellationToken.None));
         }
+
+        // And each leader has taken its role (the view comes first).
+        Assert.True(await Wire.EventuallyAsync(
+            () => Task.FromResult(Enumerable.Range(0, 3).All(p => View(1).View.Leader(Topic, p) is { } leader
+                && _brokers[leader.Id - 1]!.Services.GetRequiredService<TopicManager>().GetPartition(Topic, p)?.IsLeader(leader.Id) == true)),
+            Timeout));
     }
 
     public async Task DisposeAsync()

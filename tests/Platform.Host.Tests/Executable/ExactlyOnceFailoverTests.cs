@@ -147,13 +147,25 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
     {
         await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
         {
-            await admin.CreateTopicsAsync([.. new[] { input, output }.Select(name => new TopicSpecification
+            foreach (var name in new[] { input, output })
             {
-                Name = name,
-                NumPartitions = Partitions,
-                ReplicationFactor = 3,
-                Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" },
-            })]);
+                // The controller may count fewer live brokers than the metadata already shows: it refuses, the create is retried.
+                Assert.True(await Wire.EventuallyAsync(
+                    async () =>
+                    {
+                        try
+                        {
+                            var configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" };
+                            await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = Partitions, ReplicationFactor = 3, Configs = configs }]);
+                            return true;
+                        }
+                        catch (CreateTopicsException e) when (e.Message.Contains("larger than available brokers", StringComparison.Ordinal))
+                        {
+                            return false;
+                        }
+                    },
+                    Timeout));
+            }
         }
 
         using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 }).Build();
