@@ -70,12 +70,14 @@ public sealed class ServerPropertiesTests
     public void Bind_InternalTopicReplicationFactors_AreClusterSettings()
     {
         var (options, warnings) = Bind(("offsets.topic.replication.factor", "3"), ("transaction.state.log.replication.factor", "2"), ("transaction.state.log.min.isr", "1"));
-        var (_, warned) = Bind(("transaction.state.log.min.isr", "2"));
+        var (two, noWarning) = Bind(("transaction.state.log.min.isr", "2"));
 
         Assert.Empty(warnings);
         Assert.Equal(3, options.OffsetsTopicReplicationFactor);
         Assert.Equal(2, options.TransactionStateLogReplicationFactor);
-        Assert.Contains("transaction.state.log.min.isr", Assert.Single(warned), StringComparison.Ordinal);
+        Assert.Equal(1, options.TransactionStateLogMinIsr);
+        Assert.Empty(noWarning);
+        Assert.Equal(2, two.TransactionStateLogMinIsr);
     }
 
     [Theory]

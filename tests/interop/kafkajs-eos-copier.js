@@ -6,7 +6,7 @@
 // transaction, while the consumer resumes from the offsets the last committed transaction stored.
 // Prints "begin <partition>" when a transaction starts and "committed <partition> <next offset>" after
 // its commit, so the test can aim its kills at open transactions.
-// Usage: node kafkajs-eos-copier.js <host:port> <input topic> <output topic> <group id> <transactional id>
+// Usage: node kafkajs-eos-copier.js <host:port[,host:port...]> <input topic> <output topic> <group id> <transactional id>
 'use strict'
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
 const { Kafka, logLevel } = require('kafkajs')
@@ -21,7 +21,7 @@ async function main() {
   const perTransaction = 200
   const perSend = 50
   const retry = { initialRetryTime: 100, maxRetryTime: 1000, retries: 30 }
-  const kafka = new Kafka({ clientId: 'eos-copier', brokers: [broker], logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry })
+  const kafka = new Kafka({ clientId: 'eos-copier', brokers: broker.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry })
   const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30000, retry })
   // A short session: a killed copier's membership must lapse quickly for its successor to get the partitions.
   const consumer = kafka.consumer({

@@ -141,7 +141,8 @@ public sealed partial class BrokerOptions
             "Replicas of __consumer_offsets in a cluster (etcd.endpoints); until that many brokers are alive FindCoordinator answers COORDINATOR_NOT_AVAILABLE. A single broker uses 1."),
         Short("transaction.state.log.replication.factor", 3, o => o.TransactionStateLogReplicationFactor, (o, v) => o.TransactionStateLogReplicationFactor = v,
             "Replicas of __transaction_state in a cluster (etcd.endpoints), as offsets.topic.replication.factor. A single broker uses 1."),
-        new BrokerSetting.Fixed("transaction.state.log.min.isr", 1, "In-sync replicas __transaction_state needs: 1, as this broker runs alone (another value warns)."),
+        Short("transaction.state.log.min.isr", 2, o => o.TransactionStateLogMinIsr, (o, v) => o.TransactionStateLogMinIsr = v,
+            "min.insync.replicas of __transaction_state in a cluster (at most its replication factor), so a transaction's state is acknowledged only once that many replicas have it. A single broker uses 1."),
 
         // The cluster (issue 12): off, and the broker runs alone as before, until etcd.endpoints names an etcd.
         Text("etcd.endpoints", null, o => o.EtcdEndpoints, (o, v) => o.EtcdEndpoints = v,

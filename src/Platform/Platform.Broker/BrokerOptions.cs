@@ -137,6 +137,8 @@ public sealed partial class BrokerOptions
 
     public short TransactionStateLogReplicationFactor { get; set; }
 
+    public short TransactionStateLogMinIsr { get; set; }
+
     /// <summary><c>etcd.endpoints</c>; null: a single broker, no cluster.</summary>
     public string? EtcdEndpoints { get; set; }
 

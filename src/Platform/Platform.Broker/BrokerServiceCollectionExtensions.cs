@@ -66,6 +66,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, DeleteGroupsHandler>();
         services.AddSingleton<IApiHandler, OffsetDeleteHandler>();
         services.AddSingleton<IApiHandler, InitProducerIdHandler>();
+        services.AddSingleton<Transactions.TransactionMarkerWriter>();
         services.AddSingleton<Transactions.TransactionCoordinator>();
         services.AddSingleton<IApiHandler, AddPartitionsToTxnHandler>();
         services.AddSingleton<IApiHandler, AddOffsetsToTxnHandler>();

@@ -30,14 +30,28 @@ internal sealed class TransactionState(ProducerStateManager producers)
     /// <summary>Takes the first unstable offset from the producer state, after batches were applied to it.</summary>
     public void Refresh() => Volatile.Write(ref _firstUnstableOffset, producers.FirstUnstableOffset);
 
-    /// <summary>Refuses (INVALID_PRODUCER_EPOCH) a marker whose epoch is older than its producer's, before it is written.</summary>
+    /// <summary>
+    /// Refuses, before it is written, a marker whose producer epoch is older than its producer's
+    /// (INVALID_PRODUCER_EPOCH), or that comes from a transaction coordinator older than the one whose
+    /// marker the producer last had (TRANSACTION_COORDINATOR_FENCED: a deposed coordinator still sending).
+    /// </summary>
     public void CheckMarker(ReadOnlySpan<byte> batch)
     {
         var entry = producers.Get(RecordBatchHeader.ProducerId(batch));
+        if (entry is null)
+        {
+            return;
+        }
+
         var epoch = RecordBatchHeader.ProducerEpoch(batch);
-        if (entry is not null && epoch < entry.ProducerEpoch)
+        if (epoch < entry.ProducerEpoch)
         {
             throw new LogException(ErrorCode.InvalidProducerEpoch, $"Marker of producer {entry.ProducerId} has epoch {epoch}, older than {entry.ProducerEpoch}.");
+        }
+
+        if (TryReadMarker(batch, out _, out var coordinatorEpoch) && coordinatorEpoch < entry.CoordinatorEpoch)
+        {
+            throw new LogException(ErrorCode.TransactionCoordinatorFenced, $"Marker of producer {entry.ProducerId} comes from coordinator epoch {coordinatorEpoch}, older than {entry.CoordinatorEpoch}.");
         }
     }
 

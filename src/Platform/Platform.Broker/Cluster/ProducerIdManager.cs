@@ -9,6 +9,10 @@ namespace Platform.Broker.Cluster;
 /// blocks (as Kafka's controller hands blocks to brokers with AllocateProducerIds): before the first id
 /// of a block is used, the block's end is written to <c>producer-id-block</c> in the data directory
 /// (<see cref="AtomicFile"/>: temp file, fsync, rename, directory fsync), so a restart continues after the last block claimed, never inside it.
+/// In a cluster every broker hands out ids, and a transactional id's ids come from whichever broker
+/// coordinates it at the time: each broker's ids carry its node id in their upper bits
+/// (<c>(node.id + 1) &lt;&lt; 40</c> plus the local counter), so two brokers never give out the same id and
+/// ids handed out by a broker before it joined a cluster (all below 2^40) stay distinct too.
 /// </summary>
 public sealed class ProducerIdManager
 {
@@ -20,8 +24,12 @@ public sealed class ProducerIdManager
 
     private const string NextBlockKey = "next.block.start";
 
+    /// <summary>Bits of an id below the node's part in a cluster: room for 2^40 ids per broker.</summary>
+    private const int NodeShift = 40;
+
     private readonly Lock _lock = new();
     private readonly string _path;
+    private readonly long _nodeBase;
     private long _next;
     private long _blockEnd;
 
@@ -31,6 +39,16 @@ public sealed class ProducerIdManager
         Directory.CreateDirectory(dataDir);
         _path = Path.Combine(dataDir, FileName);
         _next = _blockEnd = ReadNextBlockStart(_path);
+        if (options.Value.IsClustered)
+        {
+            var nodeId = options.Value.NodeId;
+            if (nodeId >= (1 << (62 - NodeShift)) - 1)
+            {
+                throw new OptionsValidationException("node.id", $"is {nodeId}, too large for a cluster's producer ids: it must be below {(1 << (62 - NodeShift)) - 1}");
+            }
+
+            _nodeBase = (nodeId + 1L) << NodeShift;
+        }
     }
 
     /// <summary>A producer id no one was given before.</summary>
@@ -39,6 +57,11 @@ public sealed class ProducerIdManager
     {
         lock (_lock)
         {
+            if (_nodeBase > 0 && _next >= 1L << NodeShift)
+            {
+                throw new IOException($"This broker has handed out all its 2^{NodeShift} producer ids.");
+            }
+
             if (_next >= _blockEnd)
             {
                 var end = checked(_blockEnd + BlockSize);
@@ -46,7 +69,7 @@ public sealed class ProducerIdManager
                 _blockEnd = end;
             }
 
-            return _next++;
+            return _nodeBase + _next++;
         }
     }
 

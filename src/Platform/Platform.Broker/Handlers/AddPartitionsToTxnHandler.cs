@@ -11,7 +11,7 @@ namespace Platform.Broker.Handlers;
 /// an unknown partition gets UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED.
 /// v4+ (broker-to-broker batches) may be verify-only.
 /// </summary>
-public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator, TopicManager topics) : ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>
+public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator, TopicManager topics, ClusterMetadata metadata) : ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>
 {
     public override ApiKey ApiKey => ApiKey.AddPartitionsToTxn;
 
@@ -52,9 +52,9 @@ public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator
         {
             errorOf = p => coordinator.VerifyPartition(transactionalId, producerId, producerEpoch, p.Topic, p.Partition);
         }
-        else if (partitions.Any(p => topics.GetPartition(p.Name, p.p) is null))
+        else if (partitions.Any(p => !Exists(p.Name, p.p)))
         {
-            errorOf = p => topics.GetPartition(p.Topic, p.Partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.OperationNotAttempted;
+            errorOf = p => Exists(p.Topic, p.Partition) ? ErrorCode.OperationNotAttempted : ErrorCode.UnknownTopicOrPartition;
         }
         else
         {
@@ -69,6 +69,10 @@ public sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator
             ResultsByPartition = t.Partitions.Select(p => new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult { PartitionIndex = p, PartitionErrorCode = (short)errorOf((t.Name, p)) }).ToList(),
         }).ToList();
     }
+
+    // In a cluster the coordinator need not host a replica of the partitions it coordinates.
+    private bool Exists(string topic, int partition)
+        => topics.GetPartition(topic, partition) is not null || (metadata.Enabled && metadata.View.Replicas(topic, partition) is not null);
 
     public override AddPartitionsToTxnResponse ErrorResponse(RequestContext context, AddPartitionsToTxnRequest request, ErrorCode error)
         => context.ApiVersion <= 3

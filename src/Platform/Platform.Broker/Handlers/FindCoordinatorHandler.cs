@@ -88,6 +88,7 @@ public sealed class FindCoordinatorHandler(
                 ["cleanup.policy"] = "compact",
                 ["segment.bytes"] = settings.TransactionStateLogSegmentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["compression.type"] = "uncompressed",
+                ["min.insync.replicas"] = Math.Min(settings.TransactionStateLogMinIsr, settings.TransactionStateLogReplicationFactor).ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, cancellationToken).ConfigureAwait(false);
         return created == ErrorCode.None ? ErrorCode.None : ErrorCode.CoordinatorNotAvailable;
     }

@@ -5,8 +5,13 @@ using Platform.Protocol.Messages;
 
 namespace Platform.Broker.Handlers;
 
-/// <summary>WriteTxnMarkers: COMMIT/ABORT markers on the named partitions (what the coordinator does in-process).</summary>
-public sealed class WriteTxnMarkersHandler(TransactionCoordinator coordinator) : ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>
+/// <summary>
+/// WriteTxnMarkers: a transaction coordinator on another broker (or a tool) ends transactions on partitions
+/// this broker leads. Each marker is answered once it is on the partition's whole ISR (acks=all), so the
+/// coordinator writes Complete* only over markers that survive a leader change; a partition not led here
+/// answers NOT_LEADER_OR_FOLLOWER and the coordinator retries at its new leader.
+/// </summary>
+public sealed class WriteTxnMarkersHandler(TransactionMarkerWriter markers) : ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>
 {
     public override ApiKey ApiKey => ApiKey.WriteTxnMarkers;
 
@@ -18,7 +23,7 @@ public sealed class WriteTxnMarkersHandler(TransactionCoordinator coordinator) :
     {
         // Every marker at once, each complete once durable; indexed like the request.
         var writes = request.Markers
-            .Select(m => m.Topics.Select(t => t.PartitionIndexes.Select(p => coordinator.WriteMarkerAsync(t.Name, p, m.ProducerId, m.ProducerEpoch, m.CoordinatorEpoch, m.TransactionResult)).ToList()).ToList())
+            .Select(m => m.Topics.Select(t => t.PartitionIndexes.Select(p => markers.WriteAsync(t.Name, p, m.ProducerId, m.ProducerEpoch, m.CoordinatorEpoch, m.TransactionResult)).ToList()).ToList())
             .ToList();
         await Task.WhenAll(writes.SelectMany(m => m).SelectMany(t => t)).WaitAsync(cancellationToken).ConfigureAwait(false);
         return Respond(request, (m, t, p) => writes[m][t][p].Result);

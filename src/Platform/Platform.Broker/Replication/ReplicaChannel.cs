@@ -6,8 +6,8 @@ using Platform.Protocol.Messages;
 namespace Platform.Broker.Replication;
 
 /// <summary>
-/// One connection from a follower to a leader broker: requests go one at a time (a fetcher waits for each
-/// answer before the next), framed and encoded with the protocol library, as a client would but without it
+/// One connection to another broker (a follower's to its leader, a transaction coordinator's to a partition
+/// leader for its markers): requests go one at a time (the caller waits for each answer before the next), framed and encoded with the protocol library, as a client would but without it
 /// (the broker does not depend on the client).
 /// </summary>
 internal sealed class ReplicaChannel : IDisposable

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Broker.Cluster;
 using Platform.Broker.Groups;
+using Platform.Broker.Transactions;
 
 namespace Platform.Broker.Replication;
 
@@ -10,14 +11,16 @@ namespace Platform.Broker.Replication;
 /// it keeps a <see cref="LeaderState"/> (the ISR and high watermark), and checks every half
 /// <c>replica.lag.time.max.ms</c> for followers that fell out of sync; as follower it hands the partition to
 /// the <see cref="ReplicaFetcher"/> of its leader broker (one connection per source broker). Role changes
-/// are applied one at a time. The group coordinator serves the <c>__consumer_offsets</c> partitions this
-/// broker leads: it loads one's groups from the log on becoming its leader and drops them on losing it.
+/// are applied one at a time. The group and transaction coordinators serve the <c>__consumer_offsets</c> and
+/// <c>__transaction_state</c> partitions this broker leads: they load one's state from the log on becoming its
+/// leader and drop it on losing it.
 /// </summary>
 public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 {
     private readonly int _nodeId;
     private readonly IIsrStore? _isrStore;
     private readonly GroupCoordinator _groups;
+    private readonly TransactionCoordinator _transactions;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ReplicaManager> _logger;
@@ -33,7 +36,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
     private IReadOnlyDictionary<int, BrokerEndpoint> _brokers = new Dictionary<int, BrokerEndpoint>();
 
     /// <param name="isrStore">Where ISR changes are recorded (etcd in a cluster); required once this broker leads a partition with followers.</param>
-    public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, GroupCoordinator groups, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
+    public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, GroupCoordinator groups, TransactionCoordinator transactions, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,6 +45,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         _nodeId = cluster.NodeId;
         _isrStore = isrStore;
         _groups = groups;
+        _transactions = transactions;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<ReplicaManager>();
@@ -94,10 +98,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         {
             StopFollowing(partition);
             StopLeading(partition);
-            if (partition.Topic.Name == GroupCoordinator.TopicName)
-            {
-                _groups.UnloadPartition(partition.Index);
-            }
+            UnloadCoordinator(partition);
         }
 
         return Task.CompletedTask;
@@ -189,11 +190,16 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         }
 
         partition.Role = role;
+
+        // Whatever was loaded before (at start, or under an older leadership) is replaced by the log's state.
+        UnloadCoordinator(partition);
         if (partition.Topic.Name == GroupCoordinator.TopicName)
         {
-            // Whatever was loaded before (at start, or under an older leadership) is replaced by the log's state.
-            _groups.UnloadPartition(partition.Index);
             _groups.LoadPartition(partition.Index);
+        }
+        else if (partition.Topic.Name == TransactionCoordinator.TopicName)
+        {
+            _transactions.LoadPartition(partition.Index, role.LeaderEpoch);
         }
 
         LogBecameLeader(partition.Topic.Name, partition.Index, role.LeaderEpoch, role.Isr, log.LogEndOffset);
@@ -211,10 +217,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 
         StopLeading(partition);
         StopFollowing(partition);
-        if (partition.Topic.Name == GroupCoordinator.TopicName)
-        {
-            _groups.UnloadPartition(partition.Index);
-        }
+        UnloadCoordinator(partition);
 
         var log = partition.Log;
         if (log.ReplicatedHighWatermark == long.MaxValue)
@@ -238,6 +241,18 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         fetcher.Add(partition, role.LeaderEpoch);
         _following[partition] = role.Leader;
         LogBecameFollower(partition.Topic.Name, partition.Index, role.Leader, role.LeaderEpoch, log.LogEndOffset);
+    }
+
+    private void UnloadCoordinator(Partition partition)
+    {
+        if (partition.Topic.Name == GroupCoordinator.TopicName)
+        {
+            _groups.UnloadPartition(partition.Index);
+        }
+        else if (partition.Topic.Name == TransactionCoordinator.TopicName)
+        {
+            _transactions.UnloadPartition(partition.Index);
+        }
     }
 
     private void StopFollowing(Partition partition)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,86 +8,92 @@ using Platform.Protocol;
 namespace Platform.Broker.Transactions;
 
 /// <summary>
-/// The transaction coordinator: one <see cref="TransactionMetadata"/> per transactional id, stored in the
-/// compacted <c>__transaction_state</c> topic (the partition the id hashes to, as groups do) and
-/// reloaded at start, where a transaction caught between PrepareCommit/PrepareAbort and its markers is
-/// completed. Ending a transaction writes Prepare*, the COMMIT/ABORT markers to every partition in it
-/// (in-process; <c>__consumer_offsets</c> partitions through the group coordinator, which materialises
-/// the staged offsets), then Complete*, each step once the one before is durable. A new state is
-/// applied only once its record is durable, and no thread waits for that: the id is claimed meanwhile
-/// and other changes of it get CONCURRENT_TRANSACTIONS, which clients retry. As in Kafka two timers run: every
-/// transaction.abort.timed.out.transaction.cleanup.interval.ms open transactions past their timeout are
-/// aborted with an epoch bump, so the old producer is fenced (and unfinished completions retried); every
-/// transaction.remove.expired.transaction.cleanup.interval.ms ids idle past transactional.id.expiration.ms
-/// are removed.
+/// The transaction coordinator's requests. Each transactional id lives on the partition of the compacted
+/// <c>__transaction_state</c> topic it hashes to (as groups do), and is served by the broker leading that
+/// partition: the <see cref="TransactionStateCache"/> loads a partition's ids when this broker becomes its
+/// leader (<see cref="LoadPartition"/>; a single broker loads them all at start) and drops them when it
+/// stops being (<see cref="UnloadPartition"/>); other brokers answer NOT_COORDINATOR. Ending a transaction
+/// (<see cref="TransactionCompletion"/>) writes Prepare*, the COMMIT/ABORT markers to every partition of
+/// the transaction wherever its leader is (<see cref="TransactionMarkerSender"/>), then Complete*, each
+/// step once the one before is durable; a coordinator that takes over completes what its predecessor left
+/// prepared. A new state is applied only once its record is durable, and no thread waits for that: the id
+/// is claimed meanwhile and other changes of it get CONCURRENT_TRANSACTIONS, which clients retry. As in
+/// Kafka two timers run: every transaction.abort.timed.out.transaction.cleanup.interval.ms open
+/// transactions past their timeout are aborted with an epoch bump, so the old producer is fenced (and
+/// unfinished completions retried); every transaction.remove.expired.transaction.cleanup.interval.ms ids
+/// idle past transactional.id.expiration.ms are removed.
 /// </summary>
-public sealed partial class TransactionCoordinator : IDisposable
+public sealed class TransactionCoordinator : IDisposable
 {
     public const string TopicName = "__transaction_state";
-
-    /// <summary>A single node never changes coordinator: every marker carries epoch 0.</summary>
-    public const int CoordinatorEpoch = 0;
 
     private readonly BrokerOptions _options;
     private readonly TopicManager _topics;
     private readonly GroupCoordinator _groups;
-    private readonly ProducerIdManager _producerIds;
+    private readonly ClusterMetadata _metadata;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionCoordinator> _logger;
-    private readonly CoordinatorTopic _store;
-    private readonly ConcurrentDictionary<string, TransactionMetadata> _transactions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<long, TransactionMetadata> _byProducerId = new();
+    private readonly TransactionStateCache _cache;
+    private readonly TransactionMarkerSender _markers;
+    private readonly TransactionCompletion _completion;
     private readonly Lock _topicGate = new();
     private volatile bool _topicReady;
     private volatile bool _active;
     private ITimer? _abortTimer;
     private ITimer? _expireTimer;
 
-    public TransactionCoordinator(IOptions<BrokerOptions> options, TopicManager topics, GroupCoordinator groups, ProducerIdManager producerIds, TimeProvider time, ILogger<TransactionCoordinator> logger)
+    public TransactionCoordinator(
+        IOptions<BrokerOptions> options, TopicManager topics, GroupCoordinator groups, ProducerIdManager producerIds, ClusterInfo cluster, ClusterMetadata metadata,
+        TransactionMarkerWriter markerWriter, TimeProvider time, ILogger<TransactionCoordinator> logger)
     {
         _options = options.Value;
         _topics = topics;
         _groups = groups;
-        _producerIds = producerIds;
+        _metadata = metadata;
         _time = time;
         _logger = logger;
-        _store = new CoordinatorTopic(topics, time, TopicName);
+        _cache = new TransactionStateCache(new CoordinatorTopic(topics, time, TopicName), topics, cluster, time, logger);
+        _markers = new TransactionMarkerSender(markerWriter, metadata, cluster, logger);
+        _completion = new TransactionCompletion(_cache, _markers, producerIds, _options, logger);
     }
 
-    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    /// <summary>Partitions of <c>__transaction_state</c>: the existing topic's count, or the configured one.</summary>
+    /// <summary>Partitions of <c>__transaction_state</c>: the cluster's or the local topic's count, or the configured one before it exists.</summary>
     public int PartitionCount
-        => _topics.TryGetTopic(TopicName, out var topic) ? topic.PartitionCount : _options.TransactionStateLogNumPartitions;
+        => _metadata.Enabled && _metadata.View.Topics.TryGetValue(TopicName, out var assignment) ? assignment.Replicas.Length
+            : _topics.TryGetTopic(TopicName, out var topic) ? topic.PartitionCount
+            : _options.TransactionStateLogNumPartitions;
 
     /// <summary>The <c>__transaction_state</c> partition of <paramref name="transactionalId"/> (Java hashCode, abs, modulo).</summary>
     public int PartitionFor(string transactionalId) => GroupPartitioner.PartitionFor(transactionalId, PartitionCount);
 
-    /// <summary>Every transactional id known (ListTransactions, DescribeTransactions, tools).</summary>
-    public IReadOnlyCollection<TransactionMetadata> Transactions => [.. _transactions.Values];
+    /// <summary>Every transactional id served here (ListTransactions, DescribeTransactions, tools).</summary>
+    public IReadOnlyCollection<TransactionMetadata> Transactions => [.. _cache.Values];
 
-    /// <summary>The transactional id's state, or null.</summary>
-    public TransactionMetadata? Get(string transactionalId) => _transactions.GetValueOrDefault(transactionalId);
+    /// <summary>The transactional id's state if it is served here, or null.</summary>
+    public TransactionMetadata? Get(string transactionalId) => _cache.Get(transactionalId);
 
-    /// <summary>Loads an existing <c>__transaction_state</c>, completes what was left half-done, starts the timer.</summary>
+    /// <summary>The coordinator's clock in Unix milliseconds (what transaction start times are measured in).</summary>
+    public long CurrentTimeMs => _cache.NowMs;
+
+    /// <summary>Whether the coordinator can answer describe and list requests: started, and not stopping.</summary>
+    public ErrorCode DescribeError => _active ? ErrorCode.None : ErrorCode.CoordinatorNotAvailable;
+
+    /// <summary>
+    /// Starts the timers. A single broker loads every partition of an existing <c>__transaction_state</c>
+    /// (it leads them all, at epoch 0) and completes what was left half-done; in a cluster the replica
+    /// manager loads the partitions this broker leads as it becomes their leader.
+    /// </summary>
     public void Start()
     {
-        if (_topics.TryGetTopic(TopicName, out var topic))
+        _active = true;
+        if (!_options.IsClustered && _topics.TryGetTopic(TopicName, out var topic))
         {
             for (var partition = 0; partition < topic.PartitionCount; partition++)
             {
-                LoadPartition(partition);
+                LoadPartition(partition, 0);
             }
 
             _topicReady = true;
-            LogLoaded(_transactions.Count);
-        }
-
-        _active = true;
-        foreach (var metadata in _transactions.Values)
-        {
-            // Transactions caught between Prepare* and Complete* are completed in the background.
-            BackgroundTryFinish(metadata);
         }
 
         var abortInterval = TimeSpan.FromMilliseconds(_options.TransactionAbortTimedOutTransactionCleanupIntervalMs);
@@ -104,20 +109,55 @@ public sealed partial class TransactionCoordinator : IDisposable
         _abortTimer = null;
         _expireTimer?.Dispose();
         _expireTimer = null;
+        _cache.UnloadAll();
     }
 
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        _markers.Dispose();
+    }
 
-    /// <summary>Whether FindCoordinator (key type 1) may name this broker for <paramref name="transactionalId"/>.</summary>
+    /// <summary>
+    /// This broker became the leader of <c>__transaction_state</c>-<paramref name="partition"/> at
+    /// <paramref name="leaderEpoch"/>, which becomes the coordinator epoch of its ids: they are loaded from
+    /// the log, and transactions found prepared get their markers (again) and are completed in the background.
+    /// </summary>
+    public void LoadPartition(int partition, int leaderEpoch)
+    {
+        var loaded = _cache.Load(partition, leaderEpoch);
+
+        // Off the caller's thread: the replica manager applies role changes under its lock, and markers to local partitions append synchronously.
+        _ = Task.Run(() =>
+        {
+            foreach (var metadata in loaded)
+            {
+                _completion.BackgroundTryFinish(metadata);
+            }
+        });
+    }
+
+    /// <summary>This broker no longer leads <c>__transaction_state</c>-<paramref name="partition"/>: its ids are no longer served here.</summary>
+    public void UnloadPartition(int partition) => _cache.Unload(partition);
+
+    /// <summary>Whether FindCoordinator (key type 1) may name this broker for <paramref name="transactionalId"/> (a single broker; a cluster asks its metadata).</summary>
     public ErrorCode CoordinatorFor(string transactionalId)
-        => string.IsNullOrEmpty(transactionalId) ? ErrorCode.InvalidRequest : _active && EnsureTopic() ? ErrorCode.None : ErrorCode.CoordinatorNotAvailable;
+        => string.IsNullOrEmpty(transactionalId) ? ErrorCode.InvalidRequest : Serves(transactionalId);
 
-    /// <summary>Creates <c>__transaction_state</c> (compacted) on first use, as Kafka does.</summary>
+    /// <summary>
+    /// Creates <c>__transaction_state</c> (compacted) on first use on a single broker, as Kafka does; in a
+    /// cluster the controller creates it (FindCoordinator asks it to), so this only says whether it exists.
+    /// </summary>
     public bool EnsureTopic()
     {
         if (_topicReady)
         {
             return true;
+        }
+
+        if (_options.IsClustered)
+        {
+            return _topicReady = _metadata.View.Topics.ContainsKey(TopicName);
         }
 
         lock (_topicGate)
@@ -136,10 +176,11 @@ public sealed partial class TransactionCoordinator : IDisposable
             var result = _topics.CreateTopic(TopicName, _options.TransactionStateLogNumPartitions, 1, configs, validateOnly: false);
             if (result.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
             {
-                LogTopicFailed(result.Error, result.Message);
+                _logger.LogTopicFailed(result.Error, result.Message);
                 return false;
             }
 
+            _cache.OwnNew(PartitionCount);
             return _topicReady = true;
         }
     }
@@ -161,12 +202,16 @@ public sealed partial class TransactionCoordinator : IDisposable
             return (error, -1, -1);
         }
 
-        var metadata = _transactions.GetOrAdd(transactionalId, id => new TransactionMetadata(id, PartitionFor(id)));
+        if (_cache.GetOrAdd(transactionalId, PartitionFor(transactionalId)) is not { } metadata)
+        {
+            return (ErrorCode.NotCoordinator, -1, -1);
+        }
+
         bool ongoing;
         lock (metadata.Gate)
         {
             // Dead: expired between the lookup and the lock, so this object is no longer the id's; the retry finds a fresh one.
-            if (metadata.State == TransactionState.Dead || !TryBegin(metadata))
+            if (metadata.State == TransactionState.Dead || !metadata.TryClaim())
             {
                 return (ErrorCode.ConcurrentTransactions, -1, -1);
             }
@@ -182,22 +227,18 @@ public sealed partial class TransactionCoordinator : IDisposable
 
         try
         {
+            var finished = ongoing ? await _completion.FenceAndAbortAsync(metadata).ConfigureAwait(false) : await _completion.TryFinishAsync(metadata).ConfigureAwait(false);
             if (ongoing)
             {
-                var fenced = await FenceAndAbortAsync(metadata).ConfigureAwait(false);
                 lock (metadata.Gate)
                 {
-                    LogFenced(transactionalId, metadata.ProducerId, metadata.ProducerEpoch);
-                }
-
-                if (fenced != ErrorCode.None)
-                {
-                    return (ErrorCode.ConcurrentTransactions, -1, -1);
+                    _logger.LogFenced(transactionalId, metadata.ProducerId, metadata.ProducerEpoch);
                 }
             }
-            else if (!await TryFinishAsync(metadata).ConfigureAwait(false))
+
+            if (finished != ErrorCode.None)
             {
-                return (ErrorCode.ConcurrentTransactions, -1, -1);
+                return (finished == ErrorCode.NotCoordinator ? finished : ErrorCode.ConcurrentTransactions, -1, -1);
             }
 
             long oldProducerId;
@@ -208,9 +249,9 @@ public sealed partial class TransactionCoordinator : IDisposable
 
             try
             {
-                error = await TransitionAsync(metadata, m =>
+                error = await _cache.TransitionAsync(metadata, m =>
                 {
-                    BumpEpoch(m);
+                    _completion.BumpEpoch(m);
                     m.State = TransactionState.Empty;
                     m.Partitions.Clear();
                     m.TimeoutMs = timeoutMs;
@@ -230,33 +271,28 @@ public sealed partial class TransactionCoordinator : IDisposable
 
             lock (metadata.Gate)
             {
-                if (oldProducerId >= 0 && oldProducerId != metadata.ProducerId)
-                {
-                    _byProducerId.TryRemove(new KeyValuePair<long, TransactionMetadata>(oldProducerId, metadata));
-                }
-
-                _byProducerId[metadata.ProducerId] = metadata;
+                _cache.SetProducerId(metadata, oldProducerId);
                 return (ErrorCode.None, metadata.ProducerId, metadata.ProducerEpoch);
             }
         }
         finally
         {
-            End(metadata);
+            metadata.Release();
         }
     }
 
     /// <summary>AddPartitionsToTxn / AddOffsetsToTxn: the partitions join the transaction, which starts if none is open.</summary>
     public async Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<(string Topic, int Partition)> partitions)
     {
-        var metadata = Get(transactionalId);
+        var (error, metadata) = Served(transactionalId);
         if (metadata is null)
         {
-            return _active ? ErrorCode.InvalidProducerIdMapping : ErrorCode.CoordinatorNotAvailable;
+            return error;
         }
 
         lock (metadata.Gate)
         {
-            var error = CheckProducer(metadata, producerId, producerEpoch);
+            error = CheckProducer(metadata, producerId, producerEpoch);
             if (error != ErrorCode.None)
             {
                 return error;
@@ -272,7 +308,7 @@ public sealed partial class TransactionCoordinator : IDisposable
                 return ErrorCode.None;
             }
 
-            if (!TryBegin(metadata))
+            if (!metadata.TryClaim())
             {
                 return ErrorCode.ConcurrentTransactions;
             }
@@ -280,12 +316,12 @@ public sealed partial class TransactionCoordinator : IDisposable
 
         try
         {
-            return await TransitionAsync(metadata, m =>
+            return await _cache.TransitionAsync(metadata, m =>
             {
                 if (m.State != TransactionState.Ongoing)
                 {
                     m.State = TransactionState.Ongoing;
-                    m.StartMs = NowMs;
+                    m.StartMs = _cache.NowMs;
                 }
 
                 m.Partitions.UnionWith(partitions);
@@ -293,22 +329,22 @@ public sealed partial class TransactionCoordinator : IDisposable
         }
         finally
         {
-            End(metadata);
+            metadata.Release();
         }
     }
 
     /// <summary>AddPartitionsToTxn v4+ verify-only: are the partitions in the producer's open transaction?</summary>
     public ErrorCode VerifyPartition(string transactionalId, long producerId, short producerEpoch, string topic, int partition)
     {
-        var metadata = Get(transactionalId);
+        var (error, metadata) = Served(transactionalId);
         if (metadata is null)
         {
-            return ErrorCode.InvalidProducerIdMapping;
+            return error;
         }
 
         lock (metadata.Gate)
         {
-            var error = CheckProducer(metadata, producerId, producerEpoch);
+            error = CheckProducer(metadata, producerId, producerEpoch);
             return error != ErrorCode.None ? error
                 : metadata.State == TransactionState.Ongoing && metadata.Partitions.Contains((topic, partition)) ? ErrorCode.None
                 : ErrorCode.InvalidTxnState;
@@ -317,27 +353,22 @@ public sealed partial class TransactionCoordinator : IDisposable
 
     /// <summary>AddOffsetsToTxn: the group's <c>__consumer_offsets</c> partition joins the transaction.</summary>
     public Task<ErrorCode> AddOffsetsAsync(string transactionalId, long producerId, short producerEpoch, string groupId)
-    {
-        if (!_groups.EnsureOffsetsTopic())
-        {
-            return Task.FromResult(ErrorCode.CoordinatorNotAvailable);
-        }
-
-        return AddPartitionsAsync(transactionalId, producerId, producerEpoch, [(GroupCoordinator.TopicName, _groups.PartitionFor(groupId))]);
-    }
+        => OffsetsPartitionFor(groupId) is var partition and >= 0
+            ? AddPartitionsAsync(transactionalId, producerId, producerEpoch, [(GroupCoordinator.TopicName, partition)])
+            : Task.FromResult(ErrorCode.CoordinatorNotAvailable);
 
     /// <summary>EndTxn: commits or aborts the open transaction, answered once its markers and Complete* state are durable; a retry of the same decision answers success.</summary>
     public async Task<ErrorCode> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit)
     {
-        var metadata = Get(transactionalId);
+        var (error, metadata) = Served(transactionalId);
         if (metadata is null)
         {
-            return _active ? ErrorCode.InvalidProducerIdMapping : ErrorCode.CoordinatorNotAvailable;
+            return error;
         }
 
         lock (metadata.Gate)
         {
-            var error = CheckProducer(metadata, producerId, producerEpoch);
+            error = CheckProducer(metadata, producerId, producerEpoch);
             if (error != ErrorCode.None)
             {
                 return error;
@@ -345,7 +376,7 @@ public sealed partial class TransactionCoordinator : IDisposable
 
             switch (metadata.State)
             {
-                case TransactionState.Ongoing when TryBegin(metadata):
+                case TransactionState.Ongoing when metadata.TryClaim():
                     break;
                 case TransactionState.CompleteCommit:
                     return commit ? ErrorCode.None : ErrorCode.InvalidTxnState;
@@ -360,7 +391,8 @@ public sealed partial class TransactionCoordinator : IDisposable
 
         try
         {
-            return await FinishAsync(metadata, commit).ConfigureAwait(false) switch
+            // Prepared but not complete yet: the decision is durable, the timer (or the next coordinator) completes it.
+            return await _completion.FinishAsync(metadata, commit).ConfigureAwait(false) switch
             {
                 ErrorCode.None or ErrorCode.ConcurrentTransactions => ErrorCode.None,
                 var failed => failed,
@@ -368,20 +400,27 @@ public sealed partial class TransactionCoordinator : IDisposable
         }
         finally
         {
-            End(metadata);
+            metadata.Release();
         }
     }
 
     /// <summary>
     /// Runs a transactional append under the transaction's gate, so no marker can slip between the check
     /// and the append: the partition must be in the producer's open transaction (INVALID_TXN_STATE), the
-    /// epoch current (INVALID_PRODUCER_EPOCH).
+    /// epoch current (INVALID_PRODUCER_EPOCH). In a cluster a producer whose transaction is coordinated
+    /// elsewhere is appended as Kafka's partition leaders do: the log checks its epoch.
     /// </summary>
     public ErrorCode AppendTransactional(long producerId, short producerEpoch, string topic, int partition, Action append)
     {
-        if (!_byProducerId.TryGetValue(producerId, out var metadata))
+        if (_cache.GetByProducerId(producerId) is not { } metadata)
         {
-            return ErrorCode.InvalidTxnState;
+            if (!_options.IsClustered)
+            {
+                return ErrorCode.InvalidTxnState;
+            }
+
+            append();
+            return ErrorCode.None;
         }
 
         lock (metadata.Gate)
@@ -401,46 +440,76 @@ public sealed partial class TransactionCoordinator : IDisposable
         }
     }
 
-    /// <summary>TxnOffsetCommit's check: the producer is current and the group's offsets partition is in its transaction.</summary>
+    /// <summary>
+    /// TxnOffsetCommit's check: the producer is current and the group's offsets partition is in its
+    /// transaction. In a cluster the group's coordinator may not coordinate the transaction; then, as in
+    /// Kafka, the offsets are staged unchecked and the transaction's marker decides them.
+    /// </summary>
     public ErrorCode VerifyOffsetCommit(string transactionalId, long producerId, short producerEpoch, string groupId)
-        => VerifyPartition(transactionalId, producerId, producerEpoch, GroupCoordinator.TopicName, _groups.PartitionFor(groupId));
-
-    /// <summary>Claims the id for a change written without the gate held; false if another one runs. Caller holds the gate.</summary>
-    private static bool TryBegin(TransactionMetadata metadata)
     {
-        if (metadata.Busy)
+        if (_options.IsClustered && (string.IsNullOrEmpty(transactionalId) || _cache.Get(transactionalId) is null))
         {
-            return false;
+            return ErrorCode.None;
         }
 
-        metadata.Busy = true;
-        return true;
+        var partition = OffsetsPartitionFor(groupId);
+        return partition < 0 ? ErrorCode.CoordinatorNotAvailable : VerifyPartition(transactionalId, producerId, producerEpoch, GroupCoordinator.TopicName, partition);
     }
 
-    private static void End(TransactionMetadata metadata)
+    /// <summary>A copy of <paramref name="transactionalId"/>'s state taken under its gate, or null when the id is unknown here.</summary>
+    public TransactionDescription? Describe(string transactionalId) => _cache.Get(transactionalId) is { } metadata ? Describe(metadata) : null;
+
+    /// <summary>Copies of every transactional id's state served here, ordered by id.</summary>
+    public IReadOnlyList<TransactionDescription> DescribeAll()
+        => [.. _cache.Values.Select(Describe).Where(d => d.State != TransactionState.Dead).OrderBy(d => d.TransactionalId, StringComparer.Ordinal)];
+
+    /// <summary>Aborts transactions past their timeout and retries unfinished completions, in the background (the timer's work).</summary>
+    internal void AbortTimedOutTransactions()
+    {
+        if (_active)
+        {
+            _completion.AbortTimedOutTransactions();
+        }
+    }
+
+    /// <summary>Removes ids idle past transactional.id.expiration.ms (the timer's work); returns how many tombstones were started.</summary>
+    internal int RemoveExpiredTransactionalIds() => _active ? _completion.RemoveExpiredTransactionalIds() : 0;
+
+    private static TransactionDescription Describe(TransactionMetadata metadata)
     {
         lock (metadata.Gate)
         {
-            metadata.Busy = false;
+            var partitions = metadata.Partitions.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
+            return new TransactionDescription(metadata.TransactionalId, metadata.ProducerId, metadata.ProducerEpoch, metadata.TimeoutMs, metadata.State, metadata.StartMs, partitions);
         }
+    }
+
+    /// <summary>Whether this broker serves <paramref name="transactionalId"/> now: COORDINATOR_NOT_AVAILABLE (stopped, no topic), NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, or None.</summary>
+    private ErrorCode Serves(string transactionalId)
+        => !_active || !EnsureTopic() ? ErrorCode.CoordinatorNotAvailable : _cache.Check(PartitionFor(transactionalId));
+
+    /// <summary>The id's metadata if it is served here, else why not (an id served here but unknown: INVALID_PRODUCER_ID_MAPPING).</summary>
+    private (ErrorCode Error, TransactionMetadata? Metadata) Served(string transactionalId)
+    {
+        var error = string.IsNullOrEmpty(transactionalId) ? ErrorCode.InvalidRequest : Serves(transactionalId);
+        return error != ErrorCode.None ? (error, null)
+            : _cache.Get(transactionalId) is { } metadata ? (ErrorCode.None, metadata)
+            : (ErrorCode.InvalidProducerIdMapping, null);
+    }
+
+    /// <summary>The group's <c>__consumer_offsets</c> partition, or -1 while the topic does not exist (or, on a single broker, cannot be created).</summary>
+    private int OffsetsPartitionFor(string groupId)
+    {
+        if (_metadata.Enabled)
+        {
+            return _metadata.View.Topics.TryGetValue(GroupCoordinator.TopicName, out var assignment) ? GroupPartitioner.PartitionFor(groupId, assignment.Replicas.Length) : -1;
+        }
+
+        return _groups.EnsureOffsetsTopic() ? _groups.PartitionFor(groupId) : -1;
     }
 
     private static ErrorCode CheckProducer(TransactionMetadata metadata, long producerId, short producerEpoch)
         => metadata.ProducerId != producerId ? ErrorCode.InvalidProducerIdMapping
             : producerEpoch != metadata.ProducerEpoch ? ErrorCode.ProducerFenced
             : ErrorCode.None;
-
-    /// <summary>The next epoch; at the end of the epoch space, a new producer id at epoch 0.</summary>
-    private void BumpEpoch(TransactionMetadata metadata)
-    {
-        if (metadata.ProducerId < 0 || metadata.ProducerEpoch >= short.MaxValue - 1)
-        {
-            metadata.ProducerId = _producerIds.NextProducerId();
-            metadata.ProducerEpoch = 0;
-        }
-        else
-        {
-            metadata.ProducerEpoch++;
-        }
-    }
 }

@@ -30,6 +30,27 @@ public sealed class TransactionMetadata(string transactionalId, int partition)
     /// </summary>
     internal bool Busy { get; set; }
 
+    /// <summary>Claims the id for a change written without the gate held; false if another one runs. The caller holds the gate.</summary>
+    internal bool TryClaim()
+    {
+        if (Busy)
+        {
+            return false;
+        }
+
+        Busy = true;
+        return true;
+    }
+
+    /// <summary>Ends the claim of <see cref="TryClaim"/>.</summary>
+    internal void Release()
+    {
+        lock (Gate)
+        {
+            Busy = false;
+        }
+    }
+
     internal TransactionSnapshot Snapshot() => new(ProducerId, ProducerEpoch, TimeoutMs, State, [.. Partitions], LastUpdateMs, StartMs);
 
     internal void Restore(TransactionSnapshot value)

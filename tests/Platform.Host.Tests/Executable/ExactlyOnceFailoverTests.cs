@@ -1,0 +1,413 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Platform.Client;
+using Platform.Client.Admin;
+using Platform.Protocol;
+using Platform.Protocol.Messages;
+
+namespace Platform.Host.Tests.Executable;
+
+/// <summary>
+/// Exactly-once copies (read_committed consumer, transactional producer, offsets sent to the transaction)
+/// across a cluster of three broker processes on a real etcd, while the brokers coordinating the copier's
+/// transactions and its consumer group are SIGKILLed: afterwards the output read with read_committed holds
+/// every input record exactly once, in order per partition. The copier is ours, or kafkajs's.
+/// </summary>
+public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
+{
+    private const string Input = "eos-in";
+    private const string Output = "eos-out";
+    private const string Group = "eos-copy";
+    private const string TransactionalId = "eos-copier";
+    private const int Partitions = 3;
+    private const int PerPartition = 400;
+    private const int KafkaJsPerPartition = 1500;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private ProcessCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+        => _cluster = await ProcessCluster.StartAsync(string.Join('\n',
+            "broker.session.timeout.ms=2000",
+            "default.replication.factor=3",
+            "min.insync.replicas=2",
+            "offsets.topic.replication.factor=3",
+            "offsets.topic.num.partitions=3",
+            "transaction.state.log.replication.factor=3",
+            "transaction.state.log.num.partitions=3",
+            "transaction.state.log.min.isr=2",
+            "group.initial.rebalance.delay.ms=0",
+            "group.min.session.timeout.ms=1000",
+            ""));
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task ExactlyOnceCopy_TransactionAndGroupCoordinatorsKilled_OutputHoldsEachInputOnceInOrder()
+    {
+        await ProduceInputAsync(Input, Output, PerPartition);
+        using var copier = new Copier(_cluster.BootstrapServers, pauseAt: [PerPartition, 2 * PerPartition]);
+        var copying = Task.Run(() => copier.Run(Partitions * PerPartition));
+
+        // A third of the way, with a transaction open (records written, offsets not yet sent): SIGKILL its coordinator.
+        await copier.WaitPausedAsync(Timeout);
+        var transactionCoordinator = await CoordinatorAsync(TransactionalId, keyType: 1);
+        await _cluster.Broker(transactionCoordinator).KillAsync();
+        copier.Resume();
+
+        // Two thirds of the way, with the killed broker back and the transaction's offsets staged at the group's
+        // coordinator (TxnOffsetCommit done, EndTxn not yet): SIGKILL the group's coordinator.
+        await copier.WaitPausedAsync(Timeout);
+        Assert.NotEqual(transactionCoordinator, await CoordinatorAsync(TransactionalId, keyType: 1));
+        await _cluster.StartBrokerAsync(transactionCoordinator);
+        var groupCoordinator = await CoordinatorAsync(Group, keyType: 0);
+        await _cluster.Broker(groupCoordinator).KillAsync();
+        copier.Resume();
+        await copying.WaitAsync(TimeSpan.FromMinutes(3));
+
+        AssertCopiedOnceInOrder(Output, PerPartition, prefix: "");
+    }
+
+    [Fact]
+    public async Task KafkaJsCopier_TransactionCoordinatorSigkilled_OutputHoldsEachInputOnceInOrder()
+    {
+        const string input = "kjs-in", output = "kjs-out", transactionalId = "kjs-copier";
+        var interop = Path.Combine(ExternalProcess.RepositoryRoot, "tests", "interop");
+        Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "kafkajs")), "kafkajs is not installed: run npm ci in tests/interop.");
+        await ProduceInputAsync(input, output, KafkaJsPerPartition);
+
+        // The copier exits on any error (tests/interop/kafkajs-eos-copier.js); a new incarnation fences the old one and goes on.
+        string[] arguments = ["kafkajs-eos-copier.js", _cluster.BootstrapServers, input, output, "kjs-group", transactionalId];
+        var committed = new ConcurrentDictionary<int, long>();
+        var copier = NodeCopier.Start(interop, arguments, committed);
+        var killed = false;
+        var restarts = 0;
+        var elapsed = Stopwatch.StartNew();
+        try
+        {
+            while (committed.Count < Partitions || committed.Values.Sum() < Partitions * KafkaJsPerPartition)
+            {
+                Assert.True(elapsed.Elapsed < TimeSpan.FromMinutes(3), $"copy stuck at {committed.Values.Sum()} after {restarts} copier restarts: {copier.Tail}");
+                if (copier.HasExited)
+                {
+                    restarts++;
+                    copier.Dispose();
+                    copier = NodeCopier.Start(interop, arguments, committed);
+                }
+
+                // A third of the way, as a transaction opens: SIGKILL its coordinator.
+                if (!killed && committed.Values.Sum() >= Partitions * KafkaJsPerPartition / 3)
+                {
+                    var coordinator = await CoordinatorAsync(transactionalId, keyType: 1);
+                    await copier.NextTransactionAsync(TimeSpan.FromSeconds(10));
+                    await _cluster.Broker(coordinator).KillAsync();
+                    killed = true;
+                }
+
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            copier.Kill();
+            copier.Dispose();
+        }
+
+        Assert.True(killed);
+        AssertCopiedOnceInOrder(output, KafkaJsPerPartition, prefix: "copy:");
+    }
+
+    /// <summary>The node FindCoordinator names for <paramref name="key"/>, asked of any live broker.</summary>
+    private async Task<int> CoordinatorAsync(string key, sbyte keyType)
+    {
+        var node = -1;
+        Assert.True(await Wire.EventuallyAsync(
+            async () =>
+            {
+                foreach (var id in Enumerable.Range(1, 3).Where(_cluster.IsRunning))
+                {
+                    await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(id).Port);
+                    var response = await connection.SendAsync<FindCoordinatorResponse>(new FindCoordinatorRequest { Key = key, KeyType = keyType }, 3);
+                    if (response.ErrorCode == 0)
+                    {
+                        node = response.NodeId;
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            Timeout));
+        return node;
+    }
+
+    /// <summary>Creates the input and output topics (RF 3, min.insync.replicas 2) and writes "partition-i" records to every input partition.</summary>
+    private async Task ProduceInputAsync(string input, string output, int perPartition)
+    {
+        await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            foreach (var name in new[] { input, output })
+            {
+                // The controller may count fewer live brokers than the metadata already shows: it refuses, the create is retried.
+                Assert.True(await Wire.EventuallyAsync(
+                    async () =>
+                    {
+                        try
+                        {
+                            var configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" };
+                            await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = Partitions, ReplicationFactor = 3, Configs = configs }]);
+                            return true;
+                        }
+                        catch (CreateTopicsException e) when (e.Message.Contains("larger than available brokers", StringComparison.Ordinal))
+                        {
+                            return false;
+                        }
+                    },
+                    Timeout));
+            }
+        }
+
+        using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 }).Build();
+        var sends = new List<Task>();
+        for (var i = 0; i < perPartition; i++)
+        {
+            for (var partition = 0; partition < Partitions; partition++)
+            {
+                sends.Add(producer.ProduceAsync(new TopicPartition(input, partition), new Message<string?, string> { Key = null, Value = $"{partition}-{i}" }));
+            }
+        }
+
+        await Task.WhenAll(sends);
+    }
+
+    /// <summary>Reads the output with read_committed: each partition must hold its input's records, prefixed, once and in order.</summary>
+    private void AssertCopiedOnceInOrder(string output, int perPartition, string prefix)
+    {
+        using var consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(output, p, Offset.Beginning)));
+        var values = Enumerable.Range(0, Partitions).Select(_ => new List<string>()).ToArray();
+        var deadline = DateTime.UtcNow + Timeout;
+        var quietUntil = DateTime.UtcNow.AddSeconds(2);
+        while (DateTime.UtcNow < deadline && (values.Sum(v => v.Count) < Partitions * perPartition || DateTime.UtcNow < quietUntil))
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message: { } message } result)
+            {
+                values[result.Partition].Add(message.Value);
+                quietUntil = DateTime.UtcNow.AddSeconds(1);
+            }
+        }
+
+        for (var partition = 0; partition < Partitions; partition++)
+        {
+            Assert.Equal(Enumerable.Range(0, perPartition).Select(i => $"{prefix}{partition}-{i}"), values[partition]);
+        }
+    }
+
+    /// <summary>
+    /// The classic consume-transform-produce loop: a batch read (read_committed), written to the same
+    /// partition of the output in one transaction with the consumed offsets; an abortable failure aborts
+    /// and rewinds to the last committed positions.
+    /// </summary>
+    private sealed class Copier(string bootstrapServers, int[] pauseAt) : IDisposable
+    {
+        private readonly Queue<int> _pauseAt = new(pauseAt);
+        private readonly SemaphoreSlim _paused = new(0);
+        private readonly SemaphoreSlim _resume = new(0);
+
+        private readonly IConsumer<string?, string> _consumer = new ConsumerBuilder<string?, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = Group,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            SessionTimeoutMs = 10_000,
+        }).Build();
+
+        private readonly IProducer<string?, string> _producer = new ProducerBuilder<string?, string>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            TransactionalId = TransactionalId,
+            LingerMs = 5,
+        }).Build();
+
+        private readonly Dictionary<int, long> _committed = [];
+        private int _copied;
+
+        public int Copied => Volatile.Read(ref _copied);
+
+        /// <summary>Waits until the copier holds a transaction open at the next pause point.</summary>
+        public async Task WaitPausedAsync(TimeSpan timeout) => Assert.True(await _paused.WaitAsync(timeout), "the copier did not reach its pause point");
+
+        public void Resume() => _resume.Release();
+
+        public void Run(int total)
+        {
+            _producer.InitTransactions(Timeout);
+            _consumer.Subscribe(Input);
+            var deadline = DateTime.UtcNow.AddMinutes(4);
+            while (Copied < total)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"copied {Copied} of {total} records in time");
+                var batch = _consumer.ConsumeBatch(TimeSpan.FromMilliseconds(200), maxRecords: 50);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    _producer.BeginTransaction();
+                    foreach (var record in batch)
+                    {
+                        _producer.Produce(new TopicPartition(Output, record.Partition), new Message<string?, string> { Key = null, Value = record.Message!.Value });
+                    }
+
+                    PauseIfDue(beforeOffsets: true);
+                    var offsets = batch.GroupBy(r => r.Partition).Select(g => new TopicPartitionOffset(Input, g.Key, g.Max(r => r.Offset.Value) + 1)).ToList();
+                    _producer.SendOffsetsToTransaction(offsets, _consumer.ConsumerGroupMetadata!, Timeout);
+                    PauseIfDue(beforeOffsets: false);
+                    Commit();
+                    foreach (var offset in offsets)
+                    {
+                        _committed[offset.Partition] = offset.Offset.Value;
+                    }
+
+                    Interlocked.Add(ref _copied, batch.Count);
+                }
+                catch (KafkaException e) when (e is KafkaTxnRequiresAbortException || (e.Error.IsRetriable && !e.Error.IsFatal))
+                {
+                    _producer.AbortTransaction(Timeout);
+                    foreach (var partition in batch.Select(r => r.Partition).Distinct())
+                    {
+                        _consumer.Seek(new TopicPartitionOffset(Input, partition, _committed.GetValueOrDefault(partition)));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The first pause comes before the transaction's offsets are sent, the later ones after.</summary>
+        private void PauseIfDue(bool beforeOffsets)
+        {
+            if (_pauseAt.TryPeek(out var pause) && Copied >= pause && beforeOffsets == (_pauseAt.Count == pauseAt.Length))
+            {
+                _pauseAt.Dequeue();
+                _paused.Release();
+                _resume.Wait();
+            }
+        }
+
+        /// <summary>A commit that timed out may have been decided: it is called again, as the producer's contract says, not aborted.</summary>
+        private void Commit()
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    _producer.CommitTransaction(Timeout);
+                    return;
+                }
+                catch (KafkaException e) when (e is not KafkaTxnRequiresAbortException && e.Error.IsRetriable && attempt < 5)
+                {
+                    // Again.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _producer.Dispose();
+            _consumer.Dispose();
+            _paused.Dispose();
+            _resume.Dispose();
+        }
+    }
+
+    /// <summary>One incarnation of the node copier; what every incarnation reported committed is kept per partition.</summary>
+    private sealed class NodeCopier : IDisposable
+    {
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _lines = new();
+        private TaskCompletionSource _begun = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private readonly ConcurrentDictionary<int, long> _committed;
+
+        private NodeCopier(Process process, ConcurrentDictionary<int, long> committed)
+        {
+            _process = process;
+            _committed = committed;
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public string Tail => string.Join(" | ", _lines.TakeLast(5));
+
+        /// <summary>Starts an incarnation that records in <paramref name="committed"/> the next offset it committed for each input partition.</summary>
+        public static NodeCopier Start(string interop, IReadOnlyList<string> arguments, ConcurrentDictionary<int, long> committed)
+        {
+            var start = new ProcessStartInfo("node") { WorkingDirectory = interop, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var copier = new NodeCopier(Process.Start(start) ?? throw new InvalidOperationException("could not start node"), committed);
+            copier._process.OutputDataReceived += (_, e) => copier.Keep(e.Data);
+            copier._process.ErrorDataReceived += (_, e) => copier.Keep(e.Data);
+            copier._process.BeginOutputReadLine();
+            copier._process.BeginErrorReadLine();
+            return copier;
+        }
+
+        /// <summary>Waits until the copier opens its next transaction.</summary>
+        public async Task NextTransactionAsync(TimeSpan timeout)
+        {
+            try
+            {
+                await Volatile.Read(ref _begun).Task.WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                // Kill anyway.
+            }
+        }
+
+        public void Kill()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit();
+            }
+        }
+
+        public void Dispose() => _process.Dispose();
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            _lines.Enqueue(line);
+            var parts = line.Split(' ');
+            if (parts is ["begin", _])
+            {
+                Volatile.Read(ref _begun).TrySetResult();
+                Volatile.Write(ref _begun, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+            else if (parts is ["committed", var partition, var next])
+            {
+                _committed.AddOrUpdate(int.Parse(partition, CultureInfo.InvariantCulture), long.Parse(next, CultureInfo.InvariantCulture), (_, old) => Math.Max(old, long.Parse(next, CultureInfo.InvariantCulture)));
+            }
+        }
+    }
+}
