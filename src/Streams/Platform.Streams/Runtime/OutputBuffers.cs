@@ -8,6 +8,8 @@ namespace Platform.Streams.Runtime;
 /// the messages handed to the producer. The producer copies a record into its batch when it is sent; the bytes
 /// are kept only for the production exception handler, which gets them when a record fails. So a record costs
 /// no array of its own, and nothing per record stays reachable (and is copied by the GC) while batches linger.
+/// Records are counted per commit generation (sent on the stream thread, reported on any), so an at_least_once
+/// commit knows when every record sent before it is acknowledged without waiting for those sent after it.
 /// </summary>
 internal sealed class OutputBuffers
 {
@@ -23,6 +25,37 @@ internal sealed class OutputBuffers
 
     // The chunk being filled; only the sending (stream) thread touches it.
     private Chunk? _current;
+
+    // Records sent (stream thread only) and reported (any thread) per generation, in two slots: the open generation
+    // and the one closed before it. A generation is only closed once the one before it is fully reported, so a
+    // slot is free again when it is reused.
+    private readonly long[] _sent = new long[2];
+    private readonly long[] _reported = new long[2];
+    private long _generation;
+
+    /// <summary>The generation records rented now belong to.</summary>
+    public long Generation => _generation;
+
+    /// <summary>
+    /// Closes the open generation and opens the next; returns the closed one. Only when the generation closed
+    /// before is fully reported (<see cref="Reported"/>).
+    /// </summary>
+    public long CloseGeneration()
+    {
+        var closed = _generation;
+        var next = (int)((closed + 1) & 1);
+        _sent[next] = 0;
+        Volatile.Write(ref _reported[next], 0);
+        _generation = closed + 1;
+        return closed;
+    }
+
+    /// <summary>Whether every record of the closed <paramref name="generation"/> is reported (on the stream thread).</summary>
+    public bool Reported(long generation)
+    {
+        var slot = (int)(generation & 1);
+        return Volatile.Read(ref _reported[slot]) == _sent[slot];
+    }
 
     /// <summary>A message holding copies of <paramref name="key"/> and <paramref name="value"/>; give it back with <see cref="Return"/>.</summary>
     public OutputMessage Rent(ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull)
@@ -50,6 +83,8 @@ internal sealed class OutputBuffers
         }
 
         Interlocked.Increment(ref chunk.References);
+        message.Generation = _generation;
+        _sent[(int)(_generation & 1)]++;
         var at = chunk.Used;
         key.CopyTo(chunk.Buffer.AsSpan(at));
         value.CopyTo(chunk.Buffer.AsSpan(at + key.Length));
@@ -73,6 +108,7 @@ internal sealed class OutputBuffers
             Release(chunk);
         }
 
+        Interlocked.Increment(ref _reported[(int)(message.Generation & 1)]);
         lock (_lock)
         {
             _returned.Push(message);
@@ -129,4 +165,7 @@ internal sealed class OutputMessage : Message<ReadOnlyMemory<byte>?, ReadOnlyMem
 {
     /// <summary>The chunk the key and value are in, released when the record is reported.</summary>
     public OutputBuffers.Chunk? Chunk;
+
+    /// <summary>The commit generation it was sent in.</summary>
+    public long Generation;
 }

@@ -295,8 +295,16 @@ internal sealed partial class StreamThread
 
     private void MaybeCommit(IConsumer<byte[]?, byte[]?> consumer, TaskManager tasks)
     {
+        tasks.PollCommit(consumer);
         if (Stopwatch.GetTimestamp() - _lastCommit < _commitIntervalTicks && !CommitRequested(tasks))
         {
+            return;
+        }
+
+        if (tasks.CommitPending)
+        {
+            // The commit before is still waiting for its records' acknowledgements: rather than wait, process on
+            // and commit on the first turn after it is done.
             return;
         }
 
