@@ -23,6 +23,11 @@ internal sealed class OutputBuffers
     private Stack<OutputMessage> _returned = new();
     private Stack<OutputMessage> _free = new();
 
+    // Messages back from reports on the producer's thread (the one thread that reports), not yet handed over.
+    private const int ReturnedPerLock = 256;
+    private readonly Stack<OutputMessage> _reporterStack = new();
+    private int _reporter;
+
     // The chunk being filled; only the sending (stream) thread touches it.
     private Chunk? _current;
 
@@ -32,6 +37,10 @@ internal sealed class OutputBuffers
     private readonly long[] _sent = new long[2];
     private readonly long[] _reported = new long[2];
     private long _generation;
+
+    // A closed generation the stream thread waits for, and the event its last report sets.
+    private long _awaited = -1;
+    private readonly ManualResetEventSlim _allReported = new(false);
 
     /// <summary>The generation records rented now belong to.</summary>
     public long Generation => _generation;
@@ -55,6 +64,21 @@ internal sealed class OutputBuffers
     {
         var slot = (int)(generation & 1);
         return Volatile.Read(ref _reported[slot]) == _sent[slot];
+    }
+
+    /// <summary>Waits until every record of the closed <paramref name="generation"/> is reported (on the stream thread).</summary>
+    public void WaitReported(long generation)
+    {
+        _allReported.Reset();
+        Interlocked.Exchange(ref _awaited, generation);
+        while (!Reported(generation))
+        {
+            // The report that completes it sets the event; the timeout only guards against a missed wake-up.
+            _allReported.Wait(100);
+            _allReported.Reset();
+        }
+
+        Volatile.Write(ref _awaited, -1);
     }
 
     /// <summary>A message holding copies of <paramref name="key"/> and <paramref name="value"/>; give it back with <see cref="Return"/>.</summary>
@@ -98,6 +122,44 @@ internal sealed class OutputBuffers
     /// <summary>Takes back a message whose record is reported (or was never sent); on any thread.</summary>
     public void Return(OutputMessage message)
     {
+        Recycle(message);
+        lock (_lock)
+        {
+            _returned.Push(message);
+        }
+    }
+
+    /// <summary>
+    /// Takes back a message whose report came on the producer's thread: kept in that thread's own stack and handed
+    /// to the sending side many at a time (one lock per <see cref="ReturnedPerLock"/> reports, not per report).
+    /// </summary>
+    public void ReturnReported(OutputMessage message)
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        if (_reporter != thread && Interlocked.CompareExchange(ref _reporter, thread, 0) != 0)
+        {
+            Return(message);
+            return;
+        }
+
+        Recycle(message);
+        _reporterStack.Push(message);
+        if (_reporterStack.Count < ReturnedPerLock)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            while (_reporterStack.TryPop(out var returned))
+            {
+                _returned.Push(returned);
+            }
+        }
+    }
+
+    private void Recycle(OutputMessage message)
+    {
         var chunk = message.Chunk;
         message.Chunk = null;
         message.Key = null;
@@ -108,10 +170,12 @@ internal sealed class OutputBuffers
             Release(chunk);
         }
 
-        Interlocked.Increment(ref _reported[(int)(message.Generation & 1)]);
-        lock (_lock)
+        var generation = message.Generation;
+        var slot = (int)(generation & 1);
+        var reported = Interlocked.Increment(ref _reported[slot]);
+        if (generation == Volatile.Read(ref _awaited) && reported == Volatile.Read(ref _sent[slot]))
         {
-            _returned.Push(message);
+            _allReported.Set();
         }
     }
 

@@ -106,7 +106,7 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         }
         finally
         {
-            _producer.Buffers.Return((OutputMessage)message);
+            _producer.Buffers.ReturnReported((OutputMessage)message);
         }
     }
 

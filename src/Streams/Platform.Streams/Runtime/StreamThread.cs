@@ -301,13 +301,6 @@ internal sealed partial class StreamThread
             return;
         }
 
-        if (tasks.CommitPending)
-        {
-            // The commit before is still waiting for its records' acknowledgements: rather than wait, process on
-            // and commit on the first turn after it is done.
-            return;
-        }
-
         var started = Stopwatch.GetTimestamp();
         if (tasks.Commit(consumer, force: false) > 0)
         {

@@ -273,8 +273,8 @@ internal sealed partial class TaskManager
     /// Under at_least_once the commit is pipelined, unless forced or a store on disk is due for a checkpoint: the
     /// thread goes on processing while the records sent before it are acknowledged (sent at once, without
     /// <c>linger.ms</c>), and <see cref="PollCommit"/> commits the offsets when they are. One commit is pending at
-    /// most: a forced one waits for it, so offsets are committed in order and only behind acknowledged outputs (the
-    /// stream thread does not start the next before it is done).
+    /// most: the next one waits for it, so offsets are committed in order and only behind acknowledged outputs, and
+    /// the thread runs at most two commit intervals ahead of the acknowledgements.
     /// </summary>
     /// <returns>How many tasks were committed (or snapshotted for a pending commit).</returns>
     /// <exception cref="TaskMigratedException">The producer was fenced or the group refused the offsets.</exception>
@@ -332,9 +332,6 @@ internal sealed partial class TaskManager
         return committing.Count;
     }
 
-    /// <summary>Whether an at_least_once commit is still waiting for acknowledgements or for the group.</summary>
-    public bool CommitPending => _pendingCommit is not null;
-
     /// <summary>Completes the pending at_least_once commit as far as it can without waiting (every loop turn).</summary>
     /// <exception cref="TaskMigratedException">The group refused the offsets.</exception>
     public void PollCommit(IConsumer<byte[]?, byte[]?> consumer)
@@ -366,7 +363,7 @@ internal sealed partial class TaskManager
                     return;
                 }
 
-                Producer.Flush();
+                Producer.Buffers.WaitReported(pending.Generation);
             }
 
             try
