@@ -171,7 +171,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         try
         {
             message = Intercept(topic, message);
-            AppendRecord(Queues(topic), partition, message, handler, null, Environment.TickCount64 + _settings.MaxBlockMs, mayBlock: true, CancellationToken.None);
+            AppendRecord(Queues(topic), partition, message, handler, null, ProducerSettings.BlockFromFirstWait, mayBlock: true, CancellationToken.None);
         }
         finally
         {
@@ -209,7 +209,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         CancellationToken cancellationToken)
     {
         var topic = queues.Topic;
-        var info = Topic(queues, deadline, cancellationToken);
+        var info = Topic(queues, ref deadline, cancellationToken);
 
         var scratch = _scratch ??= new byte[4096];
         var used = 0;
@@ -242,7 +242,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         return needed == 0 ? null : new PendingRecord(_accumulator.Wait(queues, partition, record, needed), partition, needed);
     }
 
-    private TopicInfo Topic(TopicQueues queues, long deadline, CancellationToken cancellationToken)
+    private TopicInfo Topic(TopicQueues queues, ref long deadline, CancellationToken cancellationToken)
     {
         var current = _metadata.Current;
         if (queues.InfoVersion == current.Version && queues.Info is { } cached)
@@ -252,6 +252,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
         if (!current.Topics.TryGetValue(queues.Topic, out var info) || !info.IsUsable)
         {
+            // The time waited here counts against max.block.ms for the memory wait after it too.
+            deadline = _settings.BlockDeadline(deadline);
             WaitForTopicAsync(queues.Topic, deadline, cancellationToken).GetAwaiter().GetResult();
             current = _metadata.Current;
             info = current.Topics[queues.Topic];
