@@ -50,6 +50,13 @@ public interface IProducer<TKey, TValue> : IDisposable, IAsyncDisposable
     /// <exception cref="KafkaException">Metadata or buffer space did not come within <c>max.block.ms</c>.</exception>
     void Produce(string topic, int partition, Message<TKey, TValue> message, IDeliveryHandler<TKey, TValue> deliveryHandler);
 
+    /// <summary>
+    /// Sends the records waiting now without waiting for <c>linger.ms</c>, and returns at once (the first half of
+    /// a flush): for a caller that needs them acknowledged soon but goes on producing meanwhile. Records produced
+    /// after it linger as usual.
+    /// </summary>
+    void SendWaiting();
+
     /// <summary>Sends every waiting record now (ignoring <c>linger.ms</c>) and waits up to <paramref name="timeout"/> for all reports.</summary>
     /// <returns>How many records are still waiting for their report (0 when all were reported).</returns>
     int Flush(TimeSpan timeout);

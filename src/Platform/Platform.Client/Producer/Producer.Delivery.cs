@@ -150,6 +150,8 @@ internal sealed partial class Producer<TKey, TValue>
 
     public void Flush(CancellationToken cancellationToken = default) => FlushAsync(cancellationToken).GetAwaiter().GetResult();
 
+    public void SendWaiting() => _sender.SendWaiting();
+
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _flushers);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Platform.Client.Internal;
 using Platform.Client.Network;
 using Platform.Client.Serialization;
@@ -29,6 +31,11 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     private readonly RecordAccumulator _accumulator;
     private readonly Sender _sender;
     private readonly TransactionManager? _transactions;
+
+    // The queues of the topics produced to last, found by the caller's topic string without hashing it (a thread
+    // producing in runs to a few topics looks each up once). Entries are immutable; a miss replaces one.
+    private readonly TopicEntry?[] _recentTopics = new TopicEntry?[4];
+    private int _nextRecent;
 
     public Producer(
         ProducerSettings settings,
@@ -164,12 +171,27 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         try
         {
             message = Intercept(topic, message);
-            AppendRecord(_accumulator.GetTopic(topic), partition, message, handler, null, Environment.TickCount64 + _settings.MaxBlockMs, mayBlock: true, CancellationToken.None);
+            AppendRecord(Queues(topic), partition, message, handler, null, ProducerSettings.BlockFromFirstWait, mayBlock: true, CancellationToken.None);
         }
         finally
         {
             ExitProduce();
         }
+    }
+
+    private TopicQueues Queues(string topic)
+    {
+        foreach (var entry in _recentTopics)
+        {
+            if (entry is not null && ReferenceEquals(entry.Topic, topic))
+            {
+                return entry.Queues;
+            }
+        }
+
+        var queues = _accumulator.GetTopic(topic);
+        _recentTopics[(_nextRecent++ & int.MaxValue) % _recentTopics.Length] = new TopicEntry(topic, queues);
+        return queues;
     }
 
     /// <summary>
@@ -187,7 +209,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         CancellationToken cancellationToken)
     {
         var topic = queues.Topic;
-        var info = Topic(queues, deadline, cancellationToken);
+        var info = Topic(queues, ref deadline, cancellationToken);
 
         var scratch = _scratch ??= new byte[4096];
         var used = 0;
@@ -220,7 +242,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         return needed == 0 ? null : new PendingRecord(_accumulator.Wait(queues, partition, record, needed), partition, needed);
     }
 
-    private TopicInfo Topic(TopicQueues queues, long deadline, CancellationToken cancellationToken)
+    private TopicInfo Topic(TopicQueues queues, ref long deadline, CancellationToken cancellationToken)
     {
         var current = _metadata.Current;
         if (queues.InfoVersion == current.Version && queues.Info is { } cached)
@@ -230,6 +252,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
         if (!current.Topics.TryGetValue(queues.Topic, out var info) || !info.IsUsable)
         {
+            // The time waited here counts against max.block.ms for the memory wait after it too.
+            deadline = _settings.BlockDeadline(deadline);
             WaitForTopicAsync(queues.Topic, deadline, cancellationToken).GetAwaiter().GetResult();
             current = _metadata.Current;
             info = current.Topics[queues.Topic];
@@ -336,6 +360,21 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     {
         try
         {
+            if (typeof(T) == typeof(ReadOnlyMemory<byte>?) && ReferenceEquals(serializer.Sync, Serializers.ByteMemory))
+            {
+                // Bytes already: appended from where they are (the caller's array), no copy to the scratch first.
+                var memory = Unsafe.As<T, ReadOnlyMemory<byte>?>(ref data);
+                if (memory is not { } bytes)
+                {
+                    return SerializedPart.Null;
+                }
+
+                if (MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Array is not null)
+                {
+                    return new SerializedPart(segment.Array, segment.Offset, segment.Count);
+                }
+            }
+
             if (serializer.Span is { } span)
             {
                 var max = span.MaxSize(data);
@@ -403,6 +442,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     }
 
     private sealed record Serialized(SerializedPart Key, SerializedPart Value);
+
+    private sealed record TopicEntry(string Topic, TopicQueues Queues);
 
     /// <summary>A record waiting for buffer memory (with its own copy of key and value: the scratch buffer is not ours after an await).</summary>
     private sealed record PendingRecord(MemoryWaiter Waiter, int Partition, int Bytes);

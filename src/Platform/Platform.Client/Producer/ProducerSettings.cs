@@ -31,6 +31,12 @@ internal sealed record ProducerSettings
 
     public int MaxBlockMs { get; private init; } = 60000;
 
+    /// <summary>A deadline of the synchronous <c>Produce</c>: <c>max.block.ms</c> from when it first has to wait (no clock read per record).</summary>
+    public const long BlockFromFirstWait = long.MinValue;
+
+    /// <summary>The tick a wait ends: <paramref name="deadline"/>, or <c>max.block.ms</c> from now for <see cref="BlockFromFirstWait"/>.</summary>
+    public long BlockDeadline(long deadline) => deadline == BlockFromFirstWait ? Environment.TickCount64 + MaxBlockMs : deadline;
+
     public int MaxInFlight { get; private init; } = 5;
 
     public int Retries { get; private init; } = int.MaxValue;

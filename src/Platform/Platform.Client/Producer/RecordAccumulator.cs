@@ -58,7 +58,7 @@ internal sealed class RecordAccumulator
             return;
         }
 
-        if (!Memory.Wait(Wait(topic, partition, record, needed), deadlineTicks, cancellationToken))
+        if (!Memory.Wait(Wait(topic, partition, record, needed), _settings.BlockDeadline(deadlineTicks), cancellationToken))
         {
             throw BufferExhausted(topic.Topic, partition, needed);
         }

@@ -37,6 +37,9 @@ internal sealed partial class Sender
     private volatile bool _closing;
     private volatile bool _forceClose;
     private int _flushes;
+
+    // Batches created at or before this tick go without waiting for linger.ms (SendWaiting).
+    private long _sendCreatedBy = long.MinValue;
     private int _inFlightRequests;
     private readonly Action _onRequestDone;
 
@@ -75,6 +78,13 @@ internal sealed partial class Sender
     }
 
     public void EndFlush() => Interlocked.Decrement(ref _flushes);
+
+    /// <summary>The batches there are now are sent without waiting for <c>linger.ms</c>; later ones linger.</summary>
+    public void SendWaiting()
+    {
+        Volatile.Write(ref _sendCreatedBy, Environment.TickCount64);
+        Wake();
+    }
 
     /// <summary>Sends everything left, then stops; <paramref name="force"/> fails what is left instead.</summary>
     public void Close(bool force)
@@ -136,6 +146,7 @@ internal sealed partial class Sender
     {
         var metadata = _metadata.Current;
         var lingerOff = _closing || Volatile.Read(ref _flushes) > 0;
+        var sendCreatedBy = Volatile.Read(ref _sendCreatedBy);
         var mute = _settings.MaxInFlight == 1;
         foreach (var queue in _accumulator.Queues)
         {
@@ -164,7 +175,7 @@ internal sealed partial class Sender
                 continue;
             }
 
-            if (!(count > 1 || first.IsFull || lingerOff || now - first.CreatedTicks >= _settings.LingerMs))
+            if (!(count > 1 || first.IsFull || lingerOff || first.CreatedTicks <= sendCreatedBy || now - first.CreatedTicks >= _settings.LingerMs))
             {
                 nextWake = Math.Min(nextWake, first.CreatedTicks + _settings.LingerMs);
                 continue;

@@ -15,6 +15,9 @@ internal sealed class ActiveTask(StreamTask task, RecordCollector collector, IRe
     /// <summary>The changelog partitions of its stores.</summary>
     public IReadOnlyList<ChangelogPartition> Changelogs { get; } = changelogs;
 
+    /// <summary>Whether a store of it keeps its data on disk and logs it (its checkpoint must follow a full commit).</summary>
+    public bool HoldsDiskState { get; } = task.Registrations.Any(r => r.Persistent && r.ChangelogTopic is not null);
+
     /// <summary>Whether its stores are still catching up with their changelogs (it does not process meanwhile).</summary>
     public bool Restoring { get; set; }
 

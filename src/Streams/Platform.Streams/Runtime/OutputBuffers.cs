@@ -8,6 +8,8 @@ namespace Platform.Streams.Runtime;
 /// the messages handed to the producer. The producer copies a record into its batch when it is sent; the bytes
 /// are kept only for the production exception handler, which gets them when a record fails. So a record costs
 /// no array of its own, and nothing per record stays reachable (and is copied by the GC) while batches linger.
+/// Records are counted per commit generation (sent on the stream thread, reported on any), so an at_least_once
+/// commit knows when every record sent before it is acknowledged without waiting for those sent after it.
 /// </summary>
 internal sealed class OutputBuffers
 {
@@ -21,8 +23,63 @@ internal sealed class OutputBuffers
     private Stack<OutputMessage> _returned = new();
     private Stack<OutputMessage> _free = new();
 
+    // Messages back from reports on the producer's thread (the one thread that reports), not yet handed over.
+    private const int ReturnedPerLock = 256;
+    private readonly Stack<OutputMessage> _reporterStack = new();
+    private int _reporter;
+
     // The chunk being filled; only the sending (stream) thread touches it.
     private Chunk? _current;
+
+    // Records sent (stream thread only) and reported (any thread) per generation, in two slots: the open generation
+    // and the one closed before it. A generation is only closed once the one before it is fully reported, so a
+    // slot is free again when it is reused.
+    private readonly long[] _sent = new long[2];
+    private readonly long[] _reported = new long[2];
+    private long _generation;
+
+    // A closed generation the stream thread waits for, and the event its last report sets.
+    private long _awaited = -1;
+    private readonly ManualResetEventSlim _allReported = new(false);
+
+    /// <summary>The generation records rented now belong to.</summary>
+    public long Generation => _generation;
+
+    /// <summary>
+    /// Closes the open generation and opens the next; returns the closed one. Only when the generation closed
+    /// before is fully reported (<see cref="Reported"/>).
+    /// </summary>
+    public long CloseGeneration()
+    {
+        var closed = _generation;
+        var next = (int)((closed + 1) & 1);
+        _sent[next] = 0;
+        Volatile.Write(ref _reported[next], 0);
+        _generation = closed + 1;
+        return closed;
+    }
+
+    /// <summary>Whether every record of the closed <paramref name="generation"/> is reported (on the stream thread).</summary>
+    public bool Reported(long generation)
+    {
+        var slot = (int)(generation & 1);
+        return Volatile.Read(ref _reported[slot]) == _sent[slot];
+    }
+
+    /// <summary>Waits until every record of the closed <paramref name="generation"/> is reported (on the stream thread).</summary>
+    public void WaitReported(long generation)
+    {
+        _allReported.Reset();
+        Interlocked.Exchange(ref _awaited, generation);
+        while (!Reported(generation))
+        {
+            // The report that completes it sets the event; the timeout only guards against a missed wake-up.
+            _allReported.Wait(100);
+            _allReported.Reset();
+        }
+
+        Volatile.Write(ref _awaited, -1);
+    }
 
     /// <summary>A message holding copies of <paramref name="key"/> and <paramref name="value"/>; give it back with <see cref="Return"/>.</summary>
     public OutputMessage Rent(ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull)
@@ -50,6 +107,8 @@ internal sealed class OutputBuffers
         }
 
         Interlocked.Increment(ref chunk.References);
+        message.Generation = _generation;
+        _sent[(int)(_generation & 1)]++;
         var at = chunk.Used;
         key.CopyTo(chunk.Buffer.AsSpan(at));
         value.CopyTo(chunk.Buffer.AsSpan(at + key.Length));
@@ -63,6 +122,44 @@ internal sealed class OutputBuffers
     /// <summary>Takes back a message whose record is reported (or was never sent); on any thread.</summary>
     public void Return(OutputMessage message)
     {
+        Recycle(message);
+        lock (_lock)
+        {
+            _returned.Push(message);
+        }
+    }
+
+    /// <summary>
+    /// Takes back a message whose report came on the producer's thread: kept in that thread's own stack and handed
+    /// to the sending side many at a time (one lock per <see cref="ReturnedPerLock"/> reports, not per report).
+    /// </summary>
+    public void ReturnReported(OutputMessage message)
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        if (_reporter != thread && Interlocked.CompareExchange(ref _reporter, thread, 0) != 0)
+        {
+            Return(message);
+            return;
+        }
+
+        Recycle(message);
+        _reporterStack.Push(message);
+        if (_reporterStack.Count < ReturnedPerLock)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            while (_reporterStack.TryPop(out var returned))
+            {
+                _returned.Push(returned);
+            }
+        }
+    }
+
+    private void Recycle(OutputMessage message)
+    {
         var chunk = message.Chunk;
         message.Chunk = null;
         message.Key = null;
@@ -73,9 +170,12 @@ internal sealed class OutputBuffers
             Release(chunk);
         }
 
-        lock (_lock)
+        var generation = message.Generation;
+        var slot = (int)(generation & 1);
+        var reported = Interlocked.Increment(ref _reported[slot]);
+        if (generation == Volatile.Read(ref _awaited) && reported == Volatile.Read(ref _sent[slot]))
         {
-            _returned.Push(message);
+            _allReported.Set();
         }
     }
 
@@ -129,4 +229,7 @@ internal sealed class OutputMessage : Message<ReadOnlyMemory<byte>?, ReadOnlyMem
 {
     /// <summary>The chunk the key and value are in, released when the record is reported.</summary>
     public OutputBuffers.Chunk? Chunk;
+
+    /// <summary>The commit generation it was sent in.</summary>
+    public long Generation;
 }

@@ -26,6 +26,10 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
     private Exception? _sendError;
     private long _skipped;
 
+    // Reports come per batch, many for one topic string in a row: whether it is a changelog, kept for the last one
+    // (only the producer's thread reads and writes it) instead of hashing the topic per record.
+    private ChangelogCheck? _lastChecked;
+
     /// <summary>The collector of <paramref name="task"/>; writes to <paramref name="changelogTopics"/> are tracked for its checkpoint.</summary>
     public RecordCollector(StreamsProducer producer, TaskId task, IEnumerable<string> changelogTopics, IProductionExceptionHandler handler, Func<string, int> partitionCount, ILogger logger)
     {
@@ -102,7 +106,7 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         }
         finally
         {
-            _producer.Buffers.Return((OutputMessage)message);
+            _producer.Buffers.ReturnReported((OutputMessage)message);
         }
     }
 
@@ -110,7 +114,13 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
     {
         if (error.Code == Protocol.ErrorCode.None)
         {
-            if (_changelogTopics.Contains(topic))
+            var check = _lastChecked;
+            if (check is null || !ReferenceEquals(check.Topic, topic))
+            {
+                _lastChecked = check = new ChangelogCheck(topic, _changelogTopics.Contains(topic));
+            }
+
+            if (check.IsChangelog)
             {
                 var written = _offsets.GetOrAdd((topic, partition), static _ => new WrittenOffset());
                 var next = offset + 1;
@@ -145,6 +155,8 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
             new StreamsException($"Task {_task} could not send a record to topic '{topic}' ({error.Code}): {error.Reason}; the production exception handler said to fail."),
             null);
     }
+
+    private sealed record ChangelogCheck(string Topic, bool IsChangelog);
 
     /// <summary>The offset after the last acknowledged record of one changelog partition.</summary>
     private sealed class WrittenOffset

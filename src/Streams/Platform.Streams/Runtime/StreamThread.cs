@@ -295,6 +295,7 @@ internal sealed partial class StreamThread
 
     private void MaybeCommit(IConsumer<byte[]?, byte[]?> consumer, TaskManager tasks)
     {
+        tasks.PollCommit(consumer);
         if (Stopwatch.GetTimestamp() - _lastCommit < _commitIntervalTicks && !CommitRequested(tasks))
         {
             return;

@@ -129,6 +129,12 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>Waits until every record sent is acknowledged or failed.</summary>
     public void Flush() => _producer.Flush(CancellationToken.None);
 
+    /// <summary>
+    /// Sends what waits for <c>linger.ms</c> at once, without waiting for it: a pending at_least_once commit gets
+    /// its records acknowledged soon while the thread goes on processing.
+    /// </summary>
+    public void SendWaiting() => _producer.SendWaiting();
+
     private void MaybeBeginTransaction()
     {
         if (!ExactlyOnce || _transactionInFlight)

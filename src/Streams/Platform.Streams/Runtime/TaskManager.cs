@@ -35,6 +35,7 @@ internal sealed partial class TaskManager
     private readonly Dictionary<TaskId, IReadOnlyList<TopicPartition>> _pendingActive = [];
     private readonly HashSet<TaskId> _pendingStandby = [];
     private readonly Dictionary<TopicPartition, ActiveTask> _byPartition = [];
+    private PendingCommit? _pendingCommit;
 
     /// <summary>A task manager for the thread <paramref name="owner"/>.</summary>
     public TaskManager(
@@ -265,16 +266,26 @@ internal sealed partial class TaskManager
     }
 
     /// <summary>
-    /// Commits the tasks that need it (all with <paramref name="force"/>): their stores are flushed, every record
-    /// they sent is acknowledged, then their input offsets are committed (under exactly-once in the producer's
-    /// transaction with the consumer's group metadata). Only the stores' caches are flushed for a commit; a
-    /// checkpoint, which flushes the stores themselves first, follows every <see cref="CheckpointDelta"/>
-    /// changelog records, outside exactly-once.
+    /// Commits the tasks that need it (all with <paramref name="force"/>): their stores' caches are flushed, every
+    /// record they sent is acknowledged, then their input offsets are committed (under exactly-once in the
+    /// producer's transaction with the consumer's group metadata). A checkpoint, which flushes the stores
+    /// themselves first, follows every <see cref="CheckpointDelta"/> changelog records, outside exactly-once.
+    /// Under at_least_once the commit is pipelined, unless forced or a store on disk is due for a checkpoint: the
+    /// thread goes on processing while the records sent before it are acknowledged (sent at once, without
+    /// <c>linger.ms</c>), and <see cref="PollCommit"/> commits the offsets when they are. One commit is pending at
+    /// most: the next one waits for it, so offsets are committed in order and only behind acknowledged outputs, and
+    /// the thread runs at most two commit intervals ahead of the acknowledgements.
     /// </summary>
-    /// <returns>How many tasks were committed.</returns>
+    /// <returns>How many tasks were committed (or snapshotted for a pending commit).</returns>
     /// <exception cref="TaskMigratedException">The producer was fenced or the group refused the offsets.</exception>
     public int Commit(IConsumer<byte[]?, byte[]?> consumer, bool force)
     {
+        if (!Producer.ExactlyOnce)
+        {
+            // The commit before this one completes first (ordered offsets, one pending at most).
+            CompletePendingCommit(consumer, wait: true);
+        }
+
         var committing = _active.Values.Where(t => !t.Restoring && !t.Suspended && (force || t.Task.CommitNeeded)).ToList();
         if (committing.Count == 0 && _standby.Count == 0)
         {
@@ -295,25 +306,107 @@ internal sealed partial class TaskManager
             }
 
             Producer.CommitTransaction(offsets, consumer.ConsumerGroupMetadata);
-        }
-        else
-        {
-            Producer.Flush();
             foreach (var task in committing)
             {
-                task.Collector.ThrowIfSendFailed();
+                task.Task.PostCommit();
             }
 
-            if (offsets.Count > 0)
-            {
-                CommitOffsets(consumer, offsets);
-            }
+            return committing.Count;
         }
 
+        // The offsets are taken: what the tasks process from here on belongs to the next commit.
         foreach (var task in committing)
         {
             task.Task.PostCommit();
-            if (!Producer.ExactlyOnce)
+        }
+
+        var generation = Producer.Buffers.CloseGeneration();
+        _pendingCommit = new PendingCommit(generation, offsets, committing);
+        var wait = force || committing.Exists(t => t.HoldsDiskState && CheckpointDue(t));
+        if (!wait)
+        {
+            Producer.SendWaiting();
+        }
+
+        CompletePendingCommit(consumer, wait);
+        return committing.Count;
+    }
+
+    /// <summary>Completes the pending at_least_once commit as far as it can without waiting (every loop turn).</summary>
+    /// <exception cref="TaskMigratedException">The group refused the offsets.</exception>
+    public void PollCommit(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (_pendingCommit is not null)
+        {
+            CompletePendingCommit(consumer, wait: false);
+        }
+    }
+
+    /// <summary>
+    /// Moves the pending commit on: once every record of its generation is reported (waiting for that when
+    /// <paramref name="wait"/>), send failures are raised and its offsets go to the group; once the group has
+    /// them (waited for likewise), checkpoints follow.
+    /// </summary>
+    private void CompletePendingCommit(IConsumer<byte[]?, byte[]?> consumer, bool wait)
+    {
+        if (_pendingCommit is not { } pending)
+        {
+            return;
+        }
+
+        if (pending.Committing is null)
+        {
+            if (!Producer.Buffers.Reported(pending.Generation))
+            {
+                if (!wait)
+                {
+                    return;
+                }
+
+                Producer.Buffers.WaitReported(pending.Generation);
+            }
+
+            try
+            {
+                foreach (var task in pending.Tasks)
+                {
+                    task.Collector.ThrowIfSendFailed();
+                }
+
+                if (pending.Offsets.Count > 0)
+                {
+                    pending.Committing = consumer.CommitAsync(pending.Offsets);
+                }
+            }
+            catch
+            {
+                _pendingCommit = null;
+                throw;
+            }
+        }
+
+        if (pending.Committing is { IsCompleted: false } && !wait)
+        {
+            return;
+        }
+
+        _pendingCommit = null;
+        if (pending.Committing is { } committing)
+        {
+            try
+            {
+                committing.GetAwaiter().GetResult();
+            }
+            catch (TopicPartitionOffsetException ex) when (ex.Results.Any(r => r.Error.Code is Protocol.ErrorCode.IllegalGeneration or Protocol.ErrorCode.UnknownMemberId or Protocol.ErrorCode.RebalanceInProgress or Protocol.ErrorCode.FencedInstanceId))
+            {
+                throw new TaskMigratedException($"The group refused the offset commit: it rebalanced without this member ({ex.Message}).", ex);
+            }
+        }
+
+        foreach (var task in pending.Tasks)
+        {
+            // A task closed meanwhile wrote its checkpoint when it closed.
+            if (_active.TryGetValue(task.Task.Id, out var current) && ReferenceEquals(current, task))
             {
                 MaybeWriteCheckpoint(task);
             }
@@ -323,21 +416,10 @@ internal sealed partial class TaskManager
         {
             MaybeWriteCheckpoint(id, standby);
         }
-
-        return committing.Count;
     }
 
-    private static void CommitOffsets(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets)
-    {
-        try
-        {
-            consumer.Commit(offsets);
-        }
-        catch (TopicPartitionOffsetException ex) when (ex.Results.Any(r => r.Error.Code is Protocol.ErrorCode.IllegalGeneration or Protocol.ErrorCode.UnknownMemberId or Protocol.ErrorCode.RebalanceInProgress or Protocol.ErrorCode.FencedInstanceId))
-        {
-            throw new TaskMigratedException($"The group refused the offset commit: it rebalanced without this member ({ex.Message}).", ex);
-        }
-    }
+    /// <summary>Forgets the pending commit (its tasks are closed dirty: nothing of it may be committed).</summary>
+    private void DropPendingCommit() => _pendingCommit = null;
 
     /// <summary>Closes every task: cleanly (commit first, checkpoints written) or dirty (after a failure or a fence).</summary>
     public void CloseAll(IConsumer<byte[]?, byte[]?>? consumer, bool clean)
@@ -348,6 +430,7 @@ internal sealed partial class TaskManager
         }
         else
         {
+            DropPendingCommit();
             Producer.AbortTransaction();
         }
 
@@ -399,11 +482,13 @@ internal sealed partial class TaskManager
     /// </summary>
     private void MaybeWriteCheckpoint(ActiveTask task)
     {
-        if (Sum(task.CheckpointOffsets()) - task.CheckpointedOffsetSum > CheckpointDelta)
+        if (CheckpointDue(task))
         {
             WriteCheckpoint(task);
         }
     }
+
+    private static bool CheckpointDue(ActiveTask task) => Sum(task.CheckpointOffsets()) - task.CheckpointedOffsetSum > CheckpointDelta;
 
     /// <summary>Flushes the task's stores to their storage, then writes the offsets they now hold durably.</summary>
     private void WriteCheckpoint(ActiveTask task)
@@ -447,6 +532,19 @@ internal sealed partial class TaskManager
 
         _stateDirectory.TaskDirectory(id);
         _stateDirectory.Checkpoint(id).Write(offsets);
+    }
+
+    /// <summary>An at_least_once commit waiting for its generation's records to be acknowledged, then for the group.</summary>
+    private sealed class PendingCommit(long generation, List<TopicPartitionOffset> offsets, List<ActiveTask> tasks)
+    {
+        public long Generation { get; } = generation;
+
+        public List<TopicPartitionOffset> Offsets { get; } = offsets;
+
+        public List<ActiveTask> Tasks { get; } = tasks;
+
+        /// <summary>The offset commit, once sent.</summary>
+        public Task? Committing { get; set; }
     }
 
     [LoggerMessage(EventId = 9120, Level = LogLevel.Information, Message = "Task {Task} restored its stores and starts processing")]

@@ -1,0 +1,35 @@
+using Platform.Broker;
+using Platform.Client.Serialization;
+
+namespace Platform.Client.Tests.Producer;
+
+/// <summary><see cref="IProducer{TKey,TValue}.SendWaiting"/>: what lingers now goes at once, what comes after lingers.</summary>
+public sealed class ProducerSendWaitingTests
+{
+    [Fact]
+    public async Task SendWaiting_LingeringRecord_IsSentWithoutWaitingAndLaterRecordsLinger()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 };
+        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        // Topic, metadata and connection first, so that only linger.ms can hold the records below.
+        producer.Produce(new TopicPartition("waiting", 0), new Message<Null, string> { Value = "zeroth" });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+
+        var first = producer.ProduceAsync(new TopicPartition("waiting", 0), new Message<Null, string> { Value = "first" });
+        await Task.Delay(300);
+        Assert.False(first.IsCompleted, "linger.ms holds the record");
+
+        producer.SendWaiting();
+        var delivered = await first.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, delivered.Offset);
+
+        await Task.Delay(50);
+        var second = producer.ProduceAsync(new TopicPartition("waiting", 0), new Message<Null, string> { Value = "second" });
+        await Task.Delay(500);
+        Assert.False(second.IsCompleted, "a record produced after SendWaiting lingers again");
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, (await second).Offset);
+    }
+}
