@@ -177,6 +177,47 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_PreparedBatches_WriteWhatUnpreparedOnesWouldAndSkipWhatIsStored()
+    {
+        var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key")));
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b")], CancellationToken.None);
+
+        // The runtime prepares the next batch while the previous one is put.
+        IReadOnlyList<SinkRecord> second = [Order(2, 1, "a2", 5), Order(3, 3, "c"), Order(4, 3, "c2")];
+        IReadOnlyList<SinkRecord> third = [Order(5, 4, "d")];
+        task.Prepare(second);
+        task.Prepare(third);
+        await task.PutAsync(second, CancellationToken.None);
+        await task.PutAsync(third, CancellationToken.None);
+
+        // Redelivered from before the stored offset (a crash before the group commit): only the new record is written.
+        IReadOnlyList<SinkRecord> again = [Order(4, 3, "stale"), Order(5, 4, "stale"), Order(6, 5, "e")];
+        task.Prepare(again);
+        await task.PutAsync(again, CancellationToken.None);
+
+        Assert.Equal(["1:a2:5", "2:b:-", "3:c2:-", "4:d:-", "5:e:-"], await RowsAsync());
+        Assert.Equal(7L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets WHERE connector = 'sink-test'"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_PreparedBeforeTheTableEvolved_WritesIntoTheEvolvedTable()
+    {
+        var (task, _) = await StartAsync(Config(("auto.evolve", "true")));
+        static SinkRecord Row(long offset, Dictionary<string, object?> value) => new("orders", 0, null, null, null, value, offset);
+        await task.PutAsync([Row(0, new() { ["id"] = 1L })], CancellationToken.None);
+
+        IReadOnlyList<SinkRecord> prepared = [Row(2, new() { ["id"] = 3L })];
+        task.Prepare(prepared);
+        await task.PutAsync([Row(1, new() { ["id"] = 2L, ["colour"] = "red" })], CancellationToken.None);
+        await task.PutAsync(prepared, CancellationToken.None);
+
+        Assert.Equal(["1:", "2:red", "3:"], await RowsAsync("SELECT id || ':' || coalesce(colour, '') FROM orders ORDER BY id"));
+        Assert.Equal(3L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets WHERE connector = 'sink-test'"));
+        await task.StopAsync();
+    }
+
+    [Fact]
     public async Task Put_UpsertBytesKeyTwiceInABatch_KeysCompareByContentAndTheLastWins()
     {
         var (task, _) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("pk.fields", "k")));

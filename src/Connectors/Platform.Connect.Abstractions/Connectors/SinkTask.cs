@@ -27,6 +27,18 @@ public abstract class SinkTask : ConnectTask
     public abstract Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Work on a batch that may be done before its put: called with each batch before <see cref="PutAsync"/> is
+    /// given the same list, off the task's thread while the previous batch's put may still run (so a sink's CPU work,
+    /// such as mapping records onto rows, overlaps its writes). It must not write anything nor change state that a put
+    /// reads; if the batch changes before its put (partitions revoked) the put gets another list. A batch may also be
+    /// put without having been prepared (a retry, the first batch): <see cref="PutAsync"/> then does the work itself.
+    /// By default nothing.
+    /// </summary>
+    public virtual void Prepare(IReadOnlyList<SinkRecord> records)
+    {
+    }
+
+    /// <summary>
     /// The offsets (next offset to read, per partition) safe to commit, given the offsets of everything passed
     /// to <see cref="PutAsync"/>. By default flushes and returns <paramref name="currentOffsets"/>.
     /// </summary>

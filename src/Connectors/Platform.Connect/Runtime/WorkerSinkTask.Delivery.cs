@@ -8,7 +8,7 @@ namespace Platform.Connect.Runtime;
 
 /// <summary>
 /// The delivery pipeline: while the task puts one batch, the next batch (already read from the consumer) is converted
-/// on another thread, so the converters' work overlaps the task's writes. Puts stay one at a time and in order, and a
+/// and given to <see cref="SinkTask.Prepare"/> on another thread, so the converters' and the task's CPU work overlaps the task's writes. Puts stay one at a time and in order, and a
 /// batch's offsets advance only once its put returned, so what <see cref="SinkTask.PreCommitAsync"/> sees is unchanged.
 /// The consumer is used only on the task's own thread, never while a put runs, so rebalance callbacks never see a put
 /// in progress.
@@ -214,7 +214,8 @@ internal sealed partial class WorkerSinkTask
             return;
         }
 
-        _pending.RemoveAll(r => revoked.Contains(new TopicPartitionRef(r.OriginalTopic, r.OriginalKafkaPartition)));
+        // A new list, not the prepared one changed in place: the task may have prepared the old one (SinkTask.Prepare).
+        _pending = _pending.FindAll(r => !revoked.Contains(new TopicPartitionRef(r.OriginalTopic, r.OriginalKafkaPartition)));
         _pendingRaw.Remove(revoked);
         if (_pendingRaw.Count == 0)
         {
@@ -255,6 +256,13 @@ internal sealed partial class WorkerSinkTask
             {
                 (failures ??= []).Add((i, failure));
             }
+        }
+
+        // Still off the task's thread (for every batch but one found with nothing pending): the task's own work on the
+        // batch overlaps the previous put too.
+        if (records.Count > 0)
+        {
+            _task.Prepare(records);
         }
 
         return new Converted(records, failures ?? [], started);

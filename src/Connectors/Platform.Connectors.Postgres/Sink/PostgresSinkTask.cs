@@ -12,6 +12,8 @@ namespace Platform.Connectors.Postgres.Sink;
 /// so the consumer group's offsets follow and lag tools see the truth. Records that cannot be mapped onto the
 /// table go to <see cref="ISinkTaskContext.ReportErrantRecordAsync"/>; database outages raise
 /// <see cref="RetriableException"/> up to <c>max.retries</c> times, then the task fails with the reason.
+/// <see cref="Prepare"/> maps the next batch and encodes its rows while the previous batch is written, so a put that
+/// finds its batch prepared only sends it, writes the offsets and commits.
 /// </summary>
 public sealed class PostgresSinkTask : SinkTask
 {
@@ -19,9 +21,13 @@ public sealed class PostgresSinkTask : SinkTask
     private PostgresSinkConfig _config = null!;
     private NpgsqlDataSource? _db;
     private SinkRowMapper _mapper = null!;
+    private SinkRowMapper _prepareMapper = null!;
     private TableWriter _writer = null!;
     private SinkOffsetStore _offsets = null!;
     private RetryBudget _retries = null!;
+
+    // Batches prepared and not yet put (at most the one being put and the next), under their own lock: Prepare runs on another thread.
+    private readonly List<PreparedWrite> _prepared = [];
 
     /// <inheritdoc/>
     public override Task StartAsync(IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken = default)
@@ -29,6 +35,7 @@ public sealed class PostgresSinkTask : SinkTask
         _config = PostgresSinkConfig.Parse(config);
         _db = NpgsqlDataSource.Create(_config.ConnectionString);
         _mapper = new SinkRowMapper(_config);
+        _prepareMapper = new SinkRowMapper(_config);
         _writer = new TableWriter(_config);
         _offsets = new SinkOffsetStore(_config.OffsetsTableName, _config.ConnectorName);
         _retries = new RetryBudget(_config.Retries + 1, "Writing to PostgreSQL");
@@ -68,6 +75,61 @@ public sealed class PostgresSinkTask : SinkTask
     }
 
     /// <inheritdoc/>
+    public override void Prepare(IReadOnlyList<SinkRecord> records)
+    {
+        // One table's batch (the usual one); several tables are mapped by the put.
+        var topic = records[0].Topic;
+        for (var i = 1; i < records.Count; i++)
+        {
+            if (!string.Equals(records[i].Topic, topic, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        var (schema, table) = _config.TableFor(topic);
+        PreparedWrite? prepared;
+        try
+        {
+            prepared = _writer.Prepare(schema, table, records, _prepareMapper);
+        }
+        catch (DataException)
+        {
+            return; // the put maps the batch again and reports the record
+        }
+
+        if (prepared is not null)
+        {
+            lock (_prepared)
+            {
+                _prepared.Add(prepared);
+                if (_prepared.Count > 2)
+                {
+                    // One whose put never came (the batch was read again after a failed put): its buffers are reused.
+                    _prepared.RemoveAt(0);
+                }
+            }
+        }
+    }
+
+    /// <summary>The preparation of <paramref name="records"/>, taken (null: none).</summary>
+    private PreparedWrite? TakePrepared(IReadOnlyList<SinkRecord> records)
+    {
+        lock (_prepared)
+        {
+            var index = _prepared.FindIndex(p => ReferenceEquals(p.Records, records));
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var prepared = _prepared[index];
+            _prepared.RemoveRange(0, index + 1);
+            return prepared;
+        }
+    }
+
+    /// <inheritdoc/>
     public override async Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken)
     {
         var fresh = new List<SinkRecord>(records.Count);
@@ -89,6 +151,13 @@ public sealed class PostgresSinkTask : SinkTask
             }
         }
 
+        // A preparation holds for the whole batch as the table is now: not after a seek back, a rollback or an evolution.
+        var prepared = TakePrepared(records);
+        if (prepared is not null && (fresh.Count != records.Count || !_writer.IsCurrent(prepared)))
+        {
+            prepared = null;
+        }
+
         if (fresh.Count == 0)
         {
             return;
@@ -98,13 +167,13 @@ public sealed class PostgresSinkTask : SinkTask
         {
             try
             {
-                await WriteAsync(fresh, individually: false, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(fresh, individually: false, prepared, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (fresh.Count > 1 && IsRowError(e))
             {
                 // Some row the database refuses (constraint, out of range): write them one by one to find it.
                 _writer.Invalidate();
-                await WriteAsync(fresh, individually: true, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(fresh, individually: true, null, cancellationToken).ConfigureAwait(false);
             }
 
             _retries.Succeeded();
@@ -121,13 +190,18 @@ public sealed class PostgresSinkTask : SinkTask
 
     private static TopicPartitionRef Partition(SinkRecord r) => new(r.OriginalTopic, r.OriginalKafkaPartition);
 
-    private async Task WriteAsync(List<SinkRecord> records, bool individually, CancellationToken cancellationToken)
+    private async Task WriteAsync(List<SinkRecord> records, bool individually, PreparedWrite? prepared, CancellationToken cancellationToken)
     {
         var errant = new List<(SinkRecord Record, Exception Error)>();
         await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (target, group) in ByTable(records))
+        if (prepared is not null)
+        {
+            await TableWriter.WriteAsync(conn, tx, prepared, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (target, group) in prepared is null ? ByTable(records) : [])
         {
             var batch = await _writer.PrepareAsync(conn, tx, target.Schema, target.Table, group, _mapper, errant, cancellationToken).ConfigureAwait(false);
             if (individually)

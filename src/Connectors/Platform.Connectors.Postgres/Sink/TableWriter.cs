@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Npgsql;
 using Platform.Connect;
 using Platform.Connectors.Postgres.Common;
@@ -11,14 +12,19 @@ namespace Platform.Connectors.Postgres.Sink;
 /// </summary>
 internal sealed class TableWriter(PostgresSinkConfig config)
 {
-    private readonly Dictionary<(string, string), SinkTable> _tables = [];
+    // Replaced, never changed: Prepare reads it on another thread while a put may load a table.
+    private volatile ImmutableDictionary<(string, string), SinkTable> _tables = ImmutableDictionary<(string, string), SinkTable>.Empty;
     private readonly Dictionary<(string, string), TableBatch> _batches = [];
     private readonly BinaryCopyWriter _copy = new();
+
+    // Prepare's buffers, used in turn: one batch is prepared while the one prepared before is being written.
+    private readonly PrepareSlot[] _slots = [new(), new()];
+    private int _nextSlot;
 
     /// <summary>Forgets cached table shapes (after a rollback undid DDL).</summary>
     public void Invalidate()
     {
-        _tables.Clear();
+        _tables = ImmutableDictionary<(string, string), SinkTable>.Empty;
         _batches.Clear();
     }
 
@@ -66,7 +72,7 @@ internal sealed class TableWriter(PostgresSinkConfig config)
             }
         }
 
-        _tables[(schema, name)] = table;
+        _tables = _tables.SetItem((schema, name), table);
         return table;
     }
 
@@ -214,24 +220,120 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return used;
     }
 
-    private async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// The write of <paramref name="records"/> (one table's, a whole put of at most <c>batch.size</c>) worked out ahead
+    /// of its put, on the caller's thread while a put may run: every record mapped with <paramref name="mapper"/> (the
+    /// caller's own), and the COPY rows encoded or the upsert's arrays built. Null when the batch needs what only a
+    /// put may do (a table not yet known, new columns, deletes): the put then does it all.
+    /// </summary>
+    /// <exception cref="DataException">A record cannot be mapped or a value does not fit (the put reports it).</exception>
+    public PreparedWrite? Prepare(string schema, string name, IReadOnlyList<SinkRecord> records, SinkRowMapper mapper)
+    {
+        if (records.Count > config.Batch || !_tables.TryGetValue((schema, name), out var table))
+        {
+            return null;
+        }
+
+        var slot = _slots[_nextSlot];
+        _nextSlot ^= 1;
+        if (slot.Batch is null || !ReferenceEquals(slot.Batch.Table, table))
+        {
+            slot.Batch = new TableBatch(table);
+        }
+
+        var batch = slot.Batch;
+        batch.Reset();
+        var rows = new List<int>(records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var row = mapper.Map(records[i], scratch: true);
+            if (row.IsDelete || (config.Evolve && batch.Lacks(row)))
+            {
+                return null;
+            }
+
+            batch.Add(row);
+            rows.Add(i);
+        }
+
+        if (config.Mode == "insert")
+        {
+            var (sql, buffers) = CopyOf(batch, rows);
+            slot.Copy.Begin();
+            foreach (var row in rows)
+            {
+                EncodeRow(slot.Copy, buffers, row);
+            }
+
+            slot.Copy.End();
+            return new PreparedWrite(table, records, sql, slot.Copy, []);
+        }
+
+        var statement = UpsertStatement(batch, LastPerKey(batch, rows), config.Mode == "update");
+        return new PreparedWrite(table, records, statement?.Sql, null, statement?.Parameters ?? []);
+    }
+
+    /// <summary>Whether <paramref name="prepared"/> was made for the table as it is now known (no rollback or evolution since).</summary>
+    public bool IsCurrent(PreparedWrite prepared)
+        => _tables.TryGetValue((prepared.Table.Schema, prepared.Table.Name), out var table) && ReferenceEquals(table, prepared.Table);
+
+    /// <summary>Writes a prepared batch inside the caller's transaction.</summary>
+    public static async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PreparedWrite prepared, CancellationToken cancellationToken)
+    {
+        if (prepared.Sql is null)
+        {
+            return; // an update of key columns only: nothing to change
+        }
+
+        if (prepared.Copy is { } copy)
+        {
+            await using var stream = await conn.BeginRawBinaryCopyAsync(prepared.Sql, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await copy.FlushAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await CancelQuietlyAsync(stream).ConfigureAwait(false);
+                throw;
+            }
+
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand(prepared.Sql, conn, tx);
+        cmd.Parameters.AddRange(prepared.Parameters);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The COPY statement for the columns <paramref name="rows"/> use, and those columns' buffers.</summary>
+    private static (string Sql, List<ColumnBuffer> Buffers) CopyOf(TableBatch batch, List<int> rows)
     {
         var table = batch.Table;
         var columns = ColumnsOf(batch, rows);
-        var buffers = columns.ConvertAll(c => batch.Column(c)!);
-        var copy = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)))}) FROM STDIN (FORMAT BINARY)";
+        var sql = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)))}) FROM STDIN (FORMAT BINARY)";
+        return (sql, columns.ConvertAll(c => batch.Column(c)!));
+    }
+
+    private static void EncodeRow(BinaryCopyWriter copy, List<ColumnBuffer> buffers, int row)
+    {
+        copy.StartRow(buffers.Count);
+        foreach (var buffer in buffers)
+        {
+            buffer.Encode(copy, row);
+        }
+    }
+
+    private async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    {
+        var (copy, buffers) = CopyOf(batch, rows);
         await using var stream = await conn.BeginRawBinaryCopyAsync(copy, cancellationToken).ConfigureAwait(false);
         try
         {
             _copy.Begin();
             foreach (var row in rows)
             {
-                _copy.StartRow(buffers.Count);
-                foreach (var buffer in buffers)
-                {
-                    buffer.Encode(_copy, row);
-                }
-
+                EncodeRow(_copy, buffers, row);
                 if (_copy.Pending >= BinaryCopyWriter.FlushBytes)
                 {
                     await _copy.FlushAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -266,6 +368,19 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, bool updateOnly,
         CancellationToken cancellationToken)
     {
+        if (UpsertStatement(batch, rows, updateOnly) is not { } statement)
+        {
+            return; // nothing to change
+        }
+
+        await using var cmd = new NpgsqlCommand(statement.Sql, conn, tx);
+        cmd.Parameters.AddRange(statement.Parameters);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The upsert (or update) of <paramref name="rows"/> and its array parameters; null when an update has no column to change.</summary>
+    private static (string Sql, NpgsqlParameter[] Parameters)? UpsertStatement(TableBatch batch, List<int> rows, bool updateOnly)
+    {
         var table = batch.Table;
         var columns = ColumnsOf(batch, rows);
         var keys = batch.KeyColumns(rows[0]);
@@ -276,7 +391,7 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         {
             if (nonKeys.Count == 0)
             {
-                return; // nothing to change
+                return null;
             }
 
             sql = $"UPDATE {table.Qualified} AS t SET {string.Join(", ", nonKeys.Select(c => $"{c} = u.{c}"))} "
@@ -289,9 +404,7 @@ internal sealed class TableWriter(PostgresSinkConfig config)
                 + $"ON CONFLICT ({string.Join(", ", keys.Select(PgIdentifier.Quote))}) {onConflict}";
         }
 
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        AddArrays(cmd, batch, columns, rows);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return (sql, Arrays(batch, columns, rows));
     }
 
     private static async Task DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
@@ -302,21 +415,27 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         var sql = $"DELETE FROM {table.Qualified} AS t USING unnest({Parameters(keys.Count)}) AS u({string.Join(", ", names)}) "
             + $"WHERE {string.Join(" AND ", names.Select(k => $"t.{k} = u.{k}"))}";
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        AddArrays(cmd, batch, keys, rows);
+        cmd.Parameters.AddRange(Arrays(batch, keys, rows));
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string Parameters(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => "$" + (i + 1)));
 
     /// <summary>One typed array parameter per column (Npgsql sends them in binary).</summary>
-    private static void AddArrays(NpgsqlCommand cmd, TableBatch batch, List<int> columns, List<int> rows)
-    {
-        foreach (var c in columns)
+    private static NpgsqlParameter[] Arrays(TableBatch batch, List<int> columns, List<int> rows)
+        => [.. columns.Select(c =>
         {
             var buffer = batch.Column(c) ?? throw new DataException($"Column '{batch.Table.Columns[c].Name}' of {batch.Table.Schema}.{batch.Table.Name} "
                 + $"has type {batch.Table.Columns[c].DeclaredType}, which the sink cannot write.");
-            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | buffer.Type.DbType, Value = buffer.ToArray(rows) });
-        }
+            return new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | buffer.Type.DbType, Value = buffer.ToArray(rows) };
+        })];
+
+    /// <summary>Prepare's buffers for one batch.</summary>
+    private sealed class PrepareSlot
+    {
+        public TableBatch? Batch { get; set; }
+
+        public BinaryCopyWriter Copy { get; } = new();
     }
 
     /// <summary>One statement cannot upsert a key twice: the last record of a key wins, as it would one by one.</summary>
