@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Platform.Broker.Replication;
 using Platform.Broker.Requests;
 using Platform.Cluster;
 using Platform.Protocol;
@@ -16,7 +17,7 @@ public delegate Task<TopicResult> TopicConfigChange(string topic, Func<Dictionar
 /// <see cref="ControllerChannel"/> for why), and the answer comes back unchanged. Either way the broker waits a
 /// moment for its own metadata to show the change, so a client that asks it next sees what it just did.
 /// </summary>
-public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadata, TopicManager topics, ClusterInfo info, IOptions<BrokerOptions> options)
+public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadata, TopicManager topics, ClusterInfo info, ReplicationThrottle throttle, IOptions<BrokerOptions> options)
 {
     private static readonly TimeSpan PropagationWait = TimeSpan.FromSeconds(5);
 
@@ -232,19 +233,84 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
     }
 
     /// <summary>
-    /// Runs a config-changing request with the way topic configs change here: the topic manager on a single broker,
-    /// the controller in a cluster (this broker's own, or the request goes on to it).
+    /// AlterConfigs and IncrementalAlterConfigs: <paramref name="alter"/> gets the change for topics and the one for
+    /// brokers' dynamic configs (the replication throttle rates), applied here on a single broker, by the controller
+    /// in a cluster.
     /// </summary>
-    public async Task<TResponse> AlterTopicConfigsAsync<TResponse>(
-        RequestContext context, IRequestMessage request, Func<TopicConfigChange, Task<TResponse>> alter, Func<ErrorCode, TResponse> failed, CancellationToken cancellationToken)
+    public async Task<TResponse> AlterConfigsAsync<TResponse>(
+        RequestContext context, IRequestMessage request, Func<TopicConfigChange, TopicConfigChange, Task<TResponse>> alter, Func<ErrorCode, TResponse> failed,
+        CancellationToken cancellationToken)
         where TResponse : IResponseMessage, new()
     {
         ArgumentNullException.ThrowIfNull(alter);
         return metadata.Enabled
             ? await ViaControllerAsync(
-                context, request, controller => alter((name, change, validateOnly) => AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
+                context, request, controller => alter(
+                    (name, change, validateOnly) => AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken),
+                    (name, change, validateOnly) => AlterBrokerConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
                 failed, cancellationToken).ConfigureAwait(false)
-            : await alter((name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly))).ConfigureAwait(false);
+            : await alter(
+                (name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly)),
+                (name, change, validateOnly) => Task.FromResult(AlterBrokerConfigsHere(name, change, validateOnly))).ConfigureAwait(false);
+    }
+
+    /// <summary>A single broker's dynamic configs, kept and persisted by <see cref="ReplicationThrottle"/>.</summary>
+    private TopicResult AlterBrokerConfigsHere(string resource, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly)
+    {
+        if (ReplicationThrottle.ResourceName(resource) is not { } name)
+        {
+            return new TopicResult(ErrorCode.InvalidRequest, $"'{resource}' is not a broker id.");
+        }
+
+        var next = change(new Dictionary<string, string>(throttle.Configs(name), StringComparer.Ordinal));
+        if (ReplicationThrottle.Validate(next) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!validateOnly)
+        {
+            throttle.SetLocal(name, next);
+        }
+
+        return TopicResult.Ok;
+    }
+
+    /// <summary>A broker's (or the cluster default's) dynamic configs changed by <paramref name="change"/>, on the controller.</summary>
+    private async Task<TopicResult> AlterBrokerConfigsAsync(
+        ClusterController controller, string resource, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
+    {
+        if (ReplicationThrottle.ResourceName(resource) is not { } name)
+        {
+            return new TopicResult(ErrorCode.InvalidRequest, $"'{resource}' is not a broker id.");
+        }
+
+        TopicResult refused = TopicResult.Ok;
+        Dictionary<string, string>? written = null;
+        var outcome = await controller.AlterBrokerConfigsAsync(name, current =>
+        {
+            var next = change(new Dictionary<string, string>(current, StringComparer.Ordinal));
+            if (ReplicationThrottle.Validate(next) is { } invalid)
+            {
+                refused = invalid;
+                return null;
+            }
+
+            return validateOnly ? null : written = next;
+        }, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Succeeded)
+        {
+            return new TopicResult(ToErrorCode(outcome.Error), outcome.Message);
+        }
+
+        if (written is not null)
+        {
+            await metadata.WaitForAsync(
+                v => (v.BrokerConfigs.GetValueOrDefault(name) ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
+                PropagationWait, cancellationToken).ConfigureAwait(false);
+        }
+
+        return refused;
     }
 
     /// <summary>A topic's config overrides changed by <paramref name="change"/>, on the controller: checked here, written by the controller.</summary>
