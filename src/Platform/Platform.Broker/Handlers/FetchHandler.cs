@@ -131,8 +131,9 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
 
                 var maxOffset = replicaId >= 0 ? long.MaxValue : readCommitted ? lastStable : highWatermark;
                 var budget = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(0, responseBudget));
+                // The list names the leader side's replicas (partition:thisBroker); the follower fetching must be out of sync.
                 var throttled = leader is not null
-                    && ReplicationThrottle.Lists(partition.Topic.Config, LogConfig.LeaderReplicationThrottledReplicasConfig, partition.Index, replicaId)
+                    && ReplicationThrottle.Lists(partition.Topic.Config, LogConfig.LeaderReplicationThrottledReplicasConfig, partition.Index, throttle.NodeId)
                     && !partition.Role.Isr.Contains(replicaId);
                 if (throttled && throttle.Leader.IsExceeded)
                 {
