@@ -277,27 +277,49 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
     }
 
     /// <summary>A broker's (or the cluster default's) dynamic configs changed by <paramref name="change"/>, on the controller.</summary>
-    private async Task<TopicResult> AlterBrokerConfigsAsync(
+    private Task<TopicResult> AlterBrokerConfigsAsync(
         ClusterController controller, string resource, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
-    {
-        if (ReplicationThrottle.ResourceName(resource) is not { } name)
-        {
-            return new TopicResult(ErrorCode.InvalidRequest, $"'{resource}' is not a broker id.");
-        }
+        => ReplicationThrottle.ResourceName(resource) is { } name
+            ? AlterOnControllerAsync(
+                write => controller.AlterBrokerConfigsAsync(name, write, cancellationToken), change, ReplicationThrottle.Validate, validateOnly,
+                v => v.BrokerConfigs.GetValueOrDefault(name), cancellationToken)
+            : Task.FromResult(new TopicResult(ErrorCode.InvalidRequest, $"'{resource}' is not a broker id."));
 
+    /// <summary>A topic's config overrides changed by <paramref name="change"/>, on the controller: checked here, written by the controller.</summary>
+    public Task<TopicResult> AlterTopicConfigsAsync(
+        ClusterController controller, string name, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(controller);
+        return AlterOnControllerAsync(
+            write => controller.AlterTopicConfigsAsync(name, write, cancellationToken), change,
+            next => topics.ValidateConfigs(next) is { } error ? new TopicResult(ErrorCode.InvalidConfig, error) : null, validateOnly,
+            v => v.Topics.TryGetValue(name, out var t) ? t.Configs : null, cancellationToken);
+    }
+
+    /// <summary>
+    /// A config change on the controller: <paramref name="write"/> runs it under the controller's lock with the change
+    /// (checked by <paramref name="validate"/>, dropped when only validating); once written, waits a moment until this
+    /// broker's metadata (<paramref name="stored"/>) shows it.
+    /// </summary>
+    private async Task<TopicResult> AlterOnControllerAsync(
+        Func<Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?>, Task<ClusterResult>> write,
+        Func<Dictionary<string, string>, Dictionary<string, string>> change, Func<Dictionary<string, string>, TopicResult?> validate, bool validateOnly,
+        Func<ClusterView, IReadOnlyDictionary<string, string>?> stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
         TopicResult refused = TopicResult.Ok;
         Dictionary<string, string>? written = null;
-        var outcome = await controller.AlterBrokerConfigsAsync(name, current =>
+        var outcome = await write(current =>
         {
             var next = change(new Dictionary<string, string>(current, StringComparer.Ordinal));
-            if (ReplicationThrottle.Validate(next) is { } invalid)
+            if (validate(next) is { } invalid)
             {
                 refused = invalid;
                 return null;
             }
 
             return validateOnly ? null : written = next;
-        }, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         if (!outcome.Succeeded)
         {
             return new TopicResult(ToErrorCode(outcome.Error), outcome.Message);
@@ -306,41 +328,7 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
         if (written is not null)
         {
             await metadata.WaitForAsync(
-                v => (v.BrokerConfigs.GetValueOrDefault(name) ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
-                PropagationWait, cancellationToken).ConfigureAwait(false);
-        }
-
-        return refused;
-    }
-
-    /// <summary>A topic's config overrides changed by <paramref name="change"/>, on the controller: checked here, written by the controller.</summary>
-    public async Task<TopicResult> AlterTopicConfigsAsync(
-        ClusterController controller, string name, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(controller);
-        ArgumentNullException.ThrowIfNull(change);
-        TopicResult refused = TopicResult.Ok;
-        IReadOnlyDictionary<string, string>? written = null;
-        var outcome = await controller.AlterTopicConfigsAsync(name, current =>
-        {
-            var next = change(new Dictionary<string, string>(current, StringComparer.Ordinal));
-            if (topics.ValidateConfigs(next) is { } error)
-            {
-                refused = new TopicResult(ErrorCode.InvalidConfig, error);
-                return null;
-            }
-
-            return validateOnly ? null : written = next;
-        }, cancellationToken).ConfigureAwait(false);
-        if (!outcome.Succeeded)
-        {
-            return new TopicResult(ToErrorCode(outcome.Error), outcome.Message);
-        }
-
-        if (written is not null)
-        {
-            await metadata.WaitForAsync(
-                v => v.Topics.TryGetValue(name, out var t) && (t.Configs ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
+                v => (stored(v) ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
                 PropagationWait, cancellationToken).ConfigureAwait(false);
         }
 
