@@ -105,8 +105,10 @@ public sealed class BrokerSettingsTests
 
         var configs = Assert.Single((await connection.SendAsync<DescribeConfigsResponse>(request, 4)).Results).Configs.ToDictionary(c => c.Name);
 
-        Assert.Equal(BrokerOptions.Settings.Select(s => s.Name).Order(StringComparer.Ordinal), configs.Keys.Order(StringComparer.Ordinal));
-        Assert.All(configs.Values, c => Assert.True(c.ReadOnly && !string.IsNullOrEmpty(c.Documentation), c.Name));
+        // The static settings (read-only), and the replication throttle rates (the dynamic ones).
+        string[] dynamic = ["follower.replication.throttled.rate", "leader.replication.throttled.rate"];
+        Assert.Equal(BrokerOptions.Settings.Select(s => s.Name).Concat(dynamic).Order(StringComparer.Ordinal), configs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(configs.Values, c => Assert.True(c.ReadOnly != dynamic.Contains(c.Name) && !string.IsNullOrEmpty(c.Documentation), c.Name));
 
         var partitions = configs["num.partitions"];
         Assert.Equal(("3", 4), (partitions.Value, partitions.ConfigSource));

@@ -77,6 +77,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IApiHandler, ListTransactionsHandler>();
         services.AddSingleton<IApiHandler, DescribeTransactionsHandler>();
         services.AddSingleton<IApiHandler, OffsetForLeaderEpochHandler>();
+        services.AddSingleton<Replication.ReplicationThrottle>();
         services.AddSingleton<Replication.ReplicaManager>();
         services.AddSingleton<Replication.IReplicaManager>(sp => sp.GetRequiredService<Replication.ReplicaManager>());
         services.AddSingleton<IRequestProcessor, RequestProcessor>();

@@ -141,6 +141,41 @@ public sealed partial class ClusterController
         }
     }
 
+    /// <summary>
+    /// Changes the dynamic configs of a broker id or <c>&lt;default&gt;</c> (the replication throttle rates): like
+    /// <see cref="AlterTopicConfigsAsync"/>, <paramref name="change"/> returns the new set or null to change nothing.
+    /// </summary>
+    public async Task<ClusterResult> AlterBrokerConfigsAsync(
+        string name, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            if (epoch == 0)
+            {
+                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
+            }
+
+            var current = await _store.GetBrokerConfigsAsync(name, cancellationToken).ConfigureAwait(false);
+            if (change(current) is { } next)
+            {
+                await _store.SetBrokerConfigsAsync(epoch, name, next, cancellationToken).ConfigureAwait(false);
+            }
+
+            return ClusterResult.Ok;
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Deletes a topic's assignment and partition states (each broker then deletes its replicas' logs).</summary>
     public async Task<ClusterResult> DeleteTopicAsync(string topic, CancellationToken cancellationToken = default)
     {

@@ -3,7 +3,7 @@ namespace Platform.Cluster;
 /// <summary>
 /// Where the cluster's state lives in etcd, all under one root so several clusters can share an etcd:
 /// <c>{root}/brokers/ids/{id}</c> (leased), <c>{root}/controller</c> (leased; its create revision is the
-/// controller epoch), <c>{root}/topics/{topic}</c> (assignment) and <c>{root}/partitions/{topic}/{p}</c> (state).
+/// controller epoch), <c>{root}/topics/{topic}</c> (assignment) and <c>{root}/partitions/{topic}/{p}</c> (state), <c>{root}/configs/brokers/{name}</c> (dynamic broker configs).
 /// </summary>
 internal sealed class ClusterKeys(string root)
 {
@@ -20,6 +20,11 @@ internal sealed class ClusterKeys(string root)
     public string Topic(string topic) => $"{TopicsPrefix}{topic}";
 
     public string PartitionsPrefix => $"{Root}/partitions/";
+
+    /// <summary>Dynamic broker configs by resource name: a broker id, or <c>&lt;default&gt;</c> for the cluster default.</summary>
+    public string BrokerConfigsPrefix => $"{Root}/configs/brokers/";
+
+    public string BrokerConfigs(string name) => $"{BrokerConfigsPrefix}{name}";
 
     public string Partitions(string topic) => $"{PartitionsPrefix}{topic}/";
 

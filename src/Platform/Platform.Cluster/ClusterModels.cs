@@ -50,6 +50,7 @@ public readonly record struct Versioned<T>(T Value, long ModRevision);
 [JsonSerializable(typeof(PartitionState))]
 [JsonSerializable(typeof(ControllerRecord))]
 [JsonSerializable(typeof(Reassignment))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class ClusterJsonContext : JsonSerializerContext;
 
 /// <summary>The value of the controller key: which broker holds it.</summary>

@@ -8,6 +8,7 @@ public sealed record ClusterSnapshot(
     (int BrokerId, long Epoch)? Controller,
     IReadOnlyDictionary<string, TopicAssignment> Topics,
     IReadOnlyDictionary<(string Topic, int Partition), PartitionState> States,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> BrokerConfigs,
     long Revision);
 
 /// <summary>One change of the cluster state seen by <see cref="EtcdClusterStore.WatchClusterAsync"/>; a null value is a delete.</summary>
@@ -20,6 +21,9 @@ public abstract record ClusterChange
     public sealed record Topic(string Name, TopicAssignment? Assignment) : ClusterChange;
 
     public sealed record Partition(string TopicName, int Index, PartitionState? State) : ClusterChange;
+
+    /// <summary>The dynamic configs of a broker id or of <c>&lt;default&gt;</c>; null: none left.</summary>
+    public sealed record BrokerConfigs(string Name, IReadOnlyDictionary<string, string>? Configs) : ClusterChange;
 }
 
 public sealed partial class EtcdClusterStore
@@ -32,6 +36,7 @@ public sealed partial class EtcdClusterStore
         (int, long)? controller = null;
         var topics = new Dictionary<string, TopicAssignment>(StringComparer.Ordinal);
         var states = new Dictionary<(string, int), PartitionState>();
+        var brokerConfigs = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var kv in response.Kvs)
         {
             switch (Classify(kv.Key.ToStringUtf8(), kv.Value.Memory, deleted: false, kv.CreateRevision))
@@ -48,10 +53,13 @@ public sealed partial class EtcdClusterStore
                 case ClusterChange.Partition { State: { } state } partition:
                     states[(partition.TopicName, partition.Index)] = state;
                     break;
+                case ClusterChange.BrokerConfigs { Configs: { } configs } named:
+                    brokerConfigs[named.Name] = configs;
+                    break;
             }
         }
 
-        return new ClusterSnapshot(brokers, controller, topics, states, response.Header.Revision);
+        return new ClusterSnapshot(brokers, controller, topics, states, brokerConfigs, response.Header.Revision);
     }
 
     /// <summary>
@@ -98,6 +106,11 @@ public sealed partial class EtcdClusterStore
         if (key.StartsWith(Keys.TopicsPrefix, StringComparison.Ordinal))
         {
             return new ClusterChange.Topic(key[Keys.TopicsPrefix.Length..], deleted ? null : Parse(value.Span, ClusterJsonContext.Default.TopicAssignment));
+        }
+
+        if (key.StartsWith(Keys.BrokerConfigsPrefix, StringComparison.Ordinal))
+        {
+            return new ClusterChange.BrokerConfigs(key[Keys.BrokerConfigsPrefix.Length..], deleted ? null : Parse(value.Span, ClusterJsonContext.Default.DictionaryStringString));
         }
 
         if (key.StartsWith(Keys.PartitionsPrefix, StringComparison.Ordinal))

@@ -328,6 +328,25 @@ public sealed partial class EtcdClusterStore : IAsyncDisposable
     }
 
     /// <summary>One topic's assignment, or null if there is none.</summary>
+    /// <summary>The dynamic configs stored for a broker id or <c>&lt;default&gt;</c> (empty if none).</summary>
+    public async Task<Dictionary<string, string>> GetBrokerConfigsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var response = await CallAsync((o) => _kv.RangeAsync(new RangeRequest { Key = Bytes(Keys.BrokerConfigs(name)) }, o), cancellationToken).ConfigureAwait(false);
+        return response.Kvs.Count == 0 ? new(StringComparer.Ordinal) : Parse(response.Kvs[0].Value.Span, ClusterJsonContext.Default.DictionaryStringString);
+    }
+
+    /// <summary>Stores (or, when empty, deletes) the dynamic configs of a broker id or <c>&lt;default&gt;</c>, fenced by the controller epoch.</summary>
+    public async Task SetBrokerConfigsAsync(long controllerEpoch, string name, Dictionary<string, string> configs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configs);
+        var key = Keys.BrokerConfigs(name);
+        var txn = FencedTxn(controllerEpoch);
+        txn.Success.Add(configs.Count == 0
+            ? new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(key) } }
+            : Put(key, configs, ClusterJsonContext.Default.DictionaryStringString));
+        await FencedCommitAsync(txn, controllerEpoch, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<Versioned<TopicAssignment>?> GetTopicAsync(string topic, CancellationToken cancellationToken = default)
     {
         var response = await CallAsync((o) => _kv.RangeAsync(new RangeRequest { Key = Bytes(Keys.Topic(topic)) }, o), cancellationToken).ConfigureAwait(false);

@@ -124,6 +124,30 @@ public sealed class ConfigDefinition
     internal static Func<object, string?> OneOf(params string[] allowed)
         => v => allowed.Contains((string)v, StringComparer.Ordinal) ? null : $"String must be one of: {string.Join(", ", allowed)}";
 
+    /// <summary>Kafka's throttled-replicas list: <c>*</c> alone, or <c>partition:brokerId</c> entries.</summary>
+    internal static Func<object, string?> ThrottledReplicas()
+        => v =>
+        {
+            var items = (string[])v;
+            if (items is ["*"])
+            {
+                return null;
+            }
+
+            foreach (var item in items)
+            {
+                var colon = item.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 0
+                    || !int.TryParse(item.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out _)
+                    || !int.TryParse(item.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    return $"Entry '{item}' is not of the form partition:brokerId (or the list is not a lone *)";
+                }
+            }
+
+            return null;
+        };
+
     internal static Func<object, string?> ListOf(params string[] allowed)
         => v =>
         {

@@ -180,6 +180,72 @@ public sealed class ReassignmentTests(RackedClusterFixture fixture) : IClassFixt
         Assert.True(shown.Values.All(p => p.Replicas.Contains(3)), ProcessCluster.Layout(shown));
     }
 
+    [Fact]
+    public async Task ThrottledReassignment_CopiesAtAboutTheRate_VerifyClearsTheThrottle()
+    {
+        const string topic = "throttled";
+        await CreateTopicAsync(topic, [1]);
+        // 600 KB in batches of about 10 KB, so no single batch (which a fetch returns whole) outruns the quota.
+        var line = new string('x', 999);
+        await Kcat.ProduceAsync(_cluster.BootstrapServers, topic, string.Concat(Enumerable.Repeat(line + "\n", 600)),
+            "-p", "0", "-X", "acks=all", "-X", "batch.num.messages=10", "-X", "linger.ms=0");
+
+        var plan = await WriteAsync("throttled.json", $$"""{"version":1,"partitions":[{"topic":"{{topic}}","partition":0,"replicas":[2]}]}""");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var (code, output) = await ProcessCluster.RunCliAsync(
+            "reassign-partitions", "--bootstrap-server", _cluster.BootstrapServers, "--execute", "--reassignment-json-file", plan, "--throttle", "100000");
+        Assert.True(code == 0, string.Join('\n', output));
+        Assert.Contains("The inter-broker throttle limit was set to 100000 B/s", output);
+
+        // While it copies: the rates on both brokers, the throttled replicas on the topic (Kafka's form), and still in progress.
+        Assert.Equal(("100000", (sbyte)2), await DescribeBrokerAsync(2, "follower.replication.throttled.rate"));
+        Assert.Equal(("100000", (sbyte)2), await DescribeBrokerAsync(1, "leader.replication.throttled.rate"));
+        Assert.Equal("0:1", await DescribeTopicAsync(topic, "leader.replication.throttled.replicas"));
+        Assert.Equal("0:2", await DescribeTopicAsync(topic, "follower.replication.throttled.replicas"));
+        (code, output) = await VerifyAsync(plan);
+        Assert.True(code == 1 && output.Contains($"Reassignment of partition {topic}-0 is still in progress."), string.Join('\n', output));
+
+        IReadOnlyList<string> last = [];
+        Assert.True(await Wire.EventuallyAsync(
+            async () =>
+            {
+                (code, last) = await VerifyAsync(plan);
+                return code == 0;
+            },
+            TimeSpan.FromSeconds(60)), "the reassignment did not complete: " + string.Join('\n', last));
+        var took = started.Elapsed;
+
+        // 600 KB at 100 KB/s takes about 6 s; unthrottled it takes well under one.
+        Assert.True(took >= TimeSpan.FromSeconds(3), $"the throttled move took only {took}");
+        Assert.Contains("Clearing broker-level throttles on brokers 1,2,3", last);
+        Assert.Contains($"Clearing topic-level throttles on topic {topic}", last);
+        foreach (var broker in new[] { 1, 2, 3 })
+        {
+            Assert.Equal(5, (await DescribeBrokerAsync(broker, "leader.replication.throttled.rate")).Source);
+            Assert.Equal(5, (await DescribeBrokerAsync(broker, "follower.replication.throttled.rate")).Source);
+        }
+
+        Assert.Equal("", await DescribeTopicAsync(topic, "leader.replication.throttled.replicas"));
+        Assert.Equal("", await DescribeTopicAsync(topic, "follower.replication.throttled.replicas"));
+        Assert.Equal(600, (await _cluster.ReadPartitionAsync(topic, 0)).Count);
+    }
+
+    private async Task<(string? Value, sbyte Source)> DescribeBrokerAsync(int broker, string key)
+    {
+        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(broker).Port);
+        var id = broker.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 4, ResourceName = id, ConfigurationKeys = [key] }] };
+        var entry = Assert.Single(Assert.Single((await connection.SendAsync<DescribeConfigsResponse>(request, 4)).Results).Configs);
+        return (entry.Value, entry.ConfigSource);
+    }
+
+    private async Task<string?> DescribeTopicAsync(string topic, string key)
+    {
+        await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(1).Port);
+        var request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = topic, ConfigurationKeys = [key] }] };
+        return Assert.Single(Assert.Single((await connection.SendAsync<DescribeConfigsResponse>(request, 4)).Results).Configs).Value;
+    }
+
     /// <summary>Creates a topic with the given replicas per partition (in preference order) and waits until they are in sync.</summary>
     private async Task CreateTopicAsync(string topic, params int[][] assignment)
     {

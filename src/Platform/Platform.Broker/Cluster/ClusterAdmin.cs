@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Platform.Broker.Replication;
 using Platform.Broker.Requests;
 using Platform.Cluster;
 using Platform.Protocol;
@@ -16,7 +17,7 @@ public delegate Task<TopicResult> TopicConfigChange(string topic, Func<Dictionar
 /// <see cref="ControllerChannel"/> for why), and the answer comes back unchanged. Either way the broker waits a
 /// moment for its own metadata to show the change, so a client that asks it next sees what it just did.
 /// </summary>
-public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadata, TopicManager topics, ClusterInfo info, IOptions<BrokerOptions> options)
+public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadata, TopicManager topics, ClusterInfo info, ReplicationThrottle throttle, IOptions<BrokerOptions> options)
 {
     private static readonly TimeSpan PropagationWait = TimeSpan.FromSeconds(5);
 
@@ -232,40 +233,93 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
     }
 
     /// <summary>
-    /// Runs a config-changing request with the way topic configs change here: the topic manager on a single broker,
-    /// the controller in a cluster (this broker's own, or the request goes on to it).
+    /// AlterConfigs and IncrementalAlterConfigs: <paramref name="alter"/> gets the change for topics and the one for
+    /// brokers' dynamic configs (the replication throttle rates), applied here on a single broker, by the controller
+    /// in a cluster.
     /// </summary>
-    public async Task<TResponse> AlterTopicConfigsAsync<TResponse>(
-        RequestContext context, IRequestMessage request, Func<TopicConfigChange, Task<TResponse>> alter, Func<ErrorCode, TResponse> failed, CancellationToken cancellationToken)
+    public async Task<TResponse> AlterConfigsAsync<TResponse>(
+        RequestContext context, IRequestMessage request, Func<TopicConfigChange, TopicConfigChange, Task<TResponse>> alter, Func<ErrorCode, TResponse> failed,
+        CancellationToken cancellationToken)
         where TResponse : IResponseMessage, new()
     {
         ArgumentNullException.ThrowIfNull(alter);
         return metadata.Enabled
             ? await ViaControllerAsync(
-                context, request, controller => alter((name, change, validateOnly) => AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
+                context, request, controller => alter(
+                    (name, change, validateOnly) => AlterTopicConfigsAsync(controller, name, change, validateOnly, cancellationToken),
+                    (name, change, validateOnly) => AlterBrokerConfigsAsync(controller, name, change, validateOnly, cancellationToken)),
                 failed, cancellationToken).ConfigureAwait(false)
-            : await alter((name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly))).ConfigureAwait(false);
+            : await alter(
+                (name, change, validateOnly) => Task.FromResult(topics.AlterConfigs(name, change, validateOnly)),
+                (name, change, validateOnly) => Task.FromResult(AlterBrokerConfigsHere(name, change, validateOnly))).ConfigureAwait(false);
     }
 
+    /// <summary>A single broker's dynamic configs, kept and persisted by <see cref="ReplicationThrottle"/>.</summary>
+    private TopicResult AlterBrokerConfigsHere(string resource, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly)
+    {
+        if (ReplicationThrottle.ResourceName(resource) is not { } name)
+        {
+            return new TopicResult(ErrorCode.InvalidRequest, $"'{resource}' is not a broker id.");
+        }
+
+        var next = change(new Dictionary<string, string>(throttle.Configs(name), StringComparer.Ordinal));
+        if (ReplicationThrottle.Validate(next) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!validateOnly)
+        {
+            throttle.SetLocal(name, next);
+        }
+
+        return TopicResult.Ok;
+    }
+
+    /// <summary>A broker's (or the cluster default's) dynamic configs changed by <paramref name="change"/>, on the controller.</summary>
+    private Task<TopicResult> AlterBrokerConfigsAsync(
+        ClusterController controller, string resource, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
+        => ReplicationThrottle.ResourceName(resource) is { } name
+            ? AlterOnControllerAsync(
+                write => controller.AlterBrokerConfigsAsync(name, write, cancellationToken), change, ReplicationThrottle.Validate, validateOnly,
+                v => v.BrokerConfigs.GetValueOrDefault(name), cancellationToken)
+            : Task.FromResult(new TopicResult(ErrorCode.InvalidRequest, $"'{resource}' is not a broker id."));
+
     /// <summary>A topic's config overrides changed by <paramref name="change"/>, on the controller: checked here, written by the controller.</summary>
-    public async Task<TopicResult> AlterTopicConfigsAsync(
+    public Task<TopicResult> AlterTopicConfigsAsync(
         ClusterController controller, string name, Func<Dictionary<string, string>, Dictionary<string, string>> change, bool validateOnly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(controller);
+        return AlterOnControllerAsync(
+            write => controller.AlterTopicConfigsAsync(name, write, cancellationToken), change,
+            next => topics.ValidateConfigs(next) is { } error ? new TopicResult(ErrorCode.InvalidConfig, error) : null, validateOnly,
+            v => v.Topics.TryGetValue(name, out var t) ? t.Configs : null, cancellationToken);
+    }
+
+    /// <summary>
+    /// A config change on the controller: <paramref name="write"/> runs it under the controller's lock with the change
+    /// (checked by <paramref name="validate"/>, dropped when only validating); once written, waits a moment until this
+    /// broker's metadata (<paramref name="stored"/>) shows it.
+    /// </summary>
+    private async Task<TopicResult> AlterOnControllerAsync(
+        Func<Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?>, Task<ClusterResult>> write,
+        Func<Dictionary<string, string>, Dictionary<string, string>> change, Func<Dictionary<string, string>, TopicResult?> validate, bool validateOnly,
+        Func<ClusterView, IReadOnlyDictionary<string, string>?> stored, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(change);
         TopicResult refused = TopicResult.Ok;
-        IReadOnlyDictionary<string, string>? written = null;
-        var outcome = await controller.AlterTopicConfigsAsync(name, current =>
+        Dictionary<string, string>? written = null;
+        var outcome = await write(current =>
         {
             var next = change(new Dictionary<string, string>(current, StringComparer.Ordinal));
-            if (topics.ValidateConfigs(next) is { } error)
+            if (validate(next) is { } invalid)
             {
-                refused = new TopicResult(ErrorCode.InvalidConfig, error);
+                refused = invalid;
                 return null;
             }
 
             return validateOnly ? null : written = next;
-        }, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         if (!outcome.Succeeded)
         {
             return new TopicResult(ToErrorCode(outcome.Error), outcome.Message);
@@ -274,7 +328,7 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
         if (written is not null)
         {
             await metadata.WaitForAsync(
-                v => v.Topics.TryGetValue(name, out var t) && (t.Configs ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
+                v => (stored(v) ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual(written.OrderBy(c => c.Key)),
                 PropagationWait, cancellationToken).ConfigureAwait(false);
         }
 

@@ -65,6 +65,10 @@ public sealed record ClusterView(
         ImmutableSortedDictionary.Create<string, TopicAssignment>(StringComparer.Ordinal),
         ImmutableDictionary<(string, int), PartitionState>.Empty);
 
+    /// <summary>Dynamic broker configs by resource name (a broker id or <c>&lt;default&gt;</c>).</summary>
+    public ImmutableDictionary<string, IReadOnlyDictionary<string, string>> BrokerConfigs { get; init; } =
+        ImmutableDictionary.Create<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+
     public PartitionState? State(string topic, int partition) => States.GetValueOrDefault((topic, partition));
 
     /// <summary>The replicas of a partition in preference order, or null if the topic or partition is unknown.</summary>

@@ -32,7 +32,7 @@ public sealed partial class ClusterService(
     private BrokerSession? _session;
     private ClusterController? _controller;
     private Task? _run;
-    private ClusterSnapshot _state = new(new Dictionary<int, BrokerRegistration>(), null, new Dictionary<string, TopicAssignment>(), new Dictionary<(string, int), PartitionState>(), 0);
+    private ClusterSnapshot _state = new(new Dictionary<int, BrokerRegistration>(), null, new Dictionary<string, TopicAssignment>(), new Dictionary<(string, int), PartitionState>(), new Dictionary<string, IReadOnlyDictionary<string, string>>(), 0);
 
     private BrokerOptions Options => options.Value;
 
@@ -292,6 +292,7 @@ public sealed partial class ClusterService(
             var controller = _state.Controller;
             var assignments = new Dictionary<string, TopicAssignment>(_state.Topics, StringComparer.Ordinal);
             var states = new Dictionary<(string, int), PartitionState>(_state.States);
+            var brokerConfigs = new Dictionary<string, IReadOnlyDictionary<string, string>>(_state.BrokerConfigs, StringComparer.Ordinal);
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var change in changes)
             {
@@ -330,10 +331,16 @@ public sealed partial class ClusterService(
                         }
 
                         break;
+                    case ClusterChange.BrokerConfigs { Configs: { } configs } named:
+                        brokerConfigs[named.Name] = configs;
+                        break;
+                    case ClusterChange.BrokerConfigs gone:
+                        brokerConfigs.Remove(gone.Name);
+                        break;
                 }
             }
 
-            _state = new ClusterSnapshot(brokers, controller, assignments, states, _state.Revision);
+            _state = new ClusterSnapshot(brokers, controller, assignments, states, brokerConfigs, _state.Revision);
             await ApplyAsync(touched, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -350,7 +357,10 @@ public sealed partial class ClusterService(
             state.Brokers.ToImmutableSortedDictionary(),
             state.Controller?.BrokerId ?? -1,
             state.Topics.ToImmutableSortedDictionary(StringComparer.Ordinal),
-            state.States.ToImmutableDictionary()));
+            state.States.ToImmutableDictionary())
+        {
+            BrokerConfigs = state.BrokerConfigs.ToImmutableDictionary(StringComparer.Ordinal),
+        });
         replicas.UpdateBrokers(state.Brokers.Values.Where(b => !b.ShuttingDown || b.Id == NodeId)
             .ToDictionary(b => b.Id, b => new BrokerEndpoint(b.Id, b.Host, b.Port, b.Rack)));
 

@@ -9,12 +9,14 @@ public sealed record ConfigEntry(string Name, string? Value, bool ReadOnly, sbyt
 public sealed record ConfigSynonym(string Name, string? Value, sbyte Source);
 
 /// <summary>Lists topic and broker configs with their sources, Kafka's way.</summary>
-public sealed class ConfigDescriber(IOptions<BrokerOptions> options, ClusterInfo cluster)
+public sealed class ConfigDescriber(IOptions<BrokerOptions> options, ClusterInfo cluster, Replication.ReplicationThrottle throttle)
 {
     public const sbyte ResourceTopic = 2;
     public const sbyte ResourceBroker = 4;
 
     public const sbyte SourceTopic = 1;
+    public const sbyte SourceDynamicBroker = 2;
+    public const sbyte SourceDynamicDefaultBroker = 3;
     public const sbyte SourceStaticBroker = 4;
     public const sbyte SourceDefault = 5;
 
@@ -60,7 +62,7 @@ public sealed class ConfigDescriber(IOptions<BrokerOptions> options, ClusterInfo
     /// <summary>
     /// Every broker setting with its value and source (static when configured, else default); the synonyms
     /// are the keys that set the same thing, most specific first (<c>log.retention.ms</c>, <c>.minutes</c>,
-    /// <c>.hours</c>), then the default. Nothing is changeable at run time, so every entry is read-only.
+    /// <c>.hours</c>), then the default. Only the replication throttle rates change at run time; every other entry is read-only.
     /// </summary>
     public IEnumerable<ConfigEntry> DescribeBroker(IReadOnlyCollection<string>? keys, bool includeSynonyms)
     {
@@ -93,6 +95,36 @@ public sealed class ConfigDescriber(IOptions<BrokerOptions> options, ClusterInfo
 
             yield return new ConfigEntry(setting.Name, setting.ValueOf(_options), ReadOnly: true, source, IsSensitive: false, ConfigTypeOf(setting.Type), setting.Documentation, synonyms);
         }
+
+        foreach (var name in (string[])[Replication.ReplicationThrottle.LeaderRateConfig, Replication.ReplicationThrottle.FollowerRateConfig])
+        {
+            if (keys is { Count: > 0 } && !keys.Contains(name))
+            {
+                continue;
+            }
+
+            yield return DescribeRate(name, includeSynonyms);
+        }
+    }
+
+    /// <summary>A replication throttle rate: this broker's own dynamic value over the cluster default's over unlimited (Long.MAX_VALUE, as Kafka shows it).</summary>
+    private ConfigEntry DescribeRate(string name, bool includeSynonyms)
+    {
+        var synonyms = new List<ConfigSynonym>();
+        if (throttle.Configs(NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)).TryGetValue(name, out var own))
+        {
+            synonyms.Add(new(name, own, SourceDynamicBroker));
+        }
+
+        if (throttle.Configs(Replication.ReplicationThrottle.DefaultResource).TryGetValue(name, out var fallback))
+        {
+            synonyms.Add(new(name, fallback, SourceDynamicDefaultBroker));
+        }
+
+        synonyms.Add(new(name, long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), SourceDefault));
+        var effective = synonyms[0];
+        return new ConfigEntry(name, effective.Value, ReadOnly: false, effective.Source, IsSensitive: false, ConfigTypeOf(ConfigType.Long),
+            "Bytes per second for replication traffic of the replicas a topic's *.replication.throttled.replicas lists.", includeSynonyms ? synonyms : []);
     }
 
     /// <summary>The broker-level name of a topic config (<c>retention.ms</c> is <c>log.retention.ms</c> on the broker).</summary>

@@ -5,8 +5,8 @@ using Platform.Protocol.Messages;
 
 namespace Platform.Broker.Handlers;
 
-/// <summary>AlterConfigs (legacy): replaces a topic's whole set of overrides.</summary>
-/// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
+/// <summary>AlterConfigs (legacy): replaces a topic's whole set of overrides, or a broker's dynamic configs (the replication throttle rates).</summary>
+/// <remarks>In a cluster the controller changes the configs in etcd (this broker forwards the request to it).</remarks>
 public sealed class AlterConfigsHandler(ClusterAdmin admin) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
 {
     public override ApiKey ApiKey => ApiKey.AlterConfigs;
@@ -17,21 +17,27 @@ public sealed class AlterConfigsHandler(ClusterAdmin admin) : ApiHandler<AlterCo
 
     public override async ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
     {
-        return await admin.AlterTopicConfigsAsync(context, request, alter => AlterAsync(request, alter), e => ErrorResponse(context, request, e), cancellationToken)
+        return await admin.AlterConfigsAsync(context, request, (topic, broker) => AlterAsync(request, topic, broker), e => ErrorResponse(context, request, e), cancellationToken)
             .ConfigureAwait(false);
     }
 
-    private static async Task<AlterConfigsResponse> AlterAsync(AlterConfigsRequest request, TopicConfigChange alter)
+    private static async Task<AlterConfigsResponse> AlterAsync(AlterConfigsRequest request, TopicConfigChange topic, TopicConfigChange broker)
     {
         var response = new AlterConfigsResponse { Responses = new(request.Resources.Count) };
         foreach (var resource in request.Resources)
         {
-            var outcome = resource.ResourceType == ConfigDescriber.ResourceTopic
-                ? await alter(
+            var alter = resource.ResourceType switch
+            {
+                ConfigDescriber.ResourceTopic => topic,
+                ConfigDescriber.ResourceBroker => broker,
+                _ => null,
+            };
+            var outcome = alter is null
+                ? BrokerConfigs.Unsupported(resource.ResourceType)
+                : await alter(
                     resource.ResourceName,
                     _ => resource.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal),
-                    request.ValidateOnly).ConfigureAwait(false)
-                : BrokerConfigs.ReadOnly(resource.ResourceType);
+                    request.ValidateOnly).ConfigureAwait(false);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ResourceType = resource.ResourceType,
@@ -51,11 +57,8 @@ public sealed class AlterConfigsHandler(ClusterAdmin admin) : ApiHandler<AlterCo
         };
 }
 
-/// <summary>Broker configs come from the host's configuration and cannot change at runtime yet.</summary>
+/// <summary>The answer for resource types other than topics and brokers.</summary>
 internal static class BrokerConfigs
 {
-    public static TopicResult ReadOnly(sbyte resourceType)
-        => resourceType == ConfigDescriber.ResourceBroker
-            ? new(ErrorCode.InvalidRequest, "Broker configs are static: set them in the broker's configuration and restart.")
-            : new(ErrorCode.InvalidRequest, $"Resource type {resourceType} is not supported.");
+    public static TopicResult Unsupported(sbyte resourceType) => new(ErrorCode.InvalidRequest, $"Resource type {resourceType} is not supported.");
 }

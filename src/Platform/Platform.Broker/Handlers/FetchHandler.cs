@@ -1,4 +1,5 @@
 using Platform.Broker.Cluster;
+using Platform.Broker.Replication;
 using Platform.Broker.Requests;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
@@ -15,9 +16,11 @@ namespace Platform.Broker.Handlers;
 /// fetch.max.bytes caps the records of a response whatever the request's max_bytes.
 /// Only the leader serves a partition. A follower's fetch (a replica id) reads up to the log end rather
 /// than the high watermark, tells the leader how far the follower has the log (which moves the ISR and
-/// the high watermark), and wakes at every append.
+/// the high watermark), and wakes at every append. A follower's replica that is listed in the topic's
+/// leader.replication.throttled.replicas and not in the ISR gets no records while the leader's replication quota
+/// (leader.replication.throttled.rate) is spent, as in Kafka.
 /// </summary>
-public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options, LeaderGuard leaders) : ApiHandler<FetchRequest, FetchResponse>
+public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microsoft.Extensions.Options.IOptions<BrokerOptions> options, LeaderGuard leaders, ReplicationThrottle throttle) : ApiHandler<FetchRequest, FetchResponse>
 {
     /// <summary>Versions below this carry message formats v0/v1, which are not stored here.</summary>
     private const short FirstRecordBatchVersion = 4;
@@ -154,6 +157,16 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
 
                 var maxOffset = replicaId >= 0 ? long.MaxValue : readCommitted ? lastStable : highWatermark;
                 var budget = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(0, responseBudget));
+                // The list names the leader side's replicas (partition:thisBroker); the follower fetching must be out of sync.
+                var throttled = leader is not null
+                    && ReplicationThrottle.Lists(partition.Topic.Config, LogConfig.LeaderReplicationThrottledReplicasConfig, partition.Index, throttle.NodeId)
+                    && !partition.Role.Isr.Contains(replicaId);
+                if (throttled && throttle.Leader.IsExceeded)
+                {
+                    data.Records = MemoryRecords.Empty;
+                    continue;
+                }
+
                 if (offset >= maxOffset || fetchPartition.PartitionMaxBytes <= 0)
                 {
                     if (offset >= highWatermark)
@@ -188,6 +201,11 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                     data.AbortedTransactions = partition.Log.GetAbortedTransactions(offset, maxOffset)
                         .Select(a => new FetchResponse.AbortedTransaction { ProducerId = a.ProducerId, FirstOffset = a.FirstOffset })
                         .ToList();
+                }
+
+                if (throttled)
+                {
+                    throttle.Leader.Record(read.Records.SizeInBytes);
                 }
 
                 total += read.Records.SizeInBytes;

@@ -6,8 +6,11 @@ using Platform.Storage;
 
 namespace Platform.Broker.Handlers;
 
-/// <summary>IncrementalAlterConfigs: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on a topic's overrides.</summary>
-/// <remarks>In a cluster the controller changes the topic's configs in etcd (this broker forwards the request to it).</remarks>
+/// <summary>
+/// IncrementalAlterConfigs: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on a topic's overrides, and SET/DELETE
+/// of a broker's dynamic configs (the replication throttle rates, per broker id or the cluster default).
+/// </summary>
+/// <remarks>In a cluster the controller changes the configs in etcd (this broker forwards the request to it).</remarks>
 public sealed class IncrementalAlterConfigsHandler(ClusterAdmin admin) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
     private const sbyte Set = 0;
@@ -23,18 +26,21 @@ public sealed class IncrementalAlterConfigsHandler(ClusterAdmin admin) : ApiHand
 
     public override async ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
     {
-        return await admin.AlterTopicConfigsAsync(context, request, alter => AlterAsync(request, alter), e => ErrorResponse(context, request, e), cancellationToken)
+        return await admin.AlterConfigsAsync(context, request, (topic, broker) => AlterAsync(request, topic, broker), e => ErrorResponse(context, request, e), cancellationToken)
             .ConfigureAwait(false);
     }
 
-    private static async Task<IncrementalAlterConfigsResponse> AlterAsync(IncrementalAlterConfigsRequest request, TopicConfigChange alter)
+    private static async Task<IncrementalAlterConfigsResponse> AlterAsync(IncrementalAlterConfigsRequest request, TopicConfigChange topic, TopicConfigChange broker)
     {
         var response = new IncrementalAlterConfigsResponse { Responses = new(request.Resources.Count) };
         foreach (var resource in request.Resources)
         {
-            var outcome = resource.ResourceType == ConfigDescriber.ResourceTopic
-                ? await ApplyAsync(resource, request.ValidateOnly, alter).ConfigureAwait(false)
-                : BrokerConfigs.ReadOnly(resource.ResourceType);
+            var outcome = resource.ResourceType switch
+            {
+                ConfigDescriber.ResourceTopic => await ApplyAsync(resource, request.ValidateOnly, topic).ConfigureAwait(false),
+                ConfigDescriber.ResourceBroker => await ApplyAsync(resource, request.ValidateOnly, broker).ConfigureAwait(false),
+                _ => BrokerConfigs.Unsupported(resource.ResourceType),
+            };
             response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ResourceType = resource.ResourceType,

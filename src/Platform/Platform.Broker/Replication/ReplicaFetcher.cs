@@ -24,8 +24,12 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
     /// <summary>How soon a partition refused by a leader that has not yet heard of its own election is asked again.</summary>
     private static readonly TimeSpan ElectionRetry = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>How long a fetcher with only throttled partitions waits for the follower quota to build credit again.</summary>
+    private static readonly TimeSpan QuotaPause = TimeSpan.FromMilliseconds(100);
+
     private readonly int _nodeId;
     private readonly ReplicaFetcherSettings _settings;
+    private readonly ReplicationThrottle _throttle;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
@@ -35,11 +39,12 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private BrokerEndpoint? _leader;
 
-    public ReplicaFetcher(int nodeId, BrokerEndpoint? leader, ReplicaFetcherSettings settings, TimeProvider time, ILogger logger)
+    public ReplicaFetcher(int nodeId, BrokerEndpoint? leader, ReplicaFetcherSettings settings, ReplicationThrottle throttle, TimeProvider time, ILogger logger)
     {
         _nodeId = nodeId;
         _leader = leader;
         _settings = settings;
+        _throttle = throttle;
         _time = time;
         _logger = logger;
         _loop = Task.Run(RunAsync);
@@ -148,9 +153,19 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                     }
                 }
 
+                // Kafka's follower quota: while the throttled replicas have had their bytes, they sit out the fetches.
+                var throttled = _throttle.Follower.IsExceeded;
+                var waiting = states.Count;
+                states.RemoveAll(s => throttled && !s.NeedsTruncation && IsThrottled(s.Partition));
                 if (leader is null || states.Count == 0)
                 {
-                    // Nothing to fetch now: wait for a change, or for the earliest retry (at most the backoff).
+                    // Nothing to fetch now: wait for a change, for the earliest retry (at most the backoff), or
+                    // for the quota's next credit.
+                    if (waiting > 0 && leader is not null && QuotaPause < wait)
+                    {
+                        wait = QuotaPause;
+                    }
+
                     await Task.WhenAny(changed, Task.Delay(wait, _time, token)).ConfigureAwait(false);
                     continue;
                 }
@@ -289,7 +304,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                     FetchOffset = log.LogEndOffset,
                     LastFetchedEpoch = log.LatestEpoch,
                     LogStartOffset = log.LogStartOffset,
-                    PartitionMaxBytes = _settings.PartitionMaxBytes,
+                    PartitionMaxBytes = PartitionMaxBytes(state.Partition),
                 });
             }
 
@@ -332,7 +347,11 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 {
                     try
                     {
-                        state.Append(data.Records as MemoryRecords, data.HighWatermark, data.LogStartOffset);
+                        var appended = state.Append(data.Records as MemoryRecords, data.HighWatermark, data.LogStartOffset);
+                        if (appended > 0 && IsThrottled(state.Partition))
+                        {
+                            _throttle.Follower.Record(appended);
+                        }
                     }
                     catch (LogException e)
                     {
@@ -345,6 +364,20 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Whether this broker's replica of <paramref name="partition"/> is listed in its topic's follower.replication.throttled.replicas
+    /// and not in sync (a replica in the ISR is never throttled, as in Kafka).
+    /// </summary>
+    private bool IsThrottled(Partition partition)
+        => ReplicationThrottle.Lists(partition.Topic.Config, LogConfig.FollowerReplicationThrottledReplicasConfig, partition.Index, _nodeId)
+            && !partition.Role.Isr.Contains(_nodeId);
+
+    /// <summary>A throttled partition asks for at most a second's worth of the follower rate, so one response cannot overrun the quota by much.</summary>
+    private int PartitionMaxBytes(Partition partition)
+        => _throttle.Follower.Rate is { } rate && IsThrottled(partition)
+            ? (int)Math.Clamp(rate, 1, _settings.PartitionMaxBytes)
+            : _settings.PartitionMaxBytes;
 
     /// <summary>One followed partition: the leader epoch it follows under and where it is in the protocol.</summary>
     private sealed class FetchState(Partition partition, int leaderEpoch)
@@ -425,13 +458,14 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
             }
         }
 
-        public void Append(MemoryRecords? records, long leaderHighWatermark, long leaderLogStartOffset)
+        /// <summary>Appends the whole batches fetched; returns their bytes.</summary>
+        public int Append(MemoryRecords? records, long leaderHighWatermark, long leaderLogStartOffset)
         {
             lock (_gate)
             {
                 if (_retired)
                 {
-                    return;
+                    return 0;
                 }
 
                 var log = Partition.Log;
@@ -451,6 +485,8 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                     // DeleteRecords and retention on the leader hold here too.
                     log.FollowLeaderLogStartOffset(leaderLogStartOffset);
                 }
+
+                return whole;
             }
         }
 

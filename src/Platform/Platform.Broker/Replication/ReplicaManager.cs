@@ -19,6 +19,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 {
     private readonly int _nodeId;
     private readonly IIsrStore? _isrStore;
+    private readonly ReplicationThrottle _throttle;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
     private readonly TimeProvider _time;
@@ -36,13 +37,14 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
     private IReadOnlyDictionary<int, BrokerEndpoint> _brokers = new Dictionary<int, BrokerEndpoint>();
 
     /// <param name="isrStore">Where ISR changes are recorded (etcd in a cluster); required once this broker leads a partition with followers.</param>
-    public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, GroupCoordinator groups, TransactionCoordinator transactions, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
+    public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, GroupCoordinator groups, TransactionCoordinator transactions, ReplicationThrottle throttle, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         var settings = options.Value;
         _nodeId = cluster.NodeId;
+        _throttle = throttle;
         _isrStore = isrStore;
         _groups = groups;
         _transactions = transactions;
@@ -234,7 +236,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
 
         if (!_fetchers.TryGetValue(role.Leader, out var fetcher))
         {
-            fetcher = new ReplicaFetcher(_nodeId, _brokers.GetValueOrDefault(role.Leader), _fetcherSettings, _time, _loggers.CreateLogger<ReplicaFetcher>());
+            fetcher = new ReplicaFetcher(_nodeId, _brokers.GetValueOrDefault(role.Leader), _fetcherSettings, _throttle, _time, _loggers.CreateLogger<ReplicaFetcher>());
             _fetchers[role.Leader] = fetcher;
         }
 

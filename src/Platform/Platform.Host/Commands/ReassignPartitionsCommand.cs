@@ -11,9 +11,17 @@ namespace Platform.Host.Commands;
 /// <c>platform reassign-partitions --generate|--execute|--verify|--cancel</c>: the counterpart of Kafka's
 /// <c>kafka-reassign-partitions.sh</c>, with its JSON files: <c>{"version":1,"topics":[{"topic":"t"}]}</c> to move
 /// and <c>{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2,3]}]}</c> as the reassignment.
+/// <c>--execute --throttle B</c> limits the catch-up to B bytes/s as Kafka does (the replication throttle rates on the
+/// brokers involved, the throttled-replicas configs of the moving partitions' topics); <c>--verify</c> removes them once
+/// every partition in the file has moved.
 /// </summary>
 public static class ReassignPartitionsCommand
 {
+    private const string LeaderThrottledRate = "leader.replication.throttled.rate";
+    private const string FollowerThrottledRate = "follower.replication.throttled.rate";
+    private const string LeaderThrottledReplicas = "leader.replication.throttled.replicas";
+    private const string FollowerThrottledReplicas = "follower.replication.throttled.replicas";
+
     public static Command Create() => Create(config => new AdminClientBuilder(config).Build());
 
     internal static Command Create(Func<AdminClientConfig, IAdminClient> adminFactory)
@@ -29,9 +37,13 @@ public static class ReassignPartitionsCommand
         {
             Description = "With --execute, --verify or --cancel: {\"version\":1,\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1,2,3]}]}.",
         };
+        var throttle = new Option<long?>("--throttle")
+        {
+            Description = "With --execute: the bytes/s the moving replicas may copy at (run --verify until done to remove the throttle).",
+        };
         var command = new Command("reassign-partitions", "Move partitions to other brokers, or change their replication factor.")
         {
-            generate, execute, verify, cancel, topicsFile, brokerList, reassignmentFile,
+            generate, execute, verify, cancel, topicsFile, brokerList, reassignmentFile, throttle,
         };
         connection.AddTo(command);
         command.Validators.Add(r =>
@@ -49,11 +61,19 @@ public static class ReassignPartitionsCommand
             {
                 r.AddError("--execute, --verify and --cancel need --reassignment-json-file.");
             }
+            else if (r.GetResult(throttle) is not null && !r.GetValue(execute))
+            {
+                r.AddError("--throttle goes with --execute.");
+            }
+            else if (r.GetValue(throttle) is <= 0)
+            {
+                r.AddError("--throttle must be a positive number of bytes per second.");
+            }
         });
         command.SetAction((parse, ct) => AdminCommand.RunAsync(
             parse, connection, "platform-reassign-partitions", "Error while executing reassign-partitions : ", adminFactory,
             (admin, output) => parse.GetValue(generate) ? GenerateAsync(admin, output, parse.GetValue(topicsFile)!, parse.GetValue(brokerList)!, ct)
-                : parse.GetValue(execute) ? ExecuteAsync(admin, output, ReadReassignment(parse.GetValue(reassignmentFile)!), ct)
+                : parse.GetValue(execute) ? ExecuteAsync(admin, output, ReadReassignment(parse.GetValue(reassignmentFile)!), parse.GetValue(throttle), ct)
                 : parse.GetValue(verify) ? VerifyAsync(admin, output, ReadReassignment(parse.GetValue(reassignmentFile)!), ct)
                 : CancelAsync(admin, output, ReadReassignment(parse.GetValue(reassignmentFile)!), ct),
             ct));
@@ -101,7 +121,8 @@ public static class ReassignPartitionsCommand
         return 0;
     }
 
-    private static async Task<int> ExecuteAsync(IAdminClient admin, CommandOutput output, IReadOnlyDictionary<TopicPartition, IReadOnlyList<int>> target, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(
+        IAdminClient admin, CommandOutput output, IReadOnlyDictionary<TopicPartition, IReadOnlyList<int>> target, long? throttle, CancellationToken cancellationToken)
     {
         var current = await CurrentAsync(admin, target.Keys.Select(k => k.Topic).Distinct(), cancellationToken).ConfigureAwait(false);
         await output.Out.WriteLineAsync("Current partition replica assignment").ConfigureAwait(false);
@@ -109,6 +130,11 @@ public static class ReassignPartitionsCommand
         await output.Out.WriteLineAsync(ToJson(current.Where(c => target.ContainsKey(c.Key)).ToDictionary())).ConfigureAwait(false);
         await output.Out.WriteLineAsync().ConfigureAwait(false);
         await output.Out.WriteLineAsync("Save this to use as the --reassignment-json-file option during rollback").ConfigureAwait(false);
+        if (throttle is { } rate)
+        {
+            await SetThrottleAsync(admin, output, target, current, rate, cancellationToken).ConfigureAwait(false);
+        }
+
         var results = await admin.AlterPartitionReassignmentsAsync(target.ToDictionary(t => t.Key, t => (IReadOnlyList<int>?)t.Value), cancellationToken).ConfigureAwait(false);
         return await ReportAsync(output, results, "Successfully started partition reassignments for ", "Error reassigning partition(s):").ConfigureAwait(false);
     }
@@ -146,7 +172,103 @@ public static class ReassignPartitionsCommand
             }
         }
 
+        if (done)
+        {
+            await ClearThrottleAsync(admin, output, target.Keys.Select(k => k.Topic), cancellationToken).ConfigureAwait(false);
+        }
+
         return done ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Kafka's throttle for a reassignment: the leader side on the current replicas of each moving partition, the
+    /// follower side on the replicas it gains (added to the topics' lists), and both rates on every broker involved.
+    /// </summary>
+    private static async Task SetThrottleAsync(
+        IAdminClient admin, CommandOutput output, IReadOnlyDictionary<TopicPartition, IReadOnlyList<int>> target,
+        Dictionary<TopicPartition, IReadOnlyList<int>> current, long rate, CancellationToken cancellationToken)
+    {
+        var changes = new Dictionary<ConfigResource, List<ConfigEntry>>();
+        foreach (var topic in target.GroupBy(t => t.Key.Topic))
+        {
+            var moving = topic.Where(t => current.TryGetValue(t.Key, out var now) && !now.SequenceEqual(t.Value)).ToList();
+            var leaders = moving.SelectMany(t => current[t.Key].Select(r => $"{t.Key.Partition}:{r}")).ToList();
+            var followers = moving.SelectMany(t => t.Value.Except(current[t.Key]).Select(r => $"{t.Key.Partition}:{r}")).ToList();
+            var entries = new List<ConfigEntry>();
+            if (leaders.Count > 0)
+            {
+                entries.Add(new ConfigEntry { Name = LeaderThrottledReplicas, Value = string.Join(',', leaders), IncrementalOperation = AlterConfigOpType.Append });
+            }
+
+            if (followers.Count > 0)
+            {
+                entries.Add(new ConfigEntry { Name = FollowerThrottledReplicas, Value = string.Join(',', followers), IncrementalOperation = AlterConfigOpType.Append });
+            }
+
+            if (entries.Count > 0)
+            {
+                changes[new ConfigResource(ResourceType.Topic, topic.Key)] = entries;
+            }
+        }
+
+        var brokers = target.SelectMany(t => t.Value.Concat(current.GetValueOrDefault(t.Key) ?? [])).Distinct().Order().ToList();
+        var value = rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var broker in brokers)
+        {
+            changes[new ConfigResource(ResourceType.Broker, broker.ToString(System.Globalization.CultureInfo.InvariantCulture))] =
+            [
+                new ConfigEntry { Name = LeaderThrottledRate, Value = value },
+                new ConfigEntry { Name = FollowerThrottledRate, Value = value },
+            ];
+        }
+
+        await AlterConfigsAsync(admin, changes, "Setting the throttle", cancellationToken).ConfigureAwait(false);
+        await output.Out.WriteLineAsync("Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.")
+            .ConfigureAwait(false);
+        await output.Out.WriteLineAsync($"The inter-broker throttle limit was set to {value} B/s").ConfigureAwait(false);
+    }
+
+    /// <summary>Once the reassignment is done (as kafka-reassign-partitions.sh --verify): the rates off every broker, the throttled-replicas lists off the topics.</summary>
+    private static async Task ClearThrottleAsync(IAdminClient admin, CommandOutput output, IEnumerable<string> topics, CancellationToken cancellationToken)
+    {
+        var metadata = await admin.GetMetadataAsync(null, cancellationToken).ConfigureAwait(false);
+        var brokers = metadata.Brokers.Select(b => b.BrokerId).Order().ToList();
+        var names = topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var changes = new Dictionary<ConfigResource, List<ConfigEntry>>();
+        foreach (var broker in brokers)
+        {
+            changes[new ConfigResource(ResourceType.Broker, broker.ToString(System.Globalization.CultureInfo.InvariantCulture))] =
+            [
+                new ConfigEntry { Name = LeaderThrottledRate, IncrementalOperation = AlterConfigOpType.Delete },
+                new ConfigEntry { Name = FollowerThrottledRate, IncrementalOperation = AlterConfigOpType.Delete },
+            ];
+        }
+
+        foreach (var topic in names)
+        {
+            changes[new ConfigResource(ResourceType.Topic, topic)] =
+            [
+                new ConfigEntry { Name = LeaderThrottledReplicas, IncrementalOperation = AlterConfigOpType.Delete },
+                new ConfigEntry { Name = FollowerThrottledReplicas, IncrementalOperation = AlterConfigOpType.Delete },
+            ];
+        }
+
+        await AlterConfigsAsync(admin, changes, "Clearing the throttle", cancellationToken).ConfigureAwait(false);
+        await output.Out.WriteLineAsync($"Clearing broker-level throttles on brokers {string.Join(',', brokers)}").ConfigureAwait(false);
+        await output.Out.WriteLineAsync($"Clearing topic-level throttles on topic {string.Join(',', names)}").ConfigureAwait(false);
+    }
+
+    private static async Task AlterConfigsAsync(IAdminClient admin, Dictionary<ConfigResource, List<ConfigEntry>> changes, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await admin.IncrementalAlterConfigsAsync(changes, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IncrementalAlterConfigsException e)
+        {
+            throw new CommandException(
+                $"{what} failed: {string.Join("; ", e.Results.Where(r => r.Error.IsError).Select(r => $"{r.ConfigResource}: {r.Error.Reason}"))}");
+        }
     }
 
     private static async Task<int> ReportAsync(CommandOutput output, IReadOnlyList<TopicPartitionError> results, string success, string failure)
