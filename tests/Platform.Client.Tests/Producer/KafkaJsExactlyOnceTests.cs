@@ -47,7 +47,8 @@ public sealed class KafkaJsExactlyOnceTests(ITestOutputHelper output)
             .OrderBy(f => f.At)
             .ToList();
         int kills = 0, restarts = 0, crashes = 0;
-        var copier = Copier.Start(interop, harness.Bootstrap);
+        string[] arguments = [harness.Bootstrap, Input, OutputTopic, Group, "kjs-eos-copier"];
+        var copier = KafkaJsCopier.Start(interop, arguments);
         var stopwatch = Stopwatch.StartNew();
         try
         {
@@ -63,7 +64,7 @@ public sealed class KafkaJsExactlyOnceTests(ITestOutputHelper output)
                     output.WriteLine($"copier exited with {copier.ExitCode} at {progress}: {copier.Tail}");
                     crashes++;
                     copier.Dispose();
-                    copier = Copier.Start(interop, harness.Bootstrap);
+                    copier = KafkaJsCopier.Start(interop, arguments);
                 }
 
                 // Only once the copier got going again: faults piled on a starting copier would test nothing new.
@@ -77,7 +78,7 @@ public sealed class KafkaJsExactlyOnceTests(ITestOutputHelper output)
                         copier.Kill();
                         output.WriteLine($"killed at {progress}: {copier.Tail}");
                         copier.Dispose();
-                        copier = Copier.Start(interop, harness.Bootstrap);
+                        copier = KafkaJsCopier.Start(interop, arguments);
                         kills++;
                     }
                     else
@@ -122,91 +123,6 @@ public sealed class KafkaJsExactlyOnceTests(ITestOutputHelper output)
         catch (Exception e) when (e is KafkaException or OperationCanceledException)
         {
             return null;
-        }
-    }
-
-    /// <summary>One incarnation of the node copier; its output is kept for failure messages.</summary>
-    private sealed class Copier : IDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _lines = new();
-        private TaskCompletionSource _begun = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private Copier(Process process) => _process = process;
-
-        public bool HasExited => _process.HasExited;
-
-        public int ExitCode => _process.ExitCode;
-
-        /// <summary>The last lines it printed (stderr carries the error it exited on).</summary>
-        public string Tail => string.Join(" | ", _lines.TakeLast(5));
-
-        public static Copier Start(string interop, string bootstrap)
-        {
-            var start = new ProcessStartInfo("node")
-            {
-                WorkingDirectory = interop,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in (string[])["kafkajs-eos-copier.js", bootstrap, Input, OutputTopic, Group, "kjs-eos-copier"])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
-            var copier = new Copier(process);
-            process.OutputDataReceived += (_, e) => copier.Keep(e.Data);
-            process.ErrorDataReceived += (_, e) => copier.Keep(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return copier;
-        }
-
-        /// <summary>Waits until the copier opens its next transaction (false if it does not within <paramref name="timeout"/>).</summary>
-        public async Task<bool> NextTransactionAsync(TimeSpan timeout)
-        {
-            try
-            {
-                await Volatile.Read(ref _begun).Task.WaitAsync(timeout);
-                return true;
-            }
-            catch (TimeoutException)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>SIGKILL: no LeaveGroup, no abort, the transaction in flight stays open for the successor to fence.</summary>
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-        }
-
-        public void Dispose() => _process.Dispose();
-
-        private void Keep(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            if (line.StartsWith("begin ", StringComparison.Ordinal))
-            {
-                Interlocked.Exchange(ref _begun, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            }
-
-            _lines.Enqueue(line);
-            while (_lines.Count > 50)
-            {
-                _lines.TryDequeue(out _);
-            }
         }
     }
 }

@@ -78,9 +78,9 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         await ProduceInputAsync(input, output, KafkaJsPerPartition);
 
         // The copier exits on any error (tests/interop/kafkajs-eos-copier.js); a new incarnation fences the old one and goes on.
-        string[] arguments = ["kafkajs-eos-copier.js", _cluster.BootstrapServers, input, output, "kjs-group", transactionalId];
+        string[] arguments = [_cluster.BootstrapServers, input, output, "kjs-group", transactionalId];
         var committed = new ConcurrentDictionary<int, long>();
-        var copier = NodeCopier.Start(interop, arguments, committed);
+        var copier = KafkaJsCopier.Start(interop, arguments, committed);
         var killed = false;
         var restarts = 0;
         var elapsed = Stopwatch.StartNew();
@@ -93,7 +93,7 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
                 {
                     restarts++;
                     copier.Dispose();
-                    copier = NodeCopier.Start(interop, arguments, committed);
+                    copier = KafkaJsCopier.Start(interop, arguments, committed);
                 }
 
                 // A third of the way, as a transaction opens: SIGKILL its coordinator.
@@ -327,87 +327,6 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
             _consumer.Dispose();
             _paused.Dispose();
             _resume.Dispose();
-        }
-    }
-
-    /// <summary>One incarnation of the node copier; what every incarnation reported committed is kept per partition.</summary>
-    private sealed class NodeCopier : IDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _lines = new();
-        private TaskCompletionSource _begun = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private readonly ConcurrentDictionary<int, long> _committed;
-
-        private NodeCopier(Process process, ConcurrentDictionary<int, long> committed)
-        {
-            _process = process;
-            _committed = committed;
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        public string Tail => string.Join(" | ", _lines.TakeLast(5));
-
-        /// <summary>Starts an incarnation that records in <paramref name="committed"/> the next offset it committed for each input partition.</summary>
-        public static NodeCopier Start(string interop, IReadOnlyList<string> arguments, ConcurrentDictionary<int, long> committed)
-        {
-            var start = new ProcessStartInfo("node") { WorkingDirectory = interop, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var copier = new NodeCopier(Process.Start(start) ?? throw new InvalidOperationException("could not start node"), committed);
-            copier._process.OutputDataReceived += (_, e) => copier.Keep(e.Data);
-            copier._process.ErrorDataReceived += (_, e) => copier.Keep(e.Data);
-            copier._process.BeginOutputReadLine();
-            copier._process.BeginErrorReadLine();
-            return copier;
-        }
-
-        /// <summary>Waits until the copier opens its next transaction.</summary>
-        public async Task NextTransactionAsync(TimeSpan timeout)
-        {
-            try
-            {
-                await Volatile.Read(ref _begun).Task.WaitAsync(timeout);
-            }
-            catch (TimeoutException)
-            {
-                // Kill anyway.
-            }
-        }
-
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-        }
-
-        public void Dispose() => _process.Dispose();
-
-        private void Keep(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            _lines.Enqueue(line);
-            var parts = line.Split(' ');
-            if (parts is ["begin", _])
-            {
-                Volatile.Read(ref _begun).TrySetResult();
-                Volatile.Write(ref _begun, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            }
-            else if (parts is ["committed", var partition, var next])
-            {
-                _committed.AddOrUpdate(int.Parse(partition, CultureInfo.InvariantCulture), long.Parse(next, CultureInfo.InvariantCulture), (_, old) => Math.Max(old, long.Parse(next, CultureInfo.InvariantCulture)));
-            }
         }
     }
 }
