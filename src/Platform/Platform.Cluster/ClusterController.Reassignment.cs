@@ -10,64 +10,51 @@ public sealed partial class ClusterController
     /// </summary>
     public async Task<ClusterResult> AlterReassignmentAsync(string topic, int partition, int[]? target, CancellationToken cancellationToken = default)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var epoch = Epoch;
-            if (epoch == 0)
+        return await AsControllerAsync(
+            async epoch =>
             {
-                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
-            }
-
-            if (!_topics.TryGetValue(topic, out var current) || partition < 0 || partition >= current.Value.Replicas.Length)
-            {
-                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"{topic}-{partition} does not exist.");
-            }
-
-            var ongoing = current.Value.Reassignments?.GetValueOrDefault(partition);
-            var original = ongoing?.Original ?? current.Value.Replicas[partition];
-            if (target is null)
-            {
-                if (ongoing is null)
+                if (!_topics.TryGetValue(topic, out var current) || partition < 0 || partition >= current.Value.Replicas.Length)
                 {
-                    return new ClusterResult(ClusterError.NoReassignmentInProgress, $"No reassignment of {topic}-{partition} is in progress.");
+                    return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"{topic}-{partition} does not exist.");
                 }
 
-                target = original;
-            }
-            else if (ValidateAssignment([target]) is { } error)
-            {
-                return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
-            }
+                var ongoing = current.Value.Reassignments?.GetValueOrDefault(partition);
+                var original = ongoing?.Original ?? current.Value.Replicas[partition];
+                if (target is null)
+                {
+                    if (ongoing is null)
+                    {
+                        return new ClusterResult(ClusterError.NoReassignmentInProgress, $"No reassignment of {topic}-{partition} is in progress.");
+                    }
 
-            var reassignments = new Dictionary<int, Reassignment>(current.Value.Reassignments ?? new Dictionary<int, Reassignment>());
-            var replicas = (int[][])current.Value.Replicas.Clone();
-            if (target.SequenceEqual(original))
-            {
-                reassignments.Remove(partition);
-                replicas[partition] = original;
-            }
-            else
-            {
-                var move = new Reassignment(original, target);
-                reassignments[partition] = move;
-                replicas[partition] = move.Replicas;
-            }
+                    target = original;
+                }
+                else if (ValidateAssignment([target]) is { } error)
+                {
+                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                }
 
-            // A cancel (or a new target) may drop replicas that had already joined the ISR: they leave it in the same write.
-            await WriteReplicasAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments }, partition, null, cancellationToken)
-                .ConfigureAwait(false);
-            await TryCompleteReassignmentAsync(epoch, topic, partition, cancellationToken).ConfigureAwait(false);
-            return ClusterResult.Ok;
-        }
-        catch (NotControllerException ex)
-        {
-            return new ClusterResult(ClusterError.NotController, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
-        }
+                var reassignments = new Dictionary<int, Reassignment>(current.Value.Reassignments ?? new Dictionary<int, Reassignment>());
+                var replicas = (int[][])current.Value.Replicas.Clone();
+                if (target.SequenceEqual(original))
+                {
+                    reassignments.Remove(partition);
+                    replicas[partition] = original;
+                }
+                else
+                {
+                    var move = new Reassignment(original, target);
+                    reassignments[partition] = move;
+                    replicas[partition] = move.Replicas;
+                }
+
+                // A cancel (or a new target) may drop replicas that had already joined the ISR: they leave it in the same write.
+                await WriteReplicasAsync(epoch, topic, current, current.Value with { Replicas = replicas, Reassignments = reassignments }, partition, null, cancellationToken)
+                    .ConfigureAwait(false);
+                await TryCompleteReassignmentAsync(epoch, topic, partition, cancellationToken).ConfigureAwait(false);
+                return ClusterResult.Ok;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>ListPartitionReassignments: the moves in progress (all when <paramref name="partitions"/> is null) with replicas, adding and removing.</summary>
@@ -106,85 +93,72 @@ public sealed partial class ClusterController
     public async Task<ClusterResult> CreatePartitionsAsync(
         string topic, int totalCount, IReadOnlyList<int[]>? assignment = null, CancellationToken cancellationToken = default)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var epoch = Epoch;
-            if (epoch == 0)
+        return await AsControllerAsync(
+            async epoch =>
             {
-                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
-            }
-
-            if (!_topics.TryGetValue(topic, out var current))
-            {
-                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
-            }
-
-            var existing = current.Value.Replicas;
-            var adding = totalCount - existing.Length;
-            if (adding <= 0)
-            {
-                return new ClusterResult(ClusterError.InvalidPartitions,
-                    $"Topic currently has {existing.Length} partitions, {totalCount} would not be an increase.");
-            }
-
-            int[][] added;
-            if (assignment is not null)
-            {
-                if (assignment.Count != adding)
+                if (!_topics.TryGetValue(topic, out var current))
                 {
-                    return new ClusterResult(ClusterError.InvalidReplicaAssignment,
-                        $"Increasing the number of partitions by {adding} but {assignment.Count} assignments provided.");
+                    return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
                 }
 
-                if (ValidateAssignment(assignment) is { } error)
+                var existing = current.Value.Replicas;
+                var adding = totalCount - existing.Length;
+                if (adding <= 0)
                 {
-                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                    return new ClusterResult(ClusterError.InvalidPartitions,
+                        $"Topic currently has {existing.Length} partitions, {totalCount} would not be an increase.");
                 }
 
-                added = [.. assignment];
-            }
-            else
-            {
-                var brokers = _alive.Order().Select(id => new PlacementBroker(id, _brokers[id].Rack)).ToArray();
-                var replicationFactor = (short)existing[0].Length;
-                if (replicationFactor > brokers.Length)
+                int[][] added;
+                if (assignment is not null)
                 {
-                    return new ClusterResult(ClusterError.InvalidReplicationFactor,
-                        $"Replication factor: {replicationFactor} larger than available brokers: {brokers.Length}.");
+                    if (assignment.Count != adding)
+                    {
+                        return new ClusterResult(ClusterError.InvalidReplicaAssignment,
+                            $"Increasing the number of partitions by {adding} but {assignment.Count} assignments provided.");
+                    }
+
+                    if (ValidateAssignment(assignment) is { } error)
+                    {
+                        return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                    }
+
+                    added = [.. assignment];
+                }
+                else
+                {
+                    var brokers = _alive.Order().Select(id => new PlacementBroker(id, _brokers[id].Rack)).ToArray();
+                    var replicationFactor = (short)existing[0].Length;
+                    if (replicationFactor > brokers.Length)
+                    {
+                        return new ClusterResult(ClusterError.InvalidReplicationFactor,
+                            $"Replication factor: {replicationFactor} larger than available brokers: {brokers.Length}.");
+                    }
+
+                    var start = Math.Max(0, Array.FindIndex(brokers, b => b.Id >= existing[0][0]));
+                    try
+                    {
+                        added = [.. ReplicaPlacement.Assign(brokers, adding, replicationFactor, firstPartition: existing.Length, startIndex: start)];
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
+                    }
                 }
 
-                var start = Math.Max(0, Array.FindIndex(brokers, b => b.Id >= existing[0][0]));
-                try
+                var grown = current.Value with { Replicas = [.. existing, .. added] };
+                var states = added.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
+                var revision = await _store.TryAddPartitionsAsync(epoch, topic, grown, current.ModRevision, states, cancellationToken).ConfigureAwait(false);
+                if (revision is null)
                 {
-                    added = [.. ReplicaPlacement.Assign(brokers, adding, replicationFactor, firstPartition: existing.Length, startIndex: start)];
+                    return new ClusterResult(ClusterError.InvalidPartitions, $"Topic '{topic}' changed while adding partitions: try again.");
                 }
-                catch (ArgumentException ex)
-                {
-                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
-                }
-            }
 
-            var grown = current.Value with { Replicas = [.. existing, .. added] };
-            var states = added.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
-            var revision = await _store.TryAddPartitionsAsync(epoch, topic, grown, current.ModRevision, states, cancellationToken).ConfigureAwait(false);
-            if (revision is null)
-            {
-                return new ClusterResult(ClusterError.InvalidPartitions, $"Topic '{topic}' changed while adding partitions: try again.");
-            }
+                await ReloadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
 
-            await ReloadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
-
-            return ClusterResult.Ok;
-        }
-        catch (NotControllerException ex)
-        {
-            return new ClusterResult(ClusterError.NotController, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
-        }
+                return ClusterResult.Ok;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -35,70 +35,57 @@ public sealed partial class ClusterController
         IReadOnlyDictionary<string, string>? configs = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var epoch = Epoch;
-            if (epoch == 0)
+        return await AsControllerAsync(
+            async epoch =>
             {
-                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
-            }
-
-            if (_topics.ContainsKey(topic))
-            {
-                return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
-            }
-
-            int[][] replicas;
-            if (assignment is not null)
-            {
-                if (ValidateAssignment(assignment) is { } error)
+                if (_topics.ContainsKey(topic))
                 {
-                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                    return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
                 }
 
-                replicas = [.. assignment];
-            }
-            else if (partitions <= 0)
-            {
-                return new ClusterResult(ClusterError.InvalidPartitions, $"Number of partitions must be larger than 0, not {partitions}.");
-            }
-            else if (replicationFactor <= 0 || replicationFactor > _alive.Count)
-            {
-                return new ClusterResult(
-                    ClusterError.InvalidReplicationFactor,
-                    $"Replication factor: {replicationFactor} larger than available brokers: {_alive.Count}.");
-            }
-            else
-            {
-                try
+                int[][] replicas;
+                if (assignment is not null)
                 {
-                    replicas = [.. ReplicaPlacement.Assign([.. _alive.Select(id => new PlacementBroker(id, _brokers[id].Rack))], partitions, replicationFactor)];
+                    if (ValidateAssignment(assignment) is { } error)
+                    {
+                        return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
+                    }
+
+                    replicas = [.. assignment];
                 }
-                catch (ArgumentException ex)
+                else if (partitions <= 0)
                 {
-                    return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
+                    return new ClusterResult(ClusterError.InvalidPartitions, $"Number of partitions must be larger than 0, not {partitions}.");
                 }
-            }
+                else if (replicationFactor <= 0 || replicationFactor > _alive.Count)
+                {
+                    return new ClusterResult(
+                        ClusterError.InvalidReplicationFactor,
+                        $"Replication factor: {replicationFactor} larger than available brokers: {_alive.Count}.");
+                }
+                else
+                {
+                    try
+                    {
+                        replicas = [.. ReplicaPlacement.Assign([.. _alive.Select(id => new PlacementBroker(id, _brokers[id].Rack))], partitions, replicationFactor)];
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
+                    }
+                }
 
-            var topicAssignment = new TopicAssignment(Guid.NewGuid(), replicas, configs);
-            var states = replicas.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
-            if (!await _store.CreateTopicAsync(epoch, topic, topicAssignment, states, cancellationToken).ConfigureAwait(false))
-            {
-                return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
-            }
+                var topicAssignment = new TopicAssignment(Guid.NewGuid(), replicas, configs);
+                var states = replicas.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
+                if (!await _store.CreateTopicAsync(epoch, topic, topicAssignment, states, cancellationToken).ConfigureAwait(false))
+                {
+                    return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
+                }
 
-            await ReloadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
-            return ClusterResult.Ok;
-        }
-        catch (NotControllerException ex)
-        {
-            return new ClusterResult(ClusterError.NotController, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
-        }
+                await ReloadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+                return ClusterResult.Ok;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -110,35 +97,22 @@ public sealed partial class ClusterController
         string topic, Func<IReadOnlyDictionary<string, string>, IReadOnlyDictionary<string, string>?> change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var epoch = Epoch;
-            if (epoch == 0)
+        return await AsControllerAsync(
+            async epoch =>
             {
-                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
-            }
+                if (!_topics.TryGetValue(topic, out var current))
+                {
+                    return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
+                }
 
-            if (!_topics.TryGetValue(topic, out var current))
-            {
-                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
-            }
+                if (change(current.Value.Configs ?? new Dictionary<string, string>()) is { } next)
+                {
+                    await WriteAssignmentAsync(epoch, topic, current, current.Value with { Configs = next.Count == 0 ? null : next }, cancellationToken).ConfigureAwait(false);
+                }
 
-            if (change(current.Value.Configs ?? new Dictionary<string, string>()) is { } next)
-            {
-                await WriteAssignmentAsync(epoch, topic, current, current.Value with { Configs = next.Count == 0 ? null : next }, cancellationToken).ConfigureAwait(false);
-            }
-
-            return ClusterResult.Ok;
-        }
-        catch (NotControllerException ex)
-        {
-            return new ClusterResult(ClusterError.NotController, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
-        }
+                return ClusterResult.Ok;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -149,66 +123,40 @@ public sealed partial class ClusterController
         string name, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?> change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var epoch = Epoch;
-            if (epoch == 0)
+        return await AsControllerAsync(
+            async epoch =>
             {
-                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
-            }
+                var current = await _store.GetBrokerConfigsAsync(name, cancellationToken).ConfigureAwait(false);
+                if (change(current) is { } next)
+                {
+                    await _store.SetBrokerConfigsAsync(epoch, name, next, cancellationToken).ConfigureAwait(false);
+                }
 
-            var current = await _store.GetBrokerConfigsAsync(name, cancellationToken).ConfigureAwait(false);
-            if (change(current) is { } next)
-            {
-                await _store.SetBrokerConfigsAsync(epoch, name, next, cancellationToken).ConfigureAwait(false);
-            }
-
-            return ClusterResult.Ok;
-        }
-        catch (NotControllerException ex)
-        {
-            return new ClusterResult(ClusterError.NotController, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
-        }
+                return ClusterResult.Ok;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a topic's assignment and partition states (each broker then deletes its replicas' logs).</summary>
     public async Task<ClusterResult> DeleteTopicAsync(string topic, CancellationToken cancellationToken = default)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var epoch = Epoch;
-            if (epoch == 0)
+        return await AsControllerAsync(
+            async epoch =>
             {
-                return new ClusterResult(ClusterError.NotController, "This broker is not the controller.");
-            }
+                if (!await _store.DeleteTopicAsync(epoch, topic, cancellationToken).ConfigureAwait(false))
+                {
+                    return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
+                }
 
-            if (!await _store.DeleteTopicAsync(epoch, topic, cancellationToken).ConfigureAwait(false))
-            {
-                return new ClusterResult(ClusterError.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
-            }
+                _topics.Remove(topic);
+                foreach (var key in _states.Keys.Where(k => k.Topic == topic).ToArray())
+                {
+                    _states.Remove(key);
+                }
 
-            _topics.Remove(topic);
-            foreach (var key in _states.Keys.Where(k => k.Topic == topic).ToArray())
-            {
-                _states.Remove(key);
-            }
-
-            return ClusterResult.Ok;
-        }
-        catch (NotControllerException ex)
-        {
-            return new ClusterResult(ClusterError.NotController, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
-        }
+                return ClusterResult.Ok;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

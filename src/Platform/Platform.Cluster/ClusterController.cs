@@ -98,6 +98,30 @@ public sealed partial class ClusterController
         }
     }
 
+    /// <summary>
+    /// Runs a request's <paramref name="operation"/> under the controller's lock with its epoch (which fences
+    /// its etcd writes): NOT_CONTROLLER when this broker is not the controller, or stops being it meanwhile.
+    /// </summary>
+    private async Task<ClusterResult> AsControllerAsync(Func<long, Task<ClusterResult>> operation, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var epoch = Epoch;
+            return epoch == 0
+                ? new ClusterResult(ClusterError.NotController, "This broker is not the controller.")
+                : await operation(epoch).ConfigureAwait(false);
+        }
+        catch (NotControllerException ex)
+        {
+            return new ClusterResult(ClusterError.NotController, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     private async Task ServeAsync(long epoch, CancellationToken cancellationToken)
     {
         long brokersRevision, statesRevision;
