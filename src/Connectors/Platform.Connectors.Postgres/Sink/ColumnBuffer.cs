@@ -66,6 +66,30 @@ internal abstract class ColumnBuffer(PgType type)
         }
     }
 
+    /// <summary>Sets row <paramref name="row"/> to the JSON integer <paramref name="value"/>, as <see cref="Set"/> does with it boxed (but without the box for the usual columns).</summary>
+    /// <exception cref="Platform.Connect.DataException">The value does not fit the column; names it.</exception>
+    public void SetInt64(int row, long value, string column)
+    {
+        _absent[row] = false;
+        _nulls[row] = false;
+        if (!TrySetInt64(row, value))
+        {
+            SetValue(row, Type.ToColumn(value, column)!);
+        }
+    }
+
+    /// <summary>Sets row <paramref name="row"/> to the JSON number <paramref name="value"/>, as <see cref="Set"/> does with it boxed (but without the box into a double column).</summary>
+    /// <exception cref="Platform.Connect.DataException">The value does not fit the column; names it.</exception>
+    public void SetDouble(int row, double value, string column)
+    {
+        _absent[row] = false;
+        _nulls[row] = false;
+        if (!TrySetDouble(row, value))
+        {
+            SetValue(row, Type.ToColumn(value, column)!);
+        }
+    }
+
     public bool IsNull(int row) => _nulls[row];
 
     /// <summary>Whether any of <paramref name="rows"/> has the column (a value or an explicit null): absent everywhere, it is left out of the statement.</summary>
@@ -137,6 +161,16 @@ internal abstract class ColumnBuffer(PgType type)
 
     /// <summary>Stores the commonest values (JSON numbers into numeric and timestamp columns) without the boxed intermediate <see cref="PgType.ToColumn"/> makes; false for the rest.</summary>
     protected virtual bool TrySetDirect(int row, object value) => false;
+
+    /// <summary>Stores a JSON integer as <see cref="TrySetDirect"/> stores it boxed; false when only <see cref="PgType.ToColumn"/> can.</summary>
+    protected virtual bool TrySetInt64(int row, long value) => false;
+
+    /// <summary>Stores a JSON number into a double column; false when only <see cref="PgType.ToColumn"/> can.</summary>
+    protected virtual bool TrySetDouble(int row, double value) => false;
+
+    // The epoch milliseconds a DateTime holds.
+    private const long MinEpochMs = -62_135_596_800_000;
+    private const long MaxEpochMs = 253_402_300_799_999;
 
     private sealed class StructColumn<T>(PgType type) : ColumnBuffer(type)
         where T : struct
@@ -255,30 +289,47 @@ internal abstract class ColumnBuffer(PgType type)
                 return true;
             }
 
-            if (value is not long number)
+            return value is long number && TrySetInt64(row, number);
+        }
+
+        protected override bool TrySetInt64(int row, long value)
+        {
+            if (typeof(T) == typeof(long))
             {
-                return false;
+                _values[row] = Unsafe.As<long, T>(ref value);
+                return true;
             }
 
-            if (typeof(T) == typeof(int) && number is >= int.MinValue and <= int.MaxValue)
+            if (typeof(T) == typeof(int) && value is >= int.MinValue and <= int.MaxValue)
             {
-                var narrow = (int)number;
+                var narrow = (int)value;
                 _values[row] = Unsafe.As<int, T>(ref narrow);
                 return true;
             }
 
             if (typeof(T) == typeof(double))
             {
-                var real = (double)number;
+                var real = (double)value;
                 _values[row] = Unsafe.As<double, T>(ref real);
                 return true;
             }
 
-            if (typeof(T) == typeof(DateTime) && Type.DbType == NpgsqlDbType.TimestampTz)
+            if (typeof(T) == typeof(DateTime) && Type.DbType == NpgsqlDbType.TimestampTz && value is >= MinEpochMs and <= MaxEpochMs)
             {
-                // Epoch milliseconds, as PgType.ToColumn reads a number for a timestamp.
-                var at = DateTime.UnixEpoch.AddMilliseconds(number);
+                // Epoch milliseconds, as PgType.ToColumn reads a number for a timestamp (which names the column when it is out of range).
+                var at = DateTime.UnixEpoch.AddMilliseconds(value);
                 _values[row] = Unsafe.As<DateTime, T>(ref at);
+                return true;
+            }
+
+            return false;
+        }
+
+        protected override bool TrySetDouble(int row, double value)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                _values[row] = Unsafe.As<double, T>(ref value);
                 return true;
             }
 
