@@ -117,6 +117,24 @@ public sealed class PostgresSinkJsonTests : IAsyncLifetime
         await task.StopAsync();
     }
 
+    [Fact]
+    public async Task Put_StringThatIsNotText_IsReportedNamingTheColumnAndTheRestWritten()
+    {
+        // Text columns hold UTF-8: a lone surrogate has none, and must not reach (or break) the COPY.
+        await _db.ExecuteAsync($"CREATE TABLE texts {Table}");
+        var (task, context) = await StartAsync(Config("texts"));
+        await task.PutAsync([
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 1L, ["item"] = "ok" }, 0),
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 2L, ["item"] = "bad \ud800" }, 1),
+            new SinkRecord("orders", 0, null, null, null, new Dictionary<string, object?> { ["id"] = 3L, ["item"] = "fine \u00e9" }, 2)], CancellationToken.None);
+
+        Assert.Equal(["1:ok", "3:fine \u00e9"], await RowsAsync("SELECT id || ':' || item FROM texts ORDER BY id"));
+        var (record, error) = Assert.Single(context.Errant);
+        Assert.Equal(1, record.KafkaOffset);
+        Assert.Contains("'item'", error.Message);
+        await task.StopAsync();
+    }
+
     private async Task<(List<string> Rows, List<string> Errors)> PutAsync(string table, string mode, string? pkMode, string? pkFields, bool prepare, bool decoded)
     {
         await _db.ExecuteAsync($"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} {Table}; DROP TABLE IF EXISTS __connect_offsets");

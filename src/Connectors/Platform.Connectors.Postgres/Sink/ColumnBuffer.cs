@@ -9,7 +9,7 @@ namespace Platform.Connectors.Postgres.Sink;
 /// from batch to batch: rows are written from here by binary COPY or as <c>unnest</c> arrays without a boxed value or
 /// an object per row surviving until the write.
 /// </summary>
-internal abstract class ColumnBuffer(PgType type)
+internal abstract partial class ColumnBuffer(PgType type)
 {
     private bool[] _nulls = new bool[256];
     private bool[] _absent = new bool[256];
@@ -31,7 +31,7 @@ internal abstract class ColumnBuffer(PgType type)
         NpgsqlDbType.Date => new StructColumn<DateOnly>(type),
         NpgsqlDbType.Time => new StructColumn<TimeSpan>(type),
         NpgsqlDbType.Uuid => new StructColumn<Guid>(type),
-        _ => new ClassColumn<string>(type),
+        _ => new TextColumn(type),
     };
 
     /// <summary>Drops the references the first <paramref name="rows"/> rows hold (strings, byte arrays), so a written batch's values do not live on.</summary>
@@ -60,9 +60,17 @@ internal abstract class ColumnBuffer(PgType type)
     {
         _absent[row] = false;
         _nulls[row] = value is null;
-        if (value is not null && !TrySetDirect(row, value))
+        try
         {
-            SetValue(row, Type.ToColumn(value, column)!);
+            if (value is not null && !TrySetDirect(row, value))
+            {
+                SetValue(row, Type.ToColumn(value, column)!);
+            }
+        }
+        catch (System.Text.EncoderFallbackException e)
+        {
+            // Text columns hold UTF-8: a string that is not text (a lone surrogate) has none.
+            throw new Platform.Connect.DataException($"Value for column '{column}' of type {Type.Name} is not valid text: {e.Message}", e);
         }
     }
 
@@ -88,6 +96,22 @@ internal abstract class ColumnBuffer(PgType type)
         {
             SetValue(row, Type.ToColumn(value, column)!);
         }
+    }
+
+    /// <summary>
+    /// Sets row <paramref name="row"/> to a JSON string's <paramref name="utf8"/> bytes (valid UTF-8, unescaped) when the
+    /// column takes text as it is (no box, no string); false (the row untouched) for the others, which take the string.
+    /// </summary>
+    public bool TrySetUtf8(int row, ReadOnlySpan<byte> utf8)
+    {
+        if (!TryStoreUtf8(row, utf8))
+        {
+            return false;
+        }
+
+        _absent[row] = false;
+        _nulls[row] = false;
+        return true;
     }
 
     public bool IsNull(int row) => _nulls[row];
@@ -167,6 +191,9 @@ internal abstract class ColumnBuffer(PgType type)
 
     /// <summary>Stores a JSON number into a double column; false when only <see cref="PgType.ToColumn"/> can.</summary>
     protected virtual bool TrySetDouble(int row, double value) => false;
+
+    /// <summary>Stores a JSON string's UTF-8 bytes into a text column; false for the other columns.</summary>
+    protected virtual bool TryStoreUtf8(int row, ReadOnlySpan<byte> utf8) => false;
 
     // The epoch milliseconds a DateTime holds.
     private const long MinEpochMs = -62_135_596_800_000;
@@ -373,10 +400,6 @@ internal abstract class ColumnBuffer(PgType type)
             if (IsNull(row))
             {
                 writer.WriteNull();
-            }
-            else if (_values[row] is string text)
-            {
-                writer.WriteText(text, jsonb: Type.DbType == NpgsqlDbType.Jsonb);
             }
             else
             {

@@ -189,7 +189,12 @@ internal sealed partial class TableBatch
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    buffer.Set(index, reader.GetString(), name);
+                    // Text columns take the bytes as they are (the converter checked they are UTF-8); others the string.
+                    if (reader.ValueIsEscaped || !buffer.TrySetUtf8(index, reader.ValueSpan))
+                    {
+                        buffer.Set(index, reader.GetString(), name);
+                    }
+
                     break;
                 case JsonTokenType.Number:
                     if (reader.TryGetInt64(out var integer))
