@@ -222,17 +222,5 @@ public sealed class PostgresSinkJsonTests : IAsyncLifetime
         return (await context.StartAsync(new PostgresSinkTask()), context);
     }
 
-    private async Task<List<string>> RowsAsync(string sql)
-    {
-        await using var conn = await _db.DataSource.OpenConnectionAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
-    }
+    private Task<List<string>> RowsAsync(string sql) => _db.RowsAsync(sql);
 }
