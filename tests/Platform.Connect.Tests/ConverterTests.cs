@@ -81,6 +81,46 @@ public sealed class ConverterTests
     }
 
     [Fact]
+    public void Json_EnvelopeOff_ObjectKeepsItsDocumentUntilChanged()
+    {
+        // Sinks may read the document instead of the map: only while it still says what the map holds.
+        var input = "{\"id\":1,\"name\":\"a\"}"u8.ToArray();
+        var map = (IDictionary<string, object?>)Json(false).ToConnectData("t", input, false).Value!;
+        input.AsSpan().Clear();
+        var source = Assert.IsAssignableFrom<IJsonObjectSource>(map);
+        Assert.True(source.TryGetUtf8(out var utf8));
+        Assert.Equal("{\"id\":1,\"name\":\"a\"}", Encoding.UTF8.GetString(utf8));
+        Assert.Equal("a", map["name"]);
+        Assert.True(source.TryGetUtf8(out _));
+
+        map["name"] = "b";
+        Assert.False(source.TryGetUtf8(out _));
+        Assert.Equal(new Dictionary<string, object?> { ["id"] = 1L, ["name"] = "b" }, map);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":1} x")]
+    [InlineData("{\"a\":")]
+    [InlineData("{\"a\":\"\\ud800\"}")]
+    [InlineData("{\"\\ud800\":1}")]
+    [InlineData("{\"a\":1e400}")]
+    [InlineData("{\"a\":[1,{\"b\":-1E999}]}")]
+    [InlineData("{\"a\":\"bad \u00ff byte\"}")]
+    [InlineData("{\"a\":1,\"b\":\"fine\",\"c\":[true,null,{\"d\":1.5e3}]}")]
+    public void Json_EnvelopeOff_ObjectIsRefusedExactlyWhenDecodingRefusesIt(string text)
+    {
+        // The converter checks objects without decoding them: a bad record must still fail there, as it did, not later in a sink.
+        var bytes = Encoding.Latin1.GetBytes(text);
+        var decoding = Record.Exception(() => new SchemalessJsonReader().Parse(bytes));
+        var converting = Record.Exception(() => ((IDictionary<string, object?>)Json(false).ToConnectData("t", bytes, false).Value!).Count);
+        Assert.Equal(decoding is null, converting is null);
+        if (decoding is not null)
+        {
+            Assert.IsType(decoding is System.Text.Json.JsonException ? typeof(DataException) : decoding.GetType(), converting);
+        }
+    }
+
+    [Fact]
     public void Json_EnvelopeOnButPlainJson_DataExceptionExplains()
     {
         var e = Assert.Throws<DataException>(() => Json(true).ToConnectData("t", "{\"n\":1}"u8, false));

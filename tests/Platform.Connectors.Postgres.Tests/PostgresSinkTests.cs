@@ -59,19 +59,8 @@ public sealed class PostgresSinkTests : IAsyncLifetime
         return (await context.StartAsync(new PostgresSinkTask()), context);
     }
 
-    private async Task<List<string>> RowsAsync(string sql = "SELECT id || ':' || item || ':' || coalesce(qty::text, '-') FROM orders ORDER BY id")
-    {
-        await using var conn = await _db.DataSource.OpenConnectionAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
-    }
+    private Task<List<string>> RowsAsync(string sql = "SELECT id || ':' || item || ':' || coalesce(qty::text, '-') FROM orders ORDER BY id")
+        => _db.RowsAsync(sql);
 
     [Fact]
     public async Task Put_InsertModeWithSchema_CreatesTableAndCopiesRows()

@@ -82,6 +82,21 @@ public sealed class TestDatabase : IAsyncDisposable
         return value is null or DBNull ? default : (T)Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first column of every row of <paramref name="sql"/>, as text.</summary>
+    public async Task<List<string>> RowsAsync(string sql)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();

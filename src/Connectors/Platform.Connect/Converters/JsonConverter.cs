@@ -65,7 +65,7 @@ public sealed class JsonConverter : IConverter
         {
             if (!_schemasEnabled)
             {
-                return new SchemaAndValue(null, _schemaless.Parse(value));
+                return new SchemaAndValue(null, _schemaless.ParseDeferred(value));
             }
 
             node = JsonNode.Parse(value);

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
+using Platform.Connect.Data;
 
 namespace Platform.Connect.Converters;
 
@@ -10,29 +11,80 @@ namespace Platform.Connect.Converters;
 /// a batch's maps live until its put returns. Lookups are linear (objects have few fields). It is an ordinary
 /// mutable dictionary to everyone else; changing it gives it its own names array first. It is also the list of its
 /// pairs in document order, so a sink mapping every record's fields reads them by index, without an enumerator object.
+/// The converter's maps are deferred: they keep the (checked) document and decode it on first use, and until changed
+/// they give the document to a sink that reads it itself (<see cref="IJsonObjectSource"/>).
 /// </summary>
-internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>, IReadOnlyList<KeyValuePair<string, object?>>
+internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>, IReadOnlyList<KeyValuePair<string, object?>>,
+    IJsonObjectSource
 {
-    private string[] _names;
-    private object?[] _values;
+    private string[] _names = null!;
+    private object?[] _values = null!;
+    private int _count;
     private bool _sharedNames;
+
+    // The document while the map has not decoded it (_reader not null), and whether it still says what the map holds.
+    private SchemalessJsonReader? _reader;
+    private readonly ReadOnlyMemory<byte> _utf8;
+    private bool _changed;
 
     /// <summary>A map over <paramref name="names"/> (shared with other maps, never changed in place) and <paramref name="values"/> (its own).</summary>
     public JsonObjectMap(string[] names, object?[] values, int count)
     {
         _names = names;
         _values = values;
-        Count = count;
+        _count = count;
         _sharedNames = true;
+        _changed = true;
     }
 
-    public int Count { get; private set; }
+    /// <summary>A map of the object <paramref name="utf8"/> (checked by <paramref name="reader"/>), decoded by it on first use.</summary>
+    public JsonObjectMap(SchemalessJsonReader reader, ReadOnlyMemory<byte> utf8)
+    {
+        _reader = reader;
+        _utf8 = utf8;
+    }
+
+    public int Count
+    {
+        get
+        {
+            Decode();
+            return _count;
+        }
+
+        private set => _count = value;
+    }
+
+    /// <inheritdoc/>
+    public bool TryGetUtf8(out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = _changed ? default : _utf8.Span;
+        return !_changed;
+    }
 
     public bool IsReadOnly => false;
 
-    public ICollection<string> Keys => [.. _names.AsSpan(0, Count)];
+    public ICollection<string> Keys => [.. Names.AsSpan(0, Count)];
 
-    public ICollection<object?> Values => [.. _values.AsSpan(0, Count)];
+    public ICollection<object?> Values => [.. ValueArray.AsSpan(0, Count)];
+
+    private string[] Names
+    {
+        get
+        {
+            Decode();
+            return _names;
+        }
+    }
+
+    private object?[] ValueArray
+    {
+        get
+        {
+            Decode();
+            return _values;
+        }
+    }
 
     IEnumerable<string> IReadOnlyDictionary<string, object?>.Keys => Keys;
 
@@ -40,12 +92,13 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
 
     public object? this[string key]
     {
-        get => IndexOf(key) is var i and >= 0 ? _values[i] : throw new KeyNotFoundException($"The given key '{key}' was not present in the dictionary.");
+        get => IndexOf(key) is var i and >= 0 ? ValueArray[i] : throw new KeyNotFoundException($"The given key '{key}' was not present in the dictionary.");
         set
         {
             var i = IndexOf(key);
             if (i >= 0)
             {
+                _changed = true;
                 _values[i] = value;
             }
             else
@@ -72,20 +125,23 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
 
     public void Clear()
     {
+        _reader = null;
+        _changed = true;
         _names = [];
         _values = [];
         _sharedNames = false;
         Count = 0;
     }
 
-    public bool Contains(KeyValuePair<string, object?> item) => IndexOf(item.Key) is var i and >= 0 && Equals(_values[i], item.Value);
+    public bool Contains(KeyValuePair<string, object?> item) => IndexOf(item.Key) is var i and >= 0 && Equals(ValueArray[i], item.Value);
 
     public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
     public void CopyTo(KeyValuePair<string, object?>[] array, int arrayIndex)
     {
         ArgumentNullException.ThrowIfNull(array);
-        for (var i = 0; i < Count; i++)
+        Decode();
+        for (var i = 0; i < _count; i++)
         {
             array[arrayIndex + i] = new KeyValuePair<string, object?>(_names[i], _values[i]);
         }
@@ -113,13 +169,14 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out object? value)
     {
         var i = IndexOf(key);
-        value = i >= 0 ? _values[i] : null;
+        value = i >= 0 ? ValueArray[i] : null;
         return i >= 0;
     }
 
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
     {
-        for (var i = 0; i < Count; i++)
+        Decode();
+        for (var i = 0; i < _count; i++)
         {
             yield return new KeyValuePair<string, object?>(_names[i], _values[i]);
         }
@@ -130,7 +187,8 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     private int IndexOf(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        for (var i = 0; i < Count; i++)
+        Decode();
+        for (var i = 0; i < _count; i++)
         {
             if (string.Equals(_names[i], key, StringComparison.Ordinal))
             {
@@ -155,9 +213,22 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
         Count++;
     }
 
-    /// <summary>Gives the map its own names array before a change (the shared one belongs to other maps too).</summary>
+    /// <summary>Decodes the document, the first time the map is read.</summary>
+    private void Decode()
+    {
+        if (_reader is { } reader)
+        {
+            (_names, _values, _count) = reader.ReadObject(_utf8.Span);
+            _sharedNames = true;
+            _reader = null;
+        }
+    }
+
+    /// <summary>Gives the map its own names array before a change (the shared one belongs to other maps too); the document no longer says what it holds.</summary>
     private void Own()
     {
+        Decode();
+        _changed = true;
         if (_sharedNames)
         {
             _names = [.. _names];

@@ -41,17 +41,124 @@ internal sealed class SchemalessJsonReader
         }
 
         var position = 0;
-        var value = reader.TokenType == JsonTokenType.StartObject ? ReadTopObject(ref reader, ref position) : ReadValue(ref reader, ref position);
+        object? value;
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            var (names, values, count, large) = ReadTopObject(ref reader, ref position);
+            value = large ?? (object)new JsonObjectMap(names, values, count);
+        }
+        else
+        {
+            value = ReadValue(ref reader, ref position);
+        }
+
+        EnsureEnd(ref reader);
+        return value;
+    }
+
+    /// <summary>
+    /// The schemaless value of <paramref name="utf8Json"/>, as <see cref="Parse"/> has it, but an object (the usual record)
+    /// is only checked here: it becomes a <see cref="JsonObjectMap"/> over a copy of the document that decodes its fields
+    /// when first read, and a sink may read the document itself. The check refuses exactly what decoding would refuse,
+    /// with the same exceptions, so a bad record still fails in the converter.
+    /// </summary>
+    /// <exception cref="JsonException">The bytes are not exactly one JSON document.</exception>
+    public object? ParseDeferred(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        if (!reader.Read())
+        {
+            throw new JsonException("The input does not contain any JSON tokens.");
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Parse(utf8Json);
+        }
+
+        var fields = 0;
+        while (reader.Read() && reader.CurrentDepth > 0)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    fields += reader.CurrentDepth == 1 ? 1 : 0;
+                    if (reader.ValueIsEscaped)
+                    {
+                        reader.GetString();
+                    }
+
+                    break;
+                case JsonTokenType.String when reader.ValueIsEscaped || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan):
+                    // What decoding does to it: unescaped, and refused when it is not text.
+                    reader.GetString();
+                    break;
+                case JsonTokenType.Number when reader.ValueSpan.Length >= 300 || reader.ValueSpan.IndexOfAny((byte)'e', (byte)'E') >= 0:
+                    // Only a number this long or with an exponent can be out of a double's range, which decoding refuses.
+                    if (!reader.TryGetInt64(out _))
+                    {
+                        reader.GetDouble();
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        EnsureEnd(ref reader);
+        return fields > MapFields ? Parse(utf8Json) : new JsonObjectMap(this, Copy(utf8Json));
+    }
+
+    /// <summary>The fields of the object <paramref name="utf8Json"/> (checked by <see cref="ParseDeferred"/>, of at most <see cref="MapFields"/> fields), for its deferred map.</summary>
+    public (string[] Names, object?[] Values, int Count) ReadObject(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        reader.Read();
+        var position = 0;
+        var (names, values, count, _) = ReadTopObject(ref reader, ref position);
+        return (names, values, count);
+    }
+
+    private static void EnsureEnd(ref Utf8JsonReader reader)
+    {
         if (reader.Read())
         {
             throw new JsonException($"'{reader.TokenType}' after the end of the JSON value at byte {reader.TokenStartIndex}.");
         }
-
-        return value;
     }
 
-    /// <summary>The document's object: a <see cref="JsonObjectMap"/> (a dictionary beyond <see cref="MapFields"/> fields).</summary>
-    private object ReadTopObject(ref Utf8JsonReader reader, ref int position)
+    // Deferred documents are copied into shared blocks (one array header per block, not per record), never reused:
+    // a block lives as long as a map over it. Per thread, so converters on several threads never share one.
+    private const int BlockSize = 16 * 1024;
+
+    [ThreadStatic]
+    private static byte[]? _block;
+
+    [ThreadStatic]
+    private static int _blockUsed;
+
+    private static ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.Length > BlockSize / 4)
+        {
+            return utf8Json.ToArray();
+        }
+
+        if (_block is null || _blockUsed + utf8Json.Length > BlockSize)
+        {
+            _block = new byte[BlockSize];
+            _blockUsed = 0;
+        }
+
+        var start = _blockUsed;
+        utf8Json.CopyTo(_block.AsSpan(start));
+        _blockUsed += utf8Json.Length;
+        return _block.AsMemory(start, utf8Json.Length);
+    }
+
+    /// <summary>The document's object's fields (a dictionary beyond <see cref="MapFields"/> fields).</summary>
+    private (string[] Names, object?[] Values, int Count, Dictionary<string, object?>? Large) ReadTopObject(ref Utf8JsonReader reader, ref int position)
     {
         var names = _reading ??= new string[MapFields];
         var values = new object?[Math.Max(_lastNames.Length, 1)];
@@ -98,28 +205,30 @@ internal sealed class SchemalessJsonReader
 
         if (large is not null)
         {
-            return large;
+            return ([], [], 0, large);
         }
 
-        if (!SameNames(names, count))
+        // A names array is shared by maps and never changed: the last one is read here (maybe on another thread) and replaced whole.
+        var last = _lastNames;
+        if (!SameNames(last, names, count))
         {
-            _lastNames = names.AsSpan(0, count).ToArray();
+            _lastNames = last = names.AsSpan(0, count).ToArray();
         }
 
-        return new JsonObjectMap(_lastNames, values, count);
+        return (last, values, count, null);
     }
 
     /// <summary>Whether the first <paramref name="count"/> names are the last object's (the cached name strings make this a reference comparison).</summary>
-    private bool SameNames(string[] names, int count)
+    private static bool SameNames(string[] last, string[] names, int count)
     {
-        if (_lastNames.Length != count)
+        if (last.Length != count)
         {
             return false;
         }
 
         for (var i = 0; i < count; i++)
         {
-            if (!string.Equals(names[i], _lastNames[i], StringComparison.Ordinal))
+            if (!string.Equals(names[i], last[i], StringComparison.Ordinal))
             {
                 return false;
             }

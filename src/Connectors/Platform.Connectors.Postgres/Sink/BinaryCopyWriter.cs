@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 
 namespace Platform.Connectors.Postgres.Sink;
 
@@ -8,7 +7,7 @@ namespace Platform.Connectors.Postgres.Sink;
 /// Rows in PostgreSQL's binary COPY format, encoded straight from the column buffers into one reused byte buffer that
 /// goes to a raw COPY stream: Npgsql's typed importer binds and resolves a parameter for every value, which cost the
 /// sink as much as everything else it does per row. Values are encoded as Npgsql encodes them for the same column
-/// types (UTF-8 text that refuses lone surrogates, <see cref="DateTime.MinValue"/>/<see cref="DateTime.MaxValue"/> as
+/// types (UTF-8 text, which the column buffer made refusing lone surrogates, <see cref="DateTime.MinValue"/>/<see cref="DateTime.MaxValue"/> as
 /// -infinity/infinity, big-endian UUIDs), so PostgreSQL sees the same bytes and refuses the same values.
 /// </summary>
 internal sealed class BinaryCopyWriter
@@ -18,7 +17,6 @@ internal sealed class BinaryCopyWriter
 
     // "PGCOPY\n\377\r\n\0": written as bytes (a u8 literal would encode \377 as two).
     private static readonly byte[] Signature = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified).Ticks;
     private static readonly int PostgresEpochDay = new DateOnly(2000, 1, 1).DayNumber;
 
@@ -84,19 +82,16 @@ internal sealed class BinaryCopyWriter
     public void WriteBytes(byte[] value) => value.CopyTo(Field(value.Length));
 
     /// <summary>Text, varchar, char and json: the UTF-8 bytes; jsonb (<paramref name="jsonb"/>): its format version 1 first.</summary>
-    public void WriteText(string value, bool jsonb = false)
+    public void WriteText(ReadOnlySpan<byte> utf8, bool jsonb = false)
     {
         var prefix = jsonb ? 1 : 0;
-        var max = 4 + prefix + Utf8.GetMaxByteCount(value.Length);
-        var span = Take(max);
+        var span = Field(prefix + utf8.Length);
         if (jsonb)
         {
-            span[4] = 1;
+            span[0] = 1;
         }
 
-        var length = prefix + Utf8.GetBytes(value, span[(4 + prefix)..]);
-        BinaryPrimitives.WriteInt32BigEndian(span, length);
-        _used -= max - 4 - length;
+        utf8.CopyTo(span[prefix..]);
     }
 
     /// <summary>A numeric: base-10000 digits around the decimal point, the first one's weight, the sign and the value's scale.</summary>

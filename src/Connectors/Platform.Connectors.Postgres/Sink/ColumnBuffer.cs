@@ -9,7 +9,7 @@ namespace Platform.Connectors.Postgres.Sink;
 /// from batch to batch: rows are written from here by binary COPY or as <c>unnest</c> arrays without a boxed value or
 /// an object per row surviving until the write.
 /// </summary>
-internal abstract class ColumnBuffer(PgType type)
+internal abstract partial class ColumnBuffer(PgType type)
 {
     private bool[] _nulls = new bool[256];
     private bool[] _absent = new bool[256];
@@ -31,7 +31,7 @@ internal abstract class ColumnBuffer(PgType type)
         NpgsqlDbType.Date => new StructColumn<DateOnly>(type),
         NpgsqlDbType.Time => new StructColumn<TimeSpan>(type),
         NpgsqlDbType.Uuid => new StructColumn<Guid>(type),
-        _ => new ClassColumn<string>(type),
+        _ => new TextColumn(type),
     };
 
     /// <summary>Drops the references the first <paramref name="rows"/> rows hold (strings, byte arrays), so a written batch's values do not live on.</summary>
@@ -60,10 +60,58 @@ internal abstract class ColumnBuffer(PgType type)
     {
         _absent[row] = false;
         _nulls[row] = value is null;
-        if (value is not null && !TrySetDirect(row, value))
+        try
+        {
+            if (value is not null && !TrySetDirect(row, value))
+            {
+                SetValue(row, Type.ToColumn(value, column)!);
+            }
+        }
+        catch (System.Text.EncoderFallbackException e)
+        {
+            // Text columns hold UTF-8: a string that is not text (a lone surrogate) has none.
+            throw new Platform.Connect.DataException($"Value for column '{column}' of type {Type.Name} is not valid text: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Sets row <paramref name="row"/> to the JSON integer <paramref name="value"/>, as <see cref="Set"/> does with it boxed (but without the box for the usual columns).</summary>
+    /// <exception cref="Platform.Connect.DataException">The value does not fit the column; names it.</exception>
+    public void SetInt64(int row, long value, string column)
+    {
+        _absent[row] = false;
+        _nulls[row] = false;
+        if (!TrySetInt64(row, value))
         {
             SetValue(row, Type.ToColumn(value, column)!);
         }
+    }
+
+    /// <summary>Sets row <paramref name="row"/> to the JSON number <paramref name="value"/>, as <see cref="Set"/> does with it boxed (but without the box into a double column).</summary>
+    /// <exception cref="Platform.Connect.DataException">The value does not fit the column; names it.</exception>
+    public void SetDouble(int row, double value, string column)
+    {
+        _absent[row] = false;
+        _nulls[row] = false;
+        if (!TrySetDouble(row, value))
+        {
+            SetValue(row, Type.ToColumn(value, column)!);
+        }
+    }
+
+    /// <summary>
+    /// Sets row <paramref name="row"/> to a JSON string's <paramref name="utf8"/> bytes (valid UTF-8, unescaped) when the
+    /// column takes text as it is (no box, no string); false (the row untouched) for the others, which take the string.
+    /// </summary>
+    public bool TrySetUtf8(int row, ReadOnlySpan<byte> utf8)
+    {
+        if (!TryStoreUtf8(row, utf8))
+        {
+            return false;
+        }
+
+        _absent[row] = false;
+        _nulls[row] = false;
+        return true;
     }
 
     public bool IsNull(int row) => _nulls[row];
@@ -137,6 +185,19 @@ internal abstract class ColumnBuffer(PgType type)
 
     /// <summary>Stores the commonest values (JSON numbers into numeric and timestamp columns) without the boxed intermediate <see cref="PgType.ToColumn"/> makes; false for the rest.</summary>
     protected virtual bool TrySetDirect(int row, object value) => false;
+
+    /// <summary>Stores a JSON integer as <see cref="TrySetDirect"/> stores it boxed; false when only <see cref="PgType.ToColumn"/> can.</summary>
+    protected virtual bool TrySetInt64(int row, long value) => false;
+
+    /// <summary>Stores a JSON number into a double column; false when only <see cref="PgType.ToColumn"/> can.</summary>
+    protected virtual bool TrySetDouble(int row, double value) => false;
+
+    /// <summary>Stores a JSON string's UTF-8 bytes into a text column; false for the other columns.</summary>
+    protected virtual bool TryStoreUtf8(int row, ReadOnlySpan<byte> utf8) => false;
+
+    // The epoch milliseconds a DateTime holds.
+    private const long MinEpochMs = -62_135_596_800_000;
+    private const long MaxEpochMs = 253_402_300_799_999;
 
     private sealed class StructColumn<T>(PgType type) : ColumnBuffer(type)
         where T : struct
@@ -255,30 +316,47 @@ internal abstract class ColumnBuffer(PgType type)
                 return true;
             }
 
-            if (value is not long number)
+            return value is long number && TrySetInt64(row, number);
+        }
+
+        protected override bool TrySetInt64(int row, long value)
+        {
+            if (typeof(T) == typeof(long))
             {
-                return false;
+                _values[row] = Unsafe.As<long, T>(ref value);
+                return true;
             }
 
-            if (typeof(T) == typeof(int) && number is >= int.MinValue and <= int.MaxValue)
+            if (typeof(T) == typeof(int) && value is >= int.MinValue and <= int.MaxValue)
             {
-                var narrow = (int)number;
+                var narrow = (int)value;
                 _values[row] = Unsafe.As<int, T>(ref narrow);
                 return true;
             }
 
             if (typeof(T) == typeof(double))
             {
-                var real = (double)number;
+                var real = (double)value;
                 _values[row] = Unsafe.As<double, T>(ref real);
                 return true;
             }
 
-            if (typeof(T) == typeof(DateTime) && Type.DbType == NpgsqlDbType.TimestampTz)
+            if (typeof(T) == typeof(DateTime) && Type.DbType == NpgsqlDbType.TimestampTz && value is >= MinEpochMs and <= MaxEpochMs)
             {
-                // Epoch milliseconds, as PgType.ToColumn reads a number for a timestamp.
-                var at = DateTime.UnixEpoch.AddMilliseconds(number);
+                // Epoch milliseconds, as PgType.ToColumn reads a number for a timestamp (which names the column when it is out of range).
+                var at = DateTime.UnixEpoch.AddMilliseconds(value);
                 _values[row] = Unsafe.As<DateTime, T>(ref at);
+                return true;
+            }
+
+            return false;
+        }
+
+        protected override bool TrySetDouble(int row, double value)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                _values[row] = Unsafe.As<double, T>(ref value);
                 return true;
             }
 
@@ -322,10 +400,6 @@ internal abstract class ColumnBuffer(PgType type)
             if (IsNull(row))
             {
                 writer.WriteNull();
-            }
-            else if (_values[row] is string text)
-            {
-                writer.WriteText(text, jsonb: Type.DbType == NpgsqlDbType.Jsonb);
             }
             else
             {

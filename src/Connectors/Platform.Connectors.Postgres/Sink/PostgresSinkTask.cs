@@ -196,10 +196,8 @@ public sealed class PostgresSinkTask : SinkTask
         await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (prepared is not null)
-        {
-            await TableWriter.WriteAsync(conn, tx, prepared, cancellationToken).ConfigureAwait(false);
-        }
+        // A prepared upsert goes with the offsets and the commit (one round trip); a COPY has its own.
+        var last = prepared is null ? null : await TableWriter.WriteAsync(conn, prepared, cancellationToken).ConfigureAwait(false);
 
         foreach (var (target, group) in prepared is null ? ByTable(records) : [])
         {
@@ -269,8 +267,7 @@ public sealed class PostgresSinkTask : SinkTask
             }
         }
 
-        await _offsets.WriteAsync(conn, tx, next, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await _offsets.WriteAndCommitAsync(conn, tx, next, last, cancellationToken).ConfigureAwait(false);
         foreach (var (partition, offset) in next)
         {
             _stored[partition] = offset;

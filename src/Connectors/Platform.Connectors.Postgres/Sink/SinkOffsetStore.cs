@@ -55,8 +55,14 @@ internal sealed class SinkOffsetStore(string table, string connector)
             .ToDictionary(r => r.Tp, r => r.NextOffset);
     }
 
-    /// <summary>Upserts the next offsets of the batch's partitions in one statement (typed arrays, one round trip however many partitions).</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartitionRef, long> offsets, CancellationToken cancellationToken)
+    /// <summary>
+    /// Upserts the next offsets of the batch's partitions (typed arrays, one statement however many partitions) and
+    /// commits <paramref name="tx"/>, after <paramref name="first"/> when given (the batch's last write): one round trip
+    /// for them all, as a loader that sends its last statement and COMMIT together makes. A failing statement skips
+    /// the rest (the COMMIT too), and disposing the transaction rolls it back.
+    /// </summary>
+    public async Task WriteAndCommitAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartitionRef, long> offsets,
+        NpgsqlBatchCommand? first, CancellationToken cancellationToken)
     {
         _upsert ??= $"INSERT INTO {_table} (connector, topic, partition, next_offset) SELECT $1, * FROM unnest($2, $3, $4) "
             + "ON CONFLICT (connector, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset";
@@ -71,11 +77,19 @@ internal sealed class SinkOffsetStore(string table, string connector)
             nexts[i++] = next;
         }
 
-        await using var cmd = new NpgsqlCommand(_upsert, conn, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = connector });
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = topics });
-        cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions });
-        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = nexts });
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        if (first is not null)
+        {
+            batch.BatchCommands.Add(first);
+        }
+
+        var upsert = new NpgsqlBatchCommand(_upsert);
+        upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = connector });
+        upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = topics });
+        upsert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = partitions });
+        upsert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = nexts });
+        batch.BatchCommands.Add(upsert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -7,7 +7,7 @@ namespace Platform.Connectors.Postgres.Sink;
 /// the table and converted once as they are added, and the mapped record itself is dropped at once. The buffers
 /// are kept for the table's next batch.
 /// </summary>
-internal sealed class TableBatch(SinkTable table)
+internal sealed partial class TableBatch(SinkTable table)
 {
     private readonly ColumnBuffer?[] _columns = [.. table.Columns.Select(c => c.Type is null ? null : ColumnBuffer.For(c.Type))];
     private readonly List<SinkRecord> _records = [];

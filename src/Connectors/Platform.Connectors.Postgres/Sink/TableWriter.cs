@@ -94,14 +94,22 @@ internal sealed class TableWriter(PostgresSinkConfig config)
             {
                 try
                 {
-                    var row = mapper.Map(record, scratch: true);
-                    if (config.Evolve && batch.Lacks(row))
+                    var added = batch.TryAddJson(record, config);
+                    if (added == JsonRowResult.Map)
+                    {
+                        var row = mapper.Map(record, scratch: true);
+                        added = config.Evolve && batch.Lacks(row) ? JsonRowResult.Lacks : JsonRowResult.Added;
+                        if (added == JsonRowResult.Added)
+                        {
+                            batch.Add(row);
+                        }
+                    }
+
+                    if (added == JsonRowResult.Lacks)
                     {
                         complete = false;
                         break;
                     }
-
-                    batch.Add(row);
                 }
                 catch (DataException e)
                 {
@@ -246,13 +254,23 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         var rows = new List<int>(records.Count);
         for (var i = 0; i < records.Count; i++)
         {
-            var row = mapper.Map(records[i], scratch: true);
-            if (row.IsDelete || (config.Evolve && batch.Lacks(row)))
+            var added = batch.TryAddJson(records[i], config);
+            if (added == JsonRowResult.Lacks)
             {
                 return null;
             }
 
-            batch.Add(row);
+            if (added == JsonRowResult.Map)
+            {
+                var row = mapper.Map(records[i], scratch: true);
+                if (row.IsDelete || (config.Evolve && batch.Lacks(row)))
+                {
+                    return null;
+                }
+
+                batch.Add(row);
+            }
+
             rows.Add(i);
         }
 
@@ -277,12 +295,15 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     public bool IsCurrent(PreparedWrite prepared)
         => _tables.TryGetValue((prepared.Table.Schema, prepared.Table.Name), out var table) && ReferenceEquals(table, prepared.Table);
 
-    /// <summary>Writes a prepared batch inside the caller's transaction.</summary>
-    public static async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PreparedWrite prepared, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a prepared COPY inside the caller's transaction; a prepared upsert or update is returned instead, as the
+    /// command for the caller to send with its next ones (null: nothing left to send).
+    /// </summary>
+    public static async Task<NpgsqlBatchCommand?> WriteAsync(NpgsqlConnection conn, PreparedWrite prepared, CancellationToken cancellationToken)
     {
         if (prepared.Sql is null)
         {
-            return; // an update of key columns only: nothing to change
+            return null; // an update of key columns only: nothing to change
         }
 
         if (prepared.Copy is { } copy)
@@ -298,12 +319,12 @@ internal sealed class TableWriter(PostgresSinkConfig config)
                 throw;
             }
 
-            return;
+            return null;
         }
 
-        await using var cmd = new NpgsqlCommand(prepared.Sql, conn, tx);
-        cmd.Parameters.AddRange(prepared.Parameters);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var command = new NpgsqlBatchCommand(prepared.Sql);
+        command.Parameters.AddRange(prepared.Parameters);
+        return command;
     }
 
     /// <summary>The COPY statement for the columns <paramref name="rows"/> use, and those columns' buffers.</summary>
