@@ -151,6 +151,39 @@ public sealed class ProducerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_NullKeys_FillEachBatchBeforeMovingOn()
+    {
+        // 90-byte values: a 2000-byte batch holds 19 of them (61 bytes of header, 97 per record, room checked for
+        // the 126-byte upper estimate). Nothing lingers out (linger.ms=60000), so only a full batch moves the records on.
+        using var producer = new ProducerBuilder<Null, string>(Config(("batch.size", "2000"), ("linger.ms", "60000"))).Build();
+        await producer.ProduceAsync("fill", new Message<Null, string> { Value = "warm-up" });
+        producer.Flush(TimeSpan.FromSeconds(10));
+        var partitions = new ConcurrentDictionary<int, int>();
+
+        for (var i = 0; i < 200; i++)
+        {
+            var index = i;
+            producer.Produce("fill", new Message<Null, string> { Value = index.ToString("D3", System.Globalization.CultureInfo.InvariantCulture) + new string('x', 87) }, r => partitions[index] = r.Partition);
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(10));
+        var runs = new List<int> { 1 };
+        for (var i = 1; i < 200; i++)
+        {
+            if (partitions[i] == partitions[i - 1])
+            {
+                runs[^1]++;
+            }
+            else
+            {
+                runs.Add(1);
+            }
+        }
+
+        Assert.All(runs.SkipLast(1), run => Assert.Equal(19, run));
+    }
+
+    [Fact]
     public async Task ProduceAsync_Acks0_FireAndForget_RecordsArrive()
     {
         using var producer = new ProducerBuilder<Null, string>(Config(("acks", "0"))).Build();

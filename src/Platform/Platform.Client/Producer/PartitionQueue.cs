@@ -15,6 +15,9 @@ internal sealed class PartitionQueue(string topic, int partition)
     /// <summary>The lock producers and the sender take around <see cref="Batches"/>.</summary>
     public Lock Lock { get; } = new();
 
+    /// <summary>Records appended to this partition, ever (written under <see cref="Lock"/>).</summary>
+    public long Appended;
+
     /// <summary>Creation counter of this partition's batches (under <see cref="Lock"/>).</summary>
     public long NextBatchSequence { get; set; }
 

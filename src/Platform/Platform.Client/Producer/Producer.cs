@@ -93,14 +93,92 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         ProduceCore(topic, partition < 0 ? -1 : partition, message, deliveryHandler);
     }
 
-    private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncCore(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends at once when nothing must be awaited first (the usual case): no state machine, only the task
+    /// of the result. Failures end up in the returned task, as from an async method.
+    /// </summary>
+    private Task<DeliveryResult<TKey, TValue>> ProduceAsyncCore(string topic, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(topic);
-        ArgumentNullException.ThrowIfNull(message);
-        _transactions?.EnsureCanProduce();
-        message = Intercept(topic, message);
+        try
+        {
+            ArgumentException.ThrowIfNullOrEmpty(topic);
+            ArgumentNullException.ThrowIfNull(message);
+            _transactions?.EnsureCanProduce();
+            message = Intercept(topic, message);
+            var queues = Queues(topic);
+            if (_keySerializer.Async is not null || _valueSerializer.Async is not null || queues.HasAppendsInLine
+                || queues.InfoVersion != _metadata.Current.Version || queues.Info is not { IsUsable: true })
+            {
+                return ProduceAsyncInTurn(queues, partition, message, cancellationToken);
+            }
+
+            var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
+            var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            EnterProduce();
+            PendingRecord? pending;
+            try
+            {
+                pending = AppendRecord(queues, partition, message, completion, null, deadline, mayBlock: false, cancellationToken);
+            }
+            catch
+            {
+                ExitProduce();
+                throw;
+            }
+
+            if (pending is not null)
+            {
+                return AwaitMemoryAsync(queues.Topic, pending, completion, deadline, cancellationToken);
+            }
+
+            ExitProduce();
+            return Result(completion, cancellationToken);
+        }
+        catch (OperationCanceledException ex) when (ex.CancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<DeliveryResult<TKey, TValue>>(ex.CancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<DeliveryResult<TKey, TValue>>(ex);
+        }
+    }
+
+    /// <summary>buffer.memory is full: waits in line for the sender to free some, holding no thread, then for the result.</summary>
+    private async Task<DeliveryResult<TKey, TValue>> AwaitMemoryAsync(string topic, PendingRecord pending, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, long deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForMemoryAsync(topic, pending, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Held across the wait, so DisposeAsync lets this record in before it stops the sender.
+            ExitProduce();
+        }
+
+        return await Result(completion, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask WaitForMemoryAsync(string topic, PendingRecord pending, long deadline, CancellationToken cancellationToken)
+    {
+        if (!await _accumulator.Memory.WaitAsync(pending.Waiter, deadline, cancellationToken).ConfigureAwait(false))
+        {
+            throw _accumulator.BufferExhausted(topic, pending.Partition, pending.Bytes);
+        }
+    }
+
+    private static Task<DeliveryResult<TKey, TValue>> Result(TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, CancellationToken cancellationToken)
+        => cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task;
+
+    /// <summary>
+    /// <c>ProduceAsync</c> when the topic's metadata or an async serializer must be awaited, or such calls are
+    /// already in line: takes its turn, so calls append in call order.
+    /// </summary>
+    private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncInTurn(TopicQueues queues, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
+    {
+        var topic = queues.Topic;
         var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
-        var queues = _accumulator.GetTopic(topic);
         var awaitTopic = !_metadata.TryGetTopic(topic, out var info) || !info.IsUsable;
         var awaitSerializer = _keySerializer.Async is not null || _valueSerializer.Async is not null;
         TaskCompletionSource? turn = null;
@@ -138,10 +216,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                 if (AppendRecord(queues, partition, message, completion, preserialized, deadline, mayBlock: false, cancellationToken) is { } pending)
                 {
                     // buffer.memory is full: wait in line for the sender to free some, holding no thread.
-                    if (!await _accumulator.Memory.WaitAsync(pending.Waiter, deadline, cancellationToken).ConfigureAwait(false))
-                    {
-                        throw _accumulator.BufferExhausted(topic, pending.Partition, pending.Bytes);
-                    }
+                    await WaitForMemoryAsync(topic, pending, deadline, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -155,7 +230,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             turn?.TrySetResult();
         }
 
-        return await (cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task).ConfigureAwait(false);
+        return await Result(completion, cancellationToken).ConfigureAwait(false);
     }
 
     private void ProduceCore(
@@ -226,12 +301,30 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                 + "; it was not sent.", topic, partition, message, null);
         }
 
-        partition = ChoosePartition(topic, partition, queues, info, key, size, message);
+        partition = ChoosePartition(topic, partition, queues, info, key, message, out var sticky);
         var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
             ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
             : message.Timestamp.UnixTimestampMs;
         var record = new SerializedRecord(
             timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
+        if (sticky)
+        {
+            if (_accumulator.TryAppendToOpenBatch(queues, partition, record))
+            {
+                queues.StickyRecords++;
+                return null;
+            }
+
+            if (queues.StickyRecords > 0)
+            {
+                // The batch this partition was filling is full (or gone): the record starts the next partition's
+                // batch rather than a nearly empty one here, which would wait out linger.ms (KIP-480's abortOnNewBatch).
+                partition = Sticky(queues, info, moveOn: true);
+            }
+
+            queues.StickyRecords++;
+        }
+
         if (mayBlock)
         {
             _accumulator.Append(queues, partition, record, deadline, cancellationToken);
@@ -284,8 +377,9 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
     }
 
-    private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, int size, Message<TKey, TValue> message)
+    private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, Message<TKey, TValue> message, out bool sticky)
     {
+        sticky = false;
         var count = info.Partitions.Length;
         if (partition < 0)
         {
@@ -300,7 +394,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             }
             else if (_settings.Partitioner == PartitionerType.Murmur2Sticky)
             {
-                return Sticky(queues, info, size);
+                sticky = true;
+                return Sticky(queues, info, moveOn: false);
             }
             else
             {
@@ -317,11 +412,14 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         return partition;
     }
 
-    /// <summary>Records without key stay on one partition until it got <c>batch.size</c> bytes, then move to another (KIP-794).</summary>
-    private int Sticky(TopicQueues queues, TopicInfo info, int size)
+    /// <summary>
+    /// Records without key stay on one partition until its batch is full (<c>batch.size</c>), then move to
+    /// another (<paramref name="moveOn"/>), so each partition gets whole batches in turn (KIP-480, KIP-794).
+    /// </summary>
+    private static int Sticky(TopicQueues queues, TopicInfo info, bool moveOn)
     {
         var partition = queues.StickyPartition;
-        if (partition < 0 || partition >= info.Partitions.Length || queues.StickyBytes >= _settings.BatchSize)
+        if (moveOn || partition < 0 || partition >= info.Partitions.Length)
         {
             var available = info.AvailablePartitions.Length > 0 ? info.AvailablePartitions : [.. Enumerable.Range(0, info.Partitions.Length)];
             var next = available[Random.Shared.Next(available.Length)];
@@ -332,10 +430,9 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
             partition = next;
             queues.StickyPartition = partition;
-            queues.StickyBytes = 0;
+            queues.StickyRecords = 0;
         }
 
-        queues.StickyBytes += size;
         return partition;
     }
 

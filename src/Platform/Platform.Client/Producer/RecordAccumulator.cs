@@ -19,7 +19,10 @@ internal sealed class RecordAccumulator
     private readonly Action<PartitionQueue> _onQueueCreated;
     private readonly Action _wakeSender;
     private PartitionQueue[] _all = [];
-    private long _incompleteRecords;
+
+    // Records reported, per batch. Records appended are counted per partition under its lock (PartitionQueue.Appended):
+    // an atomic counter shared with the sender cost more per record than the rest of the append.
+    private long _released;
 
     public RecordAccumulator(ProducerSettings settings, Action wakeSender)
     {
@@ -41,7 +44,24 @@ internal sealed class RecordAccumulator
     public PartitionQueue[] Queues => Volatile.Read(ref _all);
 
     /// <summary>Records appended and not yet reported.</summary>
-    public long IncompleteRecords => Volatile.Read(ref _incompleteRecords);
+    /// <remarks>
+    /// Reported is read before appended: every record reported by then was appended by then, so the difference
+    /// is never below the records incomplete at that moment, and 0 means none were.
+    /// </remarks>
+    public long IncompleteRecords
+    {
+        get
+        {
+            var released = Volatile.Read(ref _released);
+            var appended = 0L;
+            foreach (var queue in Queues)
+            {
+                appended += Volatile.Read(ref queue.Appended);
+            }
+
+            return appended - released;
+        }
+    }
 
     public TopicQueues GetTopic(string topic) => _topics.GetOrAdd(topic, static t => new TopicQueues(t));
 
@@ -105,6 +125,16 @@ internal sealed class RecordAccumulator
         return 0;
     }
 
+    /// <summary>Appends a record to its partition's open batch only; false when there is none or the record does not fit (the batch is then full).</summary>
+    public bool TryAppendToOpenBatch(TopicQueues topic, int partition, in SerializedRecord record)
+    {
+        var queue = topic.Get(partition, _onQueueCreated);
+        lock (queue.Lock)
+        {
+            return TryAppendLast(queue, record);
+        }
+    }
+
     /// <summary>
     /// A record that <see cref="TryAppend"/> could not append, with its own copy of key and value, to
     /// wait for memory in <see cref="BufferMemory.Wait"/> or <see cref="BufferMemory.WaitAsync"/>.
@@ -139,7 +169,7 @@ internal sealed class RecordAccumulator
             batch.Start(queue, queue.NextBatchSequence++, Environment.TickCount64, _settings.DeliveryTimeoutMs, reserved, reserved);
             batch.TryAppend(record);
             queue.Batches.Add(batch);
-            Interlocked.Increment(ref _incompleteRecords);
+            queue.Appended++;
             return true;
         }
     }
@@ -149,7 +179,7 @@ internal sealed class RecordAccumulator
         var batches = queue.Batches;
         if (batches.Count > 0 && batches[^1].TryAppend(record))
         {
-            Interlocked.Increment(ref _incompleteRecords);
+            queue.Appended++;
             return true;
         }
 
@@ -256,7 +286,7 @@ internal sealed class RecordAccumulator
     /// <summary>Returns a finished batch's memory and puts it back in the pool.</summary>
     public void Release(ProducerBatch batch)
     {
-        Interlocked.Add(ref _incompleteRecords, -batch.Count);
+        Interlocked.Add(ref _released, batch.Count);
         var reserved = batch.ReservedBytes;
         ReturnBatch(batch);
         Memory.Release(reserved);

@@ -21,7 +21,8 @@ internal sealed class TopicQueues(string topic)
 
     public int StickyPartition { get; set; } = -1;
 
-    public long StickyBytes { get; set; }
+    /// <summary>Records appended to <see cref="StickyPartition"/> since it was chosen.</summary>
+    public int StickyRecords { get; set; }
 
     public int RoundRobin;
 

@@ -137,7 +137,14 @@ internal static class BrokerCommand
 
     private static IHost Build(ParseResult parse, bool withWorker)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory });
+        // Settings are read once at start, so appsettings.json is not watched: its watcher covers the working
+        // directory recursively, ./data included, and took an inotify event (read, lstat) for every append.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = Environment.CurrentDirectory,
+            Configuration = new ConfigurationManager { ["hostBuilder:reloadConfigOnChange"] = "false" },
+        });
         builder.Configuration.AddEnvironmentVariables("PLATFORM_");
         if (parse.GetValue(ConfigFile) is { } file)
         {
