@@ -48,6 +48,9 @@ internal static class StreamsBenchmark
             var other => throw new ArgumentException($"--store must be memory or rocksdb, not '{other}'."),
         };
         var only = options.String("only", "plain,mapfilter,wordcount,wordcount-eos,streamiz-mapfilter,streamiz-wordcount").Split(',');
+        var extraConfig = options.String("config", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2) is [var key, var value] ? (key, value) : throw new ArgumentException($"--config takes key=value pairs, not '{pair}'."))
+            .ToList();
         var root = options.String("dir", Path.Combine(Path.GetTempPath(), "platform-bench-streams"));
         var executable = options.String("broker", BrokerProcess.DefaultPath());
         if (Directory.Exists(root))
@@ -70,7 +73,7 @@ internal static class StreamsBenchmark
             throw new InvalidOperationException($"The input holds {ends.Values.Sum()} records, not {lines}.");
         }
 
-        var context = new StreamsRunContext(broker.Bootstrap, admin, ends, Path.Combine(root, "state"), commitMs, storeType);
+        var context = new StreamsRunContext(broker.Bootstrap, admin, ends, Path.Combine(root, "state"), commitMs, storeType, extraConfig);
         var results = new Dictionary<string, List<Run>>();
         foreach (var name in only)
         {
@@ -83,16 +86,16 @@ internal static class StreamsBenchmark
             {
                 var run = name switch
                 {
-                    "plain" => await MeasureAsync(() => Task.Run(() => PlainConsume(broker.Bootstrap, Input, partitions, lines))),
+                    "plain" => await MeasureAsync(() => Task.Run(() => { PlainConsume(broker.Bootstrap, Input, partitions, lines); return 0.0; })),
                     "mapfilter" => await MeasureAsync(() => RunOursAsync(context, MapFilter(), "at_least_once", $"mapfilter-{round}")),
                     "wordcount" => await MeasureAsync(() => RunOursAsync(context, WordCount(storeType), "at_least_once", $"wordcount-{round}")),
                     "wordcount-eos" => await MeasureAsync(() => RunOursAsync(context, WordCount(storeType), "exactly_once_v2", $"wordcount-eos-{round}")),
-                    "streamiz-mapfilter" => await MeasureAsync(() => StreamizTopologies.RunAsync(context, wordCount: false, $"streamiz-mapfilter-{round}")),
-                    "streamiz-wordcount" => await MeasureAsync(() => StreamizTopologies.RunAsync(context, wordCount: true, $"streamiz-wordcount-{round}")),
+                    "streamiz-mapfilter" => await MeasureAsync(async () => { await StreamizTopologies.RunAsync(context, wordCount: false, $"streamiz-mapfilter-{round}"); return 0.0; }),
+                    "streamiz-wordcount" => await MeasureAsync(async () => { await StreamizTopologies.RunAsync(context, wordCount: true, $"streamiz-wordcount-{round}"); return 0.0; }),
                     _ => throw new ArgumentException($"--only: unknown run '{name}'."),
                 };
                 results[name].Add(run with { Rate = lines / run.Seconds, CpuPerMillion = run.CpuSeconds / (lines / 1e6) });
-                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, {Report.Load()})");
+                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, running after {Report.F(run.Startup, 2)} s, {Report.Load()})");
             }
         }
 
@@ -157,7 +160,7 @@ internal static class StreamsBenchmark
         return builder.Build();
     }
 
-    private static async Task RunOursAsync(StreamsRunContext context, Topology topology, string guarantee, string name)
+    private static async Task<double> RunOursAsync(StreamsRunContext context, Topology topology, string guarantee, string name)
     {
         var applicationId = $"bench-{name}-{Guid.NewGuid():N}";
         var config = new StreamsConfig(new Dictionary<string, string>
@@ -167,11 +170,21 @@ internal static class StreamsBenchmark
             ["state.dir"] = context.StateDir,
             ["processing.guarantee"] = guarantee,
             ["commit.interval.ms"] = (guarantee == "exactly_once_v2" ? 100 : context.CommitMs).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        }.Concat(context.ExtraConfig).ToDictionary());
         using var streams = new KafkaStreams(topology, config);
+        var clock = Stopwatch.StartNew();
+        var running = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+        streams.StateChanged += (next, _) =>
+        {
+            if (next == KafkaStreamsState.Running)
+            {
+                running.TrySetResult(clock.Elapsed.TotalSeconds);
+            }
+        };
         await streams.StartAsync();
         await context.WaitUntilProcessedAsync(applicationId, exactlyOnce: guarantee == "exactly_once_v2", () => streams.State is KafkaStreamsState.Error or KafkaStreamsState.NotRunning ? streams.FatalException?.Message ?? streams.State.ToString() : null);
         streams.Close();
+        return running.Task.IsCompleted ? running.Task.Result : 0;
     }
 
     /// <summary>Our consumer reading every partition from the start, key and value decoded as strings.</summary>
@@ -243,7 +256,7 @@ internal static class StreamsBenchmark
     }
 
     /// <summary>Wall clock and this process's CPU time (all threads, native ones included) around <paramref name="action"/>.</summary>
-    private static async Task<Run> MeasureAsync(Func<Task> action)
+    private static async Task<Run> MeasureAsync(Func<Task<double>> action)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -252,13 +265,14 @@ internal static class StreamsBenchmark
         var allocated = GC.GetTotalAllocatedBytes();
         var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
-        await action();
+        var startup = await action();
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         return new Run(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, 0, 0)
         {
             AllocatedBytes = GC.GetTotalAllocatedBytes() - allocated,
             Collections = GC.CollectionCount(0) - collections,
+            Startup = startup,
         };
     }
 
@@ -279,6 +293,9 @@ internal static class StreamsBenchmark
     {
         /// <summary>Managed bytes allocated during the run (all threads; Streamiz's librdkafka buffers are native and not counted).</summary>
         public long AllocatedBytes { get; init; }
+
+        /// <summary>Seconds from the start until the application was Running (its group joined, tasks created); 0 for the plain consumer.</summary>
+        public double Startup { get; init; }
 
         /// <summary>Garbage collections (any generation) during the run.</summary>
         public int Collections { get; init; }
