@@ -6,9 +6,12 @@ using Platform.Streams.Dsl;
 namespace Platform.Benchmarks;
 
 /// <summary>What every topology run of the <c>streams</c> benchmark shares, and how it knows a run is done.</summary>
-internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, IReadOnlyDictionary<TopicPartition, long> inputEnds, string stateDir, int commitMs, DslStoreType storeType, IReadOnlyList<(string Key, string Value)> extraConfig)
+internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, string input, IReadOnlyDictionary<TopicPartition, long> inputEnds, string stateDir, int commitMs, DslStoreType storeType, IReadOnlyList<(string Key, string Value)> extraConfig)
 {
     public string Bootstrap { get; } = bootstrap;
+
+    /// <summary>The topic of text lines the runs read.</summary>
+    public string Input { get; } = input;
 
     public string StateDir { get; } = stateDir;
 
