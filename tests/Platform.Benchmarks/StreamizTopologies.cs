@@ -22,7 +22,7 @@ internal static class StreamizTopologies
             Logger = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning)),
         };
         var builder = new StreamBuilder();
-        var lines = builder.Stream<string, string>("streams-lines");
+        var lines = builder.Stream<string, string>(context.Input);
         if (wordCount)
         {
             lines.FlatMapValues((line, _) => line.Split(' '))

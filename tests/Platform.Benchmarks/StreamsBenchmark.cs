@@ -20,6 +20,7 @@ namespace Platform.Benchmarks;
 internal static class StreamsBenchmark
 {
     private const string Input = "streams-lines";
+    private const string WarmupInput = "streams-warmup-lines";
     private const int WordsPerLine = 5;
     private const string TieredPgo = "DOTNET_TieredPGO";
 
@@ -41,6 +42,7 @@ internal static class StreamsBenchmark
         var rounds = options.Int("rounds", 1);
         var vocabulary = options.Int("vocabulary", 10_000);
         var commitMs = options.Int("commit-ms", 100);
+        var warmupLines = options.Long("warmup-lines", 200_000);
         var storeType = options.String("store", "memory") switch
         {
             "memory" => DslStoreType.InMemory,
@@ -48,6 +50,9 @@ internal static class StreamsBenchmark
             var other => throw new ArgumentException($"--store must be memory or rocksdb, not '{other}'."),
         };
         var only = options.String("only", "plain,mapfilter,wordcount,wordcount-eos,streamiz-mapfilter,streamiz-wordcount").Split(',');
+        var extraConfig = options.String("config", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2) is [var key, var value] ? (key, value) : throw new ArgumentException($"--config takes key=value pairs, not '{pair}'."))
+            .ToList();
         var root = options.String("dir", Path.Combine(Path.GetTempPath(), "platform-bench-streams"));
         var executable = options.String("broker", BrokerProcess.DefaultPath());
         if (Directory.Exists(root))
@@ -61,38 +66,36 @@ internal static class StreamsBenchmark
         await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), $$"""{ "Broker": { "num.partitions": {{partitions}}, "group.initial.rebalance.delay.ms": 0 } }""");
         await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.Bootstrap }).Build();
         // Output topics exist before the runs (Streamiz does not create them; ours would through auto-creation).
-        string[] topics = [Input, "streams-mapfilter-out", "streams-wordcount-out", "streamiz-mapfilter-out", "streamiz-wordcount-out"];
+        string[] topics = [Input, WarmupInput, "streams-mapfilter-out", "streams-wordcount-out", "streamiz-mapfilter-out", "streamiz-wordcount-out"];
         await admin.CreateTopicsAsync(topics.Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = 1 }));
-        ProduceLines(broker.Bootstrap, lines, partitions, vocabulary);
-        var ends = await EndOffsetsAsync(admin, Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)));
-        if (ends.Values.Sum() != lines)
-        {
-            throw new InvalidOperationException($"The input holds {ends.Values.Sum()} records, not {lines}.");
-        }
-
-        var context = new StreamsRunContext(broker.Bootstrap, admin, ends, Path.Combine(root, "state"), commitMs, storeType);
+        ProduceLines(broker.Bootstrap, Input, lines, partitions, vocabulary);
+        var context = new StreamsRunContext(broker.Bootstrap, admin, Input, await InputEndsAsync(admin, Input, partitions, lines), Path.Combine(root, "state"), commitMs, storeType, extraConfig);
         var results = new Dictionary<string, List<Run>>();
         foreach (var name in only)
         {
             results[name] = [];
         }
 
+        if (warmupLines > 0)
+        {
+            // Every run once, untimed, over a smaller topic of the same kind of lines: the plain consumer and each
+            // topology start the timed rounds with their code compiled alike, instead of round 1 measuring the JIT.
+            ProduceLines(broker.Bootstrap, WarmupInput, warmupLines, partitions, vocabulary);
+            var warmup = new StreamsRunContext(broker.Bootstrap, admin, WarmupInput, await InputEndsAsync(admin, WarmupInput, partitions, warmupLines), Path.Combine(root, "state"), commitMs, storeType, extraConfig);
+            foreach (var name in only)
+            {
+                var run = await RunAsync(name, warmup, partitions, warmupLines, "warmup");
+                Console.WriteLine($"  warm-up {name,-18} {Report.F(warmupLines / run.Seconds, 0),10} rec/s  ({Report.F(run.Seconds, 2)} s, not counted)");
+            }
+        }
+
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var name in only)
             {
-                var run = name switch
-                {
-                    "plain" => await MeasureAsync(() => Task.Run(() => PlainConsume(broker.Bootstrap, Input, partitions, lines))),
-                    "mapfilter" => await MeasureAsync(() => RunOursAsync(context, MapFilter(), "at_least_once", $"mapfilter-{round}")),
-                    "wordcount" => await MeasureAsync(() => RunOursAsync(context, WordCount(storeType), "at_least_once", $"wordcount-{round}")),
-                    "wordcount-eos" => await MeasureAsync(() => RunOursAsync(context, WordCount(storeType), "exactly_once_v2", $"wordcount-eos-{round}")),
-                    "streamiz-mapfilter" => await MeasureAsync(() => StreamizTopologies.RunAsync(context, wordCount: false, $"streamiz-mapfilter-{round}")),
-                    "streamiz-wordcount" => await MeasureAsync(() => StreamizTopologies.RunAsync(context, wordCount: true, $"streamiz-wordcount-{round}")),
-                    _ => throw new ArgumentException($"--only: unknown run '{name}'."),
-                };
+                var run = await RunAsync(name, context, partitions, lines, round.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 results[name].Add(run with { Rate = lines / run.Seconds, CpuPerMillion = run.CpuSeconds / (lines / 1e6) });
-                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, {Report.Load()})");
+                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, running after {Report.F(run.Startup, 2)} s, {Report.Load()})");
             }
         }
 
@@ -109,6 +112,29 @@ internal static class StreamsBenchmark
         Ratio(results, "mapfilter", "streamiz-mapfilter", "map+filter ours / Streamiz", 5, atLeast: true);
         Ratio(results, "wordcount", "streamiz-wordcount", "word count ours / Streamiz", 5, atLeast: true);
         return 0;
+    }
+
+    /// <summary>One run of <paramref name="name"/> over <paramref name="context"/>'s input of <paramref name="lines"/> lines.</summary>
+    private static async Task<Run> RunAsync(string name, StreamsRunContext context, int partitions, long lines, string label) => name switch
+    {
+        "plain" => await MeasureAsync(() => Task.Run(() => { PlainConsume(context.Bootstrap, context.Input, partitions, lines); return 0.0; })),
+        "mapfilter" => await MeasureAsync(() => RunOursAsync(context, MapFilter(context.Input), "at_least_once", $"mapfilter-{label}")),
+        "wordcount" => await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType), "at_least_once", $"wordcount-{label}")),
+        "wordcount-eos" => await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType), "exactly_once_v2", $"wordcount-eos-{label}")),
+        "streamiz-mapfilter" => await MeasureAsync(async () => { await StreamizTopologies.RunAsync(context, wordCount: false, $"streamiz-mapfilter-{label}"); return 0.0; }),
+        "streamiz-wordcount" => await MeasureAsync(async () => { await StreamizTopologies.RunAsync(context, wordCount: true, $"streamiz-wordcount-{label}"); return 0.0; }),
+        _ => throw new ArgumentException($"--only: unknown run '{name}'."),
+    };
+
+    private static async Task<Dictionary<TopicPartition, long>> InputEndsAsync(IAdminClient admin, string topic, int partitions, long lines)
+    {
+        var ends = await EndOffsetsAsync(admin, Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)));
+        if (ends.Values.Sum() != lines)
+        {
+            throw new InvalidOperationException($"Topic {topic} holds {ends.Values.Sum()} records, not {lines}.");
+        }
+
+        return ends;
     }
 
     /// <summary>This command again in a child process with tiered PGO on (the runtime's default), sharing the console.</summary>
@@ -135,20 +161,20 @@ internal static class StreamsBenchmark
     }
 
     /// <summary>Lines → upper case, keep those whose first word is longer than three letters, to a topic.</summary>
-    private static Topology MapFilter()
+    private static Topology MapFilter(string input)
     {
         var builder = new StreamsBuilder();
-        builder.Stream(Input, Consumed.With(Serdes.String, Serdes.String))
+        builder.Stream(input, Consumed.With(Serdes.String, Serdes.String))
             .MapValues(line => line.ToUpperInvariant())
             .Filter((_, line) => line.IndexOf(' ', StringComparison.Ordinal) > 3)
             .To("streams-mapfilter-out", Produced.With(Serdes.String, Serdes.String));
         return builder.Build();
     }
 
-    private static Topology WordCount(DslStoreType storeType)
+    private static Topology WordCount(string input, DslStoreType storeType)
     {
         var builder = new StreamsBuilder();
-        builder.Stream(Input, Consumed.With(Serdes.String, Serdes.String))
+        builder.Stream(input, Consumed.With(Serdes.String, Serdes.String))
             .FlatMapValues(line => line.Split(' '))
             .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String))
             .Count(Materialized.As<string, long>("counts").WithStoreType(storeType).WithKeySerde(Serdes.String).WithValueSerde(Serdes.Int64))
@@ -157,7 +183,7 @@ internal static class StreamsBenchmark
         return builder.Build();
     }
 
-    private static async Task RunOursAsync(StreamsRunContext context, Topology topology, string guarantee, string name)
+    private static async Task<double> RunOursAsync(StreamsRunContext context, Topology topology, string guarantee, string name)
     {
         var applicationId = $"bench-{name}-{Guid.NewGuid():N}";
         var config = new StreamsConfig(new Dictionary<string, string>
@@ -167,11 +193,21 @@ internal static class StreamsBenchmark
             ["state.dir"] = context.StateDir,
             ["processing.guarantee"] = guarantee,
             ["commit.interval.ms"] = (guarantee == "exactly_once_v2" ? 100 : context.CommitMs).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        }.Concat(context.ExtraConfig).ToDictionary());
         using var streams = new KafkaStreams(topology, config);
+        var clock = Stopwatch.StartNew();
+        var running = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+        streams.StateChanged += (next, _) =>
+        {
+            if (next == KafkaStreamsState.Running)
+            {
+                running.TrySetResult(clock.Elapsed.TotalSeconds);
+            }
+        };
         await streams.StartAsync();
         await context.WaitUntilProcessedAsync(applicationId, exactlyOnce: guarantee == "exactly_once_v2", () => streams.State is KafkaStreamsState.Error or KafkaStreamsState.NotRunning ? streams.FatalException?.Message ?? streams.State.ToString() : null);
         streams.Close();
+        return running.Task.IsCompleted ? running.Task.Result : 0;
     }
 
     /// <summary>Our consumer reading every partition from the start, key and value decoded as strings.</summary>
@@ -203,7 +239,7 @@ internal static class StreamsBenchmark
         return characters;
     }
 
-    private static void ProduceLines(string bootstrap, long lines, int partitions, int vocabulary)
+    private static void ProduceLines(string bootstrap, string topic, long lines, int partitions, int vocabulary)
     {
         var random = new Random(9);
         var words = new string[vocabulary];
@@ -229,11 +265,11 @@ internal static class StreamsBenchmark
                 line.Append(w == 0 ? "" : " ").Append(words[random.Next(words.Length)]);
             }
 
-            producer.Produce(new TopicPartition(Input, (int)(i % partitions)), new Message<Null, string> { Value = line.ToString() });
+            producer.Produce(new TopicPartition(topic, (int)(i % partitions)), new Message<Null, string> { Value = line.ToString() });
         }
 
         producer.Flush(TimeSpan.FromMinutes(5));
-        Console.WriteLine($"  produced {lines:N0} lines in {Report.F(clock.Elapsed.TotalSeconds, 1)} s");
+        Console.WriteLine($"  produced {lines:N0} lines to {topic} in {Report.F(clock.Elapsed.TotalSeconds, 1)} s");
     }
 
     private static async Task<Dictionary<TopicPartition, long>> EndOffsetsAsync(IAdminClient admin, IEnumerable<TopicPartition> partitions)
@@ -243,7 +279,7 @@ internal static class StreamsBenchmark
     }
 
     /// <summary>Wall clock and this process's CPU time (all threads, native ones included) around <paramref name="action"/>.</summary>
-    private static async Task<Run> MeasureAsync(Func<Task> action)
+    private static async Task<Run> MeasureAsync(Func<Task<double>> action)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -252,13 +288,14 @@ internal static class StreamsBenchmark
         var allocated = GC.GetTotalAllocatedBytes();
         var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
-        await action();
+        var startup = await action();
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         return new Run(seconds, (process.TotalProcessorTime - cpu).TotalSeconds, 0, 0)
         {
             AllocatedBytes = GC.GetTotalAllocatedBytes() - allocated,
             Collections = GC.CollectionCount(0) - collections,
+            Startup = startup,
         };
     }
 
@@ -279,6 +316,9 @@ internal static class StreamsBenchmark
     {
         /// <summary>Managed bytes allocated during the run (all threads; Streamiz's librdkafka buffers are native and not counted).</summary>
         public long AllocatedBytes { get; init; }
+
+        /// <summary>Seconds from the start until the application was Running (its group joined, tasks created); 0 for the plain consumer.</summary>
+        public double Startup { get; init; }
 
         /// <summary>Garbage collections (any generation) during the run.</summary>
         public int Collections { get; init; }

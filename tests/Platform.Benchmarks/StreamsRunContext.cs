@@ -6,9 +6,12 @@ using Platform.Streams.Dsl;
 namespace Platform.Benchmarks;
 
 /// <summary>What every topology run of the <c>streams</c> benchmark shares, and how it knows a run is done.</summary>
-internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, IReadOnlyDictionary<TopicPartition, long> inputEnds, string stateDir, int commitMs, DslStoreType storeType)
+internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, string input, IReadOnlyDictionary<TopicPartition, long> inputEnds, string stateDir, int commitMs, DslStoreType storeType, IReadOnlyList<(string Key, string Value)> extraConfig)
 {
     public string Bootstrap { get; } = bootstrap;
+
+    /// <summary>The topic of text lines the runs read.</summary>
+    public string Input { get; } = input;
 
     public string StateDir { get; } = stateDir;
 
@@ -16,6 +19,9 @@ internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, IR
     public int CommitMs { get; } = commitMs;
 
     public DslStoreType StoreType { get; } = storeType;
+
+    /// <summary>Settings added to every run of ours (<c>--config key=value,...</c>), e.g. producer or consumer settings to try.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ExtraConfig { get; } = [.. extraConfig.Select(c => KeyValuePair.Create(c.Key, c.Value))];
 
     /// <summary>
     /// Waits until the application's group has committed the end of every input partition and then of every

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Platform.Client;
 
 namespace Platform.Streams.Runtime;
@@ -15,6 +16,11 @@ internal sealed class OutputBuffers
 {
     private const int ChunkSize = 64 * 1024;
     private const int MaxPooledChunks = 512;
+
+    // What the filling thread holds of its chunk's reference count until it moves on (then it adds the records it
+    // put there, less this): the reporting thread takes one off per record, and the count cannot reach 0 first.
+    private const int FillerBias = 1 << 30;
+
     private readonly Lock _lock = new();
     private readonly Stack<Chunk> _chunks = new();
 
@@ -28,14 +34,10 @@ internal sealed class OutputBuffers
     private readonly Stack<OutputMessage> _reporterStack = new();
     private int _reporter;
 
-    // The chunk being filled; only the sending (stream) thread touches it.
-    private Chunk? _current;
-
-    // Records sent (stream thread only) and reported (any thread) per generation, in two slots: the open generation
-    // and the one closed before it. A generation is only closed once the one before it is fully reported, so a
-    // slot is free again when it is reused.
-    private readonly long[] _sent = new long[2];
-    private readonly long[] _reported = new long[2];
+    // What the sending thread writes per record and the reporting thread per report, each on cache lines of its own:
+    // written side by side, both threads would pull the same line back and forth on every record.
+    private readonly FillState _fill = new();
+    private readonly ReportCounts _reportedCounts = new();
     private long _generation;
 
     // A closed generation the stream thread waits for, and the event its last report sets.
@@ -53,8 +55,8 @@ internal sealed class OutputBuffers
     {
         var closed = _generation;
         var next = (int)((closed + 1) & 1);
-        _sent[next] = 0;
-        Volatile.Write(ref _reported[next], 0);
+        _fill.Sent(next) = 0;
+        Volatile.Write(ref _reportedCounts.Reported(next), 0);
         _generation = closed + 1;
         return closed;
     }
@@ -63,7 +65,7 @@ internal sealed class OutputBuffers
     public bool Reported(long generation)
     {
         var slot = (int)(generation & 1);
-        return Volatile.Read(ref _reported[slot]) == _sent[slot];
+        return Volatile.Read(ref _reportedCounts.Reported(slot)) == _fill.Sent(slot);
     }
 
     /// <summary>Waits until every record of the closed <paramref name="generation"/> is reported (on the stream thread).</summary>
@@ -95,27 +97,26 @@ internal sealed class OutputBuffers
         }
 
         var size = key.Length + value.Length;
-        var chunk = _current;
-        if (chunk is null || chunk.Buffer.Length - chunk.Used < size)
+        var fill = _fill;
+        var buffer = fill.Buffer;
+        if (buffer is null || buffer.Length - fill.Used < size)
         {
-            if (chunk is not null)
-            {
-                Release(chunk);
-            }
-
-            chunk = _current = TakeChunk(size);
+            LeaveChunk();
+            TakeChunk(size);
+            buffer = fill.Buffer!;
         }
 
-        Interlocked.Increment(ref chunk.References);
-        message.Generation = _generation;
-        _sent[(int)(_generation & 1)]++;
-        var at = chunk.Used;
-        key.CopyTo(chunk.Buffer.AsSpan(at));
-        value.CopyTo(chunk.Buffer.AsSpan(at + key.Length));
-        chunk.Used = at + size;
-        message.Chunk = chunk;
-        message.Key = keyIsNull ? null : new ReadOnlyMemory<byte>(chunk.Buffer, at, key.Length);
-        message.Value = valueIsNull ? null : new ReadOnlyMemory<byte>(chunk.Buffer, at + key.Length, value.Length);
+        fill.Records++;
+        var generation = _generation;
+        message.Generation = generation;
+        fill.Sent((int)(generation & 1))++;
+        var at = fill.Used;
+        key.CopyTo(buffer.AsSpan(at));
+        value.CopyTo(buffer.AsSpan(at + key.Length));
+        fill.Used = at + size;
+        message.Chunk = fill.Chunk;
+        message.Key = keyIsNull ? null : new ReadOnlyMemory<byte>(buffer, at, key.Length);
+        message.Value = valueIsNull ? null : new ReadOnlyMemory<byte>(buffer, at + key.Length, value.Length);
         return message;
     }
 
@@ -167,19 +168,32 @@ internal sealed class OutputBuffers
         message.Headers = null;
         if (chunk is not null)
         {
-            Release(chunk);
+            Release(chunk, 1);
         }
 
         var generation = message.Generation;
         var slot = (int)(generation & 1);
-        var reported = Interlocked.Increment(ref _reported[slot]);
-        if (generation == Volatile.Read(ref _awaited) && reported == Volatile.Read(ref _sent[slot]))
+        var reported = Interlocked.Increment(ref _reportedCounts.Reported(slot));
+        if (generation == Volatile.Read(ref _awaited) && reported == Volatile.Read(ref _fill.Sent(slot)))
         {
             _allReported.Set();
         }
     }
 
-    private Chunk TakeChunk(int size)
+    /// <summary>The filling thread moves on from its chunk: its bias becomes the records it put there.</summary>
+    private void LeaveChunk()
+    {
+        var fill = _fill;
+        if (fill.Chunk is { } chunk)
+        {
+            Release(chunk, FillerBias - fill.Records);
+        }
+
+        fill.Chunk = null;
+        fill.Buffer = null;
+    }
+
+    private void TakeChunk(int size)
     {
         Chunk? chunk = null;
         if (size <= ChunkSize)
@@ -192,16 +206,17 @@ internal sealed class OutputBuffers
 
         // A record larger than a chunk gets one of its own, which is not pooled.
         chunk ??= new Chunk(new byte[Math.Max(size, ChunkSize)]);
-        chunk.Used = 0;
-
-        // The filling thread's own reference, dropped when it moves on to the next chunk.
-        chunk.References = 1;
-        return chunk;
+        chunk.References = FillerBias;
+        var fill = _fill;
+        fill.Chunk = chunk;
+        fill.Buffer = chunk.Buffer;
+        fill.Used = 0;
+        fill.Records = 0;
     }
 
-    private void Release(Chunk chunk)
+    private void Release(Chunk chunk, int references)
     {
-        if (Interlocked.Decrement(ref chunk.References) != 0 || chunk.Buffer.Length != ChunkSize)
+        if (Interlocked.Add(ref chunk.References, -references) != 0 || chunk.Buffer.Length != ChunkSize)
         {
             return;
         }
@@ -215,12 +230,51 @@ internal sealed class OutputBuffers
         }
     }
 
-    /// <summary>A pooled array and how much of it is used; in the pool when no record references it.</summary>
+    /// <summary>A pooled array; in the pool when no record references it and no thread fills it.</summary>
     internal sealed class Chunk(byte[] buffer)
     {
         public readonly byte[] Buffer = buffer;
-        public int Used;
         public int References;
+    }
+
+    /// <summary>The filling (sending) thread's chunk and counts, 64 bytes clear of any other object's fields.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private sealed class FillState
+    {
+        [FieldOffset(64)]
+        public Chunk? Chunk;
+
+        [FieldOffset(72)]
+        public byte[]? Buffer;
+
+        [FieldOffset(80)]
+        public int Used;
+
+        [FieldOffset(84)]
+        public int Records;
+
+        [FieldOffset(88)]
+        private long _sent0;
+
+        [FieldOffset(96)]
+        private long _sent1;
+
+        /// <summary>Records sent in the generation of <paramref name="slot"/> (0 or 1); written by the sending thread only.</summary>
+        public ref long Sent(int slot) => ref slot == 0 ? ref _sent0 : ref _sent1;
+    }
+
+    /// <summary>Records reported per generation slot, 64 bytes clear of any other object's fields.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private sealed class ReportCounts
+    {
+        [FieldOffset(64)]
+        private long _reported0;
+
+        [FieldOffset(72)]
+        private long _reported1;
+
+        /// <summary>Records reported in the generation of <paramref name="slot"/> (0 or 1).</summary>
+        public ref long Reported(int slot) => ref slot == 0 ? ref _reported0 : ref _reported1;
     }
 }
 

@@ -224,6 +224,11 @@ internal sealed partial class StreamThread
             settings.TryAdd("linger.ms", "100");
         }
 
+        // Larger batches than the producer's 16 KiB: a stream thread sends records of small, similar sizes to few
+        // partitions at high rates, and every batch costs the producer a drain, a request share, a report pass and
+        // thread wake-ups. 128 KiB took the map+filter benchmark from 0.96 to 0.44 CPU-s per million records
+        // (64 KiB: 0.56; 256 KiB: no further gain). Memory stays bounded by buffer.memory.
+        settings.TryAdd("batch.size", "131072");
         return new StreamsProducer(settings);
     }
 
