@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Win32.SafeHandles;
 using Platform.Broker;
 using Platform.Client;
@@ -43,16 +44,24 @@ internal static class DurableBenchmark
                 ]);
             }
 
-            List<double> fsyncLoop = [], durableBig = [], durableSmall = [], cachedSmall = [];
+            using var syncs = new SyncMeter();
+            List<double> fsyncLoop = [], durableBig = [], durableSmall = [], cachedSmall = [], syncRate = [], recordsPerSync = [], waitsPerSync = [];
             for (var round = 1; round <= rounds; round++)
             {
                 fsyncLoop.Add(FsyncLoop(Path.Combine(root, "fsync-loop"), TimeSpan.FromSeconds(seconds)));
                 durableBig.Add(await BigBatchesAsync(broker, producers, TimeSpan.FromSeconds(seconds)));
+                var before = syncs.Read();
+                var clock = Stopwatch.StartNew();
                 durableSmall.Add(await SmallRecordsAsync(broker, "small-durable", producers, batchSize, TimeSpan.FromSeconds(seconds)));
+                var (count, offsets, waits) = syncs.Read() - before;
+                syncRate.Add(count / clock.Elapsed.TotalSeconds);
+                recordsPerSync.Add(offsets / (double)Math.Max(1, count));
+                waitsPerSync.Add(waits / (double)Math.Max(1, count));
                 cachedSmall.Add(await SmallRecordsAsync(broker, "small-cached", producers, batchSize, TimeSpan.FromSeconds(seconds)));
                 Console.WriteLine($"  round {round}: fsync loop {Report.F(fsyncLoop[^1])} MB/s, durable 64 KiB batches {Report.F(durableBig[^1])} MB/s "
                     + $"({Report.Percent(durableBig[^1] / fsyncLoop[^1])}); 100 B records durable {Report.F(durableSmall[^1], 0)} rec/s, cached {Report.F(cachedSmall[^1], 0)} rec/s "
-                    + $"({Report.Percent(durableSmall[^1] / cachedSmall[^1])}), {Report.Load()}");
+                    + $"({Report.Percent(durableSmall[^1] / cachedSmall[^1])}); durable: {Report.F(syncRate[^1], 0)} fsyncs/s, {Report.F(recordsPerSync[^1], 0)} records and "
+                    + $"{Report.F(waitsPerSync[^1])} produce requests per fsync, {Report.Load()}");
             }
 
             Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, batch.size {batchSize}, 100 B records into {partitions} partition(s), {seconds} s per measurement, {Report.FreeDisk(root)})");
@@ -60,6 +69,9 @@ internal static class DurableBenchmark
             Report.Row("64 KiB batches, write.caching=false (MB/s)", durableBig, "MB/s");
             Report.Row("100 B records, write.caching=false (rec/s)", durableSmall, "rec/s", 0);
             Report.Row("100 B records, write.caching=true (rec/s)", cachedSmall, "rec/s", 0);
+            Report.Row("100 B durable: fsyncs per second", syncRate, "/s", 0);
+            Report.Row("100 B durable: records per fsync", recordsPerSync, "records", 0);
+            Report.Row("100 B durable: produce requests per fsync", waitsPerSync, "requests");
             var bigRatio = Report.Median(durableBig.Zip(fsyncLoop, (d, f) => d / f));
             var smallRatio = Report.Median(durableSmall.Zip(cachedSmall, (d, c) => d / c));
             Console.WriteLine($"  64 KiB batches / fsync loop, median of the rounds' ratios {Report.Percent(bigRatio)} (goal >= 75%: {Report.Goal(bigRatio >= 0.75)})");
@@ -151,5 +163,53 @@ internal static class DurableBenchmark
         }
 
         return delivered / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Sums the in-process broker's <c>Platform.Storage</c> counters: data syncs, the offsets they made durable,
+    /// and the durable waits (acks=all produce requests) group commit answered.
+    /// </summary>
+    private sealed class SyncMeter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _syncs;
+        private long _offsets;
+        private long _waits;
+
+        public SyncMeter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Platform.Storage")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                switch (instrument.Name)
+                {
+                    case "storage.log.syncs":
+                        Interlocked.Add(ref _syncs, value);
+                        break;
+                    case "storage.log.synced_offsets":
+                        Interlocked.Add(ref _offsets, value);
+                        break;
+                    case "storage.group_commit.waits":
+                        Interlocked.Add(ref _waits, value);
+                        break;
+                }
+            });
+            _listener.Start();
+        }
+
+        public Counts Read() => new(Interlocked.Read(ref _syncs), Interlocked.Read(ref _offsets), Interlocked.Read(ref _waits));
+
+        public void Dispose() => _listener.Dispose();
+
+        public readonly record struct Counts(long Syncs, long Offsets, long Waits)
+        {
+            public static Counts operator -(Counts a, Counts b) => new(a.Syncs - b.Syncs, a.Offsets - b.Offsets, a.Waits - b.Waits);
+        }
     }
 }

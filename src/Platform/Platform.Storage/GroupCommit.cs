@@ -26,7 +26,8 @@ internal sealed class GroupCommit
     /// <summary>How long a read at the high watermark counts as a consumer waiting at the tail (a long-poll Fetch waits up to 500 ms by default).</summary>
     private static readonly TimeSpan TailReaderWindow = TimeSpan.FromSeconds(1);
 
-    private readonly PartitionLog _log;
+    private readonly LogFlusher _flusher;
+    private readonly LogOffsets _offsets;
     private readonly Lock _lock = new();
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
     private readonly TimeProvider _time;
@@ -40,9 +41,10 @@ internal sealed class GroupCommit
     private bool _running;
     private Exception? _failure;
 
-    public GroupCommit(PartitionLog log, TimeProvider time)
+    public GroupCommit(LogFlusher flusher, LogOffsets offsets, TimeProvider time)
     {
-        _log = log;
+        _flusher = flusher;
+        _offsets = offsets;
         _time = time;
         _deferredTimer = time.CreateTimer(static state => ((GroupCommit)state!).OnDeferredDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -52,7 +54,7 @@ internal sealed class GroupCommit
     {
         lock (_lock)
         {
-            if (_log.DurableOffset >= endOffset)
+            if (_flusher.DurableOffset >= endOffset)
             {
                 return Task.CompletedTask;
             }
@@ -106,7 +108,7 @@ internal sealed class GroupCommit
     public void ReaderAtTail()
     {
         Volatile.Write(ref _tailRead, Math.Max(1, _time.GetTimestamp()));
-        if (_log.LogEndOffset > _log.DurableOffset)
+        if (_offsets.End > _flusher.DurableOffset)
         {
             lock (_lock)
             {
@@ -133,7 +135,7 @@ internal sealed class GroupCommit
             _deferredTimer.Dispose();
         }
 
-        var durable = _log.DurableOffset;
+        var durable = _flusher.DurableOffset;
         foreach (var (offset, done) in waiters)
         {
             if (offset <= durable)
@@ -155,7 +157,7 @@ internal sealed class GroupCommit
         lock (_lock)
         {
             _timerArmed = false;
-            if (_failure is null && _log.LogEndOffset > _log.DurableOffset)
+            if (_failure is null && _offsets.End > _flusher.DurableOffset)
             {
                 RequestLocked();
             }
@@ -191,7 +193,7 @@ internal sealed class GroupCommit
             Exception? error = null;
             try
             {
-                _log.SyncData(_log.LogEndOffset);
+                _flusher.SyncData(_offsets.End);
             }
             catch (Exception e)
             {
@@ -208,7 +210,7 @@ internal sealed class GroupCommit
     {
         List<TaskCompletionSource>? done = null;
         List<TaskCompletionSource>? failed = null;
-        var durable = _log.DurableOffset;
+        var durable = _flusher.DurableOffset;
         lock (_lock)
         {
             for (var i = _waiters.Count - 1; i >= 0; i--)
@@ -230,6 +232,11 @@ internal sealed class GroupCommit
         foreach (var waiter in done ?? [])
         {
             waiter.TrySetResult();
+        }
+
+        if (done is not null)
+        {
+            StorageMetrics.DurableWaits.Add(done.Count);
         }
 
         foreach (var waiter in failed ?? [])
