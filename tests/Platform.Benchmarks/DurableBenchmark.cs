@@ -29,6 +29,7 @@ internal static class DurableBenchmark
         // connection's requests one at a time (as Kafka does), so a producer has one batch per fsync.
         var batchSize = options.Int("batch-size", 16_384);
         var partitions = options.Int("partitions", 1);
+        var inFlight = options.Int("in-flight", 5);
         var root = options.String("dir", Path.Combine(Path.GetTempPath(), $"platform-durable-{Guid.NewGuid():N}"));
         Directory.CreateDirectory(root);
         try
@@ -52,16 +53,21 @@ internal static class DurableBenchmark
                 durableBig.Add(await BigBatchesAsync(broker, producers, TimeSpan.FromSeconds(seconds)));
                 var before = syncs.Read();
                 var clock = Stopwatch.StartNew();
-                durableSmall.Add(await SmallRecordsAsync(broker, "small-durable", producers, batchSize, TimeSpan.FromSeconds(seconds)));
+                var cpu = CpuSeconds();
+                durableSmall.Add(await SmallRecordsAsync(broker, "small-durable", producers, batchSize, inFlight, TimeSpan.FromSeconds(seconds)));
+                var durableCpu = (CpuSeconds() - cpu) / clock.Elapsed.TotalSeconds;
                 var (count, offsets, waits) = syncs.Read() - before;
                 syncRate.Add(count / clock.Elapsed.TotalSeconds);
                 recordsPerSync.Add(offsets / (double)Math.Max(1, count));
                 waitsPerSync.Add(waits / (double)Math.Max(1, count));
-                cachedSmall.Add(await SmallRecordsAsync(broker, "small-cached", producers, batchSize, TimeSpan.FromSeconds(seconds)));
+                clock.Restart();
+                cpu = CpuSeconds();
+                cachedSmall.Add(await SmallRecordsAsync(broker, "small-cached", producers, batchSize, inFlight, TimeSpan.FromSeconds(seconds)));
+                var cachedCpu = (CpuSeconds() - cpu) / clock.Elapsed.TotalSeconds;
                 Console.WriteLine($"  round {round}: fsync loop {Report.F(fsyncLoop[^1])} MB/s, durable 64 KiB batches {Report.F(durableBig[^1])} MB/s "
                     + $"({Report.Percent(durableBig[^1] / fsyncLoop[^1])}); 100 B records durable {Report.F(durableSmall[^1], 0)} rec/s, cached {Report.F(cachedSmall[^1], 0)} rec/s "
                     + $"({Report.Percent(durableSmall[^1] / cachedSmall[^1])}); durable: {Report.F(syncRate[^1], 0)} fsyncs/s, {Report.F(recordsPerSync[^1], 0)} records and "
-                    + $"{Report.F(waitsPerSync[^1])} produce requests per fsync, {Report.Load()}");
+                    + $"{Report.F(waitsPerSync[^1])} produce requests per fsync; process CPU durable {Report.F(durableCpu, 2)} cores, cached {Report.F(cachedCpu, 2)} cores, {Report.Load()}");
             }
 
             Report.Heading($"durable ingest (write.caching=false, acks=all, {producers} producers, batch.size {batchSize}, 100 B records into {partitions} partition(s), {seconds} s per measurement, {Report.FreeDisk(root)})");
@@ -83,6 +89,8 @@ internal static class DurableBenchmark
             Directory.Delete(root, recursive: true);
         }
     }
+
+    private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     /// <summary>What the disk gives one writer that fsyncs every 64 KiB block: MB/s.</summary>
     private static double FsyncLoop(string path, TimeSpan duration)
@@ -134,7 +142,7 @@ internal static class DurableBenchmark
     }
 
     /// <summary>100 B records from <paramref name="producers"/> client producers (acks=all, linger.ms=5), as fast as they go: records/s acknowledged.</summary>
-    private static async Task<double> SmallRecordsAsync(EmbeddedBroker broker, string topic, int producers, int batchSize, TimeSpan duration)
+    private static async Task<double> SmallRecordsAsync(EmbeddedBroker broker, string topic, int producers, int batchSize, int inFlight, TimeSpan duration)
     {
         var payload = new byte[100];
         Random.Shared.NextBytes(payload);
@@ -143,7 +151,7 @@ internal static class DurableBenchmark
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => Task.Run(() =>
         {
-            var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All, LingerMs = 5, BatchSize = batchSize };
+            var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, Acks = Acks.All, LingerMs = 5, BatchSize = batchSize, MaxInFlightRequestsPerConnection = inFlight };
             using var producer = new ProducerBuilder<Null?, byte[]>(config).Build();
             var message = new Message<Null?, byte[]> { Value = payload };
             Action<DeliveryReport<Null?, byte[]>> handler = report => Interlocked.Increment(ref report.Error.IsError ? ref failed : ref delivered);
