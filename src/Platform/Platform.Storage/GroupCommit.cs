@@ -46,12 +46,12 @@ internal sealed class GroupCommit
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
     private readonly TimeProvider _time;
     private readonly ITimer _deferredTimer;
+    private readonly ManualResetEventSlim _gathered = new();
     private long _deferredBytes;
     private bool _timerArmed;
 
     /// <summary>The timestamp of the last read at the high watermark, or 0 for none yet.</summary>
     private long _tailRead;
-    private readonly ManualResetEventSlim _gathered = new();
 
     /// <summary>Waiters the last round answered or left waiting: how many the next one waits for (see <see cref="GatherDelay"/>).</summary>
     private int _expected;

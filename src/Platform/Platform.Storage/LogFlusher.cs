@@ -55,27 +55,7 @@ internal sealed class LogFlusher(SegmentList segments, LogOffsets offsets, HighW
     /// A segment that retention deleted during the flush is skipped (its records are gone), but only that one:
     /// every other segment of the range is still flushed before the recovery point moves over it.
     /// </summary>
-    public void Flush(long offset)
-    {
-        lock (SyncLock)
-        {
-            status.ThrowIfOffline();
-            try
-            {
-                if (!FlushSegments(offset))
-                {
-                    return;
-                }
-            }
-            catch (IOException e)
-            {
-                logger.FlushFailed(directory, e);
-                throw status.GoOffline("fsync", e);
-            }
-        }
-
-        highWatermark.Advance(offset, offsets.End);
-    }
+    public void Flush(long offset) => Sync(offset, full: true);
 
     /// <summary>
     /// fsyncs the <c>.log</c> files holding offsets in [durable offset, <paramref name="target"/>) and the
@@ -83,26 +63,7 @@ internal sealed class LogFlusher(SegmentList segments, LogOffsets offsets, HighW
     /// recovery rescans from the recovery point and rebuilds the indexes there, so they can wait for the
     /// next flush. A caller that finds its range synced by another returns at once.
     /// </summary>
-    public void SyncData(long target)
-    {
-        lock (SyncLock)
-        {
-            status.ThrowIfOffline();
-            try
-            {
-                if (!SyncLogFiles(target))
-                {
-                    return;
-                }
-            }
-            catch (IOException e)
-            {
-                throw status.GoOffline("fsync", e);
-            }
-        }
-
-        highWatermark.Advance(target, offsets.End);
-    }
+    public void SyncData(long target) => Sync(target, full: false);
 
     /// <summary>
     /// After a roll: flushes the rolled segments up to <paramref name="offset"/> in the background (Kafka's
@@ -159,6 +120,33 @@ internal sealed class LogFlusher(SegmentList segments, LogOffsets offsets, HighW
     {
         Volatile.Write(ref _recoveryPoint, fully ? logEndOffset : Math.Min(_recoveryPoint, logEndOffset));
         Volatile.Write(ref _durableOffset, fully ? logEndOffset : Math.Min(_durableOffset, logEndOffset));
+    }
+
+    /// <summary>One sync at a time; an I/O error takes the log offline (a failed full flush is logged as such too).</summary>
+    private void Sync(long offset, bool full)
+    {
+        lock (SyncLock)
+        {
+            status.ThrowIfOffline();
+            try
+            {
+                if (!(full ? FlushSegments(offset) : SyncLogFiles(offset)))
+                {
+                    return;
+                }
+            }
+            catch (IOException e)
+            {
+                if (full)
+                {
+                    logger.FlushFailed(directory, e);
+                }
+
+                throw status.GoOffline("fsync", e);
+            }
+        }
+
+        highWatermark.Advance(offset, offsets.End);
     }
 
     private bool FlushDue(LogConfig config) => NowMs - Volatile.Read(ref _lastFlushMs) >= config.FlushMs;
