@@ -86,21 +86,6 @@ public sealed class DurableAckTests : IDisposable
     }
 
     [Fact]
-    public void WaitForDurable_CallerRuns_SyncsOnTheCallingThread()
-    {
-        var fs = new FaultInjectingFileSystem();
-        using var log = OpenLog(_dir.Partition(), Durable(), fs);
-        var logFile = log.Segments[0].LogPath;
-        var info = log.Append(TestBatches.Create(), 0);
-
-        log.WaitForDurable(info.LastOffset + 1);
-
-        Assert.True(log.DurableOffset >= 1);
-        Assert.True(fs.FlushCount(logFile) >= 1);
-        Assert.Equal(1, log.HighWatermark);
-    }
-
-    [Fact]
     public async Task PowerLoss_WriteCachingFalse_EveryAcknowledgedBatchSurvives()
     {
         var directory = _dir.Partition();
@@ -212,7 +197,7 @@ public sealed class DurableAckTests : IDisposable
     }
 
     [Fact]
-    public void PowerLoss_SegmentsRolledAfterTheLastDirectoryFsync_TheirAcknowledgedRecordsSurvive()
+    public async Task PowerLoss_SegmentsRolledAfterTheLastDirectoryFsync_TheirAcknowledgedRecordsSurvive()
     {
         // An fsynced segment is lost all the same if its directory entry is: each roll creates files the directory must record.
         var directory = _dir.Partition();
@@ -221,7 +206,7 @@ public sealed class DurableAckTests : IDisposable
         while (log.SegmentCount < 4)
         {
             var info = log.Append(TestBatches.Create(records: 2), 0);
-            log.WaitForDurable(info.LastOffset + 1);
+            await log.WaitForDurableAsync(info.LastOffset + 1).WaitAsync(Deadline);
         }
 
         var acknowledged = log.LogEndOffset;

@@ -195,7 +195,7 @@ public sealed class LogCleanerTests : IDisposable
         log.Append(TestBatches.Create(records: 10, timestamp: 1000), 0);
 
         Assert.Equal((4L, 1004L), log.FetchOffsetByTimestamp(1004));
-        Assert.Equal((9L, 1009L), log.ListOffset(PartitionLog.MaxTimestampQuery));
+        Assert.Equal((9L, 1009L), log.FetchMaxTimestampOffset());
     }
 
     private PartitionLog OpenCompacted(params (string Key, string Value)[] extra)

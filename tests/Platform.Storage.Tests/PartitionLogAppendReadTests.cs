@@ -210,9 +210,7 @@ public sealed class PartitionLogAppendReadTests : IDisposable
         Assert.Equal((11L, 1110L), log.FetchOffsetByTimestamp(1101));
         Assert.Equal((29L, 1290L), log.FetchOffsetByTimestamp(1290));
         Assert.Null(log.FetchOffsetByTimestamp(1291));
-        Assert.Equal((29L, 1290L), log.ListOffset(PartitionLog.MaxTimestampQuery));
-        Assert.Equal((30L, -1L), log.ListOffset(PartitionLog.LatestTimestamp));
-        Assert.Equal((0L, -1L), log.ListOffset(PartitionLog.EarliestTimestamp));
+        Assert.Equal((29L, 1290L), log.FetchMaxTimestampOffset());
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public sealed class ProducerStateTests : IDisposable
         Append(log, 1, pid: 1);
 
         Assert.Equal(1, Append(log, 0, pid: 2).FirstOffset);
-        Assert.Equal(2, log.ProducerCount);
+        Assert.Equal(2, log.GetProducers().Count);
     }
 
     [Fact]
@@ -379,6 +379,6 @@ public sealed class ProducerStateTests : IDisposable
         using var log = Open();
         log.Append(TestBatches.Create(records: 3), 0);
 
-        Assert.Equal(0, log.ProducerCount);
+        Assert.Empty(log.GetProducers());
     }
 }

@@ -23,6 +23,86 @@ internal struct PreparedAppend(long logEndOffset)
     public BatchMetadata Duplicate;
 
     /// <summary>
+    /// A leader's append: checks every batch and rewrites its header (offsets from <paramref name="logEndOffset"/>,
+    /// <paramref name="leaderEpoch"/>, LogAppendTime if <paramref name="logAppendTime"/> is set), checking idempotent
+    /// batches and markers against the producer state without changing it. A retry of a batch already in the
+    /// log comes back with <see cref="IsDuplicate"/> set. Caller holds the log's lock.
+    /// </summary>
+    public static PreparedAppend ForLeader(Span<byte> span, long logEndOffset, int leaderEpoch, long logAppendTime, LogConfig config, ProducerStateManager producers, TransactionState transactions)
+    {
+        var append = new PreparedAppend(logEndOffset);
+        var position = 0;
+        while (position < span.Length)
+        {
+            var batch = NextBatch(span, position, config);
+            RecordBatchHeader.SetBaseOffset(batch, append.NextOffset);
+            RecordBatchHeader.SetPartitionLeaderEpoch(batch, leaderEpoch);
+            if (logAppendTime >= 0)
+            {
+                RecordBatchHeader.StampLogAppendTime(batch, logAppendTime);
+            }
+
+            // Idempotent batches only: non-idempotent ones cost this one header read.
+            if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
+            {
+                transactions.CheckMarker(batch);
+                append.AddMarker(position);
+            }
+            else if (RecordBatchHeader.ProducerId(batch) >= 0 && append.CheckProducerBatch(batch, producers))
+            {
+                // A retry answers with the original's offsets, which only works for a batch appended alone.
+                return position == 0 && batch.Length == span.Length
+                    ? append
+                    : throw new LogException(ErrorCode.InvalidRecord, "A retried idempotent batch must be appended alone, not with other batches.");
+            }
+
+            append.Add(batch, position);
+            position += batch.Length;
+        }
+
+        return position > 0 ? append : throw new LogException(ErrorCode.CorruptMessage, "Append of no batches.");
+    }
+
+    /// <summary>
+    /// A follower's append: each batch must follow the previous from <paramref name="logEndOffset"/> and pass its
+    /// CRC; collects what to apply, and the leader epochs above <paramref name="latestEpoch"/> that start in them
+    /// (<paramref name="newEpochs"/>). Caller holds the log's lock.
+    /// </summary>
+    public static PreparedAppend ForFollower(Span<byte> span, long logEndOffset, int latestEpoch, LogConfig config, out List<(int Epoch, long StartOffset)>? newEpochs)
+    {
+        var append = new PreparedAppend(logEndOffset);
+        newEpochs = null;
+        for (var position = 0; position < span.Length;)
+        {
+            var batch = NextBatch(span, position, config);
+            if (RecordBatchHeader.BaseOffset(batch) != append.NextOffset || !RecordBatchHeader.IsCrcValid(batch))
+            {
+                throw new LogException(ErrorCode.CorruptMessage, $"Replicated batch at offset {RecordBatchHeader.BaseOffset(batch)} does not follow {append.NextOffset} or fails its CRC.");
+            }
+
+            if (RecordBatchHeader.ProducerId(batch) >= 0 && RecordBatchHeader.IsControl(batch))
+            {
+                append.AddMarker(position);
+            }
+            else if (RecordBatchHeader.ProducerId(batch) >= 0)
+            {
+                append.AddProducerBatch(ProducerBatch.FromHeader(batch));
+            }
+
+            if (RecordBatchHeader.PartitionLeaderEpoch(batch) > latestEpoch)
+            {
+                latestEpoch = RecordBatchHeader.PartitionLeaderEpoch(batch);
+                (newEpochs ??= []).Add((latestEpoch, append.NextOffset));
+            }
+
+            append.Add(batch, position);
+            position += batch.Length;
+        }
+
+        return span.Length > 0 ? append : throw new LogException(ErrorCode.CorruptMessage, "Append of no batches.");
+    }
+
+    /// <summary>
     /// The batch at <paramref name="position"/>, checked for a whole header, a size that fits what remains,
     /// max.message.bytes and segment.bytes; a <see cref="LogException"/> with Kafka's error otherwise.
     /// </summary>
@@ -101,5 +181,48 @@ internal struct PreparedAppend(long logEndOffset)
         }
 
         return FirstProducerBatch is { } batch && batch.ProducerId == producerId ? batch : null;
+    }
+
+    /// <summary>
+    /// Once written: applies the idempotent batches to <paramref name="producers"/> and the markers (in
+    /// <paramref name="span"/>) to <paramref name="transactions"/>, indexing aborted transactions in
+    /// <paramref name="segments"/>. An I/O error of that index is thrown.
+    /// </summary>
+    public readonly void ApplyTo(ReadOnlySpan<byte> span, ProducerStateManager producers, TransactionState transactions, SegmentList segments)
+    {
+        if (FirstProducerBatch is { } first)
+        {
+            producers.Apply(first);
+            foreach (var more in MoreProducerBatches ?? [])
+            {
+                producers.Apply(more);
+            }
+        }
+
+        foreach (var marker in Markers ?? [])
+        {
+            transactions.ApplyMarker(span[marker..], segments);
+        }
+
+        producers.MapEndOffset = NextOffset;
+        transactions.Refresh();
+    }
+
+    /// <summary>Checks an idempotent batch (after the earlier ones of this append); true if it is a retry of one already in the log.</summary>
+    private bool CheckProducerBatch(ReadOnlySpan<byte> batch, ProducerStateManager producers)
+    {
+        var producerBatch = ProducerBatch.FromHeader(batch);
+        var error = producers.Check(producerBatch, PendingFor(producerBatch.ProducerId), out IsDuplicate, out Duplicate, out var problem);
+        if (error != ErrorCode.None)
+        {
+            throw new LogException(error, problem ?? error.ToString());
+        }
+
+        if (!IsDuplicate)
+        {
+            AddProducerBatch(producerBatch);
+        }
+
+        return IsDuplicate;
     }
 }

@@ -15,12 +15,13 @@ internal sealed class ProducerSnapshots(IStorageFileSystem fs, string directory,
     private const int ReplayBufferSize = 8 * 1024;
 
     /// <summary>
-    /// Rebuilds <paramref name="state"/> (empty) and <paramref name="transactions"/>: the newest usable snapshot,
+    /// Rebuilds <paramref name="state"/> (cleared first) and <paramref name="transactions"/>: the newest usable snapshot,
     /// the transaction indexes, then the producer batches and markers after the snapshot up to the log end.
-    /// Returns the offset replayed from and the batches replayed; an I/O error is thrown.
+    /// An I/O error is thrown.
     /// </summary>
-    public (long From, int Replayed) Rebuild(ProducerStateManager state, TransactionState transactions, SegmentList segments, long logEndOffset)
+    public void Rebuild(ProducerStateManager state, TransactionState transactions, SegmentList segments, long logEndOffset)
     {
+        state.Clear();
         var from = LoadNewest(state, logEndOffset);
         var all = segments.All;
         transactions.Load(all, logEndOffset);
@@ -66,7 +67,10 @@ internal sealed class ProducerSnapshots(IStorageFileSystem fs, string directory,
 
         state.MapEndOffset = logEndOffset;
         transactions.Refresh();
-        return (from, replayed);
+        if (replayed > 0)
+        {
+            logger.ProducerStateRebuilt(directory, from, logEndOffset, replayed, state.Count);
+        }
     }
 
     /// <summary>Writes the snapshot of the state at <paramref name="offset"/> and drops all but the newest few; a failure is logged, not thrown.</summary>

@@ -5,7 +5,7 @@ namespace Platform.Storage;
 /// <summary>
 /// The idempotence state of one partition: a <see cref="ProducerStateEntry"/> per producer id seen in its
 /// log, checked and updated by appends under the log's append lock, snapshotted next to the log and
-/// rebuilt from the log tail after the snapshot at open (see <c>PartitionLog.Producers.cs</c>).
+/// rebuilt from the log tail after the snapshot at open (see <see cref="ProducerSnapshots"/>).
 /// <para>
 /// The checks follow Kafka 2.5+ (KIP-360): a stale epoch is INVALID_PRODUCER_EPOCH; a new epoch must
 /// start at sequence 0; within an epoch each batch must follow the previous one

@@ -74,6 +74,18 @@ internal sealed class SegmentList(IStorageFileSystem fs, string directory, ILogg
         return segment;
     }
 
+    /// <summary>A new, empty <c>.cleaned</c> segment for the cleaner to copy kept batches into (a leftover of an interrupted cleaning is replaced).</summary>
+    public LogSegment CreateCleaned(long baseOffset, LogConfig config, long nowMs)
+    {
+        var path = LogFileNames.Path(directory, baseOffset, LogFileNames.LogExtension, LogFileNames.CleanedSuffix);
+        if (fs.FileExists(path))
+        {
+            fs.DeleteFile(path);
+        }
+
+        return LogSegment.Create(fs, directory, baseOffset, config, nowMs, LogFileNames.CleanedSuffix);
+    }
+
     /// <summary>
     /// How many segments, oldest first, match <paramref name="predicate"/> (given each and the one after it):
     /// the count stops at the first that does not, at the first not wholly below <paramref name="highWatermark"/>,

@@ -3,9 +3,55 @@ using Platform.Protocol.RecordFormat;
 
 namespace Platform.Storage;
 
-/// <summary>ListOffsets by timestamp below the batch level: the record within a batch the indexes found.</summary>
+/// <summary>ListOffsets by timestamp: the segment and batch from the indexes, then the record within that batch.</summary>
 internal static class TimestampSearch
 {
+    /// <summary>The first offset at or above <paramref name="logStartOffset"/> with a timestamp at or after <paramref name="timestamp"/>, via the time indexes; null if none.</summary>
+    public static (long Offset, long Timestamp)? FindOffsetByTimestamp(LogSegment[] segments, long timestamp, long logStartOffset)
+    {
+        foreach (var segment in segments)
+        {
+            if (segment.NextOffset <= logStartOffset || segment.MaxTimestamp < timestamp)
+            {
+                continue;
+            }
+
+            if (segment.FindBatchByTimestamp(timestamp, logStartOffset) is { } batch)
+            {
+                return FindRecordByTimestamp(segment, batch, timestamp, logStartOffset);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The offset and timestamp of the record with the largest timestamp; null for an empty log.</summary>
+    public static (long Offset, long Timestamp)? FindMaxTimestamp(LogSegment[] segments)
+    {
+        LogSegment? best = null;
+        foreach (var segment in segments)
+        {
+            if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
+            {
+                best = segment;
+            }
+        }
+
+        if (best is null)
+        {
+            return null;
+        }
+
+        var timestamp = best.MaxTimestamp;
+        var offset = best.OffsetOfMaxTimestamp;
+        if (best.Translate(offset, best.Size) is { } batch)
+        {
+            offset = FindRecordWithTimestamp(best, batch, timestamp);
+        }
+
+        return (offset, timestamp);
+    }
+
     /// <summary>Refines a batch found by timestamp to its first record at or after <paramref name="timestamp"/> (decoding that one batch).</summary>
     public static (long Offset, long Timestamp) FindRecordByTimestamp(LogSegment segment, LogSegment.BatchPosition batch, long timestamp, long logStartOffset)
     {
