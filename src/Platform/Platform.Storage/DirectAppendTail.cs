@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Platform.Storage;
+
+/// <summary>
+/// The tail of a <c>.log</c> file appended with <c>O_DIRECT</c> (what Redpanda does): each append is copied
+/// into a window of the file's last bytes held in one reused, block-aligned buffer and written from there,
+/// whole blocks from the one holding the old end (zero-padded past the new end), straight to the device.
+/// Buffered appends make the kernel take a fresh page-cache page for every 4 KiB the log grows; on a VM
+/// whose host takes freed guest memory back (free page reporting) each of those pages is first faulted in
+/// by the hypervisor, and that, inside the write's copy, was most of the broker's CPU per record. Here no
+/// page-cache page is taken, and readers of the last bytes (consumers of the tail) are served from the window.
+/// The file is longer than <see cref="ISegmentFile.Length"/> by the padding until it is sealed or closed;
+/// after a crash recovery cuts the zeros like any torn tail. One appender at a time; readers any time.
+/// </summary>
+internal sealed class DirectAppendTail : IDisposable
+{
+    /// <summary>Alignment of direct I/O offsets, lengths and buffers (a page: enough for every block device).</summary>
+    public const int BlockSize = 4096;
+
+    private readonly SafeFileHandle _direct;
+    private readonly byte[] _buffer;
+    private readonly int _aligned;
+    private readonly int _capacity;
+    private readonly Lock _lock = new();
+    private long _start;
+    private long _end;
+    private bool _disposed;
+
+    private DirectAppendTail(SafeFileHandle direct, long length, byte[] buffer)
+    {
+        _direct = direct;
+        _capacity = buffer.Length - BlockSize;
+        _buffer = buffer;
+        var address = Marshal.UnsafeAddrOfPinnedArrayElement(_buffer, 0);
+        _aligned = (int)((BlockSize - (address % BlockSize)) % BlockSize);
+        _start = AlignDown(length);
+        _end = length;
+        var partial = (int)(length - _start);
+        if (partial > 0 && RandomAccess.Read(_direct, Window(0, BlockSize), _start) < partial)
+        {
+            throw new IOException($"Short read of the last block of a segment ending at {length}.");
+        }
+    }
+
+    /// <summary>The buffer of a window of <paramref name="capacity"/> bytes: on the pinned heap it never moves, so its address can be aligned once.</summary>
+    public static byte[] NewBuffer(int capacity) => GC.AllocateUninitializedArray<byte>(capacity + BlockSize, pinned: true);
+
+    /// <summary>
+    /// A tail for the file at <paramref name="path"/> ending at <paramref name="length"/>, in <paramref name="buffer"/>
+    /// (from <see cref="NewBuffer"/>, the caller's again once this is disposed); null where direct I/O is not offered there.
+    /// </summary>
+    public static DirectAppendTail? Open(string path, long length, byte[] buffer)
+    {
+        var direct = NativeMethods.OpenDirect(path);
+        if (direct is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new DirectAppendTail(direct, length, buffer);
+        }
+        catch
+        {
+            direct.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> at the end. When the window is full it slides, keeping its last half
+    /// (a consumer just behind the end still reads from memory). On failure this tail must be disposed: the
+    /// window may no longer match the file.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            if (_end - _start + data.Length > _capacity)
+            {
+                Slide(data.Length <= _capacity / 2 ? _capacity / 2 : 0);
+            }
+
+            var used = (int)(_end - _start);
+            var chunk = Math.Min(data.Length, _capacity - used);
+            data[..chunk].CopyTo(Window(used, chunk));
+            var from = (int)(AlignDown(_end) - _start);
+            var to = (int)AlignUp(used + chunk);
+            // Zeros past the end, not an older layout's bytes: that is what a crash leaves for recovery to cut.
+            Window(used + chunk, to - used - chunk).Clear();
+            RandomAccess.Write(_direct, Window(from, to - from), _start + from);
+            lock (_lock)
+            {
+                _end += chunk;
+            }
+
+            data = data[chunk..];
+        }
+    }
+
+    /// <summary>
+    /// Copies the bytes at <paramref name="position"/> (below <paramref name="end"/>, the length the caller
+    /// saw) if the window still holds them and returns their count; otherwise -1, and <paramref name="start"/>
+    /// is where the window begins (bytes before it are read from the file).
+    /// </summary>
+    public int TryRead(long position, Span<byte> destination, long end, out long start)
+    {
+        lock (_lock)
+        {
+            start = _disposed ? long.MaxValue : _start;
+            if (position < start)
+            {
+                return -1;
+            }
+
+            var count = (int)Math.Min(destination.Length, Math.Min(end, _end) - position);
+            Window((int)(position - _start), count).CopyTo(destination);
+            return count;
+        }
+    }
+
+    /// <summary>The window's buffer: no reader touches it once this is disposed.</summary>
+    public byte[] Buffer => _buffer;
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+        }
+
+        _direct.Dispose();
+    }
+
+    private static long AlignDown(long position) => position / BlockSize * BlockSize;
+
+    private static long AlignUp(long position) => (position + BlockSize - 1) / BlockSize * BlockSize;
+
+    private Span<byte> Window(int offset, int length) => _buffer.AsSpan(_aligned + offset, length);
+
+    /// <summary>Drops the window's head, keeping at least its last <paramref name="keep"/> bytes and the block holding the end.</summary>
+    private void Slide(int keep)
+    {
+        var start = Math.Max(_start, AlignDown(_end - keep));
+        lock (_lock)
+        {
+            Window((int)(start - _start), (int)(_end - start)).CopyTo(Window(0, (int)(_end - start)));
+            _start = start;
+        }
+    }
+}
