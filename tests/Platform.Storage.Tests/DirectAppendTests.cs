@@ -62,6 +62,25 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public void Read_LargeRangesAtUnalignedPositionsOfASealedFile_ComeBackExactly()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4);
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = fs.Open(path, create: true);
+        AppendPattern(file, 3_000_001);
+        file.Seal();
+
+        // Reads from 64 KiB up go around the page cache through an aligned buffer smaller than some of them.
+        foreach (var (position, count) in new (long, int)[] { (0, 65_536), (1, 300_000), (4_095, 70_000), (2_999_000, 1_001), (2_900_000, 200_000), (123_457, 1_000_000) })
+        {
+            var read = new byte[count];
+            var expected = (int)Math.Min(count, file.Length - position);
+            Assert.Equal(expected, file.Read(position, read));
+            Assert.Equal(Pattern(position, expected), read[..expected]);
+        }
+    }
+
+    [Fact]
     public void Seal_AfterUnalignedAppends_FileOnDiskIsExactlyItsLength()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");

@@ -33,8 +33,7 @@ internal sealed class DirectAppendTail : IDisposable
         _direct = direct;
         _capacity = buffer.Length - BlockSize;
         _buffer = buffer;
-        var address = Marshal.UnsafeAddrOfPinnedArrayElement(_buffer, 0);
-        _aligned = (int)((BlockSize - (address % BlockSize)) % BlockSize);
+        _aligned = AlignedOffset(buffer);
         _start = AlignDown(length);
         _end = length;
         var partial = (int)(length - _start);
@@ -46,6 +45,13 @@ internal sealed class DirectAppendTail : IDisposable
 
     /// <summary>The buffer of a window of <paramref name="capacity"/> bytes: on the pinned heap it never moves, so its address can be aligned once.</summary>
     public static byte[] NewBuffer(int capacity) => GC.AllocateUninitializedArray<byte>(capacity + BlockSize, pinned: true);
+
+    /// <summary>The block-aligned part of a buffer from <see cref="NewBuffer"/>.</summary>
+    public static Span<byte> Aligned(byte[] buffer)
+    {
+        var offset = AlignedOffset(buffer);
+        return buffer.AsSpan(offset, buffer.Length - BlockSize);
+    }
 
     /// <summary>
     /// A tail for the file at <paramref name="path"/> ending at <paramref name="length"/>, in <paramref name="buffer"/>
@@ -134,6 +140,9 @@ internal sealed class DirectAppendTail : IDisposable
 
         _direct.Dispose();
     }
+
+    private static int AlignedOffset(byte[] buffer)
+        => (int)((BlockSize - (Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0) % BlockSize)) % BlockSize);
 
     private static long AlignDown(long position) => position / BlockSize * BlockSize;
 

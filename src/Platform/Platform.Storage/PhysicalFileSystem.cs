@@ -76,6 +76,15 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
         lock (_tailsLock)
         {
             _tails.Remove(file);
+        }
+
+        ReturnTailBuffer(buffer);
+    }
+
+    internal void ReturnTailBuffer(byte[] buffer)
+    {
+        lock (_tailsLock)
+        {
             if (_freeBuffers.Count < _maxTails)
             {
                 _freeBuffers.Push(buffer);
@@ -128,6 +137,8 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     private readonly Lock _appendLock = new();
     private int _tailBytes;
     private DirectAppendTail? _tail;
+    private bool _directReads;
+    private SafeFileHandle? _directRead;
     private long _length;
 
     public PhysicalSegmentFile(PhysicalFileSystem fs, string path, FileMode mode, int tailBytes)
@@ -136,6 +147,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         _handle = File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         _path = path;
         _tailBytes = tailBytes;
+        _directReads = tailBytes > 0;
         _length = RandomAccess.GetLength(_handle);
     }
 
@@ -163,7 +175,8 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
             }
 
-            var read = RandomAccess.Read(_handle, rest[..(int)Math.Min(rest.Length, windowStart - at)], at);
+            var part = rest[..(int)Math.Min(rest.Length, windowStart - at)];
+            var read = part.Length >= DirectReadMinBytes && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
             if (read == 0)
             {
                 break;
@@ -173,6 +186,68 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Reads of this size or more (a fetch's records) go around the page cache too, through a pooled aligned
+    /// buffer: cold data read through the page cache costs a fresh page per 4 KiB, as appends did. Smaller
+    /// ones (batch headers while searching) stay buffered.
+    /// </summary>
+    private const int DirectReadMinBytes = 64 * 1024;
+
+    private SafeFileHandle? DirectReadHandle()
+    {
+        if (!_directReads)
+        {
+            return null;
+        }
+
+        if (Volatile.Read(ref _directRead) is { } handle)
+        {
+            return handle;
+        }
+
+        lock (_appendLock)
+        {
+            if (_directRead is null && !_handle.IsClosed)
+            {
+                _directRead = NativeMethods.OpenDirect(_path);
+                _directReads = _directRead is not null;
+            }
+
+            return _directRead;
+        }
+    }
+
+    private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination)
+    {
+        var buffer = _fs.RentTailBuffer();
+        try
+        {
+            var total = 0;
+            while (total < destination.Length)
+            {
+                var at = position + total;
+                var from = at / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize;
+                var aligned = DirectAppendTail.Aligned(buffer);
+                var length = (int)Math.Min(aligned.Length, (at + destination.Length - total - from + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize);
+                var read = RandomAccess.Read(direct, aligned[..length], from);
+                var useful = (int)Math.Min(read - (at - from), destination.Length - total);
+                if (useful <= 0)
+                {
+                    break;
+                }
+
+                aligned.Slice((int)(at - from), useful).CopyTo(destination[total..]);
+                total += useful;
+            }
+
+            return total;
+        }
+        finally
+        {
+            _fs.ReturnTailBuffer(buffer);
+        }
     }
 
     public void Append(ReadOnlySpan<byte> data)
@@ -258,6 +333,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             }
             finally
             {
+                _directRead?.Dispose();
                 _handle.Dispose();
             }
         }
