@@ -3,7 +3,8 @@ namespace Platform.Storage.Tests;
 /// <summary>
 /// <c>.log</c> files appended with O_DIRECT through a tail window: every byte reads back, whether from the
 /// window or the file, while the window slides and while another file takes the window away; the block
-/// padding on disk is cut when the file is sealed or closed, and recovery cuts what a crash leaves of it.
+/// padding on disk is cut when the file is sealed or closed, and recovery cuts what a crash leaves of it; what
+/// the window slides off is read from the cache of recent data, within its budget, never after a truncation.
 /// </summary>
 public sealed class DirectAppendTests : IDisposable
 {
@@ -162,6 +163,130 @@ public sealed class DirectAppendTests : IDisposable
 
         await done.CancelAsync();
         Assert.True(await reader > 0);
+    }
+
+    [Fact]
+    public void Read_BehindTheWindow_ServedFromTheCacheNotTheDisk()
+    {
+        var cached = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 1 << 20);
+        var uncached = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 0);
+        foreach (var fs in new[] { cached, uncached })
+        {
+            using var file = fs.Open(Path.Combine(_dir.Path, $"{fs.GetHashCode():D20}.log"), create: true);
+            for (var i = 0; i < 40; i++)
+            {
+                AppendPattern(file, 5_000);
+            }
+
+            // A consumer 200 KB behind the tail: far past the 16 KiB window.
+            AssertReadsBack(file, 0, (int)file.Length);
+            AssertReadsBack(file, 1, 150_000);
+            Assert.Equal(fs == cached, fs.Cache?.Bytes > 0);
+        }
+
+        Assert.Equal(0, cached.DiskReadBytes);
+        // Closed: the file's chunks went back to the pool.
+        Assert.Equal(0, cached.Cache!.Bytes);
+        Assert.True(uncached.DiskReadBytes >= 150_000 + 200_000 - (16 * 1024));
+        Assert.Null(uncached.Cache);
+    }
+
+    [Fact]
+    public void Append_PastTheCacheBudget_OldestChunksOfAnyFileGoFirst()
+    {
+        const int buffer = (16 * 1024) + DirectAppendTail.BlockSize;
+        var fs = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 4 * buffer);
+        using var first = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        using var second = fs.Open(Path.Combine(_dir.Path, "00000000000000000001.log"), create: true);
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(first, 5_000);
+        }
+
+        // The first file's last 40 KB are in its window and newest chunks; its start was evicted.
+        AssertReadsBack(first, first.Length - 40_000, 40_000);
+        Assert.Equal(0, fs.DiskReadBytes);
+        AssertReadsBack(first, 0, 20_000);
+        Assert.Equal(20_000, fs.DiskReadBytes);
+
+        // The second file's appends push the first file's chunks out: within the budget, every byte still right.
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(second, 5_000);
+        }
+
+        Assert.True(fs.Cache!.Bytes <= 4 * buffer);
+        var before = fs.DiskReadBytes;
+        AssertReadsBack(first, 0, (int)first.Length);
+        Assert.True(fs.DiskReadBytes - before >= first.Length - (16 * 1024));
+        before = fs.DiskReadBytes;
+        AssertReadsBack(second, second.Length - 40_000, 40_000);
+        Assert.Equal(before, fs.DiskReadBytes);
+
+        first.Dispose();
+        second.Dispose();
+        Assert.Equal(0, fs.Cache.Bytes);
+    }
+
+    [Fact]
+    public void Truncate_InsideCachedChunks_ReadsNeverServeTheCutBytes()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 1 << 20);
+        using var file = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(file, 5_000);
+        }
+
+        // A follower cut back into what the cache holds, then given other bytes at the same positions.
+        file.Truncate(50_001);
+        var other = Pattern(50_001, 40_000).Select(b => (byte)~b).ToArray();
+        file.Append(other);
+
+        var read = new byte[90_001];
+        Assert.Equal(read.Length, file.Read(0, read));
+        Assert.Equal(Pattern(0, 50_001), read[..50_001]);
+        Assert.Equal(other, read[50_001..]);
+        Assert.Equal(0, fs.DiskReadBytes);
+
+        file.Truncate(0);
+        Assert.Equal(0, fs.Cache!.Bytes);
+    }
+
+    [Fact]
+    public async Task Read_BehindTheTailWhileAppendingAndEvicting_ReaderGetsExactlyTheFileBytes()
+    {
+        // A budget of three windows: chunks leave the cache (their buffers reused by the window) while the reader copies.
+        var fs = new PhysicalFileSystem(tailBytes: 8 * 1024, maxTails: 4, cacheBytes: 3 * ((8 * 1024) + DirectAppendTail.BlockSize));
+        using var file = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            var buffer = new byte[70_000];
+            var random = new Random(7);
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                var length = file.Length;
+                var from = Math.Max(0, length - random.Next(1, 60_000));
+                var count = (int)Math.Min(length - from, random.Next(1, buffer.Length));
+                var read = file.Read(from, buffer.AsSpan(0, count));
+                Assert.Equal(count, read);
+                Assert.Equal(Pattern(from, read), buffer[..read]);
+                reads++;
+            }
+
+            return reads;
+        });
+
+        for (var i = 0; i < 3_000; i++)
+        {
+            AppendPattern(file, 700 + (i % 900));
+        }
+
+        await done.CancelAsync();
+        Assert.True(await reader > 0);
+        Assert.True(fs.Cache!.Bytes <= 3 * ((8 * 1024) + DirectAppendTail.BlockSize));
     }
 
     [Fact]

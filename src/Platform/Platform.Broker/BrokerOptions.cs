@@ -46,6 +46,8 @@ public sealed partial class BrokerOptions
 
     public int LogDirectAppendWindows { get; set; }
 
+    public long LogDirectCacheBytes { get; set; }
+
     public short DefaultReplicationFactor { get; set; }
 
     public int SocketRequestMaxBytes { get; set; }

@@ -20,17 +20,19 @@ internal sealed class DirectAppendTail : IDisposable
     public const int BlockSize = 4096;
 
     private readonly SafeFileHandle _direct;
-    private readonly byte[] _buffer;
-    private readonly int _aligned;
+    private readonly PhysicalSegmentFile? _cacheOwner;
     private readonly int _capacity;
+    private byte[] _buffer;
+    private int _aligned;
     private readonly Lock _lock = new();
     private long _start;
     private long _end;
     private bool _disposed;
 
-    private DirectAppendTail(SafeFileHandle direct, long length, byte[] buffer)
+    private DirectAppendTail(SafeFileHandle direct, long length, byte[] buffer, PhysicalSegmentFile? cacheOwner)
     {
         _direct = direct;
+        _cacheOwner = cacheOwner;
         _capacity = buffer.Length - BlockSize;
         _buffer = buffer;
         _aligned = AlignedOffset(buffer);
@@ -55,9 +57,11 @@ internal sealed class DirectAppendTail : IDisposable
 
     /// <summary>
     /// A tail for the file at <paramref name="path"/> ending at <paramref name="length"/>, in <paramref name="buffer"/>
-    /// (from <see cref="NewBuffer"/>, the caller's again once this is disposed); null where direct I/O is not offered there.
+    /// (from <see cref="NewBuffer"/>; <see cref="Buffer"/> is the caller's again once this is disposed); null where direct
+    /// I/O is not offered there. With <paramref name="cacheOwner"/> a slide hands the window's full blocks to that file's
+    /// cache of recent data (see <see cref="RecentLogCache"/>) instead of dropping them.
     /// </summary>
-    public static DirectAppendTail? Open(string path, long length, byte[] buffer)
+    public static DirectAppendTail? Open(string path, long length, byte[] buffer, PhysicalSegmentFile? cacheOwner = null)
     {
         var direct = NativeMethods.OpenDirect(path);
         if (direct is null)
@@ -67,7 +71,7 @@ internal sealed class DirectAppendTail : IDisposable
 
         try
         {
-            return new DirectAppendTail(direct, length, buffer);
+            return new DirectAppendTail(direct, length, buffer, cacheOwner);
         }
         catch
         {
@@ -77,9 +81,9 @@ internal sealed class DirectAppendTail : IDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="data"/> at the end. When the window is full it slides, keeping its last half
-    /// (a consumer just behind the end still reads from memory). On failure this tail must be disposed: the
-    /// window may no longer match the file.
+    /// Writes <paramref name="data"/> at the end. When the window is full it slides: its full blocks go to the
+    /// cache of recent data, or without one it keeps its last half (a consumer just behind the end still reads
+    /// from memory). On failure this tail must be disposed: the window may no longer match the file.
     /// </summary>
     public void Append(ReadOnlySpan<byte> data)
     {
@@ -87,7 +91,14 @@ internal sealed class DirectAppendTail : IDisposable
         {
             if (_end - _start + data.Length > _capacity)
             {
-                Slide(data.Length <= _capacity / 2 ? _capacity / 2 : 0);
+                if (_cacheOwner is { } owner && AlignDown(_end) > _start)
+                {
+                    HandOff(owner);
+                }
+                else
+                {
+                    Slide(data.Length <= _capacity / 2 ? _capacity / 2 : 0);
+                }
             }
 
             var used = (int)(_end - _start);
@@ -128,7 +139,7 @@ internal sealed class DirectAppendTail : IDisposable
         }
     }
 
-    /// <summary>The window's buffer: no reader touches it once this is disposed.</summary>
+    /// <summary>The window's buffer (a new one after each hand-off): no reader touches it once this is disposed.</summary>
     public byte[] Buffer => _buffer;
 
     public void Dispose()
@@ -149,6 +160,30 @@ internal sealed class DirectAppendTail : IDisposable
     private static long AlignUp(long position) => (position + BlockSize - 1) / BlockSize * BlockSize;
 
     private Span<byte> Window(int offset, int length) => _buffer.AsSpan(_aligned + offset, length);
+
+    /// <summary>
+    /// Moves the window to a fresh buffer holding only the block with the end, and gives the old buffer, with every
+    /// full block before it, to the owner's cache: no copy of the window's bulk, and consumers behind the window still
+    /// read from memory. The chunk is findable before the window lets go of its range (a reader never misses it), and
+    /// evictable only once the window no longer uses its buffer.
+    /// </summary>
+    private void HandOff(PhysicalSegmentFile owner)
+    {
+        var start = AlignDown(_end);
+        var fresh = owner.RentBuffer();
+        var aligned = AlignedOffset(fresh);
+        _buffer.AsSpan(_aligned + (int)(start - _start), (int)(_end - start)).CopyTo(fresh.AsSpan(aligned));
+        var chunk = new CachedChunk(owner, _start, start, _buffer);
+        lock (_lock)
+        {
+            owner.AddCached(chunk);
+            _buffer = fresh;
+            _aligned = aligned;
+            _start = start;
+        }
+
+        owner.PublishCached(chunk);
+    }
 
     /// <summary>Drops the window's head, keeping at least its last <paramref name="keep"/> bytes and the block holding the end.</summary>
     private void Slide(int keep)

@@ -5,7 +5,8 @@ namespace Platform.Storage;
 /// <summary>
 /// The real file system: <see cref="RandomAccess"/> over a <see cref="SafeFileHandle"/>; <c>.log</c> files are
 /// appended, and read in large pieces, with <c>O_DIRECT</c> (through a <see cref="DirectAppendTail"/> and pooled
-/// aligned buffers) where the file system offers it.
+/// aligned buffers) where the file system offers it; what the windows slide off stays in memory within
+/// one budget (<see cref="RecentLogCache"/>) for consumers of the tail.
 /// </summary>
 public sealed class PhysicalFileSystem : IStorageFileSystem
 {
@@ -15,6 +16,9 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     /// <summary>How many files keep a tail window at once (the least recently appended one gives its up).</summary>
     public const int DefaultMaxTails = 64;
 
+    /// <summary>Memory for recently appended data the windows slid off, all files together.</summary>
+    public const long DefaultCacheBytes = 256L << 20;
+
     public static readonly PhysicalFileSystem Instance = new(DefaultTailBytes, DefaultMaxTails);
 
     private readonly int _tailBytes;
@@ -22,10 +26,12 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     private readonly Lock _tailsLock = new();
     private readonly List<PhysicalSegmentFile> _tails = [];
     private readonly Stack<byte[]> _freeBuffers = [];
+    private long _diskReadBytes;
 
     /// <param name="tailBytes">Window per appended <c>.log</c> file, a multiple of 4 KiB (at least 8 KiB); 0 for buffered appends and reads.</param>
     /// <param name="maxTails">Files holding a window at once, which bounds their memory to <paramref name="tailBytes"/> times this.</param>
-    public PhysicalFileSystem(int tailBytes, int maxTails)
+    /// <param name="cacheBytes">Memory for what the windows slide off (see <see cref="RecentLogCache"/>); below one window's buffer, none is kept.</param>
+    public PhysicalFileSystem(int tailBytes, int maxTails, long cacheBytes = DefaultCacheBytes)
     {
         if (tailBytes != 0 && (tailBytes < 2 * DirectAppendTail.BlockSize || tailBytes % DirectAppendTail.BlockSize != 0))
         {
@@ -33,9 +39,19 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(maxTails);
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         _tailBytes = maxTails == 0 ? 0 : tailBytes;
         _maxTails = maxTails;
+        Cache = _tailBytes > 0 && cacheBytes >= _tailBytes + DirectAppendTail.BlockSize ? new RecentLogCache(cacheBytes) : null;
     }
+
+    /// <summary>Recently appended data the windows slid off; null when there is none.</summary>
+    internal RecentLogCache? Cache { get; }
+
+    /// <summary>Bytes <c>.log</c> reads took from the file rather than from memory (the window or the cache).</summary>
+    internal long DiskReadBytes => Interlocked.Read(ref _diskReadBytes);
+
+    internal void CountDiskRead(int bytes) => Interlocked.Add(ref _diskReadBytes, bytes);
 
     public ISegmentFile Open(string path, bool create)
         => new PhysicalSegmentFile(this, path, create ? FileMode.OpenOrCreate : FileMode.Open, path.EndsWith(LogFileNames.LogExtension, StringComparison.Ordinal) ? _tailBytes : 0);

@@ -4,8 +4,8 @@ namespace Platform.Storage;
 
 /// <summary>
 /// A file opened once for the segment's life. Reads are <c>pread</c>s, so any number of readers share the
-/// handle without a lock or a seek (the last bytes come from the tail window, large reads go around the page
-/// cache); appends are <c>pwrite</c>s at the tracked end (one syscall each), through a <see cref="DirectAppendTail"/>
+/// handle without a lock or a seek (the last bytes come from the tail window, what it slid off recently from
+/// the <see cref="RecentLogCache"/>, large reads go around the page cache); appends are <c>pwrite</c>s at the tracked end (one syscall each), through a <see cref="DirectAppendTail"/>
 /// (opened on the first append, given up when the file system's bound on windows asks for it) when the file
 /// has a tail window.
 /// Shared with delete so a segment renamed or deleted under open readers stays readable (and works on Windows).
@@ -18,6 +18,10 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     // Held by an append and while the tail is opened or dropped: a file giving up its window for another
     // one's never does so under its own appender.
     private readonly Lock _appendLock = new();
+    // Chunks of this file in the cache of recent data, by position; a reader copies from one under this lock,
+    // and a chunk's buffer goes back to the pool only once out of this list.
+    private readonly Lock _cacheLock = new();
+    private readonly List<CachedChunk> _cached = [];
     private int _tailBytes;
     private DirectAppendTail? _tail;
     private bool _directReads;
@@ -58,8 +62,15 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
             }
 
-            var part = rest[..(int)Math.Min(rest.Length, windowStart - at)];
-            var read = part.Length >= DirectReadMinBytes && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
+            rest = rest[..(int)Math.Min(rest.Length, windowStart - at)];
+            var read = ReadCached(at, rest, out var cachedStart);
+            if (read == 0)
+            {
+                var part = rest[..(int)Math.Min(rest.Length, cachedStart - at)];
+                read = part.Length >= DirectReadMinBytes && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
+                _fs.CountDiskRead(read);
+            }
+
             if (read == 0)
             {
                 break;
@@ -69,6 +80,95 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Copies the bytes at <paramref name="position"/> from the cached chunk holding them and returns their count;
+    /// 0 if none does, and <paramref name="nextStart"/> is where the next cached chunk begins (the file is read up to it).
+    /// </summary>
+    private int ReadCached(long position, Span<byte> destination, out long nextStart)
+    {
+        nextStart = long.MaxValue;
+        lock (_cacheLock)
+        {
+            foreach (var chunk in _cached)
+            {
+                if (position < chunk.Start)
+                {
+                    nextStart = chunk.Start;
+                    return 0;
+                }
+
+                if (position < chunk.End)
+                {
+                    var count = (int)Math.Min(destination.Length, chunk.End - position);
+                    DirectAppendTail.Aligned(chunk.Buffer).Slice((int)(position - chunk.Start), count).CopyTo(destination);
+                    return count;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>A buffer for a window (from the file system's pool).</summary>
+    internal byte[] RentBuffer() => _fs.RentTailBuffer();
+
+    /// <summary>Makes a chunk the window slides off findable by readers (called before the window lets its range go).</summary>
+    internal void AddCached(CachedChunk chunk)
+    {
+        lock (_cacheLock)
+        {
+            _cached.Add(chunk);
+        }
+    }
+
+    /// <summary>Counts a chunk the window no longer uses against the cache's budget, evicting the oldest chunks of any file over it.</summary>
+    internal void PublishCached(CachedChunk chunk)
+    {
+        foreach (var old in _fs.Cache!.Add(chunk) ?? [])
+        {
+            if (old.Owner.TakeCached(old))
+            {
+                _fs.ReturnTailBuffer(old.Buffer);
+            }
+        }
+    }
+
+    /// <summary>Takes an evicted chunk out of this file's list; false if the file dropped it already (and gave its buffer back).</summary>
+    private bool TakeCached(CachedChunk chunk)
+    {
+        lock (_cacheLock)
+        {
+            return _cached.Remove(chunk);
+        }
+    }
+
+    /// <summary>Forgets cached bytes from <paramref name="length"/> on (the file is cut there or closed): never served stale.</summary>
+    private void DropCached(long length)
+    {
+        List<CachedChunk>? dropped = null;
+        lock (_cacheLock)
+        {
+            for (var i = _cached.Count - 1; i >= 0 && _cached[i].End > length; i--)
+            {
+                if (_cached[i].Start >= length)
+                {
+                    (dropped ??= []).Add(_cached[i]);
+                    _cached.RemoveAt(i);
+                }
+                else
+                {
+                    _cached[i].End = length;
+                }
+            }
+        }
+
+        foreach (var chunk in dropped ?? [])
+        {
+            _fs.Cache!.Remove(chunk);
+            _fs.ReturnTailBuffer(chunk.Buffer);
+        }
     }
 
     /// <summary>
@@ -142,7 +242,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             if (_tail is null && _tailBytes > 0)
             {
                 var buffer = _fs.RentTailBuffer();
-                var opened = DirectAppendTail.Open(_path, _length, buffer);
+                var opened = DirectAppendTail.Open(_path, _length, buffer, _fs.Cache is null ? null : this);
                 if (opened is null)
                 {
                     _fs.TailClosed(this, buffer);
@@ -186,6 +286,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         lock (_appendLock)
         {
             DropTail();
+            DropCached(length);
             RandomAccess.SetLength(_handle, length);
             Volatile.Write(ref _length, length);
         }
@@ -216,6 +317,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             }
             finally
             {
+                DropCached(0);
                 _directRead?.Dispose();
                 _handle.Dispose();
             }
