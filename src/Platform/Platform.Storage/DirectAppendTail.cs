@@ -10,7 +10,8 @@ namespace Platform.Storage;
 /// Buffered appends make the kernel take a fresh page-cache page for every 4 KiB the log grows; on a VM
 /// whose host takes freed guest memory back (free page reporting) each of those pages is first faulted in
 /// by the hypervisor, and that, inside the write's copy, was most of the broker's CPU per record. Here no
-/// page-cache page is taken, and readers of the last bytes (consumers of the tail) are served from the window.
+/// page-cache page is taken, and readers of the last bytes (consumers of the tail) are served from the window,
+/// and of the bytes just before it from the <see cref="RecentLogCache"/> the window's full blocks move to when it slides.
 /// The file is longer than <see cref="ISegmentFile.Length"/> by the padding until it is sealed or closed;
 /// after a crash recovery cuts the zeros like any torn tail. One appender at a time; readers any time.
 /// </summary>
