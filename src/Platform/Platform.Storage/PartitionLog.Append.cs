@@ -218,21 +218,34 @@ public sealed partial class PartitionLog
     /// <summary>Applies written batches to the producer state and written markers to the transactions.</summary>
     private void Apply(ReadOnlySpan<byte> span, in PreparedAppend append)
     {
+        // In log order: a follower's fetch may hold a producer's transaction, its marker and its next transaction
+        // one after another, and the marker must close the one before it (an ABORT indexes from that one's first
+        // offset), not the next one, or read_committed would hide committed records and show aborted ones.
+        var marker = 0;
         if (append.FirstProducerBatch is { } first)
         {
+            marker = ApplyMarkersBefore(span, append.Markers, marker, first.FirstOffset);
             _producerState.Apply(first);
             foreach (var more in append.MoreProducerBatches ?? [])
             {
+                marker = ApplyMarkersBefore(span, append.Markers, marker, more.FirstOffset);
                 _producerState.Apply(more);
             }
         }
 
-        foreach (var marker in append.Markers ?? [])
-        {
-            ApplyMarker(span[marker..]);
-        }
-
+        ApplyMarkersBefore(span, append.Markers, marker, long.MaxValue);
         _producerState.MapEndOffset = append.NextOffset;
         _transactions.Refresh();
+    }
+
+    /// <summary>Applies the markers from index <paramref name="next"/> on that lie before <paramref name="offset"/>; returns the index of the first one left.</summary>
+    private int ApplyMarkersBefore(ReadOnlySpan<byte> span, List<int>? markers, int next, long offset)
+    {
+        for (; markers is not null && next < markers.Count && RecordBatchHeader.BaseOffset(span[markers[next]..]) < offset; next++)
+        {
+            ApplyMarker(span[markers[next]..]);
+        }
+
+        return next;
     }
 }
