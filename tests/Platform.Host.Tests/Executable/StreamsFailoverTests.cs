@@ -3,6 +3,7 @@ using Platform.Client;
 using Platform.Examples.WordCount;
 using Platform.Protocol.Messages;
 using Platform.Streams;
+using Platform.Streams.Tests.Examples;
 using Platform.Streams.Tests.Runtime;
 using Xunit.Abstractions;
 
@@ -82,7 +83,7 @@ public sealed class StreamsFailoverTests(ITestOutputHelper output) : IAsyncLifet
         await stopFeeding.CancelAsync();
         var lines = await feeder;
 
-        var anomalies = Anomalies(truth, await ReadCountsAsync(truth));
+        var anomalies = WordCountChecks.Anomalies(truth, await ReadCountsAsync(truth));
         output.WriteLine($"{lines} lines fed, {truth.Values.Sum()} words");
         Assert.True(anomalies.Count == 0, string.Join("; ", anomalies.Take(20)));
         Assert.Null(streams.FatalException);
@@ -159,30 +160,5 @@ public sealed class StreamsFailoverTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         return records;
-    }
-
-    /// <summary>Every word whose last count is not its true count, and every update that is not above the one before.</summary>
-    private static List<string> Anomalies(Dictionary<string, long> truth, List<(string Word, long Count)> records)
-    {
-        var anomalies = new List<string>();
-        foreach (var word in truth.Keys.Union(records.Select(r => r.Word)).Order(StringComparer.Ordinal))
-        {
-            var counts = records.Where(r => r.Word == word).Select(r => r.Count).ToList();
-            var final = counts.Count > 0 ? counts[^1] : 0;
-            if (final != truth.GetValueOrDefault(word))
-            {
-                anomalies.Add($"{word}: final count {final}, true count {truth.GetValueOrDefault(word)}");
-            }
-
-            for (var i = 1; i < counts.Count; i++)
-            {
-                if (counts[i] <= counts[i - 1])
-                {
-                    anomalies.Add($"{word}: count {counts[i]} after {counts[i - 1]}");
-                }
-            }
-        }
-
-        return anomalies;
     }
 }
