@@ -90,6 +90,26 @@ public sealed class ReplicaLogTests : IDisposable
     }
 
     [Fact]
+    public void AppendAsFollower_TransactionsAndTheirMarkersInOneFetch_IndexesTheLeadersAborts()
+    {
+        using var leader = Open("leader");
+        using var follower = Open("follower");
+        leader.Append(TestBatches.Idempotent(Pid, 0, 0, records: 2, transactional: true), 0); // 0-1, committed at 2
+        leader.AppendMarker(Pid, 0, 0, commit: true, leaderEpoch: 0);
+        leader.Append(TestBatches.Idempotent(Pid, 0, 2, records: 2, transactional: true), 0); // 3-4, aborted at 5
+        leader.AppendMarker(Pid, 0, 0, commit: false, leaderEpoch: 0);
+        leader.Append(TestBatches.Idempotent(Pid, 0, 4, records: 1, transactional: true), 0); // 6, still open
+
+        // One fetch brings them all, as a follower catching up gets them.
+        follower.AppendAsFollower(leader.ReadAll().SelectMany(batch => batch).ToArray());
+
+        Assert.Equal([new AbortedTransaction(Pid, 3, 5, 6)], follower.GetAbortedTransactions(0, follower.LogEndOffset));
+        Assert.Equal(leader.GetAbortedTransactions(0, leader.LogEndOffset), follower.GetAbortedTransactions(0, follower.LogEndOffset));
+        follower.SetReplicatedHighWatermark(follower.LogEndOffset);
+        Assert.Equal(6, follower.LastStableOffset);
+    }
+
+    [Fact]
     public void AppendAsFollower_GapOrOverlap_IsRefusedAndWritesNothing()
     {
         using var leader = Open("leader");

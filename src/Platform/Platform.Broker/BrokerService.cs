@@ -38,12 +38,17 @@ public sealed partial class BrokerService(IServiceProvider services, IOptions<Br
         _transactions = services.GetRequiredService<Transactions.TransactionCoordinator>();
         _transactions.Start();
         _server = services.GetRequiredService<SocketServer>();
-        _server.Start();
+        // A cluster member binds now (its registration names the bound port) but serves only once ClusterService
+        // has loaded the cluster's state: until then it would tell clients that no topic exists.
+        _server.Start(accept: !options.Value.IsClustered);
         var bound = _server.LocalEndPoint!;
         cluster.SetBoundAddress(bound.Address.ToString(), bound.Port);
         LogStarted(cluster.NodeId, cluster.ClusterId, cluster.AdvertisedHost, cluster.AdvertisedPort, options.Value.DataDir);
         return Task.CompletedTask;
     }
+
+    /// <summary>Starts taking connections, for a cluster member once it knows the cluster (see <see cref="StartAsync"/>).</summary>
+    public void Accept() => _server?.Accept();
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

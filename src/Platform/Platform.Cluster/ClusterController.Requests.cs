@@ -29,10 +29,11 @@ public sealed partial class ClusterController
     /// <summary>
     /// Creates a topic: replicas placed over the live brokers like Kafka (rack-aware when every broker has a
     /// rack) unless <paramref name="assignment"/> gives them, the first live replica of each partition leading.
+    /// With <paramref name="validateOnly"/> it only says whether it would (CreateTopics' validate_only).
     /// </summary>
     public async Task<ClusterResult> CreateTopicAsync(
         string topic, int partitions, short replicationFactor, IReadOnlyList<int[]>? assignment = null,
-        IReadOnlyDictionary<string, string>? configs = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? configs = null, bool validateOnly = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         return await AsControllerAsync(
@@ -57,7 +58,7 @@ public sealed partial class ClusterController
                 {
                     return new ClusterResult(ClusterError.InvalidPartitions, $"Number of partitions must be larger than 0, not {partitions}.");
                 }
-                else if (replicationFactor <= 0 || replicationFactor > _alive.Count)
+                else if (replicationFactor <= 0 || replicationFactor > await LiveBrokerCountAsync(replicationFactor, cancellationToken).ConfigureAwait(false))
                 {
                     return new ClusterResult(
                         ClusterError.InvalidReplicationFactor,
@@ -73,6 +74,11 @@ public sealed partial class ClusterController
                     {
                         return new ClusterResult(ClusterError.InvalidReplicaAssignment, ex.Message);
                     }
+                }
+
+                if (validateOnly)
+                {
+                    return ClusterResult.Ok;
                 }
 
                 var topicAssignment = new TopicAssignment(Guid.NewGuid(), replicas, configs);
@@ -214,6 +220,31 @@ public sealed partial class ClusterController
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>
+    /// The live brokers, counted again from etcd when fewer than <paramref name="needed"/> are known: the controller
+    /// learns of registrations through its own watch, which may lag behind what the brokers already show clients
+    /// (each watches etcd too), and a client that saw three brokers must not be told there is one. Kafka refuses
+    /// a replication factor only when fewer brokers are registered, never because its controller has not looked yet.
+    /// Called under the lock; the watch delivers the same registrations again later, which changes nothing.
+    /// </summary>
+    private async Task<int> LiveBrokerCountAsync(int needed, CancellationToken cancellationToken)
+    {
+        if (_alive.Count < needed)
+        {
+            var (brokers, _) = await _store.GetBrokersAsync(cancellationToken).ConfigureAwait(false);
+            lock (_brokers)
+            {
+                foreach (var broker in brokers.Where(b => !b.ShuttingDown))
+                {
+                    _brokers[broker.Id] = broker;
+                    _alive.Add(broker.Id);
+                }
+            }
+        }
+
+        return _alive.Count;
     }
 
     /// <summary>A manual assignment names registered brokers, each once per partition, with the same count for every partition.</summary>

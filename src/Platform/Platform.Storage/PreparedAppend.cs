@@ -190,22 +190,35 @@ internal struct PreparedAppend(long logEndOffset)
     /// </summary>
     public readonly void ApplyTo(ReadOnlySpan<byte> span, ProducerStateManager producers, TransactionState transactions, SegmentList segments)
     {
+        // In log order: a follower's fetch may hold a producer's transaction, its marker and its next transaction
+        // one after another, and the marker must close the one before it (an ABORT indexes from that one's first
+        // offset), not the next one, or read_committed would hide committed records and show aborted ones.
+        var marker = 0;
         if (FirstProducerBatch is { } first)
         {
+            marker = ApplyMarkersBefore(span, marker, first.FirstOffset, transactions, segments);
             producers.Apply(first);
             foreach (var more in MoreProducerBatches ?? [])
             {
+                marker = ApplyMarkersBefore(span, marker, more.FirstOffset, transactions, segments);
                 producers.Apply(more);
             }
         }
 
-        foreach (var marker in Markers ?? [])
-        {
-            transactions.ApplyMarker(span[marker..], segments);
-        }
-
+        ApplyMarkersBefore(span, marker, long.MaxValue, transactions, segments);
         producers.MapEndOffset = NextOffset;
         transactions.Refresh();
+    }
+
+    /// <summary>Applies the markers from index <paramref name="next"/> on that lie before <paramref name="offset"/>; returns the index of the first one left.</summary>
+    private readonly int ApplyMarkersBefore(ReadOnlySpan<byte> span, int next, long offset, TransactionState transactions, SegmentList segments)
+    {
+        for (; Markers is not null && next < Markers.Count && RecordBatchHeader.BaseOffset(span[Markers[next]..]) < offset; next++)
+        {
+            transactions.ApplyMarker(span[Markers[next]..], segments);
+        }
+
+        return next;
     }
 
     /// <summary>Checks an idempotent batch (after the earlier ones of this append); true if it is a retry of one already in the log.</summary>

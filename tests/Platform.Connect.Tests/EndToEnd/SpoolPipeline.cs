@@ -8,8 +8,8 @@ using Platform.Connectors.Postgres.Tests.Support;
 namespace Platform.Connect.Tests.EndToEnd;
 
 /// <summary>
-/// Files → topic → PostgreSQL with real parts: our broker on loopback, a database of its own, a temp spooling
-/// directory, and <c>platform connect</c> child processes. CSV files (<c>id,line</c>) are dropped by rename; the
+/// Files → topic → PostgreSQL with real parts: our broker on loopback (or a cluster the caller runs), a database of
+/// its own, a temp spooling directory, and <c>platform connect</c> child processes. CSV files (<c>id,line</c>) are dropped by rename; the
 /// spooling directory source reads them into <see cref="Topic"/> and the PostgreSQL sink upserts them into table
 /// <c>lines</c> by the value's <c>id</c>.
 /// </summary>
@@ -21,9 +21,12 @@ internal sealed class SpoolPipeline : IAsyncDisposable
     private readonly List<WorkerProcess> _workers = [];
     private int _files;
 
-    private SpoolPipeline(EmbeddedBroker broker, TestDatabase db, string root)
+    private readonly IAsyncDisposable? _broker;
+
+    private SpoolPipeline(string bootstrapServers, IAsyncDisposable? broker, TestDatabase db, string root, string[] workerProperties)
     {
-        Broker = broker;
+        BootstrapServers = bootstrapServers;
+        _broker = broker;
         Database = db;
         Root = root;
         foreach (var dir in new[] { Input, Finished, Errors })
@@ -31,10 +34,10 @@ internal sealed class SpoolPipeline : IAsyncDisposable
             Directory.CreateDirectory(dir);
         }
 
-        WorkerConfig = WorkerProcess.WriteTestWorkerConfig(root);
+        WorkerConfig = WorkerProcess.WriteTestWorkerConfig(root, workerProperties);
     }
 
-    public EmbeddedBroker Broker { get; }
+    public string BootstrapServers { get; }
 
     public TestDatabase Database { get; }
 
@@ -53,6 +56,7 @@ internal sealed class SpoolPipeline : IAsyncDisposable
     /// <summary>Lines written so far.</summary>
     public int Expected => _files * LinesPerFile;
 
+    /// <summary>The pipeline on a broker of its own.</summary>
     public static async Task<SpoolPipeline> StartAsync()
     {
         var broker = await EmbeddedBroker.StartAsync(o =>
@@ -62,15 +66,21 @@ internal sealed class SpoolPipeline : IAsyncDisposable
             o.OffsetsTopicNumPartitions = 3;
             o.TransactionStateLogNumPartitions = 3;
         });
+        return await StartAsync(broker.BootstrapServers, broker, []);
+    }
+
+    /// <summary>The pipeline on <paramref name="bootstrapServers"/>, disposing <paramref name="broker"/> at the end; <paramref name="workerProperties"/> go to every worker.</summary>
+    public static async Task<SpoolPipeline> StartAsync(string bootstrapServers, IAsyncDisposable? broker, string[] workerProperties)
+    {
         var db = await TestDatabase.CreateAsync();
         var root = Path.Combine(Path.GetTempPath(), "platform-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        return new SpoolPipeline(broker, db, root);
+        return new SpoolPipeline(bootstrapServers, broker, db, root, workerProperties);
     }
 
     public async Task<WorkerProcess> StartWorkerAsync()
     {
-        var worker = await WorkerProcess.StartAsync(Broker.BootstrapServers, GroupId, WorkerConfig);
+        var worker = await WorkerProcess.StartAsync(BootstrapServers, GroupId, WorkerConfig);
         _workers.Add(worker);
         return worker;
     }
@@ -126,7 +136,7 @@ internal sealed class SpoolPipeline : IAsyncDisposable
 
     public async Task CreateTopicAsync(int partitions)
     {
-        await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Broker.BootstrapServers }).Build();
+        await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
         await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
     }
 
@@ -215,7 +225,11 @@ internal sealed class SpoolPipeline : IAsyncDisposable
         }
 
         await Database.DisposeAsync();
-        await Broker.DisposeAsync();
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
+
         Directory.Delete(Root, recursive: true);
     }
 }

@@ -139,8 +139,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
         await _process.WaitForExitAsync(deadline.Token);
     }
 
-    /// <summary>Writes a worker properties file with test-friendly timings (a dead worker's tasks move within seconds).</summary>
-    public static string WriteTestWorkerConfig(string directory)
+    /// <summary>Writes a worker properties file with test-friendly timings (a dead worker's tasks move within seconds), and <paramref name="extra"/> lines.</summary>
+    public static string WriteTestWorkerConfig(string directory, params string[] extra)
     {
         var path = Path.Combine(directory, "worker.properties");
         File.WriteAllLines(path,
@@ -155,6 +155,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             "consumer.heartbeat.interval.ms=500",
             "consumer.fetch.max.wait.ms=100",
             "consumer.metadata.max.age.ms=500",
+            .. extra,
         ]);
         return path;
     }

@@ -27,19 +27,7 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
 
     private ProcessCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-        => _cluster = await ProcessCluster.StartAsync(string.Join('\n',
-            "broker.session.timeout.ms=2000",
-            "default.replication.factor=3",
-            "min.insync.replicas=2",
-            "offsets.topic.replication.factor=3",
-            "offsets.topic.num.partitions=3",
-            "transaction.state.log.replication.factor=3",
-            "transaction.state.log.num.partitions=3",
-            "transaction.state.log.min.isr=2",
-            "group.initial.rebalance.delay.ms=0",
-            "group.min.session.timeout.ms=1000",
-            ""));
+    public async Task InitializeAsync() => _cluster = await ProcessCluster.StartAsync(ProcessCluster.FailoverProperties);
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -52,16 +40,16 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
 
         // A third of the way, with a transaction open (records written, offsets not yet sent): SIGKILL its coordinator.
         await copier.WaitPausedAsync(Timeout);
-        var transactionCoordinator = await CoordinatorAsync(TransactionalId, keyType: 1);
+        var transactionCoordinator = await _cluster.CoordinatorAsync(TransactionalId, keyType: 1);
         await _cluster.Broker(transactionCoordinator).KillAsync();
         copier.Resume();
 
         // Two thirds of the way, with the killed broker back and the transaction's offsets staged at the group's
         // coordinator (TxnOffsetCommit done, EndTxn not yet): SIGKILL the group's coordinator.
         await copier.WaitPausedAsync(Timeout);
-        Assert.NotEqual(transactionCoordinator, await CoordinatorAsync(TransactionalId, keyType: 1));
+        Assert.NotEqual(transactionCoordinator, await _cluster.CoordinatorAsync(TransactionalId, keyType: 1));
         await _cluster.StartBrokerAsync(transactionCoordinator);
-        var groupCoordinator = await CoordinatorAsync(Group, keyType: 0);
+        var groupCoordinator = await _cluster.CoordinatorAsync(Group, keyType: 0);
         await _cluster.Broker(groupCoordinator).KillAsync();
         copier.Resume();
         await copying.WaitAsync(TimeSpan.FromMinutes(3));
@@ -99,7 +87,7 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
                 // A third of the way, as a transaction opens: SIGKILL its coordinator.
                 if (!killed && committed.Values.Sum() >= Partitions * KafkaJsPerPartition / 3)
                 {
-                    var coordinator = await CoordinatorAsync(transactionalId, keyType: 1);
+                    var coordinator = await _cluster.CoordinatorAsync(transactionalId, keyType: 1);
                     await copier.NextTransactionAsync(TimeSpan.FromSeconds(10));
                     await _cluster.Broker(coordinator).KillAsync();
                     killed = true;
@@ -118,54 +106,13 @@ public sealed class ExactlyOnceFailoverTests : IAsyncLifetime
         AssertCopiedOnceInOrder(output, KafkaJsPerPartition, prefix: "copy:");
     }
 
-    /// <summary>The node FindCoordinator names for <paramref name="key"/>, asked of any live broker.</summary>
-    private async Task<int> CoordinatorAsync(string key, sbyte keyType)
-    {
-        var node = -1;
-        Assert.True(await Wire.EventuallyAsync(
-            async () =>
-            {
-                foreach (var id in Enumerable.Range(1, 3).Where(_cluster.IsRunning))
-                {
-                    await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(id).Port);
-                    var response = await connection.SendAsync<FindCoordinatorResponse>(new FindCoordinatorRequest { Key = key, KeyType = keyType }, 3);
-                    if (response.ErrorCode == 0)
-                    {
-                        node = response.NodeId;
-                        return true;
-                    }
-                }
-
-                return false;
-            },
-            Timeout));
-        return node;
-    }
-
     /// <summary>Creates the input and output topics (RF 3, min.insync.replicas 2) and writes "partition-i" records to every input partition.</summary>
     private async Task ProduceInputAsync(string input, string output, int perPartition)
     {
         await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
         {
-            foreach (var name in new[] { input, output })
-            {
-                // The controller may count fewer live brokers than the metadata already shows: it refuses, the create is retried.
-                Assert.True(await Wire.EventuallyAsync(
-                    async () =>
-                    {
-                        try
-                        {
-                            var configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" };
-                            await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = Partitions, ReplicationFactor = 3, Configs = configs }]);
-                            return true;
-                        }
-                        catch (CreateTopicsException e) when (e.Message.Contains("larger than available brokers", StringComparison.Ordinal))
-                        {
-                            return false;
-                        }
-                    },
-                    Timeout));
-            }
+            var configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" };
+            await admin.CreateTopicsAsync([.. new[] { input, output }.Select(name => new TopicSpecification { Name = name, NumPartitions = Partitions, ReplicationFactor = 3, Configs = configs })]);
         }
 
         using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 }).Build();

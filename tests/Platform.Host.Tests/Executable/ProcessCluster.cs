@@ -25,6 +25,23 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
         _config = config;
     }
 
+    /// <summary>
+    /// Settings for the failover tests: replicated topics with min.insync.replicas 2, the coordinators' topics too,
+    /// a short broker session so a killed broker's leaderships move within seconds, groups that form at once.
+    /// </summary>
+    public static string FailoverProperties => string.Join('\n',
+        "broker.session.timeout.ms=2000",
+        "default.replication.factor=3",
+        "min.insync.replicas=2",
+        "offsets.topic.replication.factor=3",
+        "offsets.topic.num.partitions=3",
+        "transaction.state.log.replication.factor=3",
+        "transaction.state.log.num.partitions=3",
+        "transaction.state.log.min.isr=2",
+        "group.initial.rebalance.delay.ms=0",
+        "group.min.session.timeout.ms=1000",
+        "");
+
     public string Dir { get; }
 
     /// <summary>The etcd members, for tests that kill one.</summary>
@@ -87,6 +104,30 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
         await using var connection = await RawConnection.ConnectAsync(_ports[broker - 1]);
         var request = new MetadataRequest { Topics = topic is null ? [] : [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = false };
         return await connection.SendAsync<MetadataResponse>(request, 12);
+    }
+
+    /// <summary>The node FindCoordinator names for <paramref name="key"/> (key type 0 a group, 1 a transactional id), asked of any live broker.</summary>
+    public async Task<int> CoordinatorAsync(string key, sbyte keyType)
+    {
+        var node = -1;
+        Assert.True(await Wire.EventuallyAsync(
+            async () =>
+            {
+                foreach (var id in Enumerable.Range(1, 3).Where(IsRunning))
+                {
+                    await using var connection = await RawConnection.ConnectAsync(Broker(id).Port);
+                    var response = await connection.SendAsync<FindCoordinatorResponse>(new FindCoordinatorRequest { Key = key, KeyType = keyType }, 3);
+                    if (response.ErrorCode == 0)
+                    {
+                        node = response.NodeId;
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            TimeSpan.FromSeconds(60)), $"no coordinator for {key}");
+        return node;
     }
 
     /// <summary>Sends <paramref name="signal"/> (STOP, CONT) to broker <paramref name="broker"/>'s process.</summary>

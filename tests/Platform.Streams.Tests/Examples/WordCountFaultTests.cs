@@ -82,7 +82,7 @@ public sealed class WordCountFaultTests(ITestOutputHelper output) : IAsyncLifeti
 
             var records = await ReadCountsAsync(truth, exact: guarantee == StreamsConfig.ExactlyOnceV2);
             Assert.Equal(0, await example.TerminateAsync());
-            var anomalies = Anomalies(truth, records);
+            var anomalies = WordCountChecks.Anomalies(truth, records);
             output.WriteLine($"{lines} lines fed, {records.Count} count updates read, {anomalies.Count} anomalies");
             foreach (var anomaly in anomalies.Take(20))
             {
@@ -169,31 +169,6 @@ public sealed class WordCountFaultTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         return records;
-    }
-
-    /// <summary>Every word whose final count is not its true count, and every update that is not above the one before.</summary>
-    private static List<string> Anomalies(Dictionary<string, long> truth, List<(string Word, long Count)> records)
-    {
-        var anomalies = new List<string>();
-        foreach (var word in truth.Keys.Union(records.Select(r => r.Word)).Order(StringComparer.Ordinal))
-        {
-            var counts = records.Where(r => r.Word == word).Select(r => r.Count).ToList();
-            var final = counts.Count > 0 ? counts[^1] : 0;
-            if (final != truth.GetValueOrDefault(word))
-            {
-                anomalies.Add($"{word}: final count {final}, true count {truth.GetValueOrDefault(word)}");
-            }
-
-            for (var i = 1; i < counts.Count; i++)
-            {
-                if (counts[i] <= counts[i - 1])
-                {
-                    anomalies.Add($"{word}: count {counts[i]} after {counts[i - 1]}");
-                }
-            }
-        }
-
-        return anomalies;
     }
 
     private sealed record RunResult(long Lines, int Records, List<string> Anomalies);

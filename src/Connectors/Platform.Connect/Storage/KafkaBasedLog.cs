@@ -124,9 +124,11 @@ public sealed class KafkaBasedLog : IAsyncDisposable
         {
             try
             {
-                while (_readToEnd.TryDequeue(out var request))
+                // Taken off the queue only once its end offsets are known: a failed lookup (a leader moving) is retried, not lost.
+                while (_readToEnd.TryPeek(out var request))
                 {
                     var ends = consumer.Assignment.ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30)).High.Value);
+                    _readToEnd.TryDequeue(out _);
                     pending.Add((request, ends));
                 }
 

@@ -169,12 +169,6 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
                 $"Topic '{creatable.Name}' asks for {partitions} partitions; at most {Options.MaxPartitionsPerRequest} may be created at once (max.partitions.per.request).");
         }
 
-        var live = metadata.View.LiveBrokerCount;
-        if (assignment is null && (replicationFactor < 1 || replicationFactor > live))
-        {
-            return (ErrorCode.InvalidReplicationFactor, $"Replication factor: {replicationFactor} larger than available brokers: {live}.");
-        }
-
         var overrides = creatable.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal);
         if (topics.ValidateConfigs(overrides) is { } configError)
         {
@@ -186,14 +180,10 @@ public sealed class ClusterAdmin(ClusterService service, ClusterMetadata metadat
             return (ErrorCode.TopicAlreadyExists, $"Topic '{creatable.Name}' already exists.");
         }
 
-        if (validateOnly)
-        {
-            return (ErrorCode.None, null);
-        }
-
-        var result = await controller.CreateTopicAsync(creatable.Name, partitions, replicationFactor, assignment, overrides.Count > 0 ? overrides : null, cancellationToken)
-            .ConfigureAwait(false);
-        if (result.Succeeded)
+        // The controller decides the replication factor against the brokers it counts (validate_only included).
+        var result = await controller.CreateTopicAsync(
+            creatable.Name, partitions, replicationFactor, assignment, overrides.Count > 0 ? overrides : null, validateOnly, cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded && !validateOnly)
         {
             await metadata.WaitForAsync(v => v.Topics.ContainsKey(creatable.Name), PropagationWait, cancellationToken).ConfigureAwait(false);
         }

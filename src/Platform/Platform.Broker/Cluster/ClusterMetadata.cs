@@ -78,7 +78,4 @@ public sealed record ClusterView(
     /// <summary>The live broker leading a partition, or null (no leader, or its broker is not registered).</summary>
     public BrokerRegistration? Leader(string topic, int partition)
         => State(topic, partition) is { } state && Brokers.TryGetValue(state.Leader, out var broker) ? broker : null;
-
-    /// <summary>Brokers registered and not in a controlled shutdown: those a new topic's replicas go to.</summary>
-    public int LiveBrokerCount => Brokers.Values.Count(b => !b.ShuttingDown);
 }

@@ -23,6 +23,7 @@ public sealed partial class ClusterService(
     TopicManager topics,
     IReplicaManager replicas,
     ClusterIsrStore isrStore,
+    BrokerService broker,
     ILogger<ClusterService> logger,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -60,6 +61,9 @@ public sealed partial class ClusterService(
             && partition < t.Replicas.Length && t.Replicas[partition].Contains(NodeId));
         LogJoined(NodeId, Options.EtcdEndpoints!, _state.Brokers.Count);
         _run = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+
+        // Clients are served from here on, with the cluster's topics and leaders known (as Kafka's broker serves once caught up).
+        broker.Accept();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

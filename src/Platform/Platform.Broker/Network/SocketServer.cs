@@ -86,7 +86,11 @@ public sealed partial class SocketServer : IAsyncDisposable
         return _connections.Values.Select(c => c.Connection.Describe(now)).ToList();
     }
 
-    public void Start()
+    /// <summary>
+    /// Binds and listens; with <paramref name="accept"/> false, connections wait in the backlog until
+    /// <see cref="Accept"/> (a cluster member serves once it knows the cluster, see <see cref="Cluster.ClusterService"/>).
+    /// </summary>
+    public void Start(bool accept = true)
     {
         var endPoint = _options.ListenEndPoint();
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -95,8 +99,20 @@ public sealed partial class SocketServer : IAsyncDisposable
         listener.Listen(_options.SocketListenBacklogSize);
         _listener = listener;
         LogListening(LocalEndPoint!);
-        _acceptLoop = AcceptLoopAsync(_stopping.Token);
         _sweepLoop = SweepLoopAsync(_stopping.Token);
+        if (accept)
+        {
+            Accept();
+        }
+    }
+
+    /// <summary>Starts taking connections (once; later calls do nothing).</summary>
+    public void Accept()
+    {
+        lock (_connections)
+        {
+            _acceptLoop ??= AcceptLoopAsync(_stopping.Token);
+        }
     }
 
     private async Task AcceptLoopAsync(CancellationToken cancellationToken)

@@ -7,7 +7,8 @@ namespace Platform.Client.Network;
 /// <summary>
 /// Finds and remembers each group's coordinator (FindCoordinator, key type 0; key type 1 finds the
 /// transaction coordinator of a transactional id), and sends requests
-/// to it: NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE forget the coordinator and look it up again,
+/// to it: NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE (also a coordinator whose broker left the metadata)
+/// forget the coordinator and look it up again,
 /// COORDINATOR_LOAD_IN_PROGRESS waits a little; both up to a few attempts.
 /// </summary>
 internal sealed class CoordinatorLocator(ClusterConnections cluster, sbyte keyType = 0)
@@ -71,6 +72,13 @@ internal sealed class CoordinatorLocator(ClusterConnections cluster, sbyte keyTy
         {
             return await cluster.GetNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
         }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.BrokerNotAvailable)
+        {
+            // The remembered coordinator's broker left the metadata (it died): the role has moved or will, so this is
+            // the retriable COORDINATOR_NOT_AVAILABLE, and the next attempt asks FindCoordinator again.
+            Invalidate(groupId);
+            throw new KafkaException(new Error(ErrorCode.CoordinatorNotAvailable, ex.Error.Reason), ex);
+        }
         catch (KafkaException)
         {
             Invalidate(groupId);
@@ -100,7 +108,7 @@ internal sealed class CoordinatorLocator(ClusterConnections cluster, sbyte keyTy
                 var version = connection.ApiVersions.Select(apiKey, maxVersion);
                 response = await connection.SendAsync<TResponse>(build(version), version, cancellationToken).ConfigureAwait(false);
             }
-            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.NetworkException && attempt < Attempts)
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.NetworkException or ErrorCode.CoordinatorNotAvailable && attempt < Attempts)
             {
                 Invalidate(groupId);
                 await Task.Delay(Backoff, cancellationToken).ConfigureAwait(false);
