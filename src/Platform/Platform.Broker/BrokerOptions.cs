@@ -42,12 +42,6 @@ public sealed partial class BrokerOptions
 
     public int MaxOpenSegmentFiles { get; set; }
 
-    public int LogDirectAppendWindowBytes { get; set; }
-
-    public int LogDirectAppendWindows { get; set; }
-
-    public long LogDirectCacheBytes { get; set; }
-
     public short DefaultReplicationFactor { get; set; }
 
     public int SocketRequestMaxBytes { get; set; }
