@@ -189,8 +189,10 @@ internal sealed partial class ClientConnection : IClientConnection
         if (_busy || Volatile.Read(ref _answersPending) > 0)
         {
             // A request in progress (a long-poll Fetch, a JoinGroup) does not read the socket, so a client
-            // that went away would hold the connection until the request ends, which may be never.
-            if (PeerClosed())
+            // that went away would hold the connection until the request ends, which may be never. With only
+            // answers pending the loop is reading the next frames itself (and sees an end of stream): probing
+            // then races that read, which can take the bytes between Poll and Available and look like a close.
+            if (_busy && PeerClosed())
             {
                 Abort("the client closed the connection during a request");
             }
