@@ -61,10 +61,22 @@ internal sealed partial class Consumer<TKey, TValue>
         var result = new Dictionary<TopicPartition, long>();
         foreach (var byLeader in searches.GroupBy(s => leaders[s.TopicPartition].Leader))
         {
-            var answers = await _fetcher.ListOffsetsOnNodeAsync(
-                byLeader.Key,
-                byLeader.Select(s => (s.TopicPartition, s.Timestamp, leaders[s.TopicPartition].Epoch)).ToList(),
-                cancellationToken).ConfigureAwait(false);
+            Dictionary<TopicPartition, (long Offset, long Timestamp, ErrorCode Error)> answers;
+            try
+            {
+                answers = await _fetcher.ListOffsetsOnNodeAsync(
+                    byLeader.Key,
+                    byLeader.Select(s => (s.TopicPartition, s.Timestamp, leaders[s.TopicPartition].Epoch)).ToList(),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (KafkaException)
+            {
+                // The leader could not be reached (killed, say): the caller's retry must not go to the same dead
+                // broker until the metadata happens to be refreshed, so ask for it now.
+                _metadata.RequestUpdate();
+                throw;
+            }
+
             foreach (var (tp, _) in byLeader)
             {
                 if (!answers.TryGetValue(tp, out var answer))
