@@ -137,6 +137,9 @@ public sealed class CrashRecoveryTests : IDisposable
         var survivors = damage is Damage.LastBatchCut or Damage.LastBatchCorrupted ? acknowledged[..^lastBatchRecords] : acknowledged;
         using (var file = new FileStream(ActiveSegment, FileMode.Open, FileAccess.ReadWrite))
         {
+            // Appends go through O_DIRECT in whole blocks, so a killed broker's active segment ends in zero padding
+            // that recovery cuts; the damage goes right after the last batch, where a torn write would leave it.
+            file.SetLength(EndOfBatches(file));
             switch (damage)
             {
                 case Damage.HalfBatchAppended:
@@ -167,5 +170,22 @@ public sealed class CrashRecoveryTests : IDisposable
         var next = await client.ProduceAsync(Topic, Wire.Batch(1_700_000_000_000, ("after", "repair")));
         Assert.Equal((0, (long)survivors.Count), (next.ErrorCode, next.BaseOffset));
         Assert.Equal([.. survivors, new ConsumedRecord(survivors.Count, "after", "repair")], await client.ConsumeAllAsync(Topic));
+    }
+
+    /// <summary>The file position after the last batch whose header says it is whole (zero padding has length 0).</summary>
+    private static long EndOfBatches(FileStream file)
+    {
+        var bytes = new byte[file.Length];
+        file.Position = 0;
+        file.ReadExactly(bytes);
+        var end = 0;
+        while (end + RecordBatchHeader.LogOverhead <= bytes.Length
+            && RecordBatchHeader.BatchLength(bytes.AsSpan(end)) is > 0 and var length
+            && end + RecordBatchHeader.LogOverhead + length <= bytes.Length)
+        {
+            end += RecordBatchHeader.LogOverhead + length;
+        }
+
+        return end;
     }
 }
