@@ -53,13 +53,55 @@ public sealed class DirectAppendTests : IDisposable
                 Assert.Equal(0, file.Read(length, new byte[10]));
             }
 
-            // Padded to a block on disk while appending: the writes went around the page cache.
+            // Padded to a block on disk once written: the writes went around the page cache.
+            file.Flush();
             Assert.Equal(0, new FileInfo(path).Length % DirectAppendTail.BlockSize);
             Assert.True(new FileInfo(path).Length >= file.Length);
         }
 
         var bytes = File.ReadAllBytes(path);
         Assert.Equal(Pattern(0, bytes.Length), bytes);
+    }
+
+    [Fact]
+    public async Task Append_Small_ReachesTheFileWithoutAFlushWithinTheWriteBehindDelay()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = PhysicalFileSystem.Instance.Open(path, create: true);
+        AppendPattern(file, 5_000);
+
+        // Neither flushed nor sealed: the write-behind writes it (the test gives it far more than its delay).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (new FileInfo(path).Length < 5_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(PhysicalFileSystem.WriteBehindDelay);
+        }
+
+        Assert.Equal(Pattern(0, 5_000), ReadFileBytes(path, 5_000));
+    }
+
+    [Fact]
+    public void Append_ManySmall_WritesWholeBlocksOnceTheWriteBehindAmountIsPending()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4).Open(path, create: true);
+        while (file.Length < DirectAppendTail.WriteBehindBytes + 3_000)
+        {
+            AppendPattern(file, 3_000);
+        }
+
+        // The appends themselves wrote the whole blocks: no flush, and no wait for the write-behind.
+        var written = DirectAppendTail.WriteBehindBytes;
+        Assert.True(new FileInfo(path).Length >= written);
+        Assert.Equal(Pattern(0, written), ReadFileBytes(path, written));
+    }
+
+    private static byte[] ReadFileBytes(string path, int count)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var bytes = new byte[count];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     [Fact]
@@ -87,6 +129,7 @@ public sealed class DirectAppendTests : IDisposable
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");
         using var file = PhysicalFileSystem.Instance.Open(path, create: true);
         AppendPattern(file, 5_000);
+        file.Flush();
         Assert.Equal(2 * DirectAppendTail.BlockSize, new FileInfo(path).Length);
 
         file.Seal();
@@ -117,6 +160,7 @@ public sealed class DirectAppendTests : IDisposable
 
             // The first file gave its window to the third and was cut back to its length; the last two still append directly.
             Assert.Equal(files[0].Length, new FileInfo(paths[0]).Length);
+            files[2].Flush();
             Assert.Equal(0, new FileInfo(paths[2]).Length % DirectAppendTail.BlockSize);
         }
         finally
@@ -299,6 +343,7 @@ public sealed class DirectAppendTests : IDisposable
             log.Append(TestBatches.Create(records: 3, valueSize: 77), 0);
         }
 
+        log.Flush();
         var segment = Path.Combine(directory, "00000000000000000000.log");
         Assert.True(new FileInfo(segment).Length > log.Size);
 

@@ -121,7 +121,8 @@ public sealed partial class BrokerOptions
             + "The broker warns at start if the open-file limit is below its estimated needs.", AtLeast(0)).Ours(),
         Int("log.direct.append.window.bytes", Platform.Storage.PhysicalFileSystem.DefaultTailBytes, o => o.LogDirectAppendWindowBytes, (o, v) => o.LogDirectAppendWindowBytes = v,
             "Segment files are appended with O_DIRECT through a window of their last bytes this large (a multiple of 4096, at least 8192; tail reads come from it), "
-            + "so appends take no page-cache pages; 0: buffered appends through the page cache.",
+            + "so appends take no page-cache pages; appends are written from the window several at a time (once 256 KiB are pending, before an fsync, or 5 ms after the first); "
+            + "0: buffered appends through the page cache.",
             (_, v) => v == 0 || (v >= 8192 && v % 4096 == 0) ? null : "must be 0 or a multiple of 4096 of at least 8192").Ours(),
         Int("log.direct.append.windows", Platform.Storage.PhysicalFileSystem.DefaultMaxTails, o => o.LogDirectAppendWindows, (o, v) => o.LogDirectAppendWindows = v,
             "Segment files holding an append window at once (the least recently appended one gives its window up), which bounds their memory.", AtLeast(1)).Ours(),

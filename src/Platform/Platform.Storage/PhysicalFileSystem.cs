@@ -19,6 +19,9 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     /// <summary>Memory for recently appended data the windows slid off, all files together.</summary>
     public const long DefaultCacheBytes = 256L << 20;
 
+    /// <summary>How long appended data may stay only in a window before it is written to the file.</summary>
+    public static readonly TimeSpan WriteBehindDelay = TimeSpan.FromMilliseconds(5);
+
     public static readonly PhysicalFileSystem Instance = new(DefaultTailBytes, DefaultMaxTails);
 
     private readonly int _tailBytes;
@@ -26,6 +29,8 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     private readonly Lock _tailsLock = new();
     private readonly List<PhysicalSegmentFile> _tails = [];
     private readonly Stack<byte[]> _freeBuffers = [];
+    private readonly Timer _writeBehind;
+    private int _writeBehindArmed;
     private long _diskReadBytes;
 
     /// <param name="tailBytes">Window per appended <c>.log</c> file, a multiple of 4 KiB (at least 8 KiB); 0 for buffered appends and reads.</param>
@@ -42,6 +47,7 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
         ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         _tailBytes = maxTails == 0 ? 0 : tailBytes;
         _maxTails = maxTails;
+        _writeBehind = new Timer(_ => WriteBehind());
         Cache = _tailBytes > 0 && cacheBytes >= _tailBytes + DirectAppendTail.BlockSize ? new RecentLogCache(cacheBytes) : null;
     }
 
@@ -82,6 +88,35 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
         lock (_tailsLock)
         {
             return _freeBuffers.TryPop(out var buffer) ? buffer : DirectAppendTail.NewBuffer(_tailBytes);
+        }
+    }
+
+    /// <summary>
+    /// Has every window's pending appends written within <see cref="WriteBehindDelay"/> (one timer for all files):
+    /// long enough that a producer's small batches go to the device several at a time, short enough that a killed
+    /// broker loses few appends answered without an fsync.
+    /// </summary>
+    internal void WriteBehindSoon()
+    {
+        if (Interlocked.Exchange(ref _writeBehindArmed, 1) == 0)
+        {
+            _writeBehind.Change(WriteBehindDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void WriteBehind()
+    {
+        // Cleared first: an append after this point arms the timer again, one before it is written by this pass.
+        Volatile.Write(ref _writeBehindArmed, 0);
+        PhysicalSegmentFile[] files;
+        lock (_tailsLock)
+        {
+            files = [.. _tails];
+        }
+
+        foreach (var file in files)
+        {
+            file.WriteBehind();
         }
     }
 

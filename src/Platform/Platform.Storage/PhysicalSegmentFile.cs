@@ -5,7 +5,7 @@ namespace Platform.Storage;
 /// <summary>
 /// A file opened once for the segment's life. Reads are <c>pread</c>s, so any number of readers share the
 /// handle without a lock or a seek (the last bytes come from the tail window, what it slid off recently from
-/// the <see cref="RecentLogCache"/>, large reads go around the page cache); appends are <c>pwrite</c>s at the tracked end (one syscall each), through a <see cref="DirectAppendTail"/>
+/// the <see cref="RecentLogCache"/>, large reads go around the page cache); appends are <c>pwrite</c>s at the tracked end (one syscall each), or, through a <see cref="DirectAppendTail"/>, copies into its window written to the file a few at a time
 /// (opened on the first append, given up when the file system's bound on windows asks for it) when the file
 /// has a tail window.
 /// Shared with delete so a segment renamed or deleted under open readers stays readable (and works on Windows).
@@ -26,6 +26,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     private DirectAppendTail? _tail;
     private bool _directReads;
     private SafeFileHandle? _directRead;
+    private Exception? _writeBehindError;
     private long _length;
 
     public PhysicalSegmentFile(PhysicalFileSystem fs, string path, FileMode mode, int tailBytes)
@@ -256,11 +257,20 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
             }
 
+            if (_writeBehindError is { } error)
+            {
+                throw WriteBehindFailed(error);
+            }
+
             if (_tail is { } tail)
             {
                 try
                 {
                     tail.Append(data);
+                    if (tail.Pending)
+                    {
+                        _fs.WriteBehindSoon();
+                    }
                 }
                 catch
                 {
@@ -279,7 +289,45 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         victim?.GiveUpTail();
     }
 
-    public void Flush() => RandomAccess.FlushToDisk(_handle);
+    public void Flush()
+    {
+        lock (_appendLock)
+        {
+            if (_writeBehindError is { } error)
+            {
+                throw WriteBehindFailed(error);
+            }
+
+            _tail?.WritePending();
+        }
+
+        RandomAccess.FlushToDisk(_handle);
+    }
+
+    /// <summary>
+    /// Writes what the window holds that the file does not yet (called by the file system's write-behind, a few
+    /// milliseconds after an append left some): appends answered without an fsync reach the kernel soon, so a
+    /// killed broker loses at most those milliseconds of them. A failure is thrown at this file's next append or flush.
+    /// </summary>
+    internal void WriteBehind()
+    {
+        lock (_appendLock)
+        {
+            if (_tail is { Pending: true } tail && _writeBehindError is null)
+            {
+                try
+                {
+                    tail.WritePending();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _writeBehindError = e;
+                }
+            }
+        }
+    }
+
+    private IOException WriteBehindFailed(Exception error) => new($"Writing {_path} in the background failed: {error.Message}", error);
 
     public void Truncate(long length)
     {
@@ -336,7 +384,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         }
     }
 
-    /// <summary>Closes the direct tail, if any, and cuts the file's padding back to <see cref="Length"/>; true if there was padding. Caller holds the append lock.</summary>
+    /// <summary>Writes what the direct tail, if any, still holds, closes it and cuts the file's padding back to <see cref="Length"/>; true if there was padding. Caller holds the append lock.</summary>
     private bool DropTail()
     {
         if (_tail is not { } tail)
@@ -345,8 +393,16 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         }
 
         Volatile.Write(ref _tail, null);
-        tail.Dispose();
-        _fs.TailClosed(this, tail.Buffer);
+        try
+        {
+            tail.WritePending();
+        }
+        finally
+        {
+            tail.Dispose();
+            _fs.TailClosed(this, tail.Buffer);
+        }
+
         if (RandomAccess.GetLength(_handle) == _length)
         {
             return false;
