@@ -392,13 +392,14 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             return false;
         }
 
-        Volatile.Write(ref _tail, null);
         try
         {
+            // Before readers stop finding the window: from then on they read the file.
             tail.WritePending();
         }
         finally
         {
+            Volatile.Write(ref _tail, null);
             tail.Dispose();
             _fs.TailClosed(this, tail.Buffer);
         }
