@@ -100,6 +100,29 @@ public sealed class CrashRecoveryTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Kill9_AfterAnswersWithoutFsync_RecordsAnsweredMoreThanTheWriteBehindDelayAgoSurvive()
+    {
+        // Answered once appended, never fsynced: only the write-behind puts them in the file before the kill.
+        File.WriteAllText(ConfigFile, """{ "Broker": { "log.write.caching": true } }""");
+        List<ConsumedRecord> acknowledged;
+        await using (var broker = await BrokerProcess.StartAsync(DataDir, ConfigFile))
+        {
+            await using var connection = await RawConnection.ConnectAsync(broker.Port);
+            await connection.CreateTopicAsync(Topic);
+            acknowledged = await ProduceAcknowledgedAsync(connection, 0, 30);
+            await Task.Delay(WriteBehindMargin);
+            await broker.KillAsync();
+        }
+
+        await using var restarted = await BrokerProcess.StartAsync(DataDir, ConfigFile);
+        await using var client = await RawConnection.ConnectAsync(restarted.Port);
+        Assert.Equal(acknowledged, await client.ConsumeAllAsync(Topic));
+    }
+
+    /// <summary>Far longer than the broker's 5 ms write-behind delay, so a loaded machine does not make the test flaky.</summary>
+    private static readonly TimeSpan WriteBehindMargin = TimeSpan.FromSeconds(1);
+
     /// <summary>What a torn or corrupted write can leave at the end of the active segment.</summary>
     public enum Damage
     {
