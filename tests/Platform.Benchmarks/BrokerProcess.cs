@@ -42,7 +42,8 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
     /// <summary>
     /// The <c>--config</c> JSON of a benchmark's broker: <c>num.partitions</c>, plus <c>log.write.caching</c> when
-    /// <c>--write-caching true|false</c> is given (the broker's default otherwise).
+    /// <c>--write-caching true|false</c> is given and <c>log.direct.append.window.bytes</c> when <c>--direct-window N</c>
+    /// is (0: buffered appends and reads, to compare); the broker's defaults otherwise.
     /// </summary>
     public static string Config(Options options, int partitions)
     {
@@ -53,6 +54,8 @@ internal sealed class BrokerProcess : IAsyncDisposable
         }
 
         var extra = writeCaching.Length == 0 ? "" : $", \"log.write.caching\": {writeCaching}";
+        var window = options.Long("direct-window", -1);
+        extra += window < 0 ? "" : $", \"log.direct.append.window.bytes\": {window}";
         return $$"""{ "Broker": { "num.partitions": {{partitions}}{{extra}} } }""";
     }
 

@@ -431,6 +431,20 @@ public sealed class FaultInjectingFileSystem : IStorageFileSystem
             }
         }
 
+        public void Seal()
+        {
+            fs._writes.EnterReadLock();
+            try
+            {
+                fs.Check();
+                inner.Seal();
+            }
+            finally
+            {
+                fs._writes.ExitReadLock();
+            }
+        }
+
         public void Dispose() => inner.Dispose();
     }
 }

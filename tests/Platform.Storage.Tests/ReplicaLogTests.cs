@@ -86,6 +86,9 @@ public sealed class ReplicaLogTests : IDisposable
         Assert.True(follower.SegmentCount > 1);
         Assert.Equal(4, follower.GetProducerState(Pid)!.LastSequence);
         Assert.Equal(leader.GetAbortedTransactions(0, leader.LogEndOffset), follower.GetAbortedTransactions(0, follower.LogEndOffset));
+        // Flushed, so the active segments' appends are in the files (a direct tail writes them a little later).
+        leader.Flush();
+        follower.Flush();
         Assert.Equal(SegmentBytes(leader), SegmentBytes(follower));
     }
 

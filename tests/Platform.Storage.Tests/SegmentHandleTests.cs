@@ -81,14 +81,15 @@ public sealed class SegmentHandleTests : IDisposable
 
         var directory = _dir.Partition("many");
         Assert.True(log.SegmentCount >= 20);
-        Assert.True(OpenDescriptors(directory, ".log") <= 4, $"{OpenDescriptors(directory, ".log")} segment files open");
+        // Plus one: the active segment's O_DIRECT descriptor for appends.
+        Assert.True(OpenDescriptors(directory, ".log") <= 4 + 1, $"{OpenDescriptors(directory, ".log")} segment files open");
         for (long offset = 0; offset < 80; offset++)
         {
             var batch = TestBatches.Split(log.Read(offset, 1).Records.ReadBytes()).First();
             Assert.Equal(offset, RecordBatchHeader.BaseOffset(batch));
         }
 
-        Assert.True(OpenDescriptors(directory, ".log") <= 4);
+        Assert.True(OpenDescriptors(directory, ".log") <= 4 + 1);
         Assert.Equal(4, ((SegmentHandleCache)manager.FileSystem).MaxOpen);
     }
 

@@ -42,6 +42,12 @@ public sealed partial class BrokerOptions
 
     public int MaxOpenSegmentFiles { get; set; }
 
+    public int LogDirectAppendWindowBytes { get; set; }
+
+    public int LogDirectAppendWindows { get; set; }
+
+    public long LogDirectCacheBytes { get; set; }
+
     public short DefaultReplicationFactor { get; set; }
 
     public int SocketRequestMaxBytes { get; set; }

@@ -36,7 +36,7 @@ internal static class BrokerStorage
         };
         return new LogManager(
             managerOptions,
-            services.GetService<IStorageFileSystem>() ?? PhysicalFileSystem.Instance,
+            services.GetService<IStorageFileSystem>() ?? new PhysicalFileSystem(options.LogDirectAppendWindowBytes, options.LogDirectAppendWindows, options.LogDirectCacheBytes),
             services.GetRequiredService<ILoggerFactory>(),
             services.GetRequiredService<TimeProvider>());
     }

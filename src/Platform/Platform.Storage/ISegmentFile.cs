@@ -20,4 +20,10 @@ public interface ISegmentFile : IDisposable
 
     /// <summary>Cuts the file to <paramref name="length"/> bytes.</summary>
     void Truncate(long length);
+
+    /// <summary>
+    /// The file takes no more appends (its segment rolled): what appending held is released, and the file on
+    /// disk is exactly <see cref="Length"/> bytes, durably if anything had to be cut.
+    /// </summary>
+    void Seal();
 }

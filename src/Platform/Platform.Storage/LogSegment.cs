@@ -181,9 +181,10 @@ internal sealed partial class LogSegment : IDisposable
         Volatile.Write(ref _size, start + batches.Length);
     }
 
-    /// <summary>The segment stops taking appends: the time index gets its final entry and the indexes go to disk.</summary>
+    /// <summary>The segment stops taking appends: the time index gets its final entry, the indexes go to disk and the log file is sealed.</summary>
     public void OnBecomeInactive()
     {
+        File.Seal();
         if (_maxTimestamp >= 0)
         {
             TimeIndex.MaybeAppend(_maxTimestamp, _offsetOfMaxTimestamp);

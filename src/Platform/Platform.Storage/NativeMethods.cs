@@ -1,15 +1,39 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Platform.Storage;
 
 /// <summary>
 /// The POSIX calls .NET does not offer: <see cref="File.OpenHandle"/> refuses directories, yet a rename is
-/// durable only once its directory is fsynced.
+/// durable only once its directory is fsynced; and it has no <c>O_DIRECT</c>.
 /// </summary>
 internal static class NativeMethods
 {
     private const int ReadOnly = 0;
+    private const int ReadWrite = 2;
+    private const int CloseOnExec = 0x80000;
+
+    /// <summary>
+    /// Opens <paramref name="path"/> (which exists) read-write with <c>O_DIRECT</c>: writes go from the caller's
+    /// buffer to the device without page-cache pages. Null where that is not offered (not Linux, or a file
+    /// system without direct I/O such as tmpfs), so the caller keeps buffered writes.
+    /// </summary>
+    public static SafeFileHandle? OpenDirect(string path)
+    {
+        // O_DIRECT's value differs by architecture (asm-generic on arm64 and the others).
+        var direct = !OperatingSystem.IsLinux() ? 0
+            : RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 0x4000
+            : RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000
+            : 0;
+        if (direct == 0)
+        {
+            return null;
+        }
+
+        var fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ReadWrite | CloseOnExec | direct);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
 
     /// <summary>Opens the directory read-only, fsyncs it and closes it; throws an <see cref="IOException"/> naming it on failure.</summary>
     public static void FsyncDirectory(string path)

@@ -2,12 +2,144 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Platform.Storage;
 
-/// <summary>The real file system: <see cref="RandomAccess"/> over a <see cref="SafeFileHandle"/>.</summary>
+/// <summary>
+/// The real file system: <see cref="RandomAccess"/> over a <see cref="SafeFileHandle"/>; <c>.log</c> files are
+/// appended, and read in large pieces, with <c>O_DIRECT</c> (through a <see cref="DirectAppendTail"/> and pooled
+/// aligned buffers) where the file system offers it; what the windows slide off stays in memory within
+/// one budget (<see cref="RecentLogCache"/>) for consumers of the tail.
+/// </summary>
 public sealed class PhysicalFileSystem : IStorageFileSystem
 {
-    public static readonly PhysicalFileSystem Instance = new();
+    /// <summary>The window of a <c>.log</c> file's last bytes an appender keeps in memory.</summary>
+    public const int DefaultTailBytes = 1 << 20;
 
-    public ISegmentFile Open(string path, bool create) => new PhysicalSegmentFile(path, create ? FileMode.OpenOrCreate : FileMode.Open);
+    /// <summary>How many files keep a tail window at once (the least recently appended one gives its up).</summary>
+    public const int DefaultMaxTails = 64;
+
+    /// <summary>Memory for recently appended data the windows slid off, all files together.</summary>
+    public const long DefaultCacheBytes = 256L << 20;
+
+    /// <summary>How long appended data may stay only in a window before it is written to the file.</summary>
+    public static readonly TimeSpan WriteBehindDelay = TimeSpan.FromMilliseconds(5);
+
+    public static readonly PhysicalFileSystem Instance = new(DefaultTailBytes, DefaultMaxTails);
+
+    private readonly int _tailBytes;
+    private readonly int _maxTails;
+    private readonly Lock _tailsLock = new();
+    private readonly List<PhysicalSegmentFile> _tails = [];
+    private readonly Stack<byte[]> _freeBuffers = [];
+    private readonly Timer _writeBehind;
+    private int _writeBehindArmed;
+    private long _diskReadBytes;
+
+    /// <param name="tailBytes">Window per appended <c>.log</c> file, a multiple of 4 KiB (at least 8 KiB); 0 for buffered appends and reads.</param>
+    /// <param name="maxTails">Files holding a window at once, which bounds their memory to <paramref name="tailBytes"/> times this.</param>
+    /// <param name="cacheBytes">Memory for what the windows slide off (see <see cref="RecentLogCache"/>); below one window's buffer, none is kept.</param>
+    public PhysicalFileSystem(int tailBytes, int maxTails, long cacheBytes = DefaultCacheBytes)
+    {
+        if (tailBytes != 0 && (tailBytes < 2 * DirectAppendTail.BlockSize || tailBytes % DirectAppendTail.BlockSize != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tailBytes), tailBytes, $"The tail window must be 0 or a multiple of {DirectAppendTail.BlockSize} bytes, at least {2 * DirectAppendTail.BlockSize}.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTails);
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
+        _tailBytes = maxTails == 0 ? 0 : tailBytes;
+        _maxTails = maxTails;
+        _writeBehind = new Timer(_ => WriteBehind());
+        Cache = _tailBytes > 0 && cacheBytes >= _tailBytes + DirectAppendTail.BlockSize ? new RecentLogCache(cacheBytes) : null;
+    }
+
+    /// <summary>Recently appended data the windows slid off; null when there is none.</summary>
+    internal RecentLogCache? Cache { get; }
+
+    /// <summary>Bytes <c>.log</c> reads took from the file rather than from memory (the window or the cache).</summary>
+    internal long DiskReadBytes => Interlocked.Read(ref _diskReadBytes);
+
+    internal void CountDiskRead(int bytes) => Interlocked.Add(ref _diskReadBytes, bytes);
+
+    public ISegmentFile Open(string path, bool create)
+        => new PhysicalSegmentFile(this, path, create ? FileMode.OpenOrCreate : FileMode.Open, path.EndsWith(LogFileNames.LogExtension, StringComparison.Ordinal) ? _tailBytes : 0);
+
+    /// <summary>Counts <paramref name="file"/>'s new window; returns the file that must give its window up to keep within the bound, if any.</summary>
+    internal PhysicalSegmentFile? TailOpened(PhysicalSegmentFile file)
+    {
+        lock (_tailsLock)
+        {
+            _tails.Add(file);
+            if (_tails.Count <= _maxTails)
+            {
+                return null;
+            }
+
+            var victim = _tails.MinBy(f => f.LastAppendTicks)!;
+            _tails.Remove(victim);
+            return victim;
+        }
+    }
+
+    /// <summary>
+    /// A window's buffer: one given back, or a new one. Reused because pinned arrays are only collected with
+    /// the oldest generation, and because fresh memory is what costs (see <see cref="DirectAppendTail"/>).
+    /// </summary>
+    internal byte[] RentTailBuffer()
+    {
+        lock (_tailsLock)
+        {
+            return _freeBuffers.TryPop(out var buffer) ? buffer : DirectAppendTail.NewBuffer(_tailBytes);
+        }
+    }
+
+    /// <summary>
+    /// Has every window's pending appends written within <see cref="WriteBehindDelay"/> (one timer for all files):
+    /// long enough that a producer's small batches go to the device several at a time, short enough that a killed
+    /// broker loses few appends answered without an fsync.
+    /// </summary>
+    internal void WriteBehindSoon()
+    {
+        if (Interlocked.Exchange(ref _writeBehindArmed, 1) == 0)
+        {
+            _writeBehind.Change(WriteBehindDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void WriteBehind()
+    {
+        // Cleared first: an append after this point arms the timer again, one before it is written by this pass.
+        Volatile.Write(ref _writeBehindArmed, 0);
+        PhysicalSegmentFile[] files;
+        lock (_tailsLock)
+        {
+            files = [.. _tails];
+        }
+
+        foreach (var file in files)
+        {
+            file.WriteBehind();
+        }
+    }
+
+    internal void TailClosed(PhysicalSegmentFile file, byte[] buffer)
+    {
+        lock (_tailsLock)
+        {
+            _tails.Remove(file);
+        }
+
+        ReturnTailBuffer(buffer);
+    }
+
+    internal void ReturnTailBuffer(byte[] buffer)
+    {
+        lock (_tailsLock)
+        {
+            if (_freeBuffers.Count < _maxTails)
+            {
+                _freeBuffers.Push(buffer);
+            }
+        }
+    }
 
     public bool FileExists(string path) => File.Exists(path);
 
@@ -35,56 +167,4 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
             NativeMethods.FsyncDirectory(path);
         }
     }
-}
-
-/// <summary>
-/// A file opened once for the segment's life. Reads are <c>pread</c>s, so any number of readers share the
-/// handle without a lock or a seek; appends are <c>pwrite</c>s at the tracked end (one syscall each).
-/// Shared with delete so a segment renamed or deleted under open readers stays readable (and works on Windows).
-/// </summary>
-internal sealed class PhysicalSegmentFile : ISegmentFile
-{
-    private readonly SafeFileHandle _handle;
-    private long _length;
-
-    public PhysicalSegmentFile(string path, FileMode mode)
-    {
-        _handle = File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        _length = RandomAccess.GetLength(_handle);
-    }
-
-    public long Length => Volatile.Read(ref _length);
-
-    public int Read(long position, Span<byte> destination)
-    {
-        var total = 0;
-        while (total < destination.Length)
-        {
-            var read = RandomAccess.Read(_handle, destination[total..], position + total);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
-    }
-
-    public void Append(ReadOnlySpan<byte> data)
-    {
-        RandomAccess.Write(_handle, data, _length);
-        Volatile.Write(ref _length, _length + data.Length);
-    }
-
-    public void Flush() => RandomAccess.FlushToDisk(_handle);
-
-    public void Truncate(long length)
-    {
-        RandomAccess.SetLength(_handle, length);
-        Volatile.Write(ref _length, length);
-    }
-
-    public void Dispose() => _handle.Dispose();
 }

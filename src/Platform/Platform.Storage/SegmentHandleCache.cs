@@ -195,6 +195,28 @@ public sealed class SegmentHandleCache : IStorageFileSystem
             }
         }
 
+        public void Seal()
+        {
+            // A closed handle was sealed when it closed; reopening one to seal it again would cost a descriptor.
+            lock (cache._lock)
+            {
+                if (_handle is null || _disposed)
+                {
+                    return;
+                }
+            }
+
+            var file = Acquire();
+            try
+            {
+                file.Seal();
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
         public void Truncate(long length)
         {
             var file = Acquire();

@@ -100,6 +100,29 @@ public sealed class CrashRecoveryTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Kill9_AfterAnswersWithoutFsync_RecordsAnsweredMoreThanTheWriteBehindDelayAgoSurvive()
+    {
+        // Answered once appended, never fsynced: only the write-behind puts them in the file before the kill.
+        File.WriteAllText(ConfigFile, """{ "Broker": { "log.write.caching": true } }""");
+        List<ConsumedRecord> acknowledged;
+        await using (var broker = await BrokerProcess.StartAsync(DataDir, ConfigFile))
+        {
+            await using var connection = await RawConnection.ConnectAsync(broker.Port);
+            await connection.CreateTopicAsync(Topic);
+            acknowledged = await ProduceAcknowledgedAsync(connection, 0, 30);
+            await Task.Delay(WriteBehindMargin);
+            await broker.KillAsync();
+        }
+
+        await using var restarted = await BrokerProcess.StartAsync(DataDir, ConfigFile);
+        await using var client = await RawConnection.ConnectAsync(restarted.Port);
+        Assert.Equal(acknowledged, await client.ConsumeAllAsync(Topic));
+    }
+
+    /// <summary>Far longer than the broker's 5 ms write-behind delay, so a loaded machine does not make the test flaky.</summary>
+    private static readonly TimeSpan WriteBehindMargin = TimeSpan.FromSeconds(1);
+
     /// <summary>What a torn or corrupted write can leave at the end of the active segment.</summary>
     public enum Damage
     {
@@ -137,6 +160,9 @@ public sealed class CrashRecoveryTests : IDisposable
         var survivors = damage is Damage.LastBatchCut or Damage.LastBatchCorrupted ? acknowledged[..^lastBatchRecords] : acknowledged;
         using (var file = new FileStream(ActiveSegment, FileMode.Open, FileAccess.ReadWrite))
         {
+            // Appends go through O_DIRECT in whole blocks, so a killed broker's active segment ends in zero padding
+            // that recovery cuts; the damage goes right after the last batch, where a torn write would leave it.
+            file.SetLength(EndOfBatches(file));
             switch (damage)
             {
                 case Damage.HalfBatchAppended:
@@ -167,5 +193,22 @@ public sealed class CrashRecoveryTests : IDisposable
         var next = await client.ProduceAsync(Topic, Wire.Batch(1_700_000_000_000, ("after", "repair")));
         Assert.Equal((0, (long)survivors.Count), (next.ErrorCode, next.BaseOffset));
         Assert.Equal([.. survivors, new ConsumedRecord(survivors.Count, "after", "repair")], await client.ConsumeAllAsync(Topic));
+    }
+
+    /// <summary>The file position after the last batch whose header says it is whole (zero padding has length 0).</summary>
+    private static long EndOfBatches(FileStream file)
+    {
+        var bytes = new byte[file.Length];
+        file.Position = 0;
+        file.ReadExactly(bytes);
+        var end = 0;
+        while (end + RecordBatchHeader.LogOverhead <= bytes.Length
+            && RecordBatchHeader.BatchLength(bytes.AsSpan(end)) is > 0 and var length
+            && end + RecordBatchHeader.LogOverhead + length <= bytes.Length)
+        {
+            end += RecordBatchHeader.LogOverhead + length;
+        }
+
+        return end;
     }
 }

@@ -1,0 +1,239 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Platform.Storage;
+
+/// <summary>
+/// The tail of a <c>.log</c> file appended with <c>O_DIRECT</c> (what Redpanda does): each append is copied
+/// into a window of the file's last bytes held in one reused, block-aligned buffer and written from there
+/// a little later, many appends at once (see <see cref="Append"/>), whole blocks from the one holding the last
+/// written byte (zero-padded past the end), straight to the device.
+/// Buffered appends make the kernel take a fresh page-cache page for every 4 KiB the log grows; on a VM
+/// whose host takes freed guest memory back (free page reporting) each of those pages is first faulted in
+/// by the hypervisor, and that, inside the write's copy, was most of the broker's CPU per record. Here no
+/// page-cache page is taken, and readers of the last bytes (consumers of the tail) are served from the window,
+/// and of the bytes just before it from the <see cref="RecentLogCache"/> the window's full blocks move to when it slides.
+/// The file is longer than <see cref="ISegmentFile.Length"/> by the padding until it is sealed or closed;
+/// after a crash recovery cuts the zeros like any torn tail. One appender at a time; readers any time.
+/// </summary>
+internal sealed class DirectAppendTail : IDisposable
+{
+    /// <summary>Alignment of direct I/O offsets, lengths and buffers (a page: enough for every block device).</summary>
+    public const int BlockSize = 4096;
+
+    /// <summary>Pending bytes at which an append writes the window's whole blocks itself rather than leave them to the write-behind.</summary>
+    public const int WriteBehindBytes = 256 * 1024;
+
+    private readonly SafeFileHandle _direct;
+    private readonly PhysicalSegmentFile? _cacheOwner;
+    private readonly int _capacity;
+    private byte[] _buffer;
+    private int _aligned;
+    private readonly Lock _lock = new();
+    private long _start;
+    private long _end;
+    // The file holds the data up to here; the window always holds the block this is in and everything after.
+    private long _written;
+    private bool _disposed;
+
+    private DirectAppendTail(SafeFileHandle direct, long length, byte[] buffer, PhysicalSegmentFile? cacheOwner)
+    {
+        _direct = direct;
+        _cacheOwner = cacheOwner;
+        _capacity = buffer.Length - BlockSize;
+        _buffer = buffer;
+        _aligned = AlignedOffset(buffer);
+        _start = AlignDown(length);
+        _end = length;
+        _written = length;
+        var partial = (int)(length - _start);
+        if (partial > 0 && RandomAccess.Read(_direct, Window(0, BlockSize), _start) < partial)
+        {
+            throw new IOException($"Short read of the last block of a segment ending at {length}.");
+        }
+    }
+
+    /// <summary>The buffer of a window of <paramref name="capacity"/> bytes: on the pinned heap it never moves, so its address can be aligned once.</summary>
+    public static byte[] NewBuffer(int capacity) => GC.AllocateUninitializedArray<byte>(capacity + BlockSize, pinned: true);
+
+    /// <summary>The block-aligned part of a buffer from <see cref="NewBuffer"/>.</summary>
+    public static Span<byte> Aligned(byte[] buffer)
+    {
+        var offset = AlignedOffset(buffer);
+        return buffer.AsSpan(offset, buffer.Length - BlockSize);
+    }
+
+    /// <summary>
+    /// A tail for the file at <paramref name="path"/> ending at <paramref name="length"/>, in <paramref name="buffer"/>
+    /// (from <see cref="NewBuffer"/>; <see cref="Buffer"/> is the caller's again once this is disposed); null where direct
+    /// I/O is not offered there. With <paramref name="cacheOwner"/> a slide hands the window's full blocks to that file's
+    /// cache of recent data (see <see cref="RecentLogCache"/>) instead of dropping them.
+    /// </summary>
+    public static DirectAppendTail? Open(string path, long length, byte[] buffer, PhysicalSegmentFile? cacheOwner = null)
+    {
+        var direct = NativeMethods.OpenDirect(path);
+        if (direct is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new DirectAppendTail(direct, length, buffer, cacheOwner);
+        }
+        catch
+        {
+            direct.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="data"/> to the end of the window, where readers find it at once; it reaches the file
+    /// once <see cref="WriteBehindBytes"/> or more are pending (whole blocks only), or with <see cref="WritePending"/>.
+    /// Small appends are not written one by one: a direct write costs a device round trip (on this VM a trap to the
+    /// hypervisor and a sleep until the interrupt), which per 16 KiB batch cost more CPU than the page cache it avoids.
+    /// When the window is full it slides: its full blocks go to the cache of recent data, or without one it keeps
+    /// its last half (a consumer just behind the end still reads from memory). On failure this tail must be
+    /// disposed: the window may no longer match the file.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            if (_end - _start + data.Length > _capacity)
+            {
+                // Only what is in the file may leave the window.
+                WritePending();
+                if (_cacheOwner is { } owner && AlignDown(_end) > _start)
+                {
+                    HandOff(owner);
+                }
+                else
+                {
+                    Slide(data.Length <= _capacity / 2 ? _capacity / 2 : 0);
+                }
+            }
+
+            var used = (int)(_end - _start);
+            var chunk = Math.Min(data.Length, _capacity - used);
+            data[..chunk].CopyTo(Window(used, chunk));
+            lock (_lock)
+            {
+                _end += chunk;
+            }
+
+            data = data[chunk..];
+        }
+
+        var full = AlignDown(_end);
+        if (full - AlignDown(_written) >= WriteBehindBytes && full > _written)
+        {
+            Write(full);
+        }
+    }
+
+    /// <summary>Whether appended bytes are still only in the window (not yet written to the file).</summary>
+    public bool Pending => _written < _end;
+
+    /// <summary>
+    /// Writes what is pending to the file: whole blocks from the one holding the last written byte, the last
+    /// one zero-padded past the end (the file is longer than its data by that padding until it is sealed).
+    /// </summary>
+    public void WritePending()
+    {
+        if (_written < _end)
+        {
+            var used = (int)(_end - _start);
+            // Zeros past the end, not an older layout's bytes: that is what a crash leaves for recovery to cut.
+            Window(used, (int)(AlignUp(_end) - _end)).Clear();
+            Write(_end);
+        }
+    }
+
+    /// <summary>Writes the window from the block holding the last written byte up to <paramref name="end"/> (rounded up to a block).</summary>
+    private void Write(long end)
+    {
+        var from = AlignDown(_written);
+        RandomAccess.Write(_direct, Window((int)(from - _start), (int)(AlignUp(end) - from)), from);
+        _written = end;
+    }
+
+    /// <summary>
+    /// Copies the bytes at <paramref name="position"/> (below <paramref name="end"/>, the length the caller
+    /// saw) if the window still holds them and returns their count; otherwise -1, and <paramref name="start"/>
+    /// is where the window begins (bytes before it are read from the file).
+    /// </summary>
+    public int TryRead(long position, Span<byte> destination, long end, out long start)
+    {
+        lock (_lock)
+        {
+            start = _disposed ? long.MaxValue : _start;
+            if (position < start)
+            {
+                return -1;
+            }
+
+            var count = (int)Math.Min(destination.Length, Math.Min(end, _end) - position);
+            Window((int)(position - _start), count).CopyTo(destination);
+            return count;
+        }
+    }
+
+    /// <summary>The window's buffer (a new one after each hand-off): no reader touches it once this is disposed.</summary>
+    public byte[] Buffer => _buffer;
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+        }
+
+        _direct.Dispose();
+    }
+
+    private static int AlignedOffset(byte[] buffer)
+        => (int)((BlockSize - (Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0) % BlockSize)) % BlockSize);
+
+    private static long AlignDown(long position) => position / BlockSize * BlockSize;
+
+    private static long AlignUp(long position) => (position + BlockSize - 1) / BlockSize * BlockSize;
+
+    private Span<byte> Window(int offset, int length) => _buffer.AsSpan(_aligned + offset, length);
+
+    /// <summary>
+    /// Moves the window to a fresh buffer holding only the block with the end, and gives the old buffer, with every
+    /// full block before it, to the owner's cache: no copy of the window's bulk, and consumers behind the window still
+    /// read from memory. The chunk is findable before the window lets go of its range (a reader never misses it), and
+    /// evictable only once the window no longer uses its buffer.
+    /// </summary>
+    private void HandOff(PhysicalSegmentFile owner)
+    {
+        var start = AlignDown(_end);
+        var fresh = owner.RentBuffer();
+        var aligned = AlignedOffset(fresh);
+        _buffer.AsSpan(_aligned + (int)(start - _start), (int)(_end - start)).CopyTo(fresh.AsSpan(aligned));
+        var chunk = new CachedChunk(owner, _start, start, _buffer);
+        lock (_lock)
+        {
+            owner.AddCached(chunk);
+            _buffer = fresh;
+            _aligned = aligned;
+            _start = start;
+        }
+
+        owner.PublishCached(chunk);
+    }
+
+    /// <summary>Drops the window's head, keeping at least its last <paramref name="keep"/> bytes and the block holding the end.</summary>
+    private void Slide(int keep)
+    {
+        var start = Math.Max(_start, AlignDown(_end - keep));
+        lock (_lock)
+        {
+            Window((int)(start - _start), (int)(_end - start)).CopyTo(Window(0, (int)(_end - start)));
+            _start = start;
+        }
+    }
+}

@@ -1,0 +1,415 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Platform.Storage;
+
+/// <summary>
+/// A file opened once for the segment's life. Reads are <c>pread</c>s, so any number of readers share the
+/// handle without a lock or a seek (the last bytes come from the tail window, what it slid off recently from
+/// the <see cref="RecentLogCache"/>, large reads go around the page cache); appends are <c>pwrite</c>s at the tracked end (one syscall each), or, through a <see cref="DirectAppendTail"/>, copies into its window written to the file a few at a time
+/// (opened on the first append, given up when the file system's bound on windows asks for it) when the file
+/// has a tail window.
+/// Shared with delete so a segment renamed or deleted under open readers stays readable (and works on Windows).
+/// </summary>
+internal sealed class PhysicalSegmentFile : ISegmentFile
+{
+    private readonly PhysicalFileSystem _fs;
+    private readonly SafeFileHandle _handle;
+    private readonly string _path;
+    // Held by an append and while the tail is opened or dropped: a file giving up its window for another
+    // one's never does so under its own appender.
+    private readonly Lock _appendLock = new();
+    // Chunks of this file in the cache of recent data, by position; a reader copies from one under this lock,
+    // and a chunk's buffer goes back to the pool only once out of this list.
+    private readonly Lock _cacheLock = new();
+    private readonly List<CachedChunk> _cached = [];
+    private int _tailBytes;
+    private DirectAppendTail? _tail;
+    private bool _directReads;
+    private SafeFileHandle? _directRead;
+    private Exception? _writeBehindError;
+    private long _length;
+
+    public PhysicalSegmentFile(PhysicalFileSystem fs, string path, FileMode mode, int tailBytes)
+    {
+        _fs = fs;
+        _handle = File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        _path = path;
+        _tailBytes = tailBytes;
+        _directReads = tailBytes > 0;
+        _length = RandomAccess.GetLength(_handle);
+    }
+
+    public long Length => Volatile.Read(ref _length);
+
+    /// <summary>When this file was last appended to (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastAppendTicks { get; private set; }
+
+    public int Read(long position, Span<byte> destination)
+    {
+        // Only what appends have finished: past it the file may hold a direct write's zero padding.
+        var end = Length;
+        var total = 0;
+        while (position + total < end && total < destination.Length)
+        {
+            var at = position + total;
+            var rest = destination[total..(int)Math.Min(destination.Length, end - position)];
+            var windowStart = long.MaxValue;
+            if (Volatile.Read(ref _tail) is { } tail)
+            {
+                var copied = tail.TryRead(at, rest, end, out windowStart);
+                if (copied >= 0)
+                {
+                    return total + copied;
+                }
+            }
+
+            rest = rest[..(int)Math.Min(rest.Length, windowStart - at)];
+            var read = ReadCached(at, rest, out var cachedStart);
+            if (read == 0)
+            {
+                var part = rest[..(int)Math.Min(rest.Length, cachedStart - at)];
+                read = part.Length >= DirectReadMinBytes && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
+                _fs.CountDiskRead(read);
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Copies the bytes at <paramref name="position"/> from the cached chunk holding them and returns their count;
+    /// 0 if none does, and <paramref name="nextStart"/> is where the next cached chunk begins (the file is read up to it).
+    /// </summary>
+    private int ReadCached(long position, Span<byte> destination, out long nextStart)
+    {
+        nextStart = long.MaxValue;
+        lock (_cacheLock)
+        {
+            foreach (var chunk in _cached)
+            {
+                if (position < chunk.Start)
+                {
+                    nextStart = chunk.Start;
+                    return 0;
+                }
+
+                if (position < chunk.End)
+                {
+                    var count = (int)Math.Min(destination.Length, chunk.End - position);
+                    DirectAppendTail.Aligned(chunk.Buffer).Slice((int)(position - chunk.Start), count).CopyTo(destination);
+                    return count;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>A buffer for a window (from the file system's pool).</summary>
+    internal byte[] RentBuffer() => _fs.RentTailBuffer();
+
+    /// <summary>Makes a chunk the window slides off findable by readers (called before the window lets its range go).</summary>
+    internal void AddCached(CachedChunk chunk)
+    {
+        lock (_cacheLock)
+        {
+            _cached.Add(chunk);
+        }
+    }
+
+    /// <summary>Counts a chunk the window no longer uses against the cache's budget, evicting the oldest chunks of any file over it.</summary>
+    internal void PublishCached(CachedChunk chunk)
+    {
+        foreach (var old in _fs.Cache!.Add(chunk) ?? [])
+        {
+            if (old.Owner.TakeCached(old))
+            {
+                _fs.ReturnTailBuffer(old.Buffer);
+            }
+        }
+    }
+
+    /// <summary>Takes an evicted chunk out of this file's list; false if the file dropped it already (and gave its buffer back).</summary>
+    private bool TakeCached(CachedChunk chunk)
+    {
+        lock (_cacheLock)
+        {
+            return _cached.Remove(chunk);
+        }
+    }
+
+    /// <summary>Forgets cached bytes from <paramref name="length"/> on (the file is cut there or closed): never served stale.</summary>
+    private void DropCached(long length)
+    {
+        List<CachedChunk>? dropped = null;
+        lock (_cacheLock)
+        {
+            for (var i = _cached.Count - 1; i >= 0 && _cached[i].End > length; i--)
+            {
+                if (_cached[i].Start >= length)
+                {
+                    (dropped ??= []).Add(_cached[i]);
+                    _cached.RemoveAt(i);
+                }
+                else
+                {
+                    _cached[i].End = length;
+                }
+            }
+        }
+
+        foreach (var chunk in dropped ?? [])
+        {
+            _fs.Cache!.Remove(chunk);
+            _fs.ReturnTailBuffer(chunk.Buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads of this size or more (a fetch's records) go around the page cache too, through a pooled aligned
+    /// buffer: cold data read through the page cache costs a fresh page per 4 KiB, as appends did. Smaller
+    /// ones (batch headers while searching) stay buffered.
+    /// </summary>
+    private const int DirectReadMinBytes = 64 * 1024;
+
+    private SafeFileHandle? DirectReadHandle()
+    {
+        if (!_directReads)
+        {
+            return null;
+        }
+
+        if (Volatile.Read(ref _directRead) is { } handle)
+        {
+            return handle;
+        }
+
+        lock (_appendLock)
+        {
+            if (_directRead is null && !_handle.IsClosed)
+            {
+                _directRead = NativeMethods.OpenDirect(_path);
+                _directReads = _directRead is not null;
+            }
+
+            return _directRead;
+        }
+    }
+
+    private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination)
+    {
+        var buffer = _fs.RentTailBuffer();
+        try
+        {
+            var total = 0;
+            while (total < destination.Length)
+            {
+                var at = position + total;
+                var from = at / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize;
+                var aligned = DirectAppendTail.Aligned(buffer);
+                var length = (int)Math.Min(aligned.Length, (at + destination.Length - total - from + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize);
+                var read = RandomAccess.Read(direct, aligned[..length], from);
+                var useful = (int)Math.Min(read - (at - from), destination.Length - total);
+                if (useful <= 0)
+                {
+                    break;
+                }
+
+                aligned.Slice((int)(at - from), useful).CopyTo(destination[total..]);
+                total += useful;
+            }
+
+            return total;
+        }
+        finally
+        {
+            _fs.ReturnTailBuffer(buffer);
+        }
+    }
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        PhysicalSegmentFile? victim = null;
+        lock (_appendLock)
+        {
+            LastAppendTicks = Environment.TickCount64;
+            if (_tail is null && _tailBytes > 0)
+            {
+                var buffer = _fs.RentTailBuffer();
+                var opened = DirectAppendTail.Open(_path, _length, buffer, _fs.Cache is null ? null : this);
+                if (opened is null)
+                {
+                    _fs.TailClosed(this, buffer);
+                    // No direct I/O on this file system: buffered from now on.
+                    _tailBytes = 0;
+                }
+                else
+                {
+                    Volatile.Write(ref _tail, opened);
+                    victim = _fs.TailOpened(this);
+                }
+            }
+
+            if (_writeBehindError is { } error)
+            {
+                throw WriteBehindFailed(error);
+            }
+
+            if (_tail is { } tail)
+            {
+                try
+                {
+                    tail.Append(data);
+                    if (tail.Pending)
+                    {
+                        _fs.WriteBehindSoon();
+                    }
+                }
+                catch
+                {
+                    DropTail();
+                    throw;
+                }
+            }
+            else
+            {
+                RandomAccess.Write(_handle, data, _length);
+            }
+
+            Volatile.Write(ref _length, _length + data.Length);
+        }
+
+        victim?.GiveUpTail();
+    }
+
+    public void Flush()
+    {
+        lock (_appendLock)
+        {
+            if (_writeBehindError is { } error)
+            {
+                throw WriteBehindFailed(error);
+            }
+
+            _tail?.WritePending();
+        }
+
+        RandomAccess.FlushToDisk(_handle);
+    }
+
+    /// <summary>
+    /// Writes what the window holds that the file does not yet (called by the file system's write-behind, a few
+    /// milliseconds after an append left some): appends answered without an fsync reach the kernel soon, so a
+    /// killed broker loses at most those milliseconds of them. A failure is thrown at this file's next append or flush.
+    /// </summary>
+    internal void WriteBehind()
+    {
+        lock (_appendLock)
+        {
+            if (_tail is { Pending: true } tail && _writeBehindError is null)
+            {
+                try
+                {
+                    tail.WritePending();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _writeBehindError = e;
+                }
+            }
+        }
+    }
+
+    private IOException WriteBehindFailed(Exception error) => new($"Writing {_path} in the background failed: {error.Message}", error);
+
+    public void Truncate(long length)
+    {
+        lock (_appendLock)
+        {
+            DropTail();
+            DropCached(length);
+            RandomAccess.SetLength(_handle, length);
+            Volatile.Write(ref _length, length);
+        }
+    }
+
+    public void Seal()
+    {
+        bool cut;
+        lock (_appendLock)
+        {
+            cut = DropTail();
+        }
+
+        if (cut)
+        {
+            // Made durable here: a flushed segment is trusted at start-up as long as its file is.
+            Flush();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_appendLock)
+        {
+            try
+            {
+                DropTail();
+            }
+            finally
+            {
+                DropCached(0);
+                _directRead?.Dispose();
+                _handle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Another file needs the window: this one drops its own and reads its tail from the file from now on, until its next append.</summary>
+    private void GiveUpTail()
+    {
+        lock (_appendLock)
+        {
+            if (!_handle.IsClosed)
+            {
+                DropTail();
+            }
+        }
+    }
+
+    /// <summary>Writes what the direct tail, if any, still holds, closes it and cuts the file's padding back to <see cref="Length"/>; true if there was padding. Caller holds the append lock.</summary>
+    private bool DropTail()
+    {
+        if (_tail is not { } tail)
+        {
+            return false;
+        }
+
+        try
+        {
+            // Before readers stop finding the window: from then on they read the file.
+            tail.WritePending();
+        }
+        finally
+        {
+            Volatile.Write(ref _tail, null);
+            tail.Dispose();
+            _fs.TailClosed(this, tail.Buffer);
+        }
+
+        if (RandomAccess.GetLength(_handle) == _length)
+        {
+            return false;
+        }
+
+        RandomAccess.SetLength(_handle, _length);
+        return true;
+    }
+}

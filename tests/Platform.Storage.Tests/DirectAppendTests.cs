@@ -1,0 +1,365 @@
+namespace Platform.Storage.Tests;
+
+/// <summary>
+/// <c>.log</c> files appended with O_DIRECT through a tail window: every byte reads back, whether from the
+/// window or the file, while the window slides and while another file takes the window away; the block
+/// padding on disk is cut when the file is sealed or closed, and recovery cuts what a crash leaves of it; what
+/// the window slides off is read from the cache of recent data, within its budget, never after a truncation.
+/// </summary>
+public sealed class DirectAppendTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static byte At(long position) => (byte)((position * 131) ^ (position >> 9));
+
+    private static byte[] Pattern(long from, int count)
+    {
+        var bytes = new byte[count];
+        for (var i = 0; i < count; i++)
+        {
+            bytes[i] = At(from + i);
+        }
+
+        return bytes;
+    }
+
+    private static void AppendPattern(ISegmentFile file, int count) => file.Append(Pattern(file.Length, count));
+
+    private static void AssertReadsBack(ISegmentFile file, long position, int count)
+    {
+        var read = new byte[count];
+        Assert.Equal(count, file.Read(position, read));
+        Assert.Equal(Pattern(position, count), read);
+    }
+
+    [Fact]
+    public void Append_ManySizesAcrossWindowSlides_EveryRangeReadsBack()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4);
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        var random = new Random(13);
+        using (var file = fs.Open(path, create: true))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                AppendPattern(file, i % 50 == 0 ? 40_000 : random.Next(1, 9_000));
+                var length = file.Length;
+                // The last bytes (the window), a range spanning its start, and one from the file far behind.
+                AssertReadsBack(file, Math.Max(0, length - 100), (int)Math.Min(100, length));
+                var from = random.NextInt64(0, length);
+                AssertReadsBack(file, from, (int)Math.Min(length - from, 30_000));
+                Assert.Equal(0, file.Read(length, new byte[10]));
+            }
+
+            // Padded to a block on disk once written: the writes went around the page cache.
+            file.Flush();
+            Assert.Equal(0, new FileInfo(path).Length % DirectAppendTail.BlockSize);
+            Assert.True(new FileInfo(path).Length >= file.Length);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(Pattern(0, bytes.Length), bytes);
+    }
+
+    [Fact]
+    public async Task Append_Small_ReachesTheFileWithoutAFlushWithinTheWriteBehindDelay()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = PhysicalFileSystem.Instance.Open(path, create: true);
+        AppendPattern(file, 5_000);
+
+        // Neither flushed nor sealed: the write-behind writes it (the test gives it far more than its delay).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (new FileInfo(path).Length < 5_000 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(PhysicalFileSystem.WriteBehindDelay);
+        }
+
+        Assert.Equal(Pattern(0, 5_000), ReadFileBytes(path, 5_000));
+    }
+
+    [Fact]
+    public void Append_ManySmall_WritesWholeBlocksOnceTheWriteBehindAmountIsPending()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4).Open(path, create: true);
+        while (file.Length < DirectAppendTail.WriteBehindBytes + 3_000)
+        {
+            AppendPattern(file, 3_000);
+        }
+
+        // The appends themselves wrote the whole blocks: no flush, and no wait for the write-behind.
+        var written = DirectAppendTail.WriteBehindBytes;
+        Assert.True(new FileInfo(path).Length >= written);
+        Assert.Equal(Pattern(0, written), ReadFileBytes(path, written));
+    }
+
+    private static byte[] ReadFileBytes(string path, int count)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var bytes = new byte[count];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    [Fact]
+    public void Read_LargeRangesAtUnalignedPositionsOfASealedFile_ComeBackExactly()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4);
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = fs.Open(path, create: true);
+        AppendPattern(file, 3_000_001);
+        file.Seal();
+
+        // Reads from 64 KiB up go around the page cache through an aligned buffer smaller than some of them.
+        foreach (var (position, count) in new (long, int)[] { (0, 65_536), (1, 300_000), (4_095, 70_000), (2_999_000, 1_001), (2_900_000, 200_000), (123_457, 1_000_000) })
+        {
+            var read = new byte[count];
+            var expected = (int)Math.Min(count, file.Length - position);
+            Assert.Equal(expected, file.Read(position, read));
+            Assert.Equal(Pattern(position, expected), read[..expected]);
+        }
+    }
+
+    [Fact]
+    public void Seal_AfterUnalignedAppends_FileOnDiskIsExactlyItsLength()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = PhysicalFileSystem.Instance.Open(path, create: true);
+        AppendPattern(file, 5_000);
+        file.Flush();
+        Assert.Equal(2 * DirectAppendTail.BlockSize, new FileInfo(path).Length);
+
+        file.Seal();
+
+        Assert.Equal(5_000, new FileInfo(path).Length);
+        AssertReadsBack(file, 0, 5_000);
+        // Appending again after a seal (a truncated follower's segment) picks the tail up where it was.
+        AppendPattern(file, 3_000);
+        AssertReadsBack(file, 4_000, 4_000);
+    }
+
+    [Fact]
+    public void Append_MoreFilesThanWindows_LeastRecentlyAppendedGivesItsWindowUp()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 8 * 1024, maxTails: 2);
+        var paths = Enumerable.Range(0, 3).Select(i => Path.Combine(_dir.Path, $"{i:D20}.log")).ToArray();
+        var files = paths.Select(p => fs.Open(p, create: true)).ToArray();
+        try
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                foreach (var file in files)
+                {
+                    AppendPattern(file, 1_000 + round);
+                    AssertReadsBack(file, 0, (int)file.Length);
+                }
+            }
+
+            // The first file gave its window to the third and was cut back to its length; the last two still append directly.
+            Assert.Equal(files[0].Length, new FileInfo(paths[0]).Length);
+            files[2].Flush();
+            Assert.Equal(0, new FileInfo(paths[2]).Length % DirectAppendTail.BlockSize);
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Dispose();
+            }
+        }
+
+        for (var i = 0; i < paths.Length; i++)
+        {
+            Assert.Equal(Pattern(0, (int)new FileInfo(paths[i]).Length), File.ReadAllBytes(paths[i]));
+        }
+    }
+
+    [Fact]
+    public async Task Read_WhileAppending_ReaderNeverSeesAByteItWasNotGiven()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 8 * 1024, maxTails: 4);
+        using var file = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            var buffer = new byte[3_000];
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                var length = file.Length;
+                var from = Math.Max(0, length - buffer.Length);
+                var read = file.Read(from, buffer);
+                Assert.Equal(length - from, read);
+                Assert.Equal(Pattern(from, read), buffer[..read]);
+                reads++;
+            }
+
+            return reads;
+        });
+
+        for (var i = 0; i < 2_000; i++)
+        {
+            AppendPattern(file, 700 + (i % 900));
+        }
+
+        await done.CancelAsync();
+        Assert.True(await reader > 0);
+    }
+
+    [Fact]
+    public void Read_BehindTheWindow_ServedFromTheCacheNotTheDisk()
+    {
+        var cached = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 1 << 20);
+        var uncached = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 0);
+        foreach (var fs in new[] { cached, uncached })
+        {
+            using var file = fs.Open(Path.Combine(_dir.Path, $"{fs.GetHashCode():D20}.log"), create: true);
+            for (var i = 0; i < 40; i++)
+            {
+                AppendPattern(file, 5_000);
+            }
+
+            // A consumer 200 KB behind the tail: far past the 16 KiB window.
+            AssertReadsBack(file, 0, (int)file.Length);
+            AssertReadsBack(file, 1, 150_000);
+            Assert.Equal(fs == cached, fs.Cache?.Bytes > 0);
+        }
+
+        Assert.Equal(0, cached.DiskReadBytes);
+        // Closed: the file's chunks went back to the pool.
+        Assert.Equal(0, cached.Cache!.Bytes);
+        Assert.True(uncached.DiskReadBytes >= 150_000 + 200_000 - (16 * 1024));
+        Assert.Null(uncached.Cache);
+    }
+
+    [Fact]
+    public void Append_PastTheCacheBudget_OldestChunksOfAnyFileGoFirst()
+    {
+        const int buffer = (16 * 1024) + DirectAppendTail.BlockSize;
+        var fs = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 4 * buffer);
+        using var first = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        using var second = fs.Open(Path.Combine(_dir.Path, "00000000000000000001.log"), create: true);
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(first, 5_000);
+        }
+
+        // The first file's last 40 KB are in its window and newest chunks; its start was evicted.
+        AssertReadsBack(first, first.Length - 40_000, 40_000);
+        Assert.Equal(0, fs.DiskReadBytes);
+        AssertReadsBack(first, 0, 20_000);
+        Assert.Equal(20_000, fs.DiskReadBytes);
+
+        // The second file's appends push the first file's chunks out: within the budget, every byte still right.
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(second, 5_000);
+        }
+
+        Assert.True(fs.Cache!.Bytes <= 4 * buffer);
+        var before = fs.DiskReadBytes;
+        AssertReadsBack(first, 0, (int)first.Length);
+        Assert.True(fs.DiskReadBytes - before >= first.Length - (16 * 1024));
+        before = fs.DiskReadBytes;
+        AssertReadsBack(second, second.Length - 40_000, 40_000);
+        Assert.Equal(before, fs.DiskReadBytes);
+
+        first.Dispose();
+        second.Dispose();
+        Assert.Equal(0, fs.Cache.Bytes);
+    }
+
+    [Fact]
+    public void Truncate_InsideCachedChunks_ReadsNeverServeTheCutBytes()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 1 << 20);
+        using var file = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(file, 5_000);
+        }
+
+        // A follower cut back into what the cache holds, then given other bytes at the same positions.
+        file.Truncate(50_001);
+        var other = Pattern(50_001, 40_000).Select(b => (byte)~b).ToArray();
+        file.Append(other);
+
+        var read = new byte[90_001];
+        Assert.Equal(read.Length, file.Read(0, read));
+        Assert.Equal(Pattern(0, 50_001), read[..50_001]);
+        Assert.Equal(other, read[50_001..]);
+        Assert.Equal(0, fs.DiskReadBytes);
+
+        file.Truncate(0);
+        Assert.Equal(0, fs.Cache!.Bytes);
+    }
+
+    [Fact]
+    public async Task Read_BehindTheTailWhileAppendingAndEvicting_ReaderGetsExactlyTheFileBytes()
+    {
+        // A budget of three windows: chunks leave the cache (their buffers reused by the window) while the reader copies.
+        var fs = new PhysicalFileSystem(tailBytes: 8 * 1024, maxTails: 4, cacheBytes: 3 * ((8 * 1024) + DirectAppendTail.BlockSize));
+        using var file = fs.Open(Path.Combine(_dir.Path, "00000000000000000000.log"), create: true);
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            var buffer = new byte[70_000];
+            var random = new Random(7);
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                var length = file.Length;
+                var from = Math.Max(0, length - random.Next(1, 60_000));
+                var count = (int)Math.Min(length - from, random.Next(1, buffer.Length));
+                var read = file.Read(from, buffer.AsSpan(0, count));
+                Assert.Equal(count, read);
+                Assert.Equal(Pattern(from, read), buffer[..read]);
+                reads++;
+            }
+
+            return reads;
+        });
+
+        for (var i = 0; i < 3_000; i++)
+        {
+            AppendPattern(file, 700 + (i % 900));
+        }
+
+        await done.CancelAsync();
+        Assert.True(await reader > 0);
+        Assert.True(fs.Cache!.Bytes <= 3 * ((8 * 1024) + DirectAppendTail.BlockSize));
+    }
+
+    [Fact]
+    public void Open_CopyOfALogWhileAppending_RecoveryCutsTheZeroPaddingAndAppendsGoOn()
+    {
+        var directory = _dir.Partition();
+        using var log = LogTestExtensions.OpenLog(directory);
+        for (var i = 0; i < 10; i++)
+        {
+            log.Append(TestBatches.Create(records: 3, valueSize: 77), 0);
+        }
+
+        log.Flush();
+        var segment = Path.Combine(directory, "00000000000000000000.log");
+        Assert.True(new FileInfo(segment).Length > log.Size);
+
+        // What a crash leaves: the files as they are while the log is open, padding and all.
+        var copy = _dir.Partition("copy");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(directory))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        using var reopened = LogTestExtensions.OpenLog(copy);
+        Assert.Equal(30, reopened.LogEndOffset);
+        Assert.Equal(log.ReadAll(), reopened.ReadAll());
+        reopened.Append(TestBatches.Create(records: 2), 0);
+        Assert.Equal(32, reopened.LogEndOffset);
+        Assert.Equal(11, reopened.ReadAll().Count);
+    }
+}
