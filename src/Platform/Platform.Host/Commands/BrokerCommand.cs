@@ -136,9 +136,9 @@ internal static class BrokerCommand
     }
 
     /// <summary>
-    /// A configuration whose <c>hostBuilder:reloadConfigOnChange</c> is false. It is a source, not a value set
-    /// on the manager: a value set on the manager lives in its default memory provider, which the host
-    /// builder rebuilds away, and then appsettings.json was watched after all.
+    /// A configuration whose <c>hostBuilder:reloadConfigOnChange</c> is false, given as a source: set as a value
+    /// on the manager (<c>new ConfigurationManager { [key] = "false" }</c>) it did not take, and the broker
+    /// still held an inotify watch on every directory under the working directory.
     /// </summary>
     private static ConfigurationManager NotReloadingConfiguration()
     {
