@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -31,9 +32,9 @@ public static class Crc32C
             uint first = crc, second = 0, third = 0;
             for (var i = 0; i < Lane; i += 8)
             {
-                first = BitOperations.Crc32C(first, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref next, i)));
-                second = BitOperations.Crc32C(second, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref next, Lane + i)));
-                third = BitOperations.Crc32C(third, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref next, 2 * Lane + i)));
+                first = BitOperations.Crc32C(first, Read(ref Unsafe.Add(ref next, i)));
+                second = BitOperations.Crc32C(second, Read(ref Unsafe.Add(ref next, Lane + i)));
+                third = BitOperations.Crc32C(third, Read(ref Unsafe.Add(ref next, 2 * Lane + i)));
             }
 
             crc = Shift(PastTwoLanes, first) ^ Shift(PastOneLane, second) ^ third;
@@ -43,7 +44,7 @@ public static class Crc32C
 
         for (; left >= 8; left -= 8)
         {
-            crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref next));
+            crc = BitOperations.Crc32C(crc, Read(ref next));
             next = ref Unsafe.Add(ref next, 8);
         }
 
@@ -55,6 +56,10 @@ public static class Crc32C
 
         return crc;
     }
+
+    /// <summary>Eight bytes in the order the checksum takes them, first byte lowest.</summary>
+    private static ulong Read(ref byte at)
+        => BitConverter.IsLittleEndian ? Unsafe.ReadUnaligned<ulong>(ref at) : BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref at));
 
     private static uint Shift(uint[] table, uint crc)
         => table[(byte)crc] ^ table[256 + (byte)(crc >> 8)] ^ table[512 + (byte)(crc >> 16)] ^ table[768 + (crc >> 24)];
