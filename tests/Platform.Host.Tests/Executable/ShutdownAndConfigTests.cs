@@ -49,6 +49,20 @@ public sealed class ShutdownAndConfigTests : IDisposable
         Assert.DoesNotContain(restarted.Output, line => line.Contains("Rebuilding", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Start_WatchesNoFiles()
+    {
+        // A watcher of appsettings.json covers the working directory recursively (./data of the default
+        // layout included) and costs an inotify event per append; settings are read once at start.
+        await using var broker = await BrokerProcess.StartAsync(DataDir);
+
+        var watchers = Directory.GetFiles($"/proc/{broker.ProcessId}/fd")
+            .Where(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify")
+            .ToList();
+
+        Assert.Empty(watchers);
+    }
+
     [Theory]
     [InlineData("""{ "Broker": { "num.partitions": "x" } }""", "num.partitions")]
     [InlineData("""{ "Broker": { "log.retention.ms": "soon" } }""", "log.retention.ms")]

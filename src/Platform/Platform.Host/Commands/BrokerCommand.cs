@@ -135,6 +135,18 @@ internal static class BrokerCommand
         }
     }
 
+    /// <summary>
+    /// A configuration whose <c>hostBuilder:reloadConfigOnChange</c> is false, given as a source: set as a value
+    /// on the manager (<c>new ConfigurationManager { [key] = "false" }</c>) it did not take, and the broker
+    /// still held an inotify watch on every directory under the working directory.
+    /// </summary>
+    private static ConfigurationManager NotReloadingConfiguration()
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
+        return configuration;
+    }
+
     private static IHost Build(ParseResult parse, bool withWorker)
     {
         // Settings are read once at start, so appsettings.json is not watched: its watcher covers the working
@@ -143,7 +155,7 @@ internal static class BrokerCommand
         {
             Args = [],
             ContentRootPath = Environment.CurrentDirectory,
-            Configuration = new ConfigurationManager { ["hostBuilder:reloadConfigOnChange"] = "false" },
+            Configuration = NotReloadingConfiguration(),
         });
         builder.Configuration.AddEnvironmentVariables("PLATFORM_");
         if (parse.GetValue(ConfigFile) is { } file)
