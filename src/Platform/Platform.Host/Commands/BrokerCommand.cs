@@ -140,7 +140,7 @@ internal static class BrokerCommand
     /// on the manager (<c>new ConfigurationManager { [key] = "false" }</c>) it did not take, and the broker
     /// still held an inotify watch on every directory under the working directory.
     /// </summary>
-    private static ConfigurationManager NotReloadingConfiguration()
+    internal static ConfigurationManager NotReloadingConfiguration()
     {
         var configuration = new ConfigurationManager();
         configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
