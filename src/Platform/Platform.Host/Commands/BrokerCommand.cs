@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Broker;
+using Platform.Broker.Cluster;
 
 namespace Platform.Host.Commands;
 
@@ -71,6 +72,9 @@ internal static class BrokerCommand
         var started = false;
         try
         {
+            // meta.properties first, outside the host: its errors (a full disk, a damaged file) then end in one line,
+            // without the host's own log of a failed start.
+            host.Services.GetRequiredService<ClusterInfo>();
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
@@ -98,7 +102,7 @@ internal static class BrokerCommand
             return inner.Count > 0 && inner.All(i => Unwrap(i) is not null) ? Unwrap(inner[0]) : null;
         }
 
-        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or Storage.LogException or Platform.Cluster.ClusterException ? e : null;
+        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or InvalidDataException or UnauthorizedAccessException or Storage.LogException or Platform.Cluster.ClusterException ? e : null;
     }
 
     /// <summary>The sections a configuration file may have: a misspelt one would otherwise be ignored with all its settings.</summary>
