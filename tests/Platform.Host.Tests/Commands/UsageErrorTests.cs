@@ -29,8 +29,10 @@ public sealed class UsageErrorTests
         var root = PlatformCommands.Create();
         using var error = new StringWriter();
 
-        var exit = UsageErrors.Report(root.Parse([.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries), option, "abc"]), error);
+        var parsed = root.Parse([.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries), option, "abc"]);
+        var exit = UsageErrors.Report(parsed, error);
 
+        Assert.NotEmpty(parsed.Errors);
         Assert.Equal(2, exit);
     }
 
@@ -48,6 +50,22 @@ public sealed class UsageErrorTests
 
         Assert.Equal(2, exit);
         Assert.Equal([message, "Run 'platform reassign-partitions --help' for usage."], error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    /// <summary>--offset takes a number or a word, so it is a text option: its rule makes a bad one a usage error too (it was exit code 1).</summary>
+    [Theory]
+    [InlineData("banana")]
+    [InlineData("-1")]
+    public void Consume_OffsetNeitherANumberNorEarliestOrLatest_UsageErrorNamingIt(string value)
+    {
+        var root = PlatformCommands.Create();
+        using var error = new StringWriter();
+
+        var parsed = root.Parse(["consume", "--bootstrap-server", "127.0.0.1:1", "--topic", "t", "--partition", "0", "--offset", value]);
+        var exit = UsageErrors.Report(parsed, error);
+
+        Assert.Equal(2, exit);
+        Assert.Equal([$"--offset must be a non-negative number, earliest or latest, not '{value}'.", "Run 'platform consume --help' for usage."], error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     private static IEnumerable<(string[] Path, Option Option)> Options(Command command, string[] path)
