@@ -70,6 +70,7 @@ internal static class BrokerCommand
         }
 
         var started = false;
+        var exitCode = 0;
         try
         {
             // meta.properties first, outside the host: its errors (a full disk, a damaged file) then end in one line,
@@ -78,18 +79,42 @@ internal static class BrokerCommand
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
         }
         catch (Exception e) when (Unwrap(e) is { } failure)
         {
             // One line: what failed and why (a full disk, a vanished data directory); the broker's own log has the detail.
             var when = started ? "broker stopped with an error" : "broker failed to start";
             await Console.Error.WriteLineAsync($"platform: {when}: {failure.Message}").ConfigureAwait(false);
-            return 1;
+            exitCode = 1;
         }
         finally
         {
+            exitCode = await DisposeAsync(host, exitCode).ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
+
+    /// <summary>
+    /// Disposing closes what the host opened, the logs of a failed start too. A close that fails for the reason just
+    /// reported (the same full disk or open-file limit) is no news: the broker's log names the log, which recovers
+    /// at the next start; after a clean run it is the one line.
+    /// </summary>
+    private static async Task<int> DisposeAsync(IHost host, int exitCode)
+    {
+        try
+        {
             host.Dispose();
+            return exitCode;
+        }
+        catch (Exception e) when (Unwrap(e) is { } failure)
+        {
+            if (exitCode == 0)
+            {
+                await Console.Error.WriteLineAsync($"platform: broker stopped with an error: {failure.Message}").ConfigureAwait(false);
+            }
+
+            return 1;
         }
     }
 
