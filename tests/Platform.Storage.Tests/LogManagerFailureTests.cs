@@ -63,6 +63,29 @@ public sealed class LogManagerFailureTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
+    /// <summary>An open-file limit too low for the data directory took the partitions offline one by one, with a stack trace each.</summary>
+    [Fact]
+    public async Task Start_OutOfFileDescriptors_OneStorageExceptionNotPartitionsOffline()
+    {
+        await using (var first = Manager(PhysicalFileSystem.Instance))
+        {
+            first.Start();
+            first.GetOrCreateLog("descriptors", 0).Append(TestBatches.Create(records: 3), 0);
+            first.GetOrCreateLog("descriptors", 1).Append(TestBatches.Create(records: 3), 0);
+        }
+
+        // Without a recovery point checkpoint the start rescans the segment and writes one: the write fails.
+        File.Delete(Path.Combine(_dir.Partition("descriptors", 0), LogFileNames.RecoveryPointCheckpoint));
+        var disk = new FaultInjectingFileSystem { AppendFault = path => path.EndsWith(".tmp", StringComparison.Ordinal) ? new IOException($"Too many open files : '{path}'", 24) : null };
+        var manager = Manager(disk);
+
+        var error = Assert.Throws<StorageException>(manager.Start);
+
+        Assert.Contains("Out of file descriptors", error.Message, StringComparison.Ordinal);
+        Assert.Contains("open-file limit", error.Message, StringComparison.Ordinal);
+        Assert.Empty(manager.OfflineLogs);
+    }
+
     [Fact]
     public async Task Start_UnknownPartitionDirectory_NotOpenedAndLeftAsItIs()
     {

@@ -372,10 +372,16 @@ public sealed partial class LogManager : IAsyncDisposable
         }
         catch (Exception e) when (IsPartitionFault(e))
         {
-            // A full disk is the broker's problem, not this partition's: every other log would fail the same way.
+            // A full disk, or no file descriptor left, is the broker's problem, not this partition's: every other log
+            // would fail the same way, and marking them offline one by one would hide the cause.
             if (StorageErrors.IsDiskFull(e))
             {
                 throw new StorageException($"Disk full while opening {directory}: {StorageErrors.Describe(e)}", e);
+            }
+
+            if (StorageErrors.IsOutOfFileDescriptors(e))
+            {
+                throw new StorageException($"Out of file descriptors while opening {directory} ({StorageErrors.Describe(e)}): raise the open-file limit (ulimit -n, LimitNOFILE=) for the partitions in the data directory", e);
             }
 
             var reason = StorageErrors.Describe(e);

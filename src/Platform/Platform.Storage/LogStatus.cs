@@ -43,9 +43,9 @@ internal sealed class LogStatus(string directory, ILogger logger, Action<Storage
     }
 
     /// <summary>For a change of the log: <see cref="ObjectDisposedException"/> once closed, <see cref="StorageException"/> once offline.</summary>
-    public void ThrowIfUnusable(PartitionLog log)
+    public void ThrowIfUnusable()
     {
-        ObjectDisposedException.ThrowIf(_closed, log);
+        ObjectDisposedException.ThrowIf(_closed, typeof(PartitionLog));
         ThrowIfOffline();
     }
 

@@ -42,7 +42,7 @@ internal static class NativeMethods
         var fd = Open(name, ReadOnly);
         if (fd < 0)
         {
-            throw new IOException($"Could not open directory '{path}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
+            throw new IOException($"Could not open directory '{path}' to fsync it (errno {Marshal.GetLastPInvokeError()}).", Marshal.GetLastPInvokeError());
         }
 
         try

@@ -47,6 +47,7 @@ public sealed class PartitionLog : IDisposable
     private readonly TransactionState _transactions;
     private readonly ProducerSnapshots _snapshots;
     private readonly LeaderEpochCache _epochs;
+    private readonly LogRetention _retention;
     private volatile LogConfig _config;
 
     private PartitionLog(string directory, string topic, int partition, LogConfig config, IStorageFileSystem fs, ILogger logger, TimeProvider time)
@@ -68,6 +69,7 @@ public sealed class PartitionLog : IDisposable
         _transactions = new TransactionState(_producerState);
         _snapshots = new ProducerSnapshots(fs, directory, logger);
         _epochs = new LeaderEpochCache(fs, directory);
+        _retention = new LogRetention(_segments, _offsets, _highWatermark, _status, _lock, () => _config, Roll, directory, logger);
     }
 
     /// <summary>
@@ -198,7 +200,7 @@ public sealed class PartitionLog : IDisposable
         LogAppendInfo info;
         lock (_lock)
         {
-            _status.ThrowIfUnusable(this);
+            _status.ThrowIfUnusable();
             var now = NowMilliseconds;
             var logAppendTime = config.MessageTimestampType == TimestampType.LogAppendTime ? now : -1;
             var append = PreparedAppend.ForLeader(span, _offsets.End, leaderEpoch, logAppendTime, config, _producerState, _transactions);
@@ -228,7 +230,7 @@ public sealed class PartitionLog : IDisposable
         LogAppendInfo info;
         lock (_lock)
         {
-            _status.ThrowIfUnusable(this);
+            _status.ThrowIfUnusable();
             var append = PreparedAppend.ForFollower(span, _offsets.End, _epochs.LatestEpoch, config, out var newEpochs);
             foreach (var (epoch, startOffset) in newEpochs ?? [])
             {
@@ -418,63 +420,14 @@ public sealed class PartitionLog : IDisposable
     /// first. Also deletes the files of removed segments whose file.delete.delay.ms passed.
     /// Returns the number of segments removed.
     /// </summary>
-    public int ApplyRetention(long nowMs)
-    {
-        var removed = 0;
-        lock (_lock)
-        {
-            if (!_status.IsClosed && !IsOffline)
-            {
-                var config = _config;
-                if (config.Delete && config.RetentionMs >= 0)
-                {
-                    removed += DeleteOldSegments((segment, _) => segment.MaxTimestamp >= 0 && nowMs - segment.MaxTimestamp > config.RetentionMs, "retention.ms", nowMs);
-                }
-
-                if (config.Delete && config.RetentionBytes >= 0)
-                {
-                    var excess = Size - config.RetentionBytes;
-                    removed += DeleteOldSegments((segment, _) => (excess -= segment.Size) >= 0, "retention.bytes", nowMs);
-                }
-
-                removed += DeleteOldSegments(IsBelowLogStart, "log start offset", nowMs);
-            }
-        }
-
-        DeleteRetiredSegments(nowMs);
-        return removed;
-    }
+    public int ApplyRetention(long nowMs) => _retention.Apply(nowMs);
 
     /// <summary>
     /// DeleteRecords: moves the log start offset up to <paramref name="offset"/> (-1: the high watermark),
     /// persists it and deletes the segments wholly below it. Returns the new log start offset (low watermark).
     /// </summary>
     /// <exception cref="OffsetOutOfRangeException">The offset is past the high watermark.</exception>
-    public long DeleteRecordsBefore(long offset)
-    {
-        var now = NowMilliseconds;
-        long logStartOffset;
-        lock (_lock)
-        {
-            _status.ThrowIfUnusable(this);
-            if (offset == -1)
-            {
-                offset = HighWatermark;
-            }
-
-            if (offset < 0 || offset > HighWatermark)
-            {
-                throw new OffsetOutOfRangeException(offset, LogStartOffset, HighWatermark);
-            }
-
-            _offsets.AdvanceStart(offset);
-            DeleteOldSegments(IsBelowLogStart, "delete records", now);
-            logStartOffset = LogStartOffset;
-        }
-
-        DeleteRetiredSegments(now);
-        return logStartOffset;
-    }
+    public long DeleteRecordsBefore(long offset) => _retention.DeleteRecordsBefore(offset, NowMilliseconds);
 
     /// <summary>
     /// A follower follows its leader's log start offset (Kafka's maybeIncrementLogStartOffset on fetch): its own
@@ -482,25 +435,10 @@ public sealed class PartitionLog : IDisposable
     /// segments wholly below it are deleted, so DeleteRecords and retention on the leader hold on every replica.
     /// Segments not yet below the high watermark go at a later call (each fetch makes one) or retention pass.
     /// </summary>
-    public void FollowLeaderLogStartOffset(long leaderLogStartOffset)
-    {
-        var now = NowMilliseconds;
-        lock (_lock)
-        {
-            _status.ThrowIfUnusable(this);
-            _offsets.AdvanceStart(Math.Min(leaderLogStartOffset, _offsets.End));
-            if (_segments.Count < 2 || _segments.All[1].BaseOffset > LogStartOffset
-                || DeleteOldSegments(IsBelowLogStart, "leader log start offset", now) == 0)
-            {
-                return;
-            }
-        }
-
-        DeleteRetiredSegments(now);
-    }
+    public void FollowLeaderLogStartOffset(long leaderLogStartOffset) => _retention.FollowLeaderLogStartOffset(leaderLogStartOffset, NowMilliseconds);
 
     /// <summary>Deletes the files of removed segments once file.delete.delay.ms has passed.</summary>
-    public void DeleteRetiredSegments(long nowMs) => _segments.DeleteRetired(nowMs);
+    public void DeleteRetiredSegments(long nowMs) => _retention.DeleteRetired(nowMs);
 
     /// <summary>
     /// A follower cuts its log to its leader's history: every batch at or after <paramref name="offset"/>
@@ -728,7 +666,7 @@ public sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            _status.ThrowIfUnusable(this);
+            _status.ThrowIfUnusable();
             if (offset >= _offsets.End && !fully)
             {
                 return _offsets.End;
@@ -760,37 +698,6 @@ public sealed class PartitionLog : IDisposable
                 }
             }
         }
-    }
-
-    /// <summary>A segment whose every offset is below the log start offset (the next one starts at or before it).</summary>
-    private bool IsBelowLogStart(LogSegment segment, LogSegment? next) => next is not null && next.BaseOffset <= LogStartOffset;
-
-    /// <summary>Takes segments matching <paramref name="predicate"/> off the start of the log, below the high watermark. Caller holds the lock.</summary>
-    private int DeleteOldSegments(Func<LogSegment, LogSegment?, bool> predicate, string reason, long nowMs)
-    {
-        var count = _segments.CountOldest(predicate, HighWatermark, _offsets.End);
-        if (count == 0)
-        {
-            return 0;
-        }
-
-        try
-        {
-            if (count == _segments.Count)
-            {
-                Roll(nowMs);
-            }
-
-            _segments.RemoveOldest(count, nowMs, _config.FileDeleteDelayMs);
-            _offsets.AdvanceStart(_segments.All[0].BaseOffset);
-            _logger.DeletingSegments(count, Directory, reason, LogStartOffset);
-        }
-        catch (IOException e)
-        {
-            throw new StorageException($"Deleting segments of {Directory} failed: {e.Message}", e);
-        }
-
-        return count;
     }
 
     /// <summary>Offline: group commit waiters fail and waiting fetches wake to report it.</summary>

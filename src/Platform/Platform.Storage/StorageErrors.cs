@@ -1,12 +1,19 @@
 namespace Platform.Storage;
 
-/// <summary>Tells the I/O errors apart that the broker answers differently: a full disk stops it, a bad partition only takes itself offline.</summary>
+/// <summary>
+/// Tells the I/O errors apart that the broker answers differently: a full disk or running out of file
+/// descriptors stops it, a bad partition only takes itself offline.
+/// </summary>
 public static class StorageErrors
 {
     // ENOSPC on Linux and macOS; ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL as HRESULTs on Windows.
     private const int Enospc = 28;
     private const int WindowsDiskFull = unchecked((int)0x80070070);
     private const int WindowsHandleDiskFull = unchecked((int)0x80070027);
+
+    // EMFILE (this process's open-file limit) and ENFILE (the system's) on Linux and macOS.
+    private const int Emfile = 24;
+    private const int Enfile = 23;
 
     /// <summary>True if <paramref name="exception"/> or one it wraps says the disk is full.</summary>
     public static bool IsDiskFull(Exception exception)
@@ -15,6 +22,20 @@ public static class StorageErrors
         {
             if (e is IOException io && (io.HResult is Enospc or WindowsDiskFull or WindowsHandleDiskFull
                 || io.Message.Contains("No space left on device", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True if <paramref name="exception"/> or one it wraps says the process (or system) has no file descriptor left.</summary>
+    public static bool IsOutOfFileDescriptors(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is IOException io && (io.HResult is Emfile or Enfile || io.Message.Contains("Too many open files", StringComparison.Ordinal)))
             {
                 return true;
             }

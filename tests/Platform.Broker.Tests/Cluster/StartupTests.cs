@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Broker.Cluster;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
+using Platform.Storage.Testing;
 
 namespace Platform.Broker.Tests.Cluster;
 
@@ -119,5 +122,38 @@ public sealed class StartupTests : IDisposable
         Assert.True(new FileInfo(Path.Combine(aside, "00000000000000000000.log")).Length > 0);
         using var topics = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "topics.json")));
         Assert.Contains(topics.RootElement.EnumerateArray(), t => t.GetProperty("Name").GetString() == "ghost");
+    }
+
+    [Fact]
+    public void MetaProperties_DiskFullAtTheFirstStart_NothingLeftAndTheNextStartWritesIt()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new BrokerOptions { DataDir = _dataDir });
+        var fileSystem = new FaultInjectingFileSystem { DiskFull = true };
+        var meta = Path.Combine(_dataDir, "meta.properties");
+
+        Assert.ThrowsAny<IOException>(() => new ClusterInfo(options, fileSystem));
+        Assert.Empty(Directory.GetFiles(_dataDir));
+
+        fileSystem.DiskFull = false;
+        var cluster = new ClusterInfo(options, fileSystem);
+
+        Assert.Contains($"cluster.id={cluster.ClusterId}", File.ReadAllLines(meta));
+        Assert.Equal(cluster.ClusterId, new ClusterInfo(options).ClusterId);
+    }
+
+    /// <summary>An empty meta.properties is what a full disk at the first start used to leave; it stopped every later start.</summary>
+    [Fact]
+    public async Task Start_EmptyMetaPropertiesLeftByAFullDisk_StartsAndWritesANewClusterId()
+    {
+        Directory.CreateDirectory(_dataDir);
+        await File.WriteAllTextAsync(Path.Combine(_dataDir, "meta.properties"), "");
+
+        await using var broker = await StartAsync();
+        await using var connection = await RawConnection.ConnectAsync(broker);
+        await connection.CreateTopicAsync("after-full-disk");
+        await ProduceAsync(connection, "after-full-disk", 0, "served");
+
+        var clusterId = broker.Services.GetRequiredService<ClusterInfo>().ClusterId;
+        Assert.Contains($"cluster.id={clusterId}", await File.ReadAllLinesAsync(Path.Combine(_dataDir, "meta.properties")));
     }
 }

@@ -78,6 +78,30 @@ public sealed class ServerPropertiesAndDiskTests : IDisposable
         Assert.Contains(broker.Output, line => line.Contains("may need ", StringComparison.Ordinal) && line.Contains("1024 connections", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// An open-file limit too low for the partitions already on disk: the logs cannot all be opened. It took them offline
+    /// one by one, then failed naming /proc/self/limits, and closing what it had opened threw an unhandled exception.
+    /// </summary>
+    [Fact]
+    public async Task Start_OpenFileLimitBelowThePartitionsOnDisk_ExitsOneWithOneLineNamingTheLimit()
+    {
+        await using (var broker = await BrokerProcess.StartAsync(DataDir))
+        {
+            await using var connection = await RawConnection.ConnectAsync(broker.Port);
+            var created = await connection.SendAsync<Platform.Protocol.Messages.CreateTopicsResponse>(Wire.CreateTopicRequest("many", 300), 7);
+            Assert.Equal(0, created.Topics[0].ErrorCode);
+            Assert.Equal(0, await broker.TerminateAsync());
+        }
+
+        await using var process = BrokerProcess.Launch(256, "broker", "--listen", "127.0.0.1:0", "--data-dir", DataDir);
+
+        Assert.Equal(1, await process.WaitForExitAsync());
+        var line = Assert.Single(Stderr(process));
+        Assert.Contains("Out of file descriptors", line, StringComparison.Ordinal);
+        Assert.Contains("raise the open-file limit", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(process.Output, l => l.Contains("Unhandled exception", StringComparison.Ordinal) || l.Contains("stays offline", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Sigterm_DataDirectoryDeleted_ExitsOneWithOneLineNoUnhandledException()
     {

@@ -113,6 +113,20 @@ public sealed class ShutdownAndConfigTests : IDisposable
         AssertOneLine(process, $"data directory '{Path.Combine(file, "data")}'");
     }
 
+    [Fact]
+    public async Task Start_MetaPropertiesWithoutClusterId_ExitsOneWithOneLineNamingTheFile()
+    {
+        var dataDir = Path.Combine(_root, "damaged-meta");
+        Directory.CreateDirectory(dataDir);
+        await File.WriteAllTextAsync(Path.Combine(dataDir, "meta.properties"), "version=1\nnode.id=1\n");
+        await using var process = BrokerProcess.Launch("broker", "--data-dir", dataDir, "--listen", "127.0.0.1:0");
+
+        var exitCode = await process.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        AssertOneLine(process, $"{Path.Combine(dataDir, "meta.properties")} has no cluster.id");
+    }
+
     private static void AssertOneLine(BrokerProcess process, string problem)
     {
         var stderr = process.Output.Where(line => line.StartsWith("stderr: ", StringComparison.Ordinal)).ToList();

@@ -1,26 +1,34 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Options;
+using Platform.Storage;
 
 namespace Platform.Broker.Cluster;
 
 /// <summary>
 /// Who this broker is: node id, cluster id (kept in <c>meta.properties</c> in the data directory, as
-/// Kafka does, so it survives restarts) and the address clients are told to use.
+/// Kafka does, so it survives restarts) and the address clients are told to use. The file is replaced
+/// atomically: a full disk or a crash while writing it leaves the old one or none, never an empty one that
+/// would stop every later start.
 /// </summary>
 public sealed class ClusterInfo
 {
     private const string MetaFile = "meta.properties";
 
     private readonly string _metaPath;
+    private readonly IStorageFileSystem _fileSystem;
 
-    public ClusterInfo(IOptions<BrokerOptions> options)
+    public ClusterInfo(IOptions<BrokerOptions> options, IStorageFileSystem? fileSystem = null)
     {
+        _fileSystem = fileSystem ?? PhysicalFileSystem.Instance;
         var settings = options.Value;
         NodeId = settings.NodeId;
         Directory.CreateDirectory(settings.DataDir);
         var path = Path.Combine(settings.DataDir, MetaFile);
         _metaPath = path;
-        if (File.Exists(path))
+        // An empty file is what a full disk left before this file was written atomically: that start failed
+        // before anything was served, so no client ever saw its cluster id and a new one is as good.
+        if (File.Exists(path) && new FileInfo(path).Length > 0)
         {
             var properties = File.ReadAllLines(path)
                 .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
@@ -36,7 +44,7 @@ public sealed class ClusterInfo
         {
             // Kafka's cluster ids are 22-character URL-safe base64 UUIDs.
             ClusterId = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-            File.WriteAllText(path, $"version=1\ncluster.id={ClusterId}\nnode.id={NodeId}\n");
+            WriteMetaFile();
         }
 
         if (settings.Advertise is not null)
@@ -69,7 +77,7 @@ public sealed class ClusterInfo
         }
 
         ClusterId = clusterId;
-        File.WriteAllText(_metaPath, $"version=1\ncluster.id={ClusterId}\nnode.id={NodeId}\n");
+        WriteMetaFile();
     }
 
     /// <summary>Called once the listener is bound, so a port of 0 is advertised as the real one.</summary>
@@ -85,4 +93,7 @@ public sealed class ClusterInfo
             AdvertisedHost = host;
         }
     }
+
+    private void WriteMetaFile()
+        => AtomicFile.Write(_fileSystem, _metaPath, Encoding.UTF8.GetBytes($"version=1\ncluster.id={ClusterId}\nnode.id={NodeId}\n"));
 }

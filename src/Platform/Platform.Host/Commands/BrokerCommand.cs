@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Broker;
+using Platform.Broker.Cluster;
 
 namespace Platform.Host.Commands;
 
@@ -69,23 +70,51 @@ internal static class BrokerCommand
         }
 
         var started = false;
+        var exitCode = 0;
         try
         {
+            // meta.properties first, outside the host: its errors (a full disk, a damaged file) then end in one line,
+            // without the host's own log of a failed start.
+            host.Services.GetRequiredService<ClusterInfo>();
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
         }
         catch (Exception e) when (Unwrap(e) is { } failure)
         {
             // One line: what failed and why (a full disk, a vanished data directory); the broker's own log has the detail.
             var when = started ? "broker stopped with an error" : "broker failed to start";
             await Console.Error.WriteLineAsync($"platform: {when}: {failure.Message}").ConfigureAwait(false);
-            return 1;
+            exitCode = 1;
         }
         finally
         {
+            exitCode = await DisposeAsync(host, exitCode).ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
+
+    /// <summary>
+    /// Disposing closes what the host opened, the logs of a failed start too. A close that fails for the reason just
+    /// reported (the same full disk or open-file limit) is no news: the broker's log names the log, which recovers
+    /// at the next start; after a clean run it is the one line.
+    /// </summary>
+    private static async Task<int> DisposeAsync(IHost host, int exitCode)
+    {
+        try
+        {
             host.Dispose();
+            return exitCode;
+        }
+        catch (Exception e) when (Unwrap(e) is { } failure)
+        {
+            if (exitCode == 0)
+            {
+                await Console.Error.WriteLineAsync($"platform: broker stopped with an error: {failure.Message}").ConfigureAwait(false);
+            }
+
+            return 1;
         }
     }
 
@@ -98,7 +127,7 @@ internal static class BrokerCommand
             return inner.Count > 0 && inner.All(i => Unwrap(i) is not null) ? Unwrap(inner[0]) : null;
         }
 
-        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or Storage.LogException or Platform.Cluster.ClusterException ? e : null;
+        return e is OptionsValidationException or System.Net.Sockets.SocketException or IOException or InvalidDataException or UnauthorizedAccessException or Storage.LogException or Platform.Cluster.ClusterException ? e : null;
     }
 
     /// <summary>The sections a configuration file may have: a misspelt one would otherwise be ignored with all its settings.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Platform.Client;
 
 namespace Platform.Host.Commands;
@@ -18,6 +19,13 @@ public static class ConsumeCommand
         var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start with the earliest record rather than the latest." };
         var partition = new Option<int?>("--partition") { Description = "Consume only this partition (default: all)." };
         var offset = new Option<string?>("--offset") { Description = "With --partition: an offset, or earliest / latest (default latest)." };
+        offset.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens.Where(t => ParseOffset(t.Value) is null))
+            {
+                r.AddError($"--offset must be a non-negative number, earliest or latest, not '{token.Value}'.");
+            }
+        });
         var maxMessages = new Option<long?>("--max-messages") { Description = "Exit after this many records (default: run until Ctrl+C)." }.AtLeast(1L);
         var timeoutMs = new Option<int?>("--timeout-ms") { Description = "Exit when no record arrives for this long." };
         var printKey = new Option<bool>("--print-key") { Description = "Print the key before the value." };
@@ -87,13 +95,16 @@ public static class ConsumeCommand
         return command;
     }
 
-    private static Offset StartOffset(string? offset, bool fromBeginning) => offset switch
+    // A given --offset was checked by its rule (a usage error otherwise).
+    private static Offset StartOffset(string? offset, bool fromBeginning)
+        => offset is null ? (fromBeginning ? Offset.Beginning : Offset.End) : ParseOffset(offset)!.Value;
+
+    private static Offset? ParseOffset(string offset) => offset switch
     {
-        null => fromBeginning ? Offset.Beginning : Offset.End,
         "earliest" => Offset.Beginning,
         "latest" => Offset.End,
-        _ when long.TryParse(offset, out var n) && n >= 0 => n,
-        _ => throw new ArgumentException($"--offset must be a non-negative number, earliest or latest, not '{offset}'."),
+        _ when long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+        _ => null,
     };
 
     private sealed class Run(TextWriter output, TextWriter err, long? maxMessages, TimeSpan? timeout, string? keySeparator)

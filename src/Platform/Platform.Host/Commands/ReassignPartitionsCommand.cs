@@ -40,7 +40,7 @@ public static class ReassignPartitionsCommand
         var throttle = new Option<long?>("--throttle")
         {
             Description = "With --execute: the bytes/s the moving replicas may copy at (run --verify until done to remove the throttle).",
-        };
+        }.AtLeast(1L);
         var command = new Command("reassign-partitions", "Move partitions to other brokers, or change their replication factor.")
         {
             generate, execute, verify, cancel, topicsFile, brokerList, reassignmentFile, throttle,
@@ -64,10 +64,6 @@ public static class ReassignPartitionsCommand
             else if (r.GetResult(throttle) is not null && !r.GetValue(execute))
             {
                 r.AddError("--throttle goes with --execute.");
-            }
-            else if (r.GetValue(throttle) is <= 0)
-            {
-                r.AddError("--throttle must be a positive number of bytes per second.");
             }
         });
         command.SetAction((parse, ct) => AdminCommand.RunAsync(
