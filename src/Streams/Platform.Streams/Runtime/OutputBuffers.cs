@@ -24,8 +24,8 @@ internal sealed class OutputBuffers
     private readonly Lock _lock = new();
     private readonly Stack<Chunk> _chunks = new();
 
-    // Messages back from their reports (under the lock), swapped with the sending thread's empty spare stack when its
-    // own run dry: one lock per many messages on the sending side.
+    // Messages back from their reports (under the lock), swapped with the sending thread's empty spare stack when it
+    // has no message left: one lock per many messages on the sending side.
     private Stack<OutputMessage> _returned = new();
     private Stack<OutputMessage> _spare = new();
 
