@@ -23,6 +23,7 @@ internal static class StreamsBenchmark
     private const string WarmupInput = "streams-warmup-lines";
     private const int WordsPerLine = 5;
     private const string TieredPgo = "DOTNET_TieredPGO";
+    private const string WordCountOutput = "streams-wordcount-out";
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -66,10 +67,10 @@ internal static class StreamsBenchmark
         await using var broker = await BrokerProcess.StartAsync(executable, Path.Combine(root, "data"), $$"""{ "Broker": { "num.partitions": {{partitions}}, "group.initial.rebalance.delay.ms": 0 } }""");
         await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.Bootstrap }).Build();
         // Output topics exist before the runs (Streamiz does not create them; ours would through auto-creation).
-        string[] topics = [Input, WarmupInput, "streams-mapfilter-out", "streams-wordcount-out", "streamiz-mapfilter-out", "streamiz-wordcount-out"];
+        string[] topics = [Input, WarmupInput, "streams-mapfilter-out", WordCountOutput, "streamiz-mapfilter-out", "streamiz-wordcount-out"];
         await admin.CreateTopicsAsync(topics.Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = 1 }));
-        ProduceLines(broker.Bootstrap, Input, lines, partitions, vocabulary);
-        var context = new StreamsRunContext(broker.Bootstrap, admin, Input, await InputEndsAsync(admin, Input, partitions, lines), Path.Combine(root, "state"), commitMs, storeType, extraConfig);
+        var counts = ProduceLines(broker.Bootstrap, Input, lines, partitions, vocabulary);
+        var context = new StreamsRunContext(broker.Bootstrap, admin, Input, await InputEndsAsync(admin, Input, partitions, lines), Path.Combine(root, "state"), commitMs, storeType, extraConfig) { WordCounts = counts };
         var results = new Dictionary<string, List<Run>>();
         foreach (var name in only)
         {
@@ -80,8 +81,8 @@ internal static class StreamsBenchmark
         {
             // Every run once, untimed, over a smaller topic of the same kind of lines: the plain consumer and each
             // topology start the timed rounds with their code compiled alike, instead of round 1 measuring the JIT.
-            ProduceLines(broker.Bootstrap, WarmupInput, warmupLines, partitions, vocabulary);
-            var warmup = new StreamsRunContext(broker.Bootstrap, admin, WarmupInput, await InputEndsAsync(admin, WarmupInput, partitions, warmupLines), Path.Combine(root, "state"), commitMs, storeType, extraConfig);
+            var warmupCounts = ProduceLines(broker.Bootstrap, WarmupInput, warmupLines, partitions, vocabulary);
+            var warmup = new StreamsRunContext(broker.Bootstrap, admin, WarmupInput, await InputEndsAsync(admin, WarmupInput, partitions, warmupLines), Path.Combine(root, "state"), commitMs, storeType, extraConfig) { WordCounts = warmupCounts };
             foreach (var name in only)
             {
                 var run = await RunAsync(name, warmup, partitions, warmupLines, "warmup");
@@ -119,12 +120,79 @@ internal static class StreamsBenchmark
     {
         "plain" => await MeasureAsync(() => Task.Run(() => { PlainConsume(context.Bootstrap, context.Input, partitions, lines); return 0.0; })),
         "mapfilter" => await MeasureAsync(() => RunOursAsync(context, MapFilter(context.Input), "at_least_once", $"mapfilter-{label}")),
-        "wordcount" => await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType), "at_least_once", $"wordcount-{label}")),
-        "wordcount-eos" => await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType), "exactly_once_v2", $"wordcount-eos-{label}")),
+        "wordcount" => await VerifiedWordCountAsync(context, partitions, "at_least_once", $"wordcount-{label}"),
+        "wordcount-eos" => await VerifiedWordCountAsync(context, partitions, "exactly_once_v2", $"wordcount-eos-{label}"),
         "streamiz-mapfilter" => await MeasureAsync(async () => { await StreamizTopologies.RunAsync(context, wordCount: false, $"streamiz-mapfilter-{label}"); return 0.0; }),
         "streamiz-wordcount" => await MeasureAsync(async () => { await StreamizTopologies.RunAsync(context, wordCount: true, $"streamiz-wordcount-{label}"); return 0.0; }),
         _ => throw new ArgumentException($"--only: unknown run '{name}'."),
     };
+
+    /// <summary>
+    /// A measured word count run, then (not measured) its output checked: the last count of every word written
+    /// during the run must be the word's true count in the input.
+    /// </summary>
+    private static async Task<Run> VerifiedWordCountAsync(StreamsRunContext context, int partitions, string guarantee, string name)
+    {
+        var output = Enumerable.Range(0, partitions).Select(p => new TopicPartition(WordCountOutput, p)).ToList();
+        var start = await EndOffsetsAsync(context.Admin, output);
+        var run = await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType), guarantee, name));
+        var end = await EndOffsetsAsync(context.Admin, output);
+        var last = LastValues(context.Bootstrap, start, end, guarantee == "exactly_once_v2");
+        var wrong = context.WordCounts.Where(c => last.GetValueOrDefault(c.Key) != c.Value).ToList();
+        if (wrong.Count > 0 || last.Count != context.WordCounts.Count)
+        {
+            var (word, count) = wrong.FirstOrDefault();
+            throw new InvalidOperationException(
+                $"{name}: {wrong.Count} of {context.WordCounts.Count} words ended with a wrong count ({last.Count} words in the output; e.g. '{word}': {last.GetValueOrDefault(word ?? "")} instead of {count}).");
+        }
+
+        return run;
+    }
+
+    /// <summary>The last value per key written to the partitions between <paramref name="start"/> and <paramref name="end"/>.</summary>
+    private static Dictionary<string, long> LastValues(string bootstrap, Dictionary<TopicPartition, long> start, Dictionary<TopicPartition, long> end, bool readCommitted)
+    {
+        using var consumer = new ConsumerBuilder<string?, byte[]?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "bench-verify-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            IsolationLevel = readCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+        }).Build();
+        var pending = start.Where(s => end[s.Key] > s.Value).ToDictionary(s => s.Key, s => end[s.Key]);
+        consumer.Assign(pending.Keys.Select(p => new TopicPartitionOffset(p, start[p])));
+        var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var deadline = Stopwatch.StartNew();
+        while (pending.Count > 0)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new InvalidOperationException($"Reading the word counts back did not reach the end of {string.Join(", ", pending.Keys)}.");
+            }
+
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: { } message } result)
+            {
+                last[message.Key!] = Serdes.Int64.Deserialize(message.Value, message.Value is null, default);
+                if (result.Offset.Value + 1 >= pending.GetValueOrDefault(result.TopicPartition, long.MaxValue))
+                {
+                    pending.Remove(result.TopicPartition);
+                }
+            }
+            else
+            {
+                // Under read_committed the last offsets are commit markers, which no record reaches.
+                foreach (var partition in pending.Keys.ToList())
+                {
+                    if (consumer.Position(partition).Value >= pending[partition])
+                    {
+                        pending.Remove(partition);
+                    }
+                }
+            }
+        }
+
+        return last;
+    }
 
     private static async Task<Dictionary<TopicPartition, long>> InputEndsAsync(IAdminClient admin, string topic, int partitions, long lines)
     {
@@ -179,7 +247,7 @@ internal static class StreamsBenchmark
             .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String))
             .Count(Materialized.As<string, long>("counts").WithStoreType(storeType).WithKeySerde(Serdes.String).WithValueSerde(Serdes.Int64))
             .ToStream()
-            .To("streams-wordcount-out", Produced.With(Serdes.String, Serdes.Int64));
+            .To(WordCountOutput, Produced.With(Serdes.String, Serdes.Int64));
         return builder.Build();
     }
 
@@ -239,8 +307,10 @@ internal static class StreamsBenchmark
         return characters;
     }
 
-    private static void ProduceLines(string bootstrap, string topic, long lines, int partitions, int vocabulary)
+    /// <summary>Writes the lines and returns how often each word occurs in them (what word count must end with).</summary>
+    private static Dictionary<string, long> ProduceLines(string bootstrap, string topic, long lines, int partitions, int vocabulary)
     {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         var random = new Random(9);
         var words = new string[vocabulary];
         for (var i = 0; i < words.Length; i++)
@@ -262,7 +332,9 @@ internal static class StreamsBenchmark
             line.Clear();
             for (var w = 0; w < WordsPerLine; w++)
             {
-                line.Append(w == 0 ? "" : " ").Append(words[random.Next(words.Length)]);
+                var word = words[random.Next(words.Length)];
+                line.Append(w == 0 ? "" : " ").Append(word);
+                counts[word] = counts.GetValueOrDefault(word) + 1;
             }
 
             producer.Produce(new TopicPartition(topic, (int)(i % partitions)), new Message<Null, string> { Value = line.ToString() });
@@ -270,6 +342,7 @@ internal static class StreamsBenchmark
 
         producer.Flush(TimeSpan.FromMinutes(5));
         Console.WriteLine($"  produced {lines:N0} lines to {topic} in {Report.F(clock.Elapsed.TotalSeconds, 1)} s");
+        return counts;
     }
 
     private static async Task<Dictionary<TopicPartition, long>> EndOffsetsAsync(IAdminClient admin, IEnumerable<TopicPartition> partitions)

@@ -15,6 +15,12 @@ internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, st
 
     public string StateDir { get; } = stateDir;
 
+    /// <summary>The admin client of the benchmark's broker.</summary>
+    public IAdminClient Admin => admin;
+
+    /// <summary>How often each word occurs in the input: what a word count run must end with.</summary>
+    public IReadOnlyDictionary<string, long> WordCounts { get; init; } = new Dictionary<string, long>();
+
     /// <summary>commit.interval.ms of the at_least_once runs (exactly-once runs use 100, Kafka's default for them).</summary>
     public int CommitMs { get; } = commitMs;
 

@@ -24,10 +24,20 @@ internal sealed class OutputBuffers
     private readonly Lock _lock = new();
     private readonly Stack<Chunk> _chunks = new();
 
-    // Messages back from their reports (under the lock), swapped with the sending thread's own stack when that runs
-    // dry: one lock per many messages on the sending side.
+    // Messages back from their reports (under the lock), swapped with the sending thread's empty spare stack when it
+    // has no message left: one lock per many messages on the sending side.
     private Stack<OutputMessage> _returned = new();
-    private Stack<OutputMessage> _free = new();
+    private Stack<OutputMessage> _spare = new();
+
+    // The sending thread's messages, taken from the top. The reporting thread read each last, so each is in that
+    // thread's cache, and this thread's first write to one waits for its lines to come over. Written one per record
+    // just before the producer's interlocked calls (which wait for every store before them), those waits stalled
+    // the stream thread: a third of its time in word count. So the messages are cleared ahead, a few dozen in one
+    // loop whose fetches overlap, and are still in this thread's cache when used: [_clearedFrom, _freeCount).
+    private const int ClearedPerPass = 32;
+    private OutputMessage[] _free = new OutputMessage[1024];
+    private int _freeCount;
+    private int _clearedFrom;
 
     // Messages back from reports on the producer's thread (the one thread that reports), not yet handed over.
     private const int ReturnedPerLock = 256;
@@ -86,16 +96,7 @@ internal sealed class OutputBuffers
     /// <summary>A message holding copies of <paramref name="key"/> and <paramref name="value"/>; give it back with <see cref="Return"/>.</summary>
     public OutputMessage Rent(ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull)
     {
-        if (!_free.TryPop(out var message))
-        {
-            lock (_lock)
-            {
-                (_free, _returned) = (_returned, _free);
-            }
-
-            message = _free.TryPop(out var reused) ? reused : new OutputMessage();
-        }
-
+        var message = TakeMessage();
         var size = key.Length + value.Length;
         var fill = _fill;
         var buffer = fill.Buffer;
@@ -117,6 +118,49 @@ internal sealed class OutputBuffers
         message.Chunk = fill.Chunk;
         message.Key = keyIsNull ? null : new ReadOnlyMemory<byte>(buffer, at, key.Length);
         message.Value = valueIsNull ? null : new ReadOnlyMemory<byte>(buffer, at + key.Length, value.Length);
+        return message;
+    }
+
+    private OutputMessage TakeMessage()
+    {
+        if (_freeCount == 0)
+        {
+            lock (_lock)
+            {
+                (_spare, _returned) = (_returned, _spare);
+            }
+
+            if (_spare.Count > _free.Length)
+            {
+                _free = new OutputMessage[Math.Max(_spare.Count, _free.Length * 2)];
+            }
+
+            while (_spare.TryPop(out var returned))
+            {
+                _free[_freeCount++] = returned;
+            }
+
+            _clearedFrom = _freeCount;
+            if (_freeCount == 0)
+            {
+                return new OutputMessage();
+            }
+        }
+
+        var index = --_freeCount;
+        if (index < _clearedFrom)
+        {
+            var from = Math.Max(0, index + 1 - ClearedPerPass);
+            for (var i = from; i <= index; i++)
+            {
+                _free[i].Clear();
+            }
+
+            _clearedFrom = from;
+        }
+
+        var message = _free[index];
+        _free[index] = null!;
         return message;
     }
 
@@ -161,11 +205,8 @@ internal sealed class OutputBuffers
 
     private void Recycle(OutputMessage message)
     {
+        // Read only: the sending thread clears it when it takes the message back (see Rent).
         var chunk = message.Chunk;
-        message.Chunk = null;
-        message.Key = null;
-        message.Value = null;
-        message.Headers = null;
         if (chunk is not null)
         {
             Release(chunk, 1);
@@ -286,4 +327,13 @@ internal sealed class OutputMessage : Message<ReadOnlyMemory<byte>?, ReadOnlyMem
 
     /// <summary>The commit generation it was sent in.</summary>
     public long Generation;
+
+    /// <summary>Drops the references of its last use.</summary>
+    public void Clear()
+    {
+        Chunk = null;
+        Key = null;
+        Value = null;
+        Headers = null;
+    }
 }

@@ -12,10 +12,14 @@ internal sealed class NamedCache
     private readonly LinkedList<CacheEntry> _lru = new();
     private readonly LinkedList<CacheEntry> _dirty = new();
 
-    public NamedCache(string name, Action<List<CacheEntry>> flushListener)
+    // The thread cache's total, kept with this cache's size (a sum over the caches per write cost a dictionary walk).
+    private readonly ThreadCache? _owner;
+
+    public NamedCache(string name, Action<List<CacheEntry>> flushListener, ThreadCache? owner = null)
     {
         Name = name;
         _flushListener = flushListener;
+        _owner = owner;
         _byContent = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
 
@@ -55,7 +59,7 @@ internal sealed class NamedCache
         }
         else
         {
-            SizeBytes -= entry.Size;
+            Resize(-entry.Size);
             Touch(entry);
         }
 
@@ -69,17 +73,20 @@ internal sealed class NamedCache
         {
             // An entry keeps its node for life (a flush only detaches it): updating a cached key allocates nothing.
             var node = entry.DirtyNode ??= new LinkedListNode<CacheEntry>(entry);
-            if (node.List is not null)
+            if (node.List is null)
+            {
+                _dirty.AddLast(node);
+            }
+            else if (node.Next is not null)
             {
                 _dirty.Remove(node);
+                _dirty.AddLast(node);
             }
-
-            _dirty.AddLast(node);
 
             entry.IsDirty = true;
         }
 
-        SizeBytes += entry.Size;
+        Resize(entry.Size);
     }
 
     /// <summary>Hands every dirty entry to the store (in write order); deleted ones then leave the cache.</summary>
@@ -104,7 +111,7 @@ internal sealed class NamedCache
             if (entry.Value is null && !entry.IsDirty && _entries.Remove(entry.Key))
             {
                 _lru.Remove(entry.LruNode!);
-                SizeBytes -= entry.Size;
+                Resize(-entry.Size);
             }
         }
     }
@@ -126,7 +133,7 @@ internal sealed class NamedCache
         if (_entries.Remove(eldest.Key))
         {
             _lru.Remove(eldest.LruNode!);
-            SizeBytes -= eldest.Size;
+            Resize(-eldest.Size);
         }
     }
 
@@ -151,12 +158,25 @@ internal sealed class NamedCache
         _entries.Clear();
         _lru.Clear();
         _dirty.Clear();
-        SizeBytes = 0;
+        Resize(-SizeBytes);
     }
 
     private void Touch(CacheEntry entry)
     {
-        _lru.Remove(entry.LruNode!);
-        _lru.AddLast(entry.LruNode!);
+        // An aggregation reads and then writes the same key: the second touch finds it last already.
+        var node = entry.LruNode!;
+        if (node.Next is null)
+        {
+            return;
+        }
+
+        _lru.Remove(node);
+        _lru.AddLast(node);
+    }
+
+    private void Resize(long delta)
+    {
+        SizeBytes += delta;
+        _owner?.Resized(delta);
     }
 }

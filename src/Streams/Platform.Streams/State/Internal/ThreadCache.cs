@@ -11,20 +11,8 @@ internal sealed class ThreadCache(long maxBytes)
 
     public long MaxBytes { get; } = maxBytes;
 
-    /// <summary>The bytes cached by every store (summed on demand, so re-entrant writes during a flush count once).</summary>
-    public long SizeBytes
-    {
-        get
-        {
-            long size = 0;
-            foreach (var cache in _caches.Values)
-            {
-                size += cache.SizeBytes;
-            }
-
-            return size;
-        }
-    }
+    /// <summary>The bytes cached by every store (each store's cache adds its changes).</summary>
+    public long SizeBytes { get; private set; }
 
     /// <summary>Creates the cache of one store of one task; <paramref name="flushListener"/> receives its dirty entries.</summary>
     public NamedCache Register(string name, Action<List<CacheEntry>> flushListener)
@@ -34,7 +22,7 @@ internal sealed class ThreadCache(long maxBytes)
             throw new InvalidOperationException($"The record cache already has a store named '{name}'.");
         }
 
-        var cache = new NamedCache(name, flushListener);
+        var cache = new NamedCache(name, flushListener, this);
         _caches.Add(name, cache);
         return cache;
     }
@@ -58,4 +46,7 @@ internal sealed class ThreadCache(long maxBytes)
     }
 
     public void Flush(NamedCache cache) => cache.Flush();
+
+    /// <summary>A store's cache grew or shrank by <paramref name="delta"/> bytes.</summary>
+    internal void Resized(long delta) => SizeBytes += delta;
 }
