@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Platform.Client;
 using Platform.Connect.Connectors;
+using Platform.Connect.Data;
 using Platform.Connect.Errors;
 
 namespace Platform.Connect.Runtime;
@@ -307,23 +308,36 @@ internal sealed partial class WorkerSinkTask
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
-            var stage = ErrorStage.KeyConverter;
-            try
+            if (CheckDocuments(record.Topic, record.Key, record.Value) is { } failure)
             {
-                Converters.JsonConverter.Check(record.Topic, record.Key);
-                stage = ErrorStage.ValueConverter;
-                Converters.JsonConverter.Check(record.Topic, record.Value);
-                kept?.Add(record);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                var converter = stage == ErrorStage.KeyConverter ? _converters.Key : _converters.Value;
-                (failures ??= []).Add((indexes[i], new ConversionFailure(stage, converter.GetType().FullName, ExceptionDispatchInfo.Capture(e))));
+                (failures ??= []).Add((indexes[i], failure));
                 kept ??= records.GetRange(0, i);
+            }
+            else
+            {
+                kept?.Add(record);
             }
         }
 
         return kept ?? records;
+    }
+
+    /// <summary>How the first of <paramref name="key"/> and <paramref name="value"/> whose unchecked JSON document is bad fails its converter (null: neither is).</summary>
+    private ConversionFailure? CheckDocuments(string topic, object? key, object? value)
+    {
+        var stage = ErrorStage.KeyConverter;
+        try
+        {
+            Converters.JsonConverter.Check(topic, key);
+            stage = ErrorStage.ValueConverter;
+            Converters.JsonConverter.Check(topic, value);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var converter = stage == ErrorStage.KeyConverter ? _converters.Key : _converters.Value;
+            return new ConversionFailure(stage, converter.GetType().FullName, ExceptionDispatchInfo.Capture(e));
+        }
     }
 
     /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
@@ -332,14 +346,15 @@ internal sealed partial class WorkerSinkTask
         var (topic, partition, offset) = batch.Position(index);
         var stage = ErrorStage.KeyConverter;
         var executing = _converters.Key.GetType().FullName;
+        SchemaAndValue key = default, value = default;
         try
         {
             var keyBytes = batch.Key(index, out var keyIsNull);
-            var key = _uncheckedJson.Key is { } uncheckedKey ? uncheckedKey.ToConnectDataUnchecked(topic, keyBytes, keyIsNull) : _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
+            key = _uncheckedJson.Key is { } uncheckedKey ? uncheckedKey.ToConnectDataUnchecked(topic, keyBytes, keyIsNull) : _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
             stage = ErrorStage.ValueConverter;
             executing = _converters.Value.GetType().FullName;
             var valueBytes = batch.Value(index, out var valueIsNull);
-            var value = _uncheckedJson.Value is { } uncheckedValue
+            value = _uncheckedJson.Value is { } uncheckedValue
                 ? uncheckedValue.ToConnectDataUnchecked(topic, valueBytes, valueIsNull)
                 : _converters.Value.ToConnectData(topic, valueBytes, valueIsNull);
             stage = ErrorStage.HeaderConverter;
@@ -356,8 +371,10 @@ internal sealed partial class WorkerSinkTask
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Key and value come first: a bad document left unchecked fails as it would have when converted.
             record = null;
-            failure = new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
+            failure = (stage == ErrorStage.HeaderConverter ? CheckDocuments(topic, key.Value, value.Value) : null)
+                ?? new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
             return false;
         }
     }
