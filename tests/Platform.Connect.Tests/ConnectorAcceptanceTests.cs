@@ -223,6 +223,54 @@ public sealed class ConnectorAcceptanceTests
     }
 
     [Fact]
+    public async Task PostgresSink_MalformedJsonObjectsOnceTheTableIsKnown_DeadLetteredAsConverterErrors()
+    {
+        // Once the table is known the sink reads each batch's documents before the runtime has checked them (one pass
+        // for both): a bad one must still fail as the converter's error, never reach the table, never stop the others.
+        await using var db = await TestDatabase.CreateAsync();
+        await db.ExecuteAsync("CREATE TABLE notes (id bigint PRIMARY KEY, qty int NOT NULL, note text)");
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        await cluster.ProduceAsync("notes", [("1", "{\"id\":1,\"qty\":1,\"note\":\"a\"}")]);
+        var (status, body) = await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "notes-pg",
+            ["config"] = new JsonObject
+            {
+                ["connector.class"] = "PostgresSink",
+                ["connection.url"] = db.JdbcUrl,
+                ["topics"] = "notes",
+                ["insert.mode"] = "insert",
+                ["errors.tolerance"] = "all",
+                ["errors.deadletterqueue.topic.name"] = "notes-dlq",
+            },
+        });
+        Assert.True(status == 201, body?.ToJsonString());
+        await Eventually.TrueAsync(() => db.ScalarAsync<long>("SELECT count(*) FROM notes").Result == 1, "the first row");
+
+        await cluster.ProduceAsync("notes", [
+            ("2", "{\"id\":2,\"qty\":2,\"note\":\"b\"}"),
+            ("3", "{\"id\":3,\"qty\":"),
+            ("4", "{\"id\":4,\"qty\":4} {}"),
+            ("5", "{\"id\":5,\"qty\":5,\"note\":\"\\uD800\"}"),
+            ("6", "{\"id\":6,\"qty\":6,\"note\":\"\\q\"}"),
+            ("{\"k\":", "{\"id\":7,\"qty\":7}"),
+            ("8", "{\"id\":8,\"qty\":8,\"note\":\"h\"}"),
+        ]);
+
+        var dead = cluster.Consume("notes-dlq", 5, TimeSpan.FromSeconds(60));
+        Assert.Equal(["2", "3", "4", "5", "6"], dead.Select(d => Header(d, "offset")).Order());
+        var byOffset = dead.ToDictionary(d => Header(d, "offset"));
+        Assert.All(["2", "3", "4", "5"], o => Assert.Equal("VALUE_CONVERTER", Header(byOffset[o], "stage")));
+        Assert.Equal("KEY_CONVERTER", Header(byOffset["6"], "stage"));
+        Assert.Equal("{\"id\":3,\"qty\":", Encoding.UTF8.GetString(byOffset["2"].Message!.Value!));
+
+        await Eventually.TrueAsync(() => db.ScalarAsync<long>("SELECT count(*) FROM notes").Result == 3, "the good rows");
+        Assert.Equal(11, await db.ScalarAsync<long>("SELECT sum(id) FROM notes"));
+        await worker.WaitForRunningAsync("notes-pg");
+    }
+
+    [Fact]
     public async Task SpoolDirSource_BadFile_MovedToErrorPathAndDeadLetteredWithContext()
     {
         var root = Temp("");

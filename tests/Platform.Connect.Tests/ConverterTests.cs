@@ -80,6 +80,37 @@ public sealed class ConverterTests
         Assert.Throws<ArgumentOutOfRangeException>(() => pairs[3]);
     }
 
+    [Theory]
+    [InlineData("{\"id\":1,")]
+    [InlineData("{\"id\":1} {}")]
+    [InlineData("{\"id\":\"\\q\"}")]
+    [InlineData("{\"id\":\"\\uD800\"}")]
+    [InlineData("{\"a\":{\"b\":[1,}}")]
+    public void Json_UncheckedObject_FailsItsCheckAsConvertingItFails(string json)
+    {
+        // The sink runtime converts without checking and checks after the task's Prepare: the same error either way.
+        var input = Encoding.UTF8.GetBytes(json);
+        var converter = Json(false);
+        var direct = Record.Exception(() => converter.ToConnectData("t", input, false));
+        var map = converter.ToConnectDataUnchecked("t", input, false).Value;
+        Assert.False(Assert.IsAssignableFrom<IJsonObjectSource>(map).IsChecked);
+        var deferred = Record.Exception(() => JsonConverter.Check("t", map));
+        Assert.NotNull(direct);
+        Assert.Equal((direct.GetType(), direct.Message), (deferred?.GetType(), deferred?.Message));
+    }
+
+    [Fact]
+    public void Json_UncheckedObject_CheckedOnFirstReadAndDecodedAsConverted()
+    {
+        var input = "{\"id\":1,\"name\":\"a\\u00e9\",\"n\":{\"x\":[1,2.5]}}"u8.ToArray();
+        var converter = Json(false);
+        var map = (IDictionary<string, object?>)converter.ToConnectDataUnchecked("t", input, false).Value!;
+        Assert.Equal("a\u00e9", map["name"]);
+        Assert.True(((IJsonObjectSource)map).IsChecked);
+        var expected = converter.ToConnectData("t", input, false).Value;
+        Assert.Equal(Encoding.UTF8.GetString(converter.FromConnectData("t", null, expected)!), Encoding.UTF8.GetString(converter.FromConnectData("t", null, map)!));
+    }
+
     [Fact]
     public void Json_EnvelopeOff_ObjectKeepsItsDocumentUntilChanged()
     {

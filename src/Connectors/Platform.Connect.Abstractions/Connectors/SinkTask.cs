@@ -32,7 +32,8 @@ public abstract class SinkTask : ConnectTask
     /// such as mapping records onto rows, overlaps its writes). It must not write anything nor change state that a put
     /// reads; if the batch changes before its put (partitions revoked) the put gets another list. A batch may also be
     /// put without having been prepared (a retry, the first batch): <see cref="PutAsync"/> then does the work itself.
-    /// By default nothing.
+    /// A JSON document may not be checked yet here (<see cref="Data.IJsonObjectSource.IsChecked"/>): a bad one may
+    /// throw while read, and its record is then taken out of the batch before the put. By default nothing.
     /// </summary>
     public virtual void Prepare(IReadOnlyList<SinkRecord> records)
     {

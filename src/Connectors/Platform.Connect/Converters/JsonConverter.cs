@@ -53,7 +53,41 @@ public sealed class JsonConverter : IConverter
     }
 
     /// <inheritdoc/>
-    public SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull)
+    public SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull) => ToConnectData(topic, value, isNull, check: true);
+
+    /// <summary>
+    /// Whether <see cref="ToConnectDataUnchecked"/> may leave a document unchecked (schemaless objects; the envelope is
+    /// always decoded).
+    /// </summary>
+    internal bool DefersChecks => !_schemasEnabled;
+
+    /// <summary>
+    /// As <see cref="ToConnectData(string, ReadOnlySpan{byte}, bool)"/>, but a schemaless object's document is not checked
+    /// yet: the sink runtime has its task's <see cref="SinkTask.Prepare"/> read it (which may check it on the way) and then
+    /// calls <see cref="Check"/>, so a document is tokenized once and a bad one still fails here, in the converter.
+    /// </summary>
+    internal SchemaAndValue ToConnectDataUnchecked(string topic, ReadOnlySpan<byte> value, bool isNull) => ToConnectData(topic, value, isNull, check: false);
+
+    /// <summary>Checks <paramref name="value"/> (of <see cref="ToConnectDataUnchecked"/>) unless it is checked, failing as converting it would have.</summary>
+    /// <exception cref="DataException">The document is not well-formed JSON.</exception>
+    internal static void Check(string topic, object? value)
+    {
+        if (value is not JsonObjectMap { IsChecked: false } map)
+        {
+            return;
+        }
+
+        try
+        {
+            map.Check();
+        }
+        catch (JsonException e)
+        {
+            throw SerializationError(topic, e);
+        }
+    }
+
+    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, bool check)
     {
         if (isNull)
         {
@@ -65,14 +99,14 @@ public sealed class JsonConverter : IConverter
         {
             if (!_schemasEnabled)
             {
-                return new SchemaAndValue(null, _schemaless.ParseDeferred(value));
+                return new SchemaAndValue(null, check ? _schemaless.ParseDeferred(value) : _schemaless.ParseUnchecked(value));
             }
 
             node = JsonNode.Parse(value);
         }
         catch (JsonException e)
         {
-            throw new DataException($"Converting byte[] to Kafka Connect data failed due to serialization error of topic {topic}: {e.Message}", e);
+            throw SerializationError(topic, e);
         }
 
         if (node is not JsonObject envelope || envelope.Count != 2 || !envelope.ContainsKey("schema") || !envelope.ContainsKey("payload"))
@@ -84,4 +118,7 @@ public sealed class JsonConverter : IConverter
         var schema = envelope["schema"] is { } schemaNode ? JsonSchemaCodec.FromJson(schemaNode) : null;
         return new SchemaAndValue(schema, JsonValues.FromJson(schema, envelope["payload"]));
     }
+
+    private static DataException SerializationError(string topic, JsonException e)
+        => new($"Converting byte[] to Kafka Connect data failed due to serialization error of topic {topic}: {e.Message}", e);
 }

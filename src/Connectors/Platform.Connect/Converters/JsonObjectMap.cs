@@ -26,6 +26,7 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     private SchemalessJsonReader? _reader;
     private readonly ReadOnlyMemory<byte> _utf8;
     private bool _changed;
+    private bool _checked = true;
 
     /// <summary>A map over <paramref name="names"/> (shared with other maps, never changed in place) and <paramref name="values"/> (its own).</summary>
     public JsonObjectMap(string[] names, object?[] values, int count)
@@ -37,11 +38,29 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
         _changed = true;
     }
 
-    /// <summary>A map of the object <paramref name="utf8"/> (checked by <paramref name="reader"/>), decoded by it on first use.</summary>
-    public JsonObjectMap(SchemalessJsonReader reader, ReadOnlyMemory<byte> utf8)
+    /// <summary>A map of the object <paramref name="utf8"/>, decoded by <paramref name="reader"/> on first use; checked first if it is not yet.</summary>
+    public JsonObjectMap(SchemalessJsonReader reader, ReadOnlyMemory<byte> utf8, bool isChecked)
     {
         _reader = reader;
         _utf8 = utf8;
+        _checked = isChecked;
+    }
+
+    /// <inheritdoc/>
+    public bool IsChecked => _checked;
+
+    /// <inheritdoc/>
+    public void MarkChecked() => _checked = true;
+
+    /// <summary>Checks the document if nobody did (<see cref="SchemalessJsonReader.Check"/>).</summary>
+    /// <exception cref="System.Text.Json.JsonException">It is not one well-formed JSON object, or a value in it cannot be decoded.</exception>
+    public void Check()
+    {
+        if (!_checked)
+        {
+            SchemalessJsonReader.Check(_utf8.Span);
+            _checked = true;
+        }
     }
 
     public int Count
@@ -218,6 +237,7 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     {
         if (_reader is { } reader)
         {
+            Check();
             (_names, _values, _count) = reader.ReadObject(_utf8.Span);
             _sharedNames = true;
             _reader = null;

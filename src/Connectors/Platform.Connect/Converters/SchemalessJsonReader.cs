@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Platform.Connect.Data;
 
 namespace Platform.Connect.Converters;
 
@@ -65,68 +66,65 @@ internal sealed class SchemalessJsonReader
     /// <exception cref="JsonException">The bytes are not exactly one JSON document.</exception>
     public object? ParseDeferred(ReadOnlySpan<byte> utf8Json)
     {
+        if (!IsObject(utf8Json))
+        {
+            return Parse(utf8Json);
+        }
+
+        return Check(utf8Json) > MapFields ? Parse(utf8Json) : new JsonObjectMap(this, Copy(utf8Json), isChecked: true);
+    }
+
+    /// <summary>
+    /// As <see cref="ParseDeferred"/>, but an object's document is not even checked: its map (<see cref="JsonObjectMap.IsChecked"/>
+    /// false) is checked by <see cref="JsonObjectMap.Check"/>, or by a sink reading it whole, before anyone else reads it.
+    /// </summary>
+    /// <exception cref="JsonException">The bytes are not exactly one JSON document (found here when not an object).</exception>
+    public object? ParseUnchecked(ReadOnlySpan<byte> utf8Json)
+    {
+        // Whatever starts with '{' after JSON's whitespace is an object or no document at all, which the check finds.
+        var start = utf8Json.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && utf8Json[start] == (byte)'{' ? new JsonObjectMap(this, Copy(utf8Json), isChecked: false) : Parse(utf8Json);
+    }
+
+    private static bool IsObject(ReadOnlySpan<byte> utf8Json)
+    {
         var reader = new Utf8JsonReader(utf8Json);
         if (!reader.Read())
         {
             throw new JsonException("The input does not contain any JSON tokens.");
         }
 
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return Parse(utf8Json);
-        }
+        return reader.TokenType == JsonTokenType.StartObject;
+    }
 
+    /// <summary>Checks the object <paramref name="utf8Json"/> as decoding it would (<see cref="JsonDocumentCheck"/>); its number of fields.</summary>
+    /// <exception cref="JsonException">The bytes are not exactly one JSON document.</exception>
+    public static int Check(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        reader.Read();
         var fields = 0;
         while (reader.Read() && reader.CurrentDepth > 0)
         {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.PropertyName:
-                    fields += reader.CurrentDepth == 1 ? 1 : 0;
-                    if (reader.ValueIsEscaped)
-                    {
-                        reader.GetString();
-                    }
-
-                    break;
-                case JsonTokenType.String when reader.ValueIsEscaped || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan):
-                    // What decoding does to it: unescaped, and refused when it is not text.
-                    reader.GetString();
-                    break;
-                case JsonTokenType.Number when reader.ValueSpan.Length >= 300 || reader.ValueSpan.IndexOfAny((byte)'e', (byte)'E') >= 0:
-                    // Only a number this long or with an exponent can be out of a double's range, which decoding refuses.
-                    if (!reader.TryGetInt64(out _))
-                    {
-                        reader.GetDouble();
-                    }
-
-                    break;
-                default:
-                    break;
-            }
+            fields += reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 ? 1 : 0;
+            JsonDocumentCheck.Token(ref reader);
         }
 
-        EnsureEnd(ref reader);
-        return fields > MapFields ? Parse(utf8Json) : new JsonObjectMap(this, Copy(utf8Json));
+        JsonDocumentCheck.End(ref reader);
+        return fields;
     }
 
-    /// <summary>The fields of the object <paramref name="utf8Json"/> (checked by <see cref="ParseDeferred"/>, of at most <see cref="MapFields"/> fields), for its deferred map.</summary>
+    /// <summary>The fields of the checked object <paramref name="utf8Json"/>, for its deferred map (one of more than <see cref="MapFields"/> fields too, unchecked when made).</summary>
     public (string[] Names, object?[] Values, int Count) ReadObject(ReadOnlySpan<byte> utf8Json)
     {
         var reader = new Utf8JsonReader(utf8Json);
         reader.Read();
         var position = 0;
-        var (names, values, count, _) = ReadTopObject(ref reader, ref position);
-        return (names, values, count);
+        var (names, values, count, large) = ReadTopObject(ref reader, ref position);
+        return large is null ? (names, values, count) : ([.. large.Keys], [.. large.Values], large.Count);
     }
 
-    private static void EnsureEnd(ref Utf8JsonReader reader)
-    {
-        if (reader.Read())
-        {
-            throw new JsonException($"'{reader.TokenType}' after the end of the JSON value at byte {reader.TokenStartIndex}.");
-        }
-    }
+    private static void EnsureEnd(ref Utf8JsonReader reader) => JsonDocumentCheck.End(ref reader);
 
     // Deferred documents are copied into shared blocks (one array header per block, not per record), never reused:
     // a block lives as long as a map over it. Per thread, so converters on several threads never share one.

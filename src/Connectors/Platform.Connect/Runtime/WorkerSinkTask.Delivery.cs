@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Platform.Client;
 using Platform.Connect.Connectors;
+using Platform.Connect.Data;
 using Platform.Connect.Errors;
 
 namespace Platform.Connect.Runtime;
@@ -22,6 +23,10 @@ internal sealed partial class WorkerSinkTask
     private readonly ConsumedBatch _rewind = new();
     private RawRecordHandler? _collectNext;
     private RawRecordHandler? _collectRewind;
+
+    // The JSON converters whose documents are checked after the task's Prepare (null: checked as converted). Only without
+    // transformations: those read values before the task does.
+    private (Converters.JsonConverter? Key, Converters.JsonConverter? Value) _uncheckedJson;
     private long _redeliverAt;
     private long _pendingStarted;
     private DateTime _firstFailure;
@@ -241,6 +246,7 @@ internal sealed partial class WorkerSinkTask
     {
         var started = Stopwatch.GetTimestamp();
         var records = new List<SinkRecord>(batch.Count);
+        var deferred = _uncheckedJson.Key is not null || _uncheckedJson.Value is not null ? new List<int>(batch.Count) : null;
         List<(int, ConversionFailure)>? failures = null;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -250,6 +256,7 @@ internal sealed partial class WorkerSinkTask
                 if (record is not null)
                 {
                     records.Add(record);
+                    deferred?.Add(i);
                 }
             }
             else
@@ -262,10 +269,75 @@ internal sealed partial class WorkerSinkTask
         // batch overlaps the previous put too.
         if (records.Count > 0)
         {
-            _task.Prepare(records);
+            try
+            {
+                _task.Prepare(records);
+            }
+            catch (Exception e) when (deferred is not null && e is not OperationCanceledException)
+            {
+                // A document not checked yet may be what Prepare stumbled on: then its check fails below, as the
+                // converter's would have; otherwise the task's error stands.
+                var before = failures?.Count ?? 0;
+                records = CheckDeferred(records, deferred, ref failures);
+                if ((failures?.Count ?? 0) == before)
+                {
+                    throw;
+                }
+
+                deferred = null;
+            }
         }
 
+        if (deferred is not null)
+        {
+            records = CheckDeferred(records, deferred, ref failures);
+        }
+
+        failures?.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return new Converted(records, failures ?? [], started);
+    }
+
+    /// <summary>
+    /// Checks the JSON documents the converters left unchecked and the task did not check as it prepared them
+    /// (<see cref="Data.IJsonObjectSource"/>); records whose document is bad fail at their converter's stage and leave the
+    /// batch (a new list: the prepared one does not hold for it). <paramref name="indexes"/>: each record's place in the consumed batch.
+    /// </summary>
+    private List<SinkRecord> CheckDeferred(List<SinkRecord> records, List<int> indexes, ref List<(int, ConversionFailure)>? failures)
+    {
+        List<SinkRecord>? kept = null;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            if (CheckDocuments(record.Topic, record.Key, record.Value) is { } failure)
+            {
+                (failures ??= []).Add((indexes[i], failure));
+                kept ??= records.GetRange(0, i);
+            }
+            else
+            {
+                kept?.Add(record);
+            }
+        }
+
+        return kept ?? records;
+    }
+
+    /// <summary>How the first of <paramref name="key"/> and <paramref name="value"/> whose unchecked JSON document is bad fails its converter (null: neither is).</summary>
+    private ConversionFailure? CheckDocuments(string topic, object? key, object? value)
+    {
+        var stage = ErrorStage.KeyConverter;
+        try
+        {
+            Converters.JsonConverter.Check(topic, key);
+            stage = ErrorStage.ValueConverter;
+            Converters.JsonConverter.Check(topic, value);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var converter = stage == ErrorStage.KeyConverter ? _converters.Key : _converters.Value;
+            return new ConversionFailure(stage, converter.GetType().FullName, ExceptionDispatchInfo.Capture(e));
+        }
     }
 
     /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
@@ -274,14 +346,17 @@ internal sealed partial class WorkerSinkTask
         var (topic, partition, offset) = batch.Position(index);
         var stage = ErrorStage.KeyConverter;
         var executing = _converters.Key.GetType().FullName;
+        SchemaAndValue key = default, value = default;
         try
         {
             var keyBytes = batch.Key(index, out var keyIsNull);
-            var key = _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
+            key = _uncheckedJson.Key is { } uncheckedKey ? uncheckedKey.ToConnectDataUnchecked(topic, keyBytes, keyIsNull) : _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
             stage = ErrorStage.ValueConverter;
             executing = _converters.Value.GetType().FullName;
             var valueBytes = batch.Value(index, out var valueIsNull);
-            var value = _converters.Value.ToConnectData(topic, valueBytes, valueIsNull);
+            value = _uncheckedJson.Value is { } uncheckedValue
+                ? uncheckedValue.ToConnectDataUnchecked(topic, valueBytes, valueIsNull)
+                : _converters.Value.ToConnectData(topic, valueBytes, valueIsNull);
             stage = ErrorStage.HeaderConverter;
             executing = _converters.Header.GetType().FullName;
             var (ms, rawHeaders) = batch.Meta(index);
@@ -296,8 +371,10 @@ internal sealed partial class WorkerSinkTask
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Key and value come first: a bad document left unchecked fails as it would have when converted.
             record = null;
-            failure = new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
+            failure = (stage == ErrorStage.HeaderConverter ? CheckDocuments(topic, key.Value, value.Value) : null)
+                ?? new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
             return false;
         }
     }

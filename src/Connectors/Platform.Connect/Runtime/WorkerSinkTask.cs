@@ -117,6 +117,9 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     {
         _converters = ConverterSet.Create(ConnectorConfig, Services.Plugins);
         _chain = TransformationChain.Create(ConnectorConfig, Services.Plugins);
+        _uncheckedJson = _chain.IsEmpty
+            ? (_converters.Key is Converters.JsonConverter { DefersChecks: true } k ? k : null, _converters.Value is Converters.JsonConverter { DefersChecks: true } v ? v : null)
+            : (null, null);
         _task.Initialize(this);
         await _task.StartAsync(TaskConfig, cancellationToken).ConfigureAwait(false);
         var consumer = _consumer = BuildConsumer();

@@ -57,7 +57,7 @@ internal abstract partial class ColumnBuffer
             }
         }
 
-        public override Array ToArray(IReadOnlyList<int> rows)
+        public override Npgsql.NpgsqlParameter ToArrayParameter(IReadOnlyList<int> rows)
         {
             var array = new string?[rows.Count];
             for (var i = 0; i < array.Length; i++)
@@ -65,7 +65,7 @@ internal abstract partial class ColumnBuffer
                 array[i] = IsNull(rows[i]) ? null : Text(rows[i]);
             }
 
-            return array;
+            return ArrayParameter(array);
         }
 
         // The buffer is the batch's: a new batch writes over it.

@@ -161,10 +161,15 @@ internal abstract partial class ColumnBuffer(PgType type)
     public abstract void Encode(BinaryCopyWriter writer, int row);
 
     /// <summary>
-    /// The values of <paramref name="rows"/> as one typed array for an <c>unnest</c> parameter: of the plain element type
-    /// when none is null (Npgsql writes those fastest, as a hand-written loader would), else of its nullable form.
+    /// The values of <paramref name="rows"/> as one typed array parameter for <c>unnest</c>: of the plain element type
+    /// when none is null (Npgsql writes those fastest, as a hand-written loader would), else of its nullable form. A
+    /// generic parameter: an untyped one has Npgsql resolve its converter from the object, element by element.
     /// </summary>
-    public abstract Array ToArray(IReadOnlyList<int> rows);
+    public abstract Npgsql.NpgsqlParameter ToArrayParameter(IReadOnlyList<int> rows);
+
+    /// <summary>The <c>unnest</c> parameter of <paramref name="array"/>.</summary>
+    protected Npgsql.NpgsqlParameter ArrayParameter<TArray>(TArray array)
+        => new Npgsql.NpgsqlParameter<TArray> { TypedValue = array, NpgsqlDbType = NpgsqlDbType.Array | Type.DbType };
 
     protected bool AnyNull(IReadOnlyList<int> rows)
     {
@@ -281,7 +286,7 @@ internal abstract partial class ColumnBuffer(PgType type)
             }
         }
 
-        public override Array ToArray(IReadOnlyList<int> rows)
+        public override Npgsql.NpgsqlParameter ToArrayParameter(IReadOnlyList<int> rows)
         {
             if (AnyNull(rows))
             {
@@ -291,7 +296,7 @@ internal abstract partial class ColumnBuffer(PgType type)
                     nullable[i] = IsNull(rows[i]) ? null : _values[rows[i]];
                 }
 
-                return nullable;
+                return ArrayParameter(nullable);
             }
 
             var array = new T[rows.Count];
@@ -300,7 +305,7 @@ internal abstract partial class ColumnBuffer(PgType type)
                 array[i] = _values[rows[i]];
             }
 
-            return array;
+            return ArrayParameter(array);
         }
 
         protected override void Grow(int capacity) => Array.Resize(ref _values, capacity);
@@ -414,7 +419,7 @@ internal abstract partial class ColumnBuffer(PgType type)
             return hash.ToHashCode();
         }
 
-        public override Array ToArray(IReadOnlyList<int> rows)
+        public override Npgsql.NpgsqlParameter ToArrayParameter(IReadOnlyList<int> rows)
         {
             var array = new T?[rows.Count];
             for (var i = 0; i < array.Length; i++)
@@ -422,7 +427,7 @@ internal abstract partial class ColumnBuffer(PgType type)
                 array[i] = IsNull(rows[i]) ? null : _values[rows[i]];
             }
 
-            return array;
+            return ArrayParameter(array);
         }
 
         public override void Release(int rows) => Array.Clear(_values, 0, Math.Min(rows, _values.Length));

@@ -63,10 +63,15 @@ internal sealed partial class TableBatch
                     keys = NoKeys;
                     break;
                 case "record_key" when record.Key is IJsonObjectSource key && key.TryGetUtf8(out var keyJson):
-                    result = ReadKey(keyJson, config, out keys);
+                    result = ReadKey(keyJson, config, !key.IsChecked, out keys);
                     if (result != JsonRowResult.Added)
                     {
                         return result;
+                    }
+
+                    if (!key.IsChecked)
+                    {
+                        key.MarkChecked();
                     }
 
                     break;
@@ -86,10 +91,15 @@ internal sealed partial class TableBatch
                     return JsonRowResult.Map;
             }
 
-            result = ReadFields(value, _valueNames, config.Evolve, skipKeys: true);
+            result = ReadFields(value, _valueNames, config.Evolve, skipKeys: true, check: !source.IsChecked);
             if (result != JsonRowResult.Added)
             {
                 return result;
+            }
+
+            if (!source.IsChecked)
+            {
+                source.MarkChecked();
             }
 
             _records.Add(record);
@@ -105,7 +115,7 @@ internal sealed partial class TableBatch
     }
 
     /// <summary>The key document's fields into their columns, as <c>pk.mode=record_key</c> maps them; <paramref name="keys"/> the row's key columns.</summary>
-    private JsonRowResult ReadKey(ReadOnlySpan<byte> json, PostgresSinkConfig config, out IReadOnlyList<string> keys)
+    private JsonRowResult ReadKey(ReadOnlySpan<byte> json, PostgresSinkConfig config, bool check, out IReadOnlyList<string> keys)
     {
         keys = NoKeys;
         var pk = config.PkNames;
@@ -120,7 +130,7 @@ internal sealed partial class TableBatch
             }
         }
 
-        var result = ReadFields(json, _keyNames, config.Evolve, skipKeys: false, wanted);
+        var result = ReadFields(json, _keyNames, config.Evolve, skipKeys: false, check, wanted);
         if (result != JsonRowResult.Added)
         {
             return result;
@@ -147,9 +157,11 @@ internal sealed partial class TableBatch
     /// <summary>
     /// Reads the object <paramref name="json"/> into the row's columns. A key's fields (<paramref name="skipKeys"/> false)
     /// become the row's key columns (only those at <paramref name="wanted"/> positions when pk.fields names them); a
-    /// value's fields skip the key's columns.
+    /// value's fields skip the key's columns. With <paramref name="check"/> (a document the converter has not checked) every
+    /// token is checked as the converter would, so that a document read whole (<see cref="JsonRowResult.Added"/>) is checked.
     /// </summary>
-    private JsonRowResult ReadFields(ReadOnlySpan<byte> json, FieldNames names, bool evolve, bool skipKeys, ReadOnlySpan<int> wanted = default)
+    /// <exception cref="JsonException">An unchecked document is not well formed (also <see cref="InvalidOperationException"/>, <see cref="FormatException"/>: see <see cref="JsonDocumentCheck"/>).</exception>
+    private JsonRowResult ReadFields(ReadOnlySpan<byte> json, FieldNames names, bool evolve, bool skipKeys, bool check, ReadOnlySpan<int> wanted = default)
     {
         var index = _records.Count;
         var reader = new Utf8JsonReader(json);
@@ -157,11 +169,21 @@ internal sealed partial class TableBatch
         var place = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            if (check)
+            {
+                JsonDocumentCheck.Token(ref reader);
+            }
+
             var position = names.PositionOf(ref reader, place++, out var name);
             reader.Read();
             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
             {
                 return JsonRowResult.Map;
+            }
+
+            if (check)
+            {
+                JsonDocumentCheck.Token(ref reader);
             }
 
             if (!skipKeys && wanted.Length > 0 && (position < 0 || wanted.IndexOf(position) < 0))
@@ -222,6 +244,11 @@ internal sealed partial class TableBatch
             {
                 AddRowKey(position);
             }
+        }
+
+        if (check)
+        {
+            JsonDocumentCheck.End(ref reader);
         }
 
         return JsonRowResult.Added;

@@ -448,7 +448,7 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         {
             var buffer = batch.Column(c) ?? throw new DataException($"Column '{batch.Table.Columns[c].Name}' of {batch.Table.Schema}.{batch.Table.Name} "
                 + $"has type {batch.Table.Columns[c].DeclaredType}, which the sink cannot write.");
-            return new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | buffer.Type.DbType, Value = buffer.ToArray(rows) };
+            return buffer.ToArrayParameter(rows);
         })];
 
     /// <summary>Prepare's buffers for one batch.</summary>
