@@ -27,6 +27,12 @@ dotnet build Platform.sln -c Release -warnaserror -v q -nologo
 # A throwaway PostgreSQL for the connector tests (they read PLATFORM_TEST_PG and fail without it under CI=true).
 source tests/pg.sh
 echo "== starting a throwaway PostgreSQL"
+# Unless a port is given, the first free one from 55439 on: a server left running there by something else
+# must not stop the run.
+if [ -z "${PG_PORT:-}" ]; then
+  PG_PORT=55439
+  while (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; do PG_PORT=$((PG_PORT + 1)); done
+fi
 pg_start
 trap pg_stop EXIT
 
