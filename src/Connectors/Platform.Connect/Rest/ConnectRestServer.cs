@@ -39,7 +39,9 @@ public sealed partial class ConnectRestServer : IAsyncDisposable
             throw new ArgumentException($"--rest-listen '{listen}' is not host:port.", nameof(listen));
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Its settings are read once: a reloading appsettings.json would watch the working directory recursively
+        // (a broker's ./data included) and take an inotify event per append.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Services.AddSingleton(_loggerFactory);
         builder.WebHost.UseUrls($"http://{host}:{port}");
         var app = builder.Build();

@@ -22,7 +22,9 @@ internal sealed partial class StreamsQueryServer(KafkaStreams streams, StreamsQu
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // Its settings are read once: a reloading appsettings.json would watch the working directory recursively
+        // (a broker's ./data included) and take an inotify event per append.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(options.Urls);
         builder.Services.AddSingleton(loggerFactory);
         _app = builder.Build();
