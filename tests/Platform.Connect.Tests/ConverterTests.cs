@@ -137,13 +137,14 @@ public sealed class ConverterTests
     [InlineData("{\"a\":1e400}")]
     [InlineData("{\"a\":[1,{\"b\":-1E999}]}")]
     [InlineData("{\"a\":\"bad \u00ff byte\"}")]
+    [InlineData("{\"bad \u00ff name\":1}")]
     [InlineData("{\"a\":1,\"b\":\"fine\",\"c\":[true,null,{\"d\":1.5e3}]}")]
     public void Json_EnvelopeOff_ObjectIsRefusedExactlyWhenDecodingRefusesIt(string text)
     {
         // The converter checks objects without decoding them: a bad record must still fail there, as it did, not later in a sink.
         var bytes = Encoding.Latin1.GetBytes(text);
         var decoding = Record.Exception(() => new SchemalessJsonReader().Parse(bytes));
-        var converting = Record.Exception(() => ((IDictionary<string, object?>)Json(false).ToConnectData("t", bytes, false).Value!).Count);
+        var converting = Record.Exception(() => Json(false).ToConnectData("t", bytes, false));
         Assert.Equal(decoding is null, converting is null);
         if (decoding is not null)
         {

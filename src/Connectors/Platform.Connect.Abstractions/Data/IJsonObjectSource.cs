@@ -47,11 +47,9 @@ public static class JsonDocumentCheck
     {
         switch (reader.TokenType)
         {
-            case JsonTokenType.PropertyName when reader.ValueIsEscaped:
-                reader.GetString();
-                break;
-            case JsonTokenType.String when reader.ValueIsEscaped || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan):
-                // What decoding does to it: unescaped, and refused when it is not text.
+            case JsonTokenType.PropertyName or JsonTokenType.String when reader.ValueIsEscaped || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan):
+                // What decoding does to it: unescaped, and refused when it is not text (Utf8JsonReader does not check
+                // the UTF-8 of names or strings it only steps over).
                 reader.GetString();
                 break;
             case JsonTokenType.Number when reader.ValueSpan.Length >= 300 || reader.ValueSpan.IndexOfAny((byte)'e', (byte)'E') >= 0:

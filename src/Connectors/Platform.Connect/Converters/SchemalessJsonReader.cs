@@ -290,7 +290,8 @@ internal sealed class SchemalessJsonReader
             return cached.Name;
         }
 
-        var name = Encoding.UTF8.GetString(raw);
+        // GetString, not Encoding.UTF8: a name that is not UTF-8 is refused like such a string value, not patched.
+        var name = reader.GetString()!;
         _names[position] = new CachedName(raw.ToArray(), name);
         return name;
     }
