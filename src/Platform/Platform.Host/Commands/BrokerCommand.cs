@@ -165,26 +165,18 @@ internal static class BrokerCommand
     }
 
     /// <summary>
-    /// A configuration whose <c>hostBuilder:reloadConfigOnChange</c> is false, given as a source: set as a value
-    /// on the manager (<c>new ConfigurationManager { [key] = "false" }</c>) it did not take, and the broker
-    /// still held an inotify watch on every directory under the working directory.
+    /// Settings are read once at start: a reloading appsettings.json watches the working directory recursively, ./data
+    /// included, and took an inotify event (read, lstat) for every append. Given as an argument, which the host reads
+    /// before it adds its JSON sources (a value set on a <c>ConfigurationManager</c> passed in did not take).
     /// </summary>
-    internal static ConfigurationManager NotReloadingConfiguration()
-    {
-        var configuration = new ConfigurationManager();
-        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
-        return configuration;
-    }
+    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
 
     private static IHost Build(ParseResult parse, bool withWorker)
     {
-        // Settings are read once at start, so appsettings.json is not watched: its watcher covers the working
-        // directory recursively, ./data included, and took an inotify event (read, lstat) for every append.
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = [],
+            Args = [NoConfigReload],
             ContentRootPath = Environment.CurrentDirectory,
-            Configuration = NotReloadingConfiguration(),
         });
         builder.Configuration.AddEnvironmentVariables("PLATFORM_");
         if (parse.GetValue(ConfigFile) is { } file)

@@ -46,7 +46,7 @@ internal static class ConnectCommand
         IHost host;
         try
         {
-            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Environment.CurrentDirectory, Configuration = BrokerCommand.NotReloadingConfiguration() });
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [BrokerCommand.NoConfigReload], ContentRootPath = Environment.CurrentDirectory });
             ConfigureLogging(builder.Logging);
             builder.Services.AddPlatformConnect(o => Configure(o, parse));
             host = builder.Build();
