@@ -96,6 +96,23 @@ public sealed class DirectAppendTests : IDisposable
         Assert.Equal(Pattern(0, written), ReadFileBytes(path, written));
     }
 
+    [Fact]
+    public void Read_LargeAfterItsNameWentToAnotherFile_ReadsThisFile()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // No cache of recent data: the read goes to the disk.
+        using var file = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 0).Open(path, create: true);
+        AppendPattern(file, 200_000);
+        file.Flush();
+
+        // What a compaction's SegmentList.Replace does: this file renamed away, its name given to the cleaned one,
+        // while readers of the old segment list still read this file (a direct read opened by name read the other).
+        File.Move(path, path + ".deleted");
+        File.WriteAllBytes(path, new byte[200_000]);
+
+        AssertReadsBack(file, 0, 150_000);
+    }
+
     private static byte[] ReadFileBytes(string path, int count)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

@@ -195,13 +195,19 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         {
             if (_directRead is null && !_handle.IsClosed)
             {
-                _directRead = NativeMethods.OpenDirect(_path);
+                _directRead = NativeMethods.OpenDirect(OpenFilePath);
                 _directReads = _directRead is not null;
             }
 
             return _directRead;
         }
     }
+
+    /// <summary>
+    /// The file this handle has open, to open it again with O_DIRECT: not <c>_path</c>, which a compaction's
+    /// <c>SegmentList.Replace</c> gives to the cleaned file while readers of the old segment list still read this one.
+    /// </summary>
+    private string OpenFilePath => $"/proc/self/fd/{_handle.DangerousGetHandle()}";
 
     private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination)
     {
@@ -243,7 +249,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             if (_tail is null && _tailBytes > 0)
             {
                 var buffer = _fs.RentTailBuffer();
-                var opened = DirectAppendTail.Open(_path, _length, buffer, _fs.Cache is null ? null : this);
+                var opened = DirectAppendTail.Open(OpenFilePath, _length, buffer, _fs.Cache is null ? null : this);
                 if (opened is null)
                 {
                     _fs.TailClosed(this, buffer);
