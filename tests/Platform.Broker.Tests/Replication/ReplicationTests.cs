@@ -200,10 +200,10 @@ public sealed class ReplicationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DeleteRecordsOnTheLeader_MovesEveryFollowersLogStart_AndDeletesTheirSegmentsBelowIt()
+    public async Task DeleteRecordsOnTheLeader_IsAnsweredOnceEveryFollowerMovedItsLogStart_SoAFailoverRightAfterKeepsThemDeleted()
     {
-        await StartBrokersAsync(2, ("segment.bytes", "1024"));
-        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        await StartBrokersAsync(3, ("segment.bytes", "1024"));
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2, 3], [1, 2, 3], 0));
         for (var i = 0; i < 40; i++)
         {
             Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch($"k{i}", $"value-{i}"), acks: -1)).ErrorCode);
@@ -211,17 +211,44 @@ public sealed class ReplicationTests : IAsyncLifetime
 
         var followerSegments = Partition(2).Log.SegmentCount;
         Assert.True(followerSegments > 2);
-        var request = new DeleteRecordsRequest { TimeoutMs = 5000, Topics = [new() { Name = Topic, Partitions = [new() { PartitionIndex = 0, Offset = 30 }] }] };
-        var deleted = (await _connections[0].SendAsync<DeleteRecordsResponse>(request, 2)).Topics[0].Partitions[0];
-        Assert.Equal((0, 30L), (deleted.ErrorCode, deleted.LowWatermark));
+        var deleted = await DeleteRecordsAsync(_connections[0], 30, timeoutMs: 30_000);
+        Assert.Equal((ErrorCode.None, 30L), ((ErrorCode)deleted.ErrorCode, deleted.LowWatermark));
 
-        // The follower learns the leader's log start from its next fetch and drops what lies wholly below it.
-        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(2).LogStartOffset == 30 && Partition(2).Log.SegmentCount < followerSegments), Patience));
-        Assert.True(Directory.GetFiles(Partition(2).Log.Directory, "*.log").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture)).Order().Skip(1).All(b => b > 30));
+        // Answered only once both followers said (in a fetch) that their logs start there.
+        Assert.Equal((30L, 30L), (Partition(2).LogStartOffset, Partition(3).LogStartOffset));
 
-        // Should the follower lead, what DeleteRecords removed stays removed.
-        await ApplyAsync(new PartitionRole(2, 1, [1, 2], [1, 2], 1));
+        // A follower leads at once: what DeleteRecords removed stays removed.
+        await ApplyAsync(new PartitionRole(2, 1, [1, 2, 3], [1, 2, 3], 1));
         Assert.Equal(Enumerable.Range(30, 10).Select(i => $"value-{i}"), (await _connections[1].ConsumeAllAsync(Topic)).Select(r => r.Value));
+
+        // And its segments wholly below the log start go.
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(2).Log.SegmentCount < followerSegments), Patience));
+        Assert.True(Directory.GetFiles(Partition(2).Log.Directory, "*.log").Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture)).Order().Skip(1).All(b => b > 30));
+    }
+
+    [Fact]
+    public async Task DeleteRecords_ALiveFollowerNotFetching_TimesOut_AFollowerOnABrokerGoneDoesNotHoldItBack()
+    {
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("k", $"v{i}"), acks: -1)).ErrorCode);
+        }
+
+        // Broker 2 stays listed as live but fetches no more: its log start never reaches 2.
+        await Replicas(2).StopReplicaAsync(Partition(2), CancellationToken.None);
+        var timedOut = await DeleteRecordsAsync(_connections[0], 2, timeoutMs: 300);
+        Assert.Equal(ErrorCode.RequestTimedOut, (ErrorCode)timedOut.ErrorCode);
+        Assert.Equal(2, Partition(1).LogStartOffset);
+
+        // Broker 2 leaves the cluster: the leader's own log start is the low watermark.
+        Replicas(1).UpdateBrokers(new Dictionary<int, BrokerEndpoint> { [1] = new(1, "127.0.0.1", _brokers[0].Port) });
+        var deleted = await DeleteRecordsAsync(_connections[0], 3, timeoutMs: 30_000);
+        Assert.Equal((ErrorCode.None, 3L), ((ErrorCode)deleted.ErrorCode, deleted.LowWatermark));
+
+        // Only the leader deletes records.
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, (ErrorCode)(await DeleteRecordsAsync(_connections[1], 3, timeoutMs: 1_000)).ErrorCode);
     }
 
     [Fact]
@@ -311,6 +338,12 @@ public sealed class ReplicationTests : IAsyncLifetime
         Assert.Equal((1, 2, 6), (stored!.Value.Value.Leader, stored.Value.Value.LeaderEpoch, stored.Value.Value.PartitionEpoch));
         Assert.Equal([1, 2], stored.Value.Value.Isr);
         Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role, [1], CancellationToken.None));
+    }
+
+    private static async Task<DeleteRecordsResponse.DeleteRecordsPartitionResult> DeleteRecordsAsync(RawConnection connection, long offset, int timeoutMs)
+    {
+        var request = new DeleteRecordsRequest { TimeoutMs = timeoutMs, Topics = [new() { Name = Topic, Partitions = [new() { PartitionIndex = 0, Offset = offset }] }] };
+        return (await connection.SendAsync<DeleteRecordsResponse>(request, 2)).Topics[0].Partitions[0];
     }
 
     private static async Task<OffsetForLeaderEpochResponse.EpochEndOffset> OffsetForLeaderEpochAsync(RawConnection connection, int leaderEpoch, int currentLeaderEpoch)

@@ -133,7 +133,7 @@ public sealed class FetchHandler(TopicManager topics, TimeProvider time, Microso
                     waits?.Add(leader.Appended.NextPulse);
                     if (followerFetch && fetchPartition.FetchOffset <= partition.LogEndOffset)
                     {
-                        leader.OnFollowerFetch(replicaId, fetchPartition.FetchOffset);
+                        leader.OnFollowerFetch(replicaId, fetchPartition.FetchOffset, fetchPartition.LogStartOffset);
                     }
                 }
 

@@ -9,7 +9,8 @@ namespace Platform.Broker.Replication;
 /// A leader's replication state of one partition with followers: the <see cref="IsrTracker"/> fed by the
 /// leader's appends and the followers' fetches, the high watermark it publishes to the log (which caps what
 /// consumers read and wakes them), the acks=all appends waiting for it, and ISR changes written to the
-/// <see cref="IIsrStore"/> one at a time, outside the lock, the partition's role following the result.
+/// <see cref="IIsrStore"/> one at a time, outside the lock, the partition's role following the result. It also
+/// keeps each follower's log start offset as its fetches report it, for DeleteRecords' low watermark.
 /// </summary>
 public sealed partial class LeaderState
 {
@@ -19,16 +20,27 @@ public sealed partial class LeaderState
     private readonly IIsrStore _store;
     private readonly ILogger _logger;
     private readonly PriorityQueue<TaskCompletionSource, long> _waiters = new();
+    private readonly Dictionary<int, long> _followerLogStartOffsets = [];
+    private readonly Func<int, bool> _isAlive;
+    private readonly BroadcastSignal _lowWatermarkInputsChanged = new();
     private bool _isrChangeInFlight;
     private LogException? _resigned;
 
-    public LeaderState(Partition partition, PartitionRole role, int nodeId, IIsrStore store, TimeProvider time, ILogger logger)
+    /// <param name="isAlive">Whether a broker is alive now (registered in the cluster): only live followers hold the low watermark back.</param>
+    public LeaderState(Partition partition, PartitionRole role, int nodeId, IIsrStore store, TimeProvider time, ILogger logger, Func<int, bool> isAlive)
     {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(role);
         _partition = partition;
         _store = store;
         _logger = logger;
+        _isAlive = isAlive;
+        foreach (var replica in role.Replicas.Where(r => r != nodeId))
+        {
+            // Unknown (-1) until the follower's first fetch under this leadership, as in Kafka.
+            _followerLogStartOffsets[replica] = -1;
+        }
+
         var log = partition.Log;
         // What this replica knew to be on the whole ISR: as a follower it had it from the old leader, after a restart from the checkpoint.
         _tracker = new IsrTracker(nodeId, role.Replicas, role.Isr, log.StartingHighWatermark, log.LogEndOffset, time);
@@ -74,13 +86,47 @@ public sealed partial class LeaderState
         }
     }
 
-    /// <summary>Follower <paramref name="replica"/> fetched from <paramref name="fetchOffset"/>: it holds everything before it.</summary>
-    public void OnFollowerFetch(int replica, long fetchOffset)
+    /// <summary>
+    /// Kafka's low watermark: the smallest log start offset of this replica and of the followers on live brokers, as
+    /// their fetches last reported them. Records below it are gone from every replica that could lead.
+    /// </summary>
+    public long LowWatermark
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var lowWatermark = _partition.Log.LogStartOffset;
+                foreach (var (replica, logStartOffset) in _followerLogStartOffsets)
+                {
+                    if (logStartOffset < lowWatermark && _isAlive(replica))
+                    {
+                        lowWatermark = logStartOffset;
+                    }
+                }
+
+                return lowWatermark;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follower <paramref name="replica"/> fetched from <paramref name="fetchOffset"/>: it holds everything before it,
+    /// and nothing before <paramref name="logStartOffset"/> (-1: a fetch version that does not say).
+    /// </summary>
+    public void OnFollowerFetch(int replica, long fetchOffset, long logStartOffset)
     {
         bool moved;
+        var logStartMoved = false;
         IReadOnlyList<int>? expanded = null;
         lock (_lock)
         {
+            if (logStartOffset >= 0 && _followerLogStartOffsets.TryGetValue(replica, out var known) && known != logStartOffset)
+            {
+                _followerLogStartOffsets[replica] = logStartOffset;
+                logStartMoved = true;
+            }
+
             (moved, var join) = _tracker.OnFollowerFetch(replica, fetchOffset);
             if (join && !_isrChangeInFlight && _resigned is null)
             {
@@ -94,9 +140,49 @@ public sealed partial class LeaderState
             Publish();
         }
 
+        if (logStartMoved)
+        {
+            _lowWatermarkInputsChanged.Pulse();
+        }
+
         if (expanded is not null)
         {
             _ = WriteIsrAsync(expanded);
+        }
+    }
+
+    /// <summary>Brokers joined or left the cluster: a follower on a broker gone no longer holds the low watermark back.</summary>
+    public void OnLiveBrokersChanged() => _lowWatermarkInputsChanged.Pulse();
+
+    /// <summary>
+    /// DeleteRecords' wait (Kafka's DelayedDeleteRecords): completes with the <see cref="LowWatermark"/> once it reaches
+    /// <paramref name="offset"/>, so no replica that could lead still has the records deleted; faults with
+    /// NOT_LEADER_OR_FOLLOWER if leadership is lost first. <paramref name="cancellationToken"/> is the request's timeout.
+    /// </summary>
+    public async Task<long> WaitForLowWatermarkAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // The signal first, then the check: a change in between completes the task taken.
+            var changed = _lowWatermarkInputsChanged.NextPulse;
+            LogException? resigned;
+            lock (_lock)
+            {
+                resigned = _resigned;
+            }
+
+            if (resigned is not null)
+            {
+                throw resigned;
+            }
+
+            var lowWatermark = LowWatermark;
+            if (lowWatermark >= offset)
+            {
+                return lowWatermark;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -179,6 +265,7 @@ public sealed partial class LeaderState
         }
 
         Appended.Pulse();
+        _lowWatermarkInputsChanged.Pulse();
     }
 
     private void BeginIsrChange(IReadOnlyList<int> isr)

@@ -34,7 +34,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _lagCheck;
     private int _disposed;
-    private IReadOnlyDictionary<int, BrokerEndpoint> _brokers = new Dictionary<int, BrokerEndpoint>();
+    private volatile IReadOnlyDictionary<int, BrokerEndpoint> _brokers = new Dictionary<int, BrokerEndpoint>();
 
     /// <param name="isrStore">Where ISR changes are recorded (etcd in a cluster); required once this broker leads a partition with followers.</param>
     public ReplicaManager(ClusterInfo cluster, IOptions<BrokerOptions> options, GroupCoordinator groups, TransactionCoordinator transactions, ReplicationThrottle throttle, TimeProvider time, ILoggerFactory loggers, IIsrStore? isrStore = null)
@@ -116,6 +116,11 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
             {
                 fetcher.UpdateLeader(brokers.GetValueOrDefault(leader));
             }
+
+            foreach (var partition in _leading)
+            {
+                partition.Leader?.OnLiveBrokersChanged();
+            }
         }
     }
 
@@ -183,7 +188,7 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
             var store = _isrStore ?? throw new InvalidOperationException($"Leading {partition.Topic.Name}-{partition.Index} with followers needs an ISR store (a cluster).");
 
             // The replication state first: once the role says leader, appends come, and acks=all ones must find it.
-            partition.Leader = new LeaderState(partition, role, _nodeId, store, _time, _loggers.CreateLogger<LeaderState>());
+            partition.Leader = new LeaderState(partition, role, _nodeId, store, _time, _loggers.CreateLogger<LeaderState>(), IsAlive);
             _leading.Add(partition);
         }
         else
@@ -244,6 +249,9 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         _following[partition] = role.Leader;
         LogBecameFollower(partition.Topic.Name, partition.Index, role.Leader, role.LeaderEpoch, log.LogEndOffset);
     }
+
+    /// <summary>Whether broker <paramref name="id"/> is among the live ones the cluster last listed (read without the lock by leaders).</summary>
+    private bool IsAlive(int id) => _brokers.ContainsKey(id);
 
     private void UnloadCoordinator(Partition partition)
     {
