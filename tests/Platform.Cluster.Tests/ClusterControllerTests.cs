@@ -213,6 +213,51 @@ public sealed class ClusterControllerTests : IAsyncLifetime
         await StopBrokerAsync(leaving, crash: false);
     }
 
+    [Fact]
+    public async Task ReplicaAssignments_NameTheBrokersRegisteredNow_NotTheOnesTheControllersWatchHasDelivered()
+    {
+        var controller = await ActiveAsync();
+        Assert.True((await controller.CreateTopicAsync("t", 0, 0, [[1, 2, 3]])).Succeeded);
+        var dead = new[] { 1, 2, 3 }.First(id => _brokers[id].Controller != controller);
+        var (live, other) = (new[] { 1, 2, 3 }.First(id => id != dead), new[] { 1, 2, 3 }.Last(id => id != dead));
+
+        // The controller is busy (its lock held by a config change) while broker 4 registers and the dead one's lease
+        // ends: the requests queued before either event see both, though its watch has delivered neither yet.
+        var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource();
+        var busy = Task.Run(() => controller.AlterTopicConfigsAsync("t", _ =>
+        {
+            entered.SetResult();
+            release.Wait(WaitLimit);
+            return null;
+        }));
+        await entered.Task.WaitAsync(WaitLimit);
+        var requests = new[]
+        {
+            controller.CreateTopicAsync("on-new", 0, 0, [[4, live]]),
+            controller.CreateTopicAsync("on-dead", 0, 0, [[dead, live]]),
+            controller.CreateTopicAsync("placed", 2, 3),
+            controller.CreatePartitionsAsync("t", 2, [[4, live, other]]),
+            controller.CreatePartitionsAsync("t", 3, [[dead, live, 4]]),
+            controller.AlterReassignmentAsync("t", 0, [4, live]),
+            controller.AlterReassignmentAsync("t", 1, [dead, live]),
+        };
+        await StartBrokerAsync(4);
+        await StopBrokerAsync(dead, crash: true);
+        release.Set();
+        await busy;
+        var results = await Task.WhenAll(requests);
+
+        Assert.Equal(
+            [ClusterError.None, ClusterError.InvalidReplicaAssignment, ClusterError.None, ClusterError.None, ClusterError.InvalidReplicaAssignment, ClusterError.None, ClusterError.InvalidReplicaAssignment],
+            results.Select(r => r.Error));
+        Assert.Equal(4, (await StatesAsync("on-new"))[0].Leader);
+        var placed = (await _store.GetTopicAsync("placed"))!.Value.Value.Replicas;
+        Assert.All(placed, r => Assert.DoesNotContain(dead, r));
+        var grown = (await _store.GetTopicAsync("t"))!.Value.Value.Replicas;
+        Assert.Equal([4, live, other], grown[1]);
+    }
+
     private async Task StartBrokerAsync(int id)
     {
         var session = await _store.RegisterBrokerAsync(new BrokerRegistration(id, "127.0.0.1", 9090 + id), LeaseTtl);

@@ -29,7 +29,7 @@ public sealed partial class ClusterController
 
                     target = original;
                 }
-                else if (ValidateAssignment([target]) is { } error)
+                else if ((await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false)).Validate([target]) is { } error)
                 {
                     return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
                 }
@@ -109,6 +109,7 @@ public sealed partial class ClusterController
                         $"Topic currently has {existing.Length} partitions, {totalCount} would not be an increase.");
                 }
 
+                var brokers = await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false);
                 int[][] added;
                 if (assignment is not null)
                 {
@@ -118,7 +119,7 @@ public sealed partial class ClusterController
                             $"Increasing the number of partitions by {adding} but {assignment.Count} assignments provided.");
                     }
 
-                    if (ValidateAssignment(assignment) is { } error)
+                    if (brokers.Validate(assignment) is { } error)
                     {
                         return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
                     }
@@ -127,18 +128,18 @@ public sealed partial class ClusterController
                 }
                 else
                 {
-                    var brokers = _alive.Order().Select(id => new PlacementBroker(id, _brokers[id].Rack)).ToArray();
+                    var placement = brokers.ForPlacement;
                     var replicationFactor = (short)existing[0].Length;
-                    if (replicationFactor > brokers.Length)
+                    if (replicationFactor > placement.Length)
                     {
                         return new ClusterResult(ClusterError.InvalidReplicationFactor,
-                            $"Replication factor: {replicationFactor} larger than available brokers: {brokers.Length}.");
+                            $"Replication factor: {replicationFactor} larger than available brokers: {placement.Length}.");
                     }
 
-                    var start = Math.Max(0, Array.FindIndex(brokers, b => b.Id >= existing[0][0]));
+                    var start = Math.Max(0, Array.FindIndex(placement, b => b.Id >= existing[0][0]));
                     try
                     {
-                        added = [.. ReplicaPlacement.Assign(brokers, adding, replicationFactor, firstPartition: existing.Length, startIndex: start)];
+                        added = [.. ReplicaPlacement.Assign(placement, adding, replicationFactor, firstPartition: existing.Length, startIndex: start)];
                     }
                     catch (ArgumentException ex)
                     {
@@ -147,7 +148,7 @@ public sealed partial class ClusterController
                 }
 
                 var grown = current.Value with { Replicas = [.. existing, .. added] };
-                var states = added.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
+                var states = added.Select(r => LeaderElection.Initial(r, brokers.Alive, epoch)).ToArray();
                 var revision = await _store.TryAddPartitionsAsync(epoch, topic, grown, current.ModRevision, states, cancellationToken).ConfigureAwait(false);
                 if (revision is null)
                 {

@@ -44,10 +44,11 @@ public sealed partial class ClusterController
                     return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
                 }
 
+                var brokers = await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false);
                 int[][] replicas;
                 if (assignment is not null)
                 {
-                    if (ValidateAssignment(assignment) is { } error)
+                    if (brokers.Validate(assignment) is { } error)
                     {
                         return new ClusterResult(ClusterError.InvalidReplicaAssignment, error);
                     }
@@ -58,17 +59,17 @@ public sealed partial class ClusterController
                 {
                     return new ClusterResult(ClusterError.InvalidPartitions, $"Number of partitions must be larger than 0, not {partitions}.");
                 }
-                else if (replicationFactor <= 0 || replicationFactor > await LiveBrokerCountAsync(replicationFactor, cancellationToken).ConfigureAwait(false))
+                else if (replicationFactor <= 0 || replicationFactor > brokers.Alive.Count)
                 {
                     return new ClusterResult(
                         ClusterError.InvalidReplicationFactor,
-                        $"Replication factor: {replicationFactor} larger than available brokers: {_alive.Count}.");
+                        $"Replication factor: {replicationFactor} larger than available brokers: {brokers.Alive.Count}.");
                 }
                 else
                 {
                     try
                     {
-                        replicas = [.. ReplicaPlacement.Assign([.. _alive.Select(id => new PlacementBroker(id, _brokers[id].Rack))], partitions, replicationFactor)];
+                        replicas = [.. ReplicaPlacement.Assign(brokers.ForPlacement, partitions, replicationFactor)];
                     }
                     catch (ArgumentException ex)
                     {
@@ -82,7 +83,7 @@ public sealed partial class ClusterController
                 }
 
                 var topicAssignment = new TopicAssignment(Guid.NewGuid(), replicas, configs);
-                var states = replicas.Select(r => LeaderElection.Initial(r, _alive, epoch)).ToArray();
+                var states = replicas.Select(r => LeaderElection.Initial(r, brokers.Alive, epoch)).ToArray();
                 if (!await _store.CreateTopicAsync(epoch, topic, topicAssignment, states, cancellationToken).ConfigureAwait(false))
                 {
                     return new ClusterResult(ClusterError.TopicAlreadyExists, $"Topic '{topic}' already exists.");
@@ -223,57 +224,53 @@ public sealed partial class ClusterController
     }
 
     /// <summary>
-    /// The live brokers, counted again from etcd when fewer than <paramref name="needed"/> are known: the controller
-    /// learns of registrations through its own watch, which may lag behind what the brokers already show clients
-    /// (each watches etcd too), and a client that saw three brokers must not be told there is one. Kafka refuses
-    /// a replication factor only when fewer brokers are registered, never because its controller has not looked yet.
-    /// Called under the lock; the watch delivers the same registrations again later, which changes nothing.
+    /// The brokers registered in etcd now, for a request that places replicas or names them (CreateTopics,
+    /// CreatePartitions, AlterPartitionReassignments): the controller's own copy follows its watch, which may lag
+    /// behind what the brokers already show clients (each watches etcd too), so it could refuse a broker that has
+    /// just registered or accept one whose registration has gone. Elections stay with the watched copy: the watch
+    /// delivers the same changes later and reconciles every partition then. Called under the lock.
     /// </summary>
-    private async Task<int> LiveBrokerCountAsync(int needed, CancellationToken cancellationToken)
+    private async Task<RegisteredBrokers> RegisteredBrokersAsync(CancellationToken cancellationToken)
+        => new((await _store.GetBrokersAsync(cancellationToken).ConfigureAwait(false)).Brokers);
+
+    /// <summary>The brokers registered at one moment, and those of them that may take replicas (not shutting down).</summary>
+    private sealed class RegisteredBrokers(IReadOnlyList<BrokerRegistration> registrations)
     {
-        if (_alive.Count < needed)
+        private readonly HashSet<int> _registered = [.. registrations.Select(b => b.Id)];
+
+        public HashSet<int> Alive { get; } = registrations.Where(b => !b.ShuttingDown).Select(b => b.Id).ToHashSet();
+
+        /// <summary>The live brokers in id order, with their racks.</summary>
+        public PlacementBroker[] ForPlacement => [.. registrations.Where(b => !b.ShuttingDown).OrderBy(b => b.Id).Select(b => new PlacementBroker(b.Id, b.Rack))];
+
+        /// <summary>A manual assignment names registered brokers, each once per partition, with the same count for every partition; else why not.</summary>
+        public string? Validate(IReadOnlyList<int[]> assignment)
         {
-            var (brokers, _) = await _store.GetBrokersAsync(cancellationToken).ConfigureAwait(false);
-            lock (_brokers)
+            if (assignment.Count == 0)
             {
-                foreach (var broker in brokers.Where(b => !b.ShuttingDown))
+                return "The replica assignment names no partition.";
+            }
+
+            for (var p = 0; p < assignment.Count; p++)
+            {
+                var replicas = assignment[p];
+                if (replicas.Length == 0 || replicas.Length != assignment[0].Length)
                 {
-                    _brokers[broker.Id] = broker;
-                    _alive.Add(broker.Id);
+                    return $"Partition {p} has {replicas.Length} replicas; every partition needs the same number, at least one.";
+                }
+
+                if (replicas.Distinct().Count() != replicas.Length)
+                {
+                    return $"Partition {p} names a broker twice: {string.Join(',', replicas)}.";
+                }
+
+                if (replicas.FirstOrDefault(r => !_registered.Contains(r), -1) is var unknown and not -1)
+                {
+                    return $"Partition {p} names broker {unknown}, which is not registered.";
                 }
             }
+
+            return null;
         }
-
-        return _alive.Count;
-    }
-
-    /// <summary>A manual assignment names registered brokers, each once per partition, with the same count for every partition.</summary>
-    private string? ValidateAssignment(IReadOnlyList<int[]> assignment)
-    {
-        if (assignment.Count == 0)
-        {
-            return "The replica assignment names no partition.";
-        }
-
-        for (var p = 0; p < assignment.Count; p++)
-        {
-            var replicas = assignment[p];
-            if (replicas.Length == 0 || replicas.Length != assignment[0].Length)
-            {
-                return $"Partition {p} has {replicas.Length} replicas; every partition needs the same number, at least one.";
-            }
-
-            if (replicas.Distinct().Count() != replicas.Length)
-            {
-                return $"Partition {p} names a broker twice: {string.Join(',', replicas)}.";
-            }
-
-            if (replicas.FirstOrDefault(r => !_brokers.ContainsKey(r), -1) is var unknown and not -1)
-            {
-                return $"Partition {p} names broker {unknown}, which is not registered.";
-            }
-        }
-
-        return null;
     }
 }
