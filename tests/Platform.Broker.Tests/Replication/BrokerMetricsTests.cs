@@ -11,8 +11,9 @@ namespace Platform.Broker.Tests.Replication;
 
 /// <summary>
 /// The <c>Platform.Broker</c> meter read through a <see cref="MeterListener"/>, as dotnet-counters reads it: on a
-/// single broker, and on the leader of a replicated partition (ISR changes recorded in a real etcd) whose follower
-/// stops fetching and then comes back.
+/// single broker, on the leader of a replicated partition (ISR changes recorded in a real etcd) whose follower
+/// stops fetching and then comes back, and on the controller of a cluster of two when the only broker holding some
+/// partitions goes without a controlled shutdown.
 /// </summary>
 public sealed class BrokerMetricsTests : IAsyncLifetime
 {
@@ -186,6 +187,59 @@ public sealed class BrokerMetricsTests : IAsyncLifetime
         Assert.Equal(1, after["broker.isr.expands"]);
         Assert.Equal(0, after["broker.partitions.under_min_isr"]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Controller_ABrokerWithTheOnlyReplicasStopsUncleanly_CountsTheirPartitionsOffline(bool victimIsController)
+    {
+        _etcd = await EtcdCluster.StartAsync();
+        var first = await StartClusteredAsync(1);
+        Assert.True(await View(first).WaitForAsync(v => v.ControllerId == 1, TimeSpan.FromSeconds(20), CancellationToken.None));
+        var second = await StartClusteredAsync(2);
+        Assert.True(await View(first).WaitForAsync(v => v.Brokers.Count == 2, TimeSpan.FromSeconds(20), CancellationToken.None));
+        var (victim, survivor) = victimIsController ? (first, second) : (second, first);
+        var (victimId, survivorId) = victimIsController ? (1, 2) : (2, 1);
+
+        // Partition 0 only on the victim, partition 1 only on the survivor.
+        await using (var connection = await RawConnection.ConnectAsync(first))
+        {
+            var request = new CreateTopicsRequest
+            {
+                TimeoutMs = 5000,
+                Topics = [new() { Name = "solo", NumPartitions = -1, ReplicationFactor = -1, Assignments = [new() { PartitionIndex = 0, BrokerIds = [victimId] }, new() { PartitionIndex = 1, BrokerIds = [survivorId] }] }],
+            };
+            var created = Assert.Single((await connection.SendAsync<CreateTopicsResponse>(request, 7)).Topics);
+            Assert.True(created.ErrorCode == 0, created.ErrorMessage);
+        }
+
+        Assert.True(await View(survivor).WaitForAsync(v => v.Leader("solo", 0)?.Id == victimId && v.Leader("solo", 1)?.Id == survivorId, TimeSpan.FromSeconds(20), CancellationToken.None));
+        Assert.Equal(0, Read(first)["broker.controller.partitions.offline"]);
+
+        // No controlled shutdown: the broker goes with its leadership, as a kill would once its lease ends.
+        _brokers.Remove(victim);
+        await victim.DisposeAsync();
+
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Read(survivor)["broker.controller.partitions.offline"] == 1), TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, Read(survivor)["broker.partitions.under_replicated"]);
+    }
+
+    private async Task<EmbeddedBroker> StartClusteredAsync(int id)
+    {
+        var broker = await EmbeddedBroker.StartAsync(o =>
+        {
+            o.NodeId = id;
+            o.EtcdEndpoints = string.Join(',', _etcd!.Endpoints);
+            o.BrokerSessionTimeoutMs = 2000;
+            o.OffsetsTopicNumPartitions = 1;
+            o.OffsetsTopicReplicationFactor = 1;
+        });
+        _brokers.Add(broker);
+        await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
+        return broker;
+    }
+
+    private static ClusterMetadata View(EmbeddedBroker broker) => broker.Services.GetRequiredService<ClusterMetadata>();
 
     private static Partition Hosted(EmbeddedBroker broker) => broker.Services.GetRequiredService<TopicManager>().GetPartition("watched", 0)!;
 }
