@@ -88,9 +88,9 @@ public sealed partial class LeaderState
 
     /// <summary>
     /// Kafka's low watermark: the smallest log start offset of this replica and of the followers on live brokers, as
-    /// their fetches last reported them. Records below it are gone from every replica that could lead.
+    /// their fetches last reported them: records below it are gone from every replica on a live broker.
     /// </summary>
-    public long LowWatermark
+    private long LowWatermark
     {
         get
         {
