@@ -63,6 +63,22 @@ public sealed class ShutdownAndConfigTests : IDisposable
         Assert.Empty(watchers);
     }
 
+    [Fact]
+    public async Task Start_AnswersOnTheSocketEventThreads()
+    {
+        // Requests are handled on the thread epoll woke, not handed to a thread-pool worker: the runtime
+        // then runs one socket event thread per core instead of one per 30 (indistinguishable on one core).
+        await using var broker = await BrokerProcess.StartAsync(DataDir);
+        await using var connection = await RawConnection.ConnectAsync(broker.Port);
+        await connection.CreateTopicAsync("inline");
+        Assert.Equal(0, (await connection.ProduceAsync("inline", Wire.Batch(1_700_000_000_000, ("k", "v")))).ErrorCode);
+
+        var eventThreads = Directory.GetDirectories($"/proc/{broker.ProcessId}/task")
+            .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+
+        Assert.Equal(Environment.ProcessorCount, eventThreads);
+    }
+
     [Theory]
     [InlineData("""{ "Broker": { "num.partitions": "x" } }""", "num.partitions")]
     [InlineData("""{ "Broker": { "log.retention.ms": "soon" } }""", "log.retention.ms")]
