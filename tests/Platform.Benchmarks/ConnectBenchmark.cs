@@ -313,13 +313,13 @@ internal static class ConnectBenchmark
         }
     }
 
-    /// <summary>The records as the JSON converter gives them (schemaless; objects keep their document), for the task alone.</summary>
+    /// <summary>The records as the JSON converter gives them to this sink (schemaless; objects keep their checked document), for the task alone.</summary>
     private static List<SinkRecord> Decode(BenchRows rows, bool keyed)
     {
         var converter = new Platform.Connect.Converters.JsonConverter();
         converter.Configure(new Dictionary<string, string>(), isKey: false);
-        return [.. rows.Json().Select((m, i) => new SinkRecord("bench", 0, null, keyed ? converter.ToConnectData("bench", m.Key, false).Value : null,
-            null, converter.ToConnectData("bench", m.Value, false).Value, i))];
+        return [.. rows.Json().Select((m, i) => new SinkRecord("bench", 0, null, keyed ? converter.ToConnectDataKeepingDocument("bench", m.Key, false, check: true).Value : null,
+            null, converter.ToConnectDataKeepingDocument("bench", m.Value, false, check: true).Value, i))];
     }
 
     /// <summary>The task without broker or runtime: decoded records put in batches.</summary>

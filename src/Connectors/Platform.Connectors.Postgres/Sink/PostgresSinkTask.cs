@@ -75,6 +75,10 @@ public sealed class PostgresSinkTask : SinkTask
     }
 
     /// <inheritdoc/>
+    /// <remarks>True: rows are read straight from the documents (<see cref="TableBatch.TryAddJson"/>).</remarks>
+    public override bool ReadsJsonDocuments => true;
+
+    /// <inheritdoc/>
     public override void Prepare(IReadOnlyList<SinkRecord> records)
     {
         // One table's batch (the usual one); several tables are mapped by the put.
