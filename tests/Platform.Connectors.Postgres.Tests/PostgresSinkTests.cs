@@ -308,6 +308,26 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_UpsertRowTheTableRefuses_IsReportedAndTheOthersWritten()
+    {
+        // Upserts stage their rows in a temporary table without constraints: the target table still refuses the row.
+        await _db.ExecuteAsync("CREATE TABLE orders (id bigint PRIMARY KEY, item text NOT NULL, qty int CHECK (qty >= 0), price numeric, at timestamptz)");
+        var (task, context) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key")));
+
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b", -1), Order(2, 3, "c")], CancellationToken.None);
+        List<SinkRecord> prepared = [Order(3, 1, "a2", 2), Order(4, 3, "c2")];
+        task.Prepare(prepared);
+        await task.PutAsync(prepared, CancellationToken.None);
+
+        Assert.Equal(["1:a2:2", "3:c2:-"], await RowsAsync());
+        var (record, error) = Assert.Single(context.Errant);
+        Assert.Equal(1, record.KafkaOffset);
+        Assert.Contains("orders_qty_check", error.Message);
+        Assert.Equal(5L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
+        await task.StopAsync();
+    }
+
+    [Fact]
     public async Task Put_KafkaPrimaryKey_WritesCoordinates()
     {
         var (task, _) = await StartAsync(Config(("pk.mode", "kafka")));
