@@ -238,23 +238,27 @@ internal static class ConnectBenchmark
         for (var start = 0; start < rows.Count; start += batch)
         {
             await using var tx = await conn.BeginTransactionAsync();
-            await using (var writer = await conn.BeginBinaryImportAsync("COPY bench_raw (id, name, qty, price, at) FROM STDIN (FORMAT BINARY)"))
-            {
-                for (var i = start; i < Math.Min(start + batch, rows.Count); i++)
-                {
-                    await writer.StartRowAsync();
-                    await writer.WriteAsync(rows.Id[i], NpgsqlDbType.Bigint);
-                    await writer.WriteAsync(rows.Name[i], NpgsqlDbType.Text);
-                    await writer.WriteAsync(rows.Qty[i], NpgsqlDbType.Integer);
-                    await writer.WriteAsync(rows.Price[i], NpgsqlDbType.Double);
-                    await writer.WriteAsync(rows.At[i], NpgsqlDbType.TimestampTz);
-                }
-
-                await writer.CompleteAsync();
-            }
+            await CopyRowsAsync(conn, "bench_raw", rows, start, Math.Min(start + batch, rows.Count));
 
             await tx.CommitAsync();
         }
+    }
+
+    /// <summary>Rows <paramref name="start"/> to <paramref name="end"/> into <paramref name="table"/> by one binary COPY, from the typed arrays.</summary>
+    private static async Task CopyRowsAsync(NpgsqlConnection conn, string table, BenchRows rows, int start, int end)
+    {
+        await using var writer = await conn.BeginBinaryImportAsync($"COPY {table} (id, name, qty, price, at) FROM STDIN (FORMAT BINARY)");
+        for (var i = start; i < end; i++)
+        {
+            await writer.StartRowAsync();
+            await writer.WriteAsync(rows.Id[i], NpgsqlDbType.Bigint);
+            await writer.WriteAsync(rows.Name[i], NpgsqlDbType.Text);
+            await writer.WriteAsync(rows.Qty[i], NpgsqlDbType.Integer);
+            await writer.WriteAsync(rows.Price[i], NpgsqlDbType.Double);
+            await writer.WriteAsync(rows.At[i], NpgsqlDbType.TimestampTz);
+        }
+
+        await writer.CompleteAsync();
     }
 
     private static async Task PrefillAsync(NpgsqlDataSource db, BenchRows rows, int batch)
@@ -332,20 +336,7 @@ internal static class ConnectBenchmark
         for (var start = 0; start < rows.Count; start += batch)
         {
             await using var tx = await conn.BeginTransactionAsync();
-            await using (var writer = await conn.BeginBinaryImportAsync("COPY bench_stage (id, name, qty, price, at) FROM STDIN (FORMAT BINARY)"))
-            {
-                for (var i = start; i < Math.Min(start + batch, rows.Count); i++)
-                {
-                    await writer.StartRowAsync();
-                    await writer.WriteAsync(rows.Id[i], NpgsqlDbType.Bigint);
-                    await writer.WriteAsync(rows.Name[i], NpgsqlDbType.Text);
-                    await writer.WriteAsync(rows.Qty[i], NpgsqlDbType.Integer);
-                    await writer.WriteAsync(rows.Price[i], NpgsqlDbType.Double);
-                    await writer.WriteAsync(rows.At[i], NpgsqlDbType.TimestampTz);
-                }
-
-                await writer.CompleteAsync();
-            }
+            await CopyRowsAsync(conn, "bench_stage", rows, start, Math.Min(start + batch, rows.Count));
 
             await using var statements = new NpgsqlBatch(conn, tx);
             statements.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO bench_upsert (id, name, qty, price, at) SELECT * FROM bench_stage" + OnConflict));
