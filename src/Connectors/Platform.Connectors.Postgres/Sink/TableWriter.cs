@@ -360,11 +360,12 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     private static string ColumnList(SinkTable table, List<int> columns) => string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)));
 
     /// <summary>
-    /// Makes the table's stage in the session unless it has it: its columns (without constraints, so the target
-    /// table is the one that refuses a row), emptied by every commit.
+    /// Makes the table's stage in the session unless it has it: the table's columns as the sink knows them (the shape
+    /// its name says), without constraints, so that the target table is the one that refuses a row; emptied by every commit.
     /// </summary>
     private static string StageSql(SinkTable table)
-        => $"CREATE TEMPORARY TABLE IF NOT EXISTS {table.Stage["pg_temp.".Length..]} ON COMMIT DELETE ROWS AS SELECT * FROM {table.Qualified} WITH NO DATA";
+        => $"CREATE TEMPORARY TABLE IF NOT EXISTS {table.Stage} ({string.Join(", ", table.Columns.Select(c => $"{PgIdentifier.Quote(c.Name)} {c.DeclaredType}"))}) "
+            + "ON COMMIT DELETE ROWS";
 
     /// <summary>The upsert of the staged <paramref name="rows"/> (the last per key) into the table.</summary>
     private static string UpsertFromStage(TableBatch batch, List<int> rows)
