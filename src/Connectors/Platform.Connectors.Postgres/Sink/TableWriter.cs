@@ -311,8 +311,8 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         => _tables.TryGetValue((prepared.Table.Schema, prepared.Table.Name), out var table) && ReferenceEquals(table, prepared.Table);
 
     /// <summary>
-    /// Writes a prepared COPY inside the caller's transaction; a prepared upsert or update is returned instead, as the
-    /// command for the caller to send with its next ones (null: nothing left to send).
+    /// Writes a prepared COPY (an upsert's into its stage, made first) inside the caller's transaction; the statement to
+    /// follow (an upsert from the stage, an update) is returned, for the caller to send with its next ones (null: none).
     /// </summary>
     public static async Task<NpgsqlBatchCommand?> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PreparedWrite prepared, CancellationToken cancellationToken)
     {
