@@ -92,7 +92,7 @@ public sealed class ConverterTests
         var input = Encoding.UTF8.GetBytes(json);
         var converter = Json(false);
         var direct = Record.Exception(() => converter.ToConnectData("t", input, false));
-        var map = converter.ToConnectDataUnchecked("t", input, false).Value;
+        var map = converter.ToConnectDataKeepingDocument("t", input, false, check: false).Value;
         Assert.False(Assert.IsAssignableFrom<IJsonObjectSource>(map).IsChecked);
         var deferred = Record.Exception(() => JsonConverter.Check("t", map));
         Assert.NotNull(direct);
@@ -104,7 +104,7 @@ public sealed class ConverterTests
     {
         var input = "{\"id\":1,\"name\":\"a\\u00e9\",\"n\":{\"x\":[1,2.5]}}"u8.ToArray();
         var converter = Json(false);
-        var map = (IDictionary<string, object?>)converter.ToConnectDataUnchecked("t", input, false).Value!;
+        var map = (IDictionary<string, object?>)converter.ToConnectDataKeepingDocument("t", input, false, check: false).Value!;
         Assert.Equal("a\u00e9", map["name"]);
         Assert.True(((IJsonObjectSource)map).IsChecked);
         var expected = converter.ToConnectData("t", input, false).Value;
@@ -116,7 +116,7 @@ public sealed class ConverterTests
     {
         // Sinks may read the document instead of the map: only while it still says what the map holds.
         var input = "{\"id\":1,\"name\":\"a\"}"u8.ToArray();
-        var map = (IDictionary<string, object?>)Json(false).ToConnectData("t", input, false).Value!;
+        var map = (IDictionary<string, object?>)Json(false).ToConnectDataKeepingDocument("t", input, false, check: true).Value!;
         input.AsSpan().Clear();
         var source = Assert.IsAssignableFrom<IJsonObjectSource>(map);
         Assert.True(source.TryGetUtf8(out var utf8));
@@ -127,6 +127,41 @@ public sealed class ConverterTests
         map["name"] = "b";
         Assert.False(source.TryGetUtf8(out _));
         Assert.Equal(new Dictionary<string, object?> { ["id"] = 1L, ["name"] = "b" }, map);
+    }
+
+    [Fact]
+    public void Json_EnvelopeOff_ObjectIsDecodedAtOnceUnlessASinkReadsDocuments()
+    {
+        // Only a sink that reads documents (SinkTask.ReadsJsonDocuments) has them kept (a copy) and decoded later.
+        var input = "{\"id\":1,\"name\":\"a\"}"u8.ToArray();
+        var converter = Json(false);
+        var decoded = converter.ToConnectData("t", input, false).Value;
+        Assert.False(decoded is IJsonObjectSource source && source.TryGetUtf8(out _));
+        Assert.Equal(new Dictionary<string, object?> { ["id"] = 1L, ["name"] = "a" }, (IDictionary<string, object?>)decoded!);
+        var kept = converter.ToConnectDataKeepingDocument("t", input, false, check: true).Value;
+        Assert.True(Assert.IsAssignableFrom<IJsonObjectSource>(kept).TryGetUtf8(out _));
+    }
+
+    [Theory]
+    [InlineData("{\"a\":1e999}", false)]
+    [InlineData("{\"a\":[1,{\"b\":-1E400}]}", false)]
+    [InlineData("-1e999", false)]
+    [InlineData("{\"schema\":{\"type\":\"double\"},\"payload\":1e999}", true)]
+    [InlineData("{\"schema\":{\"type\":\"float\"},\"payload\":1e39}", true)]
+    [InlineData("{\"schema\":null,\"payload\":{\"a\":1e999}}", true)]
+    public void Json_NumberOutOfADoublesRange_RefusedAsAConversionError(string json, bool schemas)
+    {
+        // Utf8JsonReader reads 1e999 as infinity; JSON has none, Kafka's JsonConverter does not read it, and no sink should write it.
+        var input = Encoding.UTF8.GetBytes(json);
+        var converter = Json(schemas);
+        var e = Assert.Throws<DataException>(() => converter.ToConnectData("t", input, false));
+        Assert.Contains("range", e.Message);
+        if (!schemas && json.StartsWith('{'))
+        {
+            Assert.Throws<DataException>(() => converter.ToConnectDataKeepingDocument("t", input, false, check: true));
+            var map = converter.ToConnectDataKeepingDocument("t", input, false, check: false).Value;
+            Assert.Throws<DataException>(() => JsonConverter.Check("t", map));
+        }
     }
 
     [Theory]
@@ -144,7 +179,7 @@ public sealed class ConverterTests
         // The converter checks objects without decoding them: a bad record must still fail there, as it did, not later in a sink.
         var bytes = Encoding.Latin1.GetBytes(text);
         var decoding = Record.Exception(() => new SchemalessJsonReader().Parse(bytes));
-        var converting = Record.Exception(() => Json(false).ToConnectData("t", bytes, false));
+        var converting = Record.Exception(() => Json(false).ToConnectDataKeepingDocument("t", bytes, false, check: true));
         Assert.Equal(decoding is null, converting is null);
         if (decoding is not null)
         {

@@ -49,6 +49,39 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
+    public async Task Sink_NotReadingJsonDocuments_GetsDecodedMapsAndBadObjectsAreConverterErrors()
+    {
+        // A sink that does not read documents (SinkTask.ReadsJsonDocuments false) gets maps decoded once, no document kept
+        // to check after; bad objects (malformed, a number JSON cannot hold) still fail in the converter, dead-lettered.
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "decoded-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+        await cluster.ProduceAsync(topic, [(null, "{\"n\":0}"), (null, "{\"n\":1,"), (null, "{\"n\":2,\"x\":1e999}"), (null, "{\"n\":3}")]);
+        await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject
+            {
+                ["connector.class"] = "CollectingSink",
+                ["topics"] = topic,
+                ["collect.id"] = collect,
+                ["errors.tolerance"] = "all",
+                ["errors.deadletterqueue.topic.name"] = topic + "-dlq",
+            },
+        });
+
+        await Eventually.TrueAsync(() => CollectingSinkTask.For(collect).Count >= 2, "the good records");
+        var received = CollectingSinkTask.For(collect).ToList();
+        Assert.Equal([0L, 3L], received.Select(r => (long)((IDictionary<string, object?>)r.Value!)["n"]!));
+        Assert.All(received, r => Assert.False(r.Value is Data.IJsonObjectSource source && source.TryGetUtf8(out _), "a document was kept"));
+        var dead = cluster.Consume(topic + "-dlq", 2);
+        Assert.Equal([("1", "VALUE_CONVERTER"), ("2", "VALUE_CONVERTER")], dead.Select(d => (Header(d, "offset"), Header(d, "stage"))));
+        Assert.All(dead, d => Assert.Equal(typeof(DataException).FullName, Header(d, "exception.class.name")));
+        Assert.Contains("range", Header(dead[1], "exception.message"));
+    }
+
+    [Fact]
     public async Task Source_PoisonRecordWithToleranceAll_GoesToDeadLetterTopicAndOthersAreWritten()
     {
         await using var cluster = await ConnectCluster.StartAsync();

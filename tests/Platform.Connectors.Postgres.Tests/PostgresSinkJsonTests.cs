@@ -194,8 +194,9 @@ public sealed class PostgresSinkJsonTests : IAsyncLifetime
 
     private static SinkRecord Record(JsonConverter converter, long offset, string? key, string value)
     {
-        var k = key is null ? SchemaAndValue.Null : converter.ToConnectData("orders", Encoding.UTF8.GetBytes(key), false);
-        var v = converter.ToConnectData("orders", Encoding.UTF8.GetBytes(value), false);
+        // As the runtime converts them for this sink (it reads documents; checked, as when a transformation runs first).
+        var k = key is null ? SchemaAndValue.Null : converter.ToConnectDataKeepingDocument("orders", Encoding.UTF8.GetBytes(key), false, check: true);
+        var v = converter.ToConnectDataKeepingDocument("orders", Encoding.UTF8.GetBytes(value), false, check: true);
         return new SinkRecord("orders", 0, null, k.Value, null, v.Value, offset);
     }
 

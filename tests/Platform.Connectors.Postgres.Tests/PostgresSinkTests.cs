@@ -78,13 +78,18 @@ public sealed class PostgresSinkTests : IAsyncLifetime
         await task.StopAsync();
     }
 
-    [Fact]
-    public async Task Put_InsertEveryWritableColumnType_CopiesTheValuesExactly()
+    [Theory]
+    [InlineData("insert")]
+    [InlineData("upsert")]
+    public async Task Put_EveryWritableColumnType_CopiesTheValuesExactly(string mode)
     {
-        // The sink encodes binary COPY itself: every column type it writes, nulls, numeric digit groups and infinities read back as sent.
-        await _db.ExecuteAsync("CREATE TABLE types (i2 smallint, i4 integer, i8 bigint, f4 real, f8 double precision, n numeric, n2 numeric(12,2), n3 numeric, "
+        // The sink encodes binary COPY itself (an upsert's into a temporary table of the same column types): every column
+        // type it writes, nulls, numeric digit groups and infinities read back as sent.
+        await _db.ExecuteAsync("CREATE TABLE types (i2 smallint, i4 integer PRIMARY KEY, i8 bigint, f4 real, f8 double precision, n numeric, n2 numeric(12,2), n3 numeric, "
             + "b boolean, t text, vc varchar(10), c char(3), by bytea, ts timestamp, tz timestamptz, d date, tm time, u uuid, j json, jb jsonb)");
-        var (task, context) = await StartAsync(Config(("table.name.format", "types")));
+        var (task, context) = await StartAsync(mode == "insert"
+            ? Config(("table.name.format", "types"))
+            : Config(("table.name.format", "types"), ("insert.mode", "upsert"), ("pk.mode", "record_value"), ("pk.fields", "i4")));
         var columns = new[] { "i2", "i4", "i8", "f4", "f8", "n", "n2", "n3", "b", "t", "vc", "c", "by", "ts", "tz", "d", "tm", "u", "j", "jb" };
         var full = new Dictionary<string, object?>
         {
@@ -304,6 +309,26 @@ public sealed class PostgresSinkTests : IAsyncLifetime
         Assert.Contains("'qty'", context.Errant.Single(e => e.Record.KafkaOffset == 1).Error.Message);
         Assert.Contains("null value", context.Errant.Single(e => e.Record.KafkaOffset == 2).Error.Message);
         Assert.Equal(4L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_UpsertRowTheTableRefuses_IsReportedAndTheOthersWritten()
+    {
+        // Upserts stage their rows in a temporary table without constraints: the target table still refuses the row.
+        await _db.ExecuteAsync("CREATE TABLE orders (id bigint PRIMARY KEY, item text NOT NULL, qty int CHECK (qty >= 0), price numeric, at timestamptz)");
+        var (task, context) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key")));
+
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b", -1), Order(2, 3, "c")], CancellationToken.None);
+        List<SinkRecord> prepared = [Order(3, 1, "a2", 2), Order(4, 3, "c2")];
+        task.Prepare(prepared);
+        await task.PutAsync(prepared, CancellationToken.None);
+
+        Assert.Equal(["1:a2:2", "3:c2:-"], await RowsAsync());
+        var (record, error) = Assert.Single(context.Errant);
+        Assert.Equal(1, record.KafkaOffset);
+        Assert.Contains("orders_qty_check", error.Message);
+        Assert.Equal(5L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
         await task.StopAsync();
     }
 

@@ -27,12 +27,21 @@ public abstract class SinkTask : ConnectTask
     public abstract Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Whether the task reads the JSON converter's documents itself (<see cref="Data.IJsonObjectSource"/>), field by field
+    /// into its own buffers. Then the converter keeps each object's document (a copy) and decodes it only if someone
+    /// reads the map; without transformations it leaves the document to be checked as <see cref="Prepare"/> reads it
+    /// (else the runtime checks it after). By default false: the converter decodes each document once, checking it as
+    /// it goes, and the task gets plain maps.
+    /// </summary>
+    public virtual bool ReadsJsonDocuments => false;
+
+    /// <summary>
     /// Work on a batch that may be done before its put: called with each batch before <see cref="PutAsync"/> is
     /// given the same list, off the task's thread while the previous batch's put may still run (so a sink's CPU work,
     /// such as mapping records onto rows, overlaps its writes). It must not write anything nor change state that a put
     /// reads; if the batch changes before its put (partitions revoked) the put gets another list. A batch may also be
     /// put without having been prepared (a retry, the first batch): <see cref="PutAsync"/> then does the work itself.
-    /// A JSON document may not be checked yet here (<see cref="Data.IJsonObjectSource.IsChecked"/>): a bad one may
+    /// With <see cref="ReadsJsonDocuments"/>, a JSON document may not be checked yet here (<see cref="Data.IJsonObjectSource.IsChecked"/>): a bad one may
     /// throw while read, and its record is then taken out of the batch before the put. By default nothing.
     /// </summary>
     public virtual void Prepare(IReadOnlyList<SinkRecord> records)

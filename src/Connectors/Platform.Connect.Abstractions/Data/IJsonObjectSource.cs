@@ -4,8 +4,8 @@ namespace Platform.Connect.Data;
 
 /// <summary>
 /// A schemaless JSON object value (a map of its fields) that still has the UTF-8 document it came from. The JSON
-/// converter's objects are these: the converter checks the document and the map decodes its fields only when someone
-/// reads them. A sink that writes fields into its own buffers may read the document itself, field by field (no map,
+/// converter's objects are these for a sink that asks for them (<see cref="Connectors.SinkTask.ReadsJsonDocuments"/>): the
+/// converter checks the document and the map decodes its fields only when someone reads them. A sink that writes fields into its own buffers may read the document itself, field by field (no map,
 /// no string per name, no boxed number per value), as long as the value is unchanged.
 /// </summary>
 /// <remarks>
@@ -42,7 +42,7 @@ public static class JsonDocumentCheck
     /// <summary>Checks the token <paramref name="reader"/> is on (<see cref="Utf8JsonReader"/> itself checks the syntax).</summary>
     /// <exception cref="JsonException">An escape is malformed.</exception>
     /// <exception cref="InvalidOperationException">A string is not UTF-8.</exception>
-    /// <exception cref="FormatException">A number is out of a double's range.</exception>
+    /// <exception cref="JsonException">A number is out of a double's range.</exception>
     public static void Token(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
@@ -56,13 +56,30 @@ public static class JsonDocumentCheck
                 // Only a number this long or with an exponent can be out of a double's range, which decoding refuses.
                 if (!reader.TryGetInt64(out _))
                 {
-                    reader.GetDouble();
+                    GetDouble(ref reader);
                 }
 
                 break;
             default:
                 break;
         }
+    }
+
+    /// <summary>
+    /// The number <paramref name="reader"/> is on as a double, refused when it is not finite: <see cref="Utf8JsonReader.GetDouble"/>
+    /// makes 1e999 infinity, which JSON cannot say and Kafka's JsonConverter does not read, and which no sink should write.
+    /// </summary>
+    /// <exception cref="JsonException">The number is out of a double's range.</exception>
+    public static double GetDouble(ref Utf8JsonReader reader)
+    {
+        var value = reader.GetDouble();
+        if (!double.IsFinite(value))
+        {
+            var text = reader.HasValueSequence ? "" : System.Text.Encoding.UTF8.GetString(reader.ValueSpan[..Math.Min(reader.ValueSpan.Length, 40)]);
+            throw new JsonException($"The number {text} at byte {reader.TokenStartIndex} is out of a double's range.");
+        }
+
+        return value;
     }
 
     /// <summary>Checks nothing follows the document's value, <paramref name="reader"/> being on its last token.</summary>

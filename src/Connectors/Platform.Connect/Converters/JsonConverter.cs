@@ -53,22 +53,25 @@ public sealed class JsonConverter : IConverter
     }
 
     /// <inheritdoc/>
-    public SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull) => ToConnectData(topic, value, isNull, check: true);
+    public SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull) => ToConnectData(topic, value, isNull, Document.Decode);
 
     /// <summary>
-    /// Whether <see cref="ToConnectDataUnchecked"/> may leave a document unchecked (schemaless objects; the envelope is
-    /// always decoded).
+    /// Whether <see cref="ToConnectDataKeepingDocument"/> may keep the document of a value (schemaless objects; the
+    /// envelope is always decoded).
     /// </summary>
-    internal bool DefersChecks => !_schemasEnabled;
+    internal bool KeepsDocuments => !_schemasEnabled;
 
     /// <summary>
-    /// As <see cref="ToConnectData(string, ReadOnlySpan{byte}, bool)"/>, but a schemaless object's document is not checked
-    /// yet: the sink runtime has its task's <see cref="SinkTask.Prepare"/> read it (which may check it on the way) and then
-    /// calls <see cref="Check"/>, so a document is tokenized once and a bad one still fails here, in the converter.
+    /// As <see cref="ToConnectData(string, ReadOnlySpan{byte}, bool)"/>, but a schemaless object keeps its document for a
+    /// sink that reads it (<see cref="Connectors.SinkTask.ReadsJsonDocuments"/>) and decodes only when its map is read. With
+    /// <paramref name="check"/> false the document is not even checked yet: the sink runtime has its task's
+    /// <see cref="Connectors.SinkTask.Prepare"/> read it (which may check it on the way) and then calls <see cref="Check"/>, so a
+    /// document is tokenized once and a bad one still fails here, in the converter.
     /// </summary>
-    internal SchemaAndValue ToConnectDataUnchecked(string topic, ReadOnlySpan<byte> value, bool isNull) => ToConnectData(topic, value, isNull, check: false);
+    internal SchemaAndValue ToConnectDataKeepingDocument(string topic, ReadOnlySpan<byte> value, bool isNull, bool check)
+        => ToConnectData(topic, value, isNull, check ? Document.KeepChecked : Document.KeepUnchecked);
 
-    /// <summary>Checks <paramref name="value"/> (of <see cref="ToConnectDataUnchecked"/>) unless it is checked, failing as converting it would have.</summary>
+    /// <summary>Checks <paramref name="value"/> (of <see cref="ToConnectDataKeepingDocument"/>) unless it is checked, failing as converting it would have.</summary>
     /// <exception cref="DataException">The document is not well-formed JSON.</exception>
     internal static void Check(string topic, object? value)
     {
@@ -87,7 +90,7 @@ public sealed class JsonConverter : IConverter
         }
     }
 
-    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, bool check)
+    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, Document document)
     {
         if (isNull)
         {
@@ -99,7 +102,12 @@ public sealed class JsonConverter : IConverter
         {
             if (!_schemasEnabled)
             {
-                return new SchemaAndValue(null, check ? _schemaless.ParseDeferred(value) : _schemaless.ParseUnchecked(value));
+                return new SchemaAndValue(null, document switch
+                {
+                    Document.Decode => _schemaless.Parse(value),
+                    Document.KeepChecked => _schemaless.ParseDeferred(value),
+                    _ => _schemaless.ParseUnchecked(value),
+                });
             }
 
             node = JsonNode.Parse(value);
@@ -117,6 +125,19 @@ public sealed class JsonConverter : IConverter
 
         var schema = envelope["schema"] is { } schemaNode ? JsonSchemaCodec.FromJson(schemaNode) : null;
         return new SchemaAndValue(schema, JsonValues.FromJson(schema, envelope["payload"]));
+    }
+
+    /// <summary>What a schemaless object's document becomes.</summary>
+    private enum Document
+    {
+        /// <summary>Decoded (and so checked) at once.</summary>
+        Decode,
+
+        /// <summary>Checked and kept, decoded when its map is read.</summary>
+        KeepChecked,
+
+        /// <summary>Kept unchecked (see <see cref="ToConnectDataKeepingDocument"/>).</summary>
+        KeepUnchecked,
     }
 
     private static DataException SerializationError(string topic, JsonException e)

@@ -11,7 +11,7 @@ namespace Platform.Connect.Converters;
 /// a batch's maps live until its put returns. Lookups are linear (objects have few fields). It is an ordinary
 /// mutable dictionary to everyone else; changing it gives it its own names array first. It is also the list of its
 /// pairs in document order, so a sink mapping every record's fields reads them by index, without an enumerator object.
-/// The converter's maps are deferred: they keep the (checked) document and decode it on first use, and until changed
+/// For a sink that reads documents (<see cref="Connectors.SinkTask.ReadsJsonDocuments"/>) the converter's maps are deferred: they keep the document and decode it on first use, and until changed
 /// they give the document to a sink that reads it itself (<see cref="IJsonObjectSource"/>).
 /// </summary>
 internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>, IReadOnlyList<KeyValuePair<string, object?>>,

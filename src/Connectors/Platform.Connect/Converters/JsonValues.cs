@@ -111,8 +111,8 @@ public static class JsonValues
                 SchemaType.Int16 => node.GetValue<short>(),
                 SchemaType.Int32 => node.GetValue<int>(),
                 SchemaType.Int64 => node.GetValue<long>(),
-                SchemaType.Float32 => node.GetValue<float>(),
-                SchemaType.Float64 => node.GetValue<double>(),
+                SchemaType.Float32 => (float)Finite(node.GetValue<float>(), node),
+                SchemaType.Float64 => Finite(node.GetValue<double>(), node),
                 SchemaType.Boolean => node.GetValue<bool>(),
                 SchemaType.String => node.GetValue<string>(),
                 SchemaType.Bytes => Convert.FromBase64String(node.GetValue<string>()),
@@ -230,6 +230,10 @@ public static class JsonValues
         return obj;
     }
 
+    /// <summary><paramref name="value"/>, read from <paramref name="node"/>, unless the number was out of its type's range (read as infinity).</summary>
+    private static double Finite(double value, JsonNode node)
+        => double.IsFinite(value) ? value : throw new DataException($"Invalid JSON {node.ToJsonString()}: the number is out of range.");
+
     private static object? Schemaless(JsonNode node) => node switch
     {
         JsonObject obj => obj.ToDictionary(kv => kv.Key, kv => kv.Value is null ? null : Schemaless(kv.Value), StringComparer.Ordinal) as IDictionary<string, object?>,
@@ -239,7 +243,7 @@ public static class JsonValues
             JsonValueKind.String => node.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => node.GetValue<JsonElement>() is var number && number.TryGetInt64(out var l) ? (object)l : number.GetDouble(),
+            JsonValueKind.Number => node.GetValue<JsonElement>() is var number && number.TryGetInt64(out var l) ? (object)l : Finite(number.GetDouble(), node),
             _ => null,
         },
     };

@@ -260,7 +260,7 @@ internal sealed class SchemalessJsonReader
             case JsonTokenType.String:
                 return reader.GetString();
             case JsonTokenType.Number:
-                return reader.TryGetInt64(out var l) ? Box(l) : reader.GetDouble();
+                return reader.TryGetInt64(out var l) ? Box(l) : JsonDocumentCheck.GetDouble(ref reader);
             case JsonTokenType.True:
                 return true;
             case JsonTokenType.False:

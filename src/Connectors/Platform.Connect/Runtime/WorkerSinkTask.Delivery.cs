@@ -24,9 +24,11 @@ internal sealed partial class WorkerSinkTask
     private RawRecordHandler? _collectNext;
     private RawRecordHandler? _collectRewind;
 
-    // The JSON converters whose documents are checked after the task's Prepare (null: checked as converted). Only without
-    // transformations: those read values before the task does.
-    private (Converters.JsonConverter? Key, Converters.JsonConverter? Value) _uncheckedJson;
+    // The JSON converters whose objects keep their documents for the task (null: decoded at once; SinkTask.ReadsJsonDocuments),
+    // and whether those documents are checked after the task's Prepare, not as converted: only without transformations,
+    // which read values before the task does.
+    private (Converters.JsonConverter? Key, Converters.JsonConverter? Value) _jsonDocuments;
+    private bool _checkDocumentsAfterPrepare;
     private long _redeliverAt;
     private long _pendingStarted;
     private DateTime _firstFailure;
@@ -246,7 +248,7 @@ internal sealed partial class WorkerSinkTask
     {
         var started = Stopwatch.GetTimestamp();
         var records = new List<SinkRecord>(batch.Count);
-        var deferred = _uncheckedJson.Key is not null || _uncheckedJson.Value is not null ? new List<int>(batch.Count) : null;
+        var deferred = _checkDocumentsAfterPrepare ? new List<int>(batch.Count) : null;
         List<(int, ConversionFailure)>? failures = null;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -350,12 +352,14 @@ internal sealed partial class WorkerSinkTask
         try
         {
             var keyBytes = batch.Key(index, out var keyIsNull);
-            key = _uncheckedJson.Key is { } uncheckedKey ? uncheckedKey.ToConnectDataUnchecked(topic, keyBytes, keyIsNull) : _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
+            key = _jsonDocuments.Key is { } jsonKey
+                ? jsonKey.ToConnectDataKeepingDocument(topic, keyBytes, keyIsNull, check: !_checkDocumentsAfterPrepare)
+                : _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
             stage = ErrorStage.ValueConverter;
             executing = _converters.Value.GetType().FullName;
             var valueBytes = batch.Value(index, out var valueIsNull);
-            value = _uncheckedJson.Value is { } uncheckedValue
-                ? uncheckedValue.ToConnectDataUnchecked(topic, valueBytes, valueIsNull)
+            value = _jsonDocuments.Value is { } jsonValue
+                ? jsonValue.ToConnectDataKeepingDocument(topic, valueBytes, valueIsNull, check: !_checkDocumentsAfterPrepare)
                 : _converters.Value.ToConnectData(topic, valueBytes, valueIsNull);
             stage = ErrorStage.HeaderConverter;
             executing = _converters.Header.GetType().FullName;

@@ -117,9 +117,10 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     {
         _converters = ConverterSet.Create(ConnectorConfig, Services.Plugins);
         _chain = TransformationChain.Create(ConnectorConfig, Services.Plugins);
-        _uncheckedJson = _chain.IsEmpty
-            ? (_converters.Key is Converters.JsonConverter { DefersChecks: true } k ? k : null, _converters.Value is Converters.JsonConverter { DefersChecks: true } v ? v : null)
+        _jsonDocuments = _task.ReadsJsonDocuments
+            ? (_converters.Key is Converters.JsonConverter { KeepsDocuments: true } k ? k : null, _converters.Value is Converters.JsonConverter { KeepsDocuments: true } v ? v : null)
             : (null, null);
+        _checkDocumentsAfterPrepare = _chain.IsEmpty && (_jsonDocuments.Key is not null || _jsonDocuments.Value is not null);
         _task.Initialize(this);
         await _task.StartAsync(TaskConfig, cancellationToken).ConfigureAwait(false);
         var consumer = _consumer = BuildConsumer();

@@ -33,7 +33,11 @@ public sealed class PostgresSinkTask : SinkTask
     public override Task StartAsync(IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken = default)
     {
         _config = PostgresSinkConfig.Parse(config);
-        _db = NpgsqlDataSource.Create(_config.ConnectionString);
+        // Without the pool's reset (DISCARD ALL) when a put returns its connection: that would drop the session's upsert
+        // stages (TableWriter), to be made again by the next put. The sink leaves no other session state behind.
+        var db = new NpgsqlDataSourceBuilder(_config.ConnectionString);
+        db.ConnectionStringBuilder.NoResetOnClose = true;
+        _db = db.Build();
         _mapper = new SinkRowMapper(_config);
         _prepareMapper = new SinkRowMapper(_config);
         _writer = new TableWriter(_config);
@@ -73,6 +77,10 @@ public sealed class PostgresSinkTask : SinkTask
 
         return Task.CompletedTask;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>True: rows are read straight from the documents (<see cref="TableBatch.TryAddJson"/>).</remarks>
+    public override bool ReadsJsonDocuments => true;
 
     /// <inheritdoc/>
     public override void Prepare(IReadOnlyList<SinkRecord> records)
@@ -196,8 +204,8 @@ public sealed class PostgresSinkTask : SinkTask
         await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // A prepared upsert goes with the offsets and the commit (one round trip); a COPY has its own.
-        var last = prepared is null ? null : await TableWriter.WriteAsync(conn, prepared, cancellationToken).ConfigureAwait(false);
+        // A prepared upsert's statement from its stage (or an update) goes with the offsets and the commit (one round trip); making the stage and COPYs have their own.
+        var last = prepared is null ? null : await TableWriter.WriteAsync(conn, tx, prepared, cancellationToken).ConfigureAwait(false);
 
         foreach (var (target, group) in prepared is null ? ByTable(records) : [])
         {

@@ -225,7 +225,7 @@ internal sealed partial class TableBatch
                     }
                     else
                     {
-                        buffer.SetDouble(index, reader.GetDouble(), name);
+                        buffer.SetDouble(index, JsonDocumentCheck.GetDouble(ref reader), name);
                     }
 
                     break;

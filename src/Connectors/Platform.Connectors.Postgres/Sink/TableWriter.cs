@@ -7,8 +7,11 @@ namespace Platform.Connectors.Postgres.Sink;
 
 /// <summary>
 /// Creates and evolves target tables and writes rows into them inside the caller's transaction: inserts by
-/// binary COPY (encoded by <see cref="BinaryCopyWriter"/>), upserts and updates through <c>unnest</c> of one typed array per column (one statement and one
-/// cached plan per batch whatever its size), deletes likewise. Rows are held by column (<see cref="TableBatch"/>).
+/// binary COPY (encoded by <see cref="BinaryCopyWriter"/>); upserts by the same COPY into a temporary table of the
+/// session (<see cref="SinkTable.Stage"/>, emptied by each commit) and one <c>INSERT ... SELECT ... ON CONFLICT</c> from
+/// it, which costs the sink less than arrays of each column's values (strings made from the JSON's bytes, then encoded
+/// again) and PostgreSQL no more; updates and deletes through <c>unnest</c> of one typed array per column. One
+/// statement per batch whatever its size. Rows are held by column (<see cref="TableBatch"/>).
 /// </summary>
 internal sealed class TableWriter(PostgresSinkConfig config)
 {
@@ -204,11 +207,15 @@ internal sealed class TableWriter(PostgresSinkConfig config)
             }
             else if (config.Mode == "insert")
             {
-                await CopyAsync(conn, batch, chunk, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(conn, batch, chunk, staged: false, cancellationToken).ConfigureAwait(false);
+            }
+            else if (config.Mode == "upsert")
+            {
+                await UpsertAsync(conn, tx, batch, LastPerKey(batch, chunk), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await UpsertAsync(conn, tx, batch, LastPerKey(batch, chunk), config.Mode == "update", cancellationToken).ConfigureAwait(false);
+                await UpdateAsync(conn, tx, batch, LastPerKey(batch, chunk), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -274,21 +281,29 @@ internal sealed class TableWriter(PostgresSinkConfig config)
             rows.Add(i);
         }
 
-        if (config.Mode == "insert")
+        if (config.Mode == "update")
         {
-            var (sql, buffers) = CopyOf(batch, rows);
-            slot.Copy.Begin();
-            foreach (var row in rows)
-            {
-                EncodeRow(slot.Copy, buffers, row);
-            }
-
-            slot.Copy.End();
-            return new PreparedWrite(table, records, sql, slot.Copy, []);
+            var statement = UpdateStatement(batch, LastPerKey(batch, rows));
+            return new PreparedWrite(table, records, null, null, null, statement?.Sql, statement?.Parameters ?? []);
         }
 
-        var statement = UpsertStatement(batch, LastPerKey(batch, rows), config.Mode == "update");
-        return new PreparedWrite(table, records, statement?.Sql, null, statement?.Parameters ?? []);
+        var upsert = config.Mode == "upsert";
+        if (upsert)
+        {
+            rows = LastPerKey(batch, rows);
+        }
+
+        var (copySql, buffers) = CopyOf(batch, rows, upsert);
+        slot.Copy.Begin();
+        foreach (var row in rows)
+        {
+            EncodeRow(slot.Copy, buffers, row);
+        }
+
+        slot.Copy.End();
+        return upsert
+            ? new PreparedWrite(table, records, StageSql(table), copySql, slot.Copy, UpsertFromStage(batch, rows), [])
+            : new PreparedWrite(table, records, null, copySql, slot.Copy, null, []);
     }
 
     /// <summary>Whether <paramref name="prepared"/> was made for the table as it is now known (no rollback or evolution since).</summary>
@@ -296,19 +311,19 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         => _tables.TryGetValue((prepared.Table.Schema, prepared.Table.Name), out var table) && ReferenceEquals(table, prepared.Table);
 
     /// <summary>
-    /// Writes a prepared COPY inside the caller's transaction; a prepared upsert or update is returned instead, as the
-    /// command for the caller to send with its next ones (null: nothing left to send).
+    /// Writes a prepared COPY (an upsert's into its stage, made first) inside the caller's transaction; the statement to
+    /// follow (an upsert from the stage, an update) is returned, for the caller to send with its next ones (null: none).
     /// </summary>
-    public static async Task<NpgsqlBatchCommand?> WriteAsync(NpgsqlConnection conn, PreparedWrite prepared, CancellationToken cancellationToken)
+    public static async Task<NpgsqlBatchCommand?> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PreparedWrite prepared, CancellationToken cancellationToken)
     {
-        if (prepared.Sql is null)
+        if (prepared.StageSql is { } stage)
         {
-            return null; // an update of key columns only: nothing to change
+            await ExecuteAsync(conn, tx, stage, cancellationToken).ConfigureAwait(false);
         }
 
         if (prepared.Copy is { } copy)
         {
-            await using var stream = await conn.BeginRawBinaryCopyAsync(prepared.Sql, cancellationToken).ConfigureAwait(false);
+            await using var stream = await conn.BeginRawBinaryCopyAsync(prepared.CopySql!, cancellationToken).ConfigureAwait(false);
             try
             {
                 await copy.FlushAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -318,8 +333,11 @@ internal sealed class TableWriter(PostgresSinkConfig config)
                 await CancelQuietlyAsync(stream).ConfigureAwait(false);
                 throw;
             }
+        }
 
-            return null;
+        if (prepared.Sql is null)
+        {
+            return null; // an insert, or an update of key columns only: nothing (more) to send
         }
 
         var command = new NpgsqlBatchCommand(prepared.Sql);
@@ -327,13 +345,39 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return command;
     }
 
-    /// <summary>The COPY statement for the columns <paramref name="rows"/> use, and those columns' buffers.</summary>
-    private static (string Sql, List<ColumnBuffer> Buffers) CopyOf(TableBatch batch, List<int> rows)
+    /// <summary>
+    /// The COPY statement for the columns <paramref name="rows"/> use, into the table or (<paramref name="staged"/>) its
+    /// stage, and those columns' buffers.
+    /// </summary>
+    private static (string Sql, List<ColumnBuffer> Buffers) CopyOf(TableBatch batch, List<int> rows, bool staged)
     {
         var table = batch.Table;
         var columns = ColumnsOf(batch, rows);
-        var sql = $"COPY {table.Qualified} ({string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)))}) FROM STDIN (FORMAT BINARY)";
+        var sql = $"COPY {(staged ? table.Stage : table.Qualified)} ({ColumnList(table, columns)}) FROM STDIN (FORMAT BINARY)";
         return (sql, columns.ConvertAll(c => batch.Column(c)!));
+    }
+
+    private static string ColumnList(SinkTable table, List<int> columns) => string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)));
+
+    /// <summary>
+    /// Makes the table's stage in the session unless it has it: the table's columns as the sink knows them (the shape
+    /// its name says), without constraints, so that the target table is the one that refuses a row; emptied by every commit.
+    /// </summary>
+    private static string StageSql(SinkTable table)
+        => $"CREATE TEMPORARY TABLE IF NOT EXISTS {table.Stage} ({string.Join(", ", table.Columns.Select(c => $"{PgIdentifier.Quote(c.Name)} {c.DeclaredType}"))}) "
+            + "ON COMMIT DELETE ROWS";
+
+    /// <summary>The upsert of the staged <paramref name="rows"/> (the last per key) into the table.</summary>
+    private static string UpsertFromStage(TableBatch batch, List<int> rows)
+    {
+        var table = batch.Table;
+        var columns = ColumnsOf(batch, rows);
+        var keys = batch.KeyColumns(rows[0]);
+        var nonKeys = columns.Select(c => table.Columns[c].Name).Where(n => !keys.Contains(n)).Select(PgIdentifier.Quote).ToList();
+        var onConflict = nonKeys.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", nonKeys.Select(c => $"{c} = EXCLUDED.{c}"));
+        var names = ColumnList(table, columns);
+        return $"INSERT INTO {table.Qualified} ({names}) SELECT {names} FROM {table.Stage} "
+            + $"ON CONFLICT ({string.Join(", ", keys.Select(PgIdentifier.Quote))}) {onConflict}";
     }
 
     private static void EncodeRow(BinaryCopyWriter copy, List<ColumnBuffer> buffers, int row)
@@ -345,9 +389,9 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         }
     }
 
-    private async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    private async Task CopyAsync(NpgsqlConnection conn, TableBatch batch, List<int> rows, bool staged, CancellationToken cancellationToken)
     {
-        var (copy, buffers) = CopyOf(batch, rows);
+        var (copy, buffers) = CopyOf(batch, rows, staged);
         await using var stream = await conn.BeginRawBinaryCopyAsync(copy, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -386,10 +430,20 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         }
     }
 
-    private static async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, bool updateOnly,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Upserts <paramref name="rows"/> through the stage, which is left empty: the transaction may write more (a batch
+    /// of more than <c>batch.size</c> rows, rows after a delete, rows one by one under savepoints).
+    /// </summary>
+    private async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
     {
-        if (UpsertStatement(batch, rows, updateOnly) is not { } statement)
+        await ExecuteAsync(conn, tx, StageSql(batch.Table), cancellationToken).ConfigureAwait(false);
+        await CopyAsync(conn, batch, rows, staged: true, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(conn, tx, $"{UpsertFromStage(batch, rows)}; TRUNCATE {batch.Table.Stage}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task UpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    {
+        if (UpdateStatement(batch, rows) is not { } statement)
         {
             return; // nothing to change
         }
@@ -399,32 +453,20 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The upsert (or update) of <paramref name="rows"/> and its array parameters; null when an update has no column to change.</summary>
-    private static (string Sql, NpgsqlParameter[] Parameters)? UpsertStatement(TableBatch batch, List<int> rows, bool updateOnly)
+    /// <summary>The update of <paramref name="rows"/> and its array parameters; null when it has no column to change.</summary>
+    private static (string Sql, NpgsqlParameter[] Parameters)? UpdateStatement(TableBatch batch, List<int> rows)
     {
         var table = batch.Table;
         var columns = ColumnsOf(batch, rows);
         var keys = batch.KeyColumns(rows[0]);
-        var names = string.Join(", ", columns.Select(c => PgIdentifier.Quote(table.Columns[c].Name)));
         var nonKeys = columns.Select(c => table.Columns[c].Name).Where(n => !keys.Contains(n)).Select(PgIdentifier.Quote).ToList();
-        string sql;
-        if (updateOnly)
+        if (nonKeys.Count == 0)
         {
-            if (nonKeys.Count == 0)
-            {
-                return null;
-            }
-
-            sql = $"UPDATE {table.Qualified} AS t SET {string.Join(", ", nonKeys.Select(c => $"{c} = u.{c}"))} "
-                + $"FROM unnest({Parameters(columns.Count)}) AS u({names}) WHERE {string.Join(" AND ", keys.Select(k => $"t.{PgIdentifier.Quote(k)} = u.{PgIdentifier.Quote(k)}"))}";
-        }
-        else
-        {
-            var onConflict = nonKeys.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", nonKeys.Select(c => $"{c} = EXCLUDED.{c}"));
-            sql = $"INSERT INTO {table.Qualified} ({names}) SELECT * FROM unnest({Parameters(columns.Count)}) "
-                + $"ON CONFLICT ({string.Join(", ", keys.Select(PgIdentifier.Quote))}) {onConflict}";
+            return null;
         }
 
+        var sql = $"UPDATE {table.Qualified} AS t SET {string.Join(", ", nonKeys.Select(c => $"{c} = u.{c}"))} "
+            + $"FROM unnest({Parameters(columns.Count)}) AS u({ColumnList(table, columns)}) WHERE {string.Join(" AND ", keys.Select(k => $"t.{PgIdentifier.Quote(k)} = u.{PgIdentifier.Quote(k)}"))}";
         return (sql, Arrays(batch, columns, rows));
     }
 
