@@ -135,7 +135,7 @@ internal static class StreamsBenchmark
     {
         var output = Enumerable.Range(0, partitions).Select(p => new TopicPartition(WordCountOutput, p)).ToList();
         var start = await EndOffsetsAsync(context.Admin, output);
-        var run = await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType), guarantee, name));
+        var run = await MeasureAsync(() => RunOursAsync(context, WordCount(context.Input, context.StoreType, context.ExtraConfig), guarantee, name));
         var end = await EndOffsetsAsync(context.Admin, output);
         var last = LastValues(context.Bootstrap, start, end, guarantee == "exactly_once_v2");
         var wrong = context.WordCounts.Where(c => last.GetValueOrDefault(c.Key) != c.Value).ToList();
@@ -239,7 +239,8 @@ internal static class StreamsBenchmark
         return builder.Build();
     }
 
-    private static Topology WordCount(string input, DslStoreType storeType)
+    // Built with the --config settings, so topology.optimization (which the DSL applies at build time) takes effect.
+    private static Topology WordCount(string input, DslStoreType storeType, IEnumerable<KeyValuePair<string, string>> extraConfig)
     {
         var builder = new StreamsBuilder();
         builder.Stream(input, Consumed.With(Serdes.String, Serdes.String))
@@ -248,7 +249,7 @@ internal static class StreamsBenchmark
             .Count(Materialized.As<string, long>("counts").WithStoreType(storeType).WithKeySerde(Serdes.String).WithValueSerde(Serdes.Int64))
             .ToStream()
             .To(WordCountOutput, Produced.With(Serdes.String, Serdes.Int64));
-        return builder.Build();
+        return builder.Build(new StreamsConfig(extraConfig.ToDictionary()));
     }
 
     private static async Task<double> RunOursAsync(StreamsRunContext context, Topology topology, string guarantee, string name)

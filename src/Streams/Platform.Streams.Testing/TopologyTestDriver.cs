@@ -267,9 +267,26 @@ public sealed class TopologyTestDriver : IDisposable
 
             while (_collector.ReadBack.TryDequeue(out var record))
             {
-                Deliver(record.Topic, record.Key, record.Value, record.Headers, record.Timestamp);
+                // A record read back has its own headers, as one read from a broker has (a processor may change them).
+                Deliver(record.Topic, record.Key, record.Value, Copy(record.Headers), record.Timestamp);
             }
         }
+    }
+
+    private static Headers? Copy(Headers? headers)
+    {
+        if (headers is null)
+        {
+            return null;
+        }
+
+        var copy = new Headers();
+        foreach (var header in headers)
+        {
+            copy.Add(header);
+        }
+
+        return copy;
     }
 
     private StreamTask? TaskReading(string topic)

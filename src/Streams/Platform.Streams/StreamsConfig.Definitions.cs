@@ -71,6 +71,12 @@ public sealed partial class StreamsConfig
     /// <summary><c>topology.optimization</c>.</summary>
     public const string TopologyOptimizationConfig = "topology.optimization";
 
+    /// <summary>
+    /// The <c>topology.optimization</c> that counts per key in front of a repartition topic feeding a <c>Count</c>
+    /// and sends partial counts (on by default: results are the same, only intermediate updates are fewer).
+    /// </summary>
+    public const string CombineBeforeRepartition = "combine.before.repartition";
+
     /// <summary><c>default.dsl.store</c>.</summary>
     public const string DefaultDslStoreConfig = "default.dsl.store";
 
@@ -137,7 +143,7 @@ public sealed partial class StreamsConfig
         new(StateDirConfig, StreamsConfigType.String, Path.Combine(Path.GetTempPath(), "kafka-streams"), "Where persistent stores live."),
         new(StateStoreCacheMaxBytesConfig, StreamsConfigType.Long, "10485760", "Record cache bytes per instance, shared by the stream threads.", AtLeast(0)),
         new(TaskTimeoutMsConfig, StreamsConfigType.Long, "300000", "How long a task may stall on client errors before failing.", AtLeast(0)),
-        new(TopologyOptimizationConfig, StreamsConfigType.String, "none", "none or all.", OneOf("none", "all")),
+        new(TopologyOptimizationConfig, StreamsConfigType.String, CombineBeforeRepartition, "none, all, or a comma-separated list of: " + CombineBeforeRepartition + ".", Optimizations),
         new(WindowStoreChangelogAdditionalRetentionMsConfig, StreamsConfigType.Long, "86400000", "Added to window changelogs' retention.ms.", AtLeast(0)),
     ];
 
@@ -187,6 +193,24 @@ public sealed partial class StreamsConfig
 
     private static Func<string, string?> OneOf(params string[] allowed)
         => value => Array.IndexOf(allowed, value) >= 0 ? null : $"must be one of {string.Join(", ", allowed)}, got '{value}'.";
+
+    private static string? Optimizations(string value)
+    {
+        if (value is "none" or "all")
+        {
+            return null;
+        }
+
+        foreach (var name in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (name != CombineBeforeRepartition)
+            {
+                return $"must be none, all, or a comma-separated list of: {CombineBeforeRepartition}; '{name}' is none of them.";
+            }
+        }
+
+        return null;
+    }
 
     private static string? NotZero(string value) => value == "0" ? "must be -1 (the broker's default) or at least 1." : null;
 

@@ -72,6 +72,13 @@ public sealed partial class StreamsConfig
         set => this[StateStoreCacheMaxBytesConfig] = value.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Whether <c>topology.optimization</c> asks for <paramref name="optimization"/> (by name or by <c>all</c>).</summary>
+    public bool Optimizes(string optimization)
+    {
+        var value = GetString(TopologyOptimizationConfig);
+        return value == "all" || value.Split(',', StringSplitOptions.TrimEntries).Contains(optimization, StringComparer.Ordinal);
+    }
+
     /// <summary>Where persistent stores live (<c>state.dir</c>).</summary>
     public string StateDir
     {

@@ -7,7 +7,7 @@ namespace Platform.Streams.Tests.Dsl;
 public sealed class NamingTests
 {
     [Fact]
-    public void Build_GroupByCountWithoutNames_GeneratesKafkasNamesAndRepartitionTopic()
+    public void Build_GroupByCountWithoutNamesOrOptimizations_GeneratesKafkasNamesAndRepartitionTopic()
     {
         var builder = new StreamsBuilder();
         builder.Stream("input", Consumed.With(Serdes.String, Serdes.String))
@@ -16,7 +16,7 @@ public sealed class NamingTests
             .ToStream()
             .To("output", Produced.With(Serdes.String, Serdes.Int64));
 
-        var description = builder.Build().Describe();
+        var description = builder.Build(new StreamsConfig { [StreamsConfig.TopologyOptimizationConfig] = "none" }).Describe();
         var nodes = description.Subtopologies.SelectMany(s => s.Nodes).ToDictionary(n => n.Name);
 
         Assert.Equal(2, description.Subtopologies.Count);
@@ -45,9 +45,10 @@ public sealed class NamingTests
         var nodes = builder.Build().Describe().Subtopologies.SelectMany(s => s.Nodes).ToDictionary(n => n.Name);
 
         Assert.Equal(
-            ["by-word", "by-word-repartition-filter", "by-word-repartition-sink", "by-word-repartition-source", "changes", "count", "lines", "write"],
+            ["by-word", "by-word-repartition-combiner", "by-word-repartition-filter", "by-word-repartition-sink", "by-word-repartition-source", "changes", "count", "lines", "write"],
             nodes.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["by-word-repartition"], nodes["by-word-repartition-sink"].Topics);
+        Assert.Equal(["by-word-repartition-sink"], nodes["by-word-repartition-combiner"].Successors);
         Assert.Equal(["word-counts"], nodes["count"].Stores);
     }
 

@@ -27,6 +27,7 @@ public sealed class StreamsConfigTests
     [InlineData("default.key.serde", "NoSuchSerde")]
     [InlineData("default.deserialization.exception.handler", "Ignore")]
     [InlineData("replication.factor", "0")]
+    [InlineData("topology.optimization", "combine.before.repartition,merge.everything")]
     public void Validate_BadValue_ThrowsNamingTheKey(string key, string value)
     {
         var error = Assert.Throws<StreamsConfigException>(() => Valid((key, value)).Validate());

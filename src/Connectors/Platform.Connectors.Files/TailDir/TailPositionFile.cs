@@ -50,5 +50,6 @@ internal static class TailPositionFile
         }
 
         File.Move(temp, path, overwrite: true);
+        IO.DirectorySync.SyncParentOf(path);
     }
 }

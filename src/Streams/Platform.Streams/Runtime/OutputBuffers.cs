@@ -210,6 +210,12 @@ internal sealed class OutputBuffers
         if (chunk is not null)
         {
             Release(chunk, 1);
+            if (chunk.Buffer.Length != ChunkSize)
+            {
+                // A record's own (unpooled, over 64 KiB) chunk: let it go now, not when the message is next rented.
+                // Nobody else holds the message until it is pushed back below.
+                message.Clear();
+            }
         }
 
         var generation = message.Generation;

@@ -148,24 +148,55 @@ internal sealed partial class InternalStreamsBuilder
     /// </summary>
     public string Repartition<TKey, TValue>(string parent, string prefix, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde, int? partitions, IStreamPartitioner<TKey, TValue>? partitioner)
     {
+        var (topic, sinkName, filterName, sourceName) = RepartitionNames(prefix);
+        AddRepartitionTopic(topic, partitions);
+        AddProcessor<TKey, TValue, TKey, TValue>(filterName, () => new KStreamFilter<TKey, TValue>((key, _) => key is not null, false), [parent]);
+        AddSink(sinkName, topic, filterName, keySerde, valueSerde, partitioner);
+        AddSource(sourceName, [topic], null, new Consumed<TKey, TValue> { KeySerde = keySerde, ValueSerde = valueSerde });
+        return sourceName;
+    }
+
+    /// <summary>
+    /// <see cref="Repartition{TKey,TValue}"/> in front of a <c>Count</c>: the source reading the topic back gives
+    /// how many records each one stands for (<see cref="PartialCountSerde"/>). With the optimization
+    /// <see cref="StreamsConfig.CombineBeforeRepartition"/> (decided at build time, as Kafka's optimizations are) a
+    /// <see cref="KStreamCountCombiner{TKey,TValue}"/> named <c>&lt;topic&gt;-combiner</c> between the filter and the
+    /// sink sends partial counts; without it the records go through as they are. Only a count whose store is cached
+    /// (<paramref name="storeCached"/>) is combined for: it forwards one update per key and commit anyway, while a
+    /// store without caching was asked to show every update.
+    /// </summary>
+    public string RepartitionForCount<TKey, TValue>(string parent, string prefix, ISerde<TKey>? keySerde, ISerde<TValue>? valueSerde, bool storeCached)
+    {
+        var (topic, sinkName, filterName, sourceName) = RepartitionNames(prefix);
+        var combinerName = topic + "-combiner";
+        AddRepartitionTopic(topic, null);
+        AddProcessor<TKey, TValue, TKey, TValue>(filterName, () => new KStreamFilter<TKey, TValue>((key, _) => key is not null, false), [parent]);
+        AddNode(combinerName, topology =>
+        {
+            if (!storeCached || !Config.Optimizes(StreamsConfig.CombineBeforeRepartition))
+            {
+                topology.AddSink<TKey, TValue>(sinkName, topic, keySerde, valueSerde, null, filterName);
+                return;
+            }
+
+            topology.AddProcessor<TKey, TValue, TKey, long?>(combinerName, () => new KStreamCountCombiner<TKey, TValue>(combinerName, topic, keySerde), filterName);
+            topology.AddSink<TKey, long?>(sinkName, topic, keySerde, PartialCountSerde.Instance, null, combinerName);
+        });
+        AddSource(sourceName, [topic], null, new Consumed<TKey, long?> { KeySerde = keySerde, ValueSerde = PartialCountSerde.Instance });
+        return sourceName;
+    }
+
+    private (string Topic, string Sink, string Filter, string Source) RepartitionNames(string prefix)
+    {
         var topic = prefix.EndsWith(RepartitionTopicSuffix, StringComparison.Ordinal) ? prefix : prefix + RepartitionTopicSuffix;
 
         // Kafka takes the three generated names even when it uses derived ones, so later generated names match.
         var sinkName = NewProcessorName("KSTREAM-SINK-");
         var filterName = NewProcessorName("KSTREAM-FILTER-");
         var sourceName = NewProcessorName("KSTREAM-SOURCE-");
-        if (!GeneratedName().IsMatch(prefix))
-        {
-            sinkName = topic + "-sink";
-            filterName = topic + "-filter";
-            sourceName = topic + "-source";
-        }
-
-        AddRepartitionTopic(topic, partitions);
-        AddProcessor<TKey, TValue, TKey, TValue>(filterName, () => new KStreamFilter<TKey, TValue>((key, _) => key is not null, false), [parent]);
-        AddSink(sinkName, topic, filterName, keySerde, valueSerde, partitioner);
-        AddSource(sourceName, [topic], null, new Consumed<TKey, TValue> { KeySerde = keySerde, ValueSerde = valueSerde });
-        return sourceName;
+        return GeneratedName().IsMatch(prefix)
+            ? (topic, sinkName, filterName, sourceName)
+            : (topic, topic + "-sink", topic + "-filter", topic + "-source");
     }
 
     /// <summary>Declares the repartition topic <paramref name="topic"/> (undecorated), with a fixed partition count or (null) the input's.</summary>

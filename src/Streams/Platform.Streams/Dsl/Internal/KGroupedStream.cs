@@ -53,8 +53,17 @@ internal sealed partial class KGroupedStream<TKey, TValue> : IKGroupedStream<TKe
         var store = new MaterializedInternal<TKey, long>(materialized, Builder, "KSTREAM-AGGREGATE-");
         store.InheritSerdes(KeySerde, Serdes.Int64);
         var name = Builder.NameOrGenerate(named, "KSTREAM-AGGREGATE-");
-        var aggregate = new KStreamAggregate<TKey, TValue, long>(store.StoreName, static () => 0L, static (_, _, count) => count + 1);
-        return DoAggregate(name, store, aggregate, aggregate.Get);
+        if (!RepartitionRequired)
+        {
+            var aggregate = new KStreamAggregate<TKey, TValue, long>(store.StoreName, static () => 0L, static (_, _, count) => count + 1);
+            return DoAggregate(name, store, aggregate, aggregate.Get);
+        }
+
+        // After a key change the count adds what each repartition record stands for: a partial count when a
+        // combiner counted in front of the topic, else 1 (see InternalStreamsBuilder.RepartitionForCount).
+        var source = Builder.RepartitionForCount(Name, UserRepartitionName ?? store.StoreName, KeySerde, ValueSerde, store.Options.CachingEnabled);
+        var partials = new KStreamAggregate<TKey, long?, long>(store.StoreName, static () => 0L, static (_, partial, count) => count + partial!.Value);
+        return DoAggregate(name, store, partials, partials.Get, source, new HashSet<string>([source], StringComparer.Ordinal));
     }
 
     public IKTable<TKey, TValue> Reduce(Func<TValue, TValue, TValue> reducer, Materialized<TKey, TValue>? materialized = null, Named? named = null)
@@ -110,6 +119,17 @@ internal sealed partial class KGroupedStream<TKey, TValue> : IKGroupedStream<TKe
         Func<IProcessor<TKey, TValue, TKey, Change<TAggregate>>> supplier)
     {
         var (parent, sources) = AggregationParent(store.StoreName);
+        return DoAggregate(name, store, valueSource, supplier, parent, sources);
+    }
+
+    private KTable<TKey, TAggregate> DoAggregate<TIn, TAggregate>(
+        string name,
+        MaterializedInternal<TKey, TAggregate> store,
+        IKTableValueSource<TKey, TAggregate> valueSource,
+        Func<IProcessor<TKey, TIn, TKey, Change<TAggregate>>> supplier,
+        string parent,
+        IReadOnlySet<string> sources)
+    {
         Builder.AddStateStore(store.StoreName, () => store.TimestampedKeyValueStore(Builder.Config));
         Builder.AddProcessor(name, supplier, [parent], store.StoreName);
         return new KTable<TKey, TAggregate>(Builder, name, store.KeySerde, store.ValueSerde, sources, store.QueryableName, valueSource);

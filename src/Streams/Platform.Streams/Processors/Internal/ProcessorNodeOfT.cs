@@ -27,6 +27,12 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(
         {
             throw new StreamsException($"Failed to initialize processor '{Name}' of task {task.TaskId}: {e.Message}", e);
         }
+
+        if (Processor is IBufferingProcessor buffering)
+        {
+            // Under the same error handling as processing, like a punctuator.
+            task.BufferingProcessors.Add(() => Punctuate(_ => buffering.Flush(), task.StreamTime));
+        }
     }
 
     public void Process(Record<TKeyIn, TValueIn> record)

@@ -278,7 +278,8 @@ internal sealed class StreamTask
 
     /// <summary>
     /// Flushes the stores' caches (cached updates go downstream and to the changelogs; the stores beneath are
-    /// flushed only for a checkpoint, see <see cref="FlushStores"/>) and returns the input offsets to commit (the
+    /// flushed only for a checkpoint, see <see cref="FlushStores"/>), then the combiners (which caches may forward
+    /// into, and which forward only to sinks), and returns the input offsets to commit (the
     /// next offset to read per partition that progressed). Send them, then call <see cref="PostCommit"/>.
     /// </summary>
     public IReadOnlyList<TopicPartitionOffset> PrepareCommit()
@@ -386,6 +387,12 @@ internal sealed class StreamTask
             {
                 cached.FlushCache();
             }
+        }
+
+        foreach (var flush in _context.BufferingProcessors)
+        {
+            _context.SetPunctuationRecord(_context.StreamTime);
+            flush();
         }
     }
 

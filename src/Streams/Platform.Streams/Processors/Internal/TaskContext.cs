@@ -63,6 +63,9 @@ internal sealed class TaskContext
     /// <summary>The largest timestamp processed so far, -1 before the first record.</summary>
     public long StreamTime { get; set; } = -1;
 
+    /// <summary>Flushes of the processors that hold records back until the commit (combiners), see <see cref="IBufferingProcessor"/>.</summary>
+    public List<Action> BufferingProcessors { get; } = [];
+
     /// <summary>Set by a processor's <c>Commit()</c>.</summary>
     public bool CommitRequested { get; set; }
 

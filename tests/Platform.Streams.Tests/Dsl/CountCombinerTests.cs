@@ -1,0 +1,175 @@
+using Platform.Client;
+using Platform.Streams.Dsl;
+using Platform.Streams.Processors;
+using Platform.Streams.SerDes;
+using Platform.Streams.Testing;
+
+namespace Platform.Streams.Tests.Dsl;
+
+/// <summary>
+/// The optimization <c>combine.before.repartition</c>: a count after a key change sends partial counts per key
+/// through its repartition topic, with the same results as the uncombined topology.
+/// </summary>
+public sealed class CountCombinerTests
+{
+    private const string Repartition = "combine-words-repartition";
+    private const string Marker = "__streams.partial.count";
+
+    private static StreamsConfig Config(string optimization, bool caching = true) => new()
+    {
+        ApplicationId = "combine",
+        StateStoreCacheMaxBytes = caching ? 10 * 1024 * 1024 : 0,
+        DefaultDslStore = "in_memory",
+        [StreamsConfig.TopologyOptimizationConfig] = optimization,
+    };
+
+    // Lines of "word@timestamp" tokens: each word goes on with its own timestamp, so one line is several records.
+    private static Topology WordCount(StreamsConfig config)
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("lines", Consumed.With(Serdes.String, Serdes.String))
+            .Process(() => new SplitTimestampedWords())
+            .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String).WithName("words"))
+            .Count(Materialized.As<string, long>("counts"))
+            .ToStream()
+            .To("counts-out", Produced.With(Serdes.String, Serdes.Int64));
+        return builder.Build(config);
+    }
+
+    [Fact]
+    public void Count_Combining_SendsOnePartialCountPerWordWithItsLargestTimestamp()
+    {
+        using var driver = new TopologyTestDriver(WordCount(Config(StreamsConfig.CombineBeforeRepartition)), Config(StreamsConfig.CombineBeforeRepartition));
+        driver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", "a@5 b@9 a@7 a@3", 10);
+
+        var repartitioned = driver.CreateOutputTopic(Repartition, Serdes.String, Serdes.Int64).ReadRecordsToList();
+        Assert.Equal([("a", 3L, 7L), ("b", 1L, 9L)], repartitioned.Select(r => (r.Key, r.Value, r.Timestamp)).OrderBy(r => r.Key, StringComparer.Ordinal));
+        Assert.All(repartitioned, r => Assert.True(r.Headers!.TryGetLastBytes(Marker, out _)));
+
+        var counts = driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadRecordsToList();
+        Assert.Equal([("a", 3L, 7L), ("b", 1L, 9L)], counts.Select(r => (r.Key, r.Value, r.Timestamp)).OrderBy(r => r.Key, StringComparer.Ordinal));
+        Assert.All(counts, r => Assert.False(r.Headers is not null && r.Headers.TryGetLastBytes(Marker, out _)));
+    }
+
+    [Fact]
+    public void Count_OptimizationNone_SendsEveryRecordAsItIs()
+    {
+        using var driver = new TopologyTestDriver(WordCount(Config("none")), Config("none"));
+        driver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", "a@5 b@9 a@7 a@3", 10);
+
+        Assert.Equal(["a", "b", "a", "a"], driver.CreateOutputTopic(Repartition, Serdes.String, Serdes.String).ReadKeyValuesToList().Select(kv => kv.Key));
+        Assert.Equal(3L, driver.GetKeyValueStore<string, long>("counts").Get("a"));
+        Assert.DoesNotContain(WordCount(Config("none")).Describe().Subtopologies.SelectMany(s => s.Nodes), n => n.Name.EndsWith("-combiner", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Count_CombiningOrNot_SameFinalCountsAndEachWordsCountsIncrease(bool caching)
+    {
+        var random = new Random(7);
+        var words = new[] { "a", "b", "c", "d", "e", "f" };
+        var lines = Enumerable.Range(0, 300)
+            .Select(i => string.Join(' ', Enumerable.Range(0, random.Next(1, 9)).Select(_ => $"{words[random.Next(words.Length)]}@{random.Next(1000)}")))
+            .ToList();
+        var truth = lines.SelectMany(l => l.Split(' ')).GroupBy(t => t.Split('@')[0]).ToDictionary(g => g.Key, g => (long)g.Count());
+
+        var (combinedCounts, combinedRecords) = Run(StreamsConfig.CombineBeforeRepartition, caching, lines);
+        var (plainCounts, plainRecords) = Run("none", caching, lines);
+
+        foreach (var counts in new[] { combinedCounts, plainCounts })
+        {
+            Assert.Equal(truth.OrderBy(kv => kv.Key), counts.GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value).OrderBy(kv => kv.Key));
+            foreach (var word in counts.GroupBy(kv => kv.Key))
+            {
+                var values = word.Select(kv => kv.Value).ToList();
+                Assert.True(values.Zip(values.Skip(1)).All(p => p.First < p.Second), $"counts of {word.Key} do not increase: {string.Join(",", values)}");
+            }
+        }
+
+        // Each word's updates are the same (the record cache keeps one per word and commit either way); only the
+        // order between words within one commit may differ.
+        Assert.Equal(PerWord(plainCounts), PerWord(combinedCounts));
+        Assert.Equal(truth.Values.Sum(), plainRecords);
+        if (caching)
+        {
+            // Combined per line (the test driver commits after each input record): at most one record per word and line.
+            Assert.Equal(lines.Sum(l => l.Split(' ').Select(t => t.Split('@')[0]).Distinct().Count()), combinedRecords);
+            Assert.True(combinedRecords < plainRecords);
+        }
+        else
+        {
+            // Without the record cache nothing is held back: every record goes through, with a partial count of 1.
+            Assert.Equal(plainRecords, combinedRecords);
+        }
+    }
+
+    [Fact]
+    public void Count_StoreWithCachingDisabled_IsNotCombinedFor()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("lines", Consumed.With(Serdes.String, Serdes.String))
+            .FlatMapValues<string>(v => v!.Split(' '))
+            .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String).WithName("words"))
+            .Count(Materialized.As<string, long>("counts").WithCachingDisabled())
+            .ToStream()
+            .To("counts-out", Produced.With(Serdes.String, Serdes.Int64));
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        using var driver = new TopologyTestDriver(builder.Build(config), config);
+        driver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", "hello world hello", 100);
+
+        Assert.Equal(
+            [new("hello", 1L), new("world", 1L), new("hello", 2L)],
+            driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadKeyValuesToList());
+    }
+
+    [Fact]
+    public void Count_UncombinedRecordsInTheTopic_CountOneEachAlongsidePartialCounts()
+    {
+        // Records written before the optimization was turned on (no marker) are still in the repartition topic.
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        using var driver = new TopologyTestDriver(WordCount(config), config);
+        var old = driver.CreateInputTopic(Repartition, Serdes.String, Serdes.String);
+        old.PipeInput("a", "a", 1);
+        old.PipeInput("a", null!, 2);
+        driver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", "a@5 a@6", 10);
+
+        Assert.Equal(3L, driver.GetKeyValueStore<string, long>("counts").Get("a"));
+    }
+
+    private static List<(string Word, string Counts)> PerWord(List<KeyValuePair<string, long>> counts)
+        => [.. counts.GroupBy(kv => kv.Key).Select(g => (g.Key, string.Join(",", g.Select(kv => kv.Value)))).OrderBy(w => w.Key, StringComparer.Ordinal)];
+
+    private static (List<KeyValuePair<string, long>> Counts, int RepartitionRecords) Run(string optimization, bool caching, List<string> lines)
+    {
+        var config = Config(optimization, caching);
+        using var driver = new TopologyTestDriver(WordCount(config), config);
+        var input = driver.CreateInputTopic("lines", Serdes.String, Serdes.String);
+        foreach (var line in lines)
+        {
+            input.PipeInput("k", line, 1000);
+        }
+
+        return (driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadKeyValuesToList(), driver.CreateOutputTopic(Repartition, Serdes.ByteArray, Serdes.ByteArray).ReadRecordsToList().Count);
+    }
+
+    private sealed class SplitTimestampedWords : IProcessor<string, string, string, string>
+    {
+        private IProcessorContext<string, string> _context = null!;
+
+        public void Init(IProcessorContext<string, string> context) => _context = context;
+
+        public void Process(Record<string, string> record)
+        {
+            foreach (var token in record.Value.Split(' '))
+            {
+                var at = token.IndexOf('@', StringComparison.Ordinal);
+                _context.Forward(new Record<string, string>(record.Key, token[..at], long.Parse(token[(at + 1)..], System.Globalization.CultureInfo.InvariantCulture), new Headers()));
+            }
+        }
+
+        public void Close()
+        {
+        }
+    }
+}
