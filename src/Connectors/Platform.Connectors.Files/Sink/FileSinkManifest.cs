@@ -47,7 +47,7 @@ internal sealed class FileSinkManifest(string root)
         return entries;
     }
 
-    /// <summary>Adds <paramref name="entry"/>: from now on its file is committed.</summary>
+    /// <summary>Adds <paramref name="entry"/>: from now on its file is committed, also across a power loss.</summary>
     public void Commit(ManifestEntry entry)
     {
         var path = Path.Combine(Directory, entry.File + EntrySuffix);
@@ -59,5 +59,6 @@ internal sealed class FileSinkManifest(string root)
         }
 
         File.Move(temp, path, overwrite: false);
+        IO.DirectorySync.SyncParentOf(path);
     }
 }

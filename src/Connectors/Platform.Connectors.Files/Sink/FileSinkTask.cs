@@ -157,6 +157,10 @@ public sealed class FileSinkTask : SinkTask
         var name = FileSinkNames.Committed(writer.Partition, writer.StartOffset, writer.EndOffset, _formatter.Extension);
         var entry = new ManifestEntry(name, Path.GetFileName(writer.TemporaryPath), writer.Partition.Topic, writer.Partition.Partition,
             writer.StartOffset, writer.EndOffset, writer.Records, new FileInfo(writer.TemporaryPath).Length, DateTimeOffset.UtcNow);
+
+        // The temporary file's name must survive a power loss before the manifest names it: recovery finishes the
+        // rename below from it. The manifest syncs its own directory, so the offsets committed next never run ahead.
+        IO.DirectorySync.SyncParentOf(writer.TemporaryPath);
         _manifest.Commit(entry);
         File.Move(writer.TemporaryPath, Path.Combine(_root, name));
         _committed[writer.Partition] = writer.EndOffset + 1;
