@@ -41,6 +41,8 @@ internal sealed partial class Sender
     // Batches created at or before this tick go without waiting for linger.ms (SendWaiting).
     private long _sendCreatedBy = long.MinValue;
     private int _inFlightRequests;
+    private int[] _loadSizes = [];
+    private int[] _loadPartitions = [];
     private readonly Action _onRequestDone;
 
     public Sender(ProducerSettings settings, RecordAccumulator accumulator, MetadataManager metadata, IDeliverySink sink, Action<Error> onError, Action onReleased, TransactionManager? transactions = null)
@@ -156,6 +158,7 @@ internal sealed partial class Sender
             lock (queue.Lock)
             {
                 count = queue.Batches.Count;
+                queue.Queued = count;
                 if (count == 0)
                 {
                     continue;
@@ -196,7 +199,7 @@ internal sealed partial class Sender
 
             if (!_nodes.TryGetValue(leader, out var node))
             {
-                node = new NodeState(leader);
+                node = new NodeState(leader, now);
                 _nodes[leader] = node;
             }
 
@@ -210,8 +213,10 @@ internal sealed partial class Sender
 
         foreach (var node in _readyNodes)
         {
+            node.ReadyTicks = now;
             if (node.InFlight < _settings.MaxInFlight && TryGetConnection(node, now, ref nextWake) is { } connection)
             {
+                node.DrainTicks = now;
                 Drain(node, connection, now);
             }
 
@@ -227,6 +232,68 @@ internal sealed partial class Sender
         }
 
         _readyNodes.Clear();
+        if (_settings.AdaptivePartitioning && _settings.Partitioner == PartitionerType.Murmur2Sticky)
+        {
+            UpdateLoad(metadata);
+        }
+    }
+
+    /// <summary>
+    /// Kafka's adaptive partitioning (KIP-794): publishes each topic's partition load, its queues' depths in batches
+    /// as just seen, for the sticky partitioner; partitions without leader are left out, and so, with
+    /// <c>partitioner.availability.timeout.ms</c>, are those of a broker that had batches ready and took none for that long.
+    /// </summary>
+    private void UpdateLoad(ClusterMetadata metadata)
+    {
+        foreach (var topic in _accumulator.Topics)
+        {
+            if (!metadata.Topics.TryGetValue(topic.Topic, out var info))
+            {
+                continue;
+            }
+
+            var partitions = info.Partitions;
+            var queues = topic.Created;
+            var all = queues.Length >= partitions.Length;
+            for (var p = 0; p < partitions.Length && all; p++)
+            {
+                all = queues[p] is not null;
+            }
+
+            if (!all)
+            {
+                // As in Kafka: uniform until every partition has a queue, or one without would never be chosen.
+                topic.Load = null;
+                continue;
+            }
+
+            if (_loadSizes.Length < partitions.Length)
+            {
+                _loadSizes = new int[partitions.Length];
+                _loadPartitions = new int[partitions.Length];
+            }
+
+            var count = 0;
+            for (var p = 0; p < partitions.Length; p++)
+            {
+                var leader = partitions[p].LeaderId;
+                if (leader < 0 || (_settings.PartitionAvailabilityTimeoutMs > 0 && _nodes.TryGetValue(leader, out var node)
+                    && node.ReadyTicks - node.DrainTicks > _settings.PartitionAvailabilityTimeoutMs))
+                {
+                    continue;
+                }
+
+                _loadSizes[count] = queues[p]!.Queued;
+                _loadPartitions[count] = p;
+                count++;
+            }
+
+            var load = PartitionLoad.Of(_loadSizes.AsSpan(0, count), _loadPartitions.AsSpan(0, count), partitions.Length, topic.Load);
+            if (!ReferenceEquals(load, topic.Load))
+            {
+                topic.Load = load;
+            }
+        }
     }
 
     private static int Leader(ClusterMetadata metadata, PartitionQueue queue)
