@@ -11,6 +11,7 @@ internal sealed class TopicQueues(string topic)
     private readonly Lock _lock = new();
     private PartitionQueue?[] _queues = [];
     private Task _lastInLine = Task.CompletedTask;
+    private StickyStint? _stint;
 
     public string Topic { get; } = topic;
 
@@ -18,8 +19,6 @@ internal sealed class TopicQueues(string topic)
     public TopicInfo? Info { get; set; }
 
     public long InfoVersion { get; set; } = -1;
-
-    private StickyStint? _stint;
 
     /// <summary>
     /// The partitions' load as the sender last saw it, for the sticky partitioner's choice (null: choose
