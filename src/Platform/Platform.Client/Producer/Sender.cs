@@ -211,13 +211,14 @@ internal sealed partial class Sender
             node.Ready.Add(queue);
         }
 
+        var sent = false;
         foreach (var node in _readyNodes)
         {
             node.ReadyTicks = now;
             if (node.InFlight < _settings.MaxInFlight && TryGetConnection(node, now, ref nextWake) is { } connection)
             {
                 node.DrainTicks = now;
-                Drain(node, connection, now);
+                sent |= Drain(node, connection, now);
             }
 
             if (node.InFlight >= _settings.MaxInFlight)
@@ -232,6 +233,14 @@ internal sealed partial class Sender
         }
 
         _readyNodes.Clear();
+        if (sent)
+        {
+            // A request takes one batch per partition: look again at once, as Kafka's sender polls with no
+            // timeout while nodes have data ready, so the partitions' next batches go out up to
+            // max.in.flight.requests.per.connection requests deep instead of one request per wake-up (an answer).
+            nextWake = now;
+        }
+
         if (_settings.AdaptivePartitioning && _settings.Partitioner == PartitionerType.Murmur2Sticky)
         {
             UpdateLoad(metadata);
@@ -346,7 +355,8 @@ internal sealed partial class Sender
         TaskContinuationOptions.ExecuteSynchronously,
         TaskScheduler.Default);
 
-    private void Drain(NodeState node, KafkaConnection connection, long now)
+    /// <summary>Sends one request of the node's ready partitions' first batches; false when none could go.</summary>
+    private bool Drain(NodeState node, KafkaConnection connection, long now)
     {
         var ready = node.Ready;
         var batches = new List<ProducerBatch>(ready.Count);
@@ -388,7 +398,7 @@ internal sealed partial class Sender
 
         if (batches.Count == 0)
         {
-            return;
+            return false;
         }
 
         node.InFlight++;
@@ -396,6 +406,7 @@ internal sealed partial class Sender
         var request = new Completion(node, batches, connection, now, _onRequestDone);
         node.Requests.Enqueue(request);
         Send(request, connection);
+        return true;
     }
 
     /// <summary>
