@@ -89,6 +89,29 @@ public class ProducerConfig : ClientConfig
     }
 
     /// <summary>
+    /// <c>partitioner.adaptive.partitioning.enable</c> (default true, KIP-794): records without key go more often
+    /// to partitions with fewer batches waiting to be sent (those of faster brokers).
+    /// </summary>
+    public bool? PartitionerAdaptivePartitioningEnable
+    {
+        get => Get("partitioner.adaptive.partitioning.enable") is { } text ? bool.Parse(text) : null;
+        set => SetOrRemove("partitioner.adaptive.partitioning.enable", value?.ToString().ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// <c>partitioner.availability.timeout.ms</c> (default 0, off): records without key avoid a partition whose broker
+    /// had batches ready but took none for this long. Needs adaptive partitioning.
+    /// </summary>
+    public int? PartitionerAvailabilityTimeoutMs { get => GetInt32("partitioner.availability.timeout.ms"); set => SetInt("partitioner.availability.timeout.ms", value); }
+
+    /// <summary><c>partitioner.ignore.keys</c> (default false): keyed records are partitioned like records without key.</summary>
+    public bool? PartitionerIgnoreKeys
+    {
+        get => Get("partitioner.ignore.keys") is { } text ? bool.Parse(text) : null;
+        set => SetOrRemove("partitioner.ignore.keys", value?.ToString().ToLowerInvariant());
+    }
+
+    /// <summary>
     /// <c>enable.idempotence</c> (default true, as in Kafka 3+): the producer takes a producer id
     /// (InitProducerId) and numbers each partition's batches, so the broker drops duplicates from
     /// retries and keeps order even with up to 5 requests in flight. Left unset, it turns itself off

@@ -154,7 +154,8 @@ public sealed class ProducerTests : IAsyncLifetime
     public async Task Produce_NullKeys_FillEachBatchBeforeMovingOn()
     {
         // 90-byte values: a 2000-byte batch holds 19 of them (61 bytes of header, 97 per record, room checked for
-        // the 126-byte upper estimate). Nothing lingers out (linger.ms=60000), so only a full batch moves the records on.
+        // the 126-byte upper estimate). Nothing lingers out (linger.ms=60000), and a stint (KIP-794) that starts on an
+        // empty queue ends as its batch fills: 19 records a partition, fewer in the first stint, which had the warm-up record.
         using var producer = new ProducerBuilder<Null, string>(Config(("batch.size", "2000"), ("linger.ms", "60000"))).Build();
         await producer.ProduceAsync("fill", new Message<Null, string> { Value = "warm-up" });
         producer.Flush(TimeSpan.FromSeconds(10));
@@ -180,7 +181,8 @@ public sealed class ProducerTests : IAsyncLifetime
             }
         }
 
-        Assert.All(runs.SkipLast(1), run => Assert.Equal(19, run));
+        Assert.InRange(runs[0], 1, 19);
+        Assert.All(runs.Skip(1).SkipLast(1), run => Assert.Equal(19, run));
     }
 
     [Fact]

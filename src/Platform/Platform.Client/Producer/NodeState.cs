@@ -3,9 +3,15 @@ using Platform.Client.Network;
 namespace Platform.Client.Producer;
 
 /// <summary>The sender's view of one broker: its connection, requests in flight, partitions ready for it.</summary>
-internal sealed class NodeState(int id)
+internal sealed class NodeState(int id, long nowTicks)
 {
     public int Id { get; } = id;
+
+    /// <summary>When the node last had a batch ready to send (partitioner.availability.timeout.ms).</summary>
+    public long ReadyTicks { get; set; } = nowTicks;
+
+    /// <summary>When a request last went to the node; far behind <see cref="ReadyTicks"/> when it takes none.</summary>
+    public long DrainTicks { get; set; } = nowTicks;
 
     /// <summary>Produce requests sent and not answered (at most <c>max.in.flight.requests.per.connection</c>).</summary>
     public int InFlight { get; set; }

@@ -30,6 +30,9 @@ internal sealed class PartitionQueue(string topic, int partition)
     /// </summary>
     public volatile bool SendBlocked;
 
+    /// <summary>Batches queued (not in flight) when the sender last looked, for the partitions' load (sender thread only).</summary>
+    public int Queued { get; set; }
+
     /// <summary>Batches of this partition in flight (sender thread only).</summary>
     public int InFlight { get; set; }
 

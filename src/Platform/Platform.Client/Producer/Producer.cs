@@ -307,32 +307,33 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             : message.Timestamp.UnixTimestampMs;
         var record = new SerializedRecord(
             timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
-        if (sticky)
+        while (true)
         {
-            if (_accumulator.TryAppendToOpenBatch(queues, partition, record))
+            StickyStint? stint = null;
+            if (sticky)
             {
-                queues.StickyRecords++;
-                return null;
+                stint = queues.Stint(info);
+                partition = stint.Partition;
             }
 
-            if (queues.StickyRecords > 0)
+            if (mayBlock)
             {
-                // The batch this partition was filling is full (or gone): the record starts the next partition's
-                // batch rather than a nearly empty one here, which would wait out linger.ms (KIP-480's abortOnNewBatch).
-                partition = Sticky(queues, info, moveOn: true);
+                if (_accumulator.Append(queues, partition, record, stint, deadline, cancellationToken))
+                {
+                    return null;
+                }
+
+                continue;
             }
 
-            queues.StickyRecords++;
+            switch (_accumulator.TryAppend(queues, partition, record, stint, out var needed))
+            {
+                case AppendOutcome.Appended:
+                    return null;
+                case AppendOutcome.NeedsMemory:
+                    return new PendingRecord(_accumulator.Wait(queues, partition, record, needed, stint), partition, needed);
+            }
         }
-
-        if (mayBlock)
-        {
-            _accumulator.Append(queues, partition, record, deadline, cancellationToken);
-            return null;
-        }
-
-        var needed = _accumulator.TryAppend(queues, partition, record);
-        return needed == 0 ? null : new PendingRecord(_accumulator.Wait(queues, partition, record, needed), partition, needed);
     }
 
     private TopicInfo Topic(TopicQueues queues, ref long deadline, CancellationToken cancellationToken)
@@ -388,14 +389,15 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             {
                 partition = custom(topic, count, key.Span, key.IsNull);
             }
-            else if (!key.IsNull && _settings.Partitioner != PartitionerType.RoundRobin)
+            else if (!key.IsNull && _settings.Partitioner != PartitionerType.RoundRobin && !_settings.PartitionerIgnoreKeys)
             {
                 return Murmur2.Partition(key.Span, count);
             }
             else if (_settings.Partitioner == PartitionerType.Murmur2Sticky)
             {
+                // The partition is the stint's, taken when appending (KIP-794).
                 sticky = true;
-                return Sticky(queues, info, moveOn: false);
+                return -1;
             }
             else
             {
@@ -407,30 +409,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         if ((uint)partition >= (uint)count)
         {
             throw Failure(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} of topic '{topic}' does not exist: the topic has {count} partition(s).", topic, partition, message, null);
-        }
-
-        return partition;
-    }
-
-    /// <summary>
-    /// Records without key stay on one partition until its batch is full (<c>batch.size</c>), then move to
-    /// another (<paramref name="moveOn"/>), so each partition gets whole batches in turn (KIP-480, KIP-794).
-    /// </summary>
-    private static int Sticky(TopicQueues queues, TopicInfo info, bool moveOn)
-    {
-        var partition = queues.StickyPartition;
-        if (moveOn || partition < 0 || partition >= info.Partitions.Length)
-        {
-            var available = info.AvailablePartitions.Length > 0 ? info.AvailablePartitions : [.. Enumerable.Range(0, info.Partitions.Length)];
-            var next = available[Random.Shared.Next(available.Length)];
-            if (next == partition && available.Length > 1)
-            {
-                next = available[(Array.IndexOf(available, next) + 1) % available.Length];
-            }
-
-            partition = next;
-            queues.StickyPartition = partition;
-            queues.StickyRecords = 0;
         }
 
         return partition;

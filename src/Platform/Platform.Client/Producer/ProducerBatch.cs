@@ -95,6 +95,9 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
     public bool HasRoomFor(int estimatedSize)
         => Builder.Count == 0 || RecordBatchHeader.Size + Builder.RecordsSizeInBytes + estimatedSize <= SizeLimit;
 
+    /// <summary>Marks the batch full when a record of <paramref name="estimatedSize"/> bytes would not fit (one that went elsewhere).</summary>
+    public void CloseIfNoRoomFor(int estimatedSize) => IsFull |= !HasRoomFor(estimatedSize);
+
     /// <summary>Appends a record of the batch being split, with its delivery slot.</summary>
     public void AppendSplit(in Record record, in RecordSlot slot)
     {

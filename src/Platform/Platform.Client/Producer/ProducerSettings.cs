@@ -14,7 +14,8 @@ internal sealed record ProducerSettings
         "max.in.flight.requests.per.connection", "retries", "retry.backoff.ms", "delivery.timeout.ms",
         "request.timeout.ms", "compression.type", "compression.level", "max.request.size", "metadata.max.age.ms",
         "partitioner", "enable.idempotence", "socket.connection.setup.timeout.ms", "allow.auto.create.topics",
-        "transaction.timeout.ms", "transactional.id",
+        "transaction.timeout.ms", "transactional.id", "partitioner.adaptive.partitioning.enable",
+        "partitioner.availability.timeout.ms", "partitioner.ignore.keys",
     ];
 
     public IReadOnlyList<BrokerAddress> Bootstrap { get; private init; } = [];
@@ -58,6 +59,15 @@ internal sealed record ProducerSettings
     public int MetadataMaxAgeMs { get; private init; } = 300000;
 
     public PartitionerType Partitioner { get; private init; }
+
+    /// <summary><c>partitioner.adaptive.partitioning.enable</c>: the sticky partitioner weighs partitions by their queues (KIP-794).</summary>
+    public bool AdaptivePartitioning { get; private init; } = true;
+
+    /// <summary><c>partitioner.availability.timeout.ms</c>: 0, or how long a broker may have ready batches and take none before the sticky partitioner avoids its partitions.</summary>
+    public int PartitionAvailabilityTimeoutMs { get; private init; }
+
+    /// <summary><c>partitioner.ignore.keys</c>: keyed records go where records without key go.</summary>
+    public bool PartitionerIgnoreKeys { get; private init; }
 
     public bool EnableIdempotence { get; private init; }
 
@@ -115,6 +125,9 @@ internal sealed record ProducerSettings
             MaxRequestSize = Int(c, "max.request.size", 1048576, 1),
             MetadataMaxAgeMs = Int(c, "metadata.max.age.ms", 300000, 0),
             Partitioner = c.TryGetValue("partitioner", out var partitioner) ? ParsePartitioner(partitioner) : PartitionerType.Murmur2Sticky,
+            AdaptivePartitioning = Bool(c, "partitioner.adaptive.partitioning.enable", true),
+            PartitionAvailabilityTimeoutMs = Int(c, "partitioner.availability.timeout.ms", 0, 0),
+            PartitionerIgnoreKeys = Bool(c, "partitioner.ignore.keys", false),
             EnableIdempotence = idempotence,
             AllowAutoCreateTopics = Bool(c, "allow.auto.create.topics", true),
             TransactionTimeoutMs = Int(c, "transaction.timeout.ms", 60000, 1),

@@ -19,6 +19,7 @@ internal sealed class RecordAccumulator
     private readonly Action<PartitionQueue> _onQueueCreated;
     private readonly Action _wakeSender;
     private PartitionQueue[] _all = [];
+    private TopicQueues[] _topicList = [];
 
     // Records reported, per batch. Records appended are counted per partition under its lock (PartitionQueue.Appended):
     // an atomic counter shared with the sender cost more per record than the rest of the append.
@@ -63,42 +64,85 @@ internal sealed class RecordAccumulator
         }
     }
 
-    public TopicQueues GetTopic(string topic) => _topics.GetOrAdd(topic, static t => new TopicQueues(t));
+    /// <summary>Every topic produced to, for the sender's load statistics.</summary>
+    public TopicQueues[] Topics => Volatile.Read(ref _topicList);
+
+    public TopicQueues GetTopic(string topic)
+    {
+        if (_topics.TryGetValue(topic, out var queues))
+        {
+            return queues;
+        }
+
+        lock (_poolLock)
+        {
+            if (!_topics.TryGetValue(topic, out queues))
+            {
+                queues = new TopicQueues(topic);
+                _topics[topic] = queues;
+                Volatile.Write(ref _topicList, [.. _topicList, queues]);
+            }
+
+            return queues;
+        }
+    }
 
     /// <summary>
     /// Appends a record to its partition's last batch, or to a new batch once memory for it is
     /// reserved (blocking until <paramref name="deadlineTicks"/>): the synchronous <c>Produce</c>.
     /// </summary>
+    /// <returns>False when <paramref name="stint"/> ended first: the record was not appended, choose the partition again.</returns>
     /// <exception cref="KafkaException">No memory was freed in time (<c>buffer.memory</c> exhausted for <c>max.block.ms</c>).</exception>
-    public void Append(TopicQueues topic, int partition, in SerializedRecord record, long deadlineTicks, CancellationToken cancellationToken)
+    public bool Append(TopicQueues topic, int partition, in SerializedRecord record, StickyStint? stint, long deadlineTicks, CancellationToken cancellationToken)
     {
-        var needed = TryAppend(topic, partition, record);
-        if (needed == 0)
+        var outcome = TryAppend(topic, partition, record, stint, out var needed);
+        if (outcome != AppendOutcome.NeedsMemory)
         {
-            return;
+            return outcome == AppendOutcome.Appended;
         }
 
-        if (!Memory.Wait(Wait(topic, partition, record, needed), _settings.BlockDeadline(deadlineTicks), cancellationToken))
+        if (!Memory.Wait(Wait(topic, partition, record, needed, stint), _settings.BlockDeadline(deadlineTicks), cancellationToken))
         {
             throw BufferExhausted(topic.Topic, partition, needed);
         }
+
+        return true;
     }
 
     /// <summary>
     /// Appends a record to its partition's last batch, or to a new batch when its memory can be
-    /// reserved at once and nobody waits for memory.
+    /// reserved at once and nobody waits for memory. A record of a sticky <paramref name="stint"/> (records
+    /// without key, KIP-794) is appended only while the stint is current and has room for it under <c>batch.size</c>:
+    /// else the stint ends and the record is not appended.
     /// </summary>
-    /// <returns>0 when appended; else the bytes its new batch needs: make a waiter with <see cref="Wait"/>.</returns>
-    public int TryAppend(TopicQueues topic, int partition, in SerializedRecord record)
+    /// <returns>The outcome; with <see cref="AppendOutcome.NeedsMemory"/>, <paramref name="needed"/> holds the bytes its new batch needs: make a waiter with <see cref="Wait"/>.</returns>
+    public AppendOutcome TryAppend(TopicQueues topic, int partition, in SerializedRecord record, StickyStint? stint, out int needed)
     {
+        needed = 0;
         var queue = topic.Get(partition, _onQueueCreated);
+        var closed = false;
         lock (queue.Lock)
         {
-            // A record that did not fit marked the batch full, so nobody joins it past a waiting record.
-            if (TryAppendLast(queue, record))
+            if (stint is not null && (!topic.IsCurrent(stint) || (closed = EndsStint(queue, stint, record))))
             {
-                return 0;
+                topic.EndStint(stint);
             }
+            else if (TryAppendLast(queue, record, stint))
+            {
+                // A record that did not fit marked the batch full, so nobody joins it past a waiting record.
+                return AppendOutcome.Appended;
+            }
+        }
+
+        if (stint is not null && !topic.IsCurrent(stint))
+        {
+            if (closed && !queue.SendBlocked)
+            {
+                // The batch it closed may go now rather than after linger.ms.
+                _wakeSender();
+            }
+
+            return AppendOutcome.StintEnded;
         }
 
         var size = NewBatchSize(record.EstimatedSize);
@@ -106,10 +150,11 @@ internal sealed class RecordAccumulator
         {
             // The full batch before it may now go, and its memory is what this record waits for.
             _wakeSender();
-            return size;
+            needed = size;
+            return AppendOutcome.NeedsMemory;
         }
 
-        if (!AppendNew(queue, record, size))
+        if (!AppendNew(queue, record, size, stint))
         {
             Memory.Release(size);
         }
@@ -122,25 +167,35 @@ internal sealed class RecordAccumulator
             _wakeSender();
         }
 
-        return 0;
+        return AppendOutcome.Appended;
     }
 
-    /// <summary>Appends a record to its partition's open batch only; false when there is none or the record does not fit (the batch is then full).</summary>
-    public bool TryAppendToOpenBatch(TopicQueues topic, int partition, in SerializedRecord record)
+    /// <summary>
+    /// Whether the record would take <paramref name="stint"/> past <c>batch.size</c> bytes (its first record always
+    /// fits): then it starts the next stint on another partition instead. A last batch without room for it is
+    /// full now, as if the record had been refused there, so the sender sends it without waiting out linger.ms.
+    /// </summary>
+    private bool EndsStint(PartitionQueue queue, StickyStint stint, in SerializedRecord record)
     {
-        var queue = topic.Get(partition, _onQueueCreated);
-        lock (queue.Lock)
+        if (stint.Produced == 0 || stint.Produced + record.EstimatedSize <= _settings.BatchSize)
         {
-            return TryAppendLast(queue, record);
+            return false;
         }
+
+        if (queue.Batches.Count > 0)
+        {
+            queue.Batches[^1].CloseIfNoRoomFor(record.EstimatedSize);
+        }
+
+        return true;
     }
 
     /// <summary>
     /// A record that <see cref="TryAppend"/> could not append, with its own copy of key and value, to
     /// wait for memory in <see cref="BufferMemory.Wait"/> or <see cref="BufferMemory.WaitAsync"/>.
     /// </summary>
-    public MemoryWaiter Wait(TopicQueues topic, int partition, in SerializedRecord record, int size)
-        => new PendingAppend(this, topic.Get(partition, _onQueueCreated), record, size);
+    public MemoryWaiter Wait(TopicQueues topic, int partition, in SerializedRecord record, int size, StickyStint? stint)
+        => new PendingAppend(this, topic.Get(partition, _onQueueCreated), record, size, stint);
 
     /// <summary>The failure of a record that waited <c>max.block.ms</c> for memory in vain.</summary>
     public KafkaException BufferExhausted(string topic, int partition, int size) => new(new Error(
@@ -155,12 +210,12 @@ internal sealed class RecordAccumulator
     /// Appends a record to a new batch holding <paramref name="reserved"/> bytes of memory; false when
     /// another thread made room in the last batch meanwhile and the record went there (the caller gives the memory back).
     /// </summary>
-    private bool AppendNew(PartitionQueue queue, in SerializedRecord record, int reserved)
+    private bool AppendNew(PartitionQueue queue, in SerializedRecord record, int reserved, StickyStint? stint)
     {
         var batch = RentBatch();
         lock (queue.Lock)
         {
-            if (TryAppendLast(queue, record))
+            if (TryAppendLast(queue, record, stint))
             {
                 ReturnBatch(batch);
                 return false;
@@ -170,24 +225,43 @@ internal sealed class RecordAccumulator
             batch.TryAppend(record);
             queue.Batches.Add(batch);
             queue.Appended++;
+            if (stint is not null)
+            {
+                // The batch's header counts too, so a stint that starts on an empty queue ends as its batch fills.
+                stint.Produced += RecordBatchHeader.Size + batch.Builder.RecordsSizeInBytes;
+            }
+
             return true;
         }
     }
 
-    private bool TryAppendLast(PartitionQueue queue, in SerializedRecord record)
+    /// <summary>Appends to the partition's last batch (under its lock), counting the bytes into <paramref name="stint"/>.</summary>
+    private bool TryAppendLast(PartitionQueue queue, in SerializedRecord record, StickyStint? stint)
     {
         var batches = queue.Batches;
-        if (batches.Count > 0 && batches[^1].TryAppend(record))
+        if (batches.Count == 0)
         {
-            queue.Appended++;
-            return true;
+            return false;
         }
 
-        return false;
+        var last = batches[^1];
+        var before = last.Builder.RecordsSizeInBytes;
+        if (!last.TryAppend(record))
+        {
+            return false;
+        }
+
+        queue.Appended++;
+        if (stint is not null)
+        {
+            stint.Produced += last.Builder.RecordsSizeInBytes - before;
+        }
+
+        return true;
     }
 
     /// <summary>A record waiting for memory, with its key and value copied; appended by whoever frees memory, in turn.</summary>
-    private sealed class PendingAppend(RecordAccumulator accumulator, PartitionQueue queue, in SerializedRecord record, int size) : MemoryWaiter
+    private sealed class PendingAppend(RecordAccumulator accumulator, PartitionQueue queue, in SerializedRecord record, int size, StickyStint? stint) : MemoryWaiter
     {
         private readonly long _timestamp = record.Timestamp;
         private readonly byte[]? _key = record.KeyIsNull ? null : record.Key.ToArray();
@@ -202,7 +276,7 @@ internal sealed class RecordAccumulator
             lock (queue.Lock)
             {
                 // The record before it in line may have started a batch with room for it.
-                if (accumulator.TryAppendLast(queue, record))
+                if (accumulator.TryAppendLast(queue, record, stint))
                 {
                     return true;
                 }
@@ -214,7 +288,7 @@ internal sealed class RecordAccumulator
                 return false;
             }
 
-            if (!accumulator.AppendNew(queue, record, size))
+            if (!accumulator.AppendNew(queue, record, size, stint))
             {
                 memory.Untake(size);
             }

@@ -41,6 +41,8 @@ internal sealed partial class Sender
     // Batches created at or before this tick go without waiting for linger.ms (SendWaiting).
     private long _sendCreatedBy = long.MinValue;
     private int _inFlightRequests;
+    private int[] _loadSizes = [];
+    private int[] _loadPartitions = [];
     private readonly Action _onRequestDone;
 
     public Sender(ProducerSettings settings, RecordAccumulator accumulator, MetadataManager metadata, IDeliverySink sink, Action<Error> onError, Action onReleased, TransactionManager? transactions = null)
@@ -156,6 +158,7 @@ internal sealed partial class Sender
             lock (queue.Lock)
             {
                 count = queue.Batches.Count;
+                queue.Queued = count;
                 if (count == 0)
                 {
                     continue;
@@ -196,7 +199,7 @@ internal sealed partial class Sender
 
             if (!_nodes.TryGetValue(leader, out var node))
             {
-                node = new NodeState(leader);
+                node = new NodeState(leader, now);
                 _nodes[leader] = node;
             }
 
@@ -208,11 +211,14 @@ internal sealed partial class Sender
             node.Ready.Add(queue);
         }
 
+        var sent = false;
         foreach (var node in _readyNodes)
         {
+            node.ReadyTicks = now;
             if (node.InFlight < _settings.MaxInFlight && TryGetConnection(node, now, ref nextWake) is { } connection)
             {
-                Drain(node, connection, now);
+                node.DrainTicks = now;
+                sent |= Drain(node, connection, now);
             }
 
             if (node.InFlight >= _settings.MaxInFlight)
@@ -227,6 +233,76 @@ internal sealed partial class Sender
         }
 
         _readyNodes.Clear();
+        if (sent)
+        {
+            // A request takes one batch per partition: look again at once, as Kafka's sender polls with no
+            // timeout while nodes have data ready, so the partitions' next batches go out up to
+            // max.in.flight.requests.per.connection requests deep instead of one request per wake-up (an answer).
+            nextWake = now;
+        }
+
+        if (_settings.AdaptivePartitioning && _settings.Partitioner == PartitionerType.Murmur2Sticky)
+        {
+            UpdateLoad(metadata);
+        }
+    }
+
+    /// <summary>
+    /// Kafka's adaptive partitioning (KIP-794): publishes each topic's partition load, its queues' depths in batches
+    /// as just seen, for the sticky partitioner; partitions without leader are left out, and so, with
+    /// <c>partitioner.availability.timeout.ms</c>, are those of a broker that had batches ready and took none for that long.
+    /// </summary>
+    private void UpdateLoad(ClusterMetadata metadata)
+    {
+        foreach (var topic in _accumulator.Topics)
+        {
+            if (!metadata.Topics.TryGetValue(topic.Topic, out var info))
+            {
+                continue;
+            }
+
+            var partitions = info.Partitions;
+            var queues = topic.Created;
+            var all = queues.Length >= partitions.Length;
+            for (var p = 0; p < partitions.Length && all; p++)
+            {
+                all = queues[p] is not null;
+            }
+
+            if (!all)
+            {
+                // As in Kafka: uniform until every partition has a queue, or one without would never be chosen.
+                topic.Load = null;
+                continue;
+            }
+
+            if (_loadSizes.Length < partitions.Length)
+            {
+                _loadSizes = new int[partitions.Length];
+                _loadPartitions = new int[partitions.Length];
+            }
+
+            var count = 0;
+            for (var p = 0; p < partitions.Length; p++)
+            {
+                var leader = partitions[p].LeaderId;
+                if (leader < 0 || (_settings.PartitionAvailabilityTimeoutMs > 0 && _nodes.TryGetValue(leader, out var node)
+                    && node.ReadyTicks - node.DrainTicks > _settings.PartitionAvailabilityTimeoutMs))
+                {
+                    continue;
+                }
+
+                _loadSizes[count] = queues[p]!.Queued;
+                _loadPartitions[count] = p;
+                count++;
+            }
+
+            var load = PartitionLoad.Of(_loadSizes.AsSpan(0, count), _loadPartitions.AsSpan(0, count), partitions.Length, topic.Load);
+            if (!ReferenceEquals(load, topic.Load))
+            {
+                topic.Load = load;
+            }
+        }
     }
 
     private static int Leader(ClusterMetadata metadata, PartitionQueue queue)
@@ -279,7 +355,8 @@ internal sealed partial class Sender
         TaskContinuationOptions.ExecuteSynchronously,
         TaskScheduler.Default);
 
-    private void Drain(NodeState node, KafkaConnection connection, long now)
+    /// <summary>Sends one request of the node's ready partitions' first batches; false when none could go.</summary>
+    private bool Drain(NodeState node, KafkaConnection connection, long now)
     {
         var ready = node.Ready;
         var batches = new List<ProducerBatch>(ready.Count);
@@ -321,7 +398,7 @@ internal sealed partial class Sender
 
         if (batches.Count == 0)
         {
-            return;
+            return false;
         }
 
         node.InFlight++;
@@ -329,6 +406,7 @@ internal sealed partial class Sender
         var request = new Completion(node, batches, connection, now, _onRequestDone);
         node.Requests.Enqueue(request);
         Send(request, connection);
+        return true;
     }
 
     /// <summary>
