@@ -26,7 +26,11 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     private DirectAppendTail? _tail;
     private bool _directReads;
     private SafeFileHandle? _directRead;
-    private Exception? _writeBehindError;
+    private volatile Exception? _writeBehindError;
+    // Set when another file took this one's window: appends go through the page cache until the file was quiet
+    // for WindowlessQuietMs (reopening a window per append, with the evicted one's write, cut and close, cost more).
+    private volatile bool _appendsBuffered;
+    private long _diskReadBytes;
     private long _length;
 
     public PhysicalSegmentFile(PhysicalFileSystem fs, string path, FileMode mode, int tailBytes)
@@ -44,8 +48,23 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     /// <summary>When this file was last appended to (<see cref="Environment.TickCount64"/>).</summary>
     public long LastAppendTicks { get; private set; }
 
+    /// <summary>
+    /// Bytes reads of this file took from the disk rather than from memory (the window or the cache). A plain add,
+    /// not an interlocked one (concurrent readers may lose a count): only tests read it, and the read path should not pay for it.
+    /// </summary>
+    internal long DiskReadBytes => Volatile.Read(ref _diskReadBytes);
+
+    /// <summary>How long a file that gave its window up must go without appends before it takes one again.</summary>
+    internal const int WindowlessQuietMs = 1000;
+
     public int Read(long position, Span<byte> destination)
     {
+        if (_writeBehindError is { } error)
+        {
+            // The window holds appends that never reached the file: not served, since they would not survive a restart.
+            throw WriteBehindFailed(error);
+        }
+
         // Only what appends have finished: past it the file may hold a direct write's zero padding.
         var end = Length;
         var total = 0;
@@ -68,8 +87,8 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             if (read == 0)
             {
                 var part = rest[..(int)Math.Min(rest.Length, cachedStart - at)];
-                read = part.Length >= DirectReadMinBytes && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
-                _fs.CountDiskRead(read);
+                read = part.Length >= DirectReadMinBytes && !_appendsBuffered && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
+                _diskReadBytes += read;
             }
 
             if (read == 0)
@@ -195,8 +214,15 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         {
             if (_directRead is null && !_handle.IsClosed)
             {
-                _directRead = NativeMethods.OpenDirect(OpenFilePath);
-                _directReads = _directRead is not null;
+                try
+                {
+                    _directRead = NativeMethods.OpenDirect(OpenFilePath, _path);
+                    _directReads = _directRead is not null;
+                }
+                catch (IOException)
+                {
+                    // Passing (out of descriptors, say): this read goes through the page cache, the next one tries again.
+                }
             }
 
             return _directRead;
@@ -245,11 +271,23 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         PhysicalSegmentFile? victim = null;
         lock (_appendLock)
         {
-            LastAppendTicks = Environment.TickCount64;
-            if (_tail is null && _tailBytes > 0)
+            var now = Environment.TickCount64;
+            var quiet = now - LastAppendTicks >= WindowlessQuietMs;
+            LastAppendTicks = now;
+            if (_tail is null && _tailBytes > 0 && (!_appendsBuffered || quiet))
             {
                 var buffer = _fs.RentTailBuffer();
-                var opened = DirectAppendTail.Open(OpenFilePath, _length, buffer, _fs.Cache is null ? null : this);
+                DirectAppendTail? opened;
+                try
+                {
+                    opened = DirectAppendTail.Open(OpenFilePath, _path, _length, buffer, _fs.Cache is null ? null : this);
+                }
+                catch
+                {
+                    _fs.ReturnTailBuffer(buffer);
+                    throw;
+                }
+
                 if (opened is null)
                 {
                     _fs.TailClosed(this, buffer);
@@ -258,6 +296,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
                 else
                 {
+                    _appendsBuffered = false;
                     Volatile.Write(ref _tail, opened);
                     victim = _fs.TailOpened(this);
                 }
@@ -313,10 +352,13 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     /// <summary>
     /// Writes what the window holds that the file does not yet (called by the file system's write-behind, a few
     /// milliseconds after an append left some): appends answered without an fsync reach the kernel soon, so a
-    /// killed broker loses at most those milliseconds of them. A failure is thrown at this file's next append or flush.
+    /// killed broker loses at most those milliseconds of them. A failure is reported at once (the file system's
+    /// <see cref="PhysicalFileSystem.BackgroundWriteFailed"/>, which takes the log offline), and from then on every
+    /// append, flush and read of this file throws it: nobody is served appends that never reached the file.
     /// </summary>
     internal void WriteBehind()
     {
+        Exception? failed = null;
         lock (_appendLock)
         {
             if (_tail is { Pending: true } tail && _writeBehindError is null)
@@ -327,9 +369,14 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _writeBehindError = e;
+                    _writeBehindError = failed = e;
                 }
             }
+        }
+
+        if (failed is not null)
+        {
+            _fs.OnBackgroundWriteFailed(_path, WriteBehindFailed(failed));
         }
     }
 
@@ -378,13 +425,19 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         }
     }
 
-    /// <summary>Another file needs the window: this one drops its own and reads its tail from the file from now on, until its next append.</summary>
+    /// <summary>
+    /// Another file needs the window: this one drops its own, reads its tail from the file, and appends through
+    /// the page cache until it was quiet for <see cref="WindowlessQuietMs"/>: more files appended in turn than there
+    /// are windows would otherwise reopen one (an O_DIRECT open and a block read, and the evicted file's write,
+    /// cut and close) on every append.
+    /// </summary>
     private void GiveUpTail()
     {
         lock (_appendLock)
         {
             if (!_handle.IsClosed)
             {
+                _appendsBuffered = true;
                 DropTail();
             }
         }
