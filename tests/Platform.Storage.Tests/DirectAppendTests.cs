@@ -421,9 +421,12 @@ public sealed class DirectAppendTests : IDisposable
                 foreach (var file in files)
                 {
                     AppendPattern(file, 1_000 + round);
+                    if (file == files[0])
+                    {
+                        Assert.Equal(files[0].Length, new FileInfo(paths[0]).Length);
+                    }
                 }
 
-                Assert.Equal(files[0].Length, new FileInfo(paths[0]).Length);
                 Assert.NotEqual(files[1].Length, new FileInfo(paths[1]).Length);
                 Assert.NotEqual(files[2].Length, new FileInfo(paths[2]).Length);
             }
