@@ -478,6 +478,39 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public void Read_ColdDataInFetchSizedPieces_OneDiskReadServesTheFollowingPiecesFromMemory()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        const int size = 3 * (1 << 20) + 5_000;
+        File.WriteAllBytes(path, Pattern(0, size));
+        // Opened afresh: nothing of it in a window or the cache, as after a restart or once the cache moved on.
+        var fs = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, cacheBytes: 8 << 20);
+        using var file = fs.Open(path, create: false);
+        const int piece = 256 * 1024;
+        for (var position = 3_000L; position < (1 << 20) - piece; position += piece)
+        {
+            AssertReadsBack(file, position, piece);
+        }
+
+        // The first piece's disk read brought the rest of the megabyte along.
+        Assert.Equal(piece, DiskReadBytes(file));
+        for (var position = (1L << 20) - piece; position < size; position += piece)
+        {
+            AssertReadsBack(file, position, (int)Math.Min(piece, size - position));
+        }
+
+        // One read-ahead kept per file; a truncation drops it, and bytes appended in its place read back instead.
+        Assert.True(fs.Cache!.Bytes <= (1 << 20) + DirectAppendTail.BlockSize);
+        file.Truncate(size - 100_000);
+        var other = Pattern(size - 100_000, 50_000).Select(b => (byte)~b).ToArray();
+        file.Append(other);
+        var read = new byte[150_000];
+        Assert.Equal(150_000, file.Read(size - 200_000, read));
+        Assert.Equal(Pattern(size - 200_000, 100_000), read[..100_000]);
+        Assert.Equal(other, read[100_000..]);
+    }
+
+    [Fact]
     public void OpenDirect_FailsForAnotherReasonThanNoDirectIo_ThrowsRatherThanGivingDirectIoUp()
     {
         var missing = Path.Combine(_dir.Path, "missing.log");

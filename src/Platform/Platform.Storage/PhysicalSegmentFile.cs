@@ -22,6 +22,11 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     // and a chunk's buffer goes back to the pool only once out of this list.
     private readonly Lock _cacheLock = new();
     private readonly List<CachedChunk> _cached = [];
+    // Bumped (under the cache lock) whenever cached bytes are dropped: a read-ahead begun before is not kept.
+    private long _cacheDrops;
+    // The chunk this file's last read-ahead left in the cache (at most one per file, so cold readers take
+    // little of the cache from the tail's consumers); null once gone.
+    private CachedChunk? _readAhead;
     private int _tailBytes;
     private DirectAppendTail? _tail;
     private bool _directReads;
@@ -87,7 +92,9 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             if (read == 0)
             {
                 var part = rest[..(int)Math.Min(rest.Length, cachedStart - at)];
-                read = part.Length >= DirectReadMinBytes && !_appendsBuffered && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
+                read = part.Length < DirectReadMinBytes || _appendsBuffered || DirectReadHandle() is not { } direct ? RandomAccess.Read(_handle, part, at)
+                    : _fs.Cache is null ? ReadDirect(direct, at, part)
+                    : ReadAhead(direct, at, part, Math.Min(end, Math.Min(windowStart, cachedStart)));
                 _diskReadBytes += read;
             }
 
@@ -170,6 +177,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         List<CachedChunk>? dropped = null;
         lock (_cacheLock)
         {
+            _cacheDrops++;
             for (var i = _cached.Count - 1; i >= 0 && _cached[i].End > length; i--)
             {
                 if (_cached[i].Start >= length)
@@ -234,6 +242,91 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     /// <c>SegmentList.Replace</c> gives to the cleaned file while readers of the old segment list still read this one.
     /// </summary>
     private string OpenFilePath => $"/proc/self/fd/{_handle.DangerousGetHandle()}";
+
+    /// <summary>
+    /// A large read from the disk with the cache on: reads a whole buffer (a window's size, from the block holding
+    /// <paramref name="position"/>, not past <paramref name="limit"/>) rather than just the piece asked for, and keeps
+    /// it in the cache as this file's read-ahead: a consumer of cold data reads its fetch in 256 KiB pieces, and the
+    /// following ones then come from memory instead of each waiting for the device (direct reads get no kernel readahead).
+    /// </summary>
+    private int ReadAhead(SafeFileHandle direct, long position, Span<byte> destination, long limit)
+    {
+        long drops;
+        lock (_cacheLock)
+        {
+            drops = _cacheDrops;
+        }
+
+        var buffer = _fs.RentTailBuffer();
+        var kept = false;
+        try
+        {
+            var from = position / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize;
+            var aligned = DirectAppendTail.Aligned(buffer);
+            var length = (int)Math.Min(aligned.Length, (limit - from + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize);
+            var chunkEnd = Math.Min(from + RandomAccess.Read(direct, aligned[..length], from), limit);
+            var useful = (int)Math.Min(destination.Length, chunkEnd - position);
+            if (useful <= 0)
+            {
+                return 0;
+            }
+
+            aligned.Slice((int)(position - from), useful).CopyTo(destination);
+            kept = KeepReadAhead(new CachedChunk(this, from, chunkEnd, buffer), drops);
+            return useful;
+        }
+        finally
+        {
+            if (!kept)
+            {
+                _fs.ReturnTailBuffer(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts a read-ahead chunk among the cached ones (in position order) in place of this file's previous one, unless
+    /// cached bytes were dropped since its read began (a truncation: it may be stale) or another chunk holds part of its range.
+    /// </summary>
+    private bool KeepReadAhead(CachedChunk chunk, long drops)
+    {
+        // Under the append lock, like a window's hand-off: a truncation or close cannot drop the chunk between
+        // its entering the file's list and the cache's count.
+        lock (_appendLock)
+        {
+            CachedChunk? previous;
+            lock (_cacheLock)
+            {
+                if (drops != _cacheDrops || _handle.IsClosed)
+                {
+                    return false;
+                }
+
+                var index = _cached.FindIndex(c => c.End > chunk.Start);
+                if (index >= 0 && _cached[index].Start < chunk.End)
+                {
+                    return false;
+                }
+
+                _cached.Insert(index < 0 ? _cached.Count : index, chunk);
+                previous = _readAhead;
+                _readAhead = chunk;
+                if (previous is not null && !_cached.Remove(previous))
+                {
+                    previous = null;
+                }
+            }
+
+            if (previous is not null)
+            {
+                _fs.Cache!.Remove(previous);
+                _fs.ReturnTailBuffer(previous.Buffer);
+            }
+
+            PublishCached(chunk);
+            return true;
+        }
+    }
 
     private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination)
     {
