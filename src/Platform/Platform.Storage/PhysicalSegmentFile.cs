@@ -93,8 +93,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             {
                 var part = rest[..(int)Math.Min(rest.Length, cachedStart - at)];
                 read = part.Length < DirectReadMinBytes || _appendsBuffered || DirectReadHandle() is not { } direct ? RandomAccess.Read(_handle, part, at)
-                    : _fs.Cache is null ? ReadDirect(direct, at, part)
-                    : ReadAhead(direct, at, part, Math.Min(end, Math.Min(windowStart, cachedStart)));
+                    : ReadDirect(direct, at, part, Math.Min(end, Math.Min(windowStart, cachedStart)));
                 _diskReadBytes += read;
             }
 
@@ -244,12 +243,13 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     private string OpenFilePath => $"/proc/self/fd/{_handle.DangerousGetHandle()}";
 
     /// <summary>
-    /// A large read from the disk with the cache on: reads a whole buffer (a window's size, from the block holding
-    /// <paramref name="position"/>, not past <paramref name="limit"/>) rather than just the piece asked for, and keeps
-    /// it in the cache as this file's read-ahead: a consumer of cold data reads its fetch in 256 KiB pieces, and the
-    /// following ones then come from memory instead of each waiting for the device (direct reads get no kernel readahead).
+    /// A large read from the disk, through a pooled aligned buffer: reads a whole buffer (a window's size, from the
+    /// block holding <paramref name="position"/>, not past <paramref name="limit"/>) rather than just the piece asked
+    /// for, and with the cache on keeps it there as this file's read-ahead: a consumer of cold data reads its fetch in
+    /// 256 KiB pieces, and the following ones then come from memory instead of each waiting for the device (direct
+    /// reads get no kernel readahead). Returns the count copied (the caller reads on for the rest).
     /// </summary>
-    private int ReadAhead(SafeFileHandle direct, long position, Span<byte> destination, long limit)
+    private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination, long limit)
     {
         long drops;
         lock (_cacheLock)
@@ -272,7 +272,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             }
 
             aligned.Slice((int)(position - from), useful).CopyTo(destination);
-            kept = KeepReadAhead(new CachedChunk(this, from, chunkEnd, buffer), drops);
+            kept = _fs.Cache is not null && KeepReadAhead(new CachedChunk(this, from, chunkEnd, buffer), drops);
             return useful;
         }
         finally
@@ -325,37 +325,6 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
 
             PublishCached(chunk);
             return true;
-        }
-    }
-
-    private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination)
-    {
-        var buffer = _fs.RentTailBuffer();
-        try
-        {
-            var total = 0;
-            while (total < destination.Length)
-            {
-                var at = position + total;
-                var from = at / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize;
-                var aligned = DirectAppendTail.Aligned(buffer);
-                var length = (int)Math.Min(aligned.Length, (at + destination.Length - total - from + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize);
-                var read = RandomAccess.Read(direct, aligned[..length], from);
-                var useful = (int)Math.Min(read - (at - from), destination.Length - total);
-                if (useful <= 0)
-                {
-                    break;
-                }
-
-                aligned.Slice((int)(at - from), useful).CopyTo(destination[total..]);
-                total += useful;
-            }
-
-            return total;
-        }
-        finally
-        {
-            _fs.ReturnTailBuffer(buffer);
         }
     }
 
