@@ -25,6 +25,8 @@ public sealed class DirectAppendTests : IDisposable
         return bytes;
     }
 
+    private static long DiskReadBytes(ISegmentFile file) => ((PhysicalSegmentFile)file).DiskReadBytes;
+
     private static void AppendPattern(ISegmentFile file, int count) => file.Append(Pattern(file.Length, count));
 
     private static void AssertReadsBack(ISegmentFile file, long position, int count)
@@ -74,7 +76,7 @@ public sealed class DirectAppendTests : IDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (new FileInfo(path).Length < 5_000 && DateTime.UtcNow < deadline)
         {
-            await Task.Delay(PhysicalFileSystem.WriteBehindDelay);
+            await Task.Delay(PhysicalFileSystem.DefaultWriteBehindDelay);
         }
 
         Assert.Equal(Pattern(0, 5_000), ReadFileBytes(path, 5_000));
@@ -84,7 +86,8 @@ public sealed class DirectAppendTests : IDisposable
     public void Append_ManySmall_WritesWholeBlocksOnceTheWriteBehindAmountIsPending()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");
-        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4).Open(path, create: true);
+        // No write-behind timer: only the appends can have written it.
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, writeBehindDelay: Timeout.InfiniteTimeSpan).Open(path, create: true);
         while (file.Length < DirectAppendTail.WriteBehindBytes + 3_000)
         {
             AppendPattern(file, 3_000);
@@ -231,6 +234,7 @@ public sealed class DirectAppendTests : IDisposable
     {
         var cached = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 1 << 20);
         var uncached = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, cacheBytes: 0);
+        var diskReads = new Dictionary<PhysicalFileSystem, long>();
         foreach (var fs in new[] { cached, uncached })
         {
             using var file = fs.Open(Path.Combine(_dir.Path, $"{fs.GetHashCode():D20}.log"), create: true);
@@ -243,12 +247,13 @@ public sealed class DirectAppendTests : IDisposable
             AssertReadsBack(file, 0, (int)file.Length);
             AssertReadsBack(file, 1, 150_000);
             Assert.Equal(fs == cached, fs.Cache?.Bytes > 0);
+            diskReads[fs] = DiskReadBytes(file);
         }
 
-        Assert.Equal(0, cached.DiskReadBytes);
+        Assert.Equal(0, diskReads[cached]);
         // Closed: the file's chunks went back to the pool.
         Assert.Equal(0, cached.Cache!.Bytes);
-        Assert.True(uncached.DiskReadBytes >= 150_000 + 200_000 - (16 * 1024));
+        Assert.True(diskReads[uncached] >= 150_000 + 200_000 - (16 * 1024));
         Assert.Null(uncached.Cache);
     }
 
@@ -266,9 +271,9 @@ public sealed class DirectAppendTests : IDisposable
 
         // The first file's last 40 KB are in its window and newest chunks; its start was evicted.
         AssertReadsBack(first, first.Length - 40_000, 40_000);
-        Assert.Equal(0, fs.DiskReadBytes);
+        Assert.Equal(0, DiskReadBytes(first));
         AssertReadsBack(first, 0, 20_000);
-        Assert.Equal(20_000, fs.DiskReadBytes);
+        Assert.Equal(20_000, DiskReadBytes(first));
 
         // The second file's appends push the first file's chunks out: within the budget, every byte still right.
         for (var i = 0; i < 20; i++)
@@ -277,12 +282,11 @@ public sealed class DirectAppendTests : IDisposable
         }
 
         Assert.True(fs.Cache!.Bytes <= 4 * buffer);
-        var before = fs.DiskReadBytes;
+        var before = DiskReadBytes(first);
         AssertReadsBack(first, 0, (int)first.Length);
-        Assert.True(fs.DiskReadBytes - before >= first.Length - (16 * 1024));
-        before = fs.DiskReadBytes;
+        Assert.True(DiskReadBytes(first) - before >= first.Length - (16 * 1024));
         AssertReadsBack(second, second.Length - 40_000, 40_000);
-        Assert.Equal(before, fs.DiskReadBytes);
+        Assert.Equal(0, DiskReadBytes(second));
 
         first.Dispose();
         second.Dispose();
@@ -308,7 +312,7 @@ public sealed class DirectAppendTests : IDisposable
         Assert.Equal(read.Length, file.Read(0, read));
         Assert.Equal(Pattern(0, 50_001), read[..50_001]);
         Assert.Equal(other, read[50_001..]);
-        Assert.Equal(0, fs.DiskReadBytes);
+        Assert.Equal(0, DiskReadBytes(file));
 
         file.Truncate(0);
         Assert.Equal(0, fs.Cache!.Bytes);
@@ -379,4 +383,174 @@ public sealed class DirectAppendTests : IDisposable
         Assert.Equal(32, reopened.LogEndOffset);
         Assert.Equal(11, reopened.ReadAll().Count);
     }
+
+    [Fact]
+    public void Append_PastTheWindowWithAPartialBlockPending_WritesOnlyWholeBlocksAndKeepsThePartialOnePending()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, writeBehindDelay: Timeout.InfiniteTimeSpan).Open(path, create: true);
+        AppendPattern(file, 5_000);
+        Assert.Equal(0, new FileInfo(path).Length);
+
+        // The window slides: its first block goes to the file; the one holding byte 5,000 stays in the window, written once later with what follows.
+        AppendPattern(file, 14_000);
+        Assert.Equal(DirectAppendTail.BlockSize, new FileInfo(path).Length);
+        AssertReadsBack(file, 0, (int)file.Length);
+
+        file.Flush();
+        Assert.Equal(Pattern(0, (int)file.Length), ReadFileBytes(path, (int)file.Length));
+    }
+
+    [Fact]
+    public void Append_MoreFilesInTurnThanWindows_TheOneThatGaveItsWindowUpAppendsBufferedUntilQuiet()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 8 * 1024, maxTails: 2, writeBehindDelay: Timeout.InfiniteTimeSpan);
+        var paths = Enumerable.Range(0, 3).Select(i => Path.Combine(_dir.Path, $"{i:D20}.log")).ToArray();
+        var files = paths.Select(p => fs.Open(p, create: true)).ToArray();
+        try
+        {
+            foreach (var file in files)
+            {
+                AppendPattern(file, 1_000);
+            }
+
+            // The first file gave its window to the third: appended in turn, it neither takes one back (evicting the
+            // second) nor leaves its appends pending, each one is in the file, exactly, as it returns.
+            for (var round = 0; round < 10; round++)
+            {
+                foreach (var file in files)
+                {
+                    AppendPattern(file, 1_000 + round);
+                    if (file == files[0])
+                    {
+                        Assert.Equal(files[0].Length, new FileInfo(paths[0]).Length);
+                    }
+                }
+
+                Assert.NotEqual(files[1].Length, new FileInfo(paths[1]).Length);
+                Assert.NotEqual(files[2].Length, new FileInfo(paths[2]).Length);
+            }
+
+            // Quiet for a while, it takes a window again at its next append.
+            Thread.Sleep(PhysicalSegmentFile.WindowlessQuietMs + 100);
+            AppendPattern(files[0], 1_000);
+            Assert.NotEqual(files[0].Length, new FileInfo(paths[0]).Length);
+            foreach (var file in files)
+            {
+                AssertReadsBack(file, 0, (int)file.Length);
+            }
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Dispose();
+            }
+        }
+
+        foreach (var path in paths)
+        {
+            Assert.Equal(Pattern(0, (int)new FileInfo(path).Length), File.ReadAllBytes(path));
+        }
+    }
+
+    [Fact]
+    public async Task WriteBehind_Fails_ReportedAtOnceAndTheUnwrittenAppendsAreNeverServed()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 16 * 1024, maxTails: 4, writeBehindDelay: TimeSpan.FromMilliseconds(300));
+        var failed = new TaskCompletionSource<(string Path, Exception Error)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        fs.BackgroundWriteFailed += (path, error) => failed.TrySetResult((path, error));
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        var file = fs.Open(path, create: true);
+        AppendPattern(file, 5_000);
+        using (BreakDirectWrites(path))
+        {
+            var (failedPath, error) = await failed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(path, failedPath);
+            Assert.IsType<IOException>(error);
+            Assert.Throws<IOException>(() => file.Read(0, new byte[100]));
+            Assert.Throws<IOException>(() => AppendPattern(file, 100));
+            Assert.Throws<IOException>(file.Flush);
+            // Closing tries the write once more, and says it failed rather than cut the file back past what it holds.
+            Assert.True(Record.Exception(file.Dispose) is IOException or UnauthorizedAccessException);
+        }
+    }
+
+    [Fact]
+    public void Read_ColdDataInFetchSizedPieces_OneDiskReadServesTheFollowingPiecesFromMemory()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        const int size = 3 * (1 << 20) + 5_000;
+        File.WriteAllBytes(path, Pattern(0, size));
+        // Opened afresh: nothing of it in a window or the cache, as after a restart or once the cache moved on.
+        var fs = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, cacheBytes: 8 << 20);
+        using var file = fs.Open(path, create: false);
+        const int piece = 256 * 1024;
+        for (var position = 3_000L; position < (1 << 20) - piece; position += piece)
+        {
+            AssertReadsBack(file, position, piece);
+        }
+
+        // The first piece's disk read brought the rest of the megabyte along.
+        Assert.Equal(piece, DiskReadBytes(file));
+        for (var position = (1L << 20) - piece; position < size; position += piece)
+        {
+            AssertReadsBack(file, position, (int)Math.Min(piece, size - position));
+        }
+
+        // One read-ahead kept per file; a truncation drops it, and bytes appended in its place read back instead.
+        Assert.True(fs.Cache!.Bytes <= (1 << 20) + DirectAppendTail.BlockSize);
+        file.Truncate(size - 100_000);
+        var other = Pattern(size - 100_000, 50_000).Select(b => (byte)~b).ToArray();
+        file.Append(other);
+        var read = new byte[150_000];
+        Assert.Equal(150_000, file.Read(size - 200_000, read));
+        Assert.Equal(Pattern(size - 200_000, 100_000), read[..100_000]);
+        Assert.Equal(other, read[100_000..]);
+    }
+
+    [Fact]
+    public void OpenDirect_FailsForAnotherReasonThanNoDirectIo_ThrowsRatherThanGivingDirectIoUp()
+    {
+        var missing = Path.Combine(_dir.Path, "missing.log");
+        var error = Assert.Throws<IOException>(() => NativeMethods.OpenDirect(missing, missing));
+        Assert.Contains("missing.log", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Makes writes through the file's O_DIRECT descriptor fail (EBADF), as a failing disk would: the descriptor is
+    /// replaced (dup2) by a read-only one of the same file. Disposing the result closes that read-only one.
+    /// </summary>
+    internal static IDisposable BreakDirectWrites(string path)
+    {
+        const int oDirect = 0x4000;
+        var readOnly = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        foreach (var fd in Directory.GetFiles("/proc/self/fd").Select(f => int.Parse(Path.GetFileName(f), System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            string? target;
+            string flags;
+            try
+            {
+                target = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+                flags = File.ReadAllLines($"/proc/self/fdinfo/{fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal))[6..].Trim();
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            if (target == path && (Convert.ToInt32(flags, 8) & oDirect) != 0)
+            {
+                Assert.True(Dup2((int)readOnly.DangerousGetHandle(), fd) >= 0);
+                return readOnly;
+            }
+        }
+
+        readOnly.Dispose();
+        throw new InvalidOperationException($"No O_DIRECT descriptor of {path} is open.");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    private static extern int Dup2(int oldFd, int newFd);
 }

@@ -44,6 +44,29 @@ public sealed class LogManagerFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteBehind_FailsInTheBackground_TheLogGoesOfflineWithoutWaitingForItsNextAppend()
+    {
+        var fs = new PhysicalFileSystem(PhysicalFileSystem.DefaultTailBytes, PhysicalFileSystem.DefaultMaxTails, writeBehindDelay: TimeSpan.FromMilliseconds(300));
+        await using var manager = Manager(fs);
+        manager.Start();
+        var log = manager.GetOrCreateLog("broken", 0);
+        log.Append(TestBatches.Create(records: 3), 0);
+
+        using (DirectAppendTests.BreakDirectWrites(Path.Combine(_dir.Partition("broken", 0), "00000000000000000000.log")))
+        {
+            for (var wait = System.Diagnostics.Stopwatch.StartNew(); !log.IsOffline && wait.Elapsed < TimeSpan.FromSeconds(10);)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(log.IsOffline);
+            Assert.Contains("in the background", log.OfflineCause!.Message, StringComparison.Ordinal);
+            Assert.Throws<StorageException>(() => log.Read(0, 1_000));
+            await Assert.ThrowsAnyAsync<Exception>(() => manager.StopAsync());
+        }
+    }
+
+    [Fact]
     public async Task Start_DiskFull_OneStorageExceptionNamingTheDisk()
     {
         await using (var first = Manager(PhysicalFileSystem.Instance))

@@ -125,10 +125,10 @@ public sealed partial class BrokerOptions
             + "0: buffered appends through the page cache.",
             (_, v) => v == 0 || (v >= 8192 && v % 4096 == 0) ? null : "must be 0 or a multiple of 4096 of at least 8192").Ours(),
         Int("log.direct.append.windows", Platform.Storage.PhysicalFileSystem.DefaultMaxTails, o => o.LogDirectAppendWindows, (o, v) => o.LogDirectAppendWindows = v,
-            "Segment files holding an append window at once (the least recently appended one gives its window up), which bounds their memory.", AtLeast(1)).Ours(),
+            "Segment files holding an append window at once (the least recently appended one gives its window up, and appends through the page cache until it had no append for a second), which bounds their memory.", AtLeast(1)).Ours(),
         Long("log.direct.cache.bytes", Platform.Storage.PhysicalFileSystem.DefaultCacheBytes, o => o.LogDirectCacheBytes, (o, v) => o.LogDirectCacheBytes = v,
             "Memory, all partitions together, for recently appended log data the append windows slide off, so consumers a little behind the tail read from memory, "
-            + "not the disk; the oldest goes first. Below one window (plus 4096), none is kept.", AtLeast(0L)).Ours(),
+            + "not the disk; the oldest goes first. A large read from the disk keeps what it read ahead here too (one window per file). Below one window (plus 4096), none is kept.", AtLeast(0L)).Ours(),
         Bool("log.cleaner.enable", true, o => o.LogCleanerEnable, (o, v) => o.LogCleanerEnable = v, "Compact logs whose cleanup.policy contains compact."),
         Int("log.cleaner.threads", 1, o => o.LogCleanerThreads, (o, v) => o.LogCleanerThreads = v, "Logs compacted at the same time.", AtLeast(1)),
         Long("log.cleaner.backoff.ms", 15_000, o => o.LogCleanerBackoffMs, (o, v) => o.LogCleanerBackoffMs = v, "The cleaner's pause between passes over the logs.", AtLeast(1L)),

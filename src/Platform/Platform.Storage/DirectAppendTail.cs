@@ -64,14 +64,14 @@ internal sealed class DirectAppendTail : IDisposable
     }
 
     /// <summary>
-    /// A tail for the file at <paramref name="path"/> ending at <paramref name="length"/>, in <paramref name="buffer"/>
+    /// A tail for the file at <paramref name="path"/> (called <paramref name="name"/> in errors) ending at <paramref name="length"/>, in <paramref name="buffer"/>
     /// (from <see cref="NewBuffer"/>; <see cref="Buffer"/> is the caller's again once this is disposed); null where direct
     /// I/O is not offered there. With <paramref name="cacheOwner"/> a slide hands the window's full blocks to that file's
     /// cache of recent data (see <see cref="RecentLogCache"/>) instead of dropping them.
     /// </summary>
-    public static DirectAppendTail? Open(string path, long length, byte[] buffer, PhysicalSegmentFile? cacheOwner = null)
+    public static DirectAppendTail? Open(string path, string name, long length, byte[] buffer, PhysicalSegmentFile? cacheOwner = null)
     {
-        var direct = NativeMethods.OpenDirect(path);
+        var direct = NativeMethods.OpenDirect(path, name);
         if (direct is null)
         {
             return null;
@@ -103,8 +103,13 @@ internal sealed class DirectAppendTail : IDisposable
         {
             if (_end - _start + data.Length > _capacity)
             {
-                // Only what is in the file may leave the window.
-                WritePending();
+                // Only what is in the file may leave the window: its whole blocks. The block holding the end stays
+                // (pending, if it is), so it is written once with what follows, not now and again after.
+                if (_written < AlignDown(_end))
+                {
+                    Write(AlignDown(_end));
+                }
+
                 if (_cacheOwner is { } owner && AlignDown(_end) > _start)
                 {
                     HandOff(owner);

@@ -25,6 +25,7 @@ public sealed partial class LogManager : IAsyncDisposable
     private Dictionary<(string Topic, int Partition), long>? _checkpointedHighWatermarks;
     private CancellationTokenSource? _stopping;
     private Task[] _loops = [];
+    private readonly Action? _unsubscribe;
 
     public LogManager(LogManagerOptions options, IStorageFileSystem fs, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -33,6 +34,25 @@ public sealed partial class LogManager : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<LogManager>();
         _time = time;
+        if (fs is PhysicalFileSystem physical)
+        {
+            // The file system outlives a manager (tests restart brokers over one): this one's logs only, while it lives.
+            physical.BackgroundWriteFailed += BackgroundWriteFailed;
+            _unsubscribe = () => physical.BackgroundWriteFailed -= BackgroundWriteFailed;
+        }
+    }
+
+    /// <summary>A window's appends could not be written in the background: the log holding the file goes offline now.</summary>
+    private void BackgroundWriteFailed(string path, Exception error)
+    {
+        var directory = Path.GetDirectoryName(path);
+        foreach (var log in _logs.Values)
+        {
+            if (log.Directory == directory)
+            {
+                log.GoOffline("write", error);
+            }
+        }
     }
 
     public IReadOnlyCollection<PartitionLog> Logs => [.. _logs.Values];
@@ -115,6 +135,7 @@ public sealed partial class LogManager : IAsyncDisposable
         }
 
         _logs.Clear();
+        _unsubscribe?.Invoke();
         if (!failures.IsEmpty)
         {
             var (directory, error) = failures.First();

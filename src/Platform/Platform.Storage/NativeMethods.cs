@@ -14,12 +14,18 @@ internal static class NativeMethods
     private const int ReadWrite = 2;
     private const int CloseOnExec = 0x80000;
 
+    // What open(2) answers where the file system has no direct I/O (tmpfs and others: EINVAL; some FUSE ones: EOPNOTSUPP).
+    private const int Einval = 22;
+    private const int Eopnotsupp = 95;
+
     /// <summary>
-    /// Opens <paramref name="path"/> (which exists) read-write with <c>O_DIRECT</c>: writes go from the caller's
+    /// Opens <paramref name="path"/> (which exists; <paramref name="name"/> is what errors call it) read-write with <c>O_DIRECT</c>: writes go from the caller's
     /// buffer to the device without page-cache pages. Null where that is not offered (not Linux, or a file
-    /// system without direct I/O such as tmpfs), so the caller keeps buffered writes.
+    /// system without direct I/O such as tmpfs), so the caller keeps buffered writes. Any other failure (out of file
+    /// descriptors, say) is passing, not a property of the file: it is thrown as an <see cref="IOException"/> carrying
+    /// errno as its HResult, so direct I/O is not given up for the file's life over it.
     /// </summary>
-    public static SafeFileHandle? OpenDirect(string path)
+    public static SafeFileHandle? OpenDirect(string path, string name)
     {
         // O_DIRECT's value differs by architecture (asm-generic on arm64 and the others).
         var direct = !OperatingSystem.IsLinux() ? 0
@@ -32,7 +38,13 @@ internal static class NativeMethods
         }
 
         var fd = Open(Encoding.UTF8.GetBytes(path + "\0"), ReadWrite | CloseOnExec | direct);
-        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is Einval or Eopnotsupp ? null : throw new IOException($"Could not open '{name}' for direct I/O (errno {errno}).", errno);
     }
 
     /// <summary>Opens the directory read-only, fsyncs it and closes it; throws an <see cref="IOException"/> naming it on failure.</summary>

@@ -700,6 +700,9 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
+    /// <summary>Takes the log offline over an error found outside its own calls (a file's background write).</summary>
+    internal void GoOffline(string operation, Exception cause) => _status.GoOffline(operation, cause);
+
     /// <summary>Offline: group commit waiters fail and waiting fetches wake to report it.</summary>
     private void WentOffline(StorageException error)
     {

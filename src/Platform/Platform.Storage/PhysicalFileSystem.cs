@@ -20,7 +20,7 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     public const long DefaultCacheBytes = 256L << 20;
 
     /// <summary>How long appended data may stay only in a window before it is written to the file.</summary>
-    public static readonly TimeSpan WriteBehindDelay = TimeSpan.FromMilliseconds(5);
+    public static readonly TimeSpan DefaultWriteBehindDelay = TimeSpan.FromMilliseconds(5);
 
     public static readonly PhysicalFileSystem Instance = new(DefaultTailBytes, DefaultMaxTails);
 
@@ -30,13 +30,14 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     private readonly List<PhysicalSegmentFile> _tails = [];
     private readonly Stack<byte[]> _freeBuffers = [];
     private readonly Timer _writeBehind;
+    private readonly TimeSpan _writeBehindDelay;
     private int _writeBehindArmed;
-    private long _diskReadBytes;
 
     /// <param name="tailBytes">Window per appended <c>.log</c> file, a multiple of 4 KiB (at least 8 KiB); 0 for buffered appends and reads.</param>
     /// <param name="maxTails">Files holding a window at once, which bounds their memory to <paramref name="tailBytes"/> times this.</param>
     /// <param name="cacheBytes">Memory for what the windows slide off (see <see cref="RecentLogCache"/>); below one window's buffer, none is kept.</param>
-    public PhysicalFileSystem(int tailBytes, int maxTails, long cacheBytes = DefaultCacheBytes)
+    /// <param name="writeBehindDelay">How long appends may wait in a window for the write-behind (<see cref="DefaultWriteBehindDelay"/> when null; infinite: only the amount, fsyncs, slides and closes write them).</param>
+    public PhysicalFileSystem(int tailBytes, int maxTails, long cacheBytes = DefaultCacheBytes, TimeSpan? writeBehindDelay = null)
     {
         if (tailBytes != 0 && (tailBytes < 2 * DirectAppendTail.BlockSize || tailBytes % DirectAppendTail.BlockSize != 0))
         {
@@ -47,6 +48,7 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
         ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         _tailBytes = maxTails == 0 ? 0 : tailBytes;
         _maxTails = maxTails;
+        _writeBehindDelay = writeBehindDelay ?? DefaultWriteBehindDelay;
         _writeBehind = new Timer(_ => WriteBehind());
         Cache = _tailBytes > 0 && cacheBytes >= _tailBytes + DirectAppendTail.BlockSize ? new RecentLogCache(cacheBytes) : null;
     }
@@ -54,10 +56,13 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     /// <summary>Recently appended data the windows slid off; null when there is none.</summary>
     internal RecentLogCache? Cache { get; }
 
-    /// <summary>Bytes <c>.log</c> reads took from the file rather than from memory (the window or the cache).</summary>
-    internal long DiskReadBytes => Interlocked.Read(ref _diskReadBytes);
+    /// <summary>
+    /// Raised (on the write-behind's thread) with the file's path when writing a window's pending appends in the
+    /// background failed: its log must stop serving and taking appends now, not at its next append or flush.
+    /// </summary>
+    public event Action<string, Exception>? BackgroundWriteFailed;
 
-    internal void CountDiskRead(int bytes) => Interlocked.Add(ref _diskReadBytes, bytes);
+    internal void OnBackgroundWriteFailed(string path, Exception error) => BackgroundWriteFailed?.Invoke(path, error);
 
     public ISegmentFile Open(string path, bool create)
         => new PhysicalSegmentFile(this, path, create ? FileMode.OpenOrCreate : FileMode.Open, path.EndsWith(LogFileNames.LogExtension, StringComparison.Ordinal) ? _tailBytes : 0);
@@ -92,7 +97,7 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     }
 
     /// <summary>
-    /// Has every window's pending appends written within <see cref="WriteBehindDelay"/> (one timer for all files):
+    /// Has every window's pending appends written within the write-behind delay (one timer for all files):
     /// long enough that a producer's small batches go to the device several at a time, short enough that a killed
     /// broker loses few appends answered without an fsync.
     /// </summary>
@@ -100,7 +105,7 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     {
         if (Interlocked.Exchange(ref _writeBehindArmed, 1) == 0)
         {
-            _writeBehind.Change(WriteBehindDelay, Timeout.InfiniteTimeSpan);
+            _writeBehind.Change(_writeBehindDelay, Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -22,11 +22,20 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     // and a chunk's buffer goes back to the pool only once out of this list.
     private readonly Lock _cacheLock = new();
     private readonly List<CachedChunk> _cached = [];
+    // Bumped (under the cache lock) whenever cached bytes are dropped: a read-ahead begun before is not kept.
+    private long _cacheDrops;
+    // The chunk this file's last read-ahead left in the cache (at most one per file, so cold readers take
+    // little of the cache from the tail's consumers); null once gone.
+    private CachedChunk? _readAhead;
     private int _tailBytes;
     private DirectAppendTail? _tail;
     private bool _directReads;
     private SafeFileHandle? _directRead;
-    private Exception? _writeBehindError;
+    private volatile Exception? _writeBehindError;
+    // Set when another file took this one's window: appends go through the page cache until the file was quiet
+    // for WindowlessQuietMs (reopening a window per append, with the evicted one's write, cut and close, cost more).
+    private volatile bool _appendsBuffered;
+    private long _diskReadBytes;
     private long _length;
 
     public PhysicalSegmentFile(PhysicalFileSystem fs, string path, FileMode mode, int tailBytes)
@@ -44,8 +53,23 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     /// <summary>When this file was last appended to (<see cref="Environment.TickCount64"/>).</summary>
     public long LastAppendTicks { get; private set; }
 
+    /// <summary>
+    /// Bytes reads of this file took from the disk rather than from memory (the window or the cache). A plain add,
+    /// not an interlocked one (concurrent readers may lose a count): only tests read it, and the read path should not pay for it.
+    /// </summary>
+    internal long DiskReadBytes => Volatile.Read(ref _diskReadBytes);
+
+    /// <summary>How long a file that gave its window up must go without appends before it takes one again.</summary>
+    internal const int WindowlessQuietMs = 1000;
+
     public int Read(long position, Span<byte> destination)
     {
+        if (_writeBehindError is { } error)
+        {
+            // The window holds appends that never reached the file: not served, since they would not survive a restart.
+            throw WriteBehindFailed(error);
+        }
+
         // Only what appends have finished: past it the file may hold a direct write's zero padding.
         var end = Length;
         var total = 0;
@@ -68,8 +92,9 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             if (read == 0)
             {
                 var part = rest[..(int)Math.Min(rest.Length, cachedStart - at)];
-                read = part.Length >= DirectReadMinBytes && DirectReadHandle() is { } direct ? ReadDirect(direct, at, part) : RandomAccess.Read(_handle, part, at);
-                _fs.CountDiskRead(read);
+                read = part.Length < DirectReadMinBytes || _appendsBuffered || DirectReadHandle() is not { } direct ? RandomAccess.Read(_handle, part, at)
+                    : ReadDirect(direct, at, part, Math.Min(end, Math.Min(windowStart, cachedStart)));
+                _diskReadBytes += read;
             }
 
             if (read == 0)
@@ -151,6 +176,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         List<CachedChunk>? dropped = null;
         lock (_cacheLock)
         {
+            _cacheDrops++;
             for (var i = _cached.Count - 1; i >= 0 && _cached[i].End > length; i--)
             {
                 if (_cached[i].Start >= length)
@@ -195,8 +221,15 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         {
             if (_directRead is null && !_handle.IsClosed)
             {
-                _directRead = NativeMethods.OpenDirect(OpenFilePath);
-                _directReads = _directRead is not null;
+                try
+                {
+                    _directRead = NativeMethods.OpenDirect(OpenFilePath, _path);
+                    _directReads = _directRead is not null;
+                }
+                catch (IOException)
+                {
+                    // Passing (out of descriptors, say): this read goes through the page cache, the next one tries again.
+                }
             }
 
             return _directRead;
@@ -209,34 +242,89 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     /// </summary>
     private string OpenFilePath => $"/proc/self/fd/{_handle.DangerousGetHandle()}";
 
-    private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination)
+    /// <summary>
+    /// A large read from the disk, through a pooled aligned buffer: reads a whole buffer (a window's size, from the
+    /// block holding <paramref name="position"/>, not past <paramref name="limit"/>) rather than just the piece asked
+    /// for, and with the cache on keeps it there as this file's read-ahead: a consumer of cold data reads its fetch in
+    /// 256 KiB pieces, and the following ones then come from memory instead of each waiting for the device (direct
+    /// reads get no kernel readahead). Returns the count copied (the caller reads on for the rest).
+    /// </summary>
+    private int ReadDirect(SafeFileHandle direct, long position, Span<byte> destination, long limit)
     {
+        long drops;
+        lock (_cacheLock)
+        {
+            drops = _cacheDrops;
+        }
+
         var buffer = _fs.RentTailBuffer();
+        var kept = false;
         try
         {
-            var total = 0;
-            while (total < destination.Length)
+            var from = position / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize;
+            var aligned = DirectAppendTail.Aligned(buffer);
+            var length = (int)Math.Min(aligned.Length, (limit - from + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize);
+            var chunkEnd = Math.Min(from + RandomAccess.Read(direct, aligned[..length], from), limit);
+            var useful = (int)Math.Min(destination.Length, chunkEnd - position);
+            if (useful <= 0)
             {
-                var at = position + total;
-                var from = at / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize;
-                var aligned = DirectAppendTail.Aligned(buffer);
-                var length = (int)Math.Min(aligned.Length, (at + destination.Length - total - from + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize);
-                var read = RandomAccess.Read(direct, aligned[..length], from);
-                var useful = (int)Math.Min(read - (at - from), destination.Length - total);
-                if (useful <= 0)
-                {
-                    break;
-                }
-
-                aligned.Slice((int)(at - from), useful).CopyTo(destination[total..]);
-                total += useful;
+                return 0;
             }
 
-            return total;
+            aligned.Slice((int)(position - from), useful).CopyTo(destination);
+            kept = _fs.Cache is not null && KeepReadAhead(new CachedChunk(this, from, chunkEnd, buffer), drops);
+            return useful;
         }
         finally
         {
-            _fs.ReturnTailBuffer(buffer);
+            if (!kept)
+            {
+                _fs.ReturnTailBuffer(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts a read-ahead chunk among the cached ones (in position order) in place of this file's previous one, unless
+    /// cached bytes were dropped since its read began (a truncation: it may be stale) or another chunk holds part of its range.
+    /// </summary>
+    private bool KeepReadAhead(CachedChunk chunk, long drops)
+    {
+        // Under the append lock, like a window's hand-off: a truncation or close cannot drop the chunk between
+        // its entering the file's list and the cache's count.
+        lock (_appendLock)
+        {
+            CachedChunk? previous;
+            lock (_cacheLock)
+            {
+                if (drops != _cacheDrops || _handle.IsClosed)
+                {
+                    return false;
+                }
+
+                var index = _cached.FindIndex(c => c.End > chunk.Start);
+                if (index >= 0 && _cached[index].Start < chunk.End)
+                {
+                    return false;
+                }
+
+                _cached.Insert(index < 0 ? _cached.Count : index, chunk);
+                previous = _readAhead;
+                _readAhead = chunk;
+                if (previous is not null && !_cached.Remove(previous))
+                {
+                    previous = null;
+                }
+            }
+
+            if (previous is not null)
+            {
+                _fs.Cache!.Remove(previous);
+                _fs.ReturnTailBuffer(previous.Buffer);
+            }
+
+            PublishCached(chunk);
+            return true;
         }
     }
 
@@ -245,11 +333,23 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         PhysicalSegmentFile? victim = null;
         lock (_appendLock)
         {
-            LastAppendTicks = Environment.TickCount64;
-            if (_tail is null && _tailBytes > 0)
+            var now = Environment.TickCount64;
+            var quiet = now - LastAppendTicks >= WindowlessQuietMs;
+            LastAppendTicks = now;
+            if (_tail is null && _tailBytes > 0 && (!_appendsBuffered || quiet))
             {
                 var buffer = _fs.RentTailBuffer();
-                var opened = DirectAppendTail.Open(OpenFilePath, _length, buffer, _fs.Cache is null ? null : this);
+                DirectAppendTail? opened;
+                try
+                {
+                    opened = DirectAppendTail.Open(OpenFilePath, _path, _length, buffer, _fs.Cache is null ? null : this);
+                }
+                catch
+                {
+                    _fs.ReturnTailBuffer(buffer);
+                    throw;
+                }
+
                 if (opened is null)
                 {
                     _fs.TailClosed(this, buffer);
@@ -258,6 +358,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
                 else
                 {
+                    _appendsBuffered = false;
                     Volatile.Write(ref _tail, opened);
                     victim = _fs.TailOpened(this);
                 }
@@ -313,10 +414,13 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
     /// <summary>
     /// Writes what the window holds that the file does not yet (called by the file system's write-behind, a few
     /// milliseconds after an append left some): appends answered without an fsync reach the kernel soon, so a
-    /// killed broker loses at most those milliseconds of them. A failure is thrown at this file's next append or flush.
+    /// killed broker loses at most those milliseconds of them. A failure is reported at once (the file system's
+    /// <see cref="PhysicalFileSystem.BackgroundWriteFailed"/>, which takes the log offline), and from then on every
+    /// append, flush and read of this file throws it: nobody is served appends that never reached the file.
     /// </summary>
     internal void WriteBehind()
     {
+        Exception? failed = null;
         lock (_appendLock)
         {
             if (_tail is { Pending: true } tail && _writeBehindError is null)
@@ -327,9 +431,14 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _writeBehindError = e;
+                    _writeBehindError = failed = e;
                 }
             }
+        }
+
+        if (failed is not null)
+        {
+            _fs.OnBackgroundWriteFailed(_path, WriteBehindFailed(failed));
         }
     }
 
@@ -378,13 +487,19 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
         }
     }
 
-    /// <summary>Another file needs the window: this one drops its own and reads its tail from the file from now on, until its next append.</summary>
+    /// <summary>
+    /// Another file needs the window: this one drops its own, reads its tail from the file, and appends through
+    /// the page cache until it was quiet for <see cref="WindowlessQuietMs"/>: more files appended in turn than there
+    /// are windows would otherwise reopen one (an O_DIRECT open and a block read, and the evicted file's write,
+    /// cut and close) on every append.
+    /// </summary>
     private void GiveUpTail()
     {
         lock (_appendLock)
         {
             if (!_handle.IsClosed)
             {
+                _appendsBuffered = true;
                 DropTail();
             }
         }

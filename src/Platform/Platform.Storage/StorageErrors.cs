@@ -17,25 +17,18 @@ public static class StorageErrors
 
     /// <summary>True if <paramref name="exception"/> or one it wraps says the disk is full.</summary>
     public static bool IsDiskFull(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is IOException io && (io.HResult is Enospc or WindowsDiskFull or WindowsHandleDiskFull
-                || io.Message.Contains("No space left on device", StringComparison.Ordinal)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        => HasIoError(exception, e => e.HResult is Enospc or WindowsDiskFull or WindowsHandleDiskFull, "No space left on device");
 
     /// <summary>True if <paramref name="exception"/> or one it wraps says the process (or system) has no file descriptor left.</summary>
     public static bool IsOutOfFileDescriptors(Exception exception)
+        => HasIoError(exception, e => e.HResult is Emfile or Enfile, "Too many open files");
+
+    /// <summary>Whether an <see cref="IOException"/> in the chain carries one of the codes, or the system's message for them.</summary>
+    private static bool HasIoError(Exception exception, Func<IOException, bool> code, string message)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is IOException io && (io.HResult is Emfile or Enfile || io.Message.Contains("Too many open files", StringComparison.Ordinal)))
+            if (e is IOException io && (code(io) || io.Message.Contains(message, StringComparison.Ordinal)))
             {
                 return true;
             }
