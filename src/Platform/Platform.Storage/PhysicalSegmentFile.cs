@@ -340,9 +340,18 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
             {
                 var buffer = _fs.RentTailBuffer();
                 DirectAppendTail? opened;
+                var outOfDescriptors = false;
                 try
                 {
                     opened = DirectAppendTail.Open(OpenFilePath, _path, _length, buffer, _fs.Cache is null ? null : this);
+                }
+                catch (IOException e) when (StorageErrors.IsOutOfFileDescriptors(e))
+                {
+                    // Passing, and the page cache needs no new descriptor: this append goes buffered, as after giving
+                    // a window up, and a window is tried again once the file has been quiet.
+                    _fs.ReturnTailBuffer(buffer);
+                    _appendsBuffered = outOfDescriptors = true;
+                    opened = null;
                 }
                 catch
                 {
@@ -352,9 +361,12 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
 
                 if (opened is null)
                 {
-                    _fs.TailClosed(this, buffer);
-                    // No direct I/O on this file system: buffered from now on.
-                    _tailBytes = 0;
+                    if (!outOfDescriptors)
+                    {
+                        _fs.TailClosed(this, buffer);
+                        // No direct I/O on this file system: buffered from now on.
+                        _tailBytes = 0;
+                    }
                 }
                 else
                 {
