@@ -187,9 +187,11 @@ public sealed class SpoolDirSourceTask : SourceTask
     private async Task MoveToErrorAsync(SpoolFile file, SpoolProblem problem, CancellationToken cancellationToken)
     {
         var target = UniqueTarget(_settings.ErrorPath, file.Name);
-        File.Move(file.Path, target);
         var message = $"{file.Name} line {problem.Line}: {problem.Message}";
-        await File.WriteAllTextAsync(target + ".error", message + Environment.NewLine, cancellationToken).ConfigureAwait(false);
+        // The reason is written whole before the file shows up beside it; a stop (cancellation) midway would leave
+        // a moved file with an empty reason.
+        await File.WriteAllTextAsync(target + ".error", message + Environment.NewLine, CancellationToken.None).ConfigureAwait(false);
+        File.Move(file.Path, target);
 
         // The bad line goes to the runtime's error handling (dead-letter topic or task failure); the file is safe already.
         var record = new SourceRecord(file.SourcePartition, file.Offset(problem.Position, problem.Line), _settings.Topic, null, null, null,
