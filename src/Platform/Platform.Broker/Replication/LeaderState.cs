@@ -217,7 +217,11 @@ public sealed partial class LeaderState
         bool moved;
         lock (_lock)
         {
-            moved = !_isrChangeInFlight && !_tracker.Isr.SequenceEqual(role.Isr) && _tracker.Accept(role.Isr);
+            // The store's watch may bring our own change back before the write's answer does: the role is the
+            // store's state, so holding the old ISR until the answer would let a producer that already sees the
+            // new ISR in the metadata append under the old one (and get NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+            var ours = _tracker.PendingIsr is { } pending && pending.Count == role.Isr.Count && pending.All(role.Isr.Contains);
+            moved = (!_isrChangeInFlight || ours) && !_tracker.Isr.SequenceEqual(role.Isr) && _tracker.Accept(role.Isr);
         }
 
         if (moved)
