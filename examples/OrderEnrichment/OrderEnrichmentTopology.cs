@@ -25,8 +25,8 @@ public static class OrderEnrichmentTopology
     /// <summary>The key-value store of the customers table.</summary>
     public const string StoreName = "customers";
 
-    /// <summary>Builds the topology.</summary>
-    public static Topology Build()
+    /// <summary>Builds the topology; <paramref name="config"/> decides its optimizations (<c>topology.optimization</c>), the default when null.</summary>
+    public static Topology Build(StreamsConfig? config = null)
     {
         var builder = new StreamsBuilder();
         var customers = builder.Table(
@@ -36,7 +36,7 @@ public static class OrderEnrichmentTopology
         builder.Stream(OrdersTopic, Consumed.With(Serdes.String, Serdes.Json<JsonObject>()).WithName("orders-source"))
             .LeftJoin(customers, Enrich, Joined.With(Serdes.String, Serdes.Json<JsonObject>(), Serdes.Json<JsonNode?>()).WithName("with-customer"))
             .To(OutputTopic, Produced.With(Serdes.String, Serdes.Json<JsonObject>()).WithName("enriched"));
-        return builder.Build();
+        return builder.Build(config);
     }
 
     /// <summary>A copy of <paramref name="order"/> with <c>customer</c> set to <paramref name="customer"/> (JSON null when null).</summary>

@@ -29,8 +29,8 @@ public static class PageViewsTopology
     /// <summary>How long after a window's end a late view still counts.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
 
-    /// <summary>Builds the topology.</summary>
-    public static Topology Build()
+    /// <summary>Builds the topology; <paramref name="config"/> decides its optimizations (<c>topology.optimization</c>), the default when null.</summary>
+    public static Topology Build(StreamsConfig? config = null)
     {
         var builder = new StreamsBuilder();
         builder.Stream(InputTopic, Consumed.With(Serdes.String, Serdes.String).WithName("views"))
@@ -41,7 +41,7 @@ public static class PageViewsTopology
             .ToStream(Named.As("final-counts"))
             .Map((window, count) => (OutputKey(window.Key, window.Window.StartMs), count.ToString(CultureInfo.InvariantCulture)), Named.As("as-text"))
             .To(OutputTopic, Produced.With(Serdes.String, Serdes.String).WithName("per-minute"));
-        return builder.Build();
+        return builder.Build(config);
     }
 
     /// <summary>The output key of <paramref name="user"/>'s window starting at <paramref name="windowStartMs"/>.</summary>

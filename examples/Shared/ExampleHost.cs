@@ -19,7 +19,7 @@ internal static class ExampleHost
     /// <summary>Exit code when the broker cannot be reached or the application fails.</summary>
     public const int Failure = 1;
 
-    public static async Task<int> RunAsync(string[] args, string example, string defaultApplicationId, Func<Topology> topology, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs)
+    public static async Task<int> RunAsync(string[] args, string example, string defaultApplicationId, Func<StreamsConfig?, Topology> topology, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs)
     {
         if (args is ["--help"] or ["-h"])
         {
@@ -30,7 +30,7 @@ internal static class ExampleHost
         if (args is ["--describe"])
         {
             // The topology as Kafka prints it, then as a Mermaid diagram (the README's come from here).
-            var described = topology();
+            var described = topology(null);
             Console.WriteLine(described.Describe());
             Console.WriteLine(described.ToMermaid());
             return 0;
@@ -50,7 +50,7 @@ internal static class ExampleHost
 
         // The content root is the program's folder so its appsettings.json is found wherever it is started from.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Services.AddStreams(topology(), config =>
+        builder.Services.AddStreams((_, config) => topology(config), config =>
         {
             // The command line wins over appsettings.json and environment variables (Streams__<key>).
             config[StreamsConfig.BootstrapServersConfig] = arguments.BootstrapServer;

@@ -22,8 +22,8 @@ public static class WordCountTopology
     /// <summary>The key-value store holding the counts (queryable with <c>KafkaStreams.Store</c>).</summary>
     public const string StoreName = "counts";
 
-    /// <summary>Builds the topology.</summary>
-    public static Topology Build()
+    /// <summary>Builds the topology; <paramref name="config"/> decides its optimizations (<c>topology.optimization</c>), the default when null.</summary>
+    public static Topology Build(StreamsConfig? config = null)
     {
         var builder = new StreamsBuilder();
         builder.Stream(InputTopic, Consumed.With(Serdes.String, Serdes.String).WithName("lines"))
@@ -33,7 +33,7 @@ public static class WordCountTopology
             .ToStream(Named.As("changes"))
             .MapValues(count => count.ToString(CultureInfo.InvariantCulture), Named.As("as-text"))
             .To(OutputTopic, Produced.With(Serdes.String, Serdes.String).WithName("word-counts"));
-        return builder.Build();
+        return builder.Build(config);
     }
 
     /// <summary>The words of <paramref name="line"/>, lower-cased; none for a null line.</summary>

@@ -38,7 +38,8 @@ public sealed class WordCountFaultTests(ITestOutputHelper output) : IAsyncLifeti
         var run = await RunWithKillsAsync("at_least_once");
 
         // Lines processed after the last commit before a kill are processed again after the restart: their words were
-        // already in the repartition topic, so they are counted twice. This is the difference exactly-once removes.
+        // already in the repartition topic (the combiner is off here), so they are counted twice. This is the
+        // difference exactly-once removes.
         Assert.True(run.Anomalies.Count > 0, $"at_least_once showed no duplicate after {Kills} kills of {run.Lines} lines");
     }
 
@@ -57,6 +58,12 @@ public sealed class WordCountFaultTests(ITestOutputHelper output) : IAsyncLifeti
             ["Streams__consumer.heartbeat.interval.ms"] = "500",
             ["Streams__consumer.fetch.max.wait.ms"] = "50",
         };
+        if (guarantee == "at_least_once")
+        {
+            // With the count's combiner, words reach the repartition topic only at a commit, right before its
+            // offsets are committed, so a kill seldom falls between the two; without it every word goes at once.
+            environment["Streams__topology.optimization"] = "none";
+        }
 
         var truth = new Dictionary<string, long>();
         var example = ExampleProcess.Start("WordCount", arguments, environment);

@@ -18,11 +18,16 @@ public static class StreamsServiceCollectionExtensions
     public static IServiceCollection AddStreams(this IServiceCollection services, Topology topology, Action<StreamsConfig>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
-        return services.AddStreams(_ => topology, configure);
+        return services.AddStreams((_, _) => topology, configure);
     }
 
-    /// <summary>Like <see cref="AddStreams(IServiceCollection, Topology, Action{StreamsConfig}?)"/>, building the topology from the services.</summary>
-    public static IServiceCollection AddStreams(this IServiceCollection services, Func<IServiceProvider, Topology> topology, Action<StreamsConfig>? configure = null)
+    /// <summary>
+    /// Like <see cref="AddStreams(IServiceCollection, Topology, Action{StreamsConfig}?)"/>, building the topology from the
+    /// services and the configuration as bound and configured, so that what decides the topology's shape
+    /// (<c>topology.optimization</c>) is read from <c>appsettings.json</c>, the environment or the command line, as
+    /// Kafka's <c>StreamsBuilder.build(props)</c> reads it: pass it on to <see cref="StreamsBuilder.Build(StreamsConfig?)"/>.
+    /// </summary>
+    public static IServiceCollection AddStreams(this IServiceCollection services, Func<IServiceProvider, StreamsConfig, Topology> topology, Action<StreamsConfig>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(topology);
@@ -41,7 +46,7 @@ public static class StreamsServiceCollectionExtensions
             }
 
             configure?.Invoke(config);
-            return new KafkaStreams(topology(provider), config, provider.GetService<ILoggerFactory>());
+            return new KafkaStreams(topology(provider, config), config, provider.GetService<ILoggerFactory>());
         });
         services.AddHostedService<StreamsHostedService>();
         return services;
