@@ -1,7 +1,8 @@
 using Platform.Benchmarks;
 
 // End-to-end measurements for issue 2, run by hand (see README.md). Each command prints a report.
-if (args.Length == 0 || args[0] is "-h" or "--help")
+// "--help" anywhere prints this (a command given it must not start a benchmark of several minutes).
+if (args.Length == 0 || args.Any(a => a is "-h" or "--help"))
 {
     Console.WriteLine("""
         usage: Platform.Benchmarks <command> [options]
