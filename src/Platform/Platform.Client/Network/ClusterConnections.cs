@@ -139,16 +139,31 @@ internal sealed class ClusterConnections : IAsyncDisposable
         IReadOnlyCollection<string>? topics,
         CancellationToken cancellationToken)
     {
-        var connection = await GetAnyAsync(cancellationToken).ConfigureAwait(false);
         var request = new MetadataRequest
         {
             AllowAutoTopicCreation = false,
             Topics = topics?.Select(t => new MetadataRequest.MetadataRequestTopic { Name = t }).ToList(),
         };
-        var response = await connection.SendAsync<MetadataResponse>(request, cancellationToken).ConfigureAwait(false);
-        Learn(response);
-        return (response, connection);
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = await GetAnyAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var response = await connection.SendAsync<MetadataResponse>(request, cancellationToken).ConfigureAwait(false);
+                Learn(response);
+                return (response, connection);
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.NetworkException && connection.IsClosed && attempt < MetadataAttempts)
+            {
+                // The broker went away with the request in flight (killed, say): any broker can answer, and its
+                // connection is closed now, so the next attempt asks another one instead of failing the caller
+                // (a consumer's periodic metadata check failed a Connect sink task this way).
+            }
+        }
     }
+
+    /// <summary>How many brokers one metadata refresh tries when each goes away with the request in flight.</summary>
+    private const int MetadataAttempts = 3;
 
     /// <summary>Learns the brokers and the controller from a Metadata response obtained elsewhere.</summary>
     public void Learn(MetadataResponse response)
