@@ -164,12 +164,5 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
 
     public IReadOnlyList<string> ListDirectories(string directory) => Directory.GetDirectories(directory);
 
-    public void SyncDirectory(string path)
-    {
-        // Windows makes renames durable with the file's metadata and has no directory handle to flush.
-        if (!OperatingSystem.IsWindows())
-        {
-            NativeMethods.FsyncDirectory(path);
-        }
-    }
+    public void SyncDirectory(string path) => Platform.IO.DirectorySync.Sync(path);
 }

@@ -59,6 +59,6 @@ internal sealed class FileSinkManifest(string root)
         }
 
         File.Move(temp, path, overwrite: false);
-        IO.DirectorySync.SyncParentOf(path);
+        Platform.IO.DirectorySync.SyncParentOf(path);
     }
 }

@@ -160,7 +160,7 @@ public sealed class FileSinkTask : SinkTask
 
         // The temporary file's name must survive a power loss before the manifest names it: recovery finishes the
         // rename below from it. The manifest syncs its own directory, so the offsets committed next never run ahead.
-        IO.DirectorySync.SyncParentOf(writer.TemporaryPath);
+        Platform.IO.DirectorySync.SyncParentOf(writer.TemporaryPath);
         _manifest.Commit(entry);
         File.Move(writer.TemporaryPath, Path.Combine(_root, name));
         _committed[writer.Partition] = writer.EndOffset + 1;

@@ -50,6 +50,6 @@ internal static class TailPositionFile
         }
 
         File.Move(temp, path, overwrite: true);
-        IO.DirectorySync.SyncParentOf(path);
+        Platform.IO.DirectorySync.SyncParentOf(path);
     }
 }

@@ -46,7 +46,7 @@ internal sealed class OffsetCheckpoint
         }
 
         File.Move(temporary, FilePath, overwrite: true);
-        DirectorySync.SyncParentOf(FilePath);
+        Platform.IO.DirectorySync.SyncParentOf(FilePath);
     }
 
     /// <summary>The offsets in the file; empty when there is no file.</summary>
