@@ -43,6 +43,8 @@ public sealed class PipelineTests
         var values = CollectingSinkTask.For(collect).Select(r => (long)((IDictionary<string, object?>)r.Value!)["n"]!).ToList();
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), values);
         Assert.All(CollectingSinkTask.For(collect), r => Assert.StartsWith("k", (string)r.Key!));
+        // The sink may read a record before the source's producer has reported its delivery (commitRecord).
+        await Eventually.TrueAsync(() => CountingSourceTask.Committed.TryGetValue(topic, out var c) && c.Count >= 20, "20 source records committed");
         var committed = CountingSourceTask.Committed[topic];
         Assert.Equal(20, committed.Count);
         Assert.All(committed, c => Assert.NotNull(c.Metadata));
