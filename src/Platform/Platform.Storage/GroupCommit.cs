@@ -28,8 +28,12 @@ namespace Platform.Storage;
 /// </summary>
 internal sealed class GroupCommit
 {
-    /// <summary>Unsynced bytes that start a deferred round.</summary>
-    internal const int DeferredBytes = 1 << 20;
+    /// <summary>
+    /// Unsynced bytes that start a deferred round. Each round costs a journal commit and a rewrite of the
+    /// direct tail's last partial block, whatever it covers: at 1 MiB a kcat stream into 4 partitions (1 MB
+    /// requests) took a round every second request, about a tenth of the broker's CPU.
+    /// </summary>
+    internal const int DeferredBytes = 4 << 20;
 
     /// <summary>The longest a deferred round waits after the first unsynced append.</summary>
     internal static readonly TimeSpan DeferredDelay = TimeSpan.FromMilliseconds(50);
