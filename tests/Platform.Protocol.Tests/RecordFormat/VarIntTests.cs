@@ -55,43 +55,4 @@ public class VarIntTests
 
         Assert.False(VarInt.TryRead(bytes, ref position, out int _));
     }
-
-    [Fact]
-    public void TryRead_OneAndTwoByteValues_AtAnyPositionAndAtTheEnd_MatchWhatWasWritten()
-    {
-        // The one- and two-byte forms are read inline; each value is read mid-span and as the span's last bytes.
-        for (var value = -8300; value <= 8300; value++)
-        {
-            var buffer = new byte[3 + 5 + 2];
-            buffer[0] = 0x80;
-            var written = VarInt.Write(buffer.AsSpan(3), value);
-            buffer[3 + written] = 0x7F;
-
-            var position = 3;
-            Assert.True(VarInt.TryRead(buffer, ref position, out int read));
-            Assert.Equal((value, 3 + written), (read, position));
-
-            position = 3;
-            Assert.True(VarInt.TryRead(buffer.AsSpan(0, 3 + written), ref position, out int atEnd));
-            Assert.Equal((value, 3 + written), (atEnd, position));
-
-            position = 3;
-            Assert.True(VarInt.TryRead(buffer, ref position, out long wide));
-            Assert.Equal((value, 3 + written), (wide, position));
-        }
-    }
-
-    [Theory]
-    [InlineData(new byte[] { 0x05, 0x80 }, 1)]
-    [InlineData(new byte[] { 0x05, 0x80, 0x80 }, 1)]
-    [InlineData(new byte[] { 0x05 }, 1)]
-    [InlineData(new byte[] { 0x05 }, -1)]
-    public void TryRead_TruncatedAtThePosition_ReturnsFalse(byte[] bytes, int start)
-    {
-        var position = start;
-        Assert.False(VarInt.TryRead(bytes, ref position, out int _));
-
-        position = start;
-        Assert.False(VarInt.TryRead(bytes, ref position, out long _));
-    }
 }

@@ -56,35 +56,7 @@ internal static class VarInt
     }
 
     /// <summary>Reads a zig-zag int32 at <paramref name="position"/>, advancing it; false if truncated or too long.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead(ReadOnlySpan<byte> source, ref int position, out int value)
-    {
-        // One and two bytes inline: a record's lengths and deltas below 8192, which is nearly all of them; the broker
-        // walks every record of every produced batch, where the loop was the largest part of validating one.
-        if ((uint)position < (uint)source.Length && (uint)position + 1 < (uint)source.Length)
-        {
-            uint first = source[position];
-            if (first < 0x80)
-            {
-                position++;
-                value = (int)(first >> 1) ^ -(int)(first & 1);
-                return true;
-            }
-
-            uint second = source[position + 1];
-            if (second < 0x80)
-            {
-                position += 2;
-                var raw = (first & 0x7F) | (second << 7);
-                value = (int)(raw >> 1) ^ -(int)(raw & 1);
-                return true;
-            }
-        }
-
-        return TryReadLong(source, ref position, out value);
-    }
-
-    private static bool TryReadLong(ReadOnlySpan<byte> source, ref int position, out int value)
     {
         uint raw = 0;
         for (var shift = 0; shift < 35; shift += 7)
@@ -108,20 +80,7 @@ internal static class VarInt
     }
 
     /// <summary>Reads a zig-zag int64 at <paramref name="position"/>, advancing it; false if truncated or too long.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead(ReadOnlySpan<byte> source, ref int position, out long value)
-    {
-        if ((uint)position < (uint)source.Length && source[position] is var first and < 0x80)
-        {
-            position++;
-            value = (long)(first >> 1) ^ -(long)(first & 1);
-            return true;
-        }
-
-        return TryReadLong(source, ref position, out value);
-    }
-
-    private static bool TryReadLong(ReadOnlySpan<byte> source, ref int position, out long value)
     {
         ulong raw = 0;
         for (var shift = 0; shift < 70; shift += 7)
