@@ -83,6 +83,33 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_AfterTheWriteBehindThreadEndedIdle_StartsItAgainAndReachesTheFile()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, writeBehindDelay: TimeSpan.FromMilliseconds(5)) { WriteBehindIdle = TimeSpan.FromMilliseconds(50) };
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = fs.Open(path, create: true);
+        for (var round = 1; round <= 3; round++)
+        {
+            AppendPattern(file, 3_000);
+            await WaitUntilAsync(() => new FileInfo(path).Length >= 3_000 * round, $"round {round}'s append reached the file");
+            Assert.Equal(Pattern(0, 3_000 * round), ReadFileBytes(path, 3_000 * round));
+
+            // Idle past WriteBehindIdle: the thread ends, and the next append must start it again.
+            await WaitUntilAsync(() => !fs.WriteBehindRunning, $"the write-behind thread ended after round {round}");
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(5);
+        }
+    }
+
+    [Fact]
     public void Append_ManySmall_WritesWholeBlocksOnceTheWriteBehindAmountIsPending()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");
