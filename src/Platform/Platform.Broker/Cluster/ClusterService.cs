@@ -353,18 +353,34 @@ public sealed partial class ClusterService(
         }
     }
 
-    /// <summary>Publishes the new view, then brings the local replicas of <paramref name="touchedTopics"/> in line with it. Called under the apply lock.</summary>
+    /// <summary>
+    /// Brings the local replicas of <paramref name="touchedTopics"/> in line with the new state, then publishes it as the
+    /// view requests read. Called under the apply lock. In this order a client never sees a leadership or ISR that the
+    /// partitions here do not act on yet: a producer told that the ISR shrank below min.insync.replicas is refused
+    /// before the append (NOT_ENOUGH_REPLICAS), not appended under the old ISR and failed after it.
+    /// </summary>
     private async Task ApplyAsync(HashSet<string> touchedTopics, CancellationToken cancellationToken)
     {
         var state = _state;
-        metadata.Publish(new ClusterView(
-            state.Brokers.ToImmutableSortedDictionary(),
-            state.Controller?.BrokerId ?? -1,
-            state.Topics.ToImmutableSortedDictionary(StringComparer.Ordinal),
-            state.States.ToImmutableDictionary())
+        try
         {
-            BrokerConfigs = state.BrokerConfigs.ToImmutableDictionary(StringComparer.Ordinal),
-        });
+            await ApplyRolesAsync(state, touchedTopics, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            metadata.Publish(new ClusterView(
+                state.Brokers.ToImmutableSortedDictionary(),
+                state.Controller?.BrokerId ?? -1,
+                state.Topics.ToImmutableSortedDictionary(StringComparer.Ordinal),
+                state.States.ToImmutableDictionary())
+            {
+                BrokerConfigs = state.BrokerConfigs.ToImmutableDictionary(StringComparer.Ordinal),
+            });
+        }
+    }
+
+    private async Task ApplyRolesAsync(ClusterSnapshot state, HashSet<string> touchedTopics, CancellationToken cancellationToken)
+    {
         replicas.UpdateBrokers(state.Brokers.Values.Where(b => !b.ShuttingDown || b.Id == NodeId)
             .ToDictionary(b => b.Id, b => new BrokerEndpoint(b.Id, b.Host, b.Port, b.Rack)));
 
