@@ -174,8 +174,15 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
                 return;
             }
 
-            partition.Role = role;
-            partition.Leader?.OnRoleUpdated(role);
+            if (partition.Leader is { } leader)
+            {
+                leader.OnRoleUpdated(role);
+            }
+            else
+            {
+                partition.Role = role;
+            }
+
             return;
         }
 
