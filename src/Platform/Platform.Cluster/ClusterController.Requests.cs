@@ -182,7 +182,7 @@ public sealed partial class ClusterController
 
             // The brokers registered now, not the watched copy: an operator's election right after a broker came back
             // must not find it missing, nor one just gone still there (the watch reconciles every partition later anyway).
-            var alive = epoch == 0 ? _alive : (await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false)).Alive;
+            var registered = epoch == 0 ? null : await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false);
             foreach (var key in keys)
             {
                 if (epoch == 0)
@@ -201,6 +201,7 @@ public sealed partial class ClusterController
 
                 var replicas = topic.Value.Replicas[key.Partition];
                 var outcome = ElectionOutcome.NotNeeded;
+                var alive = registered!.AliveFor(key.Topic, key.Partition);
                 await UpdateAsync(epoch, key.Topic, key.Partition, state, s =>
                 {
                     (outcome, var next) = preferred ? LeaderElection.Preferred(replicas, s, alive, epoch) : LeaderElection.Unclean(replicas, s, alive, epoch);
@@ -244,6 +245,9 @@ public sealed partial class ClusterController
         private readonly HashSet<int> _registered = [.. registrations.Select(b => b.Id)];
 
         public HashSet<int> Alive { get; } = registrations.Where(b => !b.ShuttingDown).Select(b => b.Id).ToHashSet();
+
+        /// <summary>The live brokers that may lead or be in the ISR of one partition (its replica's log not offline there).</summary>
+        public HashSet<int> AliveFor(string topic, int partition) => Eligible(Alive, registrations, topic, partition);
 
         /// <summary>The live brokers in id order, with their racks.</summary>
         public PlacementBroker[] ForPlacement => [.. registrations.Where(b => !b.ShuttingDown).OrderBy(b => b.Id).Select(b => new PlacementBroker(b.Id, b.Rack))];
