@@ -112,6 +112,31 @@ public sealed class ReplicationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OwnIsrShrink_AppliedWhenTheStoreShowsIt_BeforeTheWritesAnswer_WhichNeverSetsANewerRoleBack()
+    {
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("a", "1"))).ErrorCode);
+        await Replicas(2).StopReplicaAsync(Partition(2), CancellationToken.None);
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("b", "2"), acks: 1)).ErrorCode);
+        var leader = Partition(1).Leader!;
+        Assert.Equal(1, leader.HighWatermark);
+
+        // The shrink is written to etcd (two round trips, still in flight when this returns); the cluster service
+        // applies the state etcd shows as soon as its watch has it, which may be before the write's answer.
+        leader.ShrinkIsrIfLagging(TimeSpan.Zero);
+        await Replicas(1).ApplyRoleAsync(Partition(1), new PartitionRole(1, 0, [1, 2], [1], 1), CancellationToken.None);
+        Assert.Equal([1], Partition(1).Role.Isr);
+        Assert.Equal(2, leader.HighWatermark);
+
+        // The controller's next change (its own ISR decision, say) arrives before the answer too: the answer must not set it back.
+        await Replicas(1).ApplyRoleAsync(Partition(1), new PartitionRole(1, 0, [1, 2], [1], 2), CancellationToken.None);
+        Assert.True(await Wire.EventuallyAsync(async () => (await _store.GetPartitionStateAsync(Topic, 0))!.Value.Value.PartitionEpoch == 1, Patience));
+        await Task.Delay(200);
+        Assert.Equal(2, Partition(1).Role.PartitionEpoch);
+    }
+
+    [Fact]
     public async Task DivergentFollower_TruncatesToTheNewLeadersHistory_BeforeFetching()
     {
         await StartBrokersAsync(2);
