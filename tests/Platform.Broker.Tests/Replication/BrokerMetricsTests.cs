@@ -136,6 +136,10 @@ public sealed class BrokerMetricsTests : IAsyncLifetime
         // through the broker's own ISR store (where shrinks and expands are counted).
         _etcd = await EtcdCluster.StartAsync();
         _store = EtcdClusterStore.Connect(_etcd.Endpoints, "/metrics");
+
+        // Registered as the cluster service would register them: only a registered broker's replica may join an ISR.
+        await using var first = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "127.0.0.1", 9091), TimeSpan.FromSeconds(30));
+        await using var second = await _store.RegisterBrokerAsync(new BrokerRegistration(2, "127.0.0.1", 9092), TimeSpan.FromSeconds(30));
         foreach (var id in new[] { 1, 2 })
         {
             var broker = await EmbeddedBroker.StartAsync(
