@@ -34,6 +34,7 @@ internal static class ReplicationBenchmark
         var isrStore = new EtcdIsrStore(store);
         var single = await EmbeddedBroker.StartAsync(o => o.DataDir = Path.Combine(root, "single"));
         var cluster = new List<EmbeddedBroker>();
+        var registrations = new List<BrokerSession>();
         try
         {
             for (var id = 1; id <= 3; id++)
@@ -55,6 +56,13 @@ internal static class ReplicationBenchmark
             }
 
             await WaitForEtcdAsync(store);
+
+            // Registered as the cluster service would register them: only a registered broker's replica may rejoin an ISR.
+            foreach (var endpoint in endpoints.Values)
+            {
+                registrations.Add(await store.RegisterBrokerAsync(new BrokerRegistration(endpoint.Id, endpoint.Host, endpoint.Port), TimeSpan.FromSeconds(30)));
+            }
+
             List<double> replicated = [], unreplicated = [];
             for (var round = 0; round <= rounds; round++)
             {
@@ -93,6 +101,11 @@ internal static class ReplicationBenchmark
             }
 
             await single.DisposeAsync();
+            foreach (var registration in registrations)
+            {
+                await registration.DisposeAsync();
+            }
+
             etcd.Kill();
             Directory.Delete(root, recursive: true);
         }

@@ -88,6 +88,34 @@ public sealed class ClusterControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PreferredElection_RightAfterThePreferredBrokerRegisteredAgain_ElectsIt()
+    {
+        var controller = await ActiveAsync();
+        var victim = new[] { 1, 2, 3 }.First(id => _brokers[id].Controller != controller);
+        var other = _brokers.First(b => b.Value.Controller == controller).Key;
+        await using var extra = await _store.RegisterBrokerAsync(new BrokerRegistration(4, "127.0.0.1", 9094), LeaseTtl);
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(controller.LiveBrokers.Count == 4), WaitLimit));
+        Assert.True((await controller.CreateTopicAsync("t", 0, 0, [[victim, other]])).Succeeded);
+        Assert.True((await controller.CreateTopicAsync("busy", 0, 0, [.. Enumerable.Repeat(new[] { other, 4 }, 300)])).Succeeded);
+
+        await StopBrokerAsync(victim, crash: true);
+        await WaitForAsync("t", states => states[0].Leader == other && states[0].Isr is [var only] && only == other);
+
+        // Broker 4 goes: the controller takes it out of 300 ISRs, one write each, and its watch of the brokers sees
+        // nothing else meanwhile. The victim registers again, its leader takes it back into the ISR (by hand here)
+        // and its preferred election is asked for in that time: it must go by the brokers and the partition state
+        // stored in etcd, not by the controller's copies that have not caught up.
+        await _store.RevokeLeaseAsync(extra.LeaseId, CancellationToken.None);
+        await StartBrokerAsync(victim);
+        var current = (await _store.GetPartitionStateAsync("t", 0))!.Value;
+        Assert.NotNull(await _store.TryUpdatePartitionStateAsync("t", 0, current.Value with { Isr = [other, victim] }, current.ModRevision));
+        var result = (await controller.ElectLeadersAsync(preferred: true, [("t", 0)]))[("t", 0)];
+
+        Assert.True(result.Succeeded, $"{result.Error} {result.Message}");
+        Assert.Equal(victim, (await StatesAsync("t"))[0].Leader);
+    }
+
+    [Fact]
     public async Task AutoRebalance_MovesLeadershipBackToPreferredReplicas()
     {
         var controller = await ActiveAsync();

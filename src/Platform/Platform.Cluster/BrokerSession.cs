@@ -18,17 +18,20 @@ public sealed class BrokerSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _lost = new();
     private readonly Task _keepAlive;
+    private readonly SemaphoreSlim _update = new(1, 1);
+    private volatile BrokerRegistration _registration;
 
     internal BrokerSession(EtcdClusterStore store, BrokerRegistration registration, long leaseId, TimeSpan ttl)
     {
         _store = store;
-        Registration = registration;
+        _registration = registration;
         LeaseId = leaseId;
         _ttl = ttl;
         _keepAlive = Task.Run(KeepAliveAsync);
     }
 
-    public BrokerRegistration Registration { get; }
+    /// <summary>The registration as last written (shutting down, replicas offline).</summary>
+    public BrokerRegistration Registration => _registration;
 
     public long LeaseId { get; }
 
@@ -46,7 +49,7 @@ public sealed class BrokerSession : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        await _store.UpdateRegistrationAsync(this, Registration with { ShuttingDown = true }, deadline.Token).ConfigureAwait(false);
+        await UpdateAsync(r => r with { ShuttingDown = true }, deadline.Token).ConfigureAwait(false);
         IReadOnlyList<(string, int)> led = [];
         try
         {
@@ -66,6 +69,32 @@ public sealed class BrokerSession : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return led;
+        }
+    }
+
+    /// <summary>
+    /// Says which of this broker's replicas have their log offline (Kafka's failed log directory), so the controller
+    /// moves their leadership away and takes them out of the ISR. Replaces what was reported before.
+    /// </summary>
+    public Task ReportOfflineReplicasAsync(IReadOnlyCollection<ReplicaRef> offline, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(offline);
+        return UpdateAsync(r => r with { OfflineReplicas = offline.Count == 0 ? null : [.. offline.OrderBy(o => o.Topic, StringComparer.Ordinal).ThenBy(o => o.Partition)] }, cancellationToken);
+    }
+
+    /// <summary>One change of the registration at a time, each from the one written before.</summary>
+    private async Task UpdateAsync(Func<BrokerRegistration, BrokerRegistration> change, CancellationToken cancellationToken)
+    {
+        await _update.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var next = change(_registration);
+            await _store.UpdateRegistrationAsync(this, next, cancellationToken).ConfigureAwait(false);
+            _registration = next;
+        }
+        finally
+        {
+            _update.Release();
         }
     }
 

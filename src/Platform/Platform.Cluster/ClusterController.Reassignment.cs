@@ -212,9 +212,10 @@ public sealed partial class ClusterController
             }
 
             var isr = s.Isr.Where(replicas.Contains).ToArray();
-            var leader = replicas.Contains(s.Leader) && _alive.Contains(s.Leader)
+            var eligible = EligibleFor(topic, partition);
+            var leader = replicas.Contains(s.Leader) && eligible.Contains(s.Leader)
                 ? s.Leader
-                : replicas.FirstOrDefault(r => _alive.Contains(r) && isr.Contains(r), LeaderElection.NoLeader);
+                : replicas.FirstOrDefault(r => eligible.Contains(r) && isr.Contains(r), LeaderElection.NoLeader);
             var trimmed = new PartitionState(leader, leader == s.Leader ? s.LeaderEpoch : s.LeaderEpoch + 1, isr, s.PartitionEpoch + 1, epoch);
             if (await _store.TryUpdateTopicAndPartitionAsync(epoch, topic, next, current.ModRevision, partition, trimmed, state.ModRevision, cancellationToken)
                 .ConfigureAwait(false) is { } revision)

@@ -179,6 +179,10 @@ public sealed partial class ClusterController
             var epoch = Epoch;
             var keys = partitions?.ToArray() ?? [.. _states.Keys];
             var results = new Dictionary<(string, int), ClusterResult>();
+
+            // The brokers registered now, not the watched copy: an operator's election right after a broker came back
+            // must not find it missing, nor one just gone still there (the watch reconciles every partition later anyway).
+            var registered = epoch == 0 ? null : await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false);
             foreach (var key in keys)
             {
                 if (epoch == 0)
@@ -187,8 +191,9 @@ public sealed partial class ClusterController
                     continue;
                 }
 
+                // The partition's state as stored now, too: its leader may have just taken a replica back into the ISR.
                 if (!_topics.TryGetValue(key.Topic, out var topic) || key.Partition < 0 || key.Partition >= topic.Value.Replicas.Length
-                    || !_states.TryGetValue(key, out var state))
+                    || await _store.GetPartitionStateAsync(key.Topic, key.Partition, cancellationToken).ConfigureAwait(false) is not { } state)
                 {
                     results[key] = new ClusterResult(ClusterError.UnknownTopicOrPartition, $"{key.Topic}-{key.Partition} does not exist.");
                     continue;
@@ -196,9 +201,10 @@ public sealed partial class ClusterController
 
                 var replicas = topic.Value.Replicas[key.Partition];
                 var outcome = ElectionOutcome.NotNeeded;
+                var alive = registered!.AliveFor(key.Topic, key.Partition);
                 await UpdateAsync(epoch, key.Topic, key.Partition, state, s =>
                 {
-                    (outcome, var next) = preferred ? LeaderElection.Preferred(replicas, s, _alive, epoch) : LeaderElection.Unclean(replicas, s, _alive, epoch);
+                    (outcome, var next) = preferred ? LeaderElection.Preferred(replicas, s, alive, epoch) : LeaderElection.Unclean(replicas, s, alive, epoch);
                     return next;
                 }, cancellationToken).ConfigureAwait(false);
                 results[key] = outcome switch
@@ -225,10 +231,10 @@ public sealed partial class ClusterController
 
     /// <summary>
     /// The brokers registered in etcd now, for a request that places replicas or names them (CreateTopics,
-    /// CreatePartitions, AlterPartitionReassignments): the controller's own copy follows its watch, which may lag
-    /// behind what the brokers already show clients (each watches etcd too), so it could refuse a broker that has
-    /// just registered or accept one whose registration has gone. Elections stay with the watched copy: the watch
-    /// delivers the same changes later and reconciles every partition then. Called under the lock.
+    /// CreatePartitions, AlterPartitionReassignments, ElectLeaders): the controller's own copy follows its watch, which
+    /// may lag behind what the brokers already show clients (each watches etcd too), so it could refuse a broker that
+    /// has just registered or accept one whose registration has gone. The elections the watch itself triggers stay
+    /// with the watched copy: each broker change reconciles every partition as it arrives. Called under the lock.
     /// </summary>
     private async Task<RegisteredBrokers> RegisteredBrokersAsync(CancellationToken cancellationToken)
         => new((await _store.GetBrokersAsync(cancellationToken).ConfigureAwait(false)).Brokers);
@@ -239,6 +245,9 @@ public sealed partial class ClusterController
         private readonly HashSet<int> _registered = [.. registrations.Select(b => b.Id)];
 
         public HashSet<int> Alive { get; } = registrations.Where(b => !b.ShuttingDown).Select(b => b.Id).ToHashSet();
+
+        /// <summary>The live brokers that may lead or be in the ISR of one partition (its replica's log not offline there).</summary>
+        public HashSet<int> AliveFor(string topic, int partition) => Eligible(Alive, registrations, topic, partition);
 
         /// <summary>The live brokers in id order, with their racks.</summary>
         public PlacementBroker[] ForPlacement => [.. registrations.Where(b => !b.ShuttingDown).OrderBy(b => b.Id).Select(b => new PlacementBroker(b.Id, b.Rack))];

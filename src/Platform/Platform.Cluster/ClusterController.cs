@@ -221,6 +221,10 @@ public sealed partial class ClusterController
             {
                 LogBrokerLeft(id);
             }
+            else if (registration.OfflineReplicas is { Length: > 0 } offline)
+            {
+                LogReplicasOffline(id, offline.Length);
+            }
             else if (registration.ShuttingDown)
             {
                 LogBrokerShuttingDown(id);
@@ -276,9 +280,31 @@ public sealed partial class ClusterController
                 continue;
             }
 
+            var eligible = EligibleFor(topic, partition);
             await UpdateAsync(epoch, topic, partition, state, s => LeaderElection.OnBrokersChanged(
-                assignment.Value.Replicas[partition], s, _alive, _settings.UncleanLeaderElection, epoch), cancellationToken).ConfigureAwait(false);
+                assignment.Value.Replicas[partition], s, eligible, _settings.UncleanLeaderElection, epoch), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The brokers that may lead or be in the ISR of one partition (as the watch shows them). Called under the lock.</summary>
+    private HashSet<int> EligibleFor(string topic, int partition) => Eligible(_alive, _brokers.Values, topic, partition);
+
+    /// <summary>
+    /// Of the <paramref name="alive"/> brokers, those that may lead or be in the ISR of one partition: not those whose
+    /// registration reports that replica's log offline (Kafka's failed log directory), for which the broker is as good as gone.
+    /// </summary>
+    private static HashSet<int> Eligible(HashSet<int> alive, IEnumerable<BrokerRegistration> brokers, string topic, int partition)
+    {
+        HashSet<int>? eligible = null;
+        foreach (var broker in brokers)
+        {
+            if (broker.HasOffline(topic, partition) && alive.Contains(broker.Id))
+            {
+                (eligible ??= [.. alive]).Remove(broker.Id);
+            }
+        }
+
+        return eligible ?? alive;
     }
 
     /// <summary>
@@ -342,7 +368,8 @@ public sealed partial class ClusterController
             {
                 if (imbalance.GetValueOrDefault(replicas[0]) > _settings.LeaderImbalancePerBrokerPercentage)
                 {
-                    await UpdateAsync(epoch, key.Topic, key.Partition, state, s => LeaderElection.Preferred(replicas, s, _alive, epoch).State, cancellationToken)
+                    var eligible = EligibleFor(key.Topic, key.Partition);
+                    await UpdateAsync(epoch, key.Topic, key.Partition, state, s => LeaderElection.Preferred(replicas, s, eligible, epoch).State, cancellationToken)
                         .ConfigureAwait(false);
                 }
             }
@@ -370,6 +397,9 @@ public sealed partial class ClusterController
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Broker {BrokerId} is shutting down: moving its leadership away")]
     private partial void LogBrokerShuttingDown(int brokerId);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Broker {BrokerId} reports {Count} replicas offline (log I/O errors): moving their leadership away")]
+    private partial void LogReplicasOffline(int brokerId, int count);
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Information,
         Message = "{Topic}-{Partition}: leader {OldLeader} -> {NewLeader} (leader epoch {LeaderEpoch}, ISR {Isr})")]

@@ -5,8 +5,18 @@ namespace Platform.Cluster;
 /// <summary>
 /// A live broker as registered in etcd under its lease (the role of ZooKeeper's <c>/brokers/ids/N</c>).
 /// <see cref="ShuttingDown"/> marks a controlled shutdown in progress: the controller moves its leadership away.
+/// <see cref="OfflineReplicas"/> names the replicas whose log went offline here (an I/O error, Kafka's failed log
+/// directory): the controller treats the broker as gone for those partitions alone, so their leadership moves to
+/// another ISR member and the replica leaves the ISR, until the broker restarts and registers without them.
 /// </summary>
-public sealed record BrokerRegistration(int Id, string Host, int Port, string? Rack = null, bool ShuttingDown = false);
+public sealed record BrokerRegistration(int Id, string Host, int Port, string? Rack = null, bool ShuttingDown = false, ReplicaRef[]? OfflineReplicas = null)
+{
+    /// <summary>Whether this broker may lead or be in the ISR of <paramref name="topic"/>-<paramref name="partition"/>, as far as its own disk is concerned.</summary>
+    public bool HasOffline(string topic, int partition) => OfflineReplicas is { } offline && Array.Exists(offline, r => r.Partition == partition && r.Topic == topic);
+}
+
+/// <summary>One partition's replica on a broker.</summary>
+public sealed record ReplicaRef(string Topic, int Partition);
 
 /// <summary>
 /// A topic's replica assignment, written once by the controller when the topic is created and changed

@@ -6,6 +6,8 @@ using Platform.Broker.Replication;
 using Platform.Cluster;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
+using Platform.Storage;
+using Platform.Storage.Testing;
 
 namespace Platform.Broker.Tests.Replication;
 
@@ -134,6 +136,10 @@ public sealed class BrokerMetricsTests : IAsyncLifetime
         // through the broker's own ISR store (where shrinks and expands are counted).
         _etcd = await EtcdCluster.StartAsync();
         _store = EtcdClusterStore.Connect(_etcd.Endpoints, "/metrics");
+
+        // Registered as the cluster service would register them: only a registered broker's replica may join an ISR.
+        await using var first = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "127.0.0.1", 9091), TimeSpan.FromSeconds(30));
+        await using var second = await _store.RegisterBrokerAsync(new BrokerRegistration(2, "127.0.0.1", 9092), TimeSpan.FromSeconds(30));
         foreach (var id in new[] { 1, 2 })
         {
             var broker = await EmbeddedBroker.StartAsync(
@@ -224,16 +230,65 @@ public sealed class BrokerMetricsTests : IAsyncLifetime
         Assert.Equal(0, Read(survivor)["broker.partitions.under_replicated"]);
     }
 
-    private async Task<EmbeddedBroker> StartClusteredAsync(int id)
+    [Fact]
+    public async Task LeaderLogGoesOffline_LeadershipMovesToTheIsr_APartitionWithNoOtherReplicaCountsOffline()
     {
-        var broker = await EmbeddedBroker.StartAsync(o =>
+        _etcd = await EtcdCluster.StartAsync();
+        var disk = new FaultInjectingFileSystem();
+        var first = await StartClusteredAsync(1, services => services.AddSingleton<IStorageFileSystem>(disk));
+        Assert.True(await View(first).WaitForAsync(v => v.ControllerId == 1, TimeSpan.FromSeconds(20), CancellationToken.None));
+        var second = await StartClusteredAsync(2);
+        Assert.True(await View(first).WaitForAsync(v => v.Brokers.Count == 2, TimeSpan.FromSeconds(20), CancellationToken.None));
+
+        // "disk" on both brokers, "solo" only on the first; the first leads both.
+        await using var connection = await RawConnection.ConnectAsync(first);
+        var request = new CreateTopicsRequest
         {
-            o.NodeId = id;
-            o.EtcdEndpoints = string.Join(',', _etcd!.Endpoints);
-            o.BrokerSessionTimeoutMs = 2000;
-            o.OffsetsTopicNumPartitions = 1;
-            o.OffsetsTopicReplicationFactor = 1;
-        });
+            TimeoutMs = 5000,
+            Topics =
+            [
+                new() { Name = "disk", NumPartitions = -1, ReplicationFactor = -1, Assignments = [new() { PartitionIndex = 0, BrokerIds = [1, 2] }] },
+                new() { Name = "solo", NumPartitions = -1, ReplicationFactor = -1, Assignments = [new() { PartitionIndex = 0, BrokerIds = [1] }] },
+            ],
+        };
+        Assert.All((await connection.SendAsync<CreateTopicsResponse>(request, 7)).Topics, t => Assert.True(t.ErrorCode == 0, t.ErrorMessage));
+        Assert.True(await View(second).WaitForAsync(v => v.State("disk", 0) is { Leader: 1, Isr.Length: 2 } && v.State("solo", 0) is { Leader: 1 }, TimeSpan.FromSeconds(20), CancellationToken.None));
+        Assert.True(await Wire.EventuallyAsync(
+            async () => (await connection.ProduceAsync("disk", Wire.Batch(0, ("k", "acknowledged")))).ErrorCode == 0, TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, Read(first)["broker.controller.partitions.offline"]);
+
+        // The first broker's disk fails under both: their logs there go offline.
+        disk.AppendFault = path => path.Contains($"{Path.DirectorySeparatorChar}disk-0", StringComparison.Ordinal)
+            || path.Contains($"{Path.DirectorySeparatorChar}solo-0", StringComparison.Ordinal) ? new IOException("injected I/O error") : null;
+        Assert.Equal((short)ErrorCode.KafkaStorageError, (await connection.ProduceAsync("disk", Wire.Batch(0, ("k", "failed")))).ErrorCode);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, (await connection.ProduceAsync("solo", Wire.Batch(0, ("k", "failed")))).ErrorCode);
+
+        // As in Kafka after a log directory failure: the other ISR member leads "disk" without the first broker in its
+        // ISR, and "solo", with no other replica, has no leader and counts as offline.
+        Assert.True(await View(second).WaitForAsync(
+            v => v.State("disk", 0) is { Leader: 2, Isr: [2] } && v.State("solo", 0) is { Leader: -1 }, TimeSpan.FromSeconds(20), CancellationToken.None),
+            $"disk: {View(second).View.State("disk", 0)}, solo: {View(second).View.State("solo", 0)}");
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Read(first)["broker.controller.partitions.offline"] == 1), TimeSpan.FromSeconds(20)));
+        await using var survivor = await RawConnection.ConnectAsync(second);
+        var metadata = await survivor.SendAsync<MetadataResponse>(new MetadataRequest { Topics = [new() { Name = "disk" }, new() { Name = "solo" }] }, 12);
+        Assert.All(metadata.Topics, t => Assert.Equal([1], Assert.Single(t.Partitions).OfflineReplicas));
+        Assert.True(await Wire.EventuallyAsync(
+            async () => (await survivor.ProduceAsync("disk", Wire.Batch(0, ("k", "after")))).ErrorCode == 0, TimeSpan.FromSeconds(20)));
+        Assert.Equal(["acknowledged", "after"], (await survivor.ConsumeAllAsync("disk")).Select(r => r.Value));
+    }
+
+    private async Task<EmbeddedBroker> StartClusteredAsync(int id, Action<IServiceCollection>? configureServices = null)
+    {
+        var broker = await EmbeddedBroker.StartAsync(
+            o =>
+            {
+                o.NodeId = id;
+                o.EtcdEndpoints = string.Join(',', _etcd!.Endpoints);
+                o.BrokerSessionTimeoutMs = 2000;
+                o.OffsetsTopicNumPartitions = 1;
+                o.OffsetsTopicReplicationFactor = 1;
+            },
+            configureServices: configureServices);
         _brokers.Add(broker);
         await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
         return broker;

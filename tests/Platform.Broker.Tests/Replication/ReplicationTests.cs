@@ -24,6 +24,7 @@ public sealed class ReplicationTests : IAsyncLifetime
     private readonly List<EmbeddedBroker> _brokers = [];
     private readonly List<RawConnection> _connections = [];
     private readonly HashSet<string> _dataDirs = [];
+    private readonly List<BrokerSession> _registrations = [];
     private EtcdIsrStore? _isrStore;
     private long _lagMs;
     private int _fetchBackoffMs = 100;
@@ -46,6 +47,11 @@ public sealed class ReplicationTests : IAsyncLifetime
         foreach (var broker in _brokers)
         {
             await broker.DisposeAsync();
+        }
+
+        foreach (var registration in _registrations)
+        {
+            await registration.DisposeAsync();
         }
 
         await _store.DisposeAsync();
@@ -109,6 +115,31 @@ public sealed class ReplicationTests : IAsyncLifetime
         Assert.Equal(ErrorCode.None, (ErrorCode)accepted.ErrorCode);
         Assert.Equal(2, accepted.BaseOffset);
         Assert.True(Partition(2).LogEndOffset >= 3);
+    }
+
+    [Fact]
+    public async Task OwnIsrShrink_AppliedWhenTheStoreShowsIt_BeforeTheWritesAnswer_WhichNeverSetsANewerRoleBack()
+    {
+        await StartBrokersAsync(2);
+        await ApplyAsync(new PartitionRole(1, 0, [1, 2], [1, 2], 0));
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("a", "1"))).ErrorCode);
+        await Replicas(2).StopReplicaAsync(Partition(2), CancellationToken.None);
+        Assert.Equal(ErrorCode.None, (ErrorCode)(await _connections[0].ProduceAsync(Topic, Batch("b", "2"), acks: 1)).ErrorCode);
+        var leader = Partition(1).Leader!;
+        Assert.Equal(1, leader.HighWatermark);
+
+        // The shrink is written to etcd (two round trips, still in flight when this returns); the cluster service
+        // applies the state etcd shows as soon as its watch has it, which may be before the write's answer.
+        leader.ShrinkIsrIfLagging(TimeSpan.Zero);
+        await Replicas(1).ApplyRoleAsync(Partition(1), new PartitionRole(1, 0, [1, 2], [1], 1), CancellationToken.None);
+        Assert.Equal([1], Partition(1).Role.Isr);
+        Assert.Equal(2, leader.HighWatermark);
+
+        // The controller's next change (its own ISR decision, say) arrives before the answer too: the answer must not set it back.
+        await Replicas(1).ApplyRoleAsync(Partition(1), new PartitionRole(1, 0, [1, 2], [1], 2), CancellationToken.None);
+        Assert.True(await Wire.EventuallyAsync(async () => (await _store.GetPartitionStateAsync(Topic, 0))!.Value.Value.PartitionEpoch == 1, Patience));
+        await Task.Delay(200);
+        Assert.Equal(2, Partition(1).Role.PartitionEpoch);
     }
 
     [Fact]
@@ -338,6 +369,14 @@ public sealed class ReplicationTests : IAsyncLifetime
         Assert.Equal((1, 2, 6), (stored!.Value.Value.Leader, stored.Value.Value.LeaderEpoch, stored.Value.Value.PartitionEpoch));
         Assert.Equal([1, 2], stored.Value.Value.Isr);
         Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, role, [1], CancellationToken.None));
+
+        // A replica joins only from a registered broker (KIP-841): broker 3 stopped, its registration gone, yet fetching.
+        var current = accepted;
+        Assert.Null(await isrStore.TryAlterIsrAsync(Topic, 0, current, [1, 2, 3], CancellationToken.None));
+        await using (await _store.RegisterBrokerAsync(new BrokerRegistration(3, "127.0.0.1", 9093), TimeSpan.FromSeconds(30)))
+        {
+            Assert.Equal([1, 2, 3], (await isrStore.TryAlterIsrAsync(Topic, 0, current, [1, 2, 3], CancellationToken.None))!.Isr);
+        }
     }
 
     private static async Task<DeleteRecordsResponse.DeleteRecordsPartitionResult> DeleteRecordsAsync(RawConnection connection, long offset, int timeoutMs)
@@ -365,6 +404,9 @@ public sealed class ReplicationTests : IAsyncLifetime
         {
             var broker = await StartBrokerAsync(id, Path.Combine(Path.GetTempPath(), $"platform-replication-{id}-{Guid.NewGuid():N}"));
             _brokers.Add(broker);
+
+            // Registered as the cluster service would register it: only a registered broker's replica may join an ISR.
+            _registrations.Add(await _store.RegisterBrokerAsync(new BrokerRegistration(id, "127.0.0.1", broker.Port), TimeSpan.FromSeconds(30)));
             var connection = await RawConnection.ConnectAsync(broker);
             _connections.Add(connection);
             await connection.CreateTopicAsync(Topic, topicConfigs);

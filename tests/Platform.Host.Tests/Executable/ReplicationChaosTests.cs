@@ -58,7 +58,7 @@ public sealed class ReplicationChaosTests : IAsyncLifetime
         var follower = leader % 3 + 1;
         await using var connection = await RawConnection.ConnectAsync(_cluster.Broker(leader).Port);
 
-        // The leader applies its role from etcd a moment after the metadata shows it.
+        // Broker 1's metadata (where the leader was read) may name the leader before the leader itself has applied its role.
         var first = ErrorCode.NotLeaderOrFollower;
         Assert.True(await Wire.EventuallyAsync(
             async () => (first = (ErrorCode)(await connection.ProduceAsync(topic, Wire.Batch(0, ("k", "before")))).ErrorCode) != ErrorCode.NotLeaderOrFollower,

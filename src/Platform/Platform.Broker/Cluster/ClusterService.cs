@@ -29,6 +29,7 @@ public sealed partial class ClusterService(
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _applyLock = new(1, 1);
+    private readonly SemaphoreSlim _reportLock = new(1, 1);
     private EtcdClusterStore? _store;
     private BrokerSession? _session;
     private ClusterController? _controller;
@@ -59,6 +60,8 @@ public sealed partial class ClusterService(
         await ApplySnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
         topics.DeleteLogsNotAssigned((topic, partition) => snapshot.Topics.TryGetValue(topic, out var t)
             && partition < t.Replicas.Length && t.Replicas[partition].Contains(NodeId));
+        topics.PartitionWentOffline += () => _ = ReportOfflineReplicasAsync();
+        await ReportOfflineReplicasAsync().ConfigureAwait(false);
         LogJoined(NodeId, Options.EtcdEndpoints!, _state.Brokers.Count);
         _run = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
 
@@ -110,6 +113,51 @@ public sealed partial class ClusterService(
         if (Interlocked.Exchange(ref _session, null) is { } session)
         {
             await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts the replicas hosted here whose log is offline into this broker's registration (Kafka's failed log
+    /// directories in its heartbeat), so the controller moves their leadership to another ISR member; retried while
+    /// etcd fails, for as long as the session lives (a new session reports again).
+    /// </summary>
+    private async Task ReportOfflineReplicasAsync()
+    {
+        try
+        {
+            await _reportLock.WaitAsync(_stop.Token).ConfigureAwait(false);
+            try
+            {
+                while (_session is { } session && !session.Lost.IsCancellationRequested)
+                {
+                    ReplicaRef[] offline = [.. topics.Topics.SelectMany(t => t.Partitions.Where(p => p.IsOffline).Select(p => new ReplicaRef(t.Name, p.Index)))
+                        .OrderBy(r => r.Topic, StringComparer.Ordinal).ThenBy(r => r.Partition)];
+                    if (offline.SequenceEqual(session.Registration.OfflineReplicas ?? []))
+                    {
+                        return;
+                    }
+
+                    try
+                    {
+                        await session.ReportOfflineReplicasAsync(offline, _stop.Token).ConfigureAwait(false);
+                        LogOfflineReported(offline.Length);
+                        return;
+                    }
+                    catch (ClusterException e)
+                    {
+                        LogOfflineReportFailed(e);
+                        await Task.Delay(TimeSpan.FromMilliseconds(500), _stop.Token).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                _reportLock.Release();
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // Stopping.
         }
     }
 
@@ -183,6 +231,7 @@ public sealed partial class ClusterService(
 
             _session = fresh;
             revision = await ReloadAsync(revision, stopping).ConfigureAwait(false);
+            _ = ReportOfflineReplicasAsync();
         }
     }
 
@@ -353,18 +402,34 @@ public sealed partial class ClusterService(
         }
     }
 
-    /// <summary>Publishes the new view, then brings the local replicas of <paramref name="touchedTopics"/> in line with it. Called under the apply lock.</summary>
+    /// <summary>
+    /// Brings the local replicas of <paramref name="touchedTopics"/> in line with the new state, then publishes it as the
+    /// view requests read. Called under the apply lock. In this order a client never sees a leadership or ISR that the
+    /// partitions here do not act on yet: a producer told that the ISR shrank below min.insync.replicas is refused
+    /// before the append (NOT_ENOUGH_REPLICAS), not appended under the old ISR and failed after it.
+    /// </summary>
     private async Task ApplyAsync(HashSet<string> touchedTopics, CancellationToken cancellationToken)
     {
         var state = _state;
-        metadata.Publish(new ClusterView(
-            state.Brokers.ToImmutableSortedDictionary(),
-            state.Controller?.BrokerId ?? -1,
-            state.Topics.ToImmutableSortedDictionary(StringComparer.Ordinal),
-            state.States.ToImmutableDictionary())
+        try
         {
-            BrokerConfigs = state.BrokerConfigs.ToImmutableDictionary(StringComparer.Ordinal),
-        });
+            await ApplyRolesAsync(state, touchedTopics, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            metadata.Publish(new ClusterView(
+                state.Brokers.ToImmutableSortedDictionary(),
+                state.Controller?.BrokerId ?? -1,
+                state.Topics.ToImmutableSortedDictionary(StringComparer.Ordinal),
+                state.States.ToImmutableDictionary())
+            {
+                BrokerConfigs = state.BrokerConfigs.ToImmutableDictionary(StringComparer.Ordinal),
+            });
+        }
+    }
+
+    private async Task ApplyRolesAsync(ClusterSnapshot state, HashSet<string> touchedTopics, CancellationToken cancellationToken)
+    {
         replicas.UpdateBrokers(state.Brokers.Values.Where(b => !b.ShuttingDown || b.Id == NodeId)
             .ToDictionary(b => b.Id, b => new BrokerEndpoint(b.Id, b.Host, b.Port, b.Rack)));
 
@@ -441,6 +506,12 @@ public sealed partial class ClusterService(
 
     [LoggerMessage(EventId = 1606, Level = LogLevel.Warning, Message = "Controlled shutdown failed; stopping anyway")]
     private partial void LogShutdownFailed(Exception exception);
+
+    [LoggerMessage(EventId = 1608, Level = LogLevel.Warning, Message = "Reported {Count} replicas with their log offline to the controller, which moves their leadership away")]
+    private partial void LogOfflineReported(int count);
+
+    [LoggerMessage(EventId = 1609, Level = LogLevel.Warning, Message = "Reporting replicas with their log offline failed; retrying")]
+    private partial void LogOfflineReportFailed(Exception exception);
 
     [LoggerMessage(EventId = 1607, Level = LogLevel.Information, Message = "Replica {Topic}-{Partition} removed from this broker")]
     private partial void LogReplicaRemoved(string topic, int partition);

@@ -13,6 +13,7 @@ namespace Platform.Broker.Cluster;
 public sealed class Partition
 {
     private readonly PartitionLog? _log;
+    private int _wentOffline;
 
     public Partition(TopicState topic, int index, PartitionLog log, PartitionRole role)
     {
@@ -20,8 +21,11 @@ public sealed class Partition
         Index = index;
         Role = role;
         _log = log;
-        log.ReadableChanged += DataArrived.Pulse;
+        log.ReadableChanged += OnReadableChanged;
     }
+
+    /// <summary>Raised once when the log goes offline after an I/O error, so the cluster can move the partition's leadership away.</summary>
+    public event Action? WentOffline;
 
     private Partition(TopicState topic, int index, string offlineReason, PartitionRole role)
     {
@@ -116,6 +120,15 @@ public sealed class Partition
             : currentLeaderEpoch < 0 || currentLeaderEpoch == role.LeaderEpoch ? ErrorCode.None
             : currentLeaderEpoch < role.LeaderEpoch ? ErrorCode.FencedLeaderEpoch
             : ErrorCode.UnknownLeaderEpoch;
+    }
+
+    private void OnReadableChanged()
+    {
+        DataArrived.Pulse();
+        if (_log!.IsOffline && Interlocked.Exchange(ref _wentOffline, 1) == 0)
+        {
+            WentOffline?.Invoke();
+        }
     }
 
     /// <summary>acks=all before the append: NOT_ENOUGH_REPLICAS if the ISR is smaller than min.insync.replicas.</summary>

@@ -48,7 +48,7 @@ public sealed class TopicDescriber(TopicManager topics, ClusterInfo cluster, Clu
                 state?.LeaderEpoch ?? -1,
                 replicas,
                 state?.Isr ?? [],
-                [.. replicas.Where(r => !view.Brokers.ContainsKey(r))]);
+                [.. replicas.Where(r => !view.Brokers.TryGetValue(r, out var broker) || broker.HasOffline(name, p))]);
         }
 
         return new TopicDescription(name, assignment.TopicId, TopicNames.IsInternal(name), partitions);

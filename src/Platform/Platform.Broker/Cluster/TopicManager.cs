@@ -44,6 +44,9 @@ public sealed partial class TopicManager : IDisposable
 
     public ICollection<TopicState> Topics => _topics.Values;
 
+    /// <summary>Raised when a hosted partition's log goes offline after an I/O error (not for those offline since the start).</summary>
+    public event Action? PartitionWentOffline;
+
     /// <summary>num.partitions: what a create asking for the default (-1) gets.</summary>
     public int DefaultNumPartitions => _options.NumPartitions;
 
@@ -377,9 +380,15 @@ public sealed partial class TopicManager : IDisposable
     private Partition OpenPartition(TopicState topic, int index)
         => _logs.OfflineLogs.TryGetValue((topic.Name, index), out var reason)
             ? Partition.Offline(topic, index, reason, SingleNodeRole)
-            : new(topic, index, _logs.GetOrCreateLog(topic.Name, index, topic.Config), SingleNodeRole);
+            : Watched(new(topic, index, _logs.GetOrCreateLog(topic.Name, index, topic.Config), SingleNodeRole));
 
-    private Partition CreatePartition(TopicState topic, int index) => new(topic, index, _logs.CreateLog(topic.Name, index, topic.Config), SingleNodeRole);
+    private Partition CreatePartition(TopicState topic, int index) => Watched(new(topic, index, _logs.CreateLog(topic.Name, index, topic.Config), SingleNodeRole));
+
+    private Partition Watched(Partition partition)
+    {
+        partition.WentOffline += () => PartitionWentOffline?.Invoke();
+        return partition;
+    }
 
     private PartitionRole SingleNodeRole => PartitionRole.SingleNode(_options.NodeId);
 
@@ -466,7 +475,7 @@ public sealed partial class TopicManager : IDisposable
 
             var partition = _logs.OfflineLogs.TryGetValue((name, index), out var reason)
                 ? Partition.Offline(topic, index, reason, initialRole)
-                : new Partition(topic, index, _logs.GetOrCreateLog(name, index, topic.Config), initialRole);
+                : Watched(new Partition(topic, index, _logs.GetOrCreateLog(name, index, topic.Config), initialRole));
             topic.SetPartitions([.. topic.Partitions.Append(partition).OrderBy(p => p.Index)], partitionCount);
             return partition;
         }

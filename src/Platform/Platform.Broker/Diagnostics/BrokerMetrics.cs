@@ -40,7 +40,7 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableGauge("broker.controller.active", () => IsController ? 1 : 0, "{controller}", "1 on the active controller, else 0.");
         _meter.CreateObservableGauge(
             "broker.controller.partitions.offline", OfflinePartitions, "{partition}",
-            "On the active controller: partitions of the cluster without a live leader (0 on other brokers).");
+            "On the active controller: partitions of the cluster without a live leader, or whose leader's log of it went offline (0 on other brokers).");
         _isrShrinks = _meter.CreateCounter<long>("broker.isr.shrinks", "{change}", "ISR changes recorded by this broker as leader that removed replicas.");
         _isrExpands = _meter.CreateCounter<long>("broker.isr.expands", "{change}", "ISR changes recorded by this broker as leader that added replicas.");
     }
@@ -81,7 +81,8 @@ public sealed class BrokerMetrics : IDisposable
             return 0;
         }
 
-        return view.Topics.Sum(t => Enumerable.Range(0, t.Value.Replicas.Length).Count(p => view.Leader(t.Key, p) is null));
+        // A leader whose log of the partition went offline serves nothing: offline too, until the controller moves it.
+        return view.Topics.Sum(t => Enumerable.Range(0, t.Value.Replicas.Length).Count(p => view.Leader(t.Key, p) is not { } leader || leader.HasOffline(t.Key, p)));
     }
 
     public void Dispose() => _meter.Dispose();

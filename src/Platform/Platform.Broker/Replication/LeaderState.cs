@@ -211,12 +211,22 @@ public sealed partial class LeaderState
         }
     }
 
-    /// <summary>The controller published a role of the same leadership (an ISR change, ours or its own).</summary>
+    /// <summary>
+    /// The controller published a role of the same leadership (an ISR change, ours or its own). It becomes the
+    /// partition's role here, under the lock the answer to our own ISR write takes too, so neither sets back the other.
+    /// </summary>
     public void OnRoleUpdated(PartitionRole role)
     {
+        ArgumentNullException.ThrowIfNull(role);
         bool moved;
         lock (_lock)
         {
+            if (role.PartitionEpoch <= _partition.Role.PartitionEpoch)
+            {
+                return;
+            }
+
+            _partition.Role = role;
             // The store's watch may bring our own change back before the write's answer does: the role is the
             // store's state, so holding the old ISR until the answer would let a producer that already sees the
             // new ISR in the metadata append under the old one (and get NOT_ENOUGH_REPLICAS_AFTER_APPEND).
@@ -296,14 +306,15 @@ public sealed partial class LeaderState
         lock (_lock)
         {
             _isrChangeInFlight = false;
-            if (accepted is not null && _resigned is null)
+            if (accepted is not null && _resigned is null && accepted.PartitionEpoch > _partition.Role.PartitionEpoch)
             {
                 _partition.Role = accepted;
                 moved = _tracker.Accept(accepted.Isr);
             }
             else
             {
-                // Refused: the controller changed the state first. Its role (if it arrived meanwhile) is the truth.
+                // Refused: the controller changed the state first. Or accepted, and the store's watch brought that
+                // state (or a newer one) first, which must not be set back. Either way the role is the truth.
                 _tracker.Refuse();
                 moved = _resigned is null && !_tracker.Isr.SequenceEqual(_partition.Role.Isr) && _tracker.Accept(_partition.Role.Isr);
             }

@@ -77,7 +77,10 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
         {
             if (partition.IsOffline)
             {
-                // Nothing to lead or fetch into; the metadata still tells clients where the partition is.
+                // Nothing to lead or fetch into (a leadership held when the log went offline ends here); the metadata
+                // still tells clients where the partition is.
+                StopFollowing(partition);
+                StopLeading(partition);
                 partition.Role = role;
             }
             else if (role.IsLeader(_nodeId))
@@ -174,8 +177,15 @@ public sealed partial class ReplicaManager : IReplicaManager, IAsyncDisposable
                 return;
             }
 
-            partition.Role = role;
-            partition.Leader?.OnRoleUpdated(role);
+            if (partition.Leader is { } leader)
+            {
+                leader.OnRoleUpdated(role);
+            }
+            else
+            {
+                partition.Role = role;
+            }
+
             return;
         }
 
