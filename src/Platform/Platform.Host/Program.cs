@@ -9,11 +9,9 @@ using Platform.Host.Commands;
 // Kafka's network threads are by sendfile: the broker never blocks on a socket, and its long waits (a
 // long-poll Fetch, acks=all) are awaited. The runtime reads the setting once, at its first socket; one set
 // by the operator (0 turns it off) is kept. Not for the all-in-one platform, whose Connect tasks may block
-// in client calls. `perf produce` too: its producer's answers are read and handed to the sender thread on
-// the thread epoll woke, one hand-off per answer instead of two (2M records: 40% fewer context switches,
-// 5-8% less CPU); nothing there blocks on a socket continuation (delivery reports run on the sender thread).
+// in client calls.
 const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-if (args is ["broker", ..] or ["perf", "produce", ..] && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+if (args is ["broker", ..] && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
 {
     Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
 }
