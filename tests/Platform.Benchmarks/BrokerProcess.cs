@@ -41,6 +41,24 @@ internal sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Publishes <c>platform</c> as the README installs it (<c>dotnet publish -r RID</c>: ReadyToRun code, so a short
+    /// command does not spend its start in the JIT) to its default publish directory, and returns the executable.
+    /// </summary>
+    public static async Task<string> PublishAsync()
+    {
+        var built = DefaultPath();
+        var project = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(built)!, "../../.."));
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        var result = await Shell.RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "false", "-v", "q", "-nologo"]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish {project} failed ({result.ExitCode}): {result.Stdout}{result.Stderr}");
+        }
+
+        return Path.Combine(project, $"bin/Release/net10.0/{rid}/publish/platform");
+    }
+
+    /// <summary>
     /// The <c>--config</c> JSON of a benchmark's broker: <c>num.partitions</c>, plus <c>log.write.caching</c> when
     /// <c>--write-caching true|false</c> is given and <c>log.direct.append.window.bytes</c> when <c>--direct-window N</c>
     /// is (0: buffered appends and reads, to compare); the broker's defaults otherwise.

@@ -27,8 +27,14 @@ internal static class Issue13Benchmark
         var window = options.Int("async-window", 10_000);
         var root = options.String("dir", Path.Combine(Path.GetTempPath(), "platform-bench-produce13"));
         var executable = options.String("broker", BrokerProcess.DefaultPath());
+        var client = options.String("client", "");
         IngestBenchmark.ResetDirectory(root);
-        Console.WriteLine($"produce13: {records:N0} x {size} B, acks=1, linger.ms=5, {partitions} partitions, {rounds} rounds, tuned: {string.Join(' ', tuned)}, in {root} ({Report.Load()})");
+        if (client.Length == 0)
+        {
+            client = await BrokerProcess.PublishAsync();
+        }
+
+        Console.WriteLine($"produce13: client {client}, {records:N0} x {size} B, acks=1, linger.ms=5, {partitions} partitions, {rounds} rounds, tuned: {string.Join(' ', tuned)}, in {root} ({Report.Load()})");
         var file = Path.Combine(root, "records.txt");
         await IngestBenchmark.WriteRecordsAsync(file, records, size);
 
@@ -37,7 +43,7 @@ internal static class Issue13Benchmark
         {
             await AlternateAsync($"produce, {name}", rounds, executable, root, partitions, records, file, async broker =>
             {
-                var run = await ClientBenchmark.PerfProduceAsync(executable, broker, "bench", records, size, props);
+                var run = await ClientBenchmark.PerfProduceAsync(client, broker, "bench", records, size, props);
                 return (run.Elapsed, run.CpuSeconds);
             });
         }

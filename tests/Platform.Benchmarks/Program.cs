@@ -11,7 +11,7 @@ if (args.Length == 0 || args.Any(a => a is "-h" or "--help"))
           rss     [--gib 10] [--broker PATH] [--dir D] [--keep]
           rebalance [--members 10] [--partitions 100] [--rounds 3]   (in-process broker; eager range vs cooperative-sticky)
           commits   [--seconds 5] [--connections 4] [--in-flight 64] [--partitions 100]   (in-process broker)
-          produce13 [--records 2000000] [--size 100] [--partitions 4] [--rounds 3] [--tuned batch.size=1048576] [--async-window 10000] [--broker PATH] [--dir D]
+          produce13 [--records 2000000] [--size 100] [--partitions 4] [--rounds 3] [--tuned batch.size=1048576] [--async-window 10000] [--broker PATH] [--client PATH] [--dir D]
           coldconsume [--records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--broker PATH] [--dir D]   (root: drops the page cache)
           client    [--records 5000000] [--consume-records 10000000] [--size 100] [--partitions 4] [--rounds 3] [--write-caching true|false] [--broker PATH] [--dir D]
           txn       [--records 1000000] [--txn-size 1000] [--size 100] [--rounds 3]

@@ -102,6 +102,35 @@ public class RecordBatchRoundTripTests
         AssertRecordsEqual(expected, reader, 1234);
     }
 
+    /// <summary>
+    /// An uncompressed batch built where its records were encoded (after a buffer growth, for the 100 KB record) has the
+    /// bytes <see cref="RecordBatchBuilder.Build"/> writes; built again with another producer epoch, its header and CRC follow.
+    /// </summary>
+    [Fact]
+    public void BuildInPlace_Uncompressed_SameBytesAsBuild_AndRebuiltWithNewHeader()
+    {
+        var expected = SampleRecords();
+        using var builder = new RecordBatchBuilder(CompressionType.None, initialCapacity: 1024) { ProducerId = 99, ProducerEpoch = 3, BaseSequence = 42 };
+        foreach (var e in expected)
+        {
+            builder.Append(e.Timestamp, e.Key, e.Value, e.Headers);
+        }
+
+        Assert.Equal(builder.BuildToArray(), builder.BuildInPlace().ToArray());
+
+        builder.ProducerEpoch = 4;
+        var rebuilt = builder.BuildInPlace().ToArray();
+
+        Assert.True(RecordBatchHeader.IsCrcValid(rebuilt));
+        using var reader = new RecordBatchReader();
+        reader.Load(rebuilt);
+        Assert.Equal((short)4, reader.Batch.ProducerEpoch);
+        AssertRecordsEqual(expected, reader, 0);
+        using var compressed = new RecordBatchBuilder(CompressionType.Lz4);
+        compressed.Append(1, null, "v"u8.ToArray());
+        Assert.Throws<InvalidOperationException>(() => compressed.BuildInPlace());
+    }
+
     [Theory]
     [MemberData(nameof(Codecs))]
     public void Build_ManySmallRecords_RoundTripsAndCompresses(CompressionType compression)

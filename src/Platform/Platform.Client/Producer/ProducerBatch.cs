@@ -11,15 +11,21 @@ namespace Platform.Client.Producer;
 /// exposed as <see cref="Records"/> that the request sends from where they are. Pooled:
 /// builders, slot arrays and built buffers are reused batch after batch.
 /// </summary>
+/// <remarks>
+/// An uncompressed batch is built in place, in its builder's buffer (no copy, no second buffer: half the memory
+/// per batch); only a compressed one has a buffer of its own for the compressed bytes.
+/// </remarks>
 internal sealed class ProducerBatch : Records, IContiguousRecords
 {
-    private readonly KafkaWriter _built;
+    private readonly int _capacity;
+    private KafkaWriter? _compressed;
+    private ReadOnlyMemory<byte> _built;
     private RecordSlot[] _slots;
 
     public ProducerBatch(int capacity, CompressionType compression)
     {
+        _capacity = capacity;
         Builder = new RecordBatchBuilder(compression, capacity);
-        _built = new KafkaWriter(capacity);
         _slots = ArrayPool<RecordSlot>.Shared.Rent(256);
     }
 
@@ -108,7 +114,7 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
     }
 
     /// <summary>The built bytes, as sent (from here, not copied into the request) and as a split reads them back.</summary>
-    public ReadOnlyMemory<byte> Memory => _built.WrittenMemory;
+    public ReadOnlyMemory<byte> Memory => _built;
 
     /// <summary>Appends a record when it fits (the first one always does); false marks the batch full.</summary>
     public bool TryAppend(in SerializedRecord record)
@@ -155,8 +161,18 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
         Builder.ProducerEpoch = producerEpoch;
         Builder.BaseSequence = BaseSequence;
         Builder.IsTransactional = transactional;
-        _built.Reset();
-        Builder.Build(_built);
+        if (Builder.Compression == CompressionType.None)
+        {
+            _built = Builder.BuildInPlace();
+        }
+        else
+        {
+            _compressed ??= new KafkaWriter(_capacity);
+            _compressed.Reset();
+            Builder.Build(_compressed);
+            _built = _compressed.WrittenMemory;
+        }
+
         IsBuilt = true;
     }
 
@@ -167,7 +183,7 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
         BaseSequence = -1;
     }
 
-    public override void CopyTo(Span<byte> destination) => _built.WrittenSpan.CopyTo(destination);
+    public override void CopyTo(Span<byte> destination) => _built.Span.CopyTo(destination);
 
     /// <summary>Clears the batch for reuse from the pool.</summary>
     public void Reset()
@@ -178,7 +194,7 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
         Builder.ProducerEpoch = -1;
         Builder.BaseSequence = -1;
         Builder.IsTransactional = false;
-        _built.Reset();
+        _built = default;
         Queue = null!;
         SplitOffset = 0;
         IsFull = false;

@@ -7,8 +7,9 @@ namespace Platform.Protocol.RecordFormat;
 
 /// <summary>
 /// Builds one RecordBatch v2. Records are encoded as they are appended into a pooled buffer (no
-/// per-record allocation); <see cref="Build"/> compresses that buffer once, writes the header and the
-/// CRC, and can be repeated. <see cref="Reset"/> starts the next batch while keeping the buffers and
+/// per-record allocation), after room for the batch header; <see cref="Build"/> compresses that buffer once,
+/// writes the header and the CRC, and can be repeated; <see cref="BuildInPlace"/> writes the header of an
+/// uncompressed batch into that room, so the batch is sent from where its records were encoded. <see cref="Reset"/> starts the next batch while keeping the buffers and
 /// the batch-level settings. Not thread-safe.
 /// </summary>
 /// <remarks>
@@ -25,6 +26,9 @@ public sealed class RecordBatchBuilder : IDisposable
 
     private const int MaxRecordOverhead = 5 + 1 + VarInt.MaxVarLongBytes + VarInt.MaxVarIntBytes + 5 + 5 + 5;
 
+    // The records start after room for the header.
+    private const int RecordsStart = RecordBatchHeader.Size;
+
     private byte[] _buffer;
     private int _length;
     private int _count;
@@ -37,7 +41,7 @@ public sealed class RecordBatchBuilder : IDisposable
     public RecordBatchBuilder(CompressionType compression = CompressionType.None, int initialCapacity = 16 * 1024)
     {
         Compression = compression;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, RecordsStart + 256));
     }
 
     public CompressionType Compression { get; set; }
@@ -271,16 +275,16 @@ public sealed class RecordBatchBuilder : IDisposable
 
     private Span<byte> Reserve(int count)
     {
-        if (_buffer.Length - _length < count)
+        if (_buffer.Length - RecordsStart - _length < count)
         {
             ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
-            var next = ArrayPool<byte>.Shared.Rent(Math.Max(checked(_length + count), _buffer.Length * 2));
-            _buffer.AsSpan(0, _length).CopyTo(next);
+            var next = ArrayPool<byte>.Shared.Rent(Math.Max(checked(RecordsStart + _length + count), _buffer.Length * 2));
+            _buffer.AsSpan(RecordsStart, _length).CopyTo(next.AsSpan(RecordsStart));
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = next;
         }
 
-        return _buffer.AsSpan(_length, count);
+        return _buffer.AsSpan(RecordsStart + _length, count);
     }
 
     /// <summary>Writes the batch (header, CRC, compressed records) to <paramref name="destination"/>; returns its size.</summary>
@@ -291,7 +295,7 @@ public sealed class RecordBatchBuilder : IDisposable
 
         // An empty batch (compaction keeping producer state) carries no records section to compress.
         var compression = _count == 0 ? CompressionType.None : Compression;
-        ReadOnlySpan<byte> records = _buffer.AsSpan(0, _length);
+        ReadOnlySpan<byte> records = _buffer.AsSpan(RecordsStart, _length);
         if (compression != CompressionType.None)
         {
             var compressed = _compressed ??= new KafkaWriter(_buffer.Length);
@@ -307,6 +311,25 @@ public sealed class RecordBatchBuilder : IDisposable
         RecordBatchHeader.UpdateCrc(batch);
         destination.Advance(size);
         return size;
+    }
+
+    /// <summary>
+    /// Builds an uncompressed batch where its records are: the header (and CRC) is written into the room before them.
+    /// The bytes stay valid until the next <see cref="Reset"/>, append or <see cref="Dispose"/>; repeating it rewrites the header.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The batch is to be compressed: use <see cref="Build"/>.</exception>
+    public ReadOnlyMemory<byte> BuildInPlace()
+    {
+        ObjectDisposedException.ThrowIf(_buffer.Length == 0, this);
+        if (Compression != CompressionType.None && _count > 0)
+        {
+            throw new InvalidOperationException($"A {Compression} batch is built into another buffer (Build), not in place.");
+        }
+
+        var batch = _buffer.AsSpan(0, RecordsStart + _length);
+        WriteHeader(batch, CompressionType.None);
+        RecordBatchHeader.UpdateCrc(batch);
+        return _buffer.AsMemory(0, batch.Length);
     }
 
     /// <summary>Builds the batch into a new array.</summary>
