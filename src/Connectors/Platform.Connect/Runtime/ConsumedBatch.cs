@@ -9,12 +9,14 @@ namespace Platform.Connect.Runtime;
 /// The records of one sink poll as they were consumed: where each came from and its key, value and headers, the bytes
 /// copied into one buffer that is reused from batch to batch. The sink path converts every record straight from the
 /// consumer's fetch buffer (<see cref="IConsumer{TKey, TValue}.ConsumeRaw"/>): no consume result, message or byte
-/// array per record. The copies here are only read when a record fails (its dead-letter context) and for the
-/// offsets the batch advances.
+/// array per record. The copies here are read when a record fails (its dead-letter context), for the offsets the batch
+/// advances, and by the JSON documents the converter lends to a sink that reads them (<see cref="Lend"/>): those maps
+/// refer to this buffer instead of copies of their own, and are released before it is reused.
 /// </summary>
 internal sealed class ConsumedBatch
 {
     private readonly List<Entry> _entries = [];
+    private readonly List<Converters.JsonObjectMap> _lent = [];
     private byte[] _bytes = new byte[64 * 1024];
     private int _used;
 
@@ -22,8 +24,23 @@ internal sealed class ConsumedBatch
 
     public void Clear()
     {
+        foreach (var map in _lent)
+        {
+            map.Release();
+        }
+
+        _lent.Clear();
         _entries.Clear();
         _used = 0;
+    }
+
+    /// <summary>Notes <paramref name="value"/> when it is a map over this batch's memory (<see cref="KeyMemory"/>, <see cref="ValueMemory"/>), to release it before the memory is reused.</summary>
+    public void Lend(object? value)
+    {
+        if (value is Converters.JsonObjectMap { IsBorrowed: true } map)
+        {
+            _lent.Add(map);
+        }
     }
 
     /// <summary>Keeps <paramref name="record"/>; returns its index in the batch.</summary>
@@ -66,6 +83,22 @@ internal sealed class ConsumedBatch
         var e = _entries[index];
         isNull = e.ValueLength < 0;
         return isNull ? default : _bytes.AsSpan(e.ValueStart, e.ValueLength);
+    }
+
+    /// <summary>The record's key bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> when it has no key.</summary>
+    public ReadOnlyMemory<byte> KeyMemory(int index, out bool isNull)
+    {
+        var e = _entries[index];
+        isNull = e.KeyLength < 0;
+        return isNull ? default : _bytes.AsMemory(e.KeyStart, e.KeyLength);
+    }
+
+    /// <summary>The record's value bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> for a tombstone.</summary>
+    public ReadOnlyMemory<byte> ValueMemory(int index, out bool isNull)
+    {
+        var e = _entries[index];
+        isNull = e.ValueLength < 0;
+        return isNull ? default : _bytes.AsMemory(e.ValueStart, e.ValueLength);
     }
 
     /// <summary>The index of the record at <paramref name="offset"/> of the partition, or -1 (a search: reports are rare, batches are every record).</summary>
