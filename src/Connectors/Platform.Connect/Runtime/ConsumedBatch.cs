@@ -58,21 +58,21 @@ internal sealed class ConsumedBatch
     /// <summary>The record's topic, partition and offset.</summary>
     public (string Topic, int Partition, long Offset) Position(int index)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         return (e.Topic, e.Partition, e.Offset);
     }
 
     /// <summary>The record's timestamp in ms since the epoch (0 or less: none) and headers (null: none).</summary>
     public (long Timestamp, RecordHeader[]? Headers) Meta(int index)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         return (e.Timestamp, e.Headers);
     }
 
     /// <summary>The record's key bytes; <paramref name="isNull"/> when it has no key.</summary>
     public ReadOnlySpan<byte> Key(int index, out bool isNull)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         isNull = e.KeyLength < 0;
         return isNull ? default : _bytes.AsSpan(e.KeyStart, e.KeyLength);
     }
@@ -80,7 +80,7 @@ internal sealed class ConsumedBatch
     /// <summary>The record's value bytes; <paramref name="isNull"/> for a tombstone.</summary>
     public ReadOnlySpan<byte> Value(int index, out bool isNull)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         isNull = e.ValueLength < 0;
         return isNull ? default : _bytes.AsSpan(e.ValueStart, e.ValueLength);
     }
@@ -88,7 +88,7 @@ internal sealed class ConsumedBatch
     /// <summary>The record's key bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> when it has no key.</summary>
     public ReadOnlyMemory<byte> KeyMemory(int index, out bool isNull)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         isNull = e.KeyLength < 0;
         return isNull ? default : _bytes.AsMemory(e.KeyStart, e.KeyLength);
     }
@@ -96,7 +96,7 @@ internal sealed class ConsumedBatch
     /// <summary>The record's value bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> for a tombstone.</summary>
     public ReadOnlyMemory<byte> ValueMemory(int index, out bool isNull)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         isNull = e.ValueLength < 0;
         return isNull ? default : _bytes.AsMemory(e.ValueStart, e.ValueLength);
     }
@@ -119,7 +119,7 @@ internal sealed class ConsumedBatch
     /// <summary>The dead-letter context of the record at <paramref name="index"/>: its original bytes and headers.</summary>
     public DeadLetterContext Context(int index, string? executing)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         var headers = e.Headers is null ? [] : e.Headers.Select(h => new KeyValuePair<string, byte[]?>(h.Key, h.Value)).ToList();
         return new DeadLetterContext(e.Topic, e.Partition, e.Offset, Bytes(e.KeyStart, e.KeyLength), Bytes(e.ValueStart, e.ValueLength), headers, executing);
     }
@@ -152,6 +152,9 @@ internal sealed class ConsumedBatch
     /// <summary>Forgets the records of <paramref name="partitions"/> (revoked: another task reads them again).</summary>
     public void Remove(IReadOnlyCollection<TopicPartitionRef> partitions)
         => _entries.RemoveAll(e => partitions.Contains(new TopicPartitionRef(e.Topic, e.Partition)));
+
+    // By reference: an entry is 64 bytes, read several times per record.
+    private ref readonly Entry At(int index) => ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_entries)[index];
 
     private (int Start, int Length) Append(ReadOnlySpan<byte> bytes, bool isNull)
     {
