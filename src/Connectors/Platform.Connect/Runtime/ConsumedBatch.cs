@@ -70,20 +70,10 @@ internal sealed class ConsumedBatch
     }
 
     /// <summary>The record's key bytes; <paramref name="isNull"/> when it has no key.</summary>
-    public ReadOnlySpan<byte> Key(int index, out bool isNull)
-    {
-        ref readonly var e = ref At(index);
-        isNull = e.KeyLength < 0;
-        return isNull ? default : _bytes.AsSpan(e.KeyStart, e.KeyLength);
-    }
+    public ReadOnlySpan<byte> Key(int index, out bool isNull) => KeyMemory(index, out isNull).Span;
 
     /// <summary>The record's value bytes; <paramref name="isNull"/> for a tombstone.</summary>
-    public ReadOnlySpan<byte> Value(int index, out bool isNull)
-    {
-        ref readonly var e = ref At(index);
-        isNull = e.ValueLength < 0;
-        return isNull ? default : _bytes.AsSpan(e.ValueStart, e.ValueLength);
-    }
+    public ReadOnlySpan<byte> Value(int index, out bool isNull) => ValueMemory(index, out isNull).Span;
 
     /// <summary>The record's key bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> when it has no key.</summary>
     public ReadOnlyMemory<byte> KeyMemory(int index, out bool isNull)
