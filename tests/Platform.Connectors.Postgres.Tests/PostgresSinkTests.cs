@@ -1,3 +1,4 @@
+using Npgsql;
 using Platform.Connect;
 using Platform.Connect.Config;
 using Platform.Connect.Connectors;
@@ -328,6 +329,61 @@ public sealed class PostgresSinkTests : IAsyncLifetime
         var (record, error) = Assert.Single(context.Errant);
         Assert.Equal(1, record.KafkaOffset);
         Assert.Contains("orders_qty_check", error.Message);
+        Assert.Equal(5L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_PreparedUpsertAfterTheConnectionWasLost_MakesItsStageAgain()
+    {
+        var (task, context) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("retry.backoff.ms", "10")));
+        await task.PutAsync([Order(0, 1, "a")], CancellationToken.None);
+        List<SinkRecord> staged = [Order(1, 2, "b")];
+        task.Prepare(staged);
+        await task.PutAsync(staged, CancellationToken.None);
+
+        // The server ends the task's session, and its temporary stage with it.
+        await using (var admin = new NpgsqlConnection(_db.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var kill = new NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_db.Name}'", admin);
+            await kill.ExecuteNonQueryAsync();
+        }
+
+        _db.DataSource.Clear();
+        List<SinkRecord> next = [Order(2, 1, "a2", 3), Order(3, 3, "c")];
+        task.Prepare(next);
+        await Assert.ThrowsAsync<RetriableException>(() => task.PutAsync(next, CancellationToken.None));
+        task.Prepare(next);
+        await task.PutAsync(next, CancellationToken.None);
+
+        Assert.Equal(["1:a2:3", "2:b:-", "3:c:-"], await RowsAsync());
+        Assert.Empty(context.Errant);
+        Assert.Equal(4L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
+        await task.StopAsync();
+    }
+
+    [Fact]
+    public async Task Put_PreparedUpsertAfterATransactionThatMadeTheStageRolledBack_MakesItAgain()
+    {
+        await _db.ExecuteAsync("CREATE TABLE orders (id bigint PRIMARY KEY, item text NOT NULL, qty int CHECK (qty >= 0), price numeric, at timestamptz)");
+        var (task, context) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("delete.enabled", "true")));
+        // A delete learns the table without staging anything: the next prepared upsert makes the stage.
+        await task.PutAsync([Tombstone(0, 9)], CancellationToken.None);
+
+        // Its statement fails, the transaction that made the stage rolls back; row by row every row is refused.
+        List<SinkRecord> refused = [Order(1, 1, "a", -1), Order(2, 2, "b", -2)];
+        task.Prepare(refused);
+        await task.PutAsync(refused, CancellationToken.None);
+        List<SinkRecord> accepted = [Order(3, 1, "a", 1)];
+        task.Prepare(accepted);
+        await task.PutAsync(accepted, CancellationToken.None);
+        List<SinkRecord> again = [Order(4, 2, "b", 2)];
+        task.Prepare(again);
+        await task.PutAsync(again, CancellationToken.None);
+
+        Assert.Equal(["1:a:1", "2:b:2"], await RowsAsync());
+        Assert.Equal([1L, 2L], context.Errant.Select(e => e.Record.KafkaOffset));
         Assert.Equal(5L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
         await task.StopAsync();
     }

@@ -28,10 +28,11 @@ public abstract class SinkTask : ConnectTask
 
     /// <summary>
     /// Whether the task reads the JSON converter's documents itself (<see cref="Data.IJsonObjectSource"/>), field by field
-    /// into its own buffers. Then the converter keeps each object's document (a copy) and decodes it only if someone
-    /// reads the map; without transformations it leaves the document to be checked as <see cref="Prepare"/> reads it
-    /// (else the runtime checks it after). By default false: the converter decodes each document once, checking it as
-    /// it goes, and the task gets plain maps.
+    /// into its own buffers. Then the converter keeps each object's document and decodes it only if someone reads the
+    /// map; without transformations it leaves the document to be checked as <see cref="Prepare"/> reads it (else the
+    /// runtime checks it after). The documents are the runtime's buffer of the consumed batch, not copies: a task that
+    /// says true reads its records only until their put returns (a map not decoded by then throws when read later).
+    /// By default false: the converter decodes each document once, checking it as it goes, and the task gets plain maps.
     /// </summary>
     public virtual bool ReadsJsonDocuments => false;
 

@@ -71,6 +71,14 @@ public sealed class JsonConverter : IConverter
     internal SchemaAndValue ToConnectDataKeepingDocument(string topic, ReadOnlySpan<byte> value, bool isNull, bool check)
         => ToConnectData(topic, value, isNull, check ? Document.KeepChecked : Document.KeepUnchecked);
 
+    /// <summary>
+    /// As <see cref="ToConnectDataKeepingDocument"/>, but an object's map refers to <paramref name="value"/> itself, not a
+    /// copy: the caller keeps the memory unchanged until it calls <see cref="JsonObjectMap.Release"/> on the map
+    /// (<see cref="JsonObjectMap.IsBorrowed"/>).
+    /// </summary>
+    internal SchemaAndValue ToConnectDataBorrowingDocument(string topic, ReadOnlyMemory<byte> value, bool isNull, bool check)
+        => ToConnectData(topic, value.Span, isNull, check ? Document.KeepChecked : Document.KeepUnchecked, value);
+
     /// <summary>Checks <paramref name="value"/> (of <see cref="ToConnectDataKeepingDocument"/>) unless it is checked, failing as converting it would have.</summary>
     /// <exception cref="DataException">The document is not well-formed JSON.</exception>
     internal static void Check(string topic, object? value)
@@ -90,7 +98,7 @@ public sealed class JsonConverter : IConverter
         }
     }
 
-    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, Document document)
+    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, Document document, ReadOnlyMemory<byte> borrowed = default)
     {
         if (isNull)
         {
@@ -105,8 +113,8 @@ public sealed class JsonConverter : IConverter
                 return new SchemaAndValue(null, document switch
                 {
                     Document.Decode => _schemaless.Parse(value),
-                    Document.KeepChecked => _schemaless.ParseDeferred(value),
-                    _ => _schemaless.ParseUnchecked(value),
+                    Document.KeepChecked => _schemaless.ParseDeferred(value, borrowed),
+                    _ => _schemaless.ParseUnchecked(value, borrowed),
                 });
             }
 

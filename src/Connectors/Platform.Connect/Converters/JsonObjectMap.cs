@@ -24,9 +24,13 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
 
     // The document while the map has not decoded it (_reader not null), and whether it still says what the map holds.
     private SchemalessJsonReader? _reader;
-    private readonly ReadOnlyMemory<byte> _utf8;
+    private ReadOnlyMemory<byte> _utf8;
     private bool _changed;
     private bool _checked = true;
+
+    // Whether the document is memory lent by its owner (the sink runtime's consumed batch), and whether the owner took it back.
+    private readonly bool _borrowed;
+    private bool _released;
 
     /// <summary>A map over <paramref name="names"/> (shared with other maps, never changed in place) and <paramref name="values"/> (its own).</summary>
     public JsonObjectMap(string[] names, object?[] values, int count)
@@ -38,12 +42,31 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
         _changed = true;
     }
 
-    /// <summary>A map of the object <paramref name="utf8"/>, decoded by <paramref name="reader"/> on first use; checked first if it is not yet.</summary>
-    public JsonObjectMap(SchemalessJsonReader reader, ReadOnlyMemory<byte> utf8, bool isChecked)
+    /// <summary>
+    /// A map of the object <paramref name="utf8"/>, decoded by <paramref name="reader"/> on first use; checked first if it
+    /// is not yet. <paramref name="borrowed"/>: the memory is its owner's, valid until the owner calls <see cref="Release"/>.
+    /// </summary>
+    public JsonObjectMap(SchemalessJsonReader reader, ReadOnlyMemory<byte> utf8, bool isChecked, bool borrowed = false)
     {
         _reader = reader;
         _utf8 = utf8;
         _checked = isChecked;
+        _borrowed = borrowed;
+    }
+
+    /// <summary>Whether the document is borrowed memory (<see cref="Release"/>).</summary>
+    public bool IsBorrowed => _borrowed;
+
+    /// <summary>
+    /// The owner of the borrowed document takes it back (to reuse it): a map decoded by then stays what it is, without
+    /// its document; one never read can no longer be, and says so rather than read memory that now holds other bytes.
+    /// </summary>
+    public void Release()
+    {
+        _released = _reader is not null;
+        _reader = null;
+        _changed = true;
+        _utf8 = default;
     }
 
     /// <inheritdoc/>
@@ -58,6 +81,7 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     {
         if (!_checked)
         {
+            ThrowIfReleased();
             SchemalessJsonReader.Check(_utf8.Span);
             _checked = true;
         }
@@ -235,12 +259,22 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     /// <summary>Decodes the document, the first time the map is read.</summary>
     private void Decode()
     {
+        ThrowIfReleased();
         if (_reader is { } reader)
         {
             Check();
             (_names, _values, _count) = reader.ReadObject(_utf8.Span);
             _sharedNames = true;
             _reader = null;
+        }
+    }
+
+    private void ThrowIfReleased()
+    {
+        if (_released)
+        {
+            throw new InvalidOperationException("The JSON document of this record was given back to the sink runtime when the put of its batch returned: "
+                + "a sink task that reads documents (SinkTask.ReadsJsonDocuments) must not read its records after their put.");
         }
     }
 

@@ -9,12 +9,14 @@ namespace Platform.Connect.Runtime;
 /// The records of one sink poll as they were consumed: where each came from and its key, value and headers, the bytes
 /// copied into one buffer that is reused from batch to batch. The sink path converts every record straight from the
 /// consumer's fetch buffer (<see cref="IConsumer{TKey, TValue}.ConsumeRaw"/>): no consume result, message or byte
-/// array per record. The copies here are only read when a record fails (its dead-letter context) and for the
-/// offsets the batch advances.
+/// array per record. The copies here are read when a record fails (its dead-letter context), for the offsets the batch
+/// advances, and by the JSON documents the converter lends to a sink that reads them (<see cref="Lend"/>): those maps
+/// refer to this buffer instead of copies of their own, and are released before it is reused.
 /// </summary>
 internal sealed class ConsumedBatch
 {
     private readonly List<Entry> _entries = [];
+    private readonly List<Converters.JsonObjectMap> _lent = [];
     private byte[] _bytes = new byte[64 * 1024];
     private int _used;
 
@@ -22,8 +24,23 @@ internal sealed class ConsumedBatch
 
     public void Clear()
     {
+        foreach (var map in _lent)
+        {
+            map.Release();
+        }
+
+        _lent.Clear();
         _entries.Clear();
         _used = 0;
+    }
+
+    /// <summary>Notes <paramref name="value"/> when it is a map over this batch's memory (<see cref="KeyMemory"/>, <see cref="ValueMemory"/>), to release it before the memory is reused.</summary>
+    public void Lend(object? value)
+    {
+        if (value is Converters.JsonObjectMap { IsBorrowed: true } map)
+        {
+            _lent.Add(map);
+        }
     }
 
     /// <summary>Keeps <paramref name="record"/>; returns its index in the batch.</summary>
@@ -41,31 +58,37 @@ internal sealed class ConsumedBatch
     /// <summary>The record's topic, partition and offset.</summary>
     public (string Topic, int Partition, long Offset) Position(int index)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         return (e.Topic, e.Partition, e.Offset);
     }
 
     /// <summary>The record's timestamp in ms since the epoch (0 or less: none) and headers (null: none).</summary>
     public (long Timestamp, RecordHeader[]? Headers) Meta(int index)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         return (e.Timestamp, e.Headers);
     }
 
     /// <summary>The record's key bytes; <paramref name="isNull"/> when it has no key.</summary>
-    public ReadOnlySpan<byte> Key(int index, out bool isNull)
-    {
-        var e = _entries[index];
-        isNull = e.KeyLength < 0;
-        return isNull ? default : _bytes.AsSpan(e.KeyStart, e.KeyLength);
-    }
+    public ReadOnlySpan<byte> Key(int index, out bool isNull) => KeyMemory(index, out isNull).Span;
 
     /// <summary>The record's value bytes; <paramref name="isNull"/> for a tombstone.</summary>
-    public ReadOnlySpan<byte> Value(int index, out bool isNull)
+    public ReadOnlySpan<byte> Value(int index, out bool isNull) => ValueMemory(index, out isNull).Span;
+
+    /// <summary>The record's key bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> when it has no key.</summary>
+    public ReadOnlyMemory<byte> KeyMemory(int index, out bool isNull)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
+        isNull = e.KeyLength < 0;
+        return isNull ? default : _bytes.AsMemory(e.KeyStart, e.KeyLength);
+    }
+
+    /// <summary>The record's value bytes, as memory valid until <see cref="Clear"/>; <paramref name="isNull"/> for a tombstone.</summary>
+    public ReadOnlyMemory<byte> ValueMemory(int index, out bool isNull)
+    {
+        ref readonly var e = ref At(index);
         isNull = e.ValueLength < 0;
-        return isNull ? default : _bytes.AsSpan(e.ValueStart, e.ValueLength);
+        return isNull ? default : _bytes.AsMemory(e.ValueStart, e.ValueLength);
     }
 
     /// <summary>The index of the record at <paramref name="offset"/> of the partition, or -1 (a search: reports are rare, batches are every record).</summary>
@@ -86,7 +109,7 @@ internal sealed class ConsumedBatch
     /// <summary>The dead-letter context of the record at <paramref name="index"/>: its original bytes and headers.</summary>
     public DeadLetterContext Context(int index, string? executing)
     {
-        var e = _entries[index];
+        ref readonly var e = ref At(index);
         var headers = e.Headers is null ? [] : e.Headers.Select(h => new KeyValuePair<string, byte[]?>(h.Key, h.Value)).ToList();
         return new DeadLetterContext(e.Topic, e.Partition, e.Offset, Bytes(e.KeyStart, e.KeyLength), Bytes(e.ValueStart, e.ValueLength), headers, executing);
     }
@@ -119,6 +142,9 @@ internal sealed class ConsumedBatch
     /// <summary>Forgets the records of <paramref name="partitions"/> (revoked: another task reads them again).</summary>
     public void Remove(IReadOnlyCollection<TopicPartitionRef> partitions)
         => _entries.RemoveAll(e => partitions.Contains(new TopicPartitionRef(e.Topic, e.Partition)));
+
+    // By reference: an entry is 64 bytes, read several times per record.
+    private ref readonly Entry At(int index) => ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_entries)[index];
 
     private (int Start, int Length) Append(ReadOnlySpan<byte> bytes, bool isNull)
     {

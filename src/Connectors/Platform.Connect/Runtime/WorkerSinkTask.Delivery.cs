@@ -347,28 +347,38 @@ internal sealed partial class WorkerSinkTask
     {
         var (topic, partition, offset) = batch.Position(index);
         var stage = ErrorStage.KeyConverter;
-        var executing = _converters.Key.GetType().FullName;
         SchemaAndValue key = default, value = default;
         try
         {
-            var keyBytes = batch.Key(index, out var keyIsNull);
-            key = _jsonDocuments.Key is { } jsonKey
-                ? jsonKey.ToConnectDataKeepingDocument(topic, keyBytes, keyIsNull, check: !_checkDocumentsAfterPrepare)
-                : _converters.Key.ToConnectData(topic, keyBytes, keyIsNull);
+            // Documents kept for the task are the batch's own bytes, lent until the batch is cleared.
+            bool keyIsNull, valueIsNull;
+            if (_jsonDocuments.Key is { } jsonKey)
+            {
+                key = jsonKey.ToConnectDataBorrowingDocument(topic, batch.KeyMemory(index, out keyIsNull), keyIsNull, check: !_checkDocumentsAfterPrepare);
+                batch.Lend(key.Value);
+            }
+            else
+            {
+                key = _converters.Key.ToConnectData(topic, batch.Key(index, out keyIsNull), keyIsNull);
+            }
+
             stage = ErrorStage.ValueConverter;
-            executing = _converters.Value.GetType().FullName;
-            var valueBytes = batch.Value(index, out var valueIsNull);
-            value = _jsonDocuments.Value is { } jsonValue
-                ? jsonValue.ToConnectDataKeepingDocument(topic, valueBytes, valueIsNull, check: !_checkDocumentsAfterPrepare)
-                : _converters.Value.ToConnectData(topic, valueBytes, valueIsNull);
+            if (_jsonDocuments.Value is { } jsonValue)
+            {
+                value = jsonValue.ToConnectDataBorrowingDocument(topic, batch.ValueMemory(index, out valueIsNull), valueIsNull, check: !_checkDocumentsAfterPrepare);
+                batch.Lend(value.Value);
+            }
+            else
+            {
+                value = _converters.Value.ToConnectData(topic, batch.Value(index, out valueIsNull), valueIsNull);
+            }
+
             stage = ErrorStage.HeaderConverter;
-            executing = _converters.Header.GetType().FullName;
             var (ms, rawHeaders) = batch.Meta(index);
             var headers = RecordConversion.ToConnectHeaders(topic, rawHeaders, _converters);
             var timestamp = ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
             var converted = new SinkRecord(topic, partition, key.Schema, key.Value, value.Schema, value.Value, offset, timestamp, headers);
             stage = ErrorStage.Transformation;
-            executing = typeof(Transforms.TransformationChain).FullName;
             record = (SinkRecord?)_chain.Apply(converted);
             failure = default;
             return true;
@@ -377,6 +387,13 @@ internal sealed partial class WorkerSinkTask
         {
             // Key and value come first: a bad document left unchecked fails as it would have when converted.
             record = null;
+            var executing = stage switch
+            {
+                ErrorStage.KeyConverter => _converters.Key.GetType().FullName,
+                ErrorStage.ValueConverter => _converters.Value.GetType().FullName,
+                ErrorStage.HeaderConverter => _converters.Header.GetType().FullName,
+                _ => typeof(Transforms.TransformationChain).FullName,
+            };
             failure = (stage == ErrorStage.HeaderConverter ? CheckDocuments(topic, key.Value, value.Value) : null)
                 ?? new ConversionFailure(stage, executing, ExceptionDispatchInfo.Capture(e));
             return false;

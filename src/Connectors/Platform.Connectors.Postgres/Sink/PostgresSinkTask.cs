@@ -20,6 +20,7 @@ public sealed class PostgresSinkTask : SinkTask
     private readonly Dictionary<TopicPartitionRef, long> _stored = [];
     private PostgresSinkConfig _config = null!;
     private NpgsqlDataSource? _db;
+    private SinkSession? _session;
     private SinkRowMapper _mapper = null!;
     private SinkRowMapper _prepareMapper = null!;
     private TableWriter _writer = null!;
@@ -33,11 +34,8 @@ public sealed class PostgresSinkTask : SinkTask
     public override Task StartAsync(IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken = default)
     {
         _config = PostgresSinkConfig.Parse(config);
-        // Without the pool's reset (DISCARD ALL) when a put returns its connection: that would drop the session's upsert
-        // stages (TableWriter), to be made again by the next put. The sink leaves no other session state behind.
-        var db = new NpgsqlDataSourceBuilder(_config.ConnectionString);
-        db.ConnectionStringBuilder.NoResetOnClose = true;
-        _db = db.Build();
+        _db = NpgsqlDataSource.Create(_config.ConnectionString);
+        _session = new SinkSession(_db);
         _mapper = new SinkRowMapper(_config);
         _prepareMapper = new SinkRowMapper(_config);
         _writer = new TableWriter(_config);
@@ -51,7 +49,7 @@ public sealed class PostgresSinkTask : SinkTask
     {
         try
         {
-            await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var conn = await _session!.ConnectionAsync(cancellationToken).ConfigureAwait(false);
             await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
             foreach (var (partition, next) in await _offsets.ReadAsync(conn, partitions, cancellationToken).ConfigureAwait(false))
             {
@@ -63,6 +61,7 @@ public sealed class PostgresSinkTask : SinkTask
         }
         catch (Exception e) when (PgErrors.IsTransient(e))
         {
+            await _session!.ResetAsync().ConfigureAwait(false);
             throw _retries.Failed(e);
         }
     }
@@ -189,6 +188,7 @@ public sealed class PostgresSinkTask : SinkTask
         catch (Exception e) when (PgErrors.IsTransient(e))
         {
             _writer.Invalidate();
+            await _session!.ResetAsync().ConfigureAwait(false);
             Context.Timeout(_config.Backoff);
             throw _retries.Failed(e);
         }
@@ -200,12 +200,29 @@ public sealed class PostgresSinkTask : SinkTask
 
     private async Task WriteAsync(List<SinkRecord> records, bool individually, PreparedWrite? prepared, CancellationToken cancellationToken)
     {
-        var errant = new List<(SinkRecord Record, Exception Error)>();
-        await using var conn = await _db!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var session = _session!;
+        var conn = await session.ConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // A prepared upsert's statement from its stage (or an update) goes with the offsets and the commit (one round trip); making the stage and COPYs have their own.
-        var last = prepared is null ? null : await TableWriter.WriteAsync(conn, tx, prepared, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteAsync(conn, tx, session, records, individually, prepared, cancellationToken).ConfigureAwait(false);
+            session.Committed();
+        }
+        catch
+        {
+            // Disposing the transaction rolls it back, and with it any stage it made.
+            session.RolledBack();
+            throw;
+        }
+    }
+
+    private async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, List<SinkRecord> records, bool individually,
+        PreparedWrite? prepared, CancellationToken cancellationToken)
+    {
+        var errant = new List<(SinkRecord Record, Exception Error)>();
+        // A prepared upsert's statement from its stage (or an update) goes with the offsets and the commit (one round trip); COPYs (and making a stage the session lacks) have their own.
+        var last = prepared is null ? null : await TableWriter.WriteAsync(conn, tx, session, prepared, cancellationToken).ConfigureAwait(false);
 
         foreach (var (target, group) in prepared is null ? ByTable(records) : [])
         {
@@ -215,14 +232,16 @@ public sealed class PostgresSinkTask : SinkTask
                 for (var row = 0; row < batch.Count; row++)
                 {
                     await tx.SaveAsync("row", cancellationToken).ConfigureAwait(false);
+                    var mark = session.Savepoint();
                     try
                     {
-                        await _writer.WriteAsync(conn, tx, batch, [row], cancellationToken).ConfigureAwait(false);
+                        await _writer.WriteAsync(conn, tx, session, batch, [row], cancellationToken).ConfigureAwait(false);
                         await tx.ReleaseAsync("row", cancellationToken).ConfigureAwait(false);
                     }
                     catch (PostgresException e) when (IsRowError(e))
                     {
                         await tx.RollbackAsync("row", cancellationToken).ConfigureAwait(false);
+                        session.RolledBackTo(mark);
                         errant.Add((batch.Record(row), new DataException($"PostgreSQL refused the row for {batch.Table.Schema}.{batch.Table.Name}: {e.MessageText}", e)));
                     }
                 }
@@ -238,7 +257,7 @@ public sealed class PostgresSinkTask : SinkTask
                 {
                     if (run.Count > 0)
                     {
-                        await _writer.WriteAsync(conn, tx, batch, run, cancellationToken).ConfigureAwait(false);
+                        await _writer.WriteAsync(conn, tx, session, batch, run, cancellationToken).ConfigureAwait(false);
                     }
 
                     run = new List<int>(batch.Count - row);
@@ -322,6 +341,11 @@ public sealed class PostgresSinkTask : SinkTask
     /// <inheritdoc/>
     public override async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_session is not null)
+        {
+            await _session.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_db is not null)
         {
             await _db.DisposeAsync().ConfigureAwait(false);

@@ -196,7 +196,8 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     }
 
     /// <summary>Writes one run of rows of <paramref name="batch"/> of the same kind (writes or deletes) in <c>batch.size</c> chunks.</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, TableBatch batch, List<int> rows,
+        CancellationToken cancellationToken)
     {
         for (var start = 0; start < rows.Count; start += config.Batch)
         {
@@ -211,7 +212,7 @@ internal sealed class TableWriter(PostgresSinkConfig config)
             }
             else if (config.Mode == "upsert")
             {
-                await UpsertAsync(conn, tx, batch, LastPerKey(batch, chunk), cancellationToken).ConfigureAwait(false);
+                await UpsertAsync(conn, tx, session, batch, LastPerKey(batch, chunk), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -284,7 +285,7 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         if (config.Mode == "update")
         {
             var statement = UpdateStatement(batch, LastPerKey(batch, rows));
-            return new PreparedWrite(table, records, null, null, null, statement?.Sql, statement?.Parameters ?? []);
+            return new PreparedWrite(table, records, IsStaged: false, null, null, statement?.Sql, statement?.Parameters ?? []);
         }
 
         var upsert = config.Mode == "upsert";
@@ -302,8 +303,8 @@ internal sealed class TableWriter(PostgresSinkConfig config)
 
         slot.Copy.End();
         return upsert
-            ? new PreparedWrite(table, records, StageSql(table), copySql, slot.Copy, UpsertFromStage(batch, rows), [])
-            : new PreparedWrite(table, records, null, copySql, slot.Copy, null, []);
+            ? new PreparedWrite(table, records, IsStaged: true, copySql, slot.Copy, UpsertFromStage(batch, rows), [])
+            : new PreparedWrite(table, records, IsStaged: false, copySql, slot.Copy, null, []);
     }
 
     /// <summary>Whether <paramref name="prepared"/> was made for the table as it is now known (no rollback or evolution since).</summary>
@@ -314,11 +315,12 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     /// Writes a prepared COPY (an upsert's into its stage, made first) inside the caller's transaction; the statement to
     /// follow (an upsert from the stage, an update) is returned, for the caller to send with its next ones (null: none).
     /// </summary>
-    public static async Task<NpgsqlBatchCommand?> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PreparedWrite prepared, CancellationToken cancellationToken)
+    public static async Task<NpgsqlBatchCommand?> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, PreparedWrite prepared,
+        CancellationToken cancellationToken)
     {
-        if (prepared.StageSql is { } stage)
+        if (prepared.IsStaged)
         {
-            await ExecuteAsync(conn, tx, stage, cancellationToken).ConfigureAwait(false);
+            await MakeStageAsync(conn, tx, session, prepared.Table, cancellationToken).ConfigureAwait(false);
         }
 
         if (prepared.Copy is { } copy)
@@ -363,9 +365,18 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     /// Makes the table's stage in the session unless it has it: the table's columns as the sink knows them (the shape
     /// its name says), without constraints, so that the target table is the one that refuses a row; emptied by every commit.
     /// </summary>
-    private static string StageSql(SinkTable table)
-        => $"CREATE TEMPORARY TABLE IF NOT EXISTS {table.Stage} ({string.Join(", ", table.Columns.Select(c => $"{PgIdentifier.Quote(c.Name)} {c.DeclaredType}"))}) "
-            + "ON COMMIT DELETE ROWS";
+    private static async Task MakeStageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, SinkTable table, CancellationToken cancellationToken)
+    {
+        if (session.HasStage(table.Stage))
+        {
+            return;
+        }
+
+        // IF NOT EXISTS: a session the task opened again may be one the pool had before, stage and all.
+        await ExecuteAsync(conn, tx, $"CREATE TEMPORARY TABLE IF NOT EXISTS {table.Stage} "
+            + $"({string.Join(", ", table.Columns.Select(c => $"{PgIdentifier.Quote(c.Name)} {c.DeclaredType}"))}) ON COMMIT DELETE ROWS", cancellationToken).ConfigureAwait(false);
+        session.Made(table.Stage);
+    }
 
     /// <summary>The upsert of the staged <paramref name="rows"/> (the last per key) into the table.</summary>
     private static string UpsertFromStage(TableBatch batch, List<int> rows)
@@ -434,9 +445,10 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     /// Upserts <paramref name="rows"/> through the stage, which is left empty: the transaction may write more (a batch
     /// of more than <c>batch.size</c> rows, rows after a delete, rows one by one under savepoints).
     /// </summary>
-    private async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
+    private async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, TableBatch batch, List<int> rows,
+        CancellationToken cancellationToken)
     {
-        await ExecuteAsync(conn, tx, StageSql(batch.Table), cancellationToken).ConfigureAwait(false);
+        await MakeStageAsync(conn, tx, session, batch.Table, cancellationToken).ConfigureAwait(false);
         await CopyAsync(conn, batch, rows, staged: true, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(conn, tx, $"{UpsertFromStage(batch, rows)}; TRUNCATE {batch.Table.Stage}", cancellationToken).ConfigureAwait(false);
     }
