@@ -15,8 +15,10 @@ namespace Platform.Streams.Dsl.Internal;
 /// <see cref="PartialCountSerde"/>), stamped with the largest timestamp of the records it stands for. The
 /// count downstream adds the partial counts, so its results are the same and each key's counts still increase;
 /// only updates in between are fewer. Keys are compared by their serialized bytes, as the count's store and the
-/// partitioner compare them, so keys a type's <c>Equals</c> mixes up stay apart. Records with a null key or value
-/// are dropped here, as the count would drop them.
+/// partitioner compare them, so keys a type's <c>Equals</c> mixes up stay apart; except under the built-in string
+/// and integer serdes, where equal keys are equal bytes (strings compare ordinally and UTF-8 has one encoding), so
+/// keys are compared as they are and serialized only by the sink, once per key and flush instead of per record.
+/// Records with a null key or value are dropped here, as the count would drop them.
 /// </summary>
 internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string repartitionTopic, ISerializer<TKey>? keySerializer)
     : ContextualProcessor<TKey, TValue, TKey, long?>, IBufferingProcessor
@@ -28,6 +30,9 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
     private const int EntryOverhead = 64;
 
     private readonly Dictionary<Bytes, Partial> _partials = new(BytesComparer.Instance);
+
+    // The partials by key as it is, when equal keys serialize to equal bytes (else null, and _partials is used).
+    private Dictionary<Key, Partial>? _byKey;
     private ISerializer<TKey> _keySerializer = null!;
     private ISpanWriter<TKey>? _keyWriter;
     private long _maxBytes;
@@ -42,6 +47,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
         _lookup = _partials.GetAlternateLookup<ReadOnlySpan<byte>>();
         _keySerializer = keySerializer ?? Defaults.Serde<TKey>(context.Config, isKey: true, $"processor '{name}'");
         _keyWriter = _keySerializer as ISpanWriter<TKey>;
+        _byKey = _keySerializer is StringSerde or Int32Serde or Int64Serde ? [] : null;
 
         // A share of the record cache per task: with caching off (0) nothing is held back either.
         _maxBytes = Math.Min(context.Config.StateStoreCacheMaxBytes, MaxBytes);
@@ -56,8 +62,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
             return;
         }
 
-        var key = SerializeKey(record.Key);
-        ref var partial = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, key, out var exists);
+        ref var partial = ref Find(record.Key, out var exists, out var keySize);
         if (exists)
         {
             partial.Count++;
@@ -66,7 +71,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
         }
 
         partial = new Partial(record.Key, 1, record.Timestamp);
-        _bytes += key.Length + EntryOverhead;
+        _bytes += keySize + EntryOverhead;
         if (_bytes > _maxBytes)
         {
             Flush();
@@ -75,18 +80,49 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
     public void Flush()
     {
-        if (_partials.Count == 0)
+        if ((_byKey?.Count ?? _partials.Count) == 0)
         {
             return;
         }
 
-        foreach (var partial in _partials.Values)
+        if (_byKey is not null)
         {
-            Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+            foreach (var partial in _byKey.Values)
+            {
+                Forward(partial);
+            }
+
+            _byKey.Clear();
+        }
+        else
+        {
+            foreach (var partial in _partials.Values)
+            {
+                Forward(partial);
+            }
+
+            _partials.Clear();
         }
 
-        _partials.Clear();
         _bytes = 0;
+    }
+
+    private void Forward(in Partial partial)
+        => Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+
+    /// <summary>The partial of <paramref name="key"/>, added if new (then <paramref name="size"/> is its serialized size).</summary>
+    private ref Partial Find(TKey key, out bool exists, out int size)
+    {
+        if (_byKey is not null)
+        {
+            ref var partial = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, new Key(key), out exists);
+            size = exists ? 0 : _keyWriter!.Size(key);
+            return ref partial;
+        }
+
+        var bytes = SerializeKey(key);
+        size = bytes.Length;
+        return ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, bytes, out exists);
     }
 
     private ReadOnlySpan<byte> SerializeKey(TKey key)
@@ -109,6 +145,9 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
         return _scratch.AsSpan(0, _keyWriter.Write(key, _scratch));
     }
+
+    /// <summary>A key as a dictionary key (a struct: never null, whatever <typeparamref name="TKey"/> allows).</summary>
+    private readonly record struct Key(TKey Value);
 
     private struct Partial(TKey key, long count, long timestamp)
     {
