@@ -138,6 +138,37 @@ public sealed class CountCombinerTests
     }
 
     [Fact]
+    public void Count_MoreKeysThanTheCombinersBudget_TrueCountsFromPartialsSentInBetween()
+    {
+        // A budget of a few keys: the combiner sends and forgets its keys in the middle of lines, and keys it kept
+        // from an earlier line start again from 0.
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        config.StateStoreCacheMaxBytes = 300;
+        using var driver = new TopologyTestDriver(WordCount(config), config);
+        var input = driver.CreateInputTopic("lines", Serdes.String, Serdes.String);
+        var random = new Random(3);
+        var truth = new Dictionary<string, long>();
+        for (var line = 0; line < 40; line++)
+        {
+            var words = Enumerable.Range(0, 12).Select(_ => $"w{random.Next(30)}").ToList();
+            foreach (var word in words)
+            {
+                truth[word] = truth.GetValueOrDefault(word) + 1;
+            }
+
+            input.PipeInput("k", string.Join(' ', words.Select((w, i) => $"{w}@{line * 100 + i}")), 1000);
+        }
+
+        var partials = driver.CreateOutputTopic(Repartition, Serdes.String, Serdes.Int64).ReadKeyValuesToList();
+        Assert.Equal(truth.OrderBy(kv => kv.Key), partials.GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)).OrderBy(kv => kv.Key));
+        Assert.All(partials, kv => Assert.True(kv.Value > 0));
+        foreach (var (word, count) in truth)
+        {
+            Assert.Equal(count, driver.GetKeyValueStore<string, long>("counts").Get(word));
+        }
+    }
+
+    [Fact]
     public void Count_KeysEqualButSerializedApart_AreCountedApart()
     {
         // A key type whose Equals ignores case while its serde keeps it: the combiner must compare the bytes.
