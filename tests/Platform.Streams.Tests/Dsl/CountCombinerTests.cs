@@ -137,6 +137,94 @@ public sealed class CountCombinerTests
         Assert.Equal(3L, driver.GetKeyValueStore<string, long>("counts").Get("a"));
     }
 
+    [Fact]
+    public void Count_MoreKeysThanTheCombinersBudget_TrueCountsFromPartialsSentInBetween()
+    {
+        // A budget of a few keys: the combiner sends and forgets its keys in the middle of lines, and keys it kept
+        // from an earlier line start again from 0.
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        config.StateStoreCacheMaxBytes = 300;
+        using var driver = new TopologyTestDriver(WordCount(config), config);
+        var input = driver.CreateInputTopic("lines", Serdes.String, Serdes.String);
+        var random = new Random(3);
+        var truth = new Dictionary<string, long>();
+        for (var line = 0; line < 40; line++)
+        {
+            var words = Enumerable.Range(0, 12).Select(_ => $"w{random.Next(30)}").ToList();
+            foreach (var word in words)
+            {
+                truth[word] = truth.GetValueOrDefault(word) + 1;
+            }
+
+            input.PipeInput("k", string.Join(' ', words.Select((w, i) => $"{w}@{line * 100 + i}")), 1000);
+        }
+
+        var partials = driver.CreateOutputTopic(Repartition, Serdes.String, Serdes.Int64).ReadKeyValuesToList();
+        Assert.Equal(truth.OrderBy(kv => kv.Key), partials.GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)).OrderBy(kv => kv.Key));
+        Assert.All(partials, kv => Assert.True(kv.Value > 0));
+        foreach (var (word, count) in truth)
+        {
+            Assert.Equal(count, driver.GetKeyValueStore<string, long>("counts").Get(word));
+        }
+    }
+
+    [Fact]
+    public void Count_KeysEqualButSerializedApart_AreCountedApart()
+    {
+        // A key type whose Equals ignores case while its serde keeps it: the combiner must compare the bytes.
+        var keySerde = Serdes.From<CaseInsensitive>(
+            new StringSerializer<CaseInsensitive>(k => k.Text),
+            new StringDeserializer<CaseInsensitive>(text => new CaseInsensitive(text)));
+        var builder = new StreamsBuilder();
+        builder.Stream("lines", Consumed.With(Serdes.String, Serdes.String))
+            .FlatMapValues<string>(v => v!.Split(' '))
+            .GroupBy((_, word) => new CaseInsensitive(word), Grouped.With(keySerde, Serdes.String).WithName("words"))
+            .Count(Materialized.As<CaseInsensitive, long>("counts").WithKeySerde(keySerde))
+            .ToStream()
+            .To("counts-out", Produced.With(keySerde, Serdes.Int64));
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        using var driver = new TopologyTestDriver(builder.Build(config), config);
+        driver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", "Word word WORD word", 10);
+
+        var counts = driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadKeyValuesToList();
+        Assert.Equal([new("WORD", 1L), new("Word", 1L), new("word", 2L)], counts.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Count_StringsWithTheSameUtf8Bytes_AreCountedAsOneKey()
+    {
+        // Lone surrogates (made inside the topology: the input's UTF-8 cannot carry them) differ as strings but are
+        // both written as U+FFFD: the combiner may keep them apart, the count adds both partial counts to one key.
+        var builder = new StreamsBuilder();
+        builder.Stream("lines", Consumed.With(Serdes.String, Serdes.String))
+            .FlatMapValues<string>(v => [.. v!.Split(' ').Select(hex => ((char)Convert.ToInt32(hex, 16)).ToString())])
+            .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String).WithName("words"))
+            .Count(Materialized.As<string, long>("counts"));
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        using var driver = new TopologyTestDriver(builder.Build(config), config);
+        driver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", "D800 DC00 D800", 10);
+
+        Assert.Equal(3L, driver.GetKeyValueStore<string, long>("counts").Get("\uFFFD"));
+    }
+
+    [Fact]
+    public void Count_Int64Keys_CombinedPerKey()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("numbers", Consumed.With(Serdes.String, Serdes.String))
+            .FlatMapValues<string>(v => v!.Split(' '))
+            .GroupBy((_, n) => long.Parse(n, System.Globalization.CultureInfo.InvariantCulture), Grouped.With(Serdes.Int64, Serdes.String).WithName("words"))
+            .Count(Materialized.As<long, long>("counts"))
+            .ToStream()
+            .To("counts-out", Produced.With(Serdes.Int64, Serdes.Int64));
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        using var driver = new TopologyTestDriver(builder.Build(config), config);
+        driver.CreateInputTopic("numbers", Serdes.String, Serdes.String).PipeInput("k", "7 -1 7 7 -1", 10);
+
+        Assert.Equal([(-1L, 2L), (7L, 3L)], driver.CreateOutputTopic(Repartition, Serdes.Int64, Serdes.Int64).ReadKeyValuesToList().Select(kv => (kv.Key, kv.Value)).Order());
+        Assert.Equal([new(-1L, 2L), new(7L, 3L)], driver.CreateOutputTopic("counts-out", Serdes.Int64, Serdes.Int64).ReadKeyValuesToList().OrderBy(kv => kv.Key));
+    }
+
     private static List<(string Word, string Counts)> PerWord(List<KeyValuePair<string, long>> counts)
         => [.. counts.GroupBy(kv => kv.Key).Select(g => (g.Key, string.Join(",", g.Select(kv => kv.Value)))).OrderBy(w => w.Key, StringComparer.Ordinal)];
 
@@ -151,6 +239,23 @@ public sealed class CountCombinerTests
         }
 
         return (driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadKeyValuesToList(), driver.CreateOutputTopic(Repartition, Serdes.ByteArray, Serdes.ByteArray).ReadRecordsToList().Count);
+    }
+
+    private sealed record CaseInsensitive(string Text)
+    {
+        public bool Equals(CaseInsensitive? other) => other is not null && string.Equals(Text, other.Text, StringComparison.OrdinalIgnoreCase);
+
+        public override int GetHashCode() => StringComparer.OrdinalIgnoreCase.GetHashCode(Text);
+    }
+
+    private sealed class StringSerializer<T>(Func<T, string> text) : Platform.Client.Serialization.ISerializer<T>
+    {
+        public byte[]? Serialize(T data, Platform.Client.Serialization.SerializationContext context) => System.Text.Encoding.UTF8.GetBytes(text(data));
+    }
+
+    private sealed class StringDeserializer<T>(Func<string, T> parse) : Platform.Client.Serialization.IDeserializer<T>
+    {
+        public T Deserialize(ReadOnlySpan<byte> data, bool isNull, Platform.Client.Serialization.SerializationContext context) => parse(System.Text.Encoding.UTF8.GetString(data));
     }
 
     private sealed class SplitTimestampedWords : IProcessor<string, string, string, string>

@@ -27,6 +27,11 @@ internal sealed partial class StreamThread
     private readonly StreamsPartitionAssignor _assignor;
     private readonly Dictionary<TopicPartition, long> _skipped = [];
 
+    // Header keys as strings by their bytes: they repeat (every record of a repartition topic that feeds a count
+    // carries the same marker), so each is decoded once, not per record. Bounded, for keys that do not repeat.
+    private const int MaxHeaderKeys = 1024;
+    private readonly Dictionary<Bytes, string> _headerKeys = new(Platform.Streams.State.Internal.BytesComparer.Instance);
+
     // The task of the partition of the last record handed over: records come in runs per partition, and a
     // TopicPartition hashes its topic name on every lookup. Forgotten whenever tasks may have changed.
     private TopicPartition? _lastPartition;
@@ -403,11 +408,26 @@ internal sealed partial class StreamThread
             headers = [];
             foreach (var header in record.Headers)
             {
-                headers.Add(header.KeyString, header.Value?.ToArray());
+                headers.Add(HeaderKey(header.Key.Span), header.Value?.ToArray());
             }
         }
 
         task.Task.AddRecord(new ConsumedRecord(partition.Topic, partition.Partition, record.Offset, record.Timestamp, record.TimestampType, record.Key, record.IsKeyNull, record.Value, record.IsValueNull, headers));
+    }
+
+    private string HeaderKey(ReadOnlySpan<byte> key)
+    {
+        var keys = _headerKeys.GetAlternateLookup<ReadOnlySpan<byte>>();
+        if (!keys.TryGetValue(key, out var text))
+        {
+            text = System.Text.Encoding.UTF8.GetString(key);
+            if (_headerKeys.Count < MaxHeaderKeys)
+            {
+                keys[key] = text;
+            }
+        }
+
+        return text;
     }
 
     private void ForgetLastTask()

@@ -15,8 +15,10 @@ namespace Platform.Streams.Dsl.Internal;
 /// <see cref="PartialCountSerde"/>), stamped with the largest timestamp of the records it stands for. The
 /// count downstream adds the partial counts, so its results are the same and each key's counts still increase;
 /// only updates in between are fewer. Keys are compared by their serialized bytes, as the count's store and the
-/// partitioner compare them, so keys a type's <c>Equals</c> mixes up stay apart. Records with a null key or value
-/// are dropped here, as the count would drop them.
+/// partitioner compare them, so keys a type's <c>Equals</c> mixes up stay apart; except under the built-in string
+/// and integer serdes, where equal keys are equal bytes (strings compare ordinally and UTF-8 has one encoding), so
+/// keys are compared as they are and serialized only by the sink, once per key and flush instead of per record.
+/// Records with a null key or value are dropped here, as the count would drop them.
 /// </summary>
 internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string repartitionTopic, ISerializer<TKey>? keySerializer)
     : ContextualProcessor<TKey, TValue, TKey, long?>, IBufferingProcessor
@@ -24,14 +26,23 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
     /// <summary>The most a combiner holds per task (bytes of keys and entries), if the record cache is larger.</summary>
     public const long MaxBytes = 1 << 20;
 
-    // A rough per-key cost besides the key's bytes: the entry, the Bytes and its array header.
+    // A rough per-key cost besides the key's bytes: the entries, the Bytes and its array header.
     private const int EntryOverhead = 64;
 
-    private readonly Dictionary<Bytes, Partial> _partials = new(BytesComparer.Instance);
+    // Each key seen has a slot, kept across flushes (its count back at 0) until the slots outgrow the budget: most
+    // keys come again, and a kept key is neither added anew nor copied by the GC as a new object per flush.
+    // The slot of a key by its serialized bytes, or (_byKey, when equal keys serialize to equal bytes) as it is.
+    private readonly Dictionary<Bytes, int> _bySerializedKey = new(BytesComparer.Instance);
+    private Dictionary<Bytes, int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private Dictionary<Key, int>? _byKey;
+    private Partial[] _slots = new Partial[64];
+    private int _slotCount;
+
+    // Slots with a count above 0: what the next flush sends.
+    private int _counted;
     private ISerializer<TKey> _keySerializer = null!;
     private ISpanWriter<TKey>? _keyWriter;
     private long _maxBytes;
-    private Dictionary<Bytes, Partial>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
     private byte[] _scratch = new byte[256];
     private long _bytes;
     private string _topic = "";
@@ -39,9 +50,10 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
     public override void Init(IProcessorContext<TKey, long?> context)
     {
         base.Init(context);
-        _lookup = _partials.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _lookup = _bySerializedKey.GetAlternateLookup<ReadOnlySpan<byte>>();
         _keySerializer = keySerializer ?? Defaults.Serde<TKey>(context.Config, isKey: true, $"processor '{name}'");
         _keyWriter = _keySerializer as ISpanWriter<TKey>;
+        _byKey = _keySerializer is StringSerde or Int32Serde or Int64Serde ? [] : null;
 
         // A share of the record cache per task: with caching off (0) nothing is held back either.
         _maxBytes = Math.Min(context.Config.StateStoreCacheMaxBytes, MaxBytes);
@@ -56,17 +68,17 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
             return;
         }
 
-        var key = SerializeKey(record.Key);
-        ref var partial = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, key, out var exists);
-        if (exists)
+        ref var partial = ref Slot(record.Key);
+        if (partial.Count++ == 0)
         {
-            partial.Count++;
+            partial.Timestamp = record.Timestamp;
+            _counted++;
+        }
+        else
+        {
             partial.Timestamp = Math.Max(partial.Timestamp, record.Timestamp);
-            return;
         }
 
-        partial = new Partial(record.Key, 1, record.Timestamp);
-        _bytes += key.Length + EntryOverhead;
         if (_bytes > _maxBytes)
         {
             Flush();
@@ -75,18 +87,68 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
     public void Flush()
     {
-        if (_partials.Count == 0)
+        if (_counted > 0)
         {
-            return;
+            _counted = 0;
+            for (var i = 0; i < _slotCount; i++)
+            {
+                ref var partial = ref _slots[i];
+                if (partial.Count > 0)
+                {
+                    Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+                    partial.Count = 0;
+                }
+            }
         }
 
-        foreach (var partial in _partials.Values)
+        if (_bytes > _maxBytes)
         {
-            Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+            _bySerializedKey.Clear();
+            _byKey?.Clear();
+            Array.Clear(_slots, 0, _slotCount);
+            _slotCount = 0;
+            _bytes = 0;
+        }
+    }
+
+    /// <summary>The slot of <paramref name="key"/>, a new one (count 0) if the key has none.</summary>
+    private ref Partial Slot(TKey key)
+    {
+        bool exists;
+        int size;
+        if (_byKey is not null)
+        {
+            ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKey, new Key(key), out exists);
+            if (exists)
+            {
+                return ref _slots[index];
+            }
+
+            size = _keyWriter!.Size(key);
+            index = _slotCount;
+        }
+        else
+        {
+            var bytes = SerializeKey(key);
+            ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, bytes, out exists);
+            if (exists)
+            {
+                return ref _slots[index];
+            }
+
+            size = bytes.Length;
+            index = _slotCount;
         }
 
-        _partials.Clear();
-        _bytes = 0;
+        if (_slotCount == _slots.Length)
+        {
+            Array.Resize(ref _slots, _slots.Length * 2);
+        }
+
+        _bytes += size + EntryOverhead;
+        ref var slot = ref _slots[_slotCount++];
+        slot = new Partial(key);
+        return ref slot;
     }
 
     private ReadOnlySpan<byte> SerializeKey(TKey key)
@@ -110,10 +172,13 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
         return _scratch.AsSpan(0, _keyWriter.Write(key, _scratch));
     }
 
-    private struct Partial(TKey key, long count, long timestamp)
+    /// <summary>A key as a dictionary key (a struct: never null, whatever <typeparamref name="TKey"/> allows).</summary>
+    private readonly record struct Key(TKey Value);
+
+    private struct Partial(TKey key)
     {
         public readonly TKey Key = key;
-        public long Count = count;
-        public long Timestamp = timestamp;
+        public long Count;
+        public long Timestamp;
     }
 }

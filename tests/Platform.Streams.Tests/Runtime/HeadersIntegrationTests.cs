@@ -1,0 +1,82 @@
+using Platform.Client;
+using Platform.Streams.Dsl;
+using Platform.Streams.SerDes;
+
+namespace Platform.Streams.Tests.Runtime;
+
+/// <summary>Record headers on a real broker: what the stream thread reads arrives in the topology and goes out with the records.</summary>
+public sealed class HeadersIntegrationTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory _logging = TestOutputLogger.Factory(output);
+    private StreamsTestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await StreamsTestCluster.StartAsync();
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Stream_RecordsWithHeaders_OutputKeepsEachRecordsHeadersInOrder()
+    {
+        await _cluster.CreateTopicAsync("headers-in", 1);
+        await _cluster.CreateTopicAsync("headers-out", 1);
+
+        // Keys that repeat (the stream thread decodes each once) within and across records, one per record, an
+        // empty one, a null value.
+        var sent = Enumerable.Range(0, 50).Select(i => new List<(byte[] Key, byte[]? Value)>
+        {
+            ("trace"u8.ToArray(), [(byte)i]),
+            ("source"u8.ToArray(), "lines"u8.ToArray()),
+            (System.Text.Encoding.UTF8.GetBytes($"only-{i}"), null),
+            ([], []),
+            ("é"u8.ToArray(), [1]),
+            ("trace"u8.ToArray(), [(byte)(i + 100)]),
+        }).ToList();
+        using (var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            for (var i = 0; i < sent.Count; i++)
+            {
+                var headers = new Headers();
+                foreach (var (key, value) in sent[i])
+                {
+                    headers.Add(System.Text.Encoding.UTF8.GetString(key), value);
+                }
+
+                await producer.ProduceAsync("headers-in", new Message<string?, string?> { Key = $"k{i}", Value = $"v{i}", Headers = headers });
+            }
+        }
+
+        var builder = new StreamsBuilder();
+        builder.Stream("headers-in", Consumed.With(Serdes.String, Serdes.String))
+            .MapValues(v => v.ToUpperInvariant())
+            .To("headers-out", Produced.With(Serdes.String, Serdes.String));
+        var config = _cluster.Config("headers", _cluster.NewStateDir());
+        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        streams.Start();
+
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            GroupId = "headers-reader",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe("headers-out");
+        var received = new List<ConsumeResult<string, string>>();
+        var deadline = Environment.TickCount64 + 30_000;
+        while (received.Count < sent.Count && Environment.TickCount64 < deadline)
+        {
+            received.AddRange(consumer.ConsumeBatch(TimeSpan.FromMilliseconds(100)));
+        }
+
+        Assert.Equal(sent.Count, received.Count);
+        for (var i = 0; i < sent.Count; i++)
+        {
+            Assert.Equal($"V{i}", received[i].Message!.Value);
+            var expected = sent[i].Select(h => (System.Text.Encoding.UTF8.GetString(h.Key), h.Value is null ? null : Convert.ToHexString(h.Value)));
+            var actual = received[i].Message!.Headers!.Select(h => (h.Key, h.GetValueBytes() is { } value ? Convert.ToHexString(value) : null));
+            Assert.Equal(expected, actual);
+        }
+
+        streams.Close();
+    }
+}
