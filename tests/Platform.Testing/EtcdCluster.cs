@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Broker;
+using Platform.Broker.Cluster;
 
 namespace Platform.Testing;
 
@@ -23,6 +26,37 @@ public sealed class EtcdCluster : IAsyncDisposable
     }
 
     public IReadOnlyList<Uri> Endpoints => [.. _clientPorts.Select(p => new Uri($"http://127.0.0.1:{p}"))];
+
+    /// <summary>
+    /// Starts broker <paramref name="id"/> as a member of a cluster on these etcd members and starts its cluster service
+    /// (registration, controller election, replication). A 2 s session and a one-partition, one-replica offsets topic
+    /// unless <paramref name="configure"/> sets otherwise; <paramref name="configureServices"/> as in
+    /// <see cref="EmbeddedBroker.StartAsync"/>. The caller disposes the broker.
+    /// </summary>
+    public async Task<EmbeddedBroker> StartBrokerAsync(int id, Action<BrokerOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var broker = await EmbeddedBroker.StartAsync(
+            o =>
+            {
+                o.NodeId = id;
+                o.EtcdEndpoints = string.Join(',', Endpoints);
+                o.BrokerSessionTimeoutMs = 2000;
+                o.OffsetsTopicNumPartitions = 1;
+                o.OffsetsTopicReplicationFactor = 1;
+                configure?.Invoke(o);
+            },
+            configureServices: configureServices).ConfigureAwait(false);
+        try
+        {
+            await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None).ConfigureAwait(false);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     public static async Task<EtcdCluster> StartAsync(int members = 1)
     {

@@ -279,18 +279,8 @@ public sealed class BrokerMetricsTests : IAsyncLifetime
 
     private async Task<EmbeddedBroker> StartClusteredAsync(int id, Action<IServiceCollection>? configureServices = null)
     {
-        var broker = await EmbeddedBroker.StartAsync(
-            o =>
-            {
-                o.NodeId = id;
-                o.EtcdEndpoints = string.Join(',', _etcd!.Endpoints);
-                o.BrokerSessionTimeoutMs = 2000;
-                o.OffsetsTopicNumPartitions = 1;
-                o.OffsetsTopicReplicationFactor = 1;
-            },
-            configureServices: configureServices);
+        var broker = await _etcd!.StartBrokerAsync(id, configureServices: configureServices);
         _brokers.Add(broker);
-        await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
         return broker;
     }
 

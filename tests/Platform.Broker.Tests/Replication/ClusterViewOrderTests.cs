@@ -69,21 +69,13 @@ public sealed class ClusterViewOrderTests : IAsyncLifetime
 
     private async Task<EmbeddedBroker> StartClusteredAsync(int id, bool observe)
     {
-        var broker = await EmbeddedBroker.StartAsync(
-            o =>
-            {
-                o.NodeId = id;
-                o.EtcdEndpoints = string.Join(',', _etcd.Endpoints);
-                o.BrokerSessionTimeoutMs = 2000;
-                o.ReplicaLagTimeMaxMs = 120_000;
-                o.OffsetsTopicNumPartitions = 1;
-                o.OffsetsTopicReplicationFactor = 1;
-            },
-            configureServices: observe
+        var broker = await _etcd.StartBrokerAsync(
+            id,
+            o => o.ReplicaLagTimeMaxMs = 120_000,
+            observe
                 ? services => services.AddSingleton<IReplicaManager>(sp => new ViewAtApply(sp.GetRequiredService<ReplicaManager>(), sp.GetRequiredService<ClusterMetadata>(), this))
                 : null);
         _brokers.Add(broker);
-        await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
         return broker;
     }
 

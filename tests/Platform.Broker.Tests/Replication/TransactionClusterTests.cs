@@ -27,20 +27,15 @@ public sealed class TransactionClusterTests : IAsyncLifetime
         _etcd = await EtcdCluster.StartAsync();
         foreach (var id in Enumerable.Range(1, 3))
         {
-            var broker = await EmbeddedBroker.StartAsync(o =>
+            _brokers[id - 1] = await _etcd.StartBrokerAsync(id, o =>
             {
-                o.NodeId = id;
-                o.EtcdEndpoints = string.Join(',', _etcd.Endpoints);
                 o.BrokerSessionTimeoutMs = 3000;
                 o.DefaultReplicationFactor = 3;
-                o.OffsetsTopicNumPartitions = 1;
                 o.OffsetsTopicReplicationFactor = 3;
                 o.TransactionStateLogNumPartitions = 1;
                 o.TransactionStateLogReplicationFactor = 3;
                 o.GroupInitialRebalanceDelayMs = 0;
             });
-            _brokers[id - 1] = broker;
-            await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
         }
 
         foreach (var id in Enumerable.Range(1, 3))

@@ -178,17 +178,8 @@ public sealed class ProducerAdaptivePartitioningTests : IAsyncLifetime
 
     private async Task<EmbeddedBroker> StartClusteredAsync(int id, string? advertise)
     {
-        var broker = await EmbeddedBroker.StartAsync(o =>
-        {
-            o.NodeId = id;
-            o.Advertise = advertise;
-            o.EtcdEndpoints = string.Join(',', _etcd.Endpoints);
-            o.BrokerSessionTimeoutMs = 2000;
-            o.OffsetsTopicNumPartitions = 1;
-            o.OffsetsTopicReplicationFactor = 1;
-        });
+        var broker = await _etcd.StartBrokerAsync(id, o => o.Advertise = advertise);
         _brokers.Add(broker);
-        await broker.Services.GetRequiredService<ClusterService>().StartAsync(CancellationToken.None);
         return broker;
     }
 
