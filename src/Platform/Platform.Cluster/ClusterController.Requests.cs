@@ -182,7 +182,9 @@ public sealed partial class ClusterController
 
             // The brokers registered now, not the watched copy: an operator's election right after a broker came back
             // must not find it missing, nor one just gone still there (the watch reconciles every partition later anyway).
+            // The partitions' states as stored now, too (one read): a leader may have just taken a replica back into the ISR.
             var registered = epoch == 0 ? null : await RegisteredBrokersAsync(cancellationToken).ConfigureAwait(false);
+            var stored = epoch == 0 ? null : (await _store.GetPartitionStatesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).States;
             foreach (var key in keys)
             {
                 if (epoch == 0)
@@ -191,9 +193,8 @@ public sealed partial class ClusterController
                     continue;
                 }
 
-                // The partition's state as stored now, too: its leader may have just taken a replica back into the ISR.
                 if (!_topics.TryGetValue(key.Topic, out var topic) || key.Partition < 0 || key.Partition >= topic.Value.Replicas.Length
-                    || await _store.GetPartitionStateAsync(key.Topic, key.Partition, cancellationToken).ConfigureAwait(false) is not { } state)
+                    || !stored!.TryGetValue(key, out var state))
                 {
                     results[key] = new ClusterResult(ClusterError.UnknownTopicOrPartition, $"{key.Topic}-{key.Partition} does not exist.");
                     continue;

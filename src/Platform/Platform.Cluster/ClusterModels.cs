@@ -11,7 +11,7 @@ namespace Platform.Cluster;
 /// </summary>
 public sealed record BrokerRegistration(int Id, string Host, int Port, string? Rack = null, bool ShuttingDown = false, ReplicaRef[]? OfflineReplicas = null)
 {
-    /// <summary>Whether this broker may lead or be in the ISR of <paramref name="topic"/>-<paramref name="partition"/>, as far as its own disk is concerned.</summary>
+    /// <summary>Whether this broker reports its replica of <paramref name="topic"/>-<paramref name="partition"/> offline (then it may neither lead nor be in the ISR).</summary>
     public bool HasOffline(string topic, int partition) => OfflineReplicas is { } offline && Array.Exists(offline, r => r.Partition == partition && r.Topic == topic);
 }
 

@@ -166,7 +166,7 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
 
     private void WriteBehind()
     {
-        // Cleared first: an append after this point arms the timer again, one before it is written by this pass.
+        // Cleared first: an append after this point arms the write-behind again, one before it is written by this pass.
         Volatile.Write(ref _writeBehindArmed, 0);
         PhysicalSegmentFile[] files;
         lock (_tailsLock)

@@ -130,9 +130,8 @@ public sealed partial class ClusterService(
             {
                 while (_session is { } session && !session.Lost.IsCancellationRequested)
                 {
-                    ReplicaRef[] offline = [.. topics.Topics.SelectMany(t => t.Partitions.Where(p => p.IsOffline).Select(p => new ReplicaRef(t.Name, p.Index)))
-                        .OrderBy(r => r.Topic, StringComparer.Ordinal).ThenBy(r => r.Partition)];
-                    if (offline.SequenceEqual(session.Registration.OfflineReplicas ?? []))
+                    var offline = topics.Topics.SelectMany(t => t.Partitions.Where(p => p.IsOffline).Select(p => new ReplicaRef(t.Name, p.Index))).ToHashSet();
+                    if (offline.SetEquals(session.Registration.OfflineReplicas ?? []))
                     {
                         return;
                     }
@@ -140,7 +139,7 @@ public sealed partial class ClusterService(
                     try
                     {
                         await session.ReportOfflineReplicasAsync(offline, _stop.Token).ConfigureAwait(false);
-                        LogOfflineReported(offline.Length);
+                        LogOfflineReported(offline.Count);
                         return;
                     }
                     catch (ClusterException e)
