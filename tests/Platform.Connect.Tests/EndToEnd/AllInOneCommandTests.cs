@@ -103,6 +103,25 @@ public sealed class AllInOneCommandTests : IDisposable
         Assert.Contains("absent.properties", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AllInOne_RestPortTaken_ExitsWithAnErrorNamingTheAddress()
+    {
+        // The worker fails after the host started: the host stops, and the command must not exit 0 as after a clean stop.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var workerConfig = Path.Combine(_directory, "worker.properties");
+        await File.WriteAllLinesAsync(workerConfig, [$"listeners=127.0.0.1:{port}"]);
+
+        using var process = Start("--config", WriteBrokerConfig(FreePort()), "--worker-config", workerConfig);
+        var output = Collect(process);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"platform: stopped with an error: Failed to bind to address http://127.0.0.1:{port}", output.ToString(), StringComparison.Ordinal);
+    }
+
     private string WriteBrokerConfig(int port)
     {
         var path = Path.Combine(_directory, "broker.json");

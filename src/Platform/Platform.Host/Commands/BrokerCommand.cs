@@ -76,9 +76,15 @@ internal static class BrokerCommand
             // meta.properties first, outside the host: its errors (a full disk, a damaged file) then end in one line,
             // without the host's own log of a failed start.
             host.Services.GetRequiredService<ClusterInfo>();
+            var hosted = new HostedFailure(host);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             started = true;
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            if (hosted.Exception is { } failure)
+            {
+                await Console.Error.WriteLineAsync($"platform: {(withWorker ? "stopped" : "broker stopped")} with an error: {failure.Message}").ConfigureAwait(false);
+                exitCode = 1;
+            }
         }
         catch (Exception e) when (Unwrap(e) is { } failure)
         {

@@ -59,7 +59,14 @@ internal static class ConnectCommand
 
         try
         {
+            var hosted = new HostedFailure(host);
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            if (hosted.Exception is { } failure)
+            {
+                await Console.Error.WriteLineAsync($"platform connect: worker failed: {failure.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
             return 0;
         }
         catch (Exception e) when (e is Platform.Client.KafkaException or System.Net.Sockets.SocketException or IOException)
