@@ -15,6 +15,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    // What the worker said about its REST port (kept apart from the output, which keeps only its end).
+    private volatile bool _listening;
+    private volatile bool _portTaken;
+
     private WorkerProcess(Process process, int port)
     {
         _process = process;
@@ -62,9 +66,29 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>dotnet platform.dll connect</c> against <paramref name="bootstrap"/> in group <paramref name="groupId"/>
-    /// with the worker properties in <paramref name="workerConfig"/>, and waits until its REST API answers.
+    /// with the worker properties in <paramref name="workerConfig"/>, and waits until its REST API answers. The REST
+    /// port is a free one picked here; if another process (an etcd of a test running beside) took it before the worker
+    /// bound it, the worker is started again on another (up to three times).
     /// </summary>
     public static async Task<WorkerProcess> StartAsync(string bootstrap, string groupId, string workerConfig, string? configDirectory = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var worker = await TryStartAsync(bootstrap, groupId, workerConfig, configDirectory);
+            if (worker is not null)
+            {
+                return worker;
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException("platform connect found its REST port taken three times in a row.");
+            }
+        }
+    }
+
+    /// <summary>The started worker, or null when it exited because its REST port was taken.</summary>
+    private static async Task<WorkerProcess?> TryStartAsync(string bootstrap, string groupId, string workerConfig, string? configDirectory)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -90,19 +114,26 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             if (worker.HasExited)
             {
+                if (worker._portTaken)
+                {
+                    await worker.DisposeAsync();
+                    return null;
+                }
+
                 throw new InvalidOperationException($"platform connect exited with {worker._process.ExitCode}: {worker.Output}");
             }
 
+            // Asked only once the worker says it listens there: before, whatever else holds the port would answer.
             try
             {
-                if ((await worker.Rest.GetAsync("")).Status == 200)
+                if (worker._listening && (await worker.Rest.GetAsync("")).Status == 200)
                 {
                     return worker;
                 }
             }
             catch (HttpRequestException)
             {
-                // Not listening yet.
+                // Not answering yet.
             }
 
             if (DateTime.UtcNow > deadline)
@@ -174,6 +205,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
             return;
         }
 
+        _listening |= line.Contains($"Connect REST API listening on {Url}", StringComparison.Ordinal);
+        _portTaken |= line.Contains("address already in use", StringComparison.Ordinal);
         lock (_output)
         {
             _output.AppendLine(line);
