@@ -19,6 +19,10 @@ public sealed class EtcdCluster : IAsyncDisposable
     private readonly Process?[] _members;
     private readonly int[] _clientPorts;
 
+    // The members' last output lines, and whether one said its port was taken.
+    private readonly Queue<string> _lastLines = new();
+    private volatile bool _portTaken;
+
     private EtcdCluster(int members)
     {
         _members = new Process?[members];
@@ -58,18 +62,30 @@ public sealed class EtcdCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts <paramref name="members"/> members on free ports. A port is free when picked, but another process (a
+    /// broker or worker of a test running beside) may take it before etcd binds it: then the members start again on
+    /// other ports, up to three times.
+    /// </summary>
     public static async Task<EtcdCluster> StartAsync(int members = 1)
     {
-        var cluster = new EtcdCluster(members);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await cluster.StartMembersAsync().ConfigureAwait(false);
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync().ConfigureAwait(false);
-            throw;
+            var cluster = new EtcdCluster(members);
+            try
+            {
+                await cluster.StartMembersAsync().ConfigureAwait(false);
+                return cluster;
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
     }
 
@@ -164,8 +180,8 @@ public sealed class EtcdCluster : IAsyncDisposable
                 throw new InvalidOperationException("etcd is not installed: tests/run-all.sh installs it (apt-get install etcd-server).", ex);
             }
 
-            _members[i]!.OutputDataReceived += (_, _) => { };
-            _members[i]!.ErrorDataReceived += (_, _) => { };
+            _members[i]!.OutputDataReceived += (_, e) => Note(e.Data);
+            _members[i]!.ErrorDataReceived += (_, e) => Note(e.Data);
             _members[i]!.BeginOutputReadLine();
             _members[i]!.BeginErrorReadLine();
         }
@@ -188,6 +204,13 @@ public sealed class EtcdCluster : IAsyncDisposable
                 {
                 }
 
+                if (Array.Exists(_members, m => m is { HasExited: true }))
+                {
+                    throw _portTaken
+                        ? new PortTakenException()
+                        : new InvalidOperationException($"etcd exited while starting: {string.Join(Environment.NewLine, LastLines())}");
+                }
+
                 if (deadline.Elapsed > TimeSpan.FromSeconds(30))
                 {
                     throw new InvalidOperationException($"etcd at {endpoint} did not become healthy within 30 s.");
@@ -198,10 +221,38 @@ public sealed class EtcdCluster : IAsyncDisposable
         }
     }
 
+    private void Note(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _portTaken |= line.Contains("address already in use", StringComparison.Ordinal);
+        lock (_lastLines)
+        {
+            _lastLines.Enqueue(line);
+            if (_lastLines.Count > 20)
+            {
+                _lastLines.Dequeue();
+            }
+        }
+    }
+
+    private string[] LastLines()
+    {
+        lock (_lastLines)
+        {
+            return [.. _lastLines];
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private sealed class PortTakenException : Exception;
 }
