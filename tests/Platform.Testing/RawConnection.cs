@@ -65,12 +65,13 @@ public sealed class RawConnection : IAsyncDisposable
         return writer.WrittenSpan.ToArray();
     }
 
-    public async Task<TResponse> SendAsync<TResponse>(IRequestMessage request, short version)
+    /// <summary>Sends <paramref name="request"/> and reads its response, waiting at most <paramref name="timeout"/> (10 s when null).</summary>
+    public async Task<TResponse> SendAsync<TResponse>(IRequestMessage request, short version, TimeSpan? timeout = null)
         where TResponse : IResponseMessage, new()
     {
         var correlationId = ++_correlationId;
         await SendRawAsync(Frame(request, version, correlationId));
-        var frame = await ReadFrameAsync() ?? throw new IOException("The broker closed the connection.");
+        var frame = await ReadFrameAsync(timeout) ?? throw new IOException("The broker closed the connection.");
         return Decode<TResponse>(frame, request.ApiKey, version, correlationId);
     }
 

@@ -88,7 +88,10 @@ public sealed class ServerPropertiesAndDiskTests : IDisposable
         await using (var broker = await BrokerProcess.StartAsync(DataDir))
         {
             await using var connection = await RawConnection.ConnectAsync(broker.Port);
-            var created = await connection.SendAsync<Platform.Protocol.Messages.CreateTopicsResponse>(Wire.CreateTopicRequest("many", 300), 7);
+            // 300 partitions' files and directories, made durable: seconds when CI's other tests share the disk.
+            var request = Wire.CreateTopicRequest("many", 300);
+            request.TimeoutMs = 60_000;
+            var created = await connection.SendAsync<Platform.Protocol.Messages.CreateTopicsResponse>(request, 7, TimeSpan.FromSeconds(60));
             Assert.Equal(0, created.Topics[0].ErrorCode);
             Assert.Equal(0, await broker.TerminateAsync());
         }
