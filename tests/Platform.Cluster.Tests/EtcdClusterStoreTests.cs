@@ -34,6 +34,19 @@ public sealed class EtcdClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Session_DisposedTwice_SecondDisposeDoesNothing()
+    {
+        // The broker's session loop disposes a lost session before registering again, and the broker's own disposal may too.
+        var session = await _store.RegisterBrokerAsync(new BrokerRegistration(1, "h", 1), LeaseTtl);
+
+        await session.DisposeAsync();
+        await session.DisposeAsync();
+
+        Assert.True(session.Lost.IsCancellationRequested);
+        Assert.Empty((await _store.GetBrokersAsync()).Brokers);
+    }
+
+    [Fact]
     public async Task RegisterBroker_IdTaken_FailsNamingTheId()
     {
         await using var first = await _store.RegisterBrokerAsync(new BrokerRegistration(7, "127.0.0.1", 9092), LeaseTtl);

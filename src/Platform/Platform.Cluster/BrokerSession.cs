@@ -20,6 +20,7 @@ public sealed class BrokerSession : IAsyncDisposable
     private readonly Task _keepAlive;
     private readonly SemaphoreSlim _update = new(1, 1);
     private volatile BrokerRegistration _registration;
+    private int _disposed;
 
     internal BrokerSession(EtcdClusterStore store, BrokerRegistration registration, long leaseId, TimeSpan ttl)
     {
@@ -100,6 +101,12 @@ public sealed class BrokerSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A lost session is disposed by the loop that registers again, and by the broker's own disposal if it races that.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _keepAlive.ConfigureAwait(false);
         if (!_lost.IsCancellationRequested)

@@ -185,7 +185,9 @@ public sealed partial class ClusterController
         finally
         {
             await term.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(tasks.Select(t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            // The others end with the term; whatever they fail with then (etcd going away under a watch) is observed
+            // here, not left to the finalizer as an unobserved task exception.
+            await Task.WhenAll(tasks.Select(t => t.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default))).ConfigureAwait(false);
         }
     }
 

@@ -34,6 +34,7 @@ public sealed partial class ClusterService(
     private BrokerSession? _session;
     private ClusterController? _controller;
     private Task? _run;
+    private int _disposed;
     private ClusterSnapshot _state = new(new Dictionary<int, BrokerRegistration>(), null, new Dictionary<string, TopicAssignment>(), new Dictionary<(string, int), PartitionState>(), new Dictionary<string, IReadOnlyDictionary<string, string>>(), 0);
 
     private BrokerOptions Options => options.Value;
@@ -99,6 +100,21 @@ public sealed partial class ClusterService(
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under two service types (itself and IHostedService): a host's container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Disposed without StopAsync (a container torn down without the host stopping it, as EmbeddedBroker's is): the
+        // session loop must end first. Left running, it takes the revoked session for a lost one, disposes it again and
+        // registers anew, and its controller calls the store disposed below: faults in a task nobody awaits.
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_run is not null)
+        {
+            await IgnoreFailure(_run).ConfigureAwait(false);
+        }
+
         await DisposeSessionAsync().ConfigureAwait(false);
         if (_store is not null)
         {
