@@ -241,6 +241,22 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_UpsertInChunksAroundADelete_EachStagedWriteUpsertsOnlyItsOwnRows()
+    {
+        // One transaction stages several writes (batch.size 2, a delete between upserts): a write must not find the rows of
+        // the one before in the stage, or the deleted key 1 would come back and key 2 be upserted twice in one statement.
+        var (task, context) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("delete.enabled", "true"), ("batch.size", "2")));
+
+        await task.PutAsync([Order(0, 1, "a"), Order(1, 2, "b"), Tombstone(2, 1), Order(3, 2, "b2"), Order(4, 3, "c"), Order(5, 4, "d")], CancellationToken.None);
+        await task.PutAsync([Order(6, 3, "c2"), Order(7, 5, "e")], CancellationToken.None);
+
+        Assert.Equal(["2:b2:-", "3:c2:-", "4:d:-", "5:e:-"], await RowsAsync());
+        Assert.Empty(context.Errant);
+        Assert.Equal(8L, await _db.ScalarAsync<long>("SELECT next_offset FROM __connect_offsets"));
+        await task.StopAsync();
+    }
+
+    [Fact]
     public async Task Put_UpdateMode_ChangesOnlyExistingRows()
     {
         await _db.ExecuteAsync("CREATE TABLE orders (id bigint PRIMARY KEY, item text, qty int, price numeric, at timestamptz); INSERT INTO orders VALUES (1, 'old', 1, 0, now())");

@@ -4,7 +4,9 @@ namespace Platform.Connect;
 
 /// <summary>
 /// What flows through Connect: topic, partition (null: let the producer choose), key and value with their
-/// schemas, timestamp and headers. Immutable; transformations return new records with <see cref="NewRecord"/>.
+/// schemas, timestamp and headers. Immutable to everyone outside the runtime; transformations return new records with
+/// <see cref="NewRecord"/>. (The sink runtime alone may make a <see cref="SinkRecord"/> another record, for a task that lets it:
+/// <see cref="Connectors.SinkTask.RecordsMayBeReused"/>.)
 /// </summary>
 public abstract class ConnectRecord
 {
@@ -23,28 +25,28 @@ public abstract class ConnectRecord
     }
 
     /// <summary>The topic.</summary>
-    public string Topic { get; }
+    public string Topic { get; private protected set; }
 
     /// <summary>The partition, or null for the producer's partitioner.</summary>
-    public int? KafkaPartition { get; }
+    public int? KafkaPartition { get; private protected set; }
 
     /// <summary>The key's schema, or null.</summary>
-    public Schema? KeySchema { get; }
+    public Schema? KeySchema { get; private protected set; }
 
     /// <summary>The key.</summary>
-    public object? Key { get; }
+    public object? Key { get; private protected set; }
 
     /// <summary>The value's schema, or null.</summary>
-    public Schema? ValueSchema { get; }
+    public Schema? ValueSchema { get; private protected set; }
 
     /// <summary>The value (null: a tombstone).</summary>
-    public object? Value { get; }
+    public object? Value { get; private protected set; }
 
     /// <summary>The timestamp, or null for "now" when produced.</summary>
-    public DateTimeOffset? Timestamp { get; }
+    public DateTimeOffset? Timestamp { get; private protected set; }
 
     /// <summary>The headers.</summary>
-    public IReadOnlyList<ConnectHeader> Headers { get; }
+    public IReadOnlyList<ConnectHeader> Headers { get; private protected set; }
 
     /// <summary>A copy with other routing, key, value, timestamp or headers: what transformations return.</summary>
     public abstract ConnectRecord NewRecord(string topic, int? kafkaPartition, Schema? keySchema, object? key, Schema? valueSchema, object? value,

@@ -16,7 +16,9 @@ public sealed class DocumentSinkConnector : SinkConnector
     private IReadOnlyDictionary<string, string> _config = new Dictionary<string, string>();
 
     public override ConfigDef Config { get; } = new ConfigDef()
-        .Define("collect.id", ConfigType.String, Importance.High, "Where the records are kept.");
+        .Define("collect.id", ConfigType.String, Importance.High, "Where the records are kept.")
+        .Define("reuse.records", ConfigType.Boolean, false, Importance.Low,
+            "Whether the runtime may reuse the records (SinkTask.RecordsMayBeReused): then only what each put read is kept, in Copies.");
 
     public override Type TaskType => typeof(DocumentSinkTask);
 
@@ -35,15 +37,25 @@ public sealed class DocumentSinkTask : SinkTask
 {
     public static readonly ConcurrentDictionary<string, ConcurrentQueue<(SinkRecord Record, string Document)>> Received = new();
 
+    /// <summary>With <c>reuse.records</c>: what each put read of its records (offset, key and value documents), and every record object it was given.</summary>
+    public static readonly ConcurrentDictionary<string, (ConcurrentQueue<(long Offset, string Key, string Value)> Read, HashSet<SinkRecord> Objects)> Copies = new();
+
     private string _id = "";
+    private bool _reuse;
 
     public static ConcurrentQueue<(SinkRecord Record, string Document)> For(string id) => Received.GetOrAdd(id, _ => new());
 
+    public static (ConcurrentQueue<(long Offset, string Key, string Value)> Read, HashSet<SinkRecord> Objects) CopiesFor(string id)
+        => Copies.GetOrAdd(id, _ => (new(), new(ReferenceEqualityComparer.Instance)));
+
     public override bool ReadsJsonDocuments => true;
+
+    public override bool RecordsMayBeReused => _reuse;
 
     public override Task StartAsync(IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken = default)
     {
         _id = config["collect.id"];
+        _reuse = config.TryGetValue("reuse.records", out var reuse) && bool.Parse(reuse);
         return Task.CompletedTask;
     }
 
@@ -51,12 +63,25 @@ public sealed class DocumentSinkTask : SinkTask
     {
         foreach (var record in records)
         {
-            var document = record.Value is IJsonObjectSource source && source.TryGetUtf8(out var utf8) ? Encoding.UTF8.GetString(utf8) : "";
-            For(_id).Enqueue((record, document));
+            if (_reuse)
+            {
+                var (read, objects) = CopiesFor(_id);
+                read.Enqueue((record.KafkaOffset, Document(record.Key), Document(record.Value)));
+                lock (objects)
+                {
+                    objects.Add(record);
+                }
+
+                continue;
+            }
+
+            For(_id).Enqueue((record, Document(record.Value)));
         }
 
         return Task.CompletedTask;
     }
+
+    private static string Document(object? value) => value is IJsonObjectSource source && source.TryGetUtf8(out var utf8) ? Encoding.UTF8.GetString(utf8) : "";
 
     public override Task StopAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }

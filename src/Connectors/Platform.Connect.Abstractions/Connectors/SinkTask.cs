@@ -37,6 +37,15 @@ public abstract class SinkTask : ConnectTask
     public virtual bool ReadsJsonDocuments => false;
 
     /// <summary>
+    /// Whether the task is done with a batch's records when their put returns: it keeps no reference to them, their keys,
+    /// values or headers after it (nor reads them again in a later call). Then the runtime may make those record objects (and
+    /// the JSON converter's maps of their documents) the records of a later batch instead of allocating new ones, which
+    /// spares a sink that writes every record the allocation and garbage collection of several objects per record. Only
+    /// records the runtime made itself are reused (not those transformations return). Asked once, after start. By default false.
+    /// </summary>
+    public virtual bool RecordsMayBeReused => false;
+
+    /// <summary>
     /// Work on a batch that may be done before its put: called with each batch before <see cref="PutAsync"/> is
     /// given the same list, off the task's thread while the previous batch's put may still run (so a sink's CPU work,
     /// such as mapping records onto rows, overlaps its writes). It must not write anything nor change state that a put

@@ -74,10 +74,11 @@ public sealed class JsonConverter : IConverter
     /// <summary>
     /// As <see cref="ToConnectDataKeepingDocument"/>, but an object's map refers to <paramref name="value"/> itself, not a
     /// copy: the caller keeps the memory unchanged until it calls <see cref="JsonObjectMap.Release"/> on the map
-    /// (<see cref="JsonObjectMap.IsBorrowed"/>).
+    /// (<see cref="JsonObjectMap.IsBorrowed"/>). An object's map is <paramref name="reuse"/> when given (a map released
+    /// and no longer held by anyone: <see cref="JsonObjectMap.Reuse"/>), else a new one.
     /// </summary>
-    internal SchemaAndValue ToConnectDataBorrowingDocument(string topic, ReadOnlyMemory<byte> value, bool isNull, bool check)
-        => ToConnectData(topic, value.Span, isNull, check ? Document.KeepChecked : Document.KeepUnchecked, value);
+    internal SchemaAndValue ToConnectDataBorrowingDocument(string topic, ReadOnlyMemory<byte> value, bool isNull, bool check, JsonObjectMap? reuse = null)
+        => ToConnectData(topic, value.Span, isNull, check ? Document.KeepChecked : Document.KeepUnchecked, value, reuse);
 
     /// <summary>Checks <paramref name="value"/> (of <see cref="ToConnectDataKeepingDocument"/>) unless it is checked, failing as converting it would have.</summary>
     /// <exception cref="DataException">The document is not well-formed JSON.</exception>
@@ -98,7 +99,8 @@ public sealed class JsonConverter : IConverter
         }
     }
 
-    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, Document document, ReadOnlyMemory<byte> borrowed = default)
+    private SchemaAndValue ToConnectData(string topic, ReadOnlySpan<byte> value, bool isNull, Document document, ReadOnlyMemory<byte> borrowed = default,
+        JsonObjectMap? reuse = null)
     {
         if (isNull)
         {
@@ -113,8 +115,8 @@ public sealed class JsonConverter : IConverter
                 return new SchemaAndValue(null, document switch
                 {
                     Document.Decode => _schemaless.Parse(value),
-                    Document.KeepChecked => _schemaless.ParseDeferred(value, borrowed),
-                    _ => _schemaless.ParseUnchecked(value, borrowed),
+                    Document.KeepChecked => _schemaless.ParseDeferred(value, borrowed, reuse),
+                    _ => _schemaless.ParseUnchecked(value, borrowed, reuse),
                 });
             }
 

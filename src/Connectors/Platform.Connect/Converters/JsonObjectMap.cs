@@ -29,7 +29,7 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
     private bool _checked = true;
 
     // Whether the document is memory lent by its owner (the sink runtime's consumed batch), and whether the owner took it back.
-    private readonly bool _borrowed;
+    private bool _borrowed;
     private bool _released;
 
     /// <summary>A map over <paramref name="names"/> (shared with other maps, never changed in place) and <paramref name="values"/> (its own).</summary>
@@ -52,6 +52,24 @@ internal sealed class JsonObjectMap : IDictionary<string, object?>, IReadOnlyDic
         _utf8 = utf8;
         _checked = isChecked;
         _borrowed = borrowed;
+    }
+
+    /// <summary>
+    /// Makes this map, its document released (<see cref="Release"/>), the map of another borrowed document, as the
+    /// constructor would make it: for an owner that reuses its maps once no one holds them (<see cref="Connectors.SinkTask.RecordsMayBeReused"/>).
+    /// </summary>
+    public void Reuse(SchemalessJsonReader reader, ReadOnlyMemory<byte> utf8, bool isChecked)
+    {
+        _names = null!;
+        _values = null!;
+        _count = 0;
+        _sharedNames = false;
+        _reader = reader;
+        _utf8 = utf8;
+        _changed = false;
+        _checked = isChecked;
+        _borrowed = true;
+        _released = false;
     }
 
     /// <summary>Whether the document is borrowed memory (<see cref="Release"/>).</summary>

@@ -67,14 +67,15 @@ internal sealed class SchemalessJsonReader
     /// <param name="utf8Json">The document.</param>
     /// <param name="borrowed">The same bytes as memory whose owner keeps them unchanged until it releases the map
     /// (<see cref="JsonObjectMap.Release"/>): an object's map refers to them instead of a copy. Empty: copied.</param>
-    public object? ParseDeferred(ReadOnlySpan<byte> utf8Json, ReadOnlyMemory<byte> borrowed = default)
+    /// <param name="reuse">A released map to make the object's map of <paramref name="borrowed"/> (<see cref="JsonObjectMap.Reuse"/>) instead of a new one; null: a new one.</param>
+    public object? ParseDeferred(ReadOnlySpan<byte> utf8Json, ReadOnlyMemory<byte> borrowed = default, JsonObjectMap? reuse = null)
     {
         if (!IsObject(utf8Json))
         {
             return Parse(utf8Json);
         }
 
-        return Check(utf8Json) > MapFields ? Parse(utf8Json) : Map(utf8Json, borrowed, isChecked: true);
+        return Check(utf8Json) > MapFields ? Parse(utf8Json) : Map(utf8Json, borrowed, isChecked: true, reuse);
     }
 
     /// <summary>
@@ -82,16 +83,29 @@ internal sealed class SchemalessJsonReader
     /// false) is checked by <see cref="JsonObjectMap.Check"/>, or by a sink reading it whole, before anyone else reads it.
     /// </summary>
     /// <exception cref="JsonException">The bytes are not exactly one JSON document (found here when not an object).</exception>
-    public object? ParseUnchecked(ReadOnlySpan<byte> utf8Json, ReadOnlyMemory<byte> borrowed = default)
+    public object? ParseUnchecked(ReadOnlySpan<byte> utf8Json, ReadOnlyMemory<byte> borrowed = default, JsonObjectMap? reuse = null)
     {
         // Whatever starts with '{' after JSON's whitespace is an object or no document at all, which the check finds.
         // The usual document starts with it: no search.
         var start = utf8Json.Length > 0 && utf8Json[0] == (byte)'{' ? 0 : utf8Json.IndexOfAnyExcept(" \t\r\n"u8);
-        return start >= 0 && utf8Json[start] == (byte)'{' ? Map(utf8Json, borrowed, isChecked: false) : Parse(utf8Json);
+        return start >= 0 && utf8Json[start] == (byte)'{' ? Map(utf8Json, borrowed, isChecked: false, reuse) : Parse(utf8Json);
     }
 
-    private JsonObjectMap Map(ReadOnlySpan<byte> utf8Json, ReadOnlyMemory<byte> borrowed, bool isChecked)
-        => borrowed.IsEmpty ? new JsonObjectMap(this, Copy(utf8Json), isChecked) : new JsonObjectMap(this, borrowed, isChecked, borrowed: true);
+    private JsonObjectMap Map(ReadOnlySpan<byte> utf8Json, ReadOnlyMemory<byte> borrowed, bool isChecked, JsonObjectMap? reuse)
+    {
+        if (borrowed.IsEmpty)
+        {
+            return new JsonObjectMap(this, Copy(utf8Json), isChecked);
+        }
+
+        if (reuse is null)
+        {
+            return new JsonObjectMap(this, borrowed, isChecked, borrowed: true);
+        }
+
+        reuse.Reuse(this, borrowed, isChecked);
+        return reuse;
+    }
 
     private static bool IsObject(ReadOnlySpan<byte> utf8Json)
     {

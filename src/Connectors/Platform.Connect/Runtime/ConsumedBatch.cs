@@ -20,27 +20,75 @@ internal sealed class ConsumedBatch
     private byte[] _bytes = new byte[64 * 1024];
     private int _used;
 
+    // With Reuses: the records made for the task from what this batch held before (SinkTask.RecordsMayBeReused), the
+    // first _recordsUsed of them made again for what it holds now, and the maps released by Clear, to lend again.
+    private readonly List<SinkRecord> _records = [];
+    private int _recordsUsed;
+    private readonly Stack<Converters.JsonObjectMap> _spareMaps = new();
+
     public int Count => _entries.Count;
+
+    /// <summary>
+    /// Whether the records and maps made from this batch are made again from the records it holds next, once cleared:
+    /// only for a task that keeps none after their put (<see cref="Connectors.SinkTask.RecordsMayBeReused"/>) and without
+    /// transformations (their records are their own). The batch is cleared only after the put of its records returned.
+    /// </summary>
+    public bool Reuses { get; set; }
 
     public void Clear()
     {
         foreach (var map in _lent)
         {
             map.Release();
+            if (Reuses)
+            {
+                _spareMaps.Push(map);
+            }
         }
 
         _lent.Clear();
         _entries.Clear();
         _used = 0;
+        _recordsUsed = 0;
     }
+
+    /// <summary>A released map to make the next map over this batch's memory (null: none, or the batch does not reuse); it is taken when lent (<see cref="Lend"/>).</summary>
+    public Converters.JsonObjectMap? SpareMap => _spareMaps.Count > 0 ? _spareMaps.Peek() : null;
 
     /// <summary>Notes <paramref name="value"/> when it is a map over this batch's memory (<see cref="KeyMemory"/>, <see cref="ValueMemory"/>), to release it before the memory is reused.</summary>
     public void Lend(object? value)
     {
         if (value is Converters.JsonObjectMap { IsBorrowed: true } map)
         {
+            if (_spareMaps.Count > 0 && ReferenceEquals(_spareMaps.Peek(), map))
+            {
+                _spareMaps.Pop();
+            }
+
             _lent.Add(map);
         }
+    }
+
+    /// <summary>The task's record of the record at <paramref name="index"/>: with <see cref="Reuses"/> one made from an earlier batch, made again.</summary>
+    public SinkRecord Record(int index, Data.SchemaAndValue key, Data.SchemaAndValue value, DateTimeOffset? timestamp, IReadOnlyList<ConnectHeader>? headers)
+    {
+        ref readonly var e = ref At(index);
+        if (!Reuses)
+        {
+            return new SinkRecord(e.Topic, e.Partition, key.Schema, key.Value, value.Schema, value.Value, e.Offset, timestamp, headers);
+        }
+
+        if (_recordsUsed < _records.Count)
+        {
+            var record = _records[_recordsUsed++];
+            record.Reuse(e.Topic, e.Partition, key.Schema, key.Value, value.Schema, value.Value, e.Offset, timestamp, headers);
+            return record;
+        }
+
+        var made = new SinkRecord(e.Topic, e.Partition, key.Schema, key.Value, value.Schema, value.Value, e.Offset, timestamp, headers);
+        _records.Add(made);
+        _recordsUsed++;
+        return made;
     }
 
     /// <summary>Keeps <paramref name="record"/>; returns its index in the batch.</summary>

@@ -345,7 +345,7 @@ internal sealed partial class WorkerSinkTask
     /// <summary>The record as the task sees it (null when a transformation dropped it); false with the failing stage when a step threw.</summary>
     private bool TryConvert(ConsumedBatch batch, int index, out SinkRecord? record, out ConversionFailure failure)
     {
-        var (topic, partition, offset) = batch.Position(index);
+        var (topic, _, _) = batch.Position(index);
         var stage = ErrorStage.KeyConverter;
         SchemaAndValue key = default, value = default;
         try
@@ -354,7 +354,7 @@ internal sealed partial class WorkerSinkTask
             bool keyIsNull, valueIsNull;
             if (_jsonDocuments.Key is { } jsonKey)
             {
-                key = jsonKey.ToConnectDataBorrowingDocument(topic, batch.KeyMemory(index, out keyIsNull), keyIsNull, check: !_checkDocumentsAfterPrepare);
+                key = jsonKey.ToConnectDataBorrowingDocument(topic, batch.KeyMemory(index, out keyIsNull), keyIsNull, check: !_checkDocumentsAfterPrepare, batch.SpareMap);
                 batch.Lend(key.Value);
             }
             else
@@ -365,7 +365,7 @@ internal sealed partial class WorkerSinkTask
             stage = ErrorStage.ValueConverter;
             if (_jsonDocuments.Value is { } jsonValue)
             {
-                value = jsonValue.ToConnectDataBorrowingDocument(topic, batch.ValueMemory(index, out valueIsNull), valueIsNull, check: !_checkDocumentsAfterPrepare);
+                value = jsonValue.ToConnectDataBorrowingDocument(topic, batch.ValueMemory(index, out valueIsNull), valueIsNull, check: !_checkDocumentsAfterPrepare, batch.SpareMap);
                 batch.Lend(value.Value);
             }
             else
@@ -377,7 +377,7 @@ internal sealed partial class WorkerSinkTask
             var (ms, rawHeaders) = batch.Meta(index);
             var headers = RecordConversion.ToConnectHeaders(topic, rawHeaders, _converters);
             var timestamp = ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
-            var converted = new SinkRecord(topic, partition, key.Schema, key.Value, value.Schema, value.Value, offset, timestamp, headers);
+            var converted = batch.Record(index, key, value, timestamp, headers);
             stage = ErrorStage.Transformation;
             record = (SinkRecord?)_chain.Apply(converted);
             failure = default;

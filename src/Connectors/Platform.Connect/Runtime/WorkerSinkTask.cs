@@ -123,6 +123,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         _checkDocumentsAfterPrepare = _chain.IsEmpty && (_jsonDocuments.Key is not null || _jsonDocuments.Value is not null);
         _task.Initialize(this);
         await _task.StartAsync(TaskConfig, cancellationToken).ConfigureAwait(false);
+        _pendingRaw.Reuses = _nextRaw.Reuses = _task.RecordsMayBeReused && _chain.IsEmpty;
         var consumer = _consumer = BuildConsumer();
         try
         {

@@ -82,6 +82,13 @@ public sealed class PostgresSinkTask : SinkTask
     public override bool ReadsJsonDocuments => true;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// True: nothing read from a record outlives its put (rows are encoded into the task's own buffers; a preparation is
+    /// matched to its put by the batch's list, never by its records).
+    /// </remarks>
+    public override bool RecordsMayBeReused => true;
+
+    /// <inheritdoc/>
     public override void Prepare(IReadOnlyList<SinkRecord> records)
     {
         // One table's batch (the usual one); several tables are mapped by the put.
@@ -139,7 +146,8 @@ public sealed class PostgresSinkTask : SinkTask
     /// <inheritdoc/>
     public override async Task PutAsync(IReadOnlyList<SinkRecord> records, CancellationToken cancellationToken)
     {
-        var fresh = new List<SinkRecord>(records.Count);
+        // The records not yet in the database; the batch itself (no copy) when that is all of them, as it nearly always is.
+        List<SinkRecord>? some = null;
         var (topic, partition, stored) = ((string?)null, -1, 0L);
         for (var i = 0; i < records.Count; i++)
         {
@@ -154,9 +162,19 @@ public sealed class PostgresSinkTask : SinkTask
 
             if (r.OriginalKafkaOffset >= stored)
             {
-                fresh.Add(r);
+                some?.Add(r);
+            }
+            else if (some is null)
+            {
+                some = new List<SinkRecord>(records.Count);
+                for (var j = 0; j < i; j++)
+                {
+                    some.Add(records[j]);
+                }
             }
         }
+
+        var fresh = some ?? records;
 
         // A preparation holds for the whole batch as the table is now: not after a seek back, a rollback or an evolution.
         var prepared = TakePrepared(records);
@@ -198,7 +216,7 @@ public sealed class PostgresSinkTask : SinkTask
 
     private static TopicPartitionRef Partition(SinkRecord r) => new(r.OriginalTopic, r.OriginalKafkaPartition);
 
-    private async Task WriteAsync(List<SinkRecord> records, bool individually, PreparedWrite? prepared, CancellationToken cancellationToken)
+    private async Task WriteAsync(IReadOnlyList<SinkRecord> records, bool individually, PreparedWrite? prepared, CancellationToken cancellationToken)
     {
         var session = _session!;
         var conn = await session.ConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -217,7 +235,7 @@ public sealed class PostgresSinkTask : SinkTask
         }
     }
 
-    private async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, List<SinkRecord> records, bool individually,
+    private async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, IReadOnlyList<SinkRecord> records, bool individually,
         PreparedWrite? prepared, CancellationToken cancellationToken)
     {
         var errant = new List<(SinkRecord Record, Exception Error)>();
@@ -302,13 +320,14 @@ public sealed class PostgresSinkTask : SinkTask
     }
 
     /// <summary>The records per target table, in record order; one topic's records (the usual batch) need no grouping.</summary>
-    private List<((string Schema, string Table) Target, List<SinkRecord> Records)> ByTable(List<SinkRecord> records)
+    private List<((string Schema, string Table) Target, List<SinkRecord> Records)> ByTable(IReadOnlyList<SinkRecord> records)
     {
         var groups = new List<((string, string), List<SinkRecord>)>(1);
         string? topic = null;
         List<SinkRecord>? current = null;
-        foreach (var record in records)
+        for (var i = 0; i < records.Count; i++)
         {
+            var record = records[i];
             if (!string.Equals(record.Topic, topic, StringComparison.Ordinal))
             {
                 topic = record.Topic;

@@ -13,6 +13,9 @@ internal sealed class SinkSession(NpgsqlDataSource db) : IAsyncDisposable
 {
     private readonly HashSet<string> _stages = new(StringComparer.Ordinal);
     private readonly List<string> _made = [];
+
+    // The stages the open transaction wrote rows into (its commit or rollback empties them again).
+    private readonly HashSet<string> _filled = new(StringComparer.Ordinal);
     private NpgsqlConnection? _conn;
 
     /// <summary>The session's connection, opened again (with no stages) when there is none or it broke.</summary>
@@ -34,15 +37,29 @@ internal sealed class SinkSession(NpgsqlDataSource db) : IAsyncDisposable
     /// <summary>Notes that the open transaction made <paramref name="stage"/>.</summary>
     public void Made(string stage) => _made.Add(stage);
 
-    /// <summary>The open transaction committed: its stages stay.</summary>
+    /// <summary>
+    /// Notes that the open transaction writes rows into <paramref name="stage"/>; true when an earlier write of the same
+    /// transaction may have left rows in it (to be emptied first). A transaction begins with its stages empty (each commit
+    /// empties them, a rollback undoes what was written), so the usual transaction, one write, needs no TRUNCATE of
+    /// its own. Once written a stage counts as filled until the transaction ends, even after a rollback to a savepoint
+    /// that undid the write: at worst one TRUNCATE too many, never rows of another write upserted again.
+    /// </summary>
+    public bool Fills(string stage) => !_filled.Add(stage);
+
+    /// <summary>The open transaction committed: its stages stay (emptied).</summary>
     public void Committed()
     {
         _stages.UnionWith(_made);
         _made.Clear();
+        _filled.Clear();
     }
 
-    /// <summary>The open transaction was rolled back: the stages it made are gone.</summary>
-    public void RolledBack() => _made.Clear();
+    /// <summary>The open transaction was rolled back: the stages it made are gone, the others empty.</summary>
+    public void RolledBack()
+    {
+        _made.Clear();
+        _filled.Clear();
+    }
 
     /// <summary>A mark for <see cref="RolledBackTo"/>, taken with a savepoint.</summary>
     public int Savepoint() => _made.Count;
@@ -55,6 +72,7 @@ internal sealed class SinkSession(NpgsqlDataSource db) : IAsyncDisposable
     {
         _stages.Clear();
         _made.Clear();
+        _filled.Clear();
         if (_conn is not null)
         {
             var conn = _conn;

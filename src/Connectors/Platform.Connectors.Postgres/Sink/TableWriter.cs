@@ -442,15 +442,22 @@ internal sealed class TableWriter(PostgresSinkConfig config)
     }
 
     /// <summary>
-    /// Upserts <paramref name="rows"/> through the stage, which is left empty: the transaction may write more (a batch
-    /// of more than <c>batch.size</c> rows, rows after a delete, rows one by one under savepoints).
+    /// Upserts <paramref name="rows"/> through the stage. The stage is emptied first only when the transaction wrote into
+    /// it before (a batch of more than <c>batch.size</c> rows, rows after a delete, rows one by one under savepoints):
+    /// a TRUNCATE gives the stage a new file and catalog rows, a statement and work PostgreSQL need not do for the usual
+    /// put, which writes the stage once and has it emptied by its commit.
     /// </summary>
     private async Task UpsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SinkSession session, TableBatch batch, List<int> rows,
         CancellationToken cancellationToken)
     {
         await MakeStageAsync(conn, tx, session, batch.Table, cancellationToken).ConfigureAwait(false);
+        if (session.Fills(batch.Table.Stage))
+        {
+            await ExecuteAsync(conn, tx, $"TRUNCATE {batch.Table.Stage}", cancellationToken).ConfigureAwait(false);
+        }
+
         await CopyAsync(conn, batch, rows, staged: true, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(conn, tx, $"{UpsertFromStage(batch, rows)}; TRUNCATE {batch.Table.Stage}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(conn, tx, UpsertFromStage(batch, rows), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task UpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableBatch batch, List<int> rows, CancellationToken cancellationToken)
