@@ -225,6 +225,32 @@ public sealed class CountCombinerTests
         Assert.Equal([new(-1L, 2L), new(7L, 3L)], driver.CreateOutputTopic("counts-out", Serdes.Int64, Serdes.Int64).ReadKeyValuesToList().OrderBy(kv => kv.Key));
     }
 
+    [Fact]
+    public void Count_ThousandsOfKeysInOneCommit_OnePartialCountPerKey()
+    {
+        // Enough keys that the combiner's index grows several times while the line is processed, and integer keys
+        // a multiple of its sizes apart: a key lost or found twice would show as two partial counts.
+        var builder = new StreamsBuilder();
+        builder.Stream("numbers", Consumed.With(Serdes.String, Serdes.String))
+            .FlatMapValues<string>(v => v!.Split(' '))
+            .GroupBy((_, n) => long.Parse(n, System.Globalization.CultureInfo.InvariantCulture), Grouped.With(Serdes.Int64, Serdes.String).WithName("words"))
+            .Count(Materialized.As<long, long>("counts"));
+        var config = Config(StreamsConfig.CombineBeforeRepartition);
+        var numbers = Enumerable.Range(0, 3000).Select(i => (long)i * 1024).ToList();
+        var words = numbers.Select(n => $"w{n}").ToList();
+        using (var driver = new TopologyTestDriver(builder.Build(config), config))
+        {
+            driver.CreateInputTopic("numbers", Serdes.String, Serdes.String).PipeInput("k", string.Join(' ', numbers.Concat(numbers.AsEnumerable().Reverse()).Concat(numbers)), 10);
+            var partials = driver.CreateOutputTopic(Repartition, Serdes.Int64, Serdes.Int64).ReadKeyValuesToList();
+            Assert.Equal(numbers.Select(n => (n, 3L)), partials.Select(kv => (kv.Key, kv.Value)).Order());
+        }
+
+        using var wordDriver = new TopologyTestDriver(WordCount(config), config);
+        wordDriver.CreateInputTopic("lines", Serdes.String, Serdes.String).PipeInput("k", string.Join(' ', words.Concat(words).Select((w, i) => $"{w}@{i}")), 10);
+        var wordPartials = wordDriver.CreateOutputTopic(Repartition, Serdes.String, Serdes.Int64).ReadKeyValuesToList();
+        Assert.Equal(words.Order(StringComparer.Ordinal).Select(w => (w, 2L)), wordPartials.Select(kv => (kv.Key, kv.Value)).OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
     private static List<(string Word, string Counts)> PerWord(List<KeyValuePair<string, long>> counts)
         => [.. counts.GroupBy(kv => kv.Key).Select(g => (g.Key, string.Join(",", g.Select(kv => kv.Value)))).OrderBy(w => w.Key, StringComparer.Ordinal)];
 
