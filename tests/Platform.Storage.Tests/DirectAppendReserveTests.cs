@@ -53,6 +53,28 @@ public sealed class DirectAppendReserveTests : IDisposable
     }
 
     [Fact]
+    public async Task Flush_QuietFileReservesLittle_ABusyOneUpToTheFullReservation()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, reserveBytes: 1 << 20);
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = fs.Open(path, create: true);
+        AppendPattern(file, 5_000);
+        file.Flush();
+        Assert.True(await LogTestExtensions.Eventually(() => OnDisk(path) > 5_000 + DirectAppendTail.BlockSize));
+        Assert.True(OnDisk(path) - file.Length < 2 * DirectAppendTail.FirstReserveBytes, $"{OnDisk(path)} bytes on disk for {file.Length}");
+
+        // Each reservation doubles the last, up to the full one.
+        while (file.Length < 8 << 20)
+        {
+            AppendPattern(file, 16 * 1024);
+            file.Flush();
+        }
+
+        Assert.True(await LogTestExtensions.Eventually(() => OnDisk(path) - file.Length > 512 * 1024), $"{OnDisk(path)} bytes on disk for {file.Length}");
+        Assert.True(OnDisk(path) - file.Length <= 2 << 20, $"{OnDisk(path)} bytes on disk for {file.Length}");
+    }
+
+    [Fact]
     public void Flush_AfterEveryAppendAcrossManyReservations_FileHoldsExactlyTheAppendedBytes()
     {
         // Reservations of two blocks, started a block ahead: appends keep running into the one being written,

@@ -47,8 +47,8 @@ internal static class NativeMethods
 
     /// <summary>
     /// Makes the file's data, and the metadata needed to read it back (its size, its blocks), durable: <c>fdatasync</c>
-    /// on Linux, where an fsync would also commit the modification time every write changes, a journal commit per call
-    /// even when the data overwrote blocks the file already had (see <see cref="DirectAppendTail"/>'s reservation);
+    /// on Linux, where an fsync would also write the inode for the modification time every write changes, even when the
+    /// data overwrote blocks the file already had (see <see cref="DirectAppendTail.TryBeginReserve"/>);
     /// elsewhere what .NET offers (<c>fsync</c>, <c>FlushFileBuffers</c>).
     /// </summary>
     public static void SyncData(SafeFileHandle handle)
