@@ -1,8 +1,8 @@
 namespace Platform.Storage.Tests;
 
 /// <summary>
-/// A synced <c>.log</c> file with a tail window is zero-filled ahead of its end (so its fsyncs commit no size
-/// change): the zeros are never part of its length, its reads or its sealed file, appends over them always win
+/// A <c>.log</c> file with a tail window that is synced often is zero-filled ahead of its end (so its syncs write
+/// no inode): the zeros are never part of its length, its reads or its sealed file, appends over them always win
 /// over them, and a crash that leaves them is recovered like any torn tail.
 /// </summary>
 public sealed class DirectAppendReserveTests : IDisposable
@@ -72,6 +72,26 @@ public sealed class DirectAppendReserveTests : IDisposable
 
         Assert.True(await LogTestExtensions.Eventually(() => OnDisk(path) - file.Length > 512 * 1024), $"{OnDisk(path)} bytes on disk for {file.Length}");
         Assert.True(OnDisk(path) - file.Length <= 2 << 20, $"{OnDisk(path)} bytes on disk for {file.Length}");
+    }
+
+    [Fact]
+    public async Task Flush_SyncsMegabytesApart_ReserveNothing()
+    {
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, reserveBytes: Reserve);
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        using var file = fs.Open(path, create: true);
+        for (var i = 0; i < 3; i++)
+        {
+            AppendPattern(file, DirectAppendTail.ReserveSyncBytes + 5_000);
+            file.Flush();
+        }
+
+        // A reservation would be on its way by now (the one of a sync a few kilobytes after the last is: see the test above).
+        await Task.Delay(300);
+        Assert.Equal((file.Length + DirectAppendTail.BlockSize - 1) / DirectAppendTail.BlockSize * DirectAppendTail.BlockSize, OnDisk(path));
+        AppendPattern(file, 5_000);
+        file.Flush();
+        Assert.True(await LogTestExtensions.Eventually(() => OnDisk(path) >= file.Length + Reserve), $"{OnDisk(path)} bytes on disk for {file.Length}");
     }
 
     [Fact]

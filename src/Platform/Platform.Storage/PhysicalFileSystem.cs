@@ -20,9 +20,10 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     public const long DefaultCacheBytes = 256L << 20;
 
     /// <summary>
-    /// How far ahead of its end a synced <c>.log</c> file with a window is zero-filled (see <see cref="DirectAppendTail.TryBeginReserve"/>):
-    /// one size change, so one journal commit, per that many bytes rather than per group commit, and at most that
-    /// much disk per window beyond the data (cut when the window closes).
+    /// How far ahead of its end a synced <c>.log</c> file with a window is zero-filled at most (see <see cref="DirectAppendTail.TryBeginReserve"/>;
+    /// a window's first reservation is 64 KiB, each next one twice the last): one size change, so one inode write,
+    /// per that many bytes rather than one per group commit, and at most about that much disk per window beyond the
+    /// data (cut when the window closes).
     /// </summary>
     public const int DefaultReserveBytes = 4 << 20;
 
