@@ -242,8 +242,9 @@ internal sealed class DirectAppendTail : IDisposable
             return false;
         }
 
-        // At least a quarter ahead of the end: appends arriving while the zeros are written do not reach them and wait.
-        from = Math.Max(reserved, AlignUp(_end + (_reserveStep / 4)));
+        // Well ahead of the end (a quarter of the step, at least ReserveLeadBytes): appends arriving before the pool runs
+        // the reservation and while it writes do not reach it and wait. Skipped over, the lead is a hole (no disk).
+        from = Math.Max(reserved, AlignUp(_end + Math.Max(_reserveStep / 4, Math.Min(ReserveLeadBytes, _reserveBytes))));
         to = from + _reserveStep;
         _reserveStep = Math.Min(_reserveBytes, _reserveStep * 2);
 
@@ -287,6 +288,9 @@ internal sealed class DirectAppendTail : IDisposable
     /// Waited-for syncs (acks=all) come tens of kilobytes apart.
     /// </summary>
     internal const int ReserveSyncBytes = 128 * 1024;
+
+    /// <summary>The least a reservation starts ahead of the end (unless the whole reservation is smaller).</summary>
+    internal const int ReserveLeadBytes = 256 * 1024;
 
     /// <summary>The first reservation of a window (see <see cref="_reserveStep"/>).</summary>
     internal const int FirstReserveBytes = 64 * 1024;
