@@ -19,6 +19,14 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     /// <summary>Memory for recently appended data the windows slid off, all files together.</summary>
     public const long DefaultCacheBytes = 256L << 20;
 
+    /// <summary>
+    /// How far ahead of its end a synced <c>.log</c> file with a window is zero-filled at most (see <see cref="DirectAppendTail.TryBeginReserve"/>;
+    /// a window's first reservation is 64 KiB, each next one twice the last): one size change, so one inode write,
+    /// per that many bytes rather than one per group commit, and at most about that much disk per window beyond the
+    /// data (cut when the window closes).
+    /// </summary>
+    public const int DefaultReserveBytes = 4 << 20;
+
     /// <summary>How long appended data may stay only in a window before it is written to the file.</summary>
     public static readonly TimeSpan DefaultWriteBehindDelay = TimeSpan.FromMilliseconds(5);
 
@@ -38,8 +46,15 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
     /// <param name="maxTails">Files holding a window at once, which bounds their memory to <paramref name="tailBytes"/> times this.</param>
     /// <param name="cacheBytes">Memory for what the windows slide off (see <see cref="RecentLogCache"/>); below one window's buffer, none is kept.</param>
     /// <param name="writeBehindDelay">How long appends may wait in a window for the write-behind (<see cref="DefaultWriteBehindDelay"/> when null; infinite: only the amount, fsyncs, slides and closes write them).</param>
-    public PhysicalFileSystem(int tailBytes, int maxTails, long cacheBytes = DefaultCacheBytes, TimeSpan? writeBehindDelay = null)
+    /// <param name="reserveBytes">How far ahead of its end a synced file with a window is zero-filled, a multiple of 4 KiB; 0 for none.</param>
+    public PhysicalFileSystem(int tailBytes, int maxTails, long cacheBytes = DefaultCacheBytes, TimeSpan? writeBehindDelay = null, int reserveBytes = DefaultReserveBytes)
     {
+        if (reserveBytes < 0 || reserveBytes % DirectAppendTail.BlockSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(reserveBytes), reserveBytes, $"The reservation must be 0 or a multiple of {DirectAppendTail.BlockSize} bytes.");
+        }
+
+        ReserveBytes = reserveBytes;
         if (tailBytes != 0 && (tailBytes < 2 * DirectAppendTail.BlockSize || tailBytes % DirectAppendTail.BlockSize != 0))
         {
             throw new ArgumentOutOfRangeException(nameof(tailBytes), tailBytes, $"The tail window must be 0 or a multiple of {DirectAppendTail.BlockSize} bytes, at least {2 * DirectAppendTail.BlockSize}.");
@@ -52,6 +67,9 @@ public sealed class PhysicalFileSystem : IStorageFileSystem
         _writeBehindDelay = writeBehindDelay ?? DefaultWriteBehindDelay;
         Cache = _tailBytes > 0 && cacheBytes >= _tailBytes + DirectAppendTail.BlockSize ? new RecentLogCache(cacheBytes) : null;
     }
+
+    /// <summary>How far ahead of its end a synced file with a window is zero-filled.</summary>
+    internal int ReserveBytes { get; }
 
     /// <summary>Recently appended data the windows slid off; null when there is none.</summary>
     internal RecentLogCache? Cache { get; }

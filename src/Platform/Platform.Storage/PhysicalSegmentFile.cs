@@ -343,7 +343,7 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 var outOfDescriptors = false;
                 try
                 {
-                    opened = DirectAppendTail.Open(OpenFilePath, _path, _length, buffer, _fs.Cache is null ? null : this);
+                    opened = DirectAppendTail.Open(OpenFilePath, _path, _length, buffer, _fs.Cache is null ? null : this, _fs.ReserveBytes);
                 }
                 catch (IOException e) when (StorageErrors.IsOutOfFileDescriptors(e))
                 {
@@ -410,6 +410,8 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
 
     public void Flush()
     {
+        DirectAppendTail? reserving = null;
+        long from = 0, to = 0;
         lock (_appendLock)
         {
             if (_writeBehindError is { } error)
@@ -417,10 +419,23 @@ internal sealed class PhysicalSegmentFile : ISegmentFile
                 throw WriteBehindFailed(error);
             }
 
-            _tail?.WritePending();
+            if (_tail is { } tail)
+            {
+                tail.WritePending();
+                // Only files that are synced reserve: their next fsyncs then commit no size change.
+                if (tail.TryBeginReserve(out from, out to))
+                {
+                    reserving = tail;
+                }
+            }
         }
 
-        RandomAccess.FlushToDisk(_handle);
+        if (reserving is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Tail.Reserve(state.From, state.To), (Tail: reserving, From: from, To: to), preferLocal: false);
+        }
+
+        NativeMethods.SyncData(_handle);
     }
 
     /// <summary>
