@@ -222,6 +222,7 @@ public sealed class ReplicaLogTests : IDisposable
         Assert.Equal(3, log.HighWatermark);
     }
 
+    /// <summary>The log's bytes as its segment files hold them, up to its size (the active segment's file may go on with zeros until it is sealed).</summary>
     private static byte[] SegmentBytes(PartitionLog log)
-        => [.. Directory.GetFiles(log.Directory, "*.log").Order(StringComparer.Ordinal).SelectMany(File.ReadAllBytes)];
+        => [.. Directory.GetFiles(log.Directory, "*.log").Order(StringComparer.Ordinal).SelectMany(File.ReadAllBytes).Take((int)log.Size)];
 }
