@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Platform.Connect.Data;
 
 namespace Platform.Connect;
@@ -12,6 +13,12 @@ public abstract class ConnectRecord
 {
     /// <summary>A record.</summary>
     protected ConnectRecord(string topic, int? kafkaPartition, Schema? keySchema, object? key, Schema? valueSchema, object? value,
+        DateTimeOffset? timestamp, IReadOnlyList<ConnectHeader>? headers)
+        => Set(topic, kafkaPartition, keySchema, key, valueSchema, value, timestamp, headers);
+
+    /// <summary>Sets every field, as the constructor does (and the sink runtime's reuse of a <see cref="SinkRecord"/>).</summary>
+    [MemberNotNull(nameof(Topic), nameof(Headers))]
+    private protected void Set(string topic, int? kafkaPartition, Schema? keySchema, object? key, Schema? valueSchema, object? value,
         DateTimeOffset? timestamp, IReadOnlyList<ConnectHeader>? headers)
     {
         Topic = topic;

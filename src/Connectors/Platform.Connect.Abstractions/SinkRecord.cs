@@ -35,14 +35,7 @@ public sealed class SinkRecord : ConnectRecord
     internal void Reuse(string topic, int partition, Schema? keySchema, object? key, Schema? valueSchema, object? value, long kafkaOffset,
         DateTimeOffset? timestamp, IReadOnlyList<ConnectHeader>? headers)
     {
-        Topic = topic;
-        KafkaPartition = partition;
-        KeySchema = keySchema;
-        Key = key;
-        ValueSchema = valueSchema;
-        Value = value;
-        Timestamp = timestamp;
-        Headers = headers ?? [];
+        Set(topic, partition, keySchema, key, valueSchema, value, timestamp, headers);
         KafkaOffset = kafkaOffset;
         OriginalTopic = topic;
         OriginalKafkaPartition = partition;
