@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Broker.Cluster;
+using Platform.Broker.Transactions;
+using Platform.Client;
 
 namespace Platform.Broker.Tests.Cluster;
 
@@ -52,6 +54,52 @@ public sealed class ClusterServiceDisposalTests : IAsyncLifetime
         }
 
         Assert.True(unobserved.IsEmpty, string.Join("\n\n", unobserved));
+    }
+
+    [Fact]
+    public async Task LeadershipArrivingAfterTheLogsClosed_FailsThatReplicaOnly_AndTheSessionLoopGoesOn()
+    {
+        var timeout = TimeSpan.FromSeconds(30);
+        void Configure(BrokerOptions o)
+        {
+            o.TransactionStateLogNumPartitions = 1;
+            o.TransactionStateLogReplicationFactor = 2;
+        }
+
+        var brokers = new[] { await _etcd.StartBrokerAsync(1, Configure), await _etcd.StartBrokerAsync(2, Configure) };
+        ClusterMetadata View(int id) => brokers[id - 1].Services.GetRequiredService<ClusterMetadata>();
+        Assert.True(await View(1).WaitForAsync(v => v.Brokers.Count == 2, timeout, CancellationToken.None));
+
+        // A transactional id creates __transaction_state; the coordinator loads its partition by replaying its log.
+        using (var producer = new ProducerBuilder<string?, string>(new ProducerConfig
+        {
+            BootstrapServers = string.Join(',', brokers.Select(b => b.BootstrapServers)),
+            TransactionalId = "closing",
+        }).Build())
+        {
+            producer.InitTransactions(timeout);
+        }
+
+        ClusterView? view = null;
+        Assert.True(await View(1).WaitForAsync(
+            v => (view = v).Leader(TransactionCoordinator.TopicName, 0) is not null && v.State(TransactionCoordinator.TopicName, 0)!.Isr.Length == 2, timeout, CancellationToken.None));
+        var leader = view!.Leader(TransactionCoordinator.TopicName, 0)!.Id;
+        var other = 3 - leader;
+
+        // The other broker's logs close (its listener too) while its cluster session and loop live on, as in an
+        // EmbeddedBroker's disposal; then the leader goes, and the controller hands the partition to the other broker.
+        await brokers[other - 1].StopAsync();
+        await brokers[leader - 1].DisposeAsync();
+        Assert.True(await View(other).WaitForAsync(v => v.Leader(TransactionCoordinator.TopicName, 0)?.Id == other, timeout, CancellationToken.None));
+
+        // Its replay fails in the closed log. The loop goes on applying what comes next (a broker joining), and the
+        // disposal that awaits it does not throw (when one replica's failure ended the loop, it threw that replay's
+        // OffsetOutOfRangeException).
+        await using (var third = await _etcd.StartBrokerAsync(3, Configure))
+        {
+            Assert.True(await View(other).WaitForAsync(v => v.Brokers.ContainsKey(3), timeout, CancellationToken.None));
+            await brokers[other - 1].DisposeAsync();
+        }
     }
 
     /// <summary>In a method of its own, so that nothing on the test's frame keeps the broker's tasks from being collected.</summary>

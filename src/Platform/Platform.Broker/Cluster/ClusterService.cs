@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Platform.Broker.Groups;
 using Platform.Broker.Replication;
 using Platform.Cluster;
+using Platform.Storage;
 
 namespace Platform.Broker.Cluster;
 
@@ -481,7 +482,17 @@ public sealed partial class ClusterService(
                 if (old.Leader != role.Leader || old.LeaderEpoch != role.LeaderEpoch || old.PartitionEpoch != role.PartitionEpoch
                     || !old.Replicas.SequenceEqual(role.Replicas) || !old.Isr.SequenceEqual(role.Isr))
                 {
-                    await replicas.ApplyRoleAsync(partition, role, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await replicas.ApplyRoleAsync(partition, role, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (LogException e)
+                    {
+                        // One replica's log failing under its new role (a coordinator's replay of a log gone offline, or
+                        // closed by a broker stopping) must not end this loop: every later change would go unapplied.
+                        // A log gone offline is reported to the controller, which moves the leadership away.
+                        LogApplyRoleFailed(e, name, p);
+                    }
                 }
             }
 
@@ -527,6 +538,9 @@ public sealed partial class ClusterService(
 
     [LoggerMessage(EventId = 1609, Level = LogLevel.Warning, Message = "Reporting replicas with their log offline failed; retrying")]
     private partial void LogOfflineReportFailed(Exception exception);
+
+    [LoggerMessage(EventId = 1610, Level = LogLevel.Error, Message = "Taking the new role of replica {Topic}-{Partition} failed in its log")]
+    private partial void LogApplyRoleFailed(Exception exception, string topic, int partition);
 
     [LoggerMessage(EventId = 1607, Level = LogLevel.Information, Message = "Replica {Topic}-{Partition} removed from this broker")]
     private partial void LogReplicaRemoved(string topic, int partition);
