@@ -97,6 +97,29 @@ public sealed class ProducerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_ByteArraysAndNullKeys_StoredAsGivenWithNullsKept()
+    {
+        // byte[] and Null go around their serializers (no call per record): the bytes stored must still be the caller's.
+        using var bytes = new ProducerBuilder<byte[]?, byte[]?>(Config()).Build();
+        using var unkeyed = new ProducerBuilder<Null, byte[]>(Config()).Build();
+        var partition = new TopicPartition("arrays", 0);
+
+        bytes.Produce(partition, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes("key-1"), Value = Encoding.UTF8.GetBytes("value-1") });
+        bytes.Produce(partition, new Message<byte[]?, byte[]?> { Key = null, Value = Encoding.UTF8.GetBytes("value-2") });
+        bytes.Produce(partition, new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes("key-3"), Value = null });
+        Assert.Equal(0, bytes.Flush(TimeSpan.FromSeconds(10)));
+        var keyed = await bytes.ProduceAsync("arrays", new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes("key-4"), Value = [] });
+        await unkeyed.ProduceAsync(partition, new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes("value-5") });
+
+        var stored = await PartitionReader.ReadAllAsync(_broker.BootstrapServers, "arrays", 0, 4 + (keyed.Partition == 0 ? 1 : 0));
+        Assert.Equal(
+            [("key-1", "value-1"), (null, "value-2"), ("key-3", null)],
+            stored.Where(r => r.Key != "key-4").Take(3).Select(r => (r.Key, r.Value)));
+        Assert.Equal((null, "value-5"), stored.Select(r => (r.Key, r.Value)).Last());
+        Assert.Equal(Murmur2.Partition(Encoding.UTF8.GetBytes("key-4"), 3), keyed.Partition);
+    }
+
+    [Fact]
     public async Task Produce_DefaultConfig_IsIdempotentWithSequencedBatches()
     {
         using var producer = new ProducerBuilder<Null, string>(Config()).Build();

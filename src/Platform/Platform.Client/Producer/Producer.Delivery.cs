@@ -16,13 +16,26 @@ internal sealed partial class Producer<TKey, TValue>
         var partition = batch.Queue.Partition;
         var slots = batch.Slots;
         var unhandledFailures = 0;
+
+        // The records of a batch usually share one handler (a callback passed with every Produce): its kind is
+        // told once per run of equal handlers, not by casts per record (in the code shared by reference types,
+        // a cast to a generic type looks the type up first).
+        object? knownHandler = null;
+        Action<DeliveryReport<TKey, TValue>>? action = null;
         for (var i = 0; i < slots.Length; i++)
         {
-            var slot = slots[i];
-            if (slot.Handler is null && _interceptors.Length == 0)
+            ref readonly var slot = ref slots[i];
+            var handler = slot.Handler;
+            if (handler is null && _interceptors.Length == 0)
             {
                 unhandledFailures += error is null ? 0 : 1;
                 continue;
+            }
+
+            if (!ReferenceEquals(handler, knownHandler))
+            {
+                knownHandler = handler;
+                action = handler as Action<DeliveryReport<TKey, TValue>>;
             }
 
             var offset = error is null && baseOffset >= 0 ? baseOffset + i : -1;
@@ -31,7 +44,7 @@ internal sealed partial class Producer<TKey, TValue>
                 : new Timestamp(slot.Timestamp, TimestampType.CreateTime);
             var message = (Message<TKey, TValue>)slot.Message!;
             DeliveryReport<TKey, TValue>? report = null;
-            if (_interceptors.Length > 0 || slot.Handler is Action<DeliveryReport<TKey, TValue>>)
+            if (_interceptors.Length > 0 || action is not null)
             {
                 report = new DeliveryReport<TKey, TValue>
                 {
@@ -56,19 +69,22 @@ internal sealed partial class Producer<TKey, TValue>
                 }
             }
 
-            switch (slot.Handler)
+            if (action is not null)
             {
-                case Action<DeliveryReport<TKey, TValue>> handler:
-                    try
-                    {
-                        handler(report!);
-                    }
-                    catch (Exception ex)
-                    {
-                        ReportError(new Error(ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
-                    }
+                try
+                {
+                    action(report!);
+                }
+                catch (Exception ex)
+                {
+                    ReportError(new Error(ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
+                }
 
-                    break;
+                continue;
+            }
+
+            switch (handler)
+            {
                 case TaskCompletionSource<DeliveryResult<TKey, TValue>> completion:
                     var result = new DeliveryResult<TKey, TValue>
                     {
@@ -89,10 +105,10 @@ internal sealed partial class Producer<TKey, TValue>
                     }
 
                     break;
-                case IDeliveryHandler<TKey, TValue> handler:
+                case IDeliveryHandler<TKey, TValue> deliveryHandler:
                     try
                     {
-                        handler.OnDelivery(topic, partition, offset, error ?? Error.NoError, message);
+                        deliveryHandler.OnDelivery(topic, partition, offset, error ?? Error.NoError, message);
                     }
                     catch (Exception ex)
                     {

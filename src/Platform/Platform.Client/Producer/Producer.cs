@@ -286,11 +286,10 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         var topic = queues.Topic;
         var info = Topic(queues, ref deadline, cancellationToken);
 
-        var scratch = _scratch ??= new byte[4096];
+        byte[]? scratch = null;
         var used = 0;
         var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
         var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
-        _scratch = scratch;
 
         var headers = message.Headers?.Entries;
         var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
@@ -303,7 +302,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
         partition = ChoosePartition(topic, partition, queues, info, key, message, out var sticky);
         var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
-            ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
+            ? (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond
             : message.Timestamp.UnixTimestampMs;
         var record = new SerializedRecord(
             timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
@@ -431,10 +430,24 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         return message;
     }
 
-    private SerializedPart Serialize<T>(SerializerPair<T> serializer, T data, MessageComponentType component, string topic, Message<TKey, TValue> message, ref byte[] scratch, ref int used)
+    /// <summary>
+    /// Serializes a key or value: bytes already are taken from where they are; a span serializer writes into
+    /// <paramref name="scratch"/> (this thread's buffer, fetched on first need) from <paramref name="used"/> on.
+    /// </summary>
+    private SerializedPart Serialize<T>(SerializerPair<T> serializer, T data, MessageComponentType component, string topic, Message<TKey, TValue> message, ref byte[]? scratch, ref int used)
     {
         try
         {
+            if (serializer.IsByteArray)
+            {
+                return SerializedPart.From(Unsafe.As<T, byte[]?>(ref data));
+            }
+
+            if (serializer.IsNull)
+            {
+                return SerializedPart.Null;
+            }
+
             if (typeof(T) == typeof(ReadOnlyMemory<byte>?) && ReferenceEquals(serializer.Sync, Serializers.ByteMemory))
             {
                 // Bytes already: appended from where they are (the caller's array), no copy to the scratch first.
@@ -458,10 +471,12 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                     return SerializedPart.Null;
                 }
 
+                scratch ??= _scratch ??= new byte[4096];
                 if (scratch.Length - used < max)
                 {
                     // The key already written stays valid in the old array.
                     scratch = new byte[Math.Max(scratch.Length * 2, used + max)];
+                    _scratch = scratch;
                     used = 0;
                 }
 
