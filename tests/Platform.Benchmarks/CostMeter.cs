@@ -6,7 +6,8 @@ namespace Platform.Benchmarks;
 /// What one connect benchmark step costs, apart from its wall time (which other work on a shared machine skews):
 /// CPU seconds of this process (the loader or the worker), of the broker process and of the PostgreSQL server (its
 /// postmaster and children: the backends serving the connections, the WAL writer...), the managed bytes this process
-/// allocated and its garbage collections.
+/// allocated and its garbage collections, and the JIT's time and methods compiled in this process (a step that still
+/// compiles after its warm-up measures the JIT too).
 /// </summary>
 internal sealed class CostMeter(int? brokerPid, int postgresPort)
 {
@@ -17,6 +18,8 @@ internal sealed class CostMeter(int? brokerPid, int postgresPort)
     private int _gen0;
     private int _gen2;
     private TimeSpan _paused;
+    private TimeSpan _jit;
+    private long _jitted;
 
     public List<double> SelfMicrosPerRow { get; } = [];
 
@@ -32,6 +35,10 @@ internal sealed class CostMeter(int? brokerPid, int postgresPort)
 
     public List<double> PausedMs { get; } = [];
 
+    public List<double> JitMs { get; } = [];
+
+    public List<double> JitMethods { get; } = [];
+
     public void Start()
     {
         _self = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
@@ -41,6 +48,8 @@ internal sealed class CostMeter(int? brokerPid, int postgresPort)
         _gen0 = GC.CollectionCount(0);
         _gen2 = GC.CollectionCount(2);
         _paused = GC.GetTotalPauseDuration();
+        _jit = System.Runtime.JitInfo.GetCompilationTime();
+        _jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
     }
 
     public void Stop(int rows)
@@ -52,13 +61,16 @@ internal sealed class CostMeter(int? brokerPid, int postgresPort)
         Gen0.Add(GC.CollectionCount(0) - _gen0);
         Gen2.Add(GC.CollectionCount(2) - _gen2);
         PausedMs.Add((GC.GetTotalPauseDuration() - _paused).TotalMilliseconds);
+        JitMs.Add((System.Runtime.JitInfo.GetCompilationTime() - _jit).TotalMilliseconds);
+        JitMethods.Add(System.Runtime.JitInfo.GetCompiledMethodCount() - _jitted);
     }
 
     /// <summary>Prints the medians of every step measured, one line.</summary>
     public void Print(string name)
         => Console.WriteLine($"    {name,-26} CPU µs/row: self {Report.F(Report.Median(SelfMicrosPerRow), 2)}, broker {Report.F(Report.Median(BrokerMicrosPerRow), 2)}, "
             + $"postgres {Report.F(Report.Median(PostgresMicrosPerRow), 2)}; allocated {Report.F(Report.Median(BytesPerRow), 0)} B/row; "
-            + $"GCs gen0 {Report.F(Report.Median(Gen0), 0)}, gen2 {Report.F(Report.Median(Gen2), 0)}, paused {Report.F(Report.Median(PausedMs), 0)} ms");
+            + $"GCs gen0 {Report.F(Report.Median(Gen0), 0)}, gen2 {Report.F(Report.Median(Gen2), 0)}, paused {Report.F(Report.Median(PausedMs), 0)} ms; "
+            + $"JIT {Report.F(Report.Median(JitMs), 0)} ms, {Report.F(Report.Median(JitMethods), 0)} methods");
 
     /// <summary>
     /// CPU seconds of the PostgreSQL server on <paramref name="port"/>: its postmaster with its ended children
