@@ -46,11 +46,12 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
     private bool _stringKeys;
     private Partial[] _entries = new Partial[64];
 
-    // The entries counted since the last flush, in the order their keys first came: what the next flush sends.
-    private int[] _counted = new int[64];
-    private int _countedCount;
+    // Where each key's entry is in the table, in the order the keys came: a flush sends in this order, the keys'
+    // own (their strings were allocated in it, so reading them for the sends goes through memory in order).
+    private int[] _order = new int[64];
 
-    // Copies of the counted entries while a flush sends them.
+    // Keys counted since the last flush, and copies of their entries while a flush sends them.
+    private int _counted;
     private Partial[] _flushing = [];
     private ISerializer<TKey> _keySerializer = null!;
     private ISpanWriter<TKey>? _keyWriter;
@@ -86,12 +87,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
         if (partial.Count++ == 0)
         {
             partial.Timestamp = record.Timestamp;
-            if (_countedCount == _counted.Length)
-            {
-                Array.Resize(ref _counted, _counted.Length * 2);
-            }
-
-            _counted[_countedCount++] = at;
+            _counted++;
         }
         else
         {
@@ -106,26 +102,33 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
     public void Flush()
     {
-        var counted = _countedCount;
-        _countedCount = 0;
-        if (_flushing.Length < counted)
+        if (_counted > 0)
         {
-            _flushing = new Partial[Math.Max(counted, _flushing.Length * 2)];
-        }
+            if (_flushing.Length < _counted)
+            {
+                _flushing = new Partial[Math.Max(_counted, _flushing.Length * 2)];
+            }
 
-        // The entries counted are all over the table: taken out first, in a loop so small that the processor fetches
-        // many at once, rather than one after the other between the sends, each fetch a wait of its own.
-        for (var i = 0; i < counted; i++)
-        {
-            ref var partial = ref _entries[_counted[i]];
-            _flushing[i] = partial;
-            partial.Count = 0;
-        }
+            // The table's entries are read in key order, so all over it: the counted ones are taken out first, in a
+            // loop so small that the processor fetches many entries at once, rather than one after the other between
+            // the sends, each fetch a wait of its own.
+            var taken = 0;
+            for (var i = 0; i < _entryCount; i++)
+            {
+                ref var partial = ref _entries[_byKey ? _order[i] : i];
+                if (partial.Count > 0)
+                {
+                    _flushing[taken++] = partial;
+                    partial.Count = 0;
+                }
+            }
 
-        for (var i = 0; i < counted; i++)
-        {
-            ref var partial = ref _flushing[i];
-            Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+            _counted = 0;
+            for (var i = 0; i < taken; i++)
+            {
+                ref var partial = ref _flushing[i];
+                Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+            }
         }
 
         if (_bytes > _maxBytes)
@@ -184,7 +187,13 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
         entries[at] = new Partial(key, hash);
         _bytes += _keyWriter!.Size(key) + EntryOverhead;
-        if (++_entryCount * 8 > entries.Length * 5)
+        if (_entryCount == _order.Length)
+        {
+            Array.Resize(ref _order, _order.Length * 2);
+        }
+
+        _order[_entryCount++] = at;
+        if (_entryCount * 8 > entries.Length * 5)
         {
             return GrowTable(at);
         }
@@ -216,10 +225,9 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
             movedTo[i] = at;
         }
 
-        // The entries counted since the flush are found by where they are.
-        for (var c = 0; c < _countedCount; c++)
+        for (var i = 0; i < _entryCount; i++)
         {
-            _counted[c] = movedTo[_counted[c]];
+            _order[i] = movedTo[_order[i]];
         }
 
         _entries = entries;
