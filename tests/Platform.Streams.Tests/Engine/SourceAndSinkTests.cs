@@ -41,6 +41,49 @@ public sealed class SourceAndSinkTests
         Assert.Equal([20L, 30L], harness.Collector.To("out").Select(s => s.Timestamp));
     }
 
+    /// <summary>
+    /// A sink sizes its buffer by a bound on a string's UTF-8 bytes, not their count: whatever the characters (1 to 3
+    /// bytes each, surrogate pairs, a lone surrogate written as U+FFFD) and lengths around where the bound gives way to
+    /// a count, and a key and value together larger than the buffer, the bytes sent are the string's UTF-8 exactly.
+    /// </summary>
+    [Fact]
+    public void Sink_StringsOfAnyCharactersAndLength_SentAsTheirExactUtf8()
+    {
+        var topology = new Topology()
+            .AddSource("source", Serdes.String, Serdes.String, "in")
+            .AddSink("sink", "out", Serdes.String, Serdes.String, null, "source");
+        var harness = new TaskHarness(topology, new StreamsConfig(), new TaskId(0, 0), new TopicPartition("in", 0));
+        string[] pieces = ["a", "\u00e9", "\u20ac", "\ud83d\ude00", "\ud800"];
+        var values = new List<string> { "" };
+        foreach (var piece in pieces)
+        {
+            foreach (var length in new[] { 1, 85, 341, 1023, 1024, 1025, 3000 })
+            {
+                var text = new StringBuilder();
+                while (text.Length < length)
+                {
+                    text.Append(piece);
+                }
+
+                values.Add(text.ToString(0, length));
+            }
+        }
+
+        var offset = 0L;
+        foreach (var value in values)
+        {
+            harness.Add("in", 0, offset++, value, value, 1);
+        }
+
+        var sent = harness.Collector.To("out");
+        Assert.Equal(values.Count, sent.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            Assert.Equal(Encoding.UTF8.GetBytes(values[i]), sent[i].Key);
+            Assert.Equal(Encoding.UTF8.GetBytes(values[i]), sent[i].Value);
+        }
+    }
+
     [Theory]
     [InlineData(3, 3)]
     [InlineData(null, -1)]

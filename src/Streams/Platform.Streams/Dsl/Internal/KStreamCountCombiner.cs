@@ -30,24 +30,29 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
     // A rough per-key cost besides the key's bytes: the entries, the Bytes and its array header.
     private const int EntryOverhead = 64;
 
-    // Each key seen has a slot, kept across flushes (its count back at 0) until the slots outgrow the budget: most
-    // keys come again, and a kept key is neither added anew nor copied by the GC as a new object per flush.
-    // The slot of a key by its serialized bytes, or (when equal keys serialize to equal bytes) by the key as it is.
+    // Each key seen has an entry, kept across flushes (its count back at 0) until the entries outgrow the budget:
+    // most keys come again, and a kept key is neither added anew nor copied by the GC as a new object per flush.
+    // Keys by their serialized bytes: the number of their entry, dense from 0.
     private readonly Dictionary<Bytes, int> _bySerializedKey = new(BytesComparer.Instance);
     private Dictionary<Bytes, int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private Partial[] _slots = new Partial[64];
-    private int _slotCount;
+    private int _entryCount;
 
-    // Keys as they are: an open-addressing table (linear probing, at most half full) of slot numbers + 1 (0: free),
-    // and each slot holds its key's hash. A word count looks up every word here among thousands of keys; through a
-    // Dictionary that took a fifth of the stream thread: its buckets, its entries, then the slot, each a cache miss,
-    // and the key's generic equality and hash looked up per call. Here a hit reads the table, the slot and the key.
+    // Keys as they are (when equal keys serialize to equal bytes): the entries are an open-addressing table (linear
+    // probing, at most 5/8 full) with each key's hash in its entry (0: free). A word count looks up every word among
+    // thousands of keys, each lookup a cache miss per memory area it reads: through a Dictionary that took a fifth of
+    // the stream thread (its buckets, its entries, then the slot); through a table of slot numbers beside the slots,
+    // three misses (table, slot, key). Here a hit reads the entry, next to its neighbours, and the key.
     private bool _byKey;
     private bool _stringKeys;
-    private int[] _index = [];
+    private Partial[] _entries = new Partial[64];
 
-    // Slots with a count above 0: what the next flush sends.
+    // Where each key's entry is in the table, in the order the keys came: a flush sends in this order, the keys'
+    // own (their strings were allocated in it, so reading them for the sends goes through memory in order).
+    private int[] _order = new int[64];
+
+    // Keys counted since the last flush, and copies of their entries while a flush sends them.
     private int _counted;
+    private Partial[] _flushing = [];
     private ISerializer<TKey> _keySerializer = null!;
     private ISpanWriter<TKey>? _keyWriter;
     private long _maxBytes;
@@ -63,7 +68,6 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
         _keyWriter = _keySerializer as ISpanWriter<TKey>;
         _stringKeys = _keySerializer is StringSerde;
         _byKey = _stringKeys || _keySerializer is Int32Serde or Int64Serde;
-        _index = _byKey ? new int[128] : [];
 
         // A share of the record cache per task: with caching off (0) nothing is held back either.
         _maxBytes = Math.Min(context.Config.StateStoreCacheMaxBytes, MaxBytes);
@@ -78,7 +82,8 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
             return;
         }
 
-        ref var partial = ref Slot(record.Key);
+        var at = _byKey ? EntryByKey(record.Key) : EntryBySerializedKey(record.Key);
+        ref var partial = ref _entries[at];
         if (partial.Count++ == 0)
         {
             partial.Timestamp = record.Timestamp;
@@ -99,115 +104,146 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
     {
         if (_counted > 0)
         {
-            _counted = 0;
-            for (var i = 0; i < _slotCount; i++)
+            if (_flushing.Length < _counted)
             {
-                ref var partial = ref _slots[i];
+                _flushing = new Partial[Math.Max(_counted, _flushing.Length * 2)];
+            }
+
+            // The table's entries are read in key order, so all over it: the counted ones are taken out first, in a
+            // loop so small that the processor fetches many entries at once, rather than one after the other between
+            // the sends, each fetch a wait of its own.
+            var taken = 0;
+            for (var i = 0; i < _entryCount; i++)
+            {
+                ref var partial = ref _entries[_byKey ? _order[i] : i];
                 if (partial.Count > 0)
                 {
-                    Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
+                    _flushing[taken++] = partial;
                     partial.Count = 0;
                 }
+            }
+
+            _counted = 0;
+            for (var i = 0; i < taken; i++)
+            {
+                ref var partial = ref _flushing[i];
+                Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
             }
         }
 
         if (_bytes > _maxBytes)
         {
             _bySerializedKey.Clear();
-            Array.Clear(_index);
-            Array.Clear(_slots, 0, _slotCount);
-            _slotCount = 0;
+            Array.Clear(_entries);
+            Array.Clear(_flushing);
+            _entryCount = 0;
             _bytes = 0;
         }
     }
 
-    /// <summary>The slot of <paramref name="key"/>, a new one (count 0) if the key has none.</summary>
-    private ref Partial Slot(TKey key)
+    /// <summary>The entry of <paramref name="key"/> by its serialized bytes, a new one (count 0) if the key has none.</summary>
+    private int EntryBySerializedKey(TKey key)
     {
-        if (_byKey)
-        {
-            return ref SlotByKey(key);
-        }
-
         var bytes = SerializeKey(key);
         ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, bytes, out var exists);
         if (exists)
         {
-            return ref _slots[index];
+            return index;
         }
 
-        index = _slotCount;
-        return ref AddSlot(key, bytes.Length, 0);
+        index = _entryCount;
+        if (_entryCount == _entries.Length)
+        {
+            Array.Resize(ref _entries, _entries.Length * 2);
+        }
+
+        _entries[_entryCount] = new Partial(key, 0);
+        _bytes += bytes.Length + EntryOverhead;
+        return _entryCount++;
     }
 
-    private ref Partial SlotByKey(TKey key)
+    /// <summary>The entry of <paramref name="key"/> in the table, a new one (count 0) if the key has none.</summary>
+    private int EntryByKey(TKey key)
     {
         var hash = Hash(key);
-        var index = _index;
-        var mask = index.Length - 1;
+        var entries = _entries;
+        var mask = entries.Length - 1;
         var at = hash & mask;
-        for (var taken = index[at]; taken != 0; taken = index[at])
+        while (true)
         {
-            ref var slot = ref _slots[taken - 1];
-            if (slot.Hash == hash && KeyEquals(slot.Key, key))
+            ref var entry = ref entries[at];
+            if (entry.Hash == hash && KeyEquals(entry.Key, key))
             {
-                return ref slot;
+                return at;
+            }
+
+            if (entry.Hash == 0)
+            {
+                break;
             }
 
             at = (at + 1) & mask;
         }
 
-        index[at] = _slotCount + 1;
-        ref var added = ref AddSlot(key, _keyWriter!.Size(key), hash);
-        if (_slotCount * 2 > index.Length)
+        entries[at] = new Partial(key, hash);
+        _bytes += _keyWriter!.Size(key) + EntryOverhead;
+        if (_entryCount == _order.Length)
         {
-            GrowIndex();
+            Array.Resize(ref _order, _order.Length * 2);
         }
 
-        return ref added;
-    }
-
-    private ref Partial AddSlot(TKey key, int size, int hash)
-    {
-        if (_slotCount == _slots.Length)
+        _order[_entryCount++] = at;
+        if (_entryCount * 8 > entries.Length * 5)
         {
-            Array.Resize(ref _slots, _slots.Length * 2);
+            return GrowTable(at);
         }
 
-        _bytes += size + EntryOverhead;
-        ref var slot = ref _slots[_slotCount++];
-        slot = new Partial(key, hash);
-        return ref slot;
+        return at;
     }
 
-    private void GrowIndex()
+    /// <summary>Moves the entries to a table twice as large; returns where the entry at <paramref name="added"/> went.</summary>
+    private int GrowTable(int added)
     {
-        var index = new int[_index.Length * 2];
-        var mask = index.Length - 1;
-        for (var i = 0; i < _slotCount; i++)
+        var old = _entries;
+        var entries = new Partial[old.Length * 2];
+        var mask = entries.Length - 1;
+        var movedTo = new int[old.Length];
+        for (var i = 0; i < old.Length; i++)
         {
-            var at = _slots[i].Hash & mask;
-            while (index[at] != 0)
+            if (old[i].Hash == 0)
+            {
+                continue;
+            }
+
+            var at = old[i].Hash & mask;
+            while (entries[at].Hash != 0)
             {
                 at = (at + 1) & mask;
             }
 
-            index[at] = i + 1;
+            entries[at] = old[i];
+            movedTo[i] = at;
         }
 
-        _index = index;
+        for (var i = 0; i < _entryCount; i++)
+        {
+            _order[i] = movedTo[_order[i]];
+        }
+
+        _entries = entries;
+        return movedTo[added];
     }
 
     // Strings compare ordinally (as their UTF-8 bytes would), through string's own methods rather than the shared
     // generic code's comparer lookup; int and long keys get code of their own, where the comparer is inlined. The
     // hash is mixed (murmur3's finalizer): an int is its own hash, and keys a multiple of the table's size apart
-    // would otherwise all probe from the same place.
+    // would otherwise all probe from the same place. Its top bit is set, so no key's hash is 0 (a free entry's).
     private int Hash(TKey key)
     {
         var hash = (uint)(_stringKeys ? Unsafe.As<TKey, string>(ref key).GetHashCode() : EqualityComparer<TKey>.Default.GetHashCode(key!));
         hash = (hash ^ (hash >> 16)) * 0x85EBCA6B;
         hash = (hash ^ (hash >> 13)) * 0xC2B2AE35;
-        return (int)(hash ^ (hash >> 16));
+        return (int)(hash ^ (hash >> 16)) | int.MinValue;
     }
 
     private bool KeyEquals(TKey stored, TKey key)

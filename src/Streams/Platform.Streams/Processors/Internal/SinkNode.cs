@@ -95,7 +95,8 @@ internal sealed class SinkNode<TKey, TValue>(
             return bytes;
         }
 
-        var size = writer.Size(data);
+        // Room to write is all this needs: a bound, not the exact size (a string's would be a pass of its own).
+        var size = writer.MaxSize(data);
         isNull = size < 0;
         if (isNull)
         {
@@ -109,7 +110,7 @@ internal sealed class SinkNode<TKey, TValue>(
             used = 0;
         }
 
-        var written = writer.Write(data, _scratch.AsSpan(used, size));
+        var written = writer.Write(data, _scratch.AsSpan(used));
         var span = new ReadOnlySpan<byte>(_scratch, used, written);
         used += written;
         return span;
