@@ -270,7 +270,7 @@ internal sealed class GroupCommit
         var durable = _flusher.DurableOffset;
         lock (_lock)
         {
-            // Oldest first, as they arrived.
+            // In arrival order (completed newest first, below).
             _waiters.RemoveAll(entry =>
             {
                 if (entry.Offset <= durable)
@@ -291,9 +291,12 @@ internal sealed class GroupCommit
             _expected = (done?.Count ?? 0) + _waiters.Count;
         }
 
-        foreach (var waiter in done ?? [])
+        // Newest first: a connection's answers are written in order, so the older ones' continuations, run last, find
+        // the newer ones already answered behind them and write them all in one send (FrameWriter) rather than each
+        // writing its own while the next is not yet completed.
+        for (var i = (done?.Count ?? 0) - 1; i >= 0; i--)
         {
-            waiter.TrySetResult();
+            done![i].TrySetResult();
         }
 
         if (done is not null)
