@@ -51,6 +51,9 @@ internal sealed class GroupCommit
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
     private readonly TimeProvider _time;
     private readonly ITimer _deferredTimer;
+    // Spins before it blocks (the default). Its yields were 3.8% of the broker's CPU under kcat's acks=all stream, but
+    // without the spin `platform perf produce` acks=all (requests of 4 partitions, 5 in flight) fell from a median of
+    // 415k to 321k records/s and its broker CPU rose from 0.39 to 0.44 s per million records (8 runs each, load 20-40).
     private readonly ManualResetEventSlim _gathered = new();
     private long _deferredBytes;
     private bool _timerArmed;
