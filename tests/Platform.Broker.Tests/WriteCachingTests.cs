@@ -111,6 +111,49 @@ public sealed class WriteCachingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_PipelinedIntoOneFsyncRound_AnswersWrittenTogetherInOrder()
+    {
+        await _connection.CreateTopicAsync("round");
+        var log = Path.Combine(_broker.DataDir, "round-0", "00000000000000000000.log");
+        using var release = new SemaphoreSlim(0);
+        _disk.FlushFault = path =>
+        {
+            if (path == log)
+            {
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return null;
+        };
+
+        // Appended while an fsync is held, so one round answers them all: the older answers' frames wait in the
+        // buffer for the newer ones, an acks=0 produce among them (no answer) passes them on, and the ListOffsets
+        // after them (not pipelined) is answered once they are written.
+        var batch = Wire.Batch(1_700_000_000_000, ("k", "v"));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("round", 0, batch), 9, 2001));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("round", 0, batch), 9, 2002));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("round", 0, batch, acks: 0), 9, 2003));
+        await _connection.SendRawAsync(RawConnection.Frame(Wire.ProduceRequest("round", 0, batch), 9, 2004));
+        var list = new ListOffsetsRequest { ReplicaId = -1, Topics = [new() { Name = "round", Partitions = [new() { PartitionIndex = 0, Timestamp = -1 }] }] };
+        await _connection.SendRawAsync(RawConnection.Frame(list, 7, 2005));
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        release.Release(100);
+        _disk.FlushFault = null;
+
+        long[] offsets = [0, 1, 3];
+        int[] correlations = [2001, 2002, 2004];
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            var answer = RawConnection.Decode<ProduceResponse>((await _connection.ReadFrameAsync())!, ApiKey.Produce, 9, correlations[i]);
+            Assert.Equal(0, answer.Responses[0].PartitionResponses[0].ErrorCode);
+            Assert.Equal(offsets[i], answer.Responses[0].PartitionResponses[0].BaseOffset);
+        }
+
+        var listed = RawConnection.Decode<ListOffsetsResponse>((await _connection.ReadFrameAsync())!, ApiKey.ListOffsets, 7, 2005);
+        Assert.Equal(4, listed.Topics[0].Partitions[0].Offset);
+    }
+
+    [Fact]
     public async Task DescribeAndAlterConfigs_WriteCaching_DefaultFalseThenSetOnTheTopic()
     {
         await _connection.CreateTopicAsync("described");

@@ -51,6 +51,9 @@ internal sealed class GroupCommit
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
     private readonly TimeProvider _time;
     private readonly ITimer _deferredTimer;
+    // Spins before it blocks (the default). Its yields were 3.8% of the broker's CPU under kcat's acks=all stream, but
+    // without the spin `platform perf produce` acks=all (requests of 4 partitions, 5 in flight) fell from a median of
+    // 415k to 321k records/s and its broker CPU rose from 0.39 to 0.44 s per million records (8 runs each, load 20-40).
     private readonly ManualResetEventSlim _gathered = new();
     private long _deferredBytes;
     private bool _timerArmed;
@@ -270,7 +273,7 @@ internal sealed class GroupCommit
         var durable = _flusher.DurableOffset;
         lock (_lock)
         {
-            // Oldest first, as they arrived.
+            // In arrival order (completed newest first, below).
             _waiters.RemoveAll(entry =>
             {
                 if (entry.Offset <= durable)
@@ -291,9 +294,12 @@ internal sealed class GroupCommit
             _expected = (done?.Count ?? 0) + _waiters.Count;
         }
 
-        foreach (var waiter in done ?? [])
+        // Newest first: a connection's answers are written in order, so the older ones' continuations, run last, find
+        // the newer ones already answered behind them and write them all in one send (FrameWriter) rather than each
+        // writing its own while the next is not yet completed.
+        for (var i = (done?.Count ?? 0) - 1; i >= 0; i--)
         {
-            waiter.TrySetResult();
+            done![i].TrySetResult();
         }
 
         if (done is not null)

@@ -37,6 +37,7 @@ internal sealed partial class ClientConnection : IClientConnection
     private volatile object? _inProgress;
     private volatile string? _abortReason;
     private Task<bool> _answers = NoneOutstanding;
+    private PendingAnswer? _lastAnswer;
     private int _answersPending;
 
     public ClientConnection(long id, Socket socket, ConnectionServices services, CancellationToken stopping)
@@ -68,11 +69,16 @@ internal sealed partial class ClientConnection : IClientConnection
 
     public Task<bool> EarlierAnswers => _answers;
 
-    /// <summary>Called by the processor on the connection's loop, so <see cref="_answers"/> has one writer.</summary>
-    public void AnswerLater(Func<Task<bool>, Task<bool>> answer)
+    /// <summary>Called by the processor on the connection's loop, so <see cref="_answers"/> and <see cref="_lastAnswer"/> have one writer.</summary>
+    public void AnswerLater(Task handling, Func<Task<bool>, Func<bool>, Task<bool>> answer)
     {
         Interlocked.Increment(ref _answersPending);
-        var written = answer(_answers);
+        var pending = new PendingAnswer(handling);
+        // Linked before this answer starts: whoever sees it as next may count on it to write (it waits only for
+        // the earlier answers), and a node linked after an answer looked is simply not seen.
+        _lastAnswer?.Next = pending;
+        _lastAnswer = pending;
+        var written = answer(_answers, pending.NextReady);
         _answers = written;
         written.ContinueWith(static (done, state) => ((ClientConnection)state!).Answered(done), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
@@ -242,6 +248,21 @@ internal sealed partial class ClientConnection : IClientConnection
 
         // Closing the socket as well ends a pending read or write even where cancelling it does not take.
         _socket.Dispose();
+    }
+
+    /// <summary>An answer handed to <see cref="AnswerLater"/>, linked to the one after it.</summary>
+    private sealed class PendingAnswer(Task handling)
+    {
+        private readonly Task _handling = handling;
+        private volatile PendingAnswer? _next;
+
+        public PendingAnswer? Next
+        {
+            set => _next = value;
+        }
+
+        /// <summary>Whether the next answer is ready to write as soon as this one is written (a failed one closes the connection instead).</summary>
+        public bool NextReady() => _next?._handling.IsCompletedSuccessfully == true;
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "Closing connection {ConnectionId} from {Remote}: {Reason} ({Suppressed} similar lines left out)")]

@@ -20,9 +20,11 @@ public interface IClientConnection
     Task<bool> EarlierAnswers { get; }
 
     /// <summary>
-    /// Finishes the current request in the background while the connection reads its next ones.
-    /// <paramref name="answer"/> is given <see cref="EarlierAnswers"/> (write only after it completes with
-    /// true) and returns whether the connection stays open.
+    /// Finishes the current request, whose <paramref name="handling"/> is still running, in the background while
+    /// the connection reads its next ones. <paramref name="answer"/> is given <see cref="EarlierAnswers"/> (write
+    /// only after it completes with true) and a test of whether the next answer is ready to be written right
+    /// after this one (its handling done), which lets this one's frame wait in the buffer for it; it returns
+    /// whether the connection stays open.
     /// </summary>
-    void AnswerLater(Func<Task<bool>, Task<bool>> answer);
+    void AnswerLater(Task handling, Func<Task<bool>, Func<bool>, Task<bool>> answer);
 }

@@ -76,7 +76,7 @@ public sealed partial class RequestProcessor : IRequestProcessor
             {
                 // Its ordered work is done; the rest is waiting, which the next requests need not do.
                 var pending = handling.AsTask();
-                connection.AnswerLater(written => AnswerAfterAsync(connection, context, pending, written, cancellationToken));
+                connection.AnswerLater(pending, (written, nextReady) => AnswerAfterAsync(connection, context, pending, written, nextReady, cancellationToken));
                 return true;
             }
 
@@ -90,11 +90,28 @@ public sealed partial class RequestProcessor : IRequestProcessor
         }
     }
 
-    private async Task<bool> AnswerAfterAsync(IClientConnection connection, RequestContext context, Task<IResponseMessage?> handling, Task<bool> earlierWritten, CancellationToken cancellationToken)
+    private async Task<bool> AnswerAfterAsync(IClientConnection connection, RequestContext context, Task<IResponseMessage?> handling, Task<bool> earlierWritten, Func<bool> nextReady, CancellationToken cancellationToken)
     {
         var response = await handling.ConfigureAwait(false);
-        return await earlierWritten.ConfigureAwait(false)
-            && (response is null || await SendAsync(connection, context.CorrelationId, context.ApiKey, context.ApiVersion, response, cancellationToken).ConfigureAwait(false));
+        if (!await earlierWritten.ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        // Asked once the earlier answers are written: answers one fsync round completed go out in one send.
+        var flush = !nextReady();
+        if (response is null)
+        {
+            // An acks=0 Produce: frames held back for this answer go now, unless another answer follows at once.
+            if (flush)
+            {
+                await connection.Output.FlushHeldAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        return await SendAsync(connection, context.CorrelationId, context.ApiKey, context.ApiVersion, response, cancellationToken, flush).ConfigureAwait(false);
     }
 
     private static RequestContext ReadHeader(ref KafkaReader reader, IClientConnection connection)
@@ -131,7 +148,7 @@ public sealed partial class RequestProcessor : IRequestProcessor
     }
 
     /// <summary>Writes the response frame; false (close the connection) when its records could not be read from the log.</summary>
-    private async ValueTask<bool> SendAsync(IClientConnection connection, int correlationId, ApiKey apiKey, short apiVersion, IResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<bool> SendAsync(IClientConnection connection, int correlationId, ApiKey apiKey, short apiVersion, IResponseMessage response, CancellationToken cancellationToken, bool flush = true)
     {
         var writer = connection.Output.Begin();
         writer.WriteInt32(correlationId);
@@ -143,7 +160,7 @@ public sealed partial class RequestProcessor : IRequestProcessor
         response.Write(writer, apiVersion);
         try
         {
-            await connection.Output.SendAsync(cancellationToken).ConfigureAwait(false);
+            await connection.Output.SendAsync(flush, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (StorageException e)
