@@ -178,7 +178,15 @@ internal sealed class SpoolPipeline : IAsyncDisposable
         {
             if (DateTime.UtcNow > end)
             {
-                throw new TimeoutException($"{count} of {rows} rows in PostgreSQL; workers said: {string.Join("\n----\n", _workers.Select(w => w.Output))}");
+                // What the live workers report of their connectors and tasks (states, traces), besides what they logged.
+                var statuses = new List<string>();
+                foreach (var worker in _workers.Where(w => !w.HasExited))
+                {
+                    var (status, body) = await worker.Rest.GetAsync("connectors?expand=status");
+                    statuses.Add($"{worker.WorkerId}: {status} {body?.ToJsonString()}");
+                }
+
+                throw new TimeoutException($"{count} of {rows} rows in PostgreSQL; statuses: {string.Join("\n", statuses)}\nworkers said: {string.Join("\n----\n", _workers.Select(w => w.Output))}");
             }
 
             await Task.Delay(200);
