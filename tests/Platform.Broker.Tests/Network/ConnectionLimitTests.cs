@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Broker.Cluster;
 using Platform.Broker.Network;
 using Platform.Protocol.Messages;
 
@@ -20,6 +21,36 @@ public sealed class ConnectionLimitTests
 
         Assert.True(await connection.IsClosedByBrokerAsync(Deadline));
         Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Server(broker).ConnectionCount == 0), Deadline));
+    }
+
+    [Fact]
+    public async Task Connection_StreamingRequests_NeverTakenForClosedByTheSweep()
+    {
+        // The sweep probes a connection busy with a request for a client that went away. kcat streams produce
+        // requests on one connection, so its loop keeps reading the next frame between requests; the sweep runs here
+        // without pause instead of every second, so a probe that such a read can fool is caught.
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var server = Server(broker);
+        using var done = new CancellationTokenSource();
+        var sweeps = 0L;
+        var sweeping = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                server.Sweep(long.MaxValue, long.MaxValue);
+                sweeps++;
+            }
+        });
+
+        var lines = string.Join('\n', Enumerable.Range(0, 500_000).Select(i => $"record-{i:D7}-{new string('x', 80)}"));
+        var result = await Kcat.RunAsync(broker.BootstrapServers, lines, "-P", "-t", "streamed", "-X", "acks=1", "-X", "linger.ms=5", "-X", "batch.size=65536");
+        await done.CancelAsync();
+        await sweeping;
+
+        Assert.True(result.ExitCode == 0 && !result.StdErr.Contains("ERROR", StringComparison.Ordinal), result.StdErr);
+        Assert.True(sweeps > 1000, $"{sweeps} sweeps");
+        Assert.True(broker.Services.GetRequiredService<TopicManager>().TryGetTopic("streamed", out var topic));
+        Assert.Equal(500_000, topic.Partitions.Sum(p => p.Log.LogEndOffset));
     }
 
     [Fact]

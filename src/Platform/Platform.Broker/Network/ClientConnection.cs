@@ -33,7 +33,9 @@ internal sealed partial class ClientConnection : IClientConnection
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _lifetime;
-    private volatile bool _busy;
+    // The number of the request being handled (counted from 1), 0 between requests: the socket is read only then.
+    private long _busyRequest;
+    private long _requests;
     private volatile object? _inProgress;
     private volatile string? _abortReason;
     private Task<bool> _answers = NoneOutstanding;
@@ -121,7 +123,7 @@ internal sealed partial class ClientConnection : IClientConnection
                 }
 
                 bool keepOpen;
-                _busy = true;
+                Volatile.Write(ref _busyRequest, ++_requests);
                 try
                 {
                     keepOpen = await _processor.ProcessAsync(this, request.Payload, cancellationToken).ConfigureAwait(false);
@@ -129,7 +131,7 @@ internal sealed partial class ClientConnection : IClientConnection
                 finally
                 {
                     _reader.Release(request);
-                    _busy = false;
+                    Volatile.Write(ref _busyRequest, 0);
                 }
 
                 if (!keepOpen)
@@ -192,13 +194,18 @@ internal sealed partial class ClientConnection : IClientConnection
             return;
         }
 
-        if (_busy || Volatile.Read(ref _answersPending) > 0)
+        var busyRequest = Volatile.Read(ref _busyRequest);
+        if (busyRequest != 0 || Volatile.Read(ref _answersPending) > 0)
         {
             // A request in progress (a long-poll Fetch, a JoinGroup) does not read the socket, so a client
             // that went away would hold the connection until the request ends, which may be never. With only
             // answers pending the loop is reading the next frames itself (and sees an end of stream): probing
             // then races that read, which can take the bytes between Poll and Available and look like a close.
-            if (_busy && PeerClosed())
+            // A close only if the same request is still in progress after the probe: then the loop did not read in
+            // between (it reads only between requests). Checked before the probe alone, a request could end and the loop
+            // read the next frame between Poll and Available: a client streaming produce requests (kcat) had its
+            // connection cut mid-stream.
+            if (busyRequest != 0 && PeerClosed() && Volatile.Read(ref _busyRequest) == busyRequest)
             {
                 Abort("the client closed the connection during a request");
             }

@@ -232,15 +232,21 @@ public sealed partial class SocketServer : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                var now = _time.GetTimestamp();
-                foreach (var (_, (connection, _)) in _connections)
-                {
-                    connection.CheckTimeouts(now, maxIdle, maxFrameTime, "connections.max.idle.ms", "socket.request.frame.timeout.ms");
-                }
+                Sweep(maxIdle, maxFrameTime);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>One pass of the sweep over every connection (limits in timestamp ticks).</summary>
+    internal void Sweep(long maxIdle, long maxFrameTime)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (_, (connection, _)) in _connections)
+        {
+            connection.CheckTimeouts(now, maxIdle, maxFrameTime, "connections.max.idle.ms", "socket.request.frame.timeout.ms");
         }
     }
 
