@@ -34,6 +34,36 @@ public sealed class LogManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task RecoveryPointCheckpoint_WrittenOnlyWhenTheRecoveryPointMoved()
+    {
+        var options = new LogManagerOptions { DataDirectory = _dir.Path, CleanerEnable = false };
+        var checkpoint = Path.Combine(_dir.Partition("orders"), LogFileNames.RecoveryPointCheckpoint);
+        await using (var manager = new LogManager(options, PhysicalFileSystem.Instance, NullLoggerFactory.Instance, TimeProvider.System))
+        {
+            manager.Start();
+
+            // A new partition's log is empty: no checkpoint is the same as one at 0, and writing it costs two syncs.
+            var log = manager.CreateLog("orders", 0, options.DefaultConfig);
+            Assert.False(File.Exists(checkpoint));
+
+            log.Append(TestBatches.Create(records: 3), 0);
+            await manager.StopAsync();
+        }
+
+        Assert.Equal(3, OffsetCheckpointFile.Read(PhysicalFileSystem.Instance, checkpoint));
+        var written = File.GetLastWriteTimeUtc(checkpoint);
+        File.SetLastWriteTimeUtc(checkpoint, written.AddHours(-1));
+
+        // Reopened as it was closed: the checkpoint already holds the recovery point, and is left as it is.
+        await using (var restarted = new LogManager(options, PhysicalFileSystem.Instance, NullLoggerFactory.Instance, TimeProvider.System))
+        {
+            restarted.Start();
+            Assert.Equal(3, restarted.GetLog("orders", 0)!.RecoveryPoint);
+            Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(checkpoint));
+        }
+    }
+
+    [Fact]
     public async Task HighWatermarkCheckpoint_WrittenAtStopAndOnTheTimer_ARestartedReplicaStartsFromIt()
     {
         var options = new LogManagerOptions { DataDirectory = _dir.Path, CleanerEnable = false, HighWatermarkCheckpointIntervalMs = 20 };

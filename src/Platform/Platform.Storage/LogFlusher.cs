@@ -30,10 +30,15 @@ internal sealed class LogFlusher(SegmentList segments, LogOffsets offsets, HighW
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>A loaded log: unrecovered, it ends at its recovery point (a recovered one is flushed whole right after).</summary>
-    public void Load(long recoveryPoint)
+    /// <summary>
+    /// The loaded log's recovery point, and what its checkpoint file holds: the checkpoint is written again only when
+    /// they differ (a new partition's empty log, or a log reopened as it was closed, writes none: two syncs each).
+    /// </summary>
+    public void Load(long recoveryPoint, long checkpointed)
     {
         _recoveryPoint = recoveryPoint;
         _durableOffset = recoveryPoint;
+        _checkpointedRecoveryPoint = checkpointed;
     }
 
     /// <summary>Counts records appended (caller holds the log's lock, so the count never runs ahead of the log end).</summary>

@@ -23,7 +23,8 @@ internal sealed class LogLoader(IStorageFileSystem fs, string directory, LogConf
         RemoveLeftovers(files);
         CompleteSwaps(files);
 
-        var recoveryPoint = OffsetCheckpointFile.Read(fs, Path.Combine(directory, LogFileNames.RecoveryPointCheckpoint)) ?? 0;
+        var checkpointedRecoveryPoint = OffsetCheckpointFile.Read(fs, Path.Combine(directory, LogFileNames.RecoveryPointCheckpoint)) ?? 0;
+        var recoveryPoint = checkpointedRecoveryPoint;
         var logStartOffset = OffsetCheckpointFile.Read(fs, Path.Combine(directory, LogFileNames.LogStartOffsetCheckpoint)) ?? 0;
         var segments = OpenSegments(SegmentBaseOffsets(), recoveryPoint, logStartOffset);
         var logEndOffset = segments[^1].NextOffset;
@@ -34,7 +35,7 @@ internal sealed class LogLoader(IStorageFileSystem fs, string directory, LogConf
             logStartOffset = logEndOffset;
         }
 
-        return new LoadedLog(segments, logStartOffset, Math.Min(recoveryPoint, logEndOffset), _recovered, _createdSegment);
+        return new LoadedLog(segments, logStartOffset, Math.Min(recoveryPoint, logEndOffset), checkpointedRecoveryPoint, _recovered, _createdSegment);
     }
 
     /// <summary>
@@ -269,4 +270,5 @@ internal sealed class LogLoader(IStorageFileSystem fs, string directory, LogConf
 /// was rescanned (the result must be flushed before the recovery point is trusted), <paramref name="CreatedSegment"/>
 /// if the directory was empty and got its first segment (a name the directory fsync must make durable).
 /// </summary>
-internal readonly record struct LoadedLog(LogSegment[] Segments, long LogStartOffset, long RecoveryPoint, bool Recovered, bool CreatedSegment);
+/// <param name="CheckpointedRecoveryPoint">What the recovery point checkpoint holds (0, its meaning, when there is none).</param>
+internal readonly record struct LoadedLog(LogSegment[] Segments, long LogStartOffset, long RecoveryPoint, long CheckpointedRecoveryPoint, bool Recovered, bool CreatedSegment);

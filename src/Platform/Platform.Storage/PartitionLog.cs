@@ -569,7 +569,7 @@ public sealed class PartitionLog : IDisposable
         _segments.Load(segments, loaded.CreatedSegment);
         _offsets.Load(loaded.LogStartOffset, logEndOffset);
         _highWatermark.Load(logEndOffset);
-        _flusher.Load(loaded.RecoveryPoint);
+        _flusher.Load(loaded.RecoveryPoint, loaded.CheckpointedRecoveryPoint);
         _snapshots.Rebuild(_producerState, _transactions, _segments, logEndOffset);
         _epochs.Load(segments, logEndOffset);
         if (loaded.Recovered)
