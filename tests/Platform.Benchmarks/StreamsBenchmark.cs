@@ -223,6 +223,10 @@ internal static class StreamsBenchmark
         }
 
         info.Environment[TieredPgo] = "1";
+
+        // Also the runtime's default call count before tier 1 (30, in hex as the runtime reads it), over this project's 1
+        // (for the in-process Connect worker): with tiered PGO, one call leaves the instrumented tier no profile to use.
+        info.Environment["DOTNET_TC_CallCountThreshold"] = "1E";
         using var child = Process.Start(info)!;
         await child.WaitForExitAsync();
         return child.ExitCode;
