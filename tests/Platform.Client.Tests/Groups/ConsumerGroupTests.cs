@@ -218,6 +218,32 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         Assert.Equal(["metrics-a", "metrics-b"], consumer.Subscription);
     }
 
+    /// <summary>
+    /// A Connect sink started beside the source that creates its topic joined before the topic existed and sat
+    /// with no partitions until the next metadata refresh (metadata.max.age.ms, 5 minutes by default).
+    /// </summary>
+    [Fact]
+    public async Task SubscribedTopicCreatedAfterTheJoin_AssignedWithinSeconds_NotAtTheNextMetadataRefresh()
+    {
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = _broker.BootstrapServers,
+            GroupId = "later-group",
+            AutoOffsetReset = Client.AutoOffsetReset.Earliest,
+            FetchMaxWaitMs = 50,
+        }).Build();
+        consumer.Subscribe("later");
+        Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(500)));
+        Assert.Empty(consumer.Assignment);
+
+        await CreateTopicAsync("later", 1);
+        await ProduceAsync("later", 1, 1);
+        var result = consumer.Consume(TimeSpan.FromSeconds(15));
+
+        Assert.Equal("0-0", result?.Message?.Value);
+        Assert.Equal([new TopicPartition("later", 0)], consumer.Assignment);
+    }
+
     [Fact]
     public async Task AutoCommit_CommitsConsumedPositionsOnClose_NextMemberStartsThere()
     {

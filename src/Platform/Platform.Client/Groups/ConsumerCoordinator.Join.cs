@@ -159,6 +159,7 @@ internal sealed partial class ConsumerCoordinator
 
         // Subscribed topics that do not exist yet are watched as 0 partitions, so their creation triggers a rebalance.
         _groupTopics = topics.ToDictionary(t => t, t => counts.GetValueOrDefault(t), StringComparer.Ordinal);
+        WatchMissingTopics(counts);
         return new Dictionary<string, MemberAssignment>(assignor.Assign(counts, subscriptions), StringComparer.Ordinal);
     }
 

@@ -15,6 +15,8 @@ namespace Platform.Client.Groups;
 /// </summary>
 internal sealed partial class ConsumerCoordinator : IAsyncDisposable
 {
+    /// <summary>Kafka's <c>retry.backoff.max.ms</c> default: the longest wait between checks for a missing subscribed topic.</summary>
+    private static readonly TimeSpan MaxMissingTopicBackoff = TimeSpan.FromSeconds(1);
     private readonly GroupSettings _settings;
     private readonly ClusterConnections _cluster;
     private readonly CoordinatorLocator _coordinators;
@@ -35,6 +37,7 @@ internal sealed partial class ConsumerCoordinator : IAsyncDisposable
     private Dictionary<string, int> _groupTopics = [];
     private long _lastPoll = Stopwatch.GetTimestamp();
     private long _nextMetadataCheck;
+    private TimeSpan _missingTopicBackoff;
     private int _disposed;
 
     public ConsumerCoordinator(
@@ -231,6 +234,28 @@ internal sealed partial class ConsumerCoordinator : IAsyncDisposable
                 break;
             }
         }
+
+        WatchMissingTopics(counts);
+    }
+
+    /// <summary>
+    /// While a topic of the group's subscriptions does not exist, checks again soon (retry.backoff.ms, doubling up
+    /// to a second) rather than at metadata.max.age.ms, as Kafka's consumer does: a sink started beside the source
+    /// that creates its topic must not sit without partitions for minutes.
+    /// </summary>
+    private void WatchMissingTopics(Dictionary<string, int> counts)
+    {
+        if (_groupTopics.Keys.All(counts.ContainsKey))
+        {
+            _missingTopicBackoff = TimeSpan.Zero;
+            return;
+        }
+
+        _missingTopicBackoff = _missingTopicBackoff == TimeSpan.Zero
+            ? _settings.RetryBackoff
+            : TimeSpan.FromTicks(Math.Min(_missingTopicBackoff.Ticks * 2, MaxMissingTopicBackoff.Ticks));
+        var wait = TimeSpan.FromTicks(Math.Min(_missingTopicBackoff.Ticks, _settings.MetadataMaxAge.Ticks));
+        _nextMetadataCheck = Math.Min(_nextMetadataCheck, Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency));
     }
 
     /// <summary>Partition counts of <paramref name="topics"/> (all topics when null) that exist.</summary>
