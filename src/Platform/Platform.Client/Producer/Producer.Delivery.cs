@@ -38,6 +38,12 @@ internal sealed partial class Producer<TKey, TValue>
                 action = handler as Action<DeliveryReport<TKey, TValue>>;
             }
 
+            if (action is null && handler is IRunDeliveryHandler run)
+            {
+                i = DeliverRun(run, batch, i, baseOffset, logAppendTime, error, status);
+                continue;
+            }
+
             var offset = error is null && baseOffset >= 0 ? baseOffset + i : -1;
             var timestamp = logAppendTime >= 0
                 ? new Timestamp(logAppendTime, TimestampType.LogAppendTime)

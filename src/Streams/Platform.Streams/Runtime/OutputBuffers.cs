@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Platform.Client;
+using Platform.Client.Producer;
 
 namespace Platform.Streams.Runtime;
 
@@ -200,6 +201,95 @@ internal sealed class OutputBuffers
             {
                 _returned.Push(returned);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReturnReported(OutputMessage)"/> for a run of reported records (their messages in the slots): the
+    /// counts shared with other threads move once per run of records in one chunk and generation, not per record.
+    /// </summary>
+    public void ReturnReported(ReadOnlySpan<RecordSlot> records)
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        if (_reporter != thread && Interlocked.CompareExchange(ref _reporter, thread, 0) != 0)
+        {
+            foreach (ref readonly var record in records)
+            {
+                Return((OutputMessage)record.Message!);
+            }
+
+            return;
+        }
+
+        Chunk? chunk = null;
+        var inChunk = 0;
+        var generation = -1L;
+        var inGeneration = 0;
+        foreach (ref readonly var record in records)
+        {
+            var message = (OutputMessage)record.Message!;
+            if (!ReferenceEquals(message.Chunk, chunk))
+            {
+                if (chunk is not null)
+                {
+                    Release(chunk, inChunk);
+                }
+
+                chunk = message.Chunk;
+                inChunk = 0;
+            }
+
+            inChunk++;
+            if (chunk is not null && chunk.Buffer.Length != ChunkSize)
+            {
+                // A record's own (unpooled) chunk: let it go now (see Recycle).
+                message.Clear();
+            }
+
+            if (message.Generation != generation)
+            {
+                CountReported(generation, inGeneration);
+                generation = message.Generation;
+                inGeneration = 0;
+            }
+
+            inGeneration++;
+            _reporterStack.Push(message);
+        }
+
+        if (chunk is not null)
+        {
+            Release(chunk, inChunk);
+        }
+
+        CountReported(generation, inGeneration);
+        if (_reporterStack.Count < ReturnedPerLock)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            while (_reporterStack.TryPop(out var returned))
+            {
+                _returned.Push(returned);
+            }
+        }
+    }
+
+    /// <summary>Counts <paramref name="count"/> records of <paramref name="generation"/> reported, waking a thread that waits for the last.</summary>
+    private void CountReported(long generation, int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        var slot = (int)(generation & 1);
+        var reported = Interlocked.Add(ref _reportedCounts.Reported(slot), count);
+        if (generation == Volatile.Read(ref _awaited) && reported == Volatile.Read(ref _fill.Sent(slot)))
+        {
+            _allReported.Set();
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Platform.Client;
+using Platform.Client.Producer;
+using Platform.Streams.Dsl.Internal;
 using Platform.Streams.Errors;
 using Platform.Streams.Processors;
 using Platform.Streams.Processors.Internal;
@@ -11,9 +13,10 @@ namespace Platform.Streams.Runtime;
 /// A task's output on its thread's <see cref="StreamsProducer"/> (Kafka's <c>RecordCollectorImpl</c>): sends sink
 /// and changelog records, remembers the offset after the last record written to each changelog partition
 /// (the task's checkpoint), and turns delivery failures into the production exception handler's decision,
-/// raised on the task's next send or flush (delivery reports arrive on the producer's thread).
+/// raised on the task's next send or flush (delivery reports arrive on the producer's thread, a run of records at a
+/// time). A record the producer refuses before appending it (too large, say) goes to the handler the same way.
 /// </summary>
-internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandler<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>
+internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHandler
 {
     private readonly StreamsProducer _producer;
     private readonly TaskId _task;
@@ -63,24 +66,30 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         ThrowIfSendFailed();
         var buffers = _producer.Buffers;
         var message = buffers.Rent(key, keyIsNull, value, valueIsNull);
-        message.Headers = headers;
+        message.Headers = headers is { Count: > 0 } && !ReferenceEquals(headers, PartialCountSerde.Marker) ? Snapshot(headers) : headers;
         message.Timestamp = new Timestamp(timestamp, TimestampType.CreateTime);
-        try
+        _producer.Send(topic, partition, message, this);
+    }
+
+    /// <summary>
+    /// The headers as they are now: the record waits in the stage while the task goes on, and a processor after
+    /// this sink may change the headers object it shares with it. The count combiner's marker is never changed.
+    /// </summary>
+    private static Headers Snapshot(Headers headers)
+    {
+        var copy = new Headers();
+        foreach (var header in headers.Entries)
         {
-            _producer.Send(topic, partition, message, this);
+            copy.Add(header.Key, header.Value);
         }
-        catch
-        {
-            // Not taken by the producer: no report will come for it.
-            buffers.Return(message);
-            throw;
-        }
+
+        return copy;
     }
 
     /// <inheritdoc/>
     public int PartitionCount(string topic) => _partitionCount(topic);
 
-    /// <summary>Waits for every record sent to be acknowledged, then raises the first failure.</summary>
+    /// <summary>Sends the staged records and waits for every record sent to be acknowledged, then raises the first failure.</summary>
     public void Flush()
     {
         _producer.Flush();
@@ -97,45 +106,72 @@ internal sealed partial class RecordCollector : IRecordCollector, IDeliveryHandl
         }
     }
 
-    /// <summary>A record's outcome, on the producer's thread.</summary>
-    public void OnDelivery(string topic, int partition, long offset, Error error, Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> message)
+    /// <summary>The outcome of a run of records, on the producer's thread.</summary>
+    public void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records)
     {
+        var buffers = _producer.Buffers;
         try
         {
-            Delivered(topic, partition, offset, error, message);
+            if (error.Code == Protocol.ErrorCode.None)
+            {
+                if (baseOffset >= 0)
+                {
+                    Written(topic, partition, baseOffset + records.Length);
+                }
+            }
+            else
+            {
+                foreach (ref readonly var record in records)
+                {
+                    Failed(topic, partition, error, (OutputMessage)record.Message!);
+                }
+            }
         }
         finally
         {
-            _producer.Buffers.ReturnReported((OutputMessage)message);
+            buffers.ReturnReported(records);
         }
     }
 
-    private void Delivered(string topic, int partition, long offset, Error error, Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> message)
+    /// <summary>A record the producer refused before appending it, on the stream thread.</summary>
+    public void OnNotSent(string topic, int partition, object message, Exception error)
     {
-        if (error.Code == Protocol.ErrorCode.None)
+        var output = (OutputMessage)message;
+        try
         {
-            var check = _lastChecked;
-            if (check is null || !ReferenceEquals(check.Topic, topic))
-            {
-                _lastChecked = check = new ChangelogCheck(topic, _changelogTopics.Contains(topic));
-            }
+            Failed(topic, partition, error is KafkaException kafka ? kafka.Error : new Error(Protocol.ErrorCode.UnknownServerError, error.Message), output);
+        }
+        finally
+        {
+            _producer.Buffers.Return(output);
+        }
+    }
 
-            if (check.IsChangelog)
-            {
-                var written = _offsets.GetOrAdd((topic, partition), static _ => new WrittenOffset());
-                var next = offset + 1;
-                for (var seen = Interlocked.Read(ref written.Next); next > seen; seen = Interlocked.Read(ref written.Next))
-                {
-                    if (Interlocked.CompareExchange(ref written.Next, next, seen) == seen)
-                    {
-                        break;
-                    }
-                }
-            }
+    private void Written(string topic, int partition, long next)
+    {
+        var check = _lastChecked;
+        if (check is null || !ReferenceEquals(check.Topic, topic))
+        {
+            _lastChecked = check = new ChangelogCheck(topic, _changelogTopics.Contains(topic));
+        }
 
+        if (!check.IsChangelog)
+        {
             return;
         }
 
+        var written = _offsets.GetOrAdd((topic, partition), static _ => new WrittenOffset());
+        for (var seen = Interlocked.Read(ref written.Next); next > seen; seen = Interlocked.Read(ref written.Next))
+        {
+            if (Interlocked.CompareExchange(ref written.Next, next, seen) == seen)
+            {
+                break;
+            }
+        }
+    }
+
+    private void Failed(string topic, int partition, Error error, OutputMessage message)
+    {
         if (StreamsProducer.IsFenced(error))
         {
             Interlocked.CompareExchange(ref _sendError, new TaskMigratedException($"Task {_task}'s producer was fenced while sending to {topic}: {error.Reason}"), null);

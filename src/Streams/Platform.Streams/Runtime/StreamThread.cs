@@ -296,6 +296,8 @@ internal sealed partial class StreamThread
             task.Task.MaybePunctuateSystemTime();
         }
 
+        // What this turn produced goes to the producer now, not when the stage fills: its batches fill and linger meanwhile.
+        tasks.Producer.SendStaged();
         MaybeCommit(consumer, tasks);
         if (_state == StreamThreadState.PartitionsAssigned && !tasks.HasPendingOrRestoring)
         {

@@ -1,4 +1,5 @@
 using Platform.Client;
+using Platform.Client.Producer;
 using Platform.Protocol;
 
 namespace Platform.Streams.Runtime;
@@ -9,11 +10,18 @@ namespace Platform.Streams.Runtime;
 /// after a commit, and <see cref="CommitTransaction"/> adds the consumed offsets with the consumer's group
 /// metadata and commits outputs, changelog writes and offsets at once. A fenced producer surfaces as
 /// <see cref="TaskMigratedException"/>; the thread then replaces the producer.
+/// Records are staged and handed to the producer many at a time (<see cref="SendStaged"/>): the producer's
+/// per-call checks and its reports then come per run of records, not per record. The stage is sent when it is
+/// full, at the end of each turn of the thread's loop, and before anything that needs the records sent (a
+/// commit, a flush); an abort drops it with the transaction.
 /// </summary>
 internal sealed class StreamsProducer : IDisposable
 {
+    private const int StageCapacity = 512;
     private static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
-    private readonly IProducer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
+    private readonly Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
+    private readonly StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] _stage = new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[StageCapacity];
+    private int _staged;
     private bool _transactionInFlight;
 
     /// <summary>Builds the producer from <paramref name="config"/> (a <c>transactional.id</c> in it makes it exactly-once) and initializes its transactions.</summary>
@@ -21,7 +29,7 @@ internal sealed class StreamsProducer : IDisposable
     {
         var settings = config.ToList();
         TransactionalId = settings.FirstOrDefault(c => c.Key == "transactional.id").Value;
-        _producer = new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(settings).Build();
+        _producer = (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(settings).Build();
         if (ExactlyOnce)
         {
             try
@@ -48,19 +56,72 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>Whether a transaction is open (something was sent since the last commit).</summary>
     public bool TransactionInFlight => _transactionInFlight;
 
-    /// <summary>Sends one record (opening a transaction first under exactly-once); <paramref name="onDelivery"/> runs on the producer's thread.</summary>
+    /// <summary>
+    /// Stages one record (opening a transaction first under exactly-once), sending the stage when it is full;
+    /// <paramref name="handler"/> gets its report on the producer's thread, or hears on this one that it was not sent.
+    /// The message is the stage's from here on, also when this throws (it is back in <see cref="Buffers"/> then).
+    /// </summary>
     /// <exception cref="TaskMigratedException">The producer was fenced.</exception>
-    public void Send(string topic, int partition, OutputMessage message, IDeliveryHandler<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> onDelivery)
+    public void Send(string topic, int partition, OutputMessage message, IRunDeliveryHandler handler)
     {
-        MaybeBeginTransaction();
         try
         {
-            _producer.Produce(topic, partition, message, onDelivery);
+            MaybeBeginTransaction();
         }
-        catch (KafkaException ex) when (IsFenced(ex.Error))
+        catch
         {
-            throw Fenced(ex);
+            Buffers.Return(message);
+            throw;
         }
+
+        _stage[_staged] = new(topic, partition, message, handler);
+        if (++_staged == StageCapacity)
+        {
+            SendStaged();
+        }
+    }
+
+    /// <summary>Hands the staged records to the producer, in the order they were staged.</summary>
+    /// <exception cref="TaskMigratedException">The producer was fenced (the staged records are dropped).</exception>
+    public void SendStaged()
+    {
+        var count = _staged;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _staged = 0;
+        try
+        {
+            _producer.ProduceStaged(_stage.AsSpan(0, count));
+        }
+        catch (Exception ex)
+        {
+            // Refused as a whole before any was appended (fenced, disposed): no report will come for these.
+            foreach (ref readonly var record in _stage.AsSpan(0, count))
+            {
+                Buffers.Return((OutputMessage)record.Message);
+            }
+
+            if (ex is KafkaException kafka && IsFenced(kafka.Error))
+            {
+                throw Fenced(kafka);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Drops the staged records: their transaction is aborted.</summary>
+    private void DropStaged()
+    {
+        foreach (ref readonly var record in _stage.AsSpan(0, _staged))
+        {
+            Buffers.Return((OutputMessage)record.Message);
+        }
+
+        _staged = 0;
     }
 
     /// <summary>
@@ -85,6 +146,7 @@ internal sealed class StreamsProducer : IDisposable
         try
         {
             MaybeBeginTransaction();
+            SendStaged();
             if (offsets.Count > 0 && groupMetadata is not null)
             {
                 _producer.SendOffsetsToTransaction(offsets, groupMetadata, TransactionTimeout);
@@ -114,6 +176,7 @@ internal sealed class StreamsProducer : IDisposable
             return;
         }
 
+        DropStaged();
         try
         {
             _producer.AbortTransaction(TransactionTimeout);
@@ -127,13 +190,21 @@ internal sealed class StreamsProducer : IDisposable
     }
 
     /// <summary>Waits until every record sent is acknowledged or failed.</summary>
-    public void Flush() => _producer.Flush(CancellationToken.None);
+    public void Flush()
+    {
+        SendStaged();
+        _producer.Flush(CancellationToken.None);
+    }
 
     /// <summary>
     /// Sends what waits for <c>linger.ms</c> at once, without waiting for it: a pending at_least_once commit gets
     /// its records acknowledged soon while the thread goes on processing.
     /// </summary>
-    public void SendWaiting() => _producer.SendWaiting();
+    public void SendWaiting()
+    {
+        SendStaged();
+        _producer.SendWaiting();
+    }
 
     private void MaybeBeginTransaction()
     {
@@ -162,5 +233,18 @@ internal sealed class StreamsProducer : IDisposable
         => new($"Producer '{TransactionalId}' can no longer commit ({cause.Error.Code.ToKafkaName()}): another instance took over its tasks.", cause);
 
     /// <inheritdoc/>
-    public void Dispose() => _producer.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            // Records a clean close forwarded last go out with the producer's own close, as they did unstaged.
+            SendStaged();
+        }
+        catch (Exception)
+        {
+            // A fenced or failed producer has nothing left to send; closing it is all that remains.
+        }
+
+        _producer.Dispose();
+    }
 }

@@ -298,6 +298,10 @@ internal sealed partial class TaskManager
             offsets.AddRange(task.Task.PrepareCommit());
         }
 
+        // Staged records (with those the tasks' caches forwarded just now) go before the commit that covers them,
+        // and a record refused on the way fails the commit.
+        Producer.SendStaged();
+
         if (Producer.ExactlyOnce)
         {
             foreach (var task in committing)

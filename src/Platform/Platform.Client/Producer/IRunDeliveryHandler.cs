@@ -1,0 +1,20 @@
+namespace Platform.Client.Producer;
+
+/// <summary>
+/// The handler of records appended with <see cref="Producer{TKey, TValue}.ProduceStaged"/>: told once per run of
+/// consecutive records of one batch that it handles, not once per record, and told of a record the producer
+/// refused before appending it (too large, an unknown partition, its topic missing from metadata).
+/// </summary>
+internal interface IRunDeliveryHandler
+{
+    /// <summary>
+    /// On the producer's thread: the records of <paramref name="records"/> (their messages in
+    /// <see cref="RecordSlot.Message"/>), in order, were written to <paramref name="topic"/>-<paramref name="partition"/>
+    /// at <paramref name="baseOffset"/> + index when <paramref name="error"/> has no code, else failed with it
+    /// (<paramref name="baseOffset"/> is -1 then, or when the broker did not say).
+    /// </summary>
+    void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records);
+
+    /// <summary>On the producing thread: <paramref name="message"/> was not appended (no report will come for it).</summary>
+    void OnNotSent(string topic, int partition, object message, Exception error);
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using Platform.Broker;
+using Platform.Client.Producer;
+
+namespace Platform.Client.Tests.Producer;
+
+/// <summary>
+/// <c>ProduceStaged</c>: many records handed over at once, in order, their outcomes reported per run of records, and a
+/// record refused before it was appended reported to its handler while the others go on.
+/// </summary>
+public sealed class ProducerStagedTests
+{
+    [Fact]
+    public async Task ProduceStaged_RecordsOfSeveralHandlersAndPartitions_EachDeliveredOnceInOrderPerRun()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(o => o.NumPartitions = 3);
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 20 };
+        using var producer = Build(config);
+        var first = new RunRecorder();
+        var second = new RunRecorder();
+        var staged = new List<StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>>();
+        for (var i = 0; i < 3000; i++)
+        {
+            // Runs of a few records per handler, to one partition or where the key hashes.
+            var handler = i / 5 % 2 == 0 ? first : second;
+            staged.Add(new("staged", i < 1000 ? i % 3 : -1, Message($"k-{i % 7}", $"v-{i}"), handler));
+            if (staged.Count == 256)
+            {
+                producer.ProduceStaged(staged.ToArray());
+                staged.Clear();
+            }
+        }
+
+        producer.ProduceStaged(staged.ToArray());
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+
+        var outcomes = first.Outcomes.Concat(second.Outcomes).ToList();
+        Assert.Empty(first.NotSent.Concat(second.NotSent));
+        Assert.All(outcomes, o => Assert.False(o.Error.IsError, o.Error.ToString()));
+        Assert.Equal(3000, outcomes.Count);
+        Assert.Equal(3000, outcomes.Select(o => o.Value).Distinct().Count());
+        Assert.True(first.Runs < first.Outcomes.Count, "records of one handler in a row come in one report");
+
+        // Per partition: offsets 0.. without gaps, in the order the records were staged.
+        foreach (var partition in Enumerable.Range(0, 3))
+        {
+            var inPartition = outcomes.Where(o => o.Partition == partition).OrderBy(o => o.Offset).ToList();
+            Assert.Equal(Enumerable.Range(0, inPartition.Count).Select(i => (long)i), inPartition.Select(o => o.Offset));
+            var order = inPartition.Select(o => int.Parse(o.Value[2..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(order.Order(), order);
+        }
+
+        var byKey = outcomes.Where(o => int.Parse(o.Value[2..], System.Globalization.CultureInfo.InvariantCulture) >= 1000).GroupBy(o => o.Key);
+        Assert.All(byKey, g => Assert.Single(g.Select(o => o.Partition).Distinct()));
+    }
+
+    [Fact]
+    public async Task ProduceStaged_OneRecordTooLarge_ItsHandlerHearsAndTheOthersAreDelivered()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, MaxRequestSize = 2048 };
+        using var producer = Build(config);
+        var handler = new RunRecorder();
+        var large = Message("big", new string('x', 4096));
+        producer.ProduceStaged(new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]
+        {
+            new("refusing", 0, Message("a", "v-0"), handler),
+            new("refusing", 0, large, handler),
+            new("refusing", 7, Message("b", "v-2"), handler),
+            new("refusing", 0, Message("c", "v-3"), handler),
+        });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, handler.NotSent.Count);
+        var (message, error) = handler.NotSent.First();
+        Assert.Same(large, message);
+        Assert.Equal(Protocol.ErrorCode.MessageTooLarge, Assert.IsAssignableFrom<KafkaException>(error).Error.Code);
+        Assert.Equal(Protocol.ErrorCode.UnknownTopicOrPartition, Assert.IsAssignableFrom<KafkaException>(handler.NotSent.Last().Error).Error.Code);
+        Assert.Equal(["v-0", "v-3"], handler.Outcomes.OrderBy(o => o.Offset).Select(o => o.Value));
+        Assert.Equal([0L, 1L], handler.Outcomes.Select(o => o.Offset).Order());
+    }
+
+    private static Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> Build(ProducerConfig config)
+        => (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(config).Build();
+
+    private static Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> Message(string key, string value)
+        => new() { Key = System.Text.Encoding.UTF8.GetBytes(key), Value = System.Text.Encoding.UTF8.GetBytes(value) };
+
+    private sealed class RunRecorder : IRunDeliveryHandler
+    {
+        private int _runs;
+
+        public ConcurrentQueue<(int Partition, long Offset, Error Error, string Key, string Value)> Outcomes { get; } = new();
+
+        public ConcurrentQueue<(object Message, Exception Error)> NotSent { get; } = new();
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records)
+        {
+            Interlocked.Increment(ref _runs);
+            for (var i = 0; i < records.Length; i++)
+            {
+                var message = (Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)records[i].Message!;
+                Outcomes.Enqueue((partition, baseOffset < 0 ? -1 : baseOffset + i, error, Text(message.Key), Text(message.Value)));
+            }
+        }
+
+        public void OnNotSent(string topic, int partition, object message, Exception error) => NotSent.Enqueue((message, error));
+
+        private static string Text(ReadOnlyMemory<byte>? bytes) => System.Text.Encoding.UTF8.GetString(bytes!.Value.Span);
+    }
+}

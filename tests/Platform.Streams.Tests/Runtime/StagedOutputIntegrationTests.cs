@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using Platform.Client;
+using Platform.Streams.Dsl;
+using Platform.Streams.Errors;
+using Platform.Streams.Processors;
+using Platform.Streams.SerDes;
+
+namespace Platform.Streams.Tests.Runtime;
+
+/// <summary>
+/// Output records wait in the stream thread's stage before the producer takes them: what they carry is what the sink
+/// saw, and a record the producer refuses on the way goes to the production exception handler.
+/// </summary>
+public sealed class StagedOutputIntegrationTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory _logging = TestOutputLogger.Factory(output);
+    private StreamsTestCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await StreamsTestCluster.StartAsync();
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Sink_RecordTooLargeForTheProducer_GoesToTheProductionHandlerAndTheRestIsWritten()
+    {
+        await _cluster.CreateTopicAsync("refused-in", 1);
+        await _cluster.CreateTopicAsync("refused-out", 1);
+        var values = Enumerable.Range(0, 20).Select(i => i == 7 ? new string('x', 4000) : $"v{i}").ToArray();
+        await _cluster.ProduceAsync("refused-in", values.Select((v, i) => ((string?)$"k{i}", v)).ToArray());
+
+        var builder = new StreamsBuilder();
+        builder.Stream("refused-in", Consumed.With(Serdes.String, Serdes.String))
+            .To("refused-out", Produced.With(Serdes.String, Serdes.String));
+        var config = _cluster.Config("refused", _cluster.NewStateDir());
+        config["producer.max.request.size"] = "2048";
+        config[StreamsConfig.DefaultProductionExceptionHandlerConfig] = typeof(RecordingProductionHandler).AssemblyQualifiedName!;
+        RecordingProductionHandler.Calls.Clear();
+        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        streams.Start();
+
+        var received = await ReadAsync("refused-out", 19);
+        Assert.Equal(values.Where((_, i) => i != 7), received.Select(r => r.Value));
+        var call = Assert.Single(RecordingProductionHandler.Calls);
+        Assert.Equal("refused-out", call.Topic);
+        Assert.Equal("k7", System.Text.Encoding.UTF8.GetString(call.Key!));
+        Assert.Equal(values[7], System.Text.Encoding.UTF8.GetString(call.Value!));
+        Assert.Equal(Protocol.ErrorCode.MessageTooLarge, call.Error.Code);
+        Assert.Equal(KafkaStreamsState.Running, streams.State);
+        streams.Close();
+    }
+
+    [Fact]
+    public async Task Sink_HeadersChangedByAProcessorAfterIt_RecordKeepsTheHeadersTheSinkSaw()
+    {
+        await _cluster.CreateTopicAsync("stamped-in", 1);
+        await _cluster.CreateTopicAsync("stamped-out", 1);
+        using (var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers }).Build())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var headers = new Headers();
+                headers.Add("source", [(byte)i]);
+                await producer.ProduceAsync("stamped-in", new Message<string?, string?> { Key = $"k{i}", Value = $"v{i}", Headers = headers });
+            }
+        }
+
+        // The sink comes first among the source's children; the stamping processor after it gets the same headers.
+        var builder = new StreamsBuilder();
+        var stream = builder.Stream("stamped-in", Consumed.With(Serdes.String, Serdes.String));
+        stream.To("stamped-out", Produced.With(Serdes.String, Serdes.String));
+        stream.Process(() => new StampingProcessor());
+        var config = _cluster.Config("stamped", _cluster.NewStateDir());
+        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        streams.Start();
+
+        var received = await ReadAsync("stamped-out", 10);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v{i}"), received.Select(r => r.Value));
+        for (var i = 0; i < 10; i++)
+        {
+            var header = Assert.Single(received[i].Headers!);
+            Assert.Equal("source", header.Key);
+            Assert.Equal(new byte[] { (byte)i }, header.GetValueBytes());
+        }
+
+        streams.Close();
+    }
+
+    private async Task<List<Message<string, string>>> ReadAsync(string topic, int count)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            GroupId = $"{topic}-reader",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(topic);
+        var received = new List<Message<string, string>>();
+        var deadline = Environment.TickCount64 + 30_000;
+        while (received.Count < count && Environment.TickCount64 < deadline)
+        {
+            received.AddRange(consumer.ConsumeBatch(TimeSpan.FromMilliseconds(100)).Select(r => r.Message!));
+        }
+
+        // Nothing more comes after the expected records.
+        await Task.Delay(300);
+        received.AddRange(consumer.ConsumeBatch(TimeSpan.FromMilliseconds(100)).Select(r => r.Message!));
+        return received;
+    }
+
+    /// <summary>Remembers what it was asked and lets the record go.</summary>
+    public sealed class RecordingProductionHandler : IProductionExceptionHandler
+    {
+        public static ConcurrentQueue<(string Topic, byte[]? Key, byte[]? Value, Error Error)> Calls { get; } = new();
+
+        public ProductionExceptionHandlerResponse Handle(ErrorHandlerContext? context, string topic, byte[]? key, byte[]? value, Error error)
+        {
+            Calls.Enqueue((topic, key, value, error));
+            return ProductionExceptionHandlerResponse.Continue;
+        }
+    }
+
+    /// <summary>Adds a header to the record's headers in place (a processor may: headers are mutable, as in Kafka).</summary>
+    private sealed class StampingProcessor : IProcessor<string, string, string, string>
+    {
+        public void Init(IProcessorContext<string, string> context)
+        {
+        }
+
+        public void Process(Record<string, string> record) => record.Headers?.Add("stamped", [1]);
+    }
+}
