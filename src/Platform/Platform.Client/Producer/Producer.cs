@@ -288,8 +288,24 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
         byte[]? scratch = null;
         var used = 0;
-        var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
-        var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
+        SerializedPart key, value;
+        if (preserialized is not null)
+        {
+            (key, value) = (preserialized.Key, preserialized.Value);
+        }
+        else
+        {
+            // Null and byte[] (the usual keys and values) without a call into the generic Serialize: over reference
+            // types that call goes through a run-time lookup of its instantiation, per record.
+            var keyData = message.Key;
+            key = _keySerializer.IsNull ? default
+                : _keySerializer.IsByteArray ? SerializedPart.From(Unsafe.As<TKey, byte[]?>(ref keyData))
+                : Serialize(_keySerializer, keyData, MessageComponentType.Key, topic, message, ref scratch, ref used);
+            var valueData = message.Value;
+            value = _valueSerializer.IsNull ? default
+                : _valueSerializer.IsByteArray ? SerializedPart.From(Unsafe.As<TValue, byte[]?>(ref valueData))
+                : Serialize(_valueSerializer, valueData, MessageComponentType.Value, topic, message, ref scratch, ref used);
+        }
 
         var headers = message.Headers?.Entries;
         var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
@@ -431,23 +447,14 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     }
 
     /// <summary>
-    /// Serializes a key or value: bytes already are taken from where they are; a span serializer writes into
+    /// Serializes a key or value (the built-in Null and byte[] ones are taken by the caller): bytes already are
+    /// taken from where they are; a span serializer writes into
     /// <paramref name="scratch"/> (this thread's buffer, fetched on first need) from <paramref name="used"/> on.
     /// </summary>
     private SerializedPart Serialize<T>(SerializerPair<T> serializer, T data, MessageComponentType component, string topic, Message<TKey, TValue> message, ref byte[]? scratch, ref int used)
     {
         try
         {
-            if (serializer.IsByteArray)
-            {
-                return SerializedPart.From(Unsafe.As<T, byte[]?>(ref data));
-            }
-
-            if (serializer.IsNull)
-            {
-                return SerializedPart.Null;
-            }
-
             if (typeof(T) == typeof(ReadOnlyMemory<byte>?) && ReferenceEquals(serializer.Sync, Serializers.ByteMemory))
             {
                 // Bytes already: appended from where they are (the caller's array), no copy to the scratch first.
@@ -518,18 +525,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
     private static ProduceException<TKey, TValue> Failure(ErrorCode code, string reason, string topic, int partition, Message<TKey, TValue> message, Exception? inner)
         => new(new Error(code, reason), new DeliveryResult<TKey, TValue> { Topic = topic, Partition = partition, Message = message, Status = PersistenceStatus.NotPersisted }, inner);
-
-    /// <summary>A serialized key or value: a slice of an array, or null.</summary>
-    private readonly record struct SerializedPart(byte[]? Array, int Offset, int Length)
-    {
-        public static readonly SerializedPart Null = new(null, 0, 0);
-
-        public bool IsNull => Array is null;
-
-        public ReadOnlySpan<byte> Span => Array is null ? default : Array.AsSpan(Offset, Length);
-
-        public static SerializedPart From(byte[]? bytes) => bytes is null ? Null : new(bytes, 0, bytes.Length);
-    }
 
     private sealed record Serialized(SerializedPart Key, SerializedPart Value);
 
