@@ -18,10 +18,11 @@ internal sealed partial class Producer<TKey, TValue>
         var slots = batch.Slots;
         var unhandledFailures = 0;
 
-        // The records of a batch usually share one kind of handler (a callback passed with every Produce, a task
-        // source per ProduceAsync): the kind is told once per run of handlers of one type, not by casts per record
-        // (in the code shared by reference types, a cast to a generic type looks the type up first). An object's
-        // type alone decides what it can be cast to, so the casts below are known to hold.
+        // The records of a batch usually share one handler (a callback passed with every Produce) or one kind of
+        // handler (a task source per ProduceAsync): the kind is told once per run of handlers of one type, not by
+        // casts per record (in the code shared by reference types, a cast to a generic type looks the type up
+        // first). An object's type alone decides what it can be cast to, so the casts below are known to hold.
+        object? knownHandler = null;
         Type? knownType = null;
         var kind = HandlerKind.None;
         for (var i = 0; i < slots.Length; i++)
@@ -34,17 +35,21 @@ internal sealed partial class Producer<TKey, TValue>
                 continue;
             }
 
-            var type = handler?.GetType();
-            if (!ReferenceEquals(type, knownType))
+            if (!ReferenceEquals(handler, knownHandler))
             {
-                knownType = type;
-                kind = handler switch
+                knownHandler = handler;
+                var type = handler?.GetType();
+                if (!ReferenceEquals(type, knownType))
                 {
-                    Action<DeliveryReport<TKey, TValue>> => HandlerKind.Action,
-                    TaskCompletionSource<DeliveryResult<TKey, TValue>> => HandlerKind.Result,
-                    IDeliveryHandler<TKey, TValue> => HandlerKind.Handler,
-                    _ => HandlerKind.None,
-                };
+                    knownType = type;
+                    kind = handler switch
+                    {
+                        Action<DeliveryReport<TKey, TValue>> => HandlerKind.Action,
+                        TaskCompletionSource<DeliveryResult<TKey, TValue>> => HandlerKind.Result,
+                        IDeliveryHandler<TKey, TValue> => HandlerKind.Handler,
+                        _ => HandlerKind.None,
+                    };
+                }
             }
 
             var offset = error is null && baseOffset >= 0 ? baseOffset + i : -1;

@@ -104,7 +104,11 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             ArgumentException.ThrowIfNullOrEmpty(topic);
             ArgumentNullException.ThrowIfNull(message);
             _transactions?.EnsureCanProduce();
-            message = Intercept(topic, message);
+            if (_interceptors.Length > 0)
+            {
+                message = Intercept(topic, message);
+            }
+
             var queues = Queues(topic);
             if (_keySerializer.Async is not null || _valueSerializer.Async is not null || queues.HasAppendsInLine
                 || queues.InfoVersion != _metadata.Current.Version || queues.Info is not { IsUsable: true })
@@ -245,7 +249,12 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         EnterProduce();
         try
         {
-            message = Intercept(topic, message);
+            if (_interceptors.Length > 0)
+            {
+                // Not called without interceptors: a method with a try block is not inlined, and this runs per record.
+                message = Intercept(topic, message);
+            }
+
             AppendRecord(Queues(topic), partition, message, handler, null, ProducerSettings.BlockFromFirstWait, mayBlock: true, CancellationToken.None);
         }
         finally
@@ -308,7 +317,14 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
 
         var headers = message.Headers?.Entries;
-        var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
+        var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
+            ? (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond
+            : message.Timestamp.UnixTimestampMs;
+        var record = new SerializedRecord(
+            timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
+
+        // The record's estimate, worked out once per record (it is what the batches count too).
+        var size = RecordBatchHeader.Size + record.EstimatedSize;
         if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
         {
             throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
@@ -317,11 +333,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
 
         partition = ChoosePartition(topic, partition, queues, info, key, message, out var sticky);
-        var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
-            ? (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond
-            : message.Timestamp.UnixTimestampMs;
-        var record = new SerializedRecord(
-            timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
         while (true)
         {
             StickyStint? stint = null;
