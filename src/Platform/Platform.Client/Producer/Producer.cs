@@ -32,6 +32,9 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     private readonly Sender _sender;
     private readonly TransactionManager? _transactions;
 
+    // Records without key and partition go to the sticky partition (KIP-794) unless a partitioner of the caller's decides.
+    private readonly bool _stickyWithoutKey;
+
     // The queues of the topics produced to last, found by the caller's topic string without hashing it (a thread
     // producing in runs to a few topics looks each up once). Entries are immutable; a miss replaces one.
     private readonly TopicEntry?[] _recentTopics = new TopicEntry?[4];
@@ -53,6 +56,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         _defaultPartitioner = defaultPartitioner;
         _errorHandler = errorHandler;
         _interceptors = interceptors;
+        _stickyWithoutKey = partitioners.Count == 0 && defaultPartitioner is null && settings.Partitioner == PartitionerType.Murmur2Sticky;
         _cluster = new ClusterConnections(settings.Bootstrap, settings.ConnectionOptions());
         _metadata = new MetadataManager(_cluster, new MetadataManagerOptions
         {
@@ -406,6 +410,13 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
     private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, Message<TKey, TValue> message, out bool sticky)
     {
+        if (partition < 0 && key.IsNull && _stickyWithoutKey)
+        {
+            // The usual record without key or partition, told apart before the general case: this runs per record.
+            sticky = true;
+            return -1;
+        }
+
         sticky = false;
         var count = info.Partitions.Length;
         if (partition < 0)
