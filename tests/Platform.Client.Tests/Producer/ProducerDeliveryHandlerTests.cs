@@ -64,6 +64,75 @@ public sealed class ProducerDeliveryHandlerTests
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v-{i}"), handler.Outcomes.Select(o => o.Message.Value).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task Produce_HandlersOfEveryKindInOneBatch_EachRecordReportedToItsOwnHandlerAtItsOffset()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 200 };
+        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        await producer.ProduceAsync(new TopicPartition("mixed", 0), new Message<Null, string> { Value = "first" });
+
+        // Runs of one kind and switches between kinds, two callbacks and two handler objects of one type among them:
+        // the delivery of a batch tells a handler's kind once per run of one type, so every switch must be seen.
+        var actions = new ConcurrentQueue<(string Value, long Offset)>[] { new(), new() };
+        var handlers = new[] { new Recorder<Null>(), new Recorder<Null>() };
+        Action<DeliveryReport<Null, string>>[] callbacks = [r => actions[0].Enqueue((r.Message.Value, r.Offset)), r => actions[1].Enqueue((r.Message.Value, r.Offset))];
+        var results = new List<(string Value, Task<DeliveryResult<Null, string>> Task)>();
+        var expected = new Dictionary<string, (int Kind, int Which)>();
+        for (var i = 0; i < 300; i++)
+        {
+            var value = $"v-{i}";
+            var kind = (i / 3 + i) % 4;
+            var which = i / 7 % 2;
+            var message = new Message<Null, string> { Value = value };
+            expected[value] = (kind, which);
+            switch (kind)
+            {
+                case 0:
+                    producer.Produce(new TopicPartition("mixed", 0), message, callbacks[which]);
+                    break;
+                case 1:
+                    results.Add((value, producer.ProduceAsync(new TopicPartition("mixed", 0), message)));
+                    break;
+                case 2:
+                    producer.Produce("mixed", 0, message, handlers[which]);
+                    break;
+                default:
+                    producer.Produce(new TopicPartition("mixed", 0), message);
+                    break;
+            }
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        var reported = new Dictionary<string, long>();
+        for (var which = 0; which < 2; which++)
+        {
+            foreach (var (value, offset) in actions[which])
+            {
+                Assert.Equal((0, which), expected[value]);
+                reported.Add(value, offset);
+            }
+
+            foreach (var outcome in handlers[which].Outcomes)
+            {
+                Assert.False(outcome.Error.IsError, outcome.Error.ToString());
+                Assert.Equal((2, which), (expected[outcome.Message.Value].Kind, expected[outcome.Message.Value].Which));
+                reported.Add(outcome.Message.Value, outcome.Offset);
+            }
+        }
+
+        foreach (var (value, task) in results)
+        {
+            var result = await task;
+            Assert.Equal(value, result.Message.Value);
+            reported.Add(value, result.Offset);
+        }
+
+        // Every record with a handler was reported once, at the offset its place in the produce order gives it.
+        Assert.Equal(expected.Count(e => e.Value.Kind != 3), reported.Count);
+        Assert.All(reported, r => Assert.Equal(1 + int.Parse(r.Key[2..], System.Globalization.CultureInfo.InvariantCulture), r.Value));
+    }
+
     private sealed class Recorder<TKey> : IDeliveryHandler<TKey, string>
     {
         public ConcurrentQueue<(int Partition, long Offset, Error Error, Message<TKey, string> Message)> Outcomes { get; } = new();

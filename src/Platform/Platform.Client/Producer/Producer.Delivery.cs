@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Platform.Protocol;
 
 namespace Platform.Client.Producer;
@@ -17,11 +18,13 @@ internal sealed partial class Producer<TKey, TValue>
         var slots = batch.Slots;
         var unhandledFailures = 0;
 
-        // The records of a batch usually share one handler (a callback passed with every Produce): its kind is
-        // told once per run of equal handlers, not by casts per record (in the code shared by reference types,
-        // a cast to a generic type looks the type up first).
+        // The records of a batch usually share one handler (a callback passed with every Produce) or one kind of
+        // handler (a task source per ProduceAsync): the kind is told once per run of handlers of one type, not by
+        // casts per record (in the code shared by reference types, a cast to a generic type looks the type up
+        // first). An object's type alone decides what it can be cast to, so the casts below are known to hold.
         object? knownHandler = null;
-        Action<DeliveryReport<TKey, TValue>>? action = null;
+        Type? knownType = null;
+        var kind = HandlerKind.None;
         for (var i = 0; i < slots.Length; i++)
         {
             ref readonly var slot = ref slots[i];
@@ -35,7 +38,18 @@ internal sealed partial class Producer<TKey, TValue>
             if (!ReferenceEquals(handler, knownHandler))
             {
                 knownHandler = handler;
-                action = handler as Action<DeliveryReport<TKey, TValue>>;
+                var type = handler?.GetType();
+                if (!ReferenceEquals(type, knownType))
+                {
+                    knownType = type;
+                    kind = handler switch
+                    {
+                        Action<DeliveryReport<TKey, TValue>> => HandlerKind.Action,
+                        TaskCompletionSource<DeliveryResult<TKey, TValue>> => HandlerKind.Result,
+                        IDeliveryHandler<TKey, TValue> => HandlerKind.Handler,
+                        _ => HandlerKind.None,
+                    };
+                }
             }
 
             if (action is null && handler is IRunDeliveryHandler run)
@@ -48,9 +62,11 @@ internal sealed partial class Producer<TKey, TValue>
             var timestamp = logAppendTime >= 0
                 ? new Timestamp(logAppendTime, TimestampType.LogAppendTime)
                 : new Timestamp(slot.Timestamp, TimestampType.CreateTime);
-            var message = (Message<TKey, TValue>)slot.Message!;
+
+            // Set with every handler and whenever there are interceptors, to the caller's Message<TKey, TValue>.
+            var message = Unsafe.As<Message<TKey, TValue>>(slot.Message!);
             DeliveryReport<TKey, TValue>? report = null;
-            if (_interceptors.Length > 0 || action is not null)
+            if (_interceptors.Length > 0 || kind == HandlerKind.Action)
             {
                 report = new DeliveryReport<TKey, TValue>
                 {
@@ -75,23 +91,21 @@ internal sealed partial class Producer<TKey, TValue>
                 }
             }
 
-            if (action is not null)
+            switch (kind)
             {
-                try
-                {
-                    action(report!);
-                }
-                catch (Exception ex)
-                {
-                    ReportError(new Error(ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
-                }
+                case HandlerKind.Action:
+                    try
+                    {
+                        Unsafe.As<Action<DeliveryReport<TKey, TValue>>>(handler!)(report!);
+                    }
+                    catch (Exception ex)
+                    {
+                        ReportError(new Error(ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
+                    }
 
-                continue;
-            }
-
-            switch (handler)
-            {
-                case TaskCompletionSource<DeliveryResult<TKey, TValue>> completion:
+                    break;
+                case HandlerKind.Result:
+                    var completion = Unsafe.As<TaskCompletionSource<DeliveryResult<TKey, TValue>>>(handler!);
                     var result = new DeliveryResult<TKey, TValue>
                     {
                         Topic = topic,
@@ -111,10 +125,10 @@ internal sealed partial class Producer<TKey, TValue>
                     }
 
                     break;
-                case IDeliveryHandler<TKey, TValue> deliveryHandler:
+                case HandlerKind.Handler:
                     try
                     {
-                        deliveryHandler.OnDelivery(topic, partition, offset, error ?? Error.NoError, message);
+                        Unsafe.As<IDeliveryHandler<TKey, TValue>>(handler!).OnDelivery(topic, partition, offset, error ?? Error.NoError, message);
                     }
                     catch (Exception ex)
                     {
@@ -240,5 +254,14 @@ internal sealed partial class Producer<TKey, TValue>
 
         await _metadata.DisposeAsync().ConfigureAwait(false);
         await _cluster.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>What a record's delivery handler is, told once per run of handlers of one type.</summary>
+    private enum HandlerKind
+    {
+        None,
+        Action,
+        Result,
+        Handler,
     }
 }

@@ -32,6 +32,9 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     private readonly Sender _sender;
     private readonly TransactionManager? _transactions;
 
+    // Records without key and partition go to the sticky partition (KIP-794) unless a partitioner of the caller's decides.
+    private readonly bool _stickyWithoutKey;
+
     // The queues of the topics produced to last, found by the caller's topic string without hashing it (a thread
     // producing in runs to a few topics looks each up once). Entries are immutable; a miss replaces one.
     private readonly TopicEntry?[] _recentTopics = new TopicEntry?[4];
@@ -53,6 +56,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         _defaultPartitioner = defaultPartitioner;
         _errorHandler = errorHandler;
         _interceptors = interceptors;
+        _stickyWithoutKey = partitioners.Count == 0 && defaultPartitioner is null && settings.Partitioner == PartitionerType.Murmur2Sticky;
         _cluster = new ClusterConnections(settings.Bootstrap, settings.ConnectionOptions());
         _metadata = new MetadataManager(_cluster, new MetadataManagerOptions
         {
@@ -104,7 +108,11 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             ArgumentException.ThrowIfNullOrEmpty(topic);
             ArgumentNullException.ThrowIfNull(message);
             _transactions?.EnsureCanProduce();
-            message = Intercept(topic, message);
+            if (_interceptors.Length > 0)
+            {
+                message = Intercept(topic, message);
+            }
+
             var queues = Queues(topic);
             if (_keySerializer.Async is not null || _valueSerializer.Async is not null || queues.HasAppendsInLine
                 || queues.InfoVersion != _metadata.Current.Version || queues.Info is not { IsUsable: true })
@@ -245,7 +253,12 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         EnterProduce();
         try
         {
-            message = Intercept(topic, message);
+            if (_interceptors.Length > 0)
+            {
+                // Not called without interceptors: a method with a try block is not inlined, and this runs per record.
+                message = Intercept(topic, message);
+            }
+
             AppendRecord(Queues(topic), partition, message, handler, null, ProducerSettings.BlockFromFirstWait, mayBlock: true, CancellationToken.None);
         }
         finally
@@ -288,11 +301,34 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
         byte[]? scratch = null;
         var used = 0;
-        var key = preserialized?.Key ?? Serialize(_keySerializer, message.Key, MessageComponentType.Key, topic, message, ref scratch, ref used);
-        var value = preserialized?.Value ?? Serialize(_valueSerializer, message.Value, MessageComponentType.Value, topic, message, ref scratch, ref used);
+        SerializedPart key, value;
+        if (preserialized is not null)
+        {
+            (key, value) = (preserialized.Key, preserialized.Value);
+        }
+        else
+        {
+            // Null and byte[] (the usual keys and values) without a call into the generic Serialize: over reference
+            // types that call goes through a run-time lookup of its instantiation, per record.
+            var keyData = message.Key;
+            key = _keySerializer.IsNull ? default
+                : _keySerializer.IsByteArray ? SerializedPart.From(Unsafe.As<TKey, byte[]?>(ref keyData))
+                : Serialize(_keySerializer, keyData, MessageComponentType.Key, topic, message, ref scratch, ref used);
+            var valueData = message.Value;
+            value = _valueSerializer.IsNull ? default
+                : _valueSerializer.IsByteArray ? SerializedPart.From(Unsafe.As<TValue, byte[]?>(ref valueData))
+                : Serialize(_valueSerializer, valueData, MessageComponentType.Value, topic, message, ref scratch, ref used);
+        }
 
         var headers = message.Headers?.Entries;
-        var size = RecordBatchHeader.Size + RecordBatchBuilder.EstimateRecordSize(key.Length, value.Length, headers);
+        var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
+            ? (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond
+            : message.Timestamp.UnixTimestampMs;
+        var record = new SerializedRecord(
+            timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
+
+        // The record's estimate, worked out once per record (it is what the batches count too).
+        var size = RecordBatchHeader.Size + record.EstimatedSize;
         if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
         {
             throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
@@ -301,11 +337,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
 
         partition = ChoosePartition(topic, partition, queues, info, key, message, out var sticky);
-        var timestamp = message.Timestamp.Type == TimestampType.NotAvailable
-            ? (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond
-            : message.Timestamp.UnixTimestampMs;
-        var record = new SerializedRecord(
-            timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
         while (true)
         {
             StickyStint? stint = null;
@@ -379,6 +410,13 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
     private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, Message<TKey, TValue> message, out bool sticky)
     {
+        if (partition < 0 && key.IsNull && _stickyWithoutKey)
+        {
+            // The usual record without key or partition, told apart before the general case: this runs per record.
+            sticky = true;
+            return -1;
+        }
+
         sticky = false;
         var count = info.Partitions.Length;
         if (partition < 0)
@@ -431,23 +469,14 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     }
 
     /// <summary>
-    /// Serializes a key or value: bytes already are taken from where they are; a span serializer writes into
+    /// Serializes a key or value (the built-in Null and byte[] ones are taken by the caller): bytes already are
+    /// taken from where they are; a span serializer writes into
     /// <paramref name="scratch"/> (this thread's buffer, fetched on first need) from <paramref name="used"/> on.
     /// </summary>
     private SerializedPart Serialize<T>(SerializerPair<T> serializer, T data, MessageComponentType component, string topic, Message<TKey, TValue> message, ref byte[]? scratch, ref int used)
     {
         try
         {
-            if (serializer.IsByteArray)
-            {
-                return SerializedPart.From(Unsafe.As<T, byte[]?>(ref data));
-            }
-
-            if (serializer.IsNull)
-            {
-                return SerializedPart.Null;
-            }
-
             if (typeof(T) == typeof(ReadOnlyMemory<byte>?) && ReferenceEquals(serializer.Sync, Serializers.ByteMemory))
             {
                 // Bytes already: appended from where they are (the caller's array), no copy to the scratch first.
@@ -518,18 +547,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
     private static ProduceException<TKey, TValue> Failure(ErrorCode code, string reason, string topic, int partition, Message<TKey, TValue> message, Exception? inner)
         => new(new Error(code, reason), new DeliveryResult<TKey, TValue> { Topic = topic, Partition = partition, Message = message, Status = PersistenceStatus.NotPersisted }, inner);
-
-    /// <summary>A serialized key or value: a slice of an array, or null.</summary>
-    private readonly record struct SerializedPart(byte[]? Array, int Offset, int Length)
-    {
-        public static readonly SerializedPart Null = new(null, 0, 0);
-
-        public bool IsNull => Array is null;
-
-        public ReadOnlySpan<byte> Span => Array is null ? default : Array.AsSpan(Offset, Length);
-
-        public static SerializedPart From(byte[]? bytes) => bytes is null ? Null : new(bytes, 0, bytes.Length);
-    }
 
     private sealed record Serialized(SerializedPart Key, SerializedPart Value);
 

@@ -108,7 +108,11 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
     public void AppendSplit(in Record record, in RecordSlot slot)
     {
         var count = Builder.Count;
-        GrowSlots(count);
+        if (count == _slots.Length)
+        {
+            GrowSlots(count);
+        }
+
         Builder.AppendAtNextOffset(record);
         _slots[count] = slot;
     }
@@ -126,7 +130,11 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
             return false;
         }
 
-        GrowSlots(count);
+        if (count == _slots.Length)
+        {
+            GrowSlots(count);
+        }
+
         Builder.Append(record.Timestamp, record.Key, record.KeyIsNull, record.Value, record.ValueIsNull, record.Headers);
         ref var slot = ref _slots[count];
         slot.Handler = record.Handler;
@@ -135,15 +143,13 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
         return true;
     }
 
+    /// <summary>Doubles the full slot array (its callers test for that inline: this runs per record).</summary>
     private void GrowSlots(int count)
     {
-        if (count == _slots.Length)
-        {
-            var larger = ArrayPool<RecordSlot>.Shared.Rent(count * 2);
-            _slots.AsSpan(0, count).CopyTo(larger);
-            ArrayPool<RecordSlot>.Shared.Return(_slots, clearArray: true);
-            _slots = larger;
-        }
+        var larger = ArrayPool<RecordSlot>.Shared.Rent(count * 2);
+        _slots.AsSpan(0, count).CopyTo(larger);
+        ArrayPool<RecordSlot>.Shared.Return(_slots, clearArray: true);
+        _slots = larger;
     }
 
     /// <summary>Taken off its queue by the sender: no record may join it any more, even when it is put back for a retry.</summary>
