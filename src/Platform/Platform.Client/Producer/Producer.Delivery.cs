@@ -47,14 +47,15 @@ internal sealed partial class Producer<TKey, TValue>
                         Action<DeliveryReport<TKey, TValue>> => HandlerKind.Action,
                         TaskCompletionSource<DeliveryResult<TKey, TValue>> => HandlerKind.Result,
                         IDeliveryHandler<TKey, TValue> => HandlerKind.Handler,
+                        IRunDeliveryHandler => HandlerKind.Run,
                         _ => HandlerKind.None,
                     };
                 }
             }
 
-            if (action is null && handler is IRunDeliveryHandler run)
+            if (kind == HandlerKind.Run)
             {
-                i = DeliverRun(run, batch, i, baseOffset, logAppendTime, error, status);
+                i = DeliverRun(Unsafe.As<IRunDeliveryHandler>(handler!), batch, i, baseOffset, logAppendTime, error, status);
                 continue;
             }
 
@@ -263,5 +264,8 @@ internal sealed partial class Producer<TKey, TValue>
         Action,
         Result,
         Handler,
+
+        /// <summary>Records appended with <see cref="ProduceStaged"/>, reported a run at a time.</summary>
+        Run,
     }
 }
