@@ -29,8 +29,10 @@ namespace Platform.Benchmarks;
 /// second none).
 /// PostgreSQL's CPU per statement is the same for the sink's upsert as for the hand staged one (log_statement_stats,
 /// 5,000-row batches: the INSERT ... SELECT from the stage 18.8 against 19.0 ms, the COPY into it 3.07 against 3.09 ms);
-/// the sink's postgres figure also holds what each connector start costs the server (a new backend with its
-/// authentication, Npgsql's type loading, the offsets table), outside the timed span of the rates.
+/// the sink's postgres figure also holds what each connector start costs the server (the offsets table's check, the
+/// table's shape), outside the timed span of the rates. A start takes its session from the pool the sink tasks of the
+/// process share (kept a minute after the last task stops), as a worker restarting its tasks does: no new backend,
+/// authentication or Npgsql type loading after the first warm-up run.
 /// The database is PLATFORM_TEST_PG or --pg (tests/pg.sh starts one).
 /// </summary>
 internal static class ConnectBenchmark

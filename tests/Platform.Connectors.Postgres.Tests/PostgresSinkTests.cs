@@ -350,6 +350,50 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_AfterATaskOfTheSameDatabaseStopped_TakesItsSessionBack()
+    {
+        var config = Config(("connection.url", _db.ConnectionString + ";Application Name=sink-reuse"));
+        var (first, _) = await StartAsync(config);
+        await first.PutAsync([Order(0, 1, "a")], CancellationToken.None);
+        var backend = Assert.Single(await SinkBackendsAsync());
+        await first.StopAsync();
+
+        var (second, context) = await StartAsync(config);
+        await second.PutAsync([Order(1, 2, "b")], CancellationToken.None);
+
+        // The restarted task's session is the one the server already had: no new backend, authentication or type loading.
+        Assert.Equal([backend], await SinkBackendsAsync());
+        Assert.Equal(["1:a:-", "2:b:-"], await RowsAsync());
+        Assert.Equal(1L, context.Seeks[Orders0]);
+        await second.StopAsync();
+    }
+
+    [Fact]
+    public async Task Start_AfterTheServerEndedTheSessionsAStoppedTaskLeft_OpensNewOnes()
+    {
+        var config = Config(("connection.url", _db.ConnectionString + ";Application Name=sink-reuse"), ("retry.backoff.ms", "10"));
+
+        // Two tasks stopped: two idle sessions in the pool, both ended by the server (a restart).
+        var (first, _) = await StartAsync(config);
+        var (other, _) = await StartAsync(config);
+        await first.PutAsync([Order(0, 1, "a")], CancellationToken.None);
+        Assert.Equal(2, (await SinkBackendsAsync()).Count);
+        await first.StopAsync();
+        await other.StopAsync();
+        await _db.ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sink-reuse'");
+
+        // Npgsql discards a pooled session the server ended instead of handing it out: the next task opens without a failure.
+        var (second, _) = await StartAsync(config);
+        await second.PutAsync([Order(1, 2, "b")], CancellationToken.None);
+
+        Assert.Equal(["1:a:-", "2:b:-"], await RowsAsync());
+        Assert.Single(await SinkBackendsAsync());
+        await second.StopAsync();
+    }
+
+    private Task<List<string>> SinkBackendsAsync() => _db.RowsAsync("SELECT pid::text FROM pg_stat_activity WHERE application_name = 'sink-reuse'");
+
+    [Fact]
     public async Task Put_PreparedUpsertAfterTheConnectionWasLost_MakesItsStageAgain()
     {
         var (task, context) = await StartAsync(Config(("insert.mode", "upsert"), ("pk.mode", "record_key"), ("retry.backoff.ms", "10")));

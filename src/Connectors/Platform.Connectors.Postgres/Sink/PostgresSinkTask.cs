@@ -19,7 +19,7 @@ public sealed class PostgresSinkTask : SinkTask
 {
     private readonly Dictionary<TopicPartitionRef, long> _stored = [];
     private PostgresSinkConfig _config = null!;
-    private NpgsqlDataSource? _db;
+    private SharedDataSource? _pool;
     private SinkSession? _session;
     private SinkRowMapper _mapper = null!;
     private SinkRowMapper _prepareMapper = null!;
@@ -34,8 +34,8 @@ public sealed class PostgresSinkTask : SinkTask
     public override Task StartAsync(IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken = default)
     {
         _config = PostgresSinkConfig.Parse(config);
-        _db = NpgsqlDataSource.Create(_config.ConnectionString);
-        _session = new SinkSession(_db);
+        _pool = SharedDataSource.Rent(_config.ConnectionString);
+        _session = new SinkSession(_pool.DataSource);
         _mapper = new SinkRowMapper(_config);
         _prepareMapper = new SinkRowMapper(_config);
         _writer = new TableWriter(_config);
@@ -47,22 +47,36 @@ public sealed class PostgresSinkTask : SinkTask
     /// <inheritdoc/>
     public override async Task OpenAsync(IReadOnlyCollection<TopicPartitionRef> partitions, CancellationToken cancellationToken = default)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var conn = await _session!.ConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
-            foreach (var (partition, next) in await _offsets.ReadAsync(conn, partitions, cancellationToken).ConfigureAwait(false))
+            try
             {
-                _stored[partition] = next;
-                Context.Offset(partition, next);
-            }
+                var conn = await _session!.ConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await _offsets.EnsureCreatedAsync(conn, cancellationToken).ConfigureAwait(false);
+                foreach (var (partition, next) in await _offsets.ReadAsync(conn, partitions, cancellationToken).ConfigureAwait(false))
+                {
+                    _stored[partition] = next;
+                    Context.Offset(partition, next);
+                }
 
-            _retries.Succeeded();
-        }
-        catch (Exception e) when (PgErrors.IsTransient(e))
-        {
-            await _session!.ResetAsync().ConfigureAwait(false);
-            throw _retries.Failed(e);
+                // The tables' shapes now, not in the first put: the first batches are prepared too (Prepare needs the shape).
+                await _writer.LearnAsync(conn, partitions.Select(p => p.Topic).Distinct().Select(_config.TableFor), cancellationToken).ConfigureAwait(false);
+                _retries.Succeeded();
+                return;
+            }
+            catch (Exception e) when (PgErrors.IsTransient(e))
+            {
+                await _session!.ResetAsync().ConfigureAwait(false);
+
+                // The pool's session may be one the server ended while it sat idle (a restart): Npgsql hands it out and
+                // notices only when it fails, then opens new ones. One more try at once, before the runtime's backoff.
+                if (attempt == 1)
+                {
+                    continue;
+                }
+
+                throw _retries.Failed(e);
+            }
         }
     }
 
@@ -365,9 +379,9 @@ public sealed class PostgresSinkTask : SinkTask
             await _session.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_db is not null)
+        if (_pool is not null)
         {
-            await _db.DisposeAsync().ConfigureAwait(false);
+            await _pool.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

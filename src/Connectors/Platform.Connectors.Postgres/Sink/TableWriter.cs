@@ -176,7 +176,19 @@ internal sealed class TableWriter(PostgresSinkConfig config)
         return batch;
     }
 
-    private static async Task<SinkTable?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string name, CancellationToken cancellationToken)
+    /// <summary>Learns the shapes of those of <paramref name="targets"/> that exist and are not known yet (outside any transaction).</summary>
+    public async Task LearnAsync(NpgsqlConnection conn, IEnumerable<(string Schema, string Table)> targets, CancellationToken cancellationToken)
+    {
+        foreach (var (schema, name) in targets)
+        {
+            if (!_tables.ContainsKey((schema, name)) && await LoadAsync(conn, null, schema, name, cancellationToken).ConfigureAwait(false) is { } table)
+            {
+                _tables = _tables.SetItem((schema, name), table);
+            }
+        }
+    }
+
+    private static async Task<SinkTable?> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string schema, string name, CancellationToken cancellationToken)
     {
         await using var cmd = new NpgsqlCommand(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
