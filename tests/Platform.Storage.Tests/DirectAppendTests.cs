@@ -127,6 +127,48 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_TheWriteBehindAmount_HasTheWriteBehindWriteEverythingWithoutItsDelay()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // A delay no test waits out: only the amount can have had the write-behind write.
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, writeBehindDelay: TimeSpan.FromMinutes(10)).Open(path, create: true);
+        while (file.Length < DirectAppendTail.WriteBehindBytes + 3_000)
+        {
+            AppendPattern(file, 3_000);
+        }
+
+        // The end's partial block too: the write-behind wrote it, not the appender, which would have left it pending.
+        var length = (int)file.Length;
+        Assert.NotEqual(0, length % DirectAppendTail.BlockSize);
+        await WaitUntilAsync(() => new FileInfo(path).Length >= length && ReadFileBytes(path, length).AsSpan().SequenceEqual(Pattern(0, length)), "every appended byte reached the file");
+    }
+
+    [Fact]
+    public void Append_WhileTheWriteBehindWritesWithoutPause_EveryByteReachesTheFileAndReadsBack()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // No delay: the write-behind writes while the appends fill the window behind it and slide it.
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, writeBehindDelay: TimeSpan.Zero);
+        var random = new Random(17);
+        using (var file = fs.Open(path, create: true))
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                AppendPattern(file, i % 100 == 0 ? 50_000 : random.Next(1, 6_000));
+                var length = file.Length;
+                AssertReadsBack(file, Math.Max(0, length - 5_000), (int)Math.Min(5_000, length));
+            }
+
+            file.Flush();
+            var flushed = (int)file.Length;
+            Assert.Equal(Pattern(0, flushed), ReadFileBytes(path, flushed));
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(Pattern(0, bytes.Length), bytes);
+    }
+
+    [Fact]
     public void Read_LargeAfterItsNameWentToAnotherFile_ReadsThisFile()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");
