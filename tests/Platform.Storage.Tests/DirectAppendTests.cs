@@ -144,6 +144,25 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_WithTheCacheGrowing_TheWriteBehindKeepsSpareBuffersForTheHandOffs()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, writeBehindDelay: TimeSpan.FromMilliseconds(1));
+        using var file = fs.Open(path, create: true);
+        AppendPattern(file, 1_000);
+        await WaitUntilAsync(() => fs.FreeBuffers == PhysicalFileSystem.SpareBuffers, "the write-behind put spare buffers into the pool");
+
+        // The hand-offs take the spares (the cache keeps what they slid off), and the write-behind puts new ones in.
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(file, 16_000);
+        }
+
+        await WaitUntilAsync(() => fs.FreeBuffers == PhysicalFileSystem.SpareBuffers, "the write-behind replaced the spares the hand-offs took");
+        AssertReadsBack(file, 0, (int)file.Length);
+    }
+
+    [Fact]
     public void Append_WhileTheWriteBehindWritesWithoutPause_EveryByteReachesTheFileAndReadsBack()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");
