@@ -188,6 +188,32 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public void Append_PastAFullWindow_HandsOffWithoutWritingWhatIsPendingAndLosesNothing()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // No write-behind: only the amount (every 256 KiB) and the hand-off could write.
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, writeBehindDelay: Timeout.InfiniteTimeSpan).Open(path, create: true);
+        // The amount has the appender write at 300,000, 600,000 and 900,000; the window ends at 1 MiB.
+        foreach (var size in new[] { 200_000, 100_000, 300_000, 300_000, 100_000 })
+        {
+            AppendPattern(file, size);
+        }
+
+        var written = new FileInfo(path).Length;
+        AppendPattern(file, 100_000);
+
+        // The window slid to the cache; the blocks appended since the last amount went with the end into the new window,
+        // unwritten (written at the hand-off, the file would hold everything up to the block of 1,000,000).
+        Assert.True(file.Length > 1 << 20);
+        Assert.Equal(written, new FileInfo(path).Length);
+        AssertReadsBack(file, 0, (int)file.Length);
+
+        file.Flush();
+        var length = (int)file.Length;
+        Assert.Equal(Pattern(0, length), ReadFileBytes(path, length));
+    }
+
+    [Fact]
     public void Read_LargeAfterItsNameWentToAnotherFile_ReadsThisFile()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");

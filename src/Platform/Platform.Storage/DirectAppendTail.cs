@@ -129,19 +129,26 @@ internal sealed class DirectAppendTail : IDisposable
             {
                 lock (_writeLock)
                 {
-                    // Only what is in the file may leave the window: its whole blocks. The block holding the end stays
-                    // (pending, if it is), so it is written once with what follows, not now and again after.
-                    if (_written < AlignDown(_end))
-                    {
-                        Write(AlignDown(_end));
-                    }
-
                     if (_cacheOwner is { } owner && AlignDown(_end) > _start)
                     {
-                        HandOff(owner);
+                        // Only what is in the file may leave the window. What is not yet moves to the new window with
+                        // the end's block, unless that is much (or all the window holds): written here, the appender waited
+                        // for the device at every hand-off (a sixteenth of the produce requests with 16 KiB batches into 4 partitions).
+                        if (_end - AlignDown(_written) > _capacity / 2 || AlignDown(_written) <= _start)
+                        {
+                            Write(AlignDown(_end));
+                        }
+
+                        HandOff(owner, AlignDown(_written));
                     }
                     else
                     {
+                        // The block holding the end stays (pending, if it is), so it is written once with what follows, not now and again after.
+                        if (_written < AlignDown(_end))
+                        {
+                            Write(AlignDown(_end));
+                        }
+
                         Slide(data.Length <= _capacity / 2 ? _capacity / 2 : 0);
                     }
                 }
@@ -398,14 +405,14 @@ internal sealed class DirectAppendTail : IDisposable
     private Span<byte> Window(int offset, int length) => _buffer.AsSpan(_aligned + offset, length);
 
     /// <summary>
-    /// Moves the window to a fresh buffer holding only the block with the end, and gives the old buffer, with every
-    /// full block before it, to the owner's cache: no copy of the window's bulk, and consumers behind the window still
-    /// read from memory. The chunk is findable before the window lets go of its range (a reader never misses it), and
-    /// evictable only once the window no longer uses its buffer.
+    /// Moves the window to a fresh buffer holding only what is from <paramref name="start"/> on (the block with the end,
+    /// and the blocks not yet in the file), and gives the old buffer, with every block before it, to the owner's cache:
+    /// no copy of the window's bulk, and consumers behind the window still read from memory. The chunk is findable
+    /// before the window lets go of its range (a reader never misses it), and evictable only once the window no longer
+    /// uses its buffer; it holds only bytes the file has, so an evicted chunk's range reads back from the file.
     /// </summary>
-    private void HandOff(PhysicalSegmentFile owner)
+    private void HandOff(PhysicalSegmentFile owner, long start)
     {
-        var start = AlignDown(_end);
         var fresh = owner.RentBuffer();
         var aligned = AlignedOffset(fresh);
         _buffer.AsSpan(_aligned + (int)(start - _start), (int)(_end - start)).CopyTo(fresh.AsSpan(aligned));
