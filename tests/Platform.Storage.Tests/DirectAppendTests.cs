@@ -127,6 +127,93 @@ public sealed class DirectAppendTests : IDisposable
     }
 
     [Fact]
+    public async Task Append_TheWriteBehindAmount_HasTheWriteBehindWriteEverythingWithoutItsDelay()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // A delay no test waits out: only the amount can have had the write-behind write.
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, writeBehindDelay: TimeSpan.FromMinutes(10)).Open(path, create: true);
+        while (file.Length < DirectAppendTail.WriteBehindBytes + 3_000)
+        {
+            AppendPattern(file, 3_000);
+        }
+
+        // The end's partial block too: the write-behind wrote it, not the appender, which would have left it pending.
+        var length = (int)file.Length;
+        Assert.NotEqual(0, length % DirectAppendTail.BlockSize);
+        await WaitUntilAsync(() => new FileInfo(path).Length >= length && ReadFileBytes(path, length).AsSpan().SequenceEqual(Pattern(0, length)), "every appended byte reached the file");
+    }
+
+    [Fact]
+    public async Task Append_WithTheCacheGrowing_TheWriteBehindKeepsSpareBuffersForTheHandOffs()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, writeBehindDelay: TimeSpan.FromMilliseconds(1));
+        using var file = fs.Open(path, create: true);
+        AppendPattern(file, 1_000);
+        await WaitUntilAsync(() => fs.FreeBuffers == PhysicalFileSystem.SpareBuffers, "the write-behind put spare buffers into the pool");
+
+        // The hand-offs take the spares (the cache keeps what they slid off), and the write-behind puts new ones in.
+        for (var i = 0; i < 20; i++)
+        {
+            AppendPattern(file, 16_000);
+        }
+
+        await WaitUntilAsync(() => fs.FreeBuffers == PhysicalFileSystem.SpareBuffers, "the write-behind replaced the spares the hand-offs took");
+        AssertReadsBack(file, 0, (int)file.Length);
+    }
+
+    [Fact]
+    public void Append_WhileTheWriteBehindWritesWithoutPause_EveryByteReachesTheFileAndReadsBack()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // No delay: the write-behind writes while the appends fill the window behind it and slide it.
+        var fs = new PhysicalFileSystem(tailBytes: 64 * 1024, maxTails: 4, writeBehindDelay: TimeSpan.Zero);
+        var random = new Random(17);
+        using (var file = fs.Open(path, create: true))
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                AppendPattern(file, i % 100 == 0 ? 50_000 : random.Next(1, 6_000));
+                var length = file.Length;
+                AssertReadsBack(file, Math.Max(0, length - 5_000), (int)Math.Min(5_000, length));
+            }
+
+            file.Flush();
+            var flushed = (int)file.Length;
+            Assert.Equal(Pattern(0, flushed), ReadFileBytes(path, flushed));
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(Pattern(0, bytes.Length), bytes);
+    }
+
+    [Fact]
+    public void Append_PastAFullWindow_HandsOffWithoutWritingWhatIsPendingAndLosesNothing()
+    {
+        var path = Path.Combine(_dir.Path, "00000000000000000000.log");
+        // No write-behind: only the amount (every 256 KiB) and the hand-off could write.
+        using var file = new PhysicalFileSystem(tailBytes: 1 << 20, maxTails: 4, writeBehindDelay: Timeout.InfiniteTimeSpan).Open(path, create: true);
+        // The amount has the appender write at 300,000, 600,000 and 900,000; the window ends at 1 MiB.
+        foreach (var size in new[] { 200_000, 100_000, 300_000, 300_000, 100_000 })
+        {
+            AppendPattern(file, size);
+        }
+
+        var written = new FileInfo(path).Length;
+        AppendPattern(file, 100_000);
+
+        // The window slid to the cache; the blocks appended since the last amount went with the end into the new window,
+        // unwritten (written at the hand-off, the file would hold everything up to the block of 1,000,000).
+        Assert.True(file.Length > 1 << 20);
+        Assert.Equal(written, new FileInfo(path).Length);
+        AssertReadsBack(file, 0, (int)file.Length);
+
+        file.Flush();
+        var length = (int)file.Length;
+        Assert.Equal(Pattern(0, length), ReadFileBytes(path, length));
+    }
+
+    [Fact]
     public void Read_LargeAfterItsNameWentToAnotherFile_ReadsThisFile()
     {
         var path = Path.Combine(_dir.Path, "00000000000000000000.log");

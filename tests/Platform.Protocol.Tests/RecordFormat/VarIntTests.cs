@@ -55,4 +55,67 @@ public class VarIntTests
 
         Assert.False(VarInt.TryRead(bytes, ref position, out int _));
     }
+
+    [Fact]
+    public void TryRead_Int32_EveryValueAroundTheOneTwoAndThreeByteSizes_RoundTripsAtAnyPositionAndEnd()
+    {
+        var buffer = new byte[3 + VarInt.MaxVarIntBytes];
+        for (var value = -70_000; value <= 70_000; value++)
+        {
+            var size = VarInt.Write(buffer.AsSpan(3), value);
+
+            // Ending right after the varint, and with bytes after it: neither end is read past.
+            foreach (var end in new[] { 3 + size, buffer.Length })
+            {
+                var position = 3;
+                Assert.True(VarInt.TryRead(buffer.AsSpan(0, end), ref position, out int read));
+                Assert.Equal(value, read);
+                Assert.Equal(3 + size, position);
+            }
+
+            if (size > 1)
+            {
+                // Cut one byte short: false, whichever size the varint has.
+                var position = 3;
+                Assert.False(VarInt.TryRead(buffer.AsSpan(0, 3 + size - 1), ref position, out int _));
+            }
+        }
+    }
+
+    [Fact]
+    public void TryRead_Int64_EveryValueAroundTheOneAndTwoByteSizes_RoundTripsAtAnyPositionAndEnd()
+    {
+        var buffer = new byte[3 + VarInt.MaxVarLongBytes];
+        foreach (var value in Enumerable.Range(-9_000, 18_001).Select(v => (long)v).Concat([long.MinValue, long.MaxValue, 1L << 40]))
+        {
+            var size = VarInt.Write(buffer.AsSpan(3), value);
+            foreach (var end in new[] { 3 + size, buffer.Length })
+            {
+                var position = 3;
+                Assert.True(VarInt.TryRead(buffer.AsSpan(0, end), ref position, out long read));
+                Assert.Equal(value, read);
+                Assert.Equal(3 + size, position);
+            }
+
+            if (size > 1)
+            {
+                var position = 3;
+                Assert.False(VarInt.TryRead(buffer.AsSpan(0, 3 + size - 1), ref position, out long _));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x80, 0x00 }, 0)]
+    [InlineData(new byte[] { 0xFF, 0x7F }, -8192)]
+    [InlineData(new byte[] { 0xFE, 0x7F }, 8191)]
+    [InlineData(new byte[] { 0x80, 0x80, 0x01 }, 8192)]
+    public void TryRead_Int32_TwoAndThreeByteEncodings_DecodeAsTheirBits(byte[] bytes, int expected)
+    {
+        var position = 0;
+
+        Assert.True(VarInt.TryRead(bytes, ref position, out int value));
+        Assert.Equal(expected, value);
+        Assert.Equal(bytes.Length, position);
+    }
 }
