@@ -168,10 +168,11 @@ public sealed class DslStateIntegrationTests(Xunit.Abstractions.ITestOutputHelpe
         Assert.All(counts.Values, v => Assert.Equal(11, v));
 
         // Each taken-over store started from what its standby had applied, not from offset 0. (Only the survivor
-        // listens, and only active restores are reported: these are the takeovers, even if a slow heartbeat moved
-        // a task earlier than planned.)
-        var takeovers = restores.Starts.Where(s => s.Partition.Topic == changelog && s.End > 0 && movedTasks.Contains(new TaskId(1, s.Partition.Partition))).ToList();
-        Assert.Equal(movedTasks.Count, takeovers.Select(s => s.Partition).Distinct().Count());
+        // listens, and only active restores are reported: these are the takeovers. A slow heartbeat can move a task
+        // earlier than planned and back, while its changelog is still short: the last restore of each is the takeover.)
+        var takeovers = restores.Starts.Where(s => s.Partition.Topic == changelog && s.End > 0 && movedTasks.Contains(new TaskId(1, s.Partition.Partition)))
+            .GroupBy(s => s.Partition).Select(g => g.Last()).ToList();
+        Assert.Equal(movedTasks.Count, takeovers.Count);
         Assert.All(takeovers, s => Assert.True(s.End > 0 && s.Start > 0 && s.End - s.Start < s.End / 2, $"{s.Partition} restored from {s.Start} of {s.End}"));
     }
 }
