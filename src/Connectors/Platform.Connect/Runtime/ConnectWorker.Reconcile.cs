@@ -26,6 +26,12 @@ public sealed partial class ConnectWorker
 
         foreach (var (name, state) in snapshot)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // The worker is stopping: start nothing more (a task starting now would hold the stop up in its group join).
+                return;
+            }
+
             if (!assignment.IsMine(name, null))
             {
                 continue;
@@ -64,10 +70,10 @@ public sealed partial class ConnectWorker
             }
         }
 
-        await ReconcileTasksAsync(snapshot, assignment).ConfigureAwait(false);
+        await ReconcileTasksAsync(snapshot, assignment, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ReconcileTasksAsync(IReadOnlyDictionary<string, ConnectorConfigState> snapshot, Cluster.ClusterAssignment assignment)
+    private async Task ReconcileTasksAsync(IReadOnlyDictionary<string, ConnectorConfigState> snapshot, Cluster.ClusterAssignment assignment, CancellationToken cancellationToken)
     {
         foreach (var (id, task) in _tasks.ToList())
         {
@@ -93,6 +99,11 @@ public sealed partial class ConnectWorker
             for (var i = 0; i < state.TaskConfigs.Count; i++)
             {
                 var id = new ConnectorTaskId(name, i);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 if (!assignment.IsMine(name, i))
                 {
                     continue;

@@ -11,7 +11,9 @@ namespace Platform.Connect.Storage;
 /// A compacted topic read from the beginning into memory and appended to, as Kafka's KafkaBasedLog: the backing of
 /// the configs, offsets and status stores. One thread owns the consumer (read_committed, so offsets written in
 /// aborted exactly-once transactions are never seen) and hands every record to the store's callback in order;
-/// <see cref="ReadToEndAsync"/> waits until everything written before the call has been applied.
+/// <see cref="ReadToEndAsync"/> waits until everything written before the call has been applied. A read-to-end
+/// request wakes the reader out of its wait for records (Kafka's KafkaBasedLog wakes its consumer too), and the end
+/// offsets of all partitions come from one ListOffsets (read_committed: the last stable offsets) per leader.
 /// </summary>
 public sealed class KafkaBasedLog : IAsyncDisposable
 {
@@ -23,7 +25,11 @@ public sealed class KafkaBasedLog : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private IProducer<byte[]?, byte[]?>? _producer;
+    private IAdminClient? _admin;
     private Task? _loop;
+
+    // The reader's wait for records while it has nothing to do; cancelled by a read-to-end request.
+    private CancellationTokenSource? _wait;
 
     /// <summary>A log over <paramref name="topic"/> whose records go to <paramref name="apply"/> on the reader thread.</summary>
     public KafkaBasedLog(string topic, string bootstrapServers, Action<ConsumeResult<byte[]?, byte[]?>> apply, ILogger logger)
@@ -48,6 +54,11 @@ public sealed class KafkaBasedLog : IAsyncDisposable
             ["acks"] = "all",
             ["enable.idempotence"] = "true",
             ["linger.ms"] = "0",
+        }).Build();
+        _admin = new AdminClientBuilder(new Dictionary<string, string>
+        {
+            ["bootstrap.servers"] = _bootstrap,
+            ["client.id"] = $"connect-log-{_topic}",
         }).Build();
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(new Dictionary<string, string>
         {
@@ -74,6 +85,27 @@ public sealed class KafkaBasedLog : IAsyncDisposable
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _readToEnd.Enqueue(done);
+        if (_stop.IsCancellationRequested)
+        {
+            // Stopped (or stopping, and the stop cancels what it finds queued): nothing will read on.
+            done.TrySetCanceled(CancellationToken.None);
+            return done.Task;
+        }
+
+        // Without this the request waited for the reader's idle wait to run out (a fetch.max.wait.ms): every config
+        // write of the REST API and of a connector's start took 100 ms or more.
+        if (Interlocked.Exchange(ref _wait, null) is { } wait)
+        {
+            try
+            {
+                wait.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The wait had ended: the reader looks at the queue before it waits again.
+            }
+        }
+
         return done.Task.WaitAsync(cancellationToken);
     }
 
@@ -125,11 +157,14 @@ public sealed class KafkaBasedLog : IAsyncDisposable
             try
             {
                 // Taken off the queue only once its end offsets are known: a failed lookup (a leader moving) is retried, not lost.
-                while (_readToEnd.TryPeek(out var request))
+                if (!_readToEnd.IsEmpty)
                 {
-                    var ends = consumer.Assignment.ToDictionary(tp => tp, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30)).High.Value);
-                    _readToEnd.TryDequeue(out _);
-                    pending.Add((request, ends));
+                    // One lookup serves every request waiting now.
+                    var ends = EndOffsets(consumer.Assignment);
+                    while (_readToEnd.TryDequeue(out var request))
+                    {
+                        pending.Add((request, ends));
+                    }
                 }
 
                 if (pending.Count > 0)
@@ -146,7 +181,7 @@ public sealed class KafkaBasedLog : IAsyncDisposable
                     });
                 }
 
-                foreach (var record in consumer.ConsumeBatch(TimeSpan.FromMilliseconds(pending.Count > 0 ? 20 : 100), 500))
+                foreach (var record in NextRecords(consumer, pending.Count > 0))
                 {
                     _apply(record);
                 }
@@ -156,7 +191,7 @@ public sealed class KafkaBasedLog : IAsyncDisposable
                 _logger.LogReadFailed(e, _topic);
                 Thread.Sleep(200);
             }
-            catch (ObjectDisposedException) when (_stop.IsCancellationRequested)
+            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException && _stop.IsCancellationRequested)
             {
                 break;
             }
@@ -165,6 +200,62 @@ public sealed class KafkaBasedLog : IAsyncDisposable
         foreach (var (done, _) in pending)
         {
             done.TrySetCanceled();
+        }
+    }
+
+    /// <summary>
+    /// The records at hand, waiting for some: 20 ms while a request waits for its end (under read_committed a commit
+    /// marker moves the position without a record), else until a record comes, a read-to-end request or the stop.
+    /// </summary>
+    private IReadOnlyList<ConsumeResult<byte[]?, byte[]?>> NextRecords(IConsumer<byte[]?, byte[]?> consumer, bool pending)
+    {
+        if (pending)
+        {
+            return consumer.ConsumeBatch(TimeSpan.FromMilliseconds(20), 500);
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        Interlocked.Exchange(ref _wait, wait);
+
+        // A request queued before the wait was published found nothing to cancel: it is looked at now.
+        if (!_readToEnd.IsEmpty)
+        {
+            Interlocked.CompareExchange(ref _wait, null, wait);
+            return [];
+        }
+
+        try
+        {
+            var first = consumer.Consume(wait.Token);
+            var more = consumer.ConsumeBatch(TimeSpan.Zero, 499);
+            return [first, .. more];
+        }
+        catch (OperationCanceledException) when (wait.IsCancellationRequested)
+        {
+            return [];
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _wait, null, wait);
+        }
+    }
+
+    /// <summary>The end (last stable offset) of every partition, in one request per leader.</summary>
+    private Dictionary<TopicPartition, long> EndOffsets(List<TopicPartition> partitions)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            var listed = _admin!.ListOffsetsAsync(
+                partitions.Select(p => new TopicPartitionOffsetSpec(p, OffsetSpec.Latest())),
+                new ListOffsetsOptions { IsolationLevel = IsolationLevel.ReadCommitted },
+                timeout.Token).GetAwaiter().GetResult();
+            return listed.ResultInfos.ToDictionary(r => r.TopicPartition, r => r.Offset);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stop.IsCancellationRequested)
+        {
+            throw new KafkaException(new Error(ErrorCode.RequestTimedOut, $"No end offsets of '{_topic}' within 30 s."));
         }
     }
 
@@ -185,6 +276,7 @@ public sealed class KafkaBasedLog : IAsyncDisposable
 
         _consumer?.Close();
         _consumer?.Dispose();
+        _admin?.Dispose();
         if (_producer is not null)
         {
             await _producer.DisposeAsync().ConfigureAwait(false);
