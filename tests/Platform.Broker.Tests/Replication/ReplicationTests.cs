@@ -254,8 +254,10 @@ public sealed class ReplicationTests : IAsyncLifetime
         // Answered only once both followers said (in a fetch) that their logs start there.
         Assert.Equal((30L, 30L), (Partition(2).LogStartOffset, Partition(3).LogStartOffset));
 
-        // A follower leads at once: what DeleteRecords removed stays removed.
+        // A follower leads at once: what DeleteRecords removed stays removed. What it replicated is readable once its group
+        // commit has synced it (write.caching=false; a follower's appends are synced by a deferred round).
         await ApplyAsync(new PartitionRole(2, 1, [1, 2, 3], [1, 2, 3], 1));
+        Assert.True(await Wire.EventuallyAsync(() => Task.FromResult(Partition(2).HighWatermark == 40), Patience), $"The new leader's high watermark stayed {Partition(2).HighWatermark}.");
         Assert.Equal(Enumerable.Range(30, 10).Select(i => $"value-{i}"), (await _connections[1].ConsumeAllAsync(Topic)).Select(r => r.Value));
 
         // And its segments wholly below the log start go.
