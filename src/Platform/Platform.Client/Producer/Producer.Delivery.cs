@@ -66,10 +66,8 @@ internal sealed partial class Producer<TKey, TValue>
 
             // Set with every handler and whenever there are interceptors, to the caller's Message<TKey, TValue>.
             var message = Unsafe.As<Message<TKey, TValue>>(slot.Message!);
-            DeliveryReport<TKey, TValue>? report = null;
-            if (_interceptors.Length > 0 || kind == HandlerKind.Action)
-            {
-                report = new DeliveryReport<TKey, TValue>
+            var report = _interceptors.Length > 0 || kind == HandlerKind.Action
+                ? Acknowledged(new DeliveryReport<TKey, TValue>
                 {
                     Topic = topic,
                     Partition = partition,
@@ -78,19 +76,8 @@ internal sealed partial class Producer<TKey, TValue>
                     Status = status,
                     Message = message,
                     Error = error ?? Error.NoError,
-                };
-                foreach (var interceptor in _interceptors)
-                {
-                    try
-                    {
-                        interceptor.OnAcknowledgement(report);
-                    }
-                    catch (Exception ex)
-                    {
-                        ReportError(new Error(ErrorCode.UnknownServerError, $"Producer interceptor {interceptor.GetType().Name}.OnAcknowledgement threw: {ex.Message}"));
-                    }
-                }
-            }
+                })
+                : null;
 
             switch (kind)
             {
@@ -148,6 +135,24 @@ internal sealed partial class Producer<TKey, TValue>
             // Fire-and-forget records have nobody to tell but the error handler: never lose them silently.
             ReportError(new Error(error!.Code, $"{unhandledFailures} record(s) to {topic}-{partition} without a delivery handler failed: {error.Reason}"));
         }
+    }
+
+    /// <summary>Shows <paramref name="report"/> to the interceptors (a throwing one goes to the error handler); returns it.</summary>
+    private DeliveryReport<TKey, TValue> Acknowledged(DeliveryReport<TKey, TValue> report)
+    {
+        foreach (var interceptor in _interceptors)
+        {
+            try
+            {
+                interceptor.OnAcknowledgement(report);
+            }
+            catch (Exception ex)
+            {
+                ReportError(new Error(ErrorCode.UnknownServerError, $"Producer interceptor {interceptor.GetType().Name}.OnAcknowledgement threw: {ex.Message}"));
+            }
+        }
+
+        return report;
     }
 
     private void ReportError(Error error)

@@ -72,7 +72,7 @@ internal sealed partial class Producer<TKey, TValue>
             for (var i = first; i < end; i++)
             {
                 ref readonly var slot = ref slots[i];
-                var report = new DeliveryReport<TKey, TValue>
+                Acknowledged(new DeliveryReport<TKey, TValue>
                 {
                     Topic = topic,
                     Partition = partition,
@@ -83,18 +83,7 @@ internal sealed partial class Producer<TKey, TValue>
                     Status = status,
                     Message = (Message<TKey, TValue>)slot.Message!,
                     Error = error ?? Error.NoError,
-                };
-                foreach (var interceptor in _interceptors)
-                {
-                    try
-                    {
-                        interceptor.OnAcknowledgement(report);
-                    }
-                    catch (Exception ex)
-                    {
-                        ReportError(new Error(Platform.Protocol.ErrorCode.UnknownServerError, $"Producer interceptor {interceptor.GetType().Name}.OnAcknowledgement threw: {ex.Message}"));
-                    }
-                }
+                });
             }
         }
 
