@@ -80,6 +80,30 @@ public sealed class ProducerStagedTests
         Assert.Equal([0L, 1L], handler.Outcomes.Select(o => o.Offset).Order());
     }
 
+    [Fact]
+    public async Task ProduceStaged_AHandlerThrowingOnARefusedRecord_GoesToTheErrorHandlerAndTheRecordsAfterItAreAppended()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, MaxRequestSize = 2048 };
+        var errors = new ConcurrentQueue<Error>();
+        using var producer = (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(config)
+            .SetErrorHandler((_, error) => errors.Enqueue(error)).Build();
+        var handler = new RunRecorder { ThrowOnNotSent = true };
+
+        // Nothing escapes: an exception here would leave the caller unable to tell which records were appended.
+        producer.ProduceStaged(new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]
+        {
+            new("throwing", 0, Message("a", "v-0"), handler),
+            new("throwing", 0, Message("big", new string('x', 4096)), handler),
+            new("throwing", 0, Message("c", "v-2"), handler),
+        });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+
+        Assert.Single(handler.NotSent);
+        Assert.Equal(["v-0", "v-2"], handler.Outcomes.OrderBy(o => o.Offset).Select(o => o.Value));
+        Assert.Contains(errors, e => e.Reason.Contains("A delivery handler threw: the handler has a bug", StringComparison.Ordinal));
+    }
+
     private static Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> Build(ProducerConfig config)
         => (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(config).Build();
 
@@ -106,7 +130,16 @@ public sealed class ProducerStagedTests
             }
         }
 
-        public void OnNotSent(string topic, int partition, object message, Exception error) => NotSent.Enqueue((message, error));
+        public bool ThrowOnNotSent { get; init; }
+
+        public void OnNotSent(string topic, int partition, object message, Exception error)
+        {
+            NotSent.Enqueue((message, error));
+            if (ThrowOnNotSent)
+            {
+                throw new InvalidOperationException("the handler has a bug");
+            }
+        }
 
         private static string Text(ReadOnlyMemory<byte>? bytes) => System.Text.Encoding.UTF8.GetString(bytes!.Value.Span);
     }

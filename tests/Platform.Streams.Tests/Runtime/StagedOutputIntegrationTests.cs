@@ -50,6 +50,36 @@ public sealed class StagedOutputIntegrationTests(Xunit.Abstractions.ITestOutputH
     }
 
     [Fact]
+    public async Task Sink_RecordTooLarge_AProductionHandlerThatThrows_FailsTheThreadWithItsException()
+    {
+        await _cluster.CreateTopicAsync("thrown-in", 1);
+        await _cluster.CreateTopicAsync("thrown-out", 1);
+        var values = Enumerable.Range(0, 20).Select(i => i == 7 ? new string('x', 4000) : $"v{i}").ToArray();
+        await _cluster.ProduceAsync("thrown-in", values.Select((v, i) => ((string?)$"k{i}", v)).ToArray());
+
+        var builder = new StreamsBuilder();
+        builder.Stream("thrown-in", Consumed.With(Serdes.String, Serdes.String))
+            .To("thrown-out", Produced.With(Serdes.String, Serdes.String));
+        var config = _cluster.Config("thrown", _cluster.NewStateDir());
+        config["producer.max.request.size"] = "2048";
+        config[StreamsConfig.DefaultProductionExceptionHandlerConfig] = typeof(ThrowingProductionHandler).AssemblyQualifiedName!;
+        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        streams.SetUncaughtExceptionHandler(_ => StreamThreadExceptionResponse.ShutdownClient);
+        streams.Start();
+
+        // The handler's exception is the task's failure, raised on the stream thread as a handler's decision to fail is.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (streams.State != KafkaStreamsState.Error && streams.State != KafkaStreamsState.NotRunning && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var fatal = Assert.IsAssignableFrom<StreamsException>(streams.FatalException);
+        Assert.Contains("production exception handler threw", fatal.Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(fatal.InnerException);
+    }
+
+    [Fact]
     public async Task Sink_HeadersChangedByAProcessorAfterIt_RecordKeepsTheHeadersTheSinkSaw()
     {
         await _cluster.CreateTopicAsync("stamped-in", 1);
@@ -118,6 +148,13 @@ public sealed class StagedOutputIntegrationTests(Xunit.Abstractions.ITestOutputH
             Calls.Enqueue((topic, key, value, error));
             return ProductionExceptionHandlerResponse.Continue;
         }
+    }
+
+    /// <summary>Throws, as a handler with a bug would.</summary>
+    public sealed class ThrowingProductionHandler : IProductionExceptionHandler
+    {
+        public ProductionExceptionHandlerResponse Handle(ErrorHandlerContext? context, string topic, byte[]? key, byte[]? value, Error error)
+            => throw new InvalidOperationException("the handler has a bug");
     }
 
     /// <summary>Adds a header to the record's headers in place (a processor may: headers are mutable, as in Kafka).</summary>

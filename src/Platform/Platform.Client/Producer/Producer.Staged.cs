@@ -41,13 +41,26 @@ internal sealed partial class Producer<TKey, TValue>
                 }
                 catch (Exception ex)
                 {
-                    record.Handler.OnNotSent(record.Topic, record.Partition, record.Message, ex);
+                    NotSent(record, ex);
                 }
             }
         }
         finally
         {
             ExitProduce();
+        }
+    }
+
+    /// <summary>Tells a record's handler it was not appended; the handler's own failure goes to the error handler, so the records after it still are.</summary>
+    private void NotSent(in StagedRecord<TKey, TValue> record, Exception error)
+    {
+        try
+        {
+            record.Handler.OnNotSent(record.Topic, record.Partition, record.Message, error);
+        }
+        catch (Exception ex)
+        {
+            ReportError(new Error(Platform.Protocol.ErrorCode.UnknownServerError, $"A delivery handler threw: {ex.Message}"));
         }
     }
 

@@ -178,7 +178,22 @@ internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHa
             return;
         }
 
-        var response = _handler.Handle(null, topic, message.Key?.ToArray(), message.Value?.ToArray(), error);
+        ProductionExceptionHandlerResponse response;
+        try
+        {
+            response = _handler.Handle(null, topic, message.Key?.ToArray(), message.Value?.ToArray(), error);
+        }
+        catch (Exception ex)
+        {
+            // Raised on the task's next send or flush, as a decision to fail is: here it would escape into the producer
+            // (on its thread, or mid-way through a stage it is appending).
+            Interlocked.CompareExchange(
+                ref _sendError,
+                new StreamsException($"Task {_task} could not send a record to topic '{topic}' ({error.Code}): {error.Reason}; the production exception handler threw: {ex.Message}", ex),
+                null);
+            return;
+        }
+
         if (response == ProductionExceptionHandlerResponse.Continue)
         {
             Interlocked.Increment(ref _skipped);
