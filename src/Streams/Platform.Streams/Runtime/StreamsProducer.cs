@@ -85,25 +85,20 @@ internal sealed class StreamsProducer : IDisposable
     /// <exception cref="TaskMigratedException">The producer was fenced (the staged records are dropped).</exception>
     public void SendStaged()
     {
-        var count = _staged;
-        if (count == 0)
+        if (_staged == 0)
         {
             return;
         }
 
-        _staged = 0;
         try
         {
-            _producer.ProduceStaged(_stage.AsSpan(0, count));
+            _producer.ProduceStaged(_stage.AsSpan(0, _staged));
+            _staged = 0;
         }
         catch (Exception ex)
         {
             // Refused as a whole before any was appended (fenced, disposed): no report will come for these.
-            foreach (ref readonly var record in _stage.AsSpan(0, count))
-            {
-                Buffers.Return((OutputMessage)record.Message);
-            }
-
+            DropStaged();
             if (ex is KafkaException kafka && IsFenced(kafka.Error))
             {
                 throw Fenced(kafka);
@@ -113,7 +108,7 @@ internal sealed class StreamsProducer : IDisposable
         }
     }
 
-    /// <summary>Drops the staged records: their transaction is aborted.</summary>
+    /// <summary>Drops the staged records: their transaction is aborted, or the producer refused them all.</summary>
     private void DropStaged()
     {
         foreach (ref readonly var record in _stage.AsSpan(0, _staged))
