@@ -1,7 +1,9 @@
 using Platform.Broker;
 using Platform.Client.Internal;
 using Platform.Client.Network;
+using Platform.Client.Tests.Network;
 using Platform.Protocol;
+using Platform.Protocol.Messages;
 
 namespace Platform.Client.Tests.Internal;
 
@@ -56,5 +58,31 @@ public sealed class MetadataManagerTests
         await metadata.WaitForUpdateAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(ErrorCode.NetworkException, metadata.LastError?.Error.Code);
+    }
+
+    [Fact]
+    public async Task GetTopicAsync_PartitionsAnsweredOutOfOrder_AreInIndexOrder_AndOnlyThoseWithALeaderAreAvailable()
+    {
+        await using var broker = new FakeBroker();
+        var (cluster, metadata) = Create(broker.Address.ToString());
+        await using var _ = cluster;
+        await using var __ = metadata;
+
+        var pending = metadata.GetTopicAsync("events");
+        var request = await broker.NextRequestAsync();
+        Assert.Equal(ApiKey.Metadata, request.ApiKey);
+        MetadataResponse.MetadataResponsePartition Partition(int index, int leader) => new() { PartitionIndex = index, LeaderId = leader, LeaderEpoch = 1 };
+        await broker.RespondAsync(request, new MetadataResponse
+        {
+            Brokers = [new() { NodeId = 1, Host = broker.Address.Host, Port = broker.Address.Port }],
+            Topics = [new() { Name = "events", Partitions = [Partition(3, 1), Partition(0, 1), Partition(2, 7), Partition(1, 1)] }],
+        });
+        var topic = await pending.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([0, 1, 2, 3], topic.Partitions.Select(p => p.Index));
+        // Node 7 is not among the brokers: its partition has no usable leader.
+        Assert.Equal([1, 1, -1, 1], topic.Partitions.Select(p => p.LeaderId));
+        Assert.Equal([0, 1, 3], topic.AvailablePartitions);
+        Assert.Equal(broker.Address, metadata.Current.Nodes[1]);
     }
 }

@@ -24,8 +24,30 @@ internal sealed class TopicInfo(string name, Guid topicId, ErrorCode error, Part
     public PartitionInfo[] Partitions { get; } = partitions;
 
     /// <summary>Partitions whose leader is known, for choosing among available partitions (sticky, round robin).</summary>
-    public int[] AvailablePartitions { get; } = [.. partitions.Where(p => p.LeaderId >= 0).Select(p => p.Index)];
+    public int[] AvailablePartitions { get; } = Available(partitions);
 
     /// <summary>Whether the topic can take records: no topic error and at least one partition.</summary>
     public bool IsUsable => Error == ErrorCode.None && Partitions.Length > 0;
+
+    // A loop, not LINQ over the partitions (a value type): LINQ's code for it is compiled by the JIT in every process.
+    private static int[] Available(PartitionInfo[] partitions)
+    {
+        var count = 0;
+        foreach (var partition in partitions)
+        {
+            count += partition.LeaderId >= 0 ? 1 : 0;
+        }
+
+        var available = new int[count];
+        count = 0;
+        foreach (var partition in partitions)
+        {
+            if (partition.LeaderId >= 0)
+            {
+                available[count++] = partition.Index;
+            }
+        }
+
+        return available;
+    }
 }

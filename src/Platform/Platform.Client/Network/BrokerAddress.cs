@@ -3,9 +3,13 @@ using System.Globalization;
 namespace Platform.Client.Network;
 
 /// <summary>A broker's <c>host:port</c>.</summary>
+/// <remarks>
+/// A class: dictionaries and lists of it then share the runtime's precompiled code for reference types, where a struct
+/// had every process compile them in the JIT before its first connection.
+/// </remarks>
 /// <param name="Host">Host name or IP address.</param>
 /// <param name="Port">TCP port.</param>
-public readonly record struct BrokerAddress(string Host, int Port)
+public sealed record BrokerAddress(string Host, int Port)
 {
     /// <summary>Parses <c>host:port</c> (IPv6 as <c>[::1]:9092</c>).</summary>
     /// <exception cref="FormatException">The text is not <c>host:port</c> with a port in 1..65535.</exception>

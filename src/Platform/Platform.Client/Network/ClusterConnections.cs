@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Platform.Protocol;
 using Platform.Protocol.Messages;
 
@@ -113,7 +114,14 @@ internal sealed class ClusterConnections : IAsyncDisposable
                 }
             }
 
-            candidates = [.. _bootstrap, .. _nodes.Values.Except(_bootstrap)];
+            candidates = [.. _bootstrap];
+            foreach (var node in _nodes.Values)
+            {
+                if (!candidates.Contains(node))
+                {
+                    candidates.Add(node);
+                }
+            }
         }
 
         var failures = new List<string>();
@@ -213,7 +221,7 @@ internal sealed class ClusterConnections : IAsyncDisposable
     }
 
     /// <summary>The address of <paramref name="nodeId"/> from the last metadata, if known.</summary>
-    public bool TryGetNodeAddress(int nodeId, out BrokerAddress address)
+    public bool TryGetNodeAddress(int nodeId, [NotNullWhen(true)] out BrokerAddress? address)
     {
         lock (_lock)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Platform.Protocol;
@@ -79,7 +80,15 @@ public sealed partial class KafkaConnection : IAsyncDisposable
             connectTimeout.CancelAfter(options.ConnectTimeout);
             try
             {
-                await socket.ConnectAsync(address.Host, address.Port, connectTimeout.Token).ConfigureAwait(false);
+                // An IP address connects as one, without the name resolution a host name goes through.
+                if (IPAddress.TryParse(address.Host, out var ip))
+                {
+                    await socket.ConnectAsync(new IPEndPoint(ip, address.Port), connectTimeout.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await socket.ConnectAsync(address.Host, address.Port, connectTimeout.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
