@@ -35,4 +35,23 @@ public sealed class AsyncAutoResetEventTests
         await signal.WaitAsync(TimeSpan.FromMilliseconds(30));
         await signal.WaitAsync(Timeout.InfiniteTimeSpan, cts.Token);
     }
+
+    [Fact]
+    public async Task WaitAsync_Infinite_WaitsForTheSignalOrTheCancellation()
+    {
+        var signal = new AsyncAutoResetEvent();
+        using var cts = new CancellationTokenSource();
+
+        var forever = signal.WaitAsync(Timeout.InfiniteTimeSpan);
+        var untilCancelled = signal.WaitAsync(Timeout.InfiniteTimeSpan, cts.Token);
+        await Task.Delay(50);
+
+        Assert.False(forever.IsCompleted);
+        Assert.False(untilCancelled.IsCompleted);
+        await cts.CancelAsync();
+        await untilCancelled.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(forever.IsCompleted);
+        signal.Set();
+        await forever.WaitAsync(TimeSpan.FromSeconds(5));
+    }
 }

@@ -50,6 +50,51 @@ public sealed class ConsumerTests : IAsyncLifetime
     private static string Format(IEnumerable<ConsumeResult<string?, string?>> results)
         => string.Concat(results.Select(r => $"{r.Message!.Key}:{r.Message.Value}\n"));
 
+    /// <summary>This thread's CPU time so far (Linux: utime and stime of /proc/thread-self/stat, in 1/100 s).</summary>
+    private static TimeSpan ThreadCpu()
+    {
+        var fields = File.ReadAllText("/proc/thread-self/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return TimeSpan.FromSeconds((long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Consume_WithATokenAndNothingToRead_WaitsWithoutSpinning_ThenReturnsTheRecordThatComes(bool async)
+    {
+        await CreateTopicAsync("idle", 1);
+        using var consumer = Consumer();
+        consumer.Assign(new TopicPartitionOffset("idle", 0, Offset.Beginning));
+        ConsumeResult<string?, string?> Consume(CancellationToken token)
+            => async ? consumer.ConsumeAsync(token).AsTask().GetAwaiter().GetResult() : consumer.Consume(token);
+
+        // A second of waiting for nothing, on a thread of its own: a busy wait would use about that much of its CPU.
+        var (cpu, cancelled) = await Task.Factory.StartNew(
+            () =>
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                var before = ThreadCpu();
+                try
+                {
+                    Consume(cts.Token);
+                    return (ThreadCpu() - before, false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return (ThreadCpu() - before, true);
+                }
+            },
+            TaskCreationOptions.LongRunning);
+
+        Assert.True(cancelled);
+        Assert.True(cpu < TimeSpan.FromMilliseconds(300), $"The consumer used {cpu.TotalMilliseconds} ms of CPU waiting 1 s for nothing.");
+
+        var waiting = Task.Factory.StartNew(() => Consume(CancellationToken.None), TaskCreationOptions.LongRunning);
+        await ProduceAsync("idle", "k:came later\n", "-K:");
+        var result = await waiting.WaitAsync(Wait);
+        Assert.Equal("came later", result.Message!.Value);
+    }
+
     [Theory]
     [InlineData("none")]
     [InlineData("gzip")]

@@ -41,7 +41,9 @@ internal sealed class AsyncAutoResetEvent
             waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        if (timeout <= TimeSpan.Zero)
+        // Infinite (-1 ms) is below zero too: it must wait, not return at once (Consume(CancellationToken) of a consumer
+        // without a group spun a core on it while nothing came).
+        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
             return Task.CompletedTask;
         }
