@@ -169,10 +169,12 @@ public sealed class DslStateIntegrationTests(Xunit.Abstractions.ITestOutputHelpe
 
         // Each taken-over store started from what its standby had applied, not from offset 0. (Only the survivor
         // listens, and only active restores are reported: these are the takeovers. A slow heartbeat can move a task
-        // earlier than planned and back, while its changelog is still short: the last restore of each is the takeover.)
+        // earlier than planned and back, while its changelog is still short: the last restore of each is the takeover.
+        // It can also move it early for good: then its changelog held a few records, of which a standby a record or two
+        // behind restores half, so there a start past 0 is the proof; on a long changelog only the tail is restored.)
         var takeovers = restores.Starts.Where(s => s.Partition.Topic == changelog && s.End > 0 && movedTasks.Contains(new TaskId(1, s.Partition.Partition)))
             .GroupBy(s => s.Partition).Select(g => g.Last()).ToList();
         Assert.Equal(movedTasks.Count, takeovers.Count);
-        Assert.All(takeovers, s => Assert.True(s.End > 0 && s.Start > 0 && s.End - s.Start < s.End / 2, $"{s.Partition} restored from {s.Start} of {s.End}"));
+        Assert.All(takeovers, s => Assert.True(s.Start > 0 && (s.End < 10 || s.End - s.Start < s.End / 2), $"{s.Partition} restored from {s.Start} of {s.End}"));
     }
 }
