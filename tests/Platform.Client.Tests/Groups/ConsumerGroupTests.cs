@@ -305,4 +305,44 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         await GroupMember.WaitUntilAsync(() => member.Received.Count == 4, "the member still consumes");
         Assert.Null(member.Failure);
     }
+
+    [Fact]
+    public async Task Consume_WhileNoCoordinatorCanBeReached_ReturnsNothingWithoutThrowing_ThenJoinsOnceABrokerAnswers()
+    {
+        // A port nothing listens on yet; the broker comes up there later.
+        var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        free.Start();
+        var port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
+        {
+            BootstrapServers = $"127.0.0.1:{port}",
+            GroupId = "no-coordinator-yet",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = 6000,
+        }).Build();
+        consumer.Subscribe("later");
+
+        // The group's join finds no coordinator: the poll ends empty, as Kafka's does, instead of failing.
+        Assert.Null(consumer.Consume(TimeSpan.FromSeconds(3)));
+
+        await using var broker = await EmbeddedBroker.StartAsync(o =>
+        {
+            o.Listen = $"127.0.0.1:{port}";
+            o.GroupInitialRebalanceDelayMs = 0;
+        });
+        using (var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync("later", new Message<string?, string?> { Key = "k", Value = "arrived" });
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        ConsumeResult<string?, string?>? result = null;
+        while (result is null && DateTime.UtcNow < deadline)
+        {
+            result = consumer.Consume(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal("arrived", result?.Message?.Value);
+    }
 }

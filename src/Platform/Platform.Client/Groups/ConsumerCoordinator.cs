@@ -175,13 +175,28 @@ internal sealed partial class ConsumerCoordinator : IAsyncDisposable
 
         while (_rejoinNeeded && _topics.Count > 0)
         {
-            await JoinAndSyncAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await JoinAndSyncAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (KafkaException ex) when (CoordinatorUnreachable(ex.Error.Code))
+            {
+                // No coordinator to join through yet (its broker died and the role has not moved, or no broker answers):
+                // as Kafka's consumer, the poll goes on without a group and the next one looks for the coordinator again.
+                // Thrown, it failed the application's poll (a Connect sink task died of a coordinator's failover).
+                _rejoinNeeded = true;
+                return;
+            }
+
             if (_lostPending)
             {
                 ReportLost();
             }
         }
     }
+
+    private static bool CoordinatorUnreachable(ErrorCode code)
+        => CoordinatorLocator.IsCoordinatorError(code) || code is ErrorCode.NetworkException or ErrorCode.RequestTimedOut;
 
     /// <summary>Drops the subscription: revokes everything (listener first) and leaves the group.</summary>
     public async Task UnsubscribeAsync(CancellationToken cancellationToken = default)
