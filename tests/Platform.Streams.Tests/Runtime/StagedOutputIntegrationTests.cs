@@ -20,22 +20,33 @@ public sealed class StagedOutputIntegrationTests(Xunit.Abstractions.ITestOutputH
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
+    /// <summary>
+    /// A topology copying <c>{name}-in</c> to <c>{name}-out</c> (not started), whose input holds 20 records of which the
+    /// 8th is too large for its producer (max.request.size 2048), with <paramref name="handler"/> as its production
+    /// exception handler.
+    /// </summary>
+    private async Task<(string[] Values, KafkaStreams Streams)> CopyWithATooLargeRecordAsync(string name, Type handler)
+    {
+        await _cluster.CreateTopicAsync($"{name}-in", 1);
+        await _cluster.CreateTopicAsync($"{name}-out", 1);
+        var values = Enumerable.Range(0, 20).Select(i => i == 7 ? new string('x', 4000) : $"v{i}").ToArray();
+        await _cluster.ProduceAsync($"{name}-in", values.Select((v, i) => ((string?)$"k{i}", v)).ToArray());
+
+        var builder = new StreamsBuilder();
+        builder.Stream($"{name}-in", Consumed.With(Serdes.String, Serdes.String))
+            .To($"{name}-out", Produced.With(Serdes.String, Serdes.String));
+        var config = _cluster.Config(name, _cluster.NewStateDir());
+        config["producer.max.request.size"] = "2048";
+        config[StreamsConfig.DefaultProductionExceptionHandlerConfig] = handler.AssemblyQualifiedName!;
+        return (values, new KafkaStreams(builder.Build(config), config, _logging));
+    }
+
     [Fact]
     public async Task Sink_RecordTooLargeForTheProducer_GoesToTheProductionHandlerAndTheRestIsWritten()
     {
-        await _cluster.CreateTopicAsync("refused-in", 1);
-        await _cluster.CreateTopicAsync("refused-out", 1);
-        var values = Enumerable.Range(0, 20).Select(i => i == 7 ? new string('x', 4000) : $"v{i}").ToArray();
-        await _cluster.ProduceAsync("refused-in", values.Select((v, i) => ((string?)$"k{i}", v)).ToArray());
-
-        var builder = new StreamsBuilder();
-        builder.Stream("refused-in", Consumed.With(Serdes.String, Serdes.String))
-            .To("refused-out", Produced.With(Serdes.String, Serdes.String));
-        var config = _cluster.Config("refused", _cluster.NewStateDir());
-        config["producer.max.request.size"] = "2048";
-        config[StreamsConfig.DefaultProductionExceptionHandlerConfig] = typeof(RecordingProductionHandler).AssemblyQualifiedName!;
         RecordingProductionHandler.Calls.Clear();
-        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        var (values, unstarted) = await CopyWithATooLargeRecordAsync("refused", typeof(RecordingProductionHandler));
+        using var streams = unstarted;
         streams.Start();
 
         var received = await ReadAsync("refused-out", 19);
@@ -52,18 +63,7 @@ public sealed class StagedOutputIntegrationTests(Xunit.Abstractions.ITestOutputH
     [Fact]
     public async Task Sink_RecordTooLarge_AProductionHandlerThatThrows_FailsTheThreadWithItsException()
     {
-        await _cluster.CreateTopicAsync("thrown-in", 1);
-        await _cluster.CreateTopicAsync("thrown-out", 1);
-        var values = Enumerable.Range(0, 20).Select(i => i == 7 ? new string('x', 4000) : $"v{i}").ToArray();
-        await _cluster.ProduceAsync("thrown-in", values.Select((v, i) => ((string?)$"k{i}", v)).ToArray());
-
-        var builder = new StreamsBuilder();
-        builder.Stream("thrown-in", Consumed.With(Serdes.String, Serdes.String))
-            .To("thrown-out", Produced.With(Serdes.String, Serdes.String));
-        var config = _cluster.Config("thrown", _cluster.NewStateDir());
-        config["producer.max.request.size"] = "2048";
-        config[StreamsConfig.DefaultProductionExceptionHandlerConfig] = typeof(ThrowingProductionHandler).AssemblyQualifiedName!;
-        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        using var streams = (await CopyWithATooLargeRecordAsync("thrown", typeof(ThrowingProductionHandler))).Streams;
         streams.SetUncaughtExceptionHandler(_ => StreamThreadExceptionResponse.ShutdownClient);
         streams.Start();
 
