@@ -39,8 +39,19 @@ public sealed class ApiVersionSet
         _brokerName = brokerName;
     }
 
-    // Every API key this client knows is below this.
-    private static int Slots => (int)ApiKey.DescribeTopicPartitions + 1;
+    // One past the highest API key this client knows, from the generated tables (found once per process).
+    private static readonly int Slots = KnownSlots();
+
+    private static int KnownSlots()
+    {
+        var slots = 0;
+        for (var key = 0; key < 1024; key++)
+        {
+            slots = ApiMessages.HighestVersion((ApiKey)key) >= 0 ? key + 1 : slots;
+        }
+
+        return slots;
+    }
 
     /// <summary>A set that assumes the broker supports every version this client knows (no negotiation).</summary>
     public static ApiVersionSet ClientDefaults(string brokerName)
