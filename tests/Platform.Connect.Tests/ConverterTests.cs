@@ -226,4 +226,14 @@ public sealed class ConverterTests
         var e = Assert.Throws<Config.ConfigException>(() => registry.ResolveConnector("Nope"));
         Assert.Equal("connector.class", e.Key);
     }
+
+    [Fact]
+    public void SchemalessJson_WritesJsonNodesAsTheirJson_InsideOtherValuesToo()
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse("""{"a":[1,"x",null],"b":{"c":true}}""");
+        var map = new Dictionary<string, object?> { ["node"] = node, ["n"] = 2L };
+
+        Assert.Equal("""{"a":[1,"x",null],"b":{"c":true}}""", Encoding.UTF8.GetString(SchemalessJson.ToUtf8Bytes(node)));
+        Assert.Equal("""{"node":{"a":[1,"x",null],"b":{"c":true}},"n":2}""", Encoding.UTF8.GetString(SchemalessJson.ToUtf8Bytes(map)));
+    }
 }

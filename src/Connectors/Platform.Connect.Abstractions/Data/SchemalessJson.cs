@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Platform.Connect.Data;
 
@@ -73,6 +74,9 @@ public static class SchemalessJson
         {
             case null:
                 writer.WriteNullValue();
+                break;
+            case JsonNode node:
+                node.WriteTo(writer);
                 break;
             case string s:
                 writer.WriteStringValue(s);

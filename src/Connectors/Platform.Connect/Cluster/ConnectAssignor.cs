@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Platform.Client.Groups;
+using Platform.Connect.Data;
 
 namespace Platform.Connect.Cluster;
 
@@ -29,7 +30,7 @@ public sealed class ConnectAssignor : IPartitionAssignor
     /// <inheritdoc/>
     public byte[]? SubscriptionUserData(IReadOnlyCollection<Client.TopicPartition> ownedPartitions, int generationId)
     {
-        return JsonSerializer.SerializeToUtf8Bytes(Encode(_self));
+        return SchemalessJson.ToUtf8Bytes(Encode(_self));
     }
 
     /// <inheritdoc/>
@@ -42,7 +43,7 @@ public sealed class ConnectAssignor : IPartitionAssignor
             .ThenBy(w => w.Instance, StringComparer.Ordinal)
             .ToList();
         var list = new JsonArray([.. members.Select(Encode)]);
-        var userData = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["members"] = list });
+        var userData = SchemalessJson.ToUtf8Bytes(new JsonObject { ["members"] = list });
         return subscriptions.Keys.ToDictionary(m => m, _ => new MemberAssignment([], userData), StringComparer.Ordinal);
     }
 

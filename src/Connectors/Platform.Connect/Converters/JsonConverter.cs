@@ -41,7 +41,7 @@ public sealed class JsonConverter : IConverter
         var payload = JsonValues.ToJson(schema, value);
         if (!_schemasEnabled)
         {
-            return JsonSerializer.SerializeToUtf8Bytes(payload);
+            return SchemalessJson.ToUtf8Bytes(payload);
         }
 
         var envelope = new JsonObject
@@ -49,7 +49,7 @@ public sealed class JsonConverter : IConverter
             ["schema"] = schema is null ? null : JsonSchemaCodec.ToJson(schema),
             ["payload"] = payload,
         };
-        return JsonSerializer.SerializeToUtf8Bytes(envelope);
+        return SchemalessJson.ToUtf8Bytes(envelope);
     }
 
     /// <inheritdoc/>

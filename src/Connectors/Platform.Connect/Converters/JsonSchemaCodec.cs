@@ -20,7 +20,7 @@ internal static class JsonSchemaCodec
                 {
                     var f = ToJson(field.Schema);
                     f["field"] = field.Name;
-                    fields.Add(f);
+                    fields.Add((JsonNode)f);
                 }
 
                 json["fields"] = fields;

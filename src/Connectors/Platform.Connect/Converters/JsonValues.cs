@@ -145,7 +145,7 @@ public static class JsonValues
         var pairs = new JsonArray();
         foreach (DictionaryEntry entry in dictionary)
         {
-            pairs.Add(new JsonArray(ToJson(schema.KeySchema, entry.Key), ToJson(schema.ValueSchema, entry.Value)));
+            pairs.Add((JsonNode)new JsonArray(ToJson(schema.KeySchema, entry.Key), ToJson(schema.ValueSchema, entry.Value)));
         }
 
         return pairs;

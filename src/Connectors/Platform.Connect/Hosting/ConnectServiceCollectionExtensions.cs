@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -12,6 +13,7 @@ namespace Platform.Connect.Hosting;
 public static class ConnectServiceCollectionExtensions
 {
     /// <summary>Adds a <see cref="ConnectWorker"/> (hosted service) configured by <paramref name="configure"/>, with the plugins of the loaded assemblies.</summary>
+    [RequiresUnreferencedCode(PluginRegistry.ScanRequirement)]
     public static IServiceCollection AddPlatformConnect(this IServiceCollection services, Action<WorkerOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);

@@ -16,7 +16,7 @@ public static class ConnectorJsonSchema
     public static JsonObject For(Type connectorType)
     {
         ArgumentNullException.ThrowIfNull(connectorType);
-        var connector = (Connector)Activator.CreateInstance(connectorType)!;
+        var connector = PluginRegistry.Create<Connector>(connectorType);
         var definitions = new ConfigDef().Merge(ConnectorConfig.Common)
             .Merge(connector is SinkConnector ? ConnectorConfig.Sink : ConnectorConfig.Source)
             .Merge(connector.Config);
@@ -34,7 +34,7 @@ public static class ConnectorJsonSchema
             properties[key.Name] = property;
             if (key.Required && key.Name != ConnectorConfig.Name)
             {
-                required.Add(key.Name);
+                required.Add((JsonNode)key.Name);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Platform.Connect.Config;
 using Platform.Connect.Connectors;
@@ -15,6 +16,9 @@ namespace Platform.Connect.Plugins;
 /// </summary>
 public sealed class PluginRegistry
 {
+    /// <summary>What a trimmed or native AOT application must do for <see cref="Scan"/> to find the plugins.</summary>
+    public const string ScanRequirement = "Plugins are found by reflection over the loaded assemblies: a trimmed or native AOT application keeps the assemblies holding plugins whole (TrimmerRootAssembly), as platform does.";
+
     private static readonly Dictionary<string, Type> ConverterAliases = new(StringComparer.OrdinalIgnoreCase)
     {
         ["json"] = typeof(Converters.JsonConverter),
@@ -22,6 +26,7 @@ public sealed class PluginRegistry
         ["bytes"] = typeof(Converters.ByteArrayConverter),
     };
 
+    [RequiresUnreferencedCode(ScanRequirement)]
     private PluginRegistry(IEnumerable<Type> types)
     {
         var concrete = types.Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false } && t.GetConstructor(Type.EmptyTypes) is not null).ToList();
@@ -44,6 +49,7 @@ public sealed class PluginRegistry
     public IReadOnlyList<Type> Converters { get; }
 
     /// <summary>Scans the loaded assemblies, after loading every <c>Platform.Connect*.dll</c> next to the executable.</summary>
+    [RequiresUnreferencedCode(ScanRequirement)]
     public static PluginRegistry Scan()
     {
         foreach (var path in Directory.EnumerateFiles(AppContext.BaseDirectory, "Platform.Connect*.dll"))
@@ -75,6 +81,15 @@ public sealed class PluginRegistry
     public Type ResolveConverter(string name, string configKey)
         => ConverterAliases.TryGetValue(name.Trim(), out var alias) ? alias : Resolve(Converters, name, configKey, "converter");
 
+    /// <summary>
+    /// A new instance of the plugin class <paramref name="type"/>: one of a registry's, or the task class of one of its
+    /// connectors. Every plugin is made here.
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "The types come from Scan, whose caller keeps the plugin assemblies whole (ScanRequirement), so their constructors are there.")]
+    public static T Create<T>(Type type)
+        where T : class
+        => (T)Activator.CreateInstance(type)!;
+
     /// <summary>The name a plugin is published under (its full type name).</summary>
     public static string PluginName(Type type) => type.FullName ?? type.Name;
 
@@ -95,6 +110,7 @@ public sealed class PluginRegistry
     /// <summary>Kafka's spelling of a type's simple name: <c>InsertField$Value</c> for the nested <c>InsertField.Value</c>.</summary>
     public static string SimpleName(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}${type.Name}" : type.Name;
 
+    [RequiresUnreferencedCode(ScanRequirement)]
     private static IEnumerable<Type> LoadableTypes(Assembly assembly)
     {
         try

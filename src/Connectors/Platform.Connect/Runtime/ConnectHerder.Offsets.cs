@@ -24,7 +24,7 @@ public sealed partial class ConnectHerder
             var results = await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(WorkerSinkTask.GroupId(name), null)], cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (var p in results.SelectMany(r => r.Partitions).Where(p => p.Offset.Value >= 0).OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition))
             {
-                list.Add(new JsonObject
+                list.Add((JsonNode)new JsonObject
                 {
                     ["partition"] = new JsonObject { ["kafka_topic"] = p.Topic, ["kafka_partition"] = p.Partition },
                     ["offset"] = new JsonObject { ["kafka_offset"] = p.Offset.Value },
@@ -36,7 +36,7 @@ public sealed partial class ConnectHerder
             await _offsets.RefreshAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (partition, offset) in _offsets.OffsetsOf(name))
             {
-                list.Add(new JsonObject { ["partition"] = JsonValues.ToJson(null, partition), ["offset"] = JsonValues.ToJson(null, offset) });
+                list.Add((JsonNode)new JsonObject { ["partition"] = JsonValues.ToJson(null, partition), ["offset"] = JsonValues.ToJson(null, offset) });
             }
         }
 

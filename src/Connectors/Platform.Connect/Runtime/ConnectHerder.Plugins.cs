@@ -15,11 +15,11 @@ public sealed partial class ConnectHerder
         var result = new JsonArray();
         foreach (var type in _plugins.Connectors)
         {
-            result.Add(new JsonObject
+            result.Add((JsonNode)new JsonObject
             {
                 ["class"] = PluginRegistry.PluginName(type),
                 ["type"] = PluginRegistry.PluginType(type),
-                ["version"] = ((Connector)Activator.CreateInstance(type)!).Version,
+                ["version"] = PluginRegistry.Create<Connector>(type).Version,
             });
         }
 
@@ -29,7 +29,7 @@ public sealed partial class ConnectHerder
             {
                 foreach (var type in types)
                 {
-                    result.Add(new JsonObject
+                    result.Add((JsonNode)new JsonObject
                     {
                         ["class"] = PluginRegistry.PluginName(type),
                         ["type"] = kind,
@@ -68,7 +68,7 @@ public sealed partial class ConnectHerder
                 groups.Add(group);
             }
 
-            configs.Add(new JsonObject
+            configs.Add((JsonNode)new JsonObject
             {
                 ["definition"] = key is null ? null : Definition(key, ++order),
                 ["value"] = new JsonObject
@@ -95,7 +95,7 @@ public sealed partial class ConnectHerder
     public JsonArray PluginConfig(string plugin)
     {
         var type = ResolvePlugin(plugin);
-        var connector = (Connector)Activator.CreateInstance(type)!;
+        var connector = PluginRegistry.Create<Connector>(type);
         var order = 0;
         return new JsonArray([.. connector.Config.Keys.Select(k => (JsonNode)Definition(k, ++order))]);
     }

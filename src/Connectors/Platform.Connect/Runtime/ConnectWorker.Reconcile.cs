@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Platform.Connect.Connectors;
+using Platform.Connect.Plugins;
 using Platform.Connect.Storage;
 
 namespace Platform.Connect.Runtime;
@@ -138,9 +139,8 @@ public sealed partial class ConnectWorker
         try
         {
             var type = _plugins.ResolveConnector(state.Properties.GetValueOrDefault(ConnectorConfig.ConnectorClass, ""));
-            var connector = (Connector)Activator.CreateInstance(type)!;
-            var taskInstance = Activator.CreateInstance(connector.TaskType)
-                ?? throw new ConnectException($"Task class {connector.TaskType} could not be created.");
+            var connector = PluginRegistry.Create<Connector>(type);
+            var taskInstance = PluginRegistry.Create<object>(connector.TaskType);
             var taskConfig = state.TaskConfigs[id.Task];
             return taskInstance switch
             {

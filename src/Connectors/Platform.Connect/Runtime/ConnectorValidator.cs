@@ -35,7 +35,7 @@ public sealed class ConnectorValidator(PluginRegistry plugins)
 
         if (connectorType is not null)
         {
-            var connector = (Connector)Activator.CreateInstance(connectorType)!;
+            var connector = PluginRegistry.Create<Connector>(connectorType);
             var kindKeys = connector is SinkConnector ? ConnectorConfig.Sink : ConnectorConfig.Source;
             definitions.Merge(kindKeys).Merge(connector.Config);
             values.AddRange(kindKeys.Validate(config));
@@ -62,7 +62,7 @@ public sealed class ConnectorValidator(PluginRegistry plugins)
             var name = config.TryGetValue(prefix, out var n) ? n : (string)ConnectorConfig.Common.Find(prefix)!.DefaultValue!;
             try
             {
-                var converter = (Storage.IConverter)Activator.CreateInstance(plugins.ResolveConverter(name, prefix))!;
+                var converter = PluginRegistry.Create<Storage.IConverter>(plugins.ResolveConverter(name, prefix));
                 var sub = config.Where(kv => kv.Key.StartsWith(prefix + ".", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[(prefix.Length + 1)..], kv => kv.Value);
                 foreach (var value in converter.Config.Validate(sub).Where(v => v.Errors.Count > 0))
                 {

@@ -15,7 +15,7 @@ internal sealed record ConverterSet(IConverter Key, IConverter Value, IConverter
     private static IConverter Create(IReadOnlyDictionary<string, string> config, string key, PluginRegistry plugins, bool isKey)
     {
         var name = config.TryGetValue(key, out var n) && n.Trim().Length > 0 ? n : (string)Runtime.ConnectorConfig.Common.Find(key)!.DefaultValue!;
-        var converter = (IConverter)Activator.CreateInstance(plugins.ResolveConverter(name, key))!;
+        var converter = PluginRegistry.Create<IConverter>(plugins.ResolveConverter(name, key));
         var prefix = key + ".";
         converter.Configure(config.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value), isKey);
         return converter;

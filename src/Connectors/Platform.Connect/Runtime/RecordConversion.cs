@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Platform.Client;
 using Platform.Connect.Converters;
+using Platform.Connect.Data;
 using Platform.Protocol.RecordFormat;
 
 namespace Platform.Connect.Runtime;
@@ -66,7 +67,7 @@ internal static class RecordConversion
     {
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(JsonValues.ToJson(null, value));
+            return Data.SchemalessJson.ToUtf8Bytes(JsonValues.ToJson(null, value));
         }
         catch (DataException)
         {

@@ -1,4 +1,5 @@
 using Platform.Connect.Connectors;
+using Platform.Connect.Plugins;
 
 namespace Platform.Connect.Runtime;
 
@@ -44,7 +45,7 @@ internal sealed class WorkerConnector : IConnectorContext
     {
         try
         {
-            _connector = (Connector)Activator.CreateInstance(Type)!;
+            _connector = PluginRegistry.Create<Connector>(Type);
             _connector.Initialize(this);
             _connector.Start(Config);
             return true;

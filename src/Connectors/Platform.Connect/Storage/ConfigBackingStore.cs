@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Platform.Client;
+using Platform.Connect.Data;
 
 namespace Platform.Connect.Storage;
 
@@ -100,7 +101,7 @@ public sealed class ConfigBackingStore : IAsyncDisposable
                 obj[key] = value;
             }
 
-            tasks.Add(obj);
+            tasks.Add((JsonNode)obj);
         }
 
         return WriteAsync($"tasks-{name}", new JsonObject { ["tasks"] = tasks }, cancellationToken);
@@ -122,7 +123,7 @@ public sealed class ConfigBackingStore : IAsyncDisposable
 
     private async Task WriteAsync(string key, JsonObject? value, CancellationToken cancellationToken)
     {
-        await _log.SendAsync(Encoding.UTF8.GetBytes(key), value is null ? null : JsonSerializer.SerializeToUtf8Bytes(value), cancellationToken).ConfigureAwait(false);
+        await _log.SendAsync(Encoding.UTF8.GetBytes(key), value is null ? null : SchemalessJson.ToUtf8Bytes(value), cancellationToken).ConfigureAwait(false);
         await _log.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
     }
 

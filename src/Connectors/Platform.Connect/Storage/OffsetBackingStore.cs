@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Platform.Client;
 using Platform.Connect.Connectors;
 using Platform.Connect.Converters;
+using Platform.Connect.Data;
 
 namespace Platform.Connect.Storage;
 
@@ -61,11 +62,11 @@ public sealed class OffsetBackingStore : IAsyncDisposable
 
     /// <summary>The record key of a source partition: <c>["connector",{...}]</c> with the partition's keys sorted.</summary>
     public static byte[] KeyBytes(string connector, IReadOnlyDictionary<string, object?> partition)
-        => JsonSerializer.SerializeToUtf8Bytes(new JsonArray(JsonValue.Create(connector), Canonical(partition)));
+        => SchemalessJson.ToUtf8Bytes(new JsonArray(JsonValue.Create(connector), Canonical(partition)));
 
     /// <summary>The record value of an offset (null stays null).</summary>
     public static byte[]? ValueBytes(IReadOnlyDictionary<string, object?>? offset)
-        => offset is null ? null : JsonSerializer.SerializeToUtf8Bytes(JsonValues.ToJson(null, offset));
+        => offset is null ? null : SchemalessJson.ToUtf8Bytes(JsonValues.ToJson(null, offset));
 
     private static JsonObject Canonical(IReadOnlyDictionary<string, object?> partition)
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Platform.Client;
+using Platform.Connect.Data;
 
 namespace Platform.Connect.Storage;
 
@@ -65,7 +66,7 @@ public sealed class StatusBackingStore : IAsyncDisposable
     public Task PutTaskAsync(string name, int task, ConnectorStatus? status, CancellationToken cancellationToken = default)
         => _log.SendAsync(Encoding.UTF8.GetBytes($"status-task-{name}-{task.ToString(CultureInfo.InvariantCulture)}"), Serialize(status), cancellationToken);
 
-    private static byte[]? Serialize(ConnectorStatus? status) => status is null ? null : JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+    private static byte[]? Serialize(ConnectorStatus? status) => status is null ? null : SchemalessJson.ToUtf8Bytes(new JsonObject
     {
         ["state"] = status.State,
         ["trace"] = status.Trace,

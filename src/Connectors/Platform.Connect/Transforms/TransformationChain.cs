@@ -36,7 +36,7 @@ public sealed class TransformationChain : IDisposable
             {
                 var prefix = $"predicates.{alias}.";
                 var type = plugins.ResolvePredicate(Required(config, prefix + "type"), prefix + "type");
-                var predicate = (IPredicate)Activator.CreateInstance(type)!;
+                var predicate = PluginRegistry.Create<IPredicate>(type);
                 predicates[alias] = predicate;
                 predicate.Configure(Prefixed(config, prefix, predicate.Config, prefix));
             }
@@ -45,7 +45,7 @@ public sealed class TransformationChain : IDisposable
             {
                 var prefix = $"transforms.{alias}.";
                 var type = plugins.ResolveTransformation(Required(config, prefix + "type"), prefix + "type");
-                var transformation = (ITransformation)Activator.CreateInstance(type)!;
+                var transformation = PluginRegistry.Create<ITransformation>(type);
                 IPredicate? predicate = null;
                 if (config.TryGetValue(prefix + "predicate", out var predicateAlias) && predicateAlias.Trim().Length > 0)
                 {

@@ -40,7 +40,7 @@ internal sealed class FileSinkManifest(string root)
                 continue;
             }
 
-            entries.Add(JsonSerializer.Deserialize<ManifestEntry>(File.ReadAllBytes(path))
+            entries.Add(JsonSerializer.Deserialize(File.ReadAllBytes(path), FilesJson.Default.ManifestEntry)
                 ?? throw new Platform.Connect.ConnectException($"Manifest entry '{path}' is empty."));
         }
 
@@ -54,7 +54,7 @@ internal sealed class FileSinkManifest(string root)
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, entry);
+            JsonSerializer.Serialize(stream, entry, FilesJson.Default.ManifestEntry);
             stream.Flush(flushToDisk: true);
         }
 

@@ -17,8 +17,6 @@ internal sealed record TailPosition(
 /// </summary>
 internal static class TailPositionFile
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
-
     /// <summary>The entries, or none when the file does not exist yet.</summary>
     /// <exception cref="Platform.Connect.ConnectException">The file exists but is not a position file.</exception>
     public static List<TailPosition> Read(string path)
@@ -30,7 +28,7 @@ internal static class TailPositionFile
 
         try
         {
-            return JsonSerializer.Deserialize<List<TailPosition>>(File.ReadAllBytes(path), Options) ?? [];
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), FilesJson.Default.ListTailPosition) ?? [];
         }
         catch (JsonException e)
         {
@@ -39,13 +37,13 @@ internal static class TailPositionFile
     }
 
     /// <summary>Replaces the file with <paramref name="positions"/>.</summary>
-    public static void Write(string path, IEnumerable<TailPosition> positions)
+    public static void Write(string path, List<TailPosition> positions)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, positions, Options);
+            JsonSerializer.Serialize(stream, positions, FilesJson.Default.ListTailPosition);
             stream.Flush(flushToDisk: true);
         }
 

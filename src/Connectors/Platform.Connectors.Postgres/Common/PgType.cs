@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text;
 using NpgsqlTypes;
 using Platform.Connect;
 using Platform.Connect.Data;
@@ -171,7 +171,7 @@ internal sealed class PgType
                     _ => TimeSpan.FromMilliseconds(Convert.ToDouble(value, inv)),
                 },
                 NpgsqlDbType.Uuid => value is Guid g ? g : Guid.Parse(Convert.ToString(value, inv)!),
-                NpgsqlDbType.Json or NpgsqlDbType.Jsonb => value is string js ? js : JsonSerializer.Serialize(ToJsonFriendly(value)),
+                NpgsqlDbType.Json or NpgsqlDbType.Jsonb => value is string js ? js : JsonText(value),
                 _ => value,
             };
         }
@@ -198,7 +198,7 @@ internal sealed class PgType
 
     private static string ToText(object value) => value switch
     {
-        IDictionary<string, object?> or IReadOnlyList<object?> or Struct => JsonSerializer.Serialize(ToJsonFriendly(value)),
+        IDictionary<string, object?> or IReadOnlyList<object?> or Struct => JsonText(value),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
@@ -213,14 +213,8 @@ internal sealed class PgType
         _ => throw new InvalidCastException($"{value.GetType().Name} is not a timestamp"),
     };
 
-    /// <summary>Structs become dictionaries so System.Text.Json writes them as objects.</summary>
-    internal static object? ToJsonFriendly(object? value) => value switch
-    {
-        Struct s => s.Schema.Fields.ToDictionary(f => f.Name, f => ToJsonFriendly(s.Get(f.Name))),
-        IDictionary<string, object?> map => map.ToDictionary(kv => kv.Key, kv => ToJsonFriendly(kv.Value)),
-        IReadOnlyList<object?> list => list.Select(ToJsonFriendly).ToList(),
-        _ => value,
-    };
+    /// <summary>A value as JSON text: structs and maps as objects, lists as arrays.</summary>
+    private static string JsonText(object value) => Encoding.UTF8.GetString(SchemalessJson.ToUtf8Bytes(value));
 
     /// <summary>The column type <c>auto.create</c>/<c>auto.evolve</c> choose for a field of <paramref name="schema"/>.</summary>
     public static string SqlTypeFor(Schema schema) => schema.Name switch

@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 using Platform.Connect.Connectors;
 using Platform.Connectors.Postgres.Common;
@@ -31,9 +30,10 @@ internal sealed class SinkOffsetStore(string table, string connector)
 
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(
+            await using var create = new NpgsqlCommand(
                 $"CREATE TABLE IF NOT EXISTS {_table} (connector text NOT NULL, topic text NOT NULL, partition integer NOT NULL, "
-                + "next_offset bigint NOT NULL, PRIMARY KEY (connector, topic, partition))", cancellationToken: cancellationToken)).ConfigureAwait(false);
+                + "next_offset bigint NOT NULL, PRIMARY KEY (connector, topic, partition))", conn);
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
         {
@@ -47,12 +47,21 @@ internal sealed class SinkOffsetStore(string table, string connector)
     public async Task<Dictionary<TopicPartitionRef, long>> ReadAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartitionRef> partitions,
         CancellationToken cancellationToken)
     {
-        var rows = await conn.QueryAsync<(string Topic, int Partition, long NextOffset)>(new CommandDefinition(
-            $"SELECT topic, partition, next_offset FROM {_table} WHERE connector = @connector", new { connector }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var select = new NpgsqlCommand($"SELECT topic, partition, next_offset FROM {_table} WHERE connector = $1", conn);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = connector });
         var wanted = partitions.ToHashSet();
-        return rows.Select(r => (Tp: new TopicPartitionRef(r.Topic, r.Partition), r.NextOffset))
-            .Where(r => wanted.Contains(r.Tp))
-            .ToDictionary(r => r.Tp, r => r.NextOffset);
+        var stored = new Dictionary<TopicPartitionRef, long>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var tp = new TopicPartitionRef(reader.GetString(0), reader.GetInt32(1));
+            if (wanted.Contains(tp))
+            {
+                stored[tp] = reader.GetInt64(2);
+            }
+        }
+
+        return stored;
     }
 
     /// <summary>

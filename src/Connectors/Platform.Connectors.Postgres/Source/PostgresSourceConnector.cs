@@ -55,7 +55,7 @@ public sealed class PostgresSourceConnector : SourceConnector
 
         return groups.Select(g => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(_config)
         {
-            [PostgresSourceConfig.TaskTables] = JsonSerializer.Serialize(g),
+            [PostgresSourceConfig.TaskTables] = JsonSerializer.Serialize(g, PostgresJson.Default.ListString),
         }).ToList();
     }
 

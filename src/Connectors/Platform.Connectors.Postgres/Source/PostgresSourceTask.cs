@@ -37,7 +37,7 @@ public sealed class PostgresSourceTask : SourceTask
         else
         {
             var tables = config.TryGetValue(PostgresSourceConfig.TaskTables, out var json)
-                ? JsonSerializer.Deserialize<List<string>>(json) ?? []
+                ? JsonSerializer.Deserialize(json, PostgresJson.Default.ListString) ?? []
                 : _config.Include.ToList();
             if (tables.Count == 0)
             {

@@ -133,7 +133,7 @@ internal static class ClusterCommand
     private static (string Host, string[] Prefix) Self()
     {
         var process = Environment.ProcessPath ?? "dotnet";
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [typeof(ClusterCommand).Assembly.Location]) : (process, []);
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [Path.Combine(AppContext.BaseDirectory, typeof(ClusterCommand).Assembly.GetName().Name + ".dll")]) : (process, []);
     }
 
     private static Process Start(string name, string fileName, IEnumerable<string> arguments)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,9 @@ namespace Platform.Host.Commands;
 /// </summary>
 internal static class ConnectCommand
 {
+    /// <summary>Why the plugin scan is safe in the published (native) executable.</summary>
+    private const string PluginsKept = "Platform.Host.csproj keeps the assemblies holding plugins whole (TrimmerRootAssembly), so the scan finds them all.";
+
     private static readonly Option<string> Bootstrap = new("--bootstrap-server") { Description = "The broker(s), host:port[,host:port...].", Required = true };
     private static readonly Option<string> RestListen = new("--rest-listen") { Description = "Address of the REST API, host:port.", DefaultValueFactory = _ => "127.0.0.1:8083" };
     private static readonly Option<string> ConfigDir = new("--config-dir") { Description = "Directory of connector configs (*.json), applied live.", DefaultValueFactory = _ => "connectors-config" };
@@ -41,6 +45,7 @@ internal static class ConnectCommand
         return command;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         IHost host;
@@ -138,6 +143,7 @@ internal static class ConnectCommand
     /// </summary>
     /// <exception cref="FileNotFoundException">The worker config file does not exist.</exception>
     /// <exception cref="ArgumentException">The file sets <c>bootstrap.servers</c>, or a line or property is invalid; names the file, line and key.</exception>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     public static void AddAllInOneWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, string brokerListen, FileInfo? workerConfig)
     {
         var bootstrap = WorkerOptions.TryParseEndpoint(brokerListen, out var host, out var port) && host is "0.0.0.0" or "::" or "[::]"
@@ -162,6 +168,7 @@ internal static class ConnectCommand
         });
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     private static int WriteSchemas(string directory)
     {
         Directory.CreateDirectory(directory);
