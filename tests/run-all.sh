@@ -23,6 +23,11 @@ echo "== installing Node packages for interop tests"
 
 echo "== building"
 dotnet build Platform.sln -c Release -warnaserror -v q -nologo
+# `platform` as the README installs it, a native executable (NativeExecutableTests run it); its trimming and AOT
+# warnings are errors too.
+echo "== publishing the native platform"
+rm -rf artifacts/native
+dotnet publish src/Platform/Platform.Host -c Release -r linux-x64 -warnaserror -v q -nologo -o artifacts/native
 
 # A throwaway PostgreSQL for the connector tests (they read PLATFORM_TEST_PG and fail without it under CI=true).
 source tests/pg.sh

@@ -41,15 +41,15 @@ internal sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes <c>platform</c> as the README installs it (<c>dotnet publish -r RID</c>: ReadyToRun code, so a short
-    /// command does not spend its start in the JIT) to its default publish directory, and returns the executable.
+    /// Publishes <c>platform</c> as the README installs it (<c>dotnet publish -r RID</c>: a native executable) to its
+    /// default publish directory, and returns the executable.
     /// </summary>
     public static async Task<string> PublishAsync()
     {
         var built = DefaultPath();
         var project = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(built)!, "../../.."));
         var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-        var result = await Shell.RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", rid, "--self-contained", "false", "-v", "q", "-nologo"]);
+        var result = await Shell.RunAsync("dotnet", ["publish", project, "-c", "Release", "-r", rid, "-v", "q", "-nologo"]);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"dotnet publish {project} failed ({result.ExitCode}): {result.Stdout}{result.Stderr}");

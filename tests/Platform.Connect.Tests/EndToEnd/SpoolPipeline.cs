@@ -78,9 +78,12 @@ internal sealed class SpoolPipeline : IAsyncDisposable
         return new SpoolPipeline(bootstrapServers, broker, db, root, workerProperties);
     }
 
+    /// <summary>A published native <c>platform</c> the workers run as, instead of the built dll; null for the dll.</summary>
+    public string? Executable { get; set; }
+
     public async Task<WorkerProcess> StartWorkerAsync()
     {
-        var worker = await WorkerProcess.StartAsync(BootstrapServers, GroupId, WorkerConfig);
+        var worker = await WorkerProcess.StartAsync(BootstrapServers, GroupId, WorkerConfig, executable: Executable);
         _workers.Add(worker);
         return worker;
     }

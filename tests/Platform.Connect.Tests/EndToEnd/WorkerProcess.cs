@@ -70,11 +70,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// port is a free one picked here; if another process (an etcd of a test running beside) took it before the worker
     /// bound it, the worker is started again on another (up to three times).
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(string bootstrap, string groupId, string workerConfig, string? configDirectory = null)
+    /// <paramref name="executable"/>: a published native <c>platform</c> to run instead of the built dll.
+    public static async Task<WorkerProcess> StartAsync(string bootstrap, string groupId, string workerConfig, string? configDirectory = null, string? executable = null)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var worker = await TryStartAsync(bootstrap, groupId, workerConfig, configDirectory);
+            var worker = await TryStartAsync(bootstrap, groupId, workerConfig, configDirectory, executable);
             if (worker is not null)
             {
                 return worker;
@@ -88,16 +89,21 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>The started worker, or null when it exited because its REST port was taken.</summary>
-    private static async Task<WorkerProcess?> TryStartAsync(string bootstrap, string groupId, string workerConfig, string? configDirectory)
+    private static async Task<WorkerProcess?> TryStartAsync(string bootstrap, string groupId, string workerConfig, string? configDirectory, string? executable)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { HostDll, "connect", "--bootstrap-server", bootstrap, "--group-id", groupId, "--rest-listen", $"127.0.0.1:{port}", "--worker-config", workerConfig })
+        if (executable is null)
+        {
+            start.ArgumentList.Add(HostDll);
+        }
+
+        foreach (var arg in new[] { "connect", "--bootstrap-server", bootstrap, "--group-id", groupId, "--rest-listen", $"127.0.0.1:{port}", "--worker-config", workerConfig })
         {
             start.ArgumentList.Add(arg);
         }

@@ -49,11 +49,17 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
     public static BrokerProcess Launch(params string[] arguments) => Launch(openFileLimit: null, arguments);
 
     /// <summary>Like <see cref="Launch(string[])"/>, under <c>prlimit --nofile</c> when <paramref name="openFileLimit"/> is set (to make accept fail with EMFILE).</summary>
-    public static BrokerProcess Launch(int? openFileLimit, params string[] arguments)
+    public static BrokerProcess Launch(int? openFileLimit, params string[] arguments) => Launch(executable: null, openFileLimit, arguments);
+
+    /// <summary>
+    /// Runs <paramref name="executable"/> (a published native <c>platform</c>) or, when null, the built dll with
+    /// <c>dotnet</c>; under <c>prlimit --nofile</c> when <paramref name="openFileLimit"/> is set.
+    /// </summary>
+    private static BrokerProcess Launch(string? executable, int? openFileLimit, IReadOnlyList<string> arguments)
     {
         // The SDK tells test hosts which dotnet runs them; a bare "dotnet" from PATH is the fallback.
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
-        var start = new ProcessStartInfo(openFileLimit is null ? dotnet : "prlimit")
+        var program = executable ?? (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet");
+        var start = new ProcessStartInfo(openFileLimit is null ? program : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -63,10 +69,14 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
         if (openFileLimit is { } limit)
         {
             start.ArgumentList.Add($"--nofile={limit}:{limit}");
-            start.ArgumentList.Add(dotnet);
+            start.ArgumentList.Add(program);
         }
 
-        start.ArgumentList.Add(HostPath);
+        if (executable is null)
+        {
+            start.ArgumentList.Add(HostPath);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -83,11 +93,11 @@ internal sealed partial class BrokerProcess : IAsyncDisposable
         return broker;
     }
 
-    /// <summary>Starts <c>platform broker</c> on <paramref name="dataDir"/> and waits until it serves.</summary>
-    public static async Task<BrokerProcess> StartAsync(string dataDir, string? configFile = null, int? openFileLimit = null)
+    /// <summary>Starts <c>platform broker</c> on <paramref name="dataDir"/> and waits until it serves; <paramref name="executable"/>: a published native <c>platform</c> to run instead of the built dll.</summary>
+    public static async Task<BrokerProcess> StartAsync(string dataDir, string? configFile = null, int? openFileLimit = null, string? executable = null)
     {
         string[] arguments = ["broker", "--listen", "127.0.0.1:0", "--data-dir", dataDir];
-        var broker = Launch(openFileLimit, configFile is null ? arguments : [.. arguments, "--config", configFile]);
+        var broker = Launch(executable, openFileLimit, configFile is null ? arguments : [.. arguments, "--config", configFile]);
         try
         {
             await broker._port.Task.WaitAsync(StartTimeout);
