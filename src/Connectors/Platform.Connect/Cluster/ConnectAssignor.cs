@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Platform.Client.Groups;
 using Platform.Connect.Data;

@@ -1,8 +1,6 @@
 using System.Text;
-using System.Text.Json;
 using Platform.Client;
 using Platform.Connect.Converters;
-using Platform.Connect.Data;
 using Platform.Protocol.RecordFormat;
 
 namespace Platform.Connect.Runtime;

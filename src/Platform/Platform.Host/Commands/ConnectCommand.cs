@@ -16,8 +16,6 @@ namespace Platform.Host.Commands;
 /// </summary>
 internal static class ConnectCommand
 {
-    /// <summary>Why the plugin scan is safe in the published (native) executable.</summary>
-    private const string PluginsKept = "Platform.Host.csproj keeps the assemblies holding plugins whole (TrimmerRootAssembly), so the scan finds them all.";
 
     private static readonly Option<string> Bootstrap = new("--bootstrap-server") { Description = "The broker(s), host:port[,host:port...].", Required = true };
     private static readonly Option<string> RestListen = new("--rest-listen") { Description = "Address of the REST API, host:port.", DefaultValueFactory = _ => "127.0.0.1:8083" };
@@ -45,7 +43,6 @@ internal static class ConnectCommand
         return command;
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         IHost host;
@@ -53,7 +50,7 @@ internal static class ConnectCommand
         {
             var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [BrokerCommand.NoConfigReload], ContentRootPath = Environment.CurrentDirectory });
             ConfigureLogging(builder.Logging);
-            builder.Services.AddPlatformConnect(o => Configure(o, parse));
+            AddWorker(builder.Services, o => Configure(o, parse));
             host = builder.Build();
         }
         catch (Exception e) when (e is ArgumentException or IOException)
@@ -143,13 +140,12 @@ internal static class ConnectCommand
     /// </summary>
     /// <exception cref="FileNotFoundException">The worker config file does not exist.</exception>
     /// <exception cref="ArgumentException">The file sets <c>bootstrap.servers</c>, or a line or property is invalid; names the file, line and key.</exception>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     public static void AddAllInOneWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, string brokerListen, FileInfo? workerConfig)
     {
         var bootstrap = WorkerOptions.TryParseEndpoint(brokerListen, out var host, out var port) && host is "0.0.0.0" or "::" or "[::]"
             ? $"127.0.0.1:{port}"
             : brokerListen;
-        services.AddPlatformConnect(o =>
+        AddWorker(services, o =>
         {
             o.RestListen = "127.0.0.1:8083";
             o.ConfigDirectory = "connectors-config";
@@ -168,12 +164,11 @@ internal static class ConnectCommand
         });
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     private static int WriteSchemas(string directory)
     {
         Directory.CreateDirectory(directory);
         var options = new JsonSerializerOptions { WriteIndented = true };
-        foreach (var type in PluginRegistry.Scan().Connectors)
+        foreach (var type in ScanPlugins().Connectors)
         {
             var path = Path.Combine(directory, $"{type.Name}.schema.json");
             File.WriteAllText(path, ConnectorJsonSchema.For(type).ToJsonString(options) + Environment.NewLine);
@@ -182,4 +177,14 @@ internal static class ConnectCommand
 
         return 0;
     }
+
+    // The two places platform finds Connect's plugins by reflection; safe in the published (native) executable because:
+    private const string PluginsKept = "Platform.Host.csproj keeps the assemblies holding plugins whole (TrimmerRootAssembly), so the scan finds them all.";
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
+    private static void AddWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, Action<WorkerOptions> configure)
+        => services.AddPlatformConnect(configure);
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
+    private static PluginRegistry ScanPlugins() => PluginRegistry.Scan();
 }
