@@ -22,30 +22,59 @@ public sealed class WorkerIngestTests
             ["http.auth.token"] = "t0k",
             ["topic"] = "events",
         });
-        using var client = new HttpClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "t0k");
-
-        // The task may report RUNNING a moment before its listener is up.
-        HttpResponseMessage? response = null;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (response is null)
-        {
-            try
-            {
-                response = await client.PostAsync($"http://127.0.0.1:{port}/events",
-                    new StringContent("[{\"id\":1},{\"id\":2},{\"id\":3}]", Encoding.UTF8, "application/json"));
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-
+        var response = await PostWhenListeningAsync(port, "[{\"id\":1},{\"id\":2},{\"id\":3}]");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("accepted").GetInt32());
 
         // Acknowledged means written: the records are readable the moment the 200 arrived.
         var records = worker.Consume("events", 3, TimeSpan.FromSeconds(5));
         Assert.Equal([1L, 2, 3], records.Select(r => JsonDocument.Parse(r.Message!.Value!).RootElement.GetProperty("id").GetInt64()));
+    }
+
+    [Fact]
+    public async Task HttpSource_ALingerLongerThanTheAckTimeout_StillAnswers200_TheWorkerSendsEachBatchAtOnce()
+    {
+        // The worker waits for a poll's records to be acknowledged before it polls again, so nothing would join them
+        // while they lingered: they go at once. Lingering 60 s, they would be answered 504 after the 20 s ack timeout.
+        await using var worker = await ConnectWorkerFixture.StartAsync();
+        var port = FreePort.Next();
+        await worker.CreateConnectorAsync("ingest", new Dictionary<string, string>
+        {
+            ["connector.class"] = "HttpSource",
+            ["http.listen"] = $"127.0.0.1:{port}",
+            ["http.path"] = "/events",
+            ["http.auth.token"] = "t0k",
+            ["http.ack.timeout.ms"] = "20000",
+            ["producer.override.linger.ms"] = "60000",
+            ["topic"] = "events",
+        });
+
+        for (var i = 1; i <= 3; i++)
+        {
+            using var response = await PostWhenListeningAsync(port, $"{{\"id\":{i}}}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var records = worker.Consume("events", 3, TimeSpan.FromSeconds(5));
+        Assert.Equal([1L, 2, 3], records.Select(r => JsonDocument.Parse(r.Message!.Value!).RootElement.GetProperty("id").GetInt64()));
+    }
+
+    /// <summary>Posts <paramref name="body"/> to the source's <c>/events</c>, again while its listener is not up yet (the task may report RUNNING a moment before).</summary>
+    private static async Task<HttpResponseMessage> PostWhenListeningAsync(int port, string body)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "t0k");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return await client.PostAsync($"http://127.0.0.1:{port}/events", new StringContent(body, Encoding.UTF8, "application/json"));
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 }

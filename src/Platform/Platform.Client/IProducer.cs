@@ -52,8 +52,9 @@ public interface IProducer<TKey, TValue> : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Sends the records waiting now without waiting for <c>linger.ms</c>, and returns at once (the first half of
-    /// a flush): for a caller that needs them acknowledged soon but goes on producing meanwhile. Records produced
-    /// after it linger as usual.
+    /// a flush): for a caller that needs them acknowledged soon but goes on producing meanwhile. This covers records
+    /// produced before the call that are still waiting to be appended (for the topic's metadata, an async serializer
+    /// or buffer memory): they go once appended. Records produced after it linger as usual.
     /// </summary>
     void SendWaiting();
 

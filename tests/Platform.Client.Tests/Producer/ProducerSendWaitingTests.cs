@@ -32,4 +32,19 @@ public sealed class ProducerSendWaitingTests
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
         Assert.Equal(2, (await second).Offset);
     }
+
+    [Fact]
+    public async Task SendWaiting_RecordStillWaitingForItsTopicsMetadata_IsSentOnceAppendedWithoutLingering()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 };
+        using var producer = new ProducerBuilder<Null, string>(config).Build();
+
+        // A new producer knows no topic yet: the record waits for the metadata (and the topic's creation) before it is
+        // appended to a batch, after SendWaiting was called. Lingering, it would take 60 s.
+        var first = producer.ProduceAsync("waiting-for-metadata", new Message<Null, string> { Value = "first" });
+        producer.SendWaiting();
+        var delivered = await first.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, delivered.Offset);
+    }
 }

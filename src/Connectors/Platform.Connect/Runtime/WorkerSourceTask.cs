@@ -121,6 +121,9 @@ internal sealed class WorkerSourceTask : WorkerTask
             sends.Add((record, prepared, prepared is null ? null : Produce(prepared, cancellationToken)));
         }
 
+        // Nothing more is produced until this batch is acknowledged: its last records go now, not after linger.ms.
+        _producer!.SendWaiting();
+
         var offsets = new Dictionary<string, (IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>?)>(StringComparer.Ordinal);
         foreach (var (record, prepared, delivery) in sends)
         {
@@ -194,6 +197,7 @@ internal sealed class WorkerSourceTask : WorkerTask
                 Key = OffsetBackingStore.KeyBytes(Id.Connector, o.Partition),
                 Value = OffsetBackingStore.ValueBytes(o.Offset),
             }, cancellationToken)).ToList();
+            producer.SendWaiting();
             await Task.WhenAll(deliveries.OfType<Task<DeliveryResult<byte[]?, byte[]?>>>().Concat(offsetWrites)).ConfigureAwait(false);
             await producer.CommitTransactionAsync(cancellationToken).ConfigureAwait(false);
         }

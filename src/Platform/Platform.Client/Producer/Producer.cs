@@ -120,7 +120,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                 return ProduceAsyncInTurn(queues, partition, message, cancellationToken);
             }
 
-            var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
+            var producedAt = Environment.TickCount64;
+            var deadline = producedAt + _settings.MaxBlockMs;
             var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
             EnterProduce();
             PendingRecord? pending;
@@ -136,7 +137,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
             if (pending is not null)
             {
-                return AwaitMemoryAsync(queues.Topic, pending, completion, deadline, cancellationToken);
+                return AwaitMemoryAsync(queues.Topic, pending, completion, producedAt, deadline, cancellationToken);
             }
 
             ExitProduce();
@@ -153,11 +154,12 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     }
 
     /// <summary>buffer.memory is full: waits in line for the sender to free some, holding no thread, then for the result.</summary>
-    private async Task<DeliveryResult<TKey, TValue>> AwaitMemoryAsync(string topic, PendingRecord pending, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, long deadline, CancellationToken cancellationToken)
+    private async Task<DeliveryResult<TKey, TValue>> AwaitMemoryAsync(string topic, PendingRecord pending, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, long producedAt, long deadline, CancellationToken cancellationToken)
     {
         try
         {
             await WaitForMemoryAsync(topic, pending, deadline, cancellationToken).ConfigureAwait(false);
+            _sender.SendWaitingIfCalledSince(producedAt);
         }
         finally
         {
@@ -186,7 +188,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncInTurn(TopicQueues queues, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
     {
         var topic = queues.Topic;
-        var deadline = Environment.TickCount64 + _settings.MaxBlockMs;
+        var producedAt = Environment.TickCount64;
+        var deadline = producedAt + _settings.MaxBlockMs;
         var awaitTopic = !_metadata.TryGetTopic(topic, out var info) || !info.IsUsable;
         var awaitSerializer = _keySerializer.Async is not null || _valueSerializer.Async is not null;
         TaskCompletionSource? turn = null;
@@ -226,6 +229,9 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                     // buffer.memory is full: wait in line for the sender to free some, holding no thread.
                     await WaitForMemoryAsync(topic, pending, deadline, cancellationToken).ConfigureAwait(false);
                 }
+
+                // A SendWaiting while this record waited to be appended covers it, as if it had been appended at once.
+                _sender.SendWaitingIfCalledSince(producedAt);
             }
             finally
             {

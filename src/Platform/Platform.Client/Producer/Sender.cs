@@ -88,6 +88,18 @@ internal sealed partial class Sender
         Wake();
     }
 
+    /// <summary>
+    /// For a record produced at <paramref name="producedAt"/> and appended only now (it waited for metadata, an async
+    /// serializer or buffer memory): if <see cref="SendWaiting"/> was called since, its batch goes without lingering too.
+    /// </summary>
+    public void SendWaitingIfCalledSince(long producedAt)
+    {
+        if (Volatile.Read(ref _sendCreatedBy) >= producedAt)
+        {
+            SendWaiting();
+        }
+    }
+
     /// <summary>Sends everything left, then stops; <paramref name="force"/> fails what is left instead.</summary>
     public void Close(bool force)
     {
