@@ -124,7 +124,7 @@ internal sealed class WorkerSourceTask : WorkerTask
         // Nothing more is produced until this batch is acknowledged: its last records go now, not after linger.ms.
         _producer!.SendWaiting();
 
-        var offsets = new Dictionary<string, (IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>?)>(StringComparer.Ordinal);
+        var offsets = new BatchOffsets();
         foreach (var (record, prepared, delivery) in sends)
         {
             RecordMetadata? metadata = null;
@@ -146,10 +146,7 @@ internal sealed class WorkerSourceTask : WorkerTask
             }
 
             await _task.CommitRecordAsync(record, metadata, cancellationToken).ConfigureAwait(false);
-            if (record.SourceOffset.Count > 0 || record.SourcePartition.Count > 0)
-            {
-                offsets[OffsetBackingStore.PartitionKey(record.SourcePartition)] = (record.SourcePartition, record.SourceOffset);
-            }
+            offsets.Add(record);
         }
 
         if (offsets.Count > 0)
@@ -174,13 +171,10 @@ internal sealed class WorkerSourceTask : WorkerTask
             prepared.Add((record, await PrepareAsync(record, cancellationToken).ConfigureAwait(false)));
         }
 
-        var offsets = new Dictionary<string, (IReadOnlyDictionary<string, object?> Partition, IReadOnlyDictionary<string, object?> Offset)>(StringComparer.Ordinal);
+        var offsets = new BatchOffsets();
         foreach (var (record, _) in prepared)
         {
-            if (record.SourceOffset.Count > 0 || record.SourcePartition.Count > 0)
-            {
-                offsets[OffsetBackingStore.PartitionKey(record.SourcePartition)] = (record.SourcePartition, record.SourceOffset);
-            }
+            offsets.Add(record);
         }
 
         producer.BeginTransaction();
@@ -195,7 +189,7 @@ internal sealed class WorkerSourceTask : WorkerTask
             var offsetWrites = offsets.Values.Select(o => producer.ProduceAsync(Services.Offsets.Topic, new Message<byte[]?, byte[]?>
             {
                 Key = OffsetBackingStore.KeyBytes(Id.Connector, o.Partition),
-                Value = OffsetBackingStore.ValueBytes(o.Offset),
+                Value = OffsetBackingStore.ValueBytes(o.Offset!),
             }, cancellationToken)).ToList();
             producer.SendWaiting();
             await Task.WhenAll(deliveries.OfType<Task<DeliveryResult<byte[]?, byte[]?>>>().Concat(offsetWrites)).ConfigureAwait(false);
@@ -311,4 +305,36 @@ internal sealed class WorkerSourceTask : WorkerTask
     }
 
     private sealed record Prepared(string Topic, int? Partition, byte[]? Key, byte[]? Value, Headers? Headers, DateTimeOffset? Timestamp);
+
+    /// <summary>
+    /// A batch's source offsets: the last record's per source partition. A task gives the records of one partition
+    /// the same partition map as a rule (a file's, a table's), so its key (canonical JSON) is made once per run of
+    /// such records, not per record.
+    /// </summary>
+    private sealed class BatchOffsets
+    {
+        private readonly Dictionary<string, (IReadOnlyDictionary<string, object?> Partition, IReadOnlyDictionary<string, object?>? Offset)> _byPartition = new(StringComparer.Ordinal);
+        private IReadOnlyDictionary<string, object?>? _lastPartition;
+        private string _lastKey = "";
+
+        public int Count => _byPartition.Count;
+
+        public IEnumerable<(IReadOnlyDictionary<string, object?> Partition, IReadOnlyDictionary<string, object?>? Offset)> Values => _byPartition.Values;
+
+        public void Add(SourceRecord record)
+        {
+            if (record.SourceOffset.Count == 0 && record.SourcePartition.Count == 0)
+            {
+                return;
+            }
+
+            if (!ReferenceEquals(record.SourcePartition, _lastPartition))
+            {
+                _lastKey = OffsetBackingStore.PartitionKey(record.SourcePartition);
+                _lastPartition = record.SourcePartition;
+            }
+
+            _byPartition[_lastKey] = (record.SourcePartition, record.SourceOffset);
+        }
+    }
 }
