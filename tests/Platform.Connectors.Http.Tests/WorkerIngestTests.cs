@@ -13,22 +13,13 @@ public sealed class WorkerIngestTests
     public async Task HttpSource_ThroughTheWorker_200MeansTheRecordsAreInTheTopic()
     {
         await using var worker = await ConnectWorkerFixture.StartAsync();
-        var port = FreePort.Next();
-        await worker.CreateConnectorAsync("ingest", new Dictionary<string, string>
-        {
-            ["connector.class"] = "HttpSource",
-            ["http.listen"] = $"127.0.0.1:{port}",
-            ["http.path"] = "/events",
-            ["http.auth.token"] = "t0k",
-            ["topic"] = "events",
-        });
-        var response = await PostWhenListeningAsync(port, "[{\"id\":1},{\"id\":2},{\"id\":3}]");
+        var port = await CreateIngestAsync(worker, []);
+        using var response = await PostWhenListeningAsync(port, "[{\"id\":1},{\"id\":2},{\"id\":3}]");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("accepted").GetInt32());
 
         // Acknowledged means written: the records are readable the moment the 200 arrived.
-        var records = worker.Consume("events", 3, TimeSpan.FromSeconds(5));
-        Assert.Equal([1L, 2, 3], records.Select(r => JsonDocument.Parse(r.Message!.Value!).RootElement.GetProperty("id").GetInt64()));
+        AssertIdsInTopic(worker);
     }
 
     [Fact]
@@ -37,24 +28,39 @@ public sealed class WorkerIngestTests
         // The worker waits for a poll's records to be acknowledged before it polls again, so nothing would join them
         // while they lingered: they go at once. Lingering 60 s, they would be answered 504 after the 20 s ack timeout.
         await using var worker = await ConnectWorkerFixture.StartAsync();
-        var port = FreePort.Next();
-        await worker.CreateConnectorAsync("ingest", new Dictionary<string, string>
-        {
-            ["connector.class"] = "HttpSource",
-            ["http.listen"] = $"127.0.0.1:{port}",
-            ["http.path"] = "/events",
-            ["http.auth.token"] = "t0k",
-            ["http.ack.timeout.ms"] = "20000",
-            ["producer.override.linger.ms"] = "60000",
-            ["topic"] = "events",
-        });
-
+        var port = await CreateIngestAsync(worker, new() { ["http.ack.timeout.ms"] = "20000", ["producer.override.linger.ms"] = "60000" });
         for (var i = 1; i <= 3; i++)
         {
             using var response = await PostWhenListeningAsync(port, $"{{\"id\":{i}}}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
+        AssertIdsInTopic(worker);
+    }
+
+    /// <summary>Creates an <c>HttpSource</c> on a free port, path <c>/events</c>, token <c>t0k</c>, writing topic <c>events</c>, with <paramref name="extra"/> settings; returns the port.</summary>
+    private static async Task<int> CreateIngestAsync(ConnectWorkerFixture worker, Dictionary<string, string> extra)
+    {
+        var port = FreePort.Next();
+        var config = new Dictionary<string, string>
+        {
+            ["connector.class"] = "HttpSource",
+            ["http.listen"] = $"127.0.0.1:{port}",
+            ["http.path"] = "/events",
+            ["http.auth.token"] = "t0k",
+            ["topic"] = "events",
+        };
+        foreach (var (key, value) in extra)
+        {
+            config[key] = value;
+        }
+
+        await worker.CreateConnectorAsync("ingest", config);
+        return port;
+    }
+
+    private static void AssertIdsInTopic(ConnectWorkerFixture worker)
+    {
         var records = worker.Consume("events", 3, TimeSpan.FromSeconds(5));
         Assert.Equal([1L, 2, 3], records.Select(r => JsonDocument.Parse(r.Message!.Value!).RootElement.GetProperty("id").GetInt64()));
     }
