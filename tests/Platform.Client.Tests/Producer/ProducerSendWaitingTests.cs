@@ -47,4 +47,19 @@ public sealed class ProducerSendWaitingTests
         var delivered = await first.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, delivered.Offset);
     }
+
+    [Fact]
+    public async Task Flush_RecordStillWaitingForItsTopicsMetadata_IsDeliveredWhenFlushReturns()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync();
+        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 };
+        using var producer = new ProducerBuilder<Null, string>(config).Build();
+
+        // Appended only once the new topic's metadata is there: the flush must wait for that too.
+        var first = producer.ProduceAsync("flushed-before-metadata", new Message<Null, string> { Value = "first" });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(20)));
+
+        Assert.True(first.IsCompletedSuccessfully, $"the record was reported when Flush returned ({first.Status})");
+        Assert.Equal(0, (await first).Offset);
+    }
 }

@@ -57,6 +57,22 @@ public sealed class TransactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_ProduceAsyncStillWaitingForItsTopicsMetadata_IsInTheCommittedTransaction()
+    {
+        using var producer = Transactional("late-append");
+        producer.InitTransactions(Timeout);
+        producer.BeginTransaction();
+
+        // The producer knows no topic yet: the record waits for the metadata (and the topic's creation) before it is
+        // appended. The commit covers it, as Kafka's covers every record sent before it.
+        var sent = producer.ProduceAsync("late-append-topic", new Message<string?, string> { Value = "in the transaction" });
+        await producer.CommitTransactionAsync();
+
+        Assert.True(sent.IsCompletedSuccessfully, $"the record was reported before the commit returned ({sent.Status})");
+        Assert.Equal(["in the transaction"], await ReadAllAsync("late-append-topic", 1, IsolationLevel.ReadCommitted, expected: 1));
+    }
+
+    [Fact]
     public async Task CommitAndAbort_ReadCommittedSeesOnlyCommitted_ReadUncommittedSeesAllButMarkers()
     {
         using var producer = Transactional("visibility");

@@ -10,6 +10,12 @@ internal sealed partial class Producer<TKey, TValue>
     private int _producing;
     private int _disposed;
 
+    // ProduceAsync calls that wait (for metadata, an async serializer, their turn or buffer memory) before they append:
+    // a flush covers them too, as Kafka's covers every record sent before it. Completed when the count drops to 0.
+    private readonly Lock _lateAppendsLock = new();
+    private int _lateAppends;
+    private TaskCompletionSource? _lateAppendsDone;
+
     /// <summary>Runs on the sender thread: turns a finished batch into reports, results or exceptions.</summary>
     public void Deliver(ProducerBatch batch, long baseOffset, long logAppendTime, Error? error, PersistenceStatus status)
     {
@@ -200,6 +206,7 @@ internal sealed partial class Producer<TKey, TValue>
         _sender.BeginFlush();
         try
         {
+            await LateAppendsDoneAsync(cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 var released = Volatile.Read(ref _released).Task;
@@ -215,6 +222,45 @@ internal sealed partial class Producer<TKey, TValue>
         {
             _sender.EndFlush();
             Interlocked.Decrement(ref _flushers);
+        }
+    }
+
+    /// <summary>A <c>ProduceAsync</c> call goes on to wait before it appends (see <see cref="FlushAsync"/>).</summary>
+    private void BeginLateAppend()
+    {
+        lock (_lateAppendsLock)
+        {
+            _lateAppends++;
+        }
+    }
+
+    /// <summary>The call of <see cref="BeginLateAppend"/> appended its record, or failed.</summary>
+    private void EndLateAppend()
+    {
+        TaskCompletionSource? done = null;
+        lock (_lateAppendsLock)
+        {
+            if (--_lateAppends == 0)
+            {
+                (done, _lateAppendsDone) = (_lateAppendsDone, null);
+            }
+        }
+
+        done?.TrySetResult();
+    }
+
+    /// <summary>Completes once no <c>ProduceAsync</c> call is waiting to append.</summary>
+    private Task LateAppendsDoneAsync(CancellationToken cancellationToken)
+    {
+        lock (_lateAppendsLock)
+        {
+            if (_lateAppends == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _lateAppendsDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _lateAppendsDone.Task.WaitAsync(cancellationToken);
         }
     }
 

@@ -137,6 +137,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
             if (pending is not null)
             {
+                BeginLateAppend();
                 return AwaitMemoryAsync(queues.Topic, pending, completion, producedAt, deadline, cancellationToken);
             }
 
@@ -165,6 +166,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         {
             // Held across the wait, so DisposeAsync lets this record in before it stops the sender.
             ExitProduce();
+            EndLateAppend();
         }
 
         return await Result(completion, cancellationToken).ConfigureAwait(false);
@@ -203,6 +205,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
 
         var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        BeginLateAppend();
         try
         {
             if (awaitTopic)
@@ -242,6 +245,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         finally
         {
             turn?.TrySetResult();
+            EndLateAppend();
         }
 
         return await Result(completion, cancellationToken).ConfigureAwait(false);
