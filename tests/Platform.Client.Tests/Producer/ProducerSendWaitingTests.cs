@@ -10,8 +10,7 @@ public sealed class ProducerSendWaitingTests
     public async Task SendWaiting_LingeringRecord_IsSentWithoutWaitingAndLaterRecordsLinger()
     {
         await using var broker = await EmbeddedBroker.StartAsync();
-        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 };
-        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        using var producer = Lingering(broker);
         // Topic, metadata and connection first, so that only linger.ms can hold the records below.
         producer.Produce(new TopicPartition("waiting", 0), new Message<Null, string> { Value = "zeroth" });
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
@@ -37,8 +36,7 @@ public sealed class ProducerSendWaitingTests
     public async Task SendWaiting_RecordStillWaitingForItsTopicsMetadata_IsSentOnceAppendedWithoutLingering()
     {
         await using var broker = await EmbeddedBroker.StartAsync();
-        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 };
-        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        using var producer = Lingering(broker);
 
         // A new producer knows no topic yet: the record waits for the metadata (and the topic's creation) before it is
         // appended to a batch, after SendWaiting was called. Lingering, it would take 60 s.
@@ -52,8 +50,7 @@ public sealed class ProducerSendWaitingTests
     public async Task Flush_RecordStillWaitingForItsTopicsMetadata_IsDeliveredWhenFlushReturns()
     {
         await using var broker = await EmbeddedBroker.StartAsync();
-        var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 };
-        using var producer = new ProducerBuilder<Null, string>(config).Build();
+        using var producer = Lingering(broker);
 
         // Appended only once the new topic's metadata is there: the flush must wait for that too.
         var first = producer.ProduceAsync("flushed-before-metadata", new Message<Null, string> { Value = "first" });
@@ -62,4 +59,8 @@ public sealed class ProducerSendWaitingTests
         Assert.True(first.IsCompletedSuccessfully, $"the record was reported when Flush returned ({first.Status})");
         Assert.Equal(0, (await first).Offset);
     }
+
+    /// <summary>A producer whose records linger 60 s unless something sends them sooner.</summary>
+    private static IProducer<Null, string> Lingering(EmbeddedBroker broker)
+        => new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 60_000 }).Build();
 }

@@ -11,7 +11,8 @@ internal sealed partial class Producer<TKey, TValue>
     private int _disposed;
 
     // ProduceAsync calls that wait (for metadata, an async serializer, their turn or buffer memory) before they append:
-    // a flush covers them too, as Kafka's covers every record sent before it. Completed when the count drops to 0.
+    // a flush and a SendWaiting cover them too, as Kafka's flush covers every record sent before it. Completed when
+    // the count drops to 0.
     private readonly Lock _lateAppendsLock = new();
     private int _lateAppends;
     private TaskCompletionSource? _lateAppendsDone;
@@ -234,9 +235,13 @@ internal sealed partial class Producer<TKey, TValue>
         }
     }
 
-    /// <summary>The call of <see cref="BeginLateAppend"/> appended its record, or failed.</summary>
-    private void EndLateAppend()
+    /// <summary>
+    /// The call of <see cref="BeginLateAppend"/>, made at <paramref name="producedAt"/>, appended its record or failed.
+    /// A <see cref="SendWaiting"/> since then covers the record: its batch goes without lingering, as if appended at once.
+    /// </summary>
+    private void EndLateAppend(long producedAt)
     {
+        _sender.SendWaitingIfCalledSince(producedAt);
         TaskCompletionSource? done = null;
         lock (_lateAppendsLock)
         {

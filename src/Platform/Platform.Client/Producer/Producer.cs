@@ -137,7 +137,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
             if (pending is not null)
             {
-                BeginLateAppend();
                 return AwaitMemoryAsync(queues.Topic, pending, completion, producedAt, deadline, cancellationToken);
             }
 
@@ -157,16 +156,16 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
     /// <summary>buffer.memory is full: waits in line for the sender to free some, holding no thread, then for the result.</summary>
     private async Task<DeliveryResult<TKey, TValue>> AwaitMemoryAsync(string topic, PendingRecord pending, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, long producedAt, long deadline, CancellationToken cancellationToken)
     {
+        BeginLateAppend();
         try
         {
             await WaitForMemoryAsync(topic, pending, deadline, cancellationToken).ConfigureAwait(false);
-            _sender.SendWaitingIfCalledSince(producedAt);
         }
         finally
         {
             // Held across the wait, so DisposeAsync lets this record in before it stops the sender.
             ExitProduce();
-            EndLateAppend();
+            EndLateAppend(producedAt);
         }
 
         return await Result(completion, cancellationToken).ConfigureAwait(false);
@@ -232,9 +231,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                     // buffer.memory is full: wait in line for the sender to free some, holding no thread.
                     await WaitForMemoryAsync(topic, pending, deadline, cancellationToken).ConfigureAwait(false);
                 }
-
-                // A SendWaiting while this record waited to be appended covers it, as if it had been appended at once.
-                _sender.SendWaitingIfCalledSince(producedAt);
             }
             finally
             {
@@ -245,7 +241,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         finally
         {
             turn?.TrySetResult();
-            EndLateAppend();
+            EndLateAppend(producedAt);
         }
 
         return await Result(completion, cancellationToken).ConfigureAwait(false);

@@ -16,6 +16,9 @@ namespace Platform.Host.Commands;
 /// </summary>
 internal static class ConnectCommand
 {
+    // Why the two places platform finds Connect's plugins by reflection (AddWorker, ScanPlugins) are safe in the
+    // published (native) executable.
+    private const string PluginsKept = "Platform.Host.csproj keeps the assemblies holding plugins whole (TrimmerRootAssembly), so the scan finds them all.";
 
     private static readonly Option<string> Bootstrap = new("--bootstrap-server") { Description = "The broker(s), host:port[,host:port...].", Required = true };
     private static readonly Option<string> RestListen = new("--rest-listen") { Description = "Address of the REST API, host:port.", DefaultValueFactory = _ => "127.0.0.1:8083" };
@@ -177,9 +180,6 @@ internal static class ConnectCommand
 
         return 0;
     }
-
-    // The two places platform finds Connect's plugins by reflection; safe in the published (native) executable because:
-    private const string PluginsKept = "Platform.Host.csproj keeps the assemblies holding plugins whole (TrimmerRootAssembly), so the scan finds them all.";
 
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = PluginsKept)]
     private static void AddWorker(Microsoft.Extensions.DependencyInjection.IServiceCollection services, Action<WorkerOptions> configure)
