@@ -29,7 +29,9 @@ async function main() {
       await producer.send({ topic, acks: -1, messages: numbers.map(n => ({ key: `k${n}`, value: `${n}`, partition })) })
       process.stdout.write(numbers.map(n => `ack ${partition} ${n}\n`).join(''))
     } catch (e) {
-      process.stdout.write(numbers.map(n => `fail ${n} ${e.type || e.name}\n`).join(''))
+      // The error and, after kafkajs's retries, the last one they met (a broker's error code by its name).
+      const cause = e.originalError ? ` (${e.originalError.type || e.originalError.name})` : ''
+      process.stdout.write(numbers.map(n => `fail ${n} ${e.type || e.name}${cause}\n`).join(''))
     }
     // Paced, so the run spans several leader kills.
     await new Promise(resolve => setTimeout(resolve, pauseMs))

@@ -251,6 +251,15 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
             .Select(fields => (int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture)))];
     }
 
+    /// <summary>The sends the kafkajs producer gave up on (its "fail value error" lines), summed up for a test's message.</summary>
+    public static string Failures(ExternalProcess.Result result)
+    {
+        var failed = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', 3)).Where(fields => fields[0] == "fail").ToList();
+        return failed.Count == 0
+            ? "no send failed"
+            : $"{failed.Count} records failed, first {failed[0][1]}, with {string.Join(", ", failed.GroupBy(f => f.Length > 2 ? f[2] : "?").Select(g => $"{g.Key} ({g.Count()})"))}";
+    }
+
     /// <summary>
     /// Every partition holds each value at most once (idempotence), in the order sent, every acknowledged one among
     /// them, and its replicas are identical below the high watermark.
