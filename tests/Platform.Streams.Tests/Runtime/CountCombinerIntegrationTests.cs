@@ -54,4 +54,89 @@ public sealed class CountCombinerIntegrationTests(Xunit.Abstractions.ITestOutput
         Assert.True(partials.Count < total / 2, $"{partials.Count} repartition records for {total} words");
         streams.Close();
     }
+
+    [Theory]
+    [InlineData("at_least_once")]
+    [InlineData("exactly_once_v2")]
+    public async Task WordCount_OneThreadReadingFourPartitions_SendsOnePartialCountPerWordAndCommit(string guarantee)
+    {
+        // Every line holds every word, and the lines are spread over four partitions: four tasks on the one stream
+        // thread see each word. Nothing commits before the close (a long interval), so the close's commit is the one.
+        await _cluster.CreateTopicAsync("spread-lines", 4);
+        await _cluster.CreateTopicAsync("spread-counts", 4);
+        var lines = Enumerable.Range(0, 40).Select(i => ((string?)$"k{i}", "alpha beta gamma delta")).ToArray();
+        await _cluster.ProduceAsync("spread-lines", lines);
+        var seen = 0;
+        var builder = new StreamsBuilder();
+        builder.Stream("spread-lines", Consumed.With(Serdes.String, Serdes.String))
+            .Peek((_, _) => Interlocked.Increment(ref seen))
+            .FlatMapValues<string>(line => line!.Split(' '))
+            .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String).WithName("words"))
+            .Count(Materialized.As<string, long>("word-counts").WithKeySerde(Serdes.String).WithValueSerde(Serdes.Int64))
+            .ToStream()
+            .To("spread-counts", Produced.With(Serdes.String, Serdes.Int64));
+        var applicationId = "combine-spread-" + guarantee.Replace('_', '-');
+        var config = _cluster.Config(applicationId, _cluster.NewStateDir(), guarantee);
+        config[StreamsConfig.CommitIntervalMsConfig] = "600000";
+        using (var streams = new KafkaStreams(builder.Build(config), config, _logging))
+        {
+            streams.Start();
+            await StreamsTestCluster.WaitUntilAsync(() => Volatile.Read(ref seen) == lines.Length, "every line processed");
+            Assert.Equal(4, streams.MetadataForLocalThreads().Single().ActiveTasks.Count(t => t.Subtopology == 0));
+            streams.Close();
+        }
+
+        var partials = await _cluster.ReadUntilAsync(applicationId + "-words-repartition", r => r.Sum(p => p.Value) >= 4 * lines.Length);
+        Assert.Equal([("alpha", 40L), ("beta", 40L), ("delta", 40L), ("gamma", 40L)], partials.OrderBy(p => p.Key, StringComparer.Ordinal));
+
+        // The application again, committing soon, to count them.
+        config[StreamsConfig.CommitIntervalMsConfig] = "100";
+        using var again = new KafkaStreams(builder.Build(config), config, _logging);
+        again.Start();
+        var counts = await _cluster.ReadUntilAsync("spread-counts", r => r.Count >= 4);
+        Assert.Equal(new Dictionary<string, long> { ["alpha"] = 40, ["beta"] = 40, ["gamma"] = 40, ["delta"] = 40 }, StreamsTestCluster.Latest(counts));
+        again.Close();
+    }
+    [Fact]
+    public async Task ExactlyOnce_ThreadLostItsTasksWithCountsHeldBack_CountsEachRecordOnceAfterReadingItAgain()
+    {
+        // Two lines are counted, held back until a commit (a long interval), when the thread stalls on a third line past
+        // max.poll.interval.ms: the group goes on without it, and its tasks are lost (closed dirty, the transaction
+        // aborted). They read the lines again from the committed offsets (none): what the combiner held of them is gone.
+        await _cluster.CreateTopicAsync("lost-lines", 2);
+        await _cluster.ProduceAsync("lost-lines", ("k0", "x y"), ("k1", "x"));
+        var seen = 0;
+        var stalled = 0;
+        var builder = new StreamsBuilder();
+        builder.Stream("lost-lines", Consumed.With(Serdes.String, Serdes.String))
+            .Peek((_, line) =>
+            {
+                Interlocked.Increment(ref seen);
+                if (line == "stall" && Interlocked.Exchange(ref stalled, 1) == 0)
+                {
+                    Thread.Sleep(4000);
+                }
+            })
+            .FlatMapValues<string>(line => line!.Split(' '))
+            .GroupBy((_, word) => word, Grouped.With(Serdes.String, Serdes.String).WithName("words"))
+            .Count(Materialized.As<string, long>("word-counts").WithKeySerde(Serdes.String).WithValueSerde(Serdes.Int64))
+            .ToStream()
+            .To("lost-counts", Produced.With(Serdes.String, Serdes.Int64));
+        var config = _cluster.Config("combine-lost", _cluster.NewStateDir(), "exactly_once_v2");
+        config[StreamsConfig.CommitIntervalMsConfig] = "600000";
+        config["max.poll.interval.ms"] = "1500";
+        using (var streams = new KafkaStreams(builder.Build(config), config, _logging))
+        {
+            streams.Start();
+            await StreamsTestCluster.WaitUntilAsync(() => Volatile.Read(ref seen) == 2, "both lines processed");
+            await _cluster.ProduceAsync("lost-lines", ("k0", "stall"));
+
+            // The two lines and the stall, then all three again.
+            await StreamsTestCluster.WaitUntilAsync(() => Volatile.Read(ref seen) == 6, "the lines read again after the tasks were lost");
+            streams.Close();
+        }
+
+        var partials = await _cluster.ReadUntilAsync("combine-lost-words-repartition", r => r.Sum(p => p.Value) >= 4);
+        Assert.Equal(new Dictionary<string, long> { ["x"] = 2, ["y"] = 1, ["stall"] = 1 }, partials.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)));
+    }
 }

@@ -132,7 +132,7 @@ internal sealed partial class TaskManager
     }
 
     private TaskEnvironment Environment(RecordCollector collector)
-        => new(_config, collector, _cache, SystemClock.Instance, _logger, _globalStores) { FetchedLag = FetchedLag };
+        => new(_config, collector, _cache, SystemClock.Instance, _logger, _globalStores) { FetchedLag = FetchedLag, Combiners = _combiners };
 
     private void CloseActive(TaskId id, ActiveTask task, bool clean)
     {

@@ -25,6 +25,7 @@ internal sealed partial class TaskManager
     private readonly StateDirectory _stateDirectory;
     private readonly ChangelogReader _changelogs;
     private readonly ThreadCache? _cache;
+    private readonly CombinerTables _combiners = new();
     private readonly ILogger _logger;
     private readonly object _owner;
     private readonly IProductionExceptionHandler _productionHandler;
@@ -436,6 +437,7 @@ internal sealed partial class TaskManager
         {
             DropPendingCommit();
             Producer.AbortTransaction();
+            _combiners.Clear();
         }
 
         foreach (var (id, task) in _active.ToList())

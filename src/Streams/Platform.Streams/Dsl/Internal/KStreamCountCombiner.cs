@@ -1,11 +1,6 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Platform.Client.Serialization;
 using Platform.Streams.Processors;
 using Platform.Streams.Processors.Internal;
-using Platform.Streams.SerDes;
-using Platform.Streams.State;
-using Platform.Streams.State.Internal;
 
 namespace Platform.Streams.Dsl.Internal;
 
@@ -15,64 +10,34 @@ namespace Platform.Streams.Dsl.Internal;
 /// (or until its buffer is full) and writes one record per key holding the partial count (format in
 /// <see cref="PartialCountSerde"/>), stamped with the largest timestamp of the records it stands for. The
 /// count downstream adds the partial counts, so its results are the same and each key's counts still increase;
-/// only updates in between are fewer. Keys are compared by their serialized bytes, as the count's store and the
-/// partitioner compare them, so keys a type's <c>Equals</c> mixes up stay apart; except under the built-in string
-/// and integer serdes, where equal keys are equal bytes (strings compare ordinally and UTF-8 has one encoding), so
-/// keys are compared as they are and serialized only by the sink, once per key and flush instead of per record.
-/// Records with a null key or value are dropped here, as the count would drop them.
+/// only updates in between are fewer. Records with a null key or value are dropped here, as the count would drop them.
+/// <para>The counts are kept per stream thread, not per task: the thread's tasks of this sub-topology add to one
+/// <see cref="CountCombinerTable{TKey}"/> (<see cref="CombinerTables"/> says why that is safe), and the first of
+/// them to flush before a commit writes every key once, through its own sink. As in Flink, where one operator
+/// instance combines the records of all the partitions it reads, a key that comes from several input partitions is
+/// one record per commit instead of one per partition, and the thread looks every key up in one table that stays
+/// in its cache: a word count of 10,000 words over 4 partitions read a quarter to a third more lines per second than
+/// with a table per task.</para>
 /// </summary>
 internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string repartitionTopic, ISerializer<TKey>? keySerializer)
     : ContextualProcessor<TKey, TValue, TKey, long?>, IBufferingProcessor
 {
-    /// <summary>The most a combiner holds per task (bytes of keys and entries), if the record cache is larger.</summary>
+    /// <summary>The most a combiner holds per stream thread (bytes of keys and entries), if the record cache is larger.</summary>
     public const long MaxBytes = 1 << 20;
 
-    // A rough per-key cost besides the key's bytes: the entries, the Bytes and its array header.
-    private const int EntryOverhead = 64;
-
-    // Each key seen has an entry, kept across flushes (its count back at 0) until the entries outgrow the budget:
-    // most keys come again, and a kept key is neither added anew nor copied by the GC as a new object per flush.
-    // Keys by their serialized bytes: the number of their entry, dense from 0.
-    private readonly Dictionary<Bytes, int> _bySerializedKey = new(BytesComparer.Instance);
-    private Dictionary<Bytes, int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private int _entryCount;
-
-    // Keys as they are (when equal keys serialize to equal bytes): the entries are an open-addressing table (linear
-    // probing, at most 5/8 full) with each key's hash in its entry (0: free). A word count looks up every word among
-    // thousands of keys, each lookup a cache miss per memory area it reads: through a Dictionary that took a fifth of
-    // the stream thread (its buckets, its entries, then the slot); through a table of slot numbers beside the slots,
-    // three misses (table, slot, key). Here a hit reads the entry, next to its neighbours, and the key.
-    private bool _byKey;
-    private bool _stringKeys;
-    private Partial[] _entries = new Partial[64];
-
-    // Where each key's entry is in the table, in the order the keys came: a flush sends in this order, the keys'
-    // own (their strings were allocated in it, so reading them for the sends goes through memory in order).
-    private int[] _order = new int[64];
-
-    // Keys counted since the last flush, and copies of their entries while a flush sends them.
-    private int _counted;
-    private Partial[] _flushing = [];
-    private ISerializer<TKey> _keySerializer = null!;
-    private ISpanWriter<TKey>? _keyWriter;
-    private long _maxBytes;
-    private byte[] _scratch = new byte[256];
-    private long _bytes;
-    private string _topic = "";
+    private CountCombinerTable<TKey> _table = null!;
 
     public override void Init(IProcessorContext<TKey, long?> context)
     {
         base.Init(context);
-        _lookup = _bySerializedKey.GetAlternateLookup<ReadOnlySpan<byte>>();
-        _keySerializer = keySerializer ?? Defaults.Serde<TKey>(context.Config, isKey: true, $"processor '{name}'");
-        _keyWriter = _keySerializer as ISpanWriter<TKey>;
-        _stringKeys = _keySerializer is StringSerde;
-        _byKey = _stringKeys || _keySerializer is Int32Serde or Int64Serde;
+        var serializer = keySerializer ?? Defaults.Serde<TKey>(context.Config, isKey: true, $"processor '{name}'");
 
-        // A share of the record cache per task: with caching off (0) nothing is held back either.
-        _maxBytes = Math.Min(context.Config.StateStoreCacheMaxBytes, MaxBytes);
-        // The key is serialized as the sink will write it to the (decorated) repartition topic.
-        _topic = context.ApplicationId + "-" + repartitionTopic;
+        // A share of the record cache: with caching off (0) nothing is held back either. Keys are serialized as the
+        // sink will write them to the (decorated) repartition topic.
+        var maxBytes = Math.Min(context.Config.StateStoreCacheMaxBytes, MaxBytes);
+        var topic = context.ApplicationId + "-" + repartitionTopic;
+        CountCombinerTable<TKey> Create() => new(serializer, topic, maxBytes);
+        _table = context is ProcessorContextImpl<TKey, long?> own ? own.Task.Combiners.GetOrAdd(name, Create) : Create();
     }
 
     public override void Process(Record<TKey, TValue> record)
@@ -82,19 +47,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
             return;
         }
 
-        var at = _byKey ? EntryByKey(record.Key) : EntryBySerializedKey(record.Key);
-        ref var partial = ref _entries[at];
-        if (partial.Count++ == 0)
-        {
-            partial.Timestamp = record.Timestamp;
-            _counted++;
-        }
-        else
-        {
-            partial.Timestamp = Math.Max(partial.Timestamp, record.Timestamp);
-        }
-
-        if (_bytes > _maxBytes)
+        if (_table.Add(record.Key, record.Timestamp))
         {
             Flush();
         }
@@ -102,181 +55,11 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
     public void Flush()
     {
-        if (_counted > 0)
+        foreach (ref readonly var partial in _table.TakeCounted())
         {
-            if (_flushing.Length < _counted)
-            {
-                _flushing = new Partial[Math.Max(_counted, _flushing.Length * 2)];
-            }
-
-            // The table's entries are read in key order, so all over it: the counted ones are taken out first, in a
-            // loop so small that the processor fetches many entries at once, rather than one after the other between
-            // the sends, each fetch a wait of its own.
-            var taken = 0;
-            for (var i = 0; i < _entryCount; i++)
-            {
-                ref var partial = ref _entries[_byKey ? _order[i] : i];
-                if (partial.Count > 0)
-                {
-                    _flushing[taken++] = partial;
-                    partial.Count = 0;
-                }
-            }
-
-            _counted = 0;
-            for (var i = 0; i < taken; i++)
-            {
-                ref var partial = ref _flushing[i];
-                Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
-            }
+            Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
         }
 
-        if (_bytes > _maxBytes)
-        {
-            _bySerializedKey.Clear();
-            Array.Clear(_entries);
-            Array.Clear(_flushing);
-            _entryCount = 0;
-            _bytes = 0;
-        }
-    }
-
-    /// <summary>The entry of <paramref name="key"/> by its serialized bytes, a new one (count 0) if the key has none.</summary>
-    private int EntryBySerializedKey(TKey key)
-    {
-        var bytes = SerializeKey(key);
-        ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_lookup, bytes, out var exists);
-        if (exists)
-        {
-            return index;
-        }
-
-        index = _entryCount;
-        if (_entryCount == _entries.Length)
-        {
-            Array.Resize(ref _entries, _entries.Length * 2);
-        }
-
-        _entries[_entryCount] = new Partial(key, 0);
-        _bytes += bytes.Length + EntryOverhead;
-        return _entryCount++;
-    }
-
-    /// <summary>The entry of <paramref name="key"/> in the table, a new one (count 0) if the key has none.</summary>
-    private int EntryByKey(TKey key)
-    {
-        var hash = Hash(key);
-        var entries = _entries;
-        var mask = entries.Length - 1;
-        var at = hash & mask;
-        while (true)
-        {
-            ref var entry = ref entries[at];
-            if (entry.Hash == hash && KeyEquals(entry.Key, key))
-            {
-                return at;
-            }
-
-            if (entry.Hash == 0)
-            {
-                break;
-            }
-
-            at = (at + 1) & mask;
-        }
-
-        entries[at] = new Partial(key, hash);
-        _bytes += _keyWriter!.Size(key) + EntryOverhead;
-        if (_entryCount == _order.Length)
-        {
-            Array.Resize(ref _order, _order.Length * 2);
-        }
-
-        _order[_entryCount++] = at;
-        if (_entryCount * 8 > entries.Length * 5)
-        {
-            return GrowTable(at);
-        }
-
-        return at;
-    }
-
-    /// <summary>Moves the entries to a table twice as large; returns where the entry at <paramref name="added"/> went.</summary>
-    private int GrowTable(int added)
-    {
-        var old = _entries;
-        var entries = new Partial[old.Length * 2];
-        var mask = entries.Length - 1;
-        var movedTo = new int[old.Length];
-        for (var i = 0; i < old.Length; i++)
-        {
-            if (old[i].Hash == 0)
-            {
-                continue;
-            }
-
-            var at = old[i].Hash & mask;
-            while (entries[at].Hash != 0)
-            {
-                at = (at + 1) & mask;
-            }
-
-            entries[at] = old[i];
-            movedTo[i] = at;
-        }
-
-        for (var i = 0; i < _entryCount; i++)
-        {
-            _order[i] = movedTo[_order[i]];
-        }
-
-        _entries = entries;
-        return movedTo[added];
-    }
-
-    // Strings compare ordinally (as their UTF-8 bytes would), through string's own methods rather than the shared
-    // generic code's comparer lookup; int and long keys get code of their own, where the comparer is inlined. The
-    // hash is mixed (murmur3's finalizer): an int is its own hash, and keys a multiple of the table's size apart
-    // would otherwise all probe from the same place. Its top bit is set, so no key's hash is 0 (a free entry's).
-    private int Hash(TKey key)
-    {
-        var hash = (uint)(_stringKeys ? Unsafe.As<TKey, string>(ref key).GetHashCode() : EqualityComparer<TKey>.Default.GetHashCode(key!));
-        hash = (hash ^ (hash >> 16)) * 0x85EBCA6B;
-        hash = (hash ^ (hash >> 13)) * 0xC2B2AE35;
-        return (int)(hash ^ (hash >> 16)) | int.MinValue;
-    }
-
-    private bool KeyEquals(TKey stored, TKey key)
-        => _stringKeys
-            ? string.Equals(Unsafe.As<TKey, string>(ref stored), Unsafe.As<TKey, string>(ref key))
-            : EqualityComparer<TKey>.Default.Equals(stored, key);
-
-    private ReadOnlySpan<byte> SerializeKey(TKey key)
-    {
-        if (_keyWriter is null)
-        {
-            return _keySerializer.Serialize(key, new SerializationContext(MessageComponentType.Key, _topic)) ?? [];
-        }
-
-        var size = _keyWriter.Size(key);
-        if (size < 0)
-        {
-            return [];
-        }
-
-        if (_scratch.Length < size)
-        {
-            _scratch = new byte[Math.Max(_scratch.Length * 2, size)];
-        }
-
-        return _scratch.AsSpan(0, _keyWriter.Write(key, _scratch));
-    }
-
-    private struct Partial(TKey key, int hash)
-    {
-        public readonly TKey Key = key;
-        public readonly int Hash = hash;
-        public long Count;
-        public long Timestamp;
+        _table.Flushed();
     }
 }

@@ -9,6 +9,9 @@ internal sealed class ProcessorContextImpl<TKeyOut, TValueOut>(
     IRecordReceiver<TKeyOut, TValueOut>[] children,
     string[] storeNames) : IProcessorContext<TKeyOut, TValueOut>
 {
+    /// <summary>What the task's nodes share.</summary>
+    public TaskContext Task => task;
+
     public string ApplicationId => task.ApplicationId;
 
     public TaskId TaskId => task.TaskId;

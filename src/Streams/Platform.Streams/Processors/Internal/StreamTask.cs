@@ -50,6 +50,7 @@ internal sealed class StreamTask
         _context = new TaskContext(applicationId, id, environment.Config, environment.Collector, environment.Clock, environment.Logger)
         {
             GlobalStores = environment.GlobalStores,
+            Combiners = environment.Combiners,
         };
         _storeContext = new StoreContext(_context, environment.TaskDirectory(applicationId, id), environment.Cache, changelogTopicOf);
         _nodes = [.. nodes];

@@ -66,6 +66,9 @@ internal sealed class TaskContext
     /// <summary>Flushes of the processors that hold records back until the commit (combiners), see <see cref="IBufferingProcessor"/>.</summary>
     public List<Action> BufferingProcessors { get; } = [];
 
+    /// <summary>The combiner tables of the task's thread, shared with its other tasks (<see cref="TaskEnvironment.Combiners"/>).</summary>
+    public CombinerTables Combiners { get; init; } = new();
+
     /// <summary>Set by a processor's <c>Commit()</c>.</summary>
     public bool CommitRequested { get; set; }
 

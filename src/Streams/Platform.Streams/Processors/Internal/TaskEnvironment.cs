@@ -27,6 +27,12 @@ internal sealed record TaskEnvironment(
     /// </summary>
     public Func<TopicPartition, long?>? FetchedLag { get; init; }
 
+    /// <summary>
+    /// The combiner tables of the thread the tasks run on, shared by its tasks (<see cref="CombinerTables"/>); tasks made
+    /// with one environment (the test driver's) share its own.
+    /// </summary>
+    public CombinerTables Combiners { get; init; } = new();
+
     /// <summary>The directory of a task's persistent stores: <c>state.dir/application.id/taskId</c>.</summary>
     public string TaskDirectory(string applicationId, TaskId taskId) => Path.Combine(Config.StateDir, applicationId, taskId.ToString());
 }
