@@ -27,10 +27,17 @@ internal sealed class ProcessorContextImpl<TKeyOut, TValueOut>(
     public void Forward(Record<TKeyOut, TValueOut> record, string? childName = null)
     {
         // The child sees this record's timestamp and headers as the record context; the parent gets its own back.
+        // The headers are mostly the same object all along a record's way: set only when they differ, a reference
+        // written to the heap costs a GC write barrier, per node a record passes.
         var timestamp = task.Timestamp;
         var headers = task.Headers;
+        var sameHeaders = ReferenceEquals(headers, record.Headers);
         task.Timestamp = record.Timestamp;
-        task.Headers = record.Headers;
+        if (!sameHeaders)
+        {
+            task.Headers = record.Headers;
+        }
+
         try
         {
             if (childName is null)
@@ -48,7 +55,10 @@ internal sealed class ProcessorContextImpl<TKeyOut, TValueOut>(
         finally
         {
             task.Timestamp = timestamp;
-            task.Headers = headers;
+            if (!sameHeaders)
+            {
+                task.Headers = headers;
+            }
         }
     }
 
