@@ -436,8 +436,8 @@ internal sealed partial class TaskManager
         else
         {
             DropPendingCommit();
-            Producer.AbortTransaction();
             _combiners.Clear();
+            Producer.AbortTransaction();
         }
 
         foreach (var (id, task) in _active.ToList())
