@@ -17,8 +17,9 @@ namespace Platform.Benchmarks;
 /// decoding the topic, a stateless map+filter topology, word count under at_least_once and under
 /// exactly_once_v2 (commit.interval.ms=100), and the map+filter and word count topologies in Streamiz on the
 /// same broker and input. The same two jobs written by hand with our client (hand-mapfilter, hand-wordcount) show
-/// what the client alone does on the machine: the ceiling the topologies' figures compare with. A topology run is timed from Start until the group's committed offsets reach the end
-/// of the input and of every repartition topic; every run has a fresh application.id.
+/// what the client alone does on the machine: the ceiling the topologies' figures compare with. A topology run is
+/// timed from Start until the group's committed offsets reach the end of the input and of every repartition topic;
+/// every run has a fresh application.id.
 /// </summary>
 internal static class StreamsBenchmark
 {
@@ -314,43 +315,39 @@ internal static class StreamsBenchmark
     /// <summary>Our consumer reading every partition from the start, key and value decoded as strings.</summary>
     private static long PlainConsume(string bootstrap, string topic, int partitions, long records)
     {
+        long characters = 0;
+        ReadFromStart(bootstrap, topic, partitions, records, "The plain consumer", result => characters += result.Message!.Value?.Length ?? 0);
+        return characters;
+    }
+
+    /// <summary>
+    /// Our consumer reading <paramref name="records"/> records from the start of every partition of <paramref name="topic"/>,
+    /// key and value decoded as strings, each handed to <paramref name="each"/>; <paramref name="reader"/> fails when five
+    /// minutes pass without the last.
+    /// </summary>
+    private static void ReadFromStart(string bootstrap, string topic, int partitions, long records, string reader, Action<ConsumeResult<string?, string?>> each)
+    {
         using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
         {
             BootstrapServers = bootstrap,
-            GroupId = "bench-plain-" + Guid.NewGuid().ToString("N"),
+            GroupId = "bench-read-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
         }).Build();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         long count = 0;
-        long characters = 0;
         var deadline = Stopwatch.StartNew();
         while (count < records)
         {
-            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { Message: { } message })
+            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { Message: not null } result)
             {
                 count++;
-                characters += message.Value?.Length ?? 0;
+                each(result);
             }
             else if (deadline.Elapsed > TimeSpan.FromMinutes(5))
             {
-                throw new InvalidOperationException($"The plain consumer read {count} of {records} records.");
+                throw new InvalidOperationException($"{reader} read {count} of {records} records.");
             }
         }
-
-        return characters;
-    }
-
-    /// <summary>Our consumer reading every partition of <paramref name="topic"/> from the start, key and value as strings.</summary>
-    private static IConsumer<string?, string?> HandConsumer(string bootstrap, string topic, int partitions)
-    {
-        var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = "bench-hand-" + Guid.NewGuid().ToString("N"),
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        return consumer;
     }
 
     /// <summary>
@@ -360,22 +357,15 @@ internal static class StreamsBenchmark
     /// </summary>
     private static void HandMapFilter(string bootstrap, string topic, int partitions, long records)
     {
-        using var consumer = HandConsumer(bootstrap, topic, partitions);
         using var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = bootstrap }).Build();
-        long count = 0;
-        while (count < records)
+        ReadFromStart(bootstrap, topic, partitions, records, "The hand-written map+filter", result =>
         {
-            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { Message: { } message } result)
+            var upper = result.Message!.Value!.ToUpperInvariant();
+            if (upper.IndexOf(' ', StringComparison.Ordinal) > 3)
             {
-                count++;
-                var upper = message.Value!.ToUpperInvariant();
-                if (upper.IndexOf(' ', StringComparison.Ordinal) > 3)
-                {
-                    producer.Produce(new TopicPartition("streams-mapfilter-out", result.Partition), new Message<string?, string?> { Key = message.Key, Value = upper });
-                }
+                producer.Produce(new TopicPartition("streams-mapfilter-out", result.Partition), new Message<string?, string?> { Key = result.Message.Key, Value = upper });
             }
-        }
-
+        });
         producer.Flush(TimeSpan.FromMinutes(1));
     }
 
@@ -395,17 +385,15 @@ internal static class StreamsBenchmark
     /// </summary>
     private static void HandWordCount(string bootstrap, string topic, int partitions, long records, int commitMs)
     {
-        using var consumer = HandConsumer(bootstrap, topic, partitions);
         using var producer = new ProducerBuilder<string, long>(new ProducerConfig { BootstrapServers = bootstrap }).SetValueSerializer(Serdes.Int64).Build();
         var counts = new Dictionary<string, HandCount>(StringComparer.Ordinal);
         var dirty = new List<string>();
-        long count = 0;
         var flushed = Stopwatch.GetTimestamp();
         void Flush()
         {
             foreach (var word in dirty)
             {
-                ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(counts, word);
+                ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(counts, word);
                 entry.Dirty = false;
                 producer.Produce("streams-hand-wordcount-out", new Message<string, long> { Key = word, Value = entry.Count });
             }
@@ -414,20 +402,16 @@ internal static class StreamsBenchmark
             flushed = Stopwatch.GetTimestamp();
         }
 
-        while (count < records)
+        ReadFromStart(bootstrap, topic, partitions, records, "The hand-written word count", result =>
         {
-            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { Message: { } message })
+            foreach (var word in result.Message!.Value!.Split(' '))
             {
-                count++;
-                foreach (var word in message.Value!.Split(' '))
+                ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _);
+                entry.Count++;
+                if (!entry.Dirty)
                 {
-                    ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out _);
-                    entry.Count++;
-                    if (!entry.Dirty)
-                    {
-                        entry.Dirty = true;
-                        dirty.Add(word);
-                    }
+                    entry.Dirty = true;
+                    dirty.Add(word);
                 }
             }
 
@@ -435,8 +419,7 @@ internal static class StreamsBenchmark
             {
                 Flush();
             }
-        }
-
+        });
         Flush();
         producer.Flush(TimeSpan.FromMinutes(1));
     }
