@@ -36,8 +36,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
         // sink will write them to the (decorated) repartition topic.
         var maxBytes = Math.Min(context.Config.StateStoreCacheMaxBytes, MaxBytes);
         var topic = context.ApplicationId + "-" + repartitionTopic;
-        CountCombinerTable<TKey> Create() => new(serializer, topic, maxBytes);
-        _table = context is ProcessorContextImpl<TKey, long?> own ? own.Task.Combiners.GetOrAdd(name, Create) : Create();
+        _table = ((ProcessorContextImpl<TKey, long?>)context).Task.Combiners.GetOrAdd(name, () => new CountCombinerTable<TKey>(serializer, topic, maxBytes));
     }
 
     public override void Process(Record<TKey, TValue> record)
