@@ -133,7 +133,7 @@ internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHa
         }
     }
 
-    /// <summary>A record the producer refused before appending it, on the stream thread.</summary>
+    /// <summary>A record the producer refused before appending it, on the stream thread's appender.</summary>
     public void OnNotSent(string topic, int partition, object message, Exception error)
     {
         var output = (OutputMessage)message;

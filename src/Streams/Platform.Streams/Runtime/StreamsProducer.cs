@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Platform.Client;
 using Platform.Client.Producer;
 using Platform.Protocol;
@@ -13,14 +14,16 @@ namespace Platform.Streams.Runtime;
 /// Records are staged and handed to the producer many at a time (<see cref="SendStaged"/>): the producer's
 /// per-call checks and its reports then come per run of records, not per record. The stage is sent when it is
 /// full, at the end of each turn of the thread's loop, and before anything that needs the records sent (a
-/// commit, a flush); an abort drops it with the transaction.
+/// commit, a flush); an abort drops it with the transaction. A stage sent is appended to the producer's batches
+/// by a <see cref="StageAppender"/>, beside the stream thread; what needs the records appended (a transaction's
+/// commit, a flush) waits for it first.
 /// </summary>
 internal sealed class StreamsProducer : IDisposable
 {
-    private const int StageCapacity = 512;
     private static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
     private readonly Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
-    private readonly StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] _stage = new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[StageCapacity];
+    private readonly StageAppender _appender;
+    private StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] _stage = StageAppender.NewStage();
     private int _staged;
     private bool _transactionInFlight;
 
@@ -30,6 +33,7 @@ internal sealed class StreamsProducer : IDisposable
         var settings = config.ToList();
         TransactionalId = settings.FirstOrDefault(c => c.Key == "transactional.id").Value;
         _producer = (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(settings).Build();
+        _appender = new StageAppender(_producer, Buffers, (settings.FirstOrDefault(c => c.Key == "client.id").Value ?? "streams-producer") + "-appender");
         if (ExactlyOnce)
         {
             try
@@ -75,14 +79,15 @@ internal sealed class StreamsProducer : IDisposable
         }
 
         _stage[_staged] = new(topic, partition, message, handler);
-        if (++_staged == StageCapacity)
+        if (++_staged == StageAppender.StageCapacity)
         {
             SendStaged();
         }
     }
 
-    /// <summary>Hands the staged records to the producer, in the order they were staged.</summary>
-    /// <exception cref="TaskMigratedException">The producer was fenced (the staged records are dropped).</exception>
+    /// <summary>Hands the staged records to the appender, in the order they were staged.</summary>
+    /// <exception cref="TaskMigratedException">The producer refused a stage sent before as fenced (the staged records are dropped).</exception>
+    /// <exception cref="KafkaException">The producer refused a stage sent before for another reason, such as a transaction to abort (likewise).</exception>
     public void SendStaged()
     {
         if (_staged == 0)
@@ -90,22 +95,35 @@ internal sealed class StreamsProducer : IDisposable
             return;
         }
 
-        try
-        {
-            _producer.ProduceStaged(_stage.AsSpan(0, _staged));
-            _staged = 0;
-        }
-        catch (Exception ex)
-        {
-            // Refused as a whole before any was appended (fenced, disposed): no report will come for these.
-            DropStaged();
-            if (ex is KafkaException kafka && IsFenced(kafka.Error))
-            {
-                throw Fenced(kafka);
-            }
+        ThrowIfAppendFailed();
+        _stage = _appender.Append(_stage, _staged);
+        _staged = 0;
+    }
 
-            throw;
+    /// <summary>Hands the staged records to the appender and waits until every record sent is appended.</summary>
+    /// <exception cref="TaskMigratedException">As <see cref="SendStaged"/>.</exception>
+    public void SendStagedAndWait()
+    {
+        SendStaged();
+        _appender.WaitAppended();
+        ThrowIfAppendFailed();
+    }
+
+    /// <summary>Raises the error of a stage the producer refused as a whole, after dropping the staged records.</summary>
+    private void ThrowIfAppendFailed()
+    {
+        if (_appender.Failure is not { } failure)
+        {
+            return;
         }
+
+        DropStaged();
+        if (failure is KafkaException kafka && IsFenced(kafka.Error))
+        {
+            throw Fenced(kafka);
+        }
+
+        ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>Drops the staged records: their transaction is aborted, or the producer refused them all.</summary>
@@ -141,7 +159,7 @@ internal sealed class StreamsProducer : IDisposable
         try
         {
             MaybeBeginTransaction();
-            SendStaged();
+            SendStagedAndWait();
             if (offsets.Count > 0 && groupMetadata is not null)
             {
                 _producer.SendOffsetsToTransaction(offsets, groupMetadata, TransactionTimeout);
@@ -172,6 +190,8 @@ internal sealed class StreamsProducer : IDisposable
         }
 
         DropStaged();
+        _appender.WaitAppended();
+        _appender.ClearFailure();
         try
         {
             _producer.AbortTransaction(TransactionTimeout);
@@ -187,7 +207,7 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>Waits until every record sent is acknowledged or failed.</summary>
     public void Flush()
     {
-        SendStaged();
+        SendStagedAndWait();
         _producer.Flush(CancellationToken.None);
     }
 
@@ -198,7 +218,7 @@ internal sealed class StreamsProducer : IDisposable
     public void SendWaiting()
     {
         SendStaged();
-        _producer.SendWaiting();
+        _appender.SendWaiting();
     }
 
     private void MaybeBeginTransaction()
@@ -240,6 +260,7 @@ internal sealed class StreamsProducer : IDisposable
             // A fenced or failed producer has nothing left to send; closing it is all that remains.
         }
 
+        _appender.Dispose();
         _producer.Dispose();
     }
 }

@@ -300,11 +300,10 @@ internal sealed partial class TaskManager
         }
 
         // Staged records (with those the tasks' caches forwarded just now) go before the commit that covers them,
-        // and a record refused on the way fails the commit.
-        Producer.SendStaged();
-
+        // and a record refused on the way fails the commit (so under exactly-once they are appended before it).
         if (Producer.ExactlyOnce)
         {
+            Producer.SendStagedAndWait();
             foreach (var task in committing)
             {
                 task.Collector.ThrowIfSendFailed();
@@ -318,6 +317,8 @@ internal sealed partial class TaskManager
 
             return committing.Count;
         }
+
+        Producer.SendStaged();
 
         // The offsets are taken: what the tasks process from here on belongs to the next commit.
         foreach (var task in committing)
