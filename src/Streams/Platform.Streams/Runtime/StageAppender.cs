@@ -1,4 +1,5 @@
 using Platform.Client.Producer;
+using Staged = Platform.Client.Producer.StagedRecord<System.ReadOnlyMemory<byte>?, System.ReadOnlyMemory<byte>?>;
 
 namespace Platform.Streams.Runtime;
 
@@ -28,8 +29,8 @@ internal sealed class StageAppender : IDisposable
     private readonly object _gate = new();
 
     // A stage, or (null) the producer's SendWaiting, which must come after the stages handed over before it.
-    private readonly Queue<(StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]? Stage, int Count)> _work = new();
-    private readonly Stack<StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]> _free = new();
+    private readonly Queue<(Staged[]? Stage, int Count)> _work = new();
+    private readonly Stack<Staged[]> _free = new();
     private int _unfinished;
     private bool _closing;
     private Exception? _failure;
@@ -47,17 +48,16 @@ internal sealed class StageAppender : IDisposable
     public Exception? Failure => Volatile.Read(ref _failure);
 
     /// <summary>An empty stage of <see cref="StageCapacity"/> records.</summary>
-    public static StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] NewStage() => new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[StageCapacity];
+    public static Staged[] NewStage() => new Staged[StageCapacity];
 
     /// <summary>
     /// Hands over the first <paramref name="count"/> records of <paramref name="stage"/> (which is the appender's from
     /// now on) and returns an empty stage to fill next; waits while <see cref="MaxUnfinished"/> stages are unfinished.
     /// </summary>
-    public StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] Append(StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] stage, int count)
+    public Staged[] Append(Staged[] stage, int count)
     {
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closing, this);
             while (_unfinished >= MaxUnfinished)
             {
                 Monitor.Wait(_gate);
@@ -112,8 +112,9 @@ internal sealed class StageAppender : IDisposable
         thread?.Join();
     }
 
-    private void Enqueue(StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]? stage, int count)
+    private void Enqueue(Staged[]? stage, int count)
     {
+        ObjectDisposedException.ThrowIf(_closing, this);
         if (_thread is null)
         {
             _thread = new Thread(Run) { IsBackground = true, Name = _name };
@@ -129,7 +130,7 @@ internal sealed class StageAppender : IDisposable
     {
         while (true)
         {
-            StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]? stage;
+            Staged[]? stage;
             int count;
             lock (_gate)
             {
