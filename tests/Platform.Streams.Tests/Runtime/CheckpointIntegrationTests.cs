@@ -59,4 +59,30 @@ public sealed class CheckpointIntegrationTests(Xunit.Abstractions.ITestOutputHel
         var checkpoint = File.ReadAllText(Path.Combine(taskDir, ".checkpoint"));
         Assert.Contains("ckpt-counts-changelog 0 ", checkpoint, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Restart_OnAnotherClusterWithTheSameStateDir_CheckpointPastTheChangelogEnd_StoreIsRebuiltNotReused()
+    {
+        var stateDir = _cluster.NewStateDir();
+        using (var streams = new KafkaStreams(WordCount(), _cluster.Config("ckpt", stateDir), _logging))
+        {
+            streams.Start();
+            await _cluster.ProduceAsync("ckpt-lines", ("a", "x"), ("a", "x"), ("a", "x"));
+            await _cluster.ReadUntilAsync("ckpt-counts", r => StreamsTestCluster.Latest(r).GetValueOrDefault("a") == 3);
+        }
+
+        Assert.Contains("ckpt-counts-changelog 0 ", File.ReadAllText(Path.Combine(stateDir, "ckpt", "0_0", ".checkpoint")), StringComparison.Ordinal);
+
+        // A fresh cluster (as after the broker's data was deleted): the changelog is empty, the checkpoint says 3.
+        await using var fresh = await StreamsTestCluster.StartAsync();
+        await fresh.CreateTopicAsync("ckpt-lines", 1);
+        await fresh.CreateTopicAsync("ckpt-counts", 1);
+        using (var streams = new KafkaStreams(WordCount(), fresh.Config("ckpt", stateDir), _logging))
+        {
+            streams.Start();
+            await fresh.ProduceAsync("ckpt-lines", ("a", "x"));
+            var counts = await fresh.ReadUntilAsync("ckpt-counts", r => r.Count > 0);
+            Assert.Equal([("a", 1L)], counts);
+        }
+    }
 }

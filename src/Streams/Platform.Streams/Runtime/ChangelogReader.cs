@@ -184,6 +184,22 @@ internal sealed class ChangelogReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// The changelog partitions of <paramref name="checkpoint"/> whose checkpointed offset lies past their end: the topic
+    /// now has another history (deleted and created again, or another cluster), and a store at that offset holds
+    /// records the changelog does not.
+    /// </summary>
+    public List<TopicPartition> PastTheEnd(IReadOnlyDictionary<TopicPartition, long> checkpoint)
+    {
+        if (checkpoint.Count == 0)
+        {
+            return [];
+        }
+
+        var ends = LookUpEnds(checkpoint.Keys);
+        return [.. checkpoint.Where(c => ends.TryGetValue(c.Key, out var end) && c.Value > end).Select(c => c.Key)];
+    }
+
     private Dictionary<TopicPartition, long> LookUpEnds(IEnumerable<TopicPartition> partitions)
     {
         var result = _admin.ListOffsetsAsync(

@@ -16,8 +16,8 @@ internal sealed partial class TaskManager
 
         try
         {
-            var offsets = OpenCheckpoint(id);
             var subtopology = _topology.Subtopologies.First(s => s.Id == id.Subtopology);
+            var offsets = OpenCheckpoint(id, subtopology.ChangelogTopics.Values);
             var collector = new RecordCollector(Producer, id, subtopology.ChangelogTopics.Values, _productionHandler, _partitionCount, _logger);
             var task = _topology.CreateTask(id, [.. partitions], Environment(collector));
             task.InitializeStores();
@@ -53,8 +53,8 @@ internal sealed partial class TaskManager
 
         try
         {
-            var offsets = OpenCheckpoint(id);
             var subtopology = _topology.Subtopologies.First(s => s.Id == id.Subtopology);
+            var offsets = OpenCheckpoint(id, subtopology.ChangelogTopics.Values);
             var collector = new RecordCollector(Producer, id, subtopology.ChangelogTopics.Values, _productionHandler, _partitionCount, _logger);
             var task = _topology.CreateTask(id, [], Environment(collector));
             task.InitializeStores();
@@ -76,10 +76,12 @@ internal sealed partial class TaskManager
 
     /// <summary>
     /// Reads the task's checkpoint. Under exactly-once, a folder with state but no checkpoint holds writes that
-    /// were never committed (the process died): it is wiped. The checkpoint is then removed until the next
-    /// clean close, so that a crash from here on is recognised the same way.
+    /// were never committed (the process died): it is wiped. So is one whose checkpoint lies past the end of a
+    /// changelog (of <paramref name="changelogTopics"/>): its stores hold what the changelog does not (Kafka
+    /// treats the task as corrupted). The checkpoint is then removed under exactly-once until the next clean
+    /// close, so that a crash from here on is recognised the same way.
     /// </summary>
-    private Dictionary<TopicPartition, long> OpenCheckpoint(TaskId id)
+    private Dictionary<TopicPartition, long> OpenCheckpoint(TaskId id, IEnumerable<string> changelogTopics)
     {
         var directory = _stateDirectory.TaskDirectory(id);
         var checkpoint = _stateDirectory.Checkpoint(id);
@@ -98,6 +100,17 @@ internal sealed partial class TaskManager
         }
         catch (InvalidDataException)
         {
+            _stateDirectory.Wipe(id);
+            _stateDirectory.TaskDirectory(id);
+            return [];
+        }
+
+        // Only the task's own changelog partitions: an old checkpoint may name a topic the topology no longer has.
+        var topics = changelogTopics.ToHashSet(StringComparer.Ordinal);
+        var changelogs = offsets.Where(o => o.Key.Partition == id.Partition && topics.Contains(o.Key.Topic)).ToDictionary();
+        if (_changelogs.PastTheEnd(changelogs) is { Count: > 0 } past)
+        {
+            LogCheckpointPastTheEnd(id, string.Join(", ", past));
             _stateDirectory.Wipe(id);
             _stateDirectory.TaskDirectory(id);
             return [];

@@ -565,4 +565,7 @@ internal sealed partial class TaskManager
 
     [LoggerMessage(EventId = 9123, Level = LogLevel.Warning, Message = "Task {Task} has state but no checkpoint under exactly-once (a crash left uncommitted writes): wiping it to restore from the changelog")]
     private partial void LogWiped(TaskId task);
+
+    [LoggerMessage(EventId = 9124, Level = LogLevel.Warning, Message = "Task {Task} has a checkpoint past the end of changelog {Partitions} (the topic was created again, or this is another cluster): wiping its state to restore from the changelog")]
+    private partial void LogCheckpointPastTheEnd(TaskId task, string partitions);
 }
