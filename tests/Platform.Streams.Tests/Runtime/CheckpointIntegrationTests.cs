@@ -1,5 +1,6 @@
 using Platform.Streams.Dsl;
 using Platform.Streams.SerDes;
+using Platform.Streams.State;
 
 namespace Platform.Streams.Tests.Runtime;
 
@@ -83,6 +84,44 @@ public sealed class CheckpointIntegrationTests(Xunit.Abstractions.ITestOutputHel
             await fresh.ProduceAsync("ckpt-lines", ("a", "x"));
             var counts = await fresh.ReadUntilAsync("ckpt-counts", r => r.Count > 0);
             Assert.Equal([("a", 1L)], counts);
+        }
+    }
+
+    [Fact]
+    public async Task GlobalStore_RestartOnAnotherCluster_CheckpointPastTheTopicsEnd_StoreHoldsOnlyTheNewTopic()
+    {
+        static Topology Global()
+        {
+            var builder = new StreamsBuilder();
+            builder.GlobalTable("ckpt-global", Consumed.With(Serdes.String, Serdes.String), Materialized.As<string, string>("global-store").WithStoreType(DslStoreType.Persistent));
+
+            // A stream too, for a task to run (the instance is Running once its thread has one).
+            builder.Stream("ckpt-lines", Consumed.With(Serdes.String, Serdes.String)).To("ckpt-counts", Produced.With(Serdes.String, Serdes.String));
+            return builder.Build();
+        }
+
+        var stateDir = _cluster.NewStateDir();
+        await _cluster.CreateTopicAsync("ckpt-global", 1);
+        await _cluster.ProduceAsync("ckpt-global", ("old-1", "a"), ("old-2", "b"), ("old-3", "c"));
+        using (var streams = new KafkaStreams(Global(), _cluster.Config("ckpt-g", stateDir), _logging))
+        {
+            streams.Start();
+            await StreamsTestCluster.WaitUntilAsync(() => streams.State == KafkaStreamsState.Running, "Running");
+            Assert.Equal(3, streams.Store<IReadOnlyKeyValueStore<string, string>>("global-store").All().Count());
+        }
+
+        // A fresh cluster: the topic holds one record, the checkpoint says 3.
+        await using var fresh = await StreamsTestCluster.StartAsync();
+        await fresh.CreateTopicAsync("ckpt-global", 1);
+        await fresh.CreateTopicAsync("ckpt-lines", 1);
+        await fresh.CreateTopicAsync("ckpt-counts", 1);
+        await fresh.ProduceAsync("ckpt-global", ("new-1", "d"));
+        using (var streams = new KafkaStreams(Global(), fresh.Config("ckpt-g", stateDir), _logging))
+        {
+            streams.Start();
+            await StreamsTestCluster.WaitUntilAsync(() => streams.State == KafkaStreamsState.Running, "Running");
+            var entries = streams.Store<IReadOnlyKeyValueStore<string, string>>("global-store").All().Select(e => (e.Key, e.Value)).ToList();
+            Assert.Equal([("new-1", "d")], entries);
         }
     }
 }

@@ -53,25 +53,25 @@ internal sealed partial class GlobalStreamThread
     public IReadOnlyDictionary<string, IStateStore> Initialize()
     {
         _task = _runtime.Topology.CreateGlobalTask(new TaskEnvironment(_runtime.Config, new NoOutput(), null, SystemClock.Instance, _logger, new Dictionary<string, IStateStore>()))!;
+        var partitions = _task.Topics.SelectMany(topic => Enumerable.Range(0, _runtime.PartitionCount(topic)).Select(p => new TopicPartition(topic, p))).ToList();
+        var ends = _runtime.Admin.ListOffsetsAsync(
+            partitions.Select(p => new TopicPartitionOffsetSpec(p, OffsetSpec.Latest())),
+            new ListOffsetsOptions { IsolationLevel = _runtime.Config.ExactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted })
+            .GetAwaiter().GetResult().ResultInfos.ToDictionary(r => r.TopicPartition, r => r.Offset);
+        var checkpoint = File.Exists(CheckpointPath) ? new OffsetCheckpoint(CheckpointPath).Read() : [];
+        if (checkpoint.Where(c => ends.TryGetValue(c.Key, out var end) && c.Value > end).Select(c => c.Key).ToList() is { Count: > 0 } past)
+        {
+            // The topic has another history now (created again, or another cluster): the stores would keep records it
+            // no longer has. They are rebuilt from the topic, as Kafka does.
+            LogCheckpointPastTheEnd(string.Join(", ", past));
+            Directory.Delete(Path.GetDirectoryName(CheckpointPath)!, recursive: true);
+            checkpoint = [];
+        }
+
         _task.InitializeStores();
         _task.InitializeTopology();
         var persistent = _task.Registrations.Count > 0 && _task.Registrations.All(r => r.Persistent);
-        var checkpoint = persistent && File.Exists(CheckpointPath) ? new OffsetCheckpoint(CheckpointPath).Read() : [];
-        var partitions = new List<TopicPartitionOffset>();
-        foreach (var topic in _task.Topics)
-        {
-            for (var p = 0; p < _runtime.PartitionCount(topic); p++)
-            {
-                var partition = new TopicPartition(topic, p);
-                partitions.Add(new TopicPartitionOffset(partition, checkpoint.TryGetValue(partition, out var offset) ? new Offset(offset) : Offset.Beginning));
-            }
-        }
-
-        _consumer.Assign(partitions);
-        var ends = _runtime.Admin.ListOffsetsAsync(
-            partitions.Select(p => new TopicPartitionOffsetSpec(p.TopicPartition, OffsetSpec.Latest())),
-            new ListOffsetsOptions { IsolationLevel = _runtime.Config.ExactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted })
-            .GetAwaiter().GetResult().ResultInfos.ToDictionary(r => r.TopicPartition, r => r.Offset);
+        _consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, persistent && checkpoint.TryGetValue(p, out var offset) ? new Offset(offset) : Offset.Beginning)));
         var deadline = Stopwatch.GetTimestamp() + (long)(TimeSpan.FromMinutes(5).TotalSeconds * Stopwatch.Frequency);
         while (ends.Any(e => _consumer.Position(e.Key).Value < e.Value))
         {
@@ -165,6 +165,9 @@ internal sealed partial class GlobalStreamThread
 
     [LoggerMessage(EventId = 9150, Level = LogLevel.Error, Message = "The global stream thread failed; the instance shuts down")]
     private partial void LogFailed(Exception exception);
+
+    [LoggerMessage(EventId = 9151, Level = LogLevel.Warning, Message = "The global stores' checkpoint is past the end of {Partitions} (the topic was created again, or this is another cluster): wiping them to read the topics again")]
+    private partial void LogCheckpointPastTheEnd(string partitions);
 
     /// <summary>Global processors only update their stores; a record sent from one has nowhere to go.</summary>
     private sealed class NoOutput : IRecordCollector
