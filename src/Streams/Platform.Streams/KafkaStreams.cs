@@ -134,14 +134,24 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
 
         SetState(KafkaStreamsState.Rebalancing);
         _globalThread?.Start();
+
+        // Only global stores, as Kafka allows: no task for a stream thread to take, and no group to join. The global
+        // stores caught up while starting, so the instance runs.
+        var globalOnly = _topology.Subtopologies.Count == 0 && _globalThread is not null;
         lock (_lock)
         {
-            for (var i = 1; i <= _config.NumStreamThreads; i++)
+            for (var i = 1; !globalOnly && i <= _config.NumStreamThreads; i++)
             {
                 var thread = NewThread(i);
                 _threads.Add(thread);
                 thread.Start();
             }
+        }
+
+        if (globalOnly)
+        {
+            LogGlobalOnly();
+            SetState(KafkaStreamsState.Running);
         }
 
         foreach (var attachment in _attachments)
@@ -358,6 +368,9 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
 
     [LoggerMessage(EventId = 9155, Level = LogLevel.Warning, Message = "An observable feed could not stop cleanly")]
     private partial void LogAttachmentStopFailed(Exception exception);
+
+    [LoggerMessage(EventId = 9142, Level = LogLevel.Information, Message = "The topology has only global stores: no stream thread is started")]
+    private partial void LogGlobalOnly();
 
     [LoggerMessage(EventId = 9141, Level = LogLevel.Error, Message = "The uncaught exception handler threw; shutting the client down")]
     private partial void LogHandlerFailed(Exception exception);
