@@ -138,9 +138,10 @@ public sealed partial class KafkaStreams : IDisposable, IAsyncDisposable
         // Only global stores, as Kafka allows: no task for a stream thread to take, and no group to join. The global
         // stores caught up while starting, so the instance runs.
         var globalOnly = _topology.Subtopologies.Count == 0 && _globalThread is not null;
+        var threads = globalOnly ? 0 : _config.NumStreamThreads;
         lock (_lock)
         {
-            for (var i = 1; !globalOnly && i <= _config.NumStreamThreads; i++)
+            for (var i = 1; i <= threads; i++)
             {
                 var thread = NewThread(i);
                 _threads.Add(thread);

@@ -88,9 +88,7 @@ internal sealed partial class TaskManager
         if (Producer.ExactlyOnce && !File.Exists(checkpoint.FilePath) && Directory.EnumerateFileSystemEntries(directory).Any())
         {
             LogWiped(id);
-            _stateDirectory.Wipe(id);
-            _stateDirectory.TaskDirectory(id);
-            return [];
+            return Wiped();
         }
 
         Dictionary<TopicPartition, long> offsets;
@@ -100,9 +98,7 @@ internal sealed partial class TaskManager
         }
         catch (InvalidDataException)
         {
-            _stateDirectory.Wipe(id);
-            _stateDirectory.TaskDirectory(id);
-            return [];
+            return Wiped();
         }
 
         // Only the task's own changelog partitions: an old checkpoint may name a topic the topology no longer has.
@@ -111,9 +107,7 @@ internal sealed partial class TaskManager
         if (_changelogs.PastTheEnd(changelogs) is { Count: > 0 } past)
         {
             LogCheckpointPastTheEnd(id, string.Join(", ", past));
-            _stateDirectory.Wipe(id);
-            _stateDirectory.TaskDirectory(id);
-            return [];
+            return Wiped();
         }
 
         if (Producer.ExactlyOnce)
@@ -122,6 +116,14 @@ internal sealed partial class TaskManager
         }
 
         return offsets;
+
+        // The task starts afresh: an empty folder, no checkpoint, its stores restored from the beginning.
+        Dictionary<TopicPartition, long> Wiped()
+        {
+            _stateDirectory.Wipe(id);
+            _stateDirectory.TaskDirectory(id);
+            return [];
+        }
     }
 
     private static List<ChangelogPartition> Changelogs(StreamTask task, Dictionary<TopicPartition, long> offsets, bool standby)
