@@ -1,4 +1,7 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using Platform.Client;
+using Platform.Client.Admin;
 using Platform.Connect.Tests.Plugins;
 
 namespace Platform.Connect.Tests;
@@ -218,6 +221,77 @@ public sealed class PipelineTests
         Assert.Equal(topic, entry!["partition"]!["kafka_topic"]!.GetValue<string>());
         Assert.Equal(4, entry["offset"]!["kafka_offset"]!.GetValue<long>());
         Assert.Contains("open " + topic + "-0", CollectingSinkTask.Events[collect]);
-        Assert.Contains("close " + topic + "-0", CollectingSinkTask.Events[collect]);
+        Assert.Single(CollectingSinkTask.Events[collect], e => e == "close " + topic + "-0");
     }
+
+    [Fact]
+    public async Task Sink_RebalanceWhileAPutIsInFlight_PartitionsCloseAfterItAndEveryRecordIsPutOnce()
+    {
+        await using var cluster = await ConnectCluster.StartAsync();
+        var worker = await cluster.StartWorkerAsync();
+        var topic = "inflight-" + Guid.NewGuid().ToString("N")[..6];
+        var collect = Guid.NewGuid().ToString("N");
+        await using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.Broker.BootstrapServers }).Build())
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 2, ReplicationFactor = 1 }]);
+        }
+
+        const int Records = 300;
+        await cluster.ProduceAsync(topic, Enumerable.Range(0, Records).Select(i => ((string?)$"k{i}", (string?)$"{{\"n\":{i}}}")));
+
+        // Puts of 10 records taking 50 ms each: the next batch is read while one is in flight, so the rebalance below
+        // happens during a put.
+        var created = await worker.SendAsync(HttpMethod.Post, "connectors", new JsonObject
+        {
+            ["name"] = "sink",
+            ["config"] = new JsonObject
+            {
+                ["connector.class"] = "CollectingSink",
+                ["topics"] = topic,
+                ["collect.id"] = collect,
+                ["key.converter"] = "string",
+                ["put.delay.ms"] = "50",
+                ["consumer.override.max.poll.records"] = "10",
+            },
+        });
+        Assert.Equal(201, created.Status);
+        await Eventually.TrueAsync(() => CollectingSinkTask.PutBatches.TryGetValue(collect, out var puts) && puts.Count >= 3, "the first puts");
+
+        // Another member of the sink's group takes a partition (revoking the task's) and leaves without committing: the
+        // partition comes back from the offset the task committed as it was revoked, which must include the batch in flight.
+        var intruder = new ConsumerBuilder<byte[]?, byte[]?>(new Dictionary<string, string>
+        {
+            ["bootstrap.servers"] = cluster.Broker.BootstrapServers,
+            ["group.id"] = WorkerSinkTaskGroup("sink"),
+            ["enable.auto.commit"] = "false",
+            ["session.timeout.ms"] = "3000",
+            ["heartbeat.interval.ms"] = "500",
+        }).Build();
+        try
+        {
+            intruder.Subscribe(topic);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (intruder.Assignment.Count == 0 && DateTime.UtcNow < deadline)
+            {
+                intruder.Consume(TimeSpan.FromMilliseconds(100));
+            }
+
+            Assert.NotEmpty(intruder.Assignment);
+        }
+        finally
+        {
+            intruder.Close();
+            intruder.Dispose();
+        }
+
+        await Eventually.TrueAsync(() => CollectingSinkTask.For(collect).Count >= Records, $"{Records} records", TimeSpan.FromSeconds(60));
+        await Task.Delay(500);
+        var put = CollectingSinkTask.For(collect).Select(r => (r.KafkaPartition, r.KafkaOffset)).ToList();
+        Assert.Equal(put.Count, put.Distinct().Count());
+        Assert.Equal(Records, put.Count);
+        Assert.Contains(CollectingSinkTask.Events[collect], e => e.StartsWith("close ", StringComparison.Ordinal));
+        Assert.False(CollectingSinkTask.CallsDuringPut.TryGetValue(collect, out var calls), $"called during a put: {string.Join(", ", calls ?? [])}");
+    }
+
+    private static string WorkerSinkTaskGroup(string connector) => "connect-" + connector;
 }

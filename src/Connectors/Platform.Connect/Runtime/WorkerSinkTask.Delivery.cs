@@ -8,11 +8,12 @@ using Platform.Connect.Errors;
 namespace Platform.Connect.Runtime;
 
 /// <summary>
-/// The delivery pipeline: while the task puts one batch, the next batch (already read from the consumer) is converted
-/// and given to <see cref="SinkTask.Prepare"/> on another thread, so the converters' and the task's CPU work overlaps the task's writes. Puts stay one at a time and in order, and a
-/// batch's offsets advance only once its put returned, so what <see cref="SinkTask.PreCommitAsync"/> sees is unchanged.
-/// The consumer is used only on the task's own thread, never while a put runs, so rebalance callbacks never see a put
-/// in progress.
+/// The delivery pipeline: while the task puts one batch on another thread, the next batch is read from the consumer,
+/// converted and given to <see cref="SinkTask.Prepare"/> on the task's own thread, so reading, the converters' and the
+/// task's CPU work overlap the task's writes. Puts stay one at a time and in order, and a batch's offsets advance only
+/// once its put returned, so what <see cref="SinkTask.PreCommitAsync"/> sees is unchanged. A rebalance callback during
+/// that read first waits for the put in flight and completes it: the task never opens or closes partitions during a
+/// put, and a revoked partition's commit includes the batch just put.
 /// </summary>
 internal sealed partial class WorkerSinkTask
 {
@@ -30,6 +31,11 @@ internal sealed partial class WorkerSinkTask
     private (Converters.JsonConverter? Key, Converters.JsonConverter? Value) _jsonDocuments;
     private bool _checkDocumentsAfterPrepare;
     private long _redeliverAt;
+
+    // The put in flight while the next batch is read (null: none), its retriable failure as its result; and how the last
+    // put a rebalance callback completed ended.
+    private Task<Exception?>? _putting;
+    private bool _putByCallback;
     private long _pendingStarted;
     private DateTime _firstFailure;
     private int _failures;
@@ -64,17 +70,11 @@ internal sealed partial class WorkerSinkTask
             }
         }
 
-        // Waits for records only when nothing is pending: a pending batch is put at once, with whatever is at hand.
-        _nextRaw.Clear();
-        var polled = consumer.ConsumeRaw(_collectNext, _pending is null ? PollTimeout() : TimeSpan.Zero);
-        if (polled > 0)
-        {
-            Services.Metrics.SinkRecordsRead.Add(polled, _tags);
-        }
-
         if (_pending is null)
         {
-            if (_nextRaw.Count == 0)
+            // Waits for records only when nothing is pending.
+            _nextRaw.Clear();
+            if (Read(consumer, PollTimeout()) == 0)
             {
                 if (IsPaused)
                 {
@@ -84,27 +84,38 @@ internal sealed partial class WorkerSinkTask
                 return;
             }
 
-            var converted = Convert(_nextRaw);
-            await StageAsync(converted, cancellationToken).ConfigureAwait(false);
+            await StageAsync(Convert(_nextRaw), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        // The pending batch goes to the task while the next one is converted.
-        var converting = _nextRaw.Count > 0 ? Task.Run(() => Convert(_nextRaw), CancellationToken.None) : null;
-        bool put;
+        // The pending batch goes to the task on another thread while the next one, whatever is at hand, is read and converted here.
+        var records = _pending;
+        _putting = Task.Run(() => TryPutAsync(records, cancellationToken), CancellationToken.None);
+        Converted? converted = null;
         try
         {
-            put = await PutPendingAsync(consumer, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (converting is not null)
+            _nextRaw.Clear();
+            if (Read(consumer, TimeSpan.Zero) > 0)
             {
-                await converting.ConfigureAwait(false);
+                converted = Convert(_nextRaw);
             }
         }
+        catch
+        {
+            // The put's own outcome no longer matters: the task fails with this.
+            if (Interlocked.Exchange(ref _putting, null) is { } abandoned)
+            {
+                await abandoned.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
 
-        if (converting is null)
+            throw;
+        }
+
+        var put = _putting is { } putting
+            ? FinishPut(consumer, await putting.ConfigureAwait(false), inCallback: false)
+            : _putByCallback;
+        _putting = null;
+        if (converted is null)
         {
             return;
         }
@@ -116,7 +127,19 @@ internal sealed partial class WorkerSinkTask
             return;
         }
 
-        await StageAsync(converting.Result, cancellationToken).ConfigureAwait(false);
+        await StageAsync(converted, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads what the consumer has into <see cref="_nextRaw"/>, waiting up to <paramref name="timeout"/> for it; returns the count.</summary>
+    private int Read(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    {
+        var polled = consumer.ConsumeRaw(_collectNext!, timeout);
+        if (polled > 0)
+        {
+            Services.Metrics.SinkRecordsRead.Add(polled, _tags);
+        }
+
+        return _nextRaw.Count;
     }
 
     /// <summary>Makes the converted <see cref="_nextRaw"/> the pending batch, after dead-lettering (or failing on) the records that did not convert.</summary>
@@ -144,28 +167,58 @@ internal sealed partial class WorkerSinkTask
     /// <c>errors.retry.timeout</c> with the task FAILED.
     /// </summary>
     private async Task<bool> PutPendingAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
+        => FinishPut(consumer, await TryPutAsync(_pending!, cancellationToken).ConfigureAwait(false), inCallback: false);
+
+    /// <summary>Puts <paramref name="records"/>; returns a retriable failure (null: put), throws anything else.</summary>
+    private async Task<Exception?> TryPutAsync(List<SinkRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            await _task.PutAsync(records, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (ErrorHandler.IsRetriable(e) && !cancellationToken.IsCancellationRequested)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>
+    /// After the pending batch's put, on the task's thread: on success its offsets advance and true is returned; after a
+    /// retriable <paramref name="failure"/> the partitions are paused (from the next loop turn when
+    /// <paramref name="inCallback"/>: a rebalance callback does not pause its consumer) and the batch waits for its retry.
+    /// </summary>
+    private bool FinishPut(IConsumer<byte[]?, byte[]?> consumer, Exception? failure, bool inCallback)
     {
         var records = _pending!;
-        if (records.Count > 0)
+        if (failure is not null)
         {
-            try
+            if (_failures++ == 0)
             {
-                await _task.PutAsync(records, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (ErrorHandler.IsRetriable(e) && !cancellationToken.IsCancellationRequested)
-            {
-                if (_failures++ == 0)
+                _firstFailure = DateTime.UtcNow;
+                if (inCallback)
                 {
-                    _firstFailure = DateTime.UtcNow;
+                    _control.Enqueue(static c => c.Pause(c.Assignment));
+                }
+                else
+                {
                     consumer.Pause(consumer.Assignment);
                 }
-
-                var delay = Errors.NextRetryDelay(ErrorStage.TaskPut, e, _firstFailure, _failures, _timeout);
-                _timeout = null;
-                _redeliverAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-                return false;
             }
 
+            var delay = Errors.NextRetryDelay(ErrorStage.TaskPut, failure, _firstFailure, _failures, _timeout);
+            _timeout = null;
+            _redeliverAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+            return false;
+        }
+
+        if (records.Count > 0)
+        {
             Services.Metrics.SinkRecordsPut.Add(records.Count, _tags);
         }
 
@@ -181,6 +234,18 @@ internal sealed partial class WorkerSinkTask
 
         Services.Metrics.BatchDuration.Record(Stopwatch.GetElapsedTime(_pendingStarted).TotalMilliseconds, _tags);
         return true;
+    }
+
+    /// <summary>
+    /// In a rebalance callback: waits for the put in flight, if any, and completes it, so the task opens or closes
+    /// partitions only between puts and the batch's offsets advance before a revoked partition's commit.
+    /// </summary>
+    private void CompletePutInFlight(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (Interlocked.Exchange(ref _putting, null) is { } putting)
+        {
+            _putByCallback = FinishPut(consumer, putting.GetAwaiter().GetResult(), inCallback: true);
+        }
     }
 
     /// <summary>How long a poll may wait: not past the pending redelivery.</summary>

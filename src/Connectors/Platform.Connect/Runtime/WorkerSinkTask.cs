@@ -33,6 +33,7 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
     private TimeSpan? _timeout;
     private volatile bool _commitRequested;
     private bool _opening;
+    private bool _stopped;
 
     public WorkerSinkTask(ConnectorTaskId id, IReadOnlyDictionary<string, string> connectorConfig, IReadOnlyDictionary<string, string> taskConfig,
         WorkerServices services, SinkTask task)
@@ -169,9 +170,11 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         finally
         {
             _assignment = [];
+            _stopped = true;
             try
             {
                 // Leave the group at once, so the partitions move to the other tasks without waiting for the session timeout.
+                // The revocation this calls back finds the partitions committed and closed above (Kafka's task skips it too).
                 consumer.Close();
             }
             finally
@@ -235,10 +238,11 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
         }
     }
 
-    // Rebalance callbacks run on this task's thread inside ConsumeBatch; blocking on the task's async
-    // methods there is what keeps Open/Close ordered with the puts around them.
+    // Rebalance callbacks run on this task's thread inside ConsumeRaw; waiting there for the put in flight and blocking on
+    // the task's async methods is what keeps Open/Close ordered with the puts around them.
     private IEnumerable<TopicPartitionOffset>? OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
+        CompletePutInFlight(consumer);
         var refs = partitions.Select(p => new TopicPartitionRef(p.Topic, p.Partition)).ToList();
         _assignment = [.. _assignment.Union(refs)];
         _opening = true;
@@ -296,6 +300,12 @@ internal sealed partial class WorkerSinkTask : WorkerTask, ISinkTaskContext
 
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked, bool commit)
     {
+        if (_stopped)
+        {
+            return;
+        }
+
+        CompletePutInFlight(consumer);
         var refs = revoked.Select(p => new TopicPartitionRef(p.Topic, p.Partition)).ToList();
         if (commit && !Failed)
         {
