@@ -23,6 +23,8 @@ internal sealed class StreamTask
     private readonly ProcessorNode[] _nodes;
     private readonly Func<string, SourceNode?>? _resolveSource;
     private RecordQueue[] _queues;
+    private string? _lastTopic;
+    private RecordQueue? _lastQueue;
     private readonly IReadOnlyList<IStoreBuilder> _storeBuilders;
     private readonly Stack<StampedRecord> _pool = new();
     private readonly Action<PunctuationSchedule, long> _fire;
@@ -406,11 +408,20 @@ internal sealed class StreamTask
 
     private RecordQueue QueueOf(string topic, int partition)
     {
+        // The consumer's topic names are other string instances than the task's: remembered, one comparison of references
+        // finds the queue of a run of records of one partition, not a comparison of characters per record.
+        if (ReferenceEquals(topic, _lastTopic) && _lastQueue!.TopicPartition.Partition == partition)
+        {
+            return _lastQueue;
+        }
+
         foreach (var queue in _queues)
         {
             var tp = queue.TopicPartition;
             if (tp.Partition == partition && (ReferenceEquals(tp.Topic, topic) || tp.Topic == topic))
             {
+                _lastTopic = topic;
+                _lastQueue = queue;
                 return queue;
             }
         }
