@@ -19,6 +19,8 @@ namespace Platform.Streams.Runtime;
 /// </summary>
 internal sealed partial class StreamThread
 {
+    private static readonly TimeSpan PendingCommitPoll = TimeSpan.FromMilliseconds(1);
+
     private readonly StreamsRuntime _runtime;
     private readonly Func<StreamThread, Exception, StreamThreadExceptionResponse> _onFailure;
     private readonly Action<StreamThread> _onStateChange;
@@ -255,7 +257,7 @@ internal sealed partial class StreamThread
         var consumer = _consumer!;
         var tasks = _tasks!;
         ForgetLastTask();
-        var handed = consumer.ConsumeRaw(_onRecord, HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : _pollTime);
+        var handed = consumer.ConsumeRaw(_onRecord, HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : IdlePollTime(tasks));
         if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
         {
             throw callbackError is TaskMigratedException migrated ? migrated : new StreamsException($"{Name} failed in a rebalance: {callbackError.Message}", callbackError);
@@ -333,6 +335,22 @@ internal sealed partial class StreamThread
         }
 
         Volatile.Write(ref _lag, lag);
+    }
+
+    /// <summary>
+    /// How long an idle turn waits for records: <c>poll.ms</c>, but not past the next commit, and only a millisecond
+    /// while an at_least_once commit waits for its acknowledgements (the loop moves it on), so that commits, and with
+    /// them the offsets and read_committed outputs others see, are on time when the input goes quiet.
+    /// </summary>
+    private TimeSpan IdlePollTime(TaskManager tasks)
+    {
+        if (tasks.CommitPending)
+        {
+            return PendingCommitPoll;
+        }
+
+        var untilCommit = _lastCommit + _commitIntervalTicks - Stopwatch.GetTimestamp();
+        return untilCommit <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_pollTime.Ticks, untilCommit * TimeSpan.TicksPerSecond / Stopwatch.Frequency + 1));
     }
 
     private static bool HasProcessable(TaskManager tasks)

@@ -338,6 +338,9 @@ internal sealed partial class TaskManager
         return committing.Count;
     }
 
+    /// <summary>Whether an at_least_once commit is pending (waiting for acknowledgements or for the group).</summary>
+    public bool CommitPending => _pendingCommit is not null;
+
     /// <summary>Completes the pending at_least_once commit as far as it can without waiting (every loop turn).</summary>
     /// <exception cref="TaskMigratedException">The group refused the offsets.</exception>
     public void PollCommit(IConsumer<byte[]?, byte[]?> consumer)
