@@ -8,7 +8,7 @@ namespace Platform.Benchmarks;
 /// <summary>The <c>streams</c> benchmark's map+filter and word count topologies in Streamiz.Kafka.Net, on the same broker and input.</summary>
 internal static class StreamizTopologies
 {
-    public static async Task RunAsync(StreamsRunContext context, bool wordCount, string name)
+    public static async Task RunAsync(StreamsRunContext context, bool wordCount, string name, Action done)
     {
         var applicationId = $"bench-{name}-{Guid.NewGuid():N}";
         var config = new StreamConfig<StringSerDes, StringSerDes>
@@ -43,5 +43,6 @@ internal static class StreamizTopologies
         stream.StateChanged += (_, next) => failed |= next == KafkaStream.State.ERROR;
         await stream.StartAsync();
         await context.WaitUntilProcessedAsync(applicationId, exactlyOnce: false, () => failed ? "Streamiz went to ERROR" : null);
+        done();
     }
 }
