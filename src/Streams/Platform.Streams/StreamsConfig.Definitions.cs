@@ -134,7 +134,7 @@ public sealed partial class StreamsConfig
         new(MetricsRecordingLevelConfig, StreamsConfigType.String, "INFO", "INFO, DEBUG or TRACE.", OneOf("INFO", "DEBUG", "TRACE")),
         new(NumStandbyReplicasConfig, StreamsConfigType.Int, "0", "Standby replicas per stateful task.", AtLeast(0)),
         new(NumStreamThreadsConfig, StreamsConfigType.Int, "1", "Stream threads per instance.", AtLeast(1)),
-        new(PollMsConfig, StreamsConfigType.Long, "100", "How long a poll waits for input.", AtLeast(0)),
+        new(PollMsConfig, StreamsConfigType.Long, "100", "How long a poll waits for input (never past the next commit).", AtLeast(0)),
         new(ProbingRebalanceIntervalMsConfig, StreamsConfigType.Long, "600000", "How often to rebalance while warm-ups catch up.", AtLeast(60000)),
         new(ProcessingExceptionHandlerConfig, StreamsConfigType.Class, "LogAndFail", "What to do when a processor throws: LogAndFail, LogAndContinue or a type."),
         new(ProcessingGuaranteeConfig, StreamsConfigType.String, AtLeastOnce, "at_least_once or exactly_once_v2.", OneOf(AtLeastOnce, ExactlyOnceV2)),

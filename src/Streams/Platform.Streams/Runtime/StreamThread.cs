@@ -412,10 +412,15 @@ internal sealed partial class StreamThread
 
     private void OnRecord(RawRecord record)
     {
+        // Written only when the partition changes: a reference stored per record costs a write barrier each.
         var partition = record.TopicPartition;
-        var task = ReferenceEquals(partition, _lastPartition) ? _lastTask : _tasks!.RunningTaskFor(partition);
-        _lastPartition = partition;
-        _lastTask = task;
+        var task = _lastTask;
+        if (!ReferenceEquals(partition, _lastPartition))
+        {
+            task = _tasks!.RunningTaskFor(partition);
+            _lastPartition = partition;
+            _lastTask = task;
+        }
         if (task is null)
         {
             _skipped.TryAdd(record.TopicPartition, record.Offset);

@@ -118,11 +118,21 @@ internal sealed class TaskContext
     /// <summary>Sets the record context for a source record.</summary>
     public void SetSourceRecord(string topic, int partition, long offset, long timestamp, Headers? headers)
     {
-        Topic = topic;
+        // References are written only when they change (mostly not, from one record to the next): each store of one
+        // costs a write barrier.
+        if (!ReferenceEquals(Topic, topic))
+        {
+            Topic = topic;
+        }
+
+        if (!ReferenceEquals(Headers, headers))
+        {
+            Headers = headers;
+        }
+
         Partition = partition;
         Offset = offset;
         Timestamp = timestamp;
-        Headers = headers;
     }
 
     /// <summary>Sets the record context for a punctuator firing at <paramref name="timestamp"/>.</summary>
