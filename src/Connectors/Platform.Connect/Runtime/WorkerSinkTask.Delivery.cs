@@ -31,14 +31,14 @@ internal sealed partial class WorkerSinkTask
     private (Converters.JsonConverter? Key, Converters.JsonConverter? Value) _jsonDocuments;
     private bool _checkDocumentsAfterPrepare;
     private long _redeliverAt;
+    private long _pendingStarted;
+    private DateTime _firstFailure;
+    private int _failures;
 
     // The put in flight while the next batch is read (null: none), its retriable failure as its result; and how the last
     // put a rebalance callback completed ended.
     private Task<Exception?>? _putting;
     private bool _putByCallback;
-    private long _pendingStarted;
-    private DateTime _firstFailure;
-    private int _failures;
 
     /// <summary>One poll and delivery step of the main loop.</summary>
     private async Task PollAndDeliverAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
@@ -111,10 +111,10 @@ internal sealed partial class WorkerSinkTask
             throw;
         }
 
-        var put = _putting is { } putting
+        // A rebalance callback during the read may have completed the put already.
+        var put = Interlocked.Exchange(ref _putting, null) is { } putting
             ? FinishPut(consumer, await putting.ConfigureAwait(false), inCallback: false)
             : _putByCallback;
-        _putting = null;
         if (converted is null)
         {
             return;
