@@ -1,3 +1,4 @@
+using Platform.Client;
 using Platform.Streams.State;
 
 namespace Platform.Streams.Processors.Internal;
@@ -26,11 +27,28 @@ internal sealed class ProcessorContextImpl<TKeyOut, TValueOut>(
 
     public void Forward(Record<TKeyOut, TValueOut> record, string? childName = null)
     {
+        var timestamp = task.Timestamp;
+        var headers = task.Headers;
+        if (childName is null && record.Timestamp == timestamp && ReferenceEquals(headers, record.Headers))
+        {
+            // The common case: the record carries the context's own timestamp and headers. Nothing is set, so nothing
+            // needs setting back (each child's own forwards put back what they change), and no try/finally is run.
+            for (var i = 0; i < children.Length; i++)
+            {
+                children[i].Process(record);
+            }
+
+            return;
+        }
+
+        ForwardInContext(record, childName, timestamp, headers);
+    }
+
+    private void ForwardInContext(Record<TKeyOut, TValueOut> record, string? childName, long timestamp, Headers? headers)
+    {
         // The child sees this record's timestamp and headers as the record context; the parent gets its own back.
         // The headers are mostly the same object all along a record's way: set only when they differ, a reference
         // written to the heap costs a GC write barrier, per node a record passes.
-        var timestamp = task.Timestamp;
-        var headers = task.Headers;
         var sameHeaders = ReferenceEquals(headers, record.Headers);
         task.Timestamp = record.Timestamp;
         if (!sameHeaders)
