@@ -343,14 +343,22 @@ internal sealed partial class StreamThread
     /// them the offsets and read_committed outputs others see, are on time when the input goes quiet.
     /// </summary>
     private TimeSpan IdlePollTime(TaskManager tasks)
+        => IdleWait(_pollTime, tasks.CommitPending, Stopwatch.GetTimestamp(), _lastCommit + _commitIntervalTicks);
+
+    /// <summary>
+    /// <see cref="IdlePollTime"/>'s rule: <paramref name="pollTime"/>, at most until <paramref name="commitDue"/> (a
+    /// <see cref="Stopwatch"/> timestamp; zero once it passed), a millisecond while a commit is pending.
+    /// </summary>
+    internal static TimeSpan IdleWait(TimeSpan pollTime, bool commitPending, long now, long commitDue)
     {
-        if (tasks.CommitPending)
+        if (commitPending)
         {
             return PendingCommitPoll;
         }
 
-        var untilCommit = _lastCommit + _commitIntervalTicks - Stopwatch.GetTimestamp();
-        return untilCommit <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_pollTime.Ticks, untilCommit * TimeSpan.TicksPerSecond / Stopwatch.Frequency + 1));
+        // In Stopwatch ticks a long interval (an hour is 3.6e12 on Linux) overflows when scaled by hand.
+        var untilCommit = Stopwatch.GetElapsedTime(now, commitDue);
+        return untilCommit <= TimeSpan.Zero ? TimeSpan.Zero : untilCommit < pollTime ? untilCommit : pollTime;
     }
 
     private static bool HasProcessable(TaskManager tasks)
