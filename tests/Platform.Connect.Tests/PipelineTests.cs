@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Platform.Client;
 using Platform.Client.Admin;
+using Platform.Connect.Runtime;
 using Platform.Connect.Tests.Plugins;
 
 namespace Platform.Connect.Tests;
@@ -262,7 +262,7 @@ public sealed class PipelineTests
         var intruder = new ConsumerBuilder<byte[]?, byte[]?>(new Dictionary<string, string>
         {
             ["bootstrap.servers"] = cluster.Broker.BootstrapServers,
-            ["group.id"] = WorkerSinkTaskGroup("sink"),
+            ["group.id"] = WorkerSinkTask.GroupId("sink"),
             ["enable.auto.commit"] = "false",
             ["session.timeout.ms"] = "3000",
             ["heartbeat.interval.ms"] = "500",
@@ -292,6 +292,4 @@ public sealed class PipelineTests
         Assert.Contains(CollectingSinkTask.Events[collect], e => e.StartsWith("close ", StringComparison.Ordinal));
         Assert.False(CollectingSinkTask.CallsDuringPut.TryGetValue(collect, out var calls), $"called during a put: {string.Join(", ", calls ?? [])}");
     }
-
-    private static string WorkerSinkTaskGroup(string connector) => "connect-" + connector;
 }

@@ -105,7 +105,7 @@ internal sealed partial class WorkerSinkTask
             // The put's own outcome no longer matters: the task fails with this.
             if (Interlocked.Exchange(ref _putting, null) is { } abandoned)
             {
-                await abandoned.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                await ((Task)abandoned).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
             throw;

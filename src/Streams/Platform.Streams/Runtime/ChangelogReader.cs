@@ -196,9 +196,12 @@ internal sealed class ChangelogReader : IDisposable
             return [];
         }
 
-        var ends = LookUpEnds(checkpoint.Keys);
-        return [.. checkpoint.Where(c => ends.TryGetValue(c.Key, out var end) && c.Value > end).Select(c => c.Key)];
+        return PastTheEnd(checkpoint, LookUpEnds(checkpoint.Keys));
     }
+
+    /// <summary>The partitions of <paramref name="checkpoint"/> whose offset lies past their end in <paramref name="ends"/>.</summary>
+    public static List<TopicPartition> PastTheEnd(IReadOnlyDictionary<TopicPartition, long> checkpoint, IReadOnlyDictionary<TopicPartition, long> ends)
+        => [.. checkpoint.Where(c => ends.TryGetValue(c.Key, out var end) && c.Value > end).Select(c => c.Key)];
 
     private Dictionary<TopicPartition, long> LookUpEnds(IEnumerable<TopicPartition> partitions)
     {

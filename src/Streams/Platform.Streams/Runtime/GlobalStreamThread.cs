@@ -59,7 +59,7 @@ internal sealed partial class GlobalStreamThread
             new ListOffsetsOptions { IsolationLevel = _runtime.Config.ExactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted })
             .GetAwaiter().GetResult().ResultInfos.ToDictionary(r => r.TopicPartition, r => r.Offset);
         var checkpoint = File.Exists(CheckpointPath) ? new OffsetCheckpoint(CheckpointPath).Read() : [];
-        if (checkpoint.Where(c => ends.TryGetValue(c.Key, out var end) && c.Value > end).Select(c => c.Key).ToList() is { Count: > 0 } past)
+        if (ChangelogReader.PastTheEnd(checkpoint, ends) is { Count: > 0 } past)
         {
             // The topic has another history now (created again, or another cluster): the stores would keep records it
             // no longer has. They are rebuilt from the topic, as Kafka does.

@@ -429,6 +429,7 @@ internal sealed partial class StreamThread
             _lastPartition = partition;
             _lastTask = task;
         }
+
         if (task is null)
         {
             _skipped.TryAdd(record.TopicPartition, record.Offset);
