@@ -62,6 +62,34 @@ public sealed class KafkaBasedLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadToEnd_WritersRacingEachOther_EachFindsItsOwnWriteApplied()
+    {
+        await using var log = await StartLogAsync("log-racing", partitions: 1);
+
+        // Writers of their own (as two workers' REST calls and task config writes are) whose requests may be queued
+        // while the reader looks up the ends for another's: those ends may not include their writes.
+        var missed = new ConcurrentQueue<string>();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(async () =>
+        {
+            using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = _broker.BootstrapServers, LingerMs = 0 }).Build();
+            for (var i = 0; i < 100; i++)
+            {
+                var key = $"w{writer}-{i}";
+                await producer.ProduceAsync("log-racing", new Message<string?, string> { Key = key, Value = "v" });
+                await log.ReadToEndAsync().WaitAsync(Timeout);
+                if (!_applied.Contains(key))
+                {
+                    missed.Enqueue(key);
+                }
+
+                await Task.Delay(Random.Shared.Next(3));
+            }
+        })));
+
+        Assert.Empty(missed);
+    }
+
+    [Fact]
     public async Task ReadToEnd_WithATransactionOpenOnTheTopic_CompletesAtTheLastStableOffset()
     {
         await using var log = await StartLogAsync("log-open-tx", partitions: 1);

@@ -53,12 +53,22 @@ public sealed class SpoolToPostgresTests
         await first.Rest.CreateAsync("files-in", pipeline.SourceConfig(tasks: 2));
         await first.Rest.CreateAsync("rows-out", pipeline.SinkConfig(tasks: 2));
 
-        // The two workers share the four tasks.
+        // The two workers share the four tasks, once the second has joined the group: the first may start all four
+        // before that rebalance moves some.
         var owners = new HashSet<string>();
-        foreach (var connector in new[] { "files-in", "rows-out" })
+        for (var end = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < end; await Task.Delay(200))
         {
-            var status = await second.Rest.WaitForRunningAsync(connector, tasks: 2);
-            owners.UnionWith(status["tasks"]!.AsArray().Select(t => t!["worker_id"]!.GetValue<string>()));
+            owners.Clear();
+            foreach (var connector in new[] { "files-in", "rows-out" })
+            {
+                var status = await second.Rest.WaitForRunningAsync(connector, tasks: 2);
+                owners.UnionWith(status["tasks"]!.AsArray().Select(t => t!["worker_id"]!.GetValue<string>()));
+            }
+
+            if (owners.SetEquals([first.WorkerId, second.WorkerId]))
+            {
+                break;
+            }
         }
 
         Assert.True(owners.SetEquals([first.WorkerId, second.WorkerId]), string.Join(",", owners));

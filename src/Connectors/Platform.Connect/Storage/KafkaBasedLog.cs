@@ -157,11 +157,12 @@ public sealed class KafkaBasedLog : IAsyncDisposable
             try
             {
                 // Taken off the queue only once its end offsets are known: a failed lookup (a leader moving) is retried, not lost.
-                if (!_readToEnd.IsEmpty)
+                if (_readToEnd.Count is > 0 and var waiting)
                 {
-                    // One lookup serves every request waiting now.
+                    // One lookup serves every request queued before it began, and only those: a request queued
+                    // during the lookup may be for a write the lookup's ends do not include.
                     var ends = EndOffsets(consumer.Assignment);
-                    while (_readToEnd.TryDequeue(out var request))
+                    for (var i = 0; i < waiting && _readToEnd.TryDequeue(out var request); i++)
                     {
                         pending.Add((request, ends));
                     }
