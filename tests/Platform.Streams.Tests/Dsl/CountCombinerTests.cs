@@ -63,6 +63,31 @@ public sealed class CountCombinerTests
     }
 
     [Theory]
+    [InlineData(StreamsConfig.CombineBeforeRepartition)]
+    [InlineData("none")]
+    public void Count_KeySelectorGivesNull_RecordDroppedBeforeTheRepartitionTopic(string optimization)
+    {
+        // The combiner takes the null-key filter's place, so it drops those records itself.
+        var config = Config(optimization);
+        var builder = new StreamsBuilder();
+        builder.Stream("lines", Consumed.With(Serdes.String, Serdes.String))
+            .GroupBy((_, word) => word == "-" ? null! : word, Grouped.With(Serdes.String, Serdes.String).WithName("words"))
+            .Count(Materialized.As<string, long>("counts"))
+            .ToStream()
+            .To("counts-out", Produced.With(Serdes.String, Serdes.Int64));
+        using var driver = new TopologyTestDriver(builder.Build(config), config);
+        var lines = driver.CreateInputTopic("lines", Serdes.String, Serdes.String);
+        foreach (var word in new[] { "a", "-", "a", "-" })
+        {
+            lines.PipeInput("k", word, 1);
+        }
+
+        Assert.All(driver.CreateOutputTopic(Repartition, Serdes.String, Serdes.String).ReadKeyValuesToList(), kv => Assert.Equal("a", kv.Key));
+        Assert.Equal(2L, driver.GetKeyValueStore<string, long>("counts").Get("a"));
+        Assert.Equal([new("a", 2L)], driver.CreateOutputTopic("counts-out", Serdes.String, Serdes.Int64).ReadKeyValuesToList().TakeLast(1));
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public void Count_CombiningOrNot_SameFinalCountsAndEachWordsCountsIncrease(bool caching)

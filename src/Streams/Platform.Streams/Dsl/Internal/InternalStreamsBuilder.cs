@@ -160,8 +160,8 @@ internal sealed partial class InternalStreamsBuilder
     /// <see cref="Repartition{TKey,TValue}"/> in front of a <c>Count</c>: the source reading the topic back gives
     /// how many records each one stands for (<see cref="PartialCountSerde"/>). With the optimization
     /// <see cref="StreamsConfig.CombineBeforeRepartition"/> (decided at build time, as Kafka's optimizations are) a
-    /// <see cref="KStreamCountCombiner{TKey,TValue}"/> named <c>&lt;topic&gt;-combiner</c> between the filter and the
-    /// sink sends partial counts; without it the records go through as they are. Only a count whose store is cached
+    /// <see cref="KStreamCountCombiner{TKey,TValue}"/> named <c>&lt;topic&gt;-combiner</c> in place of the null-key
+    /// filter, before the sink, sends partial counts; without it the records go through the filter as they are. Only a count whose store is cached
     /// (<paramref name="storeCached"/>) is combined for: it forwards one update per key and commit anyway, while a
     /// store without caching was asked to show every update.
     /// </summary>
@@ -170,16 +170,26 @@ internal sealed partial class InternalStreamsBuilder
         var (topic, sinkName, filterName, sourceName) = RepartitionNames(prefix);
         var combinerName = topic + "-combiner";
         AddRepartitionTopic(topic, null);
-        AddProcessor<TKey, TValue, TKey, TValue>(filterName, () => new KStreamFilter<TKey, TValue>((key, _) => key is not null, false), [parent]);
+        bool Combines() => storeCached && Config.Optimizes(StreamsConfig.CombineBeforeRepartition);
+
+        // The combiner drops records with a null key itself: with it, the filter is not written (a node less that
+        // every record passes through).
+        AddNode(filterName, topology =>
+        {
+            if (!Combines())
+            {
+                topology.AddProcessor<TKey, TValue, TKey, TValue>(filterName, () => new KStreamFilter<TKey, TValue>((key, _) => key is not null, false), parent);
+            }
+        });
         AddNode(combinerName, topology =>
         {
-            if (!storeCached || !Config.Optimizes(StreamsConfig.CombineBeforeRepartition))
+            if (!Combines())
             {
                 topology.AddSink<TKey, TValue>(sinkName, topic, keySerde, valueSerde, null, filterName);
                 return;
             }
 
-            topology.AddProcessor<TKey, TValue, TKey, long?>(combinerName, () => new KStreamCountCombiner<TKey, TValue>(combinerName, topic, keySerde), filterName);
+            topology.AddProcessor<TKey, TValue, TKey, long?>(combinerName, () => new KStreamCountCombiner<TKey, TValue>(combinerName, topic, keySerde), parent);
             topology.AddSink<TKey, long?>(sinkName, topic, keySerde, PartialCountSerde.Instance, null, combinerName);
         });
         AddSource(sourceName, [topic], null, new Consumed<TKey, long?> { KeySerde = keySerde, ValueSerde = PartialCountSerde.Instance });
