@@ -53,7 +53,7 @@ public sealed class StreamsProducerIntegrationTests : IAsyncLifetime
         using var producer = NewProducer(("transactional.id", TransactionalId), ("enable.idempotence", "true"));
         var collector = NewCollector(producer);
         Send(collector, "staged-fenced", 0);
-        producer.CommitTransaction([], null);
+        producer.CompleteCommit(producer.BeginCommit([], null, null)!);
 
         // Another producer with the same transactional id: ours is a zombie, as a thread whose tasks moved elsewhere.
         using (var usurper = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, TransactionalId = TransactionalId }).Build())
@@ -84,7 +84,65 @@ public sealed class StreamsProducerIntegrationTests : IAsyncLifetime
 
         // The thread aborts next, as it does before it replaces the producer: the fence is no error there.
         producer.AbortTransaction();
-        Assert.False(producer.TransactionInFlight);
+    }
+
+    [Fact]
+    public async Task ExactlyOnce_RecordsSentWhileACommitRuns_BelongToTheNextTransaction()
+    {
+        await _cluster.CreateTopicAsync("staged-pipelined", 1);
+        using var producer = NewProducer(("transactional.id", "staged-pipelined-producer"), ("enable.idempotence", "true"));
+        var collector = NewCollector(producer);
+        using var reader = ReadCommitted("staged-pipelined");
+        for (var i = 0; i < 1000; i++)
+        {
+            Send(collector, "staged-pipelined", i);
+        }
+
+        // The commit runs on the appender's thread; the thread goes on sending (the next transaction's records).
+        var first = producer.BeginCommit([], null, null)!;
+        for (var i = 1000; i < 1500; i++)
+        {
+            Send(collector, "staged-pipelined", i);
+        }
+
+        producer.SendStaged();
+        producer.CompleteCommit(first);
+        Assert.Equal(Enumerable.Range(0, 1000), ReadValues(reader, 1000));
+        Assert.Empty(ReadValues(reader, 1, TimeSpan.FromMilliseconds(500)));
+
+        producer.CompleteCommit(producer.BeginCommit([], null, null)!);
+        Assert.Equal(Enumerable.Range(1000, 500), ReadValues(reader, 500));
+    }
+
+    [Fact]
+    public async Task ExactlyOnce_CommitFails_LaterStagesRefusedUntilTheAbortAndNothingOfItIsVisible()
+    {
+        await _cluster.CreateTopicAsync("staged-failed-commit", 1);
+        using var producer = NewProducer(("transactional.id", "staged-failed-commit-producer"), ("enable.idempotence", "true"));
+        var collector = NewCollector(producer);
+        using var reader = ReadCommitted("staged-failed-commit");
+        Send(collector, "staged-failed-commit", 0);
+
+        // A record refused one by one (the check a task manager gives): the transaction must not commit.
+        var failing = producer.BeginCommit([], null, () => throw new InvalidOperationException("a record was refused"))!;
+        Send(collector, "staged-failed-commit", 1);
+        producer.SendStaged();
+        Assert.Equal("a record was refused", Assert.Throws<InvalidOperationException>(() => producer.CompleteCommit(failing)).Message);
+
+        // The next transaction's records are refused too until the thread aborts (as it does when it closes its tasks).
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            Send(collector, "staged-failed-commit", 2);
+            producer.SendStaged();
+        });
+        producer.AbortTransaction();
+
+        // The tasks start again with collectors of their own (the old one heard its records were aborted).
+        collector = NewCollector(producer);
+        Send(collector, "staged-failed-commit", 3);
+        producer.CompleteCommit(producer.BeginCommit([], null, null)!);
+        Assert.Equal([3], ReadValues(reader, 1));
+        Assert.Empty(ReadValues(reader, 1, TimeSpan.FromMilliseconds(500)));
     }
 
     private StreamsProducer NewProducer(params (string Key, string Value)[] extra)
@@ -99,26 +157,39 @@ public sealed class StreamsProducerIntegrationTests : IAsyncLifetime
         collector.Send(topic, [], true, bytes, false, null, 0, 0);
     }
 
-    private List<int> ReadValues(string topic, int count)
+    /// <summary>A read_committed consumer of partition 0 of <paramref name="topic"/> from its beginning.</summary>
+    private IConsumer<byte[]?, string> ReadCommitted(string topic)
     {
-        using var consumer = new ConsumerBuilder<byte[]?, string>(new ConsumerConfig
+        var consumer = new ConsumerBuilder<byte[]?, string>(new ConsumerConfig
         {
             BootstrapServers = _cluster.BootstrapServers,
             GroupId = "staged-read-" + Guid.NewGuid().ToString("N"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
+            IsolationLevel = IsolationLevel.ReadCommitted,
             EnableAutoCommit = false,
         }).Build();
         consumer.Assign([new TopicPartitionOffset(topic, 0, Offset.Beginning)]);
+        return consumer;
+    }
+
+    /// <summary>Up to <paramref name="count"/> values <paramref name="consumer"/> reads within <paramref name="wait"/> (30 s).</summary>
+    private static List<int> ReadValues(IConsumer<byte[]?, string> consumer, int count, TimeSpan? wait = null)
+    {
         var values = new List<int>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(30));
         while (values.Count < count && DateTime.UtcNow < deadline)
         {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { Message: { } message })
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message: { } message })
             {
                 values.Add(int.Parse(message.Value, System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
         return values;
+    }
+
+    private List<int> ReadValues(string topic, int count)
+    {
+        using var consumer = ReadCommitted(topic);
+        return ReadValues(consumer, count);
     }
 }

@@ -8,9 +8,10 @@ namespace Platform.Streams.Runtime;
 /// <summary>
 /// A stream thread's producer. Under <c>exactly_once_v2</c> it is transactional (one transactional id per
 /// thread, <c>&lt;application.id&gt;-&lt;process id&gt;-&lt;thread&gt;</c>): a transaction opens with the first record
-/// after a commit, and <see cref="CommitTransaction"/> adds the consumed offsets with the consumer's group
-/// metadata and commits outputs, changelog writes and offsets at once. A fenced producer surfaces as
-/// <see cref="TaskMigratedException"/>; the thread then replaces the producer.
+/// after a commit, and <see cref="BeginCommit"/> has it commit outputs, changelog writes and the consumed offsets
+/// (with the consumer's group metadata) at once, behind the records staged before, while the thread goes on;
+/// <see cref="CompleteCommit"/> takes the outcome. A fenced producer surfaces as <see cref="TaskMigratedException"/>;
+/// the thread then replaces the producer.
 /// Records are staged and handed to the producer many at a time (<see cref="SendStaged"/>): the producer's
 /// per-call checks and its reports then come per run of records, not per record. The stage is sent when it is
 /// full, at the end of each turn of the thread's loop, and before anything that needs the records sent (a
@@ -33,7 +34,7 @@ internal sealed class StreamsProducer : IDisposable
         var settings = config.ToList();
         TransactionalId = settings.FirstOrDefault(c => c.Key == "transactional.id").Value;
         _producer = (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(settings).Build();
-        _appender = new StageAppender(_producer, Buffers, (settings.FirstOrDefault(c => c.Key == "client.id").Value ?? "streams-producer") + "-appender");
+        _appender = new StageAppender(_producer, ExactlyOnce, Buffers, (settings.FirstOrDefault(c => c.Key == "client.id").Value ?? "streams-producer") + "-appender");
         if (ExactlyOnce)
         {
             try
@@ -57,27 +58,15 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>Whether outputs and offsets commit in transactions.</summary>
     public bool ExactlyOnce => TransactionalId is not null;
 
-    /// <summary>Whether a transaction is open (something was sent since the last commit).</summary>
-    public bool TransactionInFlight => _transactionInFlight;
-
     /// <summary>
-    /// Stages one record (opening a transaction first under exactly-once), sending the stage when it is full;
-    /// <paramref name="handler"/> gets its report on the producer's thread, or hears on this one that it was not sent.
-    /// The message is the stage's from here on, also when this throws (it is back in <see cref="Buffers"/> then).
+    /// Stages one record (under exactly-once, of the transaction the next commit commits), sending the stage when it
+    /// is full; <paramref name="handler"/> gets its report on the producer's thread, or hears on this one that it was
+    /// not sent. The message is the stage's from here on, also when this throws (it is back in <see cref="Buffers"/> then).
     /// </summary>
     /// <exception cref="TaskMigratedException">The producer was fenced.</exception>
     public void Send(string topic, int partition, OutputMessage message, IRunDeliveryHandler handler)
     {
-        try
-        {
-            MaybeBeginTransaction();
-        }
-        catch
-        {
-            Buffers.Return(message);
-            throw;
-        }
-
+        _transactionInFlight = ExactlyOnce;
         _stage[_staged] = new(topic, partition, message, handler);
         if (++_staged == StageAppender.StageCapacity)
         {
@@ -118,12 +107,29 @@ internal sealed class StreamsProducer : IDisposable
         }
 
         DropStaged();
-        if (failure is KafkaException kafka && IsFenced(kafka.Error))
-        {
-            throw Fenced(kafka);
-        }
+        Throw(failure);
+    }
 
-        ExceptionDispatchInfo.Throw(failure);
+    /// <summary>
+    /// Raises what refused a stage or a commit: a fence, or a transaction to abort (aborted here), as the tasks'
+    /// migration; anything else as it is.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Throw(Exception failure)
+    {
+        switch (failure)
+        {
+            case KafkaException kafka when IsFenced(kafka.Error):
+                throw Fenced(kafka);
+            case KafkaTxnRequiresAbortException abortable:
+                // A record or the offsets were refused (the group moved on without us, a send failed): nothing of
+                // this transaction may become visible, and the tasks must resume from the last committed state.
+                AbortTransaction();
+                throw new TaskMigratedException($"The transaction of '{TransactionalId}' had to be aborted ({abortable.Error.Code.ToKafkaName()}): {abortable.Message}", abortable);
+            default:
+                ExceptionDispatchInfo.Throw(failure);
+                throw failure;
+        }
     }
 
     /// <summary>Drops the staged records: their transaction is aborted, or the producer refused them all.</summary>
@@ -138,60 +144,64 @@ internal sealed class StreamsProducer : IDisposable
     }
 
     /// <summary>
-    /// Commits: under exactly-once, the consumed <paramref name="offsets"/> join the transaction with
-    /// <paramref name="groupMetadata"/> and it commits (or one is opened just for offsets); otherwise waits until
-    /// every record is acknowledged, after which the caller commits the offsets with the consumer.
+    /// Under exactly-once, hands the transaction's commit to the appender, behind the records staged so far: the
+    /// consumed <paramref name="offsets"/> join it with <paramref name="groupMetadata"/> and it commits (or one is opened
+    /// just for offsets), once <paramref name="check"/> (records refused one by one) passes. Null when there is nothing
+    /// to commit. The records sent from here on belong to the next transaction.
     /// </summary>
-    /// <exception cref="TaskMigratedException">Fenced, or the group refused the offsets of a member it no longer knows.</exception>
-    public void CommitTransaction(IReadOnlyCollection<TopicPartitionOffset> offsets, IConsumerGroupMetadata? groupMetadata)
+    /// <exception cref="TaskMigratedException">The producer was fenced, or refused a stage so the transaction was aborted.</exception>
+    public TransactionCommit? BeginCommit(IReadOnlyCollection<TopicPartitionOffset> offsets, IConsumerGroupMetadata? groupMetadata, Action? check)
     {
         if (!ExactlyOnce)
         {
-            Flush();
-            return;
+            throw new InvalidOperationException("Only an exactly-once producer commits transactions.");
         }
 
         if (offsets.Count == 0 && !_transactionInFlight)
         {
-            return;
+            return null;
         }
 
-        try
-        {
-            MaybeBeginTransaction();
-            SendStagedAndWait();
-            if (offsets.Count > 0 && groupMetadata is not null)
-            {
-                _producer.SendOffsetsToTransaction(offsets, groupMetadata, TransactionTimeout);
-            }
+        SendStaged();
+        var commit = new TransactionCommit(offsets, groupMetadata, check);
+        _appender.Commit(commit);
+        _transactionInFlight = false;
+        return commit;
+    }
 
-            _producer.CommitTransaction(TransactionTimeout);
-            _transactionInFlight = false;
-        }
-        catch (KafkaException ex) when (IsFenced(ex.Error))
+    /// <summary>
+    /// Takes the outcome of <paramref name="commit"/>, waiting for it. A transaction the producer must abort is aborted
+    /// here; after any other failure the caller aborts it (its tasks close dirty), and until then the appender refuses
+    /// the stages sent after the commit.
+    /// </summary>
+    /// <exception cref="TaskMigratedException">Fenced, or the transaction had to be aborted.</exception>
+    public void CompleteCommit(TransactionCommit commit)
+    {
+        _appender.WaitFor(commit);
+        if (commit.Error is { } error)
         {
-            throw Fenced(ex);
-        }
-        catch (KafkaTxnRequiresAbortException ex)
-        {
-            // A record or the offsets were refused (the group moved on without us, a send failed): nothing of
-            // this transaction may become visible, and the tasks must resume from the last committed state.
-            AbortTransaction();
-            throw new TaskMigratedException($"The transaction of '{TransactionalId}' had to be aborted ({ex.Error.Code.ToKafkaName()}): {ex.Message}", ex);
+            // The appender refuses the stages after it until the transaction is aborted.
+            Throw(error);
         }
     }
 
     /// <summary>Aborts the open transaction, if any; a fenced producer has nothing left to abort.</summary>
     public void AbortTransaction()
     {
-        if (!ExactlyOnce || !_transactionInFlight)
+        if (!ExactlyOnce)
         {
             return;
         }
 
         DropStaged();
-        _appender.WaitAppended();
+        _transactionInFlight = false;
+        var open = _appender.TakeOpenTransaction();
         _appender.ClearFailure();
+        if (!open)
+        {
+            return;
+        }
+
         try
         {
             _producer.AbortTransaction(TransactionTimeout);
@@ -219,25 +229,6 @@ internal sealed class StreamsProducer : IDisposable
     {
         SendStaged();
         _appender.SendWaiting();
-    }
-
-    private void MaybeBeginTransaction()
-    {
-        if (!ExactlyOnce || _transactionInFlight)
-        {
-            return;
-        }
-
-        try
-        {
-            _producer.BeginTransaction();
-        }
-        catch (KafkaException ex) when (IsFenced(ex.Error))
-        {
-            throw Fenced(ex);
-        }
-
-        _transactionInFlight = true;
     }
 
     /// <summary>Whether <paramref name="error"/> means another producer with our transactional id took over.</summary>

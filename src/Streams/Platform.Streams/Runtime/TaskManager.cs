@@ -271,21 +271,19 @@ internal sealed partial class TaskManager
     /// record they sent is acknowledged, then their input offsets are committed (under exactly-once in the
     /// producer's transaction with the consumer's group metadata). A checkpoint, which flushes the stores
     /// themselves first, follows every <see cref="CheckpointDelta"/> changelog records, outside exactly-once.
-    /// Under at_least_once the commit is pipelined, unless forced or a store on disk is due for a checkpoint: the
+    /// The commit is pipelined unless forced (or, under at_least_once, a store on disk is due for a checkpoint): the
     /// thread goes on processing while the records sent before it are acknowledged (sent at once, without
-    /// <c>linger.ms</c>), and <see cref="PollCommit"/> commits the offsets when they are. One commit is pending at
-    /// most: the next one waits for it, so offsets are committed in order and only behind acknowledged outputs, and
-    /// the thread runs at most two commit intervals ahead of the acknowledgements.
+    /// <c>linger.ms</c>), and <see cref="PollCommit"/> commits the offsets when they are; under exactly-once the
+    /// stream thread's appender commits the transaction behind those records while the thread's next records wait
+    /// for it there. One commit is pending at most: the next one waits for it, so offsets are committed in order and
+    /// only behind acknowledged outputs, and the thread runs at most two commit intervals ahead of the acknowledgements.
     /// </summary>
     /// <returns>How many tasks were committed (or snapshotted for a pending commit).</returns>
     /// <exception cref="TaskMigratedException">The producer was fenced or the group refused the offsets.</exception>
     public int Commit(IConsumer<byte[]?, byte[]?> consumer, bool force)
     {
-        if (!Producer.ExactlyOnce)
-        {
-            // The commit before this one completes first (ordered offsets, one pending at most).
-            CompletePendingCommit(consumer, wait: true);
-        }
+        // The commit before this one completes first (ordered offsets, one pending at most).
+        CompletePendingCommit(consumer, wait: true);
 
         var committing = _active.Values.Where(t => !t.Restoring && !t.Suspended && (force || t.Task.CommitNeeded)).ToList();
         if (committing.Count == 0 && _standby.Count == 0)
@@ -303,16 +301,24 @@ internal sealed partial class TaskManager
         // and a record refused on the way fails the commit (so under exactly-once they are appended before it).
         if (Producer.ExactlyOnce)
         {
-            Producer.SendStagedAndWait();
-            foreach (var task in committing)
+            // The appender commits behind the records staged so far while the thread goes on with the next
+            // transaction's; the commit completes at the next one, at a turn of the loop that finds it done, or now.
+            var transaction = Producer.BeginCommit(offsets, consumer.ConsumerGroupMetadata, () =>
             {
-                task.Collector.ThrowIfSendFailed();
-            }
-
-            Producer.CommitTransaction(offsets, consumer.ConsumerGroupMetadata);
+                foreach (var task in committing)
+                {
+                    task.Collector.ThrowIfSendFailed();
+                }
+            });
             foreach (var task in committing)
             {
                 task.Task.PostCommit();
+            }
+
+            if (transaction is not null)
+            {
+                _pendingCommit = new PendingCommit(0, offsets, committing) { Transaction = transaction };
+                CompletePendingCommit(consumer, wait: force);
             }
 
             return committing.Count;
@@ -338,11 +344,11 @@ internal sealed partial class TaskManager
         return committing.Count;
     }
 
-    /// <summary>Whether an at_least_once commit is pending (waiting for acknowledgements or for the group).</summary>
+    /// <summary>Whether a commit is pending (waiting for acknowledgements, for the group, or for its transaction).</summary>
     public bool CommitPending => _pendingCommit is not null;
 
-    /// <summary>Completes the pending at_least_once commit as far as it can without waiting (every loop turn).</summary>
-    /// <exception cref="TaskMigratedException">The group refused the offsets.</exception>
+    /// <summary>Completes the pending commit as far as it can without waiting (every loop turn).</summary>
+    /// <exception cref="TaskMigratedException">The group refused the offsets, or the transaction did not commit.</exception>
     public void PollCommit(IConsumer<byte[]?, byte[]?> consumer)
     {
         if (_pendingCommit is not null)
@@ -360,6 +366,18 @@ internal sealed partial class TaskManager
     {
         if (_pendingCommit is not { } pending)
         {
+            return;
+        }
+
+        if (pending.Transaction is { } transaction)
+        {
+            if (!transaction.Done && !wait)
+            {
+                return;
+            }
+
+            _pendingCommit = null;
+            Producer.CompleteCommit(transaction);
             return;
         }
 
@@ -544,7 +562,10 @@ internal sealed partial class TaskManager
         _stateDirectory.Checkpoint(id).Write(offsets);
     }
 
-    /// <summary>An at_least_once commit waiting for its generation's records to be acknowledged, then for the group.</summary>
+    /// <summary>
+    /// A commit in flight: at_least_once, waiting for its generation's records to be acknowledged, then for the
+    /// group; exactly-once, its transaction's commit on the appender's thread.
+    /// </summary>
     private sealed class PendingCommit(long generation, List<TopicPartitionOffset> offsets, List<ActiveTask> tasks)
     {
         public long Generation { get; } = generation;
@@ -555,6 +576,9 @@ internal sealed partial class TaskManager
 
         /// <summary>The offset commit, once sent.</summary>
         public Task? Committing { get; set; }
+
+        /// <summary>Under exactly-once: the transaction's commit the appender runs.</summary>
+        public TransactionCommit? Transaction { get; init; }
     }
 
     [LoggerMessage(EventId = 9120, Level = LogLevel.Information, Message = "Task {Task} restored its stores and starts processing")]
