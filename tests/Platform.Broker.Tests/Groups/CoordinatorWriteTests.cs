@@ -75,6 +75,23 @@ public sealed class CoordinatorWriteTests
         Assert.Equal(1, (await member.FetchOffsetsAsync(OrdersPartition0)).Topics[0].Partitions[0].CommittedOffset);
     }
 
+    [Theory]
+    [InlineData(ErrorCode.None, ErrorCode.None, ErrorCode.None)]
+    [InlineData(ErrorCode.NotEnoughReplicas, ErrorCode.CoordinatorNotAvailable, ErrorCode.CoordinatorNotAvailable)]
+    [InlineData(ErrorCode.NotEnoughReplicasAfterAppend, ErrorCode.CoordinatorNotAvailable, ErrorCode.CoordinatorNotAvailable)]
+    [InlineData(ErrorCode.NotLeaderOrFollower, ErrorCode.CoordinatorNotAvailable, ErrorCode.CoordinatorNotAvailable)]
+    [InlineData(ErrorCode.RequestTimedOut, ErrorCode.RequestTimedOut, ErrorCode.RebalanceInProgress)]
+    [InlineData(ErrorCode.MessageTooLarge, ErrorCode.InvalidCommitOffsetSize, ErrorCode.UnknownServerError)]
+    [InlineData(ErrorCode.KafkaStorageError, ErrorCode.CoordinatorNotAvailable, ErrorCode.CoordinatorNotAvailable)]
+    [InlineData(ErrorCode.CorruptMessage, ErrorCode.CorruptMessage, ErrorCode.UnknownServerError)]
+    public void WriteError_AsKafkaAnswersIt_RetriableWhereThePartitionLostItsLeaderOrReplicas(ErrorCode write, ErrorCode commit, ErrorCode store)
+    {
+        // A partition of the coordinator's topic short of in-sync replicas (a broker just died) is a coordinator to
+        // find again: a client fails for good on UNKNOWN_SERVER_ERROR from SyncGroup (a Connect sink task did).
+        Assert.Equal(commit, CoordinatorTopic.CommitError(write));
+        Assert.Equal(store, CoordinatorTopic.GroupStoreError(write));
+    }
+
     [Fact]
     public async Task WriteQueue_AcknowledgementsOutOfOrder_CompletionsInAppendOrder()
     {

@@ -56,13 +56,32 @@ internal sealed class CoordinatorTopic(TopicManager topics, TimeProvider time, s
             },
             complete);
 
-    /// <summary>Kafka's mapping of a failed coordinator write to what a committing client understands.</summary>
+    /// <summary>
+    /// Kafka's mapping of a failed offsets write to what a committing client understands: a partition of the topic
+    /// without its leader or enough replicas is a coordinator to find again (retriable); other errors pass as they are.
+    /// </summary>
     public static ErrorCode CommitError(ErrorCode writeError) => writeError switch
     {
+        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => ErrorCode.InvalidCommitOffsetSize,
+        _ => CoordinatorUnavailable(writeError) ?? writeError,
+    };
+
+    /// <summary>
+    /// Kafka's mapping of a failed group metadata write (JoinGroup of a static member, SyncGroup): retriable where the
+    /// topic's partition lost its leader or replicas, a rebalance where the write timed out, else a server error.
+    /// </summary>
+    public static ErrorCode GroupStoreError(ErrorCode writeError) => writeError switch
+    {
+        ErrorCode.RequestTimedOut => ErrorCode.RebalanceInProgress,
+        _ => CoordinatorUnavailable(writeError) ?? ErrorCode.UnknownServerError,
+    };
+
+    private static ErrorCode? CoordinatorUnavailable(ErrorCode writeError) => writeError switch
+    {
         ErrorCode.None => ErrorCode.None,
-        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => ErrorCode.InvalidCommitOffsetSize,
-        ErrorCode.KafkaStorageError or ErrorCode.NotLeaderOrFollower or ErrorCode.UnknownTopicOrPartition => ErrorCode.CoordinatorNotAvailable,
-        _ => ErrorCode.UnknownServerError,
+        ErrorCode.KafkaStorageError or ErrorCode.NotLeaderOrFollower or ErrorCode.UnknownTopicOrPartition
+            or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend => ErrorCode.CoordinatorNotAvailable,
+        _ => null,
     };
 
     private CoordinatorWriteQueue Queue(int partition) => _queues.GetOrAdd(partition, static _ => new CoordinatorWriteQueue());

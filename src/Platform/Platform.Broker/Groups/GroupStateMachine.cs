@@ -233,7 +233,7 @@ internal sealed class GroupStateMachine(ConsumerGroup group, GroupContext contex
 
                         var skip = Members.IsLeader(member.MemberId) && join.SupportSkippingAssignment;
                         member.CompleteJoin(error != ErrorCode.None
-                            ? JoinGroupResult.Failed(CoordinatorTopic.CommitError(error), member.MemberId)
+                            ? JoinGroupResult.Failed(CoordinatorTopic.GroupStoreError(error), member.MemberId)
                             : CurrentGeneration(member, includeMembers: skip) with { SkipAssignment = skip });
                     }
                 });
@@ -388,7 +388,7 @@ internal sealed class GroupStateMachine(ConsumerGroup group, GroupContext contex
 
                 if (error != ErrorCode.None)
                 {
-                    ResetAndPropagateAssignmentError(CoordinatorTopic.CommitError(error));
+                    ResetAndPropagateAssignmentError(CoordinatorTopic.GroupStoreError(error));
                     MaybePrepareRebalance("the group metadata could not be stored");
                     return;
                 }
