@@ -35,8 +35,6 @@ internal sealed class StageAppender : IDisposable
     // Guards the queue, the free stages and the counts; the appender and the stream thread wait on it for each other.
     private readonly object _gate = new();
 
-    private static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
-
     // A stage, a transaction's commit, or (neither) the producer's SendWaiting, each after the work handed over before it.
     private readonly Queue<(Staged[]? Stage, int Count, TransactionCommit? Commit)> _work = new();
     private readonly Stack<Staged[]> _free = new();
@@ -75,11 +73,7 @@ internal sealed class StageAppender : IDisposable
     {
         lock (_gate)
         {
-            while (_unfinished >= MaxUnfinished)
-            {
-                Monitor.Wait(_gate);
-            }
-
+            WaitForRoomLocked();
             Enqueue(stage, count, null);
             return _free.TryPop(out var next) ? next : NewStage();
         }
@@ -90,11 +84,7 @@ internal sealed class StageAppender : IDisposable
     {
         lock (_gate)
         {
-            while (_unfinished >= MaxUnfinished)
-            {
-                Monitor.Wait(_gate);
-            }
-
+            WaitForRoomLocked();
             Enqueue(null, 0, commit);
         }
     }
@@ -119,11 +109,7 @@ internal sealed class StageAppender : IDisposable
     {
         lock (_gate)
         {
-            while (_unfinished > 0)
-            {
-                Monitor.Wait(_gate);
-            }
-
+            WaitIdleLocked();
             var open = _inTransaction;
             _inTransaction = false;
             return open;
@@ -150,10 +136,7 @@ internal sealed class StageAppender : IDisposable
     {
         lock (_gate)
         {
-            while (_unfinished > 0)
-            {
-                Monitor.Wait(_gate);
-            }
+            WaitIdleLocked();
         }
     }
 
@@ -172,6 +155,24 @@ internal sealed class StageAppender : IDisposable
         }
 
         thread?.Join();
+    }
+
+    /// <summary>Waits (under the lock) while <see cref="MaxUnfinished"/> works are unfinished.</summary>
+    private void WaitForRoomLocked()
+    {
+        while (_unfinished >= MaxUnfinished)
+        {
+            Monitor.Wait(_gate);
+        }
+    }
+
+    /// <summary>Waits (under the lock) until every work handed over is done.</summary>
+    private void WaitIdleLocked()
+    {
+        while (_unfinished > 0)
+        {
+            Monitor.Wait(_gate);
+        }
     }
 
     private void Enqueue(Staged[]? stage, int count, TransactionCommit? commit)
@@ -216,7 +217,14 @@ internal sealed class StageAppender : IDisposable
             }
             else if (stage is null)
             {
-                TryRun(_producer.SendWaiting);
+                try
+                {
+                    _producer.SendWaiting();
+                }
+                catch (Exception ex)
+                {
+                    Keep(ex);
+                }
             }
             else
             {
@@ -243,16 +251,26 @@ internal sealed class StageAppender : IDisposable
 
     private void AppendStage(Staged[] stage, int count)
     {
-        var appended = Volatile.Read(ref _failure) is null && TryRun(() =>
+        var appended = false;
+        if (Volatile.Read(ref _failure) is null)
         {
-            if (_transactional && !_inTransaction)
+            try
             {
-                _producer.BeginTransaction();
-                _inTransaction = true;
-            }
+                if (_transactional && !_inTransaction)
+                {
+                    _producer.BeginTransaction();
+                    _inTransaction = true;
+                }
 
-            _producer.ProduceStaged(stage.AsSpan(0, count));
-        });
+                _producer.ProduceStaged(stage.AsSpan(0, count));
+                appended = true;
+            }
+            catch (Exception ex)
+            {
+                Keep(ex);
+            }
+        }
+
         if (!appended)
         {
             // Refused as a whole before any was appended (or after an earlier refusal): no report will come for these.
@@ -264,6 +282,9 @@ internal sealed class StageAppender : IDisposable
 
         Array.Clear(stage, 0, count);
     }
+
+    /// <summary>Keeps <paramref name="failure"/> for the stream thread, unless an earlier one is kept.</summary>
+    private void Keep(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
 
     /// <summary>The transaction's commit: nothing refused before, the check passes, the offsets join it, it commits.</summary>
     private void RunCommit(TransactionCommit commit)
@@ -290,32 +311,17 @@ internal sealed class StageAppender : IDisposable
 
             if (commit.Offsets.Count > 0 && commit.GroupMetadata is not null)
             {
-                _producer.SendOffsetsToTransaction(commit.Offsets, commit.GroupMetadata, TransactionTimeout);
+                _producer.SendOffsetsToTransaction(commit.Offsets, commit.GroupMetadata, StreamsProducer.TransactionTimeout);
             }
 
-            _producer.CommitTransaction(TransactionTimeout);
+            _producer.CommitTransaction(StreamsProducer.TransactionTimeout);
             _inTransaction = false;
         }
         catch (Exception ex)
         {
             // The transaction stays open (to be aborted); the stages after it are refused until then.
             commit.Error = ex;
-            Interlocked.CompareExchange(ref _failure, ex, null);
-        }
-    }
-
-    /// <summary>Runs <paramref name="action"/>; an exception is kept as the failure (the first one) and gives false.</summary>
-    private bool TryRun(Action action)
-    {
-        try
-        {
-            action();
-            return true;
-        }
-        catch (Exception ex)
-        {
-            Interlocked.CompareExchange(ref _failure, ex, null);
-            return false;
+            Keep(ex);
         }
     }
 }

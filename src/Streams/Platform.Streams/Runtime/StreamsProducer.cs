@@ -21,7 +21,8 @@ namespace Platform.Streams.Runtime;
 /// </summary>
 internal sealed class StreamsProducer : IDisposable
 {
-    private static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>How long a transaction's step (init, commit, abort) may take.</summary>
+    internal static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
     private readonly Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
     private readonly StageAppender _appender;
     private StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] _stage = StageAppender.NewStage();
