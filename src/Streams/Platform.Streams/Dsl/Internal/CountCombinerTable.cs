@@ -18,8 +18,10 @@ namespace Platform.Streams.Dsl.Internal;
 /// </summary>
 internal sealed class CountCombinerTable<TKey> : ICombinerTable
 {
-    // A rough per-key cost besides the key's bytes: the entries, the Bytes and its array header.
+    // A rough per-key cost besides the key's bytes: by serialized key, the entries, the Bytes and its array header; by
+    // key, the key object and its place in the key and order arrays (the slots are counted as the table grows).
     private const int EntryOverhead = 64;
+    private const int KeyOverhead = 48;
     private const int SlotBytes = 64;
     private const int InlineChars = 20;
 
@@ -218,8 +220,11 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         _bySerializedKey.Clear();
         Array.Clear(_entries);
         Array.Clear(_flushing);
-        Array.Clear(_slotMemory);
-        Array.Clear(_keys);
+
+        // The slots go too (the memory they are counted for), the table grows again from its first size.
+        _slotMemory = [];
+        _keys = [];
+        _capacity = 0;
         _entryCount = 0;
         _bytes = 0;
     }
@@ -292,7 +297,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         }
 
         _keys[at] = key;
-        _bytes += _keyWriter!.Size(key) + EntryOverhead;
+        _bytes += _keyWriter!.Size(key) + KeyOverhead;
         if (_entryCount == _order.Length)
         {
             Array.Resize(ref _order, _order.Length * 2);
@@ -317,6 +322,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         _slotOffset = (int)((SlotBytes - (address & (SlotBytes - 1))) & (SlotBytes - 1));
         _slotAddress = address + _slotOffset;
         _keys = new TKey[_capacity];
+        _bytes += (long)(_capacity - oldCapacity) * SlotBytes;
         var mask = _capacity - 1;
         var movedTo = new int[oldCapacity];
         for (var i = 0; i < oldCapacity; i++)

@@ -22,8 +22,11 @@ namespace Platform.Streams.Dsl.Internal;
 internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string repartitionTopic, ISerializer<TKey>? keySerializer)
     : ContextualProcessor<TKey, TValue, TKey, long?>, IBufferingProcessor
 {
-    /// <summary>The most a combiner holds per stream thread (bytes of keys and entries), if the record cache is larger.</summary>
-    public const long MaxBytes = 1 << 20;
+    /// <summary>
+    /// The most a combiner holds per stream thread (bytes of keys and entries), if the record cache is larger: room for
+    /// about 20,000 short keys.
+    /// </summary>
+    public const long MaxBytes = 4 << 20;
 
     private CountCombinerTable<TKey> _table = null!;
 
