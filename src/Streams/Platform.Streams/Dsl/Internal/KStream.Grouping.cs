@@ -17,7 +17,7 @@ internal sealed partial class KStream<TKey, TValue>
 
         // Kafka names the key selector after the Grouped name when there is one.
         var name = grouped.Name ?? Builder.NewProcessorName("KSTREAM-KEY-SELECT-");
-        Builder.AddProcessor<TKey, TValue, TKeyOut, TValue>(name, () => new KStreamMap<TKey, TValue, TKeyOut, TValue>((k, v) => (keySelector(k, v), v)), [Name]);
+        Builder.AddProcessor<TKey, TValue, TKeyOut, TValue>(name, () => new KStreamSelectKey<TKey, TValue, TKeyOut>(keySelector), [Name]);
         return new KGroupedStream<TKeyOut, TValue>(Builder, name, SourceNodes, grouped.Name, grouped.KeySerde, grouped.ValueSerde ?? ValueSerde, true);
     }
 

@@ -46,7 +46,7 @@ internal sealed partial class KStream<TKey, TValue> : IKStream<TKey, TValue>
     {
         ArgumentNullException.ThrowIfNull(keySelector);
         var name = Builder.NameOrGenerate(named, "KSTREAM-KEY-SELECT-");
-        Builder.AddProcessor<TKey, TValue, TKeyOut, TValue>(name, () => new KStreamMap<TKey, TValue, TKeyOut, TValue>((k, v) => (keySelector(k, v), v)), [Name]);
+        Builder.AddProcessor<TKey, TValue, TKeyOut, TValue>(name, () => new KStreamSelectKey<TKey, TValue, TKeyOut>(keySelector), [Name]);
         return new KStream<TKeyOut, TValue>(Builder, name, null, ValueSerde, SourceNodes, true);
     }
 
