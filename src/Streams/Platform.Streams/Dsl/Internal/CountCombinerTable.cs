@@ -114,8 +114,8 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
             }
         }
 
-        // Over the budget counts the keys added before (the pending ones are counted by the flush); with none
-        // (caching off) every record is sent at once.
+        // The budget is checked against the keys counted so far (the flush counts the pending ones itself); without
+        // one (caching off) every record is sent at once.
         return _bytes > _maxBytes || _maxBytes == 0;
     }
 
