@@ -87,6 +87,45 @@ public sealed class CountCombinerTableTests
     }
 
     [Fact]
+    public void Add_MoreKeysThanItsSlotsMayHold_FlushesAndKeepsItsSlots()
+    {
+        // A budget of 64 KiB: at most 32 KiB of slots (512), full at 320 keys. Every key counted once per round, and once
+        // the table has its size, rounds of more keys than it holds allocate nothing (its slots are not made anew).
+        var table = new CountCombinerTable<int>(Serdes.Int32, "t", 64 << 10);
+        var results = new (long Counted, int Flushes)[4];
+        var allocated = new long[4];
+        for (var round = 0; round < 4; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var key = round * 1_000; key < (round + 1) * 1_000; key++)
+            {
+                if (table.Add(key, key))
+                {
+                    results[round].Flushes++;
+                    foreach (var partial in table.TakeCounted())
+                    {
+                        results[round].Counted += partial.Count;
+                    }
+
+                    table.Flushed();
+                }
+            }
+
+            foreach (var partial in table.TakeCounted())
+            {
+                results[round].Counted += partial.Count;
+            }
+
+            table.Flushed();
+            allocated[round] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.All(results, r => Assert.Equal(1_000, r.Counted));
+        Assert.All(results, r => Assert.InRange(r.Flushes, 2, 4));
+        Assert.Equal([0, 0, 0], allocated[1..]);
+    }
+
+    [Fact]
     public void Clear_WithKeysCountedAndPending_DropsThemAll()
     {
         var table = new CountCombinerTable<string>(Serdes.String, "t", 1 << 20);

@@ -66,6 +66,9 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
     private readonly long _maxBytes;
     private byte[] _scratch = new byte[256];
     private long _bytes;
+
+    // The slots may not grow any more: the keys are forgotten at the next flush.
+    private bool _full;
     private readonly string _topic;
 
     /// <param name="keySerializer">The key serde's serializer, as the sink writes keys.</param>
@@ -116,7 +119,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
 
         // The budget is checked against the keys counted so far (the flush counts the pending ones itself); without
         // one (caching off) every record is sent at once.
-        return _bytes > _maxBytes || _maxBytes == 0;
+        return _bytes > _maxBytes || _full || _maxBytes == 0;
     }
 
     private void CountPending()
@@ -200,7 +203,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
     /// <summary>After a flush: the keys are forgotten if they outgrew the budget.</summary>
     public void Flushed()
     {
-        if (_bytes > _maxBytes)
+        if (_bytes > _maxBytes || _full)
         {
             Forget();
         }
@@ -221,12 +224,13 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         Array.Clear(_entries);
         Array.Clear(_flushing);
 
-        // The slots go too (the memory they are counted for), the table grows again from its first size.
-        _slotMemory = [];
-        _keys = [];
-        _capacity = 0;
+        // The slots stay (their memory stays counted): a table that outgrows its budget once does so at every
+        // commit, and pinned arrays allocated anew each time would be freed only by full collections.
+        Array.Clear(_slotMemory);
+        Array.Clear(_keys);
         _entryCount = 0;
-        _bytes = 0;
+        _bytes = (long)_capacity * SlotBytes;
+        _full = false;
     }
 
     /// <summary>The entry of <paramref name="key"/> by its serialized bytes, a new one (count 0) if the key has none.</summary>
@@ -273,7 +277,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
             at = (at + 1) & mask;
         }
 
-        if ((_entryCount + 1) * 8 > _capacity * 5)
+        if (MustGrow())
         {
             Grow();
             mask = _capacity - 1;
@@ -305,6 +309,28 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
 
         _order[_entryCount++] = at;
         return at;
+    }
+
+    /// <summary>
+    /// Whether the table must grow before one more key. Past 5/8 full it grows while its slots stay within half the
+    /// budget; beyond that it is full: it asks for a flush (after which its keys are forgotten) and fills on meanwhile,
+    /// up to 15/16 (the keys still pending when it was found full).
+    /// </summary>
+    private bool MustGrow()
+    {
+        var keys = _entryCount + 1;
+        if (keys * 8 <= _capacity * 5)
+        {
+            return false;
+        }
+
+        if ((long)_capacity * 2 * SlotBytes <= Math.Max(_maxBytes / 2, 64 * SlotBytes))
+        {
+            return true;
+        }
+
+        _full = true;
+        return keys * 16 > _capacity * 15;
     }
 
     /// <summary>Moves the keys to a table twice as large (the first: 64 slots).</summary>
