@@ -106,15 +106,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         else
         {
             ref var partial = ref _entries[EntryBySerializedKey(key)];
-            if (partial.Count++ == 0)
-            {
-                partial.Timestamp = timestamp;
-                _counted++;
-            }
-            else
-            {
-                partial.Timestamp = Math.Max(partial.Timestamp, timestamp);
-            }
+            Count(ref partial.Count, ref partial.Timestamp, timestamp);
         }
 
         // The budget is checked against the keys counted so far (the flush counts the pending ones itself); without
@@ -128,19 +120,25 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         {
             ref var pending = ref _pending[i];
             ref var slot = ref SlotAt(SlotOf(pending.Key, pending.Hash));
-            if (slot.Count++ == 0)
-            {
-                slot.Timestamp = pending.Timestamp;
-                _counted++;
-            }
-            else
-            {
-                slot.Timestamp = Math.Max(slot.Timestamp, pending.Timestamp);
-            }
+            Count(ref slot.Count, ref slot.Timestamp, pending.Timestamp);
         }
 
         Array.Clear(_pending, 0, _pendingCount);
         _pendingCount = 0;
+    }
+
+    /// <summary>One more record of a key: its count, and its largest timestamp (the first record's after a flush).</summary>
+    private void Count(ref long count, ref long latest, long timestamp)
+    {
+        if (count++ == 0)
+        {
+            latest = timestamp;
+            _counted++;
+        }
+        else
+        {
+            latest = Math.Max(latest, timestamp);
+        }
     }
 
     /// <summary>Asks the processor to fetch the slot at <paramref name="at"/> into its caches, and goes on.</summary>
