@@ -101,7 +101,7 @@ internal static class StreamsBenchmark
             {
                 var run = await RunAsync(name, context, partitions, lines, round.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 results[name].Add(run with { Rate = lines / run.Seconds, CpuPerMillion = run.CpuSeconds / (lines / 1e6) });
-                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs  ({Report.F(run.Seconds, 2)} s, running after {Report.F(run.Startup, 2)} s, {Report.Load()})");
+                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs {Report.F(run.GcPause.TotalMilliseconds, 0),5} ms paused  ({Report.F(run.Seconds, 2)} s, running after {Report.F(run.Startup, 2)} s, {Report.Load()})");
             }
         }
 
@@ -484,6 +484,7 @@ internal static class StreamsBenchmark
         var cpu = process.TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes();
         var collections = GC.CollectionCount(0);
+        var paused = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         Run? run = null;
         void Done()
@@ -496,6 +497,7 @@ internal static class StreamsBenchmark
                 {
                     AllocatedBytes = GC.GetTotalAllocatedBytes() - allocated,
                     Collections = GC.CollectionCount(0) - collections,
+                    GcPause = GC.GetTotalPauseDuration() - paused,
                 };
             }
         }
@@ -535,5 +537,8 @@ internal static class StreamsBenchmark
 
         /// <summary>Garbage collections (any generation) during the run.</summary>
         public int Collections { get; init; }
+
+        /// <summary>Time the garbage collector held the process's threads during the run.</summary>
+        public TimeSpan GcPause { get; init; }
     }
 }
