@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Platform.Client;
+using Platform.Streams.Dsl.Internal;
 using Platform.Streams.Errors;
 using Platform.Streams.Processors;
 using Platform.Streams.Processors.Internal;
@@ -29,8 +30,8 @@ internal sealed partial class StreamThread
     private readonly StreamsPartitionAssignor _assignor;
     private readonly Dictionary<TopicPartition, long> _skipped = [];
 
-    // Header keys as strings by their bytes: they repeat (every record of a repartition topic that feeds a count
-    // carries the same marker), so each is decoded once, not per record. Bounded, for keys that do not repeat.
+    // Header keys as strings by their bytes: they mostly repeat, so each is decoded once, not per record. Bounded, for
+    // keys that do not repeat.
     private const int MaxHeaderKeys = 1024;
     private readonly Dictionary<Bytes, string> _headerKeys = new(Platform.Streams.State.Internal.BytesComparer.Instance);
 
@@ -38,6 +39,7 @@ internal sealed partial class StreamThread
     // TopicPartition hashes its topic name on every lookup. Forgotten whenever tasks may have changed.
     private TopicPartition? _lastPartition;
     private ActiveTask? _lastTask;
+    private bool _lastReadsPartialCounts;
     private readonly RawRecordHandler _onRecord;
     private readonly long _commitIntervalTicks;
     private readonly TimeSpan _pollTime;
@@ -428,6 +430,7 @@ internal sealed partial class StreamThread
             task = _tasks!.RunningTaskFor(partition);
             _lastPartition = partition;
             _lastTask = task;
+            _lastReadsPartialCounts = task is not null && task.Task.ReadsPartialCounts(partition);
         }
 
         if (task is null)
@@ -437,7 +440,11 @@ internal sealed partial class StreamThread
         }
 
         Headers? headers = null;
-        if (record.Headers.Count > 0)
+        if (_lastReadsPartialCounts && PartialCountSerde.IsMarkerOnly(record.Headers))
+        {
+            headers = PartialCountSerde.Marker;
+        }
+        else if (record.Headers.Count > 0)
         {
             headers = [];
             foreach (var header in record.Headers)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Platform.Client;
 using Platform.Client.Serialization;
+using Platform.Protocol.RecordFormat;
 using Platform.Streams.SerDes;
 
 namespace Platform.Streams.Dsl.Internal;
@@ -24,8 +25,29 @@ internal sealed class PartialCountSerde : ISerde<long?>, ISpanWriter<long?>
     /// <summary>The header that marks a combined record.</summary>
     public const string MarkerHeader = "__streams.partial.count";
 
+    private static readonly byte[] MarkerKey = System.Text.Encoding.UTF8.GetBytes(MarkerHeader);
+
     /// <summary>The headers of every combined record (never changed).</summary>
     public static readonly Headers Marker = NewMarker();
+
+    /// <summary>
+    /// Whether headers as read from a topic are the marker alone, as the combiner writes them. The runtime then hands
+    /// the record on with <see cref="Marker"/> rather than headers of its own: the count reads thousands of these per
+    /// commit, each would be a <see cref="Headers"/> (with its list) kept by the record cache until the key's next
+    /// update, and so copied by every young-generation collection meanwhile (twice the collector's pauses).
+    /// </summary>
+    public static bool IsMarkerOnly(RecordHeaders headers)
+    {
+        foreach (var header in headers)
+        {
+            return headers.Count == 1 && header.Value is null && header.Key.Span.SequenceEqual(MarkerKey);
+        }
+
+        return false;
+    }
+
+    /// <summary>Headers the record a source hands on carries: none in place of the shared <see cref="Marker"/>.</summary>
+    public static Headers? WithoutMarker(Headers? headers) => ReferenceEquals(headers, Marker) ? null : headers;
 
     /// <summary>Whether <paramref name="headers"/> mark a combined record.</summary>
     public static bool IsMarked(Headers? headers) => headers is not null && headers.TryGetLastBytes(MarkerHeader, out _);
@@ -66,7 +88,11 @@ internal sealed class PartialCountSerde : ISerde<long?>, ISpanWriter<long?>
             }
 
             // The record's own headers, which the count's updates would carry on: the marker is ours, not the user's.
-            context.Headers!.Remove(MarkerHeader);
+            // The shared marker (what the runtime reads) is left as it is: the source drops it from the record.
+            if (!ReferenceEquals(context.Headers, Marker))
+            {
+                context.Headers!.Remove(MarkerHeader);
+            }
             return count;
         }
 
@@ -74,7 +100,8 @@ internal sealed class PartialCountSerde : ISerde<long?>, ISpanWriter<long?>
         return isNull ? null : 1;
     }
 
-    private static Headers NewMarker()
+    /// <summary>Headers of a record's own holding the marker (the raw record a handler sees may change them).</summary>
+    public static Headers NewMarker()
     {
         var headers = new Headers();
         headers.Add(MarkerHeader, null);

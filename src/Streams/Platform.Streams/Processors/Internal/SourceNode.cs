@@ -15,4 +15,7 @@ internal abstract class SourceNode(string name) : ProcessorNode(name)
 
     /// <summary>Processes a buffered record whose turn has come.</summary>
     public abstract void ProcessQueued(StampedRecord record);
+
+    /// <summary>Whether the source reads the partial counts of a count's combiner (its records may carry the shared marker).</summary>
+    public abstract bool ReadsPartialCounts { get; }
 }

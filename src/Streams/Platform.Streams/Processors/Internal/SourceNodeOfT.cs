@@ -1,5 +1,6 @@
 using Platform.Client;
 using Platform.Client.Serialization;
+using Platform.Streams.Dsl.Internal;
 using Platform.Streams.Errors;
 
 namespace Platform.Streams.Processors.Internal;
@@ -43,10 +44,13 @@ internal sealed class SourceNode<TKey, TValue>(
         _children = Receivers.Of<TKey, TValue>(this);
     }
 
+    public override bool ReadsPartialCounts => _valueDeserializer is PartialCountSerde;
+
     public override long ProcessDirect(in ConsumedRecord record, long partitionTime)
     {
         var task = _task;
-        task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.Timestamp, record.Headers);
+        var headers = PartialCountSerde.WithoutMarker(record.Headers);
+        task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.Timestamp, headers);
         long timestamp;
         TKey key;
         TValue value;
@@ -72,7 +76,7 @@ internal sealed class SourceNode<TKey, TValue>(
             }
         }
 
-        Forward(key, value, timestamp, record.Headers);
+        Forward(key, value, timestamp, headers);
         return timestamp;
     }
 
@@ -81,12 +85,12 @@ internal sealed class SourceNode<TKey, TValue>(
         var consumed = record.AsConsumed();
         if (_kind != ExtractorKind.Custom)
         {
-            _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, record.Headers);
+            _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, PartialCountSerde.WithoutMarker(record.Headers));
             record.Timestamp = BuiltInTimestamp(consumed, partitionTime);
             return record.Timestamp >= 0;
         }
 
-        _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, record.Headers);
+        _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, PartialCountSerde.WithoutMarker(record.Headers));
         if (!TryDeserialize(consumed, out var key, out var value))
         {
             return false;
@@ -102,7 +106,8 @@ internal sealed class SourceNode<TKey, TValue>(
     public override void ProcessQueued(StampedRecord record)
     {
         var task = _task;
-        task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.Timestamp, record.Headers);
+        var headers = PartialCountSerde.WithoutMarker(record.Headers);
+        task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.Timestamp, headers);
         if (task.DeadLetterQueueTopic is not null)
         {
             task.RawKey = record.KeySpan.ToArray();
@@ -121,7 +126,7 @@ internal sealed class SourceNode<TKey, TValue>(
             return;
         }
 
-        Forward(key, value, record.Timestamp, record.Headers);
+        Forward(key, value, record.Timestamp, headers);
     }
 
     private void Forward(TKey key, TValue value, long timestamp, Headers? headers)
@@ -169,7 +174,7 @@ internal sealed class SourceNode<TKey, TValue>(
             {
                 Key = key,
                 Value = value,
-                Headers = record.Headers,
+                Headers = PartialCountSerde.WithoutMarker(record.Headers),
                 Timestamp = new Timestamp(record.Timestamp, record.TimestampType),
             },
         };
@@ -206,7 +211,7 @@ internal sealed class SourceNode<TKey, TValue>(
             {
                 Key = rawKey,
                 Value = rawValue,
-                Headers = record.Headers,
+                Headers = ReferenceEquals(record.Headers, PartialCountSerde.Marker) ? PartialCountSerde.NewMarker() : record.Headers,
                 Timestamp = new Timestamp(record.Timestamp, record.TimestampType),
             },
         };

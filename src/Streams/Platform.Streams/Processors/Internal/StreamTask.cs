@@ -406,6 +406,9 @@ internal sealed class StreamTask
         _commitNeeded = true;
     }
 
+    /// <summary>Whether the task reads <paramref name="partition"/> as a count's partial counts (see <see cref="SourceNode.ReadsPartialCounts"/>).</summary>
+    public bool ReadsPartialCounts(TopicPartition partition) => QueueOf(partition.Topic, partition.Partition).Source.ReadsPartialCounts;
+
     private RecordQueue QueueOf(string topic, int partition)
     {
         // The consumer's topic names are other string instances than the task's: remembered, one comparison of references
