@@ -99,6 +99,12 @@ internal sealed partial class ProcessCluster : IAsyncDisposable
 
     public bool IsRunning(int id) => _brokers[id - 1] is { HasExited: false };
 
+    /// <summary>The brokers' output lines that <paramref name="match"/>, the last <paramref name="max"/>, each after its broker's id: for a failed test's message.</summary>
+    public string OutputLines(Func<string, bool> match, int max = 60)
+        => string.Join('\n', Enumerable.Range(1, 3)
+            .SelectMany(id => _brokers[id - 1]?.Output.Where(match).Select(line => $"broker {id}: {line}") ?? [])
+            .TakeLast(max));
+
     public async Task<MetadataResponse> MetadataAsync(int broker, string? topic)
     {
         await using var connection = await RawConnection.ConnectAsync(_ports[broker - 1]);

@@ -54,7 +54,9 @@ public sealed class ReassignmentTests(RackedClusterFixture fixture) : IClassFixt
         var produced = await produce;
         var acknowledged = ProcessCluster.Acknowledged(produced);
         Assert.True(movedUnderLoad, "the producer finished before the reassignment completed");
-        Assert.True(acknowledged.Count == 6000, $"{acknowledged.Count} of 6000 records acknowledged: {ProcessCluster.Failures(produced)}");
+        Assert.True(
+            acknowledged.Count == 6000,
+            $"{acknowledged.Count} of 6000 records acknowledged: {ProcessCluster.Failures(produced)}\n{_cluster.OutputLines(line => line.Contains(topic, StringComparison.Ordinal))}");
         await _cluster.AssertAcknowledgedOnceInOrderAsync(topic, 2, acknowledged);
 
         var shown = await _cluster.KcatPartitionsAsync(topic);

@@ -169,6 +169,12 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
             {
                 LogStorageError(e, topicName, partition.Index);
             }
+            else if (e.ErrorCode == ErrorCode.OutOfOrderSequenceNumber)
+            {
+                // An idempotent producer and this leader disagree on what the log holds: never expected, and the producer
+                // cannot go on with the partition, so the broker says why (Kafka logs it as an error, too).
+                LogOutOfOrderSequence(topicName, partition.Index, e.Message);
+            }
 
             result.ErrorCode = (short)e.ErrorCode;
             result.ErrorMessage = e.Message;
@@ -221,4 +227,7 @@ public sealed partial class ProduceHandler(TopicManager topics, Transactions.Tra
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Error, Message = "Produce to {Topic}-{Partition} failed unexpectedly")]
     private partial void LogUnexpectedError(Exception exception, string topic, int partition);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Produce to {Topic}-{Partition} refused with OUT_OF_ORDER_SEQUENCE_NUMBER: {Problem}")]
+    private partial void LogOutOfOrderSequence(string topic, int partition, string problem);
 }
