@@ -7,7 +7,7 @@ namespace Platform.Streams.Processors.Internal;
 internal sealed class ProcessorContextImpl<TKeyOut, TValueOut>(
     TaskContext task,
     ProcessorNode node,
-    IRecordReceiver<TKeyOut, TValueOut>[] children,
+    Receiver<TKeyOut, TValueOut>[] children,
     string[] storeNames) : IProcessorContext<TKeyOut, TValueOut>
 {
     /// <summary>What the task's nodes share.</summary>

@@ -11,6 +11,10 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(
 {
     private TaskContext _task = null!;
 
+    // The processor's Process bound once: a call through IProcessor from this shared generic code would cost an
+    // interface lookup and a stub dispatch per record (see Receiver).
+    private readonly Action<Record<TKeyIn, TValueIn>> _process = processor.Process;
+
     public string[] StoreNames { get; } = storeNames;
 
     public IProcessor<TKeyIn, TValueIn, TKeyOut, TValueOut> Processor { get; } = processor;
@@ -39,7 +43,7 @@ internal sealed class ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(
     {
         try
         {
-            Processor.Process(record);
+            _process(record);
         }
         catch (Exception e) when (e is not (ProcessingFailedException or Runtime.TaskMigratedException))
         {

@@ -26,7 +26,7 @@ internal sealed class SourceNode<TKey, TValue>(
     private IDeserializer<TValue> _valueDeserializer = null!;
     private ITimestampExtractor _extractor = null!;
     private ExtractorKind _kind;
-    private IRecordReceiver<TKey, TValue>[] _children = [];
+    private Receiver<TKey, TValue>[] _children = [];
 
     public override void Init(TaskContext task)
     {
