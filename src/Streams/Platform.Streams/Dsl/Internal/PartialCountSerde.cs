@@ -38,9 +38,14 @@ internal sealed class PartialCountSerde : ISerde<long?>, ISpanWriter<long?>
     /// </summary>
     public static bool IsMarkerOnly(RecordHeaders headers)
     {
+        if (headers.Count != 1)
+        {
+            return false;
+        }
+
         foreach (var header in headers)
         {
-            return headers.Count == 1 && header.Value is null && header.Key.Span.SequenceEqual(MarkerKey);
+            return header.Value is null && header.Key.Span.SequenceEqual(MarkerKey);
         }
 
         return false;
@@ -93,6 +98,7 @@ internal sealed class PartialCountSerde : ISerde<long?>, ISpanWriter<long?>
             {
                 context.Headers!.Remove(MarkerHeader);
             }
+
             return count;
         }
 
