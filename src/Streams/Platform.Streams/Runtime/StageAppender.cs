@@ -21,8 +21,12 @@ namespace Platform.Streams.Runtime;
 /// </summary>
 internal sealed class StageAppender : IDisposable
 {
-    /// <summary>Records per stage.</summary>
-    public const int StageCapacity = 512;
+    /// <summary>
+    /// Records per stage (a turn of the stream thread hands over what it staged anyway). Each stage handed to a waiting
+    /// appender wakes its thread, a futex call: 2.6% of a map+filter's stream thread with stages of 512 records. 2,048
+    /// records of 32 bytes stay under the large object heap's 85,000 bytes.
+    /// </summary>
+    public const int StageCapacity = 2048;
 
     // Enough for a burst (a count's combiner writes every word it holds at a commit: 10,000 records in the word count
     // benchmark, which waited 150-180 ms per run for the appender with 4 stages, 16-24 ms with 16).
