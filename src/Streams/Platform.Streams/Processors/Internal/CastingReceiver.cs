@@ -6,8 +6,6 @@ namespace Platform.Streams.Processors.Internal;
 /// </summary>
 internal sealed class CastingReceiver<TKeyFrom, TValueFrom, TKeyTo, TValueTo>(IRecordReceiver<TKeyTo, TValueTo> child) : IRecordReceiver<TKeyFrom, TValueFrom>
 {
-    public string Name => child.Name;
-
     public void Process(Record<TKeyFrom, TValueFrom> record)
         => child.Process(new Record<TKeyTo, TValueTo>((TKeyTo)(object?)record.Key!, (TValueTo)(object?)record.Value!, record.Timestamp, record.Headers));
 }

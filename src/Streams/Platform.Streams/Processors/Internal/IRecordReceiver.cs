@@ -3,9 +3,6 @@ namespace Platform.Streams.Processors.Internal;
 /// <summary>A node that takes records of one key and value type: what a parent forwards to.</summary>
 internal interface IRecordReceiver<TKey, TValue>
 {
-    /// <summary>The node's name.</summary>
-    string Name { get; }
-
     /// <summary>Processes a forwarded record.</summary>
     void Process(Record<TKey, TValue> record);
 }

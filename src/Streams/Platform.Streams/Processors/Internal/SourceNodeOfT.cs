@@ -83,14 +83,13 @@ internal sealed class SourceNode<TKey, TValue>(
     public override bool Stamp(StampedRecord record, long partitionTime)
     {
         var consumed = record.AsConsumed();
+        _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, PartialCountSerde.WithoutMarker(record.Headers));
         if (_kind != ExtractorKind.Custom)
         {
-            _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, PartialCountSerde.WithoutMarker(record.Headers));
             record.Timestamp = BuiltInTimestamp(consumed, partitionTime);
             return record.Timestamp >= 0;
         }
 
-        _task.SetSourceRecord(record.Topic, record.Partition, record.Offset, record.OriginalTimestamp, PartialCountSerde.WithoutMarker(record.Headers));
         if (!TryDeserialize(consumed, out var key, out var value))
         {
             return false;
