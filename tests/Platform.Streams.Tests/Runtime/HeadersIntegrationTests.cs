@@ -53,21 +53,7 @@ public sealed class HeadersIntegrationTests(Xunit.Abstractions.ITestOutputHelper
         using var streams = new KafkaStreams(builder.Build(config), config, _logging);
         streams.Start();
 
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = _cluster.BootstrapServers,
-            GroupId = "headers-reader",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe("headers-out");
-        var received = new List<ConsumeResult<string, string>>();
-        var deadline = Environment.TickCount64 + 30_000;
-        while (received.Count < sent.Count && Environment.TickCount64 < deadline)
-        {
-            received.AddRange(consumer.ConsumeBatch(TimeSpan.FromMilliseconds(100)));
-        }
-
+        var received = await ReadAsync<string>("headers-out", r => r.Count >= sent.Count);
         Assert.Equal(sent.Count, received.Count);
         for (var i = 0; i < sent.Count; i++)
         {
@@ -113,20 +99,21 @@ public sealed class HeadersIntegrationTests(Xunit.Abstractions.ITestOutputHelper
         using var streams = new KafkaStreams(builder.Build(config), config, _logging);
         streams.Start();
 
-        var counts = await ReadAsync("marked-counts", r => r.Where(x => x.Message!.Key == "alpha").Select(x => BitConverter.ToInt64(x.Message!.Value!.Reverse().ToArray())).LastOrDefault() == 40
+        var counts = await ReadAsync<byte[]>("marked-counts", r => r.Where(x => x.Message!.Key == "alpha").Select(x => BitConverter.ToInt64(x.Message!.Value!.Reverse().ToArray())).LastOrDefault() == 40
             && r.Where(x => x.Message!.Key == "beta").Select(x => BitConverter.ToInt64(x.Message!.Value!.Reverse().ToArray())).LastOrDefault() == 20);
         Assert.All(counts, r => Assert.Empty(r.Message!.Headers ?? []));
         Assert.NotEmpty(seenAfterCount);
         Assert.All(seenAfterCount, headers => Assert.Equal(0, headers));
 
-        var copies = await ReadAsync("marked-copy", r => r.Count >= 20);
+        var copies = await ReadAsync<byte[]>("marked-copy", r => r.Count >= 20);
         Assert.All(copies, r => Assert.Equal([marker], r.Message!.Headers!.Select(h => h.Key)));
         streams.Close();
     }
 
-    private async Task<List<ConsumeResult<string, byte[]>>> ReadAsync(string topic, Func<List<ConsumeResult<string, byte[]>>, bool> done)
+    /// <summary>Reads <paramref name="topic"/> from the start until <paramref name="done"/> holds for what was read; fails after 30 s.</summary>
+    private async Task<List<ConsumeResult<string, TValue>>> ReadAsync<TValue>(string topic, Func<List<ConsumeResult<string, TValue>>, bool> done)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        using var consumer = new ConsumerBuilder<string, TValue>(new ConsumerConfig
         {
             BootstrapServers = _cluster.BootstrapServers,
             GroupId = "reader-" + Guid.NewGuid().ToString("N"),
@@ -134,7 +121,7 @@ public sealed class HeadersIntegrationTests(Xunit.Abstractions.ITestOutputHelper
             EnableAutoCommit = false,
         }).Build();
         consumer.Subscribe(topic);
-        var received = new List<ConsumeResult<string, byte[]>>();
+        var received = new List<ConsumeResult<string, TValue>>();
         var deadline = Environment.TickCount64 + 30_000;
         while (!done(received))
         {
