@@ -43,6 +43,7 @@ internal sealed partial class StreamThread
     private readonly RawRecordHandler _onRecord;
     private readonly long _commitIntervalTicks;
     private readonly TimeSpan _pollTime;
+    private int _maxPollRecords;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private ChangelogReader? _changelogs;
     private TaskManager? _tasks;
@@ -176,6 +177,7 @@ internal sealed partial class StreamThread
 
         // Kafka Streams' consumer override: bigger polls, fewer loop turns per record.
         consumerSettings.TryAdd("max.poll.records", "1000");
+        _maxPollRecords = int.TryParse(consumerSettings["max.poll.records"], System.Globalization.CultureInfo.InvariantCulture, out var maxPollRecords) ? maxPollRecords : 1000;
         consumerSettings.Remove("partition.assignment.strategy");
         if (ExactlyOnce)
         {
@@ -259,7 +261,14 @@ internal sealed partial class StreamThread
         var consumer = _consumer!;
         var tasks = _tasks!;
         ForgetLastTask();
-        var handed = consumer.ConsumeRaw(_onRecord, HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : IdlePollTime(tasks));
+        var wait = HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : IdlePollTime(tasks);
+        if (wait > TimeSpan.Zero)
+        {
+            // The poll may wait: what the last turns staged goes to the producer first.
+            tasks.Producer.SendStaged();
+        }
+
+        var handed = consumer.ConsumeRaw(_onRecord, wait);
         if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
         {
             throw callbackError is TaskMigratedException migrated ? migrated : new StreamsException($"{Name} failed in a rebalance: {callbackError.Message}", callbackError);
@@ -300,8 +309,14 @@ internal sealed partial class StreamThread
             task.Task.MaybePunctuateSystemTime();
         }
 
-        // What this turn produced goes to the producer now, not when the stage fills: its batches fill and linger meanwhile.
-        tasks.Producer.SendStaged();
+        // What this turn produced goes to the producer now, not when the stage fills, unless the poll was full: more
+        // records are likely buffered, and the next turn fills the stage (each hand-over may wake the appender's thread,
+        // which then takes the stream thread's core: handed over at every turn of up to max.poll.records, the stages
+        // were half full).
+        if (handed < _maxPollRecords)
+        {
+            tasks.Producer.SendStaged();
+        }
         MaybeCommit(consumer, tasks);
         if (_state == StreamThreadState.PartitionsAssigned && !tasks.HasPendingOrRestoring)
         {
