@@ -18,12 +18,12 @@ public sealed class ProducerStagedTests
         using var producer = Build(config);
         var first = new RunRecorder();
         var second = new RunRecorder();
-        var staged = new List<StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>>();
+        var staged = new List<StagedRecord>();
         for (var i = 0; i < 3000; i++)
         {
             // Runs of a few records per handler, to one partition or where the key hashes.
             var handler = i / 5 % 2 == 0 ? first : second;
-            staged.Add(new("staged", i < 1000 ? i % 3 : -1, Message($"k-{i % 7}", $"v-{i}"), handler));
+            staged.Add(Staged("staged", i < 1000 ? i % 3 : -1, $"k-{i % 7}", $"v-{i}", handler));
             if (staged.Count == 256)
             {
                 producer.ProduceStaged(staged.ToArray());
@@ -61,19 +61,19 @@ public sealed class ProducerStagedTests
         var config = new ProducerConfig { BootstrapServers = broker.BootstrapServers, MaxRequestSize = 2048 };
         using var producer = Build(config);
         var handler = new RunRecorder();
-        var large = Message("big", new string('x', 4096));
-        producer.ProduceStaged(new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]
+        var large = new string('x', 4096);
+        producer.ProduceStaged(new[]
         {
-            new("refusing", 0, Message("a", "v-0"), handler),
-            new("refusing", 0, large, handler),
-            new("refusing", 7, Message("b", "v-2"), handler),
-            new("refusing", 0, Message("c", "v-3"), handler),
+            Staged("refusing", 0, "a", "v-0", handler),
+            Staged("refusing", 0, "big", large, handler),
+            Staged("refusing", 7, "b", "v-2", handler),
+            Staged("refusing", 0, "c", "v-3", handler),
         });
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(2, handler.NotSent.Count);
-        var (message, error) = handler.NotSent.First();
-        Assert.Same(large, message);
+        var (value, error) = handler.NotSent.First();
+        Assert.Equal(large, value);
         Assert.Equal(Protocol.ErrorCode.MessageTooLarge, Assert.IsAssignableFrom<KafkaException>(error).Error.Code);
         Assert.Equal(Protocol.ErrorCode.UnknownTopicOrPartition, Assert.IsAssignableFrom<KafkaException>(handler.NotSent.Last().Error).Error.Code);
         Assert.Equal(["v-0", "v-3"], handler.Outcomes.OrderBy(o => o.Offset).Select(o => o.Value));
@@ -91,11 +91,11 @@ public sealed class ProducerStagedTests
         var handler = new RunRecorder { ThrowOnNotSent = true };
 
         // Nothing escapes: an exception here would leave the caller unable to tell which records were appended.
-        producer.ProduceStaged(new StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[]
+        producer.ProduceStaged(new[]
         {
-            new("throwing", 0, Message("a", "v-0"), handler),
-            new("throwing", 0, Message("big", new string('x', 4096)), handler),
-            new("throwing", 0, Message("c", "v-2"), handler),
+            Staged("throwing", 0, "a", "v-0", handler),
+            Staged("throwing", 0, "big", new string('x', 4096), handler),
+            Staged("throwing", 0, "c", "v-2", handler),
         });
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
 
@@ -107,8 +107,16 @@ public sealed class ProducerStagedTests
     private static Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> Build(ProducerConfig config)
         => (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(config).Build();
 
-    private static Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> Message(string key, string value)
-        => new() { Key = System.Text.Encoding.UTF8.GetBytes(key), Value = System.Text.Encoding.UTF8.GetBytes(value) };
+    /// <summary>A staged record of <paramref name="key"/> and <paramref name="value"/>, both in one array after a few bytes of another record.</summary>
+    private static StagedRecord Staged(string topic, int partition, string key, string value, RunRecorder handler)
+    {
+        var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
+        var valueBytes = System.Text.Encoding.UTF8.GetBytes(value);
+        var bytes = new byte[3 + keyBytes.Length + valueBytes.Length];
+        keyBytes.CopyTo(bytes, 3);
+        valueBytes.CopyTo(bytes, 3 + keyBytes.Length);
+        return new StagedRecord(topic, partition, bytes, 3, keyBytes.Length, valueBytes.Length, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), handler, null);
+    }
 
     private sealed class RunRecorder : IRunDeliveryHandler
     {
@@ -116,31 +124,32 @@ public sealed class ProducerStagedTests
 
         public ConcurrentQueue<(int Partition, long Offset, Error Error, string Key, string Value)> Outcomes { get; } = new();
 
-        public ConcurrentQueue<(object Message, Exception Error)> NotSent { get; } = new();
+        public ConcurrentQueue<(string Value, Exception Error)> NotSent { get; } = new();
 
         public int Runs => Volatile.Read(ref _runs);
 
-        public void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records)
+        public void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records, RunContents contents)
         {
             Interlocked.Increment(ref _runs);
-            for (var i = 0; i < records.Length; i++)
+            var read = contents.Read();
+            Assert.Equal(records.Length, read.Count);
+            for (var i = 0; i < read.Count; i++)
             {
-                var message = (Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)records[i].Message!;
-                Outcomes.Enqueue((partition, baseOffset < 0 ? -1 : baseOffset + i, error, Text(message.Key), Text(message.Value)));
+                Outcomes.Enqueue((partition, baseOffset < 0 ? -1 : baseOffset + i, error, Text(read[i].Key), Text(read[i].Value)));
             }
         }
 
         public bool ThrowOnNotSent { get; init; }
 
-        public void OnNotSent(string topic, int partition, object message, Exception error)
+        public void OnNotSent(in StagedRecord record, Exception error)
         {
-            NotSent.Enqueue((message, error));
+            NotSent.Enqueue((System.Text.Encoding.UTF8.GetString(record.Value), error));
             if (ThrowOnNotSent)
             {
                 throw new InvalidOperationException("the handler has a bug");
             }
         }
 
-        private static string Text(ReadOnlyMemory<byte>? bytes) => System.Text.Encoding.UTF8.GetString(bytes!.Value.Span);
+        private static string Text(byte[]? bytes) => System.Text.Encoding.UTF8.GetString(bytes!);
     }
 }

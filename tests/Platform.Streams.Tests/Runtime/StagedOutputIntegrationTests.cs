@@ -60,6 +60,39 @@ public sealed class StagedOutputIntegrationTests(Xunit.Abstractions.ITestOutputH
         streams.Close();
     }
 
+    [Theory]
+    [InlineData("none")]
+    [InlineData("lz4")]
+    public async Task Sink_RecordTheBrokerRefuses_GoesToTheProductionHandlerWithItsBytesAndTheRestIsWritten(string compression)
+    {
+        // The producer takes the large record; the broker refuses it (the output topic's limit), after the producer split
+        // the batch it was in. Its key and value for the handler are read back from that batch.
+        RecordingProductionHandler.Calls.Clear();
+        var name = $"broker-refused-{compression}";
+        await _cluster.CreateTopicAsync($"{name}-in", 1);
+        await _cluster.CreateTopicAsync($"{name}-out", 1, new() { ["max.message.bytes"] = "1024" });
+        var values = Enumerable.Range(0, 20).Select(i => i == 7 ? string.Concat(Enumerable.Range(0, 400).Select(j => $"{j * 7919 % 1000:D3}|")) : $"v{i}").ToArray();
+        await _cluster.ProduceAsync($"{name}-in", values.Select((v, i) => ((string?)$"k{i}", v)).ToArray());
+        var builder = new StreamsBuilder();
+        builder.Stream($"{name}-in", Consumed.With(Serdes.String, Serdes.String))
+            .To($"{name}-out", Produced.With(Serdes.String, Serdes.String));
+        var config = _cluster.Config(name, _cluster.NewStateDir());
+        config["producer.compression.type"] = compression;
+        config[StreamsConfig.DefaultProductionExceptionHandlerConfig] = typeof(RecordingProductionHandler).AssemblyQualifiedName!;
+        using var streams = new KafkaStreams(builder.Build(config), config, _logging);
+        streams.Start();
+
+        var received = await ReadAsync($"{name}-out", 19);
+        Assert.Equal(values.Where((_, i) => i != 7), received.Select(r => r.Value));
+        var call = Assert.Single(RecordingProductionHandler.Calls);
+        Assert.Equal($"{name}-out", call.Topic);
+        Assert.Equal("k7", System.Text.Encoding.UTF8.GetString(call.Key!));
+        Assert.Equal(values[7], System.Text.Encoding.UTF8.GetString(call.Value!));
+        Assert.Equal(Protocol.ErrorCode.MessageTooLarge, call.Error.Code);
+        Assert.Equal(KafkaStreamsState.Running, streams.State);
+        streams.Close();
+    }
+
     [Fact]
     public async Task Sink_RecordTooLarge_AProductionHandlerThatThrows_FailsTheThreadWithItsException()
     {

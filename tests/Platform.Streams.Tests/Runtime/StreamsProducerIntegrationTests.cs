@@ -69,7 +69,7 @@ public sealed class StreamsProducerIntegrationTests : IAsyncLifetime
         {
             try
             {
-                producer.Send("staged-fenced", 0, producer.Buffers.Rent([], true, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), false), collector);
+                producer.Send("staged-fenced", 0, [], true, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), false, null, 0, collector);
                 producer.SendStagedAndWait();
                 Thread.Sleep(20);
             }

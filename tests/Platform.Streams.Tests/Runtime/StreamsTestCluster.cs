@@ -26,10 +26,10 @@ internal sealed class StreamsTestCluster : IAsyncDisposable
             o.AutoCreateTopicsEnable = false;
         }));
 
-    public async Task CreateTopicAsync(string topic, int partitions)
+    public async Task CreateTopicAsync(string topic, int partitions, Dictionary<string, string>? configs = null)
     {
         await using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1, Configs = configs }]);
     }
 
     public async Task ProduceAsync(string topic, params (string? Key, string Value)[] records)

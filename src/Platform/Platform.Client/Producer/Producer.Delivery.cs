@@ -62,7 +62,7 @@ internal sealed partial class Producer<TKey, TValue>
 
             if (kind == HandlerKind.Run)
             {
-                i = DeliverRun(Unsafe.As<IRunDeliveryHandler>(handler!), batch, i, baseOffset, logAppendTime, error, status);
+                i = DeliverRun(Unsafe.As<IRunDeliveryHandler>(handler!), batch, i, baseOffset, error);
                 continue;
             }
 

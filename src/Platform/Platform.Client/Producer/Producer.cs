@@ -414,7 +414,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
     }
 
-    private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, Message<TKey, TValue> message, out bool sticky)
+    private int ChoosePartition(string topic, int partition, TopicQueues queues, TopicInfo info, in SerializedPart key, Message<TKey, TValue>? message, out bool sticky)
     {
         if (partition < 0 && key.IsNull && _stickyWithoutKey)
         {
@@ -551,8 +551,11 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         return new Serialized(key, value);
     }
 
-    private static ProduceException<TKey, TValue> Failure(ErrorCode code, string reason, string topic, int partition, Message<TKey, TValue> message, Exception? inner)
-        => new(new Error(code, reason), new DeliveryResult<TKey, TValue> { Topic = topic, Partition = partition, Message = message, Status = PersistenceStatus.NotPersisted }, inner);
+    /// <summary>The exception refusing a record: a <see cref="ProduceException{TKey, TValue}"/> with its message, a plain one for a staged record (no message).</summary>
+    private static KafkaException Failure(ErrorCode code, string reason, string topic, int partition, Message<TKey, TValue>? message, Exception? inner)
+        => message is null
+            ? new KafkaException(new Error(code, reason), inner)
+            : new ProduceException<TKey, TValue>(new Error(code, reason), new DeliveryResult<TKey, TValue> { Topic = topic, Partition = partition, Message = message, Status = PersistenceStatus.NotPersisted }, inner);
 
     private sealed record Serialized(SerializedPart Key, SerializedPart Value);
 

@@ -143,6 +143,29 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
         return true;
     }
 
+    /// <summary>
+    /// The keys and values of records <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1,
+    /// read back from a copy of the batch built for the purpose (built or not, sent or not, the batch is left as it is).
+    /// </summary>
+    public List<(byte[]? Key, byte[]? Value)> ReadBack(int first, int count)
+    {
+        var result = new List<(byte[]? Key, byte[]? Value)>(count);
+        using var reader = new RecordBatchReader();
+        reader.Load(Builder.BuildToArray(), verifyCrc: false);
+        var index = 0;
+        foreach (var record in reader)
+        {
+            if (index >= first && index < first + count)
+            {
+                result.Add((record.Key?.ToArray(), record.Value?.ToArray()));
+            }
+
+            index++;
+        }
+
+        return result;
+    }
+
     /// <summary>Doubles the full slot array (its callers test for that inline: this runs per record).</summary>
     private void GrowSlots(int count)
     {

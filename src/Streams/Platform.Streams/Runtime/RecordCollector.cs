@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Platform.Client;
 using Platform.Client.Producer;
+using Platform.Protocol.RecordFormat;
 using Platform.Streams.Dsl.Internal;
 using Platform.Streams.Errors;
 using Platform.Streams.Processors;
@@ -64,27 +65,15 @@ internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHa
     public void Send(string topic, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, Headers? headers, long timestamp, int partition)
     {
         ThrowIfSendFailed();
-        var buffers = _producer.Buffers;
-        var message = buffers.Rent(key, keyIsNull, value, valueIsNull);
-        message.Headers = headers is { Count: > 0 } && !ReferenceEquals(headers, PartialCountSerde.Marker) ? Snapshot(headers) : headers;
-        message.Timestamp = new Timestamp(timestamp, TimestampType.CreateTime);
-        _producer.Send(topic, partition, message, this);
+        var entries = headers is not { Count: > 0 } ? null : ReferenceEquals(headers, PartialCountSerde.Marker) ? headers.Entries : Snapshot(headers);
+        _producer.Send(topic, partition, key, keyIsNull, value, valueIsNull, entries, timestamp, this);
     }
 
     /// <summary>
     /// The headers as they are now: the record waits in the stage while the task goes on, and a processor after
     /// this sink may change the headers object it shares with it. The count combiner's marker is never changed.
     /// </summary>
-    private static Headers Snapshot(Headers headers)
-    {
-        var copy = new Headers();
-        foreach (var header in headers.Entries)
-        {
-            copy.Add(header.Key, header.Value);
-        }
-
-        return copy;
-    }
+    private static RecordHeader[] Snapshot(Headers headers) => [.. headers.Entries];
 
     /// <inheritdoc/>
     public int PartitionCount(string topic) => _partitionCount(topic);
@@ -107,9 +96,8 @@ internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHa
     }
 
     /// <summary>The outcome of a run of records, on the producer's thread.</summary>
-    public void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records)
+    public void OnDelivered(string topic, int partition, long baseOffset, Error error, ReadOnlySpan<RecordSlot> records, RunContents contents)
     {
-        var buffers = _producer.Buffers;
         try
         {
             if (error.Code == Protocol.ErrorCode.None)
@@ -119,31 +107,42 @@ internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHa
                     Written(topic, partition, baseOffset + records.Length);
                 }
             }
+            else if (StreamsProducer.IsFenced(error))
+            {
+                Fenced(topic, error);
+            }
             else
             {
-                foreach (ref readonly var record in records)
+                foreach (var (key, value) in contents.Read())
                 {
-                    Failed(topic, partition, error, (OutputMessage)record.Message!);
+                    Failed(topic, partition, error, key, value);
                 }
             }
         }
         finally
         {
-            buffers.ReturnReported(records);
+            _producer.Generations.CountReported(records);
         }
     }
 
     /// <summary>A record the producer refused before appending it, on the stream thread's appender.</summary>
-    public void OnNotSent(string topic, int partition, object message, Exception error)
+    public void OnNotSent(in StagedRecord record, Exception error)
     {
-        var output = (OutputMessage)message;
         try
         {
-            Failed(topic, partition, error is KafkaException kafka ? kafka.Error : new Error(Protocol.ErrorCode.UnknownServerError, error.Message), output);
+            var reason = error is KafkaException kafka ? kafka.Error : new Error(Protocol.ErrorCode.UnknownServerError, error.Message);
+            if (StreamsProducer.IsFenced(reason))
+            {
+                Fenced(record.Topic, reason);
+            }
+            else
+            {
+                Failed(record.Topic, record.Partition, reason, record.KeyIsNull ? null : record.Key.ToArray(), record.ValueIsNull ? null : record.Value.ToArray());
+            }
         }
         finally
         {
-            _producer.Buffers.Return(output);
+            _producer.Generations.CountReported(record.Tag, 1);
         }
     }
 
@@ -170,18 +169,16 @@ internal sealed partial class RecordCollector : IRecordCollector, IRunDeliveryHa
         }
     }
 
-    private void Failed(string topic, int partition, Error error, OutputMessage message)
-    {
-        if (StreamsProducer.IsFenced(error))
-        {
-            Interlocked.CompareExchange(ref _sendError, new TaskMigratedException($"Task {_task}'s producer was fenced while sending to {topic}: {error.Reason}"), null);
-            return;
-        }
+    /// <summary>Raised as the tasks' migration on the task's next send or flush: another producer took over.</summary>
+    private void Fenced(string topic, Error error)
+        => Interlocked.CompareExchange(ref _sendError, new TaskMigratedException($"Task {_task}'s producer was fenced while sending to {topic}: {error.Reason}"), null);
 
+    private void Failed(string topic, int partition, Error error, byte[]? key, byte[]? value)
+    {
         ProductionExceptionHandlerResponse response;
         try
         {
-            response = _handler.Handle(null, topic, message.Key?.ToArray(), message.Value?.ToArray(), error);
+            response = _handler.Handle(null, topic, key, value, error);
         }
         catch (Exception ex)
         {

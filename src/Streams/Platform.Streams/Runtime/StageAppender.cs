@@ -1,6 +1,5 @@
 using Platform.Client;
 using Platform.Client.Producer;
-using Staged = Platform.Client.Producer.StagedRecord<System.ReadOnlyMemory<byte>?, System.ReadOnlyMemory<byte>?>;
 
 namespace Platform.Streams.Runtime;
 
@@ -21,27 +20,20 @@ namespace Platform.Streams.Runtime;
 /// </summary>
 internal sealed class StageAppender : IDisposable
 {
-    /// <summary>
-    /// Records per stage (a turn of the stream thread hands over what it staged anyway). Each stage handed to a waiting
-    /// appender wakes its thread, a futex call: 2.6% of a map+filter's stream thread with stages of 512 records. 2,048
-    /// records of 32 bytes stay under the large object heap's 85,000 bytes.
-    /// </summary>
-    public const int StageCapacity = 2048;
-
     // Enough for a burst (a count's combiner writes every word it holds at a commit: 10,000 records in the word count
     // benchmark, which waited 150-180 ms per run for the appender with 4 stages, 16-24 ms with 16).
     private const int MaxUnfinished = 16;
     private readonly Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
     private readonly bool _transactional;
-    private readonly OutputBuffers _buffers;
+    private readonly OutputGenerations _generations;
     private readonly string _name;
 
     // Guards the queue, the free stages and the counts; the appender and the stream thread wait on it for each other.
     private readonly object _gate = new();
 
     // A stage, a transaction's commit, or (neither) the producer's SendWaiting, each after the work handed over before it.
-    private readonly Queue<(Staged[]? Stage, int Count, TransactionCommit? Commit)> _work = new();
-    private readonly Stack<Staged[]> _free = new();
+    private readonly Queue<(Stage? Stage, TransactionCommit? Commit)> _work = new();
+    private readonly Stack<Stage> _free = new();
     private int _unfinished;
     private bool _closing;
     private Exception? _failure;
@@ -53,33 +45,30 @@ internal sealed class StageAppender : IDisposable
 
     /// <summary>
     /// An appender for <paramref name="producer"/> (<paramref name="transactional"/>: the appender opens its
-    /// transactions), whose refused messages go back to <paramref name="buffers"/>; its thread is named <paramref name="name"/>.
+    /// transactions), whose refused stages count as reported in <paramref name="generations"/>; its thread is named <paramref name="name"/>.
     /// </summary>
-    public StageAppender(Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> producer, bool transactional, OutputBuffers buffers, string name)
+    public StageAppender(Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> producer, bool transactional, OutputGenerations generations, string name)
     {
         _producer = producer;
         _transactional = transactional;
-        _buffers = buffers;
+        _generations = generations;
         _name = name;
     }
 
     /// <summary>The first error of a stage the producer refused as a whole since <see cref="ClearFailure"/>, else null.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
 
-    /// <summary>An empty stage of <see cref="StageCapacity"/> records.</summary>
-    public static Staged[] NewStage() => new Staged[StageCapacity];
-
     /// <summary>
-    /// Hands over the first <paramref name="count"/> records of <paramref name="stage"/> (which is the appender's from
-    /// now on) and returns an empty stage to fill next; waits while <see cref="MaxUnfinished"/> stages are unfinished.
+    /// Hands over <paramref name="stage"/> (which is the appender's from now on) and returns an empty stage to fill next;
+    /// waits while <see cref="MaxUnfinished"/> stages are unfinished.
     /// </summary>
-    public Staged[] Append(Staged[] stage, int count)
+    public Stage Append(Stage stage)
     {
         lock (_gate)
         {
             WaitForRoomLocked();
-            Enqueue(stage, count, null);
-            return _free.TryPop(out var next) ? next : NewStage();
+            Enqueue(stage, null);
+            return _free.TryPop(out var next) ? next : new Stage();
         }
     }
 
@@ -89,7 +78,7 @@ internal sealed class StageAppender : IDisposable
         lock (_gate)
         {
             WaitForRoomLocked();
-            Enqueue(null, 0, commit);
+            Enqueue(null, commit);
         }
     }
 
@@ -127,7 +116,7 @@ internal sealed class StageAppender : IDisposable
         {
             if (_thread is not null)
             {
-                Enqueue(null, 0, null);
+                Enqueue(null, null);
                 return;
             }
         }
@@ -179,7 +168,7 @@ internal sealed class StageAppender : IDisposable
         }
     }
 
-    private void Enqueue(Staged[]? stage, int count, TransactionCommit? commit)
+    private void Enqueue(Stage? stage, TransactionCommit? commit)
     {
         ObjectDisposedException.ThrowIf(_closing, this);
         if (_thread is null)
@@ -188,7 +177,7 @@ internal sealed class StageAppender : IDisposable
             _thread.Start();
         }
 
-        _work.Enqueue((stage, count, commit));
+        _work.Enqueue((stage, commit));
         _unfinished++;
         Monitor.PulseAll(_gate);
     }
@@ -197,8 +186,7 @@ internal sealed class StageAppender : IDisposable
     {
         while (true)
         {
-            Staged[]? stage;
-            int count;
+            Stage? stage;
             TransactionCommit? commit;
             lock (_gate)
             {
@@ -212,7 +200,7 @@ internal sealed class StageAppender : IDisposable
                     return;
                 }
 
-                (stage, count, commit) = work;
+                (stage, commit) = work;
             }
 
             if (commit is not null)
@@ -232,7 +220,7 @@ internal sealed class StageAppender : IDisposable
             }
             else
             {
-                AppendStage(stage, count);
+                AppendStage(stage);
             }
 
             lock (_gate)
@@ -253,7 +241,7 @@ internal sealed class StageAppender : IDisposable
         }
     }
 
-    private void AppendStage(Staged[] stage, int count)
+    private void AppendStage(Stage stage)
     {
         var appended = false;
         if (Volatile.Read(ref _failure) is null)
@@ -266,7 +254,7 @@ internal sealed class StageAppender : IDisposable
                     _inTransaction = true;
                 }
 
-                _producer.ProduceStaged(stage.AsSpan(0, count));
+                _producer.ProduceStaged(stage.Records);
                 appended = true;
             }
             catch (Exception ex)
@@ -278,13 +266,10 @@ internal sealed class StageAppender : IDisposable
         if (!appended)
         {
             // Refused as a whole before any was appended (or after an earlier refusal): no report will come for these.
-            foreach (ref readonly var record in stage.AsSpan(0, count))
-            {
-                _buffers.Return((OutputMessage)record.Message);
-            }
+            _generations.CountReported(stage.Records);
         }
 
-        Array.Clear(stage, 0, count);
+        stage.Clear();
     }
 
     /// <summary>Keeps <paramref name="failure"/> for the stream thread, unless an earlier one is kept.</summary>

@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using Platform.Client;
 using Platform.Client.Producer;
 using Platform.Protocol;
+using Platform.Protocol.RecordFormat;
 
 namespace Platform.Streams.Runtime;
 
@@ -25,8 +26,7 @@ internal sealed class StreamsProducer : IDisposable
     internal static readonly TimeSpan TransactionTimeout = TimeSpan.FromSeconds(60);
     private readonly Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> _producer;
     private readonly StageAppender _appender;
-    private StagedRecord<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>[] _stage = StageAppender.NewStage();
-    private int _staged;
+    private Stage _stage = new();
     private bool _transactionInFlight;
 
     /// <summary>Builds the producer from <paramref name="config"/> (a <c>transactional.id</c> in it makes it exactly-once) and initializes its transactions.</summary>
@@ -35,7 +35,7 @@ internal sealed class StreamsProducer : IDisposable
         var settings = config.ToList();
         TransactionalId = settings.FirstOrDefault(c => c.Key == "transactional.id").Value;
         _producer = (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(settings).Build();
-        _appender = new StageAppender(_producer, ExactlyOnce, Buffers, (settings.FirstOrDefault(c => c.Key == "client.id").Value ?? "streams-producer") + "-appender");
+        _appender = new StageAppender(_producer, ExactlyOnce, Generations, (settings.FirstOrDefault(c => c.Key == "client.id").Value ?? "streams-producer") + "-appender");
         if (ExactlyOnce)
         {
             try
@@ -53,23 +53,28 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>The transactional id under exactly-once, else null.</summary>
     public string? TransactionalId { get; }
 
-    /// <summary>The bytes and messages of records sent and not yet reported, reused.</summary>
-    public OutputBuffers Buffers { get; } = new();
+    /// <summary>The records sent and reported, per commit generation.</summary>
+    public OutputGenerations Generations { get; } = new();
 
     /// <summary>Whether outputs and offsets commit in transactions.</summary>
     public bool ExactlyOnce => TransactionalId is not null;
 
     /// <summary>
-    /// Stages one record (under exactly-once, of the transaction the next commit commits), sending the stage when it
-    /// is full; <paramref name="handler"/> gets its report on the producer's thread, or hears on this one that it was
-    /// not sent. The message is the stage's from here on, also when this throws (it is back in <see cref="Buffers"/> then).
+    /// Stages one record (under exactly-once, of the transaction the next commit commits), copying its key and value,
+    /// and sends the stage when it is full; <paramref name="handler"/> gets its report on the producer's thread, or hears
+    /// on the appender's that it was not sent.
     /// </summary>
-    /// <exception cref="TaskMigratedException">The producer was fenced.</exception>
-    public void Send(string topic, int partition, OutputMessage message, IRunDeliveryHandler handler)
+    /// <exception cref="TaskMigratedException">The producer was fenced (the record was not staged).</exception>
+    public void Send(string topic, int partition, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, IReadOnlyList<RecordHeader>? headers, long timestamp, IRunDeliveryHandler handler)
     {
+        if (!_stage.HasRoomFor(key.Length + value.Length))
+        {
+            SendStaged();
+        }
+
         _transactionInFlight = ExactlyOnce;
-        _stage[_staged] = new(topic, partition, message, handler);
-        if (++_staged == StageAppender.StageCapacity)
+        Generations.CountSent();
+        if (_stage.Add(topic, partition, key, keyIsNull, value, valueIsNull, headers, timestamp, handler, Generations.Tag))
         {
             SendStaged();
         }
@@ -80,14 +85,13 @@ internal sealed class StreamsProducer : IDisposable
     /// <exception cref="KafkaException">The producer refused a stage sent before for another reason, such as a transaction to abort (likewise).</exception>
     public void SendStaged()
     {
-        if (_staged == 0)
+        if (_stage.Count == 0)
         {
             return;
         }
 
         ThrowIfAppendFailed();
-        _stage = _appender.Append(_stage, _staged);
-        _staged = 0;
+        _stage = _appender.Append(_stage);
     }
 
     /// <summary>Hands the staged records to the appender and waits until every record sent is appended.</summary>
@@ -136,12 +140,8 @@ internal sealed class StreamsProducer : IDisposable
     /// <summary>Drops the staged records: their transaction is aborted, or the producer refused them all.</summary>
     private void DropStaged()
     {
-        foreach (ref readonly var record in _stage.AsSpan(0, _staged))
-        {
-            Buffers.Return((OutputMessage)record.Message);
-        }
-
-        _staged = 0;
+        Generations.CountReported(_stage.Records);
+        _stage.Clear();
     }
 
     /// <summary>

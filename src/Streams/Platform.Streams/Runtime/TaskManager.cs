@@ -332,7 +332,7 @@ internal sealed partial class TaskManager
             task.Task.PostCommit();
         }
 
-        var generation = Producer.Buffers.CloseGeneration();
+        var generation = Producer.Generations.CloseGeneration();
         _pendingCommit = new PendingCommit(generation, offsets, committing);
         var wait = force || committing.Exists(t => t.HoldsDiskState && CheckpointDue(t));
         if (!wait)
@@ -383,14 +383,14 @@ internal sealed partial class TaskManager
 
         if (pending.Committing is null)
         {
-            if (!Producer.Buffers.Reported(pending.Generation))
+            if (!Producer.Generations.Reported(pending.Generation))
             {
                 if (!wait)
                 {
                     return;
                 }
 
-                Producer.Buffers.WaitReported(pending.Generation);
+                Producer.Generations.WaitReported(pending.Generation);
             }
 
             try
