@@ -104,6 +104,29 @@ public sealed class ProducerStagedTests
         Assert.Contains(errors, e => e.Reason.Contains("A delivery handler threw: the handler has a bug", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ProduceStaged_ProducerWithAnInterceptor_RefusesTheRecordsItCouldNotShowIt()
+    {
+        // An interceptor sees messages; serialized records have none, so none of them is appended.
+        var config = new ProducerConfig { BootstrapServers = "127.0.0.1:1" };
+        using var producer = (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(config)
+            .AddInterceptor(new PassingInterceptor()).Build();
+        var handler = new RunRecorder();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => producer.ProduceStaged(new[] { Staged("intercepted", 0, "a", "v-0", handler) }));
+        Assert.Contains("interceptors", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(handler.NotSent);
+    }
+
+    private sealed class PassingInterceptor : IProducerInterceptor<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>
+    {
+        public Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> OnSend(string topic, Message<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> message) => message;
+
+        public void OnAcknowledgement(DeliveryReport<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> report)
+        {
+        }
+    }
+
     private static Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?> Build(ProducerConfig config)
         => (Producer<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>)new ProducerBuilder<ReadOnlyMemory<byte>?, ReadOnlyMemory<byte>?>(config).Build();
 
