@@ -44,6 +44,7 @@ internal sealed partial class StreamThread
     private readonly long _commitIntervalTicks;
     private readonly TimeSpan _pollTime;
     private int _maxPollRecords;
+    private bool _lastPollFull;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private ChangelogReader? _changelogs;
     private TaskManager? _tasks;
@@ -261,14 +262,11 @@ internal sealed partial class StreamThread
         var consumer = _consumer!;
         var tasks = _tasks!;
         ForgetLastTask();
-        var wait = HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : IdlePollTime(tasks);
-        if (wait > TimeSpan.Zero)
-        {
-            // The poll may wait: what the last turns staged goes to the producer first.
-            tasks.Producer.SendStaged();
-        }
-
+        // After a full poll more records are likely buffered: this poll takes them without waiting, so the records the
+        // last turn kept staged (see below) never sit through a wait. Every other turn handed its stage over.
+        var wait = _lastPollFull || HasProcessable(tasks) || tasks.HasPendingOrRestoring ? TimeSpan.Zero : IdlePollTime(tasks);
         var handed = consumer.ConsumeRaw(_onRecord, wait);
+        _lastPollFull = handed >= _maxPollRecords;
         if (Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
         {
             throw callbackError is TaskMigratedException migrated ? migrated : new StreamsException($"{Name} failed in a rebalance: {callbackError.Message}", callbackError);
@@ -313,10 +311,11 @@ internal sealed partial class StreamThread
         // records are likely buffered, and the next turn fills the stage (each hand-over may wake the appender's thread,
         // which then takes the stream thread's core: handed over at every turn of up to max.poll.records, the stages
         // were half full).
-        if (handed < _maxPollRecords)
+        if (!_lastPollFull)
         {
             tasks.Producer.SendStaged();
         }
+
         MaybeCommit(consumer, tasks);
         if (_state == StreamThreadState.PartitionsAssigned && !tasks.HasPendingOrRestoring)
         {
