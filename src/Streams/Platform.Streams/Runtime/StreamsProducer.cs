@@ -15,7 +15,7 @@ namespace Platform.Streams.Runtime;
 /// the thread then replaces the producer.
 /// Records are staged and handed to the producer many at a time (<see cref="SendStaged"/>): the producer's
 /// per-call checks and its reports then come per run of records, not per record. The stage is sent when it is
-/// full, at the end of each turn of the thread's loop, and before anything that needs the records sent (a
+/// full, at the end of a turn of the thread's loop whose poll was not full, and before anything that needs the records sent (a
 /// commit, a flush); an abort drops it with the transaction. A stage sent is appended to the producer's batches
 /// by a <see cref="StageAppender"/>, beside the stream thread; what needs the records appended (a transaction's
 /// commit, a flush) waits for it first.
