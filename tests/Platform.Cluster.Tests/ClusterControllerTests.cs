@@ -126,8 +126,19 @@ public sealed class ClusterControllerTests : IAsyncLifetime
         await StartBrokerAsync(victim);
         for (var p = 0; p < 3; p++)
         {
-            var current = (await _store.GetPartitionStateAsync("t", p))!.Value;
-            await _store.TryUpdatePartitionStateAsync("t", p, current.Value with { Isr = [.. current.Value.Isr.Union([victim])] }, current.ModRevision);
+            // The controller may write the partition's state meanwhile (the victim registering again): read it again
+            // and retry, or the victim stays out of the ISR and cannot take its leadership back.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                var current = (await _store.GetPartitionStateAsync("t", p))!.Value;
+                if (await _store.TryUpdatePartitionStateAsync("t", p, current.Value with { Isr = [.. current.Value.Isr.Union([victim])] }, current.ModRevision) is not null)
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"partition {p}'s state kept changing under the test");
+            }
         }
 
         await controller.RebalanceLeadersAsync(controller.Epoch, CancellationToken.None);
