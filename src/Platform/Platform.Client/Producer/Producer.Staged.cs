@@ -59,14 +59,7 @@ internal sealed partial class Producer<TKey, TValue>
         var deadline = ProducerSettings.BlockFromFirstWait;
         var info = Topic(queues, ref deadline, CancellationToken.None);
         var record = new SerializedRecord(staged.Timestamp, staged.Key, staged.KeyIsNull, staged.Value, staged.ValueIsNull, staged.Headers, staged.Handler, staged.Tag);
-        var size = RecordBatchHeader.Size + record.EstimatedSize;
-        if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
-        {
-            throw new KafkaException(new Error(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
-                + (size > _settings.MaxRequestSize ? $"max.request.size ({_settings.MaxRequestSize})" : $"buffer.memory ({_settings.BufferMemory})")
-                + "; it was not sent."));
-        }
-
+        ThrowIfTooLarge(record, topic, staged.Partition, null);
         var key = staged.KeyIsNull ? SerializedPart.Null : new SerializedPart(staged.Bytes, staged.Offset, staged.KeyLength);
         var partition = ChoosePartition(topic, staged.Partition < 0 ? -1 : staged.Partition, queues, info, key, null, out var sticky);
         while (true)

@@ -333,15 +333,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         var record = new SerializedRecord(
             timestamp, key.Span, key.IsNull, value.Span, value.IsNull, headers, handler, handler is null && _interceptors.Length == 0 ? null : message);
 
-        // The record's estimate, worked out once per record (it is what the batches count too).
-        var size = RecordBatchHeader.Size + record.EstimatedSize;
-        if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
-        {
-            throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
-                + (size > _settings.MaxRequestSize ? $"max.request.size ({_settings.MaxRequestSize})" : $"buffer.memory ({_settings.BufferMemory})")
-                + "; it was not sent.", topic, partition, message, null);
-        }
-
+        ThrowIfTooLarge(record, topic, partition, message);
         partition = ChoosePartition(topic, partition, queues, info, key, message, out var sticky);
         while (true)
         {
@@ -369,6 +361,18 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
                 case AppendOutcome.NeedsMemory:
                     return new PendingRecord(_accumulator.Wait(queues, partition, record, needed, stint), partition, needed);
             }
+        }
+    }
+
+    /// <summary>Refuses a record larger than <c>max.request.size</c> or <c>buffer.memory</c> (its estimate, as the batches count it).</summary>
+    private void ThrowIfTooLarge(in SerializedRecord record, string topic, int partition, Message<TKey, TValue>? message)
+    {
+        var size = RecordBatchHeader.Size + record.EstimatedSize;
+        if (size > _settings.MaxRequestSize || size > _settings.BufferMemory)
+        {
+            throw Failure(ErrorCode.MessageTooLarge, $"The record is {size} bytes when serialized, which is larger than "
+                + (size > _settings.MaxRequestSize ? $"max.request.size ({_settings.MaxRequestSize})" : $"buffer.memory ({_settings.BufferMemory})")
+                + "; it was not sent.", topic, partition, message, null);
         }
     }
 

@@ -155,7 +155,12 @@ internal sealed class ProducerBatch : Records, IContiguousRecords
         var index = 0;
         foreach (var record in reader)
         {
-            if (index >= first && index < first + count)
+            if (index >= first + count)
+            {
+                break;
+            }
+
+            if (index >= first)
             {
                 result.Add((record.Key?.ToArray(), record.Value?.ToArray()));
             }
