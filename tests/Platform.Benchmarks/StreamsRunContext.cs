@@ -11,6 +11,9 @@ internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, st
     // Markers after a partition's last record under exactly-once: one per stream thread, a few in these runs.
     private const int MaxTrailingMarkers = 16;
 
+    // Longer than any commit interval the runs use, and than a start's group join.
+    private static readonly TimeSpan StallLimit = TimeSpan.FromMinutes(3);
+
     public string Bootstrap { get; } = bootstrap;
 
     /// <summary>The topic of text lines the runs read.</summary>
@@ -41,7 +44,10 @@ internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, st
     /// </summary>
     public async Task WaitUntilProcessedAsync(string applicationId, bool exactlyOnce, Func<string?> failure)
     {
-        var clock = Stopwatch.StartNew();
+        // A guard against a hung run, not a time limit: a slow application (Streamiz's word count takes over 15 minutes
+        // for 8M lines here) goes on as long as its committed offsets move.
+        var stalled = Stopwatch.StartNew();
+        var progress = -1L;
         while (true)
         {
             if (failure() is { } reason)
@@ -49,12 +55,18 @@ internal sealed class StreamsRunContext(string bootstrap, IAdminClient admin, st
                 throw new InvalidOperationException($"{applicationId} stopped: {reason}");
             }
 
-            if (clock.Elapsed > TimeSpan.FromMinutes(10))
+            var committed = await CommittedAsync(applicationId);
+            var sum = committed.Values.Sum();
+            if (sum != progress)
             {
-                throw new InvalidOperationException($"{applicationId} did not finish within 10 minutes.");
+                progress = sum;
+                stalled.Restart();
+            }
+            else if (stalled.Elapsed > StallLimit)
+            {
+                throw new InvalidOperationException($"{applicationId} committed no progress for {StallLimit.TotalMinutes} minutes (offsets {progress}).");
             }
 
-            var committed = await CommittedAsync(applicationId);
             if (inputEnds.All(e => committed.GetValueOrDefault(e.Key) >= e.Value) && await RepartitionTopicsDoneAsync(applicationId, committed, exactlyOnce))
             {
                 return;
