@@ -11,6 +11,9 @@ internal static class StreamizTopologies
     public static async Task RunAsync(StreamsRunContext context, bool wordCount, string name, Action done)
     {
         var applicationId = $"bench-{name}-{Guid.NewGuid():N}";
+
+        // Disposed after the stream (declared before it): each run's console logger has a thread of its own.
+        using var loggerFactory = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
         var config = new StreamConfig<StringSerDes, StringSerDes>
         {
             ApplicationId = applicationId,
@@ -19,7 +22,7 @@ internal static class StreamizTopologies
             Guarantee = ProcessingGuarantee.AT_LEAST_ONCE,
             CommitIntervalMs = context.CommitMs,
             StateDir = context.StateDir,
-            Logger = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning)),
+            Logger = loggerFactory,
         };
         var builder = new StreamBuilder();
         var lines = builder.Stream<string, string>(context.Input);
