@@ -117,7 +117,8 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             if (_keySerializer.Async is not null || _valueSerializer.Async is not null || queues.HasAppendsInLine
                 || queues.InfoVersion != _metadata.Current.Version || queues.Info is not { IsUsable: true })
             {
-                return ProduceAsyncInTurn(queues, partition, message, cancellationToken);
+                var late = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return AfterAppend(AppendInTurnAsync(queues, partition, message, late, cancellationToken), late, cancellationToken);
             }
 
             var producedAt = Environment.TickCount64;
@@ -137,7 +138,7 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
             if (pending is not null)
             {
-                return AwaitMemoryAsync(queues.Topic, pending, completion, producedAt, deadline, cancellationToken);
+                return AfterAppend(AppendWhenMemoryFreeAsync(queues.Topic, pending, producedAt, deadline, cancellationToken), completion, cancellationToken);
             }
 
             ExitProduce();
@@ -153,8 +154,39 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
         }
     }
 
-    /// <summary>buffer.memory is full: waits in line for the sender to free some, holding no thread, then for the result.</summary>
-    private async Task<DeliveryResult<TKey, TValue>> AwaitMemoryAsync(string topic, PendingRecord pending, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, long producedAt, long deadline, CancellationToken cancellationToken)
+    /// <summary>
+    /// The result of a record appended by <paramref name="append"/>, which waits first: the record's own task, which its
+    /// delivery report completes before <see cref="Flush(TimeSpan)"/> returns (an async method's task awaiting it
+    /// would complete a continuation later). A failed or cancelled append ends the record's task likewise.
+    /// </summary>
+    private static Task<DeliveryResult<TKey, TValue>> AfterAppend(Task append, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, CancellationToken cancellationToken)
+    {
+        append.ContinueWith(
+            static (appended, state) =>
+            {
+                var completion = (TaskCompletionSource<DeliveryResult<TKey, TValue>>)state!;
+                try
+                {
+                    appended.GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException ex)
+                {
+                    completion.TrySetCanceled(ex.CancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    completion.TrySetException(ex);
+                }
+            },
+            completion,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.NotOnRanToCompletion,
+            TaskScheduler.Default);
+        return Result(completion, cancellationToken);
+    }
+
+    /// <summary>buffer.memory is full: waits in line for the sender to free some, holding no thread, then appends.</summary>
+    private async Task AppendWhenMemoryFreeAsync(string topic, PendingRecord pending, long producedAt, long deadline, CancellationToken cancellationToken)
     {
         BeginLateAppend();
         try
@@ -167,8 +199,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             ExitProduce();
             EndLateAppend(producedAt);
         }
-
-        return await Result(completion, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask WaitForMemoryAsync(string topic, PendingRecord pending, long deadline, CancellationToken cancellationToken)
@@ -184,9 +214,9 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
 
     /// <summary>
     /// <c>ProduceAsync</c> when the topic's metadata or an async serializer must be awaited, or such calls are
-    /// already in line: takes its turn, so calls append in call order.
+    /// already in line: takes its turn, so calls append in call order (the record reports to <paramref name="completion"/>).
     /// </summary>
-    private async Task<DeliveryResult<TKey, TValue>> ProduceAsyncInTurn(TopicQueues queues, int partition, Message<TKey, TValue> message, CancellationToken cancellationToken)
+    private async Task AppendInTurnAsync(TopicQueues queues, int partition, Message<TKey, TValue> message, TaskCompletionSource<DeliveryResult<TKey, TValue>> completion, CancellationToken cancellationToken)
     {
         var topic = queues.Topic;
         var producedAt = Environment.TickCount64;
@@ -203,7 +233,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             before = queues.TakeTurn(turn.Task);
         }
 
-        var completion = new TaskCompletionSource<DeliveryResult<TKey, TValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
         BeginLateAppend();
         try
         {
@@ -243,8 +272,6 @@ internal sealed partial class Producer<TKey, TValue> : IProducer<TKey, TValue>, 
             turn?.TrySetResult();
             EndLateAppend(producedAt);
         }
-
-        return await Result(completion, cancellationToken).ConfigureAwait(false);
     }
 
     private void ProduceCore(
