@@ -7,10 +7,12 @@ namespace Platform.Streams.Dsl.Internal;
 /// <summary>
 /// The local half of a two-phase count (Flink's local-global aggregation, a combiner before the shuffle): in
 /// front of the repartition topic that feeds a <c>Count</c>, it adds up the records per key until the next commit
-/// (or until its buffer is full) and writes one record per key holding the partial count (format in
+/// and writes one record per key holding the partial count (format in
 /// <see cref="PartialCountSerde"/>), stamped with the largest timestamp of the records it stands for. The
 /// count downstream adds the partial counts, so its results are the same and each key's counts still increase;
 /// only updates in between are fewer. Records with a null key or value are dropped here, as the count would drop them.
+/// Its keys are held within a budget: once it is full, a record of a key it does not hold passes as a count of 1,
+/// and at the next commit the keys idle since the one before make room (see <see cref="CountCombinerTable{TKey}.Flushed"/>).
 /// <para>The counts are kept per stream thread, not per task: the thread's tasks of this sub-topology add to one
 /// <see cref="CountCombinerTable{TKey}"/> (<see cref="CombinerTables"/> says why that is safe), and the first of
 /// them to flush before a commit writes every key once, through its own sink. As in Flink, where one operator
@@ -24,7 +26,7 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 {
     /// <summary>
     /// The most a combiner holds per stream thread (bytes of keys and entries), if the record cache is larger: room for
-    /// about 20,000 short keys.
+    /// about 38,000 short keys.
     /// </summary>
     public const long MaxBytes = 4 << 20;
 
@@ -51,17 +53,26 @@ internal sealed class KStreamCountCombiner<TKey, TValue>(string name, string rep
 
         if (_table.Add(record.Key, record.Timestamp))
         {
-            Flush();
+            Send(_table.TakePassed());
+            if (_table.FlushRequested)
+            {
+                Flush();
+            }
         }
     }
 
     public void Flush()
     {
-        foreach (ref readonly var partial in _table.TakeCounted())
+        Send(_table.TakeCounted());
+        Send(_table.TakePassed());
+        _table.Flushed();
+    }
+
+    private void Send(ReadOnlySpan<CountCombinerTable<TKey>.Partial> partials)
+    {
+        foreach (ref readonly var partial in partials)
         {
             Context.Forward(new Record<TKey, long?>(partial.Key, partial.Count, partial.Timestamp, PartialCountSerde.Marker));
         }
-
-        _table.Flushed();
     }
 }
