@@ -133,7 +133,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
                 Prefetch(hash & (_capacity - 1));
             }
 
-            if (hash >>> ShapeShift == (1 << 4) + LongString)
+            if (IsLongString(hash))
             {
                 _pendingKeys[_pendingCount] = key;
                 _pendingLongStrings = true;
@@ -412,7 +412,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         {
             ref var slot = ref SlotAt(at);
             if (slot.Hash == hash && slot.Lo == pending.Lo && slot.Hi == pending.Hi
-                && (hash >>> ShapeShift != (1 << 4) + LongString || string.Equals(Unsafe.As<TKey, string>(ref _keys[at]), Unsafe.As<TKey, string>(ref _pendingKeys[index]))))
+                && (!IsLongString(hash) || string.Equals(Unsafe.As<TKey, string>(ref _keys[at]), Unsafe.As<TKey, string>(ref _pendingKeys[index]))))
             {
                 refused = default!;
                 return at;
@@ -475,7 +475,7 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
     private TKey PendingKeyAt(int index)
     {
         ref var pending = ref _pending[index];
-        return pending.Hash >>> ShapeShift == (1 << 4) + LongString ? _pendingKeys[index] : KeyOf(pending.Hash, pending.Lo, pending.Hi);
+        return IsLongString(pending.Hash) ? _pendingKeys[index] : KeyOf(pending.Hash, pending.Lo, pending.Hi);
     }
 
     /// <summary>Moves the keys to a table twice as large (the first: 64 slots).</summary>
@@ -578,6 +578,9 @@ internal sealed class CountCombinerTable<TKey> : ICombinerTable
         var high = Math.BigMul(lo ^ (ulong)_seed ^ 0xA0761D6478BD642F, hi ^ 0xE7037ED1A0B428DB, out var low);
         return Shaped(high ^ low, shape);
     }
+
+    /// <summary>Whether a slot hash is a longer string's: its key is not inline, but compared through its object.</summary>
+    private static bool IsLongString(int hash) => hash >>> ShapeShift == 16 + LongString;
 
     private static int Shaped(ulong mixed, int shape) => ((int)(mixed ^ (mixed >> 32)) & HashBits) | ((16 + shape) << ShapeShift);
 
