@@ -55,7 +55,9 @@ internal static class StreamsBenchmark
             "rocksdb" => DslStoreType.Persistent,
             var other => throw new ArgumentException($"--store must be memory or rocksdb, not '{other}'."),
         };
-        var only = options.String("only", "plain,hand-mapfilter,mapfilter,hand-wordcount,wordcount,wordcount-eos,streamiz-mapfilter,streamiz-wordcount").Split(',');
+        // Runs go in this order within a round. The machine's speed drifts by a fifth over tens of seconds here, so the
+        // runs a goal compares are next to each other: plain right before map+filter and word count, EOS right after ALOS.
+        var only = options.String("only", "plain,mapfilter,wordcount,wordcount-eos,hand-mapfilter,hand-wordcount,streamiz-mapfilter,streamiz-wordcount").Split(',');
         var extraConfig = options.String("config", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2) is [var key, var value] ? (key, value) : throw new ArgumentException($"--config takes key=value pairs, not '{pair}'."))
             .ToList();
@@ -101,7 +103,7 @@ internal static class StreamsBenchmark
             {
                 var run = await RunAsync(name, context, partitions, lines, round.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 results[name].Add(run with { Rate = lines / run.Seconds, CpuPerMillion = run.CpuSeconds / (lines / 1e6) });
-                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs {Report.F(run.GcPause.TotalMilliseconds, 0),5} ms paused  ({Report.F(run.Seconds, 2)} s, running after {Report.F(run.Startup, 2)} s, {Report.Load()})");
+                Console.WriteLine($"  round {round} {name,-20} {Report.F(lines / run.Seconds, 0),10} rec/s  {Report.F(run.CpuSeconds / (lines / 1e6), 2),6} CPU s/M  {Report.F(run.AllocatedBytes / (double)lines, 0),6} B/line allocated  {run.Collections,4} GCs ({run.Gen1Collections} gen1, {run.Gen2Collections} gen2) {Report.F(run.GcPause.TotalMilliseconds, 0),5} ms paused  {Report.F(run.HeapBefore / 1048576.0, 0),5} MB heap before  ({Report.F(run.Seconds, 2)} s, running after {Report.F(run.Startup, 2)} s, {Report.Load()})");
             }
         }
 
@@ -480,10 +482,14 @@ internal static class StreamsBenchmark
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var heap = GC.GetTotalMemory(forceFullCollection: false);
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes();
         var collections = GC.CollectionCount(0);
+        var gen1 = GC.CollectionCount(1);
+        var gen2 = GC.CollectionCount(2);
         var paused = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         Run? run = null;
@@ -498,6 +504,9 @@ internal static class StreamsBenchmark
                     AllocatedBytes = GC.GetTotalAllocatedBytes() - allocated,
                     Collections = GC.CollectionCount(0) - collections,
                     GcPause = GC.GetTotalPauseDuration() - paused,
+                    HeapBefore = heap,
+                    Gen1Collections = GC.CollectionCount(1) - gen1,
+                    Gen2Collections = GC.CollectionCount(2) - gen2,
                 };
             }
         }
@@ -540,5 +549,14 @@ internal static class StreamsBenchmark
 
         /// <summary>Time the garbage collector held the process's threads during the run.</summary>
         public TimeSpan GcPause { get; init; }
+
+        /// <summary>Collections of generation 1 and up during the run (counted in <see cref="Collections"/> too).</summary>
+        public int Gen1Collections { get; init; }
+
+        /// <summary>Full (generation 2) collections during the run.</summary>
+        public int Gen2Collections { get; init; }
+
+        /// <summary>Managed heap in use at the start, after a full collection: what earlier runs left behind.</summary>
+        public long HeapBefore { get; init; }
     }
 }
